@@ -1,0 +1,97 @@
+/**
+ * The EventStore port. Adapters (PostgreSQL/PGlite, EventStoreDB) implement it and pass one
+ * contract suite (test/eventstore/contract.ts).
+ */
+
+/** How the caller expects the stream to be before an append. A number is the stream's current
+ * version, i.e. the number of events in it (0 is the same as 'no_stream'). */
+export type ExpectedVersion = number | 'no_stream' | 'stream_exists' | 'any';
+
+/** Who caused an event and why; stamped into every event's metadata. */
+export interface EventContext {
+  readonly actor: string;
+  readonly correlationId?: string;
+  readonly causationId?: string;
+}
+
+/** An event as the caller hands it to append. */
+export interface NewEvent {
+  /** UUID; generated (v7) when absent. A deterministic id makes a retried append a no-op. */
+  readonly eventId?: string;
+  readonly type: string;
+  readonly schemaVersion?: number;
+  readonly data: unknown;
+}
+
+export interface EventMetadata {
+  readonly actor: string;
+  readonly correlationId: string;
+  readonly causationId: string | null;
+  readonly recordedAt: string;
+  readonly previousHash: string | null;
+  readonly hash: string;
+}
+
+/** Opaque, totally ordered position in the global log, as a string; START is before everything. */
+export type Checkpoint = string;
+export const START: Checkpoint = '';
+
+export interface RecordedEvent<Data = unknown> {
+  readonly eventId: string;
+  readonly streamId: string;
+  /** 1-based: the first event of a stream has version 1. */
+  readonly streamVersion: number;
+  /** The checkpoint just after this event: reading from it continues with the next event. */
+  readonly checkpoint: Checkpoint;
+  readonly type: string;
+  readonly schemaVersion: number;
+  readonly data: Data;
+  readonly metadata: EventMetadata;
+}
+
+export interface AppendResult {
+  /** The stream's version after the append. */
+  readonly nextExpectedVersion: number;
+  readonly events: readonly RecordedEvent[];
+}
+
+export interface ReadStreamOptions {
+  /** First stream version to read (inclusive) going forwards, or last going backwards. */
+  readonly from?: number;
+  readonly direction?: 'forwards' | 'backwards';
+  readonly limit?: number;
+}
+
+export interface ReadAllResult {
+  readonly events: readonly RecordedEvent[];
+  /** Where to continue from; equals the input checkpoint when nothing new was visible. */
+  readonly checkpoint: Checkpoint;
+}
+
+export interface Subscription extends AsyncIterable<RecordedEvent> {
+  close(): Promise<void>;
+}
+
+export interface VerifyResult {
+  readonly ok: boolean;
+  readonly streamId: string;
+  readonly eventsChecked: number;
+  /** The first event whose hash does not match its content or its predecessor. */
+  readonly firstBrokenVersion?: number;
+  readonly reason?: string;
+}
+
+export interface EventStore {
+  append(
+    streamId: string,
+    events: readonly NewEvent[],
+    expected: ExpectedVersion,
+    context: EventContext,
+  ): Promise<AppendResult>;
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<readonly RecordedEvent[]>;
+  readAll(from: Checkpoint, limit: number): Promise<ReadAllResult>;
+  /** Catches up from the checkpoint, then stays live until closed. */
+  subscribe(from: Checkpoint): Subscription;
+  verify(streamId: string): Promise<VerifyResult>;
+  close(): Promise<void>;
+}
