@@ -1,0 +1,74 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const workerKinds = ['train', 'evaluate', 'augment', 'deploy', 'rollback'] as const;
+export type WorkerKind = (typeof workerKinds)[number];
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1');
+
+/** Every environment variable tuneledger reads, validated once at start-up (README lists them). */
+const environmentSchema = z.object({
+  TUNELEDGER_DATA_DIR: z.string().min(1).default('.data'),
+  DATABASE_URL: z.string().url().optional(),
+  EVENTSTORE_URL: z.string().min(1).optional(),
+  TUNELEDGER_ARTIFACTS_DIR: z.string().min(1).optional(),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  TUNELEDGER_WORKERS: z
+    .string()
+    .default(workerKinds.join(','))
+    .transform((value, context) => {
+      if (value.trim() === '' || value === 'none') return [] as WorkerKind[];
+      const kinds = value.split(',').map((kind) => kind.trim());
+      const unknown = kinds.filter((kind) => !(workerKinds as readonly string[]).includes(kind));
+      if (unknown.length > 0) {
+        context.addIssue({
+          code: 'custom',
+          message: `unknown worker kind(s) ${unknown.join(', ')}; use a comma list of ${workerKinds.join(', ')} or "none"`,
+        });
+      }
+      return kinds as WorkerKind[];
+    }),
+  TUNELEDGER_INTROSPECTION: booleanFlag.default(true),
+  TUNELEDGER_TF_BACKEND: z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  readonly dataDir: string;
+  readonly databaseUrl?: string;
+  readonly eventStoreUrl?: string;
+  readonly artifactsDir: string;
+  readonly host: string;
+  readonly port: number;
+  readonly workers: readonly WorkerKind[];
+  readonly introspection: boolean;
+  readonly tfBackend?: string;
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = environmentSchema.safeParse(environment);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration in environment variables:\n${problems.join('\n')}`);
+  }
+  const env = parsed.data;
+  const dataDir = resolve(env.TUNELEDGER_DATA_DIR);
+  return {
+    dataDir,
+    databaseUrl: env.DATABASE_URL,
+    eventStoreUrl: env.EVENTSTORE_URL,
+    artifactsDir: resolve(env.TUNELEDGER_ARTIFACTS_DIR ?? `${dataDir}/artifacts`),
+    host: env.HOST,
+    port: env.PORT,
+    workers: env.TUNELEDGER_WORKERS,
+    introspection: env.TUNELEDGER_INTROSPECTION,
+    tfBackend: env.TUNELEDGER_TF_BACKEND,
+    logLevel: env.LOG_LEVEL,
+  };
+}
