@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import { defineEvent, type EventOf } from '../shared/eventRegistry.js';
+import { id, isoTimestamp, nonEmptyText, nonNegativeInt, positiveInt, sha256 } from '../shared/schemas.js';
+
+export const datasetFormat = z.enum(['alpaca', 'sharegpt', 'openai-messages', 'preference']);
+export type DatasetFormat = z.infer<typeof datasetFormat>;
+
+export const transformKind = z.enum(['ingest', 'augment', 'redact', 'merge', 'flywheel', 'split']);
+export type TransformKind = z.infer<typeof transformKind>;
+
+/** The domain a dataset belongs to (medicine, law, finance...); 'general' when not said. */
+export const DEFAULT_DATASET_DOMAIN = 'general';
+
+const datasetRegisteredV2 = z.object({
+  datasetId: id,
+  name: nonEmptyText,
+  domain: nonEmptyText,
+  description: z.string(),
+  format: datasetFormat,
+  tags: z.array(z.string()).default([]),
+  registeredAt: isoTimestamp,
+});
+
+/**
+ * v1 of DatasetRegistered had no `domain`; v2 reads it as the general domain. This is the
+ * project's worked example of an upcaster: stored v1 events stay as written.
+ */
+export const DatasetRegistered = defineEvent('DatasetRegistered', datasetRegisteredV2, {
+  schemaVersion: 2,
+  upcasters: { 1: (v1) => ({ ...v1, domain: DEFAULT_DATASET_DOMAIN }) },
+});
+
+const splitInfo = z.object({ hash: sha256, recordCount: nonNegativeInt, byteSize: nonNegativeInt });
+
+export const DatasetRevisionAdded = defineEvent(
+  'DatasetRevisionAdded',
+  z.object({
+    datasetId: id,
+    revision: positiveInt,
+    contentHash: sha256,
+    recordCount: nonNegativeInt,
+    byteSize: nonNegativeInt,
+    splits: z.object({ train: splitInfo, eval: splitInfo.optional() }),
+    parentRevision: positiveInt.optional(),
+    /** Extra parents of a merge. */
+    mergedRevisions: z.array(positiveInt).optional(),
+    transform: z.object({ kind: transformKind, params: z.record(z.string(), z.unknown()).default({}) }),
+    piiReport: z.object({ counts: z.record(z.string(), nonNegativeInt) }).default({ counts: {} }),
+    qualityReport: z
+      .object({
+        rejected: z.array(z.object({ line: positiveInt, reason: z.string() })),
+        instructionQuality: z.object({ mean: z.number(), min: z.number(), max: z.number() }).optional(),
+      })
+      .default({ rejected: [] }),
+    /** Interactions that fed a flywheel revision. */
+    sourceInteractions: z.array(id).optional(),
+    addedAt: isoTimestamp,
+  }),
+);
+
+export const AugmentationRequested = defineEvent(
+  'AugmentationRequested',
+  z.object({
+    datasetId: id,
+    augmentationId: id,
+    baseRevision: positiveInt,
+    templates: z.array(nonEmptyText).min(1),
+    lexiconHash: sha256.optional(),
+    seed: z.int(),
+    variantsPerRecord: positiveInt.default(1),
+    requestedAt: isoTimestamp,
+  }),
+);
+
+export const AugmentationCompleted = defineEvent(
+  'AugmentationCompleted',
+  z.object({
+    datasetId: id,
+    augmentationId: id,
+    baseRevision: positiveInt,
+    resultingRevision: positiveInt,
+    recordsAdded: nonNegativeInt,
+    completedAt: isoTimestamp,
+  }),
+);
+
+export const AugmentationFailed = defineEvent(
+  'AugmentationFailed',
+  z.object({ datasetId: id, augmentationId: id, reason: nonEmptyText, failedAt: isoTimestamp }),
+);
+
+export const DatasetArchived = defineEvent(
+  'DatasetArchived',
+  z.object({ datasetId: id, reason: nonEmptyText, archivedAt: isoTimestamp }),
+);
+
+export const datasetEventDefinitions = [
+  DatasetRegistered,
+  DatasetRevisionAdded,
+  AugmentationRequested,
+  AugmentationCompleted,
+  AugmentationFailed,
+  DatasetArchived,
+] as const;
+
+export type DatasetRegistered = EventOf<typeof DatasetRegistered>;
+export type DatasetRevisionAdded = EventOf<typeof DatasetRevisionAdded>;
+export type AugmentationRequested = EventOf<typeof AugmentationRequested>;
+export type AugmentationCompleted = EventOf<typeof AugmentationCompleted>;
+export type AugmentationFailed = EventOf<typeof AugmentationFailed>;
+export type DatasetArchived = EventOf<typeof DatasetArchived>;
+
+export type DatasetEvent =
+  | DatasetRegistered
+  | DatasetRevisionAdded
+  | AugmentationRequested
+  | AugmentationCompleted
+  | AugmentationFailed
+  | DatasetArchived;

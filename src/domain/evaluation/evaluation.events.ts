@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { defineEvent, type EventOf } from '../shared/eventRegistry.js';
+import {
+  artifactRef,
+  datasetRef,
+  id,
+  isoTimestamp,
+  modelRef,
+  nonEmptyText,
+  nonNegativeInt,
+  positiveInt,
+} from '../shared/schemas.js';
+
+export const evaluationSuite = z.enum([
+  'exact-match',
+  'f1',
+  'instruction-following',
+  'robustness',
+  'benchmark',
+]);
+export type EvaluationSuite = z.infer<typeof evaluationSuite>;
+
+/** A gate line: `metric op value`, e.g. f1 gte 0.7 or robustnessDelta lte 0.05. */
+export const gateThreshold = z.object({
+  metric: nonEmptyText,
+  op: z.enum(['gte', 'lte']),
+  value: z.number(),
+});
+export type GateThreshold = z.infer<typeof gateThreshold>;
+
+export const gateFailure = gateThreshold.extend({ actual: z.number().nullable() });
+export type GateFailure = z.infer<typeof gateFailure>;
+
+export const EvaluationRequested = defineEvent(
+  'EvaluationRequested',
+  z.object({
+    evaluationId: id,
+    model: modelRef,
+    dataset: datasetRef,
+    suites: z.array(evaluationSuite).min(1),
+    /** An LLM judge for instruction-following; a model name or an endpoint. */
+    judge: z.object({ kind: z.enum(['model', 'endpoint']), ref: nonEmptyText }).optional(),
+    gate: z.array(gateThreshold).default([]),
+    requestedAt: isoTimestamp,
+  }),
+);
+
+export const EvaluationClaimed = defineEvent(
+  'EvaluationClaimed',
+  z.object({
+    evaluationId: id,
+    workerId: nonEmptyText,
+    leaseUntil: isoTimestamp,
+    attempt: positiveInt,
+    claimedAt: isoTimestamp,
+  }),
+);
+
+export const EvaluationProgressReported = defineEvent(
+  'EvaluationProgressReported',
+  z.object({
+    evaluationId: id,
+    completedExamples: nonNegativeInt,
+    totalExamples: positiveInt,
+    attempt: positiveInt,
+    reportedAt: isoTimestamp,
+  }),
+);
+
+export const EvaluationCompleted = defineEvent(
+  'EvaluationCompleted',
+  z.object({
+    evaluationId: id,
+    model: modelRef,
+    metrics: z.record(z.string(), z.number()),
+    /** Metrics per category (task type, domain...). */
+    categories: z.record(z.string(), z.record(z.string(), z.number())).default({}),
+    errorTaxonomy: z.record(z.string(), nonNegativeInt).default({}),
+    artifacts: z
+      .object({
+        predictions: artifactRef.optional(),
+        heatmap: artifactRef.optional(),
+        report: artifactRef.optional(),
+      })
+      .default({}),
+    gate: z.object({ passed: z.boolean(), failures: z.array(gateFailure) }),
+    completedAt: isoTimestamp,
+  }),
+);
+
+export const EvaluationFailed = defineEvent(
+  'EvaluationFailed',
+  z.object({ evaluationId: id, reason: nonEmptyText, failedAt: isoTimestamp }),
+);
+
+export const evaluationEventDefinitions = [
+  EvaluationRequested,
+  EvaluationClaimed,
+  EvaluationProgressReported,
+  EvaluationCompleted,
+  EvaluationFailed,
+] as const;
+
+export type EvaluationRequested = EventOf<typeof EvaluationRequested>;
+export type EvaluationClaimed = EventOf<typeof EvaluationClaimed>;
+export type EvaluationProgressReported = EventOf<typeof EvaluationProgressReported>;
+export type EvaluationCompleted = EventOf<typeof EvaluationCompleted>;
+export type EvaluationFailed = EventOf<typeof EvaluationFailed>;
+
+export type EvaluationEvent =
+  | EvaluationRequested
+  | EvaluationClaimed
+  | EvaluationProgressReported
+  | EvaluationCompleted
+  | EvaluationFailed;

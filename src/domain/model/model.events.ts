@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { defineEvent, type EventOf } from '../shared/eventRegistry.js';
+import { id, isoTimestamp, nonEmptyText, nonNegativeInt, positiveInt, sha256 } from '../shared/schemas.js';
+
+export const modelStage = z.enum(['none', 'staging', 'production']);
+export type ModelStage = z.infer<typeof modelStage>;
+
+/** How many versions the registry keeps; registering one more archives the oldest non-production one. */
+export const RETAINED_VERSIONS = 3;
+
+export const ModelVersionRegistered = defineEvent(
+  'ModelVersionRegistered',
+  z.object({
+    modelName: nonEmptyText,
+    version: positiveInt,
+    runId: id,
+    baseModel: nonEmptyText,
+    artifacts: z.object({
+      adapter: sha256.optional(),
+      merged: sha256.optional(),
+      weights: sha256.optional(),
+    }),
+    trainingSummary: z.object({
+      datasetId: id,
+      datasetRevision: positiveInt,
+      method: nonEmptyText,
+      finalLoss: z.number(),
+      steps: nonNegativeInt,
+    }),
+    registeredAt: isoTimestamp,
+  }),
+);
+
+export const ModelVersionPromoted = defineEvent(
+  'ModelVersionPromoted',
+  z.object({
+    modelName: nonEmptyText,
+    version: positiveInt,
+    stage: z.enum(['staging', 'production']),
+    previousStage: modelStage,
+    /** The version that held `stage` before and drops to staging (production) or none (staging). */
+    replacedVersion: positiveInt.optional(),
+    evidence: z.object({ evaluationIds: z.array(id) }),
+    approvedBy: nonEmptyText,
+    /** Set when an admin promoted to production without a passed evaluation. */
+    override: z.object({ reason: nonEmptyText }).optional(),
+    promotedAt: isoTimestamp,
+  }),
+);
+
+export const ModelVersionArchived = defineEvent(
+  'ModelVersionArchived',
+  z.object({
+    modelName: nonEmptyText,
+    version: positiveInt,
+    reason: z.enum(['retention', 'manual']),
+    note: z.string().optional(),
+    archivedAt: isoTimestamp,
+  }),
+);
+
+export const modelEventDefinitions = [
+  ModelVersionRegistered,
+  ModelVersionPromoted,
+  ModelVersionArchived,
+] as const;
+
+export type ModelVersionRegistered = EventOf<typeof ModelVersionRegistered>;
+export type ModelVersionPromoted = EventOf<typeof ModelVersionPromoted>;
+export type ModelVersionArchived = EventOf<typeof ModelVersionArchived>;
+
+export type ModelEvent = ModelVersionRegistered | ModelVersionPromoted | ModelVersionArchived;

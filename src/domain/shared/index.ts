@@ -1,0 +1,13 @@
+export { DomainError, isDomainError, ensure, assertNever } from './domainError.js';
+export { type Decider, type DomainEvent, fold, event } from './decider.js';
+export {
+  type EventDefinition,
+  type EventData,
+  type EventOf,
+  type EventRegistry,
+  type Upcaster,
+  defineEvent,
+  createEventRegistry,
+} from './eventRegistry.js';
+export * from './schemas.js';
+export * from './streams.js';

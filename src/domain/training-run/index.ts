@@ -1,0 +1,1 @@
+export * from './trainingRun.events.js';

@@ -1,0 +1,269 @@
+import { z } from 'zod';
+import { defineEvent, type EventOf } from '../shared/eventRegistry.js';
+import {
+  id,
+  isoTimestamp,
+  modelRef,
+  nonEmptyText,
+  nonNegative,
+  nonNegativeInt,
+  positiveInt,
+  sha256,
+} from '../shared/schemas.js';
+
+/** Where the base model's weights come from; loaded from local paths, never fetched. */
+export const baseModelSource = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('path'), path: nonEmptyText }),
+  z.object({ kind: z.literal('artifact'), hash: sha256 }),
+  z.object({ kind: z.literal('registry'), model: modelRef }),
+]);
+
+export const baseModel = z.object({
+  name: nonEmptyText,
+  source: baseModelSource,
+  /** sha256 of the HF config.json, so two runs on "the same" model can be told apart. */
+  configHash: sha256.optional(),
+});
+export type BaseModel = z.infer<typeof baseModel>;
+
+export const loraParameters = z.object({
+  kind: z.literal('lora'),
+  r: positiveInt,
+  alpha: z.number().positive(),
+  dropout: z.number().min(0).max(1),
+  targetModules: z.array(nonEmptyText).min(1),
+});
+export const fullParameters = z.object({ kind: z.literal('full') });
+/** Which weights a reward-model or policy run trains. */
+export const trainedParameters = z.discriminatedUnion('kind', [loraParameters, fullParameters]);
+
+/**
+ * How a run trains. `lora` and `full` are supervised fine-tuning; `reward-model`, `dpo` and `ppo`
+ * are the reinforcement runs of EVENTS.md and name the weights they train in `parameters`.
+ */
+export const trainingMethod = z.discriminatedUnion('kind', [
+  loraParameters,
+  fullParameters,
+  z.object({ kind: z.literal('reward-model'), parameters: trainedParameters }),
+  z.object({
+    kind: z.literal('dpo'),
+    parameters: trainedParameters,
+    beta: z.number().positive(),
+    /** The frozen reference policy; the base model when absent. */
+    referenceModel: modelRef.optional(),
+  }),
+  z.object({
+    kind: z.literal('ppo'),
+    parameters: trainedParameters,
+    rewardModel: modelRef,
+    klCoefficient: z.number().nonnegative(),
+    clipRange: z.number().positive(),
+    rolloutsPerStep: positiveInt,
+  }),
+]);
+export type TrainingMethod = z.infer<typeof trainingMethod>;
+export type TrainingMethodKind = TrainingMethod['kind'];
+
+export const trainingStage = z.object({
+  name: nonEmptyText,
+  /** The stage trains on this revision of the run's dataset, or on a filter of it. */
+  datasetRevision: positiveInt.optional(),
+  datasetFilter: z.string().optional(),
+  learningRate: z.number().positive(),
+  batchSize: positiveInt,
+  epochs: z.number().positive(),
+  /** Input noise for robustness training (probability of a character edit). */
+  noise: z.number().min(0).max(1).optional(),
+});
+export type TrainingStage = z.infer<typeof trainingStage>;
+
+export const trainingLoss = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('cross-entropy') }),
+  z.object({ kind: z.literal('entity-weighted'), entityWeight: z.number().positive(), lexiconHash: sha256 }),
+]);
+
+export const checkpointRef = z.object({ step: nonNegativeInt, artifactHash: sha256 });
+export type CheckpointRef = z.infer<typeof checkpointRef>;
+
+export const TrainingRunRequested = defineEvent(
+  'TrainingRunRequested',
+  z.object({
+    runId: id,
+    baseModel,
+    dataset: z.object({ id, revision: positiveInt, contentHash: sha256 }),
+    method: trainingMethod,
+    stages: z.array(trainingStage).min(1),
+    loss: trainingLoss,
+    seed: z.int(),
+    maxSteps: positiveInt.optional(),
+    /** Start from a checkpoint of another run. */
+    resumeFrom: checkpointRef.extend({ runId: id }).optional(),
+    /** The model registry entry the finished run should be registered under. */
+    targetModel: nonEmptyText.optional(),
+    requestedAt: isoTimestamp,
+  }),
+);
+
+export const TrainingRunClaimed = defineEvent(
+  'TrainingRunClaimed',
+  z.object({
+    runId: id,
+    workerId: nonEmptyText,
+    backend: z.object({ name: nonEmptyText, device: z.string() }),
+    leaseUntil: isoTimestamp,
+    /** 1 for the first claim, 2 after the first lease expired, ... */
+    attempt: positiveInt,
+    /** The checkpoint this attempt starts from; absent on a fresh start. */
+    resumeFrom: checkpointRef.optional(),
+    claimedAt: isoTimestamp,
+  }),
+);
+
+export const TrainingRunLeaseRenewed = defineEvent(
+  'TrainingRunLeaseRenewed',
+  z.object({ runId: id, workerId: nonEmptyText, attempt: positiveInt, leaseUntil: isoTimestamp }),
+);
+
+/** The holder stopped renewing: the run may be claimed again and resumes from `resumeFrom`. */
+export const TrainingRunLeaseExpired = defineEvent(
+  'TrainingRunLeaseExpired',
+  z.object({
+    runId: id,
+    workerId: nonEmptyText,
+    attempt: positiveInt,
+    leaseUntil: isoTimestamp,
+    lastStep: nonNegativeInt,
+    resumeFrom: checkpointRef.optional(),
+    detectedAt: isoTimestamp,
+  }),
+);
+
+export const TrainingStageStarted = defineEvent(
+  'TrainingStageStarted',
+  z.object({
+    runId: id,
+    stageIndex: nonNegativeInt,
+    name: nonEmptyText,
+    learningRate: z.number().positive(),
+    batchSize: positiveInt,
+    steps: positiveInt,
+    attempt: positiveInt,
+    startedAt: isoTimestamp,
+  }),
+);
+
+/** tokensPerSecond became required in v2; v1 events read back with it computed or 0. */
+export const TrainingProgressReported = defineEvent(
+  'TrainingProgressReported',
+  z.object({
+    runId: id,
+    step: positiveInt,
+    totalSteps: positiveInt,
+    stageIndex: nonNegativeInt,
+    epoch: nonNegative,
+    loss: z.number(),
+    entityLoss: z.number().optional(),
+    learningRate: nonNegative,
+    gradNorm: nonNegative,
+    tokensPerSecond: nonNegative,
+    elapsedMs: nonNegative,
+    etaMs: nonNegative,
+    attempt: positiveInt,
+    reportedAt: isoTimestamp,
+  }),
+  {
+    schemaVersion: 2,
+    upcasters: {
+      // v1 carried tokensSeen instead of a rate; the rate is what charts need.
+      1: ({ tokensSeen, ...rest }) => {
+        const elapsedMs = typeof rest['elapsedMs'] === 'number' ? rest['elapsedMs'] : 0;
+        const tokens = typeof tokensSeen === 'number' ? tokensSeen : 0;
+        return { ...rest, tokensPerSecond: elapsedMs > 0 ? (tokens * 1000) / elapsedMs : 0 };
+      },
+    },
+  },
+);
+
+export const CheckpointSaved = defineEvent(
+  'CheckpointSaved',
+  z.object({
+    runId: id,
+    step: nonNegativeInt,
+    stageIndex: nonNegativeInt,
+    artifactHash: sha256,
+    byteSize: nonNegativeInt,
+    attempt: positiveInt,
+    savedAt: isoTimestamp,
+  }),
+);
+
+export const TrainingRunCompleted = defineEvent(
+  'TrainingRunCompleted',
+  z.object({
+    runId: id,
+    artifact: z.object({
+      kind: z.enum(['adapter', 'weights', 'reward-model']),
+      hash: sha256,
+      byteSize: nonNegativeInt,
+    }),
+    finalLoss: z.number(),
+    steps: nonNegativeInt,
+    durationMs: nonNegative,
+    tokensSeen: nonNegativeInt,
+    metrics: z.record(z.string(), z.number()).default({}),
+    completedAt: isoTimestamp,
+  }),
+);
+
+export const TrainingRunFailed = defineEvent(
+  'TrainingRunFailed',
+  z.object({
+    runId: id,
+    reason: nonEmptyText,
+    step: nonNegativeInt,
+    retryable: z.boolean(),
+    lastCheckpoint: checkpointRef.optional(),
+    failedAt: isoTimestamp,
+  }),
+);
+
+export const TrainingRunCancelled = defineEvent(
+  'TrainingRunCancelled',
+  z.object({ runId: id, reason: nonEmptyText, cancelledBy: nonEmptyText, cancelledAt: isoTimestamp }),
+);
+
+export const trainingRunEventDefinitions = [
+  TrainingRunRequested,
+  TrainingRunClaimed,
+  TrainingRunLeaseRenewed,
+  TrainingRunLeaseExpired,
+  TrainingStageStarted,
+  TrainingProgressReported,
+  CheckpointSaved,
+  TrainingRunCompleted,
+  TrainingRunFailed,
+  TrainingRunCancelled,
+] as const;
+
+export type TrainingRunRequested = EventOf<typeof TrainingRunRequested>;
+export type TrainingRunClaimed = EventOf<typeof TrainingRunClaimed>;
+export type TrainingRunLeaseRenewed = EventOf<typeof TrainingRunLeaseRenewed>;
+export type TrainingRunLeaseExpired = EventOf<typeof TrainingRunLeaseExpired>;
+export type TrainingStageStarted = EventOf<typeof TrainingStageStarted>;
+export type TrainingProgressReported = EventOf<typeof TrainingProgressReported>;
+export type CheckpointSaved = EventOf<typeof CheckpointSaved>;
+export type TrainingRunCompleted = EventOf<typeof TrainingRunCompleted>;
+export type TrainingRunFailed = EventOf<typeof TrainingRunFailed>;
+export type TrainingRunCancelled = EventOf<typeof TrainingRunCancelled>;
+
+export type TrainingRunEvent =
+  | TrainingRunRequested
+  | TrainingRunClaimed
+  | TrainingRunLeaseRenewed
+  | TrainingRunLeaseExpired
+  | TrainingStageStarted
+  | TrainingProgressReported
+  | CheckpointSaved
+  | TrainingRunCompleted
+  | TrainingRunFailed
+  | TrainingRunCancelled;
