@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { registerMigrateCommand } from './migrate.command.js';
 
 /** Each command file exports one function that adds its command (and sub-commands) to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [registerMigrateCommand];

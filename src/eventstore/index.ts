@@ -1,0 +1,21 @@
+/** The event store's public face: the port, its errors, and the PostgreSQL/PGlite adapter. */
+export * from './eventStore.js';
+export {
+  EventStoreError,
+  IdempotencyConflictError,
+  InvalidEventError,
+  WrongExpectedVersionError,
+} from './errors.js';
+export { canonicalJson } from './canonicalJson.js';
+export { eventHash, verifyChain, type HashedFields } from './hashChain.js';
+export {
+  EVENTS_CHANNEL,
+  PostgresEventStore,
+  openDatabase,
+  pgliteDialect,
+  type Database,
+  type DatabaseKind,
+  type Listen,
+  type OpenDatabaseOptions,
+  type PostgresEventStoreOptions,
+} from './postgres/index.js';

@@ -1,0 +1,70 @@
+import type { Checkpoint, ReadAllResult, RecordedEvent, Subscription } from './eventStore.js';
+
+export interface PollingSubscriptionOptions {
+  readonly from: Checkpoint;
+  readonly readAll: (from: Checkpoint, limit: number) => Promise<ReadAllResult>;
+  readonly batchSize: number;
+  readonly pollIntervalMs: number;
+  /** Registers a callback that wakes the subscription early (e.g. LISTEN); returns how to stop. */
+  readonly onWake?: (wake: () => void) => Promise<() => Promise<void>>;
+}
+
+/**
+ * Catches up with readAll, then waits for a wake-up or the poll interval and reads again.
+ * Reads always continue from the last delivered checkpoint, so a lost or early notification
+ * costs latency, never an event.
+ */
+export function pollingSubscription(options: PollingSubscriptionOptions): Subscription {
+  let closed = false;
+  let pendingWake = false;
+  let wakeWaiter: (() => void) | undefined;
+  const wake = () => {
+    pendingWake = true;
+    wakeWaiter?.();
+  };
+  const stopListening = options.onWake ? options.onWake(wake).catch(() => undefined) : undefined;
+
+  const sleep = () =>
+    new Promise<void>((resolve) => {
+      if (pendingWake || closed) return resolve();
+      const timer = setTimeout(done, options.pollIntervalMs);
+      function done() {
+        clearTimeout(timer);
+        wakeWaiter = undefined;
+        resolve();
+      }
+      wakeWaiter = done;
+    });
+
+  async function release() {
+    closed = true;
+    wakeWaiter?.();
+    const stop = await stopListening;
+    await stop?.().catch(() => {});
+  }
+
+  async function* events(): AsyncGenerator<RecordedEvent> {
+    let checkpoint = options.from;
+    await stopListening;
+    try {
+      while (!closed) {
+        pendingWake = false;
+        const batch = await options.readAll(checkpoint, options.batchSize);
+        for (const event of batch.events) {
+          if (closed) return;
+          yield event;
+          checkpoint = event.checkpoint;
+        }
+        if (batch.events.length < options.batchSize) await sleep();
+      }
+    } finally {
+      await release();
+    }
+  }
+
+  const iterator = events();
+  return {
+    [Symbol.asyncIterator]: () => iterator,
+    close: release,
+  };
+}

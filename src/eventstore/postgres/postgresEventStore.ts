@@ -1,0 +1,284 @@
+import { sql, type Kysely } from 'kysely';
+import { IdempotencyConflictError, WrongExpectedVersionError } from '../errors.js';
+import type {
+  AppendResult,
+  Checkpoint,
+  EventContext,
+  EventStore,
+  ExpectedVersion,
+  NewEvent,
+  ReadAllResult,
+  ReadStreamOptions,
+  RecordedEvent,
+  Subscription,
+  VerifyResult,
+} from '../eventStore.js';
+import { verifyChain } from '../hashChain.js';
+import { chainEvents, expectationHolds, stampEvents, type StampedEvents } from '../prepareEvents.js';
+import { pollingSubscription } from '../pollingSubscription.js';
+import { formatCheckpoint, parseCheckpoint } from './checkpoint.js';
+import type { Database } from './database.js';
+
+/** The channel appends NOTIFY on; subscribers LISTEN on it. */
+export const EVENTS_CHANNEL = 'tuneledger_events';
+
+export interface PostgresEventStoreOptions {
+  /** Subscription polling interval when no notification arrives (ms). Default 250. */
+  readonly pollIntervalMs?: number;
+  /** Events fetched per round trip while a subscription catches up. Default 1000. */
+  readonly batchSize?: number;
+}
+
+interface Head {
+  readonly version: number;
+  readonly hash: string | null;
+}
+
+interface AppendRow {
+  out_status: 'ok' | 'stale' | 'duplicate';
+  out_version: number | null;
+  out_hash: string | null;
+  out_position: string | null;
+  out_transaction: string | null;
+}
+
+interface EventRow {
+  global_position: string;
+  transaction_id: string;
+  event_id: string;
+  stream_id: string;
+  stream_version: number;
+  type: string;
+  schema_version: number;
+  data: unknown;
+  actor: string;
+  correlation_id: string;
+  causation_id: string | null;
+  recorded_at: Date | string;
+  previous_hash: string | null;
+  hash: string;
+}
+
+const HEAD_CACHE_LIMIT = 10_000;
+const MAX_STALE_RETRIES = 100;
+
+/**
+ * The event store on PostgreSQL or PGlite (same SQL on both). An append is one call of the
+ * `tuneledger_append` function; the stream head (version, last hash) the hashes are chained to
+ * is cached per stream and corrected by the function when another writer moved the stream.
+ */
+export class PostgresEventStore implements EventStore {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the event store's tables are reached through raw SQL
+  private readonly db: Kysely<any>;
+  private readonly heads = new Map<string, Head>();
+  private notifyScheduled = false;
+  private closed = false;
+
+  constructor(
+    private readonly database: Database,
+    private readonly options: PostgresEventStoreOptions = {},
+  ) {
+    this.db = database.db;
+  }
+
+  async append(
+    streamId: string,
+    events: readonly NewEvent[],
+    expected: ExpectedVersion,
+    context: EventContext,
+  ): Promise<AppendResult> {
+    const stamped = stampEvents(streamId, events, expected, context);
+    let head = this.heads.get(streamId) ?? (await this.readHead(streamId));
+    let headIsFresh = !this.heads.has(streamId);
+    for (let attempt = 0; attempt < MAX_STALE_RETRIES; attempt += 1) {
+      if (!expectationHolds(expected, head.version)) {
+        if (!headIsFresh) {
+          head = await this.readHead(streamId);
+          headIsFresh = true;
+          continue;
+        }
+        const original = await this.findRecorded(stamped);
+        if (original) return original;
+        throw new WrongExpectedVersionError(streamId, expected, head.version);
+      }
+      const prepared = chainEvents(stamped, head.version, head.hash);
+      let rows: AppendRow[];
+      try {
+        const result = await sql<AppendRow>`
+          SELECT * FROM tuneledger_append(${streamId}, ${head.version}, ${JSON.stringify(prepared)}::jsonb)`.execute(
+          this.db,
+        );
+        rows = result.rows;
+      } catch (error) {
+        // Two writers created the stream, or retried the same ids, at the same moment: re-read.
+        if ((error as { code?: string }).code === '23505') {
+          this.heads.delete(streamId);
+          head = await this.readHead(streamId);
+          headIsFresh = true;
+          continue;
+        }
+        throw error;
+      }
+      const status = rows[0]?.out_status;
+      if (status === 'duplicate') {
+        const original = await this.findRecorded(stamped);
+        if (original) return original;
+        continue;
+      }
+      if (status === 'stale') {
+        head = { version: rows[0]!.out_version ?? 0, hash: rows[0]!.out_hash };
+        headIsFresh = true;
+        this.remember(streamId, head);
+        continue;
+      }
+      const recorded = prepared.map((event, index): RecordedEvent => {
+        const row = rows[index]!;
+        return {
+          eventId: event.eventId,
+          streamId,
+          streamVersion: event.streamVersion,
+          checkpoint: formatCheckpoint(row.out_transaction!, row.out_position!),
+          type: event.type,
+          schemaVersion: event.schemaVersion,
+          data: event.data,
+          metadata: {
+            actor: event.actor,
+            correlationId: event.correlationId,
+            causationId: event.causationId,
+            recordedAt: event.recordedAt,
+            previousHash: event.previousHash,
+            hash: event.hash,
+          },
+        };
+      });
+      const last = prepared[prepared.length - 1]!;
+      this.remember(streamId, { version: last.streamVersion, hash: last.hash });
+      this.scheduleNotify();
+      return { nextExpectedVersion: last.streamVersion, events: recorded };
+    }
+    throw new Error(
+      `append to "${streamId}" gave up after ${MAX_STALE_RETRIES} attempts: the stream kept moving under heavy contention`,
+    );
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<readonly RecordedEvent[]> {
+    const backwards = options.direction === 'backwards';
+    const from = options.from ?? (backwards ? 2_147_483_647 : 1);
+    const limit = options.limit ?? 2_147_483_647;
+    const result = await sql<EventRow>`
+      SELECT ${sql.raw(COLUMNS)} FROM events
+      WHERE stream_id = ${streamId}
+        AND stream_version ${sql.raw(backwards ? '<=' : '>=')} ${from}
+      ORDER BY stream_version ${sql.raw(backwards ? 'DESC' : 'ASC')}
+      LIMIT ${limit}`.execute(this.db);
+    return result.rows.map(toRecordedEvent);
+  }
+
+  async readAll(from: Checkpoint, limit: number): Promise<ReadAllResult> {
+    const { transactionId, globalPosition } = parseCheckpoint(from);
+    const result = await sql<EventRow>`
+      SELECT ${sql.raw(COLUMNS)} FROM events
+      WHERE (transaction_id, global_position) > (${transactionId}::xid8, ${globalPosition}::bigint)
+        AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+      ORDER BY transaction_id, global_position
+      LIMIT ${Math.max(1, Math.floor(limit))}`.execute(this.db);
+    const events = result.rows.map(toRecordedEvent);
+    return { events, checkpoint: events.length > 0 ? events[events.length - 1]!.checkpoint : from };
+  }
+
+  subscribe(from: Checkpoint): Subscription {
+    return pollingSubscription({
+      from,
+      readAll: (checkpoint, limit) => this.readAll(checkpoint, limit),
+      batchSize: this.options.batchSize ?? 1000,
+      pollIntervalMs: this.options.pollIntervalMs ?? 250,
+      onWake: (wake) => this.database.listen(EVENTS_CHANNEL, wake),
+    });
+  }
+
+  async verify(streamId: string): Promise<VerifyResult> {
+    return verifyChain(streamId, await this.readStream(streamId));
+  }
+
+  /** The store does not own the database: whoever opened it closes it. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.heads.clear();
+  }
+
+  private async readHead(streamId: string): Promise<Head> {
+    const result = await sql<{ version: number; last_hash: string | null }>`
+      SELECT version, last_hash FROM streams WHERE stream_id = ${streamId}`.execute(this.db);
+    const row = result.rows[0];
+    return row ? { version: row.version, hash: row.last_hash } : { version: 0, hash: null };
+  }
+
+  private remember(streamId: string, head: Head): void {
+    this.heads.delete(streamId);
+    if (this.heads.size >= HEAD_CACHE_LIMIT) this.heads.delete(this.heads.keys().next().value!);
+    this.heads.set(streamId, head);
+  }
+
+  /** The events of an earlier append with the same ids, or undefined when none of the ids is known. */
+  private async findRecorded(stamped: StampedEvents): Promise<AppendResult | undefined> {
+    const ids = stamped.events.map((event) => event.eventId);
+    const result = await sql<EventRow>`
+      SELECT ${sql.raw(COLUMNS)} FROM events WHERE event_id = ANY(${ids}::uuid[])
+      ORDER BY stream_version`.execute(this.db);
+    if (result.rows.length === 0) return undefined;
+    const elsewhere = result.rows.find((row) => row.stream_id !== stamped.streamId);
+    if (elsewhere) {
+      throw new IdempotencyConflictError(
+        `event id ${elsewhere.event_id} is already recorded in stream "${elsewhere.stream_id}", not "${stamped.streamId}"; ` +
+          'derive idempotency ids from the target stream',
+      );
+    }
+    if (result.rows.length !== ids.length) {
+      throw new IdempotencyConflictError(
+        `append to "${stamped.streamId}" mixes ${result.rows.length} already recorded event id(s) with ` +
+          `${ids.length - result.rows.length} new one(s); retry the original batch unchanged, or use new ids`,
+      );
+    }
+    const events = result.rows.map(toRecordedEvent);
+    return { nextExpectedVersion: events[events.length - 1]!.streamVersion, events };
+  }
+
+  /**
+   * One NOTIFY per burst of appends, sent outside the append's transaction: a NOTIFY inside it
+   * would take PostgreSQL's global notify lock at commit and serialise all concurrent appends.
+   */
+  private scheduleNotify(): void {
+    if (this.notifyScheduled || this.closed) return;
+    this.notifyScheduled = true;
+    setImmediate(() => {
+      this.notifyScheduled = false;
+      sql`SELECT pg_notify(${EVENTS_CHANNEL}, '')`.execute(this.db).catch(() => {
+        // Subscribers fall back to polling; a lost wake-up only delays them.
+      });
+    });
+  }
+}
+
+const COLUMNS = `global_position::text AS global_position, transaction_id::text AS transaction_id,
+  event_id::text AS event_id, stream_id, stream_version, type, schema_version, data, actor,
+  correlation_id, causation_id, recorded_at, previous_hash, hash`;
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    eventId: row.event_id,
+    streamId: row.stream_id,
+    streamVersion: row.stream_version,
+    checkpoint: formatCheckpoint(row.transaction_id, row.global_position),
+    type: row.type,
+    schemaVersion: row.schema_version,
+    data: row.data,
+    metadata: {
+      actor: row.actor,
+      correlationId: row.correlation_id,
+      causationId: row.causation_id,
+      recordedAt: new Date(row.recorded_at).toISOString(),
+      previousHash: row.previous_hash,
+      hash: row.hash,
+    },
+  };
+}
