@@ -1,0 +1,200 @@
+/**
+ * Verifiable instruction constraints in the style of IFEval (Zhou et al., 2023): each record may
+ * carry a list of `{kind, params}`; each kind has a checker that says whether a response follows
+ * it. Chinese is handled by script (Han characters count as words, Chinese punctuation counts).
+ */
+import { z } from 'zod';
+import { countHan, detectScriptLanguage } from './language.js';
+
+const relation = z.enum(['at least', 'at most', 'exactly']);
+const positiveCount = z.number().int().min(0);
+
+export const constraintSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('json_format'), params: z.object({}).optional() }),
+  z.object({
+    kind: z.literal('bullet_count'),
+    params: z.object({ count: positiveCount, relation: relation.default('exactly') }),
+  }),
+  z.object({
+    kind: z.literal('paragraph_count'),
+    params: z.object({
+      count: positiveCount,
+      relation: relation.default('exactly'),
+      /** 'blank-line': paragraphs separated by empty lines; 'divider': by `***` as in IFEval. */
+      separator: z.enum(['blank-line', 'divider']).default('blank-line'),
+    }),
+  }),
+  z.object({
+    kind: z.literal('word_count'),
+    params: z.object({ count: positiveCount, relation: relation.exclude(['exactly']) }),
+  }),
+  z.object({
+    kind: z.literal('sentence_count'),
+    params: z.object({ count: positiveCount, relation: relation.exclude(['exactly']) }),
+  }),
+  z.object({
+    kind: z.literal('char_count'),
+    params: z.object({ count: positiveCount, relation: relation.exclude(['exactly']) }),
+  }),
+  z.object({
+    kind: z.literal('required_keywords'),
+    params: z.object({ keywords: z.array(z.string().min(1)).min(1) }),
+  }),
+  z.object({
+    kind: z.literal('forbidden_keywords'),
+    params: z.object({ keywords: z.array(z.string().min(1)).min(1) }),
+  }),
+  z.object({ kind: z.literal('response_language'), params: z.object({ language: z.enum(['zh', 'en']) }) }),
+  z.object({ kind: z.literal('starts_with'), params: z.object({ phrase: z.string().min(1) }) }),
+  z.object({ kind: z.literal('ends_with'), params: z.object({ phrase: z.string().min(1) }) }),
+  z.object({ kind: z.literal('no_commas'), params: z.object({}).optional() }),
+  z.object({ kind: z.literal('all_lowercase'), params: z.object({}).optional() }),
+  z.object({ kind: z.literal('all_uppercase'), params: z.object({}).optional() }),
+  z.object({
+    kind: z.literal('placeholder_count'),
+    params: z.object({ count: positiveCount, relation: relation.default('at least') }),
+  }),
+  z.object({ kind: z.literal('title'), params: z.object({}).optional() }),
+]);
+
+export type Constraint = z.infer<typeof constraintSchema>;
+export type ConstraintInput = z.input<typeof constraintSchema>;
+export type ConstraintKind = Constraint['kind'];
+
+export const CONSTRAINT_KINDS: readonly ConstraintKind[] = constraintSchema.options.map(
+  (option) => option.shape.kind.value,
+);
+
+type Relation = z.infer<typeof relation>;
+
+function compare(actual: number, wanted: Relation, count: number): boolean {
+  if (wanted === 'at least') return actual >= count;
+  if (wanted === 'at most') return actual <= count;
+  return actual === count;
+}
+
+// IFEval counts bullets as lines starting with `* ` or `- `; we also accept `+` and `•`.
+const BULLET_LINE = /^\s*(?:\*[^*]|[-+•]).*$/gmu;
+const WORD = /[\p{L}\p{N}_]+/gu;
+const SENTENCE_END = /[.!?。！？]+|\n\s*\n/gu;
+const PLACEHOLDER = /\[[^\]\n]*?\]/g;
+const TITLE = /<<([^\n]+?)>>/u;
+const CJK_RANGE = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/u;
+
+export function countWords(text: string): number {
+  // A Han character is a word; a Latin run is a word (Han characters are removed from runs first).
+  const han = countHan(text);
+  const rest = text.replace(/[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/gu, ' ');
+  return han + (rest.match(WORD)?.length ?? 0);
+}
+
+export function countSentences(text: string): number {
+  const pieces = text.split(SENTENCE_END).filter((piece) => /[\p{L}\p{N}]/u.test(piece));
+  return pieces.length;
+}
+
+export function countParagraphs(text: string, separator: 'blank-line' | 'divider'): number {
+  const splitter = separator === 'divider' ? /\s?\*\*\*\s?/ : /\n\s*\n/;
+  const paragraphs = text.trim().split(splitter);
+  // IFEval: an empty paragraph in the middle fails; empty ends are tolerated.
+  for (let i = 0; i < paragraphs.length; i += 1) {
+    if (paragraphs[i]!.trim() === '' && i !== 0 && i !== paragraphs.length - 1) return -1;
+  }
+  return paragraphs.filter((paragraph) => paragraph.trim() !== '').length;
+}
+
+function stripJsonFence(text: string): string {
+  let value = text.trim();
+  for (const prefix of ['```json', '```Json', '```JSON', '```']) {
+    if (value.startsWith(prefix)) {
+      value = value.slice(prefix.length);
+      break;
+    }
+  }
+  if (value.endsWith('```')) value = value.slice(0, -3);
+  return value.trim();
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function containsKeyword(text: string, keyword: string): boolean {
+  const lower = text.toLowerCase();
+  const wanted = keyword.toLowerCase();
+  if (CJK_RANGE.test(wanted) || !/^[\p{L}\p{N}_]/u.test(wanted) || !/[\p{L}\p{N}_]$/u.test(wanted)) {
+    return lower.includes(wanted);
+  }
+  // Latin keywords match whole words, so "cat" is not found in "category" (IFEval's \b rule).
+  return new RegExp(`(?<![\\p{L}\\p{N}_])${escapeRegExp(wanted)}(?![\\p{L}\\p{N}_])`, 'u').test(lower);
+}
+
+function stripEdges(text: string): string {
+  // IFEval's end checker strips white space and quotation marks before comparing.
+  return text
+    .trim()
+    .replace(/^["“'「]+|["”'」]+$/gu, '')
+    .trim()
+    .toLowerCase();
+}
+
+export function checkConstraint(response: string, constraint: Constraint): boolean {
+  switch (constraint.kind) {
+    case 'json_format': {
+      try {
+        JSON.parse(stripJsonFence(response));
+        return true;
+      } catch {
+        return false;
+      }
+    }
+    case 'bullet_count': {
+      const bullets = response.match(BULLET_LINE)?.length ?? 0;
+      return compare(bullets, constraint.params.relation, constraint.params.count);
+    }
+    case 'paragraph_count': {
+      const paragraphs = countParagraphs(response, constraint.params.separator);
+      return paragraphs >= 0 && compare(paragraphs, constraint.params.relation, constraint.params.count);
+    }
+    case 'word_count':
+      return compare(countWords(response), constraint.params.relation, constraint.params.count);
+    case 'sentence_count':
+      return compare(countSentences(response), constraint.params.relation, constraint.params.count);
+    case 'char_count':
+      return compare([...response.trim()].length, constraint.params.relation, constraint.params.count);
+    case 'required_keywords':
+      return constraint.params.keywords.every((keyword) => containsKeyword(response, keyword));
+    case 'forbidden_keywords':
+      return !constraint.params.keywords.some((keyword) => containsKeyword(response, keyword));
+    case 'response_language':
+      return detectScriptLanguage(response) === constraint.params.language;
+    case 'starts_with': {
+      const start = stripEdges(constraint.params.phrase);
+      return response
+        .trim()
+        .replace(/^["“'「]+/u, '')
+        .toLowerCase()
+        .startsWith(start);
+    }
+    case 'ends_with':
+      return stripEdges(response).endsWith(stripEdges(constraint.params.phrase));
+    case 'no_commas':
+      return !/[,，]/u.test(response);
+    case 'all_lowercase':
+      return response === response.toLowerCase() && /\p{Ll}/u.test(response);
+    case 'all_uppercase':
+      return response === response.toUpperCase() && /\p{Lu}/u.test(response);
+    case 'placeholder_count': {
+      const placeholders = response.match(PLACEHOLDER)?.length ?? 0;
+      return compare(placeholders, constraint.params.relation, constraint.params.count);
+    }
+    case 'title': {
+      const match = TITLE.exec(response);
+      return match !== null && match[1]!.trim() !== '';
+    }
+    default: {
+      const unreachable: never = constraint;
+      throw new Error(`unknown constraint ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
