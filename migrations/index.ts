@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import { eventStoreMigration } from './0001_event_store.js';
+import { apiTokens } from './0200_api_tokens.js';
 
 /**
  * In-code migration provider (kysely's FileMigrationProvider cannot import .ts under vitest).
@@ -8,4 +9,5 @@ import { eventStoreMigration } from './0001_event_store.js';
  */
 export const migrations: Record<string, Migration> = {
   '0001_event_store': eventStoreMigration,
+  '0200_api_tokens': apiTokens,
 };

@@ -1,0 +1,37 @@
+import type { Kysely } from 'kysely';
+import type { Checkpoint, EventStore } from '../eventstore/eventStore.js';
+import type { ActionClass } from './auth/roles.js';
+import { mayPerform, rolesAllowing } from './auth/roles.js';
+import type { TokenStore } from './auth/tokenStore.js';
+import type { Viewer } from './auth/viewer.js';
+import { forbidden } from './errors.js';
+import type { EventFeed } from './subscriptions/eventFeed.js';
+
+/** Waits until every projection has applied the log up to a checkpoint (read-your-writes). */
+export interface ProjectionWaiter {
+  waitFor(checkpoint: Checkpoint, options?: { timeoutMs?: number }): Promise<void>;
+}
+
+/** What the API needs from the rest of the application; the composition root provides it. */
+export interface GraphqlDependencies {
+  readonly store: EventStore;
+  /** The database holding the read models and the api_tokens table (migrations applied). */
+  readonly db: Kysely<unknown>;
+  readonly projections?: ProjectionWaiter;
+}
+
+/** Everything a resolver sees for one request or one subscription. */
+export interface ApiContext {
+  readonly deps: GraphqlDependencies;
+  readonly viewer: Viewer;
+  readonly feed: EventFeed;
+  readonly tokens: TokenStore;
+}
+
+/** Throws FORBIDDEN, naming the roles that would do, unless the viewer may perform the action. */
+export function requireAction(context: ApiContext, action: ActionClass, what: string): void {
+  if (mayPerform(context.viewer.roles, action)) return;
+  throw forbidden(
+    `${context.viewer.actor} (roles: ${context.viewer.roles.join(', ') || 'none'}) may not ${what}; this needs one of the roles ${rolesAllowing(action).join(', ')}`,
+  );
+}

@@ -1,0 +1,116 @@
+import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError } from 'graphql';
+import { ZodError } from 'zod';
+import { DomainError } from '../domain/index.js';
+import {
+  IdempotencyConflictError,
+  InvalidEventError,
+  WrongExpectedVersionError,
+} from '../eventstore/index.js';
+import { InvalidTokenError } from './auth/tokenStore.js';
+
+/** The codes a client can meet in `extensions.code`. */
+export type ApiErrorCode =
+  'BAD_USER_INPUT' | 'FORBIDDEN' | 'UNAUTHENTICATED' | 'CONFLICT' | 'NOT_FOUND' | 'INTERNAL_SERVER_ERROR';
+
+export function apiError(
+  code: ApiErrorCode,
+  message: string,
+  extensions: Record<string, unknown> = {},
+): GraphQLError {
+  return new GraphQLError(message, { extensions: { ...extensions, code } });
+}
+
+export const notFound = (message: string) => apiError('NOT_FOUND', message);
+export const forbidden = (message: string) => apiError('FORBIDDEN', message);
+export const badInput = (message: string, extensions?: Record<string, unknown>) =>
+  apiError('BAD_USER_INPUT', message, extensions);
+
+/**
+ * A domain error code to an API code. Domain codes are stable SCREAMING_SNAKE names; the words in
+ * them say which kind of failure they are.
+ */
+export function codeForDomainError(domainCode: string): ApiErrorCode {
+  const code = domainCode.toUpperCase();
+  if (/NOT_FOUND$|^UNKNOWN_/.test(code)) return 'NOT_FOUND';
+  if (/FORBIDDEN|NOT_ALLOWED|NOT_LEASE_HOLDER|NOT_HOLDER|LEASE_EXPIRED/.test(code)) return 'FORBIDDEN';
+  if (/CONFLICT|ALREADY|STILL_VALID|ARCHIVED|NOT_CLAIMED|NOT_STARTED|NOT_ACTIVE|FINISHED/.test(code))
+    return 'CONFLICT';
+  return 'BAD_USER_INPUT';
+}
+
+function describeZodError(error: ZodError, where: string | undefined): string {
+  const problems = error.issues.map((issue) => {
+    const path = issue.path.length > 0 ? issue.path.join('.') : (where ?? 'input');
+    return `${path}: ${issue.message}`;
+  });
+  return `invalid input - ${problems.join('; ')}`;
+}
+
+/**
+ * Maps whatever a resolver threw to an error a client can act on. Errors that are not ours to
+ * explain (bugs, a lost database) become INTERNAL_SERVER_ERROR with the message hidden, and go to
+ * the log through `onInternal`.
+ */
+export function toApiError(
+  error: unknown,
+  onInternal: (error: unknown) => void = () => {},
+): { code: ApiErrorCode; message: string; extensions?: Record<string, unknown> } {
+  if (error instanceof GraphQLError) {
+    if (error.originalError && !(error.originalError instanceof GraphQLError)) {
+      return toApiError(error.originalError, onInternal);
+    }
+    const code = error.extensions?.code;
+    if (typeof code === 'string') return { code: code as ApiErrorCode, message: error.message };
+    // A GraphQLError without a code is graphql-js telling the client its document is wrong.
+    return { code: 'BAD_USER_INPUT', message: error.message };
+  }
+  if (error instanceof ZodError) {
+    return {
+      code: 'BAD_USER_INPUT',
+      message: describeZodError(error, undefined),
+      extensions: {
+        issues: error.issues.map((issue) => ({ path: issue.path.map(String), message: issue.message })),
+      },
+    };
+  }
+  if (error instanceof InvalidTokenError) return { code: 'UNAUTHENTICATED', message: error.message };
+  if (error instanceof WrongExpectedVersionError) {
+    return {
+      code: 'CONFLICT',
+      message: `${error.message} (someone else changed it at the same time: read it again and retry)`,
+      extensions: { streamId: error.streamId, actualVersion: error.actual },
+    };
+  }
+  if (error instanceof IdempotencyConflictError) {
+    return {
+      code: 'CONFLICT',
+      message: `${error.message}; use a new idempotencyKey for a different request`,
+    };
+  }
+  if (error instanceof InvalidEventError) return { code: 'BAD_USER_INPUT', message: error.message };
+  if (error instanceof DomainError) {
+    return {
+      code: codeForDomainError(error.code),
+      message: error.message,
+      extensions: { domainCode: error.code, ...error.details },
+    };
+  }
+  onInternal(error);
+  return { code: 'INTERNAL_SERVER_ERROR', message: 'internal error; the server log has the details' };
+}
+
+/** Apollo's and graphql-ws's error formatting both end here, so both transports agree. */
+export function formatApiError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  onInternal?: (error: unknown) => void,
+): GraphQLFormattedError {
+  const mapped = toApiError(error, onInternal);
+  return {
+    message: mapped.message,
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: { ...mapped.extensions, code: mapped.code },
+  };
+}

@@ -1,0 +1,10 @@
+export type { GraphqlServer, GraphqlServerOptions } from './server.js';
+export { createGraphqlServer } from './server.js';
+export type { GraphqlDependencies, ProjectionWaiter } from './context.js';
+export { buildApiSchema } from './schema.js';
+export type { Role } from './auth/roles.js';
+export { roles } from './auth/roles.js';
+export type { CreatedToken, TokenInfo } from './auth/tokenStore.js';
+export { TokenStore } from './auth/tokenStore.js';
+export type { QueryLimits } from './limits.js';
+export { defaultLimits } from './limits.js';

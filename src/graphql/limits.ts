@@ -1,0 +1,59 @@
+import type { DocumentNode, GraphQLSchema, ValidationRule } from 'graphql';
+import { getNullableType, isListType } from 'graphql';
+import depthLimit from 'graphql-depth-limit';
+import type { ComplexityEstimatorArgs } from 'graphql-query-complexity';
+import { getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import { apiError } from './errors.js';
+
+export interface QueryLimits {
+  /** Deepest selection nesting a document may have. */
+  readonly maxDepth: number;
+  /** Highest estimated cost: each field costs 1, a list field costs its children times its page size. */
+  readonly maxComplexity: number;
+  /** Largest request body, in bytes. */
+  readonly maxBodyBytes: number;
+}
+
+export const defaultLimits: QueryLimits = { maxDepth: 12, maxComplexity: 20_000, maxBodyBytes: 1_000_000 };
+
+/**
+ * Lists cost what they can return: a connection with `first: 100` multiplies its children by 100,
+ * a list without a page size by `defaultListSize`.
+ */
+function pageSizeEstimator(defaultListSize: number) {
+  return ({ args, childComplexity, field }: ComplexityEstimatorArgs): number | void => {
+    const pageSize =
+      typeof args.first === 'number' ? args.first : typeof args.last === 'number' ? args.last : null;
+    if (pageSize !== null) return 1 + childComplexity * Math.max(1, pageSize);
+    if (isListType(getNullableType(field.type))) return 1 + childComplexity * defaultListSize;
+  };
+}
+
+export function depthRule(limits: QueryLimits): ValidationRule {
+  return depthLimit(limits.maxDepth) as ValidationRule;
+}
+
+/** Throws BAD_USER_INPUT when the document's estimated cost is over the limit. */
+export function assertComplexity(
+  schema: GraphQLSchema,
+  query: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+  operationName: string | undefined,
+  limits: QueryLimits,
+): number {
+  const complexity = getComplexity({
+    schema,
+    query,
+    variables: variables ?? {},
+    operationName,
+    estimators: [pageSizeEstimator(20), simpleEstimator({ defaultComplexity: 1 })],
+  });
+  if (complexity > limits.maxComplexity) {
+    throw apiError(
+      'BAD_USER_INPUT',
+      `query is too expensive: estimated cost ${complexity} exceeds the limit ${limits.maxComplexity}; ask for smaller pages (first) or fewer fields`,
+      { complexity, maxComplexity: limits.maxComplexity },
+    );
+  }
+  return complexity;
+}

@@ -1,0 +1,234 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import type { ExecutionArgs, GraphQLFormattedError } from 'graphql';
+import { GraphQLError, parse, validate } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Logger } from 'pino';
+import { pino } from 'pino';
+import { WebSocketServer } from 'ws';
+import { authenticate } from './auth/authenticate.js';
+import { TokenStore } from './auth/tokenStore.js';
+import type { Viewer } from './auth/viewer.js';
+import type { ApiContext, GraphqlDependencies } from './context.js';
+import { formatApiError, toApiError } from './errors.js';
+import type { QueryLimits } from './limits.js';
+import { assertComplexity, defaultLimits, depthRule } from './limits.js';
+import { buildApiSchema } from './schema.js';
+import { EventFeed } from './subscriptions/eventFeed.js';
+
+export interface GraphqlServerOptions extends GraphqlDependencies {
+  /** 0 picks a free port. Default 4000. */
+  readonly port?: number;
+  readonly host?: string;
+  /** Whether clients may introspect the schema (TUNELEDGER_INTROSPECTION). Default true. */
+  readonly introspection?: boolean;
+  readonly limits?: Partial<QueryLimits>;
+  readonly logger?: Logger;
+  /** Where the shared event subscription starts; default: the end of the log at start-up. */
+  readonly subscribeFrom?: string;
+  /** Extra express routes (e.g. /reports, /metrics) mounted before /graphql. */
+  readonly routes?: (app: express.Express, api: { authenticate(header?: string): Promise<Viewer> }) => void;
+}
+
+export interface GraphqlServer {
+  /** http://host:port/graphql; the same path serves graphql-ws (ws://). */
+  readonly url: string;
+  readonly port: number;
+  readonly tokens: TokenStore;
+  close(): Promise<void>;
+}
+
+function httpStatusFor(code: string): number {
+  return code === 'UNAUTHENTICATED' ? 401 : code === 'FORBIDDEN' ? 403 : 400;
+}
+
+/**
+ * Apollo Server over express at /graphql, and graphql-ws on the same http server and path.
+ * Both authenticate the caller (header or connection param `Authorization`), apply the same
+ * depth and cost limits, and format errors the same way.
+ */
+export async function createGraphqlServer(options: GraphqlServerOptions): Promise<GraphqlServer> {
+  const logger = options.logger ?? pino({ name: 'graphql', level: 'info' });
+  const limits: QueryLimits = { ...defaultLimits, ...options.limits };
+  const schema = await buildApiSchema();
+  const tokens = new TokenStore(options.db);
+  const deps: GraphqlDependencies = {
+    store: options.store,
+    db: options.db,
+    projections: options.projections,
+  };
+  const feed = new EventFeed(options.store, {
+    startFrom: options.subscribeFrom,
+    onError: (error) => logger.error({ err: error }, 'the shared event subscription failed'),
+  });
+  await feed.start();
+
+  if (!(await tokens.hasActiveTokens())) {
+    logger.warn(
+      'LOCAL SINGLE-USER MODE: no API token exists, so every caller acts as "local" with all roles. Create a token with `tuneledger token create --actor NAME --role admin` to require tokens.',
+    );
+  }
+
+  const onInternal = (error: unknown) => logger.error({ err: error }, 'internal error in a GraphQL request');
+  const depth = depthRule(limits);
+  const app = express();
+  const httpServer = createServer(app);
+  const webSockets = new WebSocketServer({
+    server: httpServer,
+    path: '/graphql',
+    maxPayload: limits.maxBodyBytes,
+  });
+
+  const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer }>(
+    {
+      schema,
+      context: (ctx): ApiContext => ({ deps, viewer: ctx.extra.viewer!, feed, tokens }),
+      onConnect: async (ctx) => {
+        const param = ctx.connectionParams?.Authorization ?? ctx.connectionParams?.authorization;
+        try {
+          ctx.extra.viewer = await authenticate(typeof param === 'string' ? param : undefined, tokens);
+          return true;
+        } catch (error) {
+          // graphql-ws closes with 4403 Forbidden and this reason.
+          throw new Error(toApiError(error, onInternal).message);
+        }
+      },
+      onSubscribe: (_ctx, _id, payload) => {
+        const document = parse(payload.query);
+        const errors = validate(schema, document, [depth]);
+        if (errors.length > 0) return errors;
+        try {
+          assertComplexity(
+            schema,
+            document,
+            payload.variables ?? undefined,
+            payload.operationName ?? undefined,
+            limits,
+          );
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
+        return undefined;
+      },
+      onNext: (_ctx, _id, _payload, _args: ExecutionArgs, result) => {
+        if (!result.errors) return result;
+        return {
+          ...result,
+          errors: result.errors.map((error) =>
+            formatApiError(error.toJSON() as GraphQLFormattedError, error, onInternal),
+          ),
+        } as unknown as typeof result;
+      },
+      onError: (_ctx, _id, _payload, errors) =>
+        errors.map((error) => {
+          const formatted = formatApiError(error.toJSON(), error, onInternal);
+          return new GraphQLError(formatted.message, { extensions: formatted.extensions });
+        }),
+    },
+    webSockets,
+  );
+
+  const apollo = new ApolloServer<ApiContext>({
+    schema,
+    introspection: options.introspection ?? true,
+    validationRules: [depth],
+    formatError: (formatted, error) =>
+      formatApiError(formatted, unwrapResolverError(error) ?? error, onInternal),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await wsCleanup.dispose();
+            },
+          };
+        },
+      },
+      {
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ request, document }) {
+              assertComplexity(schema, document, request.variables, request.operationName, limits);
+            },
+          };
+        },
+      },
+    ],
+  });
+  await apollo.start();
+
+  options.routes?.(app, { authenticate: (header) => authenticate(header, tokens) });
+  app.use(
+    '/graphql',
+    express.json({ limit: limits.maxBodyBytes }),
+    expressMiddleware(apollo, {
+      context: async ({ req }): Promise<ApiContext> => {
+        try {
+          const viewer = await authenticate(req.headers.authorization, tokens);
+          return { deps, viewer, feed, tokens };
+        } catch (error) {
+          const mapped = toApiError(error, onInternal);
+          throw new GraphQLError(mapped.message, {
+            extensions: { code: mapped.code, http: { status: httpStatusFor(mapped.code) } },
+          });
+        }
+      },
+    }),
+  );
+  app.use((error: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+    const status = (error as { status?: number; type?: string }).status;
+    if ((error as { type?: string }).type === 'entity.too.large') {
+      res.status(413).json({
+        errors: [
+          {
+            message: `request body too large: the limit is ${limits.maxBodyBytes} bytes; send smaller documents or variables`,
+            extensions: { code: 'BAD_USER_INPUT' },
+          },
+        ],
+      });
+      return;
+    }
+    if (status && status >= 400 && status < 500) {
+      res
+        .status(status)
+        .json({
+          errors: [{ message: String((error as Error).message), extensions: { code: 'BAD_USER_INPUT' } }],
+        });
+      return;
+    }
+    next(error);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(options.port ?? 4000, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = httpServer.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}/graphql`;
+  logger.info(
+    { url },
+    'GraphQL API listening (queries over HTTP, subscriptions over graphql-ws at the same path)',
+  );
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    port: address.port,
+    tokens,
+    close() {
+      closing ??= (async () => {
+        await feed.close();
+        await apollo.stop();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,168 @@
+import type { Checkpoint, EventStore, RecordedEvent, Subscription } from '../../eventstore/eventStore.js';
+
+export interface EventFeedOptions {
+  /** Where the shared subscription starts; by default the end of the log at start-up. */
+  readonly startFrom?: Checkpoint;
+  /** Events a slow client may fall behind before it is cut off (it may resubscribe from its checkpoint). */
+  readonly maxQueuedPerClient?: number;
+  /** Page size for catching a client up from an old checkpoint. */
+  readonly catchUpPageSize?: number;
+  readonly onError?: (error: unknown) => void;
+}
+
+interface Listener {
+  push(event: RecordedEvent): void;
+  end(): void;
+}
+
+/** Thrown into a client's stream when it fell too far behind the live log. */
+export class SubscriberTooSlowError extends Error {
+  override readonly name = 'SubscriberTooSlowError';
+}
+
+/**
+ * One subscription to the event store, fanned out to every GraphQL subscriber. A client that asks
+ * for an older checkpoint is caught up from the log with `readAll` and then joins the live fan-out
+ * without losing or repeating an event.
+ */
+export class EventFeed {
+  private readonly listeners = new Set<Listener>();
+  private subscription: Subscription | null = null;
+  private pump: Promise<void> | null = null;
+  private closed = false;
+  private started: Promise<void> | null = null;
+  private readonly maxQueued: number;
+  private readonly pageSize: number;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly options: EventFeedOptions = {},
+  ) {
+    this.maxQueued = options.maxQueuedPerClient ?? 10_000;
+    this.pageSize = options.catchUpPageSize ?? 500;
+  }
+
+  /** Starts the shared subscription (idempotent); resolves once it is live. */
+  start(): Promise<void> {
+    this.started ??= this.open();
+    return this.started;
+  }
+
+  private async open(): Promise<void> {
+    const from = this.options.startFrom ?? (await this.endOfLog());
+    if (this.closed) return;
+    const subscription = this.store.subscribe(from);
+    this.subscription = subscription;
+    this.pump = (async () => {
+      try {
+        for await (const event of subscription) {
+          for (const listener of this.listeners) listener.push(event);
+        }
+      } catch (error) {
+        if (!this.closed) this.options.onError?.(error);
+      }
+    })();
+  }
+
+  private async endOfLog(): Promise<Checkpoint> {
+    let checkpoint = '';
+    for (;;) {
+      const page = await this.store.readAll(checkpoint, 5000);
+      if (page.events.length === 0) return page.checkpoint;
+      checkpoint = page.checkpoint;
+    }
+  }
+
+  /**
+   * The live events from now on, or, with `from`, every event after that checkpoint and then the
+   * live ones. A hand-written iterator rather than a generator, so that `return()` (a client
+   * unsubscribing) takes effect at once instead of after the next event.
+   */
+  events(from?: Checkpoint): AsyncIterableIterator<RecordedEvent> {
+    const started = this.start();
+    const queue: RecordedEvent[] = [];
+    let waiting: ((result: IteratorResult<RecordedEvent>) => void) | null = null;
+    let finished = false;
+    let overflow = false;
+    // Join the live fan-out before reading history, so nothing falls between the two; live events
+    // that history already delivered are dropped by id.
+    let history: { checkpoint: Checkpoint; buffer: RecordedEvent[]; seen: Set<string> } | null =
+      from === undefined ? null : { checkpoint: from, buffer: [], seen: new Set() };
+    const listener: Listener = {
+      push: (event) => {
+        if (finished) return;
+        if (waiting && history === null) {
+          const resolve = waiting;
+          waiting = null;
+          resolve({ done: false, value: event });
+        } else if (queue.length >= this.maxQueued) {
+          overflow = true;
+        } else {
+          queue.push(event);
+        }
+      },
+      end: () => {
+        finished = true;
+        waiting?.({ done: true, value: undefined });
+        waiting = null;
+      },
+    };
+    this.listeners.add(listener);
+    const finish = (): IteratorResult<RecordedEvent> => {
+      finished = true;
+      this.listeners.delete(listener);
+      waiting?.({ done: true, value: undefined });
+      waiting = null;
+      return { done: true, value: undefined };
+    };
+    const iterator: AsyncIterableIterator<RecordedEvent> = {
+      next: async () => {
+        await started;
+        while (history !== null && !finished) {
+          const buffered = history.buffer.shift();
+          if (buffered) return { done: false, value: buffered };
+          const page = await this.store.readAll(history.checkpoint, this.pageSize);
+          if (page.events.length === 0) {
+            const seen = history.seen;
+            const fresh = queue.filter((event) => !seen.has(event.eventId));
+            queue.splice(0, queue.length, ...fresh);
+            history = null;
+            break;
+          }
+          for (const event of page.events) history.seen.add(event.eventId);
+          history.buffer.push(...page.events);
+          history.checkpoint = page.checkpoint;
+        }
+        if (finished) return finish();
+        if (overflow) {
+          finish();
+          throw new SubscriberTooSlowError(
+            `this subscriber fell more than ${this.maxQueued} events behind; resubscribe with the checkpoint of the last event received`,
+          );
+        }
+        const next = queue.shift();
+        if (next) return { done: false, value: next };
+        return new Promise<IteratorResult<RecordedEvent>>((resolve) => (waiting = resolve));
+      },
+      return: async () => finish(),
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+    };
+    return iterator;
+  }
+
+  /** How many clients are listening; for tests and metrics. */
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.started?.catch(() => {});
+    for (const listener of [...this.listeners]) listener.end();
+    this.listeners.clear();
+    await this.subscription?.close();
+    await this.pump;
+  }
+}

@@ -1,0 +1,70 @@
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import type { RecordedEvent } from '../../eventstore/eventStore.js';
+import { EventType, toEventType } from './event.type.js';
+import { DateTime } from './scalars.js';
+
+/** The run events a progress subscriber receives; the last three end the stream. */
+export const runProgressEventTypes = [
+  'TrainingRunClaimed',
+  'TrainingStageStarted',
+  'TrainingProgressReported',
+  'CheckpointSaved',
+  'TrainingRunCompleted',
+  'TrainingRunFailed',
+  'TrainingRunCancelled',
+] as const;
+export const runEndEventTypes: readonly string[] = runProgressEventTypes.slice(4);
+
+@ObjectType({ description: 'A progress, stage, checkpoint or end event of a training run.' })
+export class RunProgressUpdate {
+  @Field(() => ID)
+  runId!: string;
+
+  @Field({ description: 'The event type, e.g. TrainingProgressReported.' })
+  type!: string;
+
+  @Field(() => DateTime)
+  recordedAt!: Date;
+
+  @Field(() => Int, { nullable: true })
+  step!: number | null;
+
+  @Field(() => Int, { nullable: true })
+  totalSteps!: number | null;
+
+  @Field(() => Int, { nullable: true })
+  stageIndex!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  loss!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Milliseconds until the run is expected to end.' })
+  etaMs!: number | null;
+
+  @Field({ description: "True on the run's last event (completed, failed or cancelled)." })
+  finished!: boolean;
+
+  @Field(() => EventType, { description: 'The whole event, with its data and metadata.' })
+  event!: EventType;
+}
+
+function numberField(data: unknown, key: string): number | null {
+  if (typeof data !== 'object' || data === null) return null;
+  const value = (data as Record<string, unknown>)[key];
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+export function toRunProgressUpdate(runId: string, event: RecordedEvent): RunProgressUpdate {
+  return {
+    runId,
+    type: event.type,
+    recordedAt: new Date(event.metadata.recordedAt),
+    step: numberField(event.data, 'step'),
+    totalSteps: numberField(event.data, 'totalSteps'),
+    stageIndex: numberField(event.data, 'stageIndex'),
+    loss: numberField(event.data, 'loss') ?? numberField(event.data, 'finalLoss'),
+    etaMs: numberField(event.data, 'etaMs'),
+    finished: runEndEventTypes.includes(event.type),
+    event: toEventType(event),
+  };
+}

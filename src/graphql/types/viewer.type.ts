@@ -1,0 +1,13 @@
+import { Field, ObjectType } from 'type-graphql';
+
+@ObjectType('Viewer', { description: 'The caller as the API sees them.' })
+export class ViewerType {
+  @Field({ description: 'The name stamped into the metadata of every event this caller causes.' })
+  actor!: string;
+
+  @Field(() => [String])
+  roles!: string[];
+
+  @Field({ description: 'True when no API token exists and every caller is the local user.' })
+  localMode!: boolean;
+}
