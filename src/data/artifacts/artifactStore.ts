@@ -1,0 +1,50 @@
+import type { Readable } from 'node:stream';
+
+/** What an event records about stored bytes: never the bytes themselves. */
+export interface ArtifactRef {
+  /** Lower-case hex sha256 of the bytes. */
+  readonly hash: string;
+  readonly byteSize: number;
+  readonly mediaType: string;
+}
+
+/**
+ * An artifact being written piece by piece. Nothing is visible under its hash until `commit`
+ * returns; `abort` discards what was written. An S3 store maps this onto a multipart upload.
+ */
+export interface ArtifactWriter {
+  write(chunk: string | Uint8Array): Promise<void>;
+  commit(): Promise<ArtifactRef>;
+  abort(): Promise<void>;
+}
+
+/** A content-addressed store (sha256). The local directory store is the default; S3-compatible stores implement the same port. */
+export interface ArtifactStore {
+  put(
+    content: Uint8Array | string | Readable | AsyncIterable<Uint8Array | string>,
+    mediaType: string,
+  ): Promise<ArtifactRef>;
+  createWriter(mediaType: string): Promise<ArtifactWriter>;
+  has(hash: string): Promise<boolean>;
+  /** The whole artifact in memory: for small artifacts (reports, configs). */
+  get(hash: string): Promise<Buffer>;
+  /** A stream of the artifact's bytes: for datasets and checkpoints. */
+  open(hash: string): Promise<Readable>;
+  /** Size and media type of a stored artifact. */
+  stat(hash: string): Promise<ArtifactRef>;
+}
+
+export class ArtifactNotFoundError extends Error {
+  constructor(readonly hash: string) {
+    super(`artifact ${hash} is not in the store: check the hash, or ingest the dataset again`);
+    this.name = 'ArtifactNotFoundError';
+  }
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+export function assertArtifactHash(hash: string): void {
+  if (!SHA256_HEX.test(hash)) {
+    throw new Error(`"${hash}" is not an artifact hash: expected 64 lower-case hex digits (sha256)`);
+  }
+}

@@ -1,0 +1,167 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import {
+  ArtifactNotFoundError,
+  assertArtifactHash,
+  type ArtifactRef,
+  type ArtifactStore,
+  type ArtifactWriter,
+} from './artifactStore.js';
+
+/**
+ * Artifacts under `<root>/sha256/ab/cd/<hash>` (two fan-out levels keep directories small), with a
+ * `<hash>.meta.json` beside each holding its media type. Writes go to `<root>/tmp` and are renamed
+ * into place, which is atomic on one file system: a reader never sees half an artifact.
+ */
+export class LocalArtifactStore implements ArtifactStore {
+  constructor(readonly root: string) {}
+
+  pathOf(hash: string): string {
+    assertArtifactHash(hash);
+    return join(this.root, 'sha256', hash.slice(0, 2), hash.slice(2, 4), hash);
+  }
+
+  async put(
+    content: Uint8Array | string | Readable | AsyncIterable<Uint8Array | string>,
+    mediaType: string,
+  ): Promise<ArtifactRef> {
+    const writer = await this.createWriter(mediaType);
+    try {
+      if (typeof content === 'string' || content instanceof Uint8Array) {
+        await writer.write(content);
+      } else {
+        for await (const chunk of content as AsyncIterable<Uint8Array | string>) await writer.write(chunk);
+      }
+      return await writer.commit();
+    } catch (error) {
+      await writer.abort();
+      throw error;
+    }
+  }
+
+  async createWriter(mediaType: string): Promise<ArtifactWriter> {
+    const tmpDir = join(this.root, 'tmp');
+    await mkdir(tmpDir, { recursive: true });
+    const tmpPath = join(tmpDir, `${randomUUID()}.part`);
+    const handle = await open(tmpPath, 'wx');
+    return new LocalArtifactWriter(this, handle, tmpPath, mediaType);
+  }
+
+  async has(hash: string): Promise<boolean> {
+    try {
+      await stat(this.pathOf(hash));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async get(hash: string): Promise<Buffer> {
+    try {
+      return await readFile(this.pathOf(hash));
+    } catch (error) {
+      throw notFound(hash, error);
+    }
+  }
+
+  async open(hash: string): Promise<Readable> {
+    const path = this.pathOf(hash);
+    if (!(await this.has(hash))) throw new ArtifactNotFoundError(hash);
+    return createReadStream(path);
+  }
+
+  async stat(hash: string): Promise<ArtifactRef> {
+    try {
+      const [info, meta] = await Promise.all([
+        stat(this.pathOf(hash)),
+        readFile(`${this.pathOf(hash)}.meta.json`, 'utf8').catch(() => '{}'),
+      ]);
+      const mediaType = (JSON.parse(meta) as { mediaType?: string }).mediaType ?? 'application/octet-stream';
+      return { hash, byteSize: info.size, mediaType };
+    } catch (error) {
+      throw notFound(hash, error);
+    }
+  }
+
+  /** @internal moves a finished temp file to its content address. */
+  async place(tmpPath: string, ref: ArtifactRef): Promise<void> {
+    const target = this.pathOf(ref.hash);
+    await mkdir(join(target, '..'), { recursive: true });
+    const metaTmp = `${tmpPath}.meta`;
+    await writeFile(metaTmp, JSON.stringify({ mediaType: ref.mediaType }));
+    await rename(metaTmp, `${target}.meta.json`);
+    // Same bytes under the same name: renaming over an existing artifact is harmless.
+    await rename(tmpPath, target);
+  }
+}
+
+function notFound(hash: string, error: unknown): Error {
+  return (error as NodeJS.ErrnoException)?.code === 'ENOENT'
+    ? new ArtifactNotFoundError(hash)
+    : (error as Error);
+}
+
+class LocalArtifactWriter implements ArtifactWriter {
+  private readonly hasher = createHash('sha256');
+  private byteSize = 0;
+  private done = false;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+
+  constructor(
+    private readonly store: LocalArtifactStore,
+    private readonly handle: FileHandle,
+    private readonly tmpPath: string,
+    private readonly mediaType: string,
+  ) {}
+
+  async write(chunk: string | Uint8Array): Promise<void> {
+    if (this.done) throw new Error('artifact writer already committed or aborted');
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk);
+    this.hasher.update(bytes);
+    this.byteSize += bytes.length;
+    // Small writes are batched: one syscall per ~1 MiB instead of one per record.
+    this.pending.push(bytes);
+    this.pendingBytes += bytes.length;
+    if (this.pendingBytes >= 1 << 20) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pendingBytes === 0) return;
+    const data = Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    await this.handle.write(data);
+  }
+
+  async commit(): Promise<ArtifactRef> {
+    if (this.done) throw new Error('artifact writer already committed or aborted');
+    await this.flush();
+    this.done = true;
+    await this.handle.sync();
+    await this.handle.close();
+    const ref: ArtifactRef = {
+      hash: this.hasher.digest('hex'),
+      byteSize: this.byteSize,
+      mediaType: this.mediaType,
+    };
+    try {
+      await this.store.place(this.tmpPath, ref);
+    } catch (error) {
+      await rm(this.tmpPath, { force: true });
+      throw error;
+    }
+    return ref;
+  }
+
+  async abort(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    this.pending = [];
+    await this.handle.close().catch(() => undefined);
+    await rm(this.tmpPath, { force: true });
+  }
+}

@@ -1,0 +1,29 @@
+export { canonicalJson } from './canonicalJson.js';
+export {
+  CONTAINERS,
+  DATASET_FORMATS,
+  instructionOf,
+  responseOf,
+  type Container,
+  type DatasetFormat,
+  type DatasetRecord,
+  type EntitySpan,
+  type Message,
+  type Provenance,
+  type Role,
+} from './datasetRecord.js';
+export { alpacaSchema, openaiMessagesSchema, preferenceSchema, sharegptSchema } from './formatSchemas.js';
+export { normaliseRecord, type NormaliseResult } from './normalise.js';
+export {
+  containerFromPath,
+  detectFormat,
+  openSource,
+  readContainer,
+  readCsv,
+  readJsonArray,
+  readJsonl,
+  sniffContainer,
+  type DatasetSource,
+  type RawItem,
+} from './recordSource.js';
+export { type ValidationIssue } from './validationIssue.js';

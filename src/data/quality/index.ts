@@ -1,0 +1,1 @@
+export { MAX_QUALITY_SCORE, scoreInstruction, type QualityScore } from './instructionQuality.js';

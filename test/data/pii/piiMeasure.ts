@@ -1,0 +1,65 @@
+import { findPii } from '../../../src/data/pii/index.js';
+import type { GoldKind, LabelledRecord } from './syntheticPii.js';
+
+export interface KindScore {
+  gold: number;
+  found: number;
+  truePositives: number;
+  falsePositives: number;
+  precision: number;
+  recall: number;
+}
+
+/**
+ * A gold span counts as recalled when spans of its kind cover it entirely (nothing of it would
+ * leak); a predicted span is a false positive when it overlaps no gold span of its kind.
+ */
+export function measure(records: readonly LabelledRecord[]): {
+  byKind: Record<string, KindScore>;
+  overall: KindScore;
+  misses: string[];
+} {
+  const byKind: Record<string, KindScore> = {};
+  const misses: string[] = [];
+  const slot = (kind: string) =>
+    (byKind[kind] ??= { gold: 0, found: 0, truePositives: 0, falsePositives: 0, precision: 1, recall: 1 });
+  for (const record of records) {
+    const predicted = findPii(record.text);
+    for (const gold of record.spans) {
+      const s = slot(gold.kind);
+      s.gold++;
+      const covering = predicted.filter(
+        (p) => p.kind === gold.kind && p.start < gold.end && p.end > gold.start,
+      );
+      let at = gold.start;
+      for (const p of covering.sort((a, b) => a.start - b.start)) if (p.start <= at) at = Math.max(at, p.end);
+      if (at >= gold.end) s.truePositives++;
+      else misses.push(`MISS ${gold.kind} "${gold.text}" in: ${record.text}`);
+    }
+    for (const p of predicted) {
+      const s = slot(p.kind);
+      s.found++;
+      const hit = record.spans.some(
+        (g) => (g.kind as string) === p.kind && p.start < g.end && p.end > g.start,
+      );
+      if (!hit) {
+        s.falsePositives++;
+        misses.push(`FALSE ${p.kind} "${record.text.slice(p.start, p.end)}" in: ${record.text}`);
+      }
+    }
+  }
+  const overall = { gold: 0, found: 0, truePositives: 0, falsePositives: 0, precision: 1, recall: 1 };
+  for (const s of Object.values(byKind)) {
+    s.recall = s.gold === 0 ? 1 : s.truePositives / s.gold;
+    s.precision = s.found === 0 ? 1 : (s.found - s.falsePositives) / s.found;
+    overall.gold += s.gold;
+    overall.found += s.found;
+    overall.truePositives += s.truePositives;
+    overall.falsePositives += s.falsePositives;
+  }
+  overall.recall = overall.truePositives / overall.gold;
+  overall.precision = (overall.found - overall.falsePositives) / overall.found;
+  return { byKind, overall, misses };
+}
+
+export type { GoldKind };
