@@ -1,0 +1,37 @@
+/** The ML engine's public face: backends, the LLaMA model, checkpoints, LoRA, generation and training. */
+export { initBackend, backendInfo, type BackendInfo, type BackendName } from './backend.js';
+export { Rng, type RngState } from './rng.js';
+export {
+  llamaConfigSchema,
+  makeLlamaConfig,
+  parseLlamaConfig,
+  type LlamaConfig,
+  type LlamaConfigInit,
+  type LlamaConfigJson,
+} from './config.js';
+export {
+  decodeSafetensors,
+  encodeSafetensors,
+  readSafetensorsDir,
+  writeSafetensorsDir,
+  floatToBf16,
+  floatToHalf,
+  halfToFloat,
+  type HostTensor,
+  type SafetensorsContents,
+  type StoredDtype,
+} from './safetensors.js';
+export {
+  LlamaModel,
+  KvCache,
+  LINEAR_MODULES,
+  expectedTensors,
+  linearName,
+  linearShape,
+  type ForwardOptions,
+  type ForwardResult,
+  type LinearModule,
+} from './model.js';
+export { loadModel, saveModel, initModel, TINY_CONFIG, type SaveModelOptions } from './checkpoint.js';
+export { LoraAdapter, DEFAULT_LORA, loraOptionsSchema, peftKey, type LoraOptions } from './lora.js';
+export { rotaryTables, rotateHalfMatrix } from './ops.js';

@@ -1,0 +1,287 @@
+import * as tf from '@tensorflow/tfjs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { LlamaConfig } from './config.js';
+import { LINEAR_MODULES, linearName, linearShape, type LinearModule, type LlamaModel } from './model.js';
+import { linearTrainable } from './ops.js';
+import { Rng } from './rng.js';
+import { decodeSafetensors, encodeSafetensors, type HostTensor } from './safetensors.js';
+
+export interface LoraOptions {
+  readonly r: number;
+  readonly alpha: number;
+  readonly dropout: number;
+  readonly targetModules: readonly LinearModule[];
+  /** Written to adapter_config.json so PEFT knows which base model the adapter belongs to. */
+  readonly baseModelNameOrPath?: string;
+}
+
+export const DEFAULT_LORA: LoraOptions = {
+  r: 8,
+  alpha: 16,
+  dropout: 0.05,
+  targetModules: ['q_proj', 'v_proj'],
+};
+
+const moduleSchema = z.enum(LINEAR_MODULES as [LinearModule, ...LinearModule[]]);
+
+export const loraOptionsSchema = z.object({
+  r: z.number().int().positive(),
+  alpha: z.number().positive(),
+  dropout: z.number().min(0).max(1),
+  targetModules: z.array(moduleSchema).min(1),
+  baseModelNameOrPath: z.string().optional(),
+});
+
+const peftConfigSchema = z
+  .object({
+    peft_type: z.string(),
+    r: z.number().int().positive(),
+    lora_alpha: z.number().positive(),
+    lora_dropout: z.number().min(0).max(1).default(0),
+    target_modules: z.union([z.array(z.string()), z.string()]),
+    base_model_name_or_path: z.string().nullable().optional(),
+    fan_in_fan_out: z.boolean().default(false),
+    bias: z.string().default('none'),
+    use_rslora: z.boolean().default(false),
+    use_dora: z.boolean().default(false),
+  })
+  .passthrough();
+
+/** The PEFT key of a LoRA matrix, e.g. base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight. */
+export function peftKey(layer: number, module: LinearModule, which: 'A' | 'B'): string {
+  return `base_model.model.${linearName(layer, module).replace(/\.weight$/, '')}.lora_${which}.weight`;
+}
+
+/**
+ * LoRA with PEFT semantics: for each targeted projection W [out, in], y = W x + (alpha / r) * B A dropout(x)
+ * with A [r, in] kaiming-uniform (a = sqrt(5), as torch.nn.Linear initialises it, i.e. U(-1/sqrt(in),
+ * 1/sqrt(in))) and B [out, r] zero. A and B are stored transposed ([in, r], [r, out]) for 2-D matmuls.
+ */
+export class LoraAdapter {
+  readonly options: LoraOptions;
+  readonly scale: number;
+  private readonly a = new Map<string, tf.Variable>();
+  private readonly b = new Map<string, tf.Variable>();
+  private readonly modelConfig: LlamaConfig;
+
+  private constructor(modelConfig: LlamaConfig, options: LoraOptions) {
+    const parsed = loraOptionsSchema.safeParse(options);
+    if (!parsed.success) {
+      throw new Error(
+        `invalid LoRA options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
+    }
+    this.options = { ...options, targetModules: [...new Set(options.targetModules)] };
+    this.scale = options.alpha / options.r;
+    this.modelConfig = modelConfig;
+  }
+
+  /** A fresh adapter: A kaiming-uniform from the seeded generator, B zero. */
+  static create(modelConfig: LlamaConfig, options: LoraOptions, seed = 0): LoraAdapter {
+    const adapter = new LoraAdapter(modelConfig, options);
+    const rng = new Rng(seed);
+    for (let layer = 0; layer < modelConfig.numLayers; layer++) {
+      for (const module of adapter.options.targetModules) {
+        const [out, inp] = linearShape(modelConfig, module);
+        const bound = 1 / Math.sqrt(inp);
+        const aT = new Float32Array(inp * options.r);
+        // Drawn in PEFT's [r, in] order so a given seed means the same A in either layout.
+        for (let i = 0; i < options.r; i++)
+          for (let j = 0; j < inp; j++) aT[j * options.r + i] = rng.uniform(-bound, bound);
+        adapter.set(layer, module, aT, new Float32Array(options.r * out));
+      }
+    }
+    return adapter;
+  }
+
+  private set(layer: number, module: LinearModule, aT: Float32Array, bT: Float32Array): void {
+    const [out, inp] = linearShape(this.modelConfig, module);
+    const r = this.options.r;
+    const ka = peftKey(layer, module, 'A');
+    const kb = peftKey(layer, module, 'B');
+    this.a.get(ka)?.dispose();
+    this.b.get(kb)?.dispose();
+    this.a.set(
+      ka,
+      tf.variable(tf.tensor2d(aT, [inp, r]), true, `${ka}#${Math.random().toString(36).slice(2)}`),
+    );
+    this.b.set(
+      kb,
+      tf.variable(tf.tensor2d(bT, [r, out]), true, `${kb}#${Math.random().toString(36).slice(2)}`),
+    );
+  }
+
+  /** The adapter's trainable variables by PEFT key (stored transposed). */
+  variables(): Map<string, tf.Variable> {
+    const out = new Map<string, tf.Variable>();
+    for (const [k, v] of this.a) out.set(k, v);
+    for (const [k, v] of this.b) out.set(k, v);
+    return out;
+  }
+
+  /** scale * B A dropout(x) for a targeted projection, or undefined when the module is not targeted. */
+  delta(
+    layer: number,
+    module: LinearModule,
+    x: tf.Tensor2D,
+    training: boolean,
+    rng: Rng | undefined,
+  ): tf.Tensor2D | undefined {
+    const a = this.a.get(peftKey(layer, module, 'A'));
+    const b = this.b.get(peftKey(layer, module, 'B'));
+    if (!a || !b) return undefined;
+    let input = x;
+    if (training && this.options.dropout > 0) {
+      if (!rng) throw new Error('LoRA dropout in training needs a seeded Rng (ForwardOptions.rng)');
+      input = tf.dropout(x, this.options.dropout, undefined, rng.seed()) as tf.Tensor2D;
+    }
+    const low = linearTrainable(input, a as unknown as tf.Tensor2D);
+    return tf.mul(linearTrainable(low, b as unknown as tf.Tensor2D), this.scale) as tf.Tensor2D;
+  }
+
+  /** The adapter in PEFT layout: lora_A [r, in], lora_B [out, r]. */
+  toPeftTensors(): Map<string, HostTensor> {
+    const out = new Map<string, HostTensor>();
+    for (const [key, v] of [...this.a, ...this.b]) {
+      const data = tf.tidy(() => tf.transpose(v).dataSync() as Float32Array);
+      const [rows, cols] = v.shape as [number, number];
+      out.set(key, { shape: [cols, rows], data: Float32Array.from(data) });
+    }
+    return new Map([...out].sort(([x], [y]) => (x < y ? -1 : 1)));
+  }
+
+  /** adapter_config.json as PEFT writes it for a LoRA on a causal LM. */
+  peftConfig(): Record<string, unknown> {
+    return {
+      peft_type: 'LORA',
+      task_type: 'CAUSAL_LM',
+      base_model_name_or_path: this.options.baseModelNameOrPath ?? null,
+      r: this.options.r,
+      lora_alpha: this.options.alpha,
+      lora_dropout: this.options.dropout,
+      target_modules: [...this.options.targetModules],
+      bias: 'none',
+      fan_in_fan_out: false,
+      inference_mode: true,
+      init_lora_weights: true,
+      layers_to_transform: null,
+      layers_pattern: null,
+      modules_to_save: null,
+      revision: null,
+    };
+  }
+
+  /** Writes adapter_config.json and adapter_model.safetensors (F32) into dir, the layout PeftModel.from_pretrained reads. */
+  save(dir: string): void {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'adapter_config.json'), `${JSON.stringify(this.peftConfig(), null, 2)}\n`);
+    writeFileSync(
+      join(dir, 'adapter_model.safetensors'),
+      encodeSafetensors(this.toPeftTensors(), { metadata: { format: 'pt' } }),
+    );
+  }
+
+  /** Reads a PEFT LoRA adapter directory for a model of `modelConfig`. */
+  static load(dir: string, modelConfig: LlamaConfig): LoraAdapter {
+    const configPath = join(dir, 'adapter_config.json');
+    const weightsPath = join(dir, 'adapter_model.safetensors');
+    if (!existsSync(configPath))
+      throw new Error(`${dir}: adapter_config.json is missing; is this a PEFT adapter directory?`);
+    if (!existsSync(weightsPath)) {
+      throw new Error(
+        `${dir}: adapter_model.safetensors is missing (adapter_model.bin pickles are not read; re-save with safe_serialization)`,
+      );
+    }
+    const parsed = peftConfigSchema.safeParse(JSON.parse(readFileSync(configPath, 'utf8')));
+    if (!parsed.success) {
+      throw new Error(
+        `${configPath}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
+    }
+    const peft = parsed.data;
+    if (peft.peft_type !== 'LORA')
+      throw new Error(`${configPath}: peft_type ${peft.peft_type} is not supported; only LORA`);
+    if (peft.use_dora || peft.use_rslora || peft.fan_in_fan_out) {
+      throw new Error(`${configPath}: use_dora, use_rslora and fan_in_fan_out are not supported`);
+    }
+    const requested = typeof peft.target_modules === 'string' ? [peft.target_modules] : peft.target_modules;
+    const unknown = requested.filter((m) => !(LINEAR_MODULES as readonly string[]).includes(m));
+    if (unknown.length > 0) {
+      throw new Error(
+        `${configPath}: target_modules ${unknown.join(', ')} are not LLaMA projections (${LINEAR_MODULES.join(', ')})`,
+      );
+    }
+    const adapter = new LoraAdapter(modelConfig, {
+      r: peft.r,
+      alpha: peft.lora_alpha,
+      dropout: peft.lora_dropout,
+      targetModules: requested as LinearModule[],
+      baseModelNameOrPath: peft.base_model_name_or_path ?? undefined,
+    });
+    const { tensors } = decodeSafetensors(readFileSync(weightsPath), weightsPath);
+    const lookup = (key: string) =>
+      tensors.get(key) ?? tensors.get(key.replace(/\.weight$/, '.default.weight'));
+    try {
+      for (let layer = 0; layer < modelConfig.numLayers; layer++) {
+        for (const module of adapter.options.targetModules) {
+          const [out, inp] = linearShape(modelConfig, module);
+          const ka = peftKey(layer, module, 'A');
+          const kb = peftKey(layer, module, 'B');
+          const a = lookup(ka);
+          const b = lookup(kb);
+          if (!a || !b) throw new Error(`${weightsPath}: tensor "${!a ? ka : kb}" is missing`);
+          checkShape(weightsPath, ka, a.shape, [peft.r, inp]);
+          checkShape(weightsPath, kb, b.shape, [out, peft.r]);
+          adapter.set(layer, module, transpose2d(a.data, peft.r, inp), transpose2d(b.data, out, peft.r));
+        }
+      }
+    } catch (error) {
+      adapter.dispose();
+      throw error;
+    }
+    return adapter;
+  }
+
+  /**
+   * Folds the adapter into the model's base weights (W += scale * B A) and detaches it; the model then
+   * computes what base plus adapter computed.
+   */
+  mergeInto(model: LlamaModel): void {
+    for (let layer = 0; layer < this.modelConfig.numLayers; layer++) {
+      for (const module of this.options.targetModules) {
+        const a = this.a.get(peftKey(layer, module, 'A'))!;
+        const b = this.b.get(peftKey(layer, module, 'B'))!;
+        const name = linearName(layer, module);
+        const base = model.weight(name);
+        // (A^T B^T)^T = B A, [out, in]
+        const delta = tf.tidy(() => tf.transpose(tf.matMul(a, b)).dataSync() as Float32Array);
+        const merged = new Float32Array(base.data.length);
+        for (let i = 0; i < merged.length; i++) merged[i] = base.data[i]! + this.scale * delta[i]!;
+        model.replaceWeight(name, merged);
+      }
+    }
+    if (model.lora === this) model.lora = undefined;
+  }
+
+  dispose(): void {
+    for (const v of [...this.a.values(), ...this.b.values()]) v.dispose();
+    this.a.clear();
+    this.b.clear();
+  }
+}
+
+function checkShape(file: string, key: string, actual: readonly number[], expected: readonly number[]): void {
+  if (actual.length !== expected.length || actual.some((d, i) => d !== expected[i])) {
+    throw new Error(
+      `${file}: tensor "${key}" has shape [${actual}], expected [${expected}] for this model and r`,
+    );
+  }
+}
+
+function transpose2d(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = data[i * cols + j]!;
+  return out;
+}

@@ -1,0 +1,480 @@
+import * as tf from '@tensorflow/tfjs';
+import type { LlamaConfig } from './config.js';
+import type { LoraAdapter } from './lora.js';
+import {
+  embedTrainable,
+  linearFrozen,
+  linearTrainable,
+  bmm,
+  rmsNorm,
+  rotaryTables,
+  rotateHalfMatrix,
+  silu,
+} from './ops.js';
+import { Rng } from './rng.js';
+import type { HostTensor } from './safetensors.js';
+
+export const ATTENTION_MODULES = ['q_proj', 'k_proj', 'v_proj', 'o_proj'] as const;
+export const MLP_MODULES = ['gate_proj', 'up_proj', 'down_proj'] as const;
+export type LinearModule = (typeof ATTENTION_MODULES)[number] | (typeof MLP_MODULES)[number];
+export const LINEAR_MODULES: readonly LinearModule[] = [...ATTENTION_MODULES, ...MLP_MODULES];
+
+/** The Hugging Face name of a layer's projection weight, e.g. model.layers.0.self_attn.q_proj.weight. */
+export function linearName(layer: number, module: LinearModule): string {
+  const group = (ATTENTION_MODULES as readonly string[]).includes(module) ? 'self_attn' : 'mlp';
+  return `model.layers.${layer}.${group}.${module}.weight`;
+}
+
+/** [out, in] of a projection in Hugging Face layout. */
+export function linearShape(config: LlamaConfig, module: LinearModule): [number, number] {
+  const { hiddenSize: h, intermediateSize: i, numHeads, numKvHeads, headDim } = config;
+  switch (module) {
+    case 'q_proj':
+      return [numHeads * headDim, h];
+    case 'k_proj':
+    case 'v_proj':
+      return [numKvHeads * headDim, h];
+    case 'o_proj':
+      return [h, numHeads * headDim];
+    case 'gate_proj':
+    case 'up_proj':
+      return [i, h];
+    case 'down_proj':
+      return [h, i];
+  }
+}
+
+/** Every tensor a checkpoint of this config holds, by Hugging Face name, with its shape. */
+export function expectedTensors(config: LlamaConfig): Map<string, number[]> {
+  const shapes = new Map<string, number[]>();
+  shapes.set('model.embed_tokens.weight', [config.vocabSize, config.hiddenSize]);
+  for (let layer = 0; layer < config.numLayers; layer++) {
+    shapes.set(`model.layers.${layer}.input_layernorm.weight`, [config.hiddenSize]);
+    shapes.set(`model.layers.${layer}.post_attention_layernorm.weight`, [config.hiddenSize]);
+    for (const module of LINEAR_MODULES) shapes.set(linearName(layer, module), linearShape(config, module));
+  }
+  shapes.set('model.norm.weight', [config.hiddenSize]);
+  if (!config.tieWordEmbeddings) shapes.set('lm_head.weight', [config.vocabSize, config.hiddenSize]);
+  return shapes;
+}
+
+/** Cache key of the transposed embedding that a frozen tied head multiplies by. */
+const TIED_HEAD = 'tied:embed_tokens^T';
+
+/** Stored transposed ([in, out]) so the forward matmul is a plain 2-D one (see ops.ts). */
+function isLinear(name: string): boolean {
+  return name.endsWith('_proj.weight') || name === 'lm_head.weight';
+}
+
+/** Keys and values of earlier positions, per layer: [batch * kvHeads, positions, headDim]. */
+export class KvCache {
+  keys: (tf.Tensor3D | undefined)[];
+  values: (tf.Tensor3D | undefined)[];
+  length = 0;
+
+  constructor(layers: number) {
+    this.keys = new Array<tf.Tensor3D | undefined>(layers).fill(undefined);
+    this.values = new Array<tf.Tensor3D | undefined>(layers).fill(undefined);
+  }
+
+  dispose(): void {
+    for (const t of [...this.keys, ...this.values]) t?.dispose();
+    this.keys.fill(undefined);
+    this.values.fill(undefined);
+    this.length = 0;
+  }
+}
+
+export interface ForwardOptions {
+  /** Turns on LoRA dropout; needs `rng` for its masks. */
+  readonly training?: boolean;
+  readonly rng?: Rng;
+  /** Reads and extends this cache (generation); positions continue from cache.length. */
+  readonly cache?: KvCache;
+  /** Also return softmax attention weights per layer, [batch, heads, queries, keys]. */
+  readonly attention?: boolean;
+}
+
+export interface ForwardResult {
+  /** [batch * positions, vocab] */
+  readonly logits: tf.Tensor2D;
+  readonly attention?: tf.Tensor4D[];
+}
+
+/**
+ * A LLaMA decoder (LlamaForCausalLM) on TensorFlow.js: embeddings, per layer RMSNorm, grouped-query
+ * attention with rotary embeddings (rotate_half convention), RMSNorm, SwiGLU MLP; final RMSNorm and a tied
+ * or untied head. Weights are tf.Variables keyed by their Hugging Face names.
+ */
+export class LlamaModel {
+  readonly config: LlamaConfig;
+  private readonly weights = new Map<string, tf.Variable>();
+  /** Hugging Face layout [out, in] of frozen projections, made on first backward pass. */
+  private readonly transposed = new Map<string, tf.Tensor2D>();
+  private trainableBase = false;
+  private rotary:
+    { cos: tf.Tensor2D; sin: tf.Tensor2D; p: tf.Tensor2D; pT: tf.Tensor2D; positions: number } | undefined;
+  lora: LoraAdapter | undefined;
+
+  private constructor(config: LlamaConfig) {
+    this.config = config;
+  }
+
+  /**
+   * Builds a model from Hugging Face named tensors; `where` names the checkpoint in errors.
+   * Throws on a missing tensor or a wrong shape; extra tensors (such as rotary_emb.inv_freq) are ignored.
+   */
+  static fromTensors(
+    config: LlamaConfig,
+    tensors: ReadonlyMap<string, HostTensor>,
+    where = 'checkpoint',
+  ): LlamaModel {
+    const model = new LlamaModel(config);
+    const expected = expectedTensors(config);
+    try {
+      for (const [name, shape] of expected) {
+        const tensor = tensors.get(name);
+        if (!tensor) {
+          throw new Error(
+            `${where}: tensor "${name}" is missing (expected shape [${shape}] for this config.json)`,
+          );
+        }
+        if (tensor.shape.length !== shape.length || tensor.shape.some((d, i) => d !== shape[i])) {
+          throw new Error(
+            `${where}: tensor "${name}" has shape [${tensor.shape}], but config.json implies [${shape}]`,
+          );
+        }
+        model.setWeight(name, tensor.data, shape);
+      }
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+    return model;
+  }
+
+  /** A randomly initialised model: normal(0, 0.02) projections and embeddings, norms at one (as transformers). */
+  static random(config: LlamaConfig, seed = 0, initializerRange = 0.02): LlamaModel {
+    const rng = new Rng(seed);
+    const tensors = new Map<string, HostTensor>();
+    for (const [name, shape] of expectedTensors(config)) {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const data = new Float32Array(size);
+      if (name.endsWith('norm.weight')) data.fill(1);
+      else for (let i = 0; i < size; i++) data[i] = rng.normal() * initializerRange;
+      tensors.set(name, { shape, data });
+    }
+    return LlamaModel.fromTensors(config, tensors, 'random init');
+  }
+
+  private setWeight(name: string, data: Float32Array, shape: readonly number[]): void {
+    this.weights.get(name)?.dispose();
+    this.transposed.get(name)?.dispose();
+    this.transposed.delete(name);
+    if (name === 'model.embed_tokens.weight') {
+      this.transposed.get(TIED_HEAD)?.dispose();
+      this.transposed.delete(TIED_HEAD);
+    }
+    const value = tf.tidy(() => {
+      const t = tf.tensor(data, [...shape]);
+      return isLinear(name) ? tf.transpose(t) : t;
+    });
+    this.weights.set(
+      name,
+      tf.variable(value, this.trainableBase, `${name}#${Math.random().toString(36).slice(2)}`),
+    );
+    value.dispose();
+  }
+
+  /** Replaces one weight given in Hugging Face layout (e.g. after merging an adapter). */
+  replaceWeight(name: string, data: Float32Array): void {
+    const shape = expectedTensors(this.config).get(name);
+    if (!shape) throw new Error(`"${name}" is not a weight of this model`);
+    this.setWeight(name, data, shape);
+  }
+
+  /** All weights in Hugging Face layout, ready to write as safetensors. */
+  toTensors(): Map<string, HostTensor> {
+    const out = new Map<string, HostTensor>();
+    for (const [name, shape] of expectedTensors(this.config)) {
+      const variable = this.weights.get(name)!;
+      const data = tf.tidy(
+        () => (isLinear(name) ? tf.transpose(variable) : variable).dataSync() as Float32Array,
+      );
+      out.set(name, { shape, data: Float32Array.from(data) });
+    }
+    return out;
+  }
+
+  /** One weight in Hugging Face layout. */
+  weight(name: string): HostTensor {
+    const shape = expectedTensors(this.config).get(name);
+    const variable = this.weights.get(name);
+    if (!shape || !variable) throw new Error(`"${name}" is not a weight of this model`);
+    const data = tf.tidy(
+      () => (isLinear(name) ? tf.transpose(variable) : variable).dataSync() as Float32Array,
+    );
+    return { shape, data: Float32Array.from(data) };
+  }
+
+  /** Full fine-tuning makes every base weight trainable; with LoRA the base stays frozen. */
+  setBaseTrainable(trainable: boolean): void {
+    if (trainable === this.trainableBase) return;
+    this.trainableBase = trainable;
+    for (const [name, variable] of [...this.weights]) {
+      const value = tf.clone(variable);
+      variable.dispose();
+      this.weights.set(name, tf.variable(value, trainable, `${name}#${Math.random().toString(36).slice(2)}`));
+      value.dispose();
+    }
+    for (const t of this.transposed.values()) t.dispose();
+    this.transposed.clear();
+  }
+
+  get baseTrainable(): boolean {
+    return this.trainableBase;
+  }
+
+  /** The base weights as variables, by Hugging Face name (linear ones stored [in, out]). */
+  baseVariables(): Map<string, tf.Variable> {
+    return new Map(this.weights);
+  }
+
+  /** Variables an optimizer should update: all base weights (full) and/or the adapter's. */
+  trainableVariables(): Map<string, tf.Variable> {
+    const out = new Map<string, tf.Variable>();
+    if (this.trainableBase) for (const [name, v] of this.weights) out.set(name, v);
+    if (this.lora) for (const [name, v] of this.lora.variables()) out.set(name, v);
+    return out;
+  }
+
+  /** Projection x @ W^T of a base weight, plus the LoRA delta if an adapter targets it. */
+  private project(
+    name: string,
+    x: tf.Tensor2D,
+    options: ForwardOptions,
+    layer?: number,
+    module?: LinearModule,
+  ): tf.Tensor2D {
+    const wt = this.weights.get(name)! as unknown as tf.Tensor2D;
+    let y = this.trainableBase
+      ? linearTrainable(x, wt)
+      : linearFrozen(x, wt, () => {
+          let w = this.transposed.get(name);
+          if (!w) {
+            w = tf.keep(tf.transpose(wt));
+            this.transposed.set(name, w);
+          }
+          return w;
+        });
+    if (this.lora && layer !== undefined && module !== undefined) {
+      const delta = this.lora.delta(layer, module, x, options.training ?? false, options.rng);
+      if (delta) y = tf.add(y, delta);
+    }
+    return y;
+  }
+
+  private rotaryFor(positions: number) {
+    if (!this.rotary || this.rotary.positions < positions) {
+      const size = Math.max(
+        positions,
+        this.rotary?.positions ?? 0,
+        Math.min(this.config.maxPositionEmbeddings, 256),
+      );
+      if (this.rotary)
+        for (const t of [this.rotary.cos, this.rotary.sin, this.rotary.p, this.rotary.pT]) t.dispose();
+      const d = this.config.headDim;
+      const { cos, sin } = rotaryTables(size, d, this.config.ropeTheta);
+      const { p, pT } = rotateHalfMatrix(d);
+      this.rotary = {
+        cos: tf.keep(tf.tensor2d(cos, [size, d])),
+        sin: tf.keep(tf.tensor2d(sin, [size, d])),
+        p: tf.keep(tf.tensor2d(p, [d, d])),
+        pT: tf.keep(tf.tensor2d(pT, [d, d])),
+        positions: size,
+      };
+    }
+    return this.rotary;
+  }
+
+  /** x [b*t, heads*d] -> same layout with rotary embedding for positions offset..offset+t-1 applied. */
+  private applyRotary(
+    x: tf.Tensor2D,
+    batch: number,
+    seq: number,
+    heads: number,
+    offset: number,
+  ): tf.Tensor4D {
+    const d = this.config.headDim;
+    const rot = this.rotaryFor(offset + seq);
+    const cos = tf.slice(rot.cos, [offset, 0], [seq, d]).reshape([1, seq, 1, d]);
+    const sin = tf.slice(rot.sin, [offset, 0], [seq, d]).reshape([1, seq, 1, d]);
+    const rotated = linearFrozen(tf.reshape(x, [-1, d]), rot.p, () => rot.pT).reshape([batch, seq, heads, d]);
+    return tf.add(tf.mul(tf.reshape(x, [batch, seq, heads, d]), cos), tf.mul(rotated, sin)) as tf.Tensor4D;
+  }
+
+  /** Additive causal mask [groups * seq, keys] for queries at offset..offset+seq-1 (grouped by kv head). */
+  private causalMask(seq: number, offset: number, groups: number): tf.Tensor2D {
+    const keys = offset + seq;
+    const data = new Float32Array(groups * seq * keys);
+    for (let g = 0; g < groups; g++) {
+      for (let q = 0; q < seq; q++) {
+        const row = (g * seq + q) * keys;
+        for (let k = offset + q + 1; k < keys; k++) data[row + k] = -1e9;
+      }
+    }
+    return tf.tensor2d(data, [groups * seq, keys]);
+  }
+
+  /**
+   * Logits for token ids [batch][positions] (all rows the same length). Must be called inside tf.tidy or
+   * the caller disposes the result. With a cache, positions continue after the cached ones and the cache
+   * is extended (its tensors are kept outside any tidy).
+   */
+  forward(ids: readonly (readonly number[])[], options: ForwardOptions = {}): ForwardResult {
+    const c = this.config;
+    const batch = ids.length;
+    const seq = ids[0]?.length ?? 0;
+    if (batch === 0 || seq === 0)
+      throw new Error('forward needs at least one sequence of at least one token');
+    const flat = new Int32Array(batch * seq);
+    ids.forEach((row, b) => {
+      if (row.length !== seq)
+        throw new Error(
+          `sequence ${b} has ${row.length} tokens, the first has ${seq}; pad them to one length`,
+        );
+      row.forEach((id, t) => {
+        if (!Number.isInteger(id) || id < 0 || id >= c.vocabSize) {
+          throw new Error(
+            `token id ${id} at sequence ${b}, position ${t} is outside the vocabulary [0, ${c.vocabSize})`,
+          );
+        }
+        flat[b * seq + t] = id;
+      });
+    });
+    const cache = options.cache;
+    const offset = cache?.length ?? 0;
+    if (offset + seq > c.maxPositionEmbeddings) {
+      throw new Error(
+        `${offset + seq} positions exceed max_position_embeddings (${c.maxPositionEmbeddings})`,
+      );
+    }
+    const d = c.headDim;
+    const groups = c.numHeads / c.numKvHeads;
+    const keys = offset + seq;
+    const scale = 1 / Math.sqrt(d);
+    const attention: tf.Tensor4D[] = [];
+    const embed = this.weights.get('model.embed_tokens.weight')! as unknown as tf.Tensor2D;
+    let h: tf.Tensor2D = this.trainableBase
+      ? embedTrainable(embed, flat)
+      : tf.gather(embed, tf.tensor1d(flat, 'int32'));
+    const mask = this.causalMask(seq, offset, groups);
+    for (let layer = 0; layer < c.numLayers; layer++) {
+      const prefix = `model.layers.${layer}`;
+      const x = rmsNorm(h, this.w1(`${prefix}.input_layernorm.weight`), c.rmsNormEps);
+      const q = this.applyRotary(
+        this.project(linearName(layer, 'q_proj'), x, options, layer, 'q_proj'),
+        batch,
+        seq,
+        c.numHeads,
+        offset,
+      );
+      const k = this.applyRotary(
+        this.project(linearName(layer, 'k_proj'), x, options, layer, 'k_proj'),
+        batch,
+        seq,
+        c.numKvHeads,
+        offset,
+      );
+      const v = this.project(linearName(layer, 'v_proj'), x, options, layer, 'v_proj').reshape([
+        batch,
+        seq,
+        c.numKvHeads,
+        d,
+      ]);
+      // Heads h = kv * groups + r share kv head `kv` (transformers' repeat_kv), so the queries of one kv
+      // group stack into [groups * seq, d] rows against that kv head's keys: no copies of k and v.
+      const qg = tf
+        .transpose(q, [0, 2, 1, 3])
+        .reshape([batch * c.numKvHeads, groups * seq, d]) as tf.Tensor3D;
+      let kg = tf.transpose(k, [0, 2, 1, 3]).reshape([batch * c.numKvHeads, seq, d]) as tf.Tensor3D;
+      let vg = tf.transpose(v, [0, 2, 1, 3]).reshape([batch * c.numKvHeads, seq, d]) as tf.Tensor3D;
+      if (cache) {
+        const pastK = cache.keys[layer];
+        const pastV = cache.values[layer];
+        if (pastK && pastV) {
+          kg = tf.concat([pastK, kg], 1);
+          vg = tf.concat([pastV, vg], 1);
+        }
+        pastK?.dispose();
+        pastV?.dispose();
+        cache.keys[layer] = tf.keep(kg);
+        cache.values[layer] = tf.keep(vg);
+      }
+      const scores = tf.add(tf.mul(bmm(qg, tf.transpose(kg, [0, 2, 1])), scale), mask);
+      const probs = tf.softmax(scores) as tf.Tensor3D;
+      if (options.attention) attention.push(probs.reshape([batch, c.numHeads, seq, keys]));
+      const context = bmm(probs, vg)
+        .reshape([batch, c.numHeads, seq, d])
+        .transpose([0, 2, 1, 3])
+        .reshape([batch * seq, c.numHeads * d]) as tf.Tensor2D;
+      h = tf.add(h, this.project(linearName(layer, 'o_proj'), context, options, layer, 'o_proj'));
+      const y = rmsNorm(h, this.w1(`${prefix}.post_attention_layernorm.weight`), c.rmsNormEps);
+      const gate = silu(this.project(linearName(layer, 'gate_proj'), y, options, layer, 'gate_proj'));
+      const up = this.project(linearName(layer, 'up_proj'), y, options, layer, 'up_proj');
+      h = tf.add(
+        h,
+        this.project(
+          linearName(layer, 'down_proj'),
+          tf.mul(gate, up) as tf.Tensor2D,
+          options,
+          layer,
+          'down_proj',
+        ),
+      );
+    }
+    if (cache) cache.length = keys;
+    const final = rmsNorm(h, this.w1('model.norm.weight'), c.rmsNormEps);
+    let logits: tf.Tensor2D;
+    if (c.tieWordEmbeddings) {
+      logits = this.trainableBase
+        ? linearTrainable(final, tf.transpose(embed))
+        : linearFrozen(final, this.frozenTransposed(TIED_HEAD, embed), () => embed);
+    } else {
+      logits = this.project('lm_head.weight', final, options);
+    }
+    return { logits, attention: options.attention ? attention : undefined };
+  }
+
+  private frozenTransposed(key: string, source: tf.Tensor2D): tf.Tensor2D {
+    let t = this.transposed.get(key);
+    if (!t) {
+      t = tf.keep(tf.transpose(source));
+      this.transposed.set(key, t);
+    }
+    return t;
+  }
+
+  private w1(name: string): tf.Tensor1D {
+    return this.weights.get(name)! as unknown as tf.Tensor1D;
+  }
+
+  /** Logits as nested arrays [batch][position][vocab] (for the CLI and comparisons). */
+  logits(ids: readonly (readonly number[])[]): number[][][] {
+    const seq = ids[0]?.length ?? 0;
+    const flat = tf.tidy(() => this.forward(ids).logits.arraySync());
+    return ids.map((_, b) => flat.slice(b * seq, (b + 1) * seq));
+  }
+
+  dispose(): void {
+    for (const v of this.weights.values()) v.dispose();
+    for (const t of this.transposed.values()) t.dispose();
+    this.weights.clear();
+    this.transposed.clear();
+    if (this.rotary)
+      for (const t of [this.rotary.cos, this.rotary.sin, this.rotary.p, this.rotary.pT]) t.dispose();
+    this.rotary = undefined;
+    this.lora?.dispose();
+    this.lora = undefined;
+  }
+}

@@ -1,0 +1,130 @@
+import * as tf from '@tensorflow/tfjs';
+
+/** tfjs types custom-gradient functions with variadic inputs; ours have fixed ones. */
+type GradFn = (...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  value: tf.Tensor;
+  gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
+};
+function custom(f: unknown): (...inputs: tf.Tensor[]) => tf.Tensor {
+  return custom(f as GradFn) as (...inputs: tf.Tensor[]) => tf.Tensor;
+}
+
+/*
+ * Kernel choices for tfjs-backend-wasm: its fast matmul (XNNPACK) runs only for 2-D operands without
+ * transpose flags, and autodiff of tf.matMul produces transposed matmuls. These ops therefore take weights
+ * already laid out [in, out] and write their gradients with explicit transposes.
+ */
+
+/** x [n, in] @ wt [in, out] where wt is frozen: only dx is computed, from w = wt^T ([out, in]) held by the caller. */
+export function linearFrozen(x: tf.Tensor2D, wt: tf.Tensor2D, w: () => tf.Tensor2D): tf.Tensor2D {
+  const op = custom((input: tf.Tensor) => ({
+    value: tf.matMul(input as tf.Tensor2D, wt),
+    gradFunc: (dy: tf.Tensor) => tf.matMul(dy as tf.Tensor2D, w()),
+  }));
+  return op(x) as tf.Tensor2D;
+}
+
+/** x [n, in] @ wt [in, out] with gradients for both. */
+export function linearTrainable(x: tf.Tensor2D, wt: tf.Tensor2D): tf.Tensor2D {
+  const op = custom((input: tf.Tensor, weight: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([input, weight]);
+    return {
+      value: tf.matMul(input as tf.Tensor2D, weight as tf.Tensor2D),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [a, b] = saved as [tf.Tensor2D, tf.Tensor2D];
+        return [tf.matMul(dy as tf.Tensor2D, tf.transpose(b)), tf.matMul(tf.transpose(a), dy as tf.Tensor2D)];
+      },
+    };
+  });
+  return op(x, wt) as tf.Tensor2D;
+}
+
+/** Batched a [b, m, k] @ b [b, k, n] with gradients written as untransposed batched matmuls. */
+export function bmm(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
+  const op = custom((x: tf.Tensor, y: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([x, y]);
+    return {
+      value: tf.matMul(x as tf.Tensor3D, y as tf.Tensor3D),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sy] = saved as [tf.Tensor3D, tf.Tensor3D];
+        return [
+          tf.matMul(dy as tf.Tensor3D, tf.transpose(sy, [0, 2, 1])),
+          tf.matMul(tf.transpose(sx, [0, 2, 1]), dy as tf.Tensor3D),
+        ];
+      },
+    };
+  });
+  return op(a, b) as tf.Tensor3D;
+}
+
+/**
+ * Embedding lookup whose gradient is a scatter-add done on the host: tfjs's gather gradient needs
+ * UnsortedSegmentSum, which the wasm backend lacks.
+ */
+export function embedTrainable(table: tf.Tensor2D, ids: Int32Array): tf.Tensor2D {
+  const [vocab, width] = table.shape;
+  const op = custom((weights: tf.Tensor) => ({
+    value: tf.gather(weights, tf.tensor1d(ids, 'int32')),
+    gradFunc: (dy: tf.Tensor) => {
+      const g = dy.dataSync();
+      const out = new Float32Array(vocab * width);
+      for (let i = 0; i < ids.length; i++) {
+        const row = ids[i]! * width;
+        const from = i * width;
+        for (let j = 0; j < width; j++) out[row + j]! += g[from + j]!;
+      }
+      return tf.tensor2d(out, [vocab, width]);
+    },
+  }));
+  return op(table) as tf.Tensor2D;
+}
+
+/** Root-mean-square norm over the last axis, as LlamaRMSNorm: x / sqrt(mean(x^2) + eps) * weight. */
+export function rmsNorm(x: tf.Tensor2D, weight: tf.Tensor1D, eps: number): tf.Tensor2D {
+  const variance = tf.mean(tf.square(x), -1, true);
+  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(variance, eps))), weight);
+}
+
+export function silu(x: tf.Tensor): tf.Tensor {
+  return tf.mul(x, tf.sigmoid(x));
+}
+
+/**
+ * The signed permutation P with x @ P = rotate_half(x) = cat(-x[d/2:], x[:d/2]) (Hugging Face convention).
+ * A matmul by P replaces slicing, which the wasm backend implements by copying the whole input per slice.
+ */
+export function rotateHalfMatrix(dim: number): { p: Float32Array; pT: Float32Array } {
+  const half = dim / 2;
+  const p = new Float32Array(dim * dim);
+  const pT = new Float32Array(dim * dim);
+  for (let j = 0; j < half; j++) {
+    p[(j + half) * dim + j] = -1;
+    pT[j * dim + j + half] = -1;
+  }
+  for (let j = half; j < dim; j++) {
+    p[(j - half) * dim + j] = 1;
+    pT[j * dim + j - half] = 1;
+  }
+  return { p, pT };
+}
+
+/** cos and sin tables [positions, dim] for rotary embeddings: emb = cat(freqs, freqs), freqs = t / theta^(2i/d). */
+export function rotaryTables(
+  positions: number,
+  dim: number,
+  theta: number,
+): { cos: Float32Array; sin: Float32Array } {
+  const cos = new Float32Array(positions * dim);
+  const sin = new Float32Array(positions * dim);
+  const half = dim / 2;
+  for (let i = 0; i < half; i++) {
+    // Computed in float32 like transformers: inv_freq = 1 / theta ** (arange(0, d, 2).float() / d).
+    const invFreq = Math.fround(1 / Math.fround(theta ** Math.fround((2 * i) / dim)));
+    for (let t = 0; t < positions; t++) {
+      const angle = Math.fround(t * invFreq);
+      cos[t * dim + i] = cos[t * dim + i + half] = Math.cos(angle);
+      sin[t * dim + i] = sin[t * dim + i + half] = Math.sin(angle);
+    }
+  }
+  return { cos, sin };
+}
