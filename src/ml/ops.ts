@@ -6,7 +6,7 @@ type GradFn = (...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
   gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
 };
 function custom(f: unknown): (...inputs: tf.Tensor[]) => tf.Tensor {
-  return custom(f as GradFn) as (...inputs: tf.Tensor[]) => tf.Tensor;
+  return tf.customGrad(f as GradFn) as (...inputs: tf.Tensor[]) => tf.Tensor;
 }
 
 /*
