@@ -47,31 +47,66 @@ const CMRC_PUNCTUATION = new Set([
 
 const CJK_CHAR = /[\u4e00-\u9fa5]/u;
 
+const W = '[\\p{L}\\p{N}_]';
+// Python's \b (Unicode-aware) as look-arounds, since JavaScript's \b only knows ASCII.
+const NOT_AFTER_WORD = `(?<!${W})`;
+const NOT_BEFORE_WORD = `(?!${W})`;
+
+type Rule = readonly [RegExp, string];
+
+const STARTING_QUOTES: readonly Rule[] = [
+  [/([«“‘„]|`+)/gu, ' $1 '],
+  [/^"/u, '``'],
+  [/(``)/gu, ' $1 '],
+  [/([ ([{<])("|'{2})/gu, '$1 `` '],
+  [new RegExp(`${NOT_AFTER_WORD}(')(?!(?:re|ve|ll|m|t|s|d|n)${NOT_BEFORE_WORD})(?=${W})`, 'giu'), '$1 '],
+];
+
+const PUNCTUATION: readonly Rule[] = [
+  [/([^.])(\.)([\])}>"'»”’ ]*)\s*$/u, '$1 $2 $3 '],
+  [/([:,])([^\p{Nd}])/gu, ' $1 $2'],
+  [/([:,])$/u, ' $1 '],
+  [/\.{2,}/gu, ' $& '],
+  [/[;@#$%&]/gu, ' $& '],
+  [/[\u2012-\u2015]/gu, ' $& '],
+  [/([^.])(\.)([\])}>"']*)\s*$/u, '$1 $2$3 '],
+  [/[?!]/gu, ' $& '],
+  [/([^'])' /gu, "$1 ' "],
+  [/[*]/gu, ' $& '],
+  [/[\][(){}<>]/gu, ' $& '],
+  [/--/gu, ' -- '],
+];
+
+const ENDING_QUOTES: readonly Rule[] = [
+  [/([»”’])/gu, ' $1 '],
+  [/''/gu, " '' "],
+  [/"/gu, " '' "],
+  [/\s+/gu, ' '],
+  [/([^' ])('[sS]|'[mM]|'[dD]|') /gu, '$1 $2 '],
+  [/([^' ])('ll|'LL|'re|'RE|'ve|'VE|n't|N'T) /gu, '$1 $2 '],
+];
+
+const CONTRACTIONS: readonly Rule[] = [
+  ...['(can)(not)', "(d)('ye)", '(gim)(me)', '(gon)(na)', '(got)(ta)', '(lem)(me)', "(more)('n)"].map(
+    (pair): Rule => [new RegExp(`${NOT_AFTER_WORD}${pair}${NOT_BEFORE_WORD}`, 'giu'), ' $1 $2 '],
+  ),
+  [new RegExp(`${NOT_AFTER_WORD}(wan)(na)(?=\\s)`, 'giu'), ' $1 $2 '],
+  [new RegExp(` ('t)(is)${NOT_BEFORE_WORD}`, 'giu'), ' $1 $2 '],
+  [new RegExp(` ('t)(was)${NOT_BEFORE_WORD}`, 'giu'), ' $1 $2 '],
+];
+
 /**
- * The common cases of NLTK's `word_tokenize` (Treebank rules): quotes, punctuation split from
- * words, a final period split off, contractions ("n't", "'s", "'re" ...). Enough for the Latin
- * words, numbers and punctuation found inside Chinese answers; exotic English may tokenize
- * differently from NLTK (documented in docs/evaluation.md).
+ * A port of NLTK's `NLTKWordTokenizer.tokenize` (what `word_tokenize` runs on each sentence), rule
+ * for rule. `word_tokenize` first splits sentences with Punkt, which is not ported: a Latin run
+ * with several sentences may split a mid-text period differently (documented in docs/evaluation.md).
  */
 export function treebankTokenize(text: string): string[] {
-  let t = ` ${text} `;
-  t = t.replace(/^(\s*)"/, '$1 `` ');
-  t = t.replace(/([ ([{<])"/g, '$1 `` ');
-  t = t.replace(/([:,])([^\d])/g, ' $1 $2');
-  t = t.replace(/([:,])$/g, ' $1 ');
-  t = t.replace(/\.\.\./g, ' ... ');
-  t = t.replace(/[;@#$%&]/g, ' $& ');
-  t = t.replace(/([^.])(\.)([\])}>"']*)\s*$/g, '$1 $2$3 ');
-  t = t.replace(/[?!]/g, ' $& ');
-  t = t.replace(/([^'])' /g, "$1 ' ");
-  t = t.replace(/[\][(){}<>]/g, ' $& ');
-  t = t.replace(/--/g, ' -- ');
-  t = t.replace(/"/g, " '' ");
-  t = t.replace(/(\S)(''?)/g, '$1 $2 ');
-  t = t.replace(/([^' ])('[sS]|'[mM]|'[dD]|') /g, '$1 $2 ');
-  t = t.replace(/([^' ])('ll|'LL|'re|'RE|'ve|'VE|n't|N'T) /g, '$1 $2 ');
-  t = t.replace(/\b(can)(not)\b/gi, ' $1 $2 ');
-  t = t.replace(/\b(gon|wan)(na)\s/gi, ' $1 $2 ');
+  let t = text;
+  for (const [pattern, replacement] of STARTING_QUOTES) t = t.replace(pattern, replacement);
+  for (const [pattern, replacement] of PUNCTUATION) t = t.replace(pattern, replacement);
+  t = ` ${t} `;
+  for (const [pattern, replacement] of ENDING_QUOTES) t = t.replace(pattern, replacement);
+  for (const [pattern, replacement] of CONTRACTIONS) t = t.replace(pattern, replacement);
   return splitPythonWhitespace(t);
 }
 
