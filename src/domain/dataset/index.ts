@@ -1,1 +1,2 @@
 export * from './dataset.events.js';
+export * from './dataset.decider.js';

@@ -1,1 +1,2 @@
 export * from './deployment.events.js';
+export * from './deployment.decider.js';

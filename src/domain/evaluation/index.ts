@@ -1,1 +1,3 @@
 export * from './evaluation.events.js';
+export * from './evaluation.decider.js';
+export { evaluateGate } from './evaluationGate.js';

@@ -1,1 +1,3 @@
 export * from './feedback.events.js';
+export * from './interaction.decider.js';
+export * from './preference.decider.js';

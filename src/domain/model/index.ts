@@ -1,1 +1,2 @@
 export * from './model.events.js';
+export * from './model.decider.js';

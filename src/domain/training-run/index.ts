@@ -1,1 +1,2 @@
 export * from './trainingRun.events.js';
+export * from './trainingRun.decider.js';

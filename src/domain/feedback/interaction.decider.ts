@@ -1,0 +1,88 @@
+import { assertNever, ensure, type Decider } from '../shared/index.js';
+import type {
+  FeedbackLabel,
+  FeedbackLabeled,
+  InteractionEvent,
+  InteractionRecorded,
+} from './feedback.events.js';
+
+export type RecordInteraction = Omit<InteractionRecorded['data'], 'recordedAt'> & {
+  readonly type: 'RecordInteraction';
+  readonly at: string;
+};
+
+export type LabelFeedback = {
+  readonly type: 'LabelFeedback';
+  readonly interactionId: string;
+  readonly label: FeedbackLabel;
+  readonly labeler: string;
+  readonly at: string;
+};
+
+export type InteractionCommand = RecordInteraction | LabelFeedback;
+
+export interface InteractionState {
+  readonly recorded: boolean;
+  readonly labels: number;
+}
+
+export const initialInteractionState = (): InteractionState => ({ recorded: false, labels: 0 });
+
+export function evolveInteraction(state: InteractionState, event: InteractionEvent): InteractionState {
+  switch (event.type) {
+    case 'InteractionRecorded':
+      return { ...state, recorded: true };
+    case 'FeedbackLabeled':
+      return { ...state, labels: state.labels + 1 };
+    default:
+      return assertNever(event);
+  }
+}
+
+export function decideInteraction(
+  command: InteractionCommand,
+  state: InteractionState,
+): readonly InteractionEvent[] {
+  switch (command.type) {
+    case 'RecordInteraction': {
+      ensure(
+        !state.recorded,
+        'INTERACTION_ALREADY_RECORDED',
+        `Interaction "${command.interactionId}" is already recorded; interactions are immutable, use a new id.`,
+        { interactionId: command.interactionId },
+      );
+      const { type: _type, at, ...data } = command;
+      const recorded: InteractionRecorded = {
+        type: 'InteractionRecorded',
+        data: { ...data, model: { ...data.model }, tokens: { ...data.tokens }, recordedAt: at },
+      };
+      return [recorded];
+    }
+    case 'LabelFeedback': {
+      ensure(
+        state.recorded,
+        'INTERACTION_NOT_FOUND',
+        `Interaction "${command.interactionId}" was never recorded; feedback must refer to a recorded interaction.`,
+        { interactionId: command.interactionId },
+      );
+      const labeled: FeedbackLabeled = {
+        type: 'FeedbackLabeled',
+        data: {
+          interactionId: command.interactionId,
+          label: command.label,
+          labeler: command.labeler,
+          labeledAt: command.at,
+        },
+      };
+      return [labeled];
+    }
+    default:
+      return assertNever(command);
+  }
+}
+
+export const interactionDecider: Decider<InteractionCommand, InteractionEvent, InteractionState> = {
+  initialState: initialInteractionState,
+  evolve: evolveInteraction,
+  decide: decideInteraction,
+};
