@@ -60,7 +60,11 @@ export class HfJsonTokenizer implements Tokenizer {
   private readonly stripLeadingSpace: boolean;
   private readonly model: BpeModel;
 
-  constructor(json: unknown, config: TokenizerConfig | undefined = undefined, source = 'tokenizer.json') {
+  constructor(
+    json: unknown,
+    config: Partial<TokenizerConfig> | undefined = undefined,
+    source = 'tokenizer.json',
+  ) {
     const parsed = tokenizerJsonSchema.safeParse(json);
     if (!parsed.success)
       throw new Error(`${source}: not a Hugging Face tokenizer file: ${z.prettifyError(parsed.error)}`);
