@@ -45,7 +45,8 @@ export function toLifecycleEvent(stored: {
   type: string;
   schemaVersion: number;
   data: unknown;
-}): LifecycleEvent {
+}): LifecycleEvent | undefined {
+  if (!eventRegistry.has(stored.type)) return undefined;
   const { data } = eventRegistry.upcast(stored.type, stored.schemaVersion, stored.data);
   return { type: stored.type, data } as LifecycleEvent;
 }

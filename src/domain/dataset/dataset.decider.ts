@@ -186,7 +186,8 @@ export function decideDataset(command: DatasetCommand, state: DatasetState): rea
     }
     case 'AddDatasetRevision': {
       requireActive(state, command.datasetId);
-      return [revisionAdded(state, command, command.at)];
+      const { type: _type, at, ...fields } = command;
+      return [revisionAdded(state, fields, at)];
     }
     case 'RequestAugmentation': {
       requireActive(state, command.datasetId);

@@ -1,0 +1,298 @@
+import { describe, expect, it } from 'vitest';
+import {
+  datasetDecider,
+  eventRegistry,
+  toLifecycleEvent,
+  type DatasetEvent,
+  type DatasetRevisionAdded,
+} from '../../src/domain/index.js';
+import { at, hash, specFor } from './support.js';
+
+const spec = specFor(datasetDecider);
+
+const registered: DatasetEvent = {
+  type: 'DatasetRegistered',
+  data: {
+    datasetId: 'med',
+    name: 'Medical QA',
+    domain: 'medicine',
+    description: 'Doctor-reviewed answers',
+    format: 'alpaca',
+    tags: [],
+    registeredAt: at(0),
+  },
+};
+
+const revisionFields = (seed: string, recordCount = 100) => ({
+  contentHash: hash(seed),
+  recordCount,
+  byteSize: recordCount * 50,
+  splits: { train: { hash: hash(`${seed}t`), recordCount: recordCount - 10, byteSize: 4500 } },
+  transform: { kind: 'ingest' as const, params: {} },
+  piiReport: { counts: {} },
+  qualityReport: { rejected: [] },
+});
+
+const revision = (
+  number: number,
+  seed: string,
+  extra: Partial<DatasetRevisionAdded['data']> = {},
+): DatasetRevisionAdded => ({
+  type: 'DatasetRevisionAdded',
+  data: { datasetId: 'med', revision: number, ...revisionFields(seed), addedAt: at(number), ...extra },
+});
+
+describe('dataset decider', () => {
+  it('registers a dataset, the domain defaulting to general', () => {
+    spec
+      .given([])
+      .when({ type: 'RegisterDataset', datasetId: 'med', name: 'Medical QA', format: 'alpaca', at: at(0) })
+      .then([
+        {
+          type: 'DatasetRegistered',
+          data: {
+            datasetId: 'med',
+            name: 'Medical QA',
+            domain: 'general',
+            description: '',
+            format: 'alpaca',
+            tags: [],
+            registeredAt: at(0),
+          },
+        },
+      ]);
+  });
+
+  it('refuses to register the same dataset twice', () => {
+    spec
+      .given([registered])
+      .when({ type: 'RegisterDataset', datasetId: 'med', name: 'Again', format: 'alpaca', at: at(1) })
+      .thenThrows('DATASET_ALREADY_REGISTERED');
+  });
+
+  it('numbers revisions 1, 2, 3 in order', () => {
+    spec
+      .given([registered])
+      .when({ type: 'AddDatasetRevision', datasetId: 'med', ...revisionFields('a'), at: at(1) })
+      .then([revision(1, 'a')]);
+    spec
+      .given([registered, revision(1, 'a')])
+      .when({
+        type: 'AddDatasetRevision',
+        datasetId: 'med',
+        revision: 2,
+        ...revisionFields('b'),
+        parentRevision: 1,
+        at: at(2),
+      })
+      .then([revision(2, 'b', { parentRevision: 1 })]);
+  });
+
+  it('refuses a revision number that is not the next one', () => {
+    spec
+      .given([registered, revision(1, 'a')])
+      .when({ type: 'AddDatasetRevision', datasetId: 'med', revision: 3, ...revisionFields('c'), at: at(2) })
+      .thenThrows('REVISION_OUT_OF_ORDER');
+  });
+
+  it('refuses a parent revision that does not exist', () => {
+    spec
+      .given([registered, revision(1, 'a')])
+      .when({
+        type: 'AddDatasetRevision',
+        datasetId: 'med',
+        ...revisionFields('b'),
+        parentRevision: 2,
+        at: at(2),
+      })
+      .thenThrows('DATASET_REVISION_NOT_FOUND');
+  });
+
+  it('refuses revisions on an unregistered dataset', () => {
+    spec
+      .given([])
+      .when({ type: 'AddDatasetRevision', datasetId: 'med', ...revisionFields('a'), at: at(1) })
+      .thenThrows('DATASET_NOT_FOUND');
+  });
+
+  it('archives a dataset, after which it takes no new revisions', () => {
+    const archived: DatasetEvent = {
+      type: 'DatasetArchived',
+      data: { datasetId: 'med', reason: 'superseded', archivedAt: at(3) },
+    };
+    spec
+      .given([registered, revision(1, 'a')])
+      .when({ type: 'ArchiveDataset', datasetId: 'med', reason: 'superseded', at: at(3) })
+      .then([archived]);
+    spec
+      .given([registered, revision(1, 'a'), archived])
+      .when({ type: 'AddDatasetRevision', datasetId: 'med', ...revisionFields('b'), at: at(4) })
+      .thenThrows('DATASET_ARCHIVED');
+    spec
+      .given([registered, archived])
+      .when({ type: 'ArchiveDataset', datasetId: 'med', reason: 'again', at: at(4) })
+      .thenThrows('DATASET_ARCHIVED');
+  });
+
+  describe('augmentation', () => {
+    const requested: DatasetEvent = {
+      type: 'AugmentationRequested',
+      data: {
+        datasetId: 'med',
+        augmentationId: 'aug-1',
+        baseRevision: 1,
+        templates: ['rephrase'],
+        seed: 7,
+        variantsPerRecord: 1,
+        requestedAt: at(2),
+      },
+    };
+
+    it('is requested on an existing revision', () => {
+      spec
+        .given([registered, revision(1, 'a')])
+        .when({
+          type: 'RequestAugmentation',
+          datasetId: 'med',
+          augmentationId: 'aug-1',
+          baseRevision: 1,
+          templates: ['rephrase'],
+          seed: 7,
+          at: at(2),
+        })
+        .then([requested]);
+    });
+
+    it('refuses a base revision that does not exist and a reused id', () => {
+      const command = {
+        type: 'RequestAugmentation' as const,
+        datasetId: 'med',
+        augmentationId: 'aug-1',
+        baseRevision: 2,
+        templates: ['rephrase'],
+        seed: 7,
+        at: at(2),
+      };
+      spec
+        .given([registered, revision(1, 'a')])
+        .when(command)
+        .thenThrows('DATASET_REVISION_NOT_FOUND');
+      spec
+        .given([registered, revision(1, 'a'), requested])
+        .when({ ...command, baseRevision: 1 })
+        .thenThrows('AUGMENTATION_ALREADY_REQUESTED');
+    });
+
+    it('completes with a new revision whose parent is the base', () => {
+      spec
+        .given([registered, revision(1, 'a'), requested])
+        .when({
+          type: 'CompleteAugmentation',
+          datasetId: 'med',
+          augmentationId: 'aug-1',
+          ...revisionFields('b', 250),
+          at: at(3),
+        })
+        .then([
+          {
+            type: 'DatasetRevisionAdded',
+            data: {
+              datasetId: 'med',
+              revision: 2,
+              ...revisionFields('b', 250),
+              parentRevision: 1,
+              transform: { kind: 'augment', params: { augmentationId: 'aug-1' } },
+              addedAt: at(3),
+            },
+          },
+          {
+            type: 'AugmentationCompleted',
+            data: {
+              datasetId: 'med',
+              augmentationId: 'aug-1',
+              baseRevision: 1,
+              resultingRevision: 2,
+              recordsAdded: 150,
+              completedAt: at(3),
+            },
+          },
+        ]);
+    });
+
+    it('refuses to complete or fail an unknown or finished augmentation', () => {
+      const failed: DatasetEvent = {
+        type: 'AugmentationFailed',
+        data: { datasetId: 'med', augmentationId: 'aug-1', reason: 'template error', failedAt: at(3) },
+      };
+      spec
+        .given([registered, revision(1, 'a'), requested])
+        .when({
+          type: 'FailAugmentation',
+          datasetId: 'med',
+          augmentationId: 'aug-1',
+          reason: 'template error',
+          at: at(3),
+        })
+        .then([failed]);
+      spec
+        .given([registered, revision(1, 'a')])
+        .when({ type: 'FailAugmentation', datasetId: 'med', augmentationId: 'aug-9', reason: 'x', at: at(3) })
+        .thenThrows('AUGMENTATION_NOT_FOUND');
+      spec
+        .given([registered, revision(1, 'a'), requested, failed])
+        .when({
+          type: 'CompleteAugmentation',
+          datasetId: 'med',
+          augmentationId: 'aug-1',
+          ...revisionFields('b'),
+          at: at(4),
+        })
+        .thenThrows('AUGMENTATION_ALREADY_FINISHED');
+    });
+  });
+});
+
+describe('upcasting', () => {
+  it('reads a stored DatasetRegistered v1 (no domain) as v2 in the general domain', () => {
+    const storedV1 = {
+      type: 'DatasetRegistered',
+      schemaVersion: 1,
+      data: {
+        datasetId: 'old',
+        name: 'Old',
+        description: '',
+        format: 'alpaca',
+        tags: [],
+        registeredAt: at(0),
+      },
+    };
+    const event = toLifecycleEvent(storedV1);
+    expect(event).toEqual({ type: 'DatasetRegistered', data: { ...storedV1.data, domain: 'general' } });
+    expect(eventRegistry.currentVersion('DatasetRegistered')).toBe(2);
+    // The upcast shape is a valid current event.
+    expect(() => eventRegistry.validate('DatasetRegistered', event?.data)).not.toThrow();
+    // The stored object is not rewritten.
+    expect(storedV1.data).not.toHaveProperty('domain');
+  });
+
+  it('reads a TrainingProgressReported v1 (tokensSeen, no rate) as v2 with tokensPerSecond', () => {
+    const { data } = eventRegistry.upcast('TrainingProgressReported', 1, {
+      step: 10,
+      elapsedMs: 2000,
+      tokensSeen: 5000,
+    });
+    expect(data).toEqual({ step: 10, elapsedMs: 2000, tokensPerSecond: 2500 });
+  });
+
+  it('refuses an event written by a newer schema version and passes foreign types through', () => {
+    expect(() => eventRegistry.upcast('DatasetRegistered', 3, {})).toThrow(/newer tuneledger/);
+    expect(eventRegistry.upcast('SomethingElse', 4, { a: 1 })).toEqual({ schemaVersion: 4, data: { a: 1 } });
+    expect(toLifecycleEvent({ type: 'SomethingElse', schemaVersion: 1, data: {} })).toBeUndefined();
+  });
+
+  it('names the field and the rule when a payload is invalid', () => {
+    expect(() => eventRegistry.validate('DatasetRevisionAdded', { datasetId: 'x', revision: 0 })).toThrow(
+      /DatasetRevisionAdded payload is invalid: revision/,
+    );
+  });
+});
