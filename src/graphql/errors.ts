@@ -60,8 +60,9 @@ export function toApiError(
     if (error.originalError && !(error.originalError instanceof GraphQLError)) {
       return toApiError(error.originalError, onInternal);
     }
-    const code = error.extensions?.code;
-    if (typeof code === 'string') return { code: code as ApiErrorCode, message: error.message };
+    const { code, http: _http, stacktrace: _stacktrace, ...rest } = error.extensions ?? {};
+    if (typeof code === 'string')
+      return { code: code as ApiErrorCode, message: error.message, extensions: rest };
     // A GraphQLError without a code is graphql-js telling the client its document is wrong.
     return { code: 'BAD_USER_INPUT', message: error.message };
   }

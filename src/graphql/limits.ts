@@ -1,9 +1,21 @@
+import { createRequire } from 'node:module';
 import type { DocumentNode, GraphQLSchema, ValidationRule } from 'graphql';
-import { getNullableType, isListType } from 'graphql';
+import { GraphQLObjectType, getNullableType, isListType } from 'graphql';
 import depthLimit from 'graphql-depth-limit';
 import type { ComplexityEstimatorArgs } from 'graphql-query-complexity';
-import { getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import { apiError } from './errors.js';
+
+type ComplexityLibrary = typeof import('graphql-query-complexity');
+const require = createRequire(import.meta.url);
+/**
+ * graphql-query-complexity walks the schema with its own copy of graphql, which must be the copy
+ * the schema was built with: the ESM one under node, the CommonJS one under vitest's alias.
+ */
+const complexityLibrary: ComplexityLibrary =
+  (require('graphql') as { GraphQLObjectType: unknown }).GraphQLObjectType === GraphQLObjectType
+    ? (require('graphql-query-complexity') as ComplexityLibrary)
+    : await import('graphql-query-complexity');
+const { getComplexity, simpleEstimator } = complexityLibrary;
 
 export interface QueryLimits {
   /** Deepest selection nesting a document may have. */
@@ -25,6 +37,8 @@ function pageSizeEstimator(defaultListSize: number) {
     const pageSize =
       typeof args.first === 'number' ? args.first : typeof args.last === 'number' ? args.last : null;
     if (pageSize !== null) return 1 + childComplexity * Math.max(1, pageSize);
+    // A connection's edges were already multiplied by the connection's page size.
+    if (field.name === 'edges') return 1 + childComplexity;
     if (isListType(getNullableType(field.type))) return 1 + childComplexity * defaultListSize;
   };
 }
@@ -52,7 +66,7 @@ export function assertComplexity(
     throw apiError(
       'BAD_USER_INPUT',
       `query is too expensive: estimated cost ${complexity} exceeds the limit ${limits.maxComplexity}; ask for smaller pages (first) or fewer fields`,
-      { complexity, maxComplexity: limits.maxComplexity },
+      { complexity, maxComplexity: limits.maxComplexity, http: { status: 400 } },
     );
   }
   return complexity;

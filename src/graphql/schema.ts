@@ -1,17 +1,23 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
-import type { NonEmptyArray } from 'type-graphql';
+import { createPubSub } from '@graphql-yoga/subscription';
 import { buildSchema } from 'type-graphql';
 import { EventResolver } from './resolvers/event.resolver.js';
 import { ViewerResolver } from './resolvers/viewer.resolver.js';
 
 // Resolvers close over nothing: everything they need comes from the per-request ApiContext.
-const resolvers: NonEmptyArray<Function> = [ViewerResolver, EventResolver];
+const resolvers = [ViewerResolver, EventResolver] as const;
 
 let built: Promise<GraphQLSchema> | null = null;
 
 /** The API's schema (built once per process: type-graphql's metadata is global). */
 export function buildApiSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers, validate: false, emitSchemaFile: false });
+  built ??= buildSchema({
+    resolvers,
+    validate: false,
+    // Subscriptions bring their own iterators (the shared EventFeed); type-graphql insists on a
+    // PubSub for topic-based subscriptions, which this schema does not use.
+    pubSub: createPubSub(),
+  });
   return built;
 }

@@ -10,6 +10,7 @@ import { GraphQLError, parse, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
+import type { WebSocket } from 'ws';
 import { WebSocketServer } from 'ws';
 import { authenticate } from './auth/authenticate.js';
 import { TokenStore } from './auth/tokenStore.js';
@@ -40,6 +41,8 @@ export interface GraphqlServer {
   readonly url: string;
   readonly port: number;
   readonly tokens: TokenStore;
+  /** How many subscriptions the shared event feed serves now. */
+  subscriberCount(): number;
   close(): Promise<void>;
 }
 
@@ -84,7 +87,7 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
     maxPayload: limits.maxBodyBytes,
   });
 
-  const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer }>(
+  const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer; socket: WebSocket }>(
     {
       schema,
       context: (ctx): ApiContext => ({ deps, viewer: ctx.extra.viewer!, feed, tokens }),
@@ -94,8 +97,16 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
           ctx.extra.viewer = await authenticate(typeof param === 'string' ? param : undefined, tokens);
           return true;
         } catch (error) {
-          // graphql-ws closes with 4403 Forbidden and this reason.
-          throw new Error(toApiError(error, onInternal).message);
+          // 4401 Unauthorized with the reason (a close reason may hold 123 bytes at most).
+          const reason = toApiError(error, onInternal).message;
+          ctx.extra.socket.close(
+            4401,
+            Buffer.from(reason)
+              .subarray(0, 123)
+              .toString()
+              .replace(/\uFFFD$/, ''),
+          );
+          return false;
         }
       },
       onSubscribe: (_ctx, _id, payload) => {
@@ -196,11 +207,9 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
       return;
     }
     if (status && status >= 400 && status < 500) {
-      res
-        .status(status)
-        .json({
-          errors: [{ message: String((error as Error).message), extensions: { code: 'BAD_USER_INPUT' } }],
-        });
+      res.status(status).json({
+        errors: [{ message: String((error as Error).message), extensions: { code: 'BAD_USER_INPUT' } }],
+      });
       return;
     }
     next(error);
@@ -223,6 +232,7 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
     url,
     port: address.port,
     tokens,
+    subscriberCount: () => feed.listenerCount,
     close() {
       closing ??= (async () => {
         await feed.close();

@@ -90,7 +90,7 @@ export class EventResolver {
       edges: shown,
       pageInfo: {
         hasNextPage,
-        hasPreviousPage: after !== null && after !== '',
+        hasPreviousPage: after != null && after !== '',
         startCursor: shown[0]?.cursor ?? null,
         // When the scan limit cut a filtered page short, continue from where the scan stopped.
         endCursor: edges.length > size ? (shown.at(-1)?.cursor ?? null) : checkpoint || null,
@@ -107,7 +107,7 @@ export class EventResolver {
   ): Promise<EventConnection> {
     requireAction(context, 'read', 'read an event stream');
     const size = pageSize(first);
-    const afterVersion = after === null ? 0 : Number(after);
+    const afterVersion = after == null ? 0 : Number(after);
     if (!Number.isInteger(afterVersion) || afterVersion < 0)
       throw badInput(`after must be a stream version cursor from this stream, got "${after}"`);
     const events = await context.deps.store.readStream(streamId, { from: afterVersion + 1, limit: size + 1 });
