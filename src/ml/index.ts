@@ -35,3 +35,23 @@ export {
 export { loadModel, saveModel, initModel, TINY_CONFIG, type SaveModelOptions } from './checkpoint.js';
 export { LoraAdapter, DEFAULT_LORA, loraOptionsSchema, peftKey, type LoraOptions } from './lora.js';
 export { rotaryTables, rotateHalfMatrix } from './ops.js';
+export {
+  generate,
+  pick,
+  attentionWeights,
+  type GenerateOptions,
+  type GenerateResult,
+  type GeneratedToken,
+} from './generate.js';
+export {
+  causalLmLoss,
+  makeBatch,
+  lossOptionsSchema,
+  DEFAULT_LOSS,
+  type Batch,
+  type LossOptions,
+  type LossParts,
+  type TrainingExample,
+} from './loss.js';
+export { learningRateAt } from './schedule.js';
+export { Trainer, trainerOptionsSchema, type StepMetrics, type TrainerOptions } from './trainer.js';

@@ -1,0 +1,150 @@
+import * as tf from '@tensorflow/tfjs';
+import { KvCache, type LlamaModel } from './model.js';
+import { Rng } from './rng.js';
+
+export interface GeneratedToken {
+  readonly id: number;
+  /** Probability of the chosen token under the model (temperature 1). */
+  readonly probability: number;
+  /** Entropy in nats of the model's next-token distribution (temperature 1), for monitoring. */
+  readonly entropy: number;
+}
+
+export interface GenerateOptions {
+  readonly maxTokens: number;
+  /** 0 (default) is greedy decoding. */
+  readonly temperature?: number;
+  /** Keep only the k most likely tokens (0 or undefined: all). */
+  readonly topK?: number;
+  /** Nucleus sampling: keep the smallest set of tokens whose probability reaches p (1: all). */
+  readonly topP?: number;
+  readonly seed?: number;
+  /** Token ids that end generation (default: the config's eos ids); the stop token is not returned. */
+  readonly stopTokenIds?: readonly number[];
+  /** Strings that end generation; needs `decode`. The text is cut before the stop string. */
+  readonly stopSequences?: readonly string[];
+  readonly decode?: (ids: readonly number[]) => string;
+  /** Called for each token as it is produced; return false to stop. */
+  readonly onToken?: (token: GeneratedToken) => boolean | void;
+}
+
+export interface GenerateResult {
+  readonly tokens: number[];
+  readonly details: GeneratedToken[];
+  readonly finishReason: 'length' | 'stop_token' | 'stop_sequence' | 'callback';
+  /** Decoded text (when `decode` was given), cut at a stop sequence. */
+  readonly text?: string;
+  readonly promptTokens: number;
+}
+
+/**
+ * Autoregressive generation with a KV cache: the prompt runs once, then each new token runs alone against
+ * the cached keys and values of earlier positions.
+ */
+export function generate(
+  model: LlamaModel,
+  prompt: readonly number[],
+  options: GenerateOptions,
+): GenerateResult {
+  if (prompt.length === 0) throw new Error('generate needs a prompt of at least one token (e.g. the BOS id)');
+  const rng = new Rng(options.seed ?? 0);
+  const stopIds = new Set(options.stopTokenIds ?? model.config.eosTokenIds);
+  const stopSequences = options.stopSequences ?? [];
+  if (stopSequences.length > 0 && !options.decode) throw new Error('stopSequences need a decode function');
+  const maxTokens = Math.min(options.maxTokens, model.config.maxPositionEmbeddings - prompt.length);
+  const cache = new KvCache(model.config.numLayers);
+  const tokens: number[] = [];
+  const details: GeneratedToken[] = [];
+  let finishReason: GenerateResult['finishReason'] = 'length';
+  let text: string | undefined;
+  try {
+    let input: readonly number[] = prompt;
+    for (let step = 0; step < maxTokens; step++) {
+      const logits = tf.tidy(() => {
+        const { logits: all } = model.forward([input], { cache });
+        return all.slice([all.shape[0] - 1, 0], [1, -1]).dataSync() as Float32Array;
+      });
+      const token = pick(Float32Array.from(logits), options, rng);
+      if (stopIds.has(token.id)) {
+        finishReason = 'stop_token';
+        break;
+      }
+      tokens.push(token.id);
+      details.push(token);
+      if (options.onToken?.(token) === false) {
+        finishReason = 'callback';
+        break;
+      }
+      if (options.decode && stopSequences.length > 0) {
+        const decoded = options.decode(tokens);
+        const at = Math.min(...stopSequences.map((s) => decoded.indexOf(s)).filter((i) => i >= 0));
+        if (Number.isFinite(at)) {
+          text = decoded.slice(0, at);
+          finishReason = 'stop_sequence';
+          break;
+        }
+      }
+      input = [token.id];
+    }
+  } finally {
+    cache.dispose();
+  }
+  if (text === undefined && options.decode) text = options.decode(tokens);
+  return { tokens, details, finishReason, text, promptTokens: prompt.length };
+}
+
+/** Chooses the next token from one position's logits. */
+export function pick(
+  logits: Float32Array,
+  options: Pick<GenerateOptions, 'temperature' | 'topK' | 'topP'>,
+  rng: Rng,
+): GeneratedToken {
+  const probs = softmax(logits, 1);
+  let entropy = 0;
+  for (const p of probs) if (p > 0) entropy -= p * Math.log(p);
+  const temperature = options.temperature ?? 0;
+  let id: number;
+  if (temperature <= 0) {
+    id = 0;
+    for (let i = 1; i < logits.length; i++) if (logits[i]! > logits[id]!) id = i;
+  } else {
+    const scaled = softmax(logits, temperature);
+    let order = Array.from(scaled.keys()).sort((a, b) => scaled[b]! - scaled[a]!);
+    if (options.topK && options.topK > 0) order = order.slice(0, options.topK);
+    if (options.topP !== undefined && options.topP < 1) {
+      let sum = 0;
+      let keep = 0;
+      while (keep < order.length && (keep === 0 || sum < options.topP)) sum += scaled[order[keep++]!]!;
+      order = order.slice(0, keep);
+    }
+    const total = order.reduce((s, i) => s + scaled[i]!, 0);
+    let u = rng.next() * total;
+    id = order[order.length - 1]!;
+    for (const i of order) {
+      u -= scaled[i]!;
+      if (u < 0) {
+        id = i;
+        break;
+      }
+    }
+  }
+  return { id, probability: probs[id]!, entropy };
+}
+
+function softmax(logits: Float32Array, temperature: number): Float64Array {
+  let max = -Infinity;
+  for (const v of logits) if (v > max) max = v;
+  const out = new Float64Array(logits.length);
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += out[i] = Math.exp((logits[i]! - max) / temperature);
+  for (let i = 0; i < out.length; i++) out[i]! /= sum;
+  return out;
+}
+
+/** Softmax attention weights for a prompt: [layer][head][query][key] (causal: zero above the diagonal). */
+export function attentionWeights(model: LlamaModel, prompt: readonly number[]): number[][][][] {
+  return tf.tidy(() => {
+    const { attention } = model.forward([prompt], { attention: true });
+    return attention!.map((a) => (a.arraySync() as number[][][][])[0]!);
+  });
+}

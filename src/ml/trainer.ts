@@ -1,0 +1,302 @@
+import * as tf from '@tensorflow/tfjs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { LoraAdapter, loraOptionsSchema, type LoraOptions } from './lora.js';
+import { causalLmLoss, DEFAULT_LOSS, lossOptionsSchema, makeBatch, type TrainingExample } from './loss.js';
+import type { LlamaModel } from './model.js';
+import { Rng, type RngState } from './rng.js';
+import { decodeSafetensors, encodeSafetensors, type HostTensor } from './safetensors.js';
+import { learningRateAt } from './schedule.js';
+
+export const trainerOptionsSchema = z.object({
+  mode: z.enum(['lora', 'full']),
+  lora: loraOptionsSchema.optional(),
+  learningRate: z.number().positive(),
+  weightDecay: z.number().min(0).default(0),
+  beta1: z.number().min(0).max(1).default(0.9),
+  beta2: z.number().min(0).max(1).default(0.999),
+  epsilon: z.number().positive().default(1e-8),
+  warmupSteps: z.number().int().min(0).default(0),
+  totalSteps: z.number().int().positive(),
+  minLrRatio: z.number().min(0).max(1).default(0),
+  maxGradNorm: z.number().positive().nullable().default(1),
+  gradientAccumulation: z.number().int().positive().default(1),
+  loss: lossOptionsSchema.default(DEFAULT_LOSS),
+  padId: z.number().int().min(0).default(0),
+  seed: z.number().int().default(0),
+});
+export type TrainerOptions = z.input<typeof trainerOptionsSchema>;
+type ResolvedOptions = z.output<typeof trainerOptionsSchema>;
+
+export interface StepMetrics {
+  /** Optimizer updates done so far (1 after the first). */
+  readonly step: number;
+  readonly loss: number;
+  readonly baseLoss: number;
+  readonly entityLoss: number;
+  readonly learningRate: number;
+  /** Global gradient norm before clipping. */
+  readonly gradNorm: number;
+  readonly tokens: number;
+  readonly tokensPerSecond: number;
+}
+
+const stateSchema = z.object({
+  format: z.literal('tuneledger-trainer-state/1'),
+  step: z.number().int().min(0),
+  rng: z.tuple([z.number(), z.number(), z.number(), z.number()]),
+  options: z.unknown(),
+});
+
+/**
+ * Trains a model in place, fully or through a LoRA adapter it attaches: AdamW (decoupled weight decay as
+ * torch.optim.AdamW), warm-up then cosine learning rate, clipping by global norm, gradient accumulation,
+ * masked loss. Everything random comes from one seeded generator, saved with the state.
+ */
+export class Trainer {
+  readonly model: LlamaModel;
+  readonly options: ResolvedOptions;
+  private rng: Rng;
+  private stepCount = 0;
+  private readonly moments = new Map<string, { m: tf.Variable; v: tf.Variable }>();
+  onStep: ((metrics: StepMetrics) => void) | undefined;
+
+  constructor(model: LlamaModel, options: TrainerOptions) {
+    const parsed = trainerOptionsSchema.safeParse(options);
+    if (!parsed.success) {
+      throw new Error(
+        `invalid trainer options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
+    }
+    this.model = model;
+    this.options = parsed.data;
+    this.rng = new Rng(this.options.seed);
+    if (this.options.mode === 'lora') {
+      model.setBaseTrainable(false);
+      if (!model.lora) {
+        const lora = (this.options.lora ?? {
+          r: 8,
+          alpha: 16,
+          dropout: 0.05,
+          targetModules: ['q_proj', 'v_proj'],
+        }) as LoraOptions;
+        model.lora = LoraAdapter.create(model.config, lora, this.rng.seed());
+      }
+    } else {
+      model.lora?.dispose();
+      model.lora = undefined;
+      model.setBaseTrainable(true);
+    }
+    for (const [name, variable] of this.variables()) {
+      this.moments.set(name, {
+        m: tf.variable(tf.zerosLike(variable), false),
+        v: tf.variable(tf.zerosLike(variable), false),
+      });
+    }
+  }
+
+  get step(): number {
+    return this.stepCount;
+  }
+
+  private variables(): Map<string, tf.Variable> {
+    return this.model.trainableVariables();
+  }
+
+  /**
+   * One optimizer update over `examples`, split into `gradientAccumulation` micro-batches whose gradients
+   * are averaged.
+   */
+  trainStep(examples: readonly TrainingExample[]): StepMetrics {
+    const started = performance.now();
+    const parts = this.options.gradientAccumulation;
+    if (examples.length < parts)
+      throw new Error(`${examples.length} examples cannot fill ${parts} gradient-accumulation micro-batches`);
+    const variables = this.variables();
+    const list = [...variables.values()];
+    const byVariableName = new Map([...variables].map(([key, v]) => [v.name, key] as const));
+    const sums = new Map<string, tf.Tensor>();
+    let loss = 0;
+    let baseLoss = 0;
+    let entityLoss = 0;
+    let tokens = 0;
+    const size = Math.ceil(examples.length / parts);
+    for (let p = 0; p < parts; p++) {
+      const batch = makeBatch(examples.slice(p * size, (p + 1) * size), this.options.padId);
+      tokens += batch.tokens;
+      const rng = this.rng;
+      const result = tf.tidy(() => {
+        let base: tf.Scalar | undefined;
+        let entity: tf.Scalar | undefined;
+        const { value, grads } = tf.variableGrads(() => {
+          const { logits } = this.model.forward(batch.inputs, { training: true, rng });
+          const l = causalLmLoss(logits, batch, this.options.loss);
+          base = tf.keep(l.base);
+          entity = tf.keep(l.entity);
+          return l.total;
+        }, list);
+        return { value, grads, base: base!, entity: entity! };
+      });
+      loss += result.value.dataSync()[0]! / parts;
+      baseLoss += result.base.dataSync()[0]! / parts;
+      entityLoss += result.entity.dataSync()[0]! / parts;
+      tf.dispose([result.value, result.base, result.entity]);
+      for (const [varName, grad] of Object.entries(result.grads)) {
+        const key = byVariableName.get(varName)!;
+        const previous = sums.get(key);
+        if (previous) {
+          sums.set(key, tf.add(previous, grad));
+          previous.dispose();
+          grad.dispose();
+        } else {
+          sums.set(key, grad);
+        }
+      }
+    }
+    const learningRate = learningRateAt(
+      this.stepCount,
+      this.options.learningRate,
+      this.options.warmupSteps,
+      this.options.totalSteps,
+      this.options.minLrRatio,
+    );
+    const gradNorm = this.applyUpdate(variables, sums, parts, learningRate);
+    for (const g of sums.values()) g.dispose();
+    this.stepCount++;
+    const seconds = (performance.now() - started) / 1000;
+    const metrics: StepMetrics = {
+      step: this.stepCount,
+      loss,
+      baseLoss,
+      entityLoss,
+      learningRate,
+      gradNorm,
+      tokens,
+      tokensPerSecond: tokens / seconds,
+    };
+    this.onStep?.(metrics);
+    return metrics;
+  }
+
+  /** AdamW on averaged gradients, after clipping their global norm; returns the norm before clipping. */
+  private applyUpdate(
+    variables: Map<string, tf.Variable>,
+    sums: Map<string, tf.Tensor>,
+    parts: number,
+    lr: number,
+  ): number {
+    const o = this.options;
+    const t = this.stepCount + 1;
+    return tf.tidy(() => {
+      const grads = new Map([...sums].map(([k, g]) => [k, parts === 1 ? g : tf.div(g, parts)] as const));
+      const squares = [...grads.values()].map((g) => tf.sum(tf.square(g)));
+      const norm = Math.sqrt(squares.length > 0 ? tf.addN(squares).dataSync()[0]! : 0);
+      // torch.nn.utils.clip_grad_norm_: scale by max / (norm + 1e-6) when the norm exceeds max.
+      const clip = o.maxGradNorm !== null && norm > o.maxGradNorm ? o.maxGradNorm / (norm + 1e-6) : 1;
+      const bc1 = 1 - o.beta1 ** t;
+      const bc2 = 1 - o.beta2 ** t;
+      for (const [key, variable] of variables) {
+        let g = grads.get(key);
+        if (!g) continue;
+        if (clip !== 1) g = tf.mul(g, clip);
+        const { m, v } = this.moments.get(key)!;
+        m.assign(tf.add(tf.mul(m, o.beta1), tf.mul(g, 1 - o.beta1)));
+        v.assign(tf.add(tf.mul(v, o.beta2), tf.mul(tf.square(g), 1 - o.beta2)));
+        // Norm weights (1-D) are not decayed, as the usual transformers parameter groups do.
+        const decay =
+          o.weightDecay > 0 && variable.rank > 1 ? tf.mul(variable, 1 - lr * o.weightDecay) : variable;
+        const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), o.epsilon);
+        variable.assign(tf.sub(decay, tf.mul(tf.div(m, denom), lr / bc1)));
+      }
+      return norm;
+    });
+  }
+
+  /** Mean masked loss over examples without updating anything. */
+  evaluate(examples: readonly TrainingExample[]): { loss: number; baseLoss: number; entityLoss: number } {
+    const batch = makeBatch(examples, this.options.padId);
+    return tf.tidy(() => {
+      const l = causalLmLoss(this.model.forward(batch.inputs).logits, batch, this.options.loss);
+      return {
+        loss: l.total.dataSync()[0]!,
+        baseLoss: l.base.dataSync()[0]!,
+        entityLoss: l.entity.dataSync()[0]!,
+      };
+    });
+  }
+
+  /**
+   * Writes everything a resumed run needs to continue exactly: trainable weights (adapter or full model),
+   * AdamW moments, the step and the generator state.
+   */
+  saveState(dir: string): void {
+    mkdirSync(dir, { recursive: true });
+    const weights = new Map<string, HostTensor>();
+    const moments = new Map<string, HostTensor>();
+    for (const [key, variable] of this.variables()) {
+      weights.set(key, host(variable));
+      const { m, v } = this.moments.get(key)!;
+      moments.set(`${key}.exp_avg`, host(m));
+      moments.set(`${key}.exp_avg_sq`, host(v));
+    }
+    writeFileSync(join(dir, 'trainable.safetensors'), encodeSafetensors(weights));
+    writeFileSync(join(dir, 'optimizer.safetensors'), encodeSafetensors(moments));
+    const state = {
+      format: 'tuneledger-trainer-state/1',
+      step: this.stepCount,
+      rng: this.rng.state(),
+      options: this.options,
+    };
+    writeFileSync(join(dir, 'trainer_state.json'), `${JSON.stringify(state, null, 2)}\n`);
+  }
+
+  /**
+   * Restores a state written by saveState onto a trainer built with the same options over the same base
+   * model; the next step is the one the saved run would have taken.
+   */
+  loadState(dir: string): void {
+    const statePath = join(dir, 'trainer_state.json');
+    if (!existsSync(statePath))
+      throw new Error(`${dir}: trainer_state.json is missing; not a training checkpoint`);
+    const state = stateSchema.parse(JSON.parse(readFileSync(statePath, 'utf8')));
+    const weights = decodeSafetensors(readFileSync(join(dir, 'trainable.safetensors'))).tensors;
+    const moments = decodeSafetensors(readFileSync(join(dir, 'optimizer.safetensors'))).tensors;
+    for (const [key, variable] of this.variables()) {
+      const w = weights.get(key);
+      const m = moments.get(`${key}.exp_avg`);
+      const v = moments.get(`${key}.exp_avg_sq`);
+      if (!w || !m || !v)
+        throw new Error(
+          `${dir}: the checkpoint lacks "${key}"; was it saved with the same mode and LoRA options?`,
+        );
+      assign(variable, w, key);
+      const target = this.moments.get(key)!;
+      assign(target.m, m, key);
+      assign(target.v, v, key);
+    }
+    this.stepCount = state.step;
+    this.rng = new Rng(state.rng as RngState);
+  }
+
+  dispose(): void {
+    for (const { m, v } of this.moments.values()) {
+      m.dispose();
+      v.dispose();
+    }
+    this.moments.clear();
+  }
+}
+
+function host(t: tf.Tensor): HostTensor {
+  return { shape: t.shape, data: Float32Array.from(t.dataSync() as Float32Array) };
+}
+
+function assign(variable: tf.Variable, value: HostTensor, key: string): void {
+  if (value.shape.join(',') !== variable.shape.join(',')) {
+    throw new Error(
+      `checkpoint tensor "${key}" has shape [${value.shape}], the model expects [${variable.shape}]`,
+    );
+  }
+  tf.tidy(() => variable.assign(tf.tensor(value.data, variable.shape)));
+}
