@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import {
+  interactionDecider,
+  isPermutationOf,
+  preferenceDecider,
+  type FeedbackEvent,
+  type InteractionEvent,
+  type PreferenceEvent,
+} from '../../src/domain/index.js';
+import { at, specFor } from './support.js';
+
+const interactions = specFor(interactionDecider);
+const preferences = specFor(preferenceDecider);
+
+const interactionData = {
+  interactionId: 'i1',
+  model: { name: 'med-llama', version: 3 },
+  prompt: 'What is the dose of [DRUG]?',
+  response: 'Ask your doctor.',
+  latencyMs: 120,
+  tokens: { prompt: 9, completion: 5 },
+  meanTokenEntropy: 1.2,
+};
+const recorded: InteractionEvent = {
+  type: 'InteractionRecorded',
+  data: { ...interactionData, recordedAt: at(0) },
+};
+
+describe('interaction decider', () => {
+  it('records an interaction once', () => {
+    interactions
+      .given([])
+      .when({ type: 'RecordInteraction', ...interactionData, at: at(0) })
+      .then([recorded]);
+    interactions
+      .given([recorded])
+      .when({ type: 'RecordInteraction', ...interactionData, at: at(1) })
+      .thenThrows('INTERACTION_ALREADY_RECORDED');
+  });
+
+  it('labels only a recorded interaction', () => {
+    const label = {
+      type: 'LabelFeedback' as const,
+      interactionId: 'i1',
+      label: { kind: 'rating' as const, value: 4 },
+      labeler: 'doc',
+      at: at(2),
+    };
+    interactions
+      .given([recorded])
+      .when(label)
+      .then([
+        {
+          type: 'FeedbackLabeled',
+          data: {
+            interactionId: 'i1',
+            label: { kind: 'rating', value: 4 },
+            labeler: 'doc',
+            labeledAt: at(2),
+          },
+        },
+      ]);
+    interactions.given([]).when(label).thenThrows('INTERACTION_NOT_FOUND');
+  });
+});
+
+const candidates = [
+  { candidateId: 'a', text: 'one' },
+  { candidateId: 'b', text: 'two' },
+  { candidateId: 'c', text: 'three' },
+];
+const generated: PreferenceEvent = {
+  type: 'CandidatesGenerated',
+  data: { promptId: 'p1', prompt: 'Explain hypertension', candidates, generatedAt: at(0) },
+};
+
+describe('preference decider', () => {
+  const generate = {
+    type: 'GenerateCandidates' as const,
+    promptId: 'p1',
+    prompt: 'Explain hypertension',
+    candidates,
+    at: at(0),
+  };
+  const rank = {
+    type: 'RankPreference' as const,
+    promptId: 'p1',
+    ranking: ['b', 'a', 'c'],
+    labeler: 'doc',
+    at: at(1),
+  };
+
+  it('generates distinct candidates once', () => {
+    preferences.given([]).when(generate).then([generated]);
+    preferences.given([generated]).when(generate).thenThrows('CANDIDATES_ALREADY_GENERATED');
+    preferences
+      .given([])
+      .when({ ...generate, candidates: [candidates[0]!, candidates[0]!] })
+      .thenThrows('CANDIDATE_IDS_NOT_UNIQUE');
+    preferences
+      .given([])
+      .when({ ...generate, candidates: [candidates[0]!] })
+      .thenThrows('CANDIDATE_COUNT_INVALID');
+  });
+
+  it('accepts a ranking that is a permutation of exactly the generated candidates', () => {
+    const ranked: FeedbackEvent = {
+      type: 'PreferenceRanked',
+      data: { promptId: 'p1', ranking: ['b', 'a', 'c'], labeler: 'doc', rankedAt: at(1) },
+    };
+    preferences.given([generated]).when(rank).then([ranked]);
+    preferences.given([generated, ranked]).when(rank).thenThrows('ALREADY_RANKED');
+  });
+
+  it('refuses a ranking that misses, repeats or invents a candidate', () => {
+    for (const ranking of [['a', 'b'], ['a', 'a', 'b'], ['a', 'b', 'c', 'd'], ['a', 'b', 'x'], []]) {
+      preferences
+        .given([generated])
+        .when({ ...rank, ranking })
+        .thenThrows('RANKING_NOT_PERMUTATION');
+    }
+    preferences.given([]).when(rank).thenThrows('CANDIDATES_NOT_FOUND');
+  });
+
+  it('isPermutationOf agrees with sorting', () => {
+    expect(isPermutationOf(['c', 'a', 'b'], ['a', 'b', 'c'])).toBe(true);
+    expect(isPermutationOf(['a', 'a', 'c'], ['a', 'b', 'c'])).toBe(false);
+  });
+});
