@@ -1,6 +1,15 @@
 import type { Migration } from 'kysely';
 import { eventStoreMigration } from './0001_event_store.js';
 import { apiTokens } from './0200_api_tokens.js';
+import { projectionCheckpoints } from './0100_projection_checkpoints.js';
+import { readDatasets } from './0101_read_datasets.js';
+import { readRuns } from './0102_read_runs.js';
+import { readEvaluations } from './0103_read_evaluations.js';
+import { readRegistry } from './0104_read_registry.js';
+import { readDeployments } from './0105_read_deployments.js';
+import { readFeedback } from './0106_read_feedback.js';
+import { readJobs } from './0107_read_jobs.js';
+import { readLineage } from './0108_read_lineage.js';
 
 /**
  * In-code migration provider (kysely's FileMigrationProvider cannot import .ts under vitest).
@@ -9,5 +18,14 @@ import { apiTokens } from './0200_api_tokens.js';
  */
 export const migrations: Record<string, Migration> = {
   '0001_event_store': eventStoreMigration,
+  '0100_projection_checkpoints': projectionCheckpoints,
+  '0101_read_datasets': readDatasets,
+  '0102_read_runs': readRuns,
+  '0103_read_evaluations': readEvaluations,
+  '0104_read_registry': readRegistry,
+  '0105_read_deployments': readDeployments,
+  '0106_read_feedback': readFeedback,
+  '0107_read_jobs': readJobs,
+  '0108_read_lineage': readLineage,
   '0200_api_tokens': apiTokens,
 };

@@ -1,0 +1,51 @@
+/**
+ * Projections: the runner that applies the log to read models, the read models themselves, their
+ * typed paginated queries (for GraphQL) and time travel (the registry, deployments and lineage as
+ * of a moment, folded from the log).
+ */
+export { ProjectionRunner, type ProjectionRunnerOptions, type ProjectionStatus } from './runner.js';
+export { type Projection, type ReadModelDb, type ReadModelTransaction, applyEach } from './projection.js';
+export { allProjections } from './allProjections.js';
+export { datasetsProjection } from './datasets.projection.js';
+export { runsProjection } from './runs.projection.js';
+export { evaluationsProjection } from './evaluations.projection.js';
+export { registryProjection } from './registry.projection.js';
+export { deploymentsProjection } from './deployments.projection.js';
+export { feedbackProjection } from './feedback.projection.js';
+export { jobsProjection, jobId, type JobKind } from './jobs.projection.js';
+export { lineageProjection } from './lineage.projection.js';
+export { upcastRecorded } from './lifecycleEvent.js';
+export {
+  lineageChanges,
+  lineageNodeId,
+  LineageGraph,
+  type LineageNode,
+  type LineageEdge,
+  type LineageNodeKind,
+} from './lineage.fold.js';
+export {
+  registryChanges,
+  applyRegistryChange,
+  emptyRegistry,
+  type RegistryChange,
+  type RegistryState,
+  type ModelState,
+  type ModelVersionState,
+} from './registry.fold.js';
+export {
+  deploymentEntry,
+  applyDeploymentEntry,
+  type DeploymentEntry,
+  type DeploymentState,
+} from './deployments.fold.js';
+export {
+  worldAsOf,
+  deploymentAsOf,
+  registryAsOf,
+  type WorldAsOf,
+  type DeploymentAsOf,
+  type AsOfOptions,
+} from './timeTravel.js';
+export { type Page, type PageArgs, MAX_PAGE_SIZE } from './pagination.js';
+export * from './queries.js';
+export type * from './schema.js';

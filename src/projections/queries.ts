@@ -1,0 +1,334 @@
+import { sql, type Selectable } from 'kysely';
+import type { ReadModelDb } from './projection.js';
+import { paginate, pageSize, type Page, type PageArgs } from './pagination.js';
+import type {
+  DatasetRevisionsTable,
+  DatasetsTable,
+  DeploymentHistoryTable,
+  DeploymentsTable,
+  EvaluationsTable,
+  FeedbackLabelsTable,
+  InteractionsTable,
+  JobStatus,
+  JobsTable,
+  LineageEdgesTable,
+  LineageNodesTable,
+  ModelVersionsTable,
+  ModelsTable,
+  PreferencePromptsTable,
+  PreferenceRankingsTable,
+  ReadModelDatabase,
+  RunCheckpointsTable,
+  RunMetricsTable,
+  RunStatus,
+  RunsTable,
+} from './schema.js';
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- callers hold the shared database with every area's tables
+type AnyDb = import('kysely').Kysely<any>;
+
+export type Dataset = Selectable<DatasetsTable>;
+export type DatasetRevision = Selectable<DatasetRevisionsTable>;
+export type Run = Selectable<RunsTable>;
+export type RunMetric = Selectable<RunMetricsTable>;
+export type RunCheckpoint = Selectable<RunCheckpointsTable>;
+export type Evaluation = Selectable<EvaluationsTable>;
+export type Model = Selectable<ModelsTable>;
+export type ModelVersion = Selectable<ModelVersionsTable>;
+export type Deployment = Selectable<DeploymentsTable>;
+export type DeploymentHistoryEntry = Selectable<DeploymentHistoryTable>;
+export type Interaction = Selectable<InteractionsTable>;
+export type FeedbackLabelRow = Selectable<FeedbackLabelsTable>;
+export type PreferencePrompt = Selectable<PreferencePromptsTable>;
+export type PreferenceRanking = Selectable<PreferenceRankingsTable>;
+export type Job = Selectable<JobsTable>;
+export type LineageNodeRow = Selectable<LineageNodesTable>;
+export type LineageEdgeRow = Selectable<LineageEdgesTable>;
+
+const read = (db: AnyDb) => db as ReadModelDb;
+const iso = (value: Date) => value.toISOString();
+
+// Datasets
+
+export function listDatasets(
+  db: AnyDb,
+  args: PageArgs & { includeArchived?: boolean } = {},
+): Promise<Page<Dataset>> {
+  let q = read(db).selectFrom('datasets').selectAll();
+  if (!args.includeArchived) q = q.where('archived', '=', false);
+  return paginate(q, ['registered_at', 'dataset_id'], (r) => [iso(r.registered_at), r.dataset_id], args);
+}
+
+export function getDataset(db: AnyDb, datasetId: string): Promise<Dataset | undefined> {
+  return read(db).selectFrom('datasets').selectAll().where('dataset_id', '=', datasetId).executeTakeFirst();
+}
+
+export function listDatasetRevisions(
+  db: AnyDb,
+  datasetId: string,
+  args: PageArgs = {},
+): Promise<Page<DatasetRevision>> {
+  const q = read(db).selectFrom('dataset_revisions').selectAll().where('dataset_id', '=', datasetId);
+  return paginate(q, ['revision'], (r) => [r.revision], args);
+}
+
+export function getDatasetRevision(
+  db: AnyDb,
+  datasetId: string,
+  revision: number,
+): Promise<DatasetRevision | undefined> {
+  return read(db)
+    .selectFrom('dataset_revisions')
+    .selectAll()
+    .where('dataset_id', '=', datasetId)
+    .where('revision', '=', revision)
+    .executeTakeFirst();
+}
+
+// Runs
+
+export function listRuns(
+  db: AnyDb,
+  args: PageArgs & { status?: RunStatus; datasetId?: string; kind?: string } = {},
+): Promise<Page<Run>> {
+  let q = read(db).selectFrom('runs').selectAll();
+  if (args.status) q = q.where('status', '=', args.status);
+  if (args.datasetId) q = q.where('dataset_id', '=', args.datasetId);
+  if (args.kind) q = q.where('kind', '=', args.kind);
+  return paginate(q, ['requested_at', 'run_id'], (r) => [iso(r.requested_at), r.run_id], args);
+}
+
+export function getRun(db: AnyDb, runId: string): Promise<Run | undefined> {
+  return read(db).selectFrom('runs').selectAll().where('run_id', '=', runId).executeTakeFirst();
+}
+
+/** The metric series of a run by step (loss, entity loss, learning rate, grad norm, tokens/s). */
+export function runMetrics(
+  db: AnyDb,
+  runId: string,
+  args: PageArgs & { fromStep?: number; toStep?: number } = {},
+): Promise<Page<RunMetric>> {
+  let q = read(db).selectFrom('run_metrics').selectAll().where('run_id', '=', runId);
+  if (args.fromStep !== undefined) q = q.where('step', '>=', args.fromStep);
+  if (args.toStep !== undefined) q = q.where('step', '<=', args.toStep);
+  return paginate(q, ['step'], (r) => [r.step], args);
+}
+
+export function runCheckpoints(db: AnyDb, runId: string): Promise<RunCheckpoint[]> {
+  return read(db)
+    .selectFrom('run_checkpoints')
+    .selectAll()
+    .where('run_id', '=', runId)
+    .orderBy('step')
+    .execute();
+}
+
+// Evaluations
+
+export function listEvaluations(
+  db: AnyDb,
+  args: PageArgs & { modelName?: string; modelVersion?: number; status?: Evaluation['status'] } = {},
+): Promise<Page<Evaluation>> {
+  let q = read(db).selectFrom('evaluations').selectAll();
+  if (args.modelName) q = q.where('model_name', '=', args.modelName);
+  if (args.modelVersion !== undefined) q = q.where('model_version', '=', args.modelVersion);
+  if (args.status) q = q.where('status', '=', args.status);
+  return paginate(q, ['requested_at', 'evaluation_id'], (r) => [iso(r.requested_at), r.evaluation_id], args);
+}
+
+export function getEvaluation(db: AnyDb, evaluationId: string): Promise<Evaluation | undefined> {
+  return read(db)
+    .selectFrom('evaluations')
+    .selectAll()
+    .where('evaluation_id', '=', evaluationId)
+    .executeTakeFirst();
+}
+
+// Model registry
+
+export function listModels(db: AnyDb, args: PageArgs = {}): Promise<Page<Model>> {
+  return paginate(read(db).selectFrom('models').selectAll(), ['model_name'], (r) => [r.model_name], args);
+}
+
+export function getModel(db: AnyDb, modelName: string): Promise<Model | undefined> {
+  return read(db).selectFrom('models').selectAll().where('model_name', '=', modelName).executeTakeFirst();
+}
+
+export function listModelVersions(
+  db: AnyDb,
+  modelName: string,
+  args: PageArgs & { retainedOnly?: boolean } = {},
+): Promise<Page<ModelVersion>> {
+  let q = read(db).selectFrom('model_versions').selectAll().where('model_name', '=', modelName);
+  if (args.retainedOnly) q = q.where('retained', '=', true);
+  return paginate(q, ['version'], (r) => [r.version], args);
+}
+
+export function getModelVersion(
+  db: AnyDb,
+  modelName: string,
+  version: number,
+): Promise<ModelVersion | undefined> {
+  return read(db)
+    .selectFrom('model_versions')
+    .selectAll()
+    .where('model_name', '=', modelName)
+    .where('version', '=', version)
+    .executeTakeFirst();
+}
+
+// Deployments
+
+export function listDeployments(db: AnyDb, args: PageArgs = {}): Promise<Page<Deployment>> {
+  return paginate(
+    read(db).selectFrom('deployments').selectAll(),
+    ['deployment_name'],
+    (r) => [r.deployment_name],
+    args,
+  );
+}
+
+export function getDeployment(db: AnyDb, deploymentName: string): Promise<Deployment | undefined> {
+  return read(db)
+    .selectFrom('deployments')
+    .selectAll()
+    .where('deployment_name', '=', deploymentName)
+    .executeTakeFirst();
+}
+
+export function deploymentHistory(
+  db: AnyDb,
+  deploymentName: string,
+  args: PageArgs = {},
+): Promise<Page<DeploymentHistoryEntry>> {
+  const q = read(db)
+    .selectFrom('deployment_history')
+    .selectAll()
+    .where('deployment_name', '=', deploymentName);
+  return paginate(q, ['stream_version'], (r) => [r.stream_version], args);
+}
+
+// Feedback and preferences
+
+export function listInteractions(
+  db: AnyDb,
+  args: PageArgs & {
+    modelName?: string;
+    modelVersion?: number;
+    deploymentName?: string;
+    labelledOnly?: boolean;
+  } = {},
+): Promise<Page<Interaction>> {
+  let q = read(db).selectFrom('interactions').selectAll();
+  if (args.modelName) q = q.where('model_name', '=', args.modelName);
+  if (args.modelVersion !== undefined) q = q.where('model_version', '=', args.modelVersion);
+  if (args.deploymentName) q = q.where('deployment_name', '=', args.deploymentName);
+  if (args.labelledOnly) q = q.where('label_count', '>', 0);
+  return paginate(q, ['recorded_at', 'interaction_id'], (r) => [iso(r.recorded_at), r.interaction_id], args);
+}
+
+export function getInteraction(db: AnyDb, interactionId: string): Promise<Interaction | undefined> {
+  return read(db)
+    .selectFrom('interactions')
+    .selectAll()
+    .where('interaction_id', '=', interactionId)
+    .executeTakeFirst();
+}
+
+export function interactionLabels(db: AnyDb, interactionId: string): Promise<FeedbackLabelRow[]> {
+  return read(db)
+    .selectFrom('feedback_labels')
+    .selectAll()
+    .where('interaction_id', '=', interactionId)
+    .orderBy('labeled_at')
+    .orderBy('event_id')
+    .execute();
+}
+
+export function listPreferencePrompts(
+  db: AnyDb,
+  args: PageArgs & { rankedOnly?: boolean } = {},
+): Promise<Page<PreferencePrompt>> {
+  let q = read(db).selectFrom('preference_prompts').selectAll();
+  if (args.rankedOnly) q = q.where('ranking_count', '>', 0);
+  return paginate(q, ['generated_at', 'prompt_id'], (r) => [iso(r.generated_at), r.prompt_id], args);
+}
+
+export function preferenceRankings(db: AnyDb, promptId: string): Promise<PreferenceRanking[]> {
+  return read(db)
+    .selectFrom('preference_rankings')
+    .selectAll()
+    .where('prompt_id', '=', promptId)
+    .orderBy('ranked_at')
+    .orderBy('event_id')
+    .execute();
+}
+
+// Jobs
+
+export function listJobs(
+  db: AnyDb,
+  args: PageArgs & { kind?: string; status?: JobStatus; streamId?: string } = {},
+): Promise<Page<Job>> {
+  let q = read(db).selectFrom('jobs').selectAll();
+  if (args.kind) q = q.where('kind', '=', args.kind);
+  if (args.status) q = q.where('status', '=', args.status);
+  if (args.streamId) q = q.where('stream_id', '=', args.streamId);
+  return paginate(q, ['requested_at', 'job_id'], (r) => [iso(r.requested_at), r.job_id], args);
+}
+
+export function getJob(db: AnyDb, jobId: string): Promise<Job | undefined> {
+  return read(db).selectFrom('jobs').selectAll().where('job_id', '=', jobId).executeTakeFirst();
+}
+
+// Lineage
+
+export interface LineageSubgraph {
+  readonly nodes: readonly LineageNodeRow[];
+  readonly edges: readonly LineageEdgeRow[];
+  /** true when maxNodes cut the walk short. */
+  readonly truncated: boolean;
+}
+
+/**
+ * The lineage around a node from the live read model: `upstream` (what it was made from) or
+ * `downstream` (what was made from it), transitively up to `maxDepth` hops.
+ */
+export async function lineageOf(
+  db: AnyDb,
+  nodeId: string,
+  options: { direction?: 'upstream' | 'downstream'; maxDepth?: number; maxNodes?: number } = {},
+): Promise<LineageSubgraph> {
+  const direction = options.direction ?? 'upstream';
+  const maxDepth = options.maxDepth ?? 50;
+  const maxNodes = pageSize({ first: options.maxNodes ?? 500 });
+  const [near, far] = direction === 'upstream' ? ['to_node', 'from_node'] : ['from_node', 'to_node'];
+  const { rows: reached } = await sql<{ node_id: string }>`
+    WITH RECURSIVE walk(node_id, depth) AS (
+      SELECT ${nodeId}::text, 0
+      UNION
+      SELECT e.${sql.ref(far)}, w.depth + 1
+      FROM lineage_edges e JOIN walk w ON e.${sql.ref(near)} = w.node_id
+      WHERE w.depth < ${maxDepth}
+    )
+    SELECT DISTINCT node_id FROM walk LIMIT ${maxNodes + 1}`.execute(db);
+  const ids = reached.map((row) => row.node_id);
+  const truncated = ids.length > maxNodes;
+  const kept = ids.slice(0, maxNodes);
+  if (kept.length === 0) return { nodes: [], edges: [], truncated };
+  const rdb = read(db);
+  const [nodes, edges] = await Promise.all([
+    rdb.selectFrom('lineage_nodes').selectAll().where('node_id', 'in', kept).orderBy('node_id').execute(),
+    rdb
+      .selectFrom('lineage_edges')
+      .selectAll()
+      .where('from_node', 'in', kept)
+      .where('to_node', 'in', kept)
+      .orderBy('from_node')
+      .orderBy('to_node')
+      .orderBy('relation')
+      .execute(),
+  ]);
+  return { nodes, edges, truncated };
+}
+
+export type { ReadModelDatabase };
