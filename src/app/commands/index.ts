@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
+import { registerEvalCommand } from './eval.command.js';
 import { registerMigrateCommand } from './migrate.command.js';
 
 /** Each command file exports one function that adds its command (and sub-commands) to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerMigrateCommand];
+export const commands: RegisterCommand[] = [registerMigrateCommand, registerEvalCommand];

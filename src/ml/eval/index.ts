@@ -88,6 +88,8 @@ export {
 export { detectAnswerLanguage, scoreAnswer, summariseQa, type QaScore, type QaSummary } from './qaMetrics.js';
 export { robustnessReport, type RobustnessEntry, type RobustnessReport } from './robustness.js';
 export {
+  parseEvaluationRecords,
+  readEvaluationRecords,
   scoreFile,
   scoreJsonl,
   scoreLineSchema,

@@ -1,7 +1,8 @@
 /** `tuneledger eval score FILE`: JSONL {prediction, references, lang?} -> per-record and overall EM/F1. */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { scoreAnswer, summariseQa, type QaScore, type QaSummary } from './qaMetrics.js';
+import { parseJsonlWith, readTextFile } from './recordsFile.js';
+import { evaluationRecordSchema, type EvaluationRecord } from './evaluationRecord.js';
 
 export const scoreLineSchema = z.object({
   id: z.union([z.string(), z.number()]).optional(),
@@ -20,41 +21,30 @@ export interface ScoreFileResult {
   readonly records: readonly ScoredLine[];
 }
 
-/** Parses and scores JSONL text; errors name the file and line and say what is expected. */
+const SCORE_LINE_SHAPE = '{"prediction": string, "references": string[], "lang"?: "zh"|"en"}';
+
 export function scoreJsonl(text: string, fileName = '<input>'): ScoreFileResult {
-  const records: ScoredLine[] = [];
-  text.split('\n').forEach((raw, index) => {
-    const line = index + 1;
-    if (raw.trim() === '') return;
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch (error) {
-      throw new Error(
-        `${fileName}:${line}: not valid JSON (${(error as Error).message}); each line must be one JSON object`,
-      );
-    }
-    const parsed = scoreLineSchema.safeParse(value);
-    if (!parsed.success) {
-      const problem = parsed.error.issues
-        .map((issue) => `${issue.path.join('.') || '(line)'}: ${issue.message}`)
-        .join('; ');
-      throw new Error(
-        `${fileName}:${line}: ${problem}; expected {"prediction": string, "references": string[], "lang"?: "zh"|"en"}`,
-      );
-    }
-    const { id, prediction, references, lang } = parsed.data;
-    records.push({ line, ...(id === undefined ? {} : { id }), ...scoreAnswer(prediction, references, lang) });
-  });
+  const records: ScoredLine[] = parseJsonlWith(text, scoreLineSchema, fileName, SCORE_LINE_SHAPE).map(
+    ({ line, value: { id, prediction, references, lang } }) => ({
+      line,
+      ...(id === undefined ? {} : { id }),
+      ...scoreAnswer(prediction, references, lang),
+    }),
+  );
   return { overall: summariseQa(records), records };
 }
 
 export async function scoreFile(path: string): Promise<ScoreFileResult> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new Error(`cannot read ${path}: ${(error as Error).message}`);
-  }
-  return scoreJsonl(text, path);
+  return scoreJsonl(await readTextFile(path), path);
+}
+
+const RECORD_SHAPE =
+  '{"id": string, "instruction": string, "input"?: string, "references": string[], "prediction": string, "constraints"?: [{kind, params}], "category"?: string, "lang"?: "zh"|"en", "finishReason"?: string}';
+
+export function parseEvaluationRecords(text: string, fileName = '<input>'): EvaluationRecord[] {
+  return parseJsonlWith(text, evaluationRecordSchema, fileName, RECORD_SHAPE).map(({ value }) => value);
+}
+
+export async function readEvaluationRecords(path: string): Promise<EvaluationRecord[]> {
+  return parseEvaluationRecords(await readTextFile(path), path);
 }
