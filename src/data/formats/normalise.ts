@@ -21,7 +21,7 @@ export function normaliseRecord(format: DatasetFormat, value: unknown, line: num
   switch (format) {
     case 'alpaca': {
       const parsed = alpacaSchema.safeParse(value);
-      if (!parsed.success) return { ok: false, issues: issuesFromZod(line, parsed.error) };
+      if (!parsed.success) return { ok: false, issues: issuesFromZod(line, parsed.error, value) };
       const { instruction, input, output, system, history } = parsed.data;
       const messages: Message[] = [];
       if (system) messages.push({ role: 'system', content: system });
@@ -34,7 +34,7 @@ export function normaliseRecord(format: DatasetFormat, value: unknown, line: num
     }
     case 'sharegpt': {
       const parsed = sharegptSchema.safeParse(value);
-      if (!parsed.success) return { ok: false, issues: issuesFromZod(line, parsed.error) };
+      if (!parsed.success) return { ok: false, issues: issuesFromZod(line, parsed.error, value) };
       const messages: Message[] = [];
       if (parsed.data.system) messages.push({ role: 'system', content: parsed.data.system });
       for (const turn of parsed.data.conversations) {
@@ -45,7 +45,7 @@ export function normaliseRecord(format: DatasetFormat, value: unknown, line: num
     }
     case 'openai-messages': {
       const parsed = openaiMessagesSchema.safeParse(value);
-      if (!parsed.success) return { ok: false, issues: issuesFromZod(line, parsed.error) };
+      if (!parsed.success) return { ok: false, issues: issuesFromZod(line, parsed.error, value) };
       return {
         ok: true,
         record: { messages: parsed.data.messages.map(({ role, content }) => ({ role, content })) },
@@ -53,7 +53,7 @@ export function normaliseRecord(format: DatasetFormat, value: unknown, line: num
     }
     case 'preference': {
       const parsed = preferenceSchema.safeParse(value);
-      if (!parsed.success) return { ok: false, issues: issuesFromZod(line, parsed.error) };
+      if (!parsed.success) return { ok: false, issues: issuesFromZod(line, parsed.error, value) };
       const { prompt, chosen, rejected, system } = parsed.data;
       const messages: Message[] = system
         ? [

@@ -172,14 +172,20 @@ export async function* readCsv(chunks: AsyncIterable<string>): AsyncGenerator<Ra
     bom: true,
     skip_empty_lines: true,
     info: true,
-    relax_quotes: false,
+    record_delimiter: ['\r\n', '\n'],
   });
   const feed = (async () => {
     try {
       for await (const chunk of chunks) {
-        if (!parser.write(chunk)) await new Promise((resolve) => parser.once('drain', resolve));
+        if (parser.destroyed) return;
+        if (!parser.write(chunk)) {
+          await new Promise((resolve) => {
+            parser.once('drain', resolve);
+            parser.once('close', resolve);
+          });
+        }
       }
-      parser.end();
+      if (!parser.destroyed) parser.end();
     } catch (error) {
       parser.destroy(error as Error);
     }
@@ -217,6 +223,7 @@ export async function* readCsv(chunks: AsyncIterable<string>): AsyncGenerator<Ra
       error: `is not valid CSV (${err.message})`,
       expected: 'RFC 4180 CSV with a header row',
     };
+    parser.destroy();
   }
   await feed;
 }

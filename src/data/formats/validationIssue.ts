@@ -10,10 +10,10 @@ export interface ValidationIssue {
   readonly expected: string;
 }
 
-export function issuesFromZod(line: number, error: z.ZodError): ValidationIssue[] {
+export function issuesFromZod(line: number, error: z.ZodError, value: unknown): ValidationIssue[] {
   return error.issues.map((issue) => {
     const field = issue.path.length > 0 ? issue.path.join('.') : '(record)';
-    const missing = issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined;
+    const missing = issue.code === 'invalid_type' && valueAt(value, issue.path) === undefined;
     return {
       line,
       field,
@@ -34,4 +34,13 @@ function expectedOf(issue: z.core.$ZodIssue): string {
     default:
       return issue.message;
   }
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let at = value;
+  for (const key of path) {
+    if (at === null || typeof at !== 'object') return undefined;
+    at = (at as Record<PropertyKey, unknown>)[key];
+  }
+  return at;
 }
