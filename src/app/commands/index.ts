@@ -1,8 +1,19 @@
 import type { Command } from 'commander';
 import { registerEvalCommand } from './eval.command.js';
 import { registerMigrateCommand } from './migrate.command.js';
+import { registerTokenCommand } from './token.command.js';
+import { registerDatasetCommand } from './dataset.command.js';
+import { registerRedactCommand } from './redact.command.js';
+import { registerModelCommand } from './model.command.js';
 
 /** Each command file exports one function that adds its command (and sub-commands) to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerMigrateCommand, registerEvalCommand];
+export const commands: RegisterCommand[] = [
+  registerMigrateCommand,
+  registerEvalCommand,
+  registerTokenCommand,
+  registerDatasetCommand,
+  registerRedactCommand,
+  registerModelCommand,
+];
