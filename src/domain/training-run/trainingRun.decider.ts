@@ -455,6 +455,12 @@ export function decideTrainingRun(
     case 'SaveCheckpoint': {
       requireHolder(state, command.runId, command.workerId, command.at);
       ensure(
+        state.stageIndex >= 0,
+        'STAGE_NOT_STARTED',
+        `Training run "${command.runId}" has not started a stage; a checkpoint belongs to a stage, so start one first.`,
+        { runId: command.runId },
+      );
+      ensure(
         command.step <= state.lastStep,
         'CHECKPOINT_AHEAD_OF_PROGRESS',
         `A checkpoint at step ${command.step} is ahead of the last reported step ${state.lastStep}; report progress for the step first.`,
@@ -471,7 +477,7 @@ export function decideTrainingRun(
         data: {
           runId: command.runId,
           step: command.step,
-          stageIndex: Math.max(0, state.stageIndex),
+          stageIndex: state.stageIndex,
           artifactHash: command.artifactHash,
           byteSize: command.byteSize,
           attempt: state.attempt,
