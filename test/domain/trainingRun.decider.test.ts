@@ -300,6 +300,10 @@ describe('training run decider: stages, progress, checkpoints', () => {
       .given([...running, checkpoint(10)])
       .when(save)
       .thenThrows('CHECKPOINT_WENT_BACKWARDS');
+    spec
+      .given([requested, claimed('w1', 1, 0)])
+      .when({ ...save, step: 0 })
+      .thenThrows('STAGE_NOT_STARTED');
   });
 });
 
