@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import { eventStoreMigration } from './0001_event_store.js';
+import { readAllFunctionMigration } from './0002_read_all_function.js';
 import { apiTokens } from './0200_api_tokens.js';
 import { projectionCheckpoints } from './0100_projection_checkpoints.js';
 import { readDatasets } from './0101_read_datasets.js';
@@ -18,6 +19,7 @@ import { readLineage } from './0108_read_lineage.js';
  */
 export const migrations: Record<string, Migration> = {
   '0001_event_store': eventStoreMigration,
+  '0002_read_all_function': readAllFunctionMigration,
   '0100_projection_checkpoints': projectionCheckpoints,
   '0101_read_datasets': readDatasets,
   '0102_read_runs': readRuns,
