@@ -113,6 +113,16 @@ export class LoraAdapter {
     );
   }
 
+  /** Fills every B with U(-range, range) from a seed: a fresh adapter (B = 0) changes nothing, which checks cannot see. */
+  randomizeB(seed: number, range: number): void {
+    const rng = new Rng(seed);
+    for (const variable of this.b.values()) {
+      const data = new Float32Array(variable.size);
+      for (let i = 0; i < data.length; i++) data[i] = rng.uniform(-range, range);
+      tf.tidy(() => variable.assign(tf.tensor(data, variable.shape)));
+    }
+  }
+
   /** The adapter's trainable variables by PEFT key (stored transposed). */
   variables(): Map<string, tf.Variable> {
     const out = new Map<string, tf.Variable>();
