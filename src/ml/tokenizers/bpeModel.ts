@@ -27,6 +27,8 @@ interface CachedToken {
 
 const utf8 = new TextEncoder();
 const CACHE_LIMIT = 50_000;
+/** Pre-tokenized words repeat; whole unsplit texts (SentencePiece layouts) do not and are not worth keeping. */
+const CACHE_WORD_LENGTH = 64;
 
 /**
  * Byte-pair encoding as Hugging Face `tokenizers` runs it: characters missing from the vocabulary become
@@ -69,8 +71,10 @@ export class BpeModel {
     let cached = this.cache.get(key);
     if (cached === undefined) {
       cached = this.tokenizeUncached(symbols, key);
-      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-      this.cache.set(key, cached);
+      if (symbols.length <= CACHE_WORD_LENGTH) {
+        if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+        this.cache.set(key, cached);
+      }
     }
     return cached.map((t) => ({ id: t.id, start: symbols[t.first].start, end: symbols[t.last].end }));
   }

@@ -81,9 +81,8 @@ export class ByteTokenizer implements Tokenizer {
       if (end <= start) return;
       const bytes = utf8.encode(text.slice(start, end));
       for (const b of bytes) ids.push(BYTE_OFFSET + b);
-      offsets.push(
-        ...offsetsFromByteLengths(text.slice(start, end), new Array<number>(bytes.length).fill(1), 0, start),
-      );
+      const ones = new Array<number>(bytes.length).fill(1);
+      for (const span of offsetsFromByteLengths(text.slice(start, end), ones, 0, start)) offsets.push(span);
     };
     let last = 0;
     for (const m of text.matchAll(this.specialPattern)) {

@@ -82,8 +82,13 @@ export class HfJsonTokenizer implements Tokenizer {
       throw new Error(`${source}: BPE with continuing_subword_prefix/end_of_word_suffix is not supported`);
     }
 
-    const vocab = new Map<string, number>(Object.entries(m.vocab));
-    for (const [token, id] of vocab) {
+    const vocab = new Map<string, number>();
+    for (const token in m.vocab) {
+      const id = m.vocab[token];
+      if (!Number.isInteger(id) || id < 0) {
+        throw new Error(`${source}: model.vocab["${token}"] is ${JSON.stringify(id)}, not a token id`);
+      }
+      vocab.set(token, id);
       this.idToString[id] = token;
       this.stringToId.set(token, id);
     }
@@ -101,7 +106,17 @@ export class HfJsonTokenizer implements Tokenizer {
       contents.length > 0 ? new RegExp(contents.map(escapeRegExp).join('|'), 'gu') : undefined;
 
     const merges = m.merges.map((entry, i): [string, string] => {
-      if (Array.isArray(entry)) return [entry[0], entry[1]];
+      if (
+        Array.isArray(entry) &&
+        entry.length === 2 &&
+        typeof entry[0] === 'string' &&
+        typeof entry[1] === 'string'
+      ) {
+        return [entry[0], entry[1]];
+      }
+      if (typeof entry !== 'string') {
+        throw new Error(`${source}: merge #${i} is ${JSON.stringify(entry)}, expected "a b" or ["a", "b"]`);
+      }
       const space = entry.indexOf(' ', 1);
       if (space < 0) throw new Error(`${source}: merge #${i} "${entry}" has no space between its two parts`);
       return [entry.slice(0, space), entry.slice(space + 1)];

@@ -61,8 +61,9 @@ export class Llama2Tokenizer implements Tokenizer {
     const sectionIds = llamaTokenizer.encode(text, false, true, false);
     // The package prepends one space ("▁") to the text; it counts as one byte in front of the section.
     const lengths = sectionIds.map((id) => this.tokenBytes(id).length);
-    ids.push(...sectionIds);
-    offsets.push(...offsetsFromByteLengths(text, lengths, 1, base));
+    // Loops, not push(...spread): a long text has more tokens than the call stack takes arguments.
+    for (const id of sectionIds) ids.push(id);
+    for (const span of offsetsFromByteLengths(text, lengths, 1, base)) offsets.push(span);
   }
 
   private tokenBytes(id: number): Uint8Array | number[] {

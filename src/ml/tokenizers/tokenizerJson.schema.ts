@@ -23,8 +23,12 @@ export const addedTokenSchema = z.looseObject({
 
 export const bpeModelSchema = z.looseObject({
   type: z.literal('BPE').optional(),
-  vocab: z.record(z.string(), z.number().int().nonnegative()),
-  merges: z.array(z.union([z.string(), z.tuple([z.string(), z.string()])])).default([]),
+  // Checked entry by entry where they are read: zod over 128k vocabulary entries and 280k merges takes seconds.
+  vocab: z.custom<Record<string, number>>(
+    (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+    'model.vocab must be an object of token → id',
+  ),
+  merges: z.custom<unknown[]>((v) => Array.isArray(v), 'model.merges must be an array').default([]),
   byte_fallback: z.boolean().default(false),
   unk_token: z.string().nullable().default(null),
   fuse_unk: z.boolean().default(false),

@@ -1,5 +1,6 @@
 import llamaTokenizer from 'llama-tokenizer-js';
 import llama3Tokenizer from 'llama3-tokenizer-js';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HfJsonTokenizer } from '../../../src/ml/tokenizers/index.js';
 import { expectOffsetsMatchText } from './offsetsAssertion.js';
@@ -24,6 +25,16 @@ describe('tokenizer.json byte-level BPE (Llama 3 layout) against llama3-tokenize
     ]) {
       expect(tok.encode(text)).toEqual(llama3Tokenizer.encode(text, { bos: false, eos: false }));
     }
+  });
+
+  it('agrees with the package on random text', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 30 }), fc.string({ maxLength: 10 }), (a, b) => {
+        const text = `${a} ${b}\n${a}`;
+        expect(tok.encode(text)).toEqual(llama3Tokenizer.encode(text, { bos: false, eos: false }));
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('takes BOS/EOS from tokenizer_config and adds end-of-turn stops', () => {
@@ -63,6 +74,16 @@ describe('tokenizer.json SentencePiece BPE with byte fallback (LLaMA 2 layout) a
     expect(legacy.encode('<s>[INST] Hi [/INST]')).toEqual([
       1, 518, 25580, 29962, 6324, 518, 29914, 25580, 29962,
     ]);
+  });
+
+  it('agrees with the package on random text', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 30 }), fc.string({ maxLength: 10 }), (a, b) => {
+        const text = `${a} ${b}\n${a}`.replace(/<\/?s>|<unk>/g, '');
+        expect(legacy.encode(text)).toEqual(llamaTokenizer.encode(text, false, true, false));
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('decodes like Hugging Face and keeps offsets on the characters', () => {
