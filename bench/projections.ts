@@ -1,0 +1,570 @@
+/**
+ * `npm run bench -- projections [events] [runs]`: rebuilds every read model from a log of
+ * realistic lifecycle events (datasets, runs with many progress reports, evaluations, the registry,
+ * deployments with rollbacks, interactions and feedback) on PGlite and, when DATABASE_URL is set,
+ * on PostgreSQL. Reports events/s for the whole rebuild and the time each projection takes alone.
+ */
+import { createHash } from 'node:crypto';
+import { migrateToLatest } from '../src/app/migrate.js';
+import { openDatabase, PostgresEventStore, type Database, type NewEvent } from '../src/eventstore/index.js';
+import { allProjections, ProjectionRunner } from '../src/projections/index.js';
+import { round, withSpread, type BenchResult } from './lib.js';
+
+export interface LifecycleAppend {
+  readonly streamId: string;
+  readonly events: readonly NewEvent[];
+}
+
+export interface LifecycleOptions {
+  /** Stop after about this many events (default 100,000). */
+  readonly events?: number;
+  /** Progress reports per training run (default 200). */
+  readonly progressPerRun?: number;
+  readonly seed?: number;
+  /** Progress reports per append (one worker report carries a few); default 20. */
+  readonly progressPerAppend?: number;
+}
+
+/** A small deterministic PRNG (mulberry32), so every log generated with one seed is the same. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const hash = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * Generates the appends of a plausible platform history, valid against the domain's schemas:
+ * per cycle a dataset revision, a few training runs reporting progress and checkpoints (some failing,
+ * some losing their lease and resuming), model versions with retention, evaluations with gates,
+ * promotions, deployments with degradations and rollbacks, and served interactions with labels.
+ */
+export function generateLifecycle(options: LifecycleOptions = {}): LifecycleAppend[] {
+  const target = options.events ?? 100_000;
+  const progressPerRun = options.progressPerRun ?? 200;
+  const perAppend = options.progressPerAppend ?? 20;
+  const random = prng(options.seed ?? 42);
+  const appends: LifecycleAppend[] = [];
+  let count = 0;
+  let clock = Date.parse('2026-01-01T00:00:00.000Z');
+  const now = (advanceMs = 1000) => new Date((clock += advanceMs)).toISOString();
+  const push = (streamId: string, ...events: NewEvent[]) => {
+    appends.push({ streamId, events });
+    count += events.length;
+  };
+  const modelName = 'llama-med';
+  const deploymentName = 'med-assistant';
+  let modelVersion = 0;
+  const retained: number[] = [];
+  let production: number | undefined;
+  let staging: number | undefined;
+  let active: number | undefined;
+  const interactionIds: string[] = [];
+
+  for (let cycle = 0; count < target; cycle++) {
+    const datasetId = `ds${cycle % 5}`;
+    const revision = Math.floor(cycle / 5) + 1;
+    if (revision === 1) {
+      push(`dataset-${datasetId}`, {
+        type: 'DatasetRegistered',
+        schemaVersion: 2,
+        data: {
+          datasetId,
+          name: `Medical QA ${cycle % 5}`,
+          domain: 'medicine',
+          description: 'instruction pairs',
+          format: 'alpaca',
+          tags: [],
+          registeredAt: now(),
+        },
+      });
+    }
+    const flywheel = revision > 1 && interactionIds.length > 0;
+    push(`dataset-${datasetId}`, {
+      type: 'DatasetRevisionAdded',
+      data: {
+        datasetId,
+        revision,
+        contentHash: hash(`${datasetId}@${revision}`),
+        recordCount: 1000 + cycle,
+        byteSize: 500_000 + cycle * 100,
+        splits: {
+          train: { hash: hash(`${datasetId}@${revision}/train`), recordCount: 900, byteSize: 450_000 },
+          eval: { hash: hash(`${datasetId}@${revision}/eval`), recordCount: 100, byteSize: 50_000 },
+        },
+        ...(revision > 1 ? { parentRevision: revision - 1 } : {}),
+        transform: { kind: flywheel ? 'flywheel' : 'ingest', params: {} },
+        piiReport: { counts: { phone: cycle % 3, email: 1 } },
+        qualityReport: { rejected: [{ line: 3, reason: 'empty instruction' }] },
+        ...(flywheel ? { sourceInteractions: interactionIds.slice(-5) } : {}),
+        addedAt: now(),
+      },
+    });
+
+    for (let r = 0; r < 2 && count < target; r++) {
+      const runId = `r${cycle}-${r}`;
+      const stream = `run-${runId}`;
+      const steps = progressPerRun;
+      push(stream, {
+        type: 'TrainingRunRequested',
+        data: {
+          runId,
+          baseModel: { name: 'tiny-llama', source: { kind: 'path', path: '/models/tiny-llama' } },
+          dataset: { id: datasetId, revision, contentHash: hash(`${datasetId}@${revision}`) },
+          method: { kind: 'lora', r: 8, alpha: 16, dropout: 0.05, targetModules: ['q_proj', 'v_proj'] },
+          stages: [{ name: 'sft', learningRate: 2e-4, batchSize: 8, epochs: 1 }],
+          loss: { kind: 'cross-entropy' },
+          seed: cycle,
+          targetModel: modelName,
+          requestedAt: now(),
+        },
+      });
+      let attempt = 1;
+      const claim = () =>
+        push(stream, {
+          type: 'TrainingRunClaimed',
+          data: {
+            runId,
+            workerId: `worker-${attempt}`,
+            backend: { name: 'wasm', device: 'cpu' },
+            leaseUntil: new Date(clock + 60_000).toISOString(),
+            attempt,
+            claimedAt: now(),
+          },
+        });
+      claim();
+      push(stream, {
+        type: 'TrainingStageStarted',
+        data: {
+          runId,
+          stageIndex: 0,
+          name: 'sft',
+          learningRate: 2e-4,
+          batchSize: 8,
+          steps,
+          attempt,
+          startedAt: now(),
+        },
+      });
+      let expiresAt = r === 1 && cycle % 3 === 0 ? Math.floor(steps / 2) + 10 : -1;
+      let batch: NewEvent[] = [];
+      for (let step = 1; step <= steps; step++) {
+        batch.push({
+          type: 'TrainingProgressReported',
+          schemaVersion: 2,
+          data: {
+            runId,
+            step,
+            totalSteps: steps,
+            stageIndex: 0,
+            epoch: step / steps,
+            loss: 2.5 * Math.exp(-step / steps) + random() * 0.05,
+            entityLoss: 3 * Math.exp(-step / steps),
+            learningRate: 2e-4 * (1 - step / (steps + 1)),
+            gradNorm: 1 + random(),
+            tokensPerSecond: 800 + random() * 100,
+            elapsedMs: step * 250,
+            etaMs: (steps - step) * 250,
+            attempt,
+            reportedAt: now(250),
+          },
+        });
+        if (step % 50 === 0) {
+          batch.push({
+            type: 'CheckpointSaved',
+            data: {
+              runId,
+              step,
+              stageIndex: 0,
+              artifactHash: hash(`${runId}/ckpt/${step}`),
+              byteSize: 4_000_000,
+              attempt,
+              savedAt: now(),
+            },
+          });
+        }
+        if (batch.length >= perAppend || step === steps || step === expiresAt) {
+          push(stream, ...batch);
+          batch = [];
+        }
+        if (step === expiresAt) {
+          const lastCheckpoint = Math.floor(step / 50) * 50;
+          push(stream, {
+            type: 'TrainingRunLeaseExpired',
+            data: {
+              runId,
+              workerId: `worker-${attempt}`,
+              attempt,
+              leaseUntil: now(),
+              lastStep: step,
+              ...(lastCheckpoint > 0
+                ? {
+                    resumeFrom: {
+                      step: lastCheckpoint,
+                      artifactHash: hash(`${runId}/ckpt/${lastCheckpoint}`),
+                    },
+                  }
+                : {}),
+              detectedAt: now(),
+            },
+          });
+          attempt++;
+          claim();
+          step = lastCheckpoint;
+          expiresAt = -1;
+        }
+      }
+      if (cycle % 7 === 3 && r === 0) {
+        push(stream, {
+          type: 'TrainingRunFailed',
+          data: { runId, reason: 'loss diverged (NaN)', step: steps, retryable: false, failedAt: now() },
+        });
+        continue;
+      }
+      push(stream, {
+        type: 'TrainingRunCompleted',
+        data: {
+          runId,
+          artifact: { kind: 'adapter', hash: hash(`${runId}/adapter`), byteSize: 2_000_000 },
+          finalLoss: 0.9,
+          steps,
+          durationMs: steps * 250,
+          tokensSeen: steps * 4096,
+          metrics: {},
+          completedAt: now(),
+        },
+      });
+
+      // Registry: a new version; retention keeps the last 3 (never the production one).
+      modelVersion++;
+      const version = modelVersion;
+      push(`model-${modelName}`, {
+        type: 'ModelVersionRegistered',
+        data: {
+          modelName,
+          version,
+          runId,
+          baseModel: 'tiny-llama',
+          artifacts: { adapter: hash(`${runId}/adapter`) },
+          trainingSummary: { datasetId, datasetRevision: revision, method: 'lora', finalLoss: 0.9, steps },
+          registeredAt: now(),
+        },
+      });
+      retained.push(version);
+      if (retained.length > 3) {
+        const oldest = retained.find((v) => v !== production)!;
+        retained.splice(retained.indexOf(oldest), 1);
+        if (staging === oldest) staging = undefined;
+        push(`model-${modelName}`, {
+          type: 'ModelVersionArchived',
+          data: { modelName, version: oldest, reason: 'retention', archivedAt: now() },
+        });
+      }
+
+      const evaluationId = `e${cycle}-${r}`;
+      const passed = random() > 0.3;
+      push(
+        `eval-${evaluationId}`,
+        {
+          type: 'EvaluationRequested',
+          data: {
+            evaluationId,
+            model: { name: modelName, version },
+            dataset: { id: datasetId, revision },
+            suites: ['exact-match', 'f1'],
+            gate: [{ metric: 'f1', op: 'gte', value: 0.6 }],
+            requestedAt: now(),
+          },
+        },
+        {
+          type: 'EvaluationClaimed',
+          data: { evaluationId, workerId: 'eval-1', leaseUntil: now(60_000), attempt: 1, claimedAt: now() },
+        },
+      );
+      const f1 = passed ? 0.7 + random() * 0.2 : 0.4 + random() * 0.1;
+      push(`eval-${evaluationId}`, {
+        type: 'EvaluationCompleted',
+        data: {
+          evaluationId,
+          model: { name: modelName, version },
+          metrics: { exactMatch: f1 - 0.1, f1 },
+          categories: { dosage: { f1 } },
+          errorTaxonomy: { hallucination: passed ? 1 : 5 },
+          artifacts: {},
+          gate: passed
+            ? { passed: true, failures: [] }
+            : { passed: false, failures: [{ metric: 'f1', op: 'gte', value: 0.6, actual: f1 }] },
+          completedAt: now(),
+        },
+      });
+      if (!passed || !retained.includes(version)) continue;
+
+      const stage = production === undefined || r === 1 ? 'production' : 'staging';
+      const replaced = stage === 'production' ? production : staging;
+      push(`model-${modelName}`, {
+        type: 'ModelVersionPromoted',
+        data: {
+          modelName,
+          version,
+          stage,
+          previousStage: 'none',
+          ...(replaced !== undefined ? { replacedVersion: replaced } : {}),
+          evidence: { evaluationIds: [evaluationId] },
+          approvedBy: 'lead',
+          promotedAt: now(),
+        },
+      });
+      if (stage === 'staging') {
+        staging = version;
+        continue;
+      }
+      staging = replaced;
+      production = version;
+      const previous = active;
+      push(
+        `deployment-${deploymentName}`,
+        {
+          type: 'DeploymentRequested',
+          data: {
+            deploymentName,
+            model: { name: modelName, version },
+            environment: 'prod',
+            reason: 'promoted',
+            requestedAt: now(),
+          },
+        },
+        {
+          type: 'DeploymentActivated',
+          data: {
+            deploymentName,
+            model: { name: modelName, version },
+            ...(previous !== undefined ? { previousVersion: previous } : {}),
+            environment: 'prod',
+            endpoint: '/v1/chat/completions',
+            activatedAt: now(),
+          },
+        },
+      );
+      active = version;
+
+      // Traffic on the new version: interactions (one stream each) with some labels.
+      for (let i = 0; i < 10; i++) {
+        const interactionId = `i${cycle}-${r}-${i}`;
+        interactionIds.push(interactionId);
+        const events: NewEvent[] = [
+          {
+            type: 'InteractionRecorded',
+            data: {
+              interactionId,
+              deploymentName,
+              model: { name: modelName, version },
+              prompt: 'What is the usual adult dose of paracetamol?',
+              response: 'Usually 500 mg to 1 g every 4-6 hours, at most 4 g a day.',
+              latencyMs: 120 + random() * 50,
+              tokens: { prompt: 12, completion: 24 },
+              meanTokenEntropy: 1.2 + random(),
+              recordedAt: now(100),
+            },
+          },
+        ];
+        if (i % 3 === 0) {
+          events.push({
+            type: 'FeedbackLabeled',
+            data: {
+              interactionId,
+              label: i % 2 === 0 ? { kind: 'rating', value: 4 } : { kind: 'thumbs', up: false },
+              labeler: 'nurse-1',
+              labeledAt: now(),
+            },
+          });
+        }
+        push(`interaction-${interactionId}`, ...events);
+      }
+      const promptId = `p${cycle}-${r}`;
+      push(
+        `preference-${promptId}`,
+        {
+          type: 'CandidatesGenerated',
+          data: {
+            promptId,
+            prompt: 'Explain hypertension simply.',
+            candidates: ['a', 'b', 'c'].map((c) => ({
+              candidateId: `${promptId}-${c}`,
+              text: `answer ${c}`,
+            })),
+            generatedAt: now(),
+          },
+        },
+        {
+          type: 'PreferenceRanked',
+          data: {
+            promptId,
+            ranking: [`${promptId}-b`, `${promptId}-a`, `${promptId}-c`],
+            labeler: 'nurse-2',
+            rankedAt: now(),
+          },
+        },
+      );
+
+      // Every third activation degrades and is rolled back by policy to the previous version.
+      if (previous !== undefined && retained.includes(previous) && cycle % 3 === 0) {
+        const rollbackId = `rb${cycle}-${r}`;
+        push(
+          `deployment-${deploymentName}`,
+          {
+            type: 'DegradationDetected',
+            data: {
+              deploymentName,
+              model: { name: modelName, version },
+              metric: 'output-entropy',
+              baseline: 1.2,
+              current: 2.1,
+              changePct: 75,
+              window: { from: now(), to: now(60_000), samples: 200 },
+              detectedAt: now(),
+            },
+          },
+          {
+            type: 'RollbackRequested',
+            data: {
+              deploymentName,
+              rollbackId,
+              fromVersion: version,
+              toVersion: previous,
+              reason: 'output entropy up 75%',
+              trigger: 'policy',
+              evidence: {},
+              requestedAt: now(),
+            },
+          },
+          {
+            type: 'RolledBack',
+            data: {
+              deploymentName,
+              rollbackId,
+              fromVersion: version,
+              toVersion: previous,
+              modelName,
+              rolledBackAt: now(),
+            },
+          },
+        );
+        active = previous;
+      }
+    }
+  }
+  return appends;
+}
+
+/** Appends the generated history; returns how many events were written. */
+export async function appendLifecycle(
+  store: PostgresEventStore,
+  appends: readonly LifecycleAppend[],
+): Promise<number> {
+  let written = 0;
+  for (const append of appends) {
+    await store.append(append.streamId, append.events, 'any', {
+      actor: 'bench',
+      correlationId: append.streamId,
+    });
+    written += append.events.length;
+  }
+  return written;
+}
+
+async function measure(database: Database, label: string, eventCount: number, repeats: number) {
+  await migrateToLatest(database.db);
+  const store = new PostgresEventStore(database);
+  const appends = generateLifecycle({ events: eventCount });
+  const written = await appendLifecycle(store, appends);
+  const runner = new ProjectionRunner({
+    db: database.db,
+    store,
+    projections: allProjections,
+    batchSize: 2000,
+  });
+  const all: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const started = performance.now();
+    await runner.rebuild();
+    all.push(written / ((performance.now() - started) / 1000));
+  }
+  // Each projection alone (reads the log itself), to show which one is slowest.
+  const perProjection: Record<string, number> = {};
+  for (const projection of allProjections) {
+    const alone = new ProjectionRunner({
+      db: database.db,
+      store,
+      projections: [projection],
+      batchSize: 2000,
+    });
+    const started = performance.now();
+    await alone.rebuild();
+    perProjection[`${projection.name}_rebuild_ms`] = round(performance.now() - started);
+  }
+  // Reading the log alone: the floor under any rebuild.
+  const readStarted = performance.now();
+  for (
+    let cp = '', page = await store.readAll(cp, 2000);
+    page.events.length > 0;
+    page = await store.readAll(cp, 2000)
+  ) {
+    cp = page.checkpoint;
+  }
+  const readMs = performance.now() - readStarted;
+  const result: BenchResult = {
+    name: `projections-${label}`,
+    backend: label,
+    inputs: { events: written, repeats, batchSize: 2000, projections: allProjections.map((p) => p.name) },
+    metrics: {
+      ...withSpread('rebuild_all_events_per_s', all),
+      baseline_read_log_events_per_s: round(written / (readMs / 1000)),
+      ...perProjection,
+    },
+    goals:
+      label === 'postgres'
+        ? [
+            `rebuild >= 10,000 events/s on PostgreSQL: ${all.sort((a, b) => a - b)[Math.floor(all.length / 2)]! >= 10_000 ? 'yes' : 'no'}`,
+          ]
+        : [],
+  };
+  return result;
+}
+
+export default async function (args: string[]): Promise<BenchResult[]> {
+  const events = Number(args[0] ?? 100_000);
+  const repeats = Number(args[1] ?? 3);
+  const results: BenchResult[] = [];
+  const pglite = await openDatabase({ dataDir: 'memory://' });
+  try {
+    results.push(await measure(pglite, 'pglite', events, repeats));
+  } finally {
+    await pglite.close();
+  }
+  if (process.env.DATABASE_URL) {
+    const pg = await import('pg');
+    const name = `tuneledger_bench_${Date.now().toString(36)}`;
+    const admin = new pg.default.Client({ connectionString: process.env.DATABASE_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    const url = new URL(process.env.DATABASE_URL);
+    url.pathname = `/${name}`;
+    const database = await openDatabase({ databaseUrl: url.toString() });
+    try {
+      results.push(await measure(database, 'postgres', events, repeats));
+    } finally {
+      await database.close();
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    }
+  } else {
+    process.stderr.write('DATABASE_URL is not set: PostgreSQL part skipped\n');
+  }
+  return results;
+}
