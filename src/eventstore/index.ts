@@ -19,3 +19,4 @@ export {
   type OpenDatabaseOptions,
   type PostgresEventStoreOptions,
 } from './postgres/index.js';
+export { EsdbEventStore } from './esdb/index.js';
