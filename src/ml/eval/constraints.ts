@@ -4,7 +4,7 @@
  * it. Chinese is handled by script (Han characters count as words, Chinese punctuation counts).
  */
 import { z } from 'zod';
-import { countHan, detectScriptLanguage } from './language.js';
+import { detectScriptLanguage } from './language.js';
 
 const relation = z.enum(['at least', 'at most', 'exactly']);
 const positiveCount = z.number().int().min(0);
@@ -75,17 +75,50 @@ function compare(actual: number, wanted: Relation, count: number): boolean {
 
 // IFEval counts bullets as lines starting with `* ` or `- `; we also accept `+` and `•`.
 const BULLET_LINE = /^\s*(?:\*[^*]|[-+•]).*$/gmu;
-const WORD = /[\p{L}\p{N}_]+/gu;
 const SENTENCE_END = /[.!?。！？]+|\n\s*\n/gu;
 const PLACEHOLDER = /\[[^\]\n]*?\]/g;
 const TITLE = /<<([^\n]+?)>>/u;
 const CJK_RANGE = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/u;
 
+const NON_ASCII_WORD_CHAR = /[\p{L}\p{N}]/u;
+
+function isHanCode(code: number): boolean {
+  return (
+    (code >= 0x4e00 && code <= 0x9fff) ||
+    (code >= 0x3400 && code <= 0x4dbf) ||
+    (code >= 0xf900 && code <= 0xfaff)
+  );
+}
+
+/** A Han character is a word; a run of other letters, digits or `_` is a word. One pass, no allocation. */
 export function countWords(text: string): number {
-  // A Han character is a word; a Latin run is a word (Han characters are removed from runs first).
-  const han = countHan(text);
-  const rest = text.replace(/[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/gu, ' ');
-  return han + (rest.match(WORD)?.length ?? 0);
+  let words = 0;
+  let inRun = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (isHanCode(code)) {
+      words += 1;
+      inRun = false;
+      continue;
+    }
+    let wordChar: boolean;
+    if (code < 128) {
+      wordChar =
+        (code >= 48 && code <= 57) ||
+        (code >= 65 && code <= 90) ||
+        (code >= 97 && code <= 122) ||
+        code === 95;
+    } else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      // A character outside the BMP (rare CJK, emoji): test the whole code point.
+      wordChar = NON_ASCII_WORD_CHAR.test(text.slice(i, i + 2));
+      i += 1;
+    } else {
+      wordChar = NON_ASCII_WORD_CHAR.test(text[i]!);
+    }
+    if (wordChar && !inRun) words += 1;
+    inRun = wordChar;
+  }
+  return words;
 }
 
 export function countSentences(text: string): number {
@@ -119,6 +152,8 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+const keywordPatterns = new Map<string, RegExp>();
+
 function containsKeyword(text: string, keyword: string): boolean {
   const lower = text.toLowerCase();
   const wanted = keyword.toLowerCase();
@@ -126,7 +161,13 @@ function containsKeyword(text: string, keyword: string): boolean {
     return lower.includes(wanted);
   }
   // Latin keywords match whole words, so "cat" is not found in "category" (IFEval's \b rule).
-  return new RegExp(`(?<![\\p{L}\\p{N}_])${escapeRegExp(wanted)}(?![\\p{L}\\p{N}_])`, 'u').test(lower);
+  let pattern = keywordPatterns.get(wanted);
+  if (!pattern) {
+    pattern = new RegExp(`(?<![\\p{L}\\p{N}_])${escapeRegExp(wanted)}(?![\\p{L}\\p{N}_])`, 'u');
+    if (keywordPatterns.size > 10_000) keywordPatterns.clear();
+    keywordPatterns.set(wanted, pattern);
+  }
+  return pattern.test(lower);
 }
 
 function stripEdges(text: string): string {
@@ -141,8 +182,11 @@ function stripEdges(text: string): string {
 export function checkConstraint(response: string, constraint: Constraint): boolean {
   switch (constraint.kind) {
     case 'json_format': {
+      const candidate = stripJsonFence(response);
+      // Cheap rejection first: a thrown SyntaxError costs more than all the other checks together.
+      if (!/^[[{"\-\dtfn]/.test(candidate)) return false;
       try {
-        JSON.parse(stripJsonFence(response));
+        JSON.parse(candidate);
         return true;
       } catch {
         return false;
@@ -179,7 +223,7 @@ export function checkConstraint(response: string, constraint: Constraint): boole
     case 'ends_with':
       return stripEdges(response).endsWith(stripEdges(constraint.params.phrase));
     case 'no_commas':
-      return !/[,，]/u.test(response);
+      return !response.includes(',') && !response.includes('，');
     case 'all_lowercase':
       return response === response.toLowerCase() && /\p{Ll}/u.test(response);
     case 'all_uppercase':

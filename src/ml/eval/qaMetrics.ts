@@ -3,9 +3,9 @@
  * for English and CMRC 2018 rules for Chinese. Scores are fractions in [0, 1]; the official
  * scripts print the same numbers multiplied by 100.
  */
-import { cmrcExact, cmrcF1, cmrcRemovePunctuation } from './cmrc.js';
+import { cmrcRemovePunctuation, cmrcSegments, longestCommonSubstringLength } from './cmrc.js';
 import { containsHan, type Language } from './language.js';
-import { normalizeSquadAnswer, squadExact, squadF1 } from './squad.js';
+import { bagF1, normalizeSquadAnswer } from './squad.js';
 
 export interface QaScore {
   readonly exactMatch: number;
@@ -23,24 +23,55 @@ export function detectAnswerLanguage(references: readonly string[], prediction: 
 /**
  * SQuAD 2.0's empty-answer rule for both languages: references that normalise to nothing are
  * dropped; if none is left the question is unanswerable and only an empty prediction scores 1.
+ * The prediction is normalised and segmented once, not once per reference.
  */
 export function scoreAnswer(prediction: string, references: readonly string[], lang?: Language): QaScore {
   const language = lang ?? detectAnswerLanguage(references, prediction);
-  const normalise = language === 'zh' ? cmrcRemovePunctuation : normalizeSquadAnswer;
-  const exact = language === 'zh' ? cmrcExact : squadExact;
-  const f1 = language === 'zh' ? cmrcF1 : squadF1;
-  const golds = references.filter((reference) => normalise(reference) !== '');
-  if (golds.length === 0) {
-    const answered = normalise(prediction) !== '' ? 0 : 1;
-    return { exactMatch: answered, f1: answered, lang: language };
-  }
+  return language === 'zh' ? scoreChinese(prediction, references) : scoreEnglish(prediction, references);
+}
+
+function scoreEnglish(prediction: string, references: readonly string[]): QaScore {
+  const predicted = normalizeSquadAnswer(prediction);
+  const predictedTokens = predicted === '' ? [] : predicted.split(' ');
   let bestExact = 0;
   let bestF1 = 0;
-  for (const gold of golds) {
-    bestExact = Math.max(bestExact, exact(gold, prediction));
-    bestF1 = Math.max(bestF1, f1(gold, prediction));
+  let golds = 0;
+  for (const reference of references) {
+    const gold = normalizeSquadAnswer(reference);
+    if (gold === '') continue;
+    golds += 1;
+    if (gold === predicted) return { exactMatch: 1, f1: 1, lang: 'en' };
+    bestF1 = Math.max(bestF1, bagF1(gold.split(' '), predictedTokens));
   }
-  return { exactMatch: bestExact, f1: bestF1, lang: language };
+  if (golds === 0) bestExact = bestF1 = predicted === '' ? 1 : 0;
+  return { exactMatch: bestExact, f1: bestF1, lang: 'en' };
+}
+
+function scoreChinese(prediction: string, references: readonly string[]): QaScore {
+  const predicted = cmrcRemovePunctuation(prediction);
+  let predictedSegments: string[] | undefined;
+  let bestExact = 0;
+  let bestF1 = 0;
+  let golds = 0;
+  for (const reference of references) {
+    const gold = cmrcRemovePunctuation(reference);
+    if (gold === '') continue;
+    golds += 1;
+    if (gold === predicted) {
+      bestExact = 1;
+      // CMRC's F1 can be below 1 even when EM is 1 (e.g. spaces), so F1 is still computed.
+    }
+    predictedSegments ??= cmrcSegments(prediction, true);
+    const goldSegments = cmrcSegments(reference, true);
+    const common = longestCommonSubstringLength(goldSegments, predictedSegments);
+    if (common > 0) {
+      const precision = common / predictedSegments.length;
+      const recall = common / goldSegments.length;
+      bestF1 = Math.max(bestF1, (2 * precision * recall) / (precision + recall));
+    }
+  }
+  if (golds === 0) bestExact = bestF1 = predicted === '' ? 1 : 0;
+  return { exactMatch: bestExact, f1: bestF1, lang: 'zh' };
 }
 
 export interface QaSummary {

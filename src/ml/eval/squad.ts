@@ -5,7 +5,7 @@
  */
 
 // Python's `string.punctuation` (ASCII only); the official script strips exactly these.
-const ASCII_PUNCTUATION = new Set('!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~');
+const ASCII_PUNCTUATION = /[!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]/g;
 
 // Python's `\b(a|an|the)\b` with re.UNICODE: a word character is any letter, digit or underscore.
 const ARTICLES = /(?<![\p{L}\p{N}_])(?:a|an|the)(?![\p{L}\p{N}_])/gu;
@@ -27,9 +27,7 @@ export function splitPythonWhitespace(text: string): string[] {
 }
 
 export function normalizeSquadAnswer(text: string): string {
-  const lower = text.toLowerCase();
-  let withoutPunctuation = '';
-  for (const char of lower) if (!ASCII_PUNCTUATION.has(char)) withoutPunctuation += char;
+  const withoutPunctuation = text.toLowerCase().replace(ASCII_PUNCTUATION, '');
   return splitPythonWhitespace(withoutPunctuation.replace(ARTICLES, ' ')).join(' ');
 }
 

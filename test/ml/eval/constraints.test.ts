@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CONSTRAINT_KINDS,
   checkConstraint,
+  countWords,
   constraintSchema,
   type ConstraintInput,
 } from '../../../src/ml/eval/index.js';
@@ -92,6 +93,14 @@ describe('IFEval-style constraint checkers', () => {
     });
     expect(bad.success).toBe(false);
     expect(constraintSchema.safeParse({ kind: 'teleport' }).success).toBe(false);
+  });
+
+  it('counts words: a Han character is a word, a run of letters or digits is a word', () => {
+    // Hello | 世 | 界 | It | s | 2024 -> 6 (the apostrophe splits "It's" like IFEval's \w+ tokenizer)
+    expect(countWords("Hello, 世界! It's 2024.")).toBe(6);
+    // emoji are not words; 𠀀 (U+20000, CJK extension B) is a letter -> 1; café -> 1
+    expect(countWords('😀 𠀀 café')).toBe(2);
+    expect(countWords('')).toBe(0);
   });
 
   it('paragraphs: an empty paragraph in the middle fails (IFEval rule)', () => {

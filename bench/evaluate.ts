@@ -1,0 +1,149 @@
+/**
+ * `npm run bench -- evaluate [--records N] [--runs R]`: metrics-only evaluation throughput on
+ * stored predictions (EM/F1, IFEval-style checks, error taxonomy), median of several runs.
+ * Baseline in the same run: EM/F1 alone. Goal: >= 20,000 records/s for the full suite.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { seededRandom, noisyVariant, pick } from '../src/data/noise/index.js';
+import {
+  evaluatePredictions,
+  readEvaluationRecords,
+  scoreAnswer,
+  type EvaluationRecordInput,
+} from '../src/ml/eval/index.js';
+import { withSpread, type BenchResult } from './lib.js';
+
+const EN_ANSWERS = [
+  'Denver Broncos',
+  'the Eiffel Tower',
+  'Paris',
+  '1,200 dollars',
+  'Marie Curie',
+  'photosynthesis',
+];
+const ZH_ANSWERS = ['北京大学', '鲁迅', '长江', '二零二三年', '人工智能', '光合作用'];
+const CONSTRAINT_SETS: EvaluationRecordInput['constraints'][] = [
+  undefined,
+  [{ kind: 'no_commas' }, { kind: 'word_count', params: { count: 40, relation: 'at most' } }],
+  [{ kind: 'json_format' }],
+  [{ kind: 'bullet_count', params: { count: 3 } }, { kind: 'all_lowercase' }],
+  [
+    { kind: 'response_language', params: { language: 'zh' } },
+    { kind: 'required_keywords', params: { keywords: ['北京'] } },
+  ],
+  [{ kind: 'ends_with', params: { phrase: 'Any other questions?' } }, { kind: 'title' }],
+];
+
+/** Deterministic mix: right, partially right, wrong, empty, refusals, truncations, both languages. */
+export function syntheticRecords(count: number, seed = 1): EvaluationRecordInput[] {
+  const random = seededRandom(seed);
+  return Array.from({ length: count }, (_, index) => {
+    const chinese = random() < 0.4;
+    const answer = pick(random, chinese ? ZH_ANSWERS : EN_ANSWERS);
+    const instruction = chinese
+      ? `请根据上下文回答问题。答案是什么？不要使用逗号。编号 ${index}。`
+      : `Answer the question from the context. What is the answer? Do not use commas. Item ${index}.`;
+    const roll = random();
+    const prediction =
+      roll < 0.35
+        ? answer
+        : roll < 0.55
+          ? chinese
+            ? `答案是${answer}，位于北京`
+            : `I think it is ${answer} in the city`
+          : roll < 0.65
+            ? ''
+            : roll < 0.72
+              ? chinese
+                ? '抱歉，我无法回答这个问题。'
+                : "I'm sorry, but I cannot help with that."
+              : roll < 0.8
+                ? '{"answer": "unfinished'
+                : roll < 0.9
+                  ? '* one\n* two\n* three'
+                  : noisyVariant(answer, 'typos', { seed: index });
+    return {
+      id: `r${index}`,
+      instruction,
+      input: chinese ? `上下文：${answer}。` : `Context: ${answer}.`,
+      references: random() < 0.15 ? [] : [answer, chinese ? `${answer}。` : answer.toUpperCase()],
+      prediction,
+      constraints: CONSTRAINT_SETS[index % CONSTRAINT_SETS.length],
+      category: chinese ? 'zh-qa' : 'en-qa',
+      ...(roll >= 0.72 && roll < 0.8 ? { finishReason: 'length' } : {}),
+    };
+  });
+}
+
+function timeRuns(runs: number, work: () => void): number[] {
+  work(); // warm-up: JIT and regex compilation
+  const seconds: number[] = [];
+  for (let run = 0; run < runs; run += 1) {
+    const start = process.hrtime.bigint();
+    work();
+    seconds.push(Number(process.hrtime.bigint() - start) / 1e9);
+  }
+  return seconds;
+}
+
+function option(args: string[], name: string, fallback: number): number {
+  const index = args.indexOf(name);
+  const value = index >= 0 ? Number(args[index + 1]) : fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
+}
+
+export default async function (args: string[]): Promise<BenchResult> {
+  const count = option(args, '--records', 1000);
+  const runs = option(args, '--runs', 15);
+  const dir = await mkdtemp(join(tmpdir(), 'bench-evaluate-'));
+  try {
+    const file = join(dir, 'predictions.jsonl');
+    await writeFile(
+      file,
+      syntheticRecords(count)
+        .map((record) => JSON.stringify(record))
+        .join('\n'),
+    );
+    const parseSeconds: number[] = [];
+    let records = await readEvaluationRecords(file);
+    for (let run = 0; run < Math.min(runs, 5); run += 1) {
+      const start = process.hrtime.bigint();
+      records = await readEvaluationRecords(file);
+      parseSeconds.push(Number(process.hrtime.bigint() - start) / 1e9);
+    }
+    let taxonomy: Record<string, number> = {};
+    const full = timeRuns(runs, () => {
+      taxonomy = evaluatePredictions(records).errorTaxonomy;
+    });
+    const qaOnly = timeRuns(runs, () => {
+      for (const record of records)
+        if (record.references.length > 0) scoreAnswer(record.prediction, record.references, record.lang);
+    });
+    const perSecond = (samples: number[]) => samples.map((seconds) => count / seconds);
+    const metrics = {
+      ...withSpread('metrics_records_per_s', perSecond(full)),
+      ...withSpread('baseline_em_f1_only_records_per_s', perSecond(qaOnly)),
+      ...withSpread('read_jsonl_records_per_s', perSecond(parseSeconds)),
+    };
+    return {
+      name: 'evaluate',
+      backend: 'cpu (pure TypeScript)',
+      inputs: {
+        records: count,
+        runs,
+        constraintsPerRecord: '0-2, 6 mixes',
+        languages: 'en 60% / zh 40%',
+        taxonomy,
+      },
+      metrics,
+      goals: [
+        `metrics >= 20,000 records/s: ${metrics.metrics_records_per_s >= 20_000 ? 'yes' : 'no'} (${metrics.metrics_records_per_s.toLocaleString('en-US')}/s, median of ${runs})`,
+      ],
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
