@@ -1,4 +1,4 @@
-import llamaTokenizer from 'llama-tokenizer-js';
+import type { LlamaTokenizer as LlamaPackage } from 'llama-tokenizer-js';
 import { offsetsFromByteLengths } from './byteOffsets.js';
 import type { DecodeOptions, EncodeOptions, Encoding, Tokenizer } from './tokenizer.js';
 
@@ -11,11 +11,12 @@ const SPECIAL_IDS: Record<string, number> = { '<unk>': 0, '<s>': 1, '</s>': 2 };
  * The LLaMA 2 SentencePiece tokenizer (vocabulary 32000) from `llama-tokenizer-js`, which ships the
  * vocabulary. It behaves like Hugging Face's `LlamaTokenizer` with legacy=True: a "▁" is prepended to the
  * text and after every special token, and `<s>`, `</s>`, `<unk>` written in the text are the special tokens.
- * LLaMA 2 has no pad token: padId is `<unk>` (0), a common choice for fine-tuning it.
+ * LLaMA 2 has no pad token: padId is `<unk>` (0), a common choice for fine-tuning it. Create it with
+ * `await Llama2Tokenizer.load()`, which imports the package (and its vocabulary) on first use.
  */
 export class Llama2Tokenizer implements Tokenizer {
   readonly kind = 'llama2' as const;
-  readonly vocabSize = llamaTokenizer.vocabById.length;
+  readonly vocabSize: number;
   readonly bosId = 1;
   readonly eosId = 2;
   readonly padId = 0;
@@ -23,7 +24,17 @@ export class Llama2Tokenizer implements Tokenizer {
   readonly eosToken = '</s>';
   readonly stopIds: readonly number[] = [2];
 
-  constructor(readonly chatTemplate?: string) {}
+  private constructor(
+    private readonly impl: LlamaPackage,
+    readonly chatTemplate?: string,
+  ) {
+    this.vocabSize = impl.vocabById.length;
+  }
+
+  static async load(chatTemplate?: string): Promise<Llama2Tokenizer> {
+    const { default: impl } = await import('llama-tokenizer-js');
+    return new Llama2Tokenizer(impl, chatTemplate);
+  }
 
   encode(text: string, options: EncodeOptions = {}): number[] {
     return this.encodeWithOffsets(text, options).ids;
@@ -58,7 +69,7 @@ export class Llama2Tokenizer implements Tokenizer {
     offsets: Array<readonly [number, number]>,
   ): void {
     if (text.length === 0) return;
-    const sectionIds = llamaTokenizer.encode(text, false, true, false);
+    const sectionIds = this.impl.encode(text, false, true, false);
     // The package prepends one space ("▁") to the text; it counts as one byte in front of the section.
     const lengths = sectionIds.map((id) => this.tokenBytes(id).length);
     // Loops, not push(...spread): a long text has more tokens than the call stack takes arguments.
@@ -67,7 +78,7 @@ export class Llama2Tokenizer implements Tokenizer {
   }
 
   private tokenBytes(id: number): Uint8Array | number[] {
-    const token = llamaTokenizer.vocabById[id];
+    const token = this.impl.vocabById[id];
     if (token === undefined)
       throw new Error(`tokenizer: id ${id} is outside the LLaMA 2 vocabulary (0-31999)`);
     const byteMatch = BYTE_TOKEN.exec(token);
@@ -79,7 +90,7 @@ export class Llama2Tokenizer implements Tokenizer {
     const bytes: number[] = [];
     for (const id of ids) {
       if (this.isSpecial(id)) {
-        if (options.skipSpecialTokens !== true) bytes.push(...utf8.encode(llamaTokenizer.vocabById[id]));
+        if (options.skipSpecialTokens !== true) bytes.push(...utf8.encode(this.impl.vocabById[id]));
         continue;
       }
       const tokenBytes = this.tokenBytes(id);
@@ -90,11 +101,11 @@ export class Llama2Tokenizer implements Tokenizer {
   }
 
   idToToken(id: number): string | undefined {
-    return llamaTokenizer.vocabById[id];
+    return this.impl.vocabById[id];
   }
 
   tokenToId(token: string): number | undefined {
-    return llamaTokenizer.vocabByString.get(token);
+    return this.impl.vocabByString.get(token);
   }
 
   isSpecial(id: number): boolean {

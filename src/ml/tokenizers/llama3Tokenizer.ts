@@ -1,4 +1,4 @@
-import llama3Tokenizer from 'llama3-tokenizer-js';
+import type { Llama3Tokenizer as Llama3Package } from 'llama3-tokenizer-js';
 import { byteLevelTokenBytes } from './byteLevelAlphabet.js';
 import { offsetsFromByteLengths } from './byteOffsets.js';
 import type { DecodeOptions, EncodeOptions, Encoding, Tokenizer } from './tokenizer.js';
@@ -10,30 +10,41 @@ const FIRST_SPECIAL_ID = 128000;
  * vocabulary. Special tokens written in the text (`<|eot_id|>`, `<|start_header_id|>`...) are parsed as
  * special tokens, as the Hugging Face tokenizer does. BOS is `<|begin_of_text|>`, EOS `<|end_of_text|>`;
  * generation also stops at `<|eot_id|>` and `<|eom_id|>` (instruct models end turns with them). Pad is
- * `<|finetune_right_pad_id|>`.
+ * `<|finetune_right_pad_id|>`. Create it with `await Llama3Tokenizer.load()`: the package takes a second or two
+ * to unpack its vocabulary, paid only by those who use it.
  */
 export class Llama3Tokenizer implements Tokenizer {
   readonly kind = 'llama3' as const;
-  readonly vocabSize = llama3Tokenizer.vocabById.length;
-  readonly bosId = llama3Tokenizer.getSpecialTokenId('<|begin_of_text|>');
-  readonly eosId = llama3Tokenizer.getSpecialTokenId('<|end_of_text|>');
-  readonly padId = llama3Tokenizer.getSpecialTokenId('<|finetune_right_pad_id|>');
+  readonly vocabSize: number;
+  readonly bosId: number;
+  readonly eosId: number;
+  readonly padId: number;
   readonly bosToken = '<|begin_of_text|>';
   readonly eosToken = '<|end_of_text|>';
-  readonly stopIds: readonly number[] = [
-    this.eosId,
-    llama3Tokenizer.getSpecialTokenId('<|eot_id|>'),
-    llama3Tokenizer.getSpecialTokenId('<|eom_id|>'),
-  ];
+  readonly stopIds: readonly number[];
 
-  constructor(readonly chatTemplate?: string) {}
+  private constructor(
+    private readonly impl: Llama3Package,
+    readonly chatTemplate?: string,
+  ) {
+    this.vocabSize = impl.vocabById.length;
+    this.bosId = impl.getSpecialTokenId('<|begin_of_text|>');
+    this.eosId = impl.getSpecialTokenId('<|end_of_text|>');
+    this.padId = impl.getSpecialTokenId('<|finetune_right_pad_id|>');
+    this.stopIds = [this.eosId, impl.getSpecialTokenId('<|eot_id|>'), impl.getSpecialTokenId('<|eom_id|>')];
+  }
+
+  static async load(chatTemplate?: string): Promise<Llama3Tokenizer> {
+    const { default: impl } = await import('llama3-tokenizer-js');
+    return new Llama3Tokenizer(impl, chatTemplate);
+  }
 
   encode(text: string, options: EncodeOptions = {}): number[] {
-    return llama3Tokenizer.encode(text, { bos: options.addBos === true, eos: options.addEos === true });
+    return this.impl.encode(text, { bos: options.addBos === true, eos: options.addEos === true });
   }
 
   encodeWithOffsets(text: string, options: EncodeOptions = {}): Encoding {
-    const core = llama3Tokenizer.encode(text, { bos: false, eos: false });
+    const core = this.impl.encode(text, { bos: false, eos: false });
     const offsets = offsetsFromByteLengths(
       text,
       core.map((id) => this.tokenBytes(id).length),
@@ -51,7 +62,7 @@ export class Llama3Tokenizer implements Tokenizer {
   }
 
   private tokenBytes(id: number): number[] {
-    const token = llama3Tokenizer.vocabById[id];
+    const token = this.impl.vocabById[id];
     if (token === undefined)
       throw new Error(`tokenizer: id ${id} is outside the Llama 3 vocabulary (0-128255)`);
     if (id >= FIRST_SPECIAL_ID) return [...new TextEncoder().encode(token)];
@@ -68,11 +79,11 @@ export class Llama3Tokenizer implements Tokenizer {
   }
 
   idToToken(id: number): string | undefined {
-    return llama3Tokenizer.vocabById[id];
+    return this.impl.vocabById[id];
   }
 
   tokenToId(token: string): number | undefined {
-    return llama3Tokenizer.vocabByString.get(token);
+    return this.impl.vocabByString.get(token);
   }
 
   isSpecial(id: number): boolean {

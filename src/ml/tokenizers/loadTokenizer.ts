@@ -39,9 +39,9 @@ export async function loadTokenizer(dir: string): Promise<Tokenizer> {
         `${join(dir, 'tokenizer.model')}: only the LLaMA 2 SentencePiece model (vocabulary ${LLAMA2_VOCAB}) is supported without a tokenizer.json, but config.json says vocab_size ${vocabSize}; add the model's tokenizer.json`,
       );
     }
-    return new Llama2Tokenizer(config?.chat_template);
+    return Llama2Tokenizer.load(config?.chat_template);
   }
-  if (config?.bos_token === LLAMA3_BOS) return new Llama3Tokenizer(config.chat_template);
+  if (config?.bos_token === LLAMA3_BOS) return Llama3Tokenizer.load(config.chat_template);
   throw new Error(
     `${dir}: no tokenizer found; expected tokenizer.json, tokenizer.model (LLaMA 2) or a Llama 3 tokenizer_config.json`,
   );

@@ -11,8 +11,8 @@ const utf8 = new TextEncoder();
 const bytes = (s: string): number => utf8.encode(s).length;
 
 describe('buildTrainingExample', () => {
-  it('masks the loss to the response: Llama 3 ids from the published vocabulary', () => {
-    const tok = new Llama3Tokenizer();
+  it('masks the loss to the response: Llama 3 ids from the published vocabulary', async () => {
+    const tok = await Llama3Tokenizer.load();
     const record = { instruction: 'Hello world', output: 'Hello world' };
     const ex = buildTrainingExample(record, llama3ChatFormat, tok, { maxLength: 64 });
     // <|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n Hello world <|eot_id|>
@@ -24,8 +24,8 @@ describe('buildTrainingExample', () => {
     expect(ex.truncated).toBe(false);
   });
 
-  it('LLaMA 2 chat: the response starts after [/INST] and ends with </s>', () => {
-    const tok = new Llama2Tokenizer();
+  it('LLaMA 2 chat: the response starts after [/INST] and ends with </s>', async () => {
+    const tok = await Llama2Tokenizer.load();
     const ex = buildTrainingExample({ instruction: 'Hi', output: 'Hello world' }, llama2ChatFormat, tok, {
       maxLength: 64,
     });
@@ -60,8 +60,8 @@ describe('buildTrainingExample', () => {
     expect(tok.decode(ex.inputIds.slice(firstEntity, firstEntity + 4))).toBe('LoRA');
   });
 
-  it('marks Llama 3 tokens that overlap a Chinese entity term', () => {
-    const tok = new Llama3Tokenizer();
+  it('marks Llama 3 tokens that overlap a Chinese entity term', async () => {
+    const tok = await Llama3Tokenizer.load();
     const record = { instruction: '介绍一下', output: '大语言模型可以用LoRA微调。' };
     const ex = buildTrainingExample(record, llama3ChatFormat, tok, { maxLength: 256, entityTerms: ['LoRA'] });
     const marked = ex.inputIds.filter((_, i) => ex.entityMask[i] === 1);

@@ -1,10 +1,13 @@
-import { describe, expect, it } from 'vitest';
-import { Llama2Tokenizer, Llama3Tokenizer } from '../../../src/ml/tokenizers/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Llama2Tokenizer, Llama3Tokenizer, type Tokenizer } from '../../../src/ml/tokenizers/index.js';
 import { expectOffsetsMatchText } from './offsetsAssertion.js';
 import { MIXED_TEXTS } from './referenceTokenizerJson.js';
 
 describe('LLaMA 2 tokenizer (llama-tokenizer-js)', () => {
-  const tok = new Llama2Tokenizer();
+  let tok: Tokenizer;
+  beforeAll(async () => {
+    tok = await Llama2Tokenizer.load();
+  });
 
   it('matches published ids', () => {
     expect(tok.vocabSize).toBe(32000);
@@ -35,7 +38,10 @@ describe('LLaMA 2 tokenizer (llama-tokenizer-js)', () => {
 });
 
 describe('Llama 3 tokenizer (llama3-tokenizer-js)', () => {
-  const tok = new Llama3Tokenizer();
+  let tok: Tokenizer;
+  beforeAll(async () => {
+    tok = await Llama3Tokenizer.load();
+  });
 
   it('matches published ids', () => {
     expect(tok.vocabSize).toBe(128256);
