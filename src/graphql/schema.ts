@@ -3,10 +3,29 @@ import type { GraphQLSchema } from 'graphql';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { buildSchema } from 'type-graphql';
 import { EventResolver } from './resolvers/event.resolver.js';
+import { LineageResolver } from './resolvers/lineage.resolver.js';
+import {
+  DatasetFieldsResolver,
+  DeploymentFieldsResolver,
+  InteractionFieldsResolver,
+  ModelFieldsResolver,
+  ReadModelResolver,
+  RunFieldsResolver,
+} from './resolvers/readModel.resolver.js';
 import { ViewerResolver } from './resolvers/viewer.resolver.js';
 
 // Resolvers close over nothing: everything they need comes from the per-request ApiContext.
-const resolvers = [ViewerResolver, EventResolver] as const;
+const resolvers = [
+  ViewerResolver,
+  EventResolver,
+  ReadModelResolver,
+  DatasetFieldsResolver,
+  RunFieldsResolver,
+  ModelFieldsResolver,
+  DeploymentFieldsResolver,
+  InteractionFieldsResolver,
+  LineageResolver,
+] as const;
 
 let built: Promise<GraphQLSchema> | null = null;
 

@@ -3,7 +3,9 @@ import type { RecordedEvent } from '../../eventstore/eventStore.js';
 import { PageInfo } from './pageInfo.type.js';
 import { DateTime, JSON } from './scalars.js';
 
-@ObjectType({ description: "Who caused an event, when, and its place in its stream's hash chain." })
+@ObjectType('EventMetadata', {
+  description: "Who caused an event, when, and its place in its stream's hash chain.",
+})
 export class EventMetadataType {
   @Field()
   actor!: string;

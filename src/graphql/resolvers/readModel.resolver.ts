@@ -1,0 +1,393 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import {
+  deploymentAsOf,
+  deploymentHistory,
+  getDataset,
+  getDeployment,
+  getEvaluation,
+  getInteraction,
+  getJob,
+  getModel,
+  getRun,
+  interactionLabels,
+  listDatasetRevisions,
+  listDatasets,
+  listDeployments,
+  listEvaluations,
+  listInteractions,
+  listJobs,
+  listModels,
+  listModelVersions,
+  listRuns,
+  registryAsOf,
+  runCheckpoints,
+  runMetrics,
+  type JobStatus,
+  type RunStatus as RunStatusValue,
+} from '../../projections/index.js';
+import type { ApiContext } from '../context.js';
+import { requireAction } from '../context.js';
+import { listConnection, toConnection, type Connection } from '../types/connection.js';
+import {
+  DatasetConnection,
+  DatasetRevisionConnection,
+  DatasetType,
+  toDataset,
+  toDatasetRevision,
+  type DatasetRevisionType,
+} from '../types/dataset.type.js';
+import {
+  DeploymentConnection,
+  DeploymentHistoryConnection,
+  DeploymentType,
+  fromDeploymentState,
+  toDeployment,
+  toDeploymentHistory,
+  type DeploymentHistoryType,
+} from '../types/deployment.type.js';
+import { EvaluationConnection, EvaluationType, toEvaluation } from '../types/evaluation.type.js';
+import {
+  FeedbackLabelConnection,
+  InteractionConnection,
+  InteractionType,
+  toFeedbackLabel,
+  toInteraction,
+  type FeedbackLabelType,
+} from '../types/feedback.type.js';
+import { JobConnection, JobType, toJob } from '../types/job.type.js';
+import {
+  fromVersionState,
+  ModelConnection,
+  ModelType,
+  ModelVersionConnection,
+  toModel,
+  toModelVersion,
+  type ModelVersionType,
+} from '../types/model.type.js';
+import {
+  RunCheckpointConnection,
+  RunConnection,
+  RunMetricConnection,
+  RunStatus,
+  RunType,
+  toRun,
+  toRunCheckpoint,
+  toRunMetric,
+  type RunCheckpointType,
+  type RunMetricType,
+} from '../types/run.type.js';
+import { DateTime } from '../types/scalars.js';
+import { checkFirst, readPage } from './paging.js';
+
+const iso = (date: Date) => date.toISOString();
+
+/** Versions folded from the log ride along on a model answered `asOf`. */
+type ModelAnswer = ModelType & { asOfVersions?: ModelVersionType[] };
+
+function read(context: ApiContext): void {
+  requireAction(context, 'read', 'read');
+}
+
+@Resolver()
+export class ReadModelResolver {
+  @Query(() => DatasetConnection)
+  async datasets(
+    @Ctx() context: ApiContext,
+    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | undefined,
+    @Arg('includeArchived', { defaultValue: false }) includeArchived: boolean,
+  ) {
+    read(context);
+    const page = await readPage(() =>
+      listDatasets(context.deps.db, { first: checkFirst(first), after, includeArchived }),
+    );
+    return toConnection(page, (r) => [iso(r.registered_at), r.dataset_id], toDataset, after);
+  }
+
+  @Query(() => DatasetType, { nullable: true })
+  async dataset(@Ctx() context: ApiContext, @Arg('datasetId', () => ID) datasetId: string) {
+    read(context);
+    const row = await getDataset(context.deps.db, datasetId);
+    return row ? toDataset(row) : null;
+  }
+
+  @Query(() => RunConnection, {
+    description: 'Training runs, oldest first; filter by status, dataset or kind.',
+  })
+  async runs(
+    @Ctx() context: ApiContext,
+    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | undefined,
+    @Arg('status', () => RunStatus, { nullable: true }) status: RunStatus | undefined,
+    @Arg('datasetId', () => ID, { nullable: true }) datasetId: string | undefined,
+    @Arg('kind', () => String, { nullable: true }) kind: string | undefined,
+  ) {
+    read(context);
+    const page = await readPage(() =>
+      listRuns(context.deps.db, {
+        first: checkFirst(first),
+        after,
+        status: status as RunStatusValue | undefined,
+        datasetId,
+        kind,
+      }),
+    );
+    return toConnection(page, (r) => [iso(r.requested_at), r.run_id], toRun, after);
+  }
+
+  @Query(() => RunType, { nullable: true })
+  async run(@Ctx() context: ApiContext, @Arg('runId', () => ID) runId: string) {
+    read(context);
+    const row = await getRun(context.deps.db, runId);
+    return row ? toRun(row) : null;
+  }
+
+  @Query(() => EvaluationConnection)
+  async evaluations(
+    @Ctx() context: ApiContext,
+    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | undefined,
+    @Arg('modelName', () => String, { nullable: true }) modelName: string | undefined,
+    @Arg('modelVersion', () => Int, { nullable: true }) modelVersion: number | undefined,
+    @Arg('status', () => String, { nullable: true }) status: string | undefined,
+  ) {
+    read(context);
+    const page = await readPage(() =>
+      listEvaluations(context.deps.db, {
+        first: checkFirst(first),
+        after,
+        modelName,
+        modelVersion,
+        status: status as 'requested' | 'completed' | 'failed' | undefined,
+      }),
+    );
+    return toConnection(page, (r) => [iso(r.requested_at), r.evaluation_id], toEvaluation, after);
+  }
+
+  @Query(() => EvaluationType, { nullable: true })
+  async evaluation(@Ctx() context: ApiContext, @Arg('evaluationId', () => ID) evaluationId: string) {
+    read(context);
+    const row = await getEvaluation(context.deps.db, evaluationId);
+    return row ? toEvaluation(row) : null;
+  }
+
+  @Query(() => ModelConnection, { description: 'The model registry.' })
+  async models(
+    @Ctx() context: ApiContext,
+    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | undefined,
+  ) {
+    read(context);
+    const page = await readPage(() => listModels(context.deps.db, { first: checkFirst(first), after }));
+    return toConnection(page, (r) => [r.model_name], toModel, after);
+  }
+
+  @Query(() => ModelType, {
+    nullable: true,
+    description: 'A registered model; with asOf, as it stood then (folded from the log, not the read model).',
+  })
+  async model(
+    @Ctx() context: ApiContext,
+    @Arg('modelName') modelName: string,
+    @Arg('asOf', () => DateTime, { nullable: true }) asOf: Date | undefined,
+  ): Promise<ModelAnswer | null> {
+    read(context);
+    if (!asOf) {
+      const row = await getModel(context.deps.db, modelName);
+      return row ? toModel(row) : null;
+    }
+    const state = (await registryAsOf(context.deps.store, asOf)).get(modelName);
+    if (!state) return null;
+    const versions = [...state.versions.values()].sort((a, b) => a.version - b.version).map(fromVersionState);
+    return {
+      modelName: state.modelName,
+      latestVersion: state.latestVersion,
+      stagingVersion: state.stagingVersion,
+      productionVersion: state.productionVersion,
+      registeredAt: versions[0]?.registeredAt ?? asOf,
+      updatedAt: asOf,
+      asOfVersions: versions,
+    };
+  }
+
+  @Query(() => DeploymentConnection)
+  async deployments(
+    @Ctx() context: ApiContext,
+    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | undefined,
+  ) {
+    read(context);
+    const page = await readPage(() => listDeployments(context.deps.db, { first: checkFirst(first), after }));
+    return toConnection(page, (r) => [r.deployment_name], toDeployment, after);
+  }
+
+  @Query(() => DeploymentType, {
+    nullable: true,
+    description: 'A deployment; with asOf, as it stood then (folded from the log).',
+  })
+  async deployment(
+    @Ctx() context: ApiContext,
+    @Arg('deploymentName') deploymentName: string,
+    @Arg('asOf', () => DateTime, { nullable: true }) asOf: Date | undefined,
+  ) {
+    read(context);
+    if (!asOf) {
+      const row = await getDeployment(context.deps.db, deploymentName);
+      return row ? toDeployment(row) : null;
+    }
+    const answer = await deploymentAsOf(context.deps.store, deploymentName, asOf);
+    return answer ? fromDeploymentState(answer.deployment) : null;
+  }
+
+  @Query(() => InteractionConnection, { description: "Served interactions, the feedback flywheel's input." })
+  async interactions(
+    @Ctx() context: ApiContext,
+    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | undefined,
+    @Arg('modelName', () => String, { nullable: true }) modelName: string | undefined,
+    @Arg('modelVersion', () => Int, { nullable: true }) modelVersion: number | undefined,
+    @Arg('deploymentName', () => String, { nullable: true }) deploymentName: string | undefined,
+    @Arg('labelledOnly', { defaultValue: false }) labelledOnly: boolean,
+  ) {
+    read(context);
+    const page = await readPage(() =>
+      listInteractions(context.deps.db, {
+        first: checkFirst(first),
+        after,
+        modelName,
+        modelVersion,
+        deploymentName,
+        labelledOnly,
+      }),
+    );
+    return toConnection(page, (r) => [iso(r.recorded_at), r.interaction_id], toInteraction, after);
+  }
+
+  @Query(() => InteractionType, { nullable: true })
+  async interaction(@Ctx() context: ApiContext, @Arg('interactionId', () => ID) interactionId: string) {
+    read(context);
+    const row = await getInteraction(context.deps.db, interactionId);
+    return row ? toInteraction(row) : null;
+  }
+
+  @Query(() => JobConnection)
+  async jobs(
+    @Ctx() context: ApiContext,
+    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | undefined,
+    @Arg('kind', () => String, { nullable: true }) kind: string | undefined,
+    @Arg('status', () => String, { nullable: true }) status: string | undefined,
+  ) {
+    read(context);
+    const page = await readPage(() =>
+      listJobs(context.deps.db, {
+        first: checkFirst(first),
+        after,
+        kind,
+        status: status as JobStatus | undefined,
+      }),
+    );
+    return toConnection(page, (r) => [iso(r.requested_at), r.job_id], toJob, after);
+  }
+
+  @Query(() => JobType, { nullable: true })
+  async job(@Ctx() context: ApiContext, @Arg('jobId', () => ID) jobId: string) {
+    read(context);
+    const row = await getJob(context.deps.db, jobId);
+    return row ? toJob(row) : null;
+  }
+}
+
+@Resolver(() => DatasetType)
+export class DatasetFieldsResolver {
+  @FieldResolver(() => DatasetRevisionConnection)
+  async revisions(
+    @Root() dataset: DatasetType,
+    @Ctx() context: ApiContext,
+    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | undefined,
+  ): Promise<Connection<DatasetRevisionType>> {
+    const page = await readPage(() =>
+      listDatasetRevisions(context.deps.db, dataset.datasetId, { first: checkFirst(first), after }),
+    );
+    return toConnection(page, (r) => [r.revision], toDatasetRevision, after);
+  }
+}
+
+@Resolver(() => RunType)
+export class RunFieldsResolver {
+  @FieldResolver(() => RunMetricConnection, { description: 'The loss curve and friends, by step.' })
+  async metrics(
+    @Root() run: RunType,
+    @Ctx() context: ApiContext,
+    @Arg('first', () => Int, { defaultValue: 100 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | undefined,
+    @Arg('fromStep', () => Int, { nullable: true }) fromStep: number | undefined,
+    @Arg('toStep', () => Int, { nullable: true }) toStep: number | undefined,
+  ): Promise<Connection<RunMetricType>> {
+    const page = await readPage(() =>
+      runMetrics(context.deps.db, run.runId, { first: checkFirst(first), after, fromStep, toStep }),
+    );
+    return toConnection(page, (r) => [r.step], toRunMetric, after);
+  }
+
+  @FieldResolver(() => RunCheckpointConnection)
+  async checkpoints(
+    @Root() run: RunType,
+    @Ctx() context: ApiContext,
+  ): Promise<Connection<RunCheckpointType>> {
+    const rows = await runCheckpoints(context.deps.db, run.runId);
+    return listConnection(rows.map(toRunCheckpoint), (checkpoint) => String(checkpoint.step));
+  }
+}
+
+@Resolver(() => ModelType)
+export class ModelFieldsResolver {
+  @FieldResolver(() => ModelVersionConnection)
+  async versions(
+    @Root() model: ModelAnswer,
+    @Ctx() context: ApiContext,
+    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | undefined,
+    @Arg('retainedOnly', { defaultValue: false }) retainedOnly: boolean,
+  ): Promise<Connection<ModelVersionType>> {
+    if (model.asOfVersions) {
+      const versions = model.asOfVersions.filter((version) => !retainedOnly || version.retained);
+      return listConnection(versions, (version) => String(version.version));
+    }
+    const page = await readPage(() =>
+      listModelVersions(context.deps.db, model.modelName, { first: checkFirst(first), after, retainedOnly }),
+    );
+    return toConnection(page, (r) => [r.version], toModelVersion, after);
+  }
+}
+
+@Resolver(() => DeploymentType)
+export class DeploymentFieldsResolver {
+  @FieldResolver(() => DeploymentHistoryConnection, {
+    description: 'Who deployed or rolled back what, when and why.',
+  })
+  async history(
+    @Root() deployment: DeploymentType,
+    @Ctx() context: ApiContext,
+    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | undefined,
+  ): Promise<Connection<DeploymentHistoryType>> {
+    const page = await readPage(() =>
+      deploymentHistory(context.deps.db, deployment.deploymentName, { first: checkFirst(first), after }),
+    );
+    return toConnection(page, (r) => [r.stream_version], toDeploymentHistory, after);
+  }
+}
+
+@Resolver(() => InteractionType)
+export class InteractionFieldsResolver {
+  @FieldResolver(() => FeedbackLabelConnection)
+  async labels(
+    @Root() interaction: InteractionType,
+    @Ctx() context: ApiContext,
+  ): Promise<Connection<FeedbackLabelType>> {
+    const rows = await interactionLabels(context.deps.db, interaction.interactionId);
+    return listConnection(rows.map(toFeedbackLabel), (label) => label.eventId);
+  }
+}

@@ -1,0 +1,81 @@
+import type { ClassType } from 'type-graphql';
+import { Field, ObjectType } from 'type-graphql';
+import { PageInfo } from './pageInfo.type.js';
+
+export interface Edge<T> {
+  readonly cursor: string;
+  readonly node: T;
+}
+
+export interface Connection<T> {
+  readonly edges: readonly Edge<T>[];
+  readonly pageInfo: PageInfo;
+}
+
+/** A Relay connection type `<Name>Connection` with `<Name>Edge` for a node type. */
+export function connectionType<T extends object>(name: string, node: ClassType<T>): ClassType<Connection<T>> {
+  @ObjectType(`${name}Edge`)
+  class EdgeType {
+    @Field()
+    cursor!: string;
+
+    @Field(() => node)
+    node!: T;
+  }
+
+  @ObjectType(`${name}Connection`)
+  class ConnectionType {
+    @Field(() => [EdgeType])
+    edges!: EdgeType[];
+
+    @Field(() => PageInfo)
+    pageInfo!: PageInfo;
+  }
+  return ConnectionType;
+}
+
+type Key = string | number;
+
+/**
+ * Keyset cursors in the read-model queries' format (base64url of the JSON key), so that any edge's
+ * cursor can be handed back as `after`, not only the page's last.
+ */
+export function keyCursor(key: readonly Key[]): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+/** A read-model page to a connection: each edge's cursor is its row's key. */
+export function toConnection<Row, T>(
+  page: { readonly items: readonly Row[]; readonly nextCursor: string | null },
+  keyOf: (row: Row) => readonly Key[],
+  map: (row: Row) => T,
+  after: string | null | undefined,
+): Connection<T> {
+  const edges = page.items.map((row) => ({ cursor: keyCursor(keyOf(row)), node: map(row) }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: page.nextCursor !== null,
+      hasPreviousPage: after != null,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}
+
+/** A whole in-memory list as one connection page (small lists such as checkpoints or labels). */
+export function listConnection<T>(
+  items: readonly T[],
+  cursorOf: (item: T, index: number) => string,
+): Connection<T> {
+  const edges = items.map((node, index) => ({ cursor: cursorOf(node, index), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: false,
+      hasPreviousPage: false,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}

@@ -1,0 +1,95 @@
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import type { FeedbackLabelRow, Interaction } from '../../projections/index.js';
+import { connectionType } from './connection.js';
+import { DateTime } from './scalars.js';
+
+@ObjectType('FeedbackLabel')
+export class FeedbackLabelType {
+  @Field()
+  eventId!: string;
+
+  @Field({ description: 'thumbs, rating, correction or error-category.' })
+  kind!: string;
+
+  @Field(() => Boolean, { nullable: true })
+  thumbsUp!: boolean | null;
+
+  @Field(() => Int, { nullable: true })
+  rating!: number | null;
+
+  @Field(() => String, { nullable: true })
+  correction!: string | null;
+
+  @Field(() => String, { nullable: true })
+  errorCategory!: string | null;
+
+  @Field()
+  labeler!: string;
+
+  @Field(() => DateTime)
+  labeledAt!: Date;
+}
+
+export const toFeedbackLabel = (row: FeedbackLabelRow): FeedbackLabelType => ({
+  eventId: row.event_id,
+  kind: row.kind,
+  thumbsUp: row.thumbs_up,
+  rating: row.rating,
+  correction: row.correction,
+  errorCategory: row.error_category,
+  labeler: row.labeler,
+  labeledAt: row.labeled_at,
+});
+
+@ObjectType('Interaction', { description: 'One served request with its (redacted) prompt and response.' })
+export class InteractionType {
+  @Field(() => ID)
+  interactionId!: string;
+
+  @Field(() => String, { nullable: true })
+  deploymentName!: string | null;
+
+  @Field()
+  modelName!: string;
+
+  @Field(() => Int)
+  modelVersion!: number;
+
+  @Field()
+  prompt!: string;
+
+  @Field()
+  response!: string;
+
+  @Field(() => Float, { nullable: true })
+  latencyMs!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  meanTokenEntropy!: number | null;
+
+  @Field(() => String, { nullable: true })
+  filterRule!: string | null;
+
+  @Field(() => Int)
+  labelCount!: number;
+
+  @Field(() => DateTime)
+  recordedAt!: Date;
+}
+
+export const toInteraction = (row: Interaction): InteractionType => ({
+  interactionId: row.interaction_id,
+  deploymentName: row.deployment_name,
+  modelName: row.model_name,
+  modelVersion: row.model_version,
+  prompt: row.prompt,
+  response: row.response,
+  latencyMs: row.latency_ms,
+  meanTokenEntropy: row.mean_token_entropy,
+  filterRule: row.filter_rule,
+  labelCount: row.label_count,
+  recordedAt: row.recorded_at,
+});
+
+export const InteractionConnection = connectionType('Interaction', InteractionType);
+export const FeedbackLabelConnection = connectionType('FeedbackLabel', FeedbackLabelType);

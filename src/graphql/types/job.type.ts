@@ -1,0 +1,60 @@
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import type { Job } from '../../projections/index.js';
+import { connectionType } from './connection.js';
+import { DateTime, JSON } from './scalars.js';
+
+@ObjectType('Job', { description: 'Work for a worker: train, evaluate, augment, deploy, rollback.' })
+export class JobType {
+  @Field(() => ID)
+  jobId!: string;
+
+  @Field()
+  kind!: string;
+
+  @Field({ description: 'The stream the worker reports to, e.g. run-<id>.' })
+  streamId!: string;
+
+  @Field({ description: 'queued, running, succeeded, failed or cancelled.' })
+  status!: string;
+
+  @Field(() => Int)
+  attempts!: number;
+
+  @Field(() => JSON)
+  payload!: unknown;
+
+  @Field(() => String, { nullable: true })
+  claimedBy!: string | null;
+
+  @Field(() => DateTime, { nullable: true })
+  leaseUntil!: Date | null;
+
+  @Field(() => DateTime, { nullable: true })
+  heartbeatAt!: Date | null;
+
+  @Field(() => String, { nullable: true })
+  lastError!: string | null;
+
+  @Field(() => DateTime)
+  requestedAt!: Date;
+
+  @Field(() => DateTime, { nullable: true })
+  finishedAt!: Date | null;
+}
+
+export const toJob = (row: Job): JobType => ({
+  jobId: row.job_id,
+  kind: row.kind,
+  streamId: row.stream_id,
+  status: row.status,
+  attempts: row.attempts,
+  payload: row.payload,
+  claimedBy: row.claimed_by,
+  leaseUntil: row.lease_until,
+  heartbeatAt: row.heartbeat_at,
+  lastError: row.last_error,
+  requestedAt: row.requested_at,
+  finishedAt: row.finished_at,
+});
+
+export const JobConnection = connectionType('Job', JobType);

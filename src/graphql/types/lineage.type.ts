@@ -1,0 +1,100 @@
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import type { LineageEdge, LineageEdgeRow, LineageNode, LineageNodeRow } from '../../projections/index.js';
+import { DateTime, JSON } from './scalars.js';
+
+export enum LineageDirection {
+  upstream = 'upstream',
+  downstream = 'downstream',
+}
+registerEnumType(LineageDirection, {
+  name: 'LineageDirection',
+  description: 'upstream: what a node was made from; downstream: what was made from it.',
+});
+
+@ObjectType('LineageNode')
+export class LineageNodeType {
+  @Field(() => ID, { description: 'e.g. dataset:<id>@<revision>, run:<id>, model:<name>@<version>.' })
+  nodeId!: string;
+
+  @Field({ description: 'dataset-revision, run, model-version, evaluation, deployment or interaction.' })
+  kind!: string;
+
+  @Field()
+  label!: string;
+
+  @Field(() => JSON)
+  attributes!: unknown;
+
+  @Field({ description: 'The event that created the node.' })
+  eventId!: string;
+
+  @Field(() => DateTime)
+  createdAt!: Date;
+}
+
+@ObjectType('LineageEdge', { description: 'From what was used to what was made.' })
+export class LineageEdgeType {
+  @Field()
+  from!: string;
+
+  @Field()
+  to!: string;
+
+  @Field({ description: 'trained-on, produced, evaluated, evidence, deployed, ...' })
+  relation!: string;
+
+  @Field({ description: 'The event that created the edge.' })
+  eventId!: string;
+
+  @Field(() => DateTime)
+  createdAt!: Date;
+}
+
+@ObjectType('Lineage')
+export class LineageType {
+  @Field(() => [LineageNodeType])
+  nodes!: LineageNodeType[];
+
+  @Field(() => [LineageEdgeType])
+  edges!: LineageEdgeType[];
+
+  @Field({ description: 'True when the walk stopped at the node limit.' })
+  truncated!: boolean;
+
+  @Field(() => DateTime, { nullable: true, description: 'The moment asked about, when folded from the log.' })
+  asOf!: Date | null;
+}
+
+export const nodeFromRow = (row: LineageNodeRow): LineageNodeType => ({
+  nodeId: row.node_id,
+  kind: row.kind,
+  label: row.label,
+  attributes: row.attributes,
+  eventId: row.created_event_id,
+  createdAt: row.created_at,
+});
+
+export const edgeFromRow = (row: LineageEdgeRow): LineageEdgeType => ({
+  from: row.from_node,
+  to: row.to_node,
+  relation: row.relation,
+  eventId: row.event_id,
+  createdAt: row.created_at,
+});
+
+export const nodeFromFold = (node: LineageNode): LineageNodeType => ({
+  nodeId: node.nodeId,
+  kind: node.kind,
+  label: node.label,
+  attributes: node.attributes,
+  eventId: node.eventId,
+  createdAt: new Date(node.at),
+});
+
+export const edgeFromFold = (edge: LineageEdge): LineageEdgeType => ({
+  from: edge.from,
+  to: edge.to,
+  relation: edge.relation,
+  eventId: edge.eventId,
+  createdAt: new Date(edge.at),
+});

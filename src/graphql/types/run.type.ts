@@ -1,0 +1,204 @@
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import type { Run, RunCheckpoint, RunMetric } from '../../projections/index.js';
+import { connectionType } from './connection.js';
+import { DateTime, JSON } from './scalars.js';
+
+export enum RunStatus {
+  requested = 'requested',
+  running = 'running',
+  completed = 'completed',
+  failed = 'failed',
+  cancelled = 'cancelled',
+}
+registerEnumType(RunStatus, { name: 'RunStatus' });
+
+@ObjectType('RunMetric', { description: 'One reported training step.' })
+export class RunMetricType {
+  @Field(() => Int)
+  step!: number;
+
+  @Field(() => Int)
+  stageIndex!: number;
+
+  @Field(() => Int)
+  epoch!: number;
+
+  @Field(() => Float)
+  loss!: number;
+
+  @Field(() => Float, { nullable: true })
+  entityLoss!: number | null;
+
+  @Field(() => Float)
+  learningRate!: number;
+
+  @Field(() => Float, { nullable: true })
+  gradNorm!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  tokensPerSecond!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  elapsedMs!: number | null;
+
+  @Field(() => DateTime)
+  recordedAt!: Date;
+}
+
+export const toRunMetric = (row: RunMetric): RunMetricType => ({
+  step: row.step,
+  stageIndex: row.stage_index,
+  epoch: row.epoch,
+  loss: row.loss,
+  entityLoss: row.entity_loss,
+  learningRate: row.learning_rate,
+  gradNorm: row.grad_norm,
+  tokensPerSecond: row.tokens_per_second,
+  elapsedMs: row.elapsed_ms,
+  recordedAt: row.recorded_at,
+});
+
+export const RunMetricConnection = connectionType('RunMetric', RunMetricType);
+
+@ObjectType('RunCheckpoint')
+export class RunCheckpointType {
+  @Field(() => Int)
+  step!: number;
+
+  @Field()
+  artifactHash!: string;
+
+  @Field(() => Float)
+  byteSize!: number;
+
+  @Field(() => DateTime)
+  savedAt!: Date;
+}
+
+export const toRunCheckpoint = (row: RunCheckpoint): RunCheckpointType => ({
+  step: row.step,
+  artifactHash: row.artifact_hash,
+  byteSize: row.byte_size,
+  savedAt: row.saved_at,
+});
+
+export const RunCheckpointConnection = connectionType('RunCheckpoint', RunCheckpointType);
+
+@ObjectType('TrainingRun')
+export class RunType {
+  @Field(() => ID)
+  runId!: string;
+
+  @Field({ description: 'sft, reward-model, dpo or ppo.' })
+  kind!: string;
+
+  @Field(() => RunStatus)
+  status!: RunStatus;
+
+  @Field()
+  baseModel!: string;
+
+  @Field(() => String, { nullable: true })
+  datasetId!: string | null;
+
+  @Field(() => Int, { nullable: true })
+  datasetRevision!: number | null;
+
+  @Field(() => JSON)
+  method!: unknown;
+
+  @Field(() => JSON)
+  stages!: unknown;
+
+  @Field(() => String, { nullable: true })
+  lossKind!: string | null;
+
+  @Field(() => Int, { nullable: true })
+  seed!: number | null;
+
+  @Field(() => Int, { nullable: true })
+  maxSteps!: number | null;
+
+  @Field(() => String, { nullable: true })
+  workerId!: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'The TensorFlow.js backend and device that trained it.',
+  })
+  backend!: string | null;
+
+  @Field(() => Int)
+  attempts!: number;
+
+  @Field(() => Int, { nullable: true })
+  currentStage!: number | null;
+
+  @Field(() => Int, { nullable: true })
+  lastStep!: number | null;
+
+  @Field(() => Int, { nullable: true })
+  totalSteps!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  lastLoss!: number | null;
+
+  @Field(() => String, { nullable: true })
+  lastCheckpointHash!: string | null;
+
+  @Field(() => String, { nullable: true })
+  resultArtifactHash!: string | null;
+
+  @Field(() => Float, { nullable: true })
+  finalLoss!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  durationMs!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  tokensSeen!: number | null;
+
+  @Field(() => String, { nullable: true })
+  failureReason!: string | null;
+
+  @Field(() => DateTime)
+  requestedAt!: Date;
+
+  @Field(() => DateTime)
+  updatedAt!: Date;
+
+  @Field(() => DateTime, { nullable: true })
+  finishedAt!: Date | null;
+}
+
+export const toRun = (row: Run): RunType => ({
+  runId: row.run_id,
+  kind: row.kind,
+  status: row.status as RunStatus,
+  baseModel: row.base_model,
+  datasetId: row.dataset_id,
+  datasetRevision: row.dataset_revision,
+  method: row.method,
+  stages: row.stages,
+  lossKind: row.loss_kind,
+  seed: row.seed,
+  maxSteps: row.max_steps,
+  workerId: row.worker_id,
+  backend: row.backend,
+  attempts: row.attempts,
+  currentStage: row.current_stage,
+  lastStep: row.last_step,
+  totalSteps: row.total_steps,
+  lastLoss: row.last_loss,
+  lastCheckpointHash: row.last_checkpoint_hash,
+  resultArtifactHash: row.result_artifact_hash,
+  finalLoss: row.final_loss,
+  durationMs: row.duration_ms,
+  tokensSeen: row.tokens_seen,
+  failureReason: row.failure_reason,
+  requestedAt: row.requested_at,
+  updatedAt: row.updated_at,
+  finishedAt: row.finished_at,
+});
+
+export const RunConnection = connectionType('TrainingRun', RunType);

@@ -1,0 +1,161 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendLifecycle, generateLifecycle } from '../../bench/projections.js';
+import { allProjections, ProjectionRunner } from '../../src/projections/index.js';
+import { databaseTargets, type TestDatabase } from '../support/databases.js';
+import { startHarness, type Harness } from './harness.js';
+
+type Data = Record<string, unknown>;
+
+for (const target of databaseTargets) {
+  describe(`GraphQL read-model queries (${target.name})`, () => {
+    let database: TestDatabase;
+    let api: Harness;
+    const appends = generateLifecycle({ events: 1200, progressPerRun: 40 });
+    const events = appends.flatMap((append) => append.events);
+
+    beforeAll(async () => {
+      database = await target.open();
+      api = await startHarness(database);
+      await appendLifecycle(api.store, appends);
+      await new ProjectionRunner({
+        db: database.db,
+        store: api.store,
+        projections: allProjections,
+      }).catchUp();
+    });
+    afterAll(async () => {
+      await api?.close();
+      await database?.close();
+    });
+
+    it('walks every run exactly once through edge cursors, with status filters', async () => {
+      const expected = new Map<string, string>();
+      for (const event of events) {
+        const runId = (event.data as Data).runId as string;
+        if (event.type === 'TrainingRunRequested') expected.set(runId, 'requested');
+        if (event.type === 'TrainingRunCompleted') expected.set(runId, 'completed');
+        if (event.type === 'TrainingRunFailed') expected.set(runId, 'failed');
+      }
+      type Page = {
+        runs: {
+          edges: { cursor: string; node: { runId: string; status: string } }[];
+          pageInfo: { hasNextPage: boolean };
+        };
+      };
+      const seen: string[] = [];
+      let after: string | null = null;
+      for (;;) {
+        // Continue from the second edge's cursor, not the page end: any edge cursor must work.
+        const page: Page = (
+          await api.request<Page>(
+            'query($after: String) { runs(first: 3, after: $after) { edges { cursor node { runId status } } pageInfo { hasNextPage } } }',
+            { after },
+          )
+        ).data!;
+        const edges = page.runs.edges;
+        seen.push(...edges.slice(0, 2).map((edge) => edge.node.runId));
+        for (const edge of edges) expect(edge.node.status).toBe(expected.get(edge.node.runId));
+        if (!page.runs.pageInfo.hasNextPage && edges.length <= 2) break;
+        after = edges[Math.min(1, edges.length - 1)]!.cursor;
+        if (!page.runs.pageInfo.hasNextPage && edges.length === 3) {
+          seen.push(edges[2]!.node.runId);
+          break;
+        }
+      }
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(new Set(seen)).toEqual(new Set(expected.keys()));
+
+      const completed = await api.request<{ runs: { edges: { node: { runId: string } }[] } }>(
+        '{ runs(first: 500, status: completed) { edges { node { runId } } } }',
+      );
+      expect(new Set(completed.data!.runs.edges.map((edge) => edge.node.runId))).toEqual(
+        new Set([...expected].filter(([, status]) => status === 'completed').map(([runId]) => runId)),
+      );
+    });
+
+    it('serves a run with its metric series, the last report per step winning', async () => {
+      const lastLoss = new Map<number, number>();
+      const runId = (events.find((event) => event.type === 'TrainingRunRequested')!.data as Data)
+        .runId as string;
+      for (const event of events) {
+        const data = event.data as Data;
+        if (event.type === 'TrainingProgressReported' && data.runId === runId)
+          lastLoss.set(data.step as number, data.loss as number);
+      }
+      const response = await api.request<{
+        run: { runId: string; metrics: { edges: { node: { step: number; loss: number } }[] } };
+      }>(
+        'query($id: ID!) { run(runId: $id) { runId metrics(first: 500) { edges { node { step loss } } } } }',
+        {
+          id: runId,
+        },
+      );
+      expect(response.errors).toBeUndefined();
+      const points = response.data!.run.metrics.edges.map((edge) => [edge.node.step, edge.node.loss]);
+      expect(points).toEqual([...lastLoss].sort((a, b) => a[0] - b[0]));
+    });
+
+    it('answers the registry live and as of a past moment, and lineage of a version', async () => {
+      const recorded = (await api.store.readAll('', 100_000)).events;
+      const retained = new Map<number, boolean>();
+      let production: number | null = null;
+      let middle: { at: string; retained: Map<number, boolean>; production: number | null } | null = null;
+      const half = Math.floor(recorded.length / 2);
+      recorded.forEach((event, index) => {
+        const data = event.data as Data;
+        if (event.streamId === 'model-llama-med') {
+          if (event.type === 'ModelVersionRegistered') retained.set(data.version as number, true);
+          if (event.type === 'ModelVersionArchived') retained.set(data.version as number, false);
+          if (event.type === 'ModelVersionPromoted' && data.stage === 'production')
+            production = data.version as number;
+        }
+        if (index === half)
+          middle = { at: event.metadata.recordedAt, retained: new Map(retained), production };
+      });
+      type ModelAnswer = {
+        model: {
+          productionVersion: number | null;
+          versions: { edges: { node: { version: number; retained: boolean } }[] };
+        };
+      };
+      const query =
+        'query($at: DateTime) { model(modelName: "llama-med", asOf: $at) { productionVersion versions(first: 100) { edges { node { version retained } } } } }';
+      const live = await api.request<ModelAnswer>(query, {});
+      expect(live.data!.model.productionVersion).toBe(production);
+      expect(live.data!.model.versions.edges.map((edge) => [edge.node.version, edge.node.retained])).toEqual(
+        [...retained].sort((a, b) => a[0] - b[0]),
+      );
+      const past = await api.request<ModelAnswer>(query, { at: middle!.at });
+      expect(past.errors).toBeUndefined();
+      expect(past.data!.model.productionVersion).toBe(middle!.production);
+      expect(past.data!.model.versions.edges.map((edge) => [edge.node.version, edge.node.retained])).toEqual(
+        [...middle!.retained].sort((a, b) => a[0] - b[0]),
+      );
+
+      const registered = recorded.find((event) => event.type === 'ModelVersionRegistered')!;
+      const { version, runId } = registered.data as { version: number; runId: string };
+      const lineage = await api.request<{
+        lineage: { nodes: { nodeId: string; kind: string }[]; edges: { from: string; to: string }[] };
+      }>(
+        'query($id: ID!) { lineage(id: $id, direction: upstream, depth: 5) { nodes { nodeId kind } edges { from to } } }',
+        { id: `model:llama-med@${version}` },
+      );
+      expect(lineage.errors).toBeUndefined();
+      const ids = lineage.data!.lineage.nodes.map((node) => node.nodeId);
+      expect(ids).toContain(`run:${runId}`);
+      expect(lineage.data!.lineage.nodes.some((node) => node.kind === 'dataset-revision')).toBe(true);
+      expect(lineage.data!.lineage.edges).toContainEqual({
+        from: `run:${runId}`,
+        to: `model:llama-med@${version}`,
+      });
+    });
+
+    it('rejects a cursor it never issued and a page size over the limit with BAD_USER_INPUT', async () => {
+      const bad = await api.request('{ runs(after: "bm9wZQ") { edges { cursor } } }');
+      expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      const big = await api.request('{ runs(first: 501) { edges { cursor } } }');
+      expect(big.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(big.errors?.[0]?.message).toMatch(/first must be an integer from 1 to 500/);
+    });
+  });
+}
