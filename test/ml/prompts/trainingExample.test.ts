@@ -81,3 +81,36 @@ describe('buildTrainingExample', () => {
     expect(() => buildTrainingExample(record, alpacaFormat, tok, { maxLength: 0 })).toThrow(/maxLength/);
   });
 });
+
+describe('training and generation see the same prompt tokens', () => {
+  const records = [
+    { instruction: 'Summarise.', input: 'LoRA freezes the base model.', output: 'It trains small adapters.' },
+    {
+      instruction: '你好',
+      output: '你好！有什么可以帮你？🦙',
+      system: 'Be kind.',
+      history: [['hi', 'hello']] as [string, string][],
+    },
+  ];
+
+  it('encode(renderPrompt(record)) is the prompt part of the training example, for every matching pair', async () => {
+    const llama2 = await Llama2Tokenizer.load();
+    const llama3 = await Llama3Tokenizer.load();
+    const byte = new ByteTokenizer();
+    const pairs = [
+      [alpacaFormat, byte],
+      [alpacaFormat, llama2],
+      [alpacaFormat, llama3],
+      [llama2ChatFormat, llama2],
+      [llama3ChatFormat, llama3],
+    ] as const;
+    for (const [format, tok] of pairs) {
+      for (const record of records) {
+        const ex = buildTrainingExample(record, format, tok, { maxLength: 4096 });
+        const prompt = tok.encode(format.renderPrompt(record, tok));
+        expect(ex.inputIds.slice(0, ex.promptLength), `${format.name} / ${tok.kind}`).toEqual(prompt);
+        expect(ex.lossMask.slice(ex.promptLength).every((m) => m === 1)).toBe(true);
+      }
+    }
+  });
+});
