@@ -1,0 +1,90 @@
+import {
+  evaluationDecider,
+  evaluationStream,
+  type CompleteEvaluation,
+  type EvaluationCommand,
+  type EvaluationState,
+  type FailEvaluation,
+  type ReportEvaluationProgress,
+  type RequestEvaluation,
+} from '../domain/index.js';
+import type { CommandContext } from './commandContext.js';
+import type { CommandResult } from './commandHandler.js';
+import type { Input, ServiceKit } from './serviceDependencies.js';
+
+export class EvaluationService {
+  constructor(private readonly kit: ServiceKit) {}
+
+  /** Requests an evaluation of a retained model version on an existing dataset revision. */
+  async requestEvaluation(
+    input: Omit<Input<RequestEvaluation>, 'facts' | 'evaluationId'> & { evaluationId?: string },
+    context: CommandContext,
+  ): Promise<CommandResult & { evaluationId: string }> {
+    const evaluationId = input.evaluationId ?? this.kit.ids.newId();
+    const dataset = await this.kit.facts.dataset(input.dataset.id);
+    const facts = {
+      modelVersion: await this.kit.facts.modelVersion(input.model),
+      datasetRevisionFound: dataset?.revisions.has(input.dataset.revision) ?? false,
+    };
+    const result = await this.execute(
+      evaluationId,
+      { ...input, type: 'RequestEvaluation', evaluationId, facts, at: this.kit.now() },
+      context,
+    );
+    return { ...result, evaluationId };
+  }
+
+  claimEvaluation(
+    input: { evaluationId: string; workerId: string; leaseMs: number },
+    context: CommandContext,
+  ): Promise<CommandResult> {
+    const leaseUntil = new Date(this.kit.clock.now().getTime() + input.leaseMs).toISOString();
+    return this.execute(
+      input.evaluationId,
+      {
+        type: 'ClaimEvaluation',
+        evaluationId: input.evaluationId,
+        workerId: input.workerId,
+        leaseUntil,
+        at: this.kit.now(),
+      },
+      context,
+    );
+  }
+
+  reportProgress(input: Input<ReportEvaluationProgress>, context: CommandContext): Promise<CommandResult> {
+    return this.execute(
+      input.evaluationId,
+      { ...input, type: 'ReportEvaluationProgress', at: this.kit.now() },
+      context,
+    );
+  }
+
+  completeEvaluation(input: Input<CompleteEvaluation>, context: CommandContext): Promise<CommandResult> {
+    return this.execute(
+      input.evaluationId,
+      { ...input, type: 'CompleteEvaluation', at: this.kit.now() },
+      context,
+    );
+  }
+
+  failEvaluation(input: Input<FailEvaluation>, context: CommandContext): Promise<CommandResult> {
+    return this.execute(
+      input.evaluationId,
+      { ...input, type: 'FailEvaluation', at: this.kit.now() },
+      context,
+    );
+  }
+
+  async getEvaluation(evaluationId: string): Promise<EvaluationState> {
+    return (await this.kit.handler.load(evaluationDecider, evaluationStream(evaluationId))).state;
+  }
+
+  private execute(
+    evaluationId: string,
+    command: EvaluationCommand,
+    context: CommandContext,
+  ): Promise<CommandResult> {
+    return this.kit.handler.handle(evaluationDecider, evaluationStream(evaluationId), command, context);
+  }
+}

@@ -1,0 +1,80 @@
+import {
+  interactionDecider,
+  interactionStream,
+  preferenceDecider,
+  preferenceStream,
+  type Candidate,
+  type FeedbackLabel,
+  type RecordInteraction,
+} from '../domain/index.js';
+import type { CommandContext } from './commandContext.js';
+import type { CommandResult } from './commandHandler.js';
+import type { Input, ServiceKit } from './serviceDependencies.js';
+
+/** Interactions and preferences: one small stream each, so the serving path has no hot spot. */
+export class FeedbackService {
+  constructor(private readonly kit: ServiceKit) {}
+
+  async recordInteraction(
+    input: Omit<Input<RecordInteraction>, 'interactionId'> & { interactionId?: string },
+    context: CommandContext,
+  ): Promise<CommandResult & { interactionId: string }> {
+    const interactionId = input.interactionId ?? this.kit.ids.newId();
+    const result = await this.kit.handler.handle(
+      interactionDecider,
+      interactionStream(interactionId),
+      { ...input, type: 'RecordInteraction', interactionId, at: this.kit.now() },
+      context,
+    );
+    return { ...result, interactionId };
+  }
+
+  /** Labels a recorded interaction; the labeler is the acting user. */
+  labelFeedback(
+    input: { interactionId: string; label: FeedbackLabel },
+    context: CommandContext,
+  ): Promise<CommandResult> {
+    return this.kit.handler.handle(
+      interactionDecider,
+      interactionStream(input.interactionId),
+      { ...input, type: 'LabelFeedback', labeler: context.actor, at: this.kit.now() },
+      context,
+    );
+  }
+
+  /** Records the candidates generated for a prompt; candidate ids are generated when absent. */
+  async generateCandidates(
+    input: {
+      promptId?: string;
+      prompt: string;
+      candidates: readonly (Omit<Candidate, 'candidateId'> & { candidateId?: string })[];
+    },
+    context: CommandContext,
+  ): Promise<CommandResult & { promptId: string; candidateIds: string[] }> {
+    const promptId = input.promptId ?? this.kit.ids.newId();
+    const candidates = input.candidates.map((candidate) => ({
+      ...candidate,
+      candidateId: candidate.candidateId ?? this.kit.ids.newId(),
+    }));
+    const result = await this.kit.handler.handle(
+      preferenceDecider,
+      preferenceStream(promptId),
+      { type: 'GenerateCandidates', promptId, prompt: input.prompt, candidates, at: this.kit.now() },
+      context,
+    );
+    return { ...result, promptId, candidateIds: candidates.map((candidate) => candidate.candidateId) };
+  }
+
+  /** Ranks a prompt's candidates, best first; the labeler is the acting user. */
+  rankPreference(
+    input: { promptId: string; ranking: readonly string[] },
+    context: CommandContext,
+  ): Promise<CommandResult> {
+    return this.kit.handler.handle(
+      preferenceDecider,
+      preferenceStream(input.promptId),
+      { ...input, type: 'RankPreference', labeler: context.actor, at: this.kit.now() },
+      context,
+    );
+  }
+}

@@ -1,0 +1,9 @@
+import { v5 as uuidv5 } from 'uuid';
+
+/** Namespace of tuneledger's deterministic event ids (a fixed random UUID; never change it). */
+const EVENT_ID_NAMESPACE = '6f4c1e2a-9b3d-4f7e-8a15-2c9d0b7e5a31';
+
+/** The id of the index-th event a command with this key appends to this stream. */
+export function deterministicEventId(idempotencyKey: string, streamId: string, index: number): string {
+  return uuidv5(`${idempotencyKey}\u0000${streamId}\u0000${index}`, EVENT_ID_NAMESPACE);
+}

@@ -1,0 +1,36 @@
+import type { EventStore } from '../eventstore/index.js';
+import type { Clock, IdGenerator } from './clock.js';
+import { CommandHandler } from './commandHandler.js';
+import { StreamFacts } from './streamFacts.js';
+
+/** What every application service is built from; clock and ids are injected for deterministic tests. */
+export interface ServiceDependencies {
+  readonly store: EventStore;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  /** Version-conflict retries per command. Default 5. */
+  readonly maxRetries?: number;
+}
+
+/** The parts services share, built once. */
+export interface ServiceKit {
+  readonly handler: CommandHandler;
+  readonly facts: StreamFacts;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly now: () => string;
+}
+
+export function serviceKit(dependencies: ServiceDependencies): ServiceKit {
+  const handler = new CommandHandler(dependencies.store, { maxRetries: dependencies.maxRetries ?? 5 });
+  return {
+    handler,
+    facts: new StreamFacts(handler),
+    clock: dependencies.clock,
+    ids: dependencies.ids,
+    now: () => dependencies.clock.now().toISOString(),
+  };
+}
+
+/** A command's fields as a service method takes them: no type tag, no timestamp. */
+export type Input<Command> = Omit<Command, 'type' | 'at'>;
