@@ -86,7 +86,13 @@ export {
   type PredictionRow,
 } from './predictionsFile.js';
 export { detectAnswerLanguage, scoreAnswer, summariseQa, type QaScore, type QaSummary } from './qaMetrics.js';
-export { robustnessReport, type RobustnessEntry, type RobustnessReport } from './robustness.js';
+export {
+  noisyInstructions,
+  robustnessReport,
+  type NoisyInstruction,
+  type RobustnessEntry,
+  type RobustnessReport,
+} from './robustness.js';
 export {
   parseEvaluationRecords,
   readEvaluationRecords,

@@ -7,6 +7,7 @@ import {
   evaluatePredictions,
   evaluationRecordSchema,
   gateVerdict,
+  noisyInstructions,
   robustnessReport,
   writePredictionsFile,
   type EvaluationRecordInput,
@@ -176,5 +177,20 @@ describe('evaluatePredictions', () => {
     expect(injection.drop.f1).toBeCloseTo(0.25, 12);
     expect(report.perNoise.find((entry) => entry.noise === 'typos')!.drop.f1).toBe(0);
     expect(report.worstF1Drop).toBeCloseTo(0.25, 12);
+  });
+
+  it('builds seeded noisy instructions per noise type, protecting reference entities', () => {
+    const questions = [
+      {
+        id: 'q',
+        instruction: 'Which team, the Denver Broncos or another, won the game yesterday?',
+        references: ['Denver Broncos'],
+      },
+    ];
+    const first = noisyInstructions(questions, { seed: 5 });
+    expect(Object.keys(first).sort()).toEqual(['distractor', 'injection', 'reorder', 'typos']);
+    expect(noisyInstructions(questions, { seed: 5 })).toEqual(first);
+    expect(first.typos[0]!.instruction).not.toBe(questions[0]!.instruction);
+    expect(first.typos[0]!.instruction).toContain('Denver Broncos');
   });
 });
