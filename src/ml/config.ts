@@ -16,8 +16,14 @@ export const llamaConfigSchema = z
     num_key_value_heads: z.number().int().positive().optional(),
     head_dim: z.number().int().positive().optional(),
     rms_norm_eps: z.number().positive().default(1e-6),
-    rope_theta: z.number().positive().default(10000),
+    rope_theta: z.number().positive().optional(),
     rope_scaling: z.unknown().optional(),
+    // transformers 5 writes rope_theta inside rope_parameters.
+    rope_parameters: z
+      .object({ rope_theta: z.number().positive().optional(), rope_type: z.string().optional() })
+      .passthrough()
+      .nullable()
+      .optional(),
     max_position_embeddings: z.number().int().positive().default(2048),
     tie_word_embeddings: z.boolean().default(false),
     bos_token_id: z.number().int().nullable().optional(),
@@ -78,6 +84,13 @@ export function parseLlamaConfig(raw: unknown, where = 'config.json'): LlamaConf
   if (json.rope_scaling !== undefined && json.rope_scaling !== null) {
     throw new Error(`${where}: rope_scaling is not supported yet; remove it or use a model without it`);
   }
+  const ropeType = json.rope_parameters?.rope_type ?? 'default';
+  if (ropeType !== 'default') {
+    throw new Error(
+      `${where}: rope_parameters.rope_type "${ropeType}" is not supported; only the default rotary embedding`,
+    );
+  }
+  const ropeTheta = json.rope_parameters?.rope_theta ?? json.rope_theta ?? 10000;
   const numKvHeads = json.num_key_value_heads ?? json.num_attention_heads;
   if (json.num_attention_heads % numKvHeads !== 0) {
     throw new Error(
@@ -100,7 +113,7 @@ export function parseLlamaConfig(raw: unknown, where = 'config.json'): LlamaConf
     numKvHeads,
     headDim,
     rmsNormEps: json.rms_norm_eps,
-    ropeTheta: json.rope_theta,
+    ropeTheta,
     maxPositionEmbeddings: json.max_position_embeddings,
     tieWordEmbeddings: json.tie_word_embeddings,
     bosTokenId: json.bos_token_id ?? null,

@@ -46,6 +46,10 @@ const peftConfigSchema = z
     bias: z.string().default('none'),
     use_rslora: z.boolean().default(false),
     use_dora: z.boolean().default(false),
+    lora_bias: z.boolean().default(false),
+    rank_pattern: z.record(z.string(), z.unknown()).nullable().default({}),
+    alpha_pattern: z.record(z.string(), z.unknown()).nullable().default({}),
+    layers_to_transform: z.unknown().optional(),
   })
   .passthrough();
 
@@ -213,8 +217,20 @@ export class LoraAdapter {
     const peft = parsed.data;
     if (peft.peft_type !== 'LORA')
       throw new Error(`${configPath}: peft_type ${peft.peft_type} is not supported; only LORA`);
-    if (peft.use_dora || peft.use_rslora || peft.fan_in_fan_out) {
-      throw new Error(`${configPath}: use_dora, use_rslora and fan_in_fan_out are not supported`);
+    if (peft.use_dora || peft.use_rslora || peft.fan_in_fan_out || peft.lora_bias || peft.bias !== 'none') {
+      throw new Error(
+        `${configPath}: use_dora, use_rslora, fan_in_fan_out, lora_bias and bias other than "none" are not supported`,
+      );
+    }
+    if (Object.keys(peft.rank_pattern ?? {}).length > 0 || Object.keys(peft.alpha_pattern ?? {}).length > 0) {
+      throw new Error(
+        `${configPath}: per-module rank_pattern/alpha_pattern are not supported; use one r and lora_alpha`,
+      );
+    }
+    if (peft.layers_to_transform !== undefined && peft.layers_to_transform !== null) {
+      throw new Error(
+        `${configPath}: layers_to_transform is not supported; the adapter must cover every layer`,
+      );
     }
     const requested = typeof peft.target_modules === 'string' ? [peft.target_modules] : peft.target_modules;
     const unknown = requested.filter((m) => !(LINEAR_MODULES as readonly string[]).includes(m));

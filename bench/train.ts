@@ -1,0 +1,132 @@
+/**
+ * Training and generation throughput of the ML engine on the reference configuration (issue 5): vocab 512,
+ * hidden 256, 4 layers, 4 heads, intermediate 688, sequence 128, batch 8; LoRA r=16 on q_proj and v_proj,
+ * and full fine-tuning; greedy generation with the KV cache. Args: --steps N (timed steps per mode, default 5),
+ * --gen-tokens N (default 64), --modes lora,full,generate.
+ */
+import { execFileSync } from 'node:child_process';
+import {
+  initBackend,
+  LlamaModel,
+  makeLlamaConfig,
+  generate,
+  Rng,
+  Trainer,
+  type TrainingExample,
+} from '../src/ml/index.js';
+import { withSpread, type BenchResult } from './lib.js';
+
+const REFERENCE = {
+  vocabSize: 512,
+  hiddenSize: 256,
+  numLayers: 4,
+  numHeads: 4,
+  intermediateSize: 688,
+  maxPositionEmbeddings: 512,
+};
+const SEQ = 128;
+const BATCH = 8;
+
+function arg(args: string[], name: string, fallback: string): string {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
+}
+
+function examples(seed: number): TrainingExample[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: BATCH }, () => {
+    const ids = Array.from({ length: SEQ + 1 }, () => Math.floor(rng.next() * REFERENCE.vocabSize));
+    // A prompt of 32 tokens, then the response the loss covers; a few entity tokens in it.
+    const lossMask = ids.map((_, t) => (t >= 32 ? 1 : 0));
+    const entityMask = ids.map((_, t) => (t >= 40 && t % 9 === 0 ? 1 : 0));
+    return { ids, lossMask, entityMask };
+  });
+}
+
+function trainSpeed(mode: 'lora' | 'full', steps: number): number[] {
+  const model = LlamaModel.random(makeLlamaConfig(REFERENCE), 1);
+  const trainer = new Trainer(model, {
+    mode,
+    lora: { r: 16, alpha: 32, dropout: 0.05, targetModules: ['q_proj', 'v_proj'] },
+    learningRate: 1e-4,
+    totalSteps: steps + 1,
+    seed: 1,
+  });
+  const data = examples(2);
+  trainer.trainStep(data);
+  const rates: number[] = [];
+  for (let i = 0; i < steps; i++) rates.push(trainer.trainStep(data).tokensPerSecond);
+  trainer.dispose();
+  model.dispose();
+  return rates;
+}
+
+function generationSpeed(tokens: number, runs: number): number[] {
+  const model = LlamaModel.random(makeLlamaConfig(REFERENCE), 1);
+  const prompt = Array.from({ length: 16 }, (_, i) => (i * 37) % 512);
+  generate(model, prompt, { maxTokens: 4, stopTokenIds: [] });
+  const rates: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const started = performance.now();
+    const result = generate(model, prompt, { maxTokens: tokens, stopTokenIds: [] });
+    rates.push(result.tokens.length / ((performance.now() - started) / 1000));
+  }
+  model.dispose();
+  return rates;
+}
+
+function torchBaseline(): Record<string, number> {
+  try {
+    execFileSync('python3', ['-c', 'import torch'], { stdio: 'ignore' });
+  } catch {
+    return {};
+  }
+  return {};
+}
+
+export default async function (args: string[]): Promise<BenchResult> {
+  const backend = await initBackend();
+  const steps = Number(arg(args, '--steps', '5'));
+  const genTokens = Number(arg(args, '--gen-tokens', '64'));
+  const modes = arg(args, '--modes', 'lora,full,generate').split(',');
+  let metrics: Record<string, number> = {};
+  const goals: string[] = [];
+  if (modes.includes('lora')) {
+    const rates = trainSpeed('lora', steps);
+    metrics = { ...metrics, ...withSpread('lora_train_tokens_per_s', rates) };
+    goals.push(
+      `LoRA >= 2,000 tokens/s: ${median(rates) >= 2000 ? 'yes' : 'no'} (${Math.round(median(rates))})`,
+    );
+  }
+  if (modes.includes('full')) {
+    const rates = trainSpeed('full', steps);
+    metrics = { ...metrics, ...withSpread('full_train_tokens_per_s', rates) };
+    goals.push(
+      `full >= 1,300 tokens/s: ${median(rates) >= 1300 ? 'yes' : 'no'} (${Math.round(median(rates))})`,
+    );
+  }
+  if (modes.includes('generate')) {
+    metrics = { ...metrics, ...withSpread('generate_kv_cache_tokens_per_s', generationSpeed(genTokens, 3)) };
+  }
+  metrics = { ...metrics, ...torchBaseline() };
+  goals.push('measured on a 2-core machine shared with other work: numbers are noisy');
+  return {
+    name: 'train',
+    backend: `${backend.backend} (${backend.device})`,
+    inputs: {
+      ...REFERENCE,
+      sequence: SEQ,
+      batch: BATCH,
+      lora: { r: 16, alpha: 32, targets: ['q_proj', 'v_proj'] },
+      steps,
+      genTokens,
+    },
+    metrics,
+    goals,
+  };
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
