@@ -37,9 +37,11 @@ const CACHE_WORD_LENGTH = 64;
  * no pre-tokenizer) at n log n.
  */
 export class BpeModel {
-  private readonly merges = new Map<number, { rank: number; id: number }>();
+  // left id → right id → merge index. Two small-integer levels: one combined key would exceed V8's small
+  // integers for large vocabularies and make every look-up hash a heap number.
+  private readonly merges = new Map<number, Map<number, number>>();
+  private readonly mergedIds: Int32Array;
   private readonly cache = new Map<string, CachedToken[]>();
-  private readonly width: number;
   private readonly unkId: number | undefined;
 
   constructor(
@@ -47,9 +49,7 @@ export class BpeModel {
     merges: ReadonlyArray<readonly [string, string]>,
     private readonly options: BpeOptions,
   ) {
-    let maxId = 0;
-    for (const id of vocab.values()) maxId = Math.max(maxId, id);
-    this.width = maxId + 1;
+    this.mergedIds = new Int32Array(merges.length);
     merges.forEach(([a, b], rank) => {
       const left = vocab.get(a);
       const right = vocab.get(b);
@@ -59,8 +59,10 @@ export class BpeModel {
           `tokenizer.json: merge #${rank} "${a} ${b}" uses a token missing from model.vocab; the file is inconsistent`,
         );
       }
-      const key = left * this.width + right;
-      if (!this.merges.has(key)) this.merges.set(key, { rank, id: merged });
+      let byRight = this.merges.get(left);
+      if (byRight === undefined) this.merges.set(left, (byRight = new Map()));
+      if (!byRight.has(right)) byRight.set(right, rank);
+      this.mergedIds[rank] = merged;
     });
     this.unkId = options.unkToken === null ? undefined : vocab.get(options.unkToken);
   }
@@ -130,17 +132,15 @@ export class BpeModel {
     const pushPair = (left: number): void => {
       const right = next[left];
       if (right < 0) return;
-      const merge = this.merges.get(ids[left] * this.width + ids[right]);
-      if (merge !== undefined) heap.push({ rank: merge.rank, left, leftId: ids[left], rightId: ids[right] });
+      const rank = this.merges.get(ids[left])?.get(ids[right]);
+      if (rank !== undefined) heap.push({ rank, left, leftId: ids[left], rightId: ids[right] });
     };
     for (let i = 0; i < n - 1; i++) pushPair(i);
     for (let entry = heap.pop(); entry !== undefined; entry = heap.pop()) {
       const { left, leftId, rightId } = entry;
       const right = next[left];
       if (!alive[left] || right < 0 || ids[left] !== leftId || ids[right] !== rightId) continue;
-      const merged = this.merges.get(leftId * this.width + rightId);
-      if (merged === undefined) continue;
-      ids[left] = merged.id;
+      ids[left] = this.mergedIds[entry.rank];
       last[left] = last[right];
       alive[right] = false;
       next[left] = next[right];
