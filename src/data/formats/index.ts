@@ -1,4 +1,4 @@
-export { canonicalJson } from './canonicalJson.js';
+export { canonicalJson, canonicalRecordJson } from './canonicalJson.js';
 export {
   CONTAINERS,
   DATASET_FORMATS,

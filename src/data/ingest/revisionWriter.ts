@@ -1,6 +1,6 @@
 import type { ArtifactRef, ArtifactStore, ArtifactWriter } from '../artifacts/index.js';
 import { splitOf, type SplitOptions } from '../dedup/index.js';
-import { canonicalJson, type DatasetRecord } from '../formats/index.js';
+import { canonicalRecordJson, type DatasetRecord } from '../formats/index.js';
 
 export const CANONICAL_MEDIA_TYPE = 'application/x-ndjson; profile=tuneledger-dataset-v1';
 
@@ -46,7 +46,7 @@ export class RevisionWriter {
 
   /** Adds a record; returns the split it went to. */
   async add(record: DatasetRecord): Promise<'train' | 'eval'> {
-    const line = canonicalJson(record);
+    const line = canonicalRecordJson(record);
     const which = splitOf(line, this.split);
     const text = `${line}\n`;
     this.recordCount++;

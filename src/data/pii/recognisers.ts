@@ -17,9 +17,24 @@ export interface PiiMatch {
 interface Recogniser {
   readonly kind: PiiKind;
   readonly pattern: RegExp;
-  readonly needs: 'digit' | 'at' | 'colon';
+  /** A cheap test on the text's character profile: the pattern is run only when it can match. */
+  readonly needs: (p: TextProfile) => boolean;
   readonly group?: number;
   readonly accept?: (value: string, text: string, start: number) => { start: number; end: number } | boolean;
+}
+
+/** Counts gathered in one pass over the text, so most recognisers can be skipped without running a regex. */
+interface TextProfile {
+  digits: number;
+  maxDigitRun: number;
+  upper: number;
+  at: boolean;
+  colon: boolean;
+  plus: boolean;
+  dot: boolean;
+  dash: boolean;
+  paren: boolean;
+  hao: boolean;
 }
 
 /** Words right before a number that say it is a reference, not a person's identifier. */
@@ -54,12 +69,12 @@ const PROVINCE =
 const RECOGNISERS: readonly Recogniser[] = [
   {
     kind: 'email',
-    needs: 'at',
+    needs: (p) => p.at,
     pattern: /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g,
   },
   {
     kind: 'iban',
-    needs: 'digit',
+    needs: (p) => p.upper >= 2 && p.digits >= 10,
     pattern: /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?/g,
     accept: (value, _text, start) => {
       const length = IBAN_LENGTHS[value.slice(0, 2)];
@@ -79,28 +94,28 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'cn_resident_id',
-    needs: 'digit',
+    needs: (p) => p.maxDigitRun >= 17,
     pattern:
       /(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])/g,
     accept: (value) => chineseResidentIdValid(value),
   },
   {
     kind: 'passport',
-    needs: 'digit',
+    needs: (p) => p.maxDigitRun >= 7,
     group: 1,
     pattern:
       /(?:[Pp]assport|PASSPORT|护照)(?:\s*(?:[Nn]o\.?|[Nn]umber|#|号码|号|编号))?\s*[:：#]?\s*([A-Z]{1,2}\d{7,8}|\d{9})(?![0-9A-Za-z])/g,
   },
   {
     kind: 'driving_licence',
-    needs: 'digit',
+    needs: (p) => p.maxDigitRun >= 3 && p.upper >= 1,
     group: 1,
     pattern:
       /(?:[Dd]river'?s?\s+[Ll]icen[cs]e|[Dd]riving\s+[Ll]icen[cs]e|\bDL|驾照|驾驶证)(?:\s*(?:[Nn]o\.?|[Nn]umber|#|号码|号|编号))?\s*[:：#]?\s*([A-Z]\d{3}-\d{4}-\d{4}|[A-Z]\d{12}|[A-Z]{1,2}\d{7}|[A-Z9]{5}\d{6}[A-Z9]{2}\d[A-Z]{2})(?![0-9A-Za-z])/g,
   },
   {
     kind: 'bank_card',
-    needs: 'digit',
+    needs: (p) => p.digits >= 13 && p.maxDigitRun >= 4,
     pattern: /(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d])/g,
     accept: (value, text, start) => {
       if (!notReference(text, start)) return false;
@@ -117,19 +132,19 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'ssn',
-    needs: 'digit',
+    needs: (p) => p.dash && p.maxDigitRun >= 4,
     pattern: /(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])/g,
   },
   {
     kind: 'phone',
-    needs: 'digit',
+    needs: (p) => p.digits >= 11 && p.maxDigitRun >= 3,
     // Mainland China mobile, optionally with +86 / 0086, grouped 3-4-4 or not.
     pattern: /(?<![\d+])(?:(?:\(\+86\)|\+86|0086)[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}(?![\d])/g,
     accept: (_value, text, start) => notReference(text, start),
   },
   {
     kind: 'phone',
-    needs: 'digit',
+    needs: (p) => p.plus && p.digits >= 8,
     // International: + country code, then 2-5 digit groups; 8 to 15 digits in all (E.164).
     pattern: /(?<![\w+])\+[1-9]\d{0,2}(?:[ -]?\(\d{1,4}\))?(?:[ -]?\d{1,5}){1,5}(?![\d])/g,
     accept: (value) => {
@@ -139,7 +154,7 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'phone',
-    needs: 'digit',
+    needs: (p) => (p.dash || p.paren) && p.digits >= 9,
     // North American (NXX) NXX-XXXX and 0AA(A)-XXXXXXX(X) Chinese landlines.
     pattern:
       /(?<![\w-])(?:\([2-9]\d{2}\) ?[2-9]\d{2}-\d{4}|[2-9]\d{2}-[2-9]\d{2}-\d{4}|0\d{2,3}-[2-9]\d{6,7})(?![\d-])/g,
@@ -147,26 +162,26 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'ipv4',
-    needs: 'digit',
+    needs: (p) => p.dot && p.digits >= 4,
     pattern:
       /(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\d|\.\d)/g,
     accept: (_value, text, start) => !VERSION_CONTEXT.test(text.slice(Math.max(0, start - 10), start)),
   },
   {
     kind: 'ipv6',
-    needs: 'colon',
+    needs: (p) => p.colon,
     pattern: /(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])/g,
     accept: (value) => /[0-9A-Fa-f]/.test(value) && isIPv6(value),
   },
   {
     kind: 'street_address',
-    needs: 'digit',
+    needs: (p) => p.upper >= 1,
     pattern:
       /(?<![\w.])\d{1,5}[A-Za-z]?\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|Avenue|Road|Boulevard|Lane|Drive|Court|Way|Place|Terrace|Highway|(?:St|Ave|Rd|Blvd|Ln|Dr|Ct|Pl|Hwy)\.?)(?![A-Za-z])(?:,?\s+(?:Apt|Apartment|Suite|Unit|Ste|Room|Floor)\.?\s*#?\s*\d+[A-Za-z]?)?/g,
   },
   {
     kind: 'street_address',
-    needs: 'digit',
+    needs: (p) => p.hao,
     pattern: new RegExp(
       `${PROVINCE}[\\u4e00-\\u9fa5]{0,14}?(?:路|街|大道|巷|胡同|里)\\d{1,5}号(?:院|楼)?(?:\\d{1,4}(?:栋|幢|号楼|单元|层|楼|室))*`,
       'g',
@@ -176,20 +191,12 @@ const RECOGNISERS: readonly Recogniser[] = [
 
 /** Every PII span in the text, overlaps resolved (the earlier recogniser wins, then the longer span). */
 export function findPii(text: string): PiiMatch[] {
-  let hasDigit = false;
-  let hasAt = false;
-  let hasColon = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) hasDigit = true;
-    else if (c === 64) hasAt = true;
-    else if (c === 58) hasColon = true;
-  }
-  if (!hasDigit && !hasAt && !hasColon) return [];
+  const p = profile(text);
+  if (p.digits === 0 && !p.at && !p.colon) return [];
   const candidates: (PiiMatch & { rank: number })[] = [];
   for (let rank = 0; rank < RECOGNISERS.length; rank++) {
     const r = RECOGNISERS[rank]!;
-    if (r.needs === 'digit' ? !hasDigit : r.needs === 'at' ? !hasAt : !hasColon) continue;
+    if (!r.needs(p)) continue;
     r.pattern.lastIndex = 0;
     for (let m = r.pattern.exec(text); m !== null; m = r.pattern.exec(text)) {
       const value = r.group ? m[r.group]! : m[0];
@@ -209,4 +216,39 @@ export function findPii(text: string): PiiMatch[] {
     }
   }
   return accepted.sort((a, b) => a.start - b.start);
+}
+
+function profile(text: string): TextProfile {
+  const p: TextProfile = {
+    digits: 0,
+    maxDigitRun: 0,
+    upper: 0,
+    at: false,
+    colon: false,
+    plus: false,
+    dot: false,
+    dash: false,
+    paren: false,
+    hao: false,
+  };
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      p.digits++;
+      run++;
+      if (run > p.maxDigitRun) p.maxDigitRun = run;
+      continue;
+    }
+    run = 0;
+    if (c >= 65 && c <= 90) p.upper++;
+    else if (c === 64) p.at = true;
+    else if (c === 58) p.colon = true;
+    else if (c === 43) p.plus = true;
+    else if (c === 46) p.dot = true;
+    else if (c === 45) p.dash = true;
+    else if (c === 40) p.paren = true;
+    else if (c === 0x53f7) p.hao = true;
+  }
+  return p;
 }

@@ -1,7 +1,10 @@
 import { Readable } from 'node:stream';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   canonicalJson,
+  canonicalRecordJson,
+  type DatasetRecord,
   detectFormat,
   normaliseRecord,
   readJsonArray,
@@ -125,5 +128,28 @@ describe('formats', () => {
     if (turns.ok) return;
     expect(turns.issues[0]).toMatchObject({ line: 3, field: 'conversations.0.from' });
     expect(turns.issues[0]!.expected).toContain('"gpt"');
+  });
+});
+
+describe('canonicalRecordJson', () => {
+  it('writes exactly the bytes of canonicalJson for any record', () => {
+    const text = fc.string({ unit: 'binary' });
+    const record = fc.record(
+      {
+        messages: fc.array(
+          fc.record({ role: fc.constantFrom('system', 'user', 'assistant'), content: text }),
+          { maxLength: 4 },
+        ),
+        chosen: text,
+        rejected: text,
+        entities: fc.array(
+          fc.record({ message: fc.nat(5), start: fc.nat(50), end: fc.nat(50), term: text, category: text }),
+          { maxLength: 2 },
+        ),
+        provenance: fc.record({ templateId: text, substitutions: fc.dictionary(text, text) }),
+      },
+      { requiredKeys: ['messages'] },
+    );
+    fc.assert(fc.property(record, (r) => canonicalRecordJson(r as DatasetRecord) === canonicalJson(r)));
   });
 });
