@@ -1,4 +1,4 @@
-const ASCII = /^[\x00-\x7f]*$/;
+const ASCII = /^[ -~\t\n\r]*$/;
 const SEPARATORS = /[\p{P}\p{S}\s]+/gu;
 
 /** Case, width, punctuation and spacing folded away, so that trivially different instructions compare equal. */
