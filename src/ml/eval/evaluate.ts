@@ -32,8 +32,10 @@ export interface RecordScore {
   /** All constraints followed (true when there are none). */
   readonly followedStrict: boolean;
   readonly followedLoose: boolean;
+  /** False when the record has neither references nor constraints: nothing to score it against. */
+  readonly scored: boolean;
   readonly correct: boolean;
-  /** Why the answer is wrong; null for a correct answer. */
+  /** Why the answer is wrong; null for a correct or unscored answer. */
   readonly errorCategory: ErrorCategory | null;
   readonly category?: string;
 }
@@ -46,6 +48,8 @@ export interface CategoryMetrics {
   readonly correct: number;
 }
 
+export type TaxonomyKey = ErrorCategory | 'correct' | 'unscored';
+
 export interface EvaluationMetrics {
   readonly count: number;
   /** Means over records that have references. */
@@ -53,7 +57,8 @@ export interface EvaluationMetrics {
   readonly f1: number;
   readonly instructionFollowing: InstructionFollowingSummary;
   readonly perCategory: Record<string, CategoryMetrics>;
-  readonly errorTaxonomy: Record<ErrorCategory | 'correct', number>;
+  /** Wrong answers per category, plus `correct` and `unscored` (no references, no constraints). */
+  readonly errorTaxonomy: Record<TaxonomyKey, number>;
   readonly records: readonly RecordScore[];
 }
 
@@ -77,22 +82,24 @@ export function scoreRecord(record: EvaluationRecord, options: EvaluateOptions =
   const results = checkConstraints(record.prediction, constraints);
   const followedStrict = results.every((result) => result.strict);
   const followedLoose = results.every((result) => result.loose);
-  const correct =
-    (qa === undefined || qa.exactMatch === 1) && followedStrict && (qa !== undefined || results.length > 0);
-  const errorCategory = correct
-    ? null
-    : classifyError({
-        prediction: record.prediction,
-        instruction: record.instruction,
-        input: record.input,
-        references: record.references,
-        finishReason: record.finishReason,
-        expectedLanguage: expectedLanguage(record, constraints, lang),
-        f1: qa?.f1 ?? 0,
-        constraintResults: results,
-        lexicon: options.lexicon,
-        partialF1Threshold: options.partialF1Threshold ?? 0.5,
-      });
+  // A record with neither references nor constraints cannot be judged right or wrong.
+  const scored = qa !== undefined || results.length > 0;
+  const correct = scored && (qa === undefined || qa.exactMatch === 1) && followedStrict;
+  const errorCategory =
+    correct || !scored
+      ? null
+      : classifyError({
+          prediction: record.prediction,
+          instruction: record.instruction,
+          input: record.input,
+          references: record.references,
+          finishReason: record.finishReason,
+          expectedLanguage: expectedLanguage(record, constraints, lang),
+          f1: qa?.f1 ?? 0,
+          constraintResults: results,
+          lexicon: options.lexicon,
+          partialF1Threshold: options.partialF1Threshold ?? 0.5,
+        });
   return {
     id: record.id,
     lang,
@@ -101,10 +108,15 @@ export function scoreRecord(record: EvaluationRecord, options: EvaluateOptions =
     constraints: results,
     followedStrict,
     followedLoose,
+    scored,
     correct,
     errorCategory,
     ...(record.category === undefined ? {} : { category: record.category }),
   };
+}
+
+export function taxonomyKey(score: RecordScore): TaxonomyKey {
+  return score.scored ? (score.errorCategory ?? 'correct') : 'unscored';
 }
 
 export function evaluatePredictions(
@@ -115,10 +127,9 @@ export function evaluatePredictions(
   let qaCount = 0;
   let em = 0;
   let f1 = 0;
-  const taxonomy = Object.fromEntries([...ERROR_CATEGORIES, 'correct'].map((name) => [name, 0])) as Record<
-    ErrorCategory | 'correct',
-    number
-  >;
+  const taxonomy = Object.fromEntries(
+    [...ERROR_CATEGORIES, 'correct', 'unscored'].map((name) => [name, 0]),
+  ) as Record<TaxonomyKey, number>;
   const perCategoryRaw: Record<
     string,
     {
@@ -137,7 +148,7 @@ export function evaluatePredictions(
       em += score.exactMatch;
       f1 += score.f1!;
     }
-    taxonomy[score.errorCategory ?? 'correct'] += 1;
+    taxonomy[taxonomyKey(score)] += 1;
     const key = score.category ?? 'uncategorised';
     const entry = (perCategoryRaw[key] ??= {
       count: 0,

@@ -45,6 +45,7 @@ export function headlineMetrics(metrics: EvaluationMetrics): Record<GateMetric, 
   const hasQa = metrics.records.some((record) => record.exactMatch !== null);
   const hasIf = metrics.instructionFollowing.prompts > 0;
   const ifeval = metrics.instructionFollowing;
+  const scored = metrics.count - metrics.errorTaxonomy.unscored;
   return {
     exactMatch: hasQa ? metrics.exactMatch : null,
     f1: hasQa ? metrics.f1 : null,
@@ -52,7 +53,7 @@ export function headlineMetrics(metrics: EvaluationMetrics): Record<GateMetric, 
     ifStrictInstruction: hasIf ? ifeval.strict.instructionLevel : null,
     ifLoosePrompt: hasIf ? ifeval.loose.promptLevel : null,
     ifLooseInstruction: hasIf ? ifeval.loose.instructionLevel : null,
-    correctRate: metrics.count === 0 ? null : metrics.errorTaxonomy.correct / metrics.count,
+    correctRate: scored === 0 ? null : metrics.errorTaxonomy.correct / scored,
   };
 }
 

@@ -29,10 +29,12 @@ export {
 export {
   evaluatePredictions,
   scoreRecord,
+  taxonomyKey,
   type CategoryMetrics,
   type EvaluateOptions,
   type EvaluationMetrics,
   type RecordScore,
+  type TaxonomyKey,
 } from './evaluate.js';
 export {
   evaluationRecordSchema,

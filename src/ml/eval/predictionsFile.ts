@@ -1,7 +1,6 @@
 /** The predictions artifact: one JSONL row per record with what went in, what came out, and how it scored. */
 import { writeFile } from 'node:fs/promises';
-import type { ErrorCategory } from './errorTaxonomy.js';
-import type { EvaluationMetrics } from './evaluate.js';
+import { taxonomyKey, type EvaluationMetrics, type TaxonomyKey } from './evaluate.js';
 import type { EvaluationRecord } from './evaluationRecord.js';
 
 export interface PredictionRow {
@@ -15,8 +14,8 @@ export interface PredictionRow {
     readonly instructionFollowingStrict: boolean | null;
     readonly instructionFollowingLoose: boolean | null;
   };
-  /** The error category, or 'correct'. */
-  readonly category: ErrorCategory | 'correct';
+  /** The error category, 'correct', or 'unscored' (no references and no constraints). */
+  readonly category: TaxonomyKey;
   /** The record's own category (task type), when it had one. */
   readonly recordCategory?: string;
 }
@@ -47,7 +46,7 @@ export function predictionRows(
         instructionFollowingStrict: constrained ? score.followedStrict : null,
         instructionFollowingLoose: constrained ? score.followedLoose : null,
       },
-      category: score.errorCategory ?? 'correct',
+      category: taxonomyKey(score),
       ...(record.category === undefined ? {} : { recordCategory: record.category }),
     };
   });

@@ -102,6 +102,24 @@ describe('evaluatePredictions', () => {
     });
   });
 
+  it('leaves records with neither references nor constraints unscored', () => {
+    const unscored = evaluatePredictions([
+      ...records,
+      evaluationRecordSchema.parse({
+        id: 'u',
+        instruction: 'Write a poem.',
+        references: [],
+        prediction: 'Roses.',
+      }),
+    ]);
+    expect(unscored.records.at(-1)).toMatchObject({ scored: false, correct: false, errorCategory: null });
+    expect(unscored.errorTaxonomy.unscored).toBe(1);
+    // correctRate over the 6 scored records: q1 and i1 -> 2/6
+    expect(gateVerdict(unscored, { correctRate: 0.34 }).failures).toEqual([
+      { metric: 'correctRate', value: 2 / 6, threshold: 0.34 },
+    ]);
+  });
+
   it('breaks metrics down per category', () => {
     // qa: q1 (1, 1), q2 (0, 2/3), e1 (0, 0)
     expect(metrics.perCategory.qa!.exactMatch).toBeCloseTo(1 / 3, 12);
