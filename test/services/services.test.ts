@@ -364,22 +364,38 @@ for (const target of databaseTargets) {
         .sort();
       expect(numbers).toEqual([1, 2, 3]);
 
-      const impatient = createServices({ store, clock, ids: sequentialIds('z'), maxRetries: 0 });
-      const outcomes = await Promise.allSettled(
-        ['d', 'e', 'f'].map((seed) =>
-          impatient.datasets.addRevision({ datasetId: 'med', ...revision(seed) }, ana),
-        ),
-      );
-      const refused = outcomes.filter((outcome) => outcome.status === 'rejected');
-      expect(refused.length).toBeGreaterThan(0);
-      for (const outcome of refused)
-        expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(ConcurrencyConflictError);
-      const revisions = (await store.readStream(datasetStream('med'))).filter(
-        (event) => event.type === 'DatasetRevisionAdded',
-      );
-      expect(revisions.map((event) => (event.data as { revision: number }).revision)).toEqual(
-        Array.from({ length: revisions.length }, (_, index) => index + 1),
-      );
+      // A competing writer that gets in between our read and our append, `rivalAppends` times.
+      const contested = (rivalAppends: number, maxRetries: number) => {
+        let rivals = 0;
+        const racing: EventStore = Object.create(store) as EventStore;
+        racing.append = async (streamId, events, expected, context) => {
+          if (rivals < rivalAppends) {
+            rivals += 1;
+            await services.datasets.addRevision(
+              { datasetId: 'med', ...revision(`rival${rivals}`) },
+              { actor: 'rival' },
+            );
+          }
+          return store.append(streamId, events, expected, context);
+        };
+        return createServices({ store: racing, clock, ids: sequentialIds('z'), maxRetries });
+      };
+      const revisionNumbers = async (seed: string) =>
+        (await store.readStream(datasetStream('med')))
+          .filter((event) => (event.data as { contentHash?: string }).contentHash === hash(seed))
+          .map((event) => (event.data as { revision: number }).revision);
+
+      // Two rivals, two retries: the third decision sees revision 5 and appends 6.
+      const won = await contested(2, 2).datasets.addRevision({ datasetId: 'med', ...revision('d') }, ana);
+      expect((won.events[0]!.data as { revision: number }).revision).toBe(6);
+      expect(await revisionNumbers('d')).toEqual([6]);
+
+      // Three rivals, two retries: refused, and nothing of ours was appended.
+      await expect(
+        contested(3, 2).datasets.addRevision({ datasetId: 'med', ...revision('e') }, ana),
+      ).rejects.toBeInstanceOf(ConcurrencyConflictError);
+      expect(await revisionNumbers('e')).toEqual([]);
+      expect((await services.datasets.getDataset('med')).revisions.size).toBe(9);
     });
 
     it('validates payloads against the registry before appending', async () => {
