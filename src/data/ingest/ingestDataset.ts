@@ -1,3 +1,4 @@
+import { access, constants } from 'node:fs/promises';
 import type { ArtifactStore } from '../artifacts/index.js';
 import { Deduplicator, type DedupMode, type DedupOptions, type SplitOptions } from '../dedup/index.js';
 import {
@@ -89,6 +90,14 @@ export async function ingestDataset(options: IngestOptions): Promise<RevisionFac
   const split = options.split ?? { evalFraction: 0.1, seed: 0 };
   const dedupOptions: DedupOptions =
     typeof options.dedup === 'string' ? { mode: options.dedup } : (options.dedup ?? { mode: 'exact' });
+  if (typeof options.source === 'string') {
+    const path = options.source;
+    await access(path, constants.R_OK).catch((error: NodeJS.ErrnoException) => {
+      throw new Error(
+        `cannot read dataset file ${path} (${error.code ?? error.message}): check the path and permissions`,
+      );
+    });
+  }
   const stream = openSource(options.source);
   const chunks = stream as AsyncIterable<string>;
   const { container, items } = await startReading(options, chunks);

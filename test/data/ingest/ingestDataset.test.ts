@@ -219,3 +219,11 @@ describe('ingestDataset', () => {
     ]);
   });
 });
+
+describe('ingestDataset errors', () => {
+  it('names a missing file and what to check', async () => {
+    await expect(ingestDataset({ source: join(root, 'nope.jsonl'), mode: 'strict', store })).rejects.toThrow(
+      /cannot read dataset file .*nope\.jsonl \(ENOENT\)/,
+    );
+  });
+});
