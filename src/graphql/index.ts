@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 export type { GraphqlServer, GraphqlServerOptions } from './server.js';
 export { createGraphqlServer } from './server.js';
 export type { GraphqlDependencies, ProjectionWaiter } from './context.js';

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { buildSchema } from 'type-graphql';
+import { AuditResolver } from './resolvers/audit.resolver.js';
 import { EventResolver } from './resolvers/event.resolver.js';
 import { LineageResolver } from './resolvers/lineage.resolver.js';
 import {
@@ -25,6 +26,7 @@ const resolvers = [
   DeploymentFieldsResolver,
   InteractionFieldsResolver,
   LineageResolver,
+  AuditResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | null = null;

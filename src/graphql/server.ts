@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
@@ -12,6 +13,7 @@ import type { Logger } from 'pino';
 import { pino } from 'pino';
 import type { WebSocket } from 'ws';
 import { WebSocketServer } from 'ws';
+import { mountReportRoutes } from './audit/reportRoutes.js';
 import { authenticate } from './auth/authenticate.js';
 import { TokenStore } from './auth/tokenStore.js';
 import type { Viewer } from './auth/viewer.js';
@@ -175,6 +177,7 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
   });
   await apollo.start();
 
+  mountReportRoutes(app, deps, (header) => authenticate(header, tokens), onInternal);
   options.routes?.(app, { authenticate: (header) => authenticate(header, tokens) });
   app.use(
     '/graphql',

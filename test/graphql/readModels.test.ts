@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendLifecycle, generateLifecycle } from '../../bench/projections.js';
 import { allProjections, ProjectionRunner } from '../../src/projections/index.js';
@@ -156,6 +157,72 @@ for (const target of databaseTargets) {
       const big = await api.request('{ runs(first: 501) { edges { cursor } } }');
       expect(big.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       expect(big.errors?.[0]?.message).toMatch(/first must be an integer from 1 to 500/);
+    });
+
+    it('builds an audit report of a version with every chain verified, and notices a tampered event', async () => {
+      const recorded = (await api.store.readAll('', 100_000)).events;
+      const registered = recorded.find((event) => event.type === 'ModelVersionRegistered')!;
+      const { version, runId } = registered.data as { version: number; runId: string };
+      const requested = recorded.find(
+        (event) => event.type === 'TrainingRunRequested' && (event.data as Data).runId === runId,
+      )!;
+      const dataset = (requested.data as { dataset: { id: string; revision: number; contentHash: string } })
+        .dataset;
+      type Answer = {
+        auditReport: {
+          allChainsIntact: boolean;
+          integrity: { streamId: string; ok: boolean; firstBrokenVersion: number | null }[];
+          report: {
+            runs: { runId: string; events: { type: string }[] }[];
+            datasetRevisions: { data: { contentHash: string; revision: number } }[];
+            registry: { type: string; data: { version: number } }[];
+          };
+          markdown: string;
+        };
+      };
+      const query = `{ auditReport(modelName: "llama-med", version: ${version}) { allChainsIntact integrity { streamId ok firstBrokenVersion } report markdown } }`;
+      const intact = await api.request<Answer>(query);
+      expect(intact.errors).toBeUndefined();
+      const audit = intact.data!.auditReport;
+      expect(audit.allChainsIntact).toBe(true);
+      expect(audit.report.runs.map((run) => run.runId)).toContain(runId);
+      const runEvents = audit.report.runs
+        .find((run) => run.runId === runId)!
+        .events.map((event) => event.type);
+      expect(runEvents).toEqual(
+        recorded.filter((event) => event.streamId === `run-${runId}`).map((event) => event.type),
+      );
+      expect(audit.report.datasetRevisions).toContainEqual(
+        expect.objectContaining({
+          data: expect.objectContaining({ contentHash: dataset.contentHash, revision: dataset.revision }),
+        }),
+      );
+      expect(audit.report.registry[0]).toMatchObject({ type: 'ModelVersionRegistered', data: { version } });
+      expect(audit.integrity.map((result) => result.streamId)).toEqual(
+        expect.arrayContaining([`run-${runId}`, 'model-llama-med', `dataset-${dataset.id}`]),
+      );
+      expect(audit.markdown).toContain(`### Run ${runId}`);
+
+      const html = await fetch(
+        api.server.url.replace('/graphql', `/reports/models/llama-med/${version}?format=html`),
+      );
+      expect(html.status).toBe(200);
+      expect(html.headers.get('content-type')).toMatch(/text\/html/);
+      expect(await html.text()).toContain(`<h3>Run ${runId}</h3>`);
+
+      // Alter one stored event behind the store's back (the append-only trigger is bypassed for this).
+      await database.db.transaction().execute(async (trx) => {
+        await sql`SET LOCAL session_replication_role = replica`.execute(trx);
+        await sql`UPDATE events SET data = jsonb_set(data, '{seed}', '999') WHERE stream_id = ${`run-${runId}`} AND stream_version = 1`.execute(
+          trx,
+        );
+      });
+      const tampered = (await api.request<Answer>(query)).data!.auditReport;
+      expect(tampered.allChainsIntact).toBe(false);
+      expect(tampered.integrity.find((result) => result.streamId === `run-${runId}`)).toMatchObject({
+        ok: false,
+        firstBrokenVersion: 1,
+      });
     });
   });
 }

@@ -1,0 +1,182 @@
+import type { Kysely } from 'kysely';
+import type { EventStore, RecordedEvent, VerifyResult } from '../../eventstore/index.js';
+import { verifyChain } from '../../eventstore/index.js';
+import { deploymentAsOf, lineageOf, lineageNodeId, worldAsOf } from '../../projections/index.js';
+import { LineageDirection } from '../types/lineage.type.js';
+import { walkLineage } from './lineageWalk.js';
+
+/** One event as the report shows it: what happened, to which stream, who did it and when. */
+export interface AuditEvent {
+  readonly streamId: string;
+  readonly streamVersion: number;
+  readonly eventId: string;
+  readonly type: string;
+  readonly actor: string;
+  readonly recordedAt: string;
+  readonly data: Record<string, unknown>;
+}
+
+export interface AuditReport {
+  readonly subject: {
+    readonly modelName: string;
+    readonly version: number;
+    readonly deploymentName: string | null;
+    readonly asOf: string | null;
+  };
+  readonly generatedAt: string;
+  /** Dataset revisions the version was trained on (and what they derive from), with hashes, PII and transforms. */
+  readonly datasetRevisions: readonly AuditEvent[];
+  /** Per training run: its request (configuration, stages, base model), claims (backend), stages and outcome. */
+  readonly runs: readonly { readonly runId: string; readonly events: readonly AuditEvent[] }[];
+  /** Evaluations of the version, with metrics and gates. */
+  readonly evaluations: readonly { readonly evaluationId: string; readonly events: readonly AuditEvent[] }[];
+  /** Registration, promotions (with approvers) and archival of this version. */
+  readonly registry: readonly AuditEvent[];
+  /** Deployments of the version: requests, activations, degradations, rollbacks - who, when, why. */
+  readonly deployments: readonly {
+    readonly deploymentName: string;
+    readonly events: readonly AuditEvent[];
+  }[];
+  /** Feedback that flowed back: interactions served by the version, and dataset revisions built from them. */
+  readonly feedback: { readonly interactions: number; readonly flywheelRevisions: readonly string[] };
+  /** The hash chain of every stream involved, verified now. */
+  readonly integrity: readonly VerifyResult[];
+  readonly allChainsIntact: boolean;
+}
+
+export type AuditRequest =
+  | { readonly modelName: string; readonly version: number; readonly asOf?: Date }
+  | { readonly deploymentName: string; readonly asOf: Date };
+
+/** Interaction streams are many; the report verifies this many of them (the count says how many exist). */
+const maxInteractionStreamsVerified = 100;
+
+function streamOf(nodeId: string): string | null {
+  const [kind, rest] = [nodeId.slice(0, nodeId.indexOf(':')), nodeId.slice(nodeId.indexOf(':') + 1)];
+  const withoutVersion = rest.replace(/@\d+$/, '');
+  switch (kind) {
+    case 'dataset':
+      return `dataset-${withoutVersion}`;
+    case 'run':
+      return `run-${rest}`;
+    case 'model':
+      return `model-${withoutVersion}`;
+    case 'evaluation':
+      return `eval-${rest}`;
+    case 'deployment':
+      return `deployment-${rest}`;
+    case 'interaction':
+      return `interaction-${rest}`;
+    default:
+      return null;
+  }
+}
+
+function toAuditEvent(event: RecordedEvent): AuditEvent {
+  return {
+    streamId: event.streamId,
+    streamVersion: event.streamVersion,
+    eventId: event.eventId,
+    type: event.type,
+    actor: event.metadata.actor,
+    recordedAt: event.metadata.recordedAt,
+    data: (event.data ?? {}) as Record<string, unknown>,
+  };
+}
+
+/**
+ * The full chain behind a model version (or the version a deployment ran at a moment): read from
+ * the lineage graph (live read model, or folded from the log for `asOf`), then from the involved
+ * streams themselves, whose hash chains are verified. Returns null when the subject is unknown.
+ */
+export async function buildAuditReport(
+  deps: { readonly store: EventStore; readonly db: Kysely<unknown> },
+  request: AuditRequest,
+): Promise<AuditReport | null> {
+  let modelName: string;
+  let version: number;
+  let deploymentName: string | null = null;
+  const asOf = request.asOf ?? null;
+  if ('deploymentName' in request) {
+    const answer = await deploymentAsOf(deps.store, request.deploymentName, request.asOf);
+    if (!answer?.active) return null;
+    ({ modelName, version } = answer.active);
+    deploymentName = request.deploymentName;
+  } else {
+    ({ modelName, version } = request);
+  }
+  const subjectNode = lineageNodeId.modelVersion(modelName, version);
+
+  let upstream: string[];
+  let downstream: string[];
+  if (asOf) {
+    const world = await worldAsOf(deps.store, asOf);
+    if (!world.lineage.nodes.has(subjectNode)) return null;
+    upstream = walkLineage(world.lineage, subjectNode, LineageDirection.upstream, 50, 5000).nodes.map(
+      (n) => n.nodeId,
+    );
+    downstream = walkLineage(world.lineage, subjectNode, LineageDirection.downstream, 2, 5000).nodes.map(
+      (n) => n.nodeId,
+    );
+  } else {
+    const db = deps.db;
+    const up = await lineageOf(db, subjectNode, { direction: 'upstream', maxDepth: 50, maxNodes: 500 });
+    if (up.nodes.length === 0) return null;
+    upstream = up.nodes.map((node) => node.node_id);
+    const down = await lineageOf(db, subjectNode, { direction: 'downstream', maxDepth: 2, maxNodes: 500 });
+    downstream = down.nodes.map((node) => node.node_id);
+  }
+
+  // Downstream beyond the version itself: evaluations, deployments, interactions and flywheel data.
+  const downstreamOnly = downstream.filter((id) => id !== subjectNode);
+  const interactions = downstreamOnly.filter((id) => id.startsWith('interaction:'));
+  const flywheelRevisions = downstreamOnly.filter((id) => id.startsWith('dataset:'));
+  const involved = new Set<string>();
+  for (const id of [...upstream, ...downstreamOnly.filter((id) => !id.startsWith('interaction:'))]) {
+    const stream = streamOf(id);
+    if (stream) involved.add(stream);
+  }
+  if (deploymentName) involved.add(`deployment-${deploymentName}`);
+  const verifiedInteractions = interactions.slice(0, maxInteractionStreamsVerified).map(streamOf);
+
+  const streams = new Map<string, readonly RecordedEvent[]>();
+  await Promise.all(
+    [...involved, ...verifiedInteractions].map(async (streamId) => {
+      if (streamId) streams.set(streamId, await deps.store.readStream(streamId));
+    }),
+  );
+  const cutoff = asOf?.getTime() ?? Number.POSITIVE_INFINITY;
+  const visible = (streamId: string) =>
+    (streams.get(streamId) ?? [])
+      .filter((event) => new Date(event.metadata.recordedAt).getTime() <= cutoff)
+      .map(toAuditEvent);
+
+  const datasetRevisionNodes = upstream.filter((id) => id.startsWith('dataset:'));
+  const datasetRevisions = datasetRevisionNodes.flatMap((id) => {
+    const revision = Number(id.slice(id.lastIndexOf('@') + 1));
+    return visible(streamOf(id)!).filter(
+      (event) => event.type === 'DatasetRevisionAdded' && event.data.revision === revision,
+    );
+  });
+  const byKind = (prefix: string, ids: readonly string[]) =>
+    [...new Set(ids.filter((id) => id.startsWith(prefix)))].map((id) => id.slice(prefix.length));
+
+  const report: AuditReport = {
+    subject: { modelName, version, deploymentName, asOf: asOf?.toISOString() ?? null },
+    generatedAt: new Date().toISOString(),
+    datasetRevisions,
+    runs: byKind('run:', upstream).map((runId) => ({ runId, events: visible(`run-${runId}`) })),
+    evaluations: byKind('evaluation:', [...upstream, ...downstreamOnly]).map((evaluationId) => ({
+      evaluationId,
+      events: visible(`eval-${evaluationId}`),
+    })),
+    registry: visible(`model-${modelName}`).filter((event) => event.data.version === version),
+    deployments: [
+      ...new Set([...byKind('deployment:', downstreamOnly), ...(deploymentName ? [deploymentName] : [])]),
+    ].map((name) => ({ deploymentName: name, events: visible(`deployment-${name}`) })),
+    feedback: { interactions: interactions.length, flywheelRevisions },
+    integrity: [...streams].map(([streamId, events]) => verifyChain(streamId, events)),
+    allChainsIntact: false,
+  };
+  return { ...report, allChainsIntact: report.integrity.every((result) => result.ok) };
+}

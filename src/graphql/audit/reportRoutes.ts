@@ -1,0 +1,78 @@
+import type express from 'express';
+import type { Viewer } from '../auth/viewer.js';
+import { mayPerform } from '../auth/roles.js';
+import type { GraphqlDependencies } from '../context.js';
+import { toApiError } from '../errors.js';
+import { buildAuditReport, type AuditRequest } from './auditReport.js';
+import { auditHtml, auditMarkdown } from './renderAudit.js';
+
+const formats = { json: 'application/json', md: 'text/markdown', html: 'text/html' } as const;
+type Format = keyof typeof formats;
+
+/**
+ * Downloadable audit reports:
+ *   GET /reports/models/<modelName>/<version>?format=json|md|html[&asOf=ISO]
+ *   GET /reports/deployments/<deploymentName>?asOf=ISO&format=json|md|html
+ * Authenticated like /graphql (Authorization: Bearer); any role may read.
+ */
+export function mountReportRoutes(
+  app: express.Express,
+  deps: GraphqlDependencies,
+  authenticate: (header?: string) => Promise<Viewer>,
+  onInternal: (error: unknown) => void,
+): void {
+  const send = async (req: express.Request, res: express.Response, request: () => AuditRequest) => {
+    try {
+      const viewer = await authenticate(req.headers.authorization);
+      if (!mayPerform(viewer.roles, 'read')) {
+        res.status(403).json({ error: `${viewer.actor} may not read reports` });
+        return;
+      }
+      const format = String(req.query.format ?? 'json') as Format;
+      if (!(format in formats)) {
+        res.status(400).json({ error: `format must be one of ${Object.keys(formats).join(', ')}` });
+        return;
+      }
+      const report = await buildAuditReport(deps, request());
+      if (!report) {
+        res.status(404).json({ error: 'no such model version or deployment (at that time)' });
+        return;
+      }
+      const base = report.subject.deploymentName
+        ? `audit-${report.subject.deploymentName}-${report.subject.asOf}`
+        : `audit-${report.subject.modelName}-v${report.subject.version}`;
+      res.type(formats[format]);
+      res.setHeader('content-disposition', `inline; filename="${base.replace(/[^\w.-]/g, '_')}.${format}"`);
+      res.send(
+        format === 'json'
+          ? JSON.stringify(report, null, 2)
+          : format === 'md'
+            ? auditMarkdown(report)
+            : auditHtml(report),
+      );
+    } catch (error) {
+      const mapped = toApiError(error, onInternal);
+      const status =
+        mapped.code === 'UNAUTHENTICATED' ? 401 : mapped.code === 'INTERNAL_SERVER_ERROR' ? 500 : 400;
+      res.status(status).json({ error: mapped.message, code: mapped.code });
+    }
+  };
+  const asOfOf = (req: express.Request): Date | undefined => {
+    if (req.query.asOf === undefined) return undefined;
+    const date = new Date(String(req.query.asOf));
+    if (Number.isNaN(date.getTime())) throw new RangeError('asOf');
+    return date;
+  };
+  app.get('/reports/models/:modelName/:version', (req, res) =>
+    send(req, res, () => {
+      const version = Number(req.params.version);
+      return { modelName: String(req.params.modelName), version, asOf: asOfOf(req) };
+    }),
+  );
+  app.get('/reports/deployments/:deploymentName', (req, res) =>
+    send(req, res, () => ({
+      deploymentName: String(req.params.deploymentName),
+      asOf: asOfOf(req) ?? new Date(),
+    })),
+  );
+}
