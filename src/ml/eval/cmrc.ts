@@ -95,12 +95,18 @@ const CONTRACTIONS: readonly Rule[] = [
   [new RegExp(` ('t)(was)${NOT_BEFORE_WORD}`, 'giu'), ' $1 $2 '],
 ];
 
+const PLAIN_TEXT = /^[\p{L}\p{N}\s]*$/u;
+const SPLIT_WORDS = /cannot|gimme|gonna|gotta|lemme|wanna/i;
+
 /**
  * A port of NLTK's `NLTKWordTokenizer.tokenize` (what `word_tokenize` runs on each sentence), rule
  * for rule. `word_tokenize` first splits sentences with Punkt, which is not ported: a Latin run
  * with several sentences may split a mid-text period differently (documented in docs/evaluation.md).
  */
 export function treebankTokenize(text: string): string[] {
+  // Fast path: only letters, digits and white space, and none of the split contractions: no rule
+  // can fire, so the tokens are the white-space-separated words.
+  if (PLAIN_TEXT.test(text) && !SPLIT_WORDS.test(text)) return splitPythonWhitespace(text);
   let t = text;
   for (const [pattern, replacement] of STARTING_QUOTES) t = t.replace(pattern, replacement);
   for (const [pattern, replacement] of PUNCTUATION) t = t.replace(pattern, replacement);

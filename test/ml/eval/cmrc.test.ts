@@ -44,6 +44,11 @@ describe('CMRC 2018 exact match and F1', () => {
       ["gonna wanna go, can't I?", ['gon', 'na', 'wan', 'na', 'go', ',', 'ca', "n't", 'I', '?']],
       ["'tis the O'Neil's *star*", ["'", 'tis', 'the', "O'Neil", "'s", '*', 'star', '*']],
     ];
+    nltk.push(
+      ['iPhone 6 Plus', ['iPhone', '6', 'Plus']],
+      ['Cannot GONNA x', ['Can', 'not', 'GON', 'NA', 'x']],
+      ['naïve café 3d', ['naïve', 'café', '3d']],
+    );
     for (const [text, tokens] of nltk) expect(treebankTokenize(text)).toEqual(tokens);
     expect(treebankTokenize('a,b 1,000 cannot')).toEqual(['a', ',', 'b', '1,000', 'can', 'not']);
   });
