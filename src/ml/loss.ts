@@ -71,6 +71,22 @@ export function makeBatch(examples: readonly TrainingExample[], padId = 0): Batc
   return { inputs, targets, lossWeights, entityWeights, tokens: examples.length * width, targetTokens };
 }
 
+/**
+ * Target and entity-target token counts that normalise the loss. A data-parallel shard passes the counts of
+ * the whole batch, so the shards' losses and gradients add up to the whole batch's.
+ */
+export interface TargetCounts {
+  readonly lossCount: number;
+  readonly entityCount: number;
+}
+
+export function targetCounts(batch: Batch): TargetCounts {
+  return {
+    lossCount: batch.lossWeights.reduce((a, b) => a + b, 0),
+    entityCount: batch.entityWeights.reduce((a, b) => a + b, 0),
+  };
+}
+
 export interface LossParts {
   readonly total: tf.Scalar;
   /** Mean cross-entropy over target tokens. */
@@ -87,14 +103,14 @@ export function causalLmLoss(
   logits: tf.Tensor2D,
   batch: Batch,
   options: LossOptions = DEFAULT_LOSS,
+  counts?: TargetCounts,
 ): LossParts {
   const vocab = logits.shape[1];
   const logProbs = tf.logSoftmax(logits);
   // A one-hot product instead of gather: gather's gradient needs a kernel the wasm backend lacks.
   const picked = tf.sum(tf.mul(logProbs, tf.oneHot(tf.tensor1d(batch.targets, 'int32'), vocab)), 1);
   const ce = tf.neg(picked);
-  const lossCount = batch.lossWeights.reduce((a, b) => a + b, 0);
-  const entityCount = batch.entityWeights.reduce((a, b) => a + b, 0);
+  const { lossCount, entityCount } = counts ?? targetCounts(batch);
   if (lossCount === 0)
     throw new Error('the batch has no target tokens: every lossMask entry after the first token is 0');
   const base = tf.div(tf.sum(tf.mul(ce, tf.tensor1d(batch.lossWeights))), lossCount) as tf.Scalar;

@@ -3,7 +3,17 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { LoraAdapter, loraOptionsSchema, type LoraOptions } from './lora.js';
-import { causalLmLoss, DEFAULT_LOSS, lossOptionsSchema, makeBatch, type TrainingExample } from './loss.js';
+import { backendInfo } from './backend.js';
+import { computeGradients } from './gradients.js';
+import {
+  causalLmLoss,
+  DEFAULT_LOSS,
+  lossOptionsSchema,
+  makeBatch,
+  targetCounts,
+  type TrainingExample,
+} from './loss.js';
+import { GradientWorkerPool } from './parallel.js';
 import type { LlamaModel } from './model.js';
 import { Rng, type RngState } from './rng.js';
 import { decodeSafetensors, encodeSafetensors, type HostTensor } from './safetensors.js';
@@ -60,6 +70,7 @@ export class Trainer {
   private rng: Rng;
   private stepCount = 0;
   private readonly moments = new Map<string, { m: tf.Variable; v: tf.Variable }>();
+  private pool: GradientWorkerPool | undefined;
   onStep: ((metrics: StepMetrics) => void) | undefined;
 
   constructor(model: LlamaModel, options: TrainerOptions) {
@@ -110,50 +121,119 @@ export class Trainer {
    */
   trainStep(examples: readonly TrainingExample[]): StepMetrics {
     const started = performance.now();
-    const parts = this.options.gradientAccumulation;
-    if (examples.length < parts)
-      throw new Error(`${examples.length} examples cannot fill ${parts} gradient-accumulation micro-batches`);
-    const variables = this.variables();
-    const list = [...variables.values()];
-    const byVariableName = new Map([...variables].map(([key, v]) => [v.name, key] as const));
+    const parts = this.microBatches(examples);
     const sums = new Map<string, tf.Tensor>();
     let loss = 0;
     let baseLoss = 0;
     let entityLoss = 0;
     let tokens = 0;
-    const size = Math.ceil(examples.length / parts);
-    for (let p = 0; p < parts; p++) {
-      const batch = makeBatch(examples.slice(p * size, (p + 1) * size), this.options.padId);
+    for (const part of parts) {
+      const batch = makeBatch(part, this.options.padId);
       tokens += batch.tokens;
-      const rng = this.rng;
-      const result = tf.tidy(() => {
-        let base: tf.Scalar | undefined;
-        let entity: tf.Scalar | undefined;
-        const { value, grads } = tf.variableGrads(() => {
-          const { logits } = this.model.forward(batch.inputs, { training: true, rng });
-          const l = causalLmLoss(logits, batch, this.options.loss);
-          base = tf.keep(l.base);
-          entity = tf.keep(l.entity);
-          return l.total;
-        }, list);
-        return { value, grads, base: base!, entity: entity! };
-      });
-      loss += result.value.dataSync()[0]! / parts;
-      baseLoss += result.base.dataSync()[0]! / parts;
-      entityLoss += result.entity.dataSync()[0]! / parts;
-      tf.dispose([result.value, result.base, result.entity]);
-      for (const [varName, grad] of Object.entries(result.grads)) {
-        const key = byVariableName.get(varName)!;
-        const previous = sums.get(key);
-        if (previous) {
-          sums.set(key, tf.add(previous, grad));
-          previous.dispose();
-          grad.dispose();
-        } else {
-          sums.set(key, grad);
-        }
-      }
+      const result = computeGradients(this.model, batch, this.options.loss, this.rng);
+      loss += result.total / parts.length;
+      baseLoss += result.base / parts.length;
+      entityLoss += result.entity / parts.length;
+      accumulate(sums, result.grads);
     }
+    return this.finishStep(sums, parts.length, { loss, baseLoss, entityLoss, tokens }, started);
+  }
+
+  /**
+   * The same update as trainStep with each micro-batch split between this thread and the gradient workers
+   * started by startWorkers (data parallel; shards normalise by the whole micro-batch's token counts, so the
+   * sum of their gradients is the micro-batch's). Without workers it is trainStep.
+   */
+  async trainStepAsync(examples: readonly TrainingExample[]): Promise<StepMetrics> {
+    const pool = this.pool;
+    if (!pool) return this.trainStep(examples);
+    const started = performance.now();
+    const parts = this.microBatches(examples);
+    const sums = new Map<string, tf.Tensor>();
+    let loss = 0;
+    let baseLoss = 0;
+    let entityLoss = 0;
+    let tokens = 0;
+    const trainable = [...this.variables()].map(
+      ([key, v]) => [key, Float32Array.from(v.dataSync() as Float32Array)] as [string, Float32Array],
+    );
+    for (const part of parts) {
+      const whole = makeBatch(part, this.options.padId);
+      const counts = targetCounts(whole);
+      tokens += whole.tokens;
+      const shards = splitEven(part, pool.size + 1).filter((s) => s.length > 0);
+      const [own, ...others] = shards;
+      const pending = pool.compute(
+        others.map((shard) => ({
+          trainable,
+          examples: shard,
+          padId: this.options.padId,
+          loss: this.options.loss,
+          counts,
+          seed: this.rng.seed(),
+        })),
+      );
+      const ownBatch = makeBatch(own!, this.options.padId);
+      const local = computeGradients(this.model, ownBatch, this.options.loss, this.rng, counts);
+      accumulate(sums, local.grads);
+      let total = local.total;
+      let base = local.base;
+      let entity = local.entity;
+      for (const remote of await pending) {
+        accumulate(
+          sums,
+          new Map(
+            remote.grads.map(
+              ([key, data]) => [key, tf.tensor(data, this.variables().get(key)!.shape)] as const,
+            ),
+          ),
+        );
+        total += remote.total;
+        base += remote.base;
+        entity += remote.entity;
+      }
+      // A batch without entity tokens is trained on base alone (see causalLmLoss).
+      loss += total / parts.length;
+      baseLoss += base / parts.length;
+      entityLoss += entity / parts.length;
+    }
+    return this.finishStep(sums, parts.length, { loss, baseLoss, entityLoss, tokens }, started);
+  }
+
+  /** Starts `count` gradient workers (worker_threads, each with its own tfjs backend) for trainStepAsync. */
+  async startWorkers(count: number): Promise<void> {
+    await this.stopWorkers();
+    if (count < 1) return;
+    this.pool = await GradientWorkerPool.start(count, {
+      configJson: this.model.config.json,
+      base: [...this.model.toTensors()],
+      mode: this.options.mode,
+      lora: this.model.lora?.options,
+      backend: (await backendInfo())?.backend === 'tensorflow' ? undefined : (await backendInfo())?.backend,
+    });
+  }
+
+  async stopWorkers(): Promise<void> {
+    await this.pool?.close();
+    this.pool = undefined;
+  }
+
+  private microBatches(examples: readonly TrainingExample[]): TrainingExample[][] {
+    const parts = this.options.gradientAccumulation;
+    if (examples.length < parts)
+      throw new Error(`${examples.length} examples cannot fill ${parts} gradient-accumulation micro-batches`);
+    const size = Math.ceil(examples.length / parts);
+    return Array.from({ length: parts }, (_, p) => examples.slice(p * size, (p + 1) * size)).filter(
+      (p) => p.length > 0,
+    );
+  }
+
+  private finishStep(
+    sums: Map<string, tf.Tensor>,
+    parts: number,
+    totals: { loss: number; baseLoss: number; entityLoss: number; tokens: number },
+    started: number,
+  ): StepMetrics {
     const learningRate = learningRateAt(
       this.stepCount,
       this.options.learningRate,
@@ -161,19 +241,16 @@ export class Trainer {
       this.options.totalSteps,
       this.options.minLrRatio,
     );
-    const gradNorm = this.applyUpdate(variables, sums, parts, learningRate);
+    const gradNorm = this.applyUpdate(this.variables(), sums, parts, learningRate);
     for (const g of sums.values()) g.dispose();
     this.stepCount++;
     const seconds = (performance.now() - started) / 1000;
     const metrics: StepMetrics = {
       step: this.stepCount,
-      loss,
-      baseLoss,
-      entityLoss,
+      ...totals,
       learningRate,
       gradNorm,
-      tokens,
-      tokensPerSecond: tokens / seconds,
+      tokensPerSecond: totals.tokens / seconds,
     };
     this.onStep?.(metrics);
     return metrics;
@@ -286,6 +363,24 @@ export class Trainer {
     }
     this.moments.clear();
   }
+}
+
+function accumulate(sums: Map<string, tf.Tensor>, grads: Map<string, tf.Tensor>): void {
+  for (const [key, grad] of grads) {
+    const previous = sums.get(key);
+    if (previous) {
+      sums.set(key, tf.add(previous, grad));
+      previous.dispose();
+      grad.dispose();
+    } else {
+      sums.set(key, grad);
+    }
+  }
+}
+
+function splitEven<T>(items: readonly T[], parts: number): T[][] {
+  const size = Math.ceil(items.length / parts);
+  return Array.from({ length: parts }, (_, i) => items.slice(i * size, (i + 1) * size));
 }
 
 function host(t: tf.Tensor): HostTensor {
