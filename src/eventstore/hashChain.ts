@@ -22,6 +22,21 @@ export function eventHash(fields: HashedFields): string {
   return createHash('sha256').update(canonicalJson(fields, 'event')).digest('hex');
 }
 
+/**
+ * The same hash as eventHash, for an event whose data is already canonical JSON text: the text is
+ * assembled with the keys in sorted order instead of serialising the data a second time.
+ */
+export function eventHashOfCanonicalData(fields: HashedFields, dataJson: string): string {
+  const text =
+    `{"actor":${JSON.stringify(fields.actor)},"causationId":${JSON.stringify(fields.causationId)},` +
+    `"correlationId":${JSON.stringify(fields.correlationId)},"data":${dataJson},` +
+    `"eventId":${JSON.stringify(fields.eventId)},"previousHash":${JSON.stringify(fields.previousHash)},` +
+    `"recordedAt":${JSON.stringify(fields.recordedAt)},"schemaVersion":${fields.schemaVersion},` +
+    `"streamId":${JSON.stringify(fields.streamId)},"streamVersion":${fields.streamVersion},` +
+    `"type":${JSON.stringify(fields.type)}}`;
+  return createHash('sha256').update(text).digest('hex');
+}
+
 export function hashedFieldsOf(event: RecordedEvent): HashedFields {
   return {
     eventId: event.eventId,

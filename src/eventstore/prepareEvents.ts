@@ -2,15 +2,21 @@ import { v7 as uuidv7, validate as isUuid } from 'uuid';
 import { canonicalJson } from './canonicalJson.js';
 import { InvalidEventError } from './errors.js';
 import type { EventContext, ExpectedVersion, NewEvent } from './eventStore.js';
-import { eventHash, type HashedFields } from './hashChain.js';
+import { eventHashOfCanonicalData, type HashedFields } from './hashChain.js';
 
 /** An event with its metadata and hash, ready to be written after a stream head. */
-export type PreparedEvent = HashedFields & { readonly hash: string };
+export type PreparedEvent = HashedFields & {
+  readonly hash: string;
+  /** The canonical JSON text of `data`, kept so it is serialised once per append. */
+  readonly dataJson: string;
+};
 
 /** Events with ids and timestamps fixed, before they are chained to a stream head. */
 export interface StampedEvents {
   readonly streamId: string;
-  readonly events: readonly Omit<HashedFields, 'streamVersion' | 'previousHash'>[];
+  readonly events: readonly (Omit<HashedFields, 'streamVersion' | 'previousHash'> & {
+    readonly dataJson: string;
+  })[];
 }
 
 /** Checks the caller's input and fixes everything that does not depend on the stream head. */
@@ -57,8 +63,9 @@ export function stampEvents(
     }
     if (event.data === undefined) throw new InvalidEventError(`${where} (${event.type}) has no data`);
     // Stored data is what canonicalJson accepts, parsed back: the hash is over exactly what we keep.
-    const data = JSON.parse(canonicalJson(event.data, `${where} (${event.type}) data`)) as unknown;
-    return { eventId: normalisedId, type: event.type, schemaVersion, data };
+    const dataJson = canonicalJson(event.data, `${where} (${event.type}) data`);
+    const data = JSON.parse(dataJson) as unknown;
+    return { eventId: normalisedId, type: event.type, schemaVersion, data, dataJson };
   });
   const correlationId = context.correlationId ?? stamped[0]!.eventId;
   return {
@@ -82,8 +89,8 @@ export function chainEvents(
 ): PreparedEvent[] {
   let previousHash = headHash;
   return stamped.events.map((event, index) => {
-    const fields: HashedFields = { ...event, streamVersion: headVersion + index + 1, previousHash };
-    const hash = eventHash(fields);
+    const fields = { ...event, streamVersion: headVersion + index + 1, previousHash };
+    const hash = eventHashOfCanonicalData(fields, event.dataJson);
     previousHash = hash;
     return { ...fields, hash };
   });

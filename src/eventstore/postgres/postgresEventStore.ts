@@ -14,7 +14,13 @@ import type {
   VerifyResult,
 } from '../eventStore.js';
 import { verifyChain } from '../hashChain.js';
-import { chainEvents, expectationHolds, stampEvents, type StampedEvents } from '../prepareEvents.js';
+import {
+  chainEvents,
+  expectationHolds,
+  stampEvents,
+  type PreparedEvent,
+  type StampedEvents,
+} from '../prepareEvents.js';
 import { pollingSubscription } from '../pollingSubscription.js';
 import { formatCheckpoint, parseCheckpoint } from './checkpoint.js';
 import type { Database } from './database.js';
@@ -59,6 +65,8 @@ interface EventRow {
 }
 
 const HEAD_CACHE_LIMIT = 10_000;
+/** Appends within this window share one NOTIFY: a busy writer must not double its queries. */
+const NOTIFY_COALESCE_MS = 5;
 const MAX_STALE_RETRIES = 100;
 
 /**
@@ -104,7 +112,7 @@ export class PostgresEventStore implements EventStore {
       let rows: AppendRow[];
       try {
         const result = await sql<AppendRow>`
-          SELECT * FROM tuneledger_append(${streamId}, ${head.version}, ${JSON.stringify(prepared)}::jsonb)`.execute(
+          SELECT * FROM tuneledger_append(${streamId}, ${head.version}, ${eventsParameter(prepared)}::jsonb)`.execute(
           this.db,
         );
         rows = result.rows;
@@ -241,23 +249,33 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * One NOTIFY per burst of appends, sent outside the append's transaction: a NOTIFY inside it
-   * would take PostgreSQL's global notify lock at commit and serialise all concurrent appends.
+   * One NOTIFY per burst of appends (at most one per NOTIFY_COALESCE_MS), sent outside the
+   * append's transaction: a NOTIFY inside it would take PostgreSQL's global notify lock at
+   * commit and serialise all concurrent appends.
    */
   private scheduleNotify(): void {
     if (this.notifyScheduled || this.closed) return;
     this.notifyScheduled = true;
-    setImmediate(() => {
+    setTimeout(() => {
       this.notifyScheduled = false;
       sql`SELECT pg_notify(${EVENTS_CHANNEL}, '')`.execute(this.db).catch(() => {
         // Subscribers fall back to polling; a lost wake-up only delays them.
       });
-    });
+    }, NOTIFY_COALESCE_MS);
   }
 }
 
 // Checkpoint and timestamp are formatted by the database: parsing dates and padding numbers in
 // JavaScript row by row was the largest cost of readAll.
+/** The events as the append function's jsonb argument, reusing each event's canonical data text. */
+function eventsParameter(prepared: readonly PreparedEvent[]): string {
+  const items = prepared.map(({ data: _data, dataJson, ...rest }) => {
+    const withoutData = JSON.stringify(rest);
+    return `${withoutData.slice(0, -1)},"data":${dataJson}}`;
+  });
+  return `[${items.join(',')}]`;
+}
+
 const COLUMNS = `lpad(transaction_id::text, 20, '0') || ':' || lpad(global_position::text, 20, '0') AS checkpoint,
   event_id::text AS event_id, stream_id, stream_version, type, schema_version, data, actor,
   correlation_id, causation_id,
