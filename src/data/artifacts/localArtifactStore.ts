@@ -108,8 +108,8 @@ class LocalArtifactWriter implements ArtifactWriter {
   private readonly hasher = createHash('sha256');
   private byteSize = 0;
   private done = false;
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  // Small writes are batched (one UTF-8 encode, hash update and syscall per ~512 KiB, not per record).
+  private pendingText = '';
 
   constructor(
     private readonly store: LocalArtifactStore,
@@ -120,21 +120,26 @@ class LocalArtifactWriter implements ArtifactWriter {
 
   async write(chunk: string | Uint8Array): Promise<void> {
     if (this.done) throw new Error('artifact writer already committed or aborted');
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk);
-    this.hasher.update(bytes);
-    this.byteSize += bytes.length;
-    // Small writes are batched: one syscall per ~1 MiB instead of one per record.
-    this.pending.push(bytes);
-    this.pendingBytes += bytes.length;
-    if (this.pendingBytes >= 1 << 20) await this.flush();
+    if (typeof chunk === 'string') {
+      this.pendingText += chunk;
+      if (this.pendingText.length >= 1 << 19) await this.flush();
+      return;
+    }
+    await this.flush();
+    await this.writeBytes(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
   }
 
   private async flush(): Promise<void> {
-    if (this.pendingBytes === 0) return;
-    const data = Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [];
-    this.pendingBytes = 0;
-    await this.handle.write(data);
+    if (this.pendingText.length === 0) return;
+    const bytes = Buffer.from(this.pendingText, 'utf8');
+    this.pendingText = '';
+    await this.writeBytes(bytes);
+  }
+
+  private async writeBytes(bytes: Buffer): Promise<void> {
+    this.hasher.update(bytes);
+    this.byteSize += bytes.length;
+    await this.handle.write(bytes);
   }
 
   async commit(): Promise<ArtifactRef> {
@@ -160,7 +165,7 @@ class LocalArtifactWriter implements ArtifactWriter {
   async abort(): Promise<void> {
     if (this.done) return;
     this.done = true;
-    this.pending = [];
+    this.pendingText = '';
     await this.handle.close().catch(() => undefined);
     await rm(this.tmpPath, { force: true });
   }
