@@ -21,7 +21,7 @@ export class DatasetService {
     input: Omit<Input<RegisterDataset>, 'datasetId'> & { datasetId?: string },
     context: CommandContext,
   ): Promise<CommandResult & { datasetId: string }> {
-    const datasetId = input.datasetId ?? this.kit.ids.newId();
+    const datasetId = input.datasetId ?? this.kit.newId(context, 'datasetId');
     const result = await this.execute(
       datasetId,
       { ...input, type: 'RegisterDataset', datasetId, at: this.kit.now() },
@@ -42,7 +42,7 @@ export class DatasetService {
     input: Omit<Input<RequestAugmentation>, 'augmentationId'> & { augmentationId?: string },
     context: CommandContext,
   ): Promise<CommandResult & { augmentationId: string }> {
-    const augmentationId = input.augmentationId ?? this.kit.ids.newId();
+    const augmentationId = input.augmentationId ?? this.kit.newId(context, 'augmentationId');
     const result = await this.execute(
       input.datasetId,
       { ...input, type: 'RequestAugmentation', augmentationId, at: this.kit.now() },

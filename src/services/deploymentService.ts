@@ -57,7 +57,13 @@ export class DeploymentService {
     const registry = await this.registryOfActive(input.deploymentName);
     return this.execute(
       input.deploymentName,
-      { ...input, type: 'DetectDegradation', registry, rollbackId: this.kit.ids.newId(), at: this.kit.now() },
+      {
+        ...input,
+        type: 'DetectDegradation',
+        registry,
+        rollbackId: this.kit.newId(context, 'rollbackId'),
+        at: this.kit.now(),
+      },
       context,
     );
   }
@@ -73,7 +79,7 @@ export class DeploymentService {
     context: CommandContext,
   ): Promise<CommandResult & { rollbackId: string }> {
     const registry = await this.registryOfActive(input.deploymentName);
-    const rollbackId = input.rollbackId ?? this.kit.ids.newId();
+    const rollbackId = input.rollbackId ?? this.kit.newId(context, 'rollbackId');
     const result = await this.execute(
       input.deploymentName,
       { ...input, type: 'RequestRollback', rollbackId, registry, at: this.kit.now() },

@@ -20,7 +20,7 @@ export class EvaluationService {
     input: Omit<Input<RequestEvaluation>, 'facts' | 'evaluationId'> & { evaluationId?: string },
     context: CommandContext,
   ): Promise<CommandResult & { evaluationId: string }> {
-    const evaluationId = input.evaluationId ?? this.kit.ids.newId();
+    const evaluationId = input.evaluationId ?? this.kit.newId(context, 'evaluationId');
     const dataset = await this.kit.facts.dataset(input.dataset.id);
     const facts = {
       modelVersion: await this.kit.facts.modelVersion(input.model),

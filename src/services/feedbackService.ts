@@ -19,7 +19,7 @@ export class FeedbackService {
     input: Omit<Input<RecordInteraction>, 'interactionId'> & { interactionId?: string },
     context: CommandContext,
   ): Promise<CommandResult & { interactionId: string }> {
-    const interactionId = input.interactionId ?? this.kit.ids.newId();
+    const interactionId = input.interactionId ?? this.kit.newId(context, 'interactionId');
     const result = await this.kit.handler.handle(
       interactionDecider,
       interactionStream(interactionId),
@@ -51,10 +51,10 @@ export class FeedbackService {
     },
     context: CommandContext,
   ): Promise<CommandResult & { promptId: string; candidateIds: string[] }> {
-    const promptId = input.promptId ?? this.kit.ids.newId();
-    const candidates = input.candidates.map((candidate) => ({
+    const promptId = input.promptId ?? this.kit.newId(context, 'promptId');
+    const candidates = input.candidates.map((candidate, index) => ({
       ...candidate,
-      candidateId: candidate.candidateId ?? this.kit.ids.newId(),
+      candidateId: candidate.candidateId ?? this.kit.newId(context, `candidateId-${index}`),
     }));
     const result = await this.kit.handler.handle(
       preferenceDecider,

@@ -19,7 +19,7 @@ export {
   type CommandResult,
   type LoadedStream,
 } from './commandHandler.js';
-export { deterministicEventId } from './idempotency.js';
+export { deterministicEventId, deterministicId } from './idempotency.js';
 export { StreamFacts } from './streamFacts.js';
 export { serviceKit, type Input, type ServiceDependencies, type ServiceKit } from './serviceDependencies.js';
 export { DatasetService } from './datasetService.js';

@@ -1,6 +1,8 @@
 import type { EventStore } from '../eventstore/index.js';
 import type { Clock, IdGenerator } from './clock.js';
+import type { CommandContext } from './commandContext.js';
 import { CommandHandler } from './commandHandler.js';
+import { deterministicId } from './idempotency.js';
 import { StreamFacts } from './streamFacts.js';
 
 /** What every application service is built from; clock and ids are injected for deterministic tests. */
@@ -19,6 +21,8 @@ export interface ServiceKit {
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly now: () => string;
+  /** A new id for `purpose`; deterministic under an idempotency key so retries find their stream. */
+  readonly newId: (context: CommandContext, purpose: string) => string;
 }
 
 export function serviceKit(dependencies: ServiceDependencies): ServiceKit {
@@ -29,6 +33,8 @@ export function serviceKit(dependencies: ServiceDependencies): ServiceKit {
     clock: dependencies.clock,
     ids: dependencies.ids,
     now: () => dependencies.clock.now().toISOString(),
+    newId: (context, purpose) =>
+      context.idempotencyKey ? deterministicId(context.idempotencyKey, purpose) : dependencies.ids.newId(),
   };
 }
 

@@ -55,7 +55,7 @@ export class TrainingRunService {
     input: Omit<Input<RequestTrainingRun>, 'facts' | 'runId'> & { runId?: string },
     context: CommandContext,
   ): Promise<CommandResult & { runId: string }> {
-    const runId = input.runId ?? this.kit.ids.newId();
+    const runId = input.runId ?? this.kit.newId(context, 'runId');
     const named: ModelRef[] = [];
     if (input.baseModel.source.kind === 'registry') named.push(input.baseModel.source.model);
     if (input.method.kind === 'ppo') named.push(input.method.rewardModel);

@@ -341,6 +341,18 @@ for (const target of databaseTargets) {
       expect(first.events[0]!.eventId).toBe(deterministicEventId('mutation-42', datasetStream('med'), 0));
       const stream = await store.readStream(datasetStream('med'));
       expect(stream.map((event) => event.type)).toEqual(['DatasetRegistered', 'DatasetRevisionAdded']);
+      // A generated id comes from the key too, so a retried create finds its own stream.
+      const created = await services.datasets.registerDataset(
+        { name: 'Law QA', format: 'alpaca' },
+        { ...ana, idempotencyKey: 'create-7' },
+      );
+      const retried = await services.datasets.registerDataset(
+        { name: 'Law QA', format: 'alpaca' },
+        { ...ana, idempotencyKey: 'create-7' },
+      );
+      expect(retried.datasetId).toBe(created.datasetId);
+      expect(retried.replayed).toBe(true);
+      expect(await store.readStream(datasetStream(created.datasetId))).toHaveLength(1);
       // A new key is a new command.
       await services.datasets.addRevision(
         { datasetId: 'med', ...revision('b') },
