@@ -100,6 +100,8 @@ export const TrainingRunRequested = defineEvent(
     resumeFrom: checkpointRef.extend({ runId: id }).optional(),
     /** The model registry entry the finished run should be registered under. */
     targetModel: nonEmptyText.optional(),
+    /** How records become prompts (alpaca, llama2, llama3, chat_template); the worker's default when absent. */
+    promptFormat: z.enum(['alpaca', 'llama2', 'llama3', 'chat_template']).optional(),
     requestedAt: isoTimestamp,
   }),
 );
