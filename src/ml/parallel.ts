@@ -56,7 +56,7 @@ export class GradientWorkerPool {
         `gradient workers need the compiled engine (${fileURLToPath(url)} is missing): run \`npm run build\` and use dist/, or train without workers`,
       );
     }
-    const workers = Array.from({ length: count }, () => new Worker(url));
+    const workers = Array.from({ length: count }, () => new Worker(url, { execArgv: [] }));
     const pool = new GradientWorkerPool(workers);
     try {
       await Promise.all(workers.map((w) => call(w, { kind: 'setup', setup })));
