@@ -136,6 +136,8 @@ export function countParagraphs(text: string, separator: 'blank-line' | 'divider
   return paragraphs.filter((paragraph) => paragraph.trim() !== '').length;
 }
 
+const JSON_CLOSERS: Record<string, string> = { '{': '}', '[': ']', '"': '"' };
+
 function stripJsonFence(text: string): string {
   let value = text.trim();
   for (const prefix of ['```json', '```Json', '```JSON', '```']) {
@@ -185,6 +187,8 @@ export function checkConstraint(response: string, constraint: Constraint): boole
       const candidate = stripJsonFence(response);
       // Cheap rejection first: a thrown SyntaxError costs more than all the other checks together.
       if (!/^[[{"\-\dtfn]/.test(candidate)) return false;
+      const closer = JSON_CLOSERS[candidate[0]!];
+      if (closer !== undefined && !candidate.endsWith(closer)) return false;
       try {
         JSON.parse(candidate);
         return true;
