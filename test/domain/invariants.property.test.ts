@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DomainError,
   datasetDecider,
+  deploymentDecider,
   eventRegistry,
   modelDecider,
   trainingRunDecider,
@@ -14,6 +15,8 @@ import {
   type TrainingRunEvent,
   type DatasetCommand,
   type DatasetEvent,
+  type DeploymentCommand,
+  type DeploymentEvent,
 } from '../../src/domain/index.js';
 import { at, hash } from './support.js';
 import { progressFields, requestCommand } from './trainingRun.fixtures.js';
@@ -355,5 +358,117 @@ describe('invariants under random command sequences', () => {
       }),
       { numRuns: 200 },
     );
+  });
+  it('deployment: activation only of retained versions, rollbacks to a retained non-active version, one at a time', () => {
+    // The registry moves on between commands: versions get registered and archived.
+    const registry = fc.record({
+      registered: fc.integer({ min: 1, max: 6 }),
+      archivedBelow: fc.integer({ min: 1, max: 4 }),
+    });
+    const retainedOf = ({ registered, archivedBelow }: { registered: number; archivedBelow: number }) =>
+      Array.from({ length: registered }, (_, index) => index + 1).filter(
+        (version) => version >= archivedBelow,
+      );
+    const deploymentCommand: fc.Arbitrary<DeploymentCommand> = fc.oneof(
+      fc
+        .record({ version: fc.integer({ min: 1, max: 6 }), registry })
+        .map(({ version, registry }): DeploymentCommand => ({
+          type: 'RequestDeployment',
+          deploymentName: 'prod',
+          model: { name: 'm', version },
+          environment: 'production',
+          registry: { registered: registry.registered, retained: retainedOf(registry) },
+          at: at(0),
+        })),
+      registry.map((registry): DeploymentCommand => ({
+        type: 'ActivateDeployment',
+        deploymentName: 'prod',
+        endpoint: 'e',
+        registry: { registered: registry.registered, retained: retainedOf(registry) },
+        at: at(1),
+      })),
+      fc
+        .record({ current: fc.integer({ min: 0, max: 300 }), registry })
+        .map(({ current, registry }): DeploymentCommand => ({
+          type: 'DetectDegradation',
+          deploymentName: 'prod',
+          metric: 'latency',
+          baseline: 100,
+          current,
+          window: { from: at(0), to: at(1), samples: 10 },
+          policy: { maxChangePct: 50 },
+          rollbackId: `rb-${current}`,
+          registry: { registered: registry.registered, retained: retainedOf(registry) },
+          at: at(2),
+        })),
+      fc
+        .record({ toVersion: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }), registry })
+        .map(({ toVersion, registry }): DeploymentCommand => ({
+          type: 'RequestRollback',
+          deploymentName: 'prod',
+          rollbackId: `rb-person-${toVersion}`,
+          ...(toVersion ? { toVersion } : {}),
+          reason: 'worse',
+          registry: { registered: registry.registered, retained: retainedOf(registry) },
+          at: at(3),
+        })),
+      fc
+        .constantFrom('rb-person-undefined', 'rb-person-1', 'rb-person-2', 'rb-150', 'rb-300')
+        .map((rollbackId): DeploymentCommand => ({
+          type: 'CompleteRollback',
+          deploymentName: 'prod',
+          rollbackId,
+          at: at(4),
+        })),
+    );
+    const seen = new Map<string, number>();
+    fc.assert(
+      fc.property(fc.array(deploymentCommand, { maxLength: 40, size: 'max' }), (commands) => {
+        let active: number | undefined;
+        let pendingRollback: { id: string; to: number } | undefined;
+        // Each event is checked against the registry facts its command was decided on.
+        let state = deploymentDecider.initialState();
+        for (const command of commands) {
+          let produced: readonly DeploymentEvent[] = [];
+          try {
+            produced = deploymentDecider.decide(command, state);
+          } catch (error) {
+            if (!(error instanceof DomainError)) throw error;
+          }
+          const retained = 'registry' in command ? command.registry.retained : [];
+          for (const event of produced) {
+            switch (event.type) {
+              case 'DeploymentRequested':
+              case 'DeploymentActivated':
+                expect(retained).toContain(event.data.model.version);
+                if (event.type === 'DeploymentActivated') active = event.data.model.version;
+                break;
+              case 'RollbackRequested':
+                expect(pendingRollback).toBeUndefined();
+                expect(event.data.toVersion).not.toBe(active);
+                expect(retained).toContain(event.data.toVersion);
+                expect(event.data.fromVersion).toBe(active);
+                pendingRollback = { id: event.data.rollbackId, to: event.data.toVersion };
+                break;
+              case 'RolledBack':
+                expect(event.data.rollbackId).toBe(pendingRollback?.id);
+                expect(event.data.toVersion).toBe(pendingRollback?.to);
+                active = event.data.toVersion;
+                pendingRollback = undefined;
+                break;
+              default:
+                break;
+            }
+            eventRegistry.validate(event.type, event.data);
+            seen.set(event.type, (seen.get(event.type) ?? 0) + 1);
+            state = deploymentDecider.evolve(state, event);
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+    for (const type of ['DeploymentActivated', 'RollbackRequested', 'RolledBack']) {
+      expect(seen.get(type) ?? 0, type).toBeGreaterThan(0);
+    }
   });
 });
