@@ -1,10 +1,13 @@
 import type { RecordedEvent } from '../eventstore/eventStore.js';
-import { dataOf, type DataOf } from './lifecycleEvent.js';
-import { json, type Projection, type ReadModelTransaction } from './projection.js';
+import { dataOf } from './lifecycleEvent.js';
+import type { Projection, ReadModelTransaction } from './projection.js';
+import { RowBatch } from './rowBatch.js';
 
-const ROWS_PER_INSERT = 1000;
-
-/** Served interactions with their feedback labels, and preference prompts with their rankings. */
+/**
+ * Served interactions with their feedback labels, and preference prompts with their rankings.
+ * Interactions are the high-volume fact here: a batch loads the rows it touches, changes them in
+ * memory and writes them back in one upsert per table.
+ */
 export const feedbackProjection: Projection = {
   name: 'feedback',
   version: 1,
@@ -18,54 +21,48 @@ export const feedbackProjection: Projection = {
   },
 };
 
-/** Interactions are the high-volume fact here: consecutive ones go in one multi-row insert. */
 async function applyFeedback(trx: ReadModelTransaction, events: readonly RecordedEvent[]): Promise<void> {
-  let interactions: DataOf<'InteractionRecorded'>[] = [];
-  const flush = async () => {
-    for (let start = 0; start < interactions.length; start += ROWS_PER_INSERT) {
-      await trx
-        .insertInto('interactions')
-        .values(
-          interactions.slice(start, start + ROWS_PER_INSERT).map((d) => ({
-            interaction_id: d.interactionId,
-            deployment_name: d.deploymentName ?? null,
-            model_name: d.model.name,
-            model_version: d.model.version,
-            prompt: d.prompt,
-            response: d.response,
-            latency_ms: d.latencyMs,
-            prompt_tokens: d.tokens.prompt,
-            completion_tokens: d.tokens.completion,
-            mean_token_entropy: d.meanTokenEntropy ?? null,
-            filter_stage: d.filtered?.stage ?? null,
-            filter_rule: d.filtered?.rule ?? null,
-            label_count: 0,
-            recorded_at: d.recordedAt,
-          })),
-        )
-        .execute();
-    }
-    interactions = [];
-  };
+  const interactions = new RowBatch('interactions', 'interaction_id', []);
+  const labels = new RowBatch('feedback_labels', 'event_id', []);
+  const prompts = new RowBatch('preference_prompts', 'prompt_id', ['candidates']);
+  const rankings = new RowBatch('preference_rankings', 'event_id', ['ranking']);
+  const key = (event: RecordedEvent, field: string) => (event.data as Record<string, string>)[field]!;
+  await interactions.load(
+    trx,
+    events.filter((e) => e.type === 'FeedbackLabeled').map((e) => key(e, 'interactionId')),
+  );
+  await prompts.load(
+    trx,
+    events.filter((e) => e.type === 'PreferenceRanked').map((e) => key(e, 'promptId')),
+  );
   for (const event of events) {
-    if (event.type === 'InteractionRecorded') {
-      interactions.push(dataOf(event, 'InteractionRecorded'));
-      continue;
-    }
-    await flush();
-    await applyOne(trx, event);
-  }
-  await flush();
-}
-
-async function applyOne(trx: ReadModelTransaction, event: RecordedEvent): Promise<void> {
-  switch (event.type) {
-    case 'FeedbackLabeled': {
-      const d = dataOf(event, 'FeedbackLabeled');
-      const label = d.label;
-      await trx
-        .insertInto('feedback_labels')
-        .values({
+    switch (event.type) {
+      case 'InteractionRecorded': {
+        const d = dataOf(event, 'InteractionRecorded');
+        interactions.insert({
+          interaction_id: d.interactionId,
+          deployment_name: d.deploymentName ?? null,
+          model_name: d.model.name,
+          model_version: d.model.version,
+          prompt: d.prompt,
+          response: d.response,
+          latency_ms: d.latencyMs,
+          prompt_tokens: d.tokens.prompt,
+          completion_tokens: d.tokens.completion,
+          mean_token_entropy: d.meanTokenEntropy ?? null,
+          filter_stage: d.filtered?.stage ?? null,
+          filter_rule: d.filtered?.rule ?? null,
+          label_count: 0,
+          last_rating: null,
+          last_thumbs_up: null,
+          recorded_at: d.recordedAt,
+        });
+        break;
+      }
+      case 'FeedbackLabeled': {
+        const d = dataOf(event, 'FeedbackLabeled');
+        const label = d.label;
+        labels.insert({
           event_id: event.eventId,
           interaction_id: d.interactionId,
           kind: label.kind,
@@ -75,51 +72,41 @@ async function applyOne(trx: ReadModelTransaction, event: RecordedEvent): Promis
           error_category: label.kind === 'error-category' ? label.category : null,
           labeler: d.labeler,
           labeled_at: d.labeledAt,
-        })
-        .execute();
-      await trx
-        .updateTable('interactions')
-        .set((eb) => ({
-          label_count: eb('label_count', '+', 1),
+        });
+        interactions.update(d.interactionId, (row) => ({
+          label_count: Number(row['label_count']) + 1,
           ...(label.kind === 'rating' ? { last_rating: label.value } : {}),
           ...(label.kind === 'thumbs' ? { last_thumbs_up: label.up } : {}),
-        }))
-        .where('interaction_id', '=', d.interactionId)
-        .execute();
-      return;
-    }
-    case 'CandidatesGenerated': {
-      const d = dataOf(event, 'CandidatesGenerated');
-      await trx
-        .insertInto('preference_prompts')
-        .values({
+        }));
+        break;
+      }
+      case 'CandidatesGenerated': {
+        const d = dataOf(event, 'CandidatesGenerated');
+        prompts.insert({
           prompt_id: d.promptId,
           prompt: d.prompt,
-          candidates: json(d.candidates),
+          candidates: d.candidates,
           ranking_count: 0,
           generated_at: d.generatedAt,
-        })
-        .execute();
-      return;
-    }
-    case 'PreferenceRanked': {
-      const d = dataOf(event, 'PreferenceRanked');
-      await trx
-        .insertInto('preference_rankings')
-        .values({
+        });
+        break;
+      }
+      case 'PreferenceRanked': {
+        const d = dataOf(event, 'PreferenceRanked');
+        rankings.insert({
           event_id: event.eventId,
           prompt_id: d.promptId,
-          ranking: json(d.ranking),
+          ranking: d.ranking,
           labeler: d.labeler,
           ranked_at: d.rankedAt,
-        })
-        .execute();
-      await trx
-        .updateTable('preference_prompts')
-        .set((eb) => ({ ranking_count: eb('ranking_count', '+', 1) }))
-        .where('prompt_id', '=', d.promptId)
-        .execute();
-      return;
+        });
+        prompts.update(d.promptId, (row) => ({ ranking_count: Number(row['ranking_count']) + 1 }));
+        break;
+      }
     }
   }
+  await interactions.flush(trx);
+  await labels.flush(trx);
+  await prompts.flush(trx);
+  await rankings.flush(trx);
 }

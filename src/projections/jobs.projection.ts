@@ -1,8 +1,8 @@
-import { sql } from 'kysely';
 import type { RecordedEvent } from '../eventstore/eventStore.js';
 import type { JobStatus } from './schema.js';
 import { dataOf } from './lifecycleEvent.js';
-import { json, type Projection, type ReadModelTransaction } from './projection.js';
+import type { Projection, ReadModelTransaction } from './projection.js';
+import { RowBatch } from './rowBatch.js';
 
 export type JobKind = 'train' | 'evaluate' | 'augment' | 'rollback' | 'deploy';
 
@@ -10,6 +10,27 @@ export type JobKind = 'train' | 'evaluate' | 'augment' | 'rollback' | 'deploy';
 export function jobId(kind: JobKind, id: string): string {
   return `${kind}-${id}`;
 }
+
+const handles = [
+  'TrainingRunRequested',
+  'TrainingRunClaimed',
+  'TrainingRunLeaseRenewed',
+  'TrainingRunLeaseExpired',
+  'TrainingRunCompleted',
+  'TrainingRunFailed',
+  'TrainingRunCancelled',
+  'EvaluationRequested',
+  'EvaluationClaimed',
+  'EvaluationCompleted',
+  'EvaluationFailed',
+  'AugmentationRequested',
+  'AugmentationCompleted',
+  'AugmentationFailed',
+  'RollbackRequested',
+  'RolledBack',
+  'DeploymentRequested',
+  'DeploymentActivated',
+] as const;
 
 /**
  * Work for workers, projected from the *Requested events. The worker runtime claims rows with
@@ -19,191 +40,168 @@ export function jobId(kind: JobKind, id: string): string {
 export const jobsProjection: Projection = {
   name: 'jobs',
   version: 1,
-  handles: [
-    'TrainingRunRequested',
-    'TrainingRunClaimed',
-    'TrainingRunLeaseRenewed',
-    'TrainingRunLeaseExpired',
-    'TrainingRunCompleted',
-    'TrainingRunFailed',
-    'TrainingRunCancelled',
-    'EvaluationRequested',
-    'EvaluationClaimed',
-    'EvaluationCompleted',
-    'EvaluationFailed',
-    'AugmentationRequested',
-    'AugmentationCompleted',
-    'AugmentationFailed',
-    'RollbackRequested',
-    'RolledBack',
-    'DeploymentRequested',
-    'DeploymentActivated',
-  ],
+  handles,
   tables: ['jobs'],
   async apply(trx, event) {
-    switch (event.type) {
-      case 'TrainingRunRequested': {
-        const d = dataOf(event, 'TrainingRunRequested');
-        return request(trx, event, jobId('train', d.runId), 'train', d.requestedAt);
-      }
-      case 'EvaluationRequested': {
-        const d = dataOf(event, 'EvaluationRequested');
-        return request(trx, event, jobId('evaluate', d.evaluationId), 'evaluate', d.requestedAt);
-      }
-      case 'AugmentationRequested': {
-        const d = dataOf(event, 'AugmentationRequested');
-        return request(trx, event, jobId('augment', d.augmentationId), 'augment', d.requestedAt);
-      }
-      case 'RollbackRequested': {
-        const d = dataOf(event, 'RollbackRequested');
-        return request(trx, event, jobId('rollback', d.rollbackId), 'rollback', d.requestedAt);
-      }
-      case 'DeploymentRequested': {
-        const d = dataOf(event, 'DeploymentRequested');
-        return request(trx, event, jobId('deploy', event.eventId), 'deploy', d.requestedAt);
-      }
-      case 'TrainingRunClaimed': {
-        const d = dataOf(event, 'TrainingRunClaimed');
-        return claim(trx, jobId('train', d.runId), d.workerId, d.leaseUntil, d.attempt, d.claimedAt);
-      }
-      case 'EvaluationClaimed': {
-        const d = dataOf(event, 'EvaluationClaimed');
-        return claim(
-          trx,
-          jobId('evaluate', d.evaluationId),
-          d.workerId,
-          d.leaseUntil,
-          d.attempt,
-          d.claimedAt,
-        );
-      }
-      case 'TrainingRunLeaseRenewed': {
-        const d = dataOf(event, 'TrainingRunLeaseRenewed');
-        await trx
-          .updateTable('jobs')
-          .set({ lease_until: d.leaseUntil, updated_at: event.metadata.recordedAt })
-          .where('job_id', '=', jobId('train', d.runId))
-          .execute();
-        return;
-      }
-      case 'TrainingRunLeaseExpired': {
-        const d = dataOf(event, 'TrainingRunLeaseExpired');
-        await trx
-          .updateTable('jobs')
-          .set({ status: 'queued', claimed_by: null, lease_until: null, updated_at: d.detectedAt })
-          .where('job_id', '=', jobId('train', d.runId))
-          .execute();
-        return;
-      }
-      case 'TrainingRunCompleted': {
-        const d = dataOf(event, 'TrainingRunCompleted');
-        return finish(trx, jobId('train', d.runId), 'succeeded', d.completedAt);
-      }
-      case 'TrainingRunFailed': {
-        const d = dataOf(event, 'TrainingRunFailed');
-        return finish(trx, jobId('train', d.runId), 'failed', d.failedAt, d.reason);
-      }
-      case 'TrainingRunCancelled': {
-        const d = dataOf(event, 'TrainingRunCancelled');
-        return finish(trx, jobId('train', d.runId), 'cancelled', d.cancelledAt, d.reason);
-      }
-      case 'EvaluationCompleted': {
-        const d = dataOf(event, 'EvaluationCompleted');
-        return finish(trx, jobId('evaluate', d.evaluationId), 'succeeded', d.completedAt);
-      }
-      case 'EvaluationFailed': {
-        const d = dataOf(event, 'EvaluationFailed');
-        return finish(trx, jobId('evaluate', d.evaluationId), 'failed', d.failedAt, d.reason);
-      }
-      case 'AugmentationCompleted': {
-        const d = dataOf(event, 'AugmentationCompleted');
-        return finish(trx, jobId('augment', d.augmentationId), 'succeeded', d.completedAt);
-      }
-      case 'AugmentationFailed': {
-        const d = dataOf(event, 'AugmentationFailed');
-        return finish(trx, jobId('augment', d.augmentationId), 'failed', d.failedAt, d.reason);
-      }
-      case 'RolledBack': {
-        const d = dataOf(event, 'RolledBack');
-        return finish(trx, jobId('rollback', d.rollbackId), 'succeeded', d.rolledBackAt);
-      }
-      case 'DeploymentActivated': {
-        const d = dataOf(event, 'DeploymentActivated');
-        // The deploy request answered by this activation: the open one on the same stream.
-        await trx
-          .updateTable('jobs')
-          .set({ status: 'succeeded', finished_at: d.activatedAt, updated_at: d.activatedAt })
-          .where('stream_id', '=', event.streamId)
-          .where('kind', '=', 'deploy')
-          .where('status', 'in', ['queued', 'running'])
-          .execute();
-        return;
-      }
-    }
+    await applyJobs(trx, [event]);
+  },
+  async applyBatch(trx, events) {
+    await applyJobs(trx, events);
   },
 };
 
-async function request(
-  trx: ReadModelTransaction,
-  event: RecordedEvent,
-  id: string,
-  kind: JobKind,
-  at: string,
-): Promise<void> {
-  await trx
-    .insertInto('jobs')
-    .values({
-      job_id: id,
+/** The job an event is about, by id; undefined for an activation (found by its stream). */
+function jobOf(event: RecordedEvent): string | undefined {
+  const data = event.data as Record<string, string>;
+  switch (event.type) {
+    case 'TrainingRunRequested':
+    case 'TrainingRunClaimed':
+    case 'TrainingRunLeaseRenewed':
+    case 'TrainingRunLeaseExpired':
+    case 'TrainingRunCompleted':
+    case 'TrainingRunFailed':
+    case 'TrainingRunCancelled':
+      return jobId('train', data['runId']!);
+    case 'EvaluationRequested':
+    case 'EvaluationClaimed':
+    case 'EvaluationCompleted':
+    case 'EvaluationFailed':
+      return jobId('evaluate', data['evaluationId']!);
+    case 'AugmentationRequested':
+    case 'AugmentationCompleted':
+    case 'AugmentationFailed':
+      return jobId('augment', data['augmentationId']!);
+    case 'RollbackRequested':
+    case 'RolledBack':
+      return jobId('rollback', data['rollbackId']!);
+    case 'DeploymentRequested':
+      return jobId('deploy', event.eventId);
+    default:
+      return undefined;
+  }
+}
+
+async function applyJobs(trx: ReadModelTransaction, events: readonly RecordedEvent[]): Promise<void> {
+  const jobs = new RowBatch('jobs', 'job_id', ['payload']);
+  await jobs.load(
+    trx,
+    events.map(jobOf).filter((id): id is string => id !== undefined),
+  );
+  await jobs.loadWhere(
+    trx,
+    'stream_id',
+    events.filter((e) => e.type === 'DeploymentActivated').map((e) => e.streamId),
+  );
+  for (const event of events) applyJob(jobs, event);
+  await jobs.flush(trx);
+}
+
+function applyJob(jobs: RowBatch, event: RecordedEvent): void {
+  const id = jobOf(event);
+  const request = (kind: JobKind, at: string) =>
+    jobs.insert({
+      job_id: id!,
       kind,
       stream_id: event.streamId,
       status: 'queued',
       attempts: 0,
-      payload: json(event.data),
+      payload: event.data,
       correlation_id: event.metadata.correlationId,
+      claimed_by: null,
+      lease_until: null,
+      heartbeat_at: null,
+      last_error: null,
       requested_at: at,
+      started_at: null,
+      finished_at: null,
       updated_at: at,
-    })
-    .execute();
-}
-
-async function claim(
-  trx: ReadModelTransaction,
-  id: string,
-  workerId: string,
-  leaseUntil: string,
-  attempt: number,
-  at: string,
-): Promise<void> {
-  await trx
-    .updateTable('jobs')
-    .set({
+    });
+  const claim = (workerId: string, leaseUntil: string, attempt: number, at: string) =>
+    jobs.update(id!, (row) => ({
       status: 'running',
       claimed_by: workerId,
       lease_until: leaseUntil,
       attempts: attempt,
-      started_at: sql<string>`coalesce(started_at, ${at}::timestamptz)`,
+      started_at: row['started_at'] ?? at,
       updated_at: at,
-    })
-    .where('job_id', '=', id)
-    .execute();
-}
-
-async function finish(
-  trx: ReadModelTransaction,
-  id: string,
-  status: JobStatus,
-  at: string,
-  error?: string,
-): Promise<void> {
-  await trx
-    .updateTable('jobs')
-    .set({
+    }));
+  const finish = (status: JobStatus, at: string, error?: string) =>
+    jobs.update(id!, {
       status,
       lease_until: null,
       finished_at: at,
       updated_at: at,
       ...(error ? { last_error: error } : {}),
-    })
-    .where('job_id', '=', id)
-    .execute();
+    });
+  switch (event.type) {
+    case 'TrainingRunRequested':
+      return request('train', dataOf(event, 'TrainingRunRequested').requestedAt);
+    case 'EvaluationRequested':
+      return request('evaluate', dataOf(event, 'EvaluationRequested').requestedAt);
+    case 'AugmentationRequested':
+      return request('augment', dataOf(event, 'AugmentationRequested').requestedAt);
+    case 'RollbackRequested':
+      return request('rollback', dataOf(event, 'RollbackRequested').requestedAt);
+    case 'DeploymentRequested':
+      return request('deploy', dataOf(event, 'DeploymentRequested').requestedAt);
+    case 'TrainingRunClaimed': {
+      const d = dataOf(event, 'TrainingRunClaimed');
+      return claim(d.workerId, d.leaseUntil, d.attempt, d.claimedAt);
+    }
+    case 'EvaluationClaimed': {
+      const d = dataOf(event, 'EvaluationClaimed');
+      return claim(d.workerId, d.leaseUntil, d.attempt, d.claimedAt);
+    }
+    case 'TrainingRunLeaseRenewed': {
+      const d = dataOf(event, 'TrainingRunLeaseRenewed');
+      return jobs.update(id!, { lease_until: d.leaseUntil, updated_at: event.metadata.recordedAt });
+    }
+    case 'TrainingRunLeaseExpired': {
+      const d = dataOf(event, 'TrainingRunLeaseExpired');
+      return jobs.update(id!, {
+        status: 'queued',
+        claimed_by: null,
+        lease_until: null,
+        updated_at: d.detectedAt,
+      });
+    }
+    case 'TrainingRunCompleted':
+      return finish('succeeded', dataOf(event, 'TrainingRunCompleted').completedAt);
+    case 'TrainingRunFailed': {
+      const d = dataOf(event, 'TrainingRunFailed');
+      return finish('failed', d.failedAt, d.reason);
+    }
+    case 'TrainingRunCancelled': {
+      const d = dataOf(event, 'TrainingRunCancelled');
+      return finish('cancelled', d.cancelledAt, d.reason);
+    }
+    case 'EvaluationCompleted':
+      return finish('succeeded', dataOf(event, 'EvaluationCompleted').completedAt);
+    case 'EvaluationFailed': {
+      const d = dataOf(event, 'EvaluationFailed');
+      return finish('failed', d.failedAt, d.reason);
+    }
+    case 'AugmentationCompleted':
+      return finish('succeeded', dataOf(event, 'AugmentationCompleted').completedAt);
+    case 'AugmentationFailed': {
+      const d = dataOf(event, 'AugmentationFailed');
+      return finish('failed', d.failedAt, d.reason);
+    }
+    case 'RolledBack':
+      return finish('succeeded', dataOf(event, 'RolledBack').rolledBackAt);
+    case 'DeploymentActivated': {
+      // The deploy requests this activation answers: the open ones on the same stream.
+      const at = dataOf(event, 'DeploymentActivated').activatedAt;
+      for (const row of [...jobs.values()]) {
+        if (
+          row['stream_id'] === event.streamId &&
+          row['kind'] === 'deploy' &&
+          ['queued', 'running'].includes(row['status'] as string)
+        ) {
+          jobs.update(row['job_id'] as string, { status: 'succeeded', finished_at: at, updated_at: at });
+        }
+      }
+      return;
+    }
+  }
 }
