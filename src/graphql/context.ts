@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Checkpoint, EventStore } from '../eventstore/eventStore.js';
+import type { Services } from '../services/index.js';
 import type { ActionClass } from './auth/roles.js';
 import { mayPerform, rolesAllowing } from './auth/roles.js';
 import type { TokenStore } from './auth/tokenStore.js';
@@ -17,6 +18,9 @@ export interface GraphqlDependencies {
   readonly store: EventStore;
   /** The database holding the read models and the api_tokens table (migrations applied). */
   readonly db: Kysely<unknown>;
+  /** The application services mutations call (createServices from src/services). */
+  readonly services?: Services;
+  /** When given, a mutation returns only once its events are projected (read-your-writes). */
   readonly projections?: ProjectionWaiter;
 }
 

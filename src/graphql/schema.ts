@@ -5,6 +5,7 @@ import { buildSchema } from 'type-graphql';
 import { AuditResolver } from './resolvers/audit.resolver.js';
 import { EventResolver } from './resolvers/event.resolver.js';
 import { LineageResolver } from './resolvers/lineage.resolver.js';
+import { MutationResolver } from './resolvers/mutation.resolver.js';
 import {
   DatasetFieldsResolver,
   DeploymentFieldsResolver,
@@ -27,6 +28,7 @@ const resolvers = [
   InteractionFieldsResolver,
   LineageResolver,
   AuditResolver,
+  MutationResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | null = null;

@@ -65,6 +65,7 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
   const deps: GraphqlDependencies = {
     store: options.store,
     db: options.db,
+    services: options.services,
     projections: options.projections,
   };
   const feed = new EventFeed(options.store, {

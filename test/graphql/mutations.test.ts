@@ -1,0 +1,204 @@
+import { tmpdir } from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allProjections, ProjectionRunner } from '../../src/projections/index.js';
+import { createServices, systemClock, uuidIds } from '../../src/services/index.js';
+import { databaseTargets, type TestDatabase } from '../support/databases.js';
+import { collect, startHarness, type Harness } from './harness.js';
+
+type Payload = { id: string; replayed: boolean; eventTypes: string[]; checkpoint: string | null };
+type Errors = { message: string; extensions?: { code?: string } }[] | undefined;
+
+const revision = {
+  contentHash: 'a'.repeat(64),
+  recordCount: 10,
+  byteSize: 1000,
+  splits: {
+    train: { hash: 'b'.repeat(64), recordCount: 9, byteSize: 900 },
+    eval: { hash: 'c'.repeat(64), recordCount: 1, byteSize: 100 },
+  },
+  transform: { kind: 'ingest', params: {} },
+  piiReport: { counts: { email: 1 } },
+  qualityReport: { rejected: [] },
+};
+
+const runInput = (datasetId: string) => ({
+  baseModel: { name: 'tiny-llama', source: { kind: 'path', path: tmpdir() } },
+  dataset: { id: datasetId, revision: 1 },
+  method: { kind: 'lora', r: 4, alpha: 8, dropout: 0, targetModules: ['q_proj'] },
+  stages: [{ name: 'sft', learningRate: 1e-3, batchSize: 2, epochs: 1 }],
+  loss: { kind: 'cross-entropy' },
+  seed: 7,
+});
+
+const mutations = {
+  registerDataset: `mutation($key: String) { m: registerDataset(name: "qa", format: "alpaca", idempotencyKey: $key) { id replayed eventTypes checkpoint } }`,
+  addRevision: `mutation($id: ID!, $input: JSON!) { m: addDatasetRevision(datasetId: $id, input: $input) { id replayed eventTypes checkpoint } }`,
+  requestRun: `mutation($input: JSON!, $key: String) { m: requestTrainingRun(input: $input, idempotencyKey: $key) { id replayed eventTypes checkpoint } }`,
+  claim: `mutation($id: ID!) { m: claimTrainingRun(runId: $id, backend: "wasm", device: "cpu") { id eventTypes } }`,
+  stage: `mutation($id: ID!) { m: startStage(runId: $id, stageIndex: 0, steps: 3) { id eventTypes } }`,
+  progress: `mutation($id: ID!, $input: JSON!) { m: reportProgress(runId: $id, input: $input) { id eventTypes } }`,
+  complete: `mutation($id: ID!, $input: JSON!) { m: completeJob(runId: $id, input: $input) { id eventTypes } }`,
+  promote: `mutation { m: promoteModelVersion(modelName: "nope", version: 1, stage: "staging") { id } }`,
+  heartbeat: `mutation($id: ID!) { m: heartbeat(runId: $id) { id } }`,
+};
+
+for (const target of databaseTargets) {
+  describe(`GraphQL mutations (${target.name})`, () => {
+    let database: TestDatabase;
+    let api: Harness;
+    let runner: ProjectionRunner;
+
+    beforeAll(async () => {
+      database = await target.open();
+      const { PostgresEventStore } = await import('../../src/eventstore/index.js');
+      const store = new PostgresEventStore(database, { pollIntervalMs: 50 });
+      runner = new ProjectionRunner({ db: database.db, store, projections: allProjections });
+      runner.start();
+      api = await startHarness(database, {
+        services: createServices({ store, clock: systemClock, ids: uuidIds }),
+        projections: runner,
+      });
+    });
+    afterAll(async () => {
+      await api?.close();
+      await runner?.stop();
+      await database?.close();
+    });
+
+    const call = async (query: string, variables: Record<string, unknown> = {}, token?: string) => {
+      const response = await api.request<{ m: Payload }>(query, variables, token);
+      return { payload: response.data?.m, errors: response.errors as Errors };
+    };
+
+    it('runs a dataset and a training run through mutations, reading its own writes, with live progress', async () => {
+      const dataset = await call(mutations.registerDataset);
+      expect(dataset.errors).toBeUndefined();
+      const datasetId = dataset.payload!.id;
+      // Read-your-writes: the read model has the dataset the moment the mutation returns.
+      const read = await api.request<{ dataset: { name: string } | null }>(
+        'query($id: ID!) { dataset(datasetId: $id) { name } }',
+        { id: datasetId },
+      );
+      expect(read.data?.dataset?.name).toBe('qa');
+      expect((await call(mutations.addRevision, { id: datasetId, input: revision })).errors).toBeUndefined();
+
+      const requested = await call(mutations.requestRun, { input: runInput(datasetId), key: 'run-1' });
+      expect(requested.errors).toBeUndefined();
+      expect(requested.payload!.eventTypes).toEqual(['TrainingRunRequested']);
+      const runId = requested.payload!.id;
+      const again = await call(mutations.requestRun, { input: runInput(datasetId), key: 'run-1' });
+      expect(again.payload).toMatchObject({ id: runId, replayed: true });
+      const run = await api.request<{ run: { status: string } }>(
+        'query($id: ID!) { run(runId: $id) { status } }',
+        { id: runId },
+      );
+      expect(run.data?.run.status).toBe('requested');
+
+      const before = api.server.subscriberCount();
+      const updates = collect<{ runProgress: { type: string; step: number | null } }>(
+        api.ws(),
+        'subscription($id: ID!) { runProgress(runId: $id) { type step } }',
+        { id: runId },
+        100,
+      );
+      await expect.poll(() => api.server.subscriberCount()).toBe(before + 1);
+      expect((await call(mutations.claim, { id: runId })).errors).toBeUndefined();
+      expect((await call(mutations.stage, { id: runId })).errors).toBeUndefined();
+      for (const step of [1, 2, 3]) {
+        const progress = await call(mutations.progress, {
+          id: runId,
+          input: {
+            step,
+            totalSteps: 3,
+            stageIndex: 0,
+            epoch: step / 3,
+            loss: 3 - step / 2,
+            learningRate: 1e-3,
+            gradNorm: 1,
+            tokensPerSecond: 100,
+            elapsedMs: step * 10,
+            etaMs: (3 - step) * 10,
+          },
+        });
+        expect(progress.errors).toBeUndefined();
+      }
+      const completed = await call(mutations.complete, {
+        id: runId,
+        input: {
+          artifact: { kind: 'adapter', hash: 'd'.repeat(64), byteSize: 10 },
+          finalLoss: 1.5,
+          steps: 3,
+          durationMs: 100,
+          tokensSeen: 300,
+        },
+      });
+      expect(completed.errors).toBeUndefined();
+      const received = (await updates.done).map((update) => update.runProgress);
+      expect(received.map((update) => update.type)).toEqual([
+        'TrainingRunClaimed',
+        'TrainingStageStarted',
+        'TrainingProgressReported',
+        'TrainingProgressReported',
+        'TrainingProgressReported',
+        'TrainingRunCompleted',
+      ]);
+      expect(received.map((update) => update.step).slice(2, 5)).toEqual([1, 2, 3]);
+      updates.stop();
+      const events = await api.request<{ stream: { edges: { node: { metadata: { actor: string } } }[] } }>(
+        'query($s: ID!) { stream(streamId: $s) { edges { node { metadata { actor } } } } }',
+        { s: `run-${runId}` },
+      );
+      expect(new Set(events.data!.stream.edges.map((edge) => edge.node.metadata.actor))).toEqual(
+        new Set(['local']),
+      );
+    });
+
+    it('maps domain refusals and bad input to codes with actionable messages', async () => {
+      const missing = await call(mutations.requestRun, { input: runInput('no-such-dataset') });
+      expect(missing.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+      const malformed = await call(mutations.requestRun, { input: { seed: 1 } });
+      expect(malformed.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(malformed.errors?.[0]?.message).toMatch(/dataset/);
+    });
+    it('lets each role do exactly its class of mutation; a refused call appends nothing', async () => {
+      const admin = await api.server.tokens.create({ actor: 'ada', roles: ['admin'], createdBy: 'test' });
+      const tokens: Record<string, string> = { admin: admin.token };
+      for (const role of ['viewer', 'engineer', 'approver', 'worker'] as const) {
+        tokens[role] = (
+          await api.server.tokens.create({ actor: `${role}-1`, roles: [role], createdBy: 'test' })
+        ).token;
+      }
+      const dataset = await call(mutations.registerDataset, {}, admin.token);
+      await call(mutations.addRevision, { id: dataset.payload!.id, input: revision }, admin.token);
+      const run = await call(mutations.requestRun, { input: runInput(dataset.payload!.id) }, admin.token);
+
+      // The rules of the issue, written out independently of the code's table.
+      const allowed: Record<string, Record<string, boolean>> = {
+        data: { viewer: false, engineer: true, approver: false, worker: false, admin: true },
+        train: { viewer: false, engineer: true, approver: false, worker: false, admin: true },
+        release: { viewer: false, engineer: false, approver: true, worker: false, admin: true },
+        work: { viewer: false, engineer: false, approver: false, worker: true, admin: true },
+      };
+      const attempts: Record<string, [string, Record<string, unknown>]> = {
+        data: [mutations.registerDataset, {}],
+        train: [mutations.requestRun, { input: runInput(dataset.payload!.id) }],
+        release: [mutations.promote, {}],
+        work: [mutations.heartbeat, { id: run.payload!.id }],
+      };
+      for (const [action, [query, variables]] of Object.entries(attempts)) {
+        for (const role of Object.keys(tokens)) {
+          const head = (await api.store.readAll('', 100_000)).events.length;
+          const result = await call(query, variables, tokens[role]);
+          const code = result.errors?.[0]?.extensions?.code;
+          if (allowed[action]![role]) {
+            expect(code, `${role} ${action}: ${result.errors?.[0]?.message}`).not.toBe('FORBIDDEN');
+          } else {
+            expect(code, `${role} ${action}`).toBe('FORBIDDEN');
+            expect(result.errors?.[0]?.message).toMatch(/needs one of the roles/);
+            expect((await api.store.readAll('', 100_000)).events.length).toBe(head);
+          }
+        }
+      }
+    });
+  });
+}
