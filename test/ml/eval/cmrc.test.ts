@@ -1,5 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  cmrcExact,
+  cmrcF1,
+  cmrcRemovePunctuation,
   cmrcSegments,
   longestCommonSubstringLength,
   scoreAnswer,
@@ -93,5 +97,24 @@ describe('CMRC 2018 exact match and F1', () => {
   it('finds the longest common substring length', () => {
     expect(longestCommonSubstringLength(['a', 'b', 'c', 'd'], ['x', 'b', 'c', 'y'])).toBe(2);
     expect(longestCommonSubstringLength([], ['a'])).toBe(0);
+  });
+
+  it('F1 lies in [0, 1] and is 1 whenever exact match is 1 (checked against the pairwise functions)', () => {
+    const piece = fc.constantFrom('北', '京', '大学', '，', '。', ' ', 'iPhone', '6', '-', '“', 'a.', "n't");
+    const text = fc.array(piece, { maxLength: 6 }).map((pieces) => pieces.join(''));
+    fc.assert(
+      fc.property(text, fc.array(text, { minLength: 1, maxLength: 3 }), (prediction, references) => {
+        const score = scoreAnswer(prediction, references, 'zh');
+        expect(score.f1).toBeGreaterThanOrEqual(0);
+        expect(score.f1).toBeLessThanOrEqual(1);
+        if (score.exactMatch === 1) expect(score.f1).toBe(1);
+        const golds = references.filter((reference) => cmrcRemovePunctuation(reference) !== '');
+        if (golds.length > 0) {
+          expect(score.exactMatch).toBe(Math.max(...golds.map((gold) => cmrcExact(gold, prediction))));
+          expect(score.f1).toBeCloseTo(Math.max(...golds.map((gold) => cmrcF1(gold, prediction))), 12);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

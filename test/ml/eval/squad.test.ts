@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normalizeSquadAnswer, scoreAnswer, squadF1 } from '../../../src/ml/eval/index.js';
+import { normalizeSquadAnswer, scoreAnswer, squadExact, squadF1 } from '../../../src/ml/eval/index.js';
 
 // Expected numbers are worked by hand with the official SQuAD v2.0 evaluate-v2.0.py algorithm
 // (normalize_answer, Counter-intersection F1, max over non-empty golds, [''] when none) and were
@@ -62,6 +62,11 @@ describe('SQuAD v2.0 exact match and F1', () => {
         expect(squadF1(gold, prediction)).toBeCloseTo(squadF1(prediction, gold), 12);
         const score = scoreAnswer(prediction, [gold], 'en');
         if (score.exactMatch === 1) expect(score.f1).toBe(1);
+        // The one-pass scorer agrees with the line-by-line port of compute_exact / compute_f1.
+        if (normalizeSquadAnswer(gold) !== '') {
+          expect(score.exactMatch).toBe(squadExact(gold, prediction));
+          expect(score.f1).toBeCloseTo(squadF1(gold, prediction), 12);
+        }
       }),
       { numRuns: 200 },
     );
