@@ -56,24 +56,23 @@ export class TrainingRunService {
     context: CommandContext,
   ): Promise<CommandResult & { runId: string }> {
     const runId = input.runId ?? this.kit.newId(context, 'runId');
+    const source = input.baseModel.source;
+    const baseModelFound =
+      source.kind === 'registry'
+        ? (await this.kit.facts.modelVersion(source.model)) === 'retained'
+        : await this.baseModelCheck(source);
+    // Other registry versions the method trains against.
     const named: ModelRef[] = [];
-    if (input.baseModel.source.kind === 'registry') named.push(input.baseModel.source.model);
     if (input.method.kind === 'ppo') named.push(input.method.rewardModel);
     if (input.method.kind === 'dpo' && input.method.referenceModel) named.push(input.method.referenceModel);
     const unavailableModels: ModelRef[] = [];
     for (const model of named) {
       if ((await this.kit.facts.modelVersion(model)) !== 'retained') unavailableModels.push(model);
     }
-    const baseModelFound =
-      input.baseModel.source.kind === 'registry'
-        ? !unavailableModels.includes(input.baseModel.source.model)
-        : await this.baseModelCheck(input.baseModel.source);
     const facts = {
       dataset: await this.kit.facts.dataset(input.dataset.id),
       baseModelFound,
-      unavailableModels: unavailableModels.filter(
-        (model) => input.baseModel.source.kind !== 'registry' || model !== input.baseModel.source.model,
-      ),
+      unavailableModels,
     };
     const result = await this.execute(
       runId,

@@ -324,6 +324,35 @@ for (const target of databaseTargets) {
       ).rejects.toMatchObject({
         code: 'BASE_MODEL_NOT_FOUND',
       });
+      const ready = { ...request, dataset: { id: 'med', revision: 1 } };
+      await expect(
+        services.runs.requestTrainingRun(
+          {
+            ...ready,
+            baseModel: {
+              name: 'prev',
+              source: { kind: 'registry', model: { name: 'med-llama', version: 1 } },
+            },
+          },
+          ana,
+        ),
+      ).rejects.toMatchObject({ code: 'BASE_MODEL_NOT_FOUND' });
+      await expect(
+        services.runs.requestTrainingRun(
+          {
+            ...ready,
+            method: {
+              kind: 'ppo',
+              parameters: { kind: 'full' },
+              rewardModel: { name: 'rm', version: 1 },
+              klCoefficient: 0.1,
+              clipRange: 0.2,
+              rolloutsPerStep: 2,
+            },
+          },
+          ana,
+        ),
+      ).rejects.toMatchObject({ code: 'MODEL_VERSION_NOT_FOUND' });
       expect(await store.readStream(runStream('x-1'))).toEqual([]);
     });
 
