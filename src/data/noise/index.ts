@@ -8,6 +8,7 @@ export {
   type NoiseType,
   type NoisyVariant,
 } from './noisyVariants.js';
+export { withNoisyCopies, type NoisyExampleOptions } from './noisyExamples.js';
 export { reorderSentences } from './reorder.js';
 export { hashSeed, pick, seededRandom, shuffle, type Random } from './seededRandom.js';
 export { splitSentences } from './sentences.js';

@@ -9,6 +9,7 @@ import {
   noisyVariants,
   seededRandom,
   splitSentences,
+  withNoisyCopies,
 } from '../../../src/data/noise/index.js';
 
 const english =
@@ -72,5 +73,29 @@ describe('instruction noise', () => {
     expect(
       noisyVariants(english, { seed: 'x', types: ['typos', 'reorder'] }).map((variant) => variant.type),
     ).toEqual(['typos', 'reorder']);
+  });
+
+  it('adds noisy copies of a share of training examples, keeping the answers', () => {
+    const examples = Array.from({ length: 200 }, (_, index) => ({
+      instruction: `Summarise report ${index} by Acme Corp. Keep it short. Do not use commas.`,
+      output: `Answer ${index}`,
+    }));
+    const noisy = withNoisyCopies(examples, { seed: 9, share: 0.25, entitiesOf: () => ['Acme Corp'] });
+    expect(noisy.slice(0, 200)).toEqual(examples);
+    const copies = noisy.slice(200);
+    // about a quarter: binomial(200, 0.25) has mean 50 and sd ~6
+    expect(copies.length).toBeGreaterThan(25);
+    expect(copies.length).toBeLessThan(75);
+    for (const copy of copies) {
+      const original = examples.find((example) => example.output === copy.output)!;
+      expect(copy.instruction).not.toBe(original.instruction);
+      expect(copy.instruction).toContain('Acme Corp');
+      expect(NOISE_TYPES).toContain(copy.noise);
+    }
+    expect(new Set(copies.map((copy) => copy.noise)).size).toBe(4);
+    expect(withNoisyCopies(examples, { seed: 9, share: 0.25 })).toEqual(
+      withNoisyCopies(examples, { seed: 9, share: 0.25 }),
+    );
+    expect(() => withNoisyCopies(examples, { seed: 1, share: 2 })).toThrow(/between 0 and 1/);
   });
 });
