@@ -71,7 +71,8 @@ function expectedLanguage(
     if (constraint.kind === 'response_language') return constraint.params.language;
   if (record.lang) return record.lang;
   if (record.references.some((reference) => reference.trim() !== '')) return answerLang;
-  return detectScriptLanguage(record.instruction);
+  // Not inferred from the instruction: "translate into Chinese" is written in English.
+  return undefined;
 }
 
 export function scoreRecord(record: EvaluationRecord, options: EvaluateOptions = {}): RecordScore {
