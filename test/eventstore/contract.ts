@@ -44,6 +44,21 @@ export function eventStoreContract(name: string, open: () => Promise<ContractFix
       }
     }
 
+    /**
+     * readAll until the wanted events are visible. On PostgreSQL any open transaction in the
+     * cluster (another test file, another database) holds readers back until it ends: later
+     * events become visible late, never out of order.
+     */
+    async function readAllVisible(from: Checkpoint, wanted: readonly string[]) {
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const result = await store.readAll(from, 1000);
+        const seen = new Set(result.events.map((e) => e.eventId));
+        if (wanted.every((id) => seen.has(id)) || Date.now() > deadline) return result;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+
     it('reads back what was appended, forwards, backwards and from a version', async () => {
       const id = stream('roundTrip');
       const first = await store.append(
@@ -231,7 +246,10 @@ export function eventStoreContract(name: string, open: () => Promise<ContractFix
           appended.push(...result.events);
         }
       }
-      const whole = await store.readAll(from, 1000);
+      const whole = await readAllVisible(
+        from,
+        appended.map((e) => e.eventId),
+      );
       const mine = whole.events.filter((e) => ids.includes(e.streamId));
       expect(mine.map((e) => e.eventId)).toEqual(appended.map((e) => e.eventId));
       expect(mine.map((e) => e.checkpoint)).toEqual(appended.map((e) => e.checkpoint));
