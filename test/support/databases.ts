@@ -18,6 +18,10 @@
  *   append-only trigger is bypassed for this, and only this, through session_replication_role).
  * - `openDatabaseUrl()` (PostgreSQL only): a fresh migrated database's URL, for tests that need
  *   their own connections (several pools, a separate process); drop it with the returned function.
+ *
+ * On PostgreSQL, readAll (and so projections and subscriptions) only sees events below the oldest
+ * transaction open anywhere in the cluster, including other test files' databases: after an
+ * append, poll until the event is visible instead of asserting on the very next readAll.
  */
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
