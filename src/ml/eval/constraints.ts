@@ -75,7 +75,8 @@ function compare(actual: number, wanted: Relation, count: number): boolean {
 
 // IFEval counts bullets as lines starting with `* ` or `- `; we also accept `+` and `•`.
 const BULLET_LINE = /^\s*(?:\*[^*]|[-+•]).*$/gmu;
-const SENTENCE_END = /[.!?。！？]+|\n\s*\n/gu;
+// A Latin full stop ends a sentence only before white space, a closing quote or the end, so "3.14" is one.
+const SENTENCE_END = /[.!?]+(?=[\s"”’)]|$)|[。！？]+|\n\s*\n/gu;
 const PLACEHOLDER = /\[[^\]\n]*?\]/g;
 const TITLE = /<<([^\n]+?)>>/u;
 const CJK_RANGE = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/u;

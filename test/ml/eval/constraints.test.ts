@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CONSTRAINT_KINDS,
   checkConstraint,
+  countSentences,
   countWords,
   constraintSchema,
   type ConstraintInput,
@@ -101,6 +102,12 @@ describe('IFEval-style constraint checkers', () => {
     // emoji are not words; 𠀀 (U+20000, CJK extension B) is a letter -> 1; café -> 1
     expect(countWords('😀 𠀀 café')).toBe(2);
     expect(countWords('')).toBe(0);
+  });
+
+  it('counts sentences at sentence-ending punctuation, not decimal points', () => {
+    // "Pi is 3.14." | "Really?" | "好的。" | "对！" -> 4
+    expect(countSentences('Pi is 3.14. Really? 好的。对！')).toBe(4);
+    expect(countSentences('v1.2.3 is out')).toBe(1);
   });
 
   it('paragraphs: an empty paragraph in the middle fails (IFEval rule)', () => {
