@@ -11,6 +11,7 @@ for (const target of databaseTargets) {
   describe(`GraphQL read-model queries (${target.name})`, () => {
     let database: TestDatabase;
     let api: Harness;
+    let runner: ProjectionRunner;
     const appends = generateLifecycle({ events: 1200, progressPerRun: 40 });
     const events = appends.flatMap((append) => append.events);
 
@@ -18,13 +19,15 @@ for (const target of databaseTargets) {
       database = await target.open();
       api = await startHarness(database);
       await appendLifecycle(api.store, appends);
-      await new ProjectionRunner({
-        db: database.db,
-        store: api.store,
-        projections: allProjections,
-      }).catchUp();
+      // Wait for the last appended event rather than catchUp(): on a shared PostgreSQL server another
+      // session's open transaction can hold back what a single catch-up pass sees.
+      runner = new ProjectionRunner({ db: database.db, store: api.store, projections: allProjections });
+      runner.start();
+      const last = await api.store.readStream(appends.at(-1)!.streamId);
+      await runner.waitFor(last.at(-1)!.checkpoint, { timeoutMs: 60_000 });
     });
     afterAll(async () => {
+      await runner?.stop();
       await api?.close();
       await database?.close();
     });

@@ -123,8 +123,10 @@ export class EventFeed {
           if (buffered) return { done: false, value: buffered };
           const page = await this.store.readAll(history.checkpoint, this.pageSize);
           if (page.events.length === 0) {
-            const seen = history.seen;
-            const fresh = queue.filter((event) => !seen.has(event.eventId));
+            const { seen } = history;
+            // The shared subscription may still be delivering events from before `from`; checkpoints
+            // order like the log (EventStore port), so those are dropped along with the ones seen.
+            const fresh = queue.filter((event) => event.checkpoint > from! && !seen.has(event.eventId));
             queue.splice(0, queue.length, ...fresh);
             history = null;
             break;
