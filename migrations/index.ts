@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import { eventStoreMigration } from './0001_event_store.js';
 import { readAllFunctionMigration } from './0002_read_all_function.js';
 import { apiTokens } from './0200_api_tokens.js';
+import { jobRetries } from './0300_job_retries.js';
 import { projectionCheckpoints } from './0100_projection_checkpoints.js';
 import { readDatasets } from './0101_read_datasets.js';
 import { readRuns } from './0102_read_runs.js';
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0107_read_jobs': readJobs,
   '0108_read_lineage': readLineage,
   '0200_api_tokens': apiTokens,
+  '0300_job_retries': jobRetries,
 };

@@ -1,0 +1,22 @@
+/**
+ * Workers: the job runtime every job kind shares (claim with SKIP LOCKED, lease and heartbeat, retry
+ * with backoff, take-over after lease expiry, graceful stop) and the training worker.
+ */
+export {
+  runWorker,
+  newWorkerId,
+  LeaseLostError,
+  type JobContext,
+  type JobHandler,
+  type JobOutcome,
+  type StopReason,
+  type WorkerHandle,
+  type WorkerLog,
+  type WorkerOptions,
+} from './runtime/runWorker.js';
+export { claimNextJob, finishJob, releaseJob, renewJobLease, type ClaimedJob } from './runtime/jobQueue.js';
+export { trainingJobHandler, TAR_MEDIA_TYPE, type TrainingWorkerOptions } from './training/trainingJob.js';
+export { defaultTrainingStages, selectRecords, toTrainingRecord } from './training/trainingData.js';
+export { packTar, unpackTar, type TarEntry } from './training/tarball.js';
+export { runTraining, type TrainingIo } from './training/runTraining.js';
+export { CONTROL, type TrainingMessage, type TrainingSpec } from './training/trainingMessages.js';

@@ -1,0 +1,258 @@
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import {
+  initBackend,
+  loadModel,
+  saveModel,
+  Trainer,
+  type LoraOptions,
+  type TrainerOptions,
+  type TrainingExample,
+} from '../../ml/index.js';
+import { buildTrainingExample, promptFormatByName } from '../../ml/prompts/index.js';
+import { loadTokenizer } from '../../ml/tokenizers/index.js';
+import { packTar, unpackTar } from './tarball.js';
+import { batchOrder, stageSteps } from './trainingData.js';
+import {
+  CONTROL,
+  type ProgressMessage,
+  type TrainingMessage,
+  type TrainingSpec,
+} from './trainingMessages.js';
+
+const positionSchema = z.object({
+  format: z.literal('tuneledger-run-position/1'),
+  step: z.number().int().min(0),
+  stageIndex: z.number().int().min(0),
+  stepInStage: z.number().int().min(0),
+  tokensSeen: z.number().min(0),
+  elapsedMs: z.number().min(0),
+  lastLoss: z.number(),
+});
+type Position = z.infer<typeof positionSchema>;
+
+export interface TrainingIo {
+  emit(message: TrainingMessage): void;
+  /** control[0] holds a CONTROL value; read before every optimizer step. */
+  readonly control: Int32Array;
+}
+
+/**
+ * Trains one run: builds the examples of each stage with the prompt format (loss on response tokens only,
+ * entity mask from the lexicon terms), then runs the stages in order, each with its own learning rate,
+ * batch (gradient accumulation above microBatchSize), epochs and cosine schedule, on one LoRA adapter.
+ * Reports progress, writes checkpoints that resume exactly, and stops between steps when told to.
+ * Runs in a worker thread: it blocks while it computes.
+ */
+export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<void> {
+  const started = performance.now();
+  const backend = await initBackend(spec.backend);
+  io.emit({ type: 'ready', backend: { name: backend.backend, device: backend.device } });
+  const model = loadModel(spec.modelDir);
+  const tokenizer = await loadTokenizer(spec.modelDir);
+  const format = promptFormatByName(spec.promptFormat, tokenizer);
+  const maxLength = spec.maxLength ?? Math.min(512, model.config.maxPositionEmbeddings);
+  let skippedExamples = 0;
+  const stageExamples = spec.stages.map((stage, index) => {
+    const examples: TrainingExample[] = [];
+    for (const prepared of stage.records) {
+      const built = buildTrainingExample(prepared.record, format, tokenizer, {
+        entityTerms: prepared.entityTerms,
+        maxLength,
+      });
+      if (built.lossMask.slice(1).every((m) => m === 0)) skippedExamples++;
+      else examples.push({ ids: built.inputIds, lossMask: built.lossMask, entityMask: built.entityMask });
+    }
+    if (examples.length === 0) {
+      throw new Error(
+        `stage ${index} ("${stage.name}") has no example with response tokens within ${maxLength} tokens; check its dataset filter and maxLength`,
+      );
+    }
+    return examples;
+  });
+  let steps = stageExamples.map((examples, i) =>
+    stageSteps(examples.length, spec.stages[i]!.batchSize, spec.stages[i]!.epochs),
+  );
+  if (spec.maxSteps !== undefined) {
+    let left = spec.maxSteps;
+    steps = steps.map((s) => {
+      const kept = Math.min(s, left);
+      left -= kept;
+      return kept;
+    });
+  }
+  const totalSteps = steps.reduce((a, b) => a + b, 0);
+
+  const scratch = mkdtempSync(join(tmpdir(), `tuneledger-run-${spec.runId}-`));
+  try {
+    let position: Position = {
+      format: 'tuneledger-run-position/1',
+      step: 0,
+      stageIndex: 0,
+      stepInStage: 0,
+      tokensSeen: 0,
+      elapsedMs: 0,
+      lastLoss: Number.NaN,
+    };
+    let resumeDir: string | undefined;
+    if (spec.resume) {
+      resumeDir = join(scratch, 'resume');
+      const files = unpackTar(spec.resume, 'checkpoint');
+      writeFiles(resumeDir, files);
+      position = positionSchema.parse(JSON.parse(readFileSync(join(resumeDir, 'position.json'), 'utf8')));
+      // A checkpoint at the end of a stage resumes at the start of the next one.
+      if (position.stepInStage >= (steps[position.stageIndex] ?? 0)) {
+        position = { ...position, stageIndex: position.stageIndex + 1, stepInStage: 0 };
+        resumeDir = undefined;
+      }
+    }
+    const resumedAt = position.step;
+    let lastCheckpoint = spec.resume ? position.step : 0;
+    let lastReported = position.step;
+    const attemptStarted = performance.now();
+    const baseElapsed = position.elapsedMs;
+
+    for (let stageIndex = position.stageIndex; stageIndex < spec.stages.length; stageIndex++) {
+      const stage = spec.stages[stageIndex]!;
+      const stageTotal = steps[stageIndex]!;
+      if (stageTotal === 0) break;
+      const examples = stageExamples[stageIndex]!;
+      io.emit({ type: 'stage', stageIndex, steps: stageTotal, totalSteps });
+      const trainer = new Trainer(model, {
+        mode: spec.method.kind,
+        ...(spec.method.kind === 'lora'
+          ? {
+              lora: {
+                r: spec.method.r,
+                alpha: spec.method.alpha,
+                dropout: spec.method.dropout,
+                targetModules: spec.method.targetModules,
+              } as LoraOptions,
+            }
+          : {}),
+        learningRate: stage.learningRate,
+        totalSteps: stageTotal,
+        warmupSteps: Math.floor(stageTotal * spec.warmupRatio),
+        gradientAccumulation: Math.ceil(stage.batchSize / spec.microBatchSize),
+        loss: spec.loss,
+        padId: tokenizer.padId,
+        seed: spec.seed + stageIndex,
+      } as TrainerOptions);
+      const firstStep = stageIndex === position.stageIndex ? position.stepInStage : 0;
+      if (resumeDir && stageIndex === position.stageIndex) trainer.loadState(resumeDir);
+      const order = batchOrder(examples.length, stage.batchSize, stageTotal, spec.seed, stageIndex);
+      const elapsedMs = () => baseElapsed + (performance.now() - attemptStarted);
+
+      const checkpoint = (stepInStage: number) => {
+        const dir = join(scratch, `checkpoint-${position.step}`);
+        trainer.saveState(dir);
+        const saved: Position = { ...position, stageIndex, stepInStage, elapsedMs: elapsedMs() };
+        writeFileSync(join(dir, 'position.json'), `${JSON.stringify(saved)}\n`);
+        const bytes = packTar(readFiles(dir));
+        rmSync(dir, { recursive: true, force: true });
+        io.emit({ type: 'checkpoint', step: position.step, stageIndex, bytes });
+        lastCheckpoint = position.step;
+      };
+      let last: ProgressMessage | undefined;
+      const report = (message: ProgressMessage) => {
+        if (message.step <= lastReported) return;
+        io.emit(message);
+        lastReported = message.step;
+      };
+
+      for (let s = firstStep; s < stageTotal; s++) {
+        const control = Atomics.load(io.control, 0);
+        if (control !== CONTROL.run) {
+          if (control === CONTROL.shutdown && position.step > lastCheckpoint) {
+            if (last) report(last);
+            checkpoint(s);
+          }
+          trainer.dispose();
+          io.emit({
+            type: 'stopped',
+            reason:
+              control === CONTROL.cancel ? 'cancel' : control === CONTROL.shutdown ? 'shutdown' : 'abandon',
+            step: position.step,
+          });
+          return;
+        }
+        const metrics = trainer.trainStep(order[s]!.map((i) => examples[i]!));
+        const done = position.step + 1 - resumedAt;
+        position = {
+          ...position,
+          step: position.step + 1,
+          stageIndex,
+          stepInStage: s + 1,
+          tokensSeen: position.tokensSeen + metrics.tokens,
+          lastLoss: metrics.loss,
+        };
+        const elapsed = elapsedMs();
+        const attemptMs = performance.now() - attemptStarted;
+        last = {
+          type: 'progress',
+          step: position.step,
+          totalSteps,
+          stageIndex,
+          epoch: ((s + 1) * stage.batchSize) / examples.length,
+          loss: metrics.loss,
+          ...(spec.loss.kind === 'entity-weighted' ? { entityLoss: metrics.entityLoss } : {}),
+          learningRate: metrics.learningRate,
+          gradNorm: metrics.gradNorm,
+          tokensPerSecond: metrics.tokensPerSecond,
+          elapsedMs: elapsed,
+          etaMs: (attemptMs / done) * (totalSteps - position.step),
+        };
+        const stageEnd = s + 1 === stageTotal;
+        const checkpointDue = position.step % spec.checkpointEvery === 0 || stageEnd;
+        if (position.step % spec.progressEvery === 0 || checkpointDue) report(last);
+        if (checkpointDue) checkpoint(s + 1);
+      }
+      trainer.dispose();
+      resumeDir = undefined;
+    }
+
+    const outDir = join(scratch, 'out');
+    let adapter: Uint8Array;
+    let merged: Uint8Array | undefined;
+    if (spec.method.kind === 'lora') {
+      if (!model.lora) throw new Error('LoRA training ended without an adapter');
+      model.lora.save(join(outDir, 'adapter'));
+      adapter = packTar(readFiles(join(outDir, 'adapter')));
+      if (spec.merge) {
+        model.lora.mergeInto(model);
+        saveModel(model, join(outDir, 'merged'));
+        merged = packTar(readFiles(join(outDir, 'merged')));
+      }
+    } else {
+      saveModel(model, join(outDir, 'weights'));
+      adapter = packTar(readFiles(join(outDir, 'weights')));
+    }
+    io.emit({
+      type: 'done',
+      adapter,
+      artifactKind: spec.method.kind === 'lora' ? 'adapter' : 'weights',
+      ...(merged ? { merged } : {}),
+      finalLoss: position.lastLoss,
+      steps: position.step,
+      tokensSeen: position.tokensSeen,
+      durationMs: baseElapsed + (performance.now() - started),
+      skippedExamples,
+    });
+  } finally {
+    model.dispose();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function readFiles(dir: string) {
+  return readdirSync(dir)
+    .sort()
+    .map((name) => ({ name, data: readFileSync(join(dir, name)) }));
+}
+
+function writeFiles(dir: string, files: Map<string, Buffer>): void {
+  mkdirSync(dir, { recursive: true });
+  for (const [name, data] of files) writeFileSync(join(dir, name), data);
+}

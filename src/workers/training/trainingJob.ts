@@ -1,0 +1,480 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import {
+  readCanonicalRecords,
+  parseLexicon,
+  type ArtifactStore,
+  type DatasetRecord,
+} from '../../data/index.js';
+import {
+  datasetStream,
+  eventRegistry,
+  isDomainError,
+  type DatasetRevisionAdded,
+  type TrainingRunRequested,
+  type TrainingRunClaimed,
+} from '../../domain/index.js';
+import type { EventStore } from '../../eventstore/index.js';
+import { initBackend, type LossOptions } from '../../ml/index.js';
+import type { CommandContext, Services } from '../../services/index.js';
+import { LeaseLostError, type JobContext, type JobHandler, type JobOutcome } from '../runtime/runWorker.js';
+import type { ClaimedJob } from '../runtime/jobQueue.js';
+import { progressBar, type ProgressBar } from './progressBar.js';
+import { unpackTar } from './tarball.js';
+import { prepareStageRecords, selectRecords } from './trainingData.js';
+import { CONTROL, type TrainingMessage, type TrainingSpec } from './trainingMessages.js';
+
+export const TAR_MEDIA_TYPE = 'application/x-tar';
+
+export interface TrainingWorkerOptions {
+  readonly services: Services;
+  readonly store: EventStore;
+  readonly artifacts: ArtifactStore;
+  /** Progress events every this many steps (default 10). */
+  readonly progressEvery?: number;
+  /** Checkpoints every this many steps, and at each stage end (default 50). */
+  readonly checkpointEvery?: number;
+  /** Examples per forward pass; bigger batches accumulate gradients (default 8). */
+  readonly microBatchSize?: number;
+  /** Also store the base model with the adapter merged in (default false). */
+  readonly mergeWeights?: boolean;
+  /** Prompt format of runs that name none (default alpaca). */
+  readonly defaultPromptFormat?: string;
+  /** How often the run's stream is read for a cancel (default 250 ms). */
+  readonly cancelPollMs?: number;
+  /** The compiled training thread; default trainingThread.js beside this file. */
+  readonly threadEntry?: string | URL;
+  /** A terminal progress bar (cli-progress); default: when stdout is a TTY. */
+  readonly progressBar?: boolean;
+  /** Where base models stored as artifacts are unpacked (default the OS temp directory). */
+  readonly cacheDir?: string;
+}
+
+/** Failures no retry can fix: the run is failed for good at once. */
+class PermanentTrainingError extends Error {
+  override readonly name = 'PermanentTrainingError';
+}
+
+/**
+ * The `train` job kind: claims the run in its stream, resolves data, lexicon, base model and the checkpoint
+ * to resume from, trains in a worker thread, and turns the thread's messages into events (stage started,
+ * progress, checkpoints in the artifact store, completion and the model version). Cancels are seen by
+ * polling the run's stream and stop the thread before its next step.
+ */
+export function trainingJobHandler(options: TrainingWorkerOptions): JobHandler {
+  const { services } = options;
+  const runIdOf = (job: ClaimedJob) => (job.payload as TrainingRunRequested['data']).runId;
+  const contextOf = (job: ClaimedJob, workerId: string, idempotencyKey?: string): CommandContext => ({
+    actor: `worker:${workerId}`,
+    roles: ['worker'],
+    correlationId: job.correlationId,
+    ...(idempotencyKey ? { idempotencyKey } : {}),
+  });
+
+  return {
+    async heartbeat(job, context) {
+      try {
+        await services.runs.renewLease(
+          { runId: runIdOf(job), workerId: context.workerId, leaseMs: context.leaseMs },
+          contextOf(job, context.workerId),
+        );
+      } catch (error) {
+        if (
+          isDomainError(error) &&
+          ['RUN_NOT_LEASE_HOLDER', 'RUN_LEASE_EXPIRED', 'RUN_NOT_CLAIMED'].includes(error.code)
+        ) {
+          throw new LeaseLostError(error.message);
+        }
+        if (!(isDomainError(error) && error.code === 'RUN_ALREADY_FINISHED')) throw error;
+      }
+    },
+
+    async release(job, context) {
+      await releaseRunLease(services, runIdOf(job), context.workerId, contextOf(job, context.workerId));
+    },
+
+    async giveUp(job, context, error) {
+      try {
+        await services.runs.failRun(
+          { runId: runIdOf(job), workerId: context.workerId, reason: error.slice(0, 2000), retryable: false },
+          contextOf(job, context.workerId),
+        );
+      } catch {
+        // Not the holder any more: fail it as the system.
+        await services.runs.failRun(
+          { runId: runIdOf(job), reason: error.slice(0, 2000), retryable: false },
+          contextOf(job, context.workerId),
+        );
+      }
+    },
+
+    async run(job, context) {
+      const request = job.payload as TrainingRunRequested['data'];
+      const runId = request.runId;
+      const before = await services.runs.getRun(runId);
+      if (before.status === 'completed' || before.status === 'failed' || before.status === 'cancelled') {
+        return { status: before.status === 'completed' ? 'succeeded' : before.status };
+      }
+      const backend = await initBackend();
+      let claimed: TrainingRunClaimed['data'];
+      try {
+        const result = await services.runs.claimRun(
+          {
+            runId,
+            workerId: context.workerId,
+            leaseMs: context.leaseMs,
+            backend: { name: backend.backend, device: backend.device },
+          },
+          contextOf(job, context.workerId),
+        );
+        const event = result.events.find((e) => e.type === 'TrainingRunClaimed');
+        claimed = event!.data as TrainingRunClaimed['data'];
+      } catch (error) {
+        if (isDomainError(error) && error.code === 'RUN_ALREADY_CLAIMED') {
+          const until = Date.parse(String(error.details['leaseUntil'] ?? ''));
+          return {
+            status: 'released',
+            retryInMs: Number.isFinite(until) ? Math.max(0, until - Date.now()) : context.leaseMs,
+          };
+        }
+        if (isDomainError(error) && error.code === 'RUN_ALREADY_FINISHED') {
+          const status = (await services.runs.getRun(runId)).status;
+          return {
+            status: status === 'completed' ? 'succeeded' : status === 'cancelled' ? 'cancelled' : 'failed',
+          };
+        }
+        throw error;
+      }
+      const command = contextOf(job, context.workerId);
+      let spec: TrainingSpec;
+      try {
+        spec = await buildSpec(options, request, claimed);
+      } catch (error) {
+        if (!(error instanceof PermanentTrainingError)) throw error;
+        await services.runs.failRun(
+          { runId, workerId: context.workerId, reason: error.message, retryable: false },
+          command,
+        );
+        return { status: 'failed', error: error.message };
+      }
+      context.log.info('training', {
+        runId,
+        attempt: claimed.attempt,
+        resumeFrom: claimed.resumeFrom?.step ?? 0,
+      });
+      return train(options, job, context, spec, command);
+    },
+  };
+}
+
+async function releaseRunLease(services: Services, runId: string, workerId: string, command: CommandContext) {
+  // The domain has no release command: a lease shortened to (almost) now frees the run for the next claim.
+  try {
+    await services.runs.renewLease({ runId, workerId, leaseMs: 50 }, command);
+  } catch (error) {
+    if (!isDomainError(error)) throw error;
+  }
+}
+
+async function buildSpec(
+  options: TrainingWorkerOptions,
+  request: TrainingRunRequested['data'],
+  claimed: TrainingRunClaimed['data'],
+): Promise<TrainingSpec> {
+  if (request.method.kind !== 'lora' && request.method.kind !== 'full') {
+    throw new PermanentTrainingError(
+      `training run ${request.runId}: method "${request.method.kind}" is trained by its own worker kind, not by supervised training`,
+    );
+  }
+  const revisions = await datasetRevisions(options.store, request.dataset.id);
+  const recordsOf = new Map<number, DatasetRecord[]>();
+  const loadRevision = async (revision: number): Promise<DatasetRecord[]> => {
+    const cached = recordsOf.get(revision);
+    if (cached) return cached;
+    const added = revisions.get(revision);
+    if (!added) {
+      throw new PermanentTrainingError(
+        `dataset ${request.dataset.id} has no revision ${revision}; request the run again with an existing revision`,
+      );
+    }
+    const records: DatasetRecord[] = [];
+    for await (const record of readCanonicalRecords(options.artifacts, added.splits.train.hash))
+      records.push(record);
+    recordsOf.set(revision, records);
+    return records;
+  };
+  let lexiconTerms: string[] = [];
+  let loss: LossOptions = { kind: 'cross-entropy' };
+  if (request.loss.kind === 'entity-weighted') {
+    loss = {
+      kind: 'entity-weighted',
+      baseWeight: 1 - Math.min(1, request.loss.entityWeight),
+      entityWeight: request.loss.entityWeight,
+    };
+    let lexicon: unknown;
+    try {
+      lexicon = JSON.parse((await options.artifacts.get(request.loss.lexiconHash)).toString('utf8'));
+    } catch (error) {
+      throw new PermanentTrainingError(
+        `training run ${request.runId}: lexicon ${request.loss.lexiconHash} cannot be read from the artifact store (${(error as Error).message}); store the lexicon and request the run again`,
+      );
+    }
+    lexiconTerms = parseLexicon(lexicon, `lexicon ${request.loss.lexiconHash}`).terms.map((t) => t.term);
+  }
+  const stages = [];
+  for (const [stageIndex, stage] of request.stages.entries()) {
+    const all = await loadRevision(stage.datasetRevision ?? request.dataset.revision);
+    let selected: DatasetRecord[];
+    try {
+      selected = selectRecords(all, stage.datasetFilter);
+    } catch (error) {
+      throw new PermanentTrainingError(`stage ${stageIndex} ("${stage.name}"): ${(error as Error).message}`);
+    }
+    const records = prepareStageRecords(selected, stage, { lexiconTerms, seed: request.seed, stageIndex });
+    if (records.length === 0) {
+      throw new PermanentTrainingError(
+        `stage ${stageIndex} ("${stage.name}") selects no trainable record (filter "${stage.datasetFilter ?? 'all'}"); change the filter or the dataset`,
+      );
+    }
+    stages.push({
+      name: stage.name,
+      learningRate: stage.learningRate,
+      batchSize: stage.batchSize,
+      epochs: stage.epochs,
+      records,
+    });
+  }
+  const resume = claimed.resumeFrom
+    ? new Uint8Array(await options.artifacts.get(claimed.resumeFrom.artifactHash))
+    : undefined;
+  return {
+    runId: request.runId,
+    modelDir: await modelDirectory(options, request),
+    promptFormat: request.promptFormat ?? options.defaultPromptFormat ?? 'alpaca',
+    stages,
+    method:
+      request.method.kind === 'lora'
+        ? {
+            kind: 'lora',
+            r: request.method.r,
+            alpha: request.method.alpha,
+            dropout: request.method.dropout,
+            targetModules: request.method.targetModules,
+          }
+        : { kind: 'full' },
+    loss,
+    seed: request.seed,
+    ...(request.maxSteps !== undefined ? { maxSteps: request.maxSteps } : {}),
+    progressEvery: options.progressEvery ?? 10,
+    checkpointEvery: options.checkpointEvery ?? 50,
+    microBatchSize: options.microBatchSize ?? 8,
+    warmupRatio: 0.03,
+    merge: options.mergeWeights ?? false,
+    ...(resume ? { resume } : {}),
+    ...(process.env.TUNELEDGER_TF_BACKEND ? { backend: process.env.TUNELEDGER_TF_BACKEND } : {}),
+  };
+}
+
+async function datasetRevisions(
+  store: EventStore,
+  datasetId: string,
+): Promise<Map<number, DatasetRevisionAdded['data']>> {
+  const revisions = new Map<number, DatasetRevisionAdded['data']>();
+  for (const recorded of await store.readStream(datasetStream(datasetId))) {
+    if (recorded.type !== 'DatasetRevisionAdded') continue;
+    const data = eventRegistry.upcast(recorded.type, recorded.schemaVersion, recorded.data)
+      .data as DatasetRevisionAdded['data'];
+    revisions.set(data.revision, data);
+  }
+  return revisions;
+}
+
+async function modelDirectory(
+  options: TrainingWorkerOptions,
+  request: TrainingRunRequested['data'],
+): Promise<string> {
+  const source = request.baseModel.source;
+  switch (source.kind) {
+    case 'path':
+      if (!existsSync(join(source.path, 'config.json'))) {
+        throw new PermanentTrainingError(
+          `base model ${request.baseModel.name}: ${source.path} holds no config.json on worker ${process.pid}; the path must exist on every worker machine`,
+        );
+      }
+      return source.path;
+    case 'artifact': {
+      const dir = join(options.cacheDir ?? join(tmpdir(), 'tuneledger-models'), source.hash);
+      if (!existsSync(join(dir, 'config.json'))) {
+        mkdirSync(dir, { recursive: true });
+        for (const [name, data] of unpackTar(
+          await options.artifacts.get(source.hash),
+          `base model ${source.hash}`,
+        )) {
+          writeFileSync(join(dir, name), data);
+        }
+      }
+      return dir;
+    }
+    case 'registry':
+      throw new PermanentTrainingError(
+        `base model ${request.baseModel.name}: training on top of a registry version (${source.model.name} v${source.model.version}) is not supported yet; use its merged weights as a path or artifact`,
+      );
+  }
+}
+
+function threadUrl(entry: string | URL | undefined): URL {
+  const url =
+    entry === undefined
+      ? new URL('./trainingThread.js', import.meta.url)
+      : typeof entry === 'string'
+        ? new URL(`file://${entry}`)
+        : entry;
+  if (!existsSync(fileURLToPath(url))) {
+    throw new PermanentTrainingError(
+      `the training thread ${fileURLToPath(url)} is missing: run \`npm run build\` and start workers from dist/ (or pass threadEntry)`,
+    );
+  }
+  return url;
+}
+
+async function train(
+  options: TrainingWorkerOptions,
+  job: ClaimedJob,
+  context: JobContext,
+  spec: TrainingSpec,
+  command: CommandContext,
+): Promise<JobOutcome> {
+  const { services } = options;
+  const runId = spec.runId;
+  const workerId = context.workerId;
+  const control = new Int32Array(new SharedArrayBuffer(4));
+  const thread = new Worker(threadUrl(options.threadEntry), {
+    workerData: { spec, control: control.buffer },
+    transferList: spec.resume ? [spec.resume.buffer as ArrayBuffer] : [],
+  });
+  const stop = (value: number) => {
+    if (Atomics.load(control, 0) === CONTROL.run) Atomics.store(control, 0, value);
+  };
+  const onAbort = () => stop(context.signal.reason === 'shutdown' ? CONTROL.shutdown : CONTROL.abandon);
+  context.signal.addEventListener('abort', onAbort);
+  if (context.signal.aborted) onAbort();
+  const cancelPoll = setInterval(() => {
+    services.runs
+      .getRun(runId)
+      .then((state) => {
+        if (state.status === 'cancelled') stop(CONTROL.cancel);
+      })
+      .catch(() => {});
+  }, options.cancelPollMs ?? 250);
+  const bar: ProgressBar | undefined =
+    (options.progressBar ?? process.stdout.isTTY) ? progressBar(runId) : undefined;
+
+  let chain = Promise.resolve();
+  try {
+    return await new Promise<JobOutcome>((resolve, reject) => {
+      const fail = (error: unknown) => {
+        stop(CONTROL.abandon);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      };
+      const handle = async (message: TrainingMessage): Promise<void> => {
+        switch (message.type) {
+          case 'ready':
+            return;
+          case 'stage':
+            bar?.stage(message.stageIndex, message.totalSteps);
+            await services.runs.startStage(
+              { runId, workerId, stageIndex: message.stageIndex, steps: message.steps },
+              command,
+            );
+            return;
+          case 'progress': {
+            const { type: _type, ...progress } = message;
+            bar?.update(progress);
+            await services.runs.reportProgress({ ...progress, runId, workerId }, command);
+            return;
+          }
+          case 'checkpoint': {
+            const ref = await options.artifacts.put(message.bytes, TAR_MEDIA_TYPE);
+            await services.runs.saveCheckpoint(
+              { runId, workerId, step: message.step, artifactHash: ref.hash, byteSize: ref.byteSize },
+              command,
+            );
+            return;
+          }
+          case 'done': {
+            const adapter = await options.artifacts.put(message.adapter, TAR_MEDIA_TYPE);
+            const merged = message.merged
+              ? await options.artifacts.put(message.merged, TAR_MEDIA_TYPE)
+              : undefined;
+            await services.runs.completeRun(
+              {
+                runId,
+                workerId,
+                artifact: { kind: message.artifactKind, hash: adapter.hash, byteSize: adapter.byteSize },
+                finalLoss: message.finalLoss,
+                steps: message.steps,
+                durationMs: message.durationMs,
+                tokensSeen: message.tokensSeen,
+                metrics: { skippedExamples: message.skippedExamples },
+              },
+              { ...command, idempotencyKey: `train-complete:${runId}` },
+            );
+            const request = job.payload as TrainingRunRequested['data'];
+            await services.models.registerModelVersion(
+              {
+                modelName: request.targetModel ?? `${request.baseModel.name}-tuned`,
+                runId,
+                ...(merged ? { mergedArtifact: merged.hash } : {}),
+              },
+              { ...command, idempotencyKey: `train-register:${runId}` },
+            );
+            resolve({ status: 'succeeded' });
+            return;
+          }
+          case 'stopped':
+            if (message.reason === 'cancel') resolve({ status: 'cancelled' });
+            else {
+              if (message.reason === 'shutdown') await releaseRunLease(services, runId, workerId, command);
+              resolve({ status: 'released' });
+            }
+            return;
+          case 'failed':
+            throw new Error(`training run ${runId} failed in its thread: ${message.message}`);
+        }
+      };
+      thread.on('message', (message: TrainingMessage) => {
+        chain = chain
+          .then(() => handle(message))
+          .catch(async (error: unknown) => {
+            // A refused append after a cancel or a lost lease is the end of this attempt, not a failure.
+            const status = (await services.runs.getRun(runId).catch(() => undefined))?.status;
+            if (status === 'cancelled') {
+              stop(CONTROL.cancel);
+              resolve({ status: 'cancelled' });
+            } else if (
+              isDomainError(error) &&
+              ['RUN_NOT_LEASE_HOLDER', 'RUN_LEASE_EXPIRED', 'RUN_NOT_CLAIMED'].includes(error.code)
+            ) {
+              stop(CONTROL.abandon);
+              resolve({ status: 'released' });
+            } else fail(error);
+          });
+      });
+      thread.on('error', fail);
+      thread.on('exit', (code) => {
+        void chain.then(() =>
+          fail(new Error(`training thread of run ${runId} exited (code ${code}) before it finished`)),
+        );
+      });
+    });
+  } finally {
+    clearInterval(cancelPoll);
+    context.signal.removeEventListener('abort', onAbort);
+    bar?.stop();
+    await chain.catch(() => {});
+    await thread.terminate();
+  }
+}

@@ -1,0 +1,92 @@
+import type { LossOptions } from '../../ml/index.js';
+import type { PreparedRecord } from './trainingData.js';
+
+/** What the training thread computes: everything resolved, nothing left to look up in the event store. */
+export interface TrainingSpec {
+  readonly runId: string;
+  /** A Hugging Face LLaMA directory (config.json, model.safetensors, tokenizer files). */
+  readonly modelDir: string;
+  readonly promptFormat: string;
+  readonly stages: readonly {
+    readonly name: string;
+    readonly learningRate: number;
+    readonly batchSize: number;
+    readonly epochs: number;
+    readonly records: readonly PreparedRecord[];
+  }[];
+  readonly method:
+    | {
+        readonly kind: 'lora';
+        readonly r: number;
+        readonly alpha: number;
+        readonly dropout: number;
+        readonly targetModules: readonly string[];
+      }
+    | { readonly kind: 'full' };
+  readonly loss: LossOptions;
+  readonly seed: number;
+  readonly maxSteps?: number;
+  /** Progress is reported every this many optimizer steps (and at checkpoints and stage ends). */
+  readonly progressEvery: number;
+  /** A checkpoint is saved every this many steps and at the end of each stage. */
+  readonly checkpointEvery: number;
+  /** Examples per forward pass; larger batches are reached by gradient accumulation. */
+  readonly microBatchSize: number;
+  /** Longest example in tokens; default min(512, the model's context). */
+  readonly maxLength?: number;
+  /** Warm-up as a fraction of each stage's steps. */
+  readonly warmupRatio: number;
+  /** Also produce the base model with the adapter merged in. */
+  readonly merge: boolean;
+  /** A checkpoint tar written by an earlier attempt of this run. */
+  readonly resume?: Uint8Array;
+  /** TUNELEDGER_TF_BACKEND spelling; default the usual preference. */
+  readonly backend?: string;
+}
+
+/** Values of control[0], written by the owner of the thread, read before every step. */
+export const CONTROL = { run: 0, cancel: 1, shutdown: 2, abandon: 3 } as const;
+
+export interface ProgressMessage {
+  readonly type: 'progress';
+  readonly step: number;
+  readonly totalSteps: number;
+  readonly stageIndex: number;
+  readonly epoch: number;
+  readonly loss: number;
+  readonly entityLoss?: number;
+  readonly learningRate: number;
+  readonly gradNorm: number;
+  readonly tokensPerSecond: number;
+  readonly elapsedMs: number;
+  readonly etaMs: number;
+}
+
+export type TrainingMessage =
+  | { readonly type: 'ready'; readonly backend: { readonly name: string; readonly device: string } }
+  | {
+      readonly type: 'stage';
+      readonly stageIndex: number;
+      readonly steps: number;
+      readonly totalSteps: number;
+    }
+  | ProgressMessage
+  | {
+      readonly type: 'checkpoint';
+      readonly step: number;
+      readonly stageIndex: number;
+      readonly bytes: Uint8Array;
+    }
+  | {
+      readonly type: 'done';
+      readonly adapter: Uint8Array;
+      readonly artifactKind: 'adapter' | 'weights';
+      readonly merged?: Uint8Array;
+      readonly finalLoss: number;
+      readonly steps: number;
+      readonly tokensSeen: number;
+      readonly durationMs: number;
+      readonly skippedExamples: number;
+    }
+  | { readonly type: 'stopped'; readonly reason: 'cancel' | 'shutdown' | 'abandon'; readonly step: number }
+  | { readonly type: 'failed'; readonly message: string };

@@ -1,0 +1,26 @@
+/**
+ * Worker-thread entry of a training run: the model computation never runs on the event loop of the
+ * process that serves GraphQL or appends events. The owner posts one TrainingSpec and a shared control
+ * word; the thread posts TrainingMessages back and ends.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { runTraining } from './runTraining.js';
+import type { TrainingMessage, TrainingSpec } from './trainingMessages.js';
+
+const { spec, control } = workerData as { spec: TrainingSpec; control: SharedArrayBuffer };
+const port = parentPort!;
+const emit = (message: TrainingMessage) => {
+  const transfer =
+    message.type === 'checkpoint'
+      ? [message.bytes.buffer as ArrayBuffer]
+      : message.type === 'done'
+        ? [
+            message.adapter.buffer as ArrayBuffer,
+            ...(message.merged ? [message.merged.buffer as ArrayBuffer] : []),
+          ]
+        : [];
+  port.postMessage(message, transfer);
+};
+runTraining(spec, { emit, control: new Int32Array(control) }).catch((error: unknown) => {
+  emit({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+});
