@@ -6,7 +6,14 @@
  */
 import { createHash } from 'node:crypto';
 import { migrateToLatest } from '../src/app/migrate.js';
-import { openDatabase, PostgresEventStore, type Database, type NewEvent } from '../src/eventstore/index.js';
+import {
+  openDatabase,
+  PostgresEventStore,
+  type Checkpoint,
+  type Database,
+  type EventStore,
+  type NewEvent,
+} from '../src/eventstore/index.js';
 import { allProjections, ProjectionRunner } from '../src/projections/index.js';
 import { round, withSpread, type BenchResult } from './lib.js';
 
@@ -462,27 +469,53 @@ export function generateLifecycle(options: LifecycleOptions = {}): LifecycleAppe
   return appends;
 }
 
-/** Appends the generated history; returns how many events were written. */
+/** Appends the generated history; returns how many events were written and the last checkpoint. */
 export async function appendLifecycle(
-  store: PostgresEventStore,
+  store: EventStore,
   appends: readonly LifecycleAppend[],
-): Promise<number> {
+): Promise<{ written: number; checkpoint: Checkpoint }> {
   let written = 0;
+  let checkpoint: Checkpoint = '';
   for (const append of appends) {
-    await store.append(append.streamId, append.events, 'any', {
+    const result = await store.append(append.streamId, append.events, 'any', {
       actor: 'bench',
       correlationId: append.streamId,
     });
     written += append.events.length;
+    checkpoint = result.events[result.events.length - 1]?.checkpoint ?? checkpoint;
   }
-  return written;
+  return { written, checkpoint };
+}
+
+/**
+ * Waits until readAll reaches `checkpoint`: on PostgreSQL an event becomes visible to readers only
+ * once every older transaction in the cluster has finished (the store's gap protection).
+ */
+export async function untilVisible(
+  store: EventStore,
+  checkpoint: Checkpoint,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let position: Checkpoint = '';
+  for (;;) {
+    const page = await store.readAll(position, 10_000);
+    position = page.checkpoint;
+    if (position >= checkpoint) return;
+    if (page.events.length === 0) {
+      if (Date.now() > deadline)
+        throw new Error(`events up to ${checkpoint} did not become visible in ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
 }
 
 async function measure(database: Database, label: string, eventCount: number, repeats: number) {
   await migrateToLatest(database.db);
   const store = new PostgresEventStore(database);
   const appends = generateLifecycle({ events: eventCount });
-  const written = await appendLifecycle(store, appends);
+  const { written, checkpoint } = await appendLifecycle(store, appends);
+  await untilVisible(store, checkpoint);
   const runner = new ProjectionRunner({
     db: database.db,
     store,

@@ -1,83 +1,92 @@
-import type { DeploymentsTable } from './schema.js';
-import type { Selectable } from 'kysely';
+import type { RecordedEvent } from '../eventstore/eventStore.js';
 import {
   applyDeploymentEntry,
   deploymentEntry,
   deploymentEventTypes,
   type DeploymentState,
 } from './deployments.fold.js';
-import { json, jsonOrNull, type Projection } from './projection.js';
+import type { Projection, ReadModelTransaction } from './projection.js';
+import { RowBatch } from './rowBatch.js';
 
-/** Deployments (active version, endpoint, counters) and their full history. */
+/**
+ * Deployments (active version, endpoint, counters) and their full history. The row is the pure
+ * DeploymentState that time travel folds too, stored column by column.
+ */
 export const deploymentsProjection: Projection = {
   name: 'deployments',
   version: 1,
   handles: deploymentEventTypes,
   tables: ['deployments', 'deployment_history'],
   async apply(trx, event) {
-    const entry = deploymentEntry(event);
-    if (!entry) return;
-    await trx
-      .insertInto('deployment_history')
-      .values({
-        event_id: event.eventId,
-        deployment_name: entry.deploymentName,
-        stream_version: event.streamVersion,
-        kind: entry.kind,
-        model_name: entry.modelName,
-        version: entry.version,
-        from_version: entry.fromVersion,
-        details: json(entry.details),
-        recorded_at: entry.at,
-      })
-      .execute();
-    const row = await trx
-      .selectFrom('deployments')
-      .selectAll()
-      .where('deployment_name', '=', entry.deploymentName)
-      .executeTakeFirst();
-    const next = applyDeploymentEntry(row ? fromRow(row) : undefined, entry);
-    const values = {
-      deployment_name: next.deploymentName,
-      status: next.status,
-      environment: next.environment,
-      model_name: next.modelName,
-      active_version: next.activeVersion,
-      previous_version: next.previousVersion,
-      requested_version: next.requestedVersion,
-      endpoint: next.endpoint,
-      degradation_count: next.degradationCount,
-      rollback_count: next.rollbackCount,
-      last_degradation: jsonOrNull(next.lastDegradation),
-      created_at: next.createdAt,
-      updated_at: next.updatedAt,
-    };
-    if (row) {
-      await trx
-        .updateTable('deployments')
-        .set(values)
-        .where('deployment_name', '=', entry.deploymentName)
-        .execute();
-    } else {
-      await trx.insertInto('deployments').values(values).execute();
-    }
+    await applyDeployments(trx, [event]);
+  },
+  async applyBatch(trx, events) {
+    await applyDeployments(trx, events);
   },
 };
 
-function fromRow(row: Selectable<DeploymentsTable>): DeploymentState {
+async function applyDeployments(trx: ReadModelTransaction, events: readonly RecordedEvent[]): Promise<void> {
+  const entries = events.flatMap((event) => {
+    const entry = deploymentEntry(event);
+    return entry ? [{ event, entry }] : [];
+  });
+  const deployments = new RowBatch('deployments', 'deployment_name', ['last_degradation']);
+  const history = new RowBatch('deployment_history', 'event_id', ['details']);
+  await deployments.load(
+    trx,
+    entries.map(({ entry }) => entry.deploymentName),
+  );
+  for (const { event, entry } of entries) {
+    history.insert({
+      event_id: event.eventId,
+      deployment_name: entry.deploymentName,
+      stream_version: event.streamVersion,
+      kind: entry.kind,
+      model_name: entry.modelName,
+      version: entry.version,
+      from_version: entry.fromVersion,
+      details: entry.details,
+      recorded_at: entry.at,
+    });
+    const row = deployments.get(entry.deploymentName);
+    deployments.insert(toRow(applyDeploymentEntry(row ? fromRow(row) : undefined, entry)));
+  }
+  await history.flush(trx);
+  await deployments.flush(trx);
+}
+
+function toRow(state: DeploymentState): Record<string, unknown> {
   return {
-    deploymentName: row.deployment_name,
-    status: row.status as DeploymentState['status'],
-    environment: row.environment,
-    modelName: row.model_name,
-    activeVersion: row.active_version,
-    previousVersion: row.previous_version,
-    requestedVersion: row.requested_version,
-    endpoint: row.endpoint,
-    degradationCount: row.degradation_count,
-    rollbackCount: row.rollback_count,
-    lastDegradation: row.last_degradation as DeploymentState['lastDegradation'],
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
+    deployment_name: state.deploymentName,
+    status: state.status,
+    environment: state.environment,
+    model_name: state.modelName,
+    active_version: state.activeVersion,
+    previous_version: state.previousVersion,
+    requested_version: state.requestedVersion,
+    endpoint: state.endpoint,
+    degradation_count: state.degradationCount,
+    rollback_count: state.rollbackCount,
+    last_degradation: state.lastDegradation,
+    created_at: state.createdAt,
+    updated_at: state.updatedAt,
+  };
+}
+
+function fromRow(row: Record<string, unknown>): DeploymentState {
+  return {
+    deploymentName: row['deployment_name'] as string,
+    status: row['status'] as DeploymentState['status'],
+    environment: row['environment'] as string | null,
+    modelName: row['model_name'] as string | null,
+    activeVersion: row['active_version'] as number | null,
+    previousVersion: row['previous_version'] as number | null,
+    requestedVersion: row['requested_version'] as number | null,
+    endpoint: row['endpoint'] as string | null,
+    degradationCount: Number(row['degradation_count']),
+    rollbackCount: Number(row['rollback_count']),
+    lastDegradation: row['last_degradation'] as DeploymentState['lastDegradation'],
+    createdAt: row['created_at'] as string,
+    updatedAt: row['updated_at'] as string,
   };
 }

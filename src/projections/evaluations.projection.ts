@@ -1,5 +1,18 @@
+import type { RecordedEvent } from '../eventstore/eventStore.js';
 import { dataOf } from './lifecycleEvent.js';
-import { json, type Projection } from './projection.js';
+import type { Projection, ReadModelTransaction } from './projection.js';
+import { RowBatch } from './rowBatch.js';
+
+const JSON_COLUMNS = [
+  'suites',
+  'judge',
+  'gate',
+  'metrics',
+  'categories',
+  'error_taxonomy',
+  'artifacts',
+  'gate_failures',
+];
 
 /** Evaluations with their metrics, per-category breakdown, error taxonomy and gate verdict. */
 export const evaluationsProjection: Projection = {
@@ -14,72 +27,82 @@ export const evaluationsProjection: Projection = {
   ],
   tables: ['evaluations'],
   async apply(trx, event) {
-    switch (event.type) {
-      case 'EvaluationRequested': {
-        const data = dataOf(event, 'EvaluationRequested');
-        await trx
-          .insertInto('evaluations')
-          .values({
-            evaluation_id: data.evaluationId,
-            status: 'requested',
-            model_name: data.model.name,
-            model_version: data.model.version,
-            dataset_id: data.dataset.id,
-            dataset_revision: data.dataset.revision,
-            suites: json(data.suites),
-            judge: data.judge ? json(data.judge) : null,
-            gate: json(data.gate),
-            attempts: 0,
-            requested_at: data.requestedAt,
-          })
-          .execute();
-        return;
-      }
-      case 'EvaluationClaimed': {
-        const data = dataOf(event, 'EvaluationClaimed');
-        await trx
-          .updateTable('evaluations')
-          .set({ worker_id: data.workerId, attempts: data.attempt })
-          .where('evaluation_id', '=', data.evaluationId)
-          .execute();
-        return;
-      }
-      case 'EvaluationProgressReported': {
-        const data = dataOf(event, 'EvaluationProgressReported');
-        await trx
-          .updateTable('evaluations')
-          .set({ completed_examples: data.completedExamples, total_examples: data.totalExamples })
-          .where('evaluation_id', '=', data.evaluationId)
-          .execute();
-        return;
-      }
-      case 'EvaluationCompleted': {
-        const data = dataOf(event, 'EvaluationCompleted');
-        await trx
-          .updateTable('evaluations')
-          .set({
-            status: 'completed',
-            metrics: json(data.metrics),
-            categories: json(data.categories),
-            error_taxonomy: json(data.errorTaxonomy),
-            artifacts: json(data.artifacts),
-            gate_passed: data.gate.passed,
-            gate_failures: json(data.gate.failures),
-            finished_at: data.completedAt,
-          })
-          .where('evaluation_id', '=', data.evaluationId)
-          .execute();
-        return;
-      }
-      case 'EvaluationFailed': {
-        const data = dataOf(event, 'EvaluationFailed');
-        await trx
-          .updateTable('evaluations')
-          .set({ status: 'failed', failure_reason: data.reason, finished_at: data.failedAt })
-          .where('evaluation_id', '=', data.evaluationId)
-          .execute();
-        return;
-      }
-    }
+    await applyEvaluations(trx, [event]);
+  },
+  async applyBatch(trx, events) {
+    await applyEvaluations(trx, events);
   },
 };
+
+async function applyEvaluations(trx: ReadModelTransaction, events: readonly RecordedEvent[]): Promise<void> {
+  const rows = new RowBatch('evaluations', 'evaluation_id', JSON_COLUMNS);
+  await rows.load(
+    trx,
+    events.map((e) => (e.data as { evaluationId: string }).evaluationId),
+  );
+  for (const event of events) {
+    switch (event.type) {
+      case 'EvaluationRequested': {
+        const d = dataOf(event, 'EvaluationRequested');
+        rows.insert({
+          evaluation_id: d.evaluationId,
+          status: 'requested',
+          model_name: d.model.name,
+          model_version: d.model.version,
+          dataset_id: d.dataset.id,
+          dataset_revision: d.dataset.revision,
+          suites: d.suites,
+          judge: d.judge ?? null,
+          gate: d.gate,
+          worker_id: null,
+          attempts: 0,
+          completed_examples: null,
+          total_examples: null,
+          metrics: null,
+          categories: null,
+          error_taxonomy: null,
+          artifacts: null,
+          gate_passed: null,
+          gate_failures: null,
+          failure_reason: null,
+          requested_at: d.requestedAt,
+          finished_at: null,
+        });
+        break;
+      }
+      case 'EvaluationClaimed': {
+        const d = dataOf(event, 'EvaluationClaimed');
+        rows.update(d.evaluationId, { worker_id: d.workerId, attempts: d.attempt });
+        break;
+      }
+      case 'EvaluationProgressReported': {
+        const d = dataOf(event, 'EvaluationProgressReported');
+        rows.update(d.evaluationId, {
+          completed_examples: d.completedExamples,
+          total_examples: d.totalExamples,
+        });
+        break;
+      }
+      case 'EvaluationCompleted': {
+        const d = dataOf(event, 'EvaluationCompleted');
+        rows.update(d.evaluationId, {
+          status: 'completed',
+          metrics: d.metrics,
+          categories: d.categories,
+          error_taxonomy: d.errorTaxonomy,
+          artifacts: d.artifacts,
+          gate_passed: d.gate.passed,
+          gate_failures: d.gate.failures,
+          finished_at: d.completedAt,
+        });
+        break;
+      }
+      case 'EvaluationFailed': {
+        const d = dataOf(event, 'EvaluationFailed');
+        rows.update(d.evaluationId, { status: 'failed', failure_reason: d.reason, finished_at: d.failedAt });
+        break;
+      }
+    }
+  }
+  await rows.flush(trx);
+}

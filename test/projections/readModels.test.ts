@@ -16,7 +16,12 @@ import {
   registryAsOf,
   runMetrics,
 } from '../../src/projections/index.js';
-import { appendLifecycle, generateLifecycle, type LifecycleAppend } from '../../bench/projections.js';
+import {
+  appendLifecycle,
+  generateLifecycle,
+  untilVisible,
+  type LifecycleAppend,
+} from '../../bench/projections.js';
 import { databaseTargets, type TestDatabase } from '../support/databases.js';
 
 type Data = Record<string, unknown> & { runId: string; step: number };
@@ -171,8 +176,10 @@ for (const target of databaseTargets) {
           reportedAt: '2026-01-01T00:00:10.000Z',
         },
       };
-      await store.append(`run-${runId}`, [request!, v1], 'no_stream', { actor: 'test' });
-      await runner.catchUp();
+      const appended = await store.append(`run-${runId}`, [request!, v1], 'no_stream', { actor: 'test' });
+      runner.start();
+      await runner.waitFor(appended.events[1]!.checkpoint);
+      await runner.stop();
       const series = await runMetrics(database.db, runId);
       expect(series.items[0]?.tokens_per_second).toBeCloseTo(2500, 6);
     });
@@ -186,7 +193,8 @@ for (const target of databaseTargets) {
       await new Promise((resolve) => setTimeout(resolve, 20));
       const at = new Date();
       await new Promise((resolve) => setTimeout(resolve, 20));
-      await appendLifecycle(store, appends.slice(cut));
+      const { checkpoint } = await appendLifecycle(store, appends.slice(cut));
+      await untilVisible(store, checkpoint);
 
       const before = expectations(appends.slice(0, cut));
       const after = expectations(appends);
