@@ -20,3 +20,11 @@ export { defaultTrainingStages, selectRecords, toTrainingRecord } from './traini
 export { packTar, unpackTar, type TarEntry } from './training/tarball.js';
 export { runTraining, type TrainingIo } from './training/runTraining.js';
 export { CONTROL, type TrainingMessage, type TrainingSpec } from './training/trainingMessages.js';
+export {
+  createJobHandlers,
+  startWorkerProcess,
+  type HandlerDependencies,
+  type TrainingSettings,
+  type WorkerProcess,
+  type WorkerProcessOptions,
+} from './workerProcess.js';

@@ -1,0 +1,110 @@
+import { pino, type Logger } from 'pino';
+import { LocalArtifactStore, type ArtifactStore } from '../data/index.js';
+import { openDatabase, PostgresEventStore, type Database, type EventStore } from '../eventstore/index.js';
+import { createServices, systemClock, uuidIds, type Services } from '../services/index.js';
+import { runWorker, type JobHandler, type WorkerHandle, type WorkerLog } from './runtime/runWorker.js';
+import { trainingJobHandler, type TrainingWorkerOptions } from './training/trainingJob.js';
+
+/** What every job handler is built from. */
+export interface HandlerDependencies {
+  readonly services: Services;
+  readonly store: EventStore;
+  readonly artifacts: ArtifactStore;
+}
+
+export type TrainingSettings = Omit<TrainingWorkerOptions, keyof HandlerDependencies>;
+
+/**
+ * The handlers of every job kind this package knows, over one set of dependencies: the composition root
+ * (in-process workers of `npm start`) and `tuneledger worker` both take them from here. Other kinds
+ * (evaluate, deploy) join through `extra`.
+ */
+export function createJobHandlers(
+  dependencies: HandlerDependencies,
+  settings: {
+    readonly training?: TrainingSettings;
+    readonly extra?: Readonly<Record<string, JobHandler>>;
+  } = {},
+): Record<string, JobHandler> {
+  return { train: trainingJobHandler({ ...dependencies, ...settings.training }), ...settings.extra };
+}
+
+export interface WorkerProcessOptions {
+  /** PostgreSQL shared with the API and other workers; without it the embedded database in dataDir. */
+  readonly databaseUrl?: string;
+  readonly dataDir?: string;
+  readonly artifactsDir: string;
+  readonly kinds: readonly string[];
+  readonly concurrency?: number;
+  readonly leaseMs?: number;
+  readonly pollMs?: number;
+  readonly maxFailures?: number;
+  readonly training?: TrainingSettings;
+  readonly extraHandlers?: (dependencies: HandlerDependencies) => Record<string, JobHandler>;
+  /** Stop gracefully on SIGTERM and SIGINT (checkpoint, release), then exit. */
+  readonly installSignalHandlers?: boolean;
+  readonly logger?: Logger;
+}
+
+export interface WorkerProcess {
+  readonly handle: WorkerHandle;
+  readonly database: Database;
+  /** Stops the worker gracefully and closes the database. */
+  close(): Promise<void>;
+}
+
+/** A worker process: its own connection to the shared database, the artifact store, and runWorker. */
+export async function startWorkerProcess(options: WorkerProcessOptions): Promise<WorkerProcess> {
+  const logger = options.logger ?? pino({ name: 'tuneledger-worker' });
+  const database = await openDatabase({
+    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+  });
+  const store = new PostgresEventStore(database);
+  const dependencies: HandlerDependencies = {
+    services: createServices({ store, clock: systemClock, ids: uuidIds }),
+    store,
+    artifacts: new LocalArtifactStore(options.artifactsDir),
+  };
+  const log: WorkerLog = {
+    info: (message, fields) => logger.info(fields ?? {}, message),
+    warn: (message, fields) => logger.warn(fields ?? {}, message),
+  };
+  const handle = runWorker({
+    kinds: options.kinds,
+    handlers: createJobHandlers(dependencies, {
+      ...(options.training ? { training: options.training } : {}),
+      ...(options.extraHandlers ? { extra: options.extraHandlers(dependencies) } : {}),
+    }),
+    db: database.db,
+    log,
+    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
+    ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
+    ...(options.maxFailures !== undefined ? { maxFailures: options.maxFailures } : {}),
+  });
+  logger.info({ workerId: handle.workerId, kinds: options.kinds, database: database.kind }, 'worker started');
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await handle.stop();
+      await store.close();
+      await database.close();
+      logger.info({ workerId: handle.workerId }, 'worker stopped');
+    })());
+  if (options.installSignalHandlers) {
+    const onSignal = (signal: string) => {
+      logger.info({ signal }, 'stopping: jobs checkpoint and release their leases');
+      close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ error: String(error) }, 'worker did not stop cleanly');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  }
+  return { handle, database, close };
+}
