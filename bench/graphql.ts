@@ -1,0 +1,163 @@
+/**
+ * `npm run bench -- graphql [--postgres]`: the GraphQL API under load (autocannon) against a server
+ * in this process over PostgreSQL (DATABASE_URL) or embedded PGlite: a run with 1,000 metric points,
+ * a 20-item runs page, an audit report, and subscription delivery latency (append -> client) with
+ * 100 graphql-ws subscribers. Baseline in the same run: `{ me { actor } }` (no database work).
+ */
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
+import { createClient } from 'graphql-ws';
+import pg from 'pg';
+import { pino } from 'pino';
+import WebSocket from 'ws';
+import { migrateToLatest } from '../src/app/migrate.js';
+import { openDatabase, PostgresEventStore, type Database } from '../src/eventstore/index.js';
+import { createGraphqlServer } from '../src/graphql/index.js';
+import { allProjections, ProjectionRunner } from '../src/projections/index.js';
+import { percentiles, round, type BenchResult } from './lib.js';
+import { appendLifecycle, generateLifecycle } from './projections.js';
+
+interface CannonResult {
+  latency: { p50: number; p99: number; p90: number; p10: number; average: number };
+  requests: { average: number };
+  non2xx: number;
+  errors: number;
+}
+const autocannon = createRequire(import.meta.url)('autocannon') as (
+  options: Record<string, unknown>,
+) => Promise<CannonResult>;
+
+async function freshDatabase(): Promise<{ database: Database; drop: () => Promise<void>; kind: string }> {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    const database = await openDatabase({ dataDir: 'memory://' });
+    await migrateToLatest(database.db);
+    return { database, drop: async () => {}, kind: 'pglite' };
+  }
+  const name = `tuneledger_bench_graphql_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const target = new URL(url);
+  target.pathname = `/${name}`;
+  const database = await openDatabase({ databaseUrl: target.toString(), poolSize: 20 });
+  await migrateToLatest(database.db);
+  return {
+    database,
+    kind: 'postgres',
+    drop: async () => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+export default async function (args: string[]): Promise<BenchResult> {
+  const seconds = Number(args.find((arg) => arg.startsWith('--seconds='))?.slice(10) ?? 5);
+  const connections = 50;
+  const { database, drop, kind } = await freshDatabase();
+  const store = new PostgresEventStore(database, { pollIntervalMs: 50 });
+  const appends = generateLifecycle({ events: 22_000, progressPerRun: 1000, progressPerAppend: 50 });
+  const written = await appendLifecycle(store, appends);
+  const runner = new ProjectionRunner({ db: database.db, store, projections: allProjections });
+  runner.start();
+  const last = await store.readStream(appends.at(-1)!.streamId);
+  await runner.waitFor(last.at(-1)!.checkpoint, { timeoutMs: 600_000 });
+  const server = await createGraphqlServer({
+    store,
+    db: database.db,
+    port: 0,
+    projections: runner,
+    logger: pino({ level: 'error' }),
+  });
+
+  const all = appends.flatMap((append) => append.events);
+  const runId = (all.find((event) => event.type === 'TrainingRunRequested')!.data as { runId: string }).runId;
+  const registered = all.filter((event) => event.type === 'ModelVersionRegistered').at(-1)!;
+  const { version } = registered.data as { version: number };
+  const queries: Record<string, string> = {
+    baseline_me: '{ me { actor } }',
+    run_1000_points: `{ run(runId: "${runId}") { runId status a: metrics(first: 500) { edges { node { step loss learningRate } } } b: metrics(first: 500, fromStep: 501) { edges { node { step loss learningRate } } } } }`,
+    runs_page_20:
+      '{ runs(first: 20) { edges { cursor node { runId status baseModel lastLoss requestedAt } } pageInfo { hasNextPage } } }',
+    audit_report: `{ auditReport(modelName: "llama-med", version: ${version}) { allChainsIntact report } }`,
+  };
+  const metrics: Record<string, number> = {};
+  for (const [name, query] of Object.entries(queries)) {
+    const result = await autocannon({
+      url: server.url,
+      connections,
+      duration: seconds,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query }),
+    });
+    if (result.non2xx > 0 || result.errors > 0)
+      throw new Error(`${name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+    metrics[`${name}_p50_ms`] = round(result.latency.p50);
+    metrics[`${name}_p90_ms`] = round(result.latency.p90);
+    metrics[`${name}_p99_ms`] = round(result.latency.p99);
+    metrics[`${name}_requests_per_s`] = round(result.requests.average);
+  }
+
+  // Subscription delivery: 100 subscribers on one stream; each append's delivery time to every client.
+  const subscribers = 100;
+  const streamId = `dataset-bench-${randomBytes(4).toString('hex')}`;
+  const sentAt = new Map<number, number>();
+  const latencies: number[] = [];
+  const clients = Array.from({ length: subscribers }, () =>
+    createClient({ url: server.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 }),
+  );
+  const before = server.subscriberCount();
+  const stops = clients.map((client) =>
+    client.subscribe<{ events: { data: { n: number } } }>(
+      { query: `subscription { events(filter: { streamIds: ["${streamId}"] }) { data } }` },
+      {
+        next: (value) => {
+          const n = value.data!.events.data.n;
+          latencies.push(performance.now() - sentAt.get(n)!);
+        },
+        error: () => {},
+        complete: () => {},
+      },
+    ),
+  );
+  while (server.subscriberCount() < before + subscribers)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  const appendsToMeasure = 50;
+  for (let n = 1; n <= appendsToMeasure; n++) {
+    sentAt.set(n, performance.now());
+    await store.append(streamId, [{ type: 'BenchNoted', data: { n } }], 'any', { actor: 'bench' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const deadline = Date.now() + 10_000;
+  while (latencies.length < subscribers * appendsToMeasure && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  Object.assign(metrics, percentiles('subscription_delivery_ms', latencies));
+  metrics.subscription_deliveries = latencies.length;
+  stops.forEach((stop) => stop());
+  await Promise.all(clients.map((client) => client.dispose()));
+
+  await server.close();
+  await runner.stop();
+  await database.close();
+  await drop();
+  const goal = (label: string, value: number, limit: number) =>
+    `${label} p99 ${value} ms < ${limit} ms: ${value < limit ? 'yes' : 'no'}`;
+  return {
+    name: 'graphql',
+    backend: kind,
+    inputs: { events: written, connections, seconds, subscribers, appendsToMeasure, runMetricPoints: 1000 },
+    metrics,
+    goals: [
+      goal('run with 1,000 points', metrics.run_1000_points_p99_ms!, 50),
+      goal('20-item runs page', metrics.runs_page_20_p99_ms!, 50),
+      goal('audit report', metrics.audit_report_p99_ms!, 200),
+      goal('subscription delivery', metrics.subscription_delivery_ms_p99!, 100),
+    ],
+  };
+}
