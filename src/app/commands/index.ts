@@ -5,6 +5,7 @@ import { registerTokenCommand } from './token.command.js';
 import { registerDatasetCommand } from './dataset.command.js';
 import { registerRedactCommand } from './redact.command.js';
 import { registerModelCommand } from './model.command.js';
+import { registerWorkerCommand } from './worker.command.js';
 
 /** Each command file exports one function that adds its command (and sub-commands) to the program. */
 export type RegisterCommand = (program: Command) => void;
@@ -16,4 +17,5 @@ export const commands: RegisterCommand[] = [
   registerDatasetCommand,
   registerRedactCommand,
   registerModelCommand,
+  registerWorkerCommand,
 ];

@@ -1,0 +1,100 @@
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import { startWorkerProcess } from '../../workers/index.js';
+import { loadConfig } from '../config.js';
+import type { RegisterCommand } from './index.js';
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < 1)
+      throw new Error(`${name} must be a positive integer, got "${value}"`);
+    return parsed;
+  };
+}
+
+interface WorkerOptions {
+  kinds: string;
+  concurrency: number;
+  leaseMs: number;
+  pollMs: number;
+  maxFailures: number;
+  progressEvery: number;
+  checkpointEvery: number;
+  microBatch: number;
+  merge?: boolean;
+  promptFormat: string;
+  progress: boolean;
+}
+
+export const registerWorkerCommand: RegisterCommand = (program: Command) => {
+  program
+    .command('worker')
+    .description(
+      'Run job workers as their own process against DATABASE_URL (PostgreSQL shared with the API and other ' +
+        'workers; without it the embedded database in TUNELEDGER_DATA_DIR, which only one process may open). ' +
+        'Claims jobs with SKIP LOCKED under a heartbeat lease; SIGTERM checkpoints running jobs and releases them.',
+    )
+    .option('--kinds <list>', 'job kinds to take, comma separated (train)', 'train')
+    .option('--concurrency <n>', 'jobs run at the same time', positiveInt('--concurrency'), 1)
+    .option('--lease-ms <ms>', 'lease length; renewed every third of it', positiveInt('--lease-ms'), 30_000)
+    .option('--poll-ms <ms>', 'how often an idle worker looks for jobs', positiveInt('--poll-ms'), 500)
+    .option(
+      '--max-failures <n>',
+      'failed attempts before a job is failed for good',
+      positiveInt('--max-failures'),
+      3,
+    )
+    .option(
+      '--progress-every <n>',
+      'training: progress event every n steps',
+      positiveInt('--progress-every'),
+      10,
+    )
+    .option(
+      '--checkpoint-every <n>',
+      'training: checkpoint every n steps (and at stage ends)',
+      positiveInt('--checkpoint-every'),
+      50,
+    )
+    .option(
+      '--micro-batch <n>',
+      'training: examples per forward pass (gradient accumulation above it)',
+      positiveInt('--micro-batch'),
+      8,
+    )
+    .option('--merge', 'training: also store the base model with the adapter merged in')
+    .option(
+      '--prompt-format <name>',
+      'training: format of runs that name none (alpaca, llama2, llama3, chat_template)',
+      'alpaca',
+    )
+    .option('--no-progress', 'no terminal progress bar')
+    .action(async (options: WorkerOptions) => {
+      const config = loadConfig();
+      const kinds = options.kinds
+        .split(',')
+        .map((kind) => kind.trim())
+        .filter((kind) => kind !== '');
+      await startWorkerProcess({
+        ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir }),
+        artifactsDir: config.artifactsDir,
+        kinds,
+        concurrency: options.concurrency,
+        leaseMs: options.leaseMs,
+        pollMs: options.pollMs,
+        maxFailures: options.maxFailures,
+        installSignalHandlers: true,
+        logger: pino({ name: 'tuneledger-worker', level: config.logLevel }),
+        training: {
+          progressEvery: options.progressEvery,
+          checkpointEvery: options.checkpointEvery,
+          microBatchSize: options.microBatch,
+          mergeWeights: options.merge === true,
+          defaultPromptFormat: options.promptFormat,
+          progressBar: options.progress && process.stdout.isTTY === true,
+        },
+      });
+      // The process lives until SIGTERM/SIGINT: startWorkerProcess installed the handlers that stop it.
+    });
+};
