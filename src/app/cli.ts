@@ -1,3 +1,5 @@
+// type-graphql's decorators need the metadata polyfill before any GraphQL type is loaded.
+import 'reflect-metadata';
 import { Command } from 'commander';
 import { commands } from './commands/index.js';
 

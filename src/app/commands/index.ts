@@ -6,11 +6,13 @@ import { registerDatasetCommand } from './dataset.command.js';
 import { registerRedactCommand } from './redact.command.js';
 import { registerModelCommand } from './model.command.js';
 import { registerWorkerCommand } from './worker.command.js';
+import { registerStartCommand } from './start.command.js';
 
 /** Each command file exports one function that adds its command (and sub-commands) to the program. */
 export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [
+  registerStartCommand,
   registerMigrateCommand,
   registerEvalCommand,
   registerTokenCommand,

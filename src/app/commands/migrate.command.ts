@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { openDatabase } from '../../eventstore/index.js';
-import { migrateToLatest } from '../migrate.js';
+import { loadConfig } from '../config.js';
+import { openConfiguredDatabase } from '../platform.js';
 import type { RegisterCommand } from './index.js';
 
 export const registerMigrateCommand: RegisterCommand = (program: Command) => {
@@ -11,17 +11,9 @@ export const registerMigrateCommand: RegisterCommand = (program: Command) => {
         'embedded PGlite database in TUNELEDGER_DATA_DIR (default ./.data).',
     )
     .action(async () => {
-      const database = await openDatabase({
-        databaseUrl: process.env.DATABASE_URL || undefined,
-        dataDir: process.env.TUNELEDGER_DATA_DIR || './.data',
-      });
-      try {
-        const { results = [] } = await migrateToLatest(database.db);
-        const where = database.kind === 'postgres' ? 'PostgreSQL' : 'PGlite';
-        if (results.length === 0) process.stdout.write(`${where}: schema already up to date\n`);
-        for (const result of results) process.stdout.write(`${where}: applied ${result.migrationName}\n`);
-      } finally {
-        await database.close();
-      }
+      const database = await openConfiguredDatabase(loadConfig());
+      const where = database.kind === 'postgres' ? 'PostgreSQL' : 'PGlite';
+      await database.close();
+      process.stdout.write(`${where}: schema up to date\n`);
     });
 };

@@ -1,17 +1,16 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { openDatabase, type Database } from '../../eventstore/index.js';
+import type { Database } from '../../eventstore/index.js';
 import { roles, TokenStore, type Role } from '../../graphql/index.js';
 import { loadConfig } from '../config.js';
-import { migrateToLatest } from '../migrate.js';
+import { openConfiguredDatabase } from '../platform.js';
 import type { RegisterCommand } from './index.js';
 
 async function withTokens<T>(work: (tokens: TokenStore) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const database: Database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database: Database = await openConfiguredDatabase(config);
   try {
-    await migrateToLatest(database.db);
     return await work(new TokenStore(database.db));
   } finally {
     await database.close();

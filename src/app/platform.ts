@@ -1,0 +1,96 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { LocalArtifactStore, type ArtifactStore } from '../data/index.js';
+import {
+  EsdbEventStore,
+  PostgresEventStore,
+  openDatabase,
+  type Database,
+  type EventStore,
+} from '../eventstore/index.js';
+import { createGraphqlServer, type GraphqlServer } from '../graphql/index.js';
+import { ProjectionRunner, allProjections } from '../projections/index.js';
+import { createServices, systemClock, uuidIds, type Services } from '../services/index.js';
+import type { Config } from './config.js';
+import { migrateToLatest } from './migrate.js';
+
+/** The running platform: one database, one event store, the projections, the API and the workers. */
+export interface Platform {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly database: Database;
+  readonly store: EventStore;
+  readonly services: Services;
+  readonly projections: ProjectionRunner;
+  readonly artifacts: ArtifactStore;
+  readonly graphql: GraphqlServer;
+  close(): Promise<void>;
+}
+
+/** PostgreSQL when DATABASE_URL is set; otherwise embedded PGlite under the data directory. */
+export async function openConfiguredDatabase(config: Config): Promise<Database> {
+  if (!config.databaseUrl) mkdirSync(config.dataDir, { recursive: true });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: join(config.dataDir, 'pglite'),
+  });
+  try {
+    await migrateToLatest(database.db);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return database;
+}
+
+export async function startPlatform(
+  config: Config,
+  logger: Logger = pino({ level: config.logLevel }),
+): Promise<Platform> {
+  const cleanups: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const cleanup of cleanups.reverse())
+      await cleanup().catch((error: unknown) => logger.error({ err: error }, 'shutdown step failed'));
+  };
+  try {
+    const database = await openConfiguredDatabase(config);
+    cleanups.push(() => database.close());
+    logger.info({ database: database.kind, dataDir: config.dataDir }, 'database ready');
+
+    const store: EventStore = config.eventStoreUrl
+      ? EsdbEventStore.connect(config.eventStoreUrl)
+      : new PostgresEventStore(database);
+    cleanups.push(() => store.close());
+
+    const services = createServices({ store, clock: systemClock, ids: uuidIds });
+    const artifacts = new LocalArtifactStore(config.artifactsDir);
+
+    const projections = new ProjectionRunner({
+      db: database.db,
+      store,
+      projections: allProjections,
+      onError: (projection, error) => logger.error({ err: error, projection }, 'projection failed; retrying'),
+    });
+    projections.start();
+    cleanups.push(() => projections.stop());
+
+    const graphql = await createGraphqlServer({
+      store,
+      db: database.db,
+      services,
+      projections,
+      host: config.host,
+      port: config.port,
+      introspection: config.introspection,
+      logger: logger.child({ component: 'graphql' }),
+    });
+    cleanups.push(() => graphql.close());
+    logger.info({ url: graphql.url }, 'GraphQL API ready');
+
+    return { config, logger, database, store, services, projections, artifacts, graphql, close: closeAll };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
