@@ -24,6 +24,8 @@ export interface ProjectionStatus {
   /** false while another runner (another process) holds this projection's lock. */
   readonly owned: boolean;
   readonly eventsApplied: number;
+  /** Wall time spent in this projection's batch transactions since the runner started (ms). */
+  readonly applyMs: number;
   readonly lastError?: string;
 }
 
@@ -33,6 +35,7 @@ interface State {
   checkpoint: Checkpoint;
   owned: boolean;
   eventsApplied: number;
+  applyMs: number;
   lastError?: string;
   /** Not before this time (ms since epoch): after a failure (backoff) or a lost lock. */
   retryAt: number;
@@ -82,6 +85,7 @@ export class ProjectionRunner {
       checkpoint: START,
       owned: true,
       eventsApplied: 0,
+      applyMs: 0,
       retryAt: 0,
       failures: 0,
     }));
@@ -203,6 +207,7 @@ export class ProjectionRunner {
       checkpoint: state.checkpoint,
       owned: state.owned,
       eventsApplied: state.eventsApplied,
+      applyMs: Math.round(state.applyMs),
       ...(state.lastError ? { lastError: state.lastError } : {}),
     }));
   }
@@ -290,10 +295,16 @@ export class ProjectionRunner {
   private async run(): Promise<void> {
     await this.init();
     while (this.running) {
-      const progressed = await this.exclusively(() => this.step());
-      if (progressed) continue;
-      if (!this.running) break;
-      await this.follow();
+      try {
+        const progressed = await this.exclusively(() => this.step());
+        if (progressed) continue;
+        if (!this.running) break;
+        await this.follow();
+      } catch (error) {
+        // The log or the database is unreachable for a moment: report, wait, carry on.
+        this.options.onError?.('runner', error);
+        await this.sleep(this.pollIntervalMs * 4);
+      }
     }
   }
 
@@ -398,6 +409,7 @@ export class ProjectionRunner {
     const expected = state.checkpoint;
     const last = pending[pending.length - 1]!.checkpoint;
     const handled = pending.filter((event) => state.handles.has(event.type)).map(this.upcast);
+    const started = performance.now();
     try {
       const outcome = await this.db.transaction().execute(async (trx): Promise<BatchOutcome> => {
         const lock = await sql<{
@@ -432,6 +444,7 @@ export class ProjectionRunner {
           .execute();
         return 'applied';
       });
+      state.applyMs += performance.now() - started;
       if (outcome === 'applied') {
         state.checkpoint = last;
         state.eventsApplied += handled.length;
@@ -447,6 +460,7 @@ export class ProjectionRunner {
       }
       return outcome;
     } catch (error) {
+      state.applyMs += performance.now() - started;
       state.failures += 1;
       state.lastError = error instanceof Error ? error.message : String(error);
       state.retryAt = Date.now() + Math.min(5000, 50 * 2 ** (state.failures - 1));
