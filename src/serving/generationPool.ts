@@ -1,0 +1,280 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import {
+  CANCEL_SLOT,
+  type FromThread,
+  type GenerationInput,
+  type GenerationOutput,
+  type ModelFiles,
+  type ToThread,
+} from './generationProtocol.js';
+
+export interface GenerationPoolOptions {
+  /** Generation threads (default 1); each runs one generation at a time with its own copy of the weights. */
+  readonly threads?: number;
+  /** Requests allowed to wait for a thread; one more is refused with QueueFullError (default 32). */
+  readonly maxQueue?: number;
+  /** What a refused client is told to wait, in seconds (default 1). */
+  readonly retryAfterSeconds?: number;
+  /** The compiled thread body; default generationThread.js beside this file (run from dist/). */
+  readonly threadEntry?: URL;
+}
+
+/** The queue is full: the HTTP layer answers 503 with Retry-After. */
+export class QueueFullError extends Error {
+  override readonly name = 'QueueFullError';
+  constructor(
+    readonly retryAfterSeconds: number,
+    queued: number,
+  ) {
+    super(`the generation queue is full (${queued} waiting); retry in ${retryAfterSeconds} s`);
+  }
+}
+
+export interface GenerationResult extends GenerationOutput {
+  /** Milliseconds the request waited for a free thread. */
+  readonly queueMs: number;
+}
+
+export interface GenerationHandle {
+  readonly result: Promise<GenerationResult>;
+  /** Stops the generation at its next token (a client that went away); the result then says 'cancelled'. */
+  cancel(): void;
+}
+
+interface Pending {
+  readonly requestId: number;
+  readonly input: GenerationInput;
+  readonly onDelta?: (text: string) => void;
+  readonly enqueuedAt: number;
+  startedAt?: number;
+  cancelled: boolean;
+  resolve(result: GenerationResult): void;
+  reject(error: Error): void;
+}
+
+interface Control {
+  resolve(message: FromThread): void;
+  reject(error: Error): void;
+}
+
+interface Slot {
+  worker: Worker;
+  readonly cancel: Int32Array;
+  current?: Pending;
+  readonly controls: Map<number, Control>;
+  ready: Promise<void>;
+}
+
+/**
+ * Worker threads that generate off the request event loop, behind a bounded FIFO queue. Every thread holds
+ * every loaded model, so a request goes to whichever thread is free.
+ */
+export class GenerationPool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Pending[] = [];
+  private readonly loaded = new Map<string, ModelFiles>();
+  private nextId = 1;
+  private closed = false;
+  readonly backend: { name: string } = { name: 'unknown' };
+
+  private constructor(
+    private readonly options: Required<Omit<GenerationPoolOptions, 'threadEntry'>> & { threadEntry: URL },
+  ) {}
+
+  static async start(options: GenerationPoolOptions = {}): Promise<GenerationPool> {
+    const threadEntry = options.threadEntry ?? new URL('./generationThread.js', import.meta.url);
+    if (!existsSync(fileURLToPath(threadEntry))) {
+      throw new Error(
+        `generation threads need the compiled thread body (${fileURLToPath(threadEntry)} is missing): run \`npm run build\` and serve from dist/, or pass threadEntry`,
+      );
+    }
+    const pool = new GenerationPool({
+      threads: Math.max(1, options.threads ?? 1),
+      maxQueue: Math.max(0, options.maxQueue ?? 32),
+      retryAfterSeconds: options.retryAfterSeconds ?? 1,
+      threadEntry,
+    });
+    for (let i = 0; i < pool.options.threads; i++) pool.slots.push(pool.spawn());
+    await Promise.all(pool.slots.map((slot) => slot.ready));
+    return pool;
+  }
+
+  get threads(): number {
+    return this.slots.length;
+  }
+
+  /** Requests waiting for a thread. */
+  queued(): number {
+    return this.queue.length;
+  }
+
+  /** Threads generating now. */
+  busy(): number {
+    return this.slots.filter((slot) => slot.current).length;
+  }
+
+  isLoaded(key: string): boolean {
+    return this.loaded.has(key);
+  }
+
+  /** Loads a model version into every thread; resolves once all can serve it. */
+  async load(files: ModelFiles): Promise<void> {
+    await Promise.all(
+      this.slots.map((slot) => this.control(slot, { type: 'load', requestId: this.nextId++, files })),
+    );
+    this.loaded.set(files.key, files);
+  }
+
+  async unload(key: string): Promise<void> {
+    this.loaded.delete(key);
+    await Promise.all(
+      this.slots.map((slot) => this.control(slot, { type: 'unload', requestId: this.nextId++, key })),
+    );
+  }
+
+  /** Queues a generation; throws QueueFullError at once when the queue is full. */
+  generate(input: GenerationInput, onDelta?: (text: string) => void): GenerationHandle {
+    if (this.closed) throw new Error('the generation pool is closed');
+    if (!this.loaded.has(input.key))
+      throw new Error(`model ${input.key} is not loaded; load it before generating`);
+    const idle = this.slots.find((slot) => !slot.current);
+    if (!idle && this.queue.length >= this.options.maxQueue) {
+      throw new QueueFullError(this.options.retryAfterSeconds, this.queue.length);
+    }
+    let pending!: Pending;
+    const result = new Promise<GenerationResult>((resolve, reject) => {
+      pending = {
+        requestId: this.nextId++,
+        input,
+        onDelta,
+        enqueuedAt: performance.now(),
+        cancelled: false,
+        resolve,
+        reject,
+      };
+    });
+    this.queue.push(pending);
+    this.dispatch();
+    return {
+      result,
+      cancel: () => {
+        pending.cancelled = true;
+        const index = this.queue.indexOf(pending);
+        if (index >= 0) {
+          this.queue.splice(index, 1);
+          pending.resolve(cancelledResult(pending));
+          return;
+        }
+        const slot = this.slots.find((s) => s.current === pending);
+        if (slot) Atomics.store(slot.cancel, CANCEL_SLOT, pending.requestId);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const pending of this.queue.splice(0)) pending.reject(new Error('the generation pool closed'));
+    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (slot.current || this.queue.length === 0) continue;
+      const pending = this.queue.shift()!;
+      slot.current = pending;
+      pending.startedAt = performance.now();
+      const message: ToThread = { type: 'generate', requestId: pending.requestId, input: pending.input };
+      slot.worker.postMessage(message);
+    }
+  }
+
+  private control(slot: Slot, message: ToThread): Promise<FromThread> {
+    return new Promise((resolve, reject) => {
+      slot.controls.set(message.requestId, { resolve, reject });
+      slot.worker.postMessage(message);
+    });
+  }
+
+  private spawn(): Slot {
+    const cancel = new Int32Array(new SharedArrayBuffer(4));
+    const worker = new Worker(this.options.threadEntry, {
+      workerData: { cancel: cancel.buffer },
+      execArgv: [],
+    });
+    let markReady!: () => void;
+    let failReady!: (error: Error) => void;
+    const slot: Slot = {
+      worker,
+      cancel,
+      controls: new Map(),
+      ready: new Promise<void>((resolve, reject) => {
+        markReady = resolve;
+        failReady = reject;
+      }),
+    };
+    worker.on('message', (message: FromThread) => {
+      if (message.type === 'ready') return markReady();
+      const current = slot.current;
+      if (current && message.requestId === current.requestId) {
+        if (message.type === 'delta') {
+          if (!current.cancelled) current.onDelta?.(message.text);
+          return;
+        }
+        slot.current = undefined;
+        if (message.type === 'done') {
+          current.resolve({
+            ...message.output,
+            queueMs: (current.startedAt ?? current.enqueuedAt) - current.enqueuedAt,
+          });
+        } else if (message.type === 'failed') current.reject(new Error(message.message));
+        this.dispatch();
+        return;
+      }
+      const control = slot.controls.get(message.requestId);
+      if (!control) return;
+      slot.controls.delete(message.requestId);
+      if (message.type === 'failed') control.reject(new Error(message.message));
+      else {
+        if (message.type === 'loaded') this.backend.name = message.backend;
+        control.resolve(message);
+      }
+    });
+    worker.on('error', (error) => {
+      failReady(error);
+      // A thread that crashed takes its request with it; a fresh thread replaces it with every loaded model.
+      slot.current?.reject(new Error(`the generation thread failed: ${error.message}`));
+      slot.current = undefined;
+      for (const control of slot.controls.values()) control.reject(error);
+      slot.controls.clear();
+      if (this.closed) return;
+      const index = this.slots.indexOf(slot);
+      const fresh = this.spawn();
+      if (index >= 0) this.slots[index] = fresh;
+      void fresh.ready
+        .then(() =>
+          Promise.all(
+            [...this.loaded.values()].map((files) =>
+              this.control(fresh, { type: 'load', requestId: this.nextId++, files }),
+            ),
+          ),
+        )
+        .then(() => this.dispatch())
+        .catch(() => undefined);
+    });
+    return slot;
+  }
+}
+
+function cancelledResult(pending: Pending): GenerationResult {
+  return {
+    text: '',
+    promptTokens: 0,
+    completionTokens: 0,
+    meanTokenEntropy: 0,
+    finishReason: 'cancelled',
+    modelMs: 0,
+    queueMs: performance.now() - pending.enqueuedAt,
+  };
+}

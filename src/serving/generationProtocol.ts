@@ -1,0 +1,61 @@
+/** The messages between the serving process and its generation threads (plain, cloneable data). */
+import type { PromptFormatName } from '../ml/prompts/index.js';
+
+/** What a thread needs to load one model version: directories on this machine. */
+export interface ModelFiles {
+  /** A stable key for the loaded weights, e.g. `med-llama@3`. */
+  readonly key: string;
+  /** Hugging Face Llama directory (config.json, model.safetensors, tokenizer files). */
+  readonly baseDir: string;
+  /** PEFT adapter directory (adapter_config.json, adapter_model.safetensors), merged into the base at load. */
+  readonly adapterDir?: string;
+  /** How chat messages become a prompt (default alpaca). */
+  readonly promptFormat?: PromptFormatName;
+}
+
+export interface ChatMessage {
+  readonly role: 'system' | 'user' | 'assistant';
+  readonly content: string;
+}
+
+export interface GenerationInput {
+  readonly key: string;
+  /** Chat messages (rendered with the model's prompt format) or a raw text prompt. */
+  readonly prompt:
+    | { readonly kind: 'chat'; readonly messages: readonly ChatMessage[] }
+    | { readonly kind: 'text'; readonly text: string };
+  readonly maxTokens: number;
+  readonly temperature?: number;
+  readonly topP?: number;
+  readonly seed?: number;
+  readonly stop?: readonly string[];
+  /** Send text deltas as they are produced. */
+  readonly stream: boolean;
+}
+
+export interface GenerationOutput {
+  readonly text: string;
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  /** Mean entropy (nats) of the next-token distributions of the generated tokens. */
+  readonly meanTokenEntropy: number;
+  readonly finishReason: 'stop' | 'length' | 'cancelled';
+  /** Milliseconds spent in the model (tokenising, forward passes, sampling, decoding) inside the thread. */
+  readonly modelMs: number;
+}
+
+export type ToThread =
+  | { readonly type: 'load'; readonly requestId: number; readonly files: ModelFiles }
+  | { readonly type: 'unload'; readonly requestId: number; readonly key: string }
+  | { readonly type: 'generate'; readonly requestId: number; readonly input: GenerationInput };
+
+export type FromThread =
+  | { readonly type: 'ready' }
+  | { readonly type: 'loaded'; readonly requestId: number; readonly backend: string }
+  | { readonly type: 'unloaded'; readonly requestId: number }
+  | { readonly type: 'delta'; readonly requestId: number; readonly text: string }
+  | { readonly type: 'done'; readonly requestId: number; readonly output: GenerationOutput }
+  | { readonly type: 'failed'; readonly requestId: number; readonly message: string };
+
+/** Index in the shared cancel array: a thread stops generating when its slot holds the request id. */
+export const CANCEL_SLOT = 0;

@@ -1,0 +1,159 @@
+/** The body of a generation thread (see generationPool.ts): holds loaded models, runs one generation at a time. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { generate, initBackend, loadModel, LoraAdapter, type LlamaModel } from '../ml/index.js';
+import { promptFormatByName, type PromptFormat } from '../ml/prompts/index.js';
+import { loadTokenizer, type Tokenizer } from '../ml/tokenizers/index.js';
+import {
+  CANCEL_SLOT,
+  type ChatMessage,
+  type FromThread,
+  type GenerationInput,
+  type ModelFiles,
+  type ToThread,
+} from './generationProtocol.js';
+
+interface Loaded {
+  readonly model: LlamaModel;
+  readonly tokenizer: Tokenizer;
+  readonly format: PromptFormat;
+}
+
+const port = parentPort!;
+const cancel = new Int32Array((workerData as { cancel: SharedArrayBuffer }).cancel);
+const models = new Map<string, Loaded>();
+let backend = 'unknown';
+
+const send = (message: FromThread) => port.postMessage(message);
+
+async function load(files: ModelFiles): Promise<void> {
+  if (models.has(files.key)) return;
+  backend = (await initBackend()).backend;
+  const model = loadModel(files.baseDir);
+  if (files.adapterDir) {
+    const adapter = LoraAdapter.load(files.adapterDir, model.config);
+    // Merged once at load: generation then costs what the base alone costs.
+    adapter.mergeInto(model);
+    adapter.dispose();
+  }
+  const tokenizer = await loadTokenizer(files.baseDir);
+  models.set(files.key, {
+    model,
+    tokenizer,
+    format: promptFormatByName(files.promptFormat ?? 'alpaca', tokenizer),
+  });
+}
+
+/** Chat messages as the record a prompt format renders: system, earlier turns as history, the last user turn. */
+function chatPrompt(messages: readonly ChatMessage[], loaded: Loaded): string {
+  const system = messages
+    .filter((m) => m.role === 'system')
+    .map((m) => m.content)
+    .join('\n\n');
+  const turns = messages.filter((m) => m.role !== 'system');
+  const lastUser = turns.map((m) => m.role).lastIndexOf('user');
+  const history: [string, string][] = [];
+  let pendingUser: string | undefined;
+  for (const message of turns.slice(0, Math.max(lastUser, 0))) {
+    if (message.role === 'user') pendingUser = message.content;
+    else {
+      history.push([pendingUser ?? '', message.content]);
+      pendingUser = undefined;
+    }
+  }
+  const instruction = lastUser >= 0 ? turns[lastUser]!.content : '';
+  return loaded.format.renderPrompt(
+    { instruction, ...(system ? { system } : {}), ...(history.length > 0 ? { history } : {}) },
+    loaded.tokenizer,
+  );
+}
+
+function run(requestId: number, input: GenerationInput): void {
+  const started = performance.now();
+  const loaded = models.get(input.key);
+  if (!loaded) throw new Error(`model ${input.key} is not loaded in this generation thread`);
+  const { model, tokenizer } = loaded;
+  const ids =
+    input.prompt.kind === 'chat'
+      ? tokenizer.encode(chatPrompt(input.prompt.messages, loaded))
+      : tokenizer.encode(input.prompt.text, { addBos: true });
+  const budget = model.config.maxPositionEmbeddings - 1;
+  const prompt = ids.length > budget ? ids.slice(ids.length - budget) : ids;
+  const decode = (tokens: readonly number[]) => tokenizer.decode(tokens, { skipSpecialTokens: true });
+  let sent = '';
+  let cancelled = false;
+  const produced: number[] = [];
+  const holdBack = Math.max(0, ...(input.stop ?? []).map((s) => s.length - 1));
+  const result = generate(model, prompt, {
+    maxTokens: input.maxTokens,
+    temperature: input.temperature ?? 0,
+    topP: input.topP,
+    seed: input.seed,
+    stopTokenIds: tokenizer.stopIds,
+    ...(input.stop && input.stop.length > 0 ? { stopSequences: input.stop } : {}),
+    decode,
+    onToken: (token) => {
+      if (Atomics.load(cancel, CANCEL_SLOT) === requestId) {
+        cancelled = true;
+        return false;
+      }
+      produced.push(token.id);
+      if (input.stream) {
+        // Stream whole characters only (a byte token may end inside a UTF-8 sequence), and hold back as many
+        // characters as the longest stop string, so a stop string is never half sent.
+        const decoded = decode(produced);
+        const safe = decoded.endsWith('\uFFFD') ? decoded.length - 1 : decoded.length;
+        const until = Math.max(sent.length, safe - holdBack);
+        if (until > sent.length) {
+          send({ type: 'delta', requestId, text: decoded.slice(sent.length, until) });
+          sent = decoded.slice(0, until);
+        }
+      }
+      return true;
+    },
+  });
+  const text = result.text ?? decode(result.tokens);
+  if (input.stream && text.length > sent.length && text.startsWith(sent)) {
+    send({ type: 'delta', requestId, text: text.slice(sent.length) });
+  }
+  const entropies = result.details.map((d) => d.entropy);
+  send({
+    type: 'done',
+    requestId,
+    output: {
+      text,
+      promptTokens: prompt.length,
+      completionTokens: result.tokens.length,
+      meanTokenEntropy: entropies.length > 0 ? entropies.reduce((a, b) => a + b, 0) / entropies.length : 0,
+      finishReason: cancelled ? 'cancelled' : result.finishReason === 'length' ? 'length' : 'stop',
+      modelMs: performance.now() - started,
+    },
+  });
+}
+
+port.on('message', (message: ToThread) => {
+  void (async () => {
+    try {
+      switch (message.type) {
+        case 'load':
+          await load(message.files);
+          send({ type: 'loaded', requestId: message.requestId, backend });
+          return;
+        case 'unload':
+          models.get(message.key)?.model.dispose();
+          models.delete(message.key);
+          send({ type: 'unloaded', requestId: message.requestId });
+          return;
+        case 'generate':
+          run(message.requestId, message.input);
+          return;
+      }
+    } catch (error) {
+      send({
+        type: 'failed',
+        requestId: message.requestId,
+        message: error instanceof Error ? error.message : String(error),
+      });
+    }
+  })();
+});
+send({ type: 'ready' });

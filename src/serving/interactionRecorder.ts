@@ -1,0 +1,159 @@
+import type { ModelRef } from '../domain/index.js';
+import type { FeedbackService } from '../services/index.js';
+
+/** One served exchange, already redacted, as the recorder hands it to the log. */
+export interface CapturedInteraction {
+  readonly interactionId: string;
+  readonly deploymentName: string;
+  readonly model: ModelRef;
+  readonly prompt: string;
+  readonly response: string;
+  readonly latencyMs: number;
+  readonly tokens: { readonly prompt: number; readonly completion: number };
+  readonly meanTokenEntropy?: number;
+  readonly filtered?: { readonly stage: 'input' | 'output'; readonly rule: string };
+  /** The API token's actor, stamped into the event. */
+  readonly actor: string;
+}
+
+export interface InteractionRecorderOptions {
+  /** Interactions held in memory at most; past this, new ones are dropped and counted (default 10 000). */
+  readonly maxBuffered?: number;
+  /** Interactions appended per flush (default 64). */
+  readonly batchSize?: number;
+  /** How long an interaction may wait for its flush (default 20 ms). */
+  readonly flushMs?: number;
+  /** Appends in flight at once (default 4). */
+  readonly concurrency?: number;
+  readonly onDropped?: (count: number, reason: string) => void;
+}
+
+type Sink = Pick<FeedbackService, 'recordInteraction'>;
+
+/**
+ * Records InteractionRecorded events off the request path: requests only push into a buffer; a flush
+ * loop appends them in batches (one small stream per interaction, idempotent by interaction id).
+ */
+export class InteractionRecorder {
+  private buffer: CapturedInteraction[] = [];
+  private readonly waiting = new Map<string, { promise: Promise<void>; resolve(): void }>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private closed = false;
+  private readonly maxBuffered: number;
+  private readonly batchSize: number;
+  private readonly flushMs: number;
+  private readonly concurrency: number;
+  recorded = 0;
+  dropped = 0;
+
+  constructor(
+    private readonly sink: Sink,
+    private readonly options: InteractionRecorderOptions = {},
+  ) {
+    this.maxBuffered = options.maxBuffered ?? 10_000;
+    this.batchSize = options.batchSize ?? 64;
+    this.flushMs = options.flushMs ?? 20;
+    this.concurrency = options.concurrency ?? 4;
+  }
+
+  /** Queues an interaction; never waits on the log. */
+  record(interaction: CapturedInteraction): void {
+    if (this.closed || this.buffer.length >= this.maxBuffered) {
+      this.drop(1, this.closed ? 'the recorder is closed' : 'the capture buffer is full');
+      return;
+    }
+    this.buffer.push(interaction);
+    if (this.buffer.length >= this.batchSize) this.schedule(0);
+    else this.schedule(this.flushMs);
+  }
+
+  /** Resolves once the interaction is in the log (at once when it was never queued here or already written). */
+  whenRecorded(interactionId: string): Promise<void> {
+    if (!this.buffer.some((i) => i.interactionId === interactionId) && !this.waiting.has(interactionId)) {
+      return Promise.resolve();
+    }
+    this.schedule(0);
+    return this.waiter(interactionId).promise;
+  }
+
+  /** Writes everything buffered now. */
+  async flush(): Promise<void> {
+    while (this.buffer.length > 0 || this.flushing) {
+      if (this.flushing) await this.flushing;
+      else await this.flushOnce();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.flush();
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer && delayMs > 0) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flushOnce();
+    }, delayMs);
+    this.timer.unref?.();
+  }
+
+  private flushOnce(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    if (this.buffer.length === 0) return Promise.resolve();
+    this.flushing = (async () => {
+      try {
+        while (this.buffer.length > 0) {
+          const batch = this.buffer.splice(0, this.batchSize);
+          for (const interaction of batch) this.waiter(interaction.interactionId);
+          let next = 0;
+          const lane = async () => {
+            while (next < batch.length) {
+              const interaction = batch[next++]!;
+              await this.append(interaction);
+            }
+          };
+          await Promise.all(Array.from({ length: Math.min(this.concurrency, batch.length) }, lane));
+        }
+      } finally {
+        this.flushing = undefined;
+      }
+    })();
+    return this.flushing;
+  }
+
+  private async append(interaction: CapturedInteraction): Promise<void> {
+    const { actor, ...data } = interaction;
+    try {
+      await this.sink.recordInteraction(data, {
+        actor,
+        idempotencyKey: `interaction:${interaction.interactionId}`,
+      });
+      this.recorded++;
+    } catch (error) {
+      this.drop(1, `the log refused interaction ${interaction.interactionId}: ${(error as Error).message}`);
+    } finally {
+      this.waiting.get(interaction.interactionId)?.resolve();
+      this.waiting.delete(interaction.interactionId);
+    }
+  }
+
+  private waiter(interactionId: string) {
+    let entry = this.waiting.get(interactionId);
+    if (!entry) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      entry = { promise, resolve };
+      this.waiting.set(interactionId, entry);
+    }
+    return entry;
+  }
+
+  private drop(count: number, reason: string): void {
+    this.dropped += count;
+    this.options.onDropped?.(count, reason);
+  }
+}

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+
+const content = z.union([
+  z.string(),
+  z
+    .array(z.object({ type: z.literal('text'), text: z.string() }))
+    .transform((parts) => parts.map((p) => p.text).join('')),
+]);
+
+const stop = z
+  .union([z.string(), z.array(z.string()).max(4)])
+  .nullish()
+  .transform((value) =>
+    value === null || value === undefined ? [] : Array.isArray(value) ? value : [value],
+  );
+
+const sampling = {
+  model: z.string().min(1),
+  stream: z.boolean().nullish(),
+  stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
+  max_tokens: z.int().positive().nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().gt(0).max(1).nullish(),
+  seed: z.int().nullish(),
+  stop,
+  n: z.literal(1).nullish(),
+  user: z.string().nullish(),
+};
+
+/** The subset of OpenAI's chat completion request served here; unknown fields are ignored, as OpenAI's are. */
+export const chatCompletionRequest = z.object({
+  ...sampling,
+  messages: z
+    .array(
+      z.object({
+        role: z
+          .enum(['system', 'developer', 'user', 'assistant'])
+          .transform((role) => (role === 'developer' ? 'system' : role)),
+        content: content.nullish().transform((text) => text ?? ''),
+      }),
+    )
+    .min(1),
+  max_completion_tokens: z.int().positive().nullish(),
+});
+export type ChatCompletionRequest = z.output<typeof chatCompletionRequest>;
+
+export const completionRequest = z.object({
+  ...sampling,
+  prompt: z.union([
+    z.string(),
+    z
+      .array(z.string())
+      .length(1)
+      .transform((p) => p[0]!),
+  ]),
+});
+export type CompletionRequest = z.output<typeof completionRequest>;
+
+/** POST /v1/feedback: one label per call, on an interaction served here (the response id or the bare interaction id). */
+export const feedbackRequest = z
+  .object({
+    interaction_id: z.string().min(1).optional(),
+    id: z.string().min(1).optional(),
+    thumbs: z.enum(['up', 'down']).optional(),
+    rating: z.int().min(1).max(5).optional(),
+    correction: z.string().trim().min(1).optional(),
+    error_category: z.string().trim().min(1).optional(),
+  })
+  .refine((body) => body.interaction_id ?? body.id, {
+    message: 'give interaction_id (or id: the completion id)',
+  })
+  .refine(
+    (body) =>
+      [body.thumbs, body.rating, body.correction, body.error_category].filter((v) => v !== undefined)
+        .length === 1,
+    {
+      message: 'give exactly one of thumbs, rating, correction, error_category',
+    },
+  );
+export type FeedbackRequest = z.output<typeof feedbackRequest>;
+
+/** An OpenAI-shaped error body. */
+export function openaiError(
+  message: string,
+  type: string,
+  code: string | null = null,
+  param: string | null = null,
+) {
+  return { error: { message, type, param, code } };
+}
+
+/** A zod failure as one readable line: which field, what was wrong. */
+export function describeZodError(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ');
+}

@@ -1,0 +1,459 @@
+import express from 'express';
+import { v7 as uuidv7 } from 'uuid';
+import type { FeedbackLabel } from '../domain/index.js';
+import type { FeedbackService } from '../services/index.js';
+import { QueueFullError, type GenerationPool } from './generationPool.js';
+import type { ChatMessage, GenerationInput } from './generationProtocol.js';
+import { redactInput, redactionRule } from './inputFilter.js';
+import type { CapturedInteraction, InteractionRecorder } from './interactionRecorder.js';
+import type { DeploymentMonitor } from './deploymentMonitor.js';
+import {
+  chatCompletionRequest,
+  completionRequest,
+  describeZodError,
+  feedbackRequest,
+  openaiError,
+  type ChatCompletionRequest,
+  type CompletionRequest,
+} from './openaiSchemas.js';
+import type { OutputFilter } from './outputFilter.js';
+import type { ServingHost } from './servingHost.js';
+import type { ServingMetrics } from './servingMetrics.js';
+import { redactText, type PiiCounts } from '../data/pii/index.js';
+
+/** The caller as the platform's token check sees it (helper H's authenticate). */
+export interface Caller {
+  readonly actor: string;
+  readonly roles: readonly string[];
+}
+
+export interface RouterContext {
+  readonly authenticate: (authorization?: string) => Promise<Caller>;
+  readonly host: ServingHost;
+  readonly pool: GenerationPool;
+  readonly recorder: InteractionRecorder;
+  readonly monitor: DeploymentMonitor;
+  readonly metrics: ServingMetrics;
+  readonly outputFilter: OutputFilter;
+  readonly feedback: Pick<FeedbackService, 'labelFeedback'>;
+  readonly defaultMaxTokens: number;
+  readonly maxBodyBytes: number;
+  /** How long a checked token is trusted without asking the database again (ms). */
+  readonly authCacheMs: number;
+  readonly onInternalError: (error: unknown) => void;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+    readonly code: string | null = null,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+const INTERACTION_PREFIXES = /^(chatcmpl-|cmpl-)/;
+
+/**
+ * The OpenAI-compatible endpoints: POST /v1/chat/completions, POST /v1/completions (both with stream: true as
+ * server-sent events), GET /v1/models, POST /v1/feedback, and GET /metrics.
+ */
+export function createServingRouter(ctx: RouterContext): express.Router {
+  const router = express.Router();
+  const authCache = new Map<string, { caller: Caller; until: number }>();
+  const authenticate = async (header: string | undefined): Promise<Caller> => {
+    const key = header ?? '';
+    const cached = authCache.get(key);
+    const now = Date.now();
+    if (cached && cached.until > now) return cached.caller;
+    try {
+      const caller = await ctx.authenticate(header);
+      if (authCache.size > 10_000) authCache.clear();
+      authCache.set(key, { caller, until: now + ctx.authCacheMs });
+      return caller;
+    } catch (error) {
+      throw new HttpError(401, 'invalid_request_error', (error as Error).message, 'invalid_api_key');
+    }
+  };
+
+  router.get('/metrics', async (_req, res) => {
+    ctx.metrics.queueDepth.set(ctx.pool.queued());
+    res.setHeader('content-type', ctx.metrics.registry.contentType);
+    res.end(await ctx.metrics.registry.metrics());
+  });
+
+  const v1 = express.Router();
+  v1.use(express.json({ limit: ctx.maxBodyBytes }));
+
+  v1.get('/models', async (req, res) => {
+    await authenticate(req.headers.authorization);
+    res.json({
+      object: 'list',
+      data: ctx.host.deployments().map((active) => ({
+        id: active.deploymentName,
+        object: 'model',
+        created: Math.floor(Date.parse(active.since) / 1000),
+        owned_by: `${active.model.name} v${active.model.version}`,
+      })),
+    });
+  });
+
+  v1.post('/chat/completions', async (req, res) => {
+    const started = performance.now();
+    const caller = await authenticate(req.headers.authorization);
+    const parsed = chatCompletionRequest.safeParse(req.body);
+    if (!parsed.success) throw new HttpError(400, 'invalid_request_error', describeZodError(parsed.error));
+    const body = parsed.data;
+    const counts: PiiCounts = {};
+    const messages: ChatMessage[] = body.messages.map((m) => ({
+      role: m.role as ChatMessage['role'],
+      content: redactText(m.content, counts),
+    }));
+    const loggedPrompt = messages.map((m) => `${m.role}: ${m.content}`).join('\n');
+    await serve(ctx, req, res, {
+      endpoint: 'chat',
+      started,
+      caller,
+      body,
+      maxTokens: body.max_completion_tokens ?? body.max_tokens ?? ctx.defaultMaxTokens,
+      prompt: { kind: 'chat', messages },
+      loggedPrompt,
+      counts,
+    });
+  });
+
+  v1.post('/completions', async (req, res) => {
+    const started = performance.now();
+    const caller = await authenticate(req.headers.authorization);
+    const parsed = completionRequest.safeParse(req.body);
+    if (!parsed.success) throw new HttpError(400, 'invalid_request_error', describeZodError(parsed.error));
+    const body = parsed.data;
+    const redacted = redactInput(body.prompt);
+    await serve(ctx, req, res, {
+      endpoint: 'completions',
+      started,
+      caller,
+      body,
+      maxTokens: body.max_tokens ?? ctx.defaultMaxTokens,
+      prompt: { kind: 'text', text: redacted.text },
+      loggedPrompt: redacted.text,
+      counts: redacted.counts,
+    });
+  });
+
+  v1.post('/feedback', async (req, res) => {
+    const caller = await authenticate(req.headers.authorization);
+    const parsed = feedbackRequest.safeParse(req.body);
+    if (!parsed.success) throw new HttpError(400, 'invalid_request_error', describeZodError(parsed.error));
+    const body = parsed.data;
+    const interactionId = (body.interaction_id ?? body.id!).replace(INTERACTION_PREFIXES, '');
+    const label: FeedbackLabel =
+      body.thumbs !== undefined
+        ? { kind: 'thumbs', up: body.thumbs === 'up' }
+        : body.rating !== undefined
+          ? { kind: 'rating', value: body.rating }
+          : body.correction !== undefined
+            ? { kind: 'correction', text: redactText(body.correction) }
+            : { kind: 'error-category', category: body.error_category! };
+    await ctx.recorder.whenRecorded(interactionId);
+    try {
+      await ctx.feedback.labelFeedback(
+        { interactionId, label },
+        { actor: caller.actor, roles: caller.roles },
+      );
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'INTERACTION_NOT_FOUND')
+        throw new HttpError(404, 'invalid_request_error', (error as Error).message, 'interaction_not_found');
+      throw error;
+    }
+    res.status(201).json({ object: 'feedback', interaction_id: interactionId, label });
+  });
+
+  router.use('/v1', v1);
+  router.use(
+    '/v1',
+    (error: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+      if (res.headersSent) return next(error);
+      if (error instanceof HttpError) {
+        for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+        res.status(error.status).json(openaiError(error.message, error.type, error.code));
+        return;
+      }
+      const typed = error as { type?: string; status?: number; message?: string };
+      if (typed.type === 'entity.too.large') {
+        res
+          .status(413)
+          .json(
+            openaiError(
+              `request body too large: the limit is ${ctx.maxBodyBytes} bytes`,
+              'invalid_request_error',
+            ),
+          );
+        return;
+      }
+      if (typed.status && typed.status >= 400 && typed.status < 500) {
+        res
+          .status(typed.status)
+          .json(openaiError(`malformed request: ${typed.message}`, 'invalid_request_error'));
+        return;
+      }
+      ctx.onInternalError(error);
+      res.status(500).json(openaiError('the server failed to answer; the error is logged', 'server_error'));
+    },
+  );
+  return router;
+}
+
+interface ServeRequest {
+  readonly endpoint: 'chat' | 'completions';
+  readonly started: number;
+  readonly caller: Caller;
+  readonly body: ChatCompletionRequest | CompletionRequest;
+  readonly maxTokens: number;
+  readonly prompt: GenerationInput['prompt'];
+  readonly loggedPrompt: string;
+  readonly counts: PiiCounts;
+}
+
+async function serve(
+  ctx: RouterContext,
+  req: express.Request,
+  res: express.Response,
+  request: ServeRequest,
+): Promise<void> {
+  const { body, endpoint } = request;
+  const lease = ctx.host.acquire(body.model);
+  if (!lease) {
+    ctx.metrics.requests.inc({ deployment: 'unknown', endpoint, status: '404' });
+    throw new HttpError(
+      404,
+      'invalid_request_error',
+      `no deployment "${body.model}" is active here; GET /v1/models lists the deployments served`,
+      'model_not_found',
+    );
+  }
+  const { active } = lease;
+  const deployment = active.deploymentName;
+  const interactionId = uuidv7();
+  const responseId = `${endpoint === 'chat' ? 'chatcmpl' : 'cmpl'}-${interactionId}`;
+  const created = Math.floor(Date.now() / 1000);
+  const inputRule = redactionRule(request.counts);
+  if (inputRule)
+    for (const kind of Object.keys(request.counts))
+      ctx.metrics.filterHits.inc({ stage: 'input', rule: `pii:${kind}` });
+  const stream = body.stream === true;
+  const filter = ctx.outputFilter;
+  let sent = '';
+  let pending = '';
+  let blockedRule: string | undefined;
+  let handle: ReturnType<GenerationPool['generate']>;
+  const chunk = (
+    delta: Record<string, unknown>,
+    finishReason: string | null,
+    extra: Record<string, unknown> = {},
+  ) =>
+    endpoint === 'chat'
+      ? {
+          id: responseId,
+          object: 'chat.completion.chunk',
+          created,
+          model: deployment,
+          choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
+          ...extra,
+        }
+      : {
+          id: responseId,
+          object: 'text_completion',
+          created,
+          model: deployment,
+          choices: [
+            {
+              index: 0,
+              text: (delta['content'] as string | undefined) ?? '',
+              finish_reason: finishReason,
+              logprobs: null,
+            },
+          ],
+          ...extra,
+        };
+  const write = (payload: unknown) => res.write(`data: ${JSON.stringify(payload)}\n\n`);
+  const onDelta = (text: string) => {
+    if (blockedRule) return;
+    pending += text;
+    const verdict = filter.checkRules(sent + pending);
+    if (verdict.blocked) {
+      blockedRule = verdict.rule;
+      handle.cancel();
+      return;
+    }
+    // Hold back the tail a blocklisted word could still be growing into.
+    const release = pending.length - filter.holdBack;
+    if (release > 0) {
+      const out = pending.slice(0, release);
+      pending = pending.slice(release);
+      sent += out;
+      write(chunk({ content: out }, null));
+    }
+  };
+  try {
+    handle = ctx.pool.generate(
+      {
+        key: active.key,
+        prompt: request.prompt,
+        maxTokens: request.maxTokens,
+        temperature: body.temperature ?? 0,
+        ...(body.top_p ? { topP: body.top_p } : {}),
+        ...(body.seed !== null && body.seed !== undefined ? { seed: body.seed } : {}),
+        stop: body.stop,
+        stream,
+      },
+      stream ? onDelta : undefined,
+    );
+  } catch (error) {
+    lease.release();
+    if (error instanceof QueueFullError) {
+      ctx.metrics.requests.inc({ deployment, endpoint, status: '503' });
+      throw new HttpError(503, 'server_overloaded', error.message, 'queue_full', {
+        'retry-after': String(error.retryAfterSeconds),
+      });
+    }
+    throw error;
+  }
+  if (stream) {
+    res.status(200);
+    res.setHeader('content-type', 'text/event-stream; charset=utf-8');
+    res.setHeader('cache-control', 'no-cache');
+    res.setHeader('x-interaction-id', interactionId);
+    res.flushHeaders();
+    if (endpoint === 'chat') write(chunk({ role: 'assistant', content: '' }, null));
+  }
+  req.on('close', () => {
+    if (!res.writableFinished) handle.cancel();
+  });
+  let failed = false;
+  let status = 200;
+  try {
+    const output = await handle.result;
+    let finishReason: string = output.finishReason === 'cancelled' ? 'stop' : output.finishReason;
+    let text = output.text;
+    if (!blockedRule) {
+      const verdict = await filter.check(text);
+      if (verdict.blocked) blockedRule = verdict.rule;
+    }
+    if (blockedRule) {
+      text = filter.refusal;
+      finishReason = 'content_filter';
+      ctx.metrics.filterHits.inc({ stage: 'output', rule: blockedRule });
+    }
+    const usage = {
+      prompt_tokens: output.promptTokens,
+      completion_tokens: output.completionTokens,
+      total_tokens: output.promptTokens + output.completionTokens,
+    };
+    const sentText = blockedRule ? (sent ? `${sent}\n${filter.refusal}` : filter.refusal) : text;
+    if (stream) {
+      const rest = blockedRule
+        ? sent
+          ? `\n${filter.refusal}`
+          : filter.refusal
+        : text.startsWith(sent)
+          ? text.slice(sent.length)
+          : '';
+      if (rest) write(chunk({ content: rest }, null));
+      write(chunk({}, finishReason));
+      if (body.stream_options?.include_usage) write({ ...chunk({}, null), choices: [], usage });
+      res.write('data: [DONE]\n\n');
+      res.end();
+    } else {
+      const elapsed = performance.now() - request.started;
+      res.setHeader('x-interaction-id', interactionId);
+      res.setHeader(
+        'server-timing',
+        `model;dur=${output.modelMs.toFixed(3)}, queue;dur=${output.queueMs.toFixed(3)}, total;dur=${elapsed.toFixed(3)}`,
+      );
+      res.json(
+        endpoint === 'chat'
+          ? {
+              id: responseId,
+              object: 'chat.completion',
+              created,
+              model: deployment,
+              choices: [
+                {
+                  index: 0,
+                  message: { role: 'assistant', content: text, refusal: null },
+                  finish_reason: finishReason,
+                  logprobs: null,
+                },
+              ],
+              usage,
+              system_fingerprint: active.key,
+            }
+          : {
+              id: responseId,
+              object: 'text_completion',
+              created,
+              model: deployment,
+              choices: [{ index: 0, text, finish_reason: finishReason, logprobs: null }],
+              usage,
+              system_fingerprint: active.key,
+            },
+      );
+    }
+    const latencyMs = performance.now() - request.started;
+    ctx.metrics.latency.observe({ deployment, endpoint }, latencyMs / 1000);
+    ctx.metrics.modelLatency.observe({ deployment }, output.modelMs / 1000);
+    ctx.metrics.overhead.observe(
+      { deployment },
+      Math.max(0, latencyMs - output.modelMs - output.queueMs) / 1000,
+    );
+    ctx.metrics.tokens.inc({ deployment, kind: 'prompt' }, output.promptTokens);
+    ctx.metrics.tokens.inc({ deployment, kind: 'completion' }, output.completionTokens);
+    const filtered: CapturedInteraction['filtered'] = blockedRule
+      ? { stage: 'output', rule: blockedRule }
+      : inputRule
+        ? { stage: 'input', rule: inputRule }
+        : undefined;
+    ctx.recorder.record({
+      interactionId,
+      deploymentName: deployment,
+      model: active.model,
+      prompt: request.loggedPrompt,
+      // The model never saw PII, but it may still invent some: the logged answer is redacted too.
+      response: redactText(sentText),
+      latencyMs,
+      tokens: { prompt: output.promptTokens, completion: output.completionTokens },
+      ...(output.completionTokens > 0 ? { meanTokenEntropy: output.meanTokenEntropy } : {}),
+      ...(filtered ? { filtered } : {}),
+      actor: request.caller.actor,
+    });
+    if (output.finishReason !== 'cancelled' || blockedRule) {
+      ctx.monitor.observe(deployment, active.model, {
+        ...(output.completionTokens > 0 ? { entropy: output.meanTokenEntropy } : {}),
+        latencyMs,
+        error: false,
+        at: Date.now(),
+      });
+    }
+  } catch (error) {
+    failed = true;
+    status = 500;
+    ctx.monitor.observe(deployment, active.model, {
+      latencyMs: performance.now() - request.started,
+      error: true,
+      at: Date.now(),
+    });
+    if (stream) {
+      ctx.onInternalError(error);
+      write(openaiError('generation failed; the error is logged', 'server_error'));
+      res.end();
+    } else throw error;
+  } finally {
+    lease.release();
+    ctx.metrics.requests.inc({ deployment, endpoint, status: String(failed ? status : 200) });
+  }
+}

@@ -1,0 +1,132 @@
+import type express from 'express';
+import type { Logger } from 'pino';
+import { pino } from 'pino';
+import type { DeploymentService, FeedbackService } from '../services/index.js';
+import type { EventStore } from '../eventstore/index.js';
+import { DeploymentMonitor, type Degradation, type MonitorConfig } from './deploymentMonitor.js';
+import { watchDeployments, type DeploymentWatcher } from './deploymentWatcher.js';
+import { GenerationPool, type GenerationPoolOptions } from './generationPool.js';
+import { InteractionRecorder, type InteractionRecorderOptions } from './interactionRecorder.js';
+import type { ModelResolver } from './modelResolver.js';
+import { OutputFilter, type OutputClassifier, type OutputFilterConfig } from './outputFilter.js';
+import { ServingHost } from './servingHost.js';
+import { ServingMetrics } from './servingMetrics.js';
+import { createServingRouter, type Caller } from './servingRouter.js';
+
+export interface ServingDependencies {
+  readonly store: EventStore;
+  readonly services: { readonly feedback: FeedbackService; readonly deployments: DeploymentService };
+  /** Where a model version's files are (registryModelResolver for the platform). */
+  readonly resolver: ModelResolver;
+  readonly pool?: GenerationPoolOptions;
+  readonly outputFilter?: OutputFilterConfig;
+  readonly classifiers?: readonly OutputClassifier[];
+  readonly monitor?: MonitorConfig;
+  readonly recorder?: InteractionRecorderOptions;
+  /** Follow DeploymentActivated / RolledBack in the log (default true). */
+  readonly watch?: boolean;
+  /** Completion tokens when a request names none (default 64). */
+  readonly defaultMaxTokens?: number;
+  /** JSON body limit (default 1 MiB). */
+  readonly maxBodyBytes?: number;
+  /** How long a checked API token is trusted before it is checked again (default 5000 ms). */
+  readonly authCacheMs?: number;
+  /** Node's default process metrics on /metrics too (default false). */
+  readonly defaultMetrics?: boolean;
+  readonly logger?: Logger;
+}
+
+export interface Serving {
+  readonly host: ServingHost;
+  readonly pool: GenerationPool;
+  readonly recorder: InteractionRecorder;
+  readonly monitor: DeploymentMonitor;
+  readonly metrics: ServingMetrics;
+  /** Resolves once the versions active at start-up are loaded. */
+  readonly ready: Promise<void>;
+  /** Mounts /v1/* and /metrics; `authenticate` is the platform's token check (createGraphqlServer's routes api). */
+  mount(app: express.Express, api: { authenticate(authorization?: string): Promise<Caller> }): void;
+  /** Degradation reports still being recorded. */
+  settled(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the serving side: generation threads, the host of active versions (following the log), interaction
+ * capture, metrics and the monitors. Mount it on the platform's express app with `mount`.
+ */
+export async function startServing(deps: ServingDependencies): Promise<Serving> {
+  const logger = deps.logger ?? pino({ name: 'serving', level: 'info' });
+  const metrics = new ServingMetrics({ defaultMetrics: deps.defaultMetrics ?? false });
+  const pool = await GenerationPool.start(deps.pool);
+  const host = new ServingHost(pool, deps.resolver, metrics);
+  const recorder = new InteractionRecorder(deps.services.feedback, {
+    ...deps.recorder,
+    onDropped: (count, reason) => {
+      metrics.interactionsDropped.inc(count);
+      logger.warn({ count, reason }, 'interactions not recorded');
+      deps.recorder?.onDropped?.(count, reason);
+    },
+  });
+  let reports: Promise<void> = Promise.resolve();
+  const report = (degradation: Degradation) => {
+    metrics.degradations.inc({ deployment: degradation.deploymentName, metric: degradation.metric });
+    logger.warn({ ...degradation }, 'degradation detected');
+    const { key, model: _model, changePct: _changePct, ...input } = degradation;
+    reports = reports
+      .then(() =>
+        deps.services.deployments.detectDegradation(input, {
+          actor: 'serving-monitor',
+          idempotencyKey: `degradation:${key}`,
+        }),
+      )
+      .then(
+        () => undefined,
+        (error: unknown) =>
+          logger.warn(
+            { err: error, deployment: degradation.deploymentName },
+            'could not record a degradation',
+          ),
+      );
+  };
+  const monitor = new DeploymentMonitor(deps.monitor, report);
+  const watcher: DeploymentWatcher | undefined =
+    deps.watch === false
+      ? undefined
+      : watchDeployments(deps.store, host, {
+          onError: (error) => logger.error({ err: error }, 'could not switch a deployment'),
+        });
+  return {
+    host,
+    pool,
+    recorder,
+    monitor,
+    metrics,
+    ready: watcher?.caughtUp ?? Promise.resolve(),
+    mount(app, api) {
+      app.use(
+        createServingRouter({
+          authenticate: (authorization) => api.authenticate(authorization),
+          host,
+          pool,
+          recorder,
+          monitor,
+          metrics,
+          outputFilter: new OutputFilter(deps.outputFilter, deps.classifiers),
+          feedback: deps.services.feedback,
+          defaultMaxTokens: deps.defaultMaxTokens ?? 64,
+          maxBodyBytes: deps.maxBodyBytes ?? 1 << 20,
+          authCacheMs: deps.authCacheMs ?? 5000,
+          onInternalError: (error) => logger.error({ err: error }, 'internal error in a serving request'),
+        }),
+      );
+    },
+    settled: () => reports,
+    async close() {
+      await watcher?.close();
+      await recorder.close();
+      await reports;
+      await pool.close();
+    },
+  };
+}

@@ -1,0 +1,8 @@
+/** The deploy and rollback workers (job kinds `deploy` and `rollback`). */
+export {
+  deployJobHandler,
+  deploymentJobHandlers,
+  rollbackJobHandler,
+  type DeploymentWorkerOptions,
+  type ServingTarget,
+} from './deploymentJobs.js';
