@@ -27,23 +27,30 @@ const ALIASES: Record<string, BackendName> = {
   cpu: 'cpu',
 };
 
-let chosen: Promise<BackendInfo> | undefined;
+let chosen: { key: string; info: Promise<BackendInfo> } | undefined;
 
 /**
- * Picks and initialises the tfjs backend once per process: tfjs-node-gpu, tfjs-node, wasm, cpu, in that order,
+ * Picks and initialises the tfjs backend (once per requested value; the last call wins): tfjs-node-gpu, tfjs-node, wasm, cpu, in that order,
  * or the one TUNELEDGER_TF_BACKEND names (node-gpu, node, wasm, cpu). The node packages are optional
  * dependencies that need internet at install time, so they are detected by a dynamic import.
  */
 export function initBackend(
   requested: string | undefined = process.env.TUNELEDGER_TF_BACKEND,
 ): Promise<BackendInfo> {
-  chosen ??= pick(requested);
-  return chosen;
+  const key = requested?.trim().toLowerCase() ?? '';
+  if (chosen?.key === key) return chosen.info;
+  const info = pick(requested);
+  chosen = { key, info };
+  // A failed start is not remembered, so a caller can fix the setting and try again.
+  info.catch(() => {
+    if (chosen?.info === info) chosen = undefined;
+  });
+  return info;
 }
 
 /** The backend initialised by initBackend, or undefined before it resolves. */
 export async function backendInfo(): Promise<BackendInfo | undefined> {
-  return chosen;
+  return chosen?.info;
 }
 
 async function pick(requested: string | undefined): Promise<BackendInfo> {
