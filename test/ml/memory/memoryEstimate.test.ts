@@ -96,7 +96,7 @@ describe('memory estimate', () => {
     const lora = { kind: 'lora' as const, r: 8, targetModules: ['q_proj', 'v_proj'] as const };
     const big = estimateTrainingMemory({
       model: llama2_7b,
-      method: { kind: 'lora', ...lora, targetModules: [...lora.targetModules] },
+      method: { ...lora, targetModules: [...lora.targetModules] },
       batchSize: 32,
       sequenceLength: 512,
       weightBytes: 2,
