@@ -5,11 +5,15 @@ import {
   allProjections,
   deploymentAsOf,
   getDeployment,
+  getEvaluation,
   getModel,
   getRun,
   lineageNodeId,
   lineageOf,
+  listDatasets,
+  listInteractions,
   listJobs,
+  listPreferencePrompts,
   listModelVersions,
   listRuns,
   ProjectionRunner,
@@ -134,6 +138,34 @@ for (const target of databaseTargets) {
         });
         expect(page.items.find((job) => job.job_id === jobId)?.status).toBe(status);
       }
+
+      // Datasets, evaluations and feedback against counts taken from the events themselves.
+      const all = appends.flatMap((a) => a.events);
+      const ofType = (type: string) =>
+        all.filter((e) => e.type === type).map((e) => e.data as Record<string, unknown>);
+      const revisions = ofType('DatasetRevisionAdded');
+      const datasets = await listDatasets(database.db, { first: 100 });
+      expect(datasets.items.map((d) => [d.dataset_id, d.revision_count]).sort()).toEqual(
+        ofType('DatasetRegistered')
+          .map((d) => [d['datasetId'], revisions.filter((r) => r['datasetId'] === d['datasetId']).length])
+          .sort(),
+      );
+      for (const completed of ofType('EvaluationCompleted')) {
+        const evaluation = await getEvaluation(database.db, completed['evaluationId'] as string);
+        expect(evaluation?.status).toBe('completed');
+        expect(evaluation?.gate_passed).toBe((completed['gate'] as { passed: boolean }).passed);
+        expect(evaluation?.metrics).toEqual(completed['metrics']);
+      }
+      const labels = ofType('FeedbackLabeled');
+      const labelled = await listInteractions(database.db, { labelledOnly: true, first: 500 });
+      expect(labelled.items.map((i) => i.interaction_id).sort()).toEqual(
+        [...new Set(labels.map((l) => l['interactionId'] as string))].sort(),
+      );
+      expect((await listInteractions(database.db, { first: 500 })).items).toHaveLength(
+        ofType('InteractionRecorded').length,
+      );
+      const ranked = await listPreferencePrompts(database.db, { rankedOnly: true, first: 500 });
+      expect(ranked.items.map((p) => p.ranking_count)).toEqual(ofType('PreferenceRanked').map(() => 1));
 
       // Pagination walks every run exactly once.
       const seen: string[] = [];
