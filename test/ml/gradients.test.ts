@@ -41,13 +41,13 @@ const examples: TrainingExample[] = [
 const lossOptions: LossOptions = { kind: 'entity-weighted', baseWeight: 0.7, entityWeight: 0.3 };
 
 /** The same loss in float64 from the plain-JS reference forward pass. */
-function referenceLoss(weights: Map<string, HostTensor>): number {
+function referenceLoss(weights: Map<string, HostTensor>, tied = false): number {
   let base = 0;
   let baseN = 0;
   let entity = 0;
   let entityN = 0;
   for (const ex of examples) {
-    const logits = referenceLogits(ref, weights, ex.ids.slice(0, -1));
+    const logits = referenceLogits({ ...ref, tied }, weights, ex.ids.slice(0, -1));
     for (let t = 1; t < ex.ids.length; t++) {
       if (!ex.lossMask[t]) continue;
       const row = logits[t - 1]!;
@@ -80,12 +80,18 @@ function autodiff(model: LlamaModel): Map<string, Float32Array> {
   return out;
 }
 
-function finiteDifference(weights: Map<string, HostTensor>, name: string, index: number, h = 1e-4): number {
+function finiteDifference(
+  weights: Map<string, HostTensor>,
+  name: string,
+  index: number,
+  h = 1e-4,
+  tied = false,
+): number {
   const original = weights.get(name)!;
   const shift = (delta: number) => {
     const data = Float64Array.from(original.data) as unknown as Float32Array;
     data[index]! += delta;
-    return referenceLoss(new Map(weights).set(name, { shape: original.shape, data }));
+    return referenceLoss(new Map(weights).set(name, { shape: original.shape, data }), tied);
   };
   return (shift(h) - shift(-h)) / (2 * h);
 }
@@ -127,6 +133,25 @@ describe('gradients against finite differences of an independent float64 forward
         Math.abs(actual - expected),
         `${name}[${row},${col}] autodiff ${actual} vs FD ${expected}`,
       ).toBeLessThan(2e-4 + 2e-3 * Math.abs(expected));
+    }
+    model.dispose();
+  });
+
+  it('tied embeddings: the embedding gradient sums its input and output uses', () => {
+    const model = LlamaModel.random(makeLlamaConfig({ ...init, tieWordEmbeddings: true }), 23, 0.4);
+    model.setBaseTrainable(true);
+    const weights = model.toTensors();
+    const grads = autodiff(model);
+    for (const [row, col] of [
+      [4, 3],
+      [10, 6],
+      [0, 1],
+    ] as const) {
+      const expected = finiteDifference(weights, 'model.embed_tokens.weight', row * 8 + col, 1e-4, true);
+      const actual = grads.get('model.embed_tokens.weight')![row * 8 + col]!;
+      expect(Math.abs(actual - expected), `embed[${row},${col}]`).toBeLessThan(
+        2e-4 + 2e-3 * Math.abs(expected),
+      );
     }
     model.dispose();
   });
