@@ -141,7 +141,9 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
       });
       const perNoise: Partial<Record<NoiseType, EvaluationMetrics>> = {};
       for (const type of noiseTypes) {
-        const noisyRecords = noisy[type].map((variant, i) => answer(options.examples[i]!, variant.instruction));
+        const noisyRecords = noisy[type].map((variant, i) =>
+          answer(options.examples[i]!, variant.instruction),
+        );
         perNoise[type] = evaluatePredictions(noisyRecords, scoring);
       }
       robustness = robustnessReport(metrics, perNoise);
@@ -205,7 +207,9 @@ function promptIds(
   );
   const ids = tokenizer.encode(text);
   const room = Math.max(1, model.config.maxPositionEmbeddings - Math.min(maxTokens, 64));
-  return ids.length > room ? { ids: ids.slice(ids.length - room), truncated: true } : { ids, truncated: false };
+  return ids.length > room
+    ? { ids: ids.slice(ids.length - room), truncated: true }
+    : { ids, truncated: false };
 }
 
 /** Metrics as flat numbers: only what was measured (a gate on anything else fails as missing). */
@@ -250,10 +254,7 @@ function renderHeatmaps(
   const files: TarEntry[] = [];
   const index: { exampleId: string; layer: number; head: number; svg: string; png: string }[] = [];
   // Few layers and heads are all drawn; big models get the first and last layer and four heads.
-  const layers =
-    model.config.numLayers <= 4
-      ? undefined
-      : [0, model.config.numLayers - 1];
+  const layers = model.config.numLayers <= 4 ? undefined : [0, model.config.numLayers - 1];
   const heads = model.config.numHeads <= 4 ? undefined : [0, 1, 2, 3];
   for (const id of chosen) {
     const example = options.examples.find((e) => e.id === id)!;

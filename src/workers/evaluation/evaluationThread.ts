@@ -29,6 +29,9 @@ evaluateModel({
     emit(
       error instanceof EvaluationStoppedError
         ? { type: 'stopped' }
-        : { type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) },
+        : {
+            type: 'failed',
+            message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+          },
     ),
 );

@@ -13,3 +13,16 @@ export {
   parseEvaluationExamples,
   type EvaluationExample,
 } from './evaluationExample.js';
+export {
+  evaluationJobHandler,
+  PREDICTIONS_MEDIA_TYPE,
+  REPORT_MEDIA_TYPE,
+  type EvaluationWorkerOptions,
+} from './evaluationJob.js';
+export {
+  evaluationExamples,
+  resolveModelVersion,
+  PermanentEvaluationError,
+  type ResolvedModel,
+} from './evaluationSources.js';
+export { EVALUATION_CONTROL, type EvaluationMessage, type EvaluationSpec } from './evaluationMessages.js';

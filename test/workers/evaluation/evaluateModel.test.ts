@@ -10,8 +10,19 @@ describe('evaluateModel', () => {
     const dir = await writeTinyModel(join(mkdtempSync(join(tmpdir(), 'ev-')), 'tiny'));
     const examples = capitalRecords().map((r, i) => exampleFromDatasetRecord(r, i)!);
     const t = performance.now();
-    const out = await evaluateModel({ modelDir: dir, examples, maxTokens: 16, noiseTypes: ['typos', 'injection'] });
-    console.log(performance.now() - t, out.metrics, out.errorTaxonomy, out.heatmaps.length, out.predictionsJsonl.slice(0, 400));
+    const out = await evaluateModel({
+      modelDir: dir,
+      examples,
+      maxTokens: 16,
+      noiseTypes: ['typos', 'injection'],
+    });
+    console.log(
+      performance.now() - t,
+      out.metrics,
+      out.errorTaxonomy,
+      out.heatmaps.length,
+      out.predictionsJsonl.slice(0, 400),
+    );
     void readFileSync;
     expect(out.metrics['count']).toBe(4);
   }, 60_000);

@@ -1,0 +1,266 @@
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { ArtifactStore } from '../../data/index.js';
+import { isDomainError, type EvaluationRequested } from '../../domain/index.js';
+import type { EventStore } from '../../eventstore/index.js';
+import type { CommandContext, Services } from '../../services/index.js';
+import {
+  packTar,
+  TAR_MEDIA_TYPE,
+  type ClaimedJob,
+  type JobContext,
+  type JobHandler,
+  type JobOutcome,
+} from '../index.js';
+import { parseNoiseTypes, type EvaluationOutcome } from './evaluateModel.js';
+import { EVALUATION_CONTROL, type EvaluationMessage, type EvaluationSpec } from './evaluationMessages.js';
+import { evaluationExamples, PermanentEvaluationError, resolveModelVersion } from './evaluationSources.js';
+
+export const PREDICTIONS_MEDIA_TYPE = 'application/x-ndjson';
+export const REPORT_MEDIA_TYPE = 'application/json';
+
+export interface EvaluationWorkerOptions {
+  readonly services: Services;
+  readonly store: EventStore;
+  readonly artifacts: ArtifactStore;
+  /** The compiled evaluation thread; default evaluationThread.js beside this file. */
+  readonly threadEntry?: string | URL;
+  /** New tokens per answer (default 64). */
+  readonly maxTokens?: number;
+  /** Noise types of the robustness suite (default all four). */
+  readonly noiseTypes?: string;
+  /** Examples with attention heatmaps (default 2). */
+  readonly heatmapExamples?: number;
+  /** Prompt format when the model's run names none (default alpaca). */
+  readonly defaultPromptFormat?: string;
+  /** How long the evaluation's own lease lasts (default 15 min): the domain has no renewal for it. */
+  readonly evaluationLeaseMs?: number;
+  /** Where stored models and adapters are unpacked (default the OS temp directory). */
+  readonly cacheDir?: string;
+  readonly seed?: number;
+}
+
+/**
+ * The `evaluate` job kind: claims the evaluation in its stream, resolves the model version (base model plus
+ * adapter from the artifact store) and the eval split of the dataset revision, evaluates in a worker thread,
+ * stores predictions, report and heatmaps, and records EvaluationCompleted (the decider applies the gate).
+ * Failures no retry can fix become EvaluationFailed at once; others are retried by the job runtime and
+ * recorded as EvaluationFailed when it gives up.
+ */
+export function evaluationJobHandler(options: EvaluationWorkerOptions): JobHandler {
+  const { services } = options;
+  const request = (job: ClaimedJob) => job.payload as EvaluationRequested['data'];
+  const contextOf = (job: ClaimedJob, workerId: string, idempotencyKey?: string): CommandContext => ({
+    actor: `worker:${workerId}`,
+    roles: ['worker'],
+    correlationId: job.correlationId,
+    ...(idempotencyKey ? { idempotencyKey } : {}),
+  });
+  const fail = async (job: ClaimedJob, workerId: string, reason: string) => {
+    const evaluationId = request(job).evaluationId;
+    const command = contextOf(job, workerId, `eval-fail:${evaluationId}`);
+    try {
+      await services.evaluations.failEvaluation(
+        { evaluationId, workerId, reason: reason.slice(0, 2000) },
+        command,
+      );
+    } catch (error) {
+      if (!isDomainError(error) || error.code === 'EVALUATION_ALREADY_FINISHED') return;
+      // Not the lease holder any more: fail it as the system.
+      await services.evaluations.failEvaluation({ evaluationId, reason: reason.slice(0, 2000) }, command);
+    }
+  };
+
+  return {
+    async giveUp(job, context, error) {
+      await fail(job, context.workerId, error);
+    },
+
+    async run(job, context) {
+      const requested = request(job);
+      const evaluationId = requested.evaluationId;
+      const before = await services.evaluations.getEvaluation(evaluationId);
+      if (before.status === 'completed') return { status: 'succeeded' };
+      if (before.status === 'failed') return { status: 'failed' };
+      try {
+        await services.evaluations.claimEvaluation(
+          {
+            evaluationId,
+            workerId: context.workerId,
+            leaseMs: Math.max(context.leaseMs, options.evaluationLeaseMs ?? 15 * 60_000),
+          },
+          contextOf(job, context.workerId),
+        );
+      } catch (error) {
+        if (isDomainError(error) && error.code === 'EVALUATION_ALREADY_CLAIMED') {
+          const until = Date.parse(String(error.details['leaseUntil'] ?? ''));
+          return {
+            status: 'released',
+            retryInMs: Number.isFinite(until) ? Math.max(0, until - Date.now()) : context.leaseMs,
+          };
+        }
+        if (isDomainError(error) && error.code === 'EVALUATION_ALREADY_FINISHED') {
+          const status = (await services.evaluations.getEvaluation(evaluationId)).status;
+          return { status: status === 'completed' ? 'succeeded' : 'failed' };
+        }
+        throw error;
+      }
+      let spec: EvaluationSpec;
+      try {
+        const cacheDir = options.cacheDir ?? join(tmpdir(), 'tuneledger-models');
+        const model = await resolveModelVersion(options.store, options.artifacts, requested.model, cacheDir);
+        const examples = await evaluationExamples(options.store, options.artifacts, requested.dataset);
+        spec = {
+          modelDir: model.modelDir,
+          ...(model.adapterDir ? { adapterDir: model.adapterDir } : {}),
+          promptFormat: model.promptFormat ?? options.defaultPromptFormat ?? 'alpaca',
+          examples,
+          maxTokens: options.maxTokens ?? 64,
+          noiseTypes: requested.suites.includes('robustness')
+            ? parseNoiseTypes(options.noiseTypes ?? 'all')
+            : [],
+          heatmapExamples: options.heatmapExamples ?? 2,
+          seed: options.seed ?? 0,
+          ...(process.env.TUNELEDGER_TF_BACKEND ? { backend: process.env.TUNELEDGER_TF_BACKEND } : {}),
+        };
+      } catch (error) {
+        if (!(error instanceof PermanentEvaluationError)) throw error;
+        await fail(job, context.workerId, error.message);
+        return { status: 'failed', error: error.message };
+      }
+      context.log.info('evaluating', { evaluationId, examples: spec.examples.length });
+      const result = await runThread(options, job, context, spec);
+      if (result.kind === 'stopped') return { status: 'released' };
+      if (result.kind === 'failed') {
+        await fail(job, context.workerId, result.message);
+        return { status: 'failed', error: result.message };
+      }
+      return complete(options, job, context, result.outcome);
+    },
+  };
+
+  async function complete(
+    options: EvaluationWorkerOptions,
+    job: ClaimedJob,
+    context: JobContext,
+    outcome: EvaluationOutcome,
+  ): Promise<JobOutcome> {
+    const evaluationId = request(job).evaluationId;
+    const predictions = await options.artifacts.put(outcome.predictionsJsonl, PREDICTIONS_MEDIA_TYPE);
+    const report = await options.artifacts.put(outcome.reportJson, REPORT_MEDIA_TYPE);
+    const heatmap =
+      outcome.heatmaps.length > 0
+        ? await options.artifacts.put(packTar(outcome.heatmaps), TAR_MEDIA_TYPE)
+        : undefined;
+    try {
+      await services.evaluations.completeEvaluation(
+        {
+          evaluationId,
+          workerId: context.workerId,
+          metrics: outcome.metrics,
+          categories: outcome.categories,
+          errorTaxonomy: outcome.errorTaxonomy,
+          artifacts: { predictions, report, ...(heatmap ? { heatmap } : {}) },
+        },
+        contextOf(job, context.workerId, `eval-complete:${evaluationId}`),
+      );
+    } catch (error) {
+      if (isDomainError(error) && error.code === 'EVALUATION_ALREADY_FINISHED') {
+        const status = (await services.evaluations.getEvaluation(evaluationId)).status;
+        return { status: status === 'completed' ? 'succeeded' : 'failed' };
+      }
+      throw error;
+    }
+    return { status: 'succeeded' };
+  }
+}
+
+type ThreadResult =
+  { kind: 'done'; outcome: EvaluationOutcome } | { kind: 'stopped' } | { kind: 'failed'; message: string };
+
+function threadUrl(entry: string | URL | undefined): URL {
+  const url =
+    entry === undefined
+      ? new URL('./evaluationThread.js', import.meta.url)
+      : typeof entry === 'string'
+        ? new URL(`file://${entry}`)
+        : entry;
+  if (!existsSync(fileURLToPath(url))) {
+    throw new PermanentEvaluationError(
+      `the evaluation thread ${fileURLToPath(url)} is missing: run \`npm run build\` and start workers from dist/ (or pass threadEntry)`,
+    );
+  }
+  return url;
+}
+
+async function runThread(
+  options: EvaluationWorkerOptions,
+  job: ClaimedJob,
+  context: JobContext,
+  spec: EvaluationSpec,
+): Promise<ThreadResult> {
+  const { services } = options;
+  const evaluationId = (job.payload as EvaluationRequested['data']).evaluationId;
+  const command: CommandContext = {
+    actor: `worker:${context.workerId}`,
+    roles: ['worker'],
+    correlationId: job.correlationId,
+  };
+  const control = new Int32Array(new SharedArrayBuffer(4));
+  const thread = new Worker(threadUrl(options.threadEntry), {
+    workerData: { spec, control: control.buffer },
+  });
+  const onAbort = () => Atomics.store(control, 0, EVALUATION_CONTROL.stop);
+  context.signal.addEventListener('abort', onAbort);
+  if (context.signal.aborted) onAbort();
+  let chain = Promise.resolve();
+  try {
+    return await new Promise<ThreadResult>((resolve, reject) => {
+      thread.on('message', (message: EvaluationMessage) => {
+        switch (message.type) {
+          case 'progress':
+            // Progress is advice: a refused report (say, a lost lease) must not stop the evaluation.
+            chain = chain
+              .then(() =>
+                services.evaluations.reportProgress(
+                  {
+                    evaluationId,
+                    workerId: context.workerId,
+                    completedExamples: message.completed,
+                    totalExamples: message.total,
+                  },
+                  command,
+                ),
+              )
+              .then(
+                () => undefined,
+                (error: unknown) =>
+                  context.log.warn('progress not recorded', { evaluationId, error: String(error) }),
+              );
+            return;
+          case 'done':
+            resolve({ kind: 'done', outcome: message.outcome });
+            return;
+          case 'stopped':
+            resolve({ kind: 'stopped' });
+            return;
+          case 'failed':
+            // A model that cannot be evaluated fails the same way on every retry.
+            resolve({ kind: 'failed', message: `evaluation failed: ${message.message.split('\n')[0]}` });
+            return;
+        }
+      });
+      thread.on('error', reject);
+      thread.on('exit', (code) =>
+        reject(new Error(`evaluation thread of ${evaluationId} exited (code ${code}) before it finished`)),
+      );
+    });
+  } finally {
+    context.signal.removeEventListener('abort', onAbort);
+    await chain;
+    await thread.terminate();
+  }
+}
