@@ -113,10 +113,10 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
         }
       },
       onSubscribe: (_ctx, _id, payload) => {
-        const document = parse(payload.query);
-        const errors = validate(schema, document, [depth]);
-        if (errors.length > 0) return errors;
         try {
+          const document = parse(payload.query);
+          const errors = validate(schema, document, [depth]);
+          if (errors.length > 0) return errors;
           assertComplexity(
             schema,
             document,
