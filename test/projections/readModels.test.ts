@@ -177,6 +177,19 @@ for (const target of databaseTargets) {
       }
       expect(seen.sort()).toEqual([...expected.runStatus.keys()].sort());
 
+      // The in-memory fold of time travel and the SQL read models agree on the present.
+      const now = await deploymentAsOf(store, 'med-assistant', new Date(Date.now() + 1000));
+      const modelNode = lineageNodeId.modelVersion('llama-med', now!.active!.version);
+      const live = await lineageOf(database.db, modelNode, { direction: 'upstream' });
+      expect(live.nodes.map((n) => n.node_id).sort()).toEqual(now!.lineage.nodes.map((n) => n.nodeId).sort());
+      expect(live.edges.map((e) => e.event_id).sort()).toEqual(
+        now!.lineage.edges.map((e) => e.eventId).sort(),
+      );
+      const registryNow = await registryAsOf(store, new Date(Date.now() + 1000));
+      expect(
+        [...registryNow.get('llama-med')!.versions.values()].map((v) => [v.version, v.stage, v.retained]),
+      ).toEqual(versions.items.map((v) => [v.version, v.stage, v.retained]));
+
       // Live lineage: the deployed version goes back to its run and dataset revision.
       const lineage = await lineageOf(database.db, lineageNodeId.deployment('med-assistant'));
       const kinds = new Set(lineage.nodes.map((n) => n.kind));
