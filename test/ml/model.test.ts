@@ -8,6 +8,7 @@ import {
   LlamaModel,
   loadModel,
   makeLlamaConfig,
+  parseLlamaConfig,
   saveModel,
   type LlamaConfigInit,
 } from '../../src/ml/index.js';
@@ -133,6 +134,17 @@ describe('checkpoints', () => {
       /model\.norm\.weight" has shape \[15\].*\[16\]/,
     );
     expect(() => makeLlamaConfig({ ...base, numKvHeads: 3 })).toThrow(/multiple of num_key_value_heads/);
+    const json = { ...config.json };
+    expect(() =>
+      parseLlamaConfig(
+        { ...json, architectures: ['MistralForCausalLM'], model_type: 'mistral' },
+        'm/config.json',
+      ),
+    ).toThrow(/m\/config\.json: unsupported architecture MistralForCausalLM/);
+    expect(() => parseLlamaConfig({ ...json, rope_scaling: { rope_type: 'llama3', factor: 8 } })).toThrow(
+      /rope_scaling is not supported/,
+    );
+    expect(() => parseLlamaConfig({ ...json, hidden_size: undefined })).toThrow(/hidden_size/);
     model.dispose();
   });
 
