@@ -2,7 +2,8 @@
  * The job runtime over the real jobs table: SKIP LOCKED claiming, retry with backoff, giving up, take-over
  * after an expired lease, and graceful stop. Jobs of a test kind are inserted as the jobs projection would.
  */
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { Database } from '../../src/eventstore/index.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   claimNextJob,
@@ -12,6 +13,8 @@ import {
   type JobOutcome,
 } from '../../src/workers/index.js';
 import { databaseTargets, type TestDatabase } from '../support/databases.js';
+
+type Db = Database['db'];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the shared database holds every area's tables
 async function addJob(
@@ -36,8 +39,7 @@ async function addJob(
     .execute();
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function jobRow(db: Kysely<any>, jobId: string) {
+async function jobRow(db: Db, jobId: string) {
   return db
     .selectFrom('jobs')
     .leftJoin('job_retries', 'job_retries.job_id', 'jobs.job_id')
