@@ -222,9 +222,13 @@ for (const target of databaseTargets) {
         },
       };
       const appended = await store.append(`run-${runId}`, [request!, v1], 'no_stream', { actor: 'test' });
+      await untilVisible(store, appended.events[1]!.checkpoint);
+      const names = allProjections.map((p) => p.name);
+      expect(await runner.lag()).toEqual(Object.fromEntries(names.map((name) => [name, 2])));
       runner.start();
       await runner.waitFor(appended.events[1]!.checkpoint);
       await runner.stop();
+      expect(await runner.lag()).toEqual(Object.fromEntries(names.map((name) => [name, 0])));
       const series = await runMetrics(database.db, runId);
       expect(series.items[0]?.tokens_per_second).toBeCloseTo(2500, 6);
     });
