@@ -1,37 +1,129 @@
 import { readFile } from 'node:fs/promises';
+import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { z } from 'zod';
 import {
-  augmentationTemplateSchema,
   augmentDataset,
   DATASET_FORMATS,
   DatasetValidationError,
-  ingestDataset,
   loadLexicon,
   LocalArtifactStore,
+  type AugmentationTemplate,
   type DatasetFormat,
   type DedupMode,
 } from '../../data/index.js';
-import { loadConfig } from '../config.js';
+import {
+  EsdbEventStore,
+  PostgresEventStore,
+  type Database,
+  type EventStore,
+} from '../../eventstore/index.js';
+import {
+  createServices,
+  systemClock,
+  uuidIds,
+  type CommandContext,
+  type Services,
+} from '../../services/index.js';
+import { templateListSchema } from '../../workers/augmentation/index.js';
+import { loadConfig, type Config } from '../config.js';
+import {
+  DatasetRequestError,
+  ingestIntoPlatform,
+  requestAugmentationInPlatform,
+  runAugmentationHere,
+  type IngestProgress,
+} from '../datasets.js';
+import { openConfiguredDatabase } from '../platform.js';
 import type { RegisterCommand } from './index.js';
 
-function number(name: string, min: number, max: number) {
+function number(name: string, min: number, max: number, integer = false) {
   return (value: string): number => {
     const parsed = Number(value);
-    if (!Number.isFinite(parsed) || parsed < min || parsed > max) {
-      throw new Error(`${name} must be a number from ${min} to ${max}, got "${value}"`);
+    if (!Number.isFinite(parsed) || parsed < min || parsed > max || (integer && !Number.isInteger(parsed))) {
+      throw new Error(
+        `${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got "${value}"`,
+      );
     }
     return parsed;
   };
 }
 
-function artifactStore(dir?: string): LocalArtifactStore {
-  return new LocalArtifactStore(dir ?? loadConfig().artifactsDir);
+/** Files above this get a progress bar (on a terminal). */
+const PROGRESS_BAR_BYTES = 8 * 1024 * 1024;
+
+interface Opened {
+  readonly config: Config;
+  readonly database: Database;
+  readonly store: EventStore;
+  readonly services: Services;
+  readonly artifacts: LocalArtifactStore;
+  close(): Promise<void>;
+}
+
+/** The platform's database (DATABASE_URL, else embedded in TUNELEDGER_DATA_DIR), event store and services. */
+async function openPlatformData(): Promise<Opened> {
+  const config = loadConfig();
+  const database = await openConfiguredDatabase(config);
+  const store: EventStore = config.eventStoreUrl
+    ? EsdbEventStore.connect(config.eventStoreUrl)
+    : new PostgresEventStore(database);
+  return {
+    config,
+    database,
+    store,
+    services: createServices({ store, clock: systemClock, ids: uuidIds }),
+    artifacts: new LocalArtifactStore(config.artifactsDir),
+    async close() {
+      await store.close();
+      await database.close();
+    },
+  };
+}
+
+function cliContext(): CommandContext {
+  return { actor: `cli:${process.env.USER ?? 'local'}` };
+}
+
+/** A cli-progress bar over bytes read, labelled with the lines (records) read; only on a terminal. */
+function ingestProgress(enabled: boolean): { onProgress?: (p: IngestProgress) => void; stop(): void } {
+  if (!enabled || !process.stderr.isTTY) return { stop() {} };
+  let bar: cliProgress.SingleBar | undefined;
+  return {
+    onProgress(progress) {
+      if (progress.totalBytes === undefined || progress.totalBytes < PROGRESS_BAR_BYTES) return;
+      if (!bar) {
+        bar = new cliProgress.SingleBar(
+          {
+            format:
+              'ingest |{bar}| {percentage}% | {records} records read | {mb}/{totalMb} MB | eta {eta_formatted}',
+            stream: process.stderr,
+            etaBuffer: 50,
+          },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(progress.totalBytes, 0, {
+          records: 0,
+          mb: '0',
+          totalMb: (progress.totalBytes / 1e6).toFixed(1),
+        });
+      }
+      bar.update(progress.bytesRead, {
+        records: progress.linesRead,
+        mb: (progress.bytesRead / 1e6).toFixed(1),
+      });
+    },
+    stop() {
+      bar?.stop();
+    },
+  };
 }
 
 interface IngestCliOptions {
   name: string;
+  dataset?: string;
+  domain?: string;
+  description?: string;
   format?: DatasetFormat;
   lenient?: boolean;
   redact: boolean;
@@ -39,32 +131,65 @@ interface IngestCliOptions {
   dedup: DedupMode;
   evalFraction: number;
   seed: number;
-  store?: string;
+  progress: boolean;
 }
 
 interface AugmentCliOptions {
+  dataset?: string;
+  revision?: number;
   lexicon: string;
-  parent?: string;
   templates?: string;
   seed: number;
   count?: number;
+  wait?: boolean;
+  timeoutMs: number;
+  parent?: string;
   evalFraction: number;
   store?: string;
 }
 
+async function readTemplates(file: string | undefined): Promise<AugmentationTemplate[] | undefined> {
+  if (!file) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(file, 'utf8')) as unknown;
+  } catch (error) {
+    throw new Error(`cannot read templates ${file}: ${(error as Error).message}`);
+  }
+  const parsed = templateListSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
+    throw new Error(`${file} is not a list of templates {id, pattern, response, categories?}: ${problems}`);
+  }
+  return parsed.data;
+}
+
+const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+
 export const registerDatasetCommand: RegisterCommand = (program: Command) => {
   const dataset = program
     .command('dataset')
-    .description('Prepare datasets: ingest files, augment them from a lexicon');
+    .description('Prepare datasets in the platform: ingest files as revisions, augment them from a lexicon');
 
   dataset
     .command('ingest')
     .description(
       'Validate, redact, score, deduplicate and split a dataset file (JSONL, JSON or CSV in alpaca, sharegpt, ' +
-        'openai-messages or preference format) into the local artifact store, and print the revision facts as JSON.',
+        'openai-messages or preference format) into the artifact store, then record it in the platform database ' +
+        '(DATABASE_URL, else the embedded one in TUNELEDGER_DATA_DIR): DatasetRegistered for a new name, and ' +
+        'DatasetRevisionAdded. Prints the dataset id, the revision and its facts as JSON. A strict ingest with ' +
+        'invalid records lists every line error, records nothing and exits 1.',
     )
     .argument('<file>', 'the dataset file (.jsonl, .json or .csv)')
-    .requiredOption('--name <name>', 'the dataset name')
+    .requiredOption(
+      '--name <name>',
+      'the dataset name (the same name again adds a revision to the same dataset)',
+    )
+    .option('--dataset <id>', 'add the revision to this registered dataset instead of finding it by name')
+    .option('--domain <domain>', 'the domain of a new dataset (medical, legal, finance...; default general)')
+    .option('--description <text>', 'a description for a new dataset')
     .addOption(
       new Option('--format <format>', 'the record format (detected when absent)').choices(DATASET_FORMATS),
     )
@@ -81,64 +206,149 @@ export const registerDatasetCommand: RegisterCommand = (program: Command) => {
         .default('exact'),
     )
     .option('--eval-fraction <f>', 'share of records in the eval split', number('--eval-fraction', 0, 1), 0.1)
-    .option('--seed <n>', 'split seed', number('--seed', 0, 2 ** 32 - 1), 0)
-    .option('--store <dir>', 'artifact directory (default TUNELEDGER_ARTIFACTS_DIR or <data dir>/artifacts)')
+    .option('--seed <n>', 'split seed', number('--seed', 0, 2 ** 32 - 1, true), 0)
+    .option(
+      '--no-progress',
+      `no progress bar (shown on a terminal for files over ${PROGRESS_BAR_BYTES / 2 ** 20} MiB)`,
+    )
     .action(async (file: string, options: IngestCliOptions) => {
+      const platform = await openPlatformData();
+      const progress = ingestProgress(options.progress);
       try {
-        const facts = await ingestDataset({
-          source: file,
-          format: options.format,
-          mode: options.lenient ? 'lenient' : 'strict',
-          store: artifactStore(options.store),
-          redact: options.redact,
-          minQuality: options.minQuality,
-          dedup: options.dedup,
-          split: { evalFraction: options.evalFraction, seed: options.seed },
-        });
-        process.stdout.write(`${JSON.stringify({ name: options.name, source: file, ...facts }, null, 2)}\n`);
+        const outcome = await ingestIntoPlatform(
+          platform,
+          {
+            source: file,
+            name: options.name,
+            ...(options.dataset ? { datasetId: options.dataset } : {}),
+            ...(options.domain ? { domain: options.domain } : {}),
+            ...(options.description ? { description: options.description } : {}),
+            ...(options.format ? { format: options.format } : {}),
+            lenient: options.lenient === true,
+            redact: options.redact,
+            ...(options.minQuality !== undefined ? { minQuality: options.minQuality } : {}),
+            dedup: options.dedup,
+            evalFraction: options.evalFraction,
+            seed: options.seed,
+            ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
+          },
+          cliContext(),
+        );
+        progress.stop();
+        const { facts, events, ...summary } = outcome;
+        print({ ...summary, source: file, events: events.map((e) => e.type), ...facts });
       } catch (error) {
-        if (error instanceof DatasetValidationError) {
+        progress.stop();
+        if (error instanceof DatasetValidationError || error instanceof DatasetRequestError) {
           process.stderr.write(`${file}: ${error.message}\n`);
           process.exitCode = 1;
           return;
         }
         throw error;
+      } finally {
+        await platform.close();
       }
     });
 
   dataset
     .command('augment')
     .description(
-      'Generate instruction records from templates x a domain lexicon (deterministic for a seed), append them to a ' +
-        'parent revision (its records get entity spans), store the new revision and print its facts as JSON.',
+      'Request an augmentation of a dataset revision (AugmentationRequested): templates x a domain lexicon, ' +
+        'deterministic for a seed. With the embedded database (no worker can be running beside this command) or ' +
+        'with --wait, runs the augment job here through the job queue and prints the new revision (parent = the ' +
+        'source revision); otherwise a worker (`tuneledger worker --kinds augment`) takes it. Without --dataset: ' +
+        'only writes an augmented revision to the artifact store (--parent, --count), recording nothing.',
     )
     .requiredOption(
       '--lexicon <file>',
       'lexicon JSON (see docs/data.md), e.g. src/data/augmentation/lexicons/sample-medical-legal-finance.json',
     )
-    .option('--parent <hash>', 'content hash of the parent revision in the artifact store')
+    .option('--dataset <id>', 'the dataset to augment (its id, as `dataset ingest` printed it)')
+    .option(
+      '--revision <n>',
+      'the revision to augment (default: the latest)',
+      number('--revision', 1, 1e9, true),
+    )
     .option(
       '--templates <file>',
       'JSON list of templates {id, pattern, response, categories?} (default: the founding guide set)',
     )
-    .option('--seed <n>', 'generation seed', number('--seed', 0, 2 ** 32 - 1), 0)
-    .option('--count <n>', 'at most this many generated records', number('--count', 1, 1e9))
-    .option('--eval-fraction <f>', 'share of records in the eval split', number('--eval-fraction', 0, 1), 0.1)
-    .option('--store <dir>', 'artifact directory (default TUNELEDGER_ARTIFACTS_DIR or <data dir>/artifacts)')
+    .option('--seed <n>', 'generation seed', number('--seed', 0, 2 ** 31 - 1, true), 0)
+    .option(
+      '--count <n>',
+      'without --dataset only: at most this many generated records',
+      number('--count', 1, 1e9, true),
+    )
+    .option('--wait', 'run the augmentation in this process now (through the job queue) and print its result')
+    .option('--timeout-ms <ms>', 'how long --wait waits', number('--timeout-ms', 1, 1e9, true), 600_000)
+    .option(
+      '--parent <hash>',
+      'without --dataset only: content hash of the parent revision in the artifact store',
+    )
+    .option(
+      '--eval-fraction <f>',
+      'without --dataset only: share in the eval split',
+      number('--eval-fraction', 0, 1),
+      0.1,
+    )
+    .option('--store <dir>', 'without --dataset only: artifact directory (default TUNELEDGER_ARTIFACTS_DIR)')
     .action(async (options: AugmentCliOptions) => {
       const lexicon = await loadLexicon(options.lexicon);
-      const templates = options.templates
-        ? z.array(augmentationTemplateSchema).parse(JSON.parse(await readFile(options.templates, 'utf8')))
-        : undefined;
-      const facts = await augmentDataset({
-        store: artifactStore(options.store),
-        lexicon,
-        templates,
-        seed: options.seed,
-        count: options.count,
-        parentContentHash: options.parent,
-        split: { evalFraction: options.evalFraction, seed: options.seed },
-      });
-      process.stdout.write(`${JSON.stringify(facts, null, 2)}\n`);
+      const templates = await readTemplates(options.templates);
+      if (!options.dataset) {
+        const facts = await augmentDataset({
+          store: new LocalArtifactStore(options.store ?? loadConfig().artifactsDir),
+          lexicon,
+          ...(templates ? { templates } : {}),
+          seed: options.seed,
+          ...(options.count !== undefined ? { count: options.count } : {}),
+          ...(options.parent ? { parentContentHash: options.parent } : {}),
+          split: { evalFraction: options.evalFraction, seed: options.seed },
+        });
+        print(facts);
+        return;
+      }
+      if (options.count !== undefined) {
+        throw new Error(
+          '--count cannot be recorded with --dataset: AugmentationRequested has no count field yet, so a worker ' +
+            'would generate every template x term pair; leave --count out (or narrow the lexicon or the templates)',
+        );
+      }
+      const platform = await openPlatformData();
+      try {
+        const requested = await requestAugmentationInPlatform(
+          platform,
+          {
+            datasetId: options.dataset,
+            ...(options.revision !== undefined ? { revision: options.revision } : {}),
+            lexicon,
+            ...(templates ? { templates } : {}),
+            seed: options.seed,
+          },
+          cliContext(),
+        );
+        const runHere = options.wait === true || !platform.config.databaseUrl;
+        if (!runHere) {
+          print({ ...requested, events: requested.events.map((e) => e.type), status: 'requested' });
+          return;
+        }
+        const result = await runAugmentationHere(
+          { ...platform, db: platform.database.db },
+          requested.datasetId,
+          requested.augmentationId,
+          { timeoutMs: options.timeoutMs },
+        );
+        print({ ...requested, events: requested.events.map((e) => e.type), ...result });
+        if (result.status === 'failed') process.exitCode = 1;
+      } catch (error) {
+        if (error instanceof DatasetRequestError) {
+          process.stderr.write(`tuneledger dataset augment: ${error.message}\n`);
+          process.exitCode = 1;
+          return;
+        }
+        throw error;
+      } finally {
+        await platform.close();
+      }
     });
 };
