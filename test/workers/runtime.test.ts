@@ -16,13 +16,7 @@ import { databaseTargets, type TestDatabase } from '../support/databases.js';
 
 type Db = Database['db'];
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the shared database holds every area's tables
-async function addJob(
-  db: Kysely<any>,
-  jobId: string,
-  kind = 'probe',
-  requestedAt = new Date().toISOString(),
-) {
+async function addJob(db: Db, jobId: string, kind = 'probe', requestedAt = new Date().toISOString()) {
   await db
     .insertInto('jobs')
     .values({
