@@ -303,12 +303,11 @@ export class LlamaModel {
     batch: number,
     seq: number,
     heads: number,
-    offset: number,
+    angles: { cos: tf.Tensor; sin: tf.Tensor },
   ): tf.Tensor4D {
     const d = this.config.headDim;
-    const rot = this.rotaryFor(offset + seq);
-    const cos = tf.slice(rot.cos, [offset, 0], [seq, d]).reshape([1, seq, 1, d]);
-    const sin = tf.slice(rot.sin, [offset, 0], [seq, d]).reshape([1, seq, 1, d]);
+    const rot = this.rotary!;
+    const { cos, sin } = angles;
     const rotated = linearFrozen(tf.reshape(x, [-1, d]), rot.p, () => rot.pT).reshape([batch, seq, heads, d]);
     return tf.add(tf.mul(tf.reshape(x, [batch, seq, heads, d]), cos), tf.mul(rotated, sin)) as tf.Tensor4D;
   }
@@ -368,7 +367,14 @@ export class LlamaModel {
     let h: tf.Tensor2D = this.trainableBase
       ? embedTrainable(embed, flat)
       : tf.gather(embed, tf.tensor1d(flat, 'int32'));
-    const mask = this.causalMask(seq, offset, groups);
+    // One query attends to every cached key: no mask needed (the common case in generation).
+    const mask = seq > 1 ? this.causalMask(seq, offset, groups) : undefined;
+    const rot = this.rotaryFor(offset + seq);
+    // Sliced once per forward pass, shared by every layer's q and k.
+    const angles = {
+      cos: tf.slice(rot.cos, [offset, 0], [seq, d]).reshape([1, seq, 1, d]),
+      sin: tf.slice(rot.sin, [offset, 0], [seq, d]).reshape([1, seq, 1, d]),
+    };
     for (let layer = 0; layer < c.numLayers; layer++) {
       const prefix = `model.layers.${layer}`;
       const x = rmsNorm(h, this.w1(`${prefix}.input_layernorm.weight`), c.rmsNormEps);
@@ -377,14 +383,14 @@ export class LlamaModel {
         batch,
         seq,
         c.numHeads,
-        offset,
+        angles,
       );
       const k = this.applyRotary(
         this.project(linearName(layer, 'k_proj'), x, options, layer, 'k_proj'),
         batch,
         seq,
         c.numKvHeads,
-        offset,
+        angles,
       );
       const v = this.project(linearName(layer, 'v_proj'), x, options, layer, 'v_proj').reshape([
         batch,
@@ -411,7 +417,8 @@ export class LlamaModel {
         cache.keys[layer] = tf.keep(kg);
         cache.values[layer] = tf.keep(vg);
       }
-      const scores = tf.add(tf.mul(bmm(qg, tf.transpose(kg, [0, 2, 1])), scale), mask);
+      const scaled = tf.mul(bmm(qg, tf.transpose(kg, [0, 2, 1])), scale);
+      const scores = mask ? tf.add(scaled, mask) : scaled;
       const probs = tf.softmax(scores) as tf.Tensor3D;
       if (options.attention) attention.push(probs.reshape([batch, c.numHeads, seq, keys]));
       const context = bmm(probs, vg)
