@@ -1,0 +1,187 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type {
+  DegradationDetected,
+  InteractionRecorded,
+  RollbackRequested,
+  RolledBack,
+} from '../../src/domain/index.js';
+import { DEPLOY, eventually, startTestPlatform, type TestPlatform } from './platform.js';
+import { compileGenerationThread } from './support.js';
+
+const DEPLOYMENT = 'assistant-prod';
+const WINDOW = 6;
+const LOAD_CLIENTS = 3;
+let platform: TestPlatform;
+let client: OpenAI;
+
+beforeAll(async () => {
+  const threadEntry = compileGenerationThread();
+  // v1: an adapter as training starts it (B = 0); v2: an adapter of scaled noise, which flattens the output.
+  platform = await startTestPlatform(threadEntry, {
+    adapters: [0, 1],
+    serving: {
+      pool: { threads: 1, maxQueue: 64, threadEntry },
+      // Latency on two shared cores is too noisy to assert on here; its monitor is tested on its own.
+      monitor: { windowSize: WINDOW, entropyRisePct: 15, latencyRisePct: 1e6, autoRollback: true },
+    },
+  });
+  client = new OpenAI({ apiKey: platform.tokens.app, baseURL: `${platform.baseUrl}/v1`, maxRetries: 0 });
+}, 120_000);
+
+afterAll(async () => {
+  await platform?.close();
+});
+
+const chat = (content: string) =>
+  client.chat.completions.create({ model: DEPLOYMENT, messages: [{ role: 'user', content }], max_tokens: 6 });
+
+async function deploymentEvents() {
+  return platform.store.readStream(`deployment-${DEPLOYMENT}`);
+}
+
+describe('entropy monitoring and automatic rollback', () => {
+  it('rolls a degraded version back within one detection window while concurrent load sees no failure', async () => {
+    expect(
+      (
+        await platform.gql(
+          DEPLOY,
+          { name: DEPLOYMENT, model: 'assistant', version: 1 },
+          platform.tokens.approver,
+        )
+      ).errors,
+    ).toBeUndefined();
+    await eventually(
+      () => (platform.serving.host.active(DEPLOYMENT)?.model.version === 1 ? true : undefined),
+      'v1 to be active',
+    );
+    for (let i = 0; i < WINDOW; i++) await chat(`Question ${i}?`);
+    const baseline = platform.serving.monitor.baselineOf(DEPLOYMENT, { name: 'assistant', version: 1 });
+    expect(baseline?.entropy).toBeDefined();
+
+    let stop = false;
+    const failures: unknown[] = [];
+    let served = 0;
+    const load = Array.from({ length: LOAD_CLIENTS }, async (_, lane) => {
+      for (let i = 0; !stop; i++) {
+        try {
+          await chat(`Lane ${lane} asks ${i}`);
+          served++;
+        } catch (error) {
+          failures.push(error);
+        }
+      }
+    });
+
+    expect(
+      (
+        await platform.gql(
+          DEPLOY,
+          { name: DEPLOYMENT, model: 'assistant', version: 2 },
+          platform.tokens.approver,
+        )
+      ).errors,
+    ).toBeUndefined();
+    const rolledBack = await eventually(
+      async () => (await deploymentEvents()).find((e) => e.type === 'RolledBack'),
+      'the monitor and the rollback worker to roll v2 back',
+      45_000,
+    );
+    await eventually(
+      () => (platform.serving.host.active(DEPLOYMENT)?.model.version === 1 ? true : undefined),
+      'v1 to serve again',
+    );
+    const servedBefore = served;
+    await eventually(
+      () => (served >= servedBefore + LOAD_CLIENTS ? true : undefined),
+      'load to go on after the rollback',
+    );
+    stop = true;
+    await Promise.all(load);
+    expect(failures).toEqual([]);
+
+    const events = await deploymentEvents();
+    const degradation = events.find((e) => e.type === 'DegradationDetected')!
+      .data as DegradationDetected['data'];
+    expect(degradation).toMatchObject({
+      metric: 'output-entropy',
+      model: { name: 'assistant', version: 2 },
+      window: { samples: WINDOW },
+    });
+    expect(degradation.baseline).toBeCloseTo(baseline!.entropy!, 10);
+    expect(degradation.changePct).toBeGreaterThanOrEqual(15);
+    expect(degradation.changePct).toBeCloseTo(
+      ((degradation.current - degradation.baseline) / degradation.baseline) * 100,
+      6,
+    );
+    const request = events.find((e) => e.type === 'RollbackRequested')!.data as RollbackRequested['data'];
+    expect(request).toMatchObject({ trigger: 'policy', fromVersion: 2, toVersion: 1 });
+    expect(rolledBack.data as RolledBack['data']).toMatchObject({
+      fromVersion: 2,
+      toVersion: 1,
+      rollbackId: request.rollbackId,
+    });
+
+    // Within its detection window: v2 answered one window, plus what was already queued or generating.
+    await platform.serving.recorder.flush();
+    const onV2 = (await interactions()).filter(
+      (i) => i.deploymentName === DEPLOYMENT && i.model.version === 2,
+    );
+    expect(onV2.length).toBeGreaterThanOrEqual(WINDOW);
+    expect(onV2.length).toBeLessThanOrEqual(WINDOW + LOAD_CLIENTS + 1);
+    const entropyOnV2 = onV2.slice(0, WINDOW).reduce((sum, i) => sum + i.meanTokenEntropy!, 0) / WINDOW;
+    expect(degradation.current).toBeCloseTo(entropyOnV2, 6);
+  }, 90_000);
+
+  it('enforces the rollback target rules through the API, and rolls back by hand with a reason', async () => {
+    const rollback = `mutation($to: Int!, $reason: String!) {
+      requestRollback(deploymentName: "${DEPLOYMENT}", toVersion: $to, reason: $reason) { id version }
+    }`;
+    const active = await platform.gql(rollback, { to: 1, reason: 'already there' }, platform.tokens.approver);
+    expect(active.errors?.[0]?.extensions?.domainCode).toBe('ROLLBACK_TARGET_IS_ACTIVE');
+    const unknown = await platform.gql(
+      rollback,
+      { to: 7, reason: 'no such version' },
+      platform.tokens.approver,
+    );
+    expect(unknown.errors?.[0]?.extensions?.domainCode).toBe('ROLLBACK_TARGET_NOT_RETAINED');
+    const viewer = await platform.gql(rollback, { to: 2, reason: 'not mine to do' }, platform.tokens.app);
+    expect(viewer.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+
+    const manual = await platform.gql(
+      rollback,
+      { to: 2, reason: 'incident 42: compare the versions' },
+      platform.tokens.approver,
+    );
+    expect(manual.errors).toBeUndefined();
+    await eventually(
+      () => (platform.serving.host.active(DEPLOYMENT)?.model.version === 2 ? true : undefined),
+      'the manual rollback to v2',
+    );
+    const events = await deploymentEvents();
+    const requests = events
+      .filter((e) => e.type === 'RollbackRequested')
+      .map((e) => e.data as RollbackRequested['data']);
+    expect(requests.at(-1)).toMatchObject({
+      trigger: 'person',
+      toVersion: 2,
+      reason: 'incident 42: compare the versions',
+    });
+    expect(requests.at(-1)!.fromVersion).toBe(1);
+    const second = await platform.gql(rollback, { to: 1, reason: 'again' }, platform.tokens.approver);
+    // Either still pending (ROLLBACK_PENDING) or already done; never a second rollback at once.
+    if (second.errors) expect(second.errors[0]?.extensions?.domainCode).toBe('ROLLBACK_PENDING');
+  }, 60_000);
+});
+
+async function interactions(): Promise<InteractionRecorded['data'][]> {
+  const found: InteractionRecorded['data'][] = [];
+  let checkpoint = '';
+  for (;;) {
+    const page = await platform.store.readAll(checkpoint, 1000);
+    if (page.events.length === 0) return found;
+    for (const event of page.events)
+      if (event.type === 'InteractionRecorded') found.push(event.data as InteractionRecorded['data']);
+    checkpoint = page.checkpoint;
+  }
+}

@@ -1,0 +1,248 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InteractionRecorded } from '../../src/domain/index.js';
+import { DEPLOY, eventually, startTestPlatform, type TestPlatform } from './platform.js';
+import { compileGenerationThread } from './support.js';
+
+const DEPLOYMENT = 'assistant-chat';
+let platform: TestPlatform;
+let client: OpenAI;
+
+beforeAll(async () => {
+  const threadEntry = compileGenerationThread();
+  platform = await startTestPlatform(threadEntry, {
+    adapters: [0],
+    serving: {
+      pool: { threads: 1, maxQueue: 2, threadEntry },
+      outputFilter: {
+        blocklist: ['forbidden'],
+        patterns: [{ name: 'zeds', pattern: 'zzzz' }],
+        refusal: 'Refused by policy.',
+      },
+      classifiers: [
+        { name: 'no-q', classify: (text) => ({ blocked: text.includes('qqqq'), reason: 'q-run' }) },
+      ],
+    },
+  });
+  const deployed = await platform.gql(
+    DEPLOY,
+    { name: DEPLOYMENT, model: 'assistant', version: 1 },
+    platform.tokens.approver,
+  );
+  expect(deployed.errors).toBeUndefined();
+  await eventually(() => platform.serving.host.active(DEPLOYMENT), 'the deploy worker to activate v1');
+  client = new OpenAI({ apiKey: platform.tokens.app, baseURL: `${platform.baseUrl}/v1`, maxRetries: 0 });
+}, 120_000);
+
+afterAll(async () => {
+  await platform?.close();
+});
+
+describe('the OpenAI-compatible endpoint, through the official openai client', () => {
+  it('lists the active deployment as a model', async () => {
+    const models = await client.models.list();
+    expect(models.data.map((m) => [m.id, m.owned_by])).toEqual([[DEPLOYMENT, 'assistant v1']]);
+  });
+
+  it('answers a chat completion, and streams the same answer as server-sent events', async () => {
+    const request = {
+      model: DEPLOYMENT,
+      messages: [{ role: 'user' as const, content: 'Name a colour.' }],
+      max_tokens: 8,
+    };
+    const whole = await client.chat.completions.create(request);
+    expect(whole.id).toMatch(/^chatcmpl-/);
+    expect(whole.object).toBe('chat.completion');
+    expect(whole.usage?.completion_tokens).toBeGreaterThan(0);
+    expect(whole.usage!.total_tokens).toBe(whole.usage!.prompt_tokens + whole.usage!.completion_tokens);
+    const text = whole.choices[0]!.message.content!;
+    expect(text.length).toBeGreaterThan(0);
+
+    const stream = await client.chat.completions.create({
+      ...request,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const parts: string[] = [];
+    let finish: string | null = null;
+    let usage: OpenAI.CompletionUsage | undefined | null;
+    let chunks = 0;
+    for await (const chunk of stream) {
+      chunks++;
+      if (chunk.usage) usage = chunk.usage;
+      for (const choice of chunk.choices) {
+        if (choice.delta.content) parts.push(choice.delta.content);
+        if (choice.finish_reason) finish = choice.finish_reason;
+      }
+    }
+    // Greedy decoding: the streamed pieces put together are the answer the plain request got.
+    expect(parts.join('')).toBe(text);
+    expect(chunks).toBeGreaterThan(2);
+    expect(['stop', 'length']).toContain(finish);
+    expect(usage?.completion_tokens).toBe(whole.usage!.completion_tokens);
+  });
+
+  it('serves text completions, plain and streamed', async () => {
+    const plain = await client.completions.create({
+      model: DEPLOYMENT,
+      prompt: 'Once upon a time',
+      max_tokens: 6,
+    });
+    expect(plain.object).toBe('text_completion');
+    const streamed = await client.completions.create({
+      model: DEPLOYMENT,
+      prompt: 'Once upon a time',
+      max_tokens: 6,
+      stream: true,
+    });
+    let text = '';
+    for await (const chunk of streamed) text += chunk.choices[0]?.text ?? '';
+    expect(text).toBe(plain.choices[0]!.text);
+  });
+
+  it('refuses a bad token (401) and an unknown deployment (404) with OpenAI-shaped errors', async () => {
+    const stranger = new OpenAI({
+      apiKey: 'tl_000000000000_nope',
+      baseURL: `${platform.baseUrl}/v1`,
+      maxRetries: 0,
+    });
+    await expect(stranger.models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    await expect(
+      client.chat.completions.create({ model: 'nowhere', messages: [{ role: 'user', content: 'hi' }] }),
+    ).rejects.toMatchObject({ status: 404, code: 'model_not_found' });
+    await expect(
+      client.chat.completions.create({ model: DEPLOYMENT, messages: [], max_tokens: 2 }),
+    ).rejects.toMatchObject({ status: 400 });
+  });
+
+  it('replaces a blocked answer by the refusal and flags it, in plain and streamed answers', async () => {
+    // The tiny base repeats the prompt's last character, so a prompt ending in "z" makes "zzzz...".
+    const plain = await client.completions.create({ model: DEPLOYMENT, prompt: 'buzz', max_tokens: 8 });
+    expect(plain.choices[0]).toMatchObject({ text: 'Refused by policy.', finish_reason: 'content_filter' });
+    const streamed = await client.completions.create({
+      model: DEPLOYMENT,
+      prompt: 'buzz',
+      max_tokens: 8,
+      stream: true,
+    });
+    let text = '';
+    let finish: string | null | undefined;
+    for await (const chunk of streamed) {
+      text += chunk.choices[0]?.text ?? '';
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    expect(text).not.toContain('zzzz');
+    expect(text).toContain('Refused by policy.');
+    expect(finish).toBe('content_filter');
+    const classified = await client.completions.create({ model: DEPLOYMENT, prompt: 'Iraq', max_tokens: 8 });
+    expect(classified.choices[0]!.text).toBe('Refused by policy.');
+    await platform.serving.recorder.flush();
+    const filtered = await recordedInteractions();
+    expect(filtered.map((i) => i.filtered?.rule)).toEqual(
+      expect.arrayContaining(['pattern:zeds', 'classifier:no-q:q-run']),
+    );
+  });
+
+  it('redacts PII before the model and the log: no planted value reaches any event', async () => {
+    const planted = ['jane.doe@example.com', '+1 415 555 0134', '4111 1111 1111 1111'];
+    const answer = await client.chat.completions.create({
+      model: DEPLOYMENT,
+      messages: [
+        { role: 'system', content: `Escalate to ${planted[0]}.` },
+        { role: 'user', content: `Call me on ${planted[1]}, card ${planted[2]}.` },
+      ],
+      max_tokens: 4,
+    });
+    await platform.serving.recorder.flush();
+    const interactionId = answer.id.replace('chatcmpl-', '');
+    const recorded = (await recordedInteractions()).find((i) => i.interactionId === interactionId);
+    expect(recorded?.prompt).toContain('[EMAIL]');
+    expect(recorded?.prompt).toContain('[PHONE]');
+    expect(recorded?.filtered).toMatchObject({ stage: 'input' });
+    const log = JSON.stringify(await readWholeLog());
+    for (const value of planted) expect(log).not.toContain(value);
+  });
+
+  it('takes feedback on a served interaction through POST /v1/feedback', async () => {
+    const answer = await client.chat.completions.create({
+      model: DEPLOYMENT,
+      messages: [{ role: 'user', content: 'Hello' }],
+      max_tokens: 3,
+    });
+    // No flush first: the endpoint waits for the batched capture of this interaction itself.
+    const posted = await postFeedback({ id: answer.id, rating: 4 });
+    expect(posted.status).toBe(201);
+    const interactionId = answer.id.replace('chatcmpl-', '');
+    const events = await platform.store.readStream(`interaction-${interactionId}`);
+    expect(events.map((e) => e.type)).toEqual(['InteractionRecorded', 'FeedbackLabeled']);
+    expect(events[1]!.data).toMatchObject({ label: { kind: 'rating', value: 4 }, labeler: 'chat-app' });
+    expect((await postFeedback({ id: answer.id, rating: 9 })).status).toBe(400);
+    expect((await postFeedback({ interaction_id: 'never-served', thumbs: 'up' })).status).toBe(404);
+  });
+
+  it('answers 503 with Retry-After when the generation queue is full, and serves the rest', async () => {
+    const send = () =>
+      fetch(`${platform.baseUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${platform.tokens.app}` },
+        body: JSON.stringify({
+          model: DEPLOYMENT,
+          messages: [{ role: 'user', content: 'Tell me a story' }],
+          max_tokens: 12,
+        }),
+      });
+    // One thread generating plus two queued: the pool holds three; the rest are turned away at once.
+    const responses = await Promise.all(Array.from({ length: 6 }, send));
+    const statuses = responses.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 200).length).toBe(3);
+    const refused = responses.filter((r) => r.status === 503);
+    expect(refused.length).toBe(3);
+    expect(refused[0]!.headers.get('retry-after')).toBe('1');
+    expect(((await refused[0]!.json()) as { error: { code: string } }).error.code).toBe('queue_full');
+  });
+
+  it('exports Prometheus metrics at /metrics', async () => {
+    const response = await fetch(`${platform.baseUrl}/metrics`);
+    const text = await response.text();
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    expect(text).toMatch(
+      /tuneledger_serving_requests_total\{deployment="assistant-chat",endpoint="chat",status="200"\} \d+/,
+    );
+    expect(text).toMatch(
+      /tuneledger_serving_requests_total\{deployment="assistant-chat",endpoint="chat",status="503"\} 3/,
+    );
+    expect(text).toContain(
+      'tuneledger_serving_active_version{deployment="assistant-chat",model="assistant"} 1',
+    );
+    expect(text).toMatch(/tuneledger_serving_filter_hits_total\{stage="input",rule="pii:email"\} 1/);
+    expect(text).toMatch(
+      /tuneledger_serving_tokens_total\{deployment="assistant-chat",kind="completion"\} \d+/,
+    );
+    expect(text).toContain('tuneledger_serving_request_duration_seconds_bucket');
+  });
+});
+
+async function postFeedback(body: Record<string, unknown>): Promise<Response> {
+  return fetch(`${platform.baseUrl}/v1/feedback`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${platform.tokens.app}` },
+    body: JSON.stringify(body),
+  });
+}
+
+async function readWholeLog() {
+  const events = [];
+  let checkpoint = '';
+  for (;;) {
+    const page = await platform.store.readAll(checkpoint, 1000);
+    events.push(...page.events);
+    if (page.events.length === 0) return events;
+    checkpoint = page.checkpoint;
+  }
+}
+
+async function recordedInteractions(): Promise<InteractionRecorded['data'][]> {
+  return (await readWholeLog())
+    .filter((e) => e.type === 'InteractionRecorded')
+    .map((e) => e.data as InteractionRecorded['data']);
+}
