@@ -85,6 +85,71 @@ describe.skipIf(postgresSkipReason !== undefined)('worker take-over after SIGKIL
   const runEvents = (runId: string) => store.readStream(`run-${runId}`);
   const ofType = (events: readonly RecordedEvent[], type: string) => events.filter((e) => e.type === type);
 
+  it('checkpoints and releases on SIGTERM; the next worker resumes there without waiting out the lease', async () => {
+    const { runId } = await services.runs.requestTrainingRun(
+      {
+        baseModel: { name: 'tiny', source: { kind: 'path', path: modelDir } },
+        dataset: { id: 'capitals', revision: 1 },
+        method: { kind: 'lora', r: 4, alpha: 8, dropout: 0, targetModules: ['q_proj', 'v_proj'] },
+        stages: [{ name: 'sft', learningRate: 1e-2, batchSize: 4, epochs: 10 }],
+        loss: { kind: 'cross-entropy' },
+        seed: 6,
+        targetModel: 'capitals-sigterm',
+      },
+      admin,
+    );
+    const first = startChild();
+    await expect
+      .poll(async () => ofType(await runEvents(runId), 'TrainingProgressReported').length, {
+        timeout: 45_000,
+        interval: 50,
+      })
+      .toBeGreaterThanOrEqual(4);
+    const stoppedAt = performance.now();
+    first.kill('SIGTERM');
+    expect(await new Promise((resolve) => first.once('exit', resolve))).toBe(0);
+    const stopMs = performance.now() - stoppedAt;
+    const afterStop = await runEvents(runId);
+    const lastProgress = ofType(afterStop, 'TrainingProgressReported').at(-1)!.data as { step: number };
+    const lastCheckpoint = ofType(afterStop, 'CheckpointSaved').at(-1)!.data as { step: number };
+    expect(lastCheckpoint.step).toBe(lastProgress.step);
+    // Released, not left to expire: the job is queued again at once.
+    const job = await database.db
+      .selectFrom('jobs')
+      .select(['status', 'claimed_by'])
+      .where('job_id', '=', `train-${runId}`)
+      .executeTakeFirstOrThrow();
+    expect(job).toEqual({ status: 'queued', claimed_by: null });
+
+    const restartedAt = performance.now();
+    const second = startChild();
+    await expect
+      .poll(async () => ofType(await runEvents(runId), 'TrainingRunClaimed').length, {
+        timeout: 20_000,
+        interval: 50,
+      })
+      .toBe(2);
+    const claimMs = performance.now() - restartedAt;
+    await expect
+      .poll(async () => ofType(await runEvents(runId), 'TrainingRunCompleted').length, {
+        timeout: 45_000,
+        interval: 200,
+      })
+      .toBe(1);
+    second.kill('SIGTERM');
+    await new Promise((resolve) => second.once('exit', resolve));
+    console.info(
+      `SIGTERM: stopped in ${stopMs.toFixed(0)} ms; the next worker claimed ${claimMs.toFixed(0)} ms after it started`,
+    );
+    const claims = ofType(await runEvents(runId), 'TrainingRunClaimed').map(
+      (e) => e.data as { resumeFrom?: { step: number } },
+    );
+    expect(claims[1]!.resumeFrom?.step).toBe(lastCheckpoint.step);
+    expect(ofType(await store.readStream('model-capitals-sigterm'), 'ModelVersionRegistered')).toHaveLength(
+      1,
+    );
+  });
+
   it('resumes from the last checkpoint in another process and completes once', async () => {
     const { runId } = await services.runs.requestTrainingRun(
       {

@@ -1,29 +1,120 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { evaluateModel, exampleFromDatasetRecord } from '../../../src/workers/evaluation/index.js';
+import { PNG } from 'pngjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TINY_CONFIG } from '../../../src/ml/index.js';
+import {
+  evaluateModel,
+  EvaluationStoppedError,
+  exampleFromDatasetRecord,
+  parseEvaluationExamples,
+} from '../../../src/workers/evaluation/index.js';
 import { capitalRecords, writeTinyModel } from '../support.js';
 
-describe('evaluateModel', () => {
-  it('smoke', async () => {
-    const dir = await writeTinyModel(join(mkdtempSync(join(tmpdir(), 'ev-')), 'tiny'));
-    const examples = capitalRecords().map((r, i) => exampleFromDatasetRecord(r, i)!);
-    const t = performance.now();
-    const out = await evaluateModel({
-      modelDir: dir,
+describe('evaluateModel on a tiny random model', () => {
+  let modelDir: string;
+  beforeAll(async () => {
+    modelDir = await writeTinyModel(join(mkdtempSync(join(tmpdir(), 'tuneledger-evaluate-')), 'tiny'));
+  });
+
+  it('answers every example, re-asks noisy variants, and writes predictions, report and heatmaps', async () => {
+    const examples = capitalRecords().map((record, i) => exampleFromDatasetRecord(record, i)!);
+    const progress: Array<[number, number]> = [];
+    const outcome = await evaluateModel({
+      modelDir,
       examples,
-      maxTokens: 16,
+      maxTokens: 6,
       noiseTypes: ['typos', 'injection'],
+      onProgress: (done, total) => progress.push([done, total]),
     });
-    console.log(
-      performance.now() - t,
-      out.metrics,
-      out.errorTaxonomy,
-      out.heatmaps.length,
-      out.predictionsJsonl.slice(0, 400),
+    // 4 clean answers and 4 per noise type.
+    expect(progress.at(-1)).toEqual([12, 12]);
+    expect(progress.map(([done]) => done)).toEqual([...Array(12).keys()].map((i) => i + 1));
+    const rows = outcome.predictionsJsonl
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: string; reference: string[]; output: string; category: string });
+    expect(rows.map((r) => r.id)).toEqual(['r1', 'r2', 'r3', 'r4']);
+    expect(rows.map((r) => r.reference)).toEqual([['Paris.'], ['Tokyo.'], ['Lima.'], ['Nairobi.']]);
+    // A random model does not answer "Paris.": exact match 0, and the taxonomy counts every record once.
+    expect(outcome.metrics['exactMatch']).toBe(0);
+    expect(Object.values(outcome.errorTaxonomy).reduce((a, b) => a + b, 0)).toBe(4);
+    for (const row of rows) expect(outcome.errorTaxonomy[row.category]).toBeGreaterThan(0);
+    expect(outcome.categories['capital']).toMatchObject({ count: 4 });
+    expect(Object.keys(outcome.metrics)).toEqual(
+      expect.arrayContaining(['robustness.typos.f1Drop', 'robustness.injection.f1Drop', 'robustnessDelta']),
     );
-    void readFileSync;
-    expect(out.metrics['count']).toBe(4);
+    // Two examples x every layer x every head of the tiny model, each as SVG and PNG.
+    const maps = TINY_CONFIG.numLayers * TINY_CONFIG.numHeads;
+    expect(outcome.heatmaps).toHaveLength(2 * maps * 2);
+    const png = PNG.sync.read(Buffer.from(outcome.heatmaps.find((f) => f.name.endsWith('.png'))!.data));
+    // 16 query rows over at most 64 keys, 8-pixel cells.
+    expect(png.height).toBe(16 * 8);
+    expect(png.width).toBe(64 * 8);
+    const report = JSON.parse(outcome.reportJson) as { examples: number; heatmaps: unknown[]; robustness: unknown };
+    expect(report.examples).toBe(4);
+    expect(report.heatmaps).toHaveLength(2 * maps);
+    expect(report.robustness).toBeDefined();
   }, 60_000);
+
+  it('stops before the next answer when told to', async () => {
+    const examples = capitalRecords().map((record, i) => exampleFromDatasetRecord(record, i)!);
+    let answered = 0;
+    await expect(
+      evaluateModel({
+        modelDir,
+        examples,
+        maxTokens: 2,
+        onProgress: (done) => (answered = done),
+        shouldStop: () => answered >= 2,
+      }),
+    ).rejects.toBeInstanceOf(EvaluationStoppedError);
+    expect(answered).toBe(2);
+  }, 30_000);
+});
+
+describe('evaluation examples', () => {
+  it('takes the last user turn, the final answer as reference, history and the template as category', () => {
+    const example = exampleFromDatasetRecord(
+      {
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Hi' },
+          { role: 'assistant', content: 'Hello' },
+          { role: 'user', content: 'Capital of Peru?' },
+          { role: 'assistant', content: 'Lima.' },
+        ],
+        provenance: { templateId: 'capital', substitutions: {} },
+      },
+      6,
+    );
+    expect(example).toEqual({
+      id: 'r7',
+      instruction: 'Capital of Peru?',
+      system: 'Be brief.',
+      history: [['Hi', 'Hello']],
+      references: ['Lima.'],
+      category: 'capital',
+    });
+  });
+
+  it('reads JSONL examples and dataset records, and names the line of a bad one', () => {
+    const examples = parseEvaluationExamples(
+      [
+        '{"instruction":"Say hi","references":["hi"],"constraints":[{"kind":"no_commas"}]}',
+        '',
+        '{"messages":[{"role":"user","content":"Q"},{"role":"assistant","content":"A"}]}',
+      ].join('\n'),
+      'set.jsonl',
+    );
+    expect(examples.map((e) => [e.id, e.instruction, e.references])).toEqual([
+      ['r1', 'Say hi', ['hi']],
+      ['r3', 'Q', ['A']],
+    ]);
+    expect(() => parseEvaluationExamples('{"references":[]}', 'bad.jsonl')).toThrow(
+      /bad\.jsonl:1: instruction .*expected \{"instruction"/,
+    );
+    expect(() => parseEvaluationExamples('{oops', 'bad.jsonl')).toThrow(/bad\.jsonl:1: not JSON/);
+  });
 });

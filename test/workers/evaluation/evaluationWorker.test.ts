@@ -261,5 +261,35 @@ describe('evaluation worker (pglite)', () => {
 
     const allowed = await promote(trained, passing.evaluationId);
     expect(allowed.errors).toBeUndefined();
+
+    // A person corrects the category of one record of the failing evaluation; the taxonomy follows.
+    const rows = (await artifacts.get(failing.row.artifacts!['predictions']!.hash))
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: string; category: string });
+    const relabeled = rows[0]!;
+    const newCategory = relabeled.category === 'refusal' ? 'wrong' : 'refusal';
+    await gql('mutation($i: ID!, $l: JSON!) { labelFeedback(interactionId: $i, label: $l) { id } }', {
+      i: `eval-${failing.evaluationId}-${relabeled.id}`,
+      l: { kind: 'error-category', category: newCategory },
+    });
+    type Taxonomy = {
+      automatic: Record<string, number>;
+      corrected: Record<string, number>;
+      corrections: { recordId: string; automatic: string; corrected: string; labeler: string }[];
+    };
+    const { evaluationTaxonomy: taxonomy } = await gql<{ evaluationTaxonomy: Taxonomy }>(
+      'query($id: ID!) { evaluationTaxonomy(evaluationId: $id) { automatic corrected corrections { recordId automatic corrected labeler } } }',
+      { id: failing.evaluationId },
+    );
+    expect(taxonomy.automatic).toEqual(failing.row.errorTaxonomy);
+    expect(taxonomy.corrections).toEqual([
+      { recordId: relabeled.id, automatic: relabeled.category, corrected: newCategory, labeler: 'local' },
+    ]);
+    const expected = { ...failing.row.errorTaxonomy! };
+    expected[relabeled.category]! -= 1;
+    expected[newCategory] = (expected[newCategory] ?? 0) + 1;
+    expect(taxonomy.corrected).toEqual(expected);
   }, 120_000);
 });
