@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { OutputFilter, redactInput, redactionRule } from '../../src/serving/index.js';
+
+describe('output filter', () => {
+  it('blocks blocklisted words on word boundaries only, case-insensitively', async () => {
+    const filter = new OutputFilter({ blocklist: ['ass', 'kill switch'] });
+    expect(await filter.check('an Ass appeared')).toEqual({ blocked: true, rule: 'blocklist:ass' });
+    expect(await filter.check('a class of assets')).toEqual({ blocked: false });
+    expect(await filter.check('flip the KILL SWITCH now')).toEqual({
+      blocked: true,
+      rule: 'blocklist:kill switch',
+    });
+    expect(filter.holdBack).toBe('kill switch'.length + 1);
+  });
+
+  it('blocks on named patterns and on pluggable classifiers, in that order', async () => {
+    const seen: string[] = [];
+    const filter = new OutputFilter({ patterns: [{ name: 'api-key', pattern: 'sk-[a-z0-9]{8,}' }] }, [
+      {
+        name: 'shouting',
+        classify: async (text) => {
+          seen.push(text);
+          return { blocked: text === text.toUpperCase() && /[A-Z]/.test(text), reason: 'caps' };
+        },
+      },
+    ]);
+    expect(await filter.check('use sk-abcdef123456')).toEqual({ blocked: true, rule: 'pattern:api-key' });
+    expect(seen).toEqual([]);
+    expect(await filter.check('STOP THAT')).toEqual({ blocked: true, rule: 'classifier:shouting:caps' });
+    expect(await filter.check('fine')).toEqual({ blocked: false });
+    expect(filter.checkRules('STOP THAT')).toEqual({ blocked: false });
+  });
+
+  it('says which pattern is broken', () => {
+    expect(() => new OutputFilter({ patterns: [{ name: 'oops', pattern: '(' }] })).toThrow(
+      /pattern "oops" is not a valid regular expression/,
+    );
+  });
+});
+
+describe('input redaction', () => {
+  it('replaces PII by typed placeholders and names the kinds found', () => {
+    const redacted = redactInput('mail bob@example.org or call +44 20 7946 0958');
+    expect(redacted.text).not.toContain('bob@example.org');
+    expect(redacted.text).toContain('[EMAIL]');
+    expect(redactionRule(redacted.counts)).toMatch(/^pii:email/);
+    expect(redactionRule(redactInput('nothing here').counts)).toBeUndefined();
+  });
+});
