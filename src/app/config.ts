@@ -32,7 +32,7 @@ const environmentSchema = z.object({
       return kinds as WorkerKind[];
     }),
   TUNELEDGER_INTROSPECTION: booleanFlag.default(true),
-  TUNELEDGER_TF_BACKEND: z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).optional(),
+  TUNELEDGER_TF_BACKEND: z.enum(['node-gpu', 'node', 'wasm', 'cpu']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
