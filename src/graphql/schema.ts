@@ -3,6 +3,8 @@ import type { GraphQLSchema } from 'graphql';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { buildSchema } from 'type-graphql';
 import { AuditResolver } from './resolvers/audit.resolver.js';
+import { DatasetIngestResolver } from './resolvers/datasetIngest.resolver.js';
+import { EvaluationResolver } from './resolvers/evaluation.resolver.js';
 import { EventResolver } from './resolvers/event.resolver.js';
 import { LineageResolver } from './resolvers/lineage.resolver.js';
 import { MutationResolver } from './resolvers/mutation.resolver.js';
@@ -27,8 +29,10 @@ const resolvers = [
   DeploymentFieldsResolver,
   InteractionFieldsResolver,
   LineageResolver,
+  EvaluationResolver,
   AuditResolver,
   MutationResolver,
+  DatasetIngestResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | null = null;

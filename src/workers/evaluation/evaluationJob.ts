@@ -41,6 +41,12 @@ export interface EvaluationWorkerOptions {
   /** Where stored models and adapters are unpacked (default the OS temp directory). */
   readonly cacheDir?: string;
   readonly seed?: number;
+  /**
+   * Scored records recorded as interactions `eval-<evaluationId>-<recordId>` with their automatic error
+   * category as a first label, so people can correct a category later through feedback (default 1000;
+   * 0 records none).
+   */
+  readonly labelableRecords?: number;
 }
 
 /**
@@ -151,6 +157,7 @@ export function evaluationJobHandler(options: EvaluationWorkerOptions): JobHandl
     const evaluationId = request(job).evaluationId;
     const predictions = await options.artifacts.put(outcome.predictionsJsonl, PREDICTIONS_MEDIA_TYPE);
     const report = await options.artifacts.put(outcome.reportJson, REPORT_MEDIA_TYPE);
+    await recordLabelable(options, job, context, outcome);
     const heatmap =
       outcome.heatmaps.length > 0
         ? await options.artifacts.put(packTar(outcome.heatmaps), TAR_MEDIA_TYPE)
@@ -175,6 +182,64 @@ export function evaluationJobHandler(options: EvaluationWorkerOptions): JobHandl
       throw error;
     }
     return { status: 'succeeded' };
+  }
+}
+
+/** The interaction id under which a record of an evaluation is labeled. */
+export const evaluationInteractionId = (evaluationId: string, recordId: string): string =>
+  `eval-${evaluationId}-${recordId}`;
+
+/**
+ * Each scored record becomes an interaction whose first error-category label is the automatic one (by the
+ * worker); a person's later label on the same interaction corrects it, and the evaluation's corrected
+ * taxonomy counts the latest label of each record. Deterministic ids and idempotency keys make a retried
+ * completion record nothing twice.
+ */
+async function recordLabelable(
+  options: EvaluationWorkerOptions,
+  job: ClaimedJob,
+  context: JobContext,
+  outcome: EvaluationOutcome,
+): Promise<void> {
+  const limit = options.labelableRecords ?? 1000;
+  if (limit <= 0) return;
+  const requested = job.payload as EvaluationRequested['data'];
+  const rows = outcome.predictionsJsonl
+    .split('\n')
+    .filter((line) => line !== '')
+    .map(
+      (line) =>
+        JSON.parse(line) as {
+          id: string;
+          input: { instruction: string; input?: string };
+          output: string;
+          category: string;
+        },
+    )
+    .filter((row) => row.category !== 'unscored')
+    .slice(0, limit);
+  const base: CommandContext = {
+    actor: `worker:${context.workerId}`,
+    roles: ['worker'],
+    correlationId: job.correlationId,
+  };
+  for (const row of rows) {
+    const interactionId = evaluationInteractionId(requested.evaluationId, row.id);
+    await options.services.feedback.recordInteraction(
+      {
+        interactionId,
+        model: requested.model,
+        prompt: row.input.input ? `${row.input.instruction}\n\n${row.input.input}` : row.input.instruction,
+        response: row.output,
+        latencyMs: 0,
+        tokens: { prompt: 0, completion: 0 },
+      },
+      { ...base, idempotencyKey: `eval-record:${interactionId}` },
+    );
+    await options.services.feedback.labelFeedback(
+      { interactionId, label: { kind: 'error-category', category: row.category } },
+      { ...base, idempotencyKey: `eval-label:${interactionId}` },
+    );
   }
 }
 

@@ -15,6 +15,7 @@ export {
 } from './evaluationExample.js';
 export {
   evaluationJobHandler,
+  evaluationInteractionId,
   PREDICTIONS_MEDIA_TYPE,
   REPORT_MEDIA_TYPE,
   type EvaluationWorkerOptions,
@@ -26,3 +27,9 @@ export {
   type ResolvedModel,
 } from './evaluationSources.js';
 export { EVALUATION_CONTROL, type EvaluationMessage, type EvaluationSpec } from './evaluationMessages.js';
+export {
+  BenchmarkSchedule,
+  DEFAULT_BENCHMARK_CRON,
+  type BenchmarkScheduleOptions,
+  type BenchmarkTick,
+} from './benchmarkSchedule.js';

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TINY_CONFIG } from '../../../src/ml/index.js';
+import { promptFormatByName } from '../../../src/ml/prompts/index.js';
+import { loadTokenizer } from '../../../src/ml/tokenizers/index.js';
 import {
   evaluateModel,
   EvaluationStoppedError,
@@ -34,7 +36,9 @@ describe('evaluateModel on a tiny random model', () => {
     const rows = outcome.predictionsJsonl
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line) as { id: string; reference: string[]; output: string; category: string });
+      .map(
+        (line) => JSON.parse(line) as { id: string; reference: string[]; output: string; category: string },
+      );
     expect(rows.map((r) => r.id)).toEqual(['r1', 'r2', 'r3', 'r4']);
     expect(rows.map((r) => r.reference)).toEqual([['Paris.'], ['Tokyo.'], ['Lima.'], ['Nairobi.']]);
     // A random model does not answer "Paris.": exact match 0, and the taxonomy counts every record once.
@@ -48,11 +52,25 @@ describe('evaluateModel on a tiny random model', () => {
     // Two examples x every layer x every head of the tiny model, each as SVG and PNG.
     const maps = TINY_CONFIG.numLayers * TINY_CONFIG.numHeads;
     expect(outcome.heatmaps).toHaveLength(2 * maps * 2);
-    const png = PNG.sync.read(Buffer.from(outcome.heatmaps.find((f) => f.name.endsWith('.png'))!.data));
-    // 16 query rows over at most 64 keys, 8-pixel cells.
-    expect(png.height).toBe(16 * 8);
-    expect(png.width).toBe(64 * 8);
-    const report = JSON.parse(outcome.reportJson) as { examples: number; heatmaps: unknown[]; robustness: unknown };
+    const first = outcome.heatmaps.find((f) => f.name.endsWith('.png'))!;
+    const png = PNG.sync.read(Buffer.from(first.data));
+    // The last 16 query rows over the last 64 keys of the prompt (8-pixel cells).
+    const tokenizer = await loadTokenizer(modelDir);
+    const exampleId = first.name.replace(/^heatmap-(.*)-L\d+-H\d+\.png$/, '$1');
+    const example = examples.find((e) => e.id === exampleId)!;
+    const promptLength = tokenizer.encode(
+      promptFormatByName('alpaca', tokenizer).renderPrompt(
+        { instruction: example.instruction, system: example.system! },
+        tokenizer,
+      ),
+    ).length;
+    expect(png.height).toBe(Math.min(16, promptLength) * 8);
+    expect(png.width).toBe(Math.min(64, promptLength) * 8);
+    const report = JSON.parse(outcome.reportJson) as {
+      examples: number;
+      heatmaps: unknown[];
+      robustness: unknown;
+    };
     expect(report.examples).toBe(4);
     expect(report.heatmaps).toHaveLength(2 * maps);
     expect(report.robustness).toBeDefined();
