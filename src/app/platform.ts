@@ -80,6 +80,8 @@ export async function startPlatform(
       db: database.db,
       services,
       projections,
+      artifacts,
+      datasetImportDir: join(config.dataDir, 'imports'),
       host: config.host,
       port: config.port,
       introspection: config.introspection,

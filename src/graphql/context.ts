@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { ArtifactStore } from '../data/index.js';
 import type { Checkpoint, EventStore } from '../eventstore/eventStore.js';
 import type { Services } from '../services/index.js';
 import type { ActionClass } from './auth/roles.js';
@@ -22,6 +23,10 @@ export interface GraphqlDependencies {
   readonly services?: Services;
   /** When given, a mutation returns only once its events are projected (read-your-writes). */
   readonly projections?: ProjectionWaiter;
+  /** Where dataset files and lexicons are stored (the ingestDataset and requestAugmentation mutations). */
+  readonly artifacts?: ArtifactStore;
+  /** The directory ingestDataset may read `path`s from; without it only inline `content` is taken. */
+  readonly datasetImportDir?: string;
 }
 
 /** Everything a resolver sees for one request or one subscription. */

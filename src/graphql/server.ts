@@ -67,6 +67,8 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
     db: options.db,
     services: options.services,
     projections: options.projections,
+    artifacts: options.artifacts,
+    datasetImportDir: options.datasetImportDir,
   };
   const feed = new EventFeed(options.store, {
     startFrom: options.subscribeFrom,

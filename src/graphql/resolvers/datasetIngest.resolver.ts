@@ -1,0 +1,196 @@
+import { isAbsolute, relative, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { z } from 'zod';
+import {
+  DatasetRequestError,
+  ingestIntoPlatform,
+  requestAugmentationInPlatform,
+  type DatasetDependencies,
+} from '../../app/datasets.js';
+import { DATASET_FORMATS, DatasetValidationError, parseLexicon } from '../../data/index.js';
+import type { CommandContext } from '../../services/index.js';
+import { templateListSchema } from '../../workers/augmentation/index.js';
+import type { ApiContext } from '../context.js';
+import { requireAction } from '../context.js';
+import { apiError, badInput } from '../errors.js';
+import {
+  AugmentationRequestInput,
+  AugmentationRequestPayload,
+  DatasetIngestInput,
+  DatasetIngestPayload,
+} from './datasetIngest.types.js';
+
+const idempotencyKeyArg = {
+  nullable: true,
+  description:
+    'Any string unique to this request: a retried mutation with the same key records nothing twice.',
+} as const;
+
+const ingestOptions = z.object({
+  format: z.enum(DATASET_FORMATS).optional(),
+  dedup: z.enum(['none', 'exact', 'near']).optional(),
+  minQuality: z.number().int().min(0).max(3).optional(),
+  evalFraction: z.number().min(0).max(1).optional(),
+  seed: z.number().int().min(0).optional(),
+});
+
+function dependencies(context: ApiContext): DatasetDependencies {
+  const { services, artifacts } = context.deps;
+  if (!services || !artifacts) {
+    throw new Error('the GraphQL server was started without application services or an artifact store');
+  }
+  return { services, artifacts };
+}
+
+function commandContext(context: ApiContext, idempotencyKey: string | undefined): CommandContext {
+  return {
+    actor: context.viewer.actor,
+    roles: context.viewer.roles,
+    ...(idempotencyKey ? { idempotencyKey } : {}),
+  };
+}
+
+/** A server-side path must stay inside the import directory: clients never name arbitrary server files. */
+function importPath(context: ApiContext, path: string): string {
+  const root = context.deps.datasetImportDir;
+  if (!root) {
+    throw badInput(
+      'this server takes no dataset paths (no import directory is configured); send `content` instead',
+    );
+  }
+  const full = resolve(root, path);
+  const inside = relative(root, full);
+  if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
+    throw apiError(
+      'FORBIDDEN',
+      `path ${path} is outside the import directory ${root}; copy the file there first`,
+    );
+  }
+  return full;
+}
+
+/** Errors a client can fix become BAD_USER_INPUT; a strict ingest's line errors travel in extensions.issues. */
+function asApiError(error: unknown): unknown {
+  if (error instanceof DatasetValidationError) {
+    return badInput(error.message, {
+      issues: error.issues.map((issue) => ({ ...issue })),
+      invalidRecords: error.invalidRecords,
+      totalIssues: error.totalIssues,
+    });
+  }
+  if (error instanceof DatasetRequestError) return badInput(error.message);
+  const message = error instanceof Error ? error.message : '';
+  if (/^cannot read dataset file|no records|is not a valid lexicon/.test(message)) return badInput(message);
+  return error;
+}
+
+@Resolver()
+export class DatasetIngestResolver {
+  @Mutation(() => DatasetIngestPayload, {
+    description:
+      'Ingest a dataset file (engineer): validate, redact, score, deduplicate and split it into the artifact store, then record DatasetRegistered (new name) and DatasetRevisionAdded. A strict ingest with invalid lines fails with BAD_USER_INPUT and extensions.issues [{line, field, problem, expected}], recording nothing.',
+  })
+  async ingestDataset(
+    @Ctx() context: ApiContext,
+    @Arg('input', () => DatasetIngestInput) input: DatasetIngestInput,
+    @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
+  ): Promise<DatasetIngestPayload> {
+    requireAction(context, 'data', 'ingest datasets');
+    const options = ingestOptions.parse({
+      format: input.format ?? undefined,
+      dedup: input.dedup ?? undefined,
+      minQuality: input.minQuality ?? undefined,
+      evalFraction: input.evalFraction ?? undefined,
+      seed: input.seed ?? undefined,
+    });
+    if ((input.content == null) === (input.path == null)) {
+      throw badInput(
+        'give exactly one of input.content (the file as text) and input.path (a server-side file)',
+      );
+    }
+    const source = input.path != null ? importPath(context, input.path) : Readable.from([input.content!]);
+    try {
+      const outcome = await ingestIntoPlatform(
+        dependencies(context),
+        {
+          source,
+          name: input.name,
+          ...(input.datasetId ? { datasetId: input.datasetId } : {}),
+          ...(input.domain ? { domain: input.domain } : {}),
+          ...(input.description ? { description: input.description } : {}),
+          ...(options.format ? { format: options.format } : {}),
+          lenient: input.lenient === true,
+          ...(input.redact != null ? { redact: input.redact } : {}),
+          ...(options.minQuality !== undefined ? { minQuality: options.minQuality } : {}),
+          ...(options.dedup ? { dedup: options.dedup } : {}),
+          ...(options.evalFraction !== undefined ? { evalFraction: options.evalFraction } : {}),
+          ...(options.seed !== undefined ? { seed: options.seed } : {}),
+        },
+        commandContext(context, idempotencyKey),
+      );
+      const checkpoint = outcome.events.at(-1)?.checkpoint ?? null;
+      if (checkpoint && context.deps.projections) await context.deps.projections.waitFor(checkpoint);
+      return {
+        datasetId: outcome.datasetId,
+        name: outcome.name,
+        revision: outcome.revision,
+        registered: outcome.registered,
+        unchanged: outcome.unchanged,
+        contentHash: outcome.facts.contentHash,
+        recordCount: outcome.facts.recordCount,
+        byteSize: outcome.facts.byteSize,
+        format: outcome.facts.format,
+        facts: outcome.facts,
+        eventIds: outcome.events.map((event) => event.eventId),
+        eventTypes: outcome.events.map((event) => event.type),
+        checkpoint,
+      };
+    } catch (error) {
+      throw asApiError(error);
+    }
+  }
+
+  @Mutation(() => AugmentationRequestPayload, {
+    description:
+      'Request an augmentation of a dataset revision (engineer): the lexicon is stored under its hash and AugmentationRequested is recorded; an `augment` worker produces the new revision (parent = the base revision) and AugmentationCompleted, or AugmentationFailed.',
+  })
+  async requestAugmentation(
+    @Ctx() context: ApiContext,
+    @Arg('input', () => AugmentationRequestInput) input: AugmentationRequestInput,
+    @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
+  ): Promise<AugmentationRequestPayload> {
+    requireAction(context, 'data', 'request augmentations');
+    try {
+      const lexicon = parseLexicon(input.lexicon, 'input.lexicon');
+      const templates = input.templates == null ? undefined : templateListSchema.parse(input.templates);
+      const outcome = await requestAugmentationInPlatform(
+        dependencies(context),
+        {
+          datasetId: input.datasetId,
+          ...(input.revision != null ? { revision: input.revision } : {}),
+          lexicon,
+          ...(templates ? { templates } : {}),
+          ...(input.seed != null ? { seed: input.seed } : {}),
+          ...(input.augmentationId ? { augmentationId: input.augmentationId } : {}),
+        },
+        commandContext(context, idempotencyKey),
+      );
+      const checkpoint = outcome.events.at(-1)?.checkpoint ?? null;
+      if (checkpoint && context.deps.projections) await context.deps.projections.waitFor(checkpoint);
+      return {
+        augmentationId: outcome.augmentationId,
+        datasetId: outcome.datasetId,
+        baseRevision: outcome.baseRevision,
+        lexiconHash: outcome.lexiconHash,
+        templates: [...outcome.templates],
+        replayed: outcome.replayed,
+        eventIds: outcome.events.map((event) => event.eventId),
+        eventTypes: outcome.events.map((event) => event.type),
+        checkpoint,
+      };
+    } catch (error) {
+      throw asApiError(error);
+    }
+  }
+}

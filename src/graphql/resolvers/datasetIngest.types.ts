@@ -1,0 +1,176 @@
+import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { JSON } from '../types/scalars.js';
+
+@InputType({
+  description:
+    'A dataset file to ingest: `content` inline (small sets) or `path`, a file under the server import directory (large sets).',
+})
+export class DatasetIngestInput {
+  @Field({ description: 'The dataset name; the same name again adds a revision to the same dataset.' })
+  name!: string;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: 'Add to this registered dataset instead of finding it by name.',
+  })
+  datasetId?: string;
+
+  @Field(() => String, { nullable: true, description: 'medical, legal, finance...; default general.' })
+  domain?: string;
+
+  @Field(() => String, { nullable: true })
+  description?: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'alpaca, sharegpt, openai-messages or preference; detected when absent.',
+  })
+  format?: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'The file as text (JSONL, a JSON array or CSV with a header; sniffed from its first character).',
+  })
+  content?: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'A file path relative to the server import directory (<TUNELEDGER_DATA_DIR>/imports).',
+  })
+  path?: string;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      'Keep valid records and report the rest (default: strict, any invalid line rejects the file).',
+  })
+  lenient?: boolean;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'Replace PII with typed placeholders (default true).',
+  })
+  redact?: boolean;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Drop records whose instruction scores below this (0-3).',
+  })
+  minQuality?: number;
+
+  @Field(() => String, { nullable: true, description: 'none, exact (default) or near.' })
+  dedup?: string;
+
+  @Field(() => Float, { nullable: true, description: 'Share of records in the eval split (default 0.1).' })
+  evalFraction?: number;
+
+  @Field(() => Int, { nullable: true, description: 'Split seed (default 0).' })
+  seed?: number;
+}
+
+@ObjectType('DatasetIngestPayload', {
+  description: 'The revision an ingest recorded; returned once its events are projected.',
+})
+export class DatasetIngestPayload {
+  @Field(() => ID)
+  datasetId!: string;
+
+  @Field()
+  name!: string;
+
+  @Field(() => Int)
+  revision!: number;
+
+  @Field({ description: 'True when this ingest registered the dataset.' })
+  registered!: boolean;
+
+  @Field({ description: 'True when the latest revision already had this content: nothing was recorded.' })
+  unchanged!: boolean;
+
+  @Field()
+  contentHash!: string;
+
+  @Field(() => Int)
+  recordCount!: number;
+
+  @Field(() => Float)
+  byteSize!: number;
+
+  @Field()
+  format!: string;
+
+  @Field(() => JSON, {
+    description: 'Every fact of the revision: splits, PII report, quality report, transform.',
+  })
+  facts!: unknown;
+
+  @Field(() => [ID])
+  eventIds!: string[];
+
+  @Field(() => [String])
+  eventTypes!: string[];
+
+  @Field(() => String, { nullable: true })
+  checkpoint!: string | null;
+}
+
+@InputType({
+  description: 'An augmentation of a dataset revision: templates x a domain lexicon, for a seed.',
+})
+export class AugmentationRequestInput {
+  @Field(() => ID)
+  datasetId!: string;
+
+  @Field(() => Int, { nullable: true, description: 'The revision to augment; default the latest.' })
+  revision?: number;
+
+  @Field(() => JSON, {
+    description: 'The lexicon: {name, version?, terms: [{term, category, attributes?}]}.',
+  })
+  lexicon!: unknown;
+
+  @Field(() => JSON, {
+    nullable: true,
+    description: 'Templates [{id, pattern, response, categories?}]; default the founding guide set.',
+  })
+  templates?: unknown;
+
+  @Field(() => Int, { nullable: true, description: 'Generation seed (default 0).' })
+  seed?: number;
+
+  @Field(() => ID, { nullable: true })
+  augmentationId?: string;
+}
+
+@ObjectType('AugmentationRequestPayload', {
+  description: 'The recorded AugmentationRequested; a worker picks the `augment` job up.',
+})
+export class AugmentationRequestPayload {
+  @Field(() => ID)
+  augmentationId!: string;
+
+  @Field(() => ID)
+  datasetId!: string;
+
+  @Field(() => Int)
+  baseRevision!: number;
+
+  @Field({ description: 'sha256 of the lexicon; it is stored in the artifact store under this hash.' })
+  lexiconHash!: string;
+
+  @Field(() => [String], { description: 'Default template ids, or custom templates as JSON.' })
+  templates!: string[];
+
+  @Field()
+  replayed!: boolean;
+
+  @Field(() => [ID])
+  eventIds!: string[];
+
+  @Field(() => [String])
+  eventTypes!: string[];
+
+  @Field(() => String, { nullable: true })
+  checkpoint!: string | null;
+}

@@ -1,0 +1,127 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { datasetIdForName } from '../../src/app/datasets.js';
+import { LocalArtifactStore } from '../../src/data/index.js';
+import { PostgresEventStore } from '../../src/eventstore/index.js';
+import { allProjections, ProjectionRunner } from '../../src/projections/index.js';
+import { createServices, systemClock, uuidIds } from '../../src/services/index.js';
+import { databaseTargets, type TestDatabase } from '../support/databases.js';
+import { startHarness, type Harness } from './harness.js';
+
+const ingest = `mutation($input: DatasetIngestInput!) {
+  m: ingestDataset(input: $input) { datasetId name revision registered unchanged contentHash recordCount format facts eventTypes checkpoint }
+}`;
+const augment = `mutation($input: AugmentationRequestInput!) {
+  m: requestAugmentation(input: $input) { augmentationId datasetId baseRevision lexiconHash templates eventTypes }
+}`;
+
+type Errors = { message: string; extensions?: Record<string, unknown> & { code?: string } }[] | undefined;
+
+const lines = (n: number) =>
+  Array.from({ length: n }, (_, i) =>
+    JSON.stringify({ instruction: `List ${i + 2} prime numbers as JSON`, output: `[2, 3]` }),
+  ).join('\n');
+
+for (const target of databaseTargets) {
+  describe(`GraphQL dataset ingestion (${target.name})`, () => {
+    let database: TestDatabase;
+    let api: Harness;
+    let runner: ProjectionRunner;
+    let importDir: string;
+
+    beforeAll(async () => {
+      database = await target.open();
+      const dir = mkdtempSync(join(tmpdir(), 'tl-gql-ingest-'));
+      importDir = join(dir, 'imports');
+      mkdirSync(importDir);
+      const store = new PostgresEventStore(database, { pollIntervalMs: 50 });
+      runner = new ProjectionRunner({
+        db: database.db,
+        store,
+        projections: allProjections,
+        pollIntervalMs: 50,
+      });
+      runner.start();
+      api = await startHarness(database, {
+        services: createServices({ store, clock: systemClock, ids: uuidIds }),
+        projections: runner,
+        artifacts: new LocalArtifactStore(join(dir, 'artifacts')),
+        datasetImportDir: importDir,
+      });
+    });
+    afterAll(async () => {
+      await api?.close();
+      await runner?.stop();
+      await database?.close();
+    });
+
+    const call = async (query: string, input: Record<string, unknown>) => {
+      const response = await api.request<{ m: Record<string, unknown> }>(query, { input });
+      return { payload: response.data?.m, errors: response.errors as Errors };
+    };
+
+    it('ingests inline content, records the revision and reads its own write', async () => {
+      const { payload, errors } = await call(ingest, { name: 'primes', domain: 'math', content: lines(4) });
+      expect(errors).toBeUndefined();
+      expect(payload).toMatchObject({
+        name: 'primes',
+        revision: 1,
+        registered: true,
+        unchanged: false,
+        recordCount: 4,
+        format: 'alpaca',
+        eventTypes: ['DatasetRegistered', 'DatasetRevisionAdded'],
+      });
+      const read = await api.request<{ dataset: { name: string } | null }>(
+        'query($id: ID!) { dataset(datasetId: $id) { name } }',
+        { id: payload!['datasetId'] },
+      );
+      expect(read.data?.dataset?.name).toBe('primes');
+
+      const requested = await call(augment, {
+        datasetId: payload!['datasetId'],
+        seed: 3,
+        lexicon: {
+          name: 'one',
+          terms: [{ term: '高血压', category: 'medical', attributes: { en: 'hypertension' } }],
+        },
+      });
+      expect(requested.errors).toBeUndefined();
+      expect(requested.payload).toMatchObject({
+        baseRevision: 1,
+        eventTypes: ['AugmentationRequested'],
+        templates: ['translate-en', 'explain-zh', 'solutions-zh', 'translate-zh', 'explain-en'],
+      });
+      expect(requested.payload!['lexiconHash']).toMatch(/^[0-9a-f]{64}$/);
+    });
+
+    it('a strict ingest with invalid lines is BAD_USER_INPUT with every line in extensions.issues', async () => {
+      const content = [lines(1), '{"instruction": "no output here"}', lines(1), '{"output": "x"'].join('\n');
+      const { payload, errors } = await call(ingest, { name: 'broken', content });
+      expect(payload).toBeUndefined();
+      expect(errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      const issues = errors?.[0]?.extensions?.['issues'] as { line: number; field: string }[];
+      expect(issues.map((issue) => issue.line)).toEqual([2, 4]);
+      // Nothing was recorded: the name's dataset does not exist.
+      const absent = await api.request<{ dataset: { name: string } | null }>(
+        'query($id: ID!) { dataset(datasetId: $id) { name } }',
+        { id: datasetIdForName('broken') },
+      );
+      expect(absent.errors).toBeUndefined();
+      expect(absent.data?.dataset).toBeNull();
+    });
+
+    it('reads a path only inside the import directory', async () => {
+      writeFileSync(join(importDir, 'big.jsonl'), `${lines(3)}\n`);
+      const ok = await call(ingest, { name: 'from-file', path: 'big.jsonl' });
+      expect(ok.errors).toBeUndefined();
+      expect(ok.payload).toMatchObject({ revision: 1, recordCount: 3 });
+      const outside = await call(ingest, { name: 'escape', path: '../../etc/passwd' });
+      expect(outside.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      const both = await call(ingest, { name: 'both', path: 'big.jsonl', content: lines(1) });
+      expect(both.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    });
+  });
+}
