@@ -7,7 +7,12 @@ import { migrations } from '../../migrations/index.js';
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations span every area's tables
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  // Areas own number ranges, so a new migration may sort before one already applied elsewhere.
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    allowUnorderedMigrations: true,
+  });
   const resultSet = await migrator.migrateToLatest();
   if (resultSet.error !== undefined) {
     const failed = (resultSet.results ?? [])
