@@ -11,6 +11,8 @@ import {
 } from '../eventstore/index.js';
 import { createGraphqlServer, type GraphqlServer } from '../graphql/index.js';
 import { ProjectionRunner, allProjections } from '../projections/index.js';
+import { augmentationJobHandler } from '../workers/augmentation/index.js';
+import { runWorker } from '../workers/index.js';
 import { createServices, systemClock, uuidIds, type Services } from '../services/index.js';
 import type { Config } from './config.js';
 import { migrateToLatest } from './migrate.js';
@@ -74,6 +76,19 @@ export async function startPlatform(
     });
     projections.start();
     cleanups.push(() => projections.stop());
+
+    if (config.workers.includes('augment')) {
+      const augmentWorker = runWorker({
+        kinds: ['augment'],
+        handlers: { augment: augmentationJobHandler({ services, artifacts }) },
+        db: database.db,
+        log: {
+          info: (message, fields) => logger.info(fields ?? {}, message),
+          warn: (message, fields) => logger.warn(fields ?? {}, message),
+        },
+      });
+      cleanups.push(() => augmentWorker.stop());
+    }
 
     const graphql = await createGraphqlServer({
       store,
