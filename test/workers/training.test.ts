@@ -61,7 +61,7 @@ describe('training worker (pglite)', () => {
     await database?.close();
   });
 
-  const startWorker = (progressEvery: number) =>
+  const startWorker = (progressEvery: number, mergeWeights = false) =>
     runWorker({
       kinds: ['train'],
       handlers: {
@@ -75,6 +75,7 @@ describe('training worker (pglite)', () => {
           microBatchSize: 4,
           progressBar: false,
           cancelPollMs: 100,
+          mergeWeights,
         }),
       },
       db: database.db,
@@ -119,7 +120,7 @@ describe('training worker (pglite)', () => {
     await updates.ready;
 
     const baseline = await latencies(api, 10);
-    worker = startWorker(2);
+    worker = startWorker(2, true);
     const during: number[] = [];
     let finished = false;
     const done = updates.done.finally(() => (finished = true));
@@ -167,18 +168,30 @@ describe('training worker (pglite)', () => {
     model.lora = LoraAdapter.load(adapterDir, model.config);
     const tokenizer = await loadTokenizer(modelDir);
     const format = promptFormatByName('alpaca', tokenizer);
+    // The merged weights (base + adapter folded in) are stored too and answer the same.
+    const mergedHash = (versions[0]!.data as { artifacts: { merged?: string } }).artifacts.merged!;
+    const mergedDir = join(mkdtempSync(join(tmpdir(), 'merged-')), 'merged');
+    mkdirSync(mergedDir);
+    for (const [name, data] of unpackTar(await artifacts.get(mergedHash)))
+      writeFileSync(join(mergedDir, name), data);
+    const merged = loadModel(mergedDir);
     for (const record of capitalRecords()) {
       const prompt = format.renderPrompt(
         { system: record.messages[0]!.content, instruction: record.messages[1]!.content },
         tokenizer,
       );
-      const result = generate(model, tokenizer.encode(prompt), {
-        maxTokens: 20,
-        stopTokenIds: tokenizer.stopIds,
-      });
-      expect(tokenizer.decode(result.tokens, { skipSpecialTokens: true })).toBe(record.messages[2]!.content);
+      for (const candidate of [model, merged]) {
+        const result = generate(candidate, tokenizer.encode(prompt), {
+          maxTokens: 20,
+          stopTokenIds: tokenizer.stopIds,
+        });
+        expect(tokenizer.decode(result.tokens, { skipSpecialTokens: true })).toBe(
+          record.messages[2]!.content,
+        );
+      }
     }
     model.dispose();
+    merged.dispose();
   });
 
   it('stops a cancelled run within one step interval', async () => {
