@@ -1,7 +1,9 @@
 /**
- * `npm run bench -- evaluate [--records N] [--runs R]`: metrics-only evaluation throughput on
- * stored predictions (EM/F1, IFEval-style checks, error taxonomy), median of several runs.
- * Baseline in the same run: EM/F1 alone. Goal: >= 20,000 records/s for the full suite.
+ * `npm run bench -- evaluate [--records N] [--runs R] [--generate N] [--generate-runs R] [--max-tokens T]`:
+ * metrics-only evaluation throughput on stored predictions (EM/F1, IFEval-style checks, error taxonomy),
+ * median of several runs, baseline EM/F1 alone; then generation plus metrics on the tiny model
+ * (evaluateModel, the worker's code path), baseline generation alone on the same prompts.
+ * Goal: >= 20,000 records/s for the full metric suite.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +15,18 @@ import {
   scoreAnswer,
   type EvaluationRecordInput,
 } from '../src/ml/eval/index.js';
+import {
+  generate,
+  initBackend,
+  LlamaModel,
+  loadModel,
+  makeLlamaConfig,
+  saveModel,
+  TINY_CONFIG,
+} from '../src/ml/index.js';
+import { promptFormatByName } from '../src/ml/prompts/index.js';
+import { ByteTokenizer, loadTokenizer } from '../src/ml/tokenizers/index.js';
+import { evaluateModel, type EvaluationExample } from '../src/workers/evaluation/index.js';
 import { withSpread, type BenchResult } from './lib.js';
 
 const EN_ANSWERS = [
@@ -133,7 +147,14 @@ export default async function (args: string[]): Promise<BenchResult> {
     });
     const perWall = (timings: Timing[]) => timings.map((timing) => count / timing.wallSeconds);
     const perCpu = (timings: Timing[]) => timings.map((timing) => count / Math.max(timing.cpuSeconds, 1e-6));
+    const generation = await generationBench(
+      dir,
+      option(args, '--generate', 16),
+      option(args, '--generate-runs', 3),
+      option(args, '--max-tokens', 16),
+    );
     const metrics = {
+      ...generation.metrics,
       ...withSpread('metrics_records_per_s', perWall(full)),
       ...withSpread('metrics_records_per_cpu_s', perCpu(full)),
       ...withSpread('baseline_em_f1_only_records_per_s', perWall(qaOnly)),
@@ -145,13 +166,14 @@ export default async function (args: string[]): Promise<BenchResult> {
     };
     return {
       name: 'evaluate',
-      backend: 'cpu (pure TypeScript)',
+      backend: `metrics: pure TypeScript; generation: tfjs ${generation.backend}`,
       inputs: {
         records: count,
         runs,
         constraintsPerRecord: '0-2, 6 mixes',
         languages: 'en 60% / zh 40%',
         taxonomy,
+        generation: generation.inputs,
       },
       metrics,
       goals: [
@@ -161,4 +183,54 @@ export default async function (args: string[]): Promise<BenchResult> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Generation plus metrics on the tiny model (2 layers, hidden 64, byte tokenizer): evaluateModel as the
+ * worker runs it (no robustness, no heatmaps), against generate() alone on the same prompts.
+ */
+async function generationBench(dir: string, examplesCount: number, runs: number, maxTokens: number) {
+  const backend = await initBackend();
+  const modelDir = join(dir, 'tiny');
+  const model = LlamaModel.random(makeLlamaConfig(TINY_CONFIG), 3, 0.2);
+  saveModel(model, modelDir);
+  model.dispose();
+  await new ByteTokenizer({ vocabSize: TINY_CONFIG.vocabSize }).save(modelDir);
+  const examples: EvaluationExample[] = Array.from({ length: examplesCount }, (_, i) => ({
+    id: `g${i}`,
+    instruction: `What is the capital of country number ${i}?`,
+    references: [EN_ANSWERS[i % EN_ANSWERS.length]!],
+  }));
+  const evaluated: number[] = [];
+  const tokens: number[] = [];
+  await evaluateModel({ modelDir, examples: examples.slice(0, 2), maxTokens, heatmapExamples: 0 });
+  for (let run = 0; run < runs; run += 1) {
+    const start = process.hrtime.bigint();
+    const outcome = await evaluateModel({ modelDir, examples, maxTokens, heatmapExamples: 0 });
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    evaluated.push(examplesCount / seconds);
+    tokens.push(outcome.metrics['generatedTokens']! / seconds);
+  }
+  const baseline: number[] = [];
+  const loaded = loadModel(modelDir);
+  const tokenizer = await loadTokenizer(modelDir);
+  const format = promptFormatByName('alpaca', tokenizer);
+  const prompts = examples.map((e) =>
+    tokenizer.encode(format.renderPrompt({ instruction: e.instruction }, tokenizer)),
+  );
+  for (let run = 0; run < runs; run += 1) {
+    const start = process.hrtime.bigint();
+    for (const prompt of prompts) generate(loaded, prompt, { maxTokens, stopTokenIds: tokenizer.stopIds });
+    baseline.push(examplesCount / (Number(process.hrtime.bigint() - start) / 1e9));
+  }
+  loaded.dispose();
+  return {
+    backend: backend.backend,
+    inputs: { examples: examplesCount, runs, maxTokens, model: 'tiny (2 layers, hidden 64, byte tokenizer)' },
+    metrics: {
+      ...withSpread('generate_and_metrics_examples_per_s', evaluated),
+      ...withSpread('generate_and_metrics_tokens_per_s', tokens),
+      ...withSpread('baseline_generate_only_examples_per_s', baseline),
+    },
+  };
 }
