@@ -119,7 +119,11 @@ export interface ModelVersionState {
   readonly evidence: readonly string[];
   readonly approvedBy: string | null;
   readonly archivedReason: string | null;
+  readonly trainingSummary: unknown;
+  readonly registeredEventId: string;
   readonly registeredAt: string;
+  readonly promotedAt: string | null;
+  readonly archivedAt: string | null;
 }
 
 export interface ModelState {
@@ -127,6 +131,8 @@ export interface ModelState {
   readonly latestVersion: number;
   readonly stagingVersion: number | null;
   readonly productionVersion: number | null;
+  readonly registeredAt: string;
+  readonly updatedAt: string;
   readonly versions: ReadonlyMap<number, ModelVersionState>;
 }
 
@@ -152,13 +158,19 @@ export function applyRegistryChange(state: RegistryState, change: RegistryChange
         evidence: [],
         approvedBy: null,
         archivedReason: null,
+        trainingSummary: change.trainingSummary,
+        registeredEventId: change.eventId,
         registeredAt: change.at,
+        promotedAt: null,
+        archivedAt: null,
       });
       next.set(change.modelName, {
         modelName: change.modelName,
         latestVersion: Math.max(model?.latestVersion ?? 0, change.version),
         stagingVersion: model?.stagingVersion ?? null,
         productionVersion: model?.productionVersion ?? null,
+        registeredAt: model?.registeredAt ?? change.at,
+        updatedAt: change.at,
         versions,
       });
       return next;
@@ -172,12 +184,17 @@ export function applyRegistryChange(state: RegistryState, change: RegistryChange
         ...current,
         stage: change.stage,
         ...(change.promotion
-          ? { evidence: change.promotion.evidence, approvedBy: change.promotion.approvedBy }
+          ? {
+              evidence: change.promotion.evidence,
+              approvedBy: change.promotion.approvedBy,
+              promotedAt: change.at,
+            }
           : {}),
       });
       next.set(change.modelName, {
         ...model,
         versions,
+        updatedAt: change.at,
         ...stagePointers(model, change.version, change.stage),
       });
       return next;
@@ -192,8 +209,14 @@ export function applyRegistryChange(state: RegistryState, change: RegistryChange
         retained: false,
         stage: 'none',
         archivedReason: change.reason,
+        archivedAt: change.at,
       });
-      next.set(change.modelName, { ...model, versions, ...stagePointers(model, change.version, 'none') });
+      next.set(change.modelName, {
+        ...model,
+        versions,
+        updatedAt: change.at,
+        ...stagePointers(model, change.version, 'none'),
+      });
       return next;
     }
   }

@@ -412,21 +412,22 @@ export class ProjectionRunner {
     const started = performance.now();
     try {
       const outcome = await this.db.transaction().execute(async (trx): Promise<BatchOutcome> => {
-        const lock = await sql<{
-          locked: boolean;
-        }>`SELECT pg_try_advisory_xact_lock(hashtext(${LOCK_NAMESPACE}), hashtext(${projection.name})) AS locked`.execute(
-          trx,
-        );
-        if (!lock.rows[0]?.locked) return 'busy';
+        // One round trip: the row comes back only if this transaction got the projection's lock
+        // (re-taking it for another row of the scan is harmless: the key is this projection's).
         const row = await trx
           .selectFrom('projection_checkpoints')
           .select(['checkpoint', 'events_applied'])
           .where('name', '=', projection.name)
+          .where(
+            sql<boolean>`pg_try_advisory_xact_lock(hashtext(${LOCK_NAMESPACE}), hashtext(${projection.name}))`,
+          )
           .forUpdate()
           .executeTakeFirst();
-        if (!row || row.checkpoint !== expected) {
-          state.checkpoint = row?.checkpoint ?? START;
-          state.eventsApplied = Number(row?.events_applied ?? 0);
+        // init() created the row, so no row means another runner holds the lock.
+        if (!row) return 'busy';
+        if (row.checkpoint !== expected) {
+          state.checkpoint = row.checkpoint;
+          state.eventsApplied = Number(row.events_applied);
           return 'moved';
         }
         if (handled.length > 0) {
