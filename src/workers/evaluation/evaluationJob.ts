@@ -15,6 +15,7 @@ import {
   type JobHandler,
   type JobOutcome,
 } from '../index.js';
+import { judgePredictions, type JudgeConfig } from '../../ml/eval/index.js';
 import { parseNoiseTypes, type EvaluationOutcome } from './evaluateModel.js';
 import { EVALUATION_CONTROL, type EvaluationMessage, type EvaluationSpec } from './evaluationMessages.js';
 import { evaluationExamples, PermanentEvaluationError, resolveModelVersion } from './evaluationSources.js';
@@ -47,6 +48,11 @@ export interface EvaluationWorkerOptions {
    * 0 records none).
    */
   readonly labelableRecords?: number;
+  /**
+   * The LLM judge of requests that ask for one: `judge: {kind: 'endpoint', ref: URL}` uses that URL with
+   * `judge.model`; `{kind: 'model', ref: NAME}` uses `judge.url` with that model name.
+   */
+  readonly judge?: Omit<JudgeConfig, 'url' | 'model'> & { readonly url?: string; readonly model?: string };
 }
 
 /**
@@ -119,6 +125,7 @@ export function evaluationJobHandler(options: EvaluationWorkerOptions): JobHandl
         const cacheDir = options.cacheDir ?? join(tmpdir(), 'tuneledger-models');
         const model = await resolveModelVersion(options.store, options.artifacts, requested.model, cacheDir);
         const examples = await evaluationExamples(options.store, options.artifacts, requested.dataset);
+        judgeTarget(options, requested);
         spec = {
           modelDir: model.modelDir,
           ...(model.adapterDir ? { adapterDir: model.adapterDir } : {}),
@@ -155,21 +162,22 @@ export function evaluationJobHandler(options: EvaluationWorkerOptions): JobHandl
     outcome: EvaluationOutcome,
   ): Promise<JobOutcome> {
     const evaluationId = request(job).evaluationId;
-    const predictions = await options.artifacts.put(outcome.predictionsJsonl, PREDICTIONS_MEDIA_TYPE);
-    const report = await options.artifacts.put(outcome.reportJson, REPORT_MEDIA_TYPE);
-    await recordLabelable(options, job, context, outcome);
+    const judged = await withJudge(options, request(job), outcome);
+    const predictions = await options.artifacts.put(judged.predictionsJsonl, PREDICTIONS_MEDIA_TYPE);
+    const report = await options.artifacts.put(judged.reportJson, REPORT_MEDIA_TYPE);
+    await recordLabelable(options, job, context, judged);
     const heatmap =
-      outcome.heatmaps.length > 0
-        ? await options.artifacts.put(packTar(outcome.heatmaps), TAR_MEDIA_TYPE)
+      judged.heatmaps.length > 0
+        ? await options.artifacts.put(packTar(judged.heatmaps), TAR_MEDIA_TYPE)
         : undefined;
     try {
       await services.evaluations.completeEvaluation(
         {
           evaluationId,
           workerId: context.workerId,
-          metrics: outcome.metrics,
-          categories: outcome.categories,
-          errorTaxonomy: outcome.errorTaxonomy,
+          metrics: judged.metrics,
+          categories: judged.categories,
+          errorTaxonomy: judged.errorTaxonomy,
           artifacts: { predictions, report, ...(heatmap ? { heatmap } : {}) },
         },
         contextOf(job, context.workerId, `eval-complete:${evaluationId}`),
@@ -183,6 +191,67 @@ export function evaluationJobHandler(options: EvaluationWorkerOptions): JobHandl
     }
     return { status: 'succeeded' };
   }
+}
+
+/** Where the request's judge is; undefined without one. Checked before generation starts. */
+function judgeTarget(
+  options: EvaluationWorkerOptions,
+  requested: EvaluationRequested['data'],
+): { url: string; model: string } | undefined {
+  const judge = requested.judge;
+  if (!judge) return undefined;
+  const url = judge.kind === 'endpoint' ? judge.ref : options.judge?.url;
+  const model = judge.kind === 'model' ? judge.ref : options.judge?.model;
+  if (!url || !model) {
+    throw new PermanentEvaluationError(
+      `evaluation ${requested.evaluationId} asks for a ${judge.kind} judge "${judge.ref}" but the worker has no judge ${url ? 'model' : 'URL'} configured (EvaluationWorkerOptions.judge)`,
+    );
+  }
+  return { url, model };
+}
+
+/**
+ * Scores the predictions with the LLM judge the request names: judgeMeanScore, judgeMalformed and
+ * judgeErrors join the metrics (a gate can ask for judgeMeanScore), the verdicts join the report. A judge
+ * that cannot be reached counts errors; it does not fail the evaluation.
+ */
+async function withJudge(
+  options: EvaluationWorkerOptions,
+  requested: EvaluationRequested['data'],
+  outcome: EvaluationOutcome,
+): Promise<EvaluationOutcome> {
+  const target = judgeTarget(options, requested);
+  if (!target) return outcome;
+  const { url, model } = target;
+  const items = outcome.predictionsJsonl
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => {
+      const row = JSON.parse(line) as {
+        id: string;
+        input: { instruction: string; input?: string };
+        reference: string[];
+        output: string;
+      };
+      return {
+        id: row.id,
+        instruction: row.input.instruction,
+        ...(row.input.input !== undefined ? { input: row.input.input } : {}),
+        references: row.reference,
+        prediction: row.output,
+      };
+    });
+  const summary = await judgePredictions(items, { ...options.judge, url, model });
+  const metrics = {
+    ...outcome.metrics,
+    judgeJudged: summary.judged,
+    judgeMalformed: summary.malformed,
+    judgeErrors: summary.errors,
+    ...(summary.meanScore !== null ? { judgeMeanScore: summary.meanScore } : {}),
+  };
+  const report = JSON.parse(outcome.reportJson) as Record<string, unknown>;
+  const reportJson = `${JSON.stringify({ ...report, metrics, judge: { url, model, ...summary } }, null, 2)}\n`;
+  return { ...outcome, metrics, reportJson };
 }
 
 /** The interaction id under which a record of an evaluation is labeled. */

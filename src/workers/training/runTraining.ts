@@ -35,6 +35,11 @@ type Position = z.infer<typeof positionSchema>;
 
 export interface TrainingIo {
   emit(message: TrainingMessage): void;
+  /**
+   * Resolves once the owner has claimed the run (after 'ready' told it the backend), with the checkpoint to
+   * resume from, if any.
+   */
+  start(): Promise<{ readonly resume?: Uint8Array }>;
   /** control[0] holds a CONTROL value; read before every optimizer step. */
   readonly control: Int32Array;
 }
@@ -50,6 +55,7 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
   const started = performance.now();
   const backend = await initBackend(spec.backend);
   io.emit({ type: 'ready', backend: { name: backend.backend, device: backend.device } });
+  const { resume } = await io.start();
   const model = loadModel(spec.modelDir);
   const tokenizer = await loadTokenizer(spec.modelDir);
   const format = promptFormatByName(spec.promptFormat, tokenizer);
@@ -97,9 +103,9 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
       lastLoss: Number.NaN,
     };
     let resumeDir: string | undefined;
-    if (spec.resume) {
+    if (resume) {
       resumeDir = join(scratch, 'resume');
-      const files = unpackTar(spec.resume, 'checkpoint');
+      const files = unpackTar(resume, 'checkpoint');
       writeFiles(resumeDir, files);
       position = positionSchema.parse(JSON.parse(readFileSync(join(resumeDir, 'position.json'), 'utf8')));
       // A checkpoint at the end of a stage resumes at the start of the next one.
@@ -109,7 +115,7 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
       }
     }
     const resumedAt = position.step;
-    let lastCheckpoint = spec.resume ? position.step : 0;
+    let lastCheckpoint = resume ? position.step : 0;
     let lastReported = position.step;
     const attemptStarted = performance.now();
     const baseElapsed = position.elapsedMs;

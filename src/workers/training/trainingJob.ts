@@ -18,14 +18,14 @@ import {
   type TrainingRunClaimed,
 } from '../../domain/index.js';
 import type { EventStore } from '../../eventstore/index.js';
-import { initBackend, type LossOptions } from '../../ml/index.js';
+import type { LossOptions } from '../../ml/index.js';
 import type { CommandContext, Services } from '../../services/index.js';
 import { LeaseLostError, type JobContext, type JobHandler, type JobOutcome } from '../runtime/runWorker.js';
 import type { ClaimedJob } from '../runtime/jobQueue.js';
 import { progressBar, type ProgressBar } from './progressBar.js';
 import { unpackTar } from './tarball.js';
 import { prepareStageRecords, selectRecords } from './trainingData.js';
-import { CONTROL, type TrainingMessage, type TrainingSpec } from './trainingMessages.js';
+import { CONTROL, type StartMessage, type TrainingMessage, type TrainingSpec } from './trainingMessages.js';
 
 export const TAR_MEDIA_TYPE = 'application/x-tar';
 
@@ -74,8 +74,11 @@ export function trainingJobHandler(options: TrainingWorkerOptions): JobHandler {
     ...(idempotencyKey ? { idempotencyKey } : {}),
   });
 
+  // Jobs whose run this worker has claimed in its stream: only those have an event-sourced lease to renew.
+  const claimedJobs = new Set<string>();
   return {
     async heartbeat(job, context) {
+      if (!claimedJobs.has(job.jobId)) return;
       try {
         await services.runs.renewLease(
           { runId: runIdOf(job), workerId: context.workerId, leaseMs: context.leaseMs },
@@ -118,57 +121,58 @@ export function trainingJobHandler(options: TrainingWorkerOptions): JobHandler {
       if (before.status === 'completed' || before.status === 'failed' || before.status === 'cancelled') {
         return { status: before.status === 'completed' ? 'succeeded' : before.status };
       }
-      const backend = await initBackend();
-      let claimed: TrainingRunClaimed['data'];
-      try {
-        const result = await services.runs.claimRun(
-          {
-            runId,
-            workerId: context.workerId,
-            leaseMs: context.leaseMs,
-            backend: { name: backend.backend, device: backend.device },
-          },
-          contextOf(job, context.workerId),
-        );
-        const event = result.events.find((e) => e.type === 'TrainingRunClaimed');
-        claimed = event!.data as TrainingRunClaimed['data'];
-      } catch (error) {
-        if (isDomainError(error) && error.code === 'RUN_ALREADY_CLAIMED') {
-          const until = Date.parse(String(error.details['leaseUntil'] ?? ''));
-          return {
-            status: 'released',
-            retryInMs: Number.isFinite(until) ? Math.max(0, until - Date.now()) : context.leaseMs,
-          };
-        }
-        if (isDomainError(error) && error.code === 'RUN_ALREADY_FINISHED') {
-          const status = (await services.runs.getRun(runId)).status;
-          return {
-            status: status === 'completed' ? 'succeeded' : status === 'cancelled' ? 'cancelled' : 'failed',
-          };
-        }
-        throw error;
-      }
       const command = contextOf(job, context.workerId);
       let spec: TrainingSpec;
       try {
-        spec = await buildSpec(options, request, claimed);
+        spec = await buildSpec(options, request);
       } catch (error) {
         if (!(error instanceof PermanentTrainingError)) throw error;
-        await services.runs.failRun(
-          { runId, workerId: context.workerId, reason: error.message, retryable: false },
-          command,
-        );
+        // Nothing claimed yet: the run is failed as the system, for good.
+        await services.runs.failRun({ runId, reason: error.message, retryable: false }, command);
         return { status: 'failed', error: error.message };
       }
-      context.log.info('training', {
-        runId,
-        attempt: claimed.attempt,
-        resumeFrom: claimed.resumeFrom?.step ?? 0,
-      });
-      return train(options, job, context, spec, command);
+      // The thread reports its backend first; the run is claimed with it, then the thread starts.
+      const claim = async (backend: { name: string; device: string }): Promise<Claim> => {
+        try {
+          const result = await services.runs.claimRun(
+            { runId, workerId: context.workerId, leaseMs: context.leaseMs, backend },
+            command,
+          );
+          const event = result.events.find((e) => e.type === 'TrainingRunClaimed');
+          claimedJobs.add(job.jobId);
+          return { claimed: event!.data as TrainingRunClaimed['data'] };
+        } catch (error) {
+          if (isDomainError(error) && error.code === 'RUN_ALREADY_CLAIMED') {
+            const until = Date.parse(String(error.details['leaseUntil'] ?? ''));
+            return {
+              outcome: {
+                status: 'released',
+                retryInMs: Number.isFinite(until) ? Math.max(0, until - Date.now()) : context.leaseMs,
+              },
+            };
+          }
+          if (isDomainError(error) && error.code === 'RUN_ALREADY_FINISHED') {
+            const status = (await services.runs.getRun(runId)).status;
+            return {
+              outcome: {
+                status:
+                  status === 'completed' ? 'succeeded' : status === 'cancelled' ? 'cancelled' : 'failed',
+              },
+            };
+          }
+          throw error;
+        }
+      };
+      try {
+        return await train(options, job, context, spec, command, claim);
+      } finally {
+        claimedJobs.delete(job.jobId);
+      }
     },
   };
 }
+
+type Claim = { readonly claimed: TrainingRunClaimed['data'] } | { readonly outcome: JobOutcome };
 
 async function releaseRunLease(services: Services, runId: string, workerId: string, command: CommandContext) {
   // The domain has no release command: a lease shortened to (almost) now frees the run for the next claim.
@@ -182,7 +186,6 @@ async function releaseRunLease(services: Services, runId: string, workerId: stri
 async function buildSpec(
   options: TrainingWorkerOptions,
   request: TrainingRunRequested['data'],
-  claimed: TrainingRunClaimed['data'],
 ): Promise<TrainingSpec> {
   if (request.method.kind !== 'lora' && request.method.kind !== 'full') {
     throw new PermanentTrainingError(
@@ -247,9 +250,6 @@ async function buildSpec(
       records,
     });
   }
-  const resume = claimed.resumeFrom
-    ? new Uint8Array(await options.artifacts.get(claimed.resumeFrom.artifactHash))
-    : undefined;
   return {
     runId: request.runId,
     modelDir: await modelDirectory(options, request),
@@ -273,7 +273,6 @@ async function buildSpec(
     microBatchSize: options.microBatchSize ?? 8,
     warmupRatio: 0.03,
     merge: options.mergeWeights ?? false,
-    ...(resume ? { resume } : {}),
     ...(process.env.TUNELEDGER_TF_BACKEND ? { backend: process.env.TUNELEDGER_TF_BACKEND } : {}),
   };
 }
@@ -346,6 +345,7 @@ async function train(
   context: JobContext,
   spec: TrainingSpec,
   command: CommandContext,
+  claim: (backend: { name: string; device: string }) => Promise<Claim>,
 ): Promise<JobOutcome> {
   const { services } = options;
   const runId = spec.runId;
@@ -353,7 +353,6 @@ async function train(
   const control = new Int32Array(new SharedArrayBuffer(4));
   const thread = new Worker(threadUrl(options.threadEntry), {
     workerData: { spec, control: control.buffer },
-    transferList: spec.resume ? [spec.resume.buffer as ArrayBuffer] : [],
   });
   const stop = (value: number) => {
     if (Atomics.load(control, 0) === CONTROL.run) Atomics.store(control, 0, value);
@@ -381,8 +380,24 @@ async function train(
       };
       const handle = async (message: TrainingMessage): Promise<void> => {
         switch (message.type) {
-          case 'ready':
+          case 'ready': {
+            const claimed = await claim(message.backend);
+            if ('outcome' in claimed) {
+              stop(CONTROL.abandon);
+              resolve(claimed.outcome);
+              return;
+            }
+            const from = claimed.claimed.resumeFrom;
+            const resume = from ? new Uint8Array(await options.artifacts.get(from.artifactHash)) : undefined;
+            const start: StartMessage = { type: 'start', ...(resume ? { resume } : {}) };
+            thread.postMessage(start, resume ? [resume.buffer as ArrayBuffer] : []);
+            context.log.info('training', {
+              runId,
+              attempt: claimed.claimed.attempt,
+              resumeFrom: from?.step ?? 0,
+            });
             return;
+          }
           case 'stage':
             bar?.stage(message.stageIndex, message.totalSteps);
             await services.runs.startStage(

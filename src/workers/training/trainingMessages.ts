@@ -38,10 +38,14 @@ export interface TrainingSpec {
   readonly warmupRatio: number;
   /** Also produce the base model with the adapter merged in. */
   readonly merge: boolean;
-  /** A checkpoint tar written by an earlier attempt of this run. */
-  readonly resume?: Uint8Array;
   /** TUNELEDGER_TF_BACKEND spelling; default the usual preference. */
   readonly backend?: string;
+}
+
+/** The owner's answer to 'ready': the run is claimed; resume from this checkpoint tar, if any. */
+export interface StartMessage {
+  readonly type: 'start';
+  readonly resume?: Uint8Array;
 }
 
 /** Values of control[0], written by the owner of the thread, read before every step. */

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { runTraining } from './runTraining.js';
-import type { TrainingMessage, TrainingSpec } from './trainingMessages.js';
+import type { StartMessage, TrainingMessage, TrainingSpec } from './trainingMessages.js';
 
 const { spec, control } = workerData as { spec: TrainingSpec; control: SharedArrayBuffer };
 const port = parentPort!;
@@ -21,6 +21,8 @@ const emit = (message: TrainingMessage) => {
         : [];
   port.postMessage(message, transfer);
 };
-runTraining(spec, { emit, control: new Int32Array(control) }).catch((error: unknown) => {
+const start = () =>
+  new Promise<StartMessage>((resolve) => port.once('message', (message: StartMessage) => resolve(message)));
+runTraining(spec, { emit, start, control: new Int32Array(control) }).catch((error: unknown) => {
   emit({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
 });
