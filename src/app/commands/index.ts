@@ -7,6 +7,7 @@ import { registerRedactCommand } from './redact.command.js';
 import { registerModelCommand } from './model.command.js';
 import { registerWorkerCommand } from './worker.command.js';
 import { registerStartCommand } from './start.command.js';
+import { registerDemoCommand } from './demo.command.js';
 
 /** Each command file exports one function that adds its command (and sub-commands) to the program. */
 export type RegisterCommand = (program: Command) => void;
@@ -20,4 +21,5 @@ export const commands: RegisterCommand[] = [
   registerRedactCommand,
   registerModelCommand,
   registerWorkerCommand,
+  registerDemoCommand,
 ];

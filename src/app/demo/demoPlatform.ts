@@ -1,0 +1,164 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import express from 'express';
+import { destination, pino, type Logger } from 'pino';
+import {
+  registryModelResolver,
+  startServing,
+  type MonitorConfig,
+  type Serving,
+} from '../../serving/index.js';
+import { augmentationJobHandler } from '../../workers/augmentation/index.js';
+import { deploymentJobHandlers } from '../../workers/deployment/index.js';
+import { evaluationJobHandler } from '../../workers/evaluation/index.js';
+import {
+  runWorker,
+  trainingJobHandler,
+  unpackTar,
+  type JobHandler,
+  type WorkerHandle,
+} from '../../workers/index.js';
+import { loadConfig } from '../config.js';
+import { startPlatform, type Platform } from '../platform.js';
+
+/** Compiled thread bodies; by default each worker uses the .js beside its own module (dist/). */
+export interface DemoThreadEntries {
+  readonly training?: string | URL;
+  readonly evaluation?: string | URL;
+  readonly generation?: URL;
+}
+
+export interface DemoPlatformOptions {
+  readonly dataDir: string;
+  readonly logLevel: string;
+  readonly monitor: MonitorConfig;
+  readonly threads?: DemoThreadEntries;
+}
+
+/** The platform as the demo drives it: the API and serving URLs, and the tokens a user would hold. */
+export interface DemoPlatform {
+  readonly platform: Platform;
+  readonly serving: Serving;
+  readonly graphqlUrl: string;
+  /** http://host:port of the OpenAI-compatible endpoint (/v1/...). */
+  readonly servingUrl: string;
+  readonly logger: Logger;
+  /** Stops the in-process training worker, so no other worker claims runs after it. */
+  stopTraining(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the platform (startPlatform) on the embedded database in `dataDir`, then what startPlatform does not
+ * run yet: in-process workers for every job kind and the serving endpoint on its own port. The workers are
+ * the same handlers `tuneledger worker` uses; nothing here is demo-specific except the small sizes.
+ */
+export async function startDemoPlatform(options: DemoPlatformOptions): Promise<DemoPlatform> {
+  const logger = pino({ level: options.logLevel }, destination(2));
+  const config = {
+    ...loadConfig({
+      TUNELEDGER_DATA_DIR: options.dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: options.logLevel,
+      // The demo runs its own workers below, bound to its own serving host.
+      TUNELEDGER_WORKERS: 'none',
+      ...(process.env.TUNELEDGER_TF_BACKEND
+        ? { TUNELEDGER_TF_BACKEND: process.env.TUNELEDGER_TF_BACKEND }
+        : {}),
+    }),
+  };
+  const cleanups: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const cleanup of cleanups.reverse())
+      await cleanup().catch((error: unknown) => logger.error({ err: error }, 'demo shutdown step failed'));
+  };
+  try {
+    const platform = await startPlatform(config, logger);
+    cleanups.push(() => platform.close());
+    const { store, services, artifacts } = platform;
+    const cacheDir = join(options.dataDir, 'cache');
+
+    const serving = await startServing({
+      store,
+      services,
+      resolver: registryModelResolver({ store, artifacts, untar: unpackTar, cacheDir }),
+      pool: {
+        threads: 1,
+        maxQueue: 64,
+        ...(options.threads?.generation ? { threadEntry: options.threads.generation } : {}),
+      },
+      monitor: options.monitor,
+      logger: logger.child({ component: 'serving' }),
+    });
+    cleanups.push(() => serving.close());
+    const app = express();
+    serving.mount(app, {
+      authenticate: async (header) => {
+        const match = /^Bearer\s+(\S+)\s*$/i.exec(header?.trim() ?? '');
+        if (!match) throw new Error('send "Authorization: Bearer <token>"');
+        return platform.graphql.tokens.authenticate(match[1]!);
+      },
+    });
+    const server: Server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    );
+    const servingUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    const dependencies = { services, store, artifacts };
+    const quiet = {
+      info: (message: string, fields?: Record<string, unknown>) => logger.info(fields ?? {}, message),
+      warn: (message: string, fields?: Record<string, unknown>) => logger.warn(fields ?? {}, message),
+    };
+    const start = (kinds: string[], handlers: Record<string, JobHandler>): WorkerHandle =>
+      runWorker({ kinds, handlers, db: platform.database.db, log: quiet, pollMs: 100, leaseMs: 30_000 });
+    const training = start(['train'], {
+      train: trainingJobHandler({
+        ...dependencies,
+        progressEvery: 2,
+        checkpointEvery: 20,
+        microBatchSize: 8,
+        progressBar: false,
+        cancelPollMs: 200,
+        cacheDir,
+        ...(options.threads?.training ? { threadEntry: options.threads.training } : {}),
+      }),
+    });
+    const others = start(['evaluate', 'augment', 'deploy', 'rollback'], {
+      evaluate: evaluationJobHandler({
+        ...dependencies,
+        maxTokens: 8,
+        heatmapExamples: 1,
+        noiseTypes: 'typos',
+        cacheDir,
+        ...(options.threads?.evaluation ? { threadEntry: options.threads.evaluation } : {}),
+      }),
+      augment: augmentationJobHandler({ services, artifacts }),
+      ...deploymentJobHandlers({ services, serving: serving.host }),
+    });
+    let trainingStopped: Promise<void> | undefined;
+    const stopTraining = () => (trainingStopped ??= training.stop().then(() => undefined));
+    cleanups.push(() => others.stop().then(() => undefined));
+    cleanups.push(stopTraining);
+
+    return {
+      platform,
+      serving,
+      graphqlUrl: platform.graphql.url,
+      servingUrl,
+      logger,
+      stopTraining,
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
