@@ -299,6 +299,7 @@ async function serve(
       write(chunk({ content: out }, null));
     }
   };
+  const handedOff = performance.now();
   try {
     handle = ctx.pool.generate(
       {
@@ -338,6 +339,7 @@ async function serve(
   let status = 200;
   try {
     const output = await handle.result;
+    const returned = performance.now();
     let finishReason: string = output.finishReason === 'cancelled' ? 'stop' : output.finishReason;
     let text = output.text;
     if (!blockedRule) {
@@ -373,7 +375,12 @@ async function serve(
       res.setHeader('x-interaction-id', interactionId);
       res.setHeader(
         'server-timing',
-        `model;dur=${output.modelMs.toFixed(3)}, queue;dur=${output.queueMs.toFixed(3)}, total;dur=${elapsed.toFixed(3)}`,
+        // Where the time went: before the hand-off (auth, parsing, redaction), the thread round trip beyond
+        // the model and the queue, after it (filters), and in all.
+        `model;dur=${output.modelMs.toFixed(3)}, queue;dur=${output.queueMs.toFixed(3)}, ` +
+          `pre;dur=${(handedOff - request.started).toFixed(3)}, ` +
+          `handoff;dur=${(returned - handedOff - output.modelMs - output.queueMs).toFixed(3)}, ` +
+          `post;dur=${(performance.now() - returned).toFixed(3)}, total;dur=${elapsed.toFixed(3)}`,
       );
       res.json(
         endpoint === 'chat'
