@@ -96,12 +96,20 @@ export function prepareStageRecords(
     prepared.push({ record: training, entityTerms });
     if (stage.noise === undefined) return;
     const seed = `${options.seed}:${options.stageIndex}:${index}`;
-    const type = NOISE_TYPES[Math.floor(seededRandom(seed)() * NOISE_TYPES.length)]!;
-    const instruction = noisyVariant(training.instruction, type, {
-      seed,
-      entities: entityTerms,
-      typoRate: Math.max(stage.noise, 0.01),
-    });
+    // The kind is drawn from the seed; a kind that leaves this instruction as it was (one sentence to
+    // reorder, no letter hit by typos) gives way to the next.
+    const first = Math.floor(seededRandom(seed)() * NOISE_TYPES.length);
+    let instruction: string | undefined;
+    for (let k = 0; k < NOISE_TYPES.length && instruction === undefined; k++) {
+      const type = NOISE_TYPES[(first + k) % NOISE_TYPES.length]!;
+      const variant = noisyVariant(training.instruction, type, {
+        seed,
+        entities: entityTerms,
+        typoRate: Math.max(stage.noise, 0.01),
+      });
+      if (variant !== training.instruction) instruction = variant;
+    }
+    if (instruction === undefined) return;
     prepared.push({ record: { ...training, instruction }, entityTerms });
   });
   return prepared;
