@@ -43,3 +43,4 @@ export {
 } from './outputFilter.js';
 export { redactInput, redactionRule, type RedactedInput } from './inputFilter.js';
 export { ServingMetrics } from './servingMetrics.js';
+export { servingEnvSchema, servingSettingsFromEnv, type ServingSettings } from './servingConfig.js';

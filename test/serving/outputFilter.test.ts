@@ -47,3 +47,24 @@ describe('input redaction', () => {
     expect(redactionRule(redactInput('nothing here').counts)).toBeUndefined();
   });
 });
+
+describe('serving settings from the environment', () => {
+  it('has defaults for everything and names a bad variable', async () => {
+    const { servingSettingsFromEnv } = await import('../../src/serving/index.js');
+    expect(servingSettingsFromEnv({})).toMatchObject({
+      pool: { threads: 1, maxQueue: 32 },
+      defaultMaxTokens: 64,
+      monitor: { windowSize: 20, entropyRisePct: 15, autoRollback: true },
+      outputFilter: { blocklist: [] },
+    });
+    expect(
+      servingSettingsFromEnv({
+        TUNELEDGER_SERVING_BLOCKLIST: 'foo, bar baz ,',
+        TUNELEDGER_AUTO_ROLLBACK: 'off',
+      }),
+    ).toMatchObject({ outputFilter: { blocklist: ['foo', 'bar baz'] }, monitor: { autoRollback: false } });
+    expect(() => servingSettingsFromEnv({ TUNELEDGER_SERVING_THREADS: 'two' })).toThrow(
+      /TUNELEDGER_SERVING_THREADS/,
+    );
+  });
+});
