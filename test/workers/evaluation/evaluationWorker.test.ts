@@ -4,6 +4,8 @@
  * evaluation worker, and the gate of each evaluation decides whether the version may go to production.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +34,8 @@ describe('evaluation worker (pglite)', () => {
   let artifacts: LocalArtifactStore;
   let modelDir: string;
   let worker: WorkerHandle;
+  let judge: Server;
+  let judgeUrl: string;
 
   beforeAll(async () => {
     database = await pgliteTarget.open();
@@ -76,6 +80,18 @@ describe('evaluation worker (pglite)', () => {
       },
       admin,
     );
+    // A local OpenAI-compatible judge: 8/10 for every answer, except a reply that is not JSON for Peru.
+    judge = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        const content = body.includes('Peru') ? 'I would rather not say.' : '{"score": 8, "reason": "fine"}';
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ choices: [{ message: { role: 'assistant', content } }] }));
+      });
+    });
+    await new Promise<void>((resolve) => judge.listen(0, '127.0.0.1', resolve));
+    judgeUrl = `http://127.0.0.1:${(judge.address() as AddressInfo).port}/v1`;
     worker = runWorker({
       kinds: ['train', 'evaluate'],
       handlers: {
@@ -95,6 +111,7 @@ describe('evaluation worker (pglite)', () => {
           maxTokens: 12,
           noiseTypes: 'typos,injection',
           cacheDir: join(root, 'cache'),
+          judge: { model: 'judge-model', timeoutMs: 5000 },
         }),
       },
       db: database.db,
@@ -108,6 +125,7 @@ describe('evaluation worker (pglite)', () => {
     await api?.close();
     await runner?.stop();
     await database?.close();
+    judge?.close();
   });
 
   const gql = async <T>(query: string, variables: Record<string, unknown>): Promise<T> => {
@@ -149,7 +167,7 @@ describe('evaluation worker (pglite)', () => {
     return version;
   };
 
-  const evaluate = async (version: number, gate: unknown[]) => {
+  const evaluate = async (version: number, gate: unknown[], judgeRef?: string) => {
     const { m } = await gql<{ m: { id: string } }>(
       'mutation($input: JSON!) { m: requestEvaluation(input: $input) { id } }',
       {
@@ -158,6 +176,7 @@ describe('evaluation worker (pglite)', () => {
           dataset: { id: 'capitals', revision: 1 },
           suites: ['exact-match', 'f1', 'robustness'],
           gate,
+          ...(judgeRef ? { judge: { kind: 'endpoint', ref: judgeRef } } : {}),
         },
       },
     );
@@ -206,7 +225,9 @@ describe('evaluation worker (pglite)', () => {
     const refused = await promote(untrained, failing.evaluationId);
     expect(refused.errors?.[0]?.message).toMatch(/needs a passed evaluation/);
 
-    const passing = await evaluate(trained, gate);
+    const passing = await evaluate(trained, gate, judgeUrl);
+    // The judge's malformed reply is counted, not fatal.
+    expect(passing.row.metrics).toMatchObject({ judgeMalformed: 1, judgeErrors: 0, judgeMeanScore: 8 });
     // Independently: greedy answers of base + stored adapter, compared with the references by hand.
     const adapterDir = mkdtempSync(join(tmpdir(), 'adapter-'));
     const registered = (await store.readStream('model-capitals-tiny'))
@@ -292,4 +313,49 @@ describe('evaluation worker (pglite)', () => {
     expected[newCategory] = (expected[newCategory] ?? 0) + 1;
     expect(taxonomy.corrected).toEqual(expected);
   }, 120_000);
+
+  it('records EvaluationFailed with a reason when the dataset revision has no eval split', async () => {
+    const ref = await artifacts.put(`${JSON.stringify(capitalRecords()[0])}\n`, CANONICAL_MEDIA_TYPE);
+    await services.datasets.addRevision(
+      {
+        datasetId: 'capitals',
+        contentHash: ref.hash,
+        recordCount: 1,
+        byteSize: ref.byteSize,
+        splits: { train: { hash: ref.hash, recordCount: 1, byteSize: ref.byteSize } },
+        transform: { kind: 'ingest', params: {} },
+        piiReport: { counts: {} },
+        qualityReport: { rejected: [] },
+      },
+      admin,
+    );
+    const { m } = await gql<{ m: { id: string } }>(
+      'mutation($input: JSON!) { m: requestEvaluation(input: $input) { id } }',
+      {
+        input: {
+          model: { name: 'capitals-tiny', version: 1 },
+          dataset: { id: 'capitals', revision: 2 },
+          suites: ['f1'],
+        },
+      },
+    );
+    type Row = { status: string; failureReason: string | null };
+    await expect
+      .poll(
+        async () =>
+          (
+            await gql<{ evaluation: Row | null }>(
+              'query($id: ID!) { evaluation(evaluationId: $id) { status failureReason } }',
+              { id: m.id },
+            )
+          ).evaluation,
+        { timeout: 20_000, interval: 100 },
+      )
+      .toEqual({
+        status: 'failed',
+        failureReason: expect.stringMatching(
+          /capitals revision 2 has no eval split; add a revision with an eval split/,
+        ),
+      });
+  }, 30_000);
 });
