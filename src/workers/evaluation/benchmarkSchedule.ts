@@ -150,6 +150,7 @@ export class BenchmarkSchedule {
         (e) =>
           e.evaluation_id.startsWith(`benchmark-${model.name}-v${model.version}-`) &&
           e.dataset_id === this.options.benchmark.datasetId &&
+          e.dataset_revision === this.options.benchmark.revision &&
           typeof (e.metrics as Record<string, unknown> | null)?.[metric] === 'number',
       );
       if (benchmarks.length < 2) continue;
