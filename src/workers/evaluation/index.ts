@@ -33,3 +33,8 @@ export {
   type BenchmarkScheduleOptions,
   type BenchmarkTick,
 } from './benchmarkSchedule.js';
+export {
+  evaluationSettingsFromEnv,
+  type BenchmarkSettings,
+  type EvaluationSettings,
+} from './evaluationSettings.js';

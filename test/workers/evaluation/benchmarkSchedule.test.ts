@@ -180,4 +180,17 @@ describe('benchmark schedule (pglite)', () => {
     });
     expect((detected[0]!.data as { changePct: number }).changePct).toBeCloseTo(-25, 9);
   }, 60_000);
+
+  it('refuses a bad cron expression when it is built', () => {
+    expect(
+      () =>
+        new BenchmarkSchedule({
+          services,
+          db: database.db,
+          benchmark: { datasetId: 'bench', revision: 1 },
+          clock,
+          cron: 'every monday',
+        }),
+    ).toThrow(/"every monday" is not a cron expression .*use five fields/);
+  });
 });
