@@ -22,7 +22,9 @@ export { runTraining, type TrainingIo } from './training/runTraining.js';
 export { CONTROL, type TrainingMessage, type TrainingSpec } from './training/trainingMessages.js';
 export {
   createJobHandlers,
+  JOB_KINDS,
   startWorkerProcess,
+  type EvaluationSettings,
   type HandlerDependencies,
   type TrainingSettings,
   type WorkerProcess,

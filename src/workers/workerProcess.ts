@@ -3,6 +3,9 @@ import { LocalArtifactStore, type ArtifactStore } from '../data/index.js';
 import { openDatabase, PostgresEventStore, type Database, type EventStore } from '../eventstore/index.js';
 import { createServices, systemClock, uuidIds, type Services } from '../services/index.js';
 import { runWorker, type JobHandler, type WorkerHandle, type WorkerLog } from './runtime/runWorker.js';
+import { augmentationJobHandler } from './augmentation/index.js';
+import { deploymentJobHandlers } from './deployment/index.js';
+import { evaluationJobHandler, type EvaluationWorkerOptions } from './evaluation/index.js';
 import { trainingJobHandler, type TrainingWorkerOptions } from './training/trainingJob.js';
 
 /** What every job handler is built from. */
@@ -13,20 +16,31 @@ export interface HandlerDependencies {
 }
 
 export type TrainingSettings = Omit<TrainingWorkerOptions, keyof HandlerDependencies>;
+export type EvaluationSettings = Omit<EvaluationWorkerOptions, keyof HandlerDependencies>;
+
+/** The job kinds createJobHandlers knows (the kinds the jobs projection writes). */
+export const JOB_KINDS = ['train', 'evaluate', 'augment', 'deploy', 'rollback'] as const;
 
 /**
- * The handlers of every job kind this package knows, over one set of dependencies: the composition root
- * (in-process workers of `npm start`) and `tuneledger worker` both take them from here. Other kinds
- * (evaluate, deploy) join through `extra`.
+ * The handlers of every job kind, over one set of dependencies: the composition root (in-process workers
+ * of `npm start`) and `tuneledger worker` both take them from here. Deploy and rollback record the
+ * activation without a serving target here; pass handlers with one through `extra` to replace them.
  */
 export function createJobHandlers(
   dependencies: HandlerDependencies,
   settings: {
     readonly training?: TrainingSettings;
+    readonly evaluation?: EvaluationSettings;
     readonly extra?: Readonly<Record<string, JobHandler>>;
   } = {},
 ): Record<string, JobHandler> {
-  return { train: trainingJobHandler({ ...dependencies, ...settings.training }), ...settings.extra };
+  return {
+    train: trainingJobHandler({ ...dependencies, ...settings.training }),
+    evaluate: evaluationJobHandler({ ...dependencies, ...settings.evaluation }),
+    augment: augmentationJobHandler({ services: dependencies.services, artifacts: dependencies.artifacts }),
+    ...deploymentJobHandlers({ services: dependencies.services }),
+    ...settings.extra,
+  };
 }
 
 export interface WorkerProcessOptions {

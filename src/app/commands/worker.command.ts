@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { startWorkerProcess } from '../../workers/index.js';
+import { JOB_KINDS, startWorkerProcess } from '../../workers/index.js';
 import { loadConfig } from '../config.js';
 import type { RegisterCommand } from './index.js';
 
@@ -35,7 +35,7 @@ export const registerWorkerCommand: RegisterCommand = (program: Command) => {
         'workers; without it the embedded database in TUNELEDGER_DATA_DIR, which only one process may open). ' +
         'Claims jobs with SKIP LOCKED under a heartbeat lease; SIGTERM checkpoints running jobs and releases them.',
     )
-    .option('--kinds <list>', 'job kinds to take, comma separated (train)', 'train')
+    .option('--kinds <list>', `job kinds to take, comma separated (${JOB_KINDS.join(', ')})`, 'train')
     .option('--concurrency <n>', 'jobs run at the same time', positiveInt('--concurrency'), 1)
     .option('--lease-ms <ms>', 'lease length; renewed every third of it', positiveInt('--lease-ms'), 30_000)
     .option('--poll-ms <ms>', 'how often an idle worker looks for jobs', positiveInt('--poll-ms'), 500)
