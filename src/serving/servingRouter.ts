@@ -332,7 +332,8 @@ async function serve(
     res.flushHeaders();
     if (endpoint === 'chat') write(chunk({ role: 'assistant', content: '' }, null));
   }
-  req.on('close', () => {
+  // The response closing before it finished means the client went away: stop generating for it.
+  res.on('close', () => {
     if (!res.writableFinished) handle.cancel();
   });
   let failed = false;
