@@ -11,8 +11,7 @@ import {
 } from '../eventstore/index.js';
 import { createGraphqlServer, type GraphqlServer } from '../graphql/index.js';
 import { ProjectionRunner, allProjections } from '../projections/index.js';
-import { augmentationJobHandler } from '../workers/augmentation/index.js';
-import { runWorker } from '../workers/index.js';
+import { createJobHandlers, runWorker } from '../workers/index.js';
 import { createServices, systemClock, uuidIds, type Services } from '../services/index.js';
 import type { Config } from './config.js';
 import { migrateToLatest } from './migrate.js';
@@ -77,17 +76,19 @@ export async function startPlatform(
     projections.start();
     cleanups.push(() => projections.stop());
 
-    if (config.workers.includes('augment')) {
-      const augmentWorker = runWorker({
-        kinds: ['augment'],
-        handlers: { augment: augmentationJobHandler({ services, artifacts }) },
+    if (config.workers.length > 0) {
+      // Model computation runs in worker threads (training, evaluation), never on this event loop.
+      const workers = runWorker({
+        kinds: config.workers,
+        handlers: createJobHandlers({ services, store, artifacts }),
         db: database.db,
         log: {
           info: (message, fields) => logger.info(fields ?? {}, message),
           warn: (message, fields) => logger.warn(fields ?? {}, message),
         },
       });
-      cleanups.push(() => augmentWorker.stop());
+      cleanups.push(() => workers.stop());
+      logger.info({ kinds: config.workers, workerId: workers.workerId }, 'in-process workers started');
     }
 
     const graphql = await createGraphqlServer({
