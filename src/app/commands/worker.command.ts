@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { JOB_KINDS, startWorkerProcess } from '../../workers/index.js';
@@ -77,7 +78,9 @@ export const registerWorkerCommand: RegisterCommand = (program: Command) => {
         .map((kind) => kind.trim())
         .filter((kind) => kind !== '');
       await startWorkerProcess({
-        ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir }),
+        ...(config.databaseUrl
+          ? { databaseUrl: config.databaseUrl }
+          : { dataDir: join(config.dataDir, 'pglite') }),
         artifactsDir: config.artifactsDir,
         kinds,
         concurrency: options.concurrency,
