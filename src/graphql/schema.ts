@@ -7,6 +7,7 @@ import { DatasetIngestResolver } from './resolvers/datasetIngest.resolver.js';
 import { EvaluationResolver } from './resolvers/evaluation.resolver.js';
 import { EventResolver } from './resolvers/event.resolver.js';
 import { LineageResolver } from './resolvers/lineage.resolver.js';
+import { MemoryEstimateResolver } from './resolvers/memoryEstimate.resolver.js';
 import { MutationResolver } from './resolvers/mutation.resolver.js';
 import {
   DatasetFieldsResolver,
@@ -33,6 +34,7 @@ const resolvers = [
   AuditResolver,
   MutationResolver,
   DatasetIngestResolver,
+  MemoryEstimateResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | null = null;
