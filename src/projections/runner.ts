@@ -108,12 +108,26 @@ export class ProjectionRunner {
     this.loop = undefined;
   }
 
-  /** Applies everything visible in the log now, then returns (no live phase). */
-  async catchUp(): Promise<void> {
+  /**
+   * Applies everything visible in the log now, then returns (no live phase). A projection whose
+   * batch failed is retried after its backoff; after `maxFailures` failures in a row catchUp throws
+   * with the projection's last error.
+   */
+  async catchUp(maxFailures = 5): Promise<void> {
     await this.init();
     for (;;) {
       const progressed = await this.exclusively(() => this.step());
-      if (!progressed) return;
+      if (progressed) continue;
+      const failing = this.states.filter((state) => state.failures > 0);
+      if (failing.length === 0) return;
+      const stuck = failing.find((state) => state.failures >= maxFailures);
+      if (stuck) {
+        throw new Error(
+          `projection "${stuck.projection.name}" failed ${stuck.failures} times in a row at checkpoint "${stuck.checkpoint}": ${stuck.lastError}`,
+        );
+      }
+      const wait = Math.max(0, Math.min(...failing.map((state) => state.retryAt)) - Date.now());
+      await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
 
