@@ -14,7 +14,7 @@ export interface DemoSizes {
 }
 
 export function sizesFor(size: DemoSize): DemoSizes {
-  const epochs = size === 'full' ? [4, 2, 1] : [1, 1, 1];
+  const epochs = size === 'full' ? [25, 5, 4] : [6, 2, 1];
   return {
     stages: [
       { name: 'general', datasetFilter: 'all', learningRate: 1e-2, batchSize: 8, epochs: epochs[0] },

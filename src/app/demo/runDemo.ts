@@ -436,12 +436,25 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
           await waitForActive(approver, degradedVersion);
           report.detail(`v${degradedVersion} is live; sending traffic until the monitor reacts`);
           let sent = 0;
+          let quietSince: number | undefined;
           const rolledBack = await poll('the monitor to roll back', sizes.rollbackTimeoutMs, async () => {
             const state = await deploymentState(approver);
             if (state.rollbackCount > 0 && state.activeVersion === trainedVersion) return state;
             if (state.activeVersion === degradedVersion && sent < sizes.window * 4) {
               await chat(PROMPTS[sent % PROMPTS.length]!);
               sent++;
+            } else if (state.rollbackCount === 0 && state.degradationCount === 0) {
+              // Every request of the allowance answered and nothing recorded: give the monitor a grace period.
+              quietSince ??= Date.now();
+              if (Date.now() - quietSince > 15_000) {
+                const seen = demo!.serving.monitor.baselineOf(DEPLOYMENT, {
+                  name: MODEL,
+                  version: degradedVersion,
+                })?.entropy;
+                throw new Error(
+                  `no degradation detected after ${sent} requests: mean entropy of v${degradedVersion}'s first window ${seen?.toFixed(3) ?? '?'} nats vs baseline ${baselineEntropy?.toFixed(3) ?? '?'} (threshold +15%)`,
+                );
+              }
             }
             return undefined;
           });
@@ -553,6 +566,7 @@ interface DeploymentState {
   status: string;
   endpoint: string | null;
   rollbackCount: number;
+  degradationCount: number;
   lastDegradation: unknown;
   history: { edges: { node: { kind: string; version: number | null; fromVersion: number | null } }[] };
 }
@@ -560,7 +574,7 @@ interface DeploymentState {
 async function deploymentState(client: ApiClient): Promise<DeploymentState> {
   const { deployment } = await client.request<{ deployment: DeploymentState | null }>(
     'deployment',
-    `query($d: String!) { deployment(deploymentName: $d) { activeVersion status endpoint rollbackCount lastDegradation history(first: 50) { edges { node { kind version fromVersion } } } } }`,
+    `query($d: String!) { deployment(deploymentName: $d) { activeVersion status endpoint rollbackCount degradationCount lastDegradation history(first: 50) { edges { node { kind version fromVersion } } } } }`,
     { d: DEPLOYMENT },
   );
   if (!deployment)
@@ -569,6 +583,7 @@ async function deploymentState(client: ApiClient): Promise<DeploymentState> {
       status: 'none',
       endpoint: null,
       rollbackCount: 0,
+      degradationCount: 0,
       lastDegradation: null,
       history: { edges: [] },
     };
