@@ -12,6 +12,7 @@ import {
 import { createGraphqlServer, type GraphqlServer } from '../graphql/index.js';
 import { ProjectionRunner, allProjections } from '../projections/index.js';
 import { createJobHandlers, runWorker } from '../workers/index.js';
+import { BenchmarkSchedule, evaluationSettingsFromEnv } from '../workers/evaluation/index.js';
 import { createServices, systemClock, uuidIds, type Services } from '../services/index.js';
 import type { Config } from './config.js';
 import { migrateToLatest } from './migrate.js';
@@ -76,11 +77,12 @@ export async function startPlatform(
     projections.start();
     cleanups.push(() => projections.stop());
 
+    const evaluation = evaluationSettingsFromEnv();
     if (config.workers.length > 0) {
       // Model computation runs in worker threads (training, evaluation), never on this event loop.
       const workers = runWorker({
         kinds: config.workers,
-        handlers: createJobHandlers({ services, store, artifacts }),
+        handlers: createJobHandlers({ services, store, artifacts }, { evaluation: evaluation.worker }),
         db: database.db,
         log: {
           info: (message, fields) => logger.info(fields ?? {}, message),
@@ -89,6 +91,16 @@ export async function startPlatform(
       });
       cleanups.push(() => workers.stop());
       logger.info({ kinds: config.workers, workerId: workers.workerId }, 'in-process workers started');
+    }
+
+    if (evaluation.benchmark) {
+      const schedule = new BenchmarkSchedule({
+        services,
+        db: database.db,
+        clock: systemClock,
+        ...evaluation.benchmark,
+      }).start(60_000, (error) => logger.error({ err: error }, 'benchmark schedule tick failed'));
+      cleanups.push(async () => schedule.stop());
     }
 
     const graphql = await createGraphqlServer({
