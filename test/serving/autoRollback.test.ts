@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import OpenAI from 'openai';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
   DegradationDetected,
@@ -6,6 +8,7 @@ import type {
   RollbackRequested,
   RolledBack,
 } from '../../src/domain/index.js';
+import { startServing } from '../../src/serving/index.js';
 import { DEPLOY, eventually, startTestPlatform, type TestPlatform } from './platform.js';
 import { compileGenerationThread } from './support.js';
 
@@ -13,13 +16,16 @@ const DEPLOYMENT = 'assistant-prod';
 const WINDOW = 6;
 const LOAD_CLIENTS = 3;
 let platform: TestPlatform;
+let threadEntry: URL;
 let client: OpenAI;
 
 beforeAll(async () => {
-  const threadEntry = compileGenerationThread();
+  threadEntry = compileGenerationThread();
   // v1: an adapter as training starts it (B = 0); v2: an adapter of scaled noise, which flattens the output.
   platform = await startTestPlatform(threadEntry, {
     adapters: [0, 1],
+    // The workers only record; this serving process switches by following the log, as on separate machines.
+    workerServes: false,
     serving: {
       pool: { threads: 1, maxQueue: 64, threadEntry },
       // Latency on two shared cores is too noisy to assert on here; its monitor is tested on its own.
@@ -171,6 +177,27 @@ describe('entropy monitoring and automatic rollback', () => {
     const second = await platform.gql(rollback, { to: 1, reason: 'again' }, platform.tokens.approver);
     // Either still pending (ROLLBACK_PENDING) or already done; never a second rollback at once.
     if (second.errors) expect(second.errors[0]?.extensions?.domainCode).toBe('ROLLBACK_PENDING');
+
+    // A serving process started now loads each deployment's latest version from the log before serving.
+    const settled = await eventually(async () => {
+      const all = await deploymentEvents();
+      const done = all.filter((e) => e.type === 'RolledBack');
+      return done.length === all.filter((e) => e.type === 'RollbackRequested').length ? done : undefined;
+    }, 'every requested rollback to be carried out');
+    const latest = (settled.at(-1)!.data as RolledBack['data']).toVersion;
+    const late = await startServing({
+      store: platform.store,
+      services: platform.services,
+      resolver: platform.resolverFor(join(platform.dir, 'late-cache')),
+      pool: { threads: 1, threadEntry },
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      await late.ready;
+      expect(late.host.active(DEPLOYMENT)?.model).toEqual({ name: 'assistant', version: latest });
+    } finally {
+      await late.close();
+    }
   }, 60_000);
 });
 

@@ -24,6 +24,7 @@ export interface TestPlatform {
   readonly database: TestDatabase;
   readonly store: PostgresEventStore;
   readonly services: Services;
+  readonly resolverFor: (cacheDir: string) => ServingDependencies['resolver'];
   readonly serving: Serving;
   readonly graphql: GraphqlServer;
   readonly worker: WorkerHandle;
@@ -45,7 +46,12 @@ export interface TestPlatform {
 
 export async function startTestPlatform(
   threadEntry: URL,
-  options: { adapters: readonly number[]; serving?: Partial<ServingDependencies> },
+  options: {
+    adapters: readonly number[];
+    serving?: Partial<ServingDependencies>;
+    /** false: the workers only record outcomes and the serving side follows the log (two machines' split). */
+    workerServes?: boolean;
+  },
 ): Promise<TestPlatform> {
   const dir = mkdtempSync(join(tmpdir(), 'tuneledger-serving-'));
   const baseDir = join(dir, 'base');
@@ -105,7 +111,10 @@ export async function startTestPlatform(
   );
   const worker = runWorker({
     kinds: ['deploy', 'rollback'],
-    handlers: deploymentJobHandlers({ services, serving: serving.host }),
+    handlers: deploymentJobHandlers({
+      services,
+      ...(options.workerServes === false ? {} : { serving: serving.host }),
+    }),
     db: database.db,
     pollMs: 25,
     leaseMs: 10_000,
@@ -116,6 +125,7 @@ export async function startTestPlatform(
     database,
     store,
     services,
+    resolverFor: (cacheDir) => registryModelResolver({ store, artifacts, untar: unpackTar, cacheDir }),
     serving,
     graphql,
     worker,
