@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- serve [--threads=1] [--tokens=16] [--requests=48] [--postgres]`: the OpenAI-compatible endpoint on the
+ * `npm run bench -- serve [--threads=1] [--tokens=16] [--requests=48] [--postgres] [--defer-capture]`: the OpenAI-compatible endpoint on the
  * tiny model, in this process over embedded PGlite with a real API token: latency p50/p99 and generated
  * tokens/s at concurrency 1, 8 and 32, and where the time goes: in the model (the generation thread), waiting
  * for a thread, and the rest of the request path (routing, auth, redaction, filter, capture, thread messages).
@@ -81,6 +81,10 @@ export default async function (args: string[]): Promise<BenchResult> {
     pool: { threads, maxQueue: 256 },
     watch: false,
     logger,
+    // --defer-capture: interactions wait in the buffer until the end, to see what concurrent appends cost.
+    ...(args.includes('--defer-capture')
+      ? { recorder: { flushMs: 3_600_000, batchSize: 1_000_000, maxBuffered: 1_000_000 } }
+      : {}),
   });
   const graphql = await createGraphqlServer({
     store,
