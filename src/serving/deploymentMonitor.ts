@@ -73,16 +73,23 @@ export class DeploymentMonitor {
     this.config = monitorConfigSchema.parse(config);
   }
 
-  observe(deploymentName: string, model: ModelRef, sample: MonitorSample): void {
+  /**
+   * The deployment now serves `model` (an activation or a rollback): its next new-version window is judged
+   * against the baseline of the version served before.
+   */
+  activated(deploymentName: string, model: ModelRef): void {
     const key = trackKey(deploymentName, model);
     const currentKey = this.current.get(deploymentName);
-    if (currentKey !== key) {
-      // Late samples of a version already replaced still count for it, but do not make it current again.
-      if (currentKey === undefined || !this.tracks.has(key)) {
-        if (currentKey !== undefined) this.previous.set(deploymentName, currentKey);
-        this.current.set(deploymentName, key);
-      }
-    }
+    if (currentKey === key) return;
+    if (currentKey !== undefined) this.previous.set(deploymentName, currentKey);
+    this.current.set(deploymentName, key);
+  }
+
+  observe(deploymentName: string, model: ModelRef, sample: MonitorSample): void {
+    const key = trackKey(deploymentName, model);
+    // A version never seen before is taken as activated, in case no notice came. Late samples of a replaced
+    // version still count for it, but never make it current again.
+    if (!this.tracks.has(key)) this.activated(deploymentName, model);
     let track = this.tracks.get(key);
     if (!track) {
       track = { model: { ...model }, samples: [], windows: 0, baseline: undefined, reported: new Set() };

@@ -33,6 +33,8 @@ export class ServingHost {
     private readonly pool: GenerationPool,
     private readonly resolver: ModelResolver,
     private readonly metrics?: ServingMetrics,
+    /** Told of every switch (the monitors judge a new version against the one it replaced). */
+    private readonly onActivated?: (deploymentName: string, model: ModelRef) => void,
   ) {}
 
   /** Loads a version without serving it (the deploy worker warms it before recording the activation). */
@@ -68,6 +70,7 @@ export class ServingHost {
         this.metrics?.activeVersion.remove({ deployment: deploymentName, model: current.model.name });
       }
       this.metrics?.activeVersion.set({ deployment: deploymentName, model: model.name }, model.version);
+      this.onActivated?.(deploymentName, model);
       await this.collect();
     });
     this.swaps = swap.catch(() => undefined);

@@ -59,7 +59,6 @@ export async function startServing(deps: ServingDependencies): Promise<Serving> 
   const logger = deps.logger ?? pino({ name: 'serving', level: 'info' });
   const metrics = new ServingMetrics({ defaultMetrics: deps.defaultMetrics ?? false });
   const pool = await GenerationPool.start(deps.pool);
-  const host = new ServingHost(pool, deps.resolver, metrics);
   const recorder = new InteractionRecorder(deps.services.feedback, {
     ...deps.recorder,
     onDropped: (count, reason) => {
@@ -90,6 +89,9 @@ export async function startServing(deps: ServingDependencies): Promise<Serving> 
       );
   };
   const monitor = new DeploymentMonitor(deps.monitor, report);
+  const host = new ServingHost(pool, deps.resolver, metrics, (deploymentName, model) =>
+    monitor.activated(deploymentName, model),
+  );
   const watcher: DeploymentWatcher | undefined =
     deps.watch === false
       ? undefined

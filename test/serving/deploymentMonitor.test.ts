@@ -82,6 +82,35 @@ describe('deployment monitor', () => {
     expect(healthy.monitor.baselineOf('prod', v2)?.entropy).toBeCloseTo(1.05, 12);
   });
 
+  it('after a rollback, judges the next new version against the version rolled back to', () => {
+    const { found, monitor, feed } = monitorWith();
+    const v3 = { name: 'm', version: 3 };
+    monitor.activated('prod', v1);
+    feed(
+      v1,
+      Array.from({ length: 4 }, () => ({ entropy: 0.5 })),
+    );
+    monitor.activated('prod', v2);
+    feed(
+      v2,
+      Array.from({ length: 4 }, () => ({ entropy: 3 })),
+    );
+    monitor.activated('prod', v1);
+    feed(
+      v1,
+      Array.from({ length: 4 }, () => ({ entropy: 0.5 })),
+    );
+    monitor.activated('prod', v3);
+    feed(
+      v3,
+      Array.from({ length: 4 }, () => ({ entropy: 2 })),
+    );
+    expect(found.map((d) => [d.model.version, d.baseline, d.current])).toEqual([
+      [2, 0.5, 3],
+      [3, 0.5, 2],
+    ]);
+  });
+
   it('watches p99 latency and the error rate the same way', () => {
     const { found, feed } = monitorWith({ latencyRisePct: 50, errorRateRisePct: 100, minErrorRate: 0.25 });
     feed(v1, [{ latencyMs: 10 }, { latencyMs: 20 }, { latencyMs: 30 }, { latencyMs: 40 }]);
