@@ -14,10 +14,16 @@ export interface DemoSizes {
 }
 
 export function sizesFor(size: DemoSize): DemoSizes {
-  const epochs = size === 'full' ? [25, 5, 4] : [6, 2, 1];
+  const epochs = size === 'full' ? [25, 5, 4] : [10, 2, 1];
   return {
     stages: [
-      { name: 'general', datasetFilter: 'all', learningRate: 1e-2, batchSize: 8, epochs: epochs[0] },
+      {
+        name: 'general',
+        datasetFilter: 'all',
+        learningRate: size === 'full' ? 1e-2 : 3e-2,
+        batchSize: 8,
+        epochs: epochs[0],
+      },
       { name: 'domain', datasetFilter: 'domain', learningRate: 5e-3, batchSize: 8, epochs: epochs[1] },
       {
         name: 'robustness',
