@@ -18,9 +18,12 @@ export const registerDemoCommand: RegisterCommand = (program: Command) => {
         'gate, promotion and deployment, traffic, a degraded version rolled back by the monitor, audit report. ' +
         'Takes a few minutes on two cores (docs/demo.md).',
     )
-    .option('--data-dir <dir>', 'use (and keep) this data directory instead of a fresh temporary one')
+    .option(
+      '--data-dir <dir>',
+      'use (and keep) this new, empty data directory instead of a fresh temporary one',
+    )
     .option('--keep', 'keep the temporary data directory afterwards')
-    .option('--short', 'fewer training epochs and requests (about half the time)')
+    .option('--short', 'fewer training epochs and requests (about a minute on a quiet machine)')
     .option('--log-level <level>', 'platform log level on stderr (silent, error, warn, info)', 'error')
     .action(async (options: DemoCommandOptions) => {
       const summary = await runDemo({
