@@ -11,7 +11,14 @@ import {
 } from '../eventstore/index.js';
 import { createGraphqlServer, type GraphqlServer } from '../graphql/index.js';
 import { ProjectionRunner, allProjections } from '../projections/index.js';
-import { createJobHandlers, runWorker } from '../workers/index.js';
+import {
+  registryModelResolver,
+  servingSettingsFromEnv,
+  startServing,
+  type Serving,
+} from '../serving/index.js';
+import { createJobHandlers, runWorker, unpackTar } from '../workers/index.js';
+import { deploymentJobHandlers } from '../workers/deployment/index.js';
 import { BenchmarkSchedule, evaluationSettingsFromEnv } from '../workers/evaluation/index.js';
 import { createServices, systemClock, uuidIds, type Services } from '../services/index.js';
 import type { Config } from './config.js';
@@ -27,6 +34,8 @@ export interface Platform {
   readonly projections: ProjectionRunner;
   readonly artifacts: ArtifactStore;
   readonly graphql: GraphqlServer;
+  /** The OpenAI-compatible endpoint under /v1 of the same server, and /metrics. */
+  readonly serving: Serving;
   close(): Promise<void>;
 }
 
@@ -77,12 +86,32 @@ export async function startPlatform(
     projections.start();
     cleanups.push(() => projections.stop());
 
+    const serving = await startServing({
+      store,
+      services,
+      resolver: registryModelResolver({
+        store,
+        artifacts,
+        untar: unpackTar,
+        cacheDir: join(config.dataDir, 'serving-cache'),
+      }),
+      ...servingSettingsFromEnv(),
+      logger: logger.child({ component: 'serving' }),
+    });
+    cleanups.push(() => serving.close());
+
     const evaluation = evaluationSettingsFromEnv();
     if (config.workers.length > 0) {
       // Model computation runs in worker threads (training, evaluation), never on this event loop.
       const workers = runWorker({
         kinds: config.workers,
-        handlers: createJobHandlers({ services, store, artifacts }, { evaluation: evaluation.worker }),
+        handlers: createJobHandlers(
+          { services, store, artifacts },
+          {
+            evaluation: evaluation.worker,
+            extra: deploymentJobHandlers({ services, serving: serving.host }),
+          },
+        ),
         db: database.db,
         log: {
           info: (message, fields) => logger.info(fields ?? {}, message),
@@ -114,11 +143,24 @@ export async function startPlatform(
       port: config.port,
       introspection: config.introspection,
       logger: logger.child({ component: 'graphql' }),
+      routes: (app, api) => serving.mount(app, api),
     });
     cleanups.push(() => graphql.close());
     logger.info({ url: graphql.url }, 'GraphQL API ready');
 
-    return { config, logger, database, store, services, projections, artifacts, graphql, close: closeAll };
+    await serving.ready;
+    return {
+      config,
+      logger,
+      database,
+      store,
+      services,
+      projections,
+      artifacts,
+      graphql,
+      serving,
+      close: closeAll,
+    };
   } catch (error) {
     await closeAll();
     throw error;
