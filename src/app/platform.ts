@@ -15,6 +15,8 @@ import {
   registryModelResolver,
   servingSettingsFromEnv,
   startServing,
+  type GenerationPoolOptions,
+  type MonitorConfig,
   type Serving,
 } from '../serving/index.js';
 import { createJobHandlers, runWorker, unpackTar } from '../workers/index.js';
@@ -39,6 +41,13 @@ export interface Platform {
   close(): Promise<void>;
 }
 
+/** What a caller embedding the platform may set beyond the environment (the demo, tests). */
+export interface PlatformOptions {
+  readonly logger?: Logger;
+  /** Replace the serving settings read from the environment: generation threads, monitor thresholds. */
+  readonly serving?: { readonly pool?: GenerationPoolOptions; readonly monitor?: MonitorConfig };
+}
+
 /** PostgreSQL when DATABASE_URL is set; otherwise embedded PGlite under the data directory. */
 export async function openConfiguredDatabase(config: Config): Promise<Database> {
   if (!config.databaseUrl) mkdirSync(config.dataDir, { recursive: true });
@@ -55,10 +64,8 @@ export async function openConfiguredDatabase(config: Config): Promise<Database> 
   return database;
 }
 
-export async function startPlatform(
-  config: Config,
-  logger: Logger = pino({ level: config.logLevel }),
-): Promise<Platform> {
+export async function startPlatform(config: Config, options: PlatformOptions = {}): Promise<Platform> {
+  const logger = options.logger ?? pino({ level: config.logLevel });
   const cleanups: Array<() => Promise<void>> = [];
   const closeAll = async () => {
     for (const cleanup of cleanups.reverse())
@@ -96,6 +103,7 @@ export async function startPlatform(
         cacheDir: join(config.dataDir, 'serving-cache'),
       }),
       ...servingSettingsFromEnv(),
+      ...options.serving,
       logger: logger.child({ component: 'serving' }),
     });
     cleanups.push(() => serving.close());

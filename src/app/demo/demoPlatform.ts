@@ -1,24 +1,10 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import express from 'express';
 import { destination, pino, type Logger } from 'pino';
-import {
-  registryModelResolver,
-  startServing,
-  type MonitorConfig,
-  type Serving,
-} from '../../serving/index.js';
+import type { MonitorConfig, Serving } from '../../serving/index.js';
 import { augmentationJobHandler } from '../../workers/augmentation/index.js';
 import { deploymentJobHandlers } from '../../workers/deployment/index.js';
 import { evaluationJobHandler } from '../../workers/evaluation/index.js';
-import {
-  runWorker,
-  trainingJobHandler,
-  unpackTar,
-  type JobHandler,
-  type WorkerHandle,
-} from '../../workers/index.js';
+import { runWorker, trainingJobHandler, type JobHandler, type WorkerHandle } from '../../workers/index.js';
 import { loadConfig } from '../config.js';
 import { startPlatform, type Platform } from '../platform.js';
 
@@ -50,9 +36,9 @@ export interface DemoPlatform {
 }
 
 /**
- * Starts the platform (startPlatform) on the embedded database in `dataDir`, then what startPlatform does not
- * run yet: in-process workers for every job kind and the serving endpoint on its own port. The workers are
- * the same handlers `tuneledger worker` uses; nothing here is demo-specific except the small sizes.
+ * Starts the platform (startPlatform, serving included) on the embedded database in `dataDir`, with the demo's
+ * own workers for every job kind: the same handlers `tuneledger worker` uses at the demo's small sizes, and a
+ * training worker the demo can stop once its one run is trained.
  */
 export async function startDemoPlatform(options: DemoPlatformOptions): Promise<DemoPlatform> {
   const logger = pino({ level: options.logLevel }, destination(2));
@@ -75,42 +61,23 @@ export async function startDemoPlatform(options: DemoPlatformOptions): Promise<D
       await cleanup().catch((error: unknown) => logger.error({ err: error }, 'demo shutdown step failed'));
   };
   try {
-    const platform = await startPlatform(config, logger);
+    const platform = await startPlatform(config, {
+      logger,
+      serving: {
+        pool: {
+          threads: 1,
+          maxQueue: 64,
+          ...(options.threads?.generation ? { threadEntry: options.threads.generation } : {}),
+        },
+        monitor: options.monitor,
+      },
+    });
     cleanups.push(() => platform.close());
     const { store, services, artifacts } = platform;
     const cacheDir = join(options.dataDir, 'cache');
 
-    const serving = await startServing({
-      store,
-      services,
-      resolver: registryModelResolver({ store, artifacts, untar: unpackTar, cacheDir }),
-      pool: {
-        threads: 1,
-        maxQueue: 64,
-        ...(options.threads?.generation ? { threadEntry: options.threads.generation } : {}),
-      },
-      monitor: options.monitor,
-      logger: logger.child({ component: 'serving' }),
-    });
-    cleanups.push(() => serving.close());
-    const app = express();
-    serving.mount(app, {
-      authenticate: async (header) => {
-        const match = /^Bearer\s+(\S+)\s*$/i.exec(header?.trim() ?? '');
-        if (!match) throw new Error('send "Authorization: Bearer <token>"');
-        return platform.graphql.tokens.authenticate(match[1]!);
-      },
-    });
-    const server: Server = createServer(app);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanups.push(
-      () =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections();
-          server.close(() => resolve());
-        }),
-    );
-    const servingUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { serving } = platform;
+    const servingUrl = platform.graphql.url.replace(/\/graphql$/, '');
 
     const dependencies = { services, store, artifacts };
     const quiet = {
