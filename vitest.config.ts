@@ -10,6 +10,9 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,
+    // expect.poll's 1 s default is too short on two busy cores, where a websocket handshake plus a
+    // catch-up read can take longer; a poll still fails fast when the condition never holds.
+    expect: { poll: { timeout: 15_000 } },
     hookTimeout: 120_000,
     reporters: ['default'],
   },
