@@ -1,9 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { EventStore, RecordedEvent, VerifyResult } from '../../eventstore/index.js';
-import { verifyChain } from '../../eventstore/index.js';
 import { deploymentAsOf, lineageOf, lineageNodeId, worldAsOf } from '../../projections/index.js';
 import { LineageDirection } from '../types/lineage.type.js';
 import { walkLineage } from './lineageWalk.js';
+import { StreamSnapshots } from './streamSnapshots.js';
+
+// Snapshots are keyed by what is stored (see StreamSnapshots), so one per process is safe.
+const snapshots = new StreamSnapshots();
 
 /** One event as the report shows it: what happened, to which stream, who did it and when. */
 export interface AuditEvent {
@@ -139,12 +142,10 @@ export async function buildAuditReport(
   if (deploymentName) involved.add(`deployment-${deploymentName}`);
   const verifiedInteractions = interactions.slice(0, maxInteractionStreamsVerified).map(streamOf);
 
-  const streams = new Map<string, readonly RecordedEvent[]>();
-  await Promise.all(
-    [...involved, ...verifiedInteractions].map(async (streamId) => {
-      if (streamId) streams.set(streamId, await deps.store.readStream(streamId));
-    }),
-  );
+  const verified = await snapshots.read(deps, [
+    ...new Set([...involved, ...verifiedInteractions].filter((id): id is string => id !== null)),
+  ]);
+  const streams = new Map([...verified].map(([streamId, stream]) => [streamId, stream.events]));
   const cutoff = asOf?.getTime() ?? Number.POSITIVE_INFINITY;
   const visible = (streamId: string) =>
     (streams.get(streamId) ?? [])
@@ -175,7 +176,7 @@ export async function buildAuditReport(
       ...new Set([...byKind('deployment:', downstreamOnly), ...(deploymentName ? [deploymentName] : [])]),
     ].map((name) => ({ deploymentName: name, events: visible(`deployment-${name}`) })),
     feedback: { interactions: interactions.length, flywheelRevisions },
-    integrity: [...streams].map(([streamId, events]) => verifyChain(streamId, events)),
+    integrity: [...verified.values()].map((stream) => stream.integrity),
     allChainsIntact: false,
   };
   return { ...report, allChainsIntact: report.integrity.every((result) => result.ok) };

@@ -80,6 +80,7 @@ export class AuditResolver {
       report = await buildAuditReport(context.deps, { modelName, version, asOf });
     }
     if (!report) return null;
+    const built = report;
     return {
       modelName: report.subject.modelName,
       version: report.subject.version,
@@ -94,7 +95,10 @@ export class AuditResolver {
         reason: result.reason ?? null,
       })),
       report,
-      markdown: auditMarkdown(report),
+      // Rendered only when the query selects it (the default resolver reads the property).
+      get markdown() {
+        return auditMarkdown(built);
+      },
     };
   }
 }

@@ -1,0 +1,85 @@
+import { sql, type Kysely } from 'kysely';
+import type { EventStore, RecordedEvent, VerifyResult } from '../../eventstore/index.js';
+import { PostgresEventStore } from '../../eventstore/index.js';
+import { VerifiedChains } from './verifiedChains.js';
+
+export interface VerifiedStream {
+  readonly events: readonly RecordedEvent[];
+  readonly integrity: VerifyResult;
+}
+
+interface Snapshot extends VerifiedStream {
+  readonly fingerprint: string;
+}
+
+/**
+ * The involved streams of an audit report, read and verified, reusing earlier work while the stored
+ * rows are unchanged. With the PostgreSQL store, one SQL query fingerprints every involved stream
+ * in the database (md5 over the text of every stored row, all columns, in version order): a stream whose
+ * fingerprint matches a snapshot is neither re-read nor re-hashed, because its rows are exactly
+ * those that were verified. Any change to a row (a new event, or one altered behind the store's
+ * back) changes the fingerprint, so the stream is read and its chain recomputed, and tampering is
+ * still reported. Other stores read every stream and memoise the chain check on what was read.
+ */
+export class StreamSnapshots {
+  private readonly snapshots = new Map<string, Snapshot>();
+  private cachedEvents = 0;
+  private readonly chains = new VerifiedChains();
+
+  constructor(private readonly maxCachedEvents = 200_000) {}
+
+  async read(
+    deps: { readonly store: EventStore; readonly db: Kysely<unknown> },
+    streamIds: readonly string[],
+  ): Promise<Map<string, VerifiedStream>> {
+    const out = new Map<string, VerifiedStream>();
+    if (streamIds.length === 0) return out;
+    if (!(deps.store instanceof PostgresEventStore)) {
+      await Promise.all(
+        streamIds.map(async (streamId) => {
+          const events = await deps.store.readStream(streamId);
+          out.set(streamId, { events, integrity: this.chains.verify(streamId, events) });
+        }),
+      );
+      return new Map(streamIds.map((id) => [id, out.get(id)!]));
+    }
+    const rows = await sql<{ stream_id: string; n: number; fingerprint: string }>`
+      SELECT stream_id, count(*)::int AS n,
+        md5(string_agg(e::text, ',' ORDER BY stream_version)) AS fingerprint
+      FROM events e WHERE stream_id = ANY(${[...streamIds]}::text[]) GROUP BY stream_id`.execute(deps.db);
+    const fingerprints = new Map(rows.rows.map((row) => [row.stream_id, `${row.n}:${row.fingerprint}`]));
+    await Promise.all(
+      streamIds.map(async (streamId) => {
+        const fingerprint = fingerprints.get(streamId) ?? '0:';
+        const known = this.snapshots.get(streamId);
+        if (known && known.fingerprint === fingerprint) {
+          out.set(streamId, known);
+          return;
+        }
+        const events = await deps.store.readStream(streamId);
+        const integrity = this.chains.verify(streamId, events);
+        out.set(streamId, { events, integrity });
+        // Remember it only when the read matches what was fingerprinted (no append in between).
+        if (events.length === Number(fingerprint.split(':')[0]))
+          this.remember(streamId, { events, integrity, fingerprint });
+      }),
+    );
+    return new Map(streamIds.map((id) => [id, out.get(id)!]));
+  }
+
+  private remember(streamId: string, snapshot: Snapshot): void {
+    const old = this.snapshots.get(streamId);
+    if (old) {
+      this.cachedEvents -= old.events.length;
+      this.snapshots.delete(streamId);
+    }
+    if (snapshot.events.length > this.maxCachedEvents) return;
+    while (this.cachedEvents + snapshot.events.length > this.maxCachedEvents) {
+      const [oldestId, oldest] = this.snapshots.entries().next().value!;
+      this.snapshots.delete(oldestId);
+      this.cachedEvents -= oldest.events.length;
+    }
+    this.snapshots.set(streamId, snapshot);
+    this.cachedEvents += snapshot.events.length;
+  }
+}
