@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
@@ -157,6 +158,10 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
     formatError: (formatted, error) =>
       formatApiError(formatted, unwrapResolverError(error) ?? error, onInternal),
     plugins: [
+      // The default cache-control plugin hooks willResolveField, which makes Apollo wrap every
+      // field resolver of the schema (a 1,000-point metric series is thousands of wrapped calls);
+      // no type sets cache hints, so it only ever computed "not cacheable" (no header).
+      ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       {
         async serverWillStart() {

@@ -51,7 +51,14 @@ export function toConnection<Row, T>(
   map: (row: Row) => T,
   after: string | null | undefined,
 ): Connection<T> {
-  const edges = page.items.map((row) => ({ cursor: keyCursor(keyOf(row)), node: map(row) }));
+  // The cursor is encoded only when a query selects it (the default resolver reads the property):
+  // a 500-item page that asks for nodes only skips 500 base64 encodings.
+  const edges = page.items.map((row) => ({
+    get cursor() {
+      return keyCursor(keyOf(row));
+    },
+    node: map(row),
+  }));
   return {
     edges,
     pageInfo: {
