@@ -88,9 +88,16 @@ export class EventFeed {
     // that history already delivered are dropped by id.
     let history: { checkpoint: Checkpoint; buffer: RecordedEvent[]; seen: Set<string> } | null =
       from === undefined ? null : { checkpoint: from, buffer: [], seen: new Set() };
+    // After catch-up, the shared subscription may still lag behind and deliver events that history
+    // already gave (or that precede `from`); checkpoints order like the log, so those are dropped.
+    let floor: Checkpoint | null = from ?? null;
     const listener: Listener = {
       push: (event) => {
         if (finished) return;
+        if (floor !== null) {
+          if (event.checkpoint <= floor) return;
+          if (history === null) floor = null; // the pump is past history: no more duplicates
+        }
         if (waiting && history === null) {
           const resolve = waiting;
           waiting = null;
@@ -128,6 +135,7 @@ export class EventFeed {
             // order like the log (EventStore port), so those are dropped along with the ones seen.
             const fresh = queue.filter((event) => event.checkpoint > from! && !seen.has(event.eventId));
             queue.splice(0, queue.length, ...fresh);
+            floor = history.checkpoint;
             history = null;
             break;
           }
