@@ -246,6 +246,8 @@ export interface AugmentationRequestInput {
   /** Default: the founding guide's templates. */
   readonly templates?: readonly AugmentationTemplate[];
   readonly seed?: number;
+  /** At most this many generated records; every template x term pair when absent. */
+  readonly count?: number;
   readonly augmentationId?: string;
 }
 
@@ -288,6 +290,7 @@ export async function requestAugmentationInPlatform(
       templates,
       lexiconHash,
       seed: input.seed ?? 0,
+      ...(input.count !== undefined ? { count: input.count } : {}),
       ...(input.augmentationId ? { augmentationId: input.augmentationId } : {}),
     },
     context,

@@ -308,12 +308,6 @@ export const registerDatasetCommand: RegisterCommand = (program: Command) => {
         print(facts);
         return;
       }
-      if (options.count !== undefined) {
-        throw new Error(
-          '--count cannot be recorded with --dataset: AugmentationRequested has no count field yet, so a worker ' +
-            'would generate every template x term pair; leave --count out (or narrow the lexicon or the templates)',
-        );
-      }
       const platform = await openPlatformData();
       try {
         const requested = await requestAugmentationInPlatform(
@@ -324,6 +318,7 @@ export const registerDatasetCommand: RegisterCommand = (program: Command) => {
             lexicon,
             ...(templates ? { templates } : {}),
             seed: options.seed,
+            ...(options.count !== undefined ? { count: options.count } : {}),
           },
           cliContext(),
         );

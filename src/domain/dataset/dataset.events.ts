@@ -68,6 +68,8 @@ export const AugmentationRequested = defineEvent(
     lexiconHash: sha256.optional(),
     seed: z.int(),
     variantsPerRecord: positiveInt.default(1),
+    /** At most this many generated records (absent: every template x term pair). */
+    count: positiveInt.optional(),
     requestedAt: isoTimestamp,
   }),
 );

@@ -74,10 +74,10 @@ for (const target of databaseTargets) {
     });
 
     /** Requests an augmentation, projects it into the jobs table and claims it as this test's worker. */
-    async function claimed(seed: number) {
+    async function claimed(seed: number, count?: number) {
       await requestAugmentationInPlatform(
         { services, artifacts },
-        { datasetId, revision: 1, lexicon, seed },
+        { datasetId, revision: 1, lexicon, seed, ...(count !== undefined ? { count } : {}) },
         { actor: 't' },
       );
       const runner = new ProjectionRunner({ db: database.db, store, projections: [jobsProjection] });
@@ -117,6 +117,17 @@ for (const target of databaseTargets) {
       expect(again11!.contentHash).toBe(seed11!.contentHash);
       expect(seed12!.contentHash).not.toBe(seed11!.contentHash);
       expect([seed11, again11, seed12].map((r) => r!.parentRevision)).toEqual([1, 1, 1]);
+    });
+
+    it('generates at most the requested count of records', async () => {
+      const handler = augmentationJobHandler({ services, artifacts });
+      const job = await claimed(13, 2);
+      expect(await handler.run(job, jobContext)).toEqual({ status: 'succeeded' });
+      const requested = (await store.readStream(`dataset-${datasetId}`)).filter(
+        (e) => e.type === 'AugmentationRequested',
+      );
+      expect((requested.at(-1)!.data as { count?: number }).count).toBe(2);
+      expect((await revisions()).at(-1)!.recordCount).toBe(1 + 2);
     });
   });
 }
