@@ -58,10 +58,10 @@ export class StreamSnapshots {
         }
         const events = await deps.store.readStream(streamId);
         const integrity = this.chains.verify(streamId, events);
-        out.set(streamId, { events, integrity });
+        const snapshot: Snapshot = { events, integrity, fingerprint };
+        out.set(streamId, snapshot);
         // Remember it only when the read matches what was fingerprinted (no append in between).
-        if (events.length === Number(fingerprint.split(':')[0]))
-          this.remember(streamId, { events, integrity, fingerprint });
+        if (events.length === Number(fingerprint.split(':')[0])) this.remember(streamId, snapshot);
       }),
     );
     return new Map(streamIds.map((id) => [id, out.get(id)!]));
