@@ -61,3 +61,4 @@ export function createServices(
     feedback: new FeedbackService(kit),
   };
 }
+export * from './datasets/index.js';

@@ -4,17 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  augmentationResult,
-  datasetIdForName,
-  ingestIntoPlatform,
-  requestAugmentationInPlatform,
-  runAugmentationHere,
-} from '../../src/app/datasets.js';
+import { runAugmentationHere } from '../../src/app/datasets.js';
 import { DatasetValidationError, LocalArtifactStore, type Lexicon } from '../../src/data/index.js';
 import type { DatasetRevisionAdded } from '../../src/domain/index.js';
 import { PostgresEventStore } from '../../src/eventstore/index.js';
-import { createServices, systemClock, uuidIds, type Services } from '../../src/services/index.js';
+import {
+  augmentationResult,
+  createServices,
+  datasetIdForName,
+  ingestIntoPlatform,
+  requestAugmentationInPlatform,
+  systemClock,
+  uuidIds,
+  type Services,
+} from '../../src/services/index.js';
 import { databaseTargets, type TestDatabase } from '../support/databases.js';
 
 const context = { actor: 'test:datasets' };

@@ -2,11 +2,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { datasetIdForName } from '../../src/app/datasets.js';
 import { LocalArtifactStore } from '../../src/data/index.js';
 import { PostgresEventStore } from '../../src/eventstore/index.js';
 import { allProjections, ProjectionRunner } from '../../src/projections/index.js';
-import { createServices, systemClock, uuidIds } from '../../src/services/index.js';
+import { createServices, datasetIdForName, systemClock, uuidIds } from '../../src/services/index.js';
 import { databaseTargets, type TestDatabase } from '../support/databases.js';
 import { startHarness, type Harness } from './harness.js';
 

@@ -20,20 +20,18 @@ import {
 } from '../../eventstore/index.js';
 import {
   createServices,
-  systemClock,
-  uuidIds,
-  type CommandContext,
-  type Services,
-} from '../../services/index.js';
-import { templateListSchema } from '../../workers/augmentation/index.js';
-import { loadConfig, type Config } from '../config.js';
-import {
   DatasetRequestError,
   ingestIntoPlatform,
   requestAugmentationInPlatform,
-  runAugmentationHere,
+  systemClock,
+  templateListSchema,
+  uuidIds,
+  type CommandContext,
   type IngestProgress,
-} from '../datasets.js';
+  type Services,
+} from '../../services/index.js';
+import { loadConfig, type Config } from '../config.js';
+import { runAugmentationHere } from '../datasets.js';
 import { openConfiguredDatabase } from '../platform.js';
 import type { RegisterCommand } from './index.js';
 

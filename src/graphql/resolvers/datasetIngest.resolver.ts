@@ -2,15 +2,15 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import { z } from 'zod';
+import { DATASET_FORMATS, DatasetValidationError, parseLexicon } from '../../data/index.js';
 import {
   DatasetRequestError,
   ingestIntoPlatform,
   requestAugmentationInPlatform,
+  templateListSchema,
+  type CommandContext,
   type DatasetDependencies,
-} from '../../app/datasets.js';
-import { DATASET_FORMATS, DatasetValidationError, parseLexicon } from '../../data/index.js';
-import type { CommandContext } from '../../services/index.js';
-import { templateListSchema } from '../../workers/augmentation/index.js';
+} from '../../services/index.js';
 import type { ApiContext } from '../context.js';
 import { requireAction } from '../context.js';
 import { apiError, badInput } from '../errors.js';

@@ -1,11 +1,14 @@
 import { augmentDataset, ArtifactNotFoundError, type ArtifactStore } from '../../data/index.js';
 import { isDomainError, type AugmentationRequested } from '../../domain/index.js';
-import type { CommandContext, DatasetService } from '../../services/index.js';
+import {
+  loadStoredLexicon,
+  resolveTemplateReferences,
+  storedRevisionFields,
+  type CommandContext,
+  type DatasetService,
+} from '../../services/index.js';
 import type { ClaimedJob } from '../runtime/jobQueue.js';
 import type { JobContext, JobHandler, JobOutcome } from '../runtime/runWorker.js';
-import { resolveTemplateReferences } from './augmentationTemplates.js';
-import { loadStoredLexicon } from './lexiconArtifact.js';
-import { storedRevisionFields } from './revisionFields.js';
 
 export interface AugmentationWorkerOptions {
   readonly services: { readonly datasets: DatasetService };

@@ -1,14 +1,2 @@
-/** The augmentation worker (job kind `augment`) and what requesters share with it. */
+/** The augmentation worker (job kind `augment`); what requesters share with it lives in src/services/datasets. */
 export { augmentationJobHandler, type AugmentationWorkerOptions } from './augmentationJob.js';
-export {
-  resolveTemplateReferences,
-  templateListSchema,
-  templateReferences,
-} from './augmentationTemplates.js';
-export { LEXICON_MEDIA_TYPE, loadStoredLexicon, storeLexicon } from './lexiconArtifact.js';
-export {
-  eventQualityReport,
-  qualityDetails,
-  storedRevisionFields,
-  type StoredRevisionFields,
-} from './revisionFields.js';

@@ -2,17 +2,21 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestIntoPlatform, requestAugmentationInPlatform } from '../../../src/app/datasets.js';
 import { DEFAULT_TEMPLATES, LocalArtifactStore, type Lexicon } from '../../../src/data/index.js';
 import type { DatasetRevisionAdded } from '../../../src/domain/index.js';
 import { PostgresEventStore } from '../../../src/eventstore/index.js';
 import { jobsProjection, ProjectionRunner } from '../../../src/projections/index.js';
-import { createServices, systemClock, uuidIds, type Services } from '../../../src/services/index.js';
 import {
-  augmentationJobHandler,
+  createServices,
+  ingestIntoPlatform,
+  requestAugmentationInPlatform,
   resolveTemplateReferences,
+  systemClock,
   templateReferences,
-} from '../../../src/workers/augmentation/index.js';
+  uuidIds,
+  type Services,
+} from '../../../src/services/index.js';
+import { augmentationJobHandler } from '../../../src/workers/augmentation/index.js';
 import { claimNextJob, type JobContext } from '../../../src/workers/index.js';
 import { databaseTargets, type TestDatabase } from '../../support/databases.js';
 

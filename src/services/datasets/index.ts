@@ -1,0 +1,27 @@
+/** Dataset ingestion and augmentation requests: src/data's preparation recorded as dataset events. */
+export {
+  augmentationResult,
+  datasetIdForName,
+  DatasetRequestError,
+  ingestIntoPlatform,
+  requestAugmentationInPlatform,
+  type AugmentationRequestInput,
+  type AugmentationRequestOutcome,
+  type AugmentationResult,
+  type DatasetDependencies,
+  type IngestOutcome,
+  type IngestProgress,
+  type IngestRequest,
+} from './datasetIngestion.js';
+export {
+  resolveTemplateReferences,
+  templateListSchema,
+  templateReferences,
+} from './augmentationTemplates.js';
+export { LEXICON_MEDIA_TYPE, loadStoredLexicon, storeLexicon } from './lexiconArtifact.js';
+export {
+  eventQualityReport,
+  qualityDetails,
+  storedRevisionFields,
+  type StoredRevisionFields,
+} from './revisionFields.js';
