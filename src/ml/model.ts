@@ -5,7 +5,7 @@ import {
   embedTrainable,
   linearFrozen,
   linearTrainable,
-  bmm,
+  attention,
   rmsNorm,
   rotaryTables,
   rotateHalfMatrix,
@@ -362,7 +362,7 @@ export class LlamaModel {
     const groups = c.numHeads / c.numKvHeads;
     const keys = offset + seq;
     const scale = 1 / Math.sqrt(d);
-    const attention: tf.Tensor4D[] = [];
+    const attentionByLayer: tf.Tensor4D[] = [];
     const embed = this.weights.get('model.embed_tokens.weight')! as unknown as tf.Tensor2D;
     let h: tf.Tensor2D = this.trainableBase
       ? embedTrainable(embed, flat)
@@ -417,11 +417,9 @@ export class LlamaModel {
         cache.keys[layer] = tf.keep(kg);
         cache.values[layer] = tf.keep(vg);
       }
-      const scaled = tf.mul(bmm(qg, tf.transpose(kg, [0, 2, 1])), scale);
-      const scores = mask ? tf.add(scaled, mask) : scaled;
-      const probs = tf.softmax(scores) as tf.Tensor3D;
-      if (options.attention) attention.push(probs.reshape([batch, c.numHeads, seq, keys]));
-      const context = bmm(probs, vg)
+      const { context: heads, probs } = attention(qg, kg, vg, scale, mask, options.attention ?? false);
+      if (probs) attentionByLayer.push(probs.reshape([batch, c.numHeads, seq, keys]));
+      const context = heads
         .reshape([batch, c.numHeads, seq, d])
         .transpose([0, 2, 1, 3])
         .reshape([batch * seq, c.numHeads * d]) as tf.Tensor2D;
@@ -450,7 +448,7 @@ export class LlamaModel {
     } else {
       logits = this.project('lm_head.weight', final, options);
     }
-    return { logits, attention: options.attention ? attention : undefined };
+    return { logits, attention: options.attention ? attentionByLayer : undefined };
   }
 
   private frozenTransposed(key: string, source: tf.Tensor2D): tf.Tensor2D {
