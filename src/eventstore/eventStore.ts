@@ -49,6 +49,14 @@ export interface RecordedEvent<Data = unknown> {
   readonly metadata: EventMetadata;
 }
 
+/** One stream's part of an `appendMany`: the arguments `append` takes for that stream. */
+export interface StreamAppend {
+  readonly streamId: string;
+  readonly events: readonly NewEvent[];
+  readonly expected: ExpectedVersion;
+  readonly context: EventContext;
+}
+
 export interface AppendResult {
   /** The stream's version after the append. */
   readonly nextExpectedVersion: number;
@@ -88,6 +96,14 @@ export interface EventStore {
     expected: ExpectedVersion,
     context: EventContext,
   ): Promise<AppendResult>;
+  /**
+   * Appends to several streams at once, in one round trip where the backend allows it. Each stream's
+   * append is atomic and independent of the others: its outcome, in the order given, is what `append`
+   * would have returned or thrown for that stream alone (same expected-version, hash-chain and
+   * idempotency rules), and a refused one leaves the others written. A stream named twice is refused
+   * with InvalidEventError before anything is written.
+   */
+  appendMany(appends: readonly StreamAppend[]): Promise<PromiseSettledResult<AppendResult>[]>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<readonly RecordedEvent[]>;
   readAll(from: Checkpoint, limit: number): Promise<ReadAllResult>;
   /** Catches up from the checkpoint, then stays live until closed. */

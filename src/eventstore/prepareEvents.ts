@@ -1,7 +1,7 @@
 import { v7 as uuidv7, validate as isUuid } from 'uuid';
 import { canonicalJson } from './canonicalJson.js';
 import { InvalidEventError } from './errors.js';
-import type { EventContext, ExpectedVersion, NewEvent } from './eventStore.js';
+import type { EventContext, ExpectedVersion, NewEvent, StreamAppend } from './eventStore.js';
 import { eventHashOfCanonicalData, type HashedFields } from './hashChain.js';
 
 /** An event with its metadata and hash, ready to be written after a stream head. */
@@ -102,4 +102,18 @@ export function expectationHolds(expected: ExpectedVersion, actual: number): boo
   if (expected === 'no_stream') return actual === 0;
   if (expected === 'stream_exists') return actual > 0;
   return actual === expected;
+}
+
+/** Refuses an appendMany that names a stream twice (its outcome would depend on the order of writing). */
+export function refuseRepeatedStreams(appends: readonly StreamAppend[]): void {
+  if (!Array.isArray(appends)) throw new InvalidEventError('appendMany takes an array of stream appends');
+  const seen = new Set<string>();
+  for (const { streamId } of appends) {
+    if (seen.has(streamId)) {
+      throw new InvalidEventError(
+        `appendMany names stream "${streamId}" twice; put all its events in one entry, in order`,
+      );
+    }
+    seen.add(streamId);
+  }
 }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   START,
   WrongExpectedVersionError,
+  type AppendResult,
   type Checkpoint,
   type EventStore,
   type RecordedEvent,
@@ -301,6 +302,174 @@ export function eventStoreContract(name: string, open: () => Promise<ContractFix
         store.append(id, [{ eventId: 'not-a-uuid', type: 'A', data: {} }], 'any', actor),
       ).rejects.toMatchObject({ code: 'INVALID_EVENT' });
       expect(await store.readStream(id)).toEqual([]);
+    });
+
+    it('appends to several streams at once, each chained after its own head', async () => {
+      const from = await endOfLog();
+      const existing = stream('manyExisting');
+      const fresh = stream('manyFresh');
+      const untouched = stream('manyUntouched');
+      await store.append(existing, [{ type: 'Opened', data: { n: 0 } }], 'no_stream', actor);
+      expect(await store.appendMany([])).toEqual([]);
+      const outcomes = await store.appendMany([
+        {
+          streamId: fresh,
+          events: [
+            { type: 'A', data: { n: 1 } },
+            { type: 'B', data: { n: 2 } },
+          ],
+          expected: 'no_stream',
+          context: { actor: 'worker:capture' },
+        },
+        { streamId: existing, events: [{ type: 'C', data: { n: 3 } }], expected: 1, context: actor },
+        {
+          streamId: stream('manyAny'),
+          events: [{ type: 'D', data: {} }],
+          expected: 'any',
+          context: { actor: 'user:bob', correlationId: 'corr-7' },
+        },
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+      const [freshResult, existingResult, anyResult] = outcomes.map(
+        (o) => (o as PromiseFulfilledResult<AppendResult>).value,
+      );
+      expect(freshResult!.nextExpectedVersion).toBe(2);
+      expect(existingResult!.nextExpectedVersion).toBe(2);
+      expect(anyResult!.events[0]!.metadata).toMatchObject({ actor: 'user:bob', correlationId: 'corr-7' });
+      // What appendMany returned is what the stream holds, hash chain included.
+      const freshEvents = await store.readStream(fresh);
+      expect(freshEvents).toEqual(freshResult!.events);
+      expect(freshEvents.map((e) => e.metadata.actor)).toEqual(['worker:capture', 'worker:capture']);
+      expect(freshEvents[1]!.metadata.previousHash).toBe(freshEvents[0]!.metadata.hash);
+      const existingEvents = await store.readStream(existing);
+      expect(existingEvents.map((e) => e.type)).toEqual(['Opened', 'C']);
+      expect(existingEvents[1]).toEqual(existingResult!.events[0]);
+      expect(existingEvents[1]!.metadata.previousHash).toBe(existingEvents[0]!.metadata.hash);
+      for (const id of [fresh, existing]) expect((await store.verify(id)).ok).toBe(true);
+      expect(await store.readStream(untouched)).toEqual([]);
+      // Every written event is in the global log, at the checkpoint appendMany gave it.
+      const written = outcomes.flatMap((o) => (o as PromiseFulfilledResult<AppendResult>).value.events);
+      const all = await readAllVisible(
+        from,
+        written.map((e) => e.eventId),
+      );
+      const checkpoints = new Map(all.events.map((e) => [e.eventId, e.checkpoint]));
+      for (const event of written) expect(checkpoints.get(event.eventId)).toBe(event.checkpoint);
+    });
+
+    it('keeps each stream of appendMany atomic and independent: a refused one leaves the others written', async () => {
+      const taken = stream('manyTaken');
+      await store.append(taken, [{ type: 'First', data: {} }], 'no_stream', actor);
+      const ok = stream('manyOk');
+      const invalid = stream('manyInvalid');
+      const outcomes = await store.appendMany([
+        { streamId: taken, events: [{ type: 'Second', data: {} }], expected: 'no_stream', context: actor },
+        { streamId: ok, events: [{ type: 'Fine', data: { n: 1 } }], expected: 'no_stream', context: actor },
+        {
+          streamId: invalid,
+          events: [
+            { type: 'Ok', data: { fine: true } },
+            { type: 'Bad', data: Number.NaN },
+          ],
+          expected: 'any',
+          context: actor,
+        },
+        {
+          streamId: stream('manyMissing'),
+          events: [{ type: 'X', data: {} }],
+          expected: 'stream_exists',
+          context: actor,
+        },
+        { streamId: stream('manyEmpty'), events: [], expected: 'any', context: actor },
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual([
+        'rejected',
+        'fulfilled',
+        'rejected',
+        'rejected',
+        'rejected',
+      ]);
+      expect((outcomes[0] as PromiseRejectedResult).reason).toMatchObject({
+        code: 'WRONG_EXPECTED_VERSION',
+        streamId: taken,
+        expected: 'no_stream',
+        actual: 1,
+      });
+      expect((outcomes[2] as PromiseRejectedResult).reason).toMatchObject({ code: 'INVALID_EVENT' });
+      expect((outcomes[3] as PromiseRejectedResult).reason).toMatchObject({
+        code: 'WRONG_EXPECTED_VERSION',
+        expected: 'stream_exists',
+        actual: 0,
+      });
+      expect((outcomes[4] as PromiseRejectedResult).reason).toMatchObject({ code: 'INVALID_EVENT' });
+      expect((await store.readStream(taken)).map((e) => e.type)).toEqual(['First']);
+      expect((await store.readStream(ok)).map((e) => e.type)).toEqual(['Fine']);
+      expect(await store.readStream(invalid)).toEqual([]);
+
+      // A stream named twice is refused before anything is written.
+      const twice = stream('manyTwice');
+      const other = stream('manyOther');
+      await expect(
+        store.appendMany([
+          { streamId: twice, events: [{ type: 'A', data: {} }], expected: 'any', context: actor },
+          { streamId: other, events: [{ type: 'A', data: {} }], expected: 'any', context: actor },
+          { streamId: twice, events: [{ type: 'B', data: {} }], expected: 'any', context: actor },
+        ]),
+      ).rejects.toMatchObject({ code: 'INVALID_EVENT', message: expect.stringContaining(twice) });
+      expect(await store.readStream(twice)).toEqual([]);
+      expect(await store.readStream(other)).toEqual([]);
+    });
+
+    it('records a retried appendMany once per stream and returns the original events', async () => {
+      const first = stream('manyRetryA');
+      const second = stream('manyRetryB');
+      const batch = (id: string, type: string) => ({
+        streamId: id,
+        events: [
+          { eventId: randomUUID(), type, data: { n: 1 } },
+          { eventId: randomUUID(), type, data: { n: 2 } },
+        ],
+        expected: 'no_stream' as const,
+        context: actor,
+      });
+      const appends = [batch(first, 'A'), batch(second, 'B')];
+      const original = await store.appendMany(appends);
+      const retry = await store.appendMany(appends);
+      const view = (outcomes: PromiseSettledResult<AppendResult>[]) =>
+        outcomes.map((o) =>
+          (o as PromiseFulfilledResult<AppendResult>).value.events.map((e) => [
+            e.eventId,
+            e.streamVersion,
+            e.checkpoint,
+            e.metadata.hash,
+          ]),
+        );
+      expect(retry.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled']);
+      expect(view(retry)).toEqual(view(original));
+      // The same through append, and append's retry through appendMany: one store, one set of rules.
+      const single = await store.append(first, appends[0]!.events, 'no_stream', actor);
+      expect(single.events.map((e) => e.eventId)).toEqual(appends[0]!.events.map((e) => e.eventId));
+      expect((await store.readStream(first)).length).toBe(2);
+      expect((await store.readStream(second)).length).toBe(2);
+
+      // Known ids mixed with new ones are refused for that stream only.
+      const mixed = await store.appendMany([
+        {
+          streamId: first,
+          events: [appends[0]!.events[0]!, { eventId: randomUUID(), type: 'C', data: {} }],
+          expected: 'any',
+          context: actor,
+        },
+        {
+          streamId: stream('manyRetryC'),
+          events: [{ type: 'D', data: {} }],
+          expected: 'any',
+          context: actor,
+        },
+      ]);
+      expect(mixed.map((o) => o.status)).toEqual(['rejected', 'fulfilled']);
+      expect((mixed[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'IDEMPOTENCY_CONFLICT' });
+      expect((await store.readStream(first)).length).toBe(2);
     });
 
     it('subscribes: catches up, then delivers new events live, in order', async () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { PostgresEventStore } from '../../src/eventstore/index.js';
@@ -22,6 +23,37 @@ for (const target of databaseTargets) {
         await expect(statement.execute(database.db)).rejects.toThrow(/append-only/);
       }
       expect((await store.readStream('appendOnly-1'))[0]!.data).toEqual({ x: 1 });
+    });
+  });
+
+  describe(`appendMany on ${target.name} with two stores (heads cached, stale or unknown)`, () => {
+    it('chains after heads another store moved, and refuses a taken stream as append would', async () => {
+      const database = await open();
+      const writer = new PostgresEventStore(database);
+      const batcher = new PostgresEventStore(database);
+      const actor = { actor: 'test' };
+      const moved = `movedHead-${randomUUID()}`;
+      const unknown = `unknownHead-${randomUUID()}`;
+      const taken = `takenByOther-${randomUUID()}`;
+      await batcher.append(moved, [{ type: 'A', data: {} }], 'no_stream', actor); // batcher caches head 1
+      await writer.append(moved, [{ type: 'B', data: {} }], 1, actor); // ...which is now stale
+      await writer.append(unknown, [{ type: 'A', data: {} }], 'no_stream', actor); // never seen by batcher
+      await writer.append(taken, [{ type: 'A', data: {} }], 'no_stream', actor);
+      const outcomes = await batcher.appendMany([
+        { streamId: moved, events: [{ type: 'C', data: {} }], expected: 'any', context: actor },
+        { streamId: unknown, events: [{ type: 'B', data: {} }], expected: 1, context: actor },
+        // Never seen and expected not to exist: taken to be empty, corrected by the database.
+        { streamId: taken, events: [{ type: 'B', data: {} }], expected: 'no_stream', context: actor },
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+      expect((outcomes[2] as PromiseRejectedResult).reason).toMatchObject({
+        code: 'WRONG_EXPECTED_VERSION',
+        actual: 1,
+      });
+      expect((await writer.readStream(moved)).map((e) => e.type)).toEqual(['A', 'B', 'C']);
+      expect((await writer.readStream(unknown)).map((e) => e.type)).toEqual(['A', 'B']);
+      expect((await writer.readStream(taken)).map((e) => e.type)).toEqual(['A']);
+      for (const id of [moved, unknown, taken]) expect((await writer.verify(id)).ok).toBe(true);
     });
   });
 

@@ -68,6 +68,71 @@ describe.skipIf(postgresSkipReason !== undefined)('event store races on PostgreS
     };
   }
 
+  it('appendMany batches racing over the same streams in opposite orders: no deadlock, every chain whole', async () => {
+    const ids = Array.from({ length: 6 }, (_, i) => `manyRace-${i}-${randomUUID()}`);
+    const batches = 8;
+    const rounds = 3;
+    // Each batch names every stream; half list them backwards. Every batch comes from its own store, so
+    // heads go stale under it and new streams are created by several batches at once.
+    const outcomes = await Promise.all(
+      Array.from({ length: batches }, async (_, b) => {
+        const store = new PostgresEventStore(database);
+        const order = b % 2 === 0 ? ids : [...ids].reverse();
+        const results: PromiseSettledResult<unknown>[] = [];
+        for (let round = 0; round < rounds; round += 1) {
+          results.push(
+            ...(await store.appendMany(
+              order.map((streamId) => ({
+                streamId,
+                events: [{ type: 'Counted', data: { b, round } }],
+                expected: 'any' as const,
+                context: actor,
+              })),
+            )),
+          );
+        }
+        return results;
+      }),
+    );
+    expect(outcomes.flat().filter((o) => o.status === 'rejected')).toEqual([]);
+    const reader = new PostgresEventStore(database);
+    for (const id of ids) {
+      const events = await reader.readStream(id);
+      expect(events.map((e) => e.streamVersion)).toEqual(
+        Array.from({ length: batches * rounds }, (_, i) => i + 1),
+      );
+      expect((await reader.verify(id)).ok).toBe(true);
+    }
+
+    // The creation race through appendMany: of 16 'no_stream' batches on one new stream, exactly one wins.
+    const created = `manyCreate-${randomUUID()}`;
+    const creations = await Promise.all(
+      Array.from({ length: 16 }, (_, w) =>
+        new PostgresEventStore(database).appendMany([
+          {
+            streamId: created,
+            events: [{ type: 'Created', data: { w } }],
+            expected: 'no_stream',
+            context: actor,
+          },
+          {
+            streamId: `manyBystander-${w}-${randomUUID()}`,
+            events: [{ type: 'Created', data: { w } }],
+            expected: 'no_stream',
+            context: actor,
+          },
+        ]),
+      ),
+    );
+    expect(creations.filter(([first]) => first!.status === 'fulfilled').length).toBe(1);
+    for (const [first, bystander] of creations) {
+      if (first!.status === 'rejected') expect(first!.reason).toBeInstanceOf(WrongExpectedVersionError);
+      // A lost race on one stream never undoes the other stream of the same batch.
+      expect(bystander!.status).toBe('fulfilled');
+    }
+    expect((await reader.readStream(created)).length).toBe(1);
+  });
+
   it('32 writers racing on one stream: one success per version, nothing lost or doubled', async () => {
     const id = `race-${randomUUID()}`;
     const writers = 32;

@@ -25,11 +25,12 @@ import type {
   ReadAllResult,
   ReadStreamOptions,
   RecordedEvent,
+  StreamAppend,
   Subscription,
   VerifyResult,
 } from '../eventStore.js';
 import { verifyChain } from '../hashChain.js';
-import { chainEvents, expectationHolds, stampEvents } from '../prepareEvents.js';
+import { chainEvents, expectationHolds, refuseRepeatedStreams, stampEvents } from '../prepareEvents.js';
 
 /** What we keep in an EventStoreDB event's metadata (its data is the event's data). */
 interface StoredMetadata {
@@ -115,6 +116,14 @@ export class EsdbEventStore implements EventStore {
       return { nextExpectedVersion: version + prepared.length, events: written };
     }
     throw new Error(`append to "${streamId}" gave up after ${MAX_RETRIES} attempts: the stream kept moving`);
+  }
+
+  /** EventStoreDB has no multi-stream transaction: one append per stream, all in flight at once. */
+  async appendMany(appends: readonly StreamAppend[]): Promise<PromiseSettledResult<AppendResult>[]> {
+    refuseRepeatedStreams(appends);
+    return Promise.allSettled(
+      appends.map((entry) => this.append(entry.streamId, entry.events, entry.expected, entry.context)),
+    );
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<readonly RecordedEvent[]> {

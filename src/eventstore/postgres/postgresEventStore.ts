@@ -10,6 +10,7 @@ import type {
   ReadAllResult,
   ReadStreamOptions,
   RecordedEvent,
+  StreamAppend,
   Subscription,
   VerifyResult,
 } from '../eventStore.js';
@@ -17,6 +18,7 @@ import { verifyChain } from '../hashChain.js';
 import {
   chainEvents,
   expectationHolds,
+  refuseRepeatedStreams,
   stampEvents,
   type PreparedEvent,
   type StampedEvents,
@@ -38,6 +40,10 @@ export interface PostgresEventStoreOptions {
 interface Head {
   readonly version: number;
   readonly hash: string | null;
+}
+
+interface AppendManyRow extends AppendRow {
+  out_index: number;
 }
 
 interface AppendRow {
@@ -138,34 +144,100 @@ export class PostgresEventStore implements EventStore {
         this.remember(streamId, head);
         continue;
       }
-      const recorded = prepared.map((event, index): RecordedEvent => {
-        const row = rows[index]!;
-        return {
-          eventId: event.eventId,
-          streamId,
-          streamVersion: event.streamVersion,
-          checkpoint: formatCheckpoint(row.out_transaction!, row.out_position!),
-          type: event.type,
-          schemaVersion: event.schemaVersion,
-          data: event.data,
-          metadata: {
-            actor: event.actor,
-            correlationId: event.correlationId,
-            causationId: event.causationId,
-            recordedAt: event.recordedAt,
-            previousHash: event.previousHash,
-            hash: event.hash,
-          },
-        };
-      });
-      const last = prepared[prepared.length - 1]!;
-      this.remember(streamId, { version: last.streamVersion, hash: last.hash });
       this.scheduleNotify();
-      return { nextExpectedVersion: last.streamVersion, events: recorded };
+      return this.written(streamId, prepared, rows);
     }
     throw new Error(
       `append to "${streamId}" gave up after ${MAX_STALE_RETRIES} attempts: the stream kept moving under heavy contention`,
     );
+  }
+
+  /**
+   * One call of `tuneledger_append_many` for every stream whose expectation holds against the head known
+   * here (a stream never seen and expected not to exist is taken to be empty; the function corrects that).
+   * Whatever that call does not write ('stale', 'duplicate', an expectation that does not hold, a race on a
+   * new stream or a reused id) goes through `append`, which has the rules for it.
+   */
+  async appendMany(appends: readonly StreamAppend[]): Promise<PromiseSettledResult<AppendResult>[]> {
+    refuseRepeatedStreams(appends);
+    const outcomes: PromiseSettledResult<AppendResult>[] = new Array(appends.length);
+    const stamped: { index: number; events: StampedEvents }[] = [];
+    appends.forEach((entry, index) => {
+      try {
+        stamped.push({
+          index,
+          events: stampEvents(entry.streamId, entry.events, entry.expected, entry.context),
+        });
+      } catch (error) {
+        outcomes[index] = { status: 'rejected', reason: error };
+      }
+    });
+    const unknown = stamped
+      .map(({ index }) => appends[index]!)
+      .filter(
+        (entry) => !this.heads.has(entry.streamId) && entry.expected !== 'no_stream' && entry.expected !== 0,
+      )
+      .map((entry) => entry.streamId);
+    const readHeads = unknown.length > 0 ? await this.readHeads(unknown) : new Map<string, Head>();
+    const batch: { index: number; prepared: PreparedEvent[] }[] = [];
+    const separately: number[] = [];
+    for (const { index, events } of stamped) {
+      const entry = appends[index]!;
+      const head = this.heads.get(entry.streamId) ??
+        readHeads.get(entry.streamId) ?? { version: 0, hash: null };
+      if (expectationHolds(entry.expected, head.version)) {
+        batch.push({ index, prepared: chainEvents(events, head.version, head.hash) });
+      } else separately.push(index);
+    }
+    if (batch.length > 0) {
+      let rows: AppendManyRow[] | undefined;
+      try {
+        const result = await sql<AppendManyRow>`
+          SELECT * FROM tuneledger_append_many(${appendsParameter(appends, batch)}::jsonb)`.execute(this.db);
+        rows = result.rows;
+      } catch (error) {
+        // A reused id or a new stream raced with another writer: nothing of this call was written.
+        if ((error as { code?: string }).code !== '23505') throw error;
+        separately.push(...batch.map(({ index }) => index));
+      }
+      if (rows) {
+        const byIndex = new Map<number, AppendManyRow[]>();
+        for (const row of rows) {
+          const list = byIndex.get(row.out_index);
+          if (list) list.push(row);
+          else byIndex.set(row.out_index, [row]);
+        }
+        for (const { index, prepared } of batch) {
+          const streamId = appends[index]!.streamId;
+          const streamRows = byIndex.get(index) ?? [];
+          const status = streamRows[0]?.out_status;
+          if (status === 'ok') {
+            outcomes[index] = { status: 'fulfilled', value: this.written(streamId, prepared, streamRows) };
+            continue;
+          }
+          if (status === 'stale') {
+            this.remember(streamId, {
+              version: streamRows[0]!.out_version ?? 0,
+              hash: streamRows[0]!.out_hash,
+            });
+          }
+          separately.push(index);
+        }
+        if (rows.some((row) => row.out_status === 'ok')) this.scheduleNotify();
+      }
+    }
+    await Promise.all(
+      separately.map(async (index) => {
+        const entry = appends[index]!;
+        try {
+          const value = await this.append(entry.streamId, entry.events, entry.expected, entry.context);
+          outcomes[index] = { status: 'fulfilled', value };
+        } catch (error) {
+          outcomes[index] = { status: 'rejected', reason: error };
+        }
+      }),
+    );
+    return outcomes;
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<readonly RecordedEvent[]> {
@@ -216,6 +288,45 @@ export class PostgresEventStore implements EventStore {
       SELECT version, last_hash FROM streams WHERE stream_id = ${streamId}`.execute(this.db);
     const row = result.rows[0];
     return row ? { version: row.version, hash: row.last_hash } : { version: 0, hash: null };
+  }
+
+  private async readHeads(streamIds: readonly string[]): Promise<Map<string, Head>> {
+    const result = await sql<{ stream_id: string; version: number; last_hash: string | null }>`
+      SELECT stream_id, version, last_hash FROM streams WHERE stream_id = ANY(${streamIds}::text[])`.execute(
+      this.db,
+    );
+    return new Map(result.rows.map((row) => [row.stream_id, { version: row.version, hash: row.last_hash }]));
+  }
+
+  /** The append's events as recorded (the rows give checkpoints), and the stream's new head remembered. */
+  private written(
+    streamId: string,
+    prepared: readonly PreparedEvent[],
+    rows: readonly AppendRow[],
+  ): AppendResult {
+    const events = prepared.map((event, index): RecordedEvent => {
+      const row = rows[index]!;
+      return {
+        eventId: event.eventId,
+        streamId,
+        streamVersion: event.streamVersion,
+        checkpoint: formatCheckpoint(row.out_transaction!, row.out_position!),
+        type: event.type,
+        schemaVersion: event.schemaVersion,
+        data: event.data,
+        metadata: {
+          actor: event.actor,
+          correlationId: event.correlationId,
+          causationId: event.causationId,
+          recordedAt: event.recordedAt,
+          previousHash: event.previousHash,
+          hash: event.hash,
+        },
+      };
+    });
+    const last = prepared[prepared.length - 1]!;
+    this.remember(streamId, { version: last.streamVersion, hash: last.hash });
+    return { nextExpectedVersion: last.streamVersion, events };
   }
 
   private remember(streamId: string, head: Head): void {
@@ -273,6 +384,19 @@ function eventsParameter(prepared: readonly PreparedEvent[]): string {
     const withoutData = JSON.stringify(rest);
     return `${withoutData.slice(0, -1)},"data":${dataJson}}`;
   });
+  return `[${items.join(',')}]`;
+}
+
+/** The batch as `tuneledger_append_many`'s argument: its index in the call, the stream, the head hashed against. */
+function appendsParameter(
+  appends: readonly StreamAppend[],
+  batch: readonly { index: number; prepared: readonly PreparedEvent[] }[],
+): string {
+  const items = batch.map(
+    ({ index, prepared }) =>
+      `{"index":${index},"streamId":${JSON.stringify(appends[index]!.streamId)},` +
+      `"headVersion":${prepared[0]!.streamVersion - 1},"events":${eventsParameter(prepared)}}`,
+  );
   return `[${items.join(',')}]`;
 }
 
