@@ -5,6 +5,7 @@ import { buildSchema } from 'type-graphql';
 import { AuditResolver } from './resolvers/audit.resolver.js';
 import { DatasetIngestResolver } from './resolvers/datasetIngest.resolver.js';
 import { EvaluationResolver } from './resolvers/evaluation.resolver.js';
+import { EvaluationWorkResolver } from './resolvers/evaluationWork.resolver.js';
 import { EventResolver } from './resolvers/event.resolver.js';
 import { LineageResolver } from './resolvers/lineage.resolver.js';
 import { MemoryEstimateResolver } from './resolvers/memoryEstimate.resolver.js';
@@ -33,6 +34,7 @@ const resolvers = [
   EvaluationResolver,
   AuditResolver,
   MutationResolver,
+  EvaluationWorkResolver,
   DatasetIngestResolver,
   MemoryEstimateResolver,
 ] as const;

@@ -21,6 +21,7 @@ const handles = [
   'TrainingRunCancelled',
   'EvaluationRequested',
   'EvaluationClaimed',
+  'EvaluationLeaseRenewed',
   'EvaluationCompleted',
   'EvaluationFailed',
   'AugmentationRequested',
@@ -64,6 +65,7 @@ function jobOf(event: RecordedEvent): string | undefined {
       return jobId('train', data['runId']!);
     case 'EvaluationRequested':
     case 'EvaluationClaimed':
+    case 'EvaluationLeaseRenewed':
     case 'EvaluationCompleted':
     case 'EvaluationFailed':
       return jobId('evaluate', data['evaluationId']!);
@@ -154,6 +156,10 @@ function applyJob(jobs: RowBatch, event: RecordedEvent): void {
     }
     case 'TrainingRunLeaseRenewed': {
       const d = dataOf(event, 'TrainingRunLeaseRenewed');
+      return jobs.update(id!, { lease_until: d.leaseUntil, updated_at: event.metadata.recordedAt });
+    }
+    case 'EvaluationLeaseRenewed': {
+      const d = dataOf(event, 'EvaluationLeaseRenewed');
       return jobs.update(id!, { lease_until: d.leaseUntil, updated_at: event.metadata.recordedAt });
     }
     case 'TrainingRunLeaseExpired': {

@@ -52,6 +52,25 @@ export class EvaluationService {
     );
   }
 
+  /** Extends the holder's lease to `leaseMs` from now; refused once the lease has lapsed or moved on. */
+  renewLease(
+    input: { evaluationId: string; workerId: string; leaseMs: number },
+    context: CommandContext,
+  ): Promise<CommandResult> {
+    const leaseUntil = new Date(this.kit.clock.now().getTime() + input.leaseMs).toISOString();
+    return this.execute(
+      input.evaluationId,
+      {
+        type: 'RenewEvaluationLease',
+        evaluationId: input.evaluationId,
+        workerId: input.workerId,
+        leaseUntil,
+        at: this.kit.now(),
+      },
+      context,
+    );
+  }
+
   reportProgress(input: Input<ReportEvaluationProgress>, context: CommandContext): Promise<CommandResult> {
     return this.execute(
       input.evaluationId,

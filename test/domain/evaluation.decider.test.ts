@@ -81,6 +81,43 @@ describe('evaluation decider', () => {
     spec.given([]).when(claim).thenThrows('EVALUATION_NOT_FOUND');
   });
 
+  it('renews the lease only for its live holder, which keeps others from claiming', () => {
+    const renew = {
+      type: 'RenewEvaluationLease' as const,
+      evaluationId: 'e1',
+      workerId: 'w1',
+      leaseUntil: at(9),
+      at: at(4),
+    };
+    const renewed: EvaluationEvent = {
+      type: 'EvaluationLeaseRenewed',
+      data: { evaluationId: 'e1', workerId: 'w1', attempt: 1, leaseUntil: at(9) },
+    };
+    spec.given([requested, claimed]).when(renew).then([renewed]);
+    // Past the first lease but inside the renewed one: still held.
+    spec
+      .given([requested, claimed, renewed])
+      .when({ type: 'ClaimEvaluation', evaluationId: 'e1', workerId: 'w2', leaseUntil: at(12), at: at(6) })
+      .thenThrows('EVALUATION_ALREADY_CLAIMED');
+    spec
+      .given([requested, claimed, renewed])
+      .when({ ...renew, at: at(6), leaseUntil: at(11) })
+      .then([{ ...renewed, data: { ...renewed.data, leaseUntil: at(11) } } as EvaluationEvent]);
+    spec
+      .given([requested, claimed])
+      .when({ ...renew, workerId: 'w2' })
+      .thenThrows('EVALUATION_NOT_LEASE_HOLDER');
+    spec
+      .given([requested, claimed])
+      .when({ ...renew, at: at(6) })
+      .thenThrows('EVALUATION_LEASE_EXPIRED');
+    spec
+      .given([requested, claimed])
+      .when({ ...renew, leaseUntil: at(3) })
+      .thenThrows('LEASE_IN_THE_PAST');
+    spec.given([requested]).when(renew).thenThrows('EVALUATION_NOT_CLAIMED');
+  });
+
   it('reports progress from the holder, never backwards', () => {
     const report = {
       type: 'ReportEvaluationProgress' as const,

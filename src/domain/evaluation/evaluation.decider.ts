@@ -4,6 +4,7 @@ import type {
   EvaluationCompleted,
   EvaluationEvent,
   EvaluationFailed,
+  EvaluationLeaseRenewed,
   EvaluationProgressReported,
   EvaluationRequested,
   GateThreshold,
@@ -22,6 +23,14 @@ export type RequestEvaluation = Omit<EvaluationRequested['data'], 'requestedAt' 
 
 export type ClaimEvaluation = {
   readonly type: 'ClaimEvaluation';
+  readonly evaluationId: string;
+  readonly workerId: string;
+  readonly leaseUntil: string;
+  readonly at: string;
+};
+
+export type RenewEvaluationLease = {
+  readonly type: 'RenewEvaluationLease';
   readonly evaluationId: string;
   readonly workerId: string;
   readonly leaseUntil: string;
@@ -56,7 +65,12 @@ export type FailEvaluation = {
 };
 
 export type EvaluationCommand =
-  RequestEvaluation | ClaimEvaluation | ReportEvaluationProgress | CompleteEvaluation | FailEvaluation;
+  | RequestEvaluation
+  | ClaimEvaluation
+  | RenewEvaluationLease
+  | ReportEvaluationProgress
+  | CompleteEvaluation
+  | FailEvaluation;
 
 export type EvaluationStatus = 'none' | 'requested' | 'claimed' | 'completed' | 'failed';
 
@@ -100,6 +114,8 @@ export function evolveEvaluation(state: EvaluationState, event: EvaluationEvent)
         attempt: event.data.attempt,
         completedExamples: 0,
       };
+    case 'EvaluationLeaseRenewed':
+      return { ...state, lease: { workerId: event.data.workerId, leaseUntil: event.data.leaseUntil } };
     case 'EvaluationProgressReported':
       return { ...state, completedExamples: event.data.completedExamples };
     case 'EvaluationCompleted':
@@ -214,6 +230,25 @@ export function decideEvaluation(
         },
       };
       return [claimed];
+    }
+    case 'RenewEvaluationLease': {
+      requireHolder(state, command.evaluationId, command.workerId, command.at);
+      ensure(
+        time(command.leaseUntil) > time(command.at),
+        'LEASE_IN_THE_PAST',
+        `A lease must end after it is renewed: leaseUntil ${command.leaseUntil} is not after ${command.at}.`,
+        { leaseUntil: command.leaseUntil, at: command.at },
+      );
+      const renewed: EvaluationLeaseRenewed = {
+        type: 'EvaluationLeaseRenewed',
+        data: {
+          evaluationId: command.evaluationId,
+          workerId: command.workerId,
+          attempt: state.attempt,
+          leaseUntil: command.leaseUntil,
+        },
+      };
+      return [renewed];
     }
     case 'ReportEvaluationProgress': {
       requireHolder(state, command.evaluationId, command.workerId, command.at);

@@ -56,6 +56,12 @@ export const EvaluationClaimed = defineEvent(
   }),
 );
 
+/** The holder is still at work: its lease now runs to `leaseUntil`. */
+export const EvaluationLeaseRenewed = defineEvent(
+  'EvaluationLeaseRenewed',
+  z.object({ evaluationId: id, workerId: nonEmptyText, attempt: positiveInt, leaseUntil: isoTimestamp }),
+);
+
 export const EvaluationProgressReported = defineEvent(
   'EvaluationProgressReported',
   z.object({
@@ -96,6 +102,7 @@ export const EvaluationFailed = defineEvent(
 export const evaluationEventDefinitions = [
   EvaluationRequested,
   EvaluationClaimed,
+  EvaluationLeaseRenewed,
   EvaluationProgressReported,
   EvaluationCompleted,
   EvaluationFailed,
@@ -103,6 +110,7 @@ export const evaluationEventDefinitions = [
 
 export type EvaluationRequested = EventOf<typeof EvaluationRequested>;
 export type EvaluationClaimed = EventOf<typeof EvaluationClaimed>;
+export type EvaluationLeaseRenewed = EventOf<typeof EvaluationLeaseRenewed>;
 export type EvaluationProgressReported = EventOf<typeof EvaluationProgressReported>;
 export type EvaluationCompleted = EventOf<typeof EvaluationCompleted>;
 export type EvaluationFailed = EventOf<typeof EvaluationFailed>;
@@ -110,6 +118,7 @@ export type EvaluationFailed = EventOf<typeof EvaluationFailed>;
 export type EvaluationEvent =
   | EvaluationRequested
   | EvaluationClaimed
+  | EvaluationLeaseRenewed
   | EvaluationProgressReported
   | EvaluationCompleted
   | EvaluationFailed;

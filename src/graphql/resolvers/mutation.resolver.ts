@@ -1,66 +1,9 @@
 import { Arg, Ctx, ID, Int, Mutation, Resolver } from 'type-graphql';
 import { z } from 'zod';
-import type { CommandContext, CommandResult } from '../../services/index.js';
-import type { ActionClass } from '../auth/roles.js';
-import type { ApiContext } from '../context.js';
-import { requireAction } from '../context.js';
-import { forbidden } from '../errors.js';
+import { requireAction, type ApiContext } from '../context.js';
 import { CommandPayload } from '../types/commandPayload.type.js';
 import { JSON } from '../types/scalars.js';
-
-const idempotencyKeyArg = {
-  nullable: true,
-  description:
-    'Any string unique to this request: a retried mutation with the same key records nothing twice.',
-} as const;
-
-/** JSON inputs are checked for their outline here; the domain checks every field and rule. */
-const jsonObject = z.record(z.string(), z.unknown());
-
-/**
- * Every mutation: check the caller's role, run the service with the caller as actor, then wait
- * until the projections have applied the command's events (read-your-writes).
- */
-async function execute(
-  context: ApiContext,
-  action: ActionClass,
-  what: string,
-  idempotencyKey: string | undefined,
-  run: (command: CommandContext) => Promise<CommandResult & { id?: string }>,
-): Promise<CommandPayload> {
-  requireAction(context, action, what);
-  const services = context.deps.services;
-  if (!services) throw new Error('the GraphQL server was started without application services');
-  const result = await run({
-    actor: context.viewer.actor,
-    roles: context.viewer.roles,
-    ...(idempotencyKey ? { idempotencyKey } : {}),
-  });
-  const checkpoint = result.events.at(-1)?.checkpoint ?? null;
-  if (checkpoint && context.deps.projections) await context.deps.projections.waitFor(checkpoint);
-  return {
-    id: result.id ?? result.streamId.slice(result.streamId.indexOf('-') + 1),
-    streamId: result.streamId,
-    version: result.version,
-    replayed: result.replayed,
-    eventIds: result.events.map((event) => event.eventId),
-    eventTypes: result.events.map((event) => event.type),
-    checkpoint,
-  };
-}
-
-/** A worker reports as itself: a worker token cannot speak for another worker. Admins may. */
-function workerIdFor(context: ApiContext, workerId: string | undefined): string {
-  if (context.viewer.roles.includes('admin')) return workerId ?? context.viewer.actor;
-  if (workerId !== undefined && workerId !== context.viewer.actor) {
-    throw forbidden(
-      `${context.viewer.actor} may only report as itself, not as worker "${workerId}"; leave workerId out`,
-    );
-  }
-  return context.viewer.actor;
-}
-
-const services = (context: ApiContext) => context.deps.services!;
+import { execute, idempotencyKeyArg, jsonObject, services, workerIdFor } from './commandExecution.js';
 
 @Resolver()
 export class MutationResolver {

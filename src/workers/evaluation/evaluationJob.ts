@@ -14,6 +14,7 @@ import {
   type JobContext,
   type JobHandler,
   type JobOutcome,
+  LeaseLostError,
 } from '../index.js';
 import { judgePredictions, type JudgeConfig } from '../../ml/eval/index.js';
 import { parseNoiseTypes, type EvaluationOutcome } from './evaluateModel.js';
@@ -37,7 +38,11 @@ export interface EvaluationWorkerOptions {
   readonly heatmapExamples?: number;
   /** Prompt format when the model's run names none (default alpaca). */
   readonly defaultPromptFormat?: string;
-  /** How long the evaluation's own lease lasts (default 15 min): the domain has no renewal for it. */
+  /**
+   * How long the evaluation's own lease lasts from each claim or renewal (default, and at least, the job
+   * lease); the worker renews it at every heartbeat, so a dead worker's evaluation is free again this long
+   * after its last heartbeat.
+   */
   readonly evaluationLeaseMs?: number;
   /** Where stored models and adapters are unpacked (default the OS temp directory). */
   readonly cacheDir?: string;
@@ -86,74 +91,111 @@ export function evaluationJobHandler(options: EvaluationWorkerOptions): JobHandl
     }
   };
 
+  const leaseMsOf = (context: JobContext) => Math.max(context.leaseMs, options.evaluationLeaseMs ?? 0);
+  // Jobs whose evaluation this worker has claimed in its stream: only those have an event-sourced lease.
+  const claimedJobs = new Set<string>();
+
   return {
+    async heartbeat(job, context) {
+      if (!claimedJobs.has(job.jobId)) return;
+      try {
+        await services.evaluations.renewLease(
+          {
+            evaluationId: request(job).evaluationId,
+            workerId: context.workerId,
+            leaseMs: leaseMsOf(context),
+          },
+          contextOf(job, context.workerId),
+        );
+      } catch (error) {
+        if (
+          isDomainError(error) &&
+          ['EVALUATION_NOT_LEASE_HOLDER', 'EVALUATION_LEASE_EXPIRED', 'EVALUATION_NOT_CLAIMED'].includes(
+            error.code,
+          )
+        ) {
+          throw new LeaseLostError(error.message);
+        }
+        if (!(isDomainError(error) && error.code === 'EVALUATION_ALREADY_FINISHED')) throw error;
+      }
+    },
+
     async giveUp(job, context, error) {
       await fail(job, context.workerId, error);
     },
 
     async run(job, context) {
-      const requested = request(job);
-      const evaluationId = requested.evaluationId;
-      const before = await services.evaluations.getEvaluation(evaluationId);
-      if (before.status === 'completed') return { status: 'succeeded' };
-      if (before.status === 'failed') return { status: 'failed' };
       try {
-        await services.evaluations.claimEvaluation(
-          {
-            evaluationId,
-            workerId: context.workerId,
-            leaseMs: Math.max(context.leaseMs, options.evaluationLeaseMs ?? 15 * 60_000),
-          },
-          contextOf(job, context.workerId),
-        );
-      } catch (error) {
-        if (isDomainError(error) && error.code === 'EVALUATION_ALREADY_CLAIMED') {
-          const until = Date.parse(String(error.details['leaseUntil'] ?? ''));
-          return {
-            status: 'released',
-            retryInMs: Number.isFinite(until) ? Math.max(0, until - Date.now()) : context.leaseMs,
-          };
-        }
-        if (isDomainError(error) && error.code === 'EVALUATION_ALREADY_FINISHED') {
-          const status = (await services.evaluations.getEvaluation(evaluationId)).status;
-          return { status: status === 'completed' ? 'succeeded' : 'failed' };
-        }
-        throw error;
+        return await evaluate(job, context);
+      } finally {
+        claimedJobs.delete(job.jobId);
       }
-      let spec: EvaluationSpec;
-      try {
-        const cacheDir = options.cacheDir ?? join(tmpdir(), 'tuneledger-models');
-        const model = await resolveModelVersion(options.store, options.artifacts, requested.model, cacheDir);
-        const examples = await evaluationExamples(options.store, options.artifacts, requested.dataset);
-        judgeTarget(options, requested);
-        spec = {
-          modelDir: model.modelDir,
-          ...(model.adapterDir ? { adapterDir: model.adapterDir } : {}),
-          promptFormat: model.promptFormat ?? options.defaultPromptFormat ?? 'alpaca',
-          examples,
-          maxTokens: options.maxTokens ?? 64,
-          noiseTypes: requested.suites.includes('robustness')
-            ? parseNoiseTypes(options.noiseTypes ?? 'all')
-            : [],
-          heatmapExamples: options.heatmapExamples ?? 2,
-          seed: options.seed ?? 0,
-          ...(process.env.TUNELEDGER_TF_BACKEND ? { backend: process.env.TUNELEDGER_TF_BACKEND } : {}),
-        };
-      } catch (error) {
-        if (!(error instanceof PermanentEvaluationError)) throw error;
-        await fail(job, context.workerId, error.message);
-        return { status: 'failed', error: error.message };
-      }
-      context.log.info('evaluating', { evaluationId, examples: spec.examples.length });
-      const result = await runThread(options, job, context, spec);
-      if (result.kind === 'stopped') return { status: 'released' };
-      if (result.kind === 'failed') {
-        await fail(job, context.workerId, result.message);
-        return { status: 'failed', error: result.message };
-      }
-      return complete(options, job, context, result.outcome);
     },
   };
+
+  async function evaluate(job: ClaimedJob, context: JobContext): Promise<JobOutcome> {
+    const requested = request(job);
+    const evaluationId = requested.evaluationId;
+    const before = await services.evaluations.getEvaluation(evaluationId);
+    if (before.status === 'completed') return { status: 'succeeded' };
+    if (before.status === 'failed') return { status: 'failed' };
+    try {
+      await services.evaluations.claimEvaluation(
+        {
+          evaluationId,
+          workerId: context.workerId,
+          leaseMs: leaseMsOf(context),
+        },
+        contextOf(job, context.workerId),
+      );
+      claimedJobs.add(job.jobId);
+    } catch (error) {
+      if (isDomainError(error) && error.code === 'EVALUATION_ALREADY_CLAIMED') {
+        const until = Date.parse(String(error.details['leaseUntil'] ?? ''));
+        return {
+          status: 'released',
+          retryInMs: Number.isFinite(until) ? Math.max(0, until - Date.now()) : context.leaseMs,
+        };
+      }
+      if (isDomainError(error) && error.code === 'EVALUATION_ALREADY_FINISHED') {
+        const status = (await services.evaluations.getEvaluation(evaluationId)).status;
+        return { status: status === 'completed' ? 'succeeded' : 'failed' };
+      }
+      throw error;
+    }
+    let spec: EvaluationSpec;
+    try {
+      const cacheDir = options.cacheDir ?? join(tmpdir(), 'tuneledger-models');
+      const model = await resolveModelVersion(options.store, options.artifacts, requested.model, cacheDir);
+      const examples = await evaluationExamples(options.store, options.artifacts, requested.dataset);
+      judgeTarget(options, requested);
+      spec = {
+        modelDir: model.modelDir,
+        ...(model.adapterDir ? { adapterDir: model.adapterDir } : {}),
+        promptFormat: model.promptFormat ?? options.defaultPromptFormat ?? 'alpaca',
+        examples,
+        maxTokens: options.maxTokens ?? 64,
+        noiseTypes: requested.suites.includes('robustness')
+          ? parseNoiseTypes(options.noiseTypes ?? 'all')
+          : [],
+        heatmapExamples: options.heatmapExamples ?? 2,
+        seed: options.seed ?? 0,
+        ...(process.env.TUNELEDGER_TF_BACKEND ? { backend: process.env.TUNELEDGER_TF_BACKEND } : {}),
+      };
+    } catch (error) {
+      if (!(error instanceof PermanentEvaluationError)) throw error;
+      await fail(job, context.workerId, error.message);
+      return { status: 'failed', error: error.message };
+    }
+    context.log.info('evaluating', { evaluationId, examples: spec.examples.length });
+    const result = await runThread(options, job, context, spec);
+    if (result.kind === 'stopped') return { status: 'released' };
+    if (result.kind === 'failed') {
+      await fail(job, context.workerId, result.message);
+      return { status: 'failed', error: result.message };
+    }
+    return complete(options, job, context, result.outcome);
+  }
 
   async function complete(
     options: EvaluationWorkerOptions,

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CANONICAL_MEDIA_TYPE, LocalArtifactStore } from '../../../src/data/index.js';
+import { evaluationStream } from '../../../src/domain/index.js';
 import { PostgresEventStore } from '../../../src/eventstore/index.js';
 import { generate, LoraAdapter, loadModel } from '../../../src/ml/index.js';
 import { promptFormatByName } from '../../../src/ml/prompts/index.js';
@@ -116,7 +117,8 @@ describe('evaluation worker (pglite)', () => {
       },
       db: database.db,
       concurrency: 1,
-      leaseMs: 10_000,
+      // Short, so the evaluation's own lease is renewed (heartbeat every leaseMs / 3) while it runs.
+      leaseMs: 3_000,
       pollMs: 100,
     });
   });
@@ -222,6 +224,17 @@ describe('evaluation worker (pglite)', () => {
 
     const failing = await evaluate(untrained, gate);
     expect(failing.row.gatePassed).toBe(false);
+    const failingStream = await store.readStream(evaluationStream(failing.evaluationId));
+    // The worker renewed the evaluation's own lease while it ran, each time further out.
+    const claim = failingStream.find((e) => e.type === 'EvaluationClaimed')!.data as { workerId: string };
+    const renewals = failingStream
+      .filter((e) => e.type === 'EvaluationLeaseRenewed')
+      .map((e) => e.data as { workerId: string; leaseUntil: string });
+    expect(renewals.length).toBeGreaterThan(0);
+    expect(renewals.every((r) => r.workerId === claim.workerId)).toBe(true);
+    const untils = renewals.map((r) => Date.parse(r.leaseUntil));
+    expect(untils).toEqual([...untils].sort((a, b) => a - b));
+    expect(failingStream.at(-1)!.type).toBe('EvaluationCompleted');
     const refused = await promote(untrained, failing.evaluationId);
     expect(refused.errors?.[0]?.message).toMatch(/needs a passed evaluation/);
 

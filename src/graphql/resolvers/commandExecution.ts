@@ -1,0 +1,62 @@
+/** What every mutation shares: role check, the caller as actor, read-your-writes, worker identity. */
+import { z } from 'zod';
+import type { CommandContext, CommandResult } from '../../services/index.js';
+import type { ActionClass } from '../auth/roles.js';
+import type { ApiContext } from '../context.js';
+import { requireAction } from '../context.js';
+import { forbidden } from '../errors.js';
+import type { CommandPayload } from '../types/commandPayload.type.js';
+
+export const idempotencyKeyArg = {
+  nullable: true,
+  description:
+    'Any string unique to this request: a retried mutation with the same key records nothing twice.',
+} as const;
+
+/** JSON inputs are checked for their outline here; the domain checks every field and rule. */
+export const jsonObject = z.record(z.string(), z.unknown());
+
+/**
+ * Every mutation: check the caller's role, run the service with the caller as actor, then wait
+ * until the projections have applied the command's events (read-your-writes).
+ */
+export async function execute(
+  context: ApiContext,
+  action: ActionClass,
+  what: string,
+  idempotencyKey: string | undefined,
+  run: (command: CommandContext) => Promise<CommandResult & { id?: string }>,
+): Promise<CommandPayload> {
+  requireAction(context, action, what);
+  const services = context.deps.services;
+  if (!services) throw new Error('the GraphQL server was started without application services');
+  const result = await run({
+    actor: context.viewer.actor,
+    roles: context.viewer.roles,
+    ...(idempotencyKey ? { idempotencyKey } : {}),
+  });
+  const checkpoint = result.events.at(-1)?.checkpoint ?? null;
+  if (checkpoint && context.deps.projections) await context.deps.projections.waitFor(checkpoint);
+  return {
+    id: result.id ?? result.streamId.slice(result.streamId.indexOf('-') + 1),
+    streamId: result.streamId,
+    version: result.version,
+    replayed: result.replayed,
+    eventIds: result.events.map((event) => event.eventId),
+    eventTypes: result.events.map((event) => event.type),
+    checkpoint,
+  };
+}
+
+/** A worker reports as itself: a worker token cannot speak for another worker. Admins may. */
+export function workerIdFor(context: ApiContext, workerId: string | undefined): string {
+  if (context.viewer.roles.includes('admin')) return workerId ?? context.viewer.actor;
+  if (workerId !== undefined && workerId !== context.viewer.actor) {
+    throw forbidden(
+      `${context.viewer.actor} may only report as itself, not as worker "${workerId}"; leave workerId out`,
+    );
+  }
+  return context.viewer.actor;
+}
+
+export const services = (context: ApiContext) => context.deps.services!;
