@@ -1,12 +1,17 @@
 /**
- * `npm run bench -- graphql [--postgres]`: the GraphQL API under load (autocannon) against a server
- * in this process over PostgreSQL (DATABASE_URL) or embedded PGlite: a run with 1,000 metric points,
- * a 20-item runs page, an audit report, and subscription delivery latency (append -> client) with
+ * `npm run bench -- graphql [--seconds=N]`: the GraphQL API under load against a server in this
+ * process over PostgreSQL (DATABASE_URL) or embedded PGlite: a run with 1,000 metric points, a
+ * 20-item runs page, an audit report, and subscription delivery latency (append -> client) with
  * 100 graphql-ws subscribers. Baseline in the same run: `{ me { actor } }` (no database work).
+ *
+ * The load generator (autocannon's CLI) runs in a child process, so it does not share the server's
+ * event loop: its own work would otherwise show up as server latency.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
 import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -20,13 +25,41 @@ import { appendLifecycle, generateLifecycle } from './projections.js';
 
 interface CannonResult {
   latency: { p50: number; p99: number; p90: number; p10: number; average: number };
-  requests: { average: number };
+  requests: { average: number; total: number };
   non2xx: number;
   errors: number;
 }
-const autocannon = createRequire(import.meta.url)('autocannon') as (
-  options: Record<string, unknown>,
-) => Promise<CannonResult>;
+const autocannonCli = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
+
+/** autocannon in its own process: 50 closed-loop connections POSTing one query for `seconds`. */
+async function loadInChildProcess(
+  url: string,
+  body: string,
+  connections: number,
+  seconds: number,
+): Promise<CannonResult> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [
+      autocannonCli,
+      '--json',
+      '--no-progress',
+      '--connections',
+      String(connections),
+      '--duration',
+      String(seconds),
+      '--method',
+      'POST',
+      '--headers',
+      'content-type=application/json',
+      '--body',
+      body,
+      url,
+    ],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  return JSON.parse(stdout) as CannonResult;
+}
 
 async function freshDatabase(): Promise<{ database: Database; drop: () => Promise<void>; kind: string }> {
   const url = process.env.DATABASE_URL;
@@ -95,14 +128,9 @@ export default async function (args: string[]): Promise<BenchResult> {
       body: JSON.stringify({ query }),
     });
     if (!warm.ok) throw new Error(`${name}: HTTP ${warm.status} ${await warm.text()}`);
-    const result = await autocannon({
-      url: server.url,
-      connections,
-      duration: seconds,
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query }),
-    });
+    const cpuBefore = process.cpuUsage();
+    const result = await loadInChildProcess(server.url, JSON.stringify({ query }), connections, seconds);
+    const cpu = process.cpuUsage(cpuBefore);
     if (result.non2xx > 0 || result.requests.average === 0) {
       throw new Error(
         `${name}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.requests.average} requests/s; the server could not keep up (is the machine busy?)`,
@@ -112,6 +140,10 @@ export default async function (args: string[]): Promise<BenchResult> {
     metrics[`${name}_p90_ms`] = round(result.latency.p90);
     metrics[`${name}_p99_ms`] = round(result.latency.p99);
     metrics[`${name}_requests_per_s`] = round(result.requests.average);
+    // Server-side CPU per request (this process: server, projections, feed); steadier than latency on a busy machine.
+    metrics[`${name}_server_cpu_ms_per_request`] = round(
+      (cpu.user + cpu.system) / 1000 / Math.max(1, result.requests.total),
+    );
     // Timeouts and resets under overload are counted, not fatal.
     metrics[`${name}_errors`] = result.errors;
   }

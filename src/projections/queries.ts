@@ -1,4 +1,4 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type Selectable, type SelectQueryBuilder } from 'kysely';
 import type { ReadModelDb } from './projection.js';
 import { paginate, pageSize, type Page, type PageArgs } from './pagination.js';
 import type {
@@ -47,14 +47,50 @@ export type LineageEdgeRow = Selectable<LineageEdgesTable>;
 const read = (db: AnyDb) => db as ReadModelDb;
 const iso = (value: Date) => value.toISOString();
 
+/** A time window on a list: rows strictly after `after` and strictly before `before` (either may be left out). */
+export interface TimeRange {
+  readonly after?: Date;
+  readonly before?: Date;
+}
+
+/** Checks a window before it reaches SQL: a window that ends before it starts is the caller's mistake. */
+export function checkTimeRange(range: TimeRange | undefined, what: string): void {
+  if (!range) return;
+  for (const [name, value] of Object.entries(range)) {
+    if (value !== undefined && (!(value instanceof Date) || Number.isNaN(value.getTime()))) {
+      throw new Error(`${what}: ${name} must be a valid date`);
+    }
+  }
+  if (range.after && range.before && range.after.getTime() >= range.before.getTime()) {
+    throw new Error(
+      `${what}: the window is empty: after (${range.after.toISOString()}) must be earlier than before (${range.before.toISOString()})`,
+    );
+  }
+}
+
+/** Adds `column > after` and `column < before` to a read-model query. */
+function within<Table extends keyof ReadModelDatabase, Row>(
+  query: SelectQueryBuilder<ReadModelDatabase, Table, Row>,
+  column: string,
+  range: TimeRange | undefined,
+): SelectQueryBuilder<ReadModelDatabase, Table, Row> {
+  let q = query;
+  if (range?.after) q = q.where(sql<boolean>`${sql.ref(column)} > ${range.after.toISOString()}::timestamptz`);
+  if (range?.before)
+    q = q.where(sql<boolean>`${sql.ref(column)} < ${range.before.toISOString()}::timestamptz`);
+  return q;
+}
+
 // Datasets
 
 export function listDatasets(
   db: AnyDb,
-  args: PageArgs & { includeArchived?: boolean } = {},
+  args: PageArgs & { includeArchived?: boolean; registered?: TimeRange } = {},
 ): Promise<Page<Dataset>> {
+  checkTimeRange(args.registered, 'registered');
   let q = read(db).selectFrom('datasets').selectAll();
   if (!args.includeArchived) q = q.where('archived', '=', false);
+  q = within(q, 'registered_at', args.registered);
   return paginate(q, ['registered_at', 'dataset_id'], (r) => [iso(r.registered_at), r.dataset_id], args);
 }
 
@@ -88,9 +124,10 @@ export function getDatasetRevision(
 
 export function listRuns(
   db: AnyDb,
-  args: PageArgs & { status?: RunStatus; datasetId?: string; kind?: string } = {},
+  args: PageArgs & { status?: RunStatus; datasetId?: string; kind?: string; requested?: TimeRange } = {},
 ): Promise<Page<Run>> {
-  let q = read(db).selectFrom('runs').selectAll();
+  checkTimeRange(args.requested, 'requested');
+  let q = within(read(db).selectFrom('runs').selectAll(), 'requested_at', args.requested);
   if (args.status) q = q.where('status', '=', args.status);
   if (args.datasetId) q = q.where('dataset_id', '=', args.datasetId);
   if (args.kind) q = q.where('kind', '=', args.kind);
@@ -126,9 +163,15 @@ export function runCheckpoints(db: AnyDb, runId: string): Promise<RunCheckpoint[
 
 export function listEvaluations(
   db: AnyDb,
-  args: PageArgs & { modelName?: string; modelVersion?: number; status?: Evaluation['status'] } = {},
+  args: PageArgs & {
+    modelName?: string;
+    modelVersion?: number;
+    status?: Evaluation['status'];
+    requested?: TimeRange;
+  } = {},
 ): Promise<Page<Evaluation>> {
-  let q = read(db).selectFrom('evaluations').selectAll();
+  checkTimeRange(args.requested, 'requested');
+  let q = within(read(db).selectFrom('evaluations').selectAll(), 'requested_at', args.requested);
   if (args.modelName) q = q.where('model_name', '=', args.modelName);
   if (args.modelVersion !== undefined) q = q.where('model_version', '=', args.modelVersion);
   if (args.status) q = q.where('status', '=', args.status);
@@ -198,12 +241,14 @@ export function getDeployment(db: AnyDb, deploymentName: string): Promise<Deploy
 export function deploymentHistory(
   db: AnyDb,
   deploymentName: string,
-  args: PageArgs = {},
+  args: PageArgs & { recorded?: TimeRange } = {},
 ): Promise<Page<DeploymentHistoryEntry>> {
-  const q = read(db)
-    .selectFrom('deployment_history')
-    .selectAll()
-    .where('deployment_name', '=', deploymentName);
+  checkTimeRange(args.recorded, 'recorded');
+  const q = within(
+    read(db).selectFrom('deployment_history').selectAll().where('deployment_name', '=', deploymentName),
+    'recorded_at',
+    args.recorded,
+  );
   return paginate(q, ['stream_version'], (r) => [r.stream_version], args);
 }
 
@@ -216,9 +261,11 @@ export function listInteractions(
     modelVersion?: number;
     deploymentName?: string;
     labelledOnly?: boolean;
+    recorded?: TimeRange;
   } = {},
 ): Promise<Page<Interaction>> {
-  let q = read(db).selectFrom('interactions').selectAll();
+  checkTimeRange(args.recorded, 'recorded');
+  let q = within(read(db).selectFrom('interactions').selectAll(), 'recorded_at', args.recorded);
   if (args.modelName) q = q.where('model_name', '=', args.modelName);
   if (args.modelVersion !== undefined) q = q.where('model_version', '=', args.modelVersion);
   if (args.deploymentName) q = q.where('deployment_name', '=', args.deploymentName);
@@ -267,9 +314,10 @@ export function preferenceRankings(db: AnyDb, promptId: string): Promise<Prefere
 
 export function listJobs(
   db: AnyDb,
-  args: PageArgs & { kind?: string; status?: JobStatus; streamId?: string } = {},
+  args: PageArgs & { kind?: string; status?: JobStatus; streamId?: string; requested?: TimeRange } = {},
 ): Promise<Page<Job>> {
-  let q = read(db).selectFrom('jobs').selectAll();
+  checkTimeRange(args.requested, 'requested');
+  let q = within(read(db).selectFrom('jobs').selectAll(), 'requested_at', args.requested);
   if (args.kind) q = q.where('kind', '=', args.kind);
   if (args.status) q = q.where('status', '=', args.status);
   if (args.streamId) q = q.where('stream_id', '=', args.streamId);

@@ -154,6 +154,93 @@ for (const target of databaseTargets) {
       });
     });
 
+    it('filters every list by a time window, strictly after and before, across pages', async () => {
+      type Connection = {
+        edges: { cursor: string; node: Record<string, string> }[];
+        pageInfo: { hasNextPage: boolean };
+      };
+      const deploymentName = (events.find((event) => event.type === 'DeploymentRequested')!.data as Data)
+        .deploymentName as string;
+      // Each list: its root field, the arguments' prefix, its time field and id field.
+      const lists = [
+        { field: 'runs', prefix: 'requested', time: 'requestedAt', id: 'runId' },
+        { field: 'evaluations', prefix: 'requested', time: 'requestedAt', id: 'evaluationId' },
+        { field: 'datasets', prefix: 'registered', time: 'registeredAt', id: 'datasetId' },
+        { field: 'interactions', prefix: 'recorded', time: 'recordedAt', id: 'interactionId' },
+        { field: 'jobs', prefix: 'requested', time: 'requestedAt', id: 'jobId' },
+        { field: 'history', prefix: 'recorded', time: 'recordedAt', id: 'eventId', deploymentName },
+      ];
+      for (const list of lists) {
+        const selection = (args: string) =>
+          `${list.field}(first: $first, after: $after${args}) { edges { cursor node { ${list.id} ${list.time} } } pageInfo { hasNextPage } }`;
+        const document = (args: string) => {
+          // Declare only the variables the arguments use (an unused variable is a validation error).
+          const declared = ['$first: Int!', '$after: String']
+            .concat(args.includes('$from') ? ['$from: DateTime'] : [])
+            .concat(args.includes('$to') ? ['$to: DateTime'] : [])
+            .concat(list.deploymentName ? ['$name: String!'] : [])
+            .join(', ');
+          return list.deploymentName
+            ? `query(${declared}) { deployment(deploymentName: $name) { ${selection(args)} } }`
+            : `query(${declared}) { ${selection(args)} }`;
+        };
+        const all = async (args: string, variables: Data, first: number) => {
+          const nodes: Record<string, string>[] = [];
+          let after: string | null = null;
+          for (;;) {
+            const response = await api.request<Data>(document(args), {
+              ...variables,
+              first,
+              after,
+              name: list.deploymentName,
+            });
+            expect(response.errors, list.field).toBeUndefined();
+            const page = (
+              list.deploymentName
+                ? (response.data!.deployment as Data)[list.field]
+                : response.data![list.field]
+            ) as Connection;
+            nodes.push(...page.edges.map((edge) => edge.node));
+            if (!page.pageInfo.hasNextPage) return nodes;
+            after = page.edges.at(-1)!.cursor;
+          }
+        };
+        const everything = await all('', {}, 500);
+        const times = [...new Set(everything.map((node) => node[list.time]!))].sort();
+        expect(times.length, `${list.field} needs rows at several moments`).toBeGreaterThan(2);
+        const from = times[Math.floor(times.length / 3)]!;
+        const to = times[Math.floor((2 * times.length) / 3)]!;
+        const ids = (keep: (at: number) => boolean) =>
+          everything.filter((node) => keep(Date.parse(node[list.time]!))).map((node) => node[list.id]);
+        const [fromMs, toMs] = [Date.parse(from), Date.parse(to)];
+        const window = `, ${list.prefix}After: $from, ${list.prefix}Before: $to`;
+        const inWindow = await all(window, { from, to }, 2);
+        expect(
+          inWindow.map((node) => node[list.id]),
+          list.field,
+        ).toEqual(ids((at) => at > fromMs && at < toMs));
+        const afterOnly = await all(`, ${list.prefix}After: $from`, { from }, 3);
+        expect(
+          afterOnly.map((node) => node[list.id]),
+          list.field,
+        ).toEqual(ids((at) => at > fromMs));
+        const beforeOnly = await all(`, ${list.prefix}Before: $to`, { to }, 3);
+        expect(
+          beforeOnly.map((node) => node[list.id]),
+          list.field,
+        ).toEqual(ids((at) => at < toMs));
+
+        const empty = await api.request(document(window), {
+          first: 5,
+          from: to,
+          to: from,
+          name: list.deploymentName,
+        });
+        expect(empty.errors?.[0]?.extensions?.code, list.field).toBe('BAD_USER_INPUT');
+        expect(empty.errors?.[0]?.message).toMatch(/window is empty.*must be earlier than before/);
+      }
+    });
+
     it('rejects a cursor it never issued and a page size over the limit with BAD_USER_INPUT', async () => {
       const bad = await api.request('{ runs(after: "bm9wZQ") { edges { cursor } } }');
       expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');

@@ -1,3 +1,4 @@
+import { checkTimeRange, type TimeRange } from '../../projections/index.js';
 import { badInput } from '../errors.js';
 
 export const maxPageSize = 500;
@@ -18,4 +19,20 @@ export async function readPage<T>(query: () => Promise<T>): Promise<T> {
     if (error instanceof Error && /^cursor "/.test(error.message)) throw badInput(error.message);
     throw error;
   }
+}
+
+/** A list's time window from its `...After` / `...Before` arguments; an empty window is BAD_USER_INPUT. */
+export function timeRange(
+  after: Date | undefined,
+  before: Date | undefined,
+  what: string,
+): TimeRange | undefined {
+  if (after === undefined && before === undefined) return undefined;
+  const range = { after, before };
+  try {
+    checkTimeRange(range, what);
+  } catch (error) {
+    throw badInput((error as Error).message);
+  }
+  return range;
 }

@@ -77,7 +77,7 @@ import {
   type RunMetricType,
 } from '../types/run.type.js';
 import { DateTime } from '../types/scalars.js';
-import { checkFirst, readPage } from './paging.js';
+import { checkFirst, readPage, timeRange } from './paging.js';
 
 const iso = (date: Date) => date.toISOString();
 
@@ -96,10 +96,21 @@ export class ReadModelResolver {
     @Arg('first', () => Int, { defaultValue: 20 }) first: number,
     @Arg('after', () => String, { nullable: true }) after: string | undefined,
     @Arg('includeArchived', { defaultValue: false }) includeArchived: boolean,
+    @Arg('registeredAfter', () => DateTime, {
+      nullable: true,
+      description: 'Only datasets registered strictly after this moment.',
+    })
+    registeredAfter: Date | undefined,
+    @Arg('registeredBefore', () => DateTime, {
+      nullable: true,
+      description: 'Only datasets registered strictly before this moment.',
+    })
+    registeredBefore: Date | undefined,
   ) {
     read(context);
+    const registered = timeRange(registeredAfter, registeredBefore, 'registeredAfter/registeredBefore');
     const page = await readPage(() =>
-      listDatasets(context.deps.db, { first: checkFirst(first), after, includeArchived }),
+      listDatasets(context.deps.db, { first: checkFirst(first), after, includeArchived, registered }),
     );
     return toConnection(page, (r) => [iso(r.registered_at), r.dataset_id], toDataset, after);
   }
@@ -112,7 +123,7 @@ export class ReadModelResolver {
   }
 
   @Query(() => RunConnection, {
-    description: 'Training runs, oldest first; filter by status, dataset or kind.',
+    description: 'Training runs, oldest first; filter by status, dataset, kind or when they were requested.',
   })
   async runs(
     @Ctx() context: ApiContext,
@@ -121,8 +132,19 @@ export class ReadModelResolver {
     @Arg('status', () => RunStatus, { nullable: true }) status: RunStatus | undefined,
     @Arg('datasetId', () => ID, { nullable: true }) datasetId: string | undefined,
     @Arg('kind', () => String, { nullable: true }) kind: string | undefined,
+    @Arg('requestedAfter', () => DateTime, {
+      nullable: true,
+      description: 'Only runs requested strictly after this moment.',
+    })
+    requestedAfter: Date | undefined,
+    @Arg('requestedBefore', () => DateTime, {
+      nullable: true,
+      description: 'Only runs requested strictly before this moment.',
+    })
+    requestedBefore: Date | undefined,
   ) {
     read(context);
+    const requested = timeRange(requestedAfter, requestedBefore, 'requestedAfter/requestedBefore');
     const page = await readPage(() =>
       listRuns(context.deps.db, {
         first: checkFirst(first),
@@ -130,6 +152,7 @@ export class ReadModelResolver {
         status: status as RunStatusValue | undefined,
         datasetId,
         kind,
+        requested,
       }),
     );
     return toConnection(page, (r) => [iso(r.requested_at), r.run_id], toRun, after);
@@ -150,8 +173,19 @@ export class ReadModelResolver {
     @Arg('modelName', () => String, { nullable: true }) modelName: string | undefined,
     @Arg('modelVersion', () => Int, { nullable: true }) modelVersion: number | undefined,
     @Arg('status', () => String, { nullable: true }) status: string | undefined,
+    @Arg('requestedAfter', () => DateTime, {
+      nullable: true,
+      description: 'Only evaluations requested strictly after this moment.',
+    })
+    requestedAfter: Date | undefined,
+    @Arg('requestedBefore', () => DateTime, {
+      nullable: true,
+      description: 'Only evaluations requested strictly before this moment.',
+    })
+    requestedBefore: Date | undefined,
   ) {
     read(context);
+    const requested = timeRange(requestedAfter, requestedBefore, 'requestedAfter/requestedBefore');
     const page = await readPage(() =>
       listEvaluations(context.deps.db, {
         first: checkFirst(first),
@@ -159,6 +193,7 @@ export class ReadModelResolver {
         modelName,
         modelVersion,
         status: status as 'requested' | 'completed' | 'failed' | undefined,
+        requested,
       }),
     );
     return toConnection(page, (r) => [iso(r.requested_at), r.evaluation_id], toEvaluation, after);
@@ -248,8 +283,19 @@ export class ReadModelResolver {
     @Arg('modelVersion', () => Int, { nullable: true }) modelVersion: number | undefined,
     @Arg('deploymentName', () => String, { nullable: true }) deploymentName: string | undefined,
     @Arg('labelledOnly', { defaultValue: false }) labelledOnly: boolean,
+    @Arg('recordedAfter', () => DateTime, {
+      nullable: true,
+      description: 'Only interactions recorded strictly after this moment.',
+    })
+    recordedAfter: Date | undefined,
+    @Arg('recordedBefore', () => DateTime, {
+      nullable: true,
+      description: 'Only interactions recorded strictly before this moment.',
+    })
+    recordedBefore: Date | undefined,
   ) {
     read(context);
+    const recorded = timeRange(recordedAfter, recordedBefore, 'recordedAfter/recordedBefore');
     const page = await readPage(() =>
       listInteractions(context.deps.db, {
         first: checkFirst(first),
@@ -258,6 +304,7 @@ export class ReadModelResolver {
         modelVersion,
         deploymentName,
         labelledOnly,
+        recorded,
       }),
     );
     return toConnection(page, (r) => [iso(r.recorded_at), r.interaction_id], toInteraction, after);
@@ -277,14 +324,26 @@ export class ReadModelResolver {
     @Arg('after', () => String, { nullable: true }) after: string | undefined,
     @Arg('kind', () => String, { nullable: true }) kind: string | undefined,
     @Arg('status', () => String, { nullable: true }) status: string | undefined,
+    @Arg('requestedAfter', () => DateTime, {
+      nullable: true,
+      description: 'Only jobs requested strictly after this moment.',
+    })
+    requestedAfter: Date | undefined,
+    @Arg('requestedBefore', () => DateTime, {
+      nullable: true,
+      description: 'Only jobs requested strictly before this moment.',
+    })
+    requestedBefore: Date | undefined,
   ) {
     read(context);
+    const requested = timeRange(requestedAfter, requestedBefore, 'requestedAfter/requestedBefore');
     const page = await readPage(() =>
       listJobs(context.deps.db, {
         first: checkFirst(first),
         after,
         kind,
         status: status as JobStatus | undefined,
+        requested,
       }),
     );
     return toConnection(page, (r) => [iso(r.requested_at), r.job_id], toJob, after);
@@ -372,9 +431,24 @@ export class DeploymentFieldsResolver {
     @Ctx() context: ApiContext,
     @Arg('first', () => Int, { defaultValue: 20 }) first: number,
     @Arg('after', () => String, { nullable: true }) after: string | undefined,
+    @Arg('recordedAfter', () => DateTime, {
+      nullable: true,
+      description: 'Only entries recorded strictly after this moment.',
+    })
+    recordedAfter: Date | undefined,
+    @Arg('recordedBefore', () => DateTime, {
+      nullable: true,
+      description: 'Only entries recorded strictly before this moment.',
+    })
+    recordedBefore: Date | undefined,
   ): Promise<Connection<DeploymentHistoryType>> {
+    const recorded = timeRange(recordedAfter, recordedBefore, 'recordedAfter/recordedBefore');
     const page = await readPage(() =>
-      deploymentHistory(context.deps.db, deployment.deploymentName, { first: checkFirst(first), after }),
+      deploymentHistory(context.deps.db, deployment.deploymentName, {
+        first: checkFirst(first),
+        after,
+        recorded,
+      }),
     );
     return toConnection(page, (r) => [r.stream_version], toDeploymentHistory, after);
   }
