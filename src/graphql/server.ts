@@ -16,6 +16,7 @@ import type { WebSocket } from 'ws';
 import { WebSocketServer } from 'ws';
 import { mountReportRoutes } from './audit/reportRoutes.js';
 import { authenticate } from './auth/authenticate.js';
+import { RevocationWatch } from './auth/revocationWatch.js';
 import { TokenStore } from './auth/tokenStore.js';
 import type { Viewer } from './auth/viewer.js';
 import type { ApiContext, GraphqlDependencies } from './context.js';
@@ -35,6 +36,12 @@ export interface GraphqlServerOptions extends GraphqlDependencies {
   readonly logger?: Logger;
   /** Where the shared event subscription starts; default: the end of the log at start-up. */
   readonly subscribeFrom?: string;
+  /**
+   * How often open graphql-ws connections are checked against revoked tokens (a revocation in
+   * another process closes them within this time; one through this server's TokenStore at once).
+   * Default 1000 ms.
+   */
+  readonly revocationCheckMs?: number;
   /** Extra express routes (e.g. /reports, /metrics) mounted before /graphql. */
   readonly routes?: (app: express.Express, api: { authenticate(header?: string): Promise<Viewer> }) => void;
 }
@@ -84,6 +91,10 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
   }
 
   const onInternal = (error: unknown) => logger.error({ err: error }, 'internal error in a GraphQL request');
+  const revocations = new RevocationWatch(tokens, {
+    intervalMs: options.revocationCheckMs ?? 1000,
+    onError: (error) => logger.error({ err: error }, 'checking open subscriptions for revoked tokens failed'),
+  });
   const depth = depthRule(limits);
   const app = express();
   const httpServer = createServer(app);
@@ -101,6 +112,7 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
         const param = ctx.connectionParams?.Authorization ?? ctx.connectionParams?.authorization;
         try {
           ctx.extra.viewer = await authenticate(typeof param === 'string' ? param : undefined, tokens);
+          revocations.watch(ctx.extra.socket, ctx.extra.viewer);
           return true;
         } catch (error) {
           // 4401 Unauthorized with the reason (a close reason may hold 123 bytes at most).
@@ -246,6 +258,7 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
     subscriberCount: () => feed.listenerCount,
     close() {
       closing ??= (async () => {
+        revocations.close();
         await feed.close();
         await apollo.stop();
       })();

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TokenStore } from '../../src/graphql/index.js';
 import { databaseTargets, type TestDatabase } from '../support/databases.js';
 import { collect, startHarness, type Harness } from './harness.js';
 
@@ -230,6 +231,41 @@ for (const target of databaseTargets) {
       expect(revoked.errors?.[0]?.message).toMatch(/revoked/);
       const tokens = await api.server.tokens.list();
       expect(tokens.map((token) => token.actor)).toEqual(['alice']);
+    });
+
+    it('closes the open subscriptions of a token once it is revoked, here or by another process', async () => {
+      const streamId = `dataset-${randomUUID()}`;
+      const subscribe = (token: string) =>
+        collect<{ events: { type: string } }>(
+          api.ws(token),
+          'subscription($s: [String!]) { events(filter: { streamIds: $s }) { type } }',
+          { s: [streamId] },
+          1,
+        );
+      const first = await api.server.tokens.create({ actor: 'rita', roles: ['viewer'], createdBy: 'test' });
+      const second = await api.server.tokens.create({ actor: 'sam', roles: ['viewer'], createdBy: 'test' });
+      const keeper = await api.server.tokens.create({ actor: 'kim', roles: ['viewer'], createdBy: 'test' });
+      const before = api.server.subscriberCount();
+      const [viaServer, viaOtherProcess, kept] = [
+        subscribe(first.token),
+        subscribe(second.token),
+        subscribe(keeper.token),
+      ];
+      await expect.poll(() => api.server.subscriberCount()).toBe(before + 3);
+
+      // Revoked through the server's own token store: closed at once.
+      expect(await api.server.tokens.revoke(first.tokenId)).toBe(true);
+      await expect(viaServer.done).rejects.toThrow(new RegExp(`4401: token ${first.tokenId} was revoked`));
+      // Revoked by another process (the CLI opens its own store on the database): closed by the periodic check.
+      expect(await new TokenStore(database.db).revoke(second.tokenId)).toBe(true);
+      await expect(viaOtherProcess.done).rejects.toThrow(
+        new RegExp(`4401: token ${second.tokenId} was revoked`),
+      );
+      await expect.poll(() => api.server.subscriberCount()).toBe(before + 1);
+
+      // The other token's subscription still receives events.
+      await api.store.append(streamId, [{ type: 'Noted', data: {} }], 'no_stream', context);
+      expect(await kept.done).toEqual([{ events: { type: 'Noted' } }]);
     });
   });
 }

@@ -70,6 +70,7 @@ function toInfo(row: Selectable<ApiTokensTable>): TokenInfo {
 export class TokenStore {
   private readonly db: Kysely<TokenTables>;
   private anyTokenCache: { value: boolean; until: number } | null = null;
+  private readonly revokedListeners = new Set<(tokenId: string) => void>();
 
   constructor(db: Kysely<unknown>) {
     this.db = db as unknown as Kysely<TokenTables>;
@@ -118,7 +119,27 @@ export class TokenStore {
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
     this.anyTokenCache = null;
-    return Number(result.numUpdatedRows) > 0;
+    const revoked = Number(result.numUpdatedRows) > 0;
+    if (revoked) for (const listener of this.revokedListeners) listener(tokenId);
+    return revoked;
+  }
+
+  /** Calls `listener` after this store revokes a token; returns the function that stops it. */
+  onRevoked(listener: (tokenId: string) => void): () => void {
+    this.revokedListeners.add(listener);
+    return () => this.revokedListeners.delete(listener);
+  }
+
+  /** Which of these token ids are still active (exist and are not revoked). */
+  async activeAmong(tokenIds: readonly string[]): Promise<Set<string>> {
+    if (tokenIds.length === 0) return new Set();
+    const rows = await this.db
+      .selectFrom('api_tokens')
+      .select('token_id')
+      .where('token_id', 'in', [...tokenIds])
+      .where('revoked_at', 'is', null)
+      .execute();
+    return new Set(rows.map((row) => row.token_id));
   }
 
   /**
