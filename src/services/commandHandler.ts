@@ -3,6 +3,7 @@ import {
   type EventStore,
   type NewEvent,
   type RecordedEvent,
+  type StreamAppend,
 } from '../eventstore/index.js';
 import {
   eventRegistry,
@@ -109,18 +110,7 @@ export class CommandHandler {
       const decided = decider.decide(command, loaded.state);
       if (decided.length === 0) return { streamId, events: [], version: loaded.version, replayed: false };
 
-      const newEvents = decided.map((event, index): NewEvent => {
-        const data = this.registry.validate(event.type, event.data);
-        return {
-          ...(context.idempotencyKey
-            ? { eventId: deterministicEventId(context.idempotencyKey, streamId, index) }
-            : {}),
-          type: event.type,
-          schemaVersion: this.registry.currentVersion(event.type),
-          // JSON drops keys whose value is undefined, which the store's canonical JSON refuses.
-          data: JSON.parse(JSON.stringify(data)) as unknown,
-        };
-      });
+      const newEvents = this.toNewEvents(decided, streamId, context);
       const correlationId = context.correlationId ?? loaded.events[0]?.metadata.correlationId;
       try {
         const appended = await this.store.append(
@@ -139,6 +129,99 @@ export class CommandHandler {
         if (attempt >= this.maxRetries) throw new ConcurrencyConflictError(streamId, attempt + 1);
       }
     }
+  }
+
+  /**
+   * Many commands, each on a stream expected not to exist yet (an interaction, say), written with one
+   * `appendMany`: each is decided against the initial state and appended with 'no_stream'. A command whose
+   * stream turns out to exist is handled again the ordinary way (load, decide, append), so every outcome is
+   * what `handle` would give, except that a retry recognised by its idempotency key comes back with the
+   * events first recorded and no `replayed` flag (the store does not say which it was).
+   */
+  async handleOnNewStreams<Command, Event extends DomainEvent, State>(
+    decider: Decider<Command, Event, State>,
+    commands: readonly { streamId: string; command: Command; context: CommandContext }[],
+  ): Promise<PromiseSettledResult<Omit<CommandResult, 'replayed'>>[]> {
+    const outcomes: PromiseSettledResult<Omit<CommandResult, 'replayed'>>[] = new Array(commands.length);
+    const appends: { index: number; append: StreamAppend }[] = [];
+    const again: number[] = [];
+    const retried: number[] = [];
+    const named = new Set<string>();
+    commands.forEach(({ streamId, command, context }, index) => {
+      // A stream named twice: the later commands are handled after the batch, against what it wrote.
+      if (named.has(streamId)) {
+        again.push(index);
+        return;
+      }
+      named.add(streamId);
+      try {
+        const decided = decider.decide(command, decider.initialState());
+        if (decided.length === 0) {
+          outcomes[index] = { status: 'fulfilled', value: { streamId, events: [], version: 0 } };
+          return;
+        }
+        appends.push({
+          index,
+          append: {
+            streamId,
+            events: this.toNewEvents(decided, streamId, context),
+            expected: 'no_stream',
+            context: {
+              actor: context.actor,
+              ...(context.correlationId ? { correlationId: context.correlationId } : {}),
+              ...(context.causationId ? { causationId: context.causationId } : {}),
+            },
+          },
+        });
+      } catch {
+        // Refused against a new stream; the stream may exist, where the command may hold.
+        retried.push(index);
+      }
+    });
+    const appended = appends.length > 0 ? await this.store.appendMany(appends.map((a) => a.append)) : [];
+    appended.forEach((outcome, position) => {
+      const { index, append } = appends[position]!;
+      if (outcome.status === 'fulfilled') {
+        const { events, nextExpectedVersion } = outcome.value;
+        outcomes[index] = {
+          status: 'fulfilled',
+          value: { streamId: append.streamId, events, version: nextExpectedVersion },
+        };
+      } else if (outcome.reason instanceof WrongExpectedVersionError) retried.push(index);
+      else outcomes[index] = outcome;
+    });
+    const handleAgain = async (index: number) => {
+      const { streamId, command, context } = commands[index]!;
+      try {
+        const { replayed: _replayed, ...value } = await this.handle(decider, streamId, command, context);
+        outcomes[index] = { status: 'fulfilled', value };
+      } catch (error) {
+        outcomes[index] = { status: 'rejected', reason: error };
+      }
+    };
+    await Promise.all(retried.map(handleAgain));
+    for (const index of again) await handleAgain(index);
+    return outcomes;
+  }
+
+  /** Decided events as the store takes them: validated, versioned, with ids derived from the idempotency key. */
+  private toNewEvents(
+    decided: readonly DomainEvent[],
+    streamId: string,
+    context: CommandContext,
+  ): NewEvent[] {
+    return decided.map((event, index): NewEvent => {
+      const data = this.registry.validate(event.type, event.data);
+      return {
+        ...(context.idempotencyKey
+          ? { eventId: deterministicEventId(context.idempotencyKey, streamId, index) }
+          : {}),
+        type: event.type,
+        schemaVersion: this.registry.currentVersion(event.type),
+        // JSON drops keys whose value is undefined, which the store's canonical JSON refuses.
+        data: JSON.parse(JSON.stringify(data)) as unknown,
+      };
+    });
   }
 
   /** The events an earlier run of this command appended, when its idempotency key was used. */

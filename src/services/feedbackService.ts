@@ -29,6 +29,33 @@ export class FeedbackService {
     return { ...result, interactionId };
   }
 
+  /**
+   * Records many interactions, each on its own new stream, in one append to the log (the serving path's
+   * capture). Each outcome is what `recordInteraction` would give for it alone; a retry under the same
+   * idempotency key comes back with the event first recorded.
+   */
+  async recordInteractions(
+    items: readonly { input: Input<RecordInteraction>; context: CommandContext }[],
+  ): Promise<PromiseSettledResult<{ interactionId: string; version: number }>[]> {
+    const at = this.kit.now();
+    const outcomes = await this.kit.handler.handleOnNewStreams(
+      interactionDecider,
+      items.map(({ input, context }) => ({
+        streamId: interactionStream(input.interactionId),
+        command: { ...input, type: 'RecordInteraction' as const, at },
+        context,
+      })),
+    );
+    return outcomes.map((outcome, index) =>
+      outcome.status === 'fulfilled'
+        ? {
+            status: 'fulfilled',
+            value: { interactionId: items[index]!.input.interactionId, version: outcome.value.version },
+          }
+        : outcome,
+    );
+  }
+
   /** Labels a recorded interaction; the labeler is the acting user. */
   labelFeedback(
     input: { interactionId: string; label: FeedbackLabel },

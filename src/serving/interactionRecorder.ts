@@ -19,20 +19,21 @@ export interface CapturedInteraction {
 export interface InteractionRecorderOptions {
   /** Interactions held in memory at most; past this, new ones are dropped and counted (default 10 000). */
   readonly maxBuffered?: number;
-  /** Interactions appended per flush (default 64). */
+  /** Interactions written per append to the log, at most (default 64). */
   readonly batchSize?: number;
   /** How long an interaction may wait for its flush (default 20 ms). */
   readonly flushMs?: number;
-  /** Appends in flight at once (default 4). */
+  /** Batches in flight at once (default 2). */
   readonly concurrency?: number;
   readonly onDropped?: (count: number, reason: string) => void;
 }
 
-type Sink = Pick<FeedbackService, 'recordInteraction'>;
+type Sink = Pick<FeedbackService, 'recordInteractions'>;
 
 /**
  * Records InteractionRecorded events off the request path: requests only push into a buffer; a flush
- * loop appends them in batches (one small stream per interaction, idempotent by interaction id).
+ * loop writes them in batches, each batch one multi-stream append to the log (one small stream per
+ * interaction, idempotent by interaction id).
  */
 export class InteractionRecorder {
   private buffer: CapturedInteraction[] = [];
@@ -54,7 +55,7 @@ export class InteractionRecorder {
     this.maxBuffered = options.maxBuffered ?? 10_000;
     this.batchSize = options.batchSize ?? 64;
     this.flushMs = options.flushMs ?? 20;
-    this.concurrency = options.concurrency ?? 4;
+    this.concurrency = options.concurrency ?? 2;
   }
 
   /** Queues an interaction; never waits on the log. */
@@ -106,18 +107,10 @@ export class InteractionRecorder {
     if (this.buffer.length === 0) return Promise.resolve();
     this.flushing = (async () => {
       try {
-        while (this.buffer.length > 0) {
-          const batch = this.buffer.splice(0, this.batchSize);
-          for (const interaction of batch) this.waiter(interaction.interactionId);
-          let next = 0;
-          const lane = async () => {
-            while (next < batch.length) {
-              const interaction = batch[next++]!;
-              await this.append(interaction);
-            }
-          };
-          await Promise.all(Array.from({ length: Math.min(this.concurrency, batch.length) }, lane));
-        }
+        const lane = async () => {
+          while (this.buffer.length > 0) await this.append(this.buffer.splice(0, this.batchSize));
+        };
+        await Promise.all(Array.from({ length: this.concurrency }, lane));
       } finally {
         this.flushing = undefined;
       }
@@ -125,20 +118,29 @@ export class InteractionRecorder {
     return this.flushing;
   }
 
-  private async append(interaction: CapturedInteraction): Promise<void> {
-    const { actor, ...data } = interaction;
+  private async append(batch: readonly CapturedInteraction[]): Promise<void> {
+    for (const interaction of batch) this.waiter(interaction.interactionId);
+    let outcomes: PromiseSettledResult<unknown>[];
     try {
-      await this.sink.recordInteraction(data, {
-        actor,
-        idempotencyKey: `interaction:${interaction.interactionId}`,
-      });
-      this.recorded++;
+      outcomes = await this.sink.recordInteractions(
+        batch.map(({ actor, ...input }) => ({
+          input,
+          context: { actor, idempotencyKey: `interaction:${input.interactionId}` },
+        })),
+      );
     } catch (error) {
-      this.drop(1, `the log refused interaction ${interaction.interactionId}: ${(error as Error).message}`);
-    } finally {
-      this.waiting.get(interaction.interactionId)?.resolve();
-      this.waiting.delete(interaction.interactionId);
+      outcomes = batch.map(() => ({ status: 'rejected', reason: error }));
     }
+    outcomes.forEach((outcome, index) => {
+      const { interactionId } = batch[index]!;
+      if (outcome.status === 'fulfilled') this.recorded++;
+      else {
+        const reason = (outcome.reason as Error | undefined)?.message ?? String(outcome.reason);
+        this.drop(1, `the log refused interaction ${interactionId}: ${reason}`);
+      }
+      this.waiting.get(interactionId)?.resolve();
+      this.waiting.delete(interactionId);
+    });
   }
 
   private waiter(interactionId: string) {
