@@ -29,8 +29,17 @@ export interface AuditReport {
   readonly generatedAt: string;
   /** Dataset revisions the version was trained on (and what they derive from), with hashes, PII and transforms. */
   readonly datasetRevisions: readonly AuditEvent[];
-  /** Per training run: its request (configuration, stages, base model), claims (backend), stages and outcome. */
-  readonly runs: readonly { readonly runId: string; readonly events: readonly AuditEvent[] }[];
+  /**
+   * Per training run: its request (configuration, stages, base model), claims (backend), stages,
+   * checkpoints and outcome. Progress reports (one per step, the loss curve) are summarised in
+   * `progress`, not listed: a run's curve is `run(runId) { metrics }`. Every event, progress
+   * included, is still covered by the hash-chain verification in `integrity`.
+   */
+  readonly runs: readonly {
+    readonly runId: string;
+    readonly events: readonly AuditEvent[];
+    readonly progress: ProgressSummary | null;
+  }[];
   /** Evaluations of the version, with metrics and gates. */
   readonly evaluations: readonly { readonly evaluationId: string; readonly events: readonly AuditEvent[] }[];
   /** Registration, promotions (with approvers) and archival of this version. */
@@ -45,6 +54,44 @@ export interface AuditReport {
   /** The hash chain of every stream involved, verified now. */
   readonly integrity: readonly VerifyResult[];
   readonly allChainsIntact: boolean;
+}
+
+/** What a run's progress reports add up to (null when it reported none). */
+export interface ProgressSummary {
+  readonly reports: number;
+  readonly firstStep: number;
+  readonly lastStep: number;
+  readonly lastLoss: number | null;
+  readonly firstRecordedAt: string;
+  readonly lastRecordedAt: string;
+}
+
+const progressType = 'TrainingProgressReported';
+
+function summariseProgress(events: readonly RecordedEvent[]): ProgressSummary | null {
+  let summary: { -readonly [K in keyof ProgressSummary]: ProgressSummary[K] } | null = null;
+  for (const event of events) {
+    if (event.type !== progressType) continue;
+    const data = (event.data ?? {}) as { step?: unknown; loss?: unknown };
+    const step = typeof data.step === 'number' ? data.step : 0;
+    const loss = typeof data.loss === 'number' ? data.loss : null;
+    if (!summary) {
+      summary = {
+        reports: 0,
+        firstStep: step,
+        lastStep: step,
+        lastLoss: loss,
+        firstRecordedAt: event.metadata.recordedAt,
+        lastRecordedAt: event.metadata.recordedAt,
+      };
+    }
+    summary.reports++;
+    summary.firstStep = Math.min(summary.firstStep, step);
+    summary.lastStep = step;
+    summary.lastLoss = loss;
+    summary.lastRecordedAt = event.metadata.recordedAt;
+  }
+  return summary;
 }
 
 export type AuditRequest =
@@ -147,10 +194,9 @@ export async function buildAuditReport(
   ]);
   const streams = new Map([...verified].map(([streamId, stream]) => [streamId, stream.events]));
   const cutoff = asOf?.getTime() ?? Number.POSITIVE_INFINITY;
-  const visible = (streamId: string) =>
-    (streams.get(streamId) ?? [])
-      .filter((event) => new Date(event.metadata.recordedAt).getTime() <= cutoff)
-      .map(toAuditEvent);
+  const visibleEvents = (streamId: string) =>
+    (streams.get(streamId) ?? []).filter((event) => new Date(event.metadata.recordedAt).getTime() <= cutoff);
+  const visible = (streamId: string) => visibleEvents(streamId).map(toAuditEvent);
 
   const datasetRevisionNodes = upstream.filter((id) => id.startsWith('dataset:'));
   const datasetRevisions = datasetRevisionNodes.flatMap((id) => {
@@ -166,7 +212,14 @@ export async function buildAuditReport(
     subject: { modelName, version, deploymentName, asOf: asOf?.toISOString() ?? null },
     generatedAt: new Date().toISOString(),
     datasetRevisions,
-    runs: byKind('run:', upstream).map((runId) => ({ runId, events: visible(`run-${runId}`) })),
+    runs: byKind('run:', upstream).map((runId) => {
+      const events = visibleEvents(`run-${runId}`);
+      return {
+        runId,
+        events: events.filter((event) => event.type !== progressType).map(toAuditEvent),
+        progress: summariseProgress(events),
+      };
+    }),
     evaluations: byKind('evaluation:', [...upstream, ...downstreamOnly]).map((evaluationId) => ({
       evaluationId,
       events: visible(`eval-${evaluationId}`),

@@ -29,7 +29,16 @@ export function auditMarkdown(report: AuditReport): string {
     ...eventLines(report.datasetRevisions),
     '',
     '## Training runs',
-    ...report.runs.flatMap((run) => ['', `### Run ${run.runId}`, ...eventLines(run.events)]),
+    ...report.runs.flatMap((run) => [
+      '',
+      `### Run ${run.runId}`,
+      ...eventLines(run.events),
+      ...(run.progress
+        ? [
+            `- ${run.progress.reports} progress report(s), steps ${run.progress.firstStep}-${run.progress.lastStep}, last loss ${run.progress.lastLoss ?? 'n/a'} (${run.progress.firstRecordedAt} to ${run.progress.lastRecordedAt})`,
+          ]
+        : []),
+    ]),
     '',
     '## Evaluations',
     ...(report.evaluations.length === 0
