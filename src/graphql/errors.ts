@@ -34,7 +34,11 @@ export function codeForDomainError(domainCode: string): ApiErrorCode {
   const code = domainCode.toUpperCase();
   if (/NOT_FOUND$|^UNKNOWN_/.test(code)) return 'NOT_FOUND';
   if (/FORBIDDEN|NOT_ALLOWED|NOT_LEASE_HOLDER|NOT_HOLDER|LEASE_EXPIRED/.test(code)) return 'FORBIDDEN';
-  if (/CONFLICT|ALREADY|STILL_VALID|ARCHIVED|NOT_CLAIMED|NOT_STARTED|NOT_ACTIVE|FINISHED/.test(code))
+  if (
+    /CONFLICT|ALREADY|STILL_VALID|ARCHIVED|NOT_CLAIMED|NOT_STARTED|NOT_COMPLETED|NOT_ACTIVE|FINISHED/.test(
+      code,
+    )
+  )
     return 'CONFLICT';
   return 'BAD_USER_INPUT';
 }

@@ -6,6 +6,9 @@ import { AuditResolver } from './resolvers/audit.resolver.js';
 import { DatasetIngestResolver } from './resolvers/datasetIngest.resolver.js';
 import { EvaluationResolver } from './resolvers/evaluation.resolver.js';
 import { EvaluationWorkResolver } from './resolvers/evaluationWork.resolver.js';
+import { JobReportsResolver } from './resolvers/jobReports.resolver.js';
+import { ModelRegistryResolver } from './resolvers/modelRegistry.resolver.js';
+import { PreferenceResolver } from './resolvers/preference.resolver.js';
 import { EventResolver } from './resolvers/event.resolver.js';
 import { LineageResolver } from './resolvers/lineage.resolver.js';
 import { MemoryEstimateResolver } from './resolvers/memoryEstimate.resolver.js';
@@ -35,6 +38,9 @@ const resolvers = [
   AuditResolver,
   MutationResolver,
   EvaluationWorkResolver,
+  JobReportsResolver,
+  ModelRegistryResolver,
+  PreferenceResolver,
   DatasetIngestResolver,
   MemoryEstimateResolver,
 ] as const;

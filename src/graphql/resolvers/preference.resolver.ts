@@ -1,0 +1,91 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { z } from 'zod';
+import { listPreferencePrompts, preferenceRankings, type PreferencePrompt } from '../../projections/index.js';
+import { requireAction, type ApiContext } from '../context.js';
+import { CommandPayload } from '../types/commandPayload.type.js';
+import { toConnection } from '../types/connection.js';
+import {
+  PreferencePromptConnection,
+  PreferencePromptType,
+  PreferenceRankingType,
+  toPreferencePrompt,
+  toPreferenceRanking,
+} from '../types/preference.type.js';
+import { JSON } from '../types/scalars.js';
+import { execute, idempotencyKeyArg, services } from './commandExecution.js';
+import { checkFirst, readPage } from './paging.js';
+
+const keyOf = (row: PreferencePrompt) => [row.generated_at.toISOString(), row.prompt_id];
+
+const candidatesInput = z.array(
+  z.object({
+    candidateId: z.string().optional(),
+    text: z.string(),
+    model: z.object({ name: z.string(), version: z.number() }).optional(),
+  }),
+);
+
+/**
+ * RLHF preference data: a prompt's candidate answers (the seed's three) recorded, then ranked best first by
+ * people; the rankings are what a reward model trains on.
+ */
+@Resolver(() => PreferencePromptType)
+export class PreferenceResolver {
+  @Query(() => PreferencePromptConnection, { description: 'Preference prompts, oldest first.' })
+  async preferencePrompts(
+    @Ctx() context: ApiContext,
+    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | undefined,
+    @Arg('rankedOnly', { defaultValue: false, description: 'Only prompts someone has ranked.' })
+    rankedOnly: boolean,
+  ) {
+    requireAction(context, 'read', 'read preference data');
+    const page = await readPage(() =>
+      listPreferencePrompts(context.deps.db, { first: checkFirst(first), after, rankedOnly }),
+    );
+    return toConnection(page, keyOf, toPreferencePrompt, after);
+  }
+
+  @FieldResolver(() => [PreferenceRankingType], {
+    description: 'Every ranking of this prompt, oldest first.',
+  })
+  async rankings(@Root() prompt: PreferencePromptType, @Ctx() context: ApiContext) {
+    return (await preferenceRankings(context.deps.db, prompt.promptId)).map(toPreferenceRanking);
+  }
+
+  @Mutation(() => CommandPayload, {
+    description:
+      'Record the candidate answers generated for a prompt (engineer), 2 to 8 of them: [{text, model?: {name, version}, candidateId?}]. The payload id is the prompt id.',
+  })
+  async generateCandidates(
+    @Ctx() context: ApiContext,
+    @Arg('prompt') prompt: string,
+    @Arg('candidates', () => JSON) candidates: unknown,
+    @Arg('promptId', () => ID, { nullable: true }) promptId: string | undefined,
+    @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
+  ) {
+    const parsed = candidatesInput.parse(candidates);
+    return execute(context, 'data', 'record preference candidates', idempotencyKey, async (command) => {
+      const result = await services(context).feedback.generateCandidates(
+        { prompt, candidates: parsed, ...(promptId !== undefined ? { promptId } : {}) },
+        command,
+      );
+      return { ...result, id: result.promptId };
+    });
+  }
+
+  @Mutation(() => CommandPayload, {
+    description:
+      "Rank a prompt's candidates, best first, as the calling person (engineer): every candidate once.",
+  })
+  rankPreference(
+    @Ctx() context: ApiContext,
+    @Arg('promptId', () => ID) promptId: string,
+    @Arg('ranking', () => [ID]) ranking: string[],
+    @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
+  ) {
+    return execute(context, 'data', 'rank preferences', idempotencyKey, (command) =>
+      services(context).feedback.rankPreference({ promptId, ranking }, command),
+    );
+  }
+}
