@@ -82,6 +82,7 @@ for (const target of databaseTargets) {
       const requested = await call(augment, {
         datasetId: payload!['datasetId'],
         seed: 3,
+        count: 2,
         lexicon: {
           name: 'one',
           terms: [{ term: '高血压', category: 'medical', attributes: { en: 'hypertension' } }],
@@ -94,6 +95,8 @@ for (const target of databaseTargets) {
         templates: ['translate-en', 'explain-zh', 'solutions-zh', 'translate-zh', 'explain-en'],
       });
       expect(requested.payload!['lexiconHash']).toMatch(/^[0-9a-f]{64}$/);
+      const recorded = (await api.store.readStream(`dataset-${payload!['datasetId']}`)).at(-1)!;
+      expect(recorded.data).toMatchObject({ seed: 3, count: 2 });
     });
 
     it('a strict ingest with invalid lines is BAD_USER_INPUT with every line in extensions.issues', async () => {

@@ -172,6 +172,7 @@ export class DatasetIngestResolver {
           lexicon,
           ...(templates ? { templates } : {}),
           ...(input.seed != null ? { seed: input.seed } : {}),
+          ...(input.count != null ? { count: input.count } : {}),
           ...(input.augmentationId ? { augmentationId: input.augmentationId } : {}),
         },
         commandContext(context, idempotencyKey),

@@ -139,6 +139,12 @@ export class AugmentationRequestInput {
   @Field(() => Int, { nullable: true, description: 'Generation seed (default 0).' })
   seed?: number;
 
+  @Field(() => Int, {
+    nullable: true,
+    description: 'At most this many generated records (a seeded sample); default every template x term pair.',
+  })
+  count?: number;
+
   @Field(() => ID, { nullable: true })
   augmentationId?: string;
 }
