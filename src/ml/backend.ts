@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { installWasmKernels } from './wasmKernels.js';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -103,6 +104,7 @@ async function tryBackend(name: BackendName): Promise<Omit<BackendInfo, 'skipped
       const dir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
       setWasmPaths(`${dir}/`);
       if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not start');
+      installWasmKernels();
       const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
       return {
         backend: 'wasm',

@@ -149,7 +149,7 @@ export class LoraAdapter {
     let input = x;
     if (training && this.options.dropout > 0) {
       if (!rng) throw new Error('LoRA dropout in training needs a seeded Rng (ForwardOptions.rng)');
-      input = tf.dropout(x, this.options.dropout, undefined, rng.seed()) as tf.Tensor2D;
+      input = dropout(x, this.options.dropout, rng.seed());
     }
     const low = linearTrainable(input, a as unknown as tf.Tensor2D);
     return tf.mul(linearTrainable(low, b as unknown as tf.Tensor2D), this.scale) as tf.Tensor2D;
@@ -296,6 +296,18 @@ export class LoraAdapter {
     this.a.clear();
     this.b.clear();
   }
+}
+
+/**
+ * Inverted dropout (kept entries scaled by 1 / (1 - rate)) with a mask drawn from `seed`. The mask is made
+ * on the host by our generator: tf.dropout draws its uniforms one by one in JavaScript (seedrandom's Alea),
+ * which cost more than the LoRA matmuls it feeds.
+ */
+function dropout(x: tf.Tensor2D, rate: number, seed: number): tf.Tensor2D {
+  const mask = new Rng(seed).fillUniform(new Float32Array(x.size));
+  const keep = 1 / (1 - rate);
+  for (let i = 0; i < mask.length; i++) mask[i] = mask[i]! >= rate ? keep : 0;
+  return tf.mul(x, tf.tensor2d(mask, x.shape));
 }
 
 function checkShape(file: string, key: string, actual: readonly number[], expected: readonly number[]): void {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
+import { tokenCrossEntropy } from './ops.js';
 
 /** One training sequence: token ids with per-token masks aligned to `ids`. */
 export interface TrainingExample {
@@ -105,11 +106,7 @@ export function causalLmLoss(
   options: LossOptions = DEFAULT_LOSS,
   counts?: TargetCounts,
 ): LossParts {
-  const vocab = logits.shape[1];
-  const logProbs = tf.logSoftmax(logits);
-  // A one-hot product instead of gather: gather's gradient needs a kernel the wasm backend lacks.
-  const picked = tf.sum(tf.mul(logProbs, tf.oneHot(tf.tensor1d(batch.targets, 'int32'), vocab)), 1);
-  const ce = tf.neg(picked);
+  const ce = tokenCrossEntropy(logits, batch.targets);
   const { lossCount, entityCount } = counts ?? targetCounts(batch);
   if (lossCount === 0)
     throw new Error('the batch has no target tokens: every lossMask entry after the first token is 0');

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { splitEntries } from './wasmKernels.js';
+import { splitEntries, stackEntries } from './wasmKernels.js';
 
 /** tfjs types custom-gradient functions with variadic inputs; ours have fixed ones. */
 type GradFn = (...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -42,7 +42,7 @@ export function linearTrainable(x: tf.Tensor2D, wt: tf.Tensor2D): tf.Tensor2D {
 
 /** Per-entry 2-D matmuls a[i] @ b[i] of [n, m, k] and [n, k, p] entries, stacked to [n, m, p] (see attention). */
 function matMulEach(a: tf.Tensor[], b: tf.Tensor[]): tf.Tensor3D {
-  return tf.stack(a.map((x, i) => tf.matMul(x as tf.Tensor2D, b[i] as tf.Tensor2D))) as tf.Tensor3D;
+  return stackEntries(a.map((x, i) => tf.matMul(x as tf.Tensor2D, b[i] as tf.Tensor2D))) as tf.Tensor3D;
 }
 
 /** The entries of a 3-D tensor as 2-D tensors, after an optional swap of the last two axes. */
@@ -120,10 +120,75 @@ export function embedTrainable(table: tf.Tensor2D, ids: Int32Array): tf.Tensor2D
   return op(table) as tf.Tensor2D;
 }
 
-/** Root-mean-square norm over the last axis, as LlamaRMSNorm: x / sqrt(mean(x^2) + eps) * weight. */
+/**
+ * Root-mean-square norm over the last axis, as LlamaRMSNorm: x / sqrt(mean(x^2) + eps) * weight, with its
+ * gradient written out (autodiff of the mean builds a ones tensor of x's size on the host each time). The
+ * weight's gradient is computed only when it is a trainable variable.
+ */
 export function rmsNorm(x: tf.Tensor2D, weight: tf.Tensor1D, eps: number): tf.Tensor2D {
-  const variance = tf.mean(tf.square(x), -1, true);
-  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(variance, eps))), weight);
+  const normalize = (input: tf.Tensor) => {
+    const r = tf.rsqrt(tf.add(tf.mean(tf.square(input), -1, true), eps));
+    return { r, xhat: tf.mul(input, r) };
+  };
+  const inputGrad = (dy: tf.Tensor, xhat: tf.Tensor, r: tf.Tensor) => {
+    const g = tf.mul(dy, weight);
+    return tf.mul(r, tf.sub(g, tf.mul(xhat, tf.mean(tf.mul(g, xhat), -1, true))));
+  };
+  if (weight instanceof tf.Variable && weight.trainable) {
+    const op = custom((input: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
+      const { r, xhat } = normalize(input);
+      save([xhat, r]);
+      return {
+        value: tf.mul(xhat, w),
+        gradFunc: (dy: tf.Tensor, [xhat, r]: tf.Tensor[]) => [
+          inputGrad(dy, xhat!, r!),
+          tf.sum(tf.mul(dy, xhat!), 0),
+        ],
+      };
+    });
+    return op(x, weight) as tf.Tensor2D;
+  }
+  const op = custom((input: tf.Tensor, save: tf.GradSaveFunc) => {
+    const { r, xhat } = normalize(input);
+    save([xhat, r]);
+    return {
+      value: tf.mul(xhat, weight),
+      gradFunc: (dy: tf.Tensor, [xhat, r]: tf.Tensor[]) => inputGrad(dy, xhat!, r!),
+    };
+  });
+  return op(x) as tf.Tensor2D;
+}
+
+/**
+ * Per-row cross-entropy -log softmax(logits)[target] for logits [rows, vocab], with the gradient
+ * (softmax - one-hot) * dy written out: autodiff of a one-hot product costs a ones tensor of the logits' size,
+ * and gather's gradient needs a kernel the wasm backend lacks.
+ */
+export function tokenCrossEntropy(logits: tf.Tensor2D, targets: Int32Array): tf.Tensor1D {
+  const [rows, vocab] = logits.shape;
+  if (targets.length !== rows) throw new Error(`${targets.length} targets for ${rows} rows of logits`);
+  const flat = new Int32Array(rows);
+  targets.forEach((t, i) => {
+    if (!Number.isInteger(t) || t < 0 || t >= vocab)
+      throw new Error(`target token id ${t} at row ${i} is outside the vocabulary [0, ${vocab})`);
+    flat[i] = i * vocab + t;
+  });
+  const op = custom((input: tf.Tensor, save: tf.GradSaveFunc) => {
+    const logProbs = tf.logSoftmax(input as tf.Tensor2D);
+    save([logProbs]);
+    return {
+      value: tf.neg(tf.gather(tf.reshape(logProbs, [-1]), tf.tensor1d(flat, 'int32'))),
+      gradFunc: (dy: tf.Tensor, [logProbs]: tf.Tensor[]) => {
+        const oneHot = new Float32Array(rows * vocab);
+        for (const index of flat) oneHot[index] = 1;
+        return tf.mul(
+          tf.sub(tf.exp(logProbs!), tf.tensor2d(oneHot, [rows, vocab])),
+          tf.reshape(dy, [rows, 1]),
+        );
+      },
+    };
+  });
+  return op(logits) as tf.Tensor1D;
 }
 
 export function silu(x: tf.Tensor): tf.Tensor {

@@ -46,6 +46,32 @@ export class Rng {
     return this.nextUint32() / 4294967296;
   }
 
+  /** Fills `out` with uniforms in [0, 1), the same stream as calling next() out.length times. */
+  fillUniform(out: Float32Array): Float32Array {
+    const s = this.s;
+    // The state words as int32 in locals: the same bits as nextUint32, without its conversions per draw.
+    let s0 = s[0]! | 0;
+    let s1 = s[1]! | 0;
+    let s2 = s[2]! | 0;
+    let s3 = s[3]! | 0;
+    for (let i = 0; i < out.length; i++) {
+      const r = Math.imul(s1, 5);
+      out[i] = (Math.imul((r << 7) | (r >>> 25), 9) >>> 0) * 2.3283064365386963e-10;
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+    }
+    s[0] = s0;
+    s[1] = s1;
+    s[2] = s2;
+    s[3] = s3;
+    return out;
+  }
+
   uniform(low: number, high: number): number {
     return low + (high - low) * this.next();
   }

@@ -1,30 +1,87 @@
 import * as tf from '@tensorflow/tfjs';
 
 /*
- * Kernels of our own for tfjs-backend-wasm, where its own ones copy more than they must. Its Slice kernel
- * (behind slice, unstack and split) first copies its whole input out of the wasm heap, once per output, and
- * its Gather walks elements one at a time; taking the 32 entries of an attention block that way cost more
- * than the matmuls it was meant to speed up.
+ * Kernels of our own for tfjs-backend-wasm, where its own ones copy more than they must:
+ * - Identity (behind tf.clone, which autodiff calls on every tensor it saves for the backward pass) copies
+ *   the data; tensors are immutable, so ours shares the buffer and counts a reference, as the cpu backend does.
+ * - Cast to the same dtype (autodiff casts every saved input of a product to float32) copies too; ours shares.
+ * - Its Slice kernel (behind slice, unstack and split) first copies its whole input out of the wasm heap, once
+ *   per output, and its Gather walks elements one at a time; splitEntries copies each block once, and
+ *   stackEntries (unlike stack, a concat done element-wise in JavaScript) puts blocks back with one copy each.
  */
 
 const SPLIT_ENTRIES = 'TuneledgerSplitEntries';
+const STACK_ENTRIES = 'TuneledgerStackEntries';
 
-/** The parts of the wasm backend the kernel uses (public methods of BackendWasm). */
+/** The parts of the wasm backend the kernels use (public methods of BackendWasm). */
 interface WasmBackend {
   readonly wasm: { readonly HEAPU8: Uint8Array };
   getMemoryOffset(dataId: object): number;
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  incRef(dataId: object): void;
 }
 
-let registered = false;
+let installed = false;
 
-function registerSplitEntries(): void {
+/** Registers the kernels above for the wasm backend (once per process; called when wasm is chosen). */
+export function installWasmKernels(): void {
+  if (installed) return;
+  installed = true;
+  const identity = tf.getKernel(tf.Identity, 'wasm');
+  if (identity) {
+    tf.unregisterKernel(tf.Identity, 'wasm');
+    tf.registerKernel({
+      kernelName: tf.Identity,
+      backendName: 'wasm',
+      kernelFunc: (args) => {
+        const x = args.inputs.x as tf.TensorInfo;
+        if (x.dtype === 'string') return identity.kernelFunc(args);
+        (args.backend as WasmBackend).incRef(x.dataId);
+        return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+      },
+    });
+  }
+  const cast = tf.getKernel(tf.Cast, 'wasm');
+  if (cast) {
+    tf.unregisterKernel(tf.Cast, 'wasm');
+    tf.registerKernel({
+      kernelName: tf.Cast,
+      backendName: 'wasm',
+      kernelFunc: (args) => {
+        const x = args.inputs.x as tf.TensorInfo;
+        if (x.dtype === 'string' || x.dtype !== (args.attrs as { dtype: tf.DataType }).dtype)
+          return cast.kernelFunc(args);
+        (args.backend as WasmBackend).incRef(x.dataId);
+        return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+      },
+    });
+  }
+  tf.registerKernel({
+    kernelName: STACK_ENTRIES,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend }) => {
+      const parts = Object.keys(inputs)
+        .sort((a, b) => Number(a) - Number(b))
+        .map((k) => inputs[k] as tf.TensorInfo);
+      const wasm = backend as WasmBackend;
+      const first = parts[0]!;
+      const bytes = first.shape.reduce((a, b) => a * b, 1) * 4;
+      const out = wasm.makeOutput([parts.length, ...first.shape], first.dtype);
+      const heap = wasm.wasm.HEAPU8;
+      const target = wasm.getMemoryOffset(out.dataId);
+      parts.forEach((part, i) => {
+        const source = wasm.getMemoryOffset(part.dataId);
+        heap.copyWithin(target + i * bytes, source, source + bytes);
+      });
+      return out;
+    },
+  });
   tf.registerKernel({
     kernelName: SPLIT_ENTRIES,
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend }) => {
       const x = inputs.x as tf.TensorInfo;
-      const wasm = backend as unknown as WasmBackend;
+      const wasm = backend as WasmBackend;
       const [count = 0, ...shape] = x.shape;
       const bytes = shape.reduce((a, b) => a * b, 1) * 4;
       const outputs = Array.from({ length: count }, () => wasm.makeOutput(shape, x.dtype));
@@ -45,9 +102,22 @@ function registerSplitEntries(): void {
  */
 export function splitEntries(x: tf.Tensor): tf.Tensor[] {
   if (tf.getBackend() !== 'wasm' || (x.dtype !== 'float32' && x.dtype !== 'int32')) return tf.unstack(x);
-  if (!registered) {
-    registerSplitEntries();
-    registered = true;
-  }
+  installWasmKernels();
   return tf.engine().runKernel(SPLIT_ENTRIES, { x }, {}) as tf.Tensor[];
+}
+
+/** tf.stack(parts) of same-shaped tensors, one copy per part. No gradient: for use inside custom-gradient ops. */
+export function stackEntries(parts: tf.Tensor[]): tf.Tensor {
+  const first = parts[0];
+  if (
+    !first ||
+    tf.getBackend() !== 'wasm' ||
+    parts.some((p) => (p.dtype !== 'float32' && p.dtype !== 'int32') || p.dtype !== first.dtype) ||
+    parts.some((p) => p.shape.length !== first.shape.length || p.shape.some((d, i) => d !== first.shape[i]))
+  )
+    return tf.stack(parts);
+  installWasmKernels();
+  return tf
+    .engine()
+    .runKernel(STACK_ENTRIES, Object.fromEntries(parts.map((p, i) => [String(i), p])), {}) as tf.Tensor;
 }

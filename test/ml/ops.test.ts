@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend, learningRateAt, rotaryTables, rotateHalfMatrix } from '../../src/ml/index.js';
+import { initBackend, learningRateAt, Rng, rotaryTables, rotateHalfMatrix } from '../../src/ml/index.js';
 import { rmsNorm } from '../../src/ml/ops.js';
 
 beforeAll(async () => {
@@ -44,5 +44,15 @@ describe('learning rate schedule', () => {
     expect(learningRateAt(60, 1e-3, 10, 110)).toBeCloseTo(5e-4, 12);
     expect(learningRateAt(110, 1e-3, 10, 110)).toBeCloseTo(0, 12);
     expect(learningRateAt(110, 1e-3, 10, 110, 0.1)).toBeCloseTo(1e-4, 12);
+  });
+});
+
+describe('random generator', () => {
+  it('fillUniform continues the same stream as next()', () => {
+    const one = new Rng(42);
+    const many = new Rng(42);
+    const expected = Array.from({ length: 1000 }, () => Math.fround(one.next()));
+    expect(Array.from(many.fillUniform(new Float32Array(1000)))).toEqual(expected);
+    expect(many.state()).toEqual(one.state());
   });
 });
