@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseRopeScaling, type RopeScaling } from './ropeScaling.js';
 
 /**
  * The fields of a Hugging Face LlamaConfig (config.json of a LlamaForCausalLM) that this engine uses.
@@ -52,6 +53,8 @@ export interface LlamaConfig {
   readonly headDim: number;
   readonly rmsNormEps: number;
   readonly ropeTheta: number;
+  /** Frequency scaling from rope_scaling / rope_parameters (Llama 3.1+ use llama3); absent: none. */
+  readonly ropeScaling?: RopeScaling;
   readonly maxPositionEmbeddings: number;
   readonly tieWordEmbeddings: boolean;
   readonly bosTokenId: number | null;
@@ -81,15 +84,10 @@ export function parseLlamaConfig(raw: unknown, where = 'config.json'): LlamaConf
   if (json.attention_bias || json.mlp_bias) {
     throw new Error(`${where}: attention_bias/mlp_bias are not supported; LLaMA projections have no bias`);
   }
-  if (json.rope_scaling !== undefined && json.rope_scaling !== null) {
-    throw new Error(`${where}: rope_scaling is not supported yet; remove it or use a model without it`);
-  }
-  const ropeType = json.rope_parameters?.rope_type ?? 'default';
-  if (ropeType !== 'default') {
-    throw new Error(
-      `${where}: rope_parameters.rope_type "${ropeType}" is not supported; only the default rotary embedding`,
-    );
-  }
+  const ropeScaling =
+    json.rope_scaling !== undefined && json.rope_scaling !== null
+      ? parseRopeScaling(json.rope_scaling, `${where}: rope_scaling`)
+      : parseRopeScaling(json.rope_parameters, `${where}: rope_parameters`);
   const ropeTheta = json.rope_parameters?.rope_theta ?? json.rope_theta ?? 10000;
   const numKvHeads = json.num_key_value_heads ?? json.num_attention_heads;
   if (json.num_attention_heads % numKvHeads !== 0) {
@@ -114,6 +112,7 @@ export function parseLlamaConfig(raw: unknown, where = 'config.json'): LlamaConf
     headDim,
     rmsNormEps: json.rms_norm_eps,
     ropeTheta,
+    ...(ropeScaling ? { ropeScaling } : {}),
     maxPositionEmbeddings: json.max_position_embeddings,
     tieWordEmbeddings: json.tie_word_embeddings,
     bosTokenId: json.bos_token_id ?? null,

@@ -284,7 +284,7 @@ export class LlamaModel {
       if (this.rotary)
         for (const t of [this.rotary.cos, this.rotary.sin, this.rotary.p, this.rotary.pT]) t.dispose();
       const d = this.config.headDim;
-      const { cos, sin } = rotaryTables(size, d, this.config.ropeTheta);
+      const { cos, sin } = rotaryTables(size, d, this.config.ropeTheta, this.config.ropeScaling);
       const { p, pT } = rotateHalfMatrix(d);
       this.rotary = {
         cos: tf.keep(tf.tensor2d(cos, [size, d])),

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { inverseFrequencies, type RopeScaling } from './ropeScaling.js';
 import { splitEntries, stackEntries } from './wasmKernels.js';
 
 /** tfjs types custom-gradient functions with variadic inputs; ours have fixed ones. */
@@ -214,19 +215,24 @@ export function rotateHalfMatrix(dim: number): { p: Float32Array; pT: Float32Arr
   return { p, pT };
 }
 
-/** cos and sin tables [positions, dim] for rotary embeddings: emb = cat(freqs, freqs), freqs = t / theta^(2i/d). */
+/**
+ * cos and sin tables [positions, dim] for rotary embeddings: emb = cat(freqs, freqs), freqs = t * inv_freq,
+ * inv_freq = 1 / theta^(2i/d) with the config's frequency scaling, if any.
+ */
 export function rotaryTables(
   positions: number,
   dim: number,
   theta: number,
+  scaling?: RopeScaling,
 ): { cos: Float32Array; sin: Float32Array } {
   const cos = new Float32Array(positions * dim);
   const sin = new Float32Array(positions * dim);
   const half = dim / 2;
+  const inverse = inverseFrequencies(dim, theta, scaling);
   for (let i = 0; i < half; i++) {
-    // Computed in float32 like transformers: inv_freq = 1 / theta ** (arange(0, d, 2).float() / d).
-    const invFreq = Math.fround(1 / Math.fround(theta ** Math.fround((2 * i) / dim)));
+    const invFreq = inverse[i]!;
     for (let t = 0; t < positions; t++) {
+      // float32 like transformers' inv_freq @ position_ids
       const angle = Math.fround(t * invFreq);
       cos[t * dim + i] = cos[t * dim + i + half] = Math.cos(angle);
       sin[t * dim + i] = sin[t * dim + i + half] = Math.sin(angle);

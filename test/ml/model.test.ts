@@ -142,7 +142,10 @@ describe('checkpoints', () => {
       ),
     ).toThrow(/m\/config\.json: unsupported architecture MistralForCausalLM/);
     expect(() => parseLlamaConfig({ ...json, rope_scaling: { rope_type: 'llama3', factor: 8 } })).toThrow(
-      /rope_scaling is not supported/,
+      /rope_scaling \(rope_type "llama3"\): low_freq_factor/,
+    );
+    expect(() => parseLlamaConfig({ ...json, rope_scaling: { rope_type: 'yarn', factor: 4 } })).toThrow(
+      /rope_type "yarn" is not supported; supported are default, linear and llama3/,
     );
     expect(() => parseLlamaConfig({ ...json, hidden_size: undefined })).toThrow(/hidden_size/);
     model.dispose();

@@ -2,7 +2,7 @@
 
 Usage: python3 test/python/peft_parity.py DIR
 DIR holds what `tuneledger model init/run` wrote (see docs/ml.md, "Checking against PyTorch"):
-model/ (F32), model_bf16/ (BF16, tied, sharded), adapter/ (PEFT LoRA), ids and the logits tuneledger printed.
+model/ (F32), model_bf16/ (BF16, tied, sharded), model_rope_llama3/ (rope_scaling llama3), adapter/ (PEFT LoRA), ids and the logits tuneledger printed.
 Prints one line per check and exits non-zero when any differs beyond tolerance.
 """
 import json
@@ -44,6 +44,9 @@ check("base F32 logits", base_expected["logits"], logits(base, ids), 1e-4)
 
 bf16 = LlamaForCausalLM.from_pretrained(f"{root}/model_bf16", torch_dtype=torch.float32).eval()
 check("BF16 tied sharded checkpoint logits", load("logits_bf16.json")["logits"], logits(bf16, ids), 1e-4)
+
+rope = LlamaForCausalLM.from_pretrained(f"{root}/model_rope_llama3", torch_dtype=torch.float32).eval()
+check("llama3 rope scaling logits", load("logits_rope_llama3.json")["logits"], logits(rope, ids), 1e-4)
 
 peft_model = PeftModel.from_pretrained(base, f"{root}/adapter").eval()
 check("base + PEFT adapter logits", load("logits_adapter.json")["logits"], logits(peft_model, ids), 1e-4)

@@ -15,6 +15,10 @@ $cli model run --model "$out/model" --ids $ids --logits >"$out/logits_base.json"
 $cli model run --model "$out/model" --adapter "$out/adapter" --ids $ids --logits >"$out/logits_adapter.json"
 $cli model run --model "$out/model" --adapter "$out/adapter" --merge --ids $ids --logits >"$out/logits_merged.json"
 $cli model run --model "$out/model_bf16" --ids $ids --logits >"$out/logits_bf16.json"
+# The same weights with Llama 3.1-style rope scaling, tight enough for the tiny model that every band moves.
+cp -r "$out/model" "$out/model_rope_llama3"
+node -e 'const fs=require("fs");const f=process.argv[1];const c=JSON.parse(fs.readFileSync(f,"utf8"));c.rope_scaling={rope_type:"llama3",factor:8,low_freq_factor:1,high_freq_factor:4,original_max_position_embeddings:16};fs.writeFileSync(f,JSON.stringify(c,null,2))' "$out/model_rope_llama3/config.json"
+$cli model run --model "$out/model_rope_llama3" --ids $ids --logits >"$out/logits_rope_llama3.json"
 $cli model run --model "$out/model" --adapter "$out/adapter" --ids $ids --max-tokens 12 --json >"$out/greedy_adapter.json"
 $cli model run --model "$out/model" --prompt "$prompt" --logits |
   node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);j.text=process.argv[1];process.stdout.write(JSON.stringify(j))})' "$prompt" \
