@@ -1,11 +1,10 @@
 import 'reflect-metadata';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, HeaderMap } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { ExecutionArgs, GraphQLFormattedError } from 'graphql';
 import { GraphQLError, parse, validate } from 'graphql';
@@ -23,6 +22,12 @@ import type { ApiContext, GraphqlDependencies } from './context.js';
 import { formatApiError, toApiError } from './errors.js';
 import type { QueryLimits } from './limits.js';
 import { assertComplexity, defaultLimits, depthRule } from './limits.js';
+import {
+  ResponseCache,
+  type CachedResponse,
+  type ComputedResponse,
+  type ResponseCacheOptions,
+} from './responseCache.js';
 import { buildApiSchema } from './schema.js';
 import { EventFeed } from './subscriptions/eventFeed.js';
 
@@ -42,6 +47,11 @@ export interface GraphqlServerOptions extends GraphqlDependencies {
    * Default 1000 ms.
    */
   readonly revocationCheckMs?: number;
+  /**
+   * Caching of read-model query answers, valid while no projection has moved (see ResponseCache);
+   * false turns it off. Default on, 32 MiB.
+   */
+  readonly responseCache?: ResponseCacheOptions | false;
   /** Extra express routes (e.g. /reports, /metrics) mounted before /graphql. */
   readonly routes?: (app: express.Express, api: { authenticate(header?: string): Promise<Viewer> }) => void;
 }
@@ -199,22 +209,81 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
 
   mountReportRoutes(app, deps, (header) => authenticate(header, tokens), onInternal);
   options.routes?.(app, { authenticate: (header) => authenticate(header, tokens) });
+  const cache = options.responseCache === false ? null : new ResponseCache(options.db, options.responseCache);
+  const contextFor = (viewer: Viewer | null, authError: unknown): ApiContext => {
+    if (viewer) return { deps, viewer, feed, tokens };
+    const mapped = toApiError(authError, onInternal);
+    throw new GraphQLError(mapped.message, {
+      extensions: { code: mapped.code, http: { status: httpStatusFor(mapped.code) } },
+    });
+  };
+  /** Apollo's answer as one body string (streamed answers are passed through and never cached). */
+  const execute = async (
+    req: express.Request,
+    res: express.Response,
+    context: () => Promise<ApiContext>,
+  ): Promise<ComputedResponse | null> => {
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const answer = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: {
+        method: req.method.toUpperCase(),
+        headers,
+        search: new URL(req.originalUrl, 'http://localhost').search,
+        body: req.body,
+      },
+      context,
+    });
+    if (answer.body.kind === 'complete') {
+      return {
+        status: answer.status ?? 200,
+        response: { body: answer.body.string, headers: [...answer.headers] },
+      };
+    }
+    for (const [key, value] of answer.headers) res.setHeader(key, value);
+    res.statusCode = answer.status ?? 200;
+    for await (const chunk of answer.body.asyncIterator) res.write(chunk);
+    res.end();
+    return null;
+  };
+  const send = (res: express.Response, status: number, response: CachedResponse, cacheState?: string) => {
+    for (const [key, value] of response.headers) res.setHeader(key, value);
+    if (cacheState) res.setHeader('x-tuneledger-cache', cacheState);
+    // end(), not send(): send() would hash every body for an ETag that POST answers never use.
+    res.statusCode = status;
+    res.setHeader('content-length', Buffer.byteLength(response.body));
+    res.end(response.body);
+  };
   app.use(
     '/graphql',
     express.json({ limit: limits.maxBodyBytes }),
-    expressMiddleware(apollo, {
-      context: async ({ req }): Promise<ApiContext> => {
+    async (req: express.Request, res: express.Response, next: express.NextFunction) => {
+      try {
+        let viewer: Viewer | null = null;
+        let authError: unknown = null;
         try {
-          const viewer = await authenticate(req.headers.authorization, tokens);
-          return { deps, viewer, feed, tokens };
+          viewer = await authenticate(req.headers.authorization, tokens);
         } catch (error) {
-          const mapped = toApiError(error, onInternal);
-          throw new GraphQLError(mapped.message, {
-            extensions: { code: mapped.code, http: { status: httpStatusFor(mapped.code) } },
-          });
+          authError = error;
         }
-      },
-    }),
+        const context = async () => contextFor(viewer, authError);
+        const key =
+          cache && viewer && req.method === 'POST'
+            ? cache.keyFor(req.body, viewer, req.headers.accept)
+            : null;
+        if (!cache || key === null) {
+          const answer = await execute(req, res, context);
+          if (answer) send(res, answer.status, answer.response);
+          return;
+        }
+        const answer = await cache.answer(key, await cache.version(), () => execute(req, res, context));
+        if (answer) send(res, answer.status, answer.response, answer.hit ? 'hit' : 'miss');
+      } catch (error) {
+        next(error);
+      }
+    },
   );
   app.use((error: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
     const status = (error as { status?: number; type?: string }).status;

@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendLifecycle, generateLifecycle } from '../../bench/projections.js';
+import { allProjections, ProjectionRunner } from '../../src/projections/index.js';
+import { databaseTargets, type TestDatabase } from '../support/databases.js';
+import { startHarness, type Harness } from './harness.js';
+
+const runsPage = '{ runs(first: 500) { edges { node { runId status } } } }';
+
+for (const target of databaseTargets) {
+  describe(`GraphQL response cache (${target.name})`, () => {
+    let database: TestDatabase;
+    let api: Harness;
+    let runner: ProjectionRunner;
+    const appends = generateLifecycle({ events: 600, progressPerRun: 20 });
+    const half = Math.floor(appends.length / 2);
+
+    /** POSTs a query; the body as text and the cache's verdict (hit, miss, or none when not cacheable). */
+    async function post(query: string, variables?: Record<string, unknown>, token?: string) {
+      const response = await fetch(api.server.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+      return {
+        status: response.status,
+        cache: response.headers.get('x-tuneledger-cache'),
+        body: await response.text(),
+      };
+    }
+
+    async function project(upTo: number) {
+      const last = await api.store.readStream(appends[upTo - 1]!.streamId);
+      await runner.waitFor(last.at(-1)!.checkpoint, { timeoutMs: 60_000 });
+    }
+
+    beforeAll(async () => {
+      database = await target.open();
+      api = await startHarness(database);
+      runner = new ProjectionRunner({ db: database.db, store: api.store, projections: allProjections });
+      runner.start();
+      await appendLifecycle(api.store, appends.slice(0, half));
+      await project(half);
+    });
+    afterAll(async () => {
+      await runner?.stop();
+      await api?.close();
+      await database?.close();
+    });
+
+    it('serves a repeated read-model query from the cache until a projection moves', async () => {
+      const first = await post(runsPage);
+      expect(first).toMatchObject({ status: 200, cache: 'miss' });
+      const again = await post(runsPage);
+      expect(again).toMatchObject({ status: 200, cache: 'hit' });
+      expect(again.body).toBe(first.body);
+
+      // New events projected: the next answer is computed again and shows them.
+      await appendLifecycle(api.store, appends.slice(half));
+      await project(appends.length);
+      const moved = await post(runsPage);
+      expect(moved.cache).toBe('miss');
+      const runIds = (body: string) =>
+        (
+          JSON.parse(body) as { data: { runs: { edges: { node: { runId: string } }[] } } }
+        ).data.runs.edges.map((edge) => edge.node.runId);
+      const expected = new Set(
+        appends
+          .flatMap((append) => append.events)
+          .filter((event) => event.type === 'TrainingRunRequested')
+          .map((event) => (event.data as { runId: string }).runId),
+      );
+      expect(new Set(runIds(moved.body))).toEqual(expected);
+      expect(runIds(moved.body).length).toBeGreaterThan(runIds(first.body).length);
+      expect((await post(runsPage)).cache).toBe('hit');
+    });
+
+    it('keys answers by variables and caller, and never serves one to a caller who may not read', async () => {
+      const query =
+        'query($s: RunStatus) { runs(first: 500, status: $s) { edges { node { runId status } } } }';
+      const completed = await post(query, { s: 'completed' });
+      const failed = await post(query, { s: 'failed' });
+      expect(completed.body).not.toBe(failed.body);
+      expect((await post(query, { s: 'completed' })).body).toBe(completed.body);
+
+      const viewer = await api.server.tokens.create({ actor: 'vera', roles: ['viewer'], createdBy: 'test' });
+      try {
+        const asViewer = await post(query, { s: 'completed' }, viewer.token);
+        expect(asViewer).toMatchObject({ status: 200, cache: 'miss' });
+        expect((await post(query, { s: 'completed' }, viewer.token)).cache).toBe('hit');
+        // Tokens exist now: the anonymous caller is refused, cached answers or not.
+        const anonymous = await post(query, { s: 'completed' });
+        expect(anonymous.status).toBe(401);
+        expect(anonymous.cache).toBeNull();
+      } finally {
+        await api.server.tokens.revoke(viewer.tokenId);
+      }
+    });
+
+    it('does not cache errors, time travel, the log, jobs or the viewer', async () => {
+      const badCursor = '{ runs(after: "bm9wZQ") { edges { cursor } } }';
+      expect((await post(badCursor)).cache).toBe('miss');
+      const again = await post(badCursor);
+      expect(again.cache).toBe('miss');
+      expect(again.body).toMatch(/BAD_USER_INPUT/);
+
+      for (const query of [
+        '{ model(modelName: "llama-med", asOf: "2020-01-01T00:00:00Z") { productionVersion } }',
+        '{ log(first: 5) { edges { node { type } } } }',
+        '{ jobs(first: 5) { edges { node { jobId status } } } }',
+        '{ me { actor } }',
+        '{ runs(first: 1) { edges { cursor } } jobs(first: 1) { edges { cursor } } }',
+      ]) {
+        const answer = await post(query);
+        expect(answer.status, query).toBe(200);
+        expect(answer.cache, query).toBeNull();
+      }
+    });
+  });
+}
