@@ -7,6 +7,7 @@ import {
   linearTrainable,
   attention,
   rmsNorm,
+  rotary,
   rotaryTables,
   rotateHalfMatrix,
   silu,
@@ -303,13 +304,11 @@ export class LlamaModel {
     batch: number,
     seq: number,
     heads: number,
-    angles: { cos: tf.Tensor; sin: tf.Tensor },
+    angles: { cos: tf.Tensor2D; sin: tf.Tensor2D },
   ): tf.Tensor4D {
-    const d = this.config.headDim;
     const rot = this.rotary!;
-    const { cos, sin } = angles;
-    const rotated = linearFrozen(tf.reshape(x, [-1, d]), rot.p, () => rot.pT).reshape([batch, seq, heads, d]);
-    return tf.add(tf.mul(tf.reshape(x, [batch, seq, heads, d]), cos), tf.mul(rotated, sin)) as tf.Tensor4D;
+    const shaped = tf.reshape(x, [batch, seq, heads, this.config.headDim]) as tf.Tensor4D;
+    return rotary(shaped, angles.cos, angles.sin, rot.p, rot.pT);
   }
 
   /** Additive causal mask [groups * seq, keys] for queries at offset..offset+seq-1 (grouped by kv head). */
@@ -372,8 +371,8 @@ export class LlamaModel {
     const rot = this.rotaryFor(offset + seq);
     // Sliced once per forward pass, shared by every layer's q and k.
     const angles = {
-      cos: tf.slice(rot.cos, [offset, 0], [seq, d]).reshape([1, seq, 1, d]),
-      sin: tf.slice(rot.sin, [offset, 0], [seq, d]).reshape([1, seq, 1, d]),
+      cos: tf.slice(rot.cos, [offset, 0], [seq, d]),
+      sin: tf.slice(rot.sin, [offset, 0], [seq, d]),
     };
     for (let layer = 0; layer < c.numLayers; layer++) {
       const prefix = `model.layers.${layer}`;

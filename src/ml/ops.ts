@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { inverseFrequencies, type RopeScaling } from './ropeScaling.js';
-import { splitEntries, stackEntries } from './wasmKernels.js';
+import { rotaryWasm, splitEntries, stackEntries } from './wasmKernels.js';
 
 /** tfjs types custom-gradient functions with variadic inputs; ours have fixed ones. */
 type GradFn = (...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -26,6 +26,18 @@ export function linearFrozen(x: tf.Tensor2D, wt: tf.Tensor2D, w: () => tf.Tensor
   return op(x) as tf.Tensor2D;
 }
 
+/**
+ * x^T dy for x [n, in] and dy [n, out]: transposes (wasm's are slow, ~10 ns an element) the smaller side, i.e.
+ * x, or dy and then the small [out, in] product, as (dy^T x)^T: a LoRA A (out = r) avoids transposing x.
+ */
+function weightGrad(x: tf.Tensor2D, dy: tf.Tensor2D): tf.Tensor2D {
+  const [n, inputs] = x.shape;
+  const outputs = dy.shape[1];
+  if (n * outputs + inputs * outputs < n * inputs)
+    return tf.transpose(tf.matMul(tf.transpose(dy), x)) as tf.Tensor2D;
+  return tf.matMul(tf.transpose(x), dy);
+}
+
 /** x [n, in] @ wt [in, out] with gradients for both. */
 export function linearTrainable(x: tf.Tensor2D, wt: tf.Tensor2D): tf.Tensor2D {
   const op = custom((input: tf.Tensor, weight: tf.Tensor, save: tf.GradSaveFunc) => {
@@ -34,7 +46,7 @@ export function linearTrainable(x: tf.Tensor2D, wt: tf.Tensor2D): tf.Tensor2D {
       value: tf.matMul(input as tf.Tensor2D, weight as tf.Tensor2D),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [a, b] = saved as [tf.Tensor2D, tf.Tensor2D];
-        return [tf.matMul(dy as tf.Tensor2D, tf.transpose(b)), tf.matMul(tf.transpose(a), dy as tf.Tensor2D)];
+        return [tf.matMul(dy as tf.Tensor2D, tf.transpose(b)), weightGrad(a, dy as tf.Tensor2D)];
       },
     };
   });
@@ -194,6 +206,36 @@ export function tokenCrossEntropy(logits: tf.Tensor2D, targets: Int32Array): tf.
 
 export function silu(x: tf.Tensor): tf.Tensor {
   return tf.mul(x, tf.sigmoid(x));
+}
+
+/**
+ * Rotary embedding x * cos + rotate_half(x) * sin for x [batch, seq, heads, d] and tables [seq, d] whose two
+ * halves repeat (as Hugging Face builds them). On wasm one kernel does it, and the gradient is the inverse
+ * rotation (sin negated); elsewhere rotate_half is a matmul by the permutation `p` (its transpose `pT`).
+ */
+export function rotary(
+  x: tf.Tensor4D,
+  cos: tf.Tensor2D,
+  sin: tf.Tensor2D,
+  p: tf.Tensor2D,
+  pT: tf.Tensor2D,
+): tf.Tensor4D {
+  if (tf.getBackend() === 'wasm') {
+    const op = custom((input: tf.Tensor, save: tf.GradSaveFunc) => {
+      // The tables may be intermediates of the forward pass, disposed before the backward one unless saved.
+      save([cos, sin]);
+      return {
+        value: rotaryWasm(input as tf.Tensor4D, cos, sin, false)!,
+        gradFunc: (dy: tf.Tensor, [c, s]: tf.Tensor[]) =>
+          rotaryWasm(dy as tf.Tensor4D, c as tf.Tensor2D, s as tf.Tensor2D, true)!,
+      };
+    });
+    return op(x) as tf.Tensor4D;
+  }
+  const [batch, seq, heads, d] = x.shape;
+  const rotated = linearFrozen(tf.reshape(x, [-1, d]), p, () => pT).reshape([batch, seq, heads, d]);
+  const shape = [1, seq, 1, d];
+  return tf.add(tf.mul(x, tf.reshape(cos, shape)), tf.mul(rotated, tf.reshape(sin, shape))) as tf.Tensor4D;
 }
 
 /**

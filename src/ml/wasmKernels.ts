@@ -8,10 +8,13 @@ import * as tf from '@tensorflow/tfjs';
  * - Its Slice kernel (behind slice, unstack and split) first copies its whole input out of the wasm heap, once
  *   per output, and its Gather walks elements one at a time; splitEntries copies each block once, and
  *   stackEntries (unlike stack, a concat done element-wise in JavaScript) puts blocks back with one copy each.
+ * - rotaryWasm applies a rotary embedding in one pass, where tf ops take a permutation matmul and four
+ *   element-wise kernels (and as many again for the gradient).
  */
 
 const SPLIT_ENTRIES = 'TuneledgerSplitEntries';
 const STACK_ENTRIES = 'TuneledgerStackEntries';
+const ROTARY = 'TuneledgerRotary';
 
 /** The parts of the wasm backend the kernels use (public methods of BackendWasm). */
 interface WasmBackend {
@@ -77,6 +80,41 @@ export function installWasmKernels(): void {
     },
   });
   tf.registerKernel({
+    kernelName: ROTARY,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { x, cos, sin } = inputs as Record<'x' | 'cos' | 'sin', tf.TensorInfo>;
+      const negate = (attrs as { negate: boolean }).negate;
+      const wasm = backend as WasmBackend;
+      const [batch = 0, seq = 0, heads = 0, dim = 0] = x.shape;
+      const half = dim / 2;
+      const out = wasm.makeOutput([...x.shape], 'float32');
+      const buffer = wasm.wasm.HEAPU8.buffer;
+      const view = (t: tf.TensorInfo, size: number) =>
+        new Float32Array(buffer, wasm.getMemoryOffset(t.dataId), size);
+      const xs = view(x, batch * seq * heads * dim);
+      const ys = view(out, batch * seq * heads * dim);
+      const cs = view(cos, seq * dim);
+      const ss = view(sin, seq * dim);
+      const sign = negate ? -1 : 1;
+      for (let b = 0; b < batch; b++) {
+        for (let t = 0; t < seq; t++) {
+          const angle = t * dim;
+          for (let h = 0; h < heads; h++) {
+            const row = ((b * seq + t) * heads + h) * dim;
+            for (let j = 0; j < half; j++) {
+              const lo = xs[row + j]!;
+              const hi = xs[row + j + half]!;
+              ys[row + j] = lo * cs[angle + j]! - sign * hi * ss[angle + j]!;
+              ys[row + j + half] = hi * cs[angle + j + half]! + sign * lo * ss[angle + j + half]!;
+            }
+          }
+        }
+      }
+      return out;
+    },
+  });
+  tf.registerKernel({
     kernelName: SPLIT_ENTRIES,
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend }) => {
@@ -120,4 +158,25 @@ export function stackEntries(parts: tf.Tensor[]): tf.Tensor {
   return tf
     .engine()
     .runKernel(STACK_ENTRIES, Object.fromEntries(parts.map((p, i) => [String(i), p])), {}) as tf.Tensor;
+}
+
+/**
+ * x * cos + rotate_half(x) * sin (negate: with -sin, the inverse rotation) for x [batch, seq, heads, d] and
+ * tables [seq, d], on the wasm backend; undefined elsewhere. No gradient: for use inside custom-gradient ops.
+ */
+export function rotaryWasm(
+  x: tf.Tensor4D,
+  cos: tf.Tensor2D,
+  sin: tf.Tensor2D,
+  negate: boolean,
+): tf.Tensor4D | undefined {
+  if (
+    tf.getBackend() !== 'wasm' ||
+    x.dtype !== 'float32' ||
+    cos.dtype !== 'float32' ||
+    sin.dtype !== 'float32'
+  )
+    return undefined;
+  installWasmKernels();
+  return tf.engine().runKernel(ROTARY, { x, cos, sin }, { negate }) as tf.Tensor4D;
 }
