@@ -5,6 +5,7 @@ import {
   preferenceStream,
   type Candidate,
   type FeedbackLabel,
+  type InteractionRecorded,
   type RecordInteraction,
 } from '../domain/index.js';
 import type { CommandContext } from './commandContext.js';
@@ -54,6 +55,19 @@ export class FeedbackService {
           }
         : outcome,
     );
+  }
+
+  /** An interaction as its stream holds it, with every label in order; undefined when never recorded. */
+  async labelledInteraction(
+    interactionId: string,
+  ): Promise<{ recorded: InteractionRecorded['data']; labels: FeedbackLabel[] } | undefined> {
+    const events = await this.kit.handler.readEvents(interactionStream(interactionId));
+    const recorded = events.find((event) => event.type === 'InteractionRecorded');
+    if (!recorded) return undefined;
+    const labels = events.flatMap((event) =>
+      event.type === 'FeedbackLabeled' ? [(event.data as { label: FeedbackLabel }).label] : [],
+    );
+    return { recorded: recorded.data as InteractionRecorded['data'], labels };
   }
 
   /** Labels a recorded interaction; the labeler is the acting user. */

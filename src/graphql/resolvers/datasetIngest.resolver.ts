@@ -3,7 +3,9 @@ import { Readable } from 'node:stream';
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import { z } from 'zod';
 import { DATASET_FORMATS, DatasetValidationError, parseLexicon } from '../../data/index.js';
+import { listInteractions } from '../../projections/index.js';
 import {
+  buildFlywheelRevision,
   DatasetRequestError,
   ingestIntoPlatform,
   requestAugmentationInPlatform,
@@ -19,7 +21,10 @@ import {
   AugmentationRequestPayload,
   DatasetIngestInput,
   DatasetIngestPayload,
+  FlywheelRevisionInput,
+  FlywheelRevisionPayload,
 } from './datasetIngest.types.js';
+import { timeRange } from './paging.js';
 
 const idempotencyKeyArg = {
   nullable: true,
@@ -186,6 +191,63 @@ export class DatasetIngestResolver {
         lexiconHash: outcome.lexiconHash,
         templates: [...outcome.templates],
         replayed: outcome.replayed,
+        eventIds: outcome.events.map((event) => event.eventId),
+        eventTypes: outcome.events.map((event) => event.type),
+        checkpoint,
+      };
+    } catch (error) {
+      throw asApiError(error);
+    }
+  }
+  @Mutation(() => FlywheelRevisionPayload, {
+    description:
+      "The data flywheel (engineer): labelled production interactions become a new revision of an instruction dataset. Praised answers (thumbs up, rating >= minRating) and people's corrections are added, redacted, after the parent's records; lineage links each interaction used to the revision. Refused, with nothing appended, when no new record results.",
+  })
+  async buildFlywheelRevision(
+    @Ctx() context: ApiContext,
+    @Arg('input', () => FlywheelRevisionInput) input: FlywheelRevisionInput,
+    @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
+  ): Promise<FlywheelRevisionPayload> {
+    requireAction(context, 'data', 'build flywheel revisions');
+    const recorded = timeRange(input.recordedAfter, input.recordedBefore, 'recordedAfter/recordedBefore');
+    try {
+      // The read model finds the labelled interactions; the service reads each one from the log.
+      const interactionIds: string[] = [];
+      let after: string | undefined;
+      do {
+        const page = await listInteractions(context.deps.db, {
+          first: 500,
+          after,
+          labelledOnly: true,
+          ...(input.deploymentName ? { deploymentName: input.deploymentName } : {}),
+          ...(input.modelName ? { modelName: input.modelName } : {}),
+          ...(input.modelVersion != null ? { modelVersion: input.modelVersion } : {}),
+          ...(recorded ? { recorded } : {}),
+        });
+        interactionIds.push(...page.items.map((row) => row.interaction_id));
+        after = page.nextCursor ?? undefined;
+      } while (after);
+      const outcome = await buildFlywheelRevision(
+        dependencies(context),
+        {
+          datasetId: input.datasetId,
+          interactionIds,
+          ...(input.minRating != null ? { minRating: input.minRating } : {}),
+          ...(input.evalFraction != null ? { evalFraction: input.evalFraction } : {}),
+        },
+        commandContext(context, idempotencyKey),
+      );
+      const checkpoint = outcome.events.at(-1)?.checkpoint ?? null;
+      if (checkpoint && context.deps.projections) await context.deps.projections.waitFor(checkpoint);
+      return {
+        datasetId: outcome.datasetId,
+        revision: outcome.revision,
+        parentRevision: outcome.parentRevision,
+        considered: interactionIds.length,
+        added: outcome.facts.added,
+        corrections: outcome.facts.corrections,
+        copied: outcome.facts.copied,
+        skipped: outcome.facts.skipped,
         eventIds: outcome.events.map((event) => event.eventId),
         eventTypes: outcome.events.map((event) => event.type),
         checkpoint,

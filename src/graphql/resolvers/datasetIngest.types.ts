@@ -1,5 +1,5 @@
 import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { JSON } from '../types/scalars.js';
+import { DateTime, JSON } from '../types/scalars.js';
 
 @InputType({
   description:
@@ -170,6 +170,88 @@ export class AugmentationRequestPayload {
 
   @Field()
   replayed!: boolean;
+
+  @Field(() => [ID])
+  eventIds!: string[];
+
+  @Field(() => [String])
+  eventTypes!: string[];
+
+  @Field(() => String, { nullable: true })
+  checkpoint!: string | null;
+}
+
+@InputType('FlywheelRevisionInput', {
+  description:
+    'Which labelled production interactions flow back into an instruction dataset: all filters are optional and combine.',
+})
+export class FlywheelRevisionInput {
+  @Field(() => ID, { description: 'The instruction dataset; its latest revision is the parent.' })
+  datasetId!: string;
+
+  @Field(() => String, { nullable: true })
+  deploymentName?: string;
+
+  @Field(() => String, { nullable: true })
+  modelName?: string;
+
+  @Field(() => Int, { nullable: true })
+  modelVersion?: number;
+
+  @Field(() => DateTime, {
+    nullable: true,
+    description: 'Only interactions recorded strictly after this moment.',
+  })
+  recordedAfter?: Date;
+
+  @Field(() => DateTime, {
+    nullable: true,
+    description: 'Only interactions recorded strictly before this moment.',
+  })
+  recordedBefore?: Date;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: "Lowest 1-5 rating that keeps the model's answer (default 4).",
+  })
+  minRating?: number;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Share of the new revision in the eval split (default 0.1).',
+  })
+  evalFraction?: number;
+}
+
+@ObjectType('FlywheelRevisionPayload', {
+  description: 'The flywheel revision recorded: the parent revision plus the records production taught.',
+})
+export class FlywheelRevisionPayload {
+  @Field(() => ID)
+  datasetId!: string;
+
+  @Field(() => Int)
+  revision!: number;
+
+  @Field(() => Int)
+  parentRevision!: number;
+
+  @Field(() => Int, { description: 'Labelled interactions read from the log.' })
+  considered!: number;
+
+  @Field(() => Int, { description: 'New records: praised answers and corrections.' })
+  added!: number;
+
+  @Field(() => Int, { description: 'Of the new records, those whose answer is a person’s correction.' })
+  corrections!: number;
+
+  @Field(() => Int, { description: 'Records copied from the parent revision.' })
+  copied!: number;
+
+  @Field(() => JSON, {
+    description: 'Interactions left out, by reason (rejected, no-verdict, filtered, duplicate, ...).',
+  })
+  skipped!: unknown;
 
   @Field(() => [ID])
   eventIds!: string[];

@@ -1,4 +1,4 @@
-/** Dataset ingestion and augmentation requests: src/data's preparation recorded as dataset events. */
+/** Dataset ingestion, augmentation requests and flywheel revisions: src/data's preparation recorded as dataset events. */
 export {
   augmentationResult,
   datasetIdForName,
@@ -13,6 +13,7 @@ export {
   type IngestProgress,
   type IngestRequest,
 } from './datasetIngestion.js';
+export { buildFlywheelRevision, type FlywheelOutcome, type FlywheelRequest } from './flywheelRevision.js';
 export {
   resolveTemplateReferences,
   templateListSchema,

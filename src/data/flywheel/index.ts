@@ -1,0 +1,10 @@
+export {
+  flywheelVerdict,
+  promptMessages,
+  writeFlywheelRevision,
+  type FlywheelFacts,
+  type FlywheelOptions,
+  type FlywheelSkip,
+  type InteractionLabel,
+  type LabelledInteraction,
+} from './flywheel.js';

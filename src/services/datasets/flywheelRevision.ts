@@ -1,0 +1,144 @@
+import {
+  writeFlywheelRevision,
+  type FlywheelFacts,
+  type FlywheelSkip,
+  type LabelledInteraction,
+} from '../../data/index.js';
+import type { RecordedEvent } from '../../eventstore/index.js';
+import type { CommandContext } from '../commandContext.js';
+import type { DatasetDependencies } from './datasetIngestion.js';
+import { DatasetRequestError } from './datasetIngestion.js';
+import { storedRevisionFields } from './revisionFields.js';
+
+export interface FlywheelRequest {
+  /** The instruction dataset the production data flows back into; its latest revision is the parent. */
+  readonly datasetId: string;
+  /** The interactions to consider (found through the feedback read model); each is read from the log. */
+  readonly interactionIds: readonly string[];
+  /** Lowest 1-5 rating that keeps the model's answer (default 4). */
+  readonly minRating?: number;
+  /** Share of the new revision in the eval split (default 0.1). */
+  readonly evalFraction?: number;
+  readonly seed?: number;
+}
+
+export interface FlywheelOutcome {
+  readonly datasetId: string;
+  readonly revision: number;
+  readonly parentRevision: number;
+  readonly facts: FlywheelFacts;
+  readonly events: readonly RecordedEvent[];
+}
+
+const MAX_INTERACTIONS = 100_000;
+
+/**
+ * The data flywheel: labelled production interactions become a new revision of an instruction dataset
+ * (transform `flywheel`, parent = its latest revision, `sourceInteractions` = the interactions used, so
+ * lineage leads from a served answer to the runs trained on it). Each interaction and its labels are read
+ * from its own stream, not from a read model. The content is stored first; a request that would add no new
+ * record is refused and appends nothing.
+ */
+export async function buildFlywheelRevision(
+  dependencies: DatasetDependencies,
+  request: FlywheelRequest,
+  context: CommandContext,
+): Promise<FlywheelOutcome> {
+  const { datasets, feedback } = dependencies.services;
+  const minRating = request.minRating ?? 4;
+  if (!Number.isInteger(minRating) || minRating < 1 || minRating > 5) {
+    throw new DatasetRequestError(`minRating must be an integer from 1 to 5, got ${minRating}`);
+  }
+  if (request.interactionIds.length > MAX_INTERACTIONS) {
+    throw new DatasetRequestError(
+      `${request.interactionIds.length} interactions in one flywheel revision; at most ${MAX_INTERACTIONS}, narrow the time window`,
+    );
+  }
+  const dataset = await datasets.getDataset(request.datasetId);
+  if (dataset.status === 'none')
+    throw new DatasetRequestError(`dataset ${request.datasetId} is not registered`);
+  if (dataset.status === 'archived') {
+    throw new DatasetRequestError(`dataset "${dataset.name}" is archived and takes no new revisions`);
+  }
+  if (dataset.format === 'preference') {
+    throw new DatasetRequestError(
+      `dataset "${dataset.name}" holds preference pairs; the flywheel adds instruction records, choose an instruction dataset`,
+    );
+  }
+  const parentRevision = dataset.revisions.size;
+  const parent = dataset.revisions.get(parentRevision);
+  if (!parent) {
+    throw new DatasetRequestError(
+      `dataset "${dataset.name}" has no revision yet; ingest one before the flywheel`,
+    );
+  }
+  if (!(await dependencies.artifacts.has(parent.contentHash))) {
+    throw new DatasetRequestError(
+      `the content of revision ${parentRevision} (${parent.contentHash}) is not in this platform's artifact store`,
+    );
+  }
+
+  const interactions: LabelledInteraction[] = [];
+  let missing = 0;
+  for (const interactionId of new Set(request.interactionIds)) {
+    const found = await feedback.labelledInteraction(interactionId);
+    if (!found) {
+      missing++;
+      continue;
+    }
+    interactions.push({
+      interactionId,
+      prompt: found.recorded.prompt,
+      response: found.recorded.response,
+      filtered: found.recorded.filtered !== undefined,
+      labels: found.labels,
+    });
+  }
+  const seed = request.seed ?? 0;
+  const facts = await writeFlywheelRevision({
+    store: dependencies.artifacts,
+    parentContentHash: parent.contentHash,
+    interactions,
+    minRating,
+    split: { evalFraction: request.evalFraction ?? 0.1, seed },
+  });
+  if (facts.added === 0) {
+    throw new DatasetRequestError(
+      `no new records for dataset "${dataset.name}" from ${interactions.length} interactions (${describeSkips(facts.skipped)}${missing > 0 ? `; ${missing} not recorded` : ''}); nothing was added`,
+    );
+  }
+  const added = await datasets.addRevision(
+    {
+      datasetId: request.datasetId,
+      revision: parentRevision + 1,
+      ...storedRevisionFields(facts, { pii: facts.pii }),
+      parentRevision,
+      sourceInteractions: [...facts.used],
+      transform: {
+        kind: 'flywheel',
+        params: {
+          minRating,
+          considered: interactions.length,
+          added: facts.added,
+          copied: facts.copied,
+          corrections: facts.corrections,
+          skipped: { ...facts.skipped, ...(missing > 0 ? { missing } : {}) },
+          split: facts.split,
+        },
+      },
+    },
+    context,
+  );
+  return {
+    datasetId: request.datasetId,
+    revision: parentRevision + 1,
+    parentRevision,
+    facts,
+    events: added.events,
+  };
+}
+
+function describeSkips(skipped: Readonly<Partial<Record<FlywheelSkip, number>>>): string {
+  const parts = Object.entries(skipped).map(([reason, count]) => `${count} ${reason}`);
+  return parts.length > 0 ? `skipped: ${parts.join(', ')}` : 'none usable';
+}
