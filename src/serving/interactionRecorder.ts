@@ -21,7 +21,11 @@ export interface InteractionRecorderOptions {
   readonly maxBuffered?: number;
   /** Interactions written per append to the log, at most (default 64). */
   readonly batchSize?: number;
-  /** How long an interaction may wait for its flush (default 20 ms). */
+  /**
+   * How long an interaction may wait for its flush (default 100 ms). Longer means bigger batches, so fewer
+   * appends (and the NOTIFY and subscription reads each one causes) share the request thread; POST
+   * /v1/feedback flushes its interaction at once.
+   */
   readonly flushMs?: number;
   /** Batches in flight at once (default 2). */
   readonly concurrency?: number;
@@ -54,7 +58,7 @@ export class InteractionRecorder {
   ) {
     this.maxBuffered = options.maxBuffered ?? 10_000;
     this.batchSize = options.batchSize ?? 64;
-    this.flushMs = options.flushMs ?? 20;
+    this.flushMs = options.flushMs ?? 100;
     this.concurrency = options.concurrency ?? 2;
   }
 

@@ -63,18 +63,31 @@ const INTERACTION_PREFIXES = /^(chatcmpl-|cmpl-)/;
  */
 export function createServingRouter(ctx: RouterContext): express.Router {
   const router = express.Router();
-  const authCache = new Map<string, { caller: Caller; until: number }>();
+  // A checked token is trusted for authCacheMs; in the second half of that time the first request to use it
+  // starts a check in the background, so a token in steady use is never checked on a request's path.
+  const authCache = new Map<string, { caller: Caller; checkedAt: number; refreshing?: Promise<unknown> }>();
+  const check = async (key: string, header: string | undefined): Promise<Caller> => {
+    const checkedAt = Date.now();
+    const caller = await ctx.authenticate(header);
+    if (authCache.size > 10_000) authCache.clear();
+    authCache.set(key, { caller, checkedAt });
+    return caller;
+  };
   const authenticate = async (header: string | undefined): Promise<Caller> => {
     const key = header ?? '';
     const cached = authCache.get(key);
-    const now = Date.now();
-    if (cached && cached.until > now) return cached.caller;
+    const age = cached ? Date.now() - cached.checkedAt : Infinity;
+    if (cached && age < ctx.authCacheMs) {
+      if (age >= ctx.authCacheMs / 2 && !cached.refreshing) {
+        // A token revoked meanwhile fails this check: drop it, so the next request is refused.
+        cached.refreshing = check(key, header).catch(() => authCache.delete(key));
+      }
+      return cached.caller;
+    }
     try {
-      const caller = await ctx.authenticate(header);
-      if (authCache.size > 10_000) authCache.clear();
-      authCache.set(key, { caller, until: now + ctx.authCacheMs });
-      return caller;
+      return await check(key, header);
     } catch (error) {
+      authCache.delete(key);
       throw new HttpError(401, 'invalid_request_error', (error as Error).message, 'invalid_api_key');
     }
   };
@@ -86,6 +99,11 @@ export function createServingRouter(ctx: RouterContext): express.Router {
   });
 
   const v1 = express.Router();
+  // When the request reached us, before its body was read: the start of the time Server-Timing reports.
+  v1.use((_req, res, next) => {
+    res.locals['arrivedAt'] = performance.now();
+    next();
+  });
   v1.use(express.json({ limit: ctx.maxBodyBytes }));
 
   v1.get('/models', async (req, res) => {
@@ -102,7 +120,7 @@ export function createServingRouter(ctx: RouterContext): express.Router {
   });
 
   v1.post('/chat/completions', async (req, res) => {
-    const started = performance.now();
+    const started = arrivedAt(res);
     const caller = await authenticate(req.headers.authorization);
     const parsed = chatCompletionRequest.safeParse(req.body);
     if (!parsed.success) throw new HttpError(400, 'invalid_request_error', describeZodError(parsed.error));
@@ -126,7 +144,7 @@ export function createServingRouter(ctx: RouterContext): express.Router {
   });
 
   v1.post('/completions', async (req, res) => {
-    const started = performance.now();
+    const started = arrivedAt(res);
     const caller = await authenticate(req.headers.authorization);
     const parsed = completionRequest.safeParse(req.body);
     if (!parsed.success) throw new HttpError(400, 'invalid_request_error', describeZodError(parsed.error));
@@ -206,6 +224,11 @@ export function createServingRouter(ctx: RouterContext): express.Router {
     },
   );
   return router;
+}
+
+/** When the request reached the /v1 router (before its body was parsed). */
+function arrivedAt(res: express.Response): number {
+  return (res.locals['arrivedAt'] as number | undefined) ?? performance.now();
 }
 
 interface ServeRequest {
@@ -372,18 +395,7 @@ async function serve(
       res.write('data: [DONE]\n\n');
       res.end();
     } else {
-      const elapsed = performance.now() - request.started;
-      res.setHeader('x-interaction-id', interactionId);
-      res.setHeader(
-        'server-timing',
-        // Where the time went: before the hand-off (auth, parsing, redaction), the thread round trip beyond
-        // the model and the queue, after it (filters), and in all.
-        `model;dur=${output.modelMs.toFixed(3)}, queue;dur=${output.queueMs.toFixed(3)}, ` +
-          `pre;dur=${(handedOff - request.started).toFixed(3)}, ` +
-          `handoff;dur=${(returned - handedOff - output.modelMs - output.queueMs).toFixed(3)}, ` +
-          `post;dur=${(performance.now() - returned).toFixed(3)}, total;dur=${elapsed.toFixed(3)}`,
-      );
-      res.json(
+      const payload = JSON.stringify(
         endpoint === 'chat'
           ? {
               id: responseId,
@@ -411,6 +423,19 @@ async function serve(
               system_fingerprint: active.key,
             },
       );
+      const elapsed = performance.now() - request.started;
+      res.setHeader('x-interaction-id', interactionId);
+      res.setHeader(
+        'server-timing',
+        // Where the time went: before the hand-off (body parsing, auth, validation, redaction), the thread
+        // round trip beyond the model and the queue, after it (filters, the response body), and in all.
+        `model;dur=${output.modelMs.toFixed(3)}, queue;dur=${output.queueMs.toFixed(3)}, ` +
+          `pre;dur=${(handedOff - request.started).toFixed(3)}, ` +
+          `handoff;dur=${(returned - handedOff - output.modelMs - output.queueMs).toFixed(3)}, ` +
+          `post;dur=${(performance.now() - returned).toFixed(3)}, total;dur=${elapsed.toFixed(3)}`,
+      );
+      res.setHeader('content-type', 'application/json; charset=utf-8');
+      res.end(payload);
     }
     const latencyMs = performance.now() - request.started;
     ctx.metrics.latency.observe({ deployment, endpoint }, latencyMs / 1000);

@@ -14,6 +14,8 @@ beforeAll(async () => {
     adapters: [0],
     serving: {
       pool: { threads: 1, maxQueue: 2, threadEntry },
+      // Short, so the revocation test sees the cache expire.
+      authCacheMs: 400,
       outputFilter: {
         blocklist: ['forbidden'],
         patterns: [{ name: 'zeds', pattern: 'zzzz' }],
@@ -113,6 +115,29 @@ describe('the OpenAI-compatible endpoint, through the official openai client', (
     await expect(
       client.chat.completions.create({ model: DEPLOYMENT, messages: [], max_tokens: 2 }),
     ).rejects.toMatchObject({ status: 400 });
+  });
+
+  it('keeps a token in use checked in the background, and refuses it once revoked', async () => {
+    const created = await platform.graphql.tokens.create({
+      actor: 'short-lived',
+      roles: ['viewer'],
+      createdBy: 'test',
+    });
+    const models = () =>
+      fetch(`${platform.baseUrl}/v1/models`, { headers: { authorization: `Bearer ${created.token}` } });
+    // In steady use across several cache periods (400 ms), the token keeps working.
+    const until = Date.now() + 1_000;
+    while (Date.now() < until) {
+      expect((await models()).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(await platform.graphql.tokens.revoke(created.tokenId)).toBe(true);
+    await eventually(
+      async () => ((await models()).status === 401 ? true : undefined),
+      'the revoked token refused',
+    );
+    // Refused from then on, not only once.
+    for (let i = 0; i < 3; i++) expect((await models()).status).toBe(401);
   });
 
   it('replaces a blocked answer by the refusal and flags it, in plain and streamed answers', async () => {
