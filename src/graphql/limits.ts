@@ -47,6 +47,36 @@ export function depthRule(limits: QueryLimits): ValidationRule {
   return depthLimit(limits.maxDepth) as ValidationRule;
 }
 
+/**
+ * Estimated costs by document (Apollo hands the same parsed document for the same query text) and
+ * then by schema, operation name and variables: repeated queries skip the walk over the document.
+ */
+const costs = new WeakMap<DocumentNode, Map<string, { schema: GraphQLSchema; complexity: number }>>();
+const costsPerDocument = 64;
+
+function estimate(
+  schema: GraphQLSchema,
+  query: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+  operationName: string | undefined,
+): number {
+  let known = costs.get(query);
+  if (!known) costs.set(query, (known = new Map()));
+  const key = JSON.stringify([operationName ?? null, variables ?? {}]);
+  const cached = known.get(key);
+  if (cached && cached.schema === schema) return cached.complexity;
+  const complexity = getComplexity({
+    schema,
+    query,
+    variables: variables ?? {},
+    operationName,
+    estimators: [pageSizeEstimator(20), simpleEstimator({ defaultComplexity: 1 })],
+  });
+  if (known.size >= costsPerDocument) known.delete(known.keys().next().value!);
+  known.set(key, { schema, complexity });
+  return complexity;
+}
+
 /** Throws BAD_USER_INPUT when the document's estimated cost is over the limit. */
 export function assertComplexity(
   schema: GraphQLSchema,
@@ -55,13 +85,7 @@ export function assertComplexity(
   operationName: string | undefined,
   limits: QueryLimits,
 ): number {
-  const complexity = getComplexity({
-    schema,
-    query,
-    variables: variables ?? {},
-    operationName,
-    estimators: [pageSizeEstimator(20), simpleEstimator({ defaultComplexity: 1 })],
-  });
+  const complexity = estimate(schema, query, variables, operationName);
   if (complexity > limits.maxComplexity) {
     throw apiError(
       'BAD_USER_INPUT',

@@ -138,13 +138,23 @@ export function getRun(db: AnyDb, runId: string): Promise<Run | undefined> {
   return read(db).selectFrom('runs').selectAll().where('run_id', '=', runId).executeTakeFirst();
 }
 
-/** The metric series of a run by step (loss, entity loss, learning rate, grad norm, tokens/s). */
+export type RunMetricColumn = keyof RunMetric & string;
+
+/**
+ * The metric series of a run by step (loss, entity loss, learning rate, grad norm, tokens/s).
+ * With `columns`, only those (and `step`, the key) are read: the other properties of the rows are
+ * then absent, which saves parsing columns nobody asked for on long series.
+ */
 export function runMetrics(
   db: AnyDb,
   runId: string,
-  args: PageArgs & { fromStep?: number; toStep?: number } = {},
+  args: PageArgs & { fromStep?: number; toStep?: number; columns?: readonly RunMetricColumn[] } = {},
 ): Promise<Page<RunMetric>> {
-  let q = read(db).selectFrom('run_metrics').selectAll().where('run_id', '=', runId);
+  const from = read(db).selectFrom('run_metrics');
+  let q = (args.columns
+    ? from.select([...new Set<RunMetricColumn>(['step', ...args.columns])])
+    : from.selectAll()
+  ).where('run_id', '=', runId) as unknown as SelectQueryBuilder<ReadModelDatabase, 'run_metrics', RunMetric>;
   if (args.fromStep !== undefined) q = q.where('step', '>=', args.fromStep);
   if (args.toStep !== undefined) q = q.where('step', '<=', args.toStep);
   return paginate(q, ['step'], (r) => [r.step], args);

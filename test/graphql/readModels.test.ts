@@ -97,6 +97,28 @@ for (const target of databaseTargets) {
       expect(response.errors).toBeUndefined();
       const points = response.data!.run.metrics.edges.map((edge) => [edge.node.step, edge.node.loss]);
       expect(points).toEqual([...lastLoss].sort((a, b) => a[0] - b[0]));
+
+      // Only the selected columns are read; every way of selecting fields still gets its values.
+      type Point = { step: number; loss: number; stageIndex: number; recordedAt: string };
+      const wide = await api.request<{
+        run: { a: { edges: { cursor: string; node: Point }[] }; b: { edges: { node: Point }[] } };
+      }>(
+        `query($id: ID!) { run(runId: $id) {
+          a: metrics(first: 500) { edges { cursor node { step loss stageIndex recordedAt } } }
+          b: metrics(first: 500) { edges { node { ...point } } }
+        } }
+        fragment point on RunMetric { step loss stageIndex recordedAt }`,
+        { id: runId },
+      );
+      expect(wide.errors).toBeUndefined();
+      const { a, b } = wide.data!.run;
+      expect(a.edges.map((edge) => [edge.node.step, edge.node.loss])).toEqual(points);
+      expect(b.edges.map((edge) => edge.node)).toEqual(a.edges.map((edge) => edge.node));
+      for (const edge of a.edges) {
+        expect(Number.isNaN(Date.parse(edge.node.recordedAt))).toBe(false);
+        expect(edge.node.stageIndex).toEqual(expect.any(Number));
+        expect(edge.cursor).toEqual(expect.any(String));
+      }
     });
 
     it('answers the registry live and as of a past moment, and lineage of a version', async () => {

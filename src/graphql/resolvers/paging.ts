@@ -1,3 +1,4 @@
+import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { checkTimeRange, type TimeRange } from '../../projections/index.js';
 import { badInput } from '../errors.js';
 
@@ -35,4 +36,52 @@ export function timeRange(
     throw badInput((error as Error).message);
   }
   return range;
+}
+
+/** The plain fields selected in a selection set, or null when fragments make it not plain. */
+function plainFields(
+  selectionSet: SelectionSetNode | undefined,
+): Map<string, SelectionSetNode | undefined> | null {
+  const fields = new Map<string, SelectionSetNode | undefined>();
+  for (const selection of selectionSet?.selections ?? []) {
+    if (selection.kind !== Kind.FIELD) return null;
+    if (fields.has(selection.name.value)) return null;
+    fields.set(selection.name.value, selection.selectionSet);
+  }
+  return fields;
+}
+
+/**
+ * The columns behind the fields a connection query selects under `edges { node { ... } }`, or
+ * undefined (read every column) when the selection uses fragments, repeats a field, or names a
+ * field the mapping does not know. Only ever narrows what is read to what the answer shows.
+ */
+export function selectedNodeColumns<Column extends string>(
+  info: GraphQLResolveInfo,
+  columnOf: Readonly<Record<string, Column>>,
+): Column[] | undefined {
+  const columns = new Set<Column>();
+  for (const fieldNode of info.fieldNodes) {
+    const connection = plainFields(fieldNode.selectionSet);
+    if (!connection) return undefined;
+    for (const [name, edgesSelection] of connection) {
+      if (name === '__typename' || name === 'pageInfo') continue;
+      if (name !== 'edges') return undefined;
+      const edge = plainFields(edgesSelection);
+      if (!edge) return undefined;
+      for (const [edgeField, nodeSelection] of edge) {
+        if (edgeField === '__typename' || edgeField === 'cursor') continue;
+        if (edgeField !== 'node') return undefined;
+        const node = plainFields(nodeSelection);
+        if (!node) return undefined;
+        for (const field of node.keys()) {
+          if (field === '__typename') continue;
+          const column = Object.hasOwn(columnOf, field) ? columnOf[field] : undefined;
+          if (!column) return undefined;
+          columns.add(column);
+        }
+      }
+    }
+  }
+  return [...columns];
 }

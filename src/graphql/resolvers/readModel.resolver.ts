@@ -1,4 +1,5 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Ctx, FieldResolver, ID, Info, Int, Query, Resolver, Root } from 'type-graphql';
 import {
   deploymentAsOf,
   deploymentHistory,
@@ -67,6 +68,7 @@ import {
 import {
   RunCheckpointConnection,
   RunConnection,
+  runMetricColumns,
   RunMetricConnection,
   RunStatus,
   RunType,
@@ -77,7 +79,7 @@ import {
   type RunMetricType,
 } from '../types/run.type.js';
 import { DateTime } from '../types/scalars.js';
-import { checkFirst, readPage, timeRange } from './paging.js';
+import { checkFirst, readPage, selectedNodeColumns, timeRange } from './paging.js';
 
 const iso = (date: Date) => date.toISOString();
 
@@ -383,9 +385,11 @@ export class RunFieldsResolver {
     @Arg('after', () => String, { nullable: true }) after: string | undefined,
     @Arg('fromStep', () => Int, { nullable: true }) fromStep: number | undefined,
     @Arg('toStep', () => Int, { nullable: true }) toStep: number | undefined,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<RunMetricType>> {
+    const columns = selectedNodeColumns(info, runMetricColumns);
     const page = await readPage(() =>
-      runMetrics(context.deps.db, run.runId, { first: checkFirst(first), after, fromStep, toStep }),
+      runMetrics(context.deps.db, run.runId, { first: checkFirst(first), after, fromStep, toStep, columns }),
     );
     return toConnection(page, (r) => [r.step], toRunMetric, after);
   }

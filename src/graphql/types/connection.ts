@@ -44,6 +44,23 @@ export function keyCursor(key: readonly Key[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
+/**
+ * An edge whose cursor is encoded only when a query selects it (the default resolver reads the
+ * property): a 500-item page that asks for nodes only skips 500 base64 encodings. A class, so that
+ * a page of edges shares one shape and one getter instead of a closure per row.
+ */
+class KeyedEdge<Row, T> implements Edge<T> {
+  constructor(
+    private readonly row: Row,
+    private readonly keyOf: (row: Row) => readonly Key[],
+    readonly node: T,
+  ) {}
+
+  get cursor(): string {
+    return keyCursor(this.keyOf(this.row));
+  }
+}
+
 /** A read-model page to a connection: each edge's cursor is its row's key. */
 export function toConnection<Row, T>(
   page: { readonly items: readonly Row[]; readonly nextCursor: string | null },
@@ -51,14 +68,7 @@ export function toConnection<Row, T>(
   map: (row: Row) => T,
   after: string | null | undefined,
 ): Connection<T> {
-  // The cursor is encoded only when a query selects it (the default resolver reads the property):
-  // a 500-item page that asks for nodes only skips 500 base64 encodings.
-  const edges = page.items.map((row) => ({
-    get cursor() {
-      return keyCursor(keyOf(row));
-    },
-    node: map(row),
-  }));
+  const edges = page.items.map((row) => new KeyedEdge(row, keyOf, map(row)));
   return {
     edges,
     pageInfo: {

@@ -1,5 +1,5 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { Run, RunCheckpoint, RunMetric } from '../../projections/index.js';
+import type { Run, RunCheckpoint, RunMetric, RunMetricColumn } from '../../projections/index.js';
 import { connectionType } from './connection.js';
 import { DateTime, JSON } from './scalars.js';
 
@@ -57,6 +57,20 @@ export const toRunMetric = (row: RunMetric): RunMetricType => ({
   elapsedMs: row.elapsed_ms,
   recordedAt: row.recorded_at,
 });
+
+/** The run_metrics column behind each RunMetric field (toRunMetric reads these). */
+export const runMetricColumns: Readonly<Record<keyof RunMetricType, RunMetricColumn>> = {
+  step: 'step',
+  stageIndex: 'stage_index',
+  epoch: 'epoch',
+  loss: 'loss',
+  entityLoss: 'entity_loss',
+  learningRate: 'learning_rate',
+  gradNorm: 'grad_norm',
+  tokensPerSecond: 'tokens_per_second',
+  elapsedMs: 'elapsed_ms',
+  recordedAt: 'recorded_at',
+};
 
 export const RunMetricConnection = connectionType('RunMetric', RunMetricType);
 
