@@ -33,6 +33,12 @@ const environmentSchema = z.object({
     }),
   TUNELEDGER_INTROSPECTION: booleanFlag.default(true),
   TUNELEDGER_TF_BACKEND: z.enum(['node-gpu', 'node', 'wasm', 'cpu']).optional(),
+  /** Data-parallel gradient workers beside each training thread (read by the training worker). */
+  TUNELEDGER_TRAIN_WORKERS: z
+    .string()
+    .trim()
+    .regex(/^(auto|\d+)$/, 'use a whole number of gradient workers (0: none) or "auto"')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

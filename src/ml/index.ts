@@ -57,4 +57,10 @@ export { learningRateAt } from './schedule.js';
 export { Trainer, trainerOptionsSchema, type StepMetrics, type TrainerOptions } from './trainer.js';
 export { computeGradients, type GradientResult } from './gradients.js';
 export { targetCounts, type TargetCounts } from './loss.js';
-export { GradientWorkerPool, type ShardRequest, type ShardResult, type WorkerSetup } from './parallel.js';
+export {
+  GradientWorkerPool,
+  gradientWorkerUrl,
+  type ShardRequest,
+  type ShardResult,
+  type WorkerSetup,
+} from './parallel.js';

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { LlamaConfigJson } from './config.js';
 import type { LoraOptions } from './lora.js';
@@ -49,8 +49,12 @@ export class GradientWorkerPool {
     return this.workers.length;
   }
 
-  static async start(count: number, setup: WorkerSetup): Promise<GradientWorkerPool> {
-    const url = new URL('./gradientWorker.js', import.meta.url);
+  /**
+   * Starts `count` workers from `entry` (default: the compiled gradientWorker.js beside this module) and
+   * sends each the setup.
+   */
+  static async start(count: number, setup: WorkerSetup, entry?: string | URL): Promise<GradientWorkerPool> {
+    const url = gradientWorkerUrl(entry);
     if (!existsSync(fileURLToPath(url))) {
       throw new Error(
         `gradient workers need the compiled engine (${fileURLToPath(url)} is missing): run \`npm run build\` and use dist/, or train without workers`,
@@ -81,6 +85,12 @@ export class GradientWorkerPool {
     await Promise.all(this.workers.map((w) => w.terminate()));
     this.workers.length = 0;
   }
+}
+
+/** Where the gradient worker's script is: `entry` (a path or URL), or gradientWorker.js beside this module. */
+export function gradientWorkerUrl(entry?: string | URL): URL {
+  if (entry === undefined) return new URL('./gradientWorker.js', import.meta.url);
+  return typeof entry === 'string' ? pathToFileURL(entry) : entry;
 }
 
 function call(worker: Worker, message: unknown): Promise<ShardResult | undefined> {

@@ -200,17 +200,24 @@ export class Trainer {
     return this.finishStep(sums, parts.length, { loss, baseLoss, entityLoss, tokens }, started);
   }
 
-  /** Starts `count` gradient workers (worker_threads, each with its own tfjs backend) for trainStepAsync. */
-  async startWorkers(count: number): Promise<void> {
+  /**
+   * Starts `count` gradient workers (worker_threads, each with its own tfjs backend) for trainStepAsync;
+   * `entry` is the worker script when it is not the compiled gradientWorker.js beside the engine (a bundle).
+   */
+  async startWorkers(count: number, entry?: string | URL): Promise<void> {
     await this.stopWorkers();
     if (count < 1) return;
-    this.pool = await GradientWorkerPool.start(count, {
-      configJson: this.model.config.json,
-      base: [...this.model.toTensors()],
-      mode: this.options.mode,
-      lora: this.model.lora?.options,
-      backend: (await backendInfo())?.backend === 'tensorflow' ? undefined : (await backendInfo())?.backend,
-    });
+    this.pool = await GradientWorkerPool.start(
+      count,
+      {
+        configJson: this.model.config.json,
+        base: [...this.model.toTensors()],
+        mode: this.options.mode,
+        lora: this.model.lora?.options,
+        backend: (await backendInfo())?.backend === 'tensorflow' ? undefined : (await backendInfo())?.backend,
+      },
+      entry,
+    );
   }
 
   async stopWorkers(): Promise<void> {

@@ -31,6 +31,7 @@ describe('training worker (pglite)', () => {
   let api: Harness;
   let artifacts: LocalArtifactStore;
   let threadEntry: string;
+  let gradientWorkerEntry: string;
   let modelDir: string;
   let lexiconHash: string;
   let worker: WorkerHandle | undefined;
@@ -50,6 +51,7 @@ describe('training worker (pglite)', () => {
     const root = mkdtempSync(join(tmpdir(), 'tuneledger-train-'));
     artifacts = new LocalArtifactStore(join(root, 'artifacts'));
     threadEntry = await bundle('src/workers/training/trainingThread.ts', 'trainingThread');
+    gradientWorkerEntry = await bundle('src/ml/gradientWorker.ts', 'gradientWorker');
     modelDir = await writeTinyModel(join(root, 'tiny'));
     await registerDataset(services, artifacts, admin, 'capitals', capitalRecords());
     lexiconHash = (await artifacts.put(JSON.stringify(capitalLexicon), 'application/json')).hash;
@@ -61,7 +63,7 @@ describe('training worker (pglite)', () => {
     await database?.close();
   });
 
-  const startWorker = (progressEvery: number, mergeWeights = false) =>
+  const startWorker = (progressEvery: number, mergeWeights = false, gradientWorkers = 0) =>
     runWorker({
       kinds: ['train'],
       handlers: {
@@ -76,6 +78,8 @@ describe('training worker (pglite)', () => {
           progressBar: false,
           cancelPollMs: 100,
           mergeWeights,
+          gradientWorkers,
+          gradientWorkerEntry,
         }),
       },
       db: database.db,
@@ -192,6 +196,30 @@ describe('training worker (pglite)', () => {
     }
     model.dispose();
     merged.dispose();
+  });
+
+  it('trains with a data-parallel gradient worker beside the training thread', async () => {
+    const runId = await requestRun([
+      { name: 'general', datasetFilter: 'all', learningRate: 1e-2, batchSize: 4, epochs: 10 },
+    ]);
+    worker = startWorker(1, false, 1);
+    const events = async () => store.readStream(`run-${runId}`);
+    await expect
+      .poll(async () => (await events()).find((e) => /Completed|Failed/.test(e.type))?.type, {
+        timeout: 120_000,
+        interval: 200,
+      })
+      .toBe('TrainingRunCompleted');
+    await worker.stop();
+    worker = undefined;
+    const recorded = await events();
+    const claimed = recorded.find((e) => e.type === 'TrainingRunClaimed')!;
+    expect((claimed.data as { backend: { device: string } }).backend.device).toContain('1 gradient worker');
+    const losses = recorded
+      .filter((e) => e.type === 'TrainingProgressReported')
+      .map((e) => (e.data as { loss: number }).loss);
+    expect(losses).toHaveLength(10);
+    expect(losses.at(-1)!).toBeLessThan(losses[0]! / 2);
   });
 
   it('stops a cancelled run within one step interval', async () => {

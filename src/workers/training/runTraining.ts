@@ -1,8 +1,18 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
+  gradientWorkerUrl,
   initBackend,
   loadModel,
   saveModel,
@@ -54,7 +64,13 @@ export interface TrainingIo {
 export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<void> {
   const started = performance.now();
   const backend = await initBackend(spec.backend);
-  io.emit({ type: 'ready', backend: { name: backend.backend, device: backend.device } });
+  const gradientWorkers =
+    spec.gradientWorkers ?? defaultGradientWorkers(backend.backend, spec.gradientWorkerEntry);
+  const device =
+    gradientWorkers > 0
+      ? `${backend.device}; data parallel: the training thread and ${gradientWorkers} gradient worker${gradientWorkers > 1 ? 's' : ''}`
+      : backend.device;
+  io.emit({ type: 'ready', backend: { name: backend.backend, device } });
   const { resume } = await io.start();
   const model = loadModel(spec.modelDir);
   const tokenizer = await loadTokenizer(spec.modelDir);
@@ -148,74 +164,79 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
       } as TrainerOptions);
       const firstStep = stageIndex === position.stageIndex ? position.stepInStage : 0;
       if (resumeDir && stageIndex === position.stageIndex) trainer.loadState(resumeDir);
-      const order = batchOrder(examples.length, stage.batchSize, stageTotal, spec.seed, stageIndex);
-      const elapsedMs = () => baseElapsed + (performance.now() - attemptStarted);
+      // Started after loadState: the workers copy the base weights (full fine-tuning: the resumed ones).
+      if (gradientWorkers > 0) await trainer.startWorkers(gradientWorkers, spec.gradientWorkerEntry);
+      try {
+        const order = batchOrder(examples.length, stage.batchSize, stageTotal, spec.seed, stageIndex);
+        const elapsedMs = () => baseElapsed + (performance.now() - attemptStarted);
 
-      const checkpoint = (stepInStage: number) => {
-        const dir = join(scratch, `checkpoint-${position.step}`);
-        trainer.saveState(dir);
-        const saved: Position = { ...position, stageIndex, stepInStage, elapsedMs: elapsedMs() };
-        writeFileSync(join(dir, 'position.json'), `${JSON.stringify(saved)}\n`);
-        const bytes = packTar(readFiles(dir));
-        rmSync(dir, { recursive: true, force: true });
-        io.emit({ type: 'checkpoint', step: position.step, stageIndex, bytes });
-        lastCheckpoint = position.step;
-      };
-      let last: ProgressMessage | undefined;
-      const report = (message: ProgressMessage) => {
-        if (message.step <= lastReported) return;
-        io.emit(message);
-        lastReported = message.step;
-      };
+        const checkpoint = (stepInStage: number) => {
+          const dir = join(scratch, `checkpoint-${position.step}`);
+          trainer.saveState(dir);
+          const saved: Position = { ...position, stageIndex, stepInStage, elapsedMs: elapsedMs() };
+          writeFileSync(join(dir, 'position.json'), `${JSON.stringify(saved)}\n`);
+          const bytes = packTar(readFiles(dir));
+          rmSync(dir, { recursive: true, force: true });
+          io.emit({ type: 'checkpoint', step: position.step, stageIndex, bytes });
+          lastCheckpoint = position.step;
+        };
+        let last: ProgressMessage | undefined;
+        const report = (message: ProgressMessage) => {
+          if (message.step <= lastReported) return;
+          io.emit(message);
+          lastReported = message.step;
+        };
 
-      for (let s = firstStep; s < stageTotal; s++) {
-        const control = Atomics.load(io.control, 0);
-        if (control !== CONTROL.run) {
-          if (control === CONTROL.shutdown && position.step > lastCheckpoint) {
-            if (last) report(last);
-            checkpoint(s);
+        for (let s = firstStep; s < stageTotal; s++) {
+          const control = Atomics.load(io.control, 0);
+          if (control !== CONTROL.run) {
+            if (control === CONTROL.shutdown && position.step > lastCheckpoint) {
+              if (last) report(last);
+              checkpoint(s);
+            }
+            io.emit({
+              type: 'stopped',
+              reason:
+                control === CONTROL.cancel ? 'cancel' : control === CONTROL.shutdown ? 'shutdown' : 'abandon',
+              step: position.step,
+            });
+            return;
           }
-          trainer.dispose();
-          io.emit({
-            type: 'stopped',
-            reason:
-              control === CONTROL.cancel ? 'cancel' : control === CONTROL.shutdown ? 'shutdown' : 'abandon',
+          const metrics = await trainer.trainStepAsync(order[s]!.map((i) => examples[i]!));
+          const done = position.step + 1 - resumedAt;
+          position = {
+            ...position,
+            step: position.step + 1,
+            stageIndex,
+            stepInStage: s + 1,
+            tokensSeen: position.tokensSeen + metrics.tokens,
+            lastLoss: metrics.loss,
+          };
+          const elapsed = elapsedMs();
+          const attemptMs = performance.now() - attemptStarted;
+          last = {
+            type: 'progress',
             step: position.step,
-          });
-          return;
+            totalSteps,
+            stageIndex,
+            epoch: ((s + 1) * stage.batchSize) / examples.length,
+            loss: metrics.loss,
+            ...(spec.loss.kind === 'entity-weighted' ? { entityLoss: metrics.entityLoss } : {}),
+            learningRate: metrics.learningRate,
+            gradNorm: metrics.gradNorm,
+            tokensPerSecond: metrics.tokensPerSecond,
+            elapsedMs: elapsed,
+            etaMs: (attemptMs / done) * (totalSteps - position.step),
+          };
+          const stageEnd = s + 1 === stageTotal;
+          const checkpointDue = position.step % spec.checkpointEvery === 0 || stageEnd;
+          if (position.step % spec.progressEvery === 0 || checkpointDue) report(last);
+          if (checkpointDue) checkpoint(s + 1);
         }
-        const metrics = trainer.trainStep(order[s]!.map((i) => examples[i]!));
-        const done = position.step + 1 - resumedAt;
-        position = {
-          ...position,
-          step: position.step + 1,
-          stageIndex,
-          stepInStage: s + 1,
-          tokensSeen: position.tokensSeen + metrics.tokens,
-          lastLoss: metrics.loss,
-        };
-        const elapsed = elapsedMs();
-        const attemptMs = performance.now() - attemptStarted;
-        last = {
-          type: 'progress',
-          step: position.step,
-          totalSteps,
-          stageIndex,
-          epoch: ((s + 1) * stage.batchSize) / examples.length,
-          loss: metrics.loss,
-          ...(spec.loss.kind === 'entity-weighted' ? { entityLoss: metrics.entityLoss } : {}),
-          learningRate: metrics.learningRate,
-          gradNorm: metrics.gradNorm,
-          tokensPerSecond: metrics.tokensPerSecond,
-          elapsedMs: elapsed,
-          etaMs: (attemptMs / done) * (totalSteps - position.step),
-        };
-        const stageEnd = s + 1 === stageTotal;
-        const checkpointDue = position.step % spec.checkpointEvery === 0 || stageEnd;
-        if (position.step % spec.progressEvery === 0 || checkpointDue) report(last);
-        if (checkpointDue) checkpoint(s + 1);
+      } finally {
+        await trainer.stopWorkers();
+        trainer.dispose();
       }
-      trainer.dispose();
       resumeDir = undefined;
     }
 
@@ -250,6 +271,17 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
     model.dispose();
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * Gradient workers when the run does not say: the wasm and cpu backends compute on one core per thread, so
+ * one worker per further core; tfjs-node uses every core itself. None when the compiled worker is missing
+ * (running from TypeScript sources).
+ */
+function defaultGradientWorkers(backend: string, entry: string | undefined): number {
+  if (backend !== 'wasm' && backend !== 'cpu') return 0;
+  if (!existsSync(fileURLToPath(gradientWorkerUrl(entry)))) return 0;
+  return Math.max(0, availableParallelism() - 1);
 }
 
 function readFiles(dir: string) {

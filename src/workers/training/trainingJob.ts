@@ -51,6 +51,13 @@ export interface TrainingWorkerOptions {
   readonly progressBar?: boolean;
   /** Where base models stored as artifacts are unpacked (default the OS temp directory). */
   readonly cacheDir?: string;
+  /**
+   * Data-parallel gradient workers beside each training thread (default: TUNELEDGER_TRAIN_WORKERS, else one
+   * per core beyond the first on the wasm and cpu backends; 0 turns them off).
+   */
+  readonly gradientWorkers?: number;
+  /** The compiled gradient worker; default gradientWorker.js of the engine. */
+  readonly gradientWorkerEntry?: string;
 }
 
 /** Failures no retry can fix: the run is failed for good at once. */
@@ -274,6 +281,26 @@ async function buildSpec(
     warmupRatio: 0.03,
     merge: options.mergeWeights ?? false,
     ...(process.env.TUNELEDGER_TF_BACKEND ? { backend: process.env.TUNELEDGER_TF_BACKEND } : {}),
+    ...gradientWorkerSettings(options),
+  };
+}
+
+function gradientWorkerSettings(
+  options: TrainingWorkerOptions,
+): Pick<TrainingSpec, 'gradientWorkers' | 'gradientWorkerEntry'> {
+  let count = options.gradientWorkers;
+  const raw = process.env.TUNELEDGER_TRAIN_WORKERS?.trim();
+  if (count === undefined && raw && raw !== 'auto') {
+    count = Number(raw);
+    if (!Number.isInteger(count) || count < 0) {
+      throw new PermanentTrainingError(
+        `TUNELEDGER_TRAIN_WORKERS="${raw}" is not a number of gradient workers: use 0 (none), a positive whole number, or "auto"`,
+      );
+    }
+  }
+  return {
+    ...(count !== undefined ? { gradientWorkers: count } : {}),
+    ...(options.gradientWorkerEntry ? { gradientWorkerEntry: options.gradientWorkerEntry } : {}),
   };
 }
 

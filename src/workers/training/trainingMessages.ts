@@ -40,6 +40,13 @@ export interface TrainingSpec {
   readonly merge: boolean;
   /** TUNELEDGER_TF_BACKEND spelling; default the usual preference. */
   readonly backend?: string;
+  /**
+   * Data-parallel gradient workers beside the training thread (0: none). Default: one per core beyond the
+   * first on the wasm and cpu backends (which compute on one core each), none on tfjs-node.
+   */
+  readonly gradientWorkers?: number;
+  /** The gradient worker script, when it is not the compiled one beside the engine (tests bundle it). */
+  readonly gradientWorkerEntry?: string;
 }
 
 /** The owner's answer to 'ready': the run is claimed; resume from this checkpoint tar, if any. */
