@@ -7,6 +7,7 @@ import { mayPerform, rolesAllowing } from './auth/roles.js';
 import type { TokenStore } from './auth/tokenStore.js';
 import type { Viewer } from './auth/viewer.js';
 import { forbidden } from './errors.js';
+import type { CacheScope } from './responseCache.js';
 import type { EventFeed } from './subscriptions/eventFeed.js';
 
 /** Waits until every projection has applied the log up to a checkpoint (read-your-writes). */
@@ -35,6 +36,8 @@ export interface ApiContext {
   readonly viewer: Viewer;
   readonly feed: EventFeed;
   readonly tokens: TokenStore;
+  /** Present when the answer may be stored in the response cache: resolvers declare what else it depends on. */
+  readonly cacheScope?: CacheScope;
 }
 
 /** Throws FORBIDDEN, naming the roles that would do, unless the viewer may perform the action. */

@@ -7,9 +7,12 @@ import type { Viewer } from './auth/viewer.js';
  * the caller's roles, part of the key): nothing else writes their tables, and none of the types
  * they reach reads the event log, job leases, artifacts or the clock. `asOf` arguments (folded
  * from the log) make a document uncacheable. Jobs are not here: the job queue writes leases and
- * claims into the jobs table outside the projections.
+ * claims into the jobs table outside the projections. `auditReport` (by model and version only)
+ * reads the lineage read model and the involved streams, which its resolver declares through the
+ * request's CacheScope (their row fingerprints are checked again before every hit).
  */
 export const projectionOnlyQueryFields: ReadonlySet<string> = new Set([
+  'auditReport',
   '__typename',
   'datasets',
   'dataset',
@@ -33,6 +36,35 @@ export interface CachedResponse {
   readonly headers: readonly (readonly [string, string])[];
 }
 
+/** Something besides the projections an answer was computed from, checked again before each hit. */
+export interface CacheDependency {
+  /** What `current()` gave when the answer was computed (or before). */
+  readonly expected: string;
+  current(): Promise<string>;
+}
+
+/**
+ * What the resolvers of one cacheable request tell the cache: further dependencies of the answer,
+ * or that it must not be stored at all.
+ */
+export class CacheScope {
+  readonly dependencies: CacheDependency[] = [];
+  private forbidden = false;
+
+  depend(dependency: CacheDependency): void {
+    this.dependencies.push(dependency);
+  }
+
+  /** The answer must not be stored (e.g. its inputs cannot be checked again cheaply). */
+  forbid(): void {
+    this.forbidden = true;
+  }
+
+  get storable(): boolean {
+    return !this.forbidden;
+  }
+}
+
 /** An answer as executed: its HTTP status and body. */
 export interface ComputedResponse {
   readonly status: number;
@@ -41,6 +73,7 @@ export interface ComputedResponse {
 
 interface Entry extends CachedResponse {
   readonly version: string;
+  readonly dependencies: readonly CacheDependency[];
 }
 
 export interface ResponseCacheOptions {
@@ -131,10 +164,10 @@ export class ResponseCache {
   async answer(
     key: string,
     version: string,
-    compute: () => Promise<ComputedResponse | null>,
+    compute: (scope: CacheScope) => Promise<ComputedResponse | null>,
   ): Promise<(ComputedResponse & { readonly hit: boolean }) | null> {
     const entry = this.entries.get(key);
-    if (entry && entry.version === version) {
+    if (entry && entry.version === version && (await unchanged(entry.dependencies))) {
       this.hits++;
       // Least recently used first out: move it to the end.
       this.entries.delete(key);
@@ -149,12 +182,13 @@ export class ResponseCache {
       // A streamed answer cannot be shared: compute this one.
       return answer ? { ...answer, hit: false } : this.answer(key, version, compute);
     }
-    const pending = compute().finally(() => this.computing.delete(flightKey));
+    const scope = new CacheScope();
+    const pending = compute(scope).finally(() => this.computing.delete(flightKey));
     this.computing.set(flightKey, pending);
     const answer = await pending;
     // Apollo writes `errors` before `data`: a success without errors starts with data.
-    if (answer && answer.status === 200 && answer.response.body.startsWith('{"data"')) {
-      this.store(key, { ...answer.response, version });
+    if (answer && scope.storable && answer.status === 200 && answer.response.body.startsWith('{"data"')) {
+      this.store(key, { ...answer.response, version, dependencies: [...scope.dependencies] });
     }
     return answer ? { ...answer, hit: false } : null;
   }
@@ -219,6 +253,12 @@ export class ResponseCache {
   }
 }
 
+async function unchanged(dependencies: readonly CacheDependency[]): Promise<boolean> {
+  if (dependencies.length === 0) return true;
+  const now = await Promise.all(dependencies.map((dependency) => dependency.current()));
+  return now.every((value, index) => value === dependencies[index]!.expected);
+}
+
 function isCacheable(document: DocumentNode, operationName: string | undefined): boolean {
   const operations = document.definitions.filter(
     (definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION,
@@ -233,6 +273,12 @@ function isCacheable(document: DocumentNode, operationName: string | undefined):
   // Root selections must be plain fields on the list (no fragments, whose fields are not checked here).
   for (const selection of operation.selectionSet.selections) {
     if (selection.kind !== Kind.FIELD || !projectionOnlyQueryFields.has(selection.name.value)) return false;
+    // An audit report of a deployment folds the deployment (and the world) as of a moment from the log.
+    if (
+      selection.name.value === 'auditReport' &&
+      selection.arguments?.some((argument) => argument.name.value === 'deployment')
+    )
+      return false;
   }
   // No asOf argument anywhere in the document: those answers are folded from the log.
   let foldedFromLog = false;

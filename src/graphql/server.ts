@@ -24,6 +24,7 @@ import type { QueryLimits } from './limits.js';
 import { assertComplexity, defaultLimits, depthRule } from './limits.js';
 import {
   ResponseCache,
+  type CacheScope,
   type CachedResponse,
   type ComputedResponse,
   type ResponseCacheOptions,
@@ -210,8 +211,8 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
   mountReportRoutes(app, deps, (header) => authenticate(header, tokens), onInternal);
   options.routes?.(app, { authenticate: (header) => authenticate(header, tokens) });
   const cache = options.responseCache === false ? null : new ResponseCache(options.db, options.responseCache);
-  const contextFor = (viewer: Viewer | null, authError: unknown): ApiContext => {
-    if (viewer) return { deps, viewer, feed, tokens };
+  const contextFor = (viewer: Viewer | null, authError: unknown, cacheScope?: CacheScope): ApiContext => {
+    if (viewer) return { deps, viewer, feed, tokens, cacheScope };
     const mapped = toApiError(authError, onInternal);
     throw new GraphQLError(mapped.message, {
       extensions: { code: mapped.code, http: { status: httpStatusFor(mapped.code) } },
@@ -278,7 +279,9 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
           if (answer) send(res, answer.status, answer.response);
           return;
         }
-        const answer = await cache.answer(key, await cache.version(), () => execute(req, res, context));
+        const answer = await cache.answer(key, await cache.version(), (scope) =>
+          execute(req, res, async () => contextFor(viewer, authError, scope)),
+        );
         if (answer) send(res, answer.status, answer.response, answer.hit ? 'hit' : 'miss');
       } catch (error) {
         next(error);

@@ -77,6 +77,37 @@ for (const target of databaseTargets) {
       expect((await post(runsPage)).cache).toBe('hit');
     });
 
+    it('serves an audit report again only while the involved streams are unchanged', async () => {
+      const registered = appends
+        .flatMap((append) => append.events)
+        .find((event) => event.type === 'ModelVersionRegistered')!;
+      const { version } = registered.data as { version: number };
+      const query = `{ auditReport(modelName: "llama-med", version: ${version}) { allChainsIntact integrity { streamId eventsChecked } } }`;
+      const first = await post(query);
+      expect(first).toMatchObject({ status: 200, cache: 'miss' });
+      expect(JSON.parse(first.body).data.auditReport.allChainsIntact).toBe(true);
+      const again = await post(query);
+      expect(again).toMatchObject({ status: 200, cache: 'hit' });
+      expect(again.body).toBe(first.body);
+
+      // An event appended to an involved stream: computed again.
+      const { streamId, eventsChecked } = JSON.parse(first.body).data.auditReport.integrity[0] as {
+        streamId: string;
+        eventsChecked: number;
+      };
+      await api.store.append(streamId, [{ type: 'AuditNoted', data: {} }], eventsChecked, { actor: 'test' });
+      const appended = await post(query);
+      expect(appended.cache).toBe('miss');
+      const checked = (
+        JSON.parse(appended.body).data.auditReport.integrity as { streamId: string; eventsChecked: number }[]
+      ).find((result) => result.streamId === streamId);
+      expect(checked?.eventsChecked).toBe(eventsChecked + 1);
+
+      // A report of a deployment (as of a moment, folded from the log) is never cached.
+      const byDeployment = await post('{ auditReport(deployment: "nowhere") { allChainsIntact } }');
+      expect(byDeployment.cache).toBeNull();
+    });
+
     it('keys answers by variables and caller, and never serves one to a caller who may not read', async () => {
       const query =
         'query($s: RunStatus) { runs(first: 500, status: $s) { edges { node { runId status } } } }';

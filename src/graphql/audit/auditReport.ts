@@ -142,6 +142,10 @@ function toAuditEvent(event: RecordedEvent): AuditEvent {
 export async function buildAuditReport(
   deps: { readonly store: EventStore; readonly db: Kysely<unknown> },
   request: AuditRequest,
+  options: {
+    /** Called with the involved streams and the fingerprint of the rows read (null: not fingerprinted). */
+    readonly onStreamsRead?: (fingerprints: ReadonlyMap<string, string | null>) => void;
+  } = {},
 ): Promise<AuditReport | null> {
   let modelName: string;
   let version: number;
@@ -192,10 +196,15 @@ export async function buildAuditReport(
   const verified = await snapshots.read(deps, [
     ...new Set([...involved, ...verifiedInteractions].filter((id): id is string => id !== null)),
   ]);
+  options.onStreamsRead?.(new Map([...verified].map(([streamId, stream]) => [streamId, stream.fingerprint])));
   const streams = new Map([...verified].map(([streamId, stream]) => [streamId, stream.events]));
-  const cutoff = asOf?.getTime() ?? Number.POSITIVE_INFINITY;
-  const visibleEvents = (streamId: string) =>
-    (streams.get(streamId) ?? []).filter((event) => new Date(event.metadata.recordedAt).getTime() <= cutoff);
+  const cutoff = asOf?.getTime();
+  const visibleEvents = (streamId: string) => {
+    const events = streams.get(streamId) ?? [];
+    return cutoff === undefined
+      ? events
+      : events.filter((event) => new Date(event.metadata.recordedAt).getTime() <= cutoff);
+  };
   const visible = (streamId: string) => visibleEvents(streamId).map(toAuditEvent);
 
   const datasetRevisionNodes = upstream.filter((id) => id.startsWith('dataset:'));

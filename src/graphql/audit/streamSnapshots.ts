@@ -6,6 +6,8 @@ import { VerifiedChains } from './verifiedChains.js';
 export interface VerifiedStream {
   readonly events: readonly RecordedEvent[];
   readonly integrity: VerifyResult;
+  /** What StreamSnapshots.fingerprints gave for the rows read (PostgreSQL store), else null. */
+  readonly fingerprint: string | null;
 }
 
 interface Snapshot extends VerifiedStream {
@@ -41,19 +43,15 @@ export class StreamSnapshots {
       await Promise.all(
         streamIds.map(async (streamId) => {
           const events = await deps.store.readStream(streamId);
-          out.set(streamId, { events, integrity: this.chains.verify(streamId, events) });
+          out.set(streamId, { events, integrity: this.chains.verify(streamId, events), fingerprint: null });
         }),
       );
       return new Map(streamIds.map((id) => [id, out.get(id)!]));
     }
-    const rows = await sql<{ stream_id: string; n: number; fingerprint: string }>`
-      SELECT stream_id, count(*)::int AS n,
-        md5(string_agg(e.ctid::text || e.xmin::text, ',' ORDER BY stream_version)) AS fingerprint
-      FROM events e WHERE stream_id = ANY(${[...streamIds]}::text[]) GROUP BY stream_id`.execute(deps.db);
-    const fingerprints = new Map(rows.rows.map((row) => [row.stream_id, `${row.n}:${row.fingerprint}`]));
+    const fingerprints = await StreamSnapshots.fingerprints(deps.db, streamIds);
     await Promise.all(
       streamIds.map(async (streamId) => {
-        const fingerprint = fingerprints.get(streamId) ?? '0:';
+        const fingerprint = fingerprints.get(streamId)!;
         const known = this.snapshots.get(streamId);
         if (known && known.fingerprint === fingerprint) {
           out.set(streamId, known);
@@ -68,6 +66,19 @@ export class StreamSnapshots {
       }),
     );
     return new Map(streamIds.map((id) => [id, out.get(id)!]));
+  }
+
+  /**
+   * `<row count>:<md5 of the row versions' identity>` of each stream, as stored now (PostgreSQL
+   * store only; see the class comment). A stream with no rows reads as `0:`.
+   */
+  static async fingerprints(db: Kysely<unknown>, streamIds: readonly string[]): Promise<Map<string, string>> {
+    const rows = await sql<{ stream_id: string; n: number; fingerprint: string }>`
+      SELECT stream_id, count(*)::int AS n,
+        md5(string_agg(e.ctid::text || e.xmin::text, ',' ORDER BY stream_version)) AS fingerprint
+      FROM events e WHERE stream_id = ANY(${[...streamIds]}::text[]) GROUP BY stream_id`.execute(db);
+    const found = new Map(rows.rows.map((row) => [row.stream_id, `${row.n}:${row.fingerprint}`]));
+    return new Map(streamIds.map((streamId) => [streamId, found.get(streamId) ?? '0:']));
   }
 
   private remember(streamId: string, snapshot: Snapshot): void {

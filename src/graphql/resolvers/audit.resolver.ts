@@ -1,6 +1,7 @@
 import { Arg, Ctx, Field, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import { buildAuditReport } from '../audit/auditReport.js';
 import { auditMarkdown } from '../audit/renderAudit.js';
+import { StreamSnapshots } from '../audit/streamSnapshots.js';
 import type { ApiContext } from '../context.js';
 import { requireAction } from '../context.js';
 import { badInput } from '../errors.js';
@@ -54,6 +55,26 @@ class AuditReportType {
   markdown!: string;
 }
 
+/**
+ * A cached report stays valid only while every involved stream's stored rows are those that were
+ * read and verified: their fingerprints are checked again (one query) before each cached answer.
+ */
+function declareStreams(context: ApiContext, fingerprints: ReadonlyMap<string, string | null>): void {
+  const scope = context.cacheScope;
+  if (!scope) return;
+  const streamIds = [...fingerprints.keys()];
+  if ([...fingerprints.values()].some((fingerprint) => fingerprint === null)) {
+    scope.forbid();
+    return;
+  }
+  const serialise = (map: ReadonlyMap<string, string | null>) =>
+    globalThis.JSON.stringify(streamIds.map((streamId) => map.get(streamId)));
+  scope.depend({
+    expected: serialise(fingerprints),
+    current: async () => serialise(await StreamSnapshots.fingerprints(context.deps.db, streamIds)),
+  });
+}
+
 @Resolver()
 export class AuditResolver {
   @Query(() => AuditReportType, {
@@ -77,7 +98,11 @@ export class AuditResolver {
     } else {
       if (modelName === undefined || version === undefined)
         throw badInput('give modelName and version (or deployment and asOf)');
-      report = await buildAuditReport(context.deps, { modelName, version, asOf });
+      report = await buildAuditReport(
+        context.deps,
+        { modelName, version, asOf },
+        { onStreamsRead: (fingerprints) => declareStreams(context, fingerprints) },
+      );
     }
     if (!report) return null;
     const built = report;
