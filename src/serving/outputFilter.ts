@@ -9,7 +9,9 @@ export interface FilterVerdict {
 
 /**
  * A pluggable classifier (a toxicity model, a remote moderation service...). It sees the whole answer once
- * generation ended; `classify` may be async but runs on the request path, so it should be quick.
+ * generation ended, and on a streamed answer also the text so far before each part of it is sent (one call
+ * at a time: text that arrives meanwhile is judged with the next call). `classify` may be async but runs on
+ * the request path, so it should be quick.
  */
 export interface OutputClassifier {
   readonly name: string;
@@ -69,10 +71,20 @@ export class OutputFilter {
     return { blocked: false };
   }
 
+  /** Whether any classifier is plugged in (a stream then waits for their verdict before sending). */
+  get hasClassifiers(): boolean {
+    return this.classifiers.length > 0;
+  }
+
   /** Every rule and classifier over a whole answer. */
   async check(text: string): Promise<FilterVerdict> {
     const ruled = this.checkRules(text);
     if (ruled.blocked) return ruled;
+    return this.classify(text);
+  }
+
+  /** The classifiers alone, in order; the first that blocks gives the verdict. */
+  async classify(text: string): Promise<FilterVerdict> {
     for (const classifier of this.classifiers) {
       const verdict = await classifier.classify(text);
       if (verdict.blocked)

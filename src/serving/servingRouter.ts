@@ -304,10 +304,35 @@ async function serve(
           ...extra,
         };
   const write = (payload: unknown) => res.write(`data: ${JSON.stringify(payload)}\n\n`);
+  // A streamed answer goes out in three steps: `pending` (held back: a blocklisted word may still be growing
+  // into it), `unjudged` (past the rules, waiting for the classifiers, if any) and `sent`.
+  let unjudged = '';
+  let judging: Promise<void> | undefined;
+  let judgeError: unknown;
+  const judge = async () => {
+    try {
+      while (unjudged && !blockedRule) {
+        const out = unjudged;
+        unjudged = '';
+        const verdict = await filter.classify(sent + out);
+        if (blockedRule) return;
+        if (verdict.blocked) {
+          blockedRule = verdict.rule;
+          handle.cancel();
+          return;
+        }
+        sent += out;
+        write(chunk({ content: out }, null));
+      }
+    } catch (error) {
+      judgeError = error;
+      handle.cancel();
+    }
+  };
   const onDelta = (text: string) => {
-    if (blockedRule) return;
+    if (blockedRule || judgeError) return;
     pending += text;
-    const verdict = filter.checkRules(sent + pending);
+    const verdict = filter.checkRules(sent + unjudged + pending);
     if (verdict.blocked) {
       blockedRule = verdict.rule;
       handle.cancel();
@@ -318,8 +343,14 @@ async function serve(
     if (release > 0) {
       const out = pending.slice(0, release);
       pending = pending.slice(release);
-      sent += out;
-      write(chunk({ content: out }, null));
+      if (!filter.hasClassifiers) {
+        sent += out;
+        write(chunk({ content: out }, null));
+        return;
+      }
+      // One classifier call at a time; what arrives meanwhile is judged with the next one.
+      unjudged += out;
+      judging ??= judge().finally(() => (judging = undefined));
     }
   };
   const handedOff = performance.now();
@@ -364,6 +395,8 @@ async function serve(
   try {
     const output = await handle.result;
     const returned = performance.now();
+    await judging;
+    if (judgeError) throw judgeError;
     let finishReason: string = output.finishReason === 'cancelled' ? 'stop' : output.finishReason;
     let text = output.text;
     if (!blockedRule) {

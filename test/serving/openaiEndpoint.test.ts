@@ -161,6 +161,23 @@ describe('the OpenAI-compatible endpoint, through the official openai client', (
     expect(finish).toBe('content_filter');
     const classified = await client.completions.create({ model: DEPLOYMENT, prompt: 'Iraq', max_tokens: 8 });
     expect(classified.choices[0]!.text).toBe('Refused by policy.');
+    // Streamed, a classifier judges the text before it is sent: no "qqqq" ever reaches the client, and what
+    // went out before the refusal (text the classifier let through) was sent in parts as it was judged.
+    const classifiedStream = await client.completions.create({
+      model: DEPLOYMENT,
+      prompt: 'Iraq',
+      max_tokens: 32,
+      stream: true,
+    });
+    const parts: string[] = [];
+    let classifiedFinish: string | null | undefined;
+    for await (const chunk of classifiedStream) {
+      parts.push(chunk.choices[0]?.text ?? '');
+      classifiedFinish = chunk.choices[0]?.finish_reason ?? classifiedFinish;
+    }
+    expect(parts.join('')).not.toContain('qqqq');
+    expect(parts.join('')).toContain('Refused by policy.');
+    expect(classifiedFinish).toBe('content_filter');
     await platform.serving.recorder.flush();
     const filtered = await recordedInteractions();
     expect(filtered.map((i) => i.filtered?.rule)).toEqual(
