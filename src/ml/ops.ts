@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { inverseFrequencies, type RopeScaling } from './ropeScaling.js';
-import { rotaryWasm, splitEntries, stackEntries } from './wasmKernels.js';
+import { matMulEach, rotaryWasm } from './wasmKernels.js';
 
 /** tfjs types custom-gradient functions with variadic inputs; ours have fixed ones. */
 type GradFn = (...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -53,19 +53,14 @@ export function linearTrainable(x: tf.Tensor2D, wt: tf.Tensor2D): tf.Tensor2D {
   return op(x, wt) as tf.Tensor2D;
 }
 
-/** Per-entry 2-D matmuls a[i] @ b[i] of [n, m, k] and [n, k, p] entries, stacked to [n, m, p] (see attention). */
-function matMulEach(a: tf.Tensor[], b: tf.Tensor[]): tf.Tensor3D {
-  return stackEntries(a.map((x, i) => tf.matMul(x as tf.Tensor2D, b[i] as tf.Tensor2D))) as tf.Tensor3D;
-}
-
-/** The entries of a 3-D tensor as 2-D tensors, after an optional swap of the last two axes. */
-function entries(x: tf.Tensor, transposed = false): tf.Tensor[] {
-  return splitEntries(transposed ? tf.transpose(x, [0, 2, 1]) : x);
+/** The last two axes of [n, r, c] swapped. */
+function swapLast(x: tf.Tensor): tf.Tensor3D {
+  return tf.transpose(x, [0, 2, 1]) as tf.Tensor3D;
 }
 
 /** softmax(q k^T * scale + mask) for [n, m, d] queries against [n, t, d] keys. */
 function attentionProbs(q: tf.Tensor3D, k: tf.Tensor3D, scale: number, mask?: tf.Tensor2D): tf.Tensor3D {
-  const scaled = tf.mul(matMulEach(entries(q), entries(k, true)), scale);
+  const scaled = tf.mul(matMulEach(q, swapLast(k)), scale);
   return tf.softmax(mask ? tf.add(scaled, mask) : scaled) as tf.Tensor3D;
 }
 
@@ -76,7 +71,7 @@ function attentionProbs(q: tf.Tensor3D, k: tf.Tensor3D, scale: number, mask?: tf
  *
  * The wasm backend runs a batched (rank-3) or transposed matmul as a scalar loop about 10x slower than its
  * XNNPACK path for plain 2-D products, so every product here, forward and backward, is a 2-D matmul per entry
- * on contiguous slices, with the transposes done once per tensor.
+ * (matMulEach), with the transposes done once per tensor.
  */
 export function attention(
   q: tf.Tensor3D,
@@ -88,22 +83,21 @@ export function attention(
 ): { context: tf.Tensor3D; probs?: tf.Tensor3D } {
   if (withProbs) {
     const probs = attentionProbs(q, k, scale, mask);
-    return { context: matMulEach(entries(probs), entries(v)), probs };
+    return { context: matMulEach(probs, v), probs };
   }
   const op = custom((qi: tf.Tensor, ki: tf.Tensor, vi: tf.Tensor, save: tf.GradSaveFunc) => {
     const probs = attentionProbs(qi as tf.Tensor3D, ki as tf.Tensor3D, scale, mask);
     save([qi, ki, vi, probs]);
     return {
-      value: matMulEach(entries(probs), entries(vi)),
+      value: matMulEach(probs, vi as tf.Tensor3D),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sq, sk, sv, p] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
-        const dyEntries = entries(dy);
-        const dv = matMulEach(entries(p, true), dyEntries);
-        const dp = matMulEach(dyEntries, entries(sv, true));
+        const dv = matMulEach(swapLast(p), dy as tf.Tensor3D);
+        const dp = matMulEach(dy as tf.Tensor3D, swapLast(sv));
         // softmax backward: p * (dp - sum(dp * p)), then the scale of the scores
-        const ds = tf.mul(tf.mul(p, tf.sub(dp, tf.sum(tf.mul(dp, p), -1, true))), scale);
-        const dq = matMulEach(entries(ds), entries(sk));
-        const dk = matMulEach(entries(ds, true), entries(sq));
+        const ds = tf.mul(tf.mul(p, tf.sub(dp, tf.sum(tf.mul(dp, p), -1, true))), scale) as tf.Tensor3D;
+        const dq = matMulEach(ds, sk);
+        const dk = matMulEach(swapLast(ds), sq);
         return [dq, dk, dv];
       },
     };

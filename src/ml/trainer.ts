@@ -154,8 +154,9 @@ export class Trainer {
     let baseLoss = 0;
     let entityLoss = 0;
     let tokens = 0;
+    // dataSync's array is cloned by postMessage, not transferred: no copy of our own is needed.
     const trainable = [...this.variables()].map(
-      ([key, v]) => [key, Float32Array.from(v.dataSync() as Float32Array)] as [string, Float32Array],
+      ([key, v]) => [key, v.dataSync() as Float32Array] as [string, Float32Array],
     );
     for (const part of parts) {
       const whole = makeBatch(part, this.options.padId);
