@@ -106,8 +106,7 @@ export class ResponseCache {
   private misses = 0;
   private readonly maxBytes: number;
   private readonly documents = new Map<string, boolean>();
-  private inFlight: Promise<string> | null = null;
-  private queued: Promise<string> | null = null;
+  private readonly versions = new FreshRead(() => this.readVersion());
   private readonly computing = new Map<string, Promise<ComputedResponse | null>>();
 
   constructor(
@@ -137,23 +136,10 @@ export class ResponseCache {
 
   /**
    * The projections' version, read after this call: concurrent callers share one read, but never
-   * one that started before they called (a read in flight is followed by one more for them).
+   * one that started before they called.
    */
   version(): Promise<string> {
-    if (this.queued) return this.queued;
-    if (!this.inFlight) return this.startVersionRead();
-    const previous = this.inFlight;
-    const next = previous
-      .then(
-        () => undefined,
-        () => undefined,
-      )
-      .then(() => {
-        this.queued = null;
-        return this.startVersionRead();
-      });
-    this.queued = next;
-    return next;
+    return this.versions.get();
   }
 
   /**
@@ -188,7 +174,12 @@ export class ResponseCache {
     const answer = await pending;
     // Apollo writes `errors` before `data`: a success without errors starts with data.
     if (answer && scope.storable && answer.status === 200 && answer.response.body.startsWith('{"data"')) {
-      this.store(key, { ...answer.response, version, dependencies: [...scope.dependencies] });
+      // Concurrent hits on this entry share each dependency's check (one that started after they came).
+      const dependencies = scope.dependencies.map((dependency) => {
+        const fresh = new FreshRead(() => dependency.current());
+        return { expected: dependency.expected, current: () => fresh.get() };
+      });
+      this.store(key, { ...answer.response, version, dependencies });
     }
     return answer ? { ...answer, hit: false } : null;
   }
@@ -197,25 +188,13 @@ export class ResponseCache {
     return { hits: this.hits, misses: this.misses, entries: this.entries.size, bytes: this.bytes };
   }
 
-  private startVersionRead(): Promise<string> {
-    const read = (async () => {
-      const { rows } = await sql<{ version: string | null }>`
-        SELECT string_agg(
-          name || ':' || version || ':' || checkpoint || ':' || events_applied || ':' || updated_at::text,
-          ';' ORDER BY name) AS version
-        FROM projection_checkpoints`.execute(this.db);
-      return rows[0]?.version ?? '';
-    })();
-    this.inFlight = read;
-    void read.then(
-      () => this.settle(read),
-      () => this.settle(read),
-    );
-    return read;
-  }
-
-  private settle(read: Promise<string>): void {
-    if (this.inFlight === read) this.inFlight = null;
+  private async readVersion(): Promise<string> {
+    const { rows } = await sql<{ version: string | null }>`
+      SELECT string_agg(
+        name || ':' || version || ':' || checkpoint || ':' || events_applied || ':' || updated_at::text,
+        ';' ORDER BY name) AS version
+      FROM projection_checkpoints`.execute(this.db);
+    return rows[0]?.version ?? '';
   }
 
   private store(key: string, entry: Entry): void {
@@ -250,6 +229,43 @@ export class ResponseCache {
     if (this.documents.size >= 1000) this.documents.delete(this.documents.keys().next().value!);
     this.documents.set(memoKey, verdict);
     return verdict;
+  }
+}
+
+/**
+ * A read shared by concurrent callers, each getting the result of a read that STARTED after it
+ * called: while one read is in flight, later callers wait for the next one, which starts when it
+ * ends. So nobody sees a state older than their own arrival, and N concurrent callers cost about
+ * two reads instead of N.
+ */
+export class FreshRead<T> {
+  private inFlight: Promise<T> | null = null;
+  private next: Promise<T> | null = null;
+
+  constructor(private readonly read: () => Promise<T>) {}
+
+  get(): Promise<T> {
+    if (this.next) return this.next;
+    if (!this.inFlight) return this.start();
+    const settled = this.inFlight.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.next = settled.then(() => {
+      this.next = null;
+      return this.start();
+    });
+    return this.next;
+  }
+
+  private start(): Promise<T> {
+    const read = this.read();
+    this.inFlight = read;
+    const clear = () => {
+      if (this.inFlight === read) this.inFlight = null;
+    };
+    read.then(clear, clear);
+    return read;
   }
 }
 
