@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { LlamaConfig } from './config.js';
 import type { LoraAdapter } from './lora.js';
 import {
+  embedFrozen,
   embedTrainable,
   linearFrozen,
   linearTrainable,
@@ -363,9 +364,7 @@ export class LlamaModel {
     const scale = 1 / Math.sqrt(d);
     const attentionByLayer: tf.Tensor4D[] = [];
     const embed = this.weights.get('model.embed_tokens.weight')! as unknown as tf.Tensor2D;
-    let h: tf.Tensor2D = this.trainableBase
-      ? embedTrainable(embed, flat)
-      : tf.gather(embed, tf.tensor1d(flat, 'int32'));
+    let h: tf.Tensor2D = this.trainableBase ? embedTrainable(embed, flat) : embedFrozen(embed, flat);
     // One query attends to every cached key: no mask needed (the common case in generation).
     const mask = seq > 1 ? this.causalMask(seq, offset, groups) : undefined;
     const rot = this.rotaryFor(offset + seq);

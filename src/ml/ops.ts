@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { inverseFrequencies, type RopeScaling } from './ropeScaling.js';
-import { matMulEach, rotaryWasm } from './wasmKernels.js';
+import { gatherRows, matMulEach, rotaryWasm, sumRows } from './wasmKernels.js';
 
 /** tfjs types custom-gradient functions with variadic inputs; ours have fixed ones. */
 type GradFn = (...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -35,7 +35,21 @@ function weightGrad(x: tf.Tensor2D, dy: tf.Tensor2D): tf.Tensor2D {
   const outputs = dy.shape[1];
   if (n * outputs + inputs * outputs < n * inputs)
     return tf.transpose(tf.matMul(tf.transpose(dy), x)) as tf.Tensor2D;
-  return tf.matMul(tf.transpose(x), dy);
+  return tf.matMul(transposedOnce(x), dy);
+}
+
+/**
+ * Transposes by data buffer, so that projections sharing an input (q, k and v; gate and up) transpose it once
+ * per backward pass (they see clones of it, which share the buffer). An entry lives as long as the scope
+ * that made it; a disposed one is made again.
+ */
+const transposes = new WeakMap<object, tf.Tensor2D>();
+function transposedOnce(x: tf.Tensor2D): tf.Tensor2D {
+  const cached = transposes.get(x.dataId);
+  if (cached && !cached.isDisposed) return cached;
+  const made = tf.transpose(x);
+  transposes.set(x.dataId, made);
+  return made;
 }
 
 /** x [n, in] @ wt [in, out] with gradients for both. */
@@ -105,6 +119,11 @@ export function attention(
   return { context: op(q, k, v) as tf.Tensor3D };
 }
 
+/** Embedding lookup table[ids] of a frozen table (rows copied whole on wasm). */
+export function embedFrozen(table: tf.Tensor2D, ids: Int32Array): tf.Tensor2D {
+  return gatherRows(table, tf.tensor1d(ids, 'int32'));
+}
+
 /**
  * Embedding lookup whose gradient is a scatter-add done on the host: tfjs's gather gradient needs
  * UnsortedSegmentSum, which the wasm backend lacks.
@@ -112,7 +131,7 @@ export function attention(
 export function embedTrainable(table: tf.Tensor2D, ids: Int32Array): tf.Tensor2D {
   const [vocab, width] = table.shape;
   const op = custom((weights: tf.Tensor) => ({
-    value: tf.gather(weights, tf.tensor1d(ids, 'int32')),
+    value: gatherRows(weights as tf.Tensor2D, tf.tensor1d(ids, 'int32')),
     gradFunc: (dy: tf.Tensor) => {
       const g = dy.dataSync();
       const out = new Float32Array(vocab * width);
@@ -149,7 +168,7 @@ export function rmsNorm(x: tf.Tensor2D, weight: tf.Tensor1D, eps: number): tf.Te
         value: tf.mul(xhat, w),
         gradFunc: (dy: tf.Tensor, [xhat, r]: tf.Tensor[]) => [
           inputGrad(dy, xhat!, r!),
-          tf.sum(tf.mul(dy, xhat!), 0),
+          sumRows(tf.mul(dy, xhat!) as tf.Tensor2D),
         ],
       };
     });

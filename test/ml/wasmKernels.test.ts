@@ -1,0 +1,97 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend, Rng } from '../../src/ml/index.js';
+import { gatherRows, matMulEach, rotaryWasm, sumRows } from '../../src/ml/wasmKernels.js';
+
+/** The wasm kernels of our own against plain JavaScript computations of the same thing. */
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+const random = (size: number, seed: number) => {
+  const rng = new Rng(seed);
+  return Float32Array.from({ length: size }, () => rng.uniform(-1, 1));
+};
+
+describe('wasm kernels', () => {
+  it('transpose of tall matrices (our blocked kernel) and of small ones (tfjs) swap the last two axes', () => {
+    for (const [count, rows, cols] of [
+      [1, 300, 200],
+      [3, 130, 140],
+      [2, 40, 7],
+    ] as const) {
+      const data = random(count * rows * cols, rows);
+      const shape = count === 1 ? [rows, cols] : [count, rows, cols];
+      const perm = count === 1 ? [1, 0] : [0, 2, 1];
+      const out = tf.tidy(() => tf.transpose(tf.tensor(data, shape), perm).dataSync());
+      for (let m = 0; m < count; m++)
+        for (let i = 0; i < rows; i++)
+          for (let j = 0; j < cols; j++)
+            expect(out[m * rows * cols + j * rows + i]).toBe(data[m * rows * cols + i * cols + j]);
+    }
+  });
+
+  it('matMulEach multiplies entry by entry', () => {
+    const [n, m, k, p] = [3, 5, 4, 6];
+    const a = random(n * m * k, 1);
+    const b = random(n * k * p, 2);
+    const out = tf.tidy(() => matMulEach(tf.tensor3d(a, [n, m, k]), tf.tensor3d(b, [n, k, p])).dataSync());
+    for (let e = 0; e < n; e++)
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j < p; j++) {
+          let sum = 0;
+          for (let l = 0; l < k; l++) sum += a[e * m * k + i * k + l]! * b[e * k * p + l * p + j]!;
+          expect(out[e * m * p + i * p + j]).toBeCloseTo(sum, 5);
+        }
+    expect(() => tf.tidy(() => matMulEach(tf.zeros([2, 3, 4]), tf.zeros([2, 5, 4])))).toThrow(
+      /do not pair up/,
+    );
+  });
+
+  it('gatherRows copies rows and rejects an index outside the table; sumRows adds rows', () => {
+    const table = random(5 * 3, 3);
+    const out = tf.tidy(() =>
+      gatherRows(tf.tensor2d(table, [5, 3]), tf.tensor1d([4, 0, 4], 'int32')).dataSync(),
+    );
+    expect(Array.from(out)).toEqual([...table.slice(12, 15), ...table.slice(0, 3), ...table.slice(12, 15)]);
+    expect(() => tf.tidy(() => gatherRows(tf.tensor2d(table, [5, 3]), tf.tensor1d([5], 'int32')))).toThrow(
+      /outside \[0, 5\)/,
+    );
+    const sums = tf.tidy(() => sumRows(tf.tensor2d(table, [5, 3])).dataSync());
+    for (let j = 0; j < 3; j++)
+      expect(sums[j]).toBeCloseTo(
+        [0, 1, 2, 3, 4].reduce((s, r) => s + table[r * 3 + j]!, 0),
+        6,
+      );
+  });
+
+  it('rotaryWasm rotates by the tables and its negated form undoes it', () => {
+    const [b, t, h, d] = [2, 3, 2, 4];
+    const x = random(b * t * h * d, 4);
+    const angles = random(t * (d / 2), 5);
+    const cos = new Float32Array(t * d);
+    const sin = new Float32Array(t * d);
+    for (let p = 0; p < t; p++)
+      for (let i = 0; i < d / 2; i++) {
+        cos[p * d + i] = cos[p * d + i + d / 2] = Math.cos(angles[p * (d / 2) + i]!);
+        sin[p * d + i] = sin[p * d + i + d / 2] = Math.sin(angles[p * (d / 2) + i]!);
+      }
+    const [rotated, back] = tf.tidy(() => {
+      const c = tf.tensor2d(cos, [t, d]);
+      const s = tf.tensor2d(sin, [t, d]);
+      const y = rotaryWasm(tf.tensor4d(x, [b, t, h, d]), c, s, false)!;
+      return [y.dataSync(), rotaryWasm(y, c, s, true)!.dataSync()];
+    });
+    for (let row = 0; row < b * t * h; row++) {
+      const p = Math.floor(row / h) % t;
+      for (let j = 0; j < d; j++) {
+        const half = j < d / 2 ? -x[row * d + j + d / 2]! : x[row * d + j - d / 2]!;
+        expect(rotated![row * d + j]).toBeCloseTo(
+          x[row * d + j]! * cos[p * d + j]! + half * sin[p * d + j]!,
+          5,
+        );
+        expect(back![row * d + j]).toBeCloseTo(x[row * d + j]!, 5);
+      }
+    }
+  });
+});
