@@ -13,6 +13,7 @@ import { readDeployments } from './0105_read_deployments.js';
 import { readFeedback } from './0106_read_feedback.js';
 import { readJobs } from './0107_read_jobs.js';
 import { readLineage } from './0108_read_lineage.js';
+import { readModelTimeIndexes } from './0109_read_model_time_indexes.js';
 
 /**
  * In-code migration provider (kysely's FileMigrationProvider cannot import .ts under vitest).
@@ -32,6 +33,7 @@ export const migrations: Record<string, Migration> = {
   '0106_read_feedback': readFeedback,
   '0107_read_jobs': readJobs,
   '0108_read_lineage': readLineage,
+  '0109_read_model_time_indexes': readModelTimeIndexes,
   '0200_api_tokens': apiTokens,
   '0300_job_retries': jobRetries,
 };
