@@ -127,3 +127,13 @@ function withReset(database: Database): TestDatabase {
     },
   };
 }
+
+/**
+ * How many events the log holds, counted in the table. Tests that check "a refused call appends nothing"
+ * use this rather than readAll: readAll holds back events above the cluster's oldest running transaction,
+ * so under concurrent tests (on other databases of the same server) its count can grow without an append.
+ */
+export async function countEvents(database: Database): Promise<number> {
+  const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM events`.execute(database.db);
+  return rows[0]!.n;
+}
