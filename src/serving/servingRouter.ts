@@ -99,12 +99,16 @@ export function createServingRouter(ctx: RouterContext): express.Router {
   });
 
   const v1 = express.Router();
-  // When the request reached us, before its body was read: the start of the time Server-Timing reports.
-  v1.use((_req, res, next) => {
-    res.locals['arrivedAt'] = performance.now();
-    next();
-  });
-  v1.use(express.json({ limit: ctx.maxBodyBytes }));
+  v1.use(
+    express.json({
+      limit: ctx.maxBodyBytes,
+      // The whole body is in, before it is parsed: the start of the time Server-Timing reports (waiting for the
+      // client to send its body is not ours).
+      verify: (_req, res) => {
+        (res as express.Response).locals['arrivedAt'] = performance.now();
+      },
+    }),
+  );
 
   v1.get('/models', async (req, res) => {
     await authenticate(req.headers.authorization);
@@ -226,7 +230,7 @@ export function createServingRouter(ctx: RouterContext): express.Router {
   return router;
 }
 
-/** When the request reached the /v1 router (before its body was parsed). */
+/** When the request's body was complete (before it was parsed); now for a request without one. */
 function arrivedAt(res: express.Response): number {
   return (res.locals['arrivedAt'] as number | undefined) ?? performance.now();
 }
