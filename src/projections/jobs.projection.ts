@@ -118,15 +118,26 @@ function applyJob(jobs: RowBatch, event: RecordedEvent): void {
       finished_at: null,
       updated_at: at,
     });
+  // A claim replayed after the runtime released the row (a projection lagging behind a quick release)
+  // must not mark it running again: the release is newer. A rebuild has no such row, so claims apply.
+  const releasedSince = (row: Record<string, unknown>, at: string) =>
+    row['status'] === 'queued' &&
+    row['claimed_by'] === null &&
+    row['updated_at'] !== null &&
+    new Date(row['updated_at'] as string | Date).getTime() > Date.parse(at);
   const claim = (workerId: string, leaseUntil: string, attempt: number, at: string) =>
-    jobs.update(id!, (row) => ({
-      status: 'running',
-      claimed_by: workerId,
-      lease_until: leaseUntil,
-      attempts: attempt,
-      started_at: row['started_at'] ?? at,
-      updated_at: at,
-    }));
+    jobs.update(id!, (row) =>
+      releasedSince(row, at)
+        ? { attempts: Math.max(Number(row['attempts'] ?? 0), attempt) }
+        : {
+            status: 'running',
+            claimed_by: workerId,
+            lease_until: leaseUntil,
+            attempts: attempt,
+            started_at: row['started_at'] ?? at,
+            updated_at: at,
+          },
+    );
   const finish = (status: JobStatus, at: string, error?: string) =>
     jobs.update(id!, {
       status,
