@@ -70,6 +70,29 @@ export class FeedbackService {
     return { recorded: recorded.data as InteractionRecorded['data'], labels };
   }
 
+  /** A preference prompt as its stream holds it: candidates and every ranking in order; undefined when unknown. */
+  async rankedPrompt(promptId: string): Promise<
+    | {
+        prompt: string;
+        candidates: { candidateId: string; text: string }[];
+        rankings: string[][];
+      }
+    | undefined
+  > {
+    const events = await this.kit.handler.readEvents(preferenceStream(promptId));
+    const generated = events.find((event) => event.type === 'CandidatesGenerated');
+    if (!generated) return undefined;
+    const { prompt, candidates } = generated.data as { prompt: string; candidates: Candidate[] };
+    const rankings = events.flatMap((event) =>
+      event.type === 'PreferenceRanked' ? [[...(event.data as { ranking: string[] }).ranking]] : [],
+    );
+    return {
+      prompt,
+      candidates: candidates.map((c) => ({ candidateId: c.candidateId, text: c.text })),
+      rankings,
+    };
+  }
+
   /** Labels a recorded interaction; the labeler is the acting user. */
   labelFeedback(
     input: { interactionId: string; label: FeedbackLabel },

@@ -153,5 +153,96 @@ for (const target of databaseTargets) {
       const badRating = await call({ datasetId, minRating: 9 });
       expect(badRating.errors?.[0]?.message).toMatch(/minRating must be an integer from 1 to 5/);
     });
+    it('turns human rankings into chosen/rejected pairs of a preference dataset', async () => {
+      const registered = await api.request<{ m: { id: string } }>(
+        'mutation { m: registerDataset(name: "support-prefs", format: "preference") { id } }',
+        {},
+      );
+      expect(registered.errors).toBeUndefined();
+      const datasetId = registered.data!.m.id;
+      const generate = async (prompt: string, texts: string[]) => {
+        const response = await api.request<{ m: { id: string } }>(
+          'mutation($p: String!, $c: JSON!) { m: generateCandidates(prompt: $p, candidates: $c) { id } }',
+          { p: prompt, c: texts.map((text) => ({ text })) },
+        );
+        expect(response.errors).toBeUndefined();
+        const prompts = await api.request<{
+          preferencePrompts: {
+            edges: { node: { promptId: string; candidates: { candidateId: string; text: string }[] } }[];
+          };
+        }>(
+          '{ preferencePrompts(first: 100) { edges { node { promptId candidates { candidateId text } } } } }',
+          {},
+        );
+        const node = prompts.data!.preferencePrompts.edges.find(
+          (e) => e.node.promptId === response.data!.m.id,
+        )!.node;
+        return {
+          promptId: node.promptId,
+          id: (text: string) => node.candidates.find((c) => c.text === text)!.candidateId,
+        };
+      };
+      const rank = async (promptId: string, ranking: string[]) => {
+        const response = await api.request(
+          'mutation($p: ID!, $r: [ID!]!) { rankPreference(promptId: $p, ranking: $r) { id } }',
+          { p: promptId, r: ranking },
+        );
+        expect(response.errors).toBeUndefined();
+      };
+      const capital = await generate('user: Capital of Peru?', ['Lima.', 'Cusco.', 'Mail lima@example.com']);
+      const prime = await generate('Name a prime.', ['7', '9']);
+      await generate('Unranked prompt', ['a', 'b']);
+      await rank(capital.promptId, [
+        capital.id('Lima.'),
+        capital.id('Mail lima@example.com'),
+        capital.id('Cusco.'),
+      ]);
+      // A second person agrees: the same pairs, counted once.
+      await services.feedback.rankPreference(
+        {
+          promptId: capital.promptId,
+          ranking: [capital.id('Lima.'), capital.id('Mail lima@example.com'), capital.id('Cusco.')],
+        },
+        { actor: 'bo', roles: ['engineer'] },
+      );
+      await rank(prime.promptId, [prime.id('7'), prime.id('9')]);
+
+      const build = `mutation($d: ID!) { m: buildPreferenceRevision(datasetId: $d, evalFraction: 0) { revision parentRevision rankedPrompts pairsAdded duplicates copied eventTypes } }`;
+      const built = await api.request<{ m: Record<string, unknown> }>(build, { d: datasetId });
+      expect(built.errors).toBeUndefined();
+      expect(built.data!.m).toEqual({
+        revision: 1,
+        parentRevision: null,
+        rankedPrompts: 2,
+        pairsAdded: 4,
+        duplicates: 3,
+        copied: 0,
+        eventTypes: ['DatasetRevisionAdded'],
+      });
+      const added = (await api.store.readStream(`dataset-${datasetId}`)).at(-1)!.data as {
+        contentHash: string;
+        piiReport: { counts: Record<string, number> };
+      };
+      const pairs: { chosen: string; rejected: string }[] = [];
+      for await (const record of readCanonicalRecords(artifacts, added.contentHash))
+        pairs.push(record as never);
+      expect(pairs.map((p) => `${p.chosen} > ${p.rejected}`)).toEqual([
+        'Lima. > Mail [EMAIL]',
+        'Lima. > Cusco.',
+        'Mail [EMAIL] > Cusco.',
+        '7 > 9',
+      ]);
+      expect(added.piiReport.counts).toEqual({ email: 2 });
+
+      const again = await api.request(build, { d: datasetId });
+      expect((again.errors as Errors)?.[0]?.message).toMatch(
+        /no new preference pairs .* \(7 already there\)/,
+      );
+      const wrongKind = await api.request(
+        'mutation { m: buildPreferenceRevision(datasetId: "nope") { revision } }',
+        {},
+      );
+      expect((wrongKind.errors as Errors)?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    });
   });
 }

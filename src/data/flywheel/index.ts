@@ -8,3 +8,10 @@ export {
   type InteractionLabel,
   type LabelledInteraction,
 } from './flywheel.js';
+export {
+  rankingPairs,
+  writePreferenceRevision,
+  type PreferenceRevisionFacts,
+  type PreferenceRevisionOptions,
+  type RankedPrompt,
+} from './preferencePairs.js';

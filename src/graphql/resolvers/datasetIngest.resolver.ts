@@ -1,11 +1,12 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { Arg, Ctx, Float, ID, Mutation, Resolver } from 'type-graphql';
 import { z } from 'zod';
 import { DATASET_FORMATS, DatasetValidationError, parseLexicon } from '../../data/index.js';
-import { listInteractions } from '../../projections/index.js';
+import { listInteractions, listPreferencePrompts } from '../../projections/index.js';
 import {
   buildFlywheelRevision,
+  buildPreferenceRevision,
   DatasetRequestError,
   ingestIntoPlatform,
   requestAugmentationInPlatform,
@@ -23,6 +24,7 @@ import {
   DatasetIngestPayload,
   FlywheelRevisionInput,
   FlywheelRevisionPayload,
+  PreferenceRevisionPayload,
 } from './datasetIngest.types.js';
 import { timeRange } from './paging.js';
 
@@ -248,6 +250,48 @@ export class DatasetIngestResolver {
         corrections: outcome.facts.corrections,
         copied: outcome.facts.copied,
         skipped: outcome.facts.skipped,
+        eventIds: outcome.events.map((event) => event.eventId),
+        eventTypes: outcome.events.map((event) => event.type),
+        checkpoint,
+      };
+    } catch (error) {
+      throw asApiError(error);
+    }
+  }
+  @Mutation(() => PreferenceRevisionPayload, {
+    description:
+      "RLHF data (engineer): every ranked preference prompt's rankings become chosen/rejected pairs (each candidate ranked above another is chosen over it) in a new revision of a `preference` dataset. Refused, with nothing appended, when no new pair results.",
+  })
+  async buildPreferenceRevision(
+    @Ctx() context: ApiContext,
+    @Arg('datasetId', () => ID) datasetId: string,
+    @Arg('evalFraction', () => Float, { nullable: true }) evalFraction: number | undefined,
+    @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
+  ): Promise<PreferenceRevisionPayload> {
+    requireAction(context, 'data', 'build preference revisions');
+    try {
+      const promptIds: string[] = [];
+      let after: string | undefined;
+      do {
+        const page = await listPreferencePrompts(context.deps.db, { first: 500, after, rankedOnly: true });
+        promptIds.push(...page.items.map((row) => row.prompt_id));
+        after = page.nextCursor ?? undefined;
+      } while (after);
+      const outcome = await buildPreferenceRevision(
+        dependencies(context),
+        { datasetId, promptIds, ...(evalFraction != null ? { evalFraction } : {}) },
+        commandContext(context, idempotencyKey),
+      );
+      const checkpoint = outcome.events.at(-1)?.checkpoint ?? null;
+      if (checkpoint && context.deps.projections) await context.deps.projections.waitFor(checkpoint);
+      return {
+        datasetId: outcome.datasetId,
+        revision: outcome.revision,
+        parentRevision: outcome.parentRevision ?? null,
+        rankedPrompts: promptIds.length,
+        pairsAdded: outcome.facts.added,
+        duplicates: outcome.facts.duplicates,
+        copied: outcome.facts.copied,
         eventIds: outcome.events.map((event) => event.eventId),
         eventTypes: outcome.events.map((event) => event.type),
         checkpoint,

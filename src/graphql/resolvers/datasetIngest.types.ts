@@ -262,3 +262,39 @@ export class FlywheelRevisionPayload {
   @Field(() => String, { nullable: true })
   checkpoint!: string | null;
 }
+
+@ObjectType('PreferenceRevisionPayload', {
+  description:
+    'The preference revision recorded from human rankings: chosen/rejected pairs for reward-model or DPO runs.',
+})
+export class PreferenceRevisionPayload {
+  @Field(() => ID)
+  datasetId!: string;
+
+  @Field(() => Int)
+  revision!: number;
+
+  @Field(() => Int, { nullable: true })
+  parentRevision!: number | null;
+
+  @Field(() => Int, { description: 'Ranked prompts read from the log.' })
+  rankedPrompts!: number;
+
+  @Field(() => Int, { description: 'New chosen/rejected pairs.' })
+  pairsAdded!: number;
+
+  @Field(() => Int, { description: 'Pairs already in the dataset, skipped.' })
+  duplicates!: number;
+
+  @Field(() => Int, { description: 'Records copied from the parent revision.' })
+  copied!: number;
+
+  @Field(() => [ID])
+  eventIds!: string[];
+
+  @Field(() => [String])
+  eventTypes!: string[];
+
+  @Field(() => String, { nullable: true })
+  checkpoint!: string | null;
+}

@@ -15,6 +15,11 @@ export {
 } from './datasetIngestion.js';
 export { buildFlywheelRevision, type FlywheelOutcome, type FlywheelRequest } from './flywheelRevision.js';
 export {
+  buildPreferenceRevision,
+  type PreferenceRevisionOutcome,
+  type PreferenceRevisionRequest,
+} from './preferenceRevision.js';
+export {
   resolveTemplateReferences,
   templateListSchema,
   templateReferences,

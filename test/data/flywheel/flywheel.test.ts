@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   flywheelVerdict,
   ingestDataset,
+  rankingPairs,
   LocalArtifactStore,
   promptMessages,
   readCanonicalRecords,
@@ -125,5 +126,14 @@ describe('flywheel', () => {
       split: { evalFraction: 0, seed: 1 },
     });
     expect(again).toMatchObject({ added: 0, contentHash: facts.contentHash });
+  });
+
+  it('pairs every candidate with each one ranked below it', () => {
+    expect(rankingPairs(['a', 'b', 'c'])).toEqual([
+      ['a', 'b'],
+      ['a', 'c'],
+      ['b', 'c'],
+    ]);
+    expect(rankingPairs(['x', 'y'])).toEqual([['x', 'y']]);
   });
 });

@@ -1,0 +1,103 @@
+import {
+  writePreferenceRevision,
+  type PreferenceRevisionFacts,
+  type RankedPrompt,
+} from '../../data/index.js';
+import type { RecordedEvent } from '../../eventstore/index.js';
+import type { CommandContext } from '../commandContext.js';
+import type { DatasetDependencies } from './datasetIngestion.js';
+import { DatasetRequestError } from './datasetIngestion.js';
+import { storedRevisionFields } from './revisionFields.js';
+
+export interface PreferenceRevisionRequest {
+  /** A dataset of format `preference`; its latest revision, if any, is the parent. */
+  readonly datasetId: string;
+  /** The ranked prompts to use (found through the preference read model); each is read from the log. */
+  readonly promptIds: readonly string[];
+  readonly evalFraction?: number;
+  readonly seed?: number;
+}
+
+export interface PreferenceRevisionOutcome {
+  readonly datasetId: string;
+  readonly revision: number;
+  readonly parentRevision: number | undefined;
+  readonly facts: PreferenceRevisionFacts;
+  readonly events: readonly RecordedEvent[];
+}
+
+/**
+ * RLHF data from human rankings: each ranking of a prompt's candidates becomes preference pairs (every
+ * candidate ranked above another is chosen over it) in a new revision of a preference dataset, which
+ * reward-model and DPO runs train on. Prompts and their rankings are read from their own streams. A request
+ * that would add no new pair is refused and appends nothing.
+ */
+export async function buildPreferenceRevision(
+  dependencies: DatasetDependencies,
+  request: PreferenceRevisionRequest,
+  context: CommandContext,
+): Promise<PreferenceRevisionOutcome> {
+  const { datasets, feedback } = dependencies.services;
+  const dataset = await datasets.getDataset(request.datasetId);
+  if (dataset.status === 'none')
+    throw new DatasetRequestError(`dataset ${request.datasetId} is not registered`);
+  if (dataset.status === 'archived') {
+    throw new DatasetRequestError(`dataset "${dataset.name}" is archived and takes no new revisions`);
+  }
+  if (dataset.format !== 'preference') {
+    throw new DatasetRequestError(
+      `dataset "${dataset.name}" holds ${dataset.format} records; rankings become preference pairs, register a dataset with format preference`,
+    );
+  }
+  const latest = dataset.revisions.size;
+  const parent = latest > 0 ? dataset.revisions.get(latest) : undefined;
+  if (parent && !(await dependencies.artifacts.has(parent.contentHash))) {
+    throw new DatasetRequestError(
+      `the content of revision ${latest} (${parent.contentHash}) is not in this platform's artifact store`,
+    );
+  }
+  const prompts: RankedPrompt[] = [];
+  for (const promptId of new Set(request.promptIds)) {
+    const found = await feedback.rankedPrompt(promptId);
+    if (found && found.rankings.length > 0) prompts.push({ promptId, ...found });
+  }
+  const facts = await writePreferenceRevision({
+    store: dependencies.artifacts,
+    ...(parent ? { parentContentHash: parent.contentHash } : {}),
+    prompts,
+    split: { evalFraction: request.evalFraction ?? 0.1, seed: request.seed ?? 0 },
+  });
+  if (facts.added === 0) {
+    throw new DatasetRequestError(
+      `no new preference pairs for dataset "${dataset.name}" from ${prompts.length} ranked prompts (${facts.duplicates} already there); nothing was added`,
+    );
+  }
+  const added = await datasets.addRevision(
+    {
+      datasetId: request.datasetId,
+      revision: latest + 1,
+      ...storedRevisionFields(facts, { pii: facts.pii }),
+      ...(parent ? { parentRevision: latest } : {}),
+      transform: {
+        kind: 'flywheel',
+        params: {
+          source: 'preference-rankings',
+          rankedPrompts: prompts.length,
+          promptIds: [...facts.used],
+          pairsAdded: facts.added,
+          duplicates: facts.duplicates,
+          copied: facts.copied,
+          split: facts.split,
+        },
+      },
+    },
+    context,
+  );
+  return {
+    datasetId: request.datasetId,
+    revision: latest + 1,
+    parentRevision: parent ? latest : undefined,
+    facts,
+    events: added.events,
+  };
+}
