@@ -307,6 +307,14 @@ for (const target of databaseTargets) {
       const progressReports = runStream.filter((event) => event.type === 'TrainingProgressReported').length;
       expect(progressReports).toBeGreaterThan(0);
       expect(runInReport.progress?.reports).toBe(progressReports);
+      const everyEvent = await api.request<Answer>(
+        `{ auditReport(modelName: "llama-med", version: ${version}, includeProgress: true) { allChainsIntact integrity { streamId ok firstBrokenVersion } report markdown } }`,
+      );
+      expect(
+        everyEvent
+          .data!.auditReport.report.runs.find((run) => run.runId === runId)!
+          .events.map((event) => event.type),
+      ).toEqual(runStream.map((event) => event.type));
       expect(audit.report.datasetRevisions).toContainEqual(
         expect.objectContaining({
           data: expect.objectContaining({ contentHash: dataset.contentHash, revision: dataset.revision }),

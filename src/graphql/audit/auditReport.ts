@@ -32,8 +32,8 @@ export interface AuditReport {
   /**
    * Per training run: its request (configuration, stages, base model), claims (backend), stages,
    * checkpoints and outcome. Progress reports (one per step, the loss curve) are summarised in
-   * `progress`, not listed: a run's curve is `run(runId) { metrics }`. Every event, progress
-   * included, is still covered by the hash-chain verification in `integrity`.
+   * `progress` and listed only with `includeProgress` (a run's curve is also `run(runId) { metrics }`).
+   * Every event, progress included, is covered by the hash-chain verification in `integrity`.
    */
   readonly runs: readonly {
     readonly runId: string;
@@ -94,9 +94,13 @@ function summariseProgress(events: readonly RecordedEvent[]): ProgressSummary | 
   return summary;
 }
 
-export type AuditRequest =
+export type AuditRequest = (
   | { readonly modelName: string; readonly version: number; readonly asOf?: Date }
-  | { readonly deploymentName: string; readonly asOf: Date };
+  | { readonly deploymentName: string; readonly asOf: Date }
+) & {
+  /** List every progress report in `runs[].events` too (one per step; the summary is always there). */
+  readonly includeProgress?: boolean;
+};
 
 /** Interaction streams are many; the report verifies this many of them (the count says how many exist). */
 const maxInteractionStreamsVerified = 100;
@@ -225,7 +229,10 @@ export async function buildAuditReport(
       const events = visibleEvents(`run-${runId}`);
       return {
         runId,
-        events: events.filter((event) => event.type !== progressType).map(toAuditEvent),
+        events: (request.includeProgress
+          ? events
+          : events.filter((event) => event.type !== progressType)
+        ).map(toAuditEvent),
         progress: summariseProgress(events),
       };
     }),

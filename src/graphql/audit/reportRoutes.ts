@@ -11,8 +11,9 @@ type Format = keyof typeof formats;
 
 /**
  * Downloadable audit reports:
- *   GET /reports/models/<modelName>/<version>?format=json|md|html[&asOf=ISO]
- *   GET /reports/deployments/<deploymentName>?asOf=ISO&format=json|md|html
+ *   GET /reports/models/<modelName>/<version>?format=json|md|html[&asOf=ISO][&progress=all]
+ *   GET /reports/deployments/<deploymentName>?asOf=ISO&format=json|md|html[&progress=all]
+ * progress=all lists every run's progress reports (by default they are summarised).
  * Authenticated like /graphql (Authorization: Bearer); any role may read.
  */
 export function mountReportRoutes(
@@ -33,7 +34,10 @@ export function mountReportRoutes(
         res.status(400).json({ error: `format must be one of ${Object.keys(formats).join(', ')}` });
         return;
       }
-      const report = await buildAuditReport(deps, request());
+      const report = await buildAuditReport(deps, {
+        ...request(),
+        includeProgress: req.query.progress === 'all',
+      });
       if (!report) {
         res.status(404).json({ error: 'no such model version or deployment (at that time)' });
         return;

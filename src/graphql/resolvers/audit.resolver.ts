@@ -88,19 +88,29 @@ export class AuditResolver {
     @Arg('version', () => Int, { nullable: true }) version: number | undefined,
     @Arg('deployment', () => String, { nullable: true }) deployment: string | undefined,
     @Arg('asOf', () => DateTime, { nullable: true }) asOf: Date | undefined,
+    @Arg('includeProgress', {
+      defaultValue: false,
+      description:
+        "List every run's progress reports (one per step) in report.runs[].events; by default they are summarised in runs[].progress. Verified either way.",
+    })
+    includeProgress: boolean,
   ): Promise<AuditReportType | null> {
     requireAction(context, 'read', 'read audit reports');
     let report;
     if (deployment !== undefined) {
       if (modelName !== undefined || version !== undefined)
         throw badInput('give either deployment (+ asOf) or modelName + version, not both');
-      report = await buildAuditReport(context.deps, { deploymentName: deployment, asOf: asOf ?? new Date() });
+      report = await buildAuditReport(context.deps, {
+        deploymentName: deployment,
+        asOf: asOf ?? new Date(),
+        includeProgress,
+      });
     } else {
       if (modelName === undefined || version === undefined)
         throw badInput('give modelName and version (or deployment and asOf)');
       report = await buildAuditReport(
         context.deps,
-        { modelName, version, asOf },
+        { modelName, version, asOf, includeProgress },
         { onStreamsRead: (fingerprints) => declareStreams(context, fingerprints) },
       );
     }
