@@ -65,6 +65,28 @@ export function promptMessages(prompt: string): Message[] {
   return messages;
 }
 
+/**
+ * Copies a parent revision's records into a new revision, remembering each one's key in `seen` so that an
+ * exact duplicate added after it can be skipped. Returns how many were copied.
+ */
+export async function copyParentRecords(
+  store: ArtifactStore,
+  contentHash: string,
+  writer: RevisionWriter,
+  seen: Set<number>,
+): Promise<number> {
+  let copied = 0;
+  for await (const record of readCanonicalRecords(store, contentHash)) {
+    seen.add(recordKey(record));
+    await writer.add(record);
+    copied++;
+  }
+  return copied;
+}
+
+/** The key exact duplicates are found by: a hash of the record's canonical JSON. */
+export const recordKey = (record: DatasetRecord): number => hash53(canonicalRecordJson(record));
+
 export interface FlywheelOptions {
   readonly store: ArtifactStore;
   /** The revision the new one extends: its records are copied first. */
@@ -107,11 +129,7 @@ export async function writeFlywheelRevision(options: FlywheelOptions): Promise<F
   let corrections = 0;
   try {
     if (options.parentContentHash) {
-      for await (const record of readCanonicalRecords(options.store, options.parentContentHash)) {
-        seen.add(hash53(canonicalRecordJson(record)));
-        await writer.add(record);
-        copied++;
-      }
+      copied = await copyParentRecords(options.store, options.parentContentHash, writer, seen);
     }
     for (const interaction of options.interactions) {
       const verdict = flywheelVerdict(interaction, minRating);
@@ -132,7 +150,7 @@ export async function writeFlywheelRevision(options: FlywheelOptions): Promise<F
         { messages: [...messages, { role: 'assistant', content: verdict.output }] },
         counts,
       );
-      const key = hash53(canonicalRecordJson(record));
+      const key = recordKey(record);
       if (seen.has(key)) {
         skip('duplicate');
         continue;

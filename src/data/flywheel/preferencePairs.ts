@@ -1,11 +1,10 @@
 import type { ArtifactStore } from '../artifacts/index.js';
-import { hash53, type SplitOptions } from '../dedup/index.js';
-import { canonicalRecordJson, type DatasetRecord } from '../formats/index.js';
-import { readCanonicalRecords } from '../ingest/canonicalRecords.js';
+import type { SplitOptions } from '../dedup/index.js';
+import type { DatasetRecord } from '../formats/index.js';
 import { redactRecord } from '../ingest/ingestDataset.js';
 import { RevisionWriter, type StoredRevision } from '../ingest/revisionWriter.js';
 import { mergePiiCounts, type PiiCounts } from '../pii/index.js';
-import { promptMessages } from './flywheel.js';
+import { copyParentRecords, promptMessages, recordKey } from './flywheel.js';
 
 /** A prompt with its candidate answers and every person's ranking of them (best first). */
 export interface RankedPrompt {
@@ -62,11 +61,7 @@ export async function writePreferenceRevision(
   let duplicates = 0;
   try {
     if (options.parentContentHash) {
-      for await (const record of readCanonicalRecords(options.store, options.parentContentHash)) {
-        seen.add(hash53(canonicalRecordJson(record)));
-        await writer.add(record);
-        copied++;
-      }
+      copied = await copyParentRecords(options.store, options.parentContentHash, writer, seen);
     }
     for (const prompt of options.prompts) {
       const text = new Map(prompt.candidates.map((c) => [c.candidateId, c.text]));
@@ -82,7 +77,7 @@ export async function writePreferenceRevision(
             },
             counts,
           );
-          const key = hash53(canonicalRecordJson(record));
+          const key = recordKey(record);
           if (seen.has(key)) {
             duplicates++;
             continue;

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { Arg, Ctx, Float, ID, Mutation, Resolver } from 'type-graphql';
 import { z } from 'zod';
 import { DATASET_FORMATS, DatasetValidationError, parseLexicon } from '../../data/index.js';
+import type { RecordedEvent } from '../../eventstore/index.js';
 import { listInteractions, listPreferencePrompts } from '../../projections/index.js';
 import {
   buildFlywheelRevision,
@@ -48,6 +49,20 @@ function dependencies(context: ApiContext): DatasetDependencies {
     throw new Error('the GraphQL server was started without application services or an artifact store');
   }
   return { services, artifacts };
+}
+
+/** The events a dataset operation appended, once the projections have applied them (read-your-writes). */
+async function projected(
+  context: ApiContext,
+  events: readonly RecordedEvent[],
+): Promise<{ eventIds: string[]; eventTypes: string[]; checkpoint: string | null }> {
+  const checkpoint = events.at(-1)?.checkpoint ?? null;
+  if (checkpoint && context.deps.projections) await context.deps.projections.waitFor(checkpoint);
+  return {
+    eventIds: events.map((event) => event.eventId),
+    eventTypes: events.map((event) => event.type),
+    checkpoint,
+  };
 }
 
 function commandContext(context: ApiContext, idempotencyKey: string | undefined): CommandContext {
@@ -136,8 +151,7 @@ export class DatasetIngestResolver {
         },
         commandContext(context, idempotencyKey),
       );
-      const checkpoint = outcome.events.at(-1)?.checkpoint ?? null;
-      if (checkpoint && context.deps.projections) await context.deps.projections.waitFor(checkpoint);
+      const recorded = await projected(context, outcome.events);
       return {
         datasetId: outcome.datasetId,
         name: outcome.name,
@@ -149,9 +163,7 @@ export class DatasetIngestResolver {
         byteSize: outcome.facts.byteSize,
         format: outcome.facts.format,
         facts: outcome.facts,
-        eventIds: outcome.events.map((event) => event.eventId),
-        eventTypes: outcome.events.map((event) => event.type),
-        checkpoint,
+        ...recorded,
       };
     } catch (error) {
       throw asApiError(error);
@@ -184,8 +196,7 @@ export class DatasetIngestResolver {
         },
         commandContext(context, idempotencyKey),
       );
-      const checkpoint = outcome.events.at(-1)?.checkpoint ?? null;
-      if (checkpoint && context.deps.projections) await context.deps.projections.waitFor(checkpoint);
+      const recorded = await projected(context, outcome.events);
       return {
         augmentationId: outcome.augmentationId,
         datasetId: outcome.datasetId,
@@ -193,9 +204,7 @@ export class DatasetIngestResolver {
         lexiconHash: outcome.lexiconHash,
         templates: [...outcome.templates],
         replayed: outcome.replayed,
-        eventIds: outcome.events.map((event) => event.eventId),
-        eventTypes: outcome.events.map((event) => event.type),
-        checkpoint,
+        ...recorded,
       };
     } catch (error) {
       throw asApiError(error);
@@ -211,7 +220,7 @@ export class DatasetIngestResolver {
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
   ): Promise<FlywheelRevisionPayload> {
     requireAction(context, 'data', 'build flywheel revisions');
-    const recorded = timeRange(input.recordedAfter, input.recordedBefore, 'recordedAfter/recordedBefore');
+    const window = timeRange(input.recordedAfter, input.recordedBefore, 'recordedAfter/recordedBefore');
     try {
       // The read model finds the labelled interactions; the service reads each one from the log.
       const interactionIds: string[] = [];
@@ -224,7 +233,7 @@ export class DatasetIngestResolver {
           ...(input.deploymentName ? { deploymentName: input.deploymentName } : {}),
           ...(input.modelName ? { modelName: input.modelName } : {}),
           ...(input.modelVersion != null ? { modelVersion: input.modelVersion } : {}),
-          ...(recorded ? { recorded } : {}),
+          ...(window ? { recorded: window } : {}),
         });
         interactionIds.push(...page.items.map((row) => row.interaction_id));
         after = page.nextCursor ?? undefined;
@@ -239,8 +248,7 @@ export class DatasetIngestResolver {
         },
         commandContext(context, idempotencyKey),
       );
-      const checkpoint = outcome.events.at(-1)?.checkpoint ?? null;
-      if (checkpoint && context.deps.projections) await context.deps.projections.waitFor(checkpoint);
+      const recorded = await projected(context, outcome.events);
       return {
         datasetId: outcome.datasetId,
         revision: outcome.revision,
@@ -250,9 +258,7 @@ export class DatasetIngestResolver {
         corrections: outcome.facts.corrections,
         copied: outcome.facts.copied,
         skipped: outcome.facts.skipped,
-        eventIds: outcome.events.map((event) => event.eventId),
-        eventTypes: outcome.events.map((event) => event.type),
-        checkpoint,
+        ...recorded,
       };
     } catch (error) {
       throw asApiError(error);
@@ -282,8 +288,7 @@ export class DatasetIngestResolver {
         { datasetId, promptIds, ...(evalFraction != null ? { evalFraction } : {}) },
         commandContext(context, idempotencyKey),
       );
-      const checkpoint = outcome.events.at(-1)?.checkpoint ?? null;
-      if (checkpoint && context.deps.projections) await context.deps.projections.waitFor(checkpoint);
+      const recorded = await projected(context, outcome.events);
       return {
         datasetId: outcome.datasetId,
         revision: outcome.revision,
@@ -292,9 +297,7 @@ export class DatasetIngestResolver {
         pairsAdded: outcome.facts.added,
         duplicates: outcome.facts.duplicates,
         copied: outcome.facts.copied,
-        eventIds: outcome.events.map((event) => event.eventId),
-        eventTypes: outcome.events.map((event) => event.type),
-        checkpoint,
+        ...recorded,
       };
     } catch (error) {
       throw asApiError(error);
