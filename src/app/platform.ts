@@ -147,6 +147,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       projections,
       artifacts,
       datasetImportDir: join(config.dataDir, 'imports'),
+      interactionCapture: serving.recorder,
       host: config.host,
       port: config.port,
       introspection: config.introspection,

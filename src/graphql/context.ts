@@ -28,6 +28,11 @@ export interface GraphqlDependencies {
   readonly artifacts?: ArtifactStore;
   /** The directory ingestDataset may read `path`s from; without it only inline `content` is taken. */
   readonly datasetImportDir?: string;
+  /**
+   * Interactions served in this process are written to the log in batches, shortly after the answer:
+   * labelFeedback waits for the one it labels (the serving recorder's whenRecorded).
+   */
+  readonly interactionCapture?: { whenRecorded(interactionId: string): Promise<void> };
 }
 
 /** Everything a resolver sees for one request or one subscription. */

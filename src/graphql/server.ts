@@ -88,6 +88,7 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
     projections: options.projections,
     artifacts: options.artifacts,
     datasetImportDir: options.datasetImportDir,
+    interactionCapture: options.interactionCapture,
   };
   const feed = new EventFeed(options.store, {
     startFrom: options.subscribeFrom,

@@ -219,6 +219,20 @@ describe('the OpenAI-compatible endpoint, through the official openai client', (
     expect(events.map((e) => e.type)).toEqual(['InteractionRecorded', 'FeedbackLabeled']);
     expect(events[1]!.data).toMatchObject({ label: { kind: 'rating', value: 4 }, labeler: 'chat-app' });
     expect((await postFeedback({ id: answer.id, rating: 9 })).status).toBe(400);
+
+    // Through GraphQL too, at once: labelFeedback waits for the batched capture of what it labels.
+    const next = await client.chat.completions.create({
+      model: DEPLOYMENT,
+      messages: [{ role: 'user', content: 'Hello again' }],
+      max_tokens: 3,
+    });
+    const labelled = await platform.gql(
+      'mutation($i: ID!) { labelFeedback(interactionId: $i, label: { kind: "thumbs", up: true }) { eventTypes } }',
+      { i: next.id.replace('chatcmpl-', '') },
+      platform.tokens.engineer,
+    );
+    expect(labelled.errors).toBeUndefined();
+    expect(labelled.data).toEqual({ labelFeedback: { eventTypes: ['FeedbackLabeled'] } });
     expect((await postFeedback({ interaction_id: 'never-served', thumbs: 'up' })).status).toBe(404);
   });
 

@@ -86,6 +86,7 @@ export async function startTestPlatform(
     db: database.db,
     services,
     projections,
+    interactionCapture: serving.recorder,
     port: 0,
     logger,
     routes: (app, api) => serving.mount(app, api),

@@ -67,9 +67,11 @@ export class MutationResolver {
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
   ) {
     const parsed = jsonObject.parse(label);
-    return execute(context, 'data', 'label feedback', idempotencyKey, (command) =>
-      services(context).feedback.labelFeedback({ interactionId, label: parsed as never }, command),
-    );
+    return execute(context, 'data', 'label feedback', idempotencyKey, async (command) => {
+      // An answer served a moment ago may still be on its way to the log.
+      await context.deps.interactionCapture?.whenRecorded(interactionId);
+      return services(context).feedback.labelFeedback({ interactionId, label: parsed as never }, command);
+    });
   }
 
   // Training and evaluation: engineers
