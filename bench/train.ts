@@ -2,7 +2,8 @@
  * Training and generation throughput of the ML engine on the reference configuration (issue 5): vocab 512,
  * hidden 256, 4 layers, 4 heads, intermediate 688, sequence 128, batch 8; LoRA r=16 on q_proj and v_proj,
  * and full fine-tuning; greedy generation with the KV cache. Args: --steps N (timed steps per mode, default 5),
- * --gen-tokens N (default 64), --modes lora,full,generate, --workers N (data-parallel gradient workers beside the main thread; default 0).
+ * --gen-tokens N (default 64), --modes lora,full,generate, --workers N (data-parallel gradient workers beside the main thread; default 0),
+ * --warmup N (untimed steps first, default 3: worker threads' JIT takes a few steps to reach its steady pace).
  */
 import { execFileSync } from 'node:child_process';
 import {
@@ -55,7 +56,12 @@ function cpuSeconds(): number {
   return (u.user + u.system) / 1e6;
 }
 
-async function trainSpeed(mode: 'lora' | 'full', steps: number, workers: number): Promise<Speed> {
+async function trainSpeed(
+  mode: 'lora' | 'full',
+  steps: number,
+  workers: number,
+  warmup: number,
+): Promise<Speed> {
   const model = LlamaModel.random(makeLlamaConfig(REFERENCE), 1);
   const trainer = new Trainer(model, {
     mode,
@@ -66,7 +72,7 @@ async function trainSpeed(mode: 'lora' | 'full', steps: number, workers: number)
   });
   const data = examples(2);
   if (workers > 0) await trainer.startWorkers(workers);
-  await trainer.trainStepAsync(data);
+  for (let i = 0; i < warmup; i++) await trainer.trainStepAsync(data);
   const wall: number[] = [];
   const cpu: number[] = [];
   for (let i = 0; i < steps; i++) {
@@ -104,11 +110,12 @@ export default async function (args: string[]): Promise<BenchResult> {
   const genTokens = Number(arg(args, '--gen-tokens', '64'));
   const modes = arg(args, '--modes', 'lora,full,generate').split(',');
   const workers = Number(arg(args, '--workers', '0'));
+  const warmup = Number(arg(args, '--warmup', '3'));
   let metrics: Record<string, number> = {};
   const goals: string[] = [];
   for (const mode of ['lora', 'full'] as const) {
     if (!modes.includes(mode)) continue;
-    const speed = await trainSpeed(mode, steps, workers);
+    const speed = await trainSpeed(mode, steps, workers, warmup);
     metrics = {
       ...metrics,
       ...withSpread(`${mode}_train_tokens_per_s`, speed.wall),
@@ -141,6 +148,8 @@ export default async function (args: string[]): Promise<BenchResult> {
       batch: BATCH,
       lora: { r: 16, alpha: 32, targets: ['q_proj', 'v_proj'] },
       steps,
+      warmup,
+      workers,
       genTokens,
     },
     metrics,
