@@ -106,6 +106,11 @@ export interface EventStore {
   appendMany(appends: readonly StreamAppend[]): Promise<PromiseSettledResult<AppendResult>[]>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<readonly RecordedEvent[]>;
   readAll(from: Checkpoint, limit: number): Promise<ReadAllResult>;
+  /**
+   * The checkpoint of the newest event `readAll` can return now ('' for an empty log), without reading the
+   * log: subscribing or reading from it gives only what comes after.
+   */
+  head(): Promise<Checkpoint>;
   /** Catches up from the checkpoint, then stays live until closed. */
   subscribe(from: Checkpoint): Subscription;
   verify(streamId: string): Promise<VerifyResult>;

@@ -304,6 +304,29 @@ export function eventStoreContract(name: string, open: () => Promise<ContractFix
       expect(await store.readStream(id)).toEqual([]);
     });
 
+    it('names the head of the log: the newest event readAll gives, with nothing after it yet', async () => {
+      const id = stream('head');
+      const appended = await store.append(
+        id,
+        [
+          { type: 'Tick', data: { n: 1 } },
+          { type: 'Tick', data: { n: 2 } },
+        ],
+        'no_stream',
+        actor,
+      );
+      const last = appended.events.at(-1)!.checkpoint;
+      // On PostgreSQL other transactions in the cluster may hold the head back for a moment.
+      await expect
+        .poll(async () => (await store.head()) >= last, { timeout: 15_000, interval: 50 })
+        .toBe(true);
+      const head = await store.head();
+      const after = await store.readAll(head, 1000);
+      expect(after.events.filter((e) => e.streamId === id)).toEqual([]);
+      const upTo = await store.readAll(appended.events[0]!.checkpoint, 1000);
+      expect(upTo.events.some((e) => e.checkpoint === head) || head === last).toBe(true);
+    });
+
     it('appends to several streams at once, each chained after its own head', async () => {
       const from = await endOfLog();
       const existing = stream('manyExisting');

@@ -173,6 +173,17 @@ export class EsdbEventStore implements EventStore {
     return { events, checkpoint: events.length > 0 ? events[events.length - 1]!.checkpoint : from };
   }
 
+  async head(): Promise<Checkpoint> {
+    for await (const resolved of this.client.readAll({
+      direction: BACKWARDS,
+      fromPosition: END,
+      maxCount: 1,
+    })) {
+      if (resolved.event?.position) return formatCheckpoint(resolved.event.position);
+    }
+    return '';
+  }
+
   subscribe(from: Checkpoint): Subscription {
     const subscription = this.client.subscribeToAll({
       fromPosition: from === '' ? ESDB_START : parseCheckpoint(from),

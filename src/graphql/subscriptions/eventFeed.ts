@@ -7,6 +7,12 @@ export interface EventFeedOptions {
   readonly maxQueuedPerClient?: number;
   /** Page size for catching a client up from an old checkpoint. */
   readonly catchUpPageSize?: number;
+  /**
+   * With no subscriber for this long, the shared subscription is closed, so an idle API does not read back
+   * every append (serving's interaction batches among them); the next subscriber reopens it from where it
+   * stopped. Default 30 000 ms.
+   */
+  readonly idleCloseMs?: number;
   readonly onError?: (error: unknown) => void;
 }
 
@@ -23,7 +29,8 @@ export class SubscriberTooSlowError extends Error {
 /**
  * One subscription to the event store, fanned out to every GraphQL subscriber. A client that asks
  * for an older checkpoint is caught up from the log with `readAll` and then joins the live fan-out
- * without losing or repeating an event.
+ * without losing or repeating an event. While nobody listens, the subscription is paused (closed after
+ * `idleCloseMs`), and reopened from the end of the log when someone subscribes again.
  */
 export class EventFeed {
   private readonly listeners = new Set<Listener>();
@@ -31,6 +38,10 @@ export class EventFeed {
   private pump: Promise<void> | null = null;
   private closed = false;
   private started: Promise<void> | null = null;
+  private pausing: Promise<void> | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+  /** `startFrom` applies to the first opening only; a reopening after a pause starts at the head. */
+  private opened = false;
   private readonly maxQueued: number;
   private readonly pageSize: number;
 
@@ -44,13 +55,20 @@ export class EventFeed {
 
   /** Starts the shared subscription (idempotent); resolves once it is live. */
   start(): Promise<void> {
-    this.started ??= this.open();
+    this.cancelIdleClose();
+    this.started ??= (async () => {
+      await this.pausing;
+      await this.open();
+    })();
     return this.started;
   }
 
   private async open(): Promise<void> {
-    const from = this.options.startFrom ?? (await this.endOfLog());
+    // Live from the end of the log (also when reopened after a pause: what came meanwhile is not live).
+    const from =
+      !this.opened && this.options.startFrom !== undefined ? this.options.startFrom : await this.store.head();
     if (this.closed) return;
+    this.opened = true;
     const subscription = this.store.subscribe(from);
     this.subscription = subscription;
     this.pump = (async () => {
@@ -62,15 +80,36 @@ export class EventFeed {
         if (!this.closed) this.options.onError?.(error);
       }
     })();
+    if (this.listeners.size === 0) this.scheduleIdleClose();
   }
 
-  private async endOfLog(): Promise<Checkpoint> {
-    let checkpoint = '';
-    for (;;) {
-      const page = await this.store.readAll(checkpoint, 5000);
-      if (page.events.length === 0) return page.checkpoint;
-      checkpoint = page.checkpoint;
-    }
+  private scheduleIdleClose(): void {
+    if (this.closed || this.idleTimer) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (this.listeners.size > 0 || this.closed || !this.started) return;
+      const started = this.started;
+      this.started = null;
+      this.pausing = (async () => {
+        await started.catch(() => {});
+        const subscription = this.subscription;
+        this.subscription = null;
+        await subscription?.close();
+        await this.pump;
+        this.pump = null;
+      })();
+    }, this.options.idleCloseMs ?? 30_000);
+    this.idleTimer.unref();
+  }
+
+  private cancelIdleClose(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+  }
+
+  /** Whether the shared subscription is open now (it pauses while nobody listens); for tests. */
+  get live(): boolean {
+    return this.subscription !== null;
   }
 
   /**
@@ -118,6 +157,7 @@ export class EventFeed {
     const finish = (): IteratorResult<RecordedEvent> => {
       finished = true;
       this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.scheduleIdleClose();
       waiting?.({ done: true, value: undefined });
       waiting = null;
       return { done: true, value: undefined };
@@ -169,10 +209,14 @@ export class EventFeed {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.cancelIdleClose();
+    await this.pausing;
     await this.started?.catch(() => {});
     for (const listener of [...this.listeners]) listener.end();
     this.listeners.clear();
-    await this.subscription?.close();
+    const subscription = this.subscription;
+    this.subscription = null;
+    await subscription?.close();
     await this.pump;
   }
 }
