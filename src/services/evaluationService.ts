@@ -38,14 +38,13 @@ export class EvaluationService {
     input: { evaluationId: string; workerId: string; leaseMs: number },
     context: CommandContext,
   ): Promise<CommandResult> {
-    const leaseUntil = new Date(this.kit.clock.now().getTime() + input.leaseMs).toISOString();
     return this.execute(
       input.evaluationId,
       {
         type: 'ClaimEvaluation',
         evaluationId: input.evaluationId,
         workerId: input.workerId,
-        leaseUntil,
+        leaseUntil: this.leaseUntil(input.leaseMs),
         at: this.kit.now(),
       },
       context,
@@ -57,14 +56,13 @@ export class EvaluationService {
     input: { evaluationId: string; workerId: string; leaseMs: number },
     context: CommandContext,
   ): Promise<CommandResult> {
-    const leaseUntil = new Date(this.kit.clock.now().getTime() + input.leaseMs).toISOString();
     return this.execute(
       input.evaluationId,
       {
         type: 'RenewEvaluationLease',
         evaluationId: input.evaluationId,
         workerId: input.workerId,
-        leaseUntil,
+        leaseUntil: this.leaseUntil(input.leaseMs),
         at: this.kit.now(),
       },
       context,
@@ -97,6 +95,10 @@ export class EvaluationService {
 
   async getEvaluation(evaluationId: string): Promise<EvaluationState> {
     return (await this.kit.handler.load(evaluationDecider, evaluationStream(evaluationId))).state;
+  }
+
+  private leaseUntil(leaseMs: number): string {
+    return new Date(this.kit.clock.now().getTime() + leaseMs).toISOString();
   }
 
   private execute(

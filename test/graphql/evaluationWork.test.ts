@@ -8,8 +8,8 @@ import { evaluationStream } from '../../src/domain/index.js';
 import { PostgresEventStore } from '../../src/eventstore/index.js';
 import { allProjections, ProjectionRunner } from '../../src/projections/index.js';
 import { createServices, systemClock, uuidIds, type Services } from '../../src/services/index.js';
-import { hash } from '../domain/support.js';
 import { databaseTargets, type TestDatabase } from '../support/databases.js';
+import { completeRun, datasetWithRevision, requestRun } from '../support/lifecycle.js';
 import { startHarness, type Harness } from './harness.js';
 
 type Payload = { id: string; eventTypes: string[] };
@@ -53,50 +53,9 @@ for (const target of databaseTargets) {
 
     /** A retained model version trained on a dataset revision with an eval split, as the platform makes them. */
     const modelVersion = async (): Promise<void> => {
-      const split = { hash: hash('qa'), recordCount: 4, byteSize: 100 };
-      await services.datasets.registerDataset({ datasetId: 'qa', name: 'QA', format: 'alpaca' }, ana);
-      await services.datasets.addRevision(
-        {
-          datasetId: 'qa',
-          contentHash: hash('qa'),
-          recordCount: 4,
-          byteSize: 100,
-          splits: { train: split, eval: split },
-          transform: { kind: 'ingest', params: {} },
-          piiReport: { counts: {} },
-          qualityReport: { rejected: [] },
-        },
-        ana,
-      );
-      await services.runs.requestTrainingRun(
-        {
-          runId: 'r1',
-          baseModel: { name: 'tiny', source: { kind: 'path', path: '/models/tiny' } },
-          dataset: { id: 'qa', revision: 1 },
-          method: { kind: 'lora', r: 4, alpha: 8, dropout: 0, targetModules: ['q_proj'] },
-          stages: [{ name: 'sft', learningRate: 1e-3, batchSize: 2, epochs: 1 }],
-          loss: { kind: 'cross-entropy' },
-          seed: 1,
-        },
-        ana,
-      );
-      const trainer = { actor: 'trainer', roles: ['worker'] };
-      await services.runs.claimRun(
-        { runId: 'r1', workerId: 'trainer', leaseMs: 60_000, backend: { name: 'cpu', device: 'cpu' } },
-        trainer,
-      );
-      await services.runs.completeRun(
-        {
-          runId: 'r1',
-          workerId: 'trainer',
-          artifact: { kind: 'adapter', hash: hash('adapter'), byteSize: 10 },
-          finalLoss: 0.5,
-          steps: 1,
-          durationMs: 10,
-          tokensSeen: 10,
-        },
-        trainer,
-      );
+      await datasetWithRevision(services, 'qa', ana);
+      await requestRun(services, 'r1', 'qa', ana);
+      await completeRun(services, 'r1', { actor: 'trainer', roles: ['worker'] });
       await services.models.registerModelVersion({ modelName: 'qa-model', runId: 'r1' }, ana);
     };
 

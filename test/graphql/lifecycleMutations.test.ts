@@ -10,6 +10,7 @@ import { allProjections, ProjectionRunner } from '../../src/projections/index.js
 import { createServices, systemClock, uuidIds, type Services } from '../../src/services/index.js';
 import { hash } from '../domain/support.js';
 import { countEvents, databaseTargets, type TestDatabase } from '../support/databases.js';
+import { completeRun, datasetWithRevision, requestRun } from '../support/lifecycle.js';
 import { startHarness, type Harness } from './harness.js';
 
 type Payload = { id: string; eventTypes: string[] };
@@ -58,43 +59,9 @@ for (const target of databaseTargets) {
         worker: await token('gpu-1', 'worker'),
         admin: await token('ada', 'admin'),
       };
-      await services.datasets.registerDataset({ datasetId: 'qa', name: 'QA', format: 'alpaca' }, ana);
-      await services.datasets.addRevision(
-        { datasetId: 'qa', ...revisionFields, transform: { kind: 'ingest', params: {} } },
-        ana,
-      );
-      for (const runId of ['r1', 'r2', 'r3']) {
-        await services.runs.requestTrainingRun(
-          {
-            runId,
-            baseModel: { name: 'tiny', source: { kind: 'path', path: '/models/tiny' } },
-            dataset: { id: 'qa', revision: 1 },
-            method: { kind: 'lora', r: 4, alpha: 8, dropout: 0, targetModules: ['q_proj'] },
-            stages: [{ name: 'sft', learningRate: 1e-3, batchSize: 2, epochs: 1 }],
-            loss: { kind: 'cross-entropy' },
-            seed: 1,
-          },
-          ana,
-        );
-      }
-      for (const runId of ['r1', 'r2']) {
-        await services.runs.claimRun(
-          { runId, workerId: 'trainer', leaseMs: 60_000, backend: { name: 'cpu', device: 'cpu' } },
-          trainer,
-        );
-        await services.runs.completeRun(
-          {
-            runId,
-            workerId: 'trainer',
-            artifact: { kind: 'adapter', hash: hash(`adapter-${runId}`), byteSize: 10 },
-            finalLoss: 0.5,
-            steps: 1,
-            durationMs: 10,
-            tokensSeen: 10,
-          },
-          trainer,
-        );
-      }
+      await datasetWithRevision(services, 'qa', ana);
+      for (const runId of ['r1', 'r2', 'r3']) await requestRun(services, runId, 'qa', ana);
+      for (const runId of ['r1', 'r2']) await completeRun(services, runId, trainer, hash(`adapter-${runId}`));
     });
     afterAll(async () => {
       await api?.close();

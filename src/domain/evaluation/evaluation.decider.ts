@@ -1,4 +1,4 @@
-import { assertNever, ensure, type Decider } from '../shared/index.js';
+import { assertNever, ensure, requireFutureLease, type Decider } from '../shared/index.js';
 import type {
   EvaluationClaimed,
   EvaluationCompleted,
@@ -207,12 +207,7 @@ export function decideEvaluation(
     }
     case 'ClaimEvaluation': {
       requireOpen(state, command.evaluationId);
-      ensure(
-        time(command.leaseUntil) > time(command.at),
-        'LEASE_IN_THE_PAST',
-        `A lease must end after it is taken: leaseUntil ${command.leaseUntil} is not after ${command.at}.`,
-        { leaseUntil: command.leaseUntil, at: command.at },
-      );
+      requireFutureLease(command.leaseUntil, command.at);
       ensure(
         !(state.status === 'claimed' && state.lease && time(command.at) < time(state.lease.leaseUntil)),
         'EVALUATION_ALREADY_CLAIMED',
@@ -233,12 +228,7 @@ export function decideEvaluation(
     }
     case 'RenewEvaluationLease': {
       requireHolder(state, command.evaluationId, command.workerId, command.at);
-      ensure(
-        time(command.leaseUntil) > time(command.at),
-        'LEASE_IN_THE_PAST',
-        `A lease must end after it is renewed: leaseUntil ${command.leaseUntil} is not after ${command.at}.`,
-        { leaseUntil: command.leaseUntil, at: command.at },
-      );
+      requireFutureLease(command.leaseUntil, command.at);
       const renewed: EvaluationLeaseRenewed = {
         type: 'EvaluationLeaseRenewed',
         data: {

@@ -1,5 +1,6 @@
 export { DomainError, isDomainError, ensure, assertNever } from './domainError.js';
 export { type Decider, type DomainEvent, fold, event } from './decider.js';
+export { requireFutureLease } from './leases.js';
 export {
   type EventDefinition,
   type EventData,

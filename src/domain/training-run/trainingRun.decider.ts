@@ -1,4 +1,4 @@
-import { assertNever, ensure, type Decider, type ModelRef } from '../shared/index.js';
+import { assertNever, ensure, requireFutureLease, type Decider, type ModelRef } from '../shared/index.js';
 import type {
   CheckpointRef,
   CheckpointSaved,
@@ -247,15 +247,6 @@ function requireHolder(state: TrainingRunState, runId: string, workerId: string,
     'RUN_LEASE_EXPIRED',
     `The lease of worker "${workerId}" on training run "${runId}" expired at ${state.lease.leaseUntil}; stop and let the run be claimed again.`,
     { runId, workerId, leaseUntil: state.lease.leaseUntil },
-  );
-}
-
-function requireFutureLease(leaseUntil: string, at: string): void {
-  ensure(
-    time(leaseUntil) > time(at),
-    'LEASE_IN_THE_PAST',
-    `A lease must end after it is taken: leaseUntil ${leaseUntil} is not after ${at}.`,
-    { leaseUntil, at },
   );
 }
 

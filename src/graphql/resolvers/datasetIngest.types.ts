@@ -1,6 +1,22 @@
 import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { DateTime, JSON } from '../types/scalars.js';
 
+/**
+ * What a dataset operation appended, once projected (read-your-writes): every payload below has it. It is
+ * reached only through its subclasses, so the schema has no type of its own for it.
+ */
+@ObjectType()
+export class AppendedEvents {
+  @Field(() => [ID])
+  eventIds!: string[];
+
+  @Field(() => [String])
+  eventTypes!: string[];
+
+  @Field(() => String, { nullable: true })
+  checkpoint!: string | null;
+}
+
 @InputType({
   description:
     'A dataset file to ingest: `content` inline (small sets) or `path`, a file under the server import directory (large sets).',
@@ -72,7 +88,7 @@ export class DatasetIngestInput {
 @ObjectType('DatasetIngestPayload', {
   description: 'The revision an ingest recorded; returned once its events are projected.',
 })
-export class DatasetIngestPayload {
+export class DatasetIngestPayload extends AppendedEvents {
   @Field(() => ID)
   datasetId!: string;
 
@@ -104,15 +120,6 @@ export class DatasetIngestPayload {
     description: 'Every fact of the revision: splits, PII report, quality report, transform.',
   })
   facts!: unknown;
-
-  @Field(() => [ID])
-  eventIds!: string[];
-
-  @Field(() => [String])
-  eventTypes!: string[];
-
-  @Field(() => String, { nullable: true })
-  checkpoint!: string | null;
 }
 
 @InputType({
@@ -152,7 +159,7 @@ export class AugmentationRequestInput {
 @ObjectType('AugmentationRequestPayload', {
   description: 'The recorded AugmentationRequested; a worker picks the `augment` job up.',
 })
-export class AugmentationRequestPayload {
+export class AugmentationRequestPayload extends AppendedEvents {
   @Field(() => ID)
   augmentationId!: string;
 
@@ -170,15 +177,6 @@ export class AugmentationRequestPayload {
 
   @Field()
   replayed!: boolean;
-
-  @Field(() => [ID])
-  eventIds!: string[];
-
-  @Field(() => [String])
-  eventTypes!: string[];
-
-  @Field(() => String, { nullable: true })
-  checkpoint!: string | null;
 }
 
 @InputType('FlywheelRevisionInput', {
@@ -226,7 +224,7 @@ export class FlywheelRevisionInput {
 @ObjectType('FlywheelRevisionPayload', {
   description: 'The flywheel revision recorded: the parent revision plus the records production taught.',
 })
-export class FlywheelRevisionPayload {
+export class FlywheelRevisionPayload extends AppendedEvents {
   @Field(() => ID)
   datasetId!: string;
 
@@ -252,22 +250,13 @@ export class FlywheelRevisionPayload {
     description: 'Interactions left out, by reason (rejected, no-verdict, filtered, duplicate, ...).',
   })
   skipped!: unknown;
-
-  @Field(() => [ID])
-  eventIds!: string[];
-
-  @Field(() => [String])
-  eventTypes!: string[];
-
-  @Field(() => String, { nullable: true })
-  checkpoint!: string | null;
 }
 
 @ObjectType('PreferenceRevisionPayload', {
   description:
     'The preference revision recorded from human rankings: chosen/rejected pairs for reward-model or DPO runs.',
 })
-export class PreferenceRevisionPayload {
+export class PreferenceRevisionPayload extends AppendedEvents {
   @Field(() => ID)
   datasetId!: string;
 
@@ -288,13 +277,4 @@ export class PreferenceRevisionPayload {
 
   @Field(() => Int, { description: 'Records copied from the parent revision.' })
   copied!: number;
-
-  @Field(() => [ID])
-  eventIds!: string[];
-
-  @Field(() => [String])
-  eventTypes!: string[];
-
-  @Field(() => String, { nullable: true })
-  checkpoint!: string | null;
 }

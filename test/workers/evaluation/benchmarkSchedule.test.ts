@@ -10,8 +10,8 @@ import { PostgresEventStore } from '../../../src/eventstore/index.js';
 import { allProjections, listEvaluations, ProjectionRunner } from '../../../src/projections/index.js';
 import { createServices, manualClock, uuidIds, type Services } from '../../../src/services/index.js';
 import { BenchmarkSchedule } from '../../../src/workers/evaluation/index.js';
-import { hash } from '../../domain/support.js';
 import { pgliteTarget, type TestDatabase } from '../../support/databases.js';
+import { completeRun, datasetWithRevision, requestRun } from '../../support/lifecycle.js';
 
 const ana = { actor: 'ana', roles: ['admin'] };
 const worker = { actor: 'w1', roles: ['worker'] };
@@ -55,49 +55,9 @@ describe('benchmark schedule (pglite)', () => {
       .toBe(count);
 
   it('requests weekly benchmark evaluations and records a benchmark degradation on the deployment', async () => {
-    const split = { hash: hash('bench'), recordCount: 10, byteSize: 100 };
-    await services.datasets.registerDataset({ datasetId: 'bench', name: 'Bench', format: 'alpaca' }, ana);
-    await services.datasets.addRevision(
-      {
-        datasetId: 'bench',
-        contentHash: hash('bench'),
-        recordCount: 10,
-        byteSize: 100,
-        splits: { train: split, eval: split },
-        transform: { kind: 'ingest', params: {} },
-        piiReport: { counts: {} },
-        qualityReport: { rejected: [] },
-      },
-      ana,
-    );
-    await services.runs.requestTrainingRun(
-      {
-        runId: 'r1',
-        baseModel: { name: 'tiny', source: { kind: 'path', path: '/models/tiny' } },
-        dataset: { id: 'bench', revision: 1 },
-        method: { kind: 'lora', r: 4, alpha: 8, dropout: 0, targetModules: ['q_proj'] },
-        stages: [{ name: 'sft', learningRate: 1e-3, batchSize: 2, epochs: 1 }],
-        loss: { kind: 'cross-entropy' },
-        seed: 1,
-      },
-      ana,
-    );
-    await services.runs.claimRun(
-      { runId: 'r1', workerId: 'w1', leaseMs: 60_000, backend: { name: 'cpu', device: 'cpu' } },
-      worker,
-    );
-    await services.runs.completeRun(
-      {
-        runId: 'r1',
-        workerId: 'w1',
-        artifact: { kind: 'adapter', hash: hash('adapter'), byteSize: 10 },
-        finalLoss: 0.5,
-        steps: 1,
-        durationMs: 10,
-        tokensSeen: 10,
-      },
-      worker,
-    );
+    await datasetWithRevision(services, 'bench', ana, 10);
+    await requestRun(services, 'r1', 'bench', ana);
+    await completeRun(services, 'r1', worker);
     await services.models.registerModelVersion({ modelName: 'm', runId: 'r1' }, ana);
     const { evaluationId: gateId } = await services.evaluations.requestEvaluation(
       { model: { name: 'm', version: 1 }, dataset: { id: 'bench', revision: 1 }, suites: ['f1'] },
