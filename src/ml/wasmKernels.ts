@@ -39,60 +39,54 @@ interface WasmBackend {
 
 let installed = false;
 
+/** Replaces a stock wasm kernel by `kernel`, which may hand any call back to the stock one. */
+function overrideWasmKernel(
+  kernelName: string,
+  kernel: (args: Parameters<tf.KernelFunc>[0], stock: tf.KernelFunc) => ReturnType<tf.KernelFunc>,
+): void {
+  const stock = tf.getKernel(kernelName, 'wasm');
+  if (!stock) return;
+  tf.unregisterKernel(kernelName, 'wasm');
+  tf.registerKernel({
+    kernelName,
+    backendName: 'wasm',
+    kernelFunc: (args) => kernel(args, stock.kernelFunc),
+  });
+}
+
 /** Registers the kernels above for the wasm backend (once per process; called when wasm is chosen). */
 export function installWasmKernels(): void {
   if (installed) return;
   installed = true;
-  const identity = tf.getKernel(tf.Identity, 'wasm');
-  if (identity) {
-    tf.unregisterKernel(tf.Identity, 'wasm');
-    tf.registerKernel({
-      kernelName: tf.Identity,
-      backendName: 'wasm',
-      kernelFunc: (args) => {
-        const x = args.inputs.x as tf.TensorInfo;
-        if (x.dtype === 'string') return identity.kernelFunc(args);
-        (args.backend as WasmBackend).incRef(x.dataId);
-        return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-      },
-    });
-  }
-  const cast = tf.getKernel(tf.Cast, 'wasm');
-  if (cast) {
-    tf.unregisterKernel(tf.Cast, 'wasm');
-    tf.registerKernel({
-      kernelName: tf.Cast,
-      backendName: 'wasm',
-      kernelFunc: (args) => {
-        const x = args.inputs.x as tf.TensorInfo;
-        if (x.dtype === 'string' || x.dtype !== (args.attrs as { dtype: tf.DataType }).dtype)
-          return cast.kernelFunc(args);
-        (args.backend as WasmBackend).incRef(x.dataId);
-        return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-      },
-    });
-  }
-  const transpose = tf.getKernel(tf.Transpose, 'wasm');
-  if (transpose) {
-    tf.unregisterKernel(tf.Transpose, 'wasm');
-    tf.registerKernel({
-      kernelName: tf.Transpose,
-      backendName: 'wasm',
-      kernelFunc: (args) => {
-        const x = args.inputs.x as tf.TensorInfo;
-        const perm = (args.attrs as { perm: number[] }).perm;
-        const rank = x.shape.length;
-        const swapsLast =
-          (rank === 2 && perm[0] === 1 && perm[1] === 0) ||
-          (rank === 3 && perm[0] === 0 && perm[1] === 2 && perm[2] === 1);
-        const rows = x.shape[rank - 2] ?? 0;
-        const cols = x.shape[rank - 1] ?? 0;
-        if (!swapsLast || rows < 128 || cols < 128 || (x.dtype !== 'float32' && x.dtype !== 'int32'))
-          return transpose.kernelFunc(args);
-        return transposeBlocks(x, rank === 3 ? x.shape[0]! : 1, rows, cols, args.backend as WasmBackend);
-      },
-    });
-  }
+  // Identity (clone) and same-type Cast share the input's buffer, as the cpu backend does: autodiff clones
+  // every saved tensor, and the stock wasm kernels copy it.
+  const shareBuffer = (args: Parameters<tf.KernelFunc>[0]) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    (args.backend as WasmBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+  overrideWasmKernel(tf.Identity, (args, stock) =>
+    (args.inputs.x as tf.TensorInfo).dtype === 'string' ? stock(args) : shareBuffer(args),
+  );
+  overrideWasmKernel(tf.Cast, (args, stock) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    return x.dtype === 'string' || x.dtype !== (args.attrs as { dtype: tf.DataType }).dtype
+      ? stock(args)
+      : shareBuffer(args);
+  });
+  overrideWasmKernel(tf.Transpose, (args, stock) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    const perm = (args.attrs as { perm: number[] }).perm;
+    const rank = x.shape.length;
+    const swapsLast =
+      (rank === 2 && perm[0] === 1 && perm[1] === 0) ||
+      (rank === 3 && perm[0] === 0 && perm[1] === 2 && perm[2] === 1);
+    const rows = x.shape[rank - 2] ?? 0;
+    const cols = x.shape[rank - 1] ?? 0;
+    if (!swapsLast || rows < 128 || cols < 128 || (x.dtype !== 'float32' && x.dtype !== 'int32'))
+      return stock(args);
+    return transposeBlocks(x, rank === 3 ? x.shape[0]! : 1, rows, cols, args.backend as WasmBackend);
+  });
   let batchMatMul: ((...args: unknown[]) => void) | undefined;
   tf.registerKernel({
     kernelName: MATMUL_EACH,
