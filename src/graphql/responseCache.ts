@@ -1,6 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import { BREAK, Kind, parse, visit, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import { allProjections } from '../projections/index.js';
 import type { Viewer } from './auth/viewer.js';
+import { TableReads } from './tableReads.js';
 
 /**
  * Root query fields whose answers depend only on the read models that projections write (and on
@@ -44,12 +46,18 @@ export interface CacheDependency {
 }
 
 /**
- * What the resolvers of one cacheable request tell the cache: further dependencies of the answer,
- * or that it must not be stored at all.
+ * What one cacheable request's answer was computed from: the tables its resolvers read through the
+ * database `track` gives them, further dependencies they declare, or that it must not be stored.
  */
 export class CacheScope {
   readonly dependencies: CacheDependency[] = [];
+  readonly reads = new TableReads();
   private forbidden = false;
+
+  /** The database for this request's resolvers: every table they read through it is recorded. */
+  track<Db>(db: Kysely<Db>): Kysely<Db> {
+    return this.reads.track(db);
+  }
 
   depend(dependency: CacheDependency): void {
     this.dependencies.push(dependency);
@@ -71,10 +79,25 @@ export interface ComputedResponse {
   readonly response: CachedResponse;
 }
 
+/** Each projection's `version:data_version`, and all of them as one string. */
+interface ReadModelVersions {
+  readonly key: string;
+  readonly stamps: ReadonlyMap<string, string>;
+}
+
 interface Entry extends CachedResponse {
-  readonly version: string;
+  /** The stamps, when it was computed, of the projections whose tables the answer read. */
+  readonly reads: readonly (readonly [projection: string, stamp: string])[];
   readonly dependencies: readonly CacheDependency[];
 }
+
+/** Which projection writes each read-model table. The jobs table is also written by the job queue. */
+const projectionOfTable: ReadonlyMap<string, string> = new Map(
+  allProjections.flatMap((projection) =>
+    projection.tables.filter((table) => table !== 'jobs').map((table) => [table, projection.name] as const),
+  ),
+);
+const notCacheableTables: ReadonlySet<string> = new Set(['jobs', 'job_retries', 'api_tokens']);
 
 export interface ResponseCacheOptions {
   /** Upper bound on the bytes of stored bodies; least recently used answers go first. Default 32 MiB. */
@@ -91,13 +114,17 @@ export interface ResponseCacheStats {
 /**
  * A response cache for read-model queries that is correct by construction: an answer is keyed by
  * the document, operation name, variables, the Accept header and the caller's actor and roles, and
- * is stored with the version of every projection (name, version, checkpoint, events applied,
- * updated_at) read BEFORE it was computed. It is served only while a version read after the
- * request arrived is the same, that is while no projection has committed a batch (or been rebuilt)
- * since: the stored answer is then exactly what executing the query again would return. This
- * holds whichever process runs the projections, since the version comes from the database.
- * Read-your-writes holds too: a mutation returns once its events are projected, which changes the
- * version. Only answers without errors are stored.
+ * is stored with the data version (projection_checkpoints.data_version: commits that changed its
+ * tables, rebuilds included) of each projection whose tables it read, as read BEFORE it was
+ * computed. It is served only while the versions read after the request arrived are the same,
+ * that is while none of those projections has committed a change since: the stored answer is then
+ * exactly what executing the query again would return. So production traffic, which moves the
+ * feedback projection all the time, leaves cached runs, models and datasets valid. This holds
+ * whichever process runs the projections, since the versions come from the database. The tables
+ * come from the request's own SQL (CacheScope.track); SQL whose tables cannot be named, or that
+ * names a table no projection owns, makes the answer depend on every projection; one that reads
+ * the job queue's tables is not stored. Read-your-writes holds too: a mutation returns once its
+ * events are projected, which changes the versions. Only answers without errors are stored.
  */
 export class ResponseCache {
   private readonly entries = new Map<string, Entry>();
@@ -106,7 +133,7 @@ export class ResponseCache {
   private misses = 0;
   private readonly maxBytes: number;
   private readonly documents = new Map<string, boolean>();
-  private readonly versions = new FreshRead(() => this.readVersion());
+  private readonly versions = new FreshRead(() => this.readVersions());
   private readonly computing = new Map<string, Promise<ComputedResponse | null>>();
 
   constructor(
@@ -135,25 +162,29 @@ export class ResponseCache {
   }
 
   /**
-   * The projections' version, read after this call: concurrent callers share one read, but never
-   * one that started before they called.
-   */
-  version(): Promise<string> {
-    return this.versions.get();
-  }
-
-  /**
-   * The stored answer for `key` at `version`, or the one `compute` gives (stored when it is a
-   * success: status 200 and no errors). Identical requests at the same version share one
-   * computation. null when `compute` streamed its answer itself.
+   * The stored answer for `key`, or the one `compute` gives (stored when it is a success: status
+   * 200 and no errors). The projections' versions are read after this call (concurrent callers
+   * share one read, but never one that started before they called). Identical requests at the same
+   * versions share one computation. null when `compute` streamed its answer itself.
    */
   async answer(
     key: string,
-    version: string,
+    compute: (scope: CacheScope) => Promise<ComputedResponse | null>,
+  ): Promise<(ComputedResponse & { readonly hit: boolean }) | null> {
+    return this.answerAt(key, await this.versions.get(), compute);
+  }
+
+  private async answerAt(
+    key: string,
+    versions: ReadModelVersions,
     compute: (scope: CacheScope) => Promise<ComputedResponse | null>,
   ): Promise<(ComputedResponse & { readonly hit: boolean }) | null> {
     const entry = this.entries.get(key);
-    if (entry && entry.version === version && (await unchanged(entry.dependencies))) {
+    if (
+      entry &&
+      entry.reads.every(([projection, stamp]) => (versions.stamps.get(projection) ?? '') === stamp) &&
+      (await unchanged(entry.dependencies))
+    ) {
       this.hits++;
       // Least recently used first out: move it to the end.
       this.entries.delete(key);
@@ -161,25 +192,26 @@ export class ResponseCache {
       return { status: 200, response: entry, hit: true };
     }
     this.misses++;
-    const flightKey = `${version}\u0000${key}`;
+    const flightKey = `${versions.key}\u0000${key}`;
     const shared = this.computing.get(flightKey);
     if (shared) {
       const answer = await shared;
       // A streamed answer cannot be shared: compute this one.
-      return answer ? { ...answer, hit: false } : this.answer(key, version, compute);
+      return answer ? { ...answer, hit: false } : this.answerAt(key, versions, compute);
     }
     const scope = new CacheScope();
     const pending = compute(scope).finally(() => this.computing.delete(flightKey));
     this.computing.set(flightKey, pending);
     const answer = await pending;
     // Apollo writes `errors` before `data`: a success without errors starts with data.
-    if (answer && scope.storable && answer.status === 200 && answer.response.body.startsWith('{"data"')) {
+    const reads = scope.storable ? projectionsRead(scope.reads, versions) : null;
+    if (answer && reads && answer.status === 200 && answer.response.body.startsWith('{"data"')) {
       // Concurrent hits on this entry share each dependency's check (one that started after they came).
       const dependencies = scope.dependencies.map((dependency) => {
         const fresh = new FreshRead(() => dependency.current());
         return { expected: dependency.expected, current: () => fresh.get() };
       });
-      this.store(key, { ...answer.response, version, dependencies });
+      this.store(key, { ...answer.response, reads, dependencies });
     }
     return answer ? { ...answer, hit: false } : null;
   }
@@ -188,13 +220,15 @@ export class ResponseCache {
     return { hits: this.hits, misses: this.misses, entries: this.entries.size, bytes: this.bytes };
   }
 
-  private async readVersion(): Promise<string> {
-    const { rows } = await sql<{ version: string | null }>`
-      SELECT string_agg(
-        name || ':' || version || ':' || checkpoint || ':' || events_applied || ':' || updated_at::text,
-        ';' ORDER BY name) AS version
-      FROM projection_checkpoints`.execute(this.db);
-    return rows[0]?.version ?? '';
+  private async readVersions(): Promise<ReadModelVersions> {
+    const { rows } = await sql<{ name: string; stamp: string }>`
+      SELECT name, version || ':' || data_version AS stamp FROM projection_checkpoints ORDER BY name`.execute(
+      this.db,
+    );
+    return {
+      key: rows.map((row) => `${row.name}:${row.stamp}`).join(';'),
+      stamps: new Map(rows.map((row) => [row.name, row.stamp])),
+    };
   }
 
   private store(key: string, entry: Entry): void {
@@ -267,6 +301,23 @@ export class FreshRead<T> {
     read.then(clear, clear);
     return read;
   }
+}
+
+/**
+ * The projections (with their stamps) an answer depends on, from the tables it read; every
+ * projection when some SQL named no table or a table no projection owns; null when it read the job
+ * queue's tables (written outside the projections, so never stored).
+ */
+function projectionsRead(
+  reads: TableReads,
+  versions: ReadModelVersions,
+): (readonly [string, string])[] | null {
+  if ([...reads.tables].some((table) => notCacheableTables.has(table))) return null;
+  const everything = reads.unnamed || [...reads.tables].some((table) => !projectionOfTable.has(table));
+  const projections = everything
+    ? [...versions.stamps.keys()]
+    : [...new Set([...reads.tables].map((table) => projectionOfTable.get(table)!))];
+  return projections.map((projection) => [projection, versions.stamps.get(projection) ?? ''] as const);
 }
 
 async function unchanged(dependencies: readonly CacheDependency[]): Promise<boolean> {

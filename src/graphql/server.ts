@@ -213,7 +213,10 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
   options.routes?.(app, { authenticate: (header) => authenticate(header, tokens) });
   const cache = options.responseCache === false ? null : new ResponseCache(options.db, options.responseCache);
   const contextFor = (viewer: Viewer | null, authError: unknown, cacheScope?: CacheScope): ApiContext => {
-    if (viewer) return { deps, viewer, feed, tokens, cacheScope };
+    if (viewer)
+      return cacheScope
+        ? { deps: { ...deps, db: cacheScope.track(deps.db) }, viewer, feed, tokens, cacheScope }
+        : { deps, viewer, feed, tokens };
     const mapped = toApiError(authError, onInternal);
     throw new GraphQLError(mapped.message, {
       extensions: { code: mapped.code, http: { status: httpStatusFor(mapped.code) } },
@@ -280,7 +283,7 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
           if (answer) send(res, answer.status, answer.response);
           return;
         }
-        const answer = await cache.answer(key, await cache.version(), (scope) =>
+        const answer = await cache.answer(key, (scope) =>
           execute(req, res, async () => contextFor(viewer, authError, scope)),
         );
         if (answer) send(res, answer.status, answer.response, answer.hit ? 'hit' : 'miss');

@@ -294,6 +294,7 @@ export class ProjectionRunner {
           checkpoint: START,
           version: projection.version,
           events_applied: 0,
+          data_version: sql`data_version + 1`,
           updated_at: new Date().toISOString(),
         })
         .where('name', '=', projection.name)
@@ -453,6 +454,8 @@ export class ProjectionRunner {
           .set({
             checkpoint: last,
             events_applied: sql`events_applied + ${handled.length}`,
+            // Only a batch that wrote rows changes what readers of this projection can see.
+            ...(handled.length > 0 ? { data_version: sql`data_version + 1` } : {}),
             updated_at: new Date().toISOString(),
           })
           .where('name', '=', projection.name)

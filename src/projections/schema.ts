@@ -13,6 +13,8 @@ export interface ProjectionCheckpointsTable {
   checkpoint: string;
   events_applied: BigCount;
   updated_at: Timestamp;
+  /** Commits that changed this projection's tables (batches with events it handles, rebuilds). */
+  data_version: ColumnType<string | number, never, never>;
 }
 
 export interface DatasetsTable {

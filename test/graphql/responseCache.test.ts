@@ -77,6 +77,50 @@ for (const target of databaseTargets) {
       expect((await post(runsPage)).cache).toBe('hit');
     });
 
+    it('keeps an answer while only read models it did not read move', async () => {
+      const datasets = '{ datasets(first: 500) { edges { node { datasetId } } } }';
+      const both = `{ runs(first: 500) { edges { node { runId } } } datasets(first: 500) { edges { node { datasetId } } } }`;
+      const lineage = '{ lineage(id: "nowhere", direction: downstream) { nodes { nodeId } } }';
+      for (const query of [runsPage, datasets, both, lineage]) {
+        await post(query);
+        expect((await post(query)).cache, query).toBe('hit');
+      }
+
+      // A dataset registered: the datasets projection moves, the runs projection does not.
+      const datasetId = `dataset-cache-${Math.random().toString(36).slice(2)}`;
+      const { events: registered } = await api.store.append(
+        datasetId,
+        [
+          {
+            type: 'DatasetRegistered',
+            schemaVersion: 2,
+            data: {
+              datasetId,
+              name: 'Cache test',
+              domain: 'medicine',
+              description: 'moves only the datasets read model',
+              format: 'alpaca',
+              tags: [],
+              registeredAt: new Date().toISOString(),
+            },
+          },
+        ],
+        'no_stream',
+        { actor: 'test' },
+      );
+      await runner.waitFor(registered[0]!.checkpoint, { timeoutMs: 60_000 });
+
+      expect((await post(runsPage)).cache).toBe('hit');
+      const afterDatasets = await post(datasets);
+      expect(afterDatasets.cache).toBe('miss');
+      expect(afterDatasets.body).toContain(datasetId);
+      // An answer that read both read models, and one whose raw SQL names no table we can trust, move too.
+      const afterBoth = await post(both);
+      expect(afterBoth.cache).toBe('miss');
+      expect(afterBoth.body).toContain(datasetId);
+      expect((await post(lineage)).cache).toBe('miss');
+    });
+
     it('serves an audit report again only while the involved streams are unchanged', async () => {
       const registered = appends
         .flatMap((append) => append.events)
