@@ -1,4 +1,8 @@
-/** `npm run bench -- <name> [args]`: runs bench/<name>.ts, prints its table, writes bench/results/<name>.json. */
+/**
+ * `npm run bench -- <name> [args]`: runs bench/<name>.ts, prints its table, writes bench/results/<name>.json.
+ * Like the command line, in production mode unless NODE_ENV says otherwise.
+ */
+import '../src/app/productionMode.js';
 import { printTable, writeResult, type BenchResult } from './lib.js';
 
 const name = process.argv[2];

@@ -1,3 +1,5 @@
+// First: production mode unless NODE_ENV says otherwise (read by graphql-js when it loads).
+import './productionMode.js';
 // type-graphql's decorators need the metadata polyfill before any GraphQL type is loaded.
 import 'reflect-metadata';
 import { Command } from 'commander';

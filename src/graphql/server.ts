@@ -5,6 +5,10 @@ import { ApolloServer, HeaderMap } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import {
+  ApolloServerPluginLandingPageLocalDefault,
+  ApolloServerPluginLandingPageProductionDefault,
+} from '@apollo/server/plugin/landingPage/default';
 import express from 'express';
 import type { ExecutionArgs, GraphQLFormattedError } from 'graphql';
 import { GraphQLError, parse, validate } from 'graphql';
@@ -175,9 +179,10 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
     webSockets,
   );
 
+  const introspection = options.introspection ?? true;
   const apollo = new ApolloServer<ApiContext>({
     schema,
-    introspection: options.introspection ?? true,
+    introspection,
     validationRules: [depth],
     formatError: (formatted, error) =>
       formatApiError(formatted, unwrapResolverError(error) ?? error, onInternal),
@@ -187,6 +192,11 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
       // no type sets cache hints, so it only ever computed "not cacheable" (no header).
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      // The explorer in a browser wherever introspection is on, whatever NODE_ENV says (the command
+      // line runs with NODE_ENV=production, where Apollo's default page has no explorer).
+      introspection
+        ? ApolloServerPluginLandingPageLocalDefault({ footer: false })
+        : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
       {
         async serverWillStart() {
           return {
