@@ -4,7 +4,11 @@
  * 20-item runs page, an audit report, and subscription delivery latency (append -> client) with
  * 100 graphql-ws subscribers. Baseline in the same run: `{ me { actor } }` (no database work).
  * The run, page and audit queries are measured twice: repeated (served by the response cache) and
- * with a fresh variable per request (`_miss`: every request executed).
+ * with a fresh variable per request (`_miss`: every request executed). The run query is measured
+ * twice more while the log grows, as on a live platform: `_with_traffic`, while 200 production
+ * interactions a second are recorded (another read model moves: the answer stays cached), and
+ * `_while_training`, while another run reports progress 10 times a second (the runs read model
+ * moves: each change means one execution, shared by the clients waiting for it).
  *
  * The load generator (autocannon's CLI) runs in a child process, so it does not share the server's
  * event loop: its own work would otherwise show up as server latency.
@@ -19,7 +23,13 @@ import pg from 'pg';
 import { pino } from 'pino';
 import WebSocket from 'ws';
 import { migrateToLatest } from '../src/app/migrate.js';
-import { openDatabase, PostgresEventStore, type Database } from '../src/eventstore/index.js';
+import {
+  openDatabase,
+  PostgresEventStore,
+  type Database,
+  type EventStore,
+  type StreamAppend,
+} from '../src/eventstore/index.js';
 import { createGraphqlServer } from '../src/graphql/index.js';
 import { allProjections, ProjectionRunner } from '../src/projections/index.js';
 import { percentiles, round, type BenchResult } from './lib.js';
@@ -63,6 +73,36 @@ async function loadInChildProcess(
     { maxBuffer: 64 * 1024 * 1024 },
   );
   return JSON.parse(stdout) as CannonResult;
+}
+
+/**
+ * Appends what `next` gives every `intervalMs` (one appendMany round trip each) until stopped: what
+ * a live platform writes while people read. `stop` returns how many events were written.
+ */
+function writeInBackground(
+  store: EventStore,
+  next: (tick: number) => StreamAppend[],
+  intervalMs: number,
+): { stop(): Promise<number> } {
+  let written = 0;
+  let tick = 0;
+  let pending: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    const appends = next(tick++);
+    pending = pending
+      .then(() => store.appendMany(appends))
+      .then((results) => {
+        for (const result of results)
+          if (result.status === 'fulfilled') written += result.value.events.length;
+      });
+  }, intervalMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await pending;
+      return written;
+    },
+  };
 }
 
 async function freshDatabase(): Promise<{ database: Database; drop: () => Promise<void>; kind: string }> {
@@ -128,7 +168,17 @@ export default async function (args: string[]): Promise<BenchResult> {
   // first; for the audit report after checking the involved streams' fingerprints again), and with a
   // variable holding a fresh random id per request (`_miss`: never seen, so a cache miss and a full
   // execution). The baseline is never cached.
-  const phases = Object.entries(queries).flatMap(([name, query]) => [
+  // --only=name[,name]: just these phases (e.g. runs_page_20_miss), for profiling one query.
+  const only = args
+    .find((arg) => arg.startsWith('--only='))
+    ?.slice(7)
+    .split(',');
+  const allPhases: {
+    name: string;
+    body: string;
+    replaceIds: boolean;
+    background?: (tick: number) => StreamAppend[];
+  }[] = Object.entries(queries).flatMap(([name, query]) => [
     { name, body: JSON.stringify({ query }), replaceIds: false },
     ...(name === 'baseline_me'
       ? []
@@ -140,7 +190,73 @@ export default async function (args: string[]): Promise<BenchResult> {
           },
         ]),
   ]);
-  for (const { name, body, replaceIds } of phases) {
+  // The run query again while the log grows (see the header): production traffic, then another run training.
+  const bench = { actor: 'bench' };
+  const traffic = (tick: number): StreamAppend[] =>
+    Array.from({ length: 20 }, (_, i) => {
+      const interactionId = `bench-traffic-${tick}-${i}`;
+      return {
+        streamId: `interaction-${interactionId}`,
+        expected: 'no_stream' as const,
+        context: bench,
+        events: [
+          {
+            type: 'InteractionRecorded',
+            data: {
+              interactionId,
+              deploymentName: 'med-assistant',
+              model: { name: 'llama-med', version },
+              prompt: 'What is the usual adult dose of paracetamol?',
+              response: 'Usually 500 mg to 1 g every 4-6 hours, at most 4 g a day.',
+              latencyMs: 120,
+              tokens: { prompt: 12, completion: 24 },
+              meanTokenEntropy: 1.4,
+              recordedAt: new Date().toISOString(),
+            },
+          },
+        ],
+      };
+    });
+  const trainingRunId = (
+    all.filter((event) => event.type === 'TrainingRunRequested').at(-1)!.data as { runId: string }
+  ).runId;
+  const training = (tick: number): StreamAppend[] => [
+    {
+      streamId: `run-${trainingRunId}`,
+      expected: 'any',
+      context: bench,
+      events: Array.from({ length: 5 }, (_, i) => {
+        const step = 10_000 + tick * 5 + i;
+        return {
+          type: 'TrainingProgressReported',
+          schemaVersion: 2,
+          data: {
+            runId: trainingRunId,
+            step,
+            totalSteps: 1_000_000,
+            stageIndex: 0,
+            epoch: step / 1_000_000,
+            loss: 1.5,
+            entityLoss: 1.8,
+            learningRate: 1e-5,
+            gradNorm: 1.1,
+            tokensPerSecond: 900,
+            elapsedMs: step * 250,
+            etaMs: 1_000,
+            attempt: 1,
+            reportedAt: new Date().toISOString(),
+          },
+        };
+      }),
+    },
+  ];
+  const runBody = JSON.stringify({ query: queries.run_1000_points });
+  allPhases.push(
+    { name: 'run_1000_points_with_traffic', body: runBody, replaceIds: false, background: traffic },
+    { name: 'run_1000_points_while_training', body: runBody, replaceIds: false, background: training },
+  );
+  const phases = only ? allPhases.filter((phase) => only.includes(phase.name)) : allPhases;
+  for (const { name, body, replaceIds, background } of phases) {
     // One request first: it waits behind whatever the previous phase left queued, and warms up.
     const warm = await fetch(server.url, {
       method: 'POST',
@@ -149,8 +265,16 @@ export default async function (args: string[]): Promise<BenchResult> {
     });
     if (!warm.ok) throw new Error(`${name}: HTTP ${warm.status} ${await warm.text()}`);
     const cpuBefore = process.cpuUsage();
+    const cacheBefore = server.responseCacheStats()!;
+    const writer = background ? writeInBackground(store, background, 100) : null;
     const result = await loadInChildProcess(server.url, body, connections, seconds, replaceIds);
+    const writtenMeanwhile = await writer?.stop();
     const cpu = process.cpuUsage(cpuBefore);
+    const cacheAfter = server.responseCacheStats()!;
+    const answered = cacheAfter.hits + cacheAfter.misses - cacheBefore.hits - cacheBefore.misses;
+    metrics[`${name}_cache_hit_ratio`] = round((cacheAfter.hits - cacheBefore.hits) / Math.max(1, answered));
+    metrics[`${name}_executions`] = cacheAfter.executions - cacheBefore.executions;
+    if (writtenMeanwhile !== undefined) metrics[`${name}_events_appended_meanwhile`] = writtenMeanwhile;
     if (result.non2xx > 0 || result.requests.average === 0) {
       throw new Error(
         `${name}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.requests.average} requests/s; the server could not keep up (is the machine busy?)`,
@@ -210,21 +334,33 @@ export default async function (args: string[]): Promise<BenchResult> {
   await runner.stop();
   await database.close();
   await drop();
-  const goal = (label: string, value: number, limit: number) =>
-    `${label} p99 ${value} ms < ${limit} ms: ${value < limit ? 'yes' : 'no'}`;
+  const goal = (label: string, value: number | undefined, limit: number) =>
+    value === undefined
+      ? `${label}: not measured (--only)`
+      : `${label} p99 ${value} ms < ${limit} ms: ${value < limit ? 'yes' : 'no'}`;
   return {
     name: 'graphql',
     backend: kind,
     inputs: { events: written, connections, seconds, subscribers, appendsToMeasure, runMetricPoints: 1000 },
     metrics,
     goals: [
-      goal('run with 1,000 points (cached)', metrics.run_1000_points_p99_ms!, 50),
-      goal('run with 1,000 points (cache miss)', metrics.run_1000_points_miss_p99_ms!, 50),
-      goal('20-item runs page (cached)', metrics.runs_page_20_p99_ms!, 50),
-      goal('20-item runs page (cache miss)', metrics.runs_page_20_miss_p99_ms!, 50),
-      goal('audit report (cached, chains re-fingerprinted)', metrics.audit_report_p99_ms!, 200),
-      goal('audit report (cache miss)', metrics.audit_report_miss_p99_ms!, 200),
-      goal('subscription delivery', metrics.subscription_delivery_ms_p99!, 100),
+      goal('run with 1,000 points (cached)', metrics.run_1000_points_p99_ms, 50),
+      goal('run with 1,000 points (cache miss)', metrics.run_1000_points_miss_p99_ms, 50),
+      goal(
+        'run with 1,000 points (200 interactions/s recorded meanwhile)',
+        metrics.run_1000_points_with_traffic_p99_ms,
+        50,
+      ),
+      goal(
+        'run with 1,000 points (another run reporting progress 10 times/s)',
+        metrics.run_1000_points_while_training_p99_ms,
+        50,
+      ),
+      goal('20-item runs page (cached)', metrics.runs_page_20_p99_ms, 50),
+      goal('20-item runs page (cache miss)', metrics.runs_page_20_miss_p99_ms, 50),
+      goal('audit report (cached, chains re-fingerprinted)', metrics.audit_report_p99_ms, 200),
+      goal('audit report (cache miss)', metrics.audit_report_miss_p99_ms, 200),
+      goal('subscription delivery', metrics.subscription_delivery_ms_p99, 100),
     ],
   };
 }

@@ -106,7 +106,10 @@ export interface ResponseCacheOptions {
 
 export interface ResponseCacheStats {
   readonly hits: number;
+  /** Requests not answered from a stored entry (computed, or waiting for an identical computation). */
   readonly misses: number;
+  /** Computations started: misses that waited for an identical one in flight are not among them. */
+  readonly executions: number;
   readonly entries: number;
   readonly bytes: number;
 }
@@ -131,6 +134,7 @@ export class ResponseCache {
   private bytes = 0;
   private hits = 0;
   private misses = 0;
+  private executions = 0;
   private readonly maxBytes: number;
   private readonly documents = new Map<string, boolean>();
   private readonly versions = new FreshRead(() => this.readVersions());
@@ -200,6 +204,7 @@ export class ResponseCache {
       return answer ? { ...answer, hit: false } : this.answerAt(key, versions, compute);
     }
     const scope = new CacheScope();
+    this.executions++;
     const pending = compute(scope).finally(() => this.computing.delete(flightKey));
     this.computing.set(flightKey, pending);
     const answer = await pending;
@@ -217,7 +222,13 @@ export class ResponseCache {
   }
 
   stats(): ResponseCacheStats {
-    return { hits: this.hits, misses: this.misses, entries: this.entries.size, bytes: this.bytes };
+    return {
+      hits: this.hits,
+      misses: this.misses,
+      executions: this.executions,
+      entries: this.entries.size,
+      bytes: this.bytes,
+    };
   }
 
   private async readVersions(): Promise<ReadModelVersions> {

@@ -32,6 +32,7 @@ import {
   type CachedResponse,
   type ComputedResponse,
   type ResponseCacheOptions,
+  type ResponseCacheStats,
 } from './responseCache.js';
 import { buildApiSchema } from './schema.js';
 import { EventFeed } from './subscriptions/eventFeed.js';
@@ -68,6 +69,8 @@ export interface GraphqlServer {
   readonly tokens: TokenStore;
   /** How many subscriptions the shared event feed serves now. */
   subscriberCount(): number;
+  /** The response cache's hits, misses and size so far; null when it is off. */
+  responseCacheStats(): ResponseCacheStats | null;
   close(): Promise<void>;
 }
 
@@ -342,6 +345,7 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
     port: address.port,
     tokens,
     subscriberCount: () => feed.listenerCount,
+    responseCacheStats: () => cache?.stats() ?? null,
     close() {
       closing ??= (async () => {
         revocations.close();
