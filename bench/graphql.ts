@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- graphql [--seconds=N]`: the GraphQL API under load against a server in this
+ * `npm run bench -- graphql [--seconds=N] [--only=phase,...] [--interpreted]`: the GraphQL API under load against a server in this
  * process over PostgreSQL (DATABASE_URL) or embedded PGlite: a run with 1,000 metric points, a
  * 20-item runs page, an audit report, and subscription delivery latency (append -> client) with
  * 100 graphql-ws subscribers. Baseline in the same run: `{ me { actor } }` (no database work).
@@ -150,6 +150,8 @@ export default async function (args: string[]): Promise<BenchResult> {
     port: 0,
     projections: runner,
     logger: pino({ level: 'error' }),
+    // --interpreted: graphql-js's executor instead of compiled queries (graphql-jit), to compare.
+    execution: args.includes('--interpreted') ? 'interpreted' : 'compiled',
   });
 
   const all = appends.flatMap((append) => append.events);
@@ -341,7 +343,15 @@ export default async function (args: string[]): Promise<BenchResult> {
   return {
     name: 'graphql',
     backend: kind,
-    inputs: { events: written, connections, seconds, subscribers, appendsToMeasure, runMetricPoints: 1000 },
+    inputs: {
+      events: written,
+      connections,
+      seconds,
+      subscribers,
+      appendsToMeasure,
+      runMetricPoints: 1000,
+      execution: args.includes('--interpreted') ? 'interpreted' : 'compiled',
+    },
     metrics,
     goals: [
       goal('run with 1,000 points (cached)', metrics.run_1000_points_p99_ms, 50),

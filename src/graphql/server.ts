@@ -34,6 +34,7 @@ import {
   type ResponseCacheOptions,
   type ResponseCacheStats,
 } from './responseCache.js';
+import { compiledExecution } from './compiledExecution.js';
 import { buildApiSchema } from './schema.js';
 import { EventFeed } from './subscriptions/eventFeed.js';
 
@@ -58,8 +59,20 @@ export interface GraphqlServerOptions extends GraphqlDependencies {
    * false turns it off. Default on, 32 MiB.
    */
   readonly responseCache?: ResponseCacheOptions | false;
+  /**
+   * How queries and mutations run: 'compiled' (default) compiles each document once with
+   * graphql-jit; 'interpreted' is graphql-js's executor. Subscriptions always use graphql-js.
+   */
+  readonly execution?: 'compiled' | 'interpreted';
   /** Extra express routes (e.g. /reports, /metrics) mounted before /graphql. */
-  readonly routes?: (app: express.Express, api: { authenticate(header?: string): Promise<Viewer> }) => void;
+  readonly routes?: (app: express.Express, api: RoutesApi) => void;
+}
+
+/** What extra routes get from the server: its token check, and word of tokens it revokes. */
+export interface RoutesApi {
+  authenticate(header?: string): Promise<Viewer>;
+  /** Calls `listener` when this server's TokenStore revokes a token; returns the function that stops it. */
+  onTokenRevoked(listener: (tokenId: string) => void): () => void;
 }
 
 export interface GraphqlServer {
@@ -184,7 +197,7 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
 
   const introspection = options.introspection ?? true;
   const apollo = new ApolloServer<ApiContext>({
-    schema,
+    ...(options.execution === 'interpreted' ? { schema } : { gateway: compiledExecution(schema) }),
     introspection,
     validationRules: [depth],
     formatError: (formatted, error) =>
@@ -223,7 +236,10 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
   await apollo.start();
 
   mountReportRoutes(app, deps, (header) => authenticate(header, tokens), onInternal);
-  options.routes?.(app, { authenticate: (header) => authenticate(header, tokens) });
+  options.routes?.(app, {
+    authenticate: (header) => authenticate(header, tokens),
+    onTokenRevoked: (listener) => tokens.onRevoked(listener),
+  });
   const cache = options.responseCache === false ? null : new ResponseCache(options.db, options.responseCache);
   const contextFor = (viewer: Viewer | null, authError: unknown, cacheScope?: CacheScope): ApiContext => {
     if (viewer)

@@ -122,12 +122,29 @@ export function getDatasetRevision(
 
 // Runs
 
+export type RunColumn = keyof Run & string;
+
+/**
+ * A page of runs. With `columns`, only those (and the page keys, requested_at and run_id) are
+ * read: the other properties of the rows are then absent (a runs table page is mostly its JSON
+ * method and stages, and timestamps, which nobody listing runs may have asked for).
+ */
 export function listRuns(
   db: AnyDb,
-  args: PageArgs & { status?: RunStatus; datasetId?: string; kind?: string; requested?: TimeRange } = {},
+  args: PageArgs & {
+    status?: RunStatus;
+    datasetId?: string;
+    kind?: string;
+    requested?: TimeRange;
+    columns?: readonly RunColumn[];
+  } = {},
 ): Promise<Page<Run>> {
   checkTimeRange(args.requested, 'requested');
-  let q = within(read(db).selectFrom('runs').selectAll(), 'requested_at', args.requested);
+  const from = read(db).selectFrom('runs');
+  const selected = (args.columns
+    ? from.select([...new Set<RunColumn>(['requested_at', 'run_id', ...args.columns])])
+    : from.selectAll()) as unknown as SelectQueryBuilder<ReadModelDatabase, 'runs', Run>;
+  let q = within(selected, 'requested_at', args.requested);
   if (args.status) q = q.where('status', '=', args.status);
   if (args.datasetId) q = q.where('dataset_id', '=', args.datasetId);
   if (args.kind) q = q.where('kind', '=', args.kind);

@@ -75,6 +75,17 @@ for (const target of databaseTargets) {
       expect(new Set(completed.data!.runs.edges.map((edge) => edge.node.runId))).toEqual(
         new Set([...expected].filter(([, status]) => status === 'completed').map(([runId]) => runId)),
       );
+
+      // A page reads only the columns of the fields asked for (a fragment reads them all): same values.
+      const narrow = await api.request(
+        '{ runs(first: 50) { edges { cursor node { runId baseModel stages lastLoss finishedAt } } } }',
+      );
+      const whole = await api.request(
+        '{ runs(first: 50) { edges { cursor node { ...run } } } } fragment run on TrainingRun { runId baseModel stages lastLoss finishedAt }',
+      );
+      expect(narrow.errors).toBeUndefined();
+      expect(narrow.data).toEqual(whole.data);
+      expect(JSON.stringify(narrow.data)).toMatch(/"stages":\[\{/);
     });
 
     it('serves a run with its metric series, the last report per step winning', async () => {

@@ -68,6 +68,7 @@ import {
 import {
   RunCheckpointConnection,
   RunConnection,
+  runColumns,
   runMetricColumns,
   RunMetricConnection,
   RunStatus,
@@ -144,6 +145,7 @@ export class ReadModelResolver {
       description: 'Only runs requested strictly before this moment.',
     })
     requestedBefore: Date | undefined,
+    @Info() info: GraphQLResolveInfo,
   ) {
     read(context);
     const requested = timeRange(requestedAfter, requestedBefore, 'requestedAfter/requestedBefore');
@@ -155,6 +157,7 @@ export class ReadModelResolver {
         datasetId,
         kind,
         requested,
+        columns: selectedNodeColumns(info, runColumns),
       }),
     );
     return toConnection(page, (r) => [iso(r.requested_at), r.run_id], toRun, after);

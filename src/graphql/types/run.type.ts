@@ -1,5 +1,5 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { Run, RunCheckpoint, RunMetric, RunMetricColumn } from '../../projections/index.js';
+import type { Run, RunCheckpoint, RunColumn, RunMetric, RunMetricColumn } from '../../projections/index.js';
 import { connectionType } from './connection.js';
 import { DateTime, JSON } from './scalars.js';
 
@@ -214,5 +214,36 @@ export const toRun = (row: Run): RunType => ({
   updatedAt: row.updated_at,
   finishedAt: row.finished_at,
 });
+
+/** The column behind each field of a run, so that a page of runs reads only what is asked. */
+export const runColumns: Readonly<Record<keyof RunType, RunColumn>> = {
+  runId: 'run_id',
+  kind: 'kind',
+  status: 'status',
+  baseModel: 'base_model',
+  datasetId: 'dataset_id',
+  datasetRevision: 'dataset_revision',
+  method: 'method',
+  stages: 'stages',
+  lossKind: 'loss_kind',
+  seed: 'seed',
+  maxSteps: 'max_steps',
+  workerId: 'worker_id',
+  backend: 'backend',
+  attempts: 'attempts',
+  currentStage: 'current_stage',
+  lastStep: 'last_step',
+  totalSteps: 'total_steps',
+  lastLoss: 'last_loss',
+  lastCheckpointHash: 'last_checkpoint_hash',
+  resultArtifactHash: 'result_artifact_hash',
+  finalLoss: 'final_loss',
+  durationMs: 'duration_ms',
+  tokensSeen: 'tokens_seen',
+  failureReason: 'failure_reason',
+  requestedAt: 'requested_at',
+  updatedAt: 'updated_at',
+  finishedAt: 'finished_at',
+};
 
 export const RunConnection = connectionType('TrainingRun', RunType);

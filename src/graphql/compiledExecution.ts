@@ -1,0 +1,97 @@
+import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
+import {
+  BREAK,
+  execute,
+  Kind,
+  visit,
+  type DocumentNode,
+  GraphQLError,
+  type ExecutionResult,
+  type GraphQLSchema,
+} from 'graphql';
+import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+
+/** Compiled documents kept (least recently used first out). */
+const maxCompiled = 500;
+
+/**
+ * Executes queries and mutations as JavaScript compiled once per document and operation by
+ * graphql-jit, instead of interpreting the document field by field (graphql-js): a 1,000-point
+ * metric series is then ~12,000 fields completed by straight-line code, and its result objects are
+ * ordinary ones that JSON.stringify writes fast. Plugged into Apollo Server as its gateway
+ * executor, so parsing, validation (depth limit), the cost check, context, error formatting and
+ * HTTP stay Apollo's. Introspection, and any document graphql-jit declines, run on graphql-js.
+ */
+export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
+  const compiled = new Map<string, CompiledQuery | null>();
+  const compiledFor = (document: DocumentNode, source: string, operationName?: string) => {
+    const key = `${operationName ?? ''}\u0000${source}`;
+    const known = compiled.get(key);
+    if (known !== undefined) {
+      compiled.delete(key);
+      compiled.set(key, known);
+      return known;
+    }
+    const result = introspects(document) ? null : compileQuery(schema, document, operationName);
+    const query = result && isCompiledQuery(result) ? result : null;
+    if (compiled.size >= maxCompiled) compiled.delete(compiled.keys().next().value!);
+    compiled.set(key, query);
+    return query;
+  };
+  const executor: GatewayExecutor = async (request) => {
+    const { document, source, operationName, context } = request;
+    const variables = request.request.variables ?? {};
+    const query = source ? compiledFor(document, source, operationName ?? undefined) : null;
+    const result: ExecutionResult = query
+      ? withGraphqlJsErrors(await query.query(undefined, context, variables))
+      : await execute({
+          schema,
+          document,
+          contextValue: context,
+          variableValues: variables,
+          operationName,
+        });
+    return result as Awaited<ReturnType<GatewayExecutor>>;
+  };
+  return {
+    onSchemaLoadOrUpdate(callback) {
+      callback({ apiSchema: schema, coreSupergraphSdl: '' });
+      return () => {};
+    },
+    async load() {
+      return { executor };
+    },
+    async stop() {},
+  };
+}
+
+/**
+ * graphql-jit's errors as graphql-js's own (whose `extensions` is always an object, as Apollo's
+ * error formatting expects), keeping message, locations, path and what the resolver threw.
+ */
+function withGraphqlJsErrors(result: ExecutionResult): ExecutionResult {
+  if (!result.errors) return result;
+  const errors = result.errors.map((error) => {
+    const converted = new GraphQLError(error.message, {
+      path: error.path,
+      originalError: error.originalError,
+      extensions: error.extensions ?? error.originalError?.['extensions' as never],
+    });
+    (converted as { locations?: GraphQLError['locations'] }).locations = error.locations;
+    return converted;
+  });
+  return { ...result, errors };
+}
+
+/** Whether a document asks about the schema itself (__schema, __type), which graphql-js answers. */
+function introspects(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    [Kind.FIELD](node) {
+      if (node.name.value !== '__schema' && node.name.value !== '__type') return undefined;
+      found = true;
+      return BREAK;
+    },
+  });
+  return found;
+}
