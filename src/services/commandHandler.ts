@@ -224,6 +224,16 @@ export class CommandHandler {
     });
   }
 
+  /**
+   * The events a command run earlier on `streamId` under this context's idempotency key appended,
+   * or undefined (no key, or not used there): for work that must answer a retry with its first
+   * result without doing it again.
+   */
+  async earlierRun(streamId: string, context: CommandContext): Promise<readonly RecordedEvent[] | undefined> {
+    if (!context.idempotencyKey) return undefined;
+    return this.replayOf(await this.store.readStream(streamId), streamId, context);
+  }
+
   /** The events an earlier run of this command appended, when its idempotency key was used. */
   private replayOf(
     events: readonly RecordedEvent[],

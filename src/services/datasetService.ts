@@ -9,6 +9,7 @@ import {
   type RegisterDataset,
   type RequestAugmentation,
 } from '../domain/index.js';
+import type { RecordedEvent } from '../eventstore/index.js';
 import type { CommandContext } from './commandContext.js';
 import type { CommandResult } from './commandHandler.js';
 import type { Input, ServiceKit } from './serviceDependencies.js';
@@ -65,6 +66,15 @@ export class DatasetService {
 
   archiveDataset(input: Input<ArchiveDataset>, context: CommandContext): Promise<CommandResult> {
     return this.execute(input.datasetId, { ...input, type: 'ArchiveDataset', at: this.kit.now() }, context);
+  }
+
+  /**
+   * The DatasetRevisionAdded event a request under this context's idempotency key recorded
+   * earlier on the dataset, or undefined: a retried revision answers with it instead of adding again.
+   */
+  async earlierRevision(datasetId: string, context: CommandContext): Promise<RecordedEvent | undefined> {
+    const events = await this.kit.handler.earlierRun(datasetStream(datasetId), context);
+    return events?.find((event) => event.type === 'DatasetRevisionAdded');
   }
 
   async getDataset(datasetId: string): Promise<DatasetState> {

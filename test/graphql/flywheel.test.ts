@@ -17,8 +17,8 @@ import { startHarness, type Harness } from './harness.js';
 type Errors = { message: string; extensions?: { code?: string } }[] | undefined;
 const worker = { actor: 'serving', roles: ['worker'] };
 
-const flywheel = `mutation($input: FlywheelRevisionInput!) {
-  m: buildFlywheelRevision(input: $input) { datasetId revision parentRevision considered added corrections copied skipped eventTypes }
+const flywheel = `mutation($input: FlywheelRevisionInput!, $key: String) {
+  m: buildFlywheelRevision(input: $input, idempotencyKey: $key) { datasetId revision parentRevision considered added corrections copied skipped replayed eventTypes }
 }`;
 
 for (const target of databaseTargets) {
@@ -49,8 +49,8 @@ for (const target of databaseTargets) {
       await database?.close();
     });
 
-    const call = async (input: Record<string, unknown>) => {
-      const response = await api.request<{ m: Record<string, unknown> }>(flywheel, { input });
+    const call = async (input: Record<string, unknown>, key?: string) => {
+      const response = await api.request<{ m: Record<string, unknown> }>(flywheel, { input, key });
       return { payload: response.data?.m, errors: response.errors as Errors };
     };
     const serve = async (interactionId: string, deploymentName: string, prompt: string, response: string) =>
@@ -99,7 +99,7 @@ for (const target of databaseTargets) {
       await label('i-bad', { kind: 'rating', value: 2 });
       await label('i-other', { kind: 'thumbs', up: true });
 
-      const built = await call({ datasetId, deploymentName: 'prod', evalFraction: 0 });
+      const built = await call({ datasetId, deploymentName: 'prod', evalFraction: 0 }, 'flywheel-1');
       expect(built.errors).toBeUndefined();
       expect(built.payload).toEqual({
         datasetId,
@@ -110,8 +110,15 @@ for (const target of databaseTargets) {
         corrections: 1,
         copied: 1,
         skipped: { rejected: 1 },
+        replayed: false,
         eventTypes: ['DatasetRevisionAdded'],
       });
+      // A retry under the same key (the answer was lost on the way): the first answer, nothing appended.
+      const beforeRetry = await countEvents(database);
+      const retried = await call({ datasetId, deploymentName: 'prod', evalFraction: 0 }, 'flywheel-1');
+      expect(retried.errors).toBeUndefined();
+      expect(retried.payload).toEqual({ ...built.payload, replayed: true });
+      expect(await countEvents(database)).toBe(beforeRetry);
 
       const revision = (await api.store.readStream(`dataset-${datasetId}`)).at(-1)!.data as {
         contentHash: string;
@@ -207,8 +214,11 @@ for (const target of databaseTargets) {
       );
       await rank(prime.promptId, [prime.id('7'), prime.id('9')]);
 
-      const build = `mutation($d: ID!) { m: buildPreferenceRevision(datasetId: $d, evalFraction: 0) { revision parentRevision rankedPrompts pairsAdded duplicates copied eventTypes } }`;
-      const built = await api.request<{ m: Record<string, unknown> }>(build, { d: datasetId });
+      const build = `mutation($d: ID!, $key: String) { m: buildPreferenceRevision(datasetId: $d, evalFraction: 0, idempotencyKey: $key) { revision parentRevision rankedPrompts pairsAdded duplicates copied replayed eventTypes } }`;
+      const built = await api.request<{ m: Record<string, unknown> }>(build, {
+        d: datasetId,
+        key: 'prefs-1',
+      });
       expect(built.errors).toBeUndefined();
       expect(built.data!.m).toEqual({
         revision: 1,
@@ -217,8 +227,16 @@ for (const target of databaseTargets) {
         pairsAdded: 4,
         duplicates: 3,
         copied: 0,
+        replayed: false,
         eventTypes: ['DatasetRevisionAdded'],
       });
+      const beforeRetry = await countEvents(database);
+      const retried = await api.request<{ m: Record<string, unknown> }>(build, {
+        d: datasetId,
+        key: 'prefs-1',
+      });
+      expect(retried.data!.m).toEqual({ ...built.data!.m, replayed: true });
+      expect(await countEvents(database)).toBe(beforeRetry);
       const added = (await api.store.readStream(`dataset-${datasetId}`)).at(-1)!.data as {
         contentHash: string;
         piiReport: { counts: Record<string, number> };

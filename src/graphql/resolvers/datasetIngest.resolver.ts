@@ -253,11 +253,8 @@ export class DatasetIngestResolver {
         datasetId: outcome.datasetId,
         revision: outcome.revision,
         parentRevision: outcome.parentRevision,
-        considered: interactionIds.length,
-        added: outcome.facts.added,
-        corrections: outcome.facts.corrections,
-        copied: outcome.facts.copied,
-        skipped: outcome.facts.skipped,
+        ...outcome.counts,
+        replayed: outcome.replayed,
         ...recorded,
       };
     } catch (error) {
@@ -293,10 +290,8 @@ export class DatasetIngestResolver {
         datasetId: outcome.datasetId,
         revision: outcome.revision,
         parentRevision: outcome.parentRevision ?? null,
-        rankedPrompts: promptIds.length,
-        pairsAdded: outcome.facts.added,
-        duplicates: outcome.facts.duplicates,
-        copied: outcome.facts.copied,
+        ...outcome.counts,
+        replayed: outcome.replayed,
         ...recorded,
       };
     } catch (error) {

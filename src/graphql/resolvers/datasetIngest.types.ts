@@ -250,6 +250,11 @@ export class FlywheelRevisionPayload extends AppendedEvents {
     description: 'Interactions left out, by reason (rejected, no-verdict, filtered, duplicate, ...).',
   })
   skipped!: unknown;
+
+  @Field({
+    description: 'True when a request with this idempotency key recorded it before: its first answer.',
+  })
+  replayed!: boolean;
 }
 
 @ObjectType('PreferenceRevisionPayload', {
@@ -277,4 +282,9 @@ export class PreferenceRevisionPayload extends AppendedEvents {
 
   @Field(() => Int, { description: 'Records copied from the parent revision.' })
   copied!: number;
+
+  @Field({
+    description: 'True when a request with this idempotency key recorded it before: its first answer.',
+  })
+  replayed!: boolean;
 }

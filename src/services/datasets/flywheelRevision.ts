@@ -1,9 +1,4 @@
-import {
-  writeFlywheelRevision,
-  type FlywheelFacts,
-  type FlywheelSkip,
-  type LabelledInteraction,
-} from '../../data/index.js';
+import { writeFlywheelRevision, type FlywheelSkip, type LabelledInteraction } from '../../data/index.js';
 import type { RecordedEvent } from '../../eventstore/index.js';
 import type { CommandContext } from '../commandContext.js';
 import type { DatasetDependencies } from './datasetIngestion.js';
@@ -22,12 +17,24 @@ export interface FlywheelRequest {
   readonly seed?: number;
 }
 
+/** What a flywheel revision added, as recorded in its transform. */
+export interface FlywheelCounts {
+  /** Labelled interactions read from the log. */
+  readonly considered: number;
+  readonly added: number;
+  readonly corrections: number;
+  readonly copied: number;
+  readonly skipped: Readonly<Record<string, number>>;
+}
+
 export interface FlywheelOutcome {
   readonly datasetId: string;
   readonly revision: number;
   readonly parentRevision: number;
-  readonly facts: FlywheelFacts;
+  readonly counts: FlywheelCounts;
   readonly events: readonly RecordedEvent[];
+  /** True when a request under the same idempotency key recorded it before: this is its answer again. */
+  readonly replayed: boolean;
 }
 
 const MAX_INTERACTIONS = 100_000;
@@ -37,7 +44,8 @@ const MAX_INTERACTIONS = 100_000;
  * (transform `flywheel`, parent = its latest revision, `sourceInteractions` = the interactions used, so
  * lineage leads from a served answer to the runs trained on it). Each interaction and its labels are read
  * from its own stream, not from a read model. The content is stored first; a request that would add no new
- * record is refused and appends nothing.
+ * record is refused and appends nothing. A retry under the idempotency key of a request that recorded its
+ * revision answers with that revision (`replayed`), without reading or adding anything.
  */
 export async function buildFlywheelRevision(
   dependencies: DatasetDependencies,
@@ -53,6 +61,23 @@ export async function buildFlywheelRevision(
     throw new DatasetRequestError(
       `${request.interactionIds.length} interactions in one flywheel revision; at most ${MAX_INTERACTIONS}, narrow the time window`,
     );
+  }
+  const earlier = await datasets.earlierRevision(request.datasetId, context);
+  if (earlier) {
+    const { revision, parentRevision, transform } = earlier.data as {
+      revision: number;
+      parentRevision: number;
+      transform: { params: FlywheelCounts };
+    };
+    const { considered, added, corrections, copied, skipped } = transform.params;
+    return {
+      datasetId: request.datasetId,
+      revision,
+      parentRevision,
+      counts: { considered, added, corrections, copied, skipped },
+      events: [earlier],
+      replayed: true,
+    };
   }
   const dataset = await datasets.getDataset(request.datasetId);
   if (dataset.status === 'none')
@@ -133,8 +158,15 @@ export async function buildFlywheelRevision(
     datasetId: request.datasetId,
     revision: parentRevision + 1,
     parentRevision,
-    facts,
+    counts: {
+      considered: interactions.length,
+      added: facts.added,
+      corrections: facts.corrections,
+      copied: facts.copied,
+      skipped: facts.skipped,
+    },
     events: added.events,
+    replayed: added.replayed,
   };
 }
 

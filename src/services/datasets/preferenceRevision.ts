@@ -18,19 +18,31 @@ export interface PreferenceRevisionRequest {
   readonly seed?: number;
 }
 
+/** What a preference revision added, as recorded in its transform. */
+export interface PreferenceCounts {
+  /** Ranked prompts read from the log. */
+  readonly rankedPrompts: number;
+  readonly pairsAdded: number;
+  readonly duplicates: number;
+  readonly copied: number;
+}
+
 export interface PreferenceRevisionOutcome {
   readonly datasetId: string;
   readonly revision: number;
   readonly parentRevision: number | undefined;
-  readonly facts: PreferenceRevisionFacts;
+  readonly counts: PreferenceCounts;
   readonly events: readonly RecordedEvent[];
+  /** True when a request under the same idempotency key recorded it before: this is its answer again. */
+  readonly replayed: boolean;
 }
 
 /**
  * RLHF data from human rankings: each ranking of a prompt's candidates becomes preference pairs (every
  * candidate ranked above another is chosen over it) in a new revision of a preference dataset, which
  * reward-model and DPO runs train on. Prompts and their rankings are read from their own streams. A request
- * that would add no new pair is refused and appends nothing.
+ * that would add no new pair is refused and appends nothing. A retry under the idempotency key of a request
+ * that recorded its revision answers with that revision (`replayed`), without reading or adding anything.
  */
 export async function buildPreferenceRevision(
   dependencies: DatasetDependencies,
@@ -38,6 +50,23 @@ export async function buildPreferenceRevision(
   context: CommandContext,
 ): Promise<PreferenceRevisionOutcome> {
   const { datasets, feedback } = dependencies.services;
+  const earlier = await datasets.earlierRevision(request.datasetId, context);
+  if (earlier) {
+    const { revision, parentRevision, transform } = earlier.data as {
+      revision: number;
+      parentRevision?: number;
+      transform: { params: PreferenceCounts };
+    };
+    const { rankedPrompts, pairsAdded, duplicates, copied } = transform.params;
+    return {
+      datasetId: request.datasetId,
+      revision,
+      parentRevision,
+      counts: { rankedPrompts, pairsAdded, duplicates, copied },
+      events: [earlier],
+      replayed: true,
+    };
+  }
   const dataset = await datasets.getDataset(request.datasetId);
   if (dataset.status === 'none')
     throw new DatasetRequestError(`dataset ${request.datasetId} is not registered`);
@@ -97,7 +126,13 @@ export async function buildPreferenceRevision(
     datasetId: request.datasetId,
     revision: latest + 1,
     parentRevision: parent ? latest : undefined,
-    facts,
+    counts: {
+      rankedPrompts: prompts.length,
+      pairsAdded: facts.added,
+      duplicates: facts.duplicates,
+      copied: facts.copied,
+    },
     events: added.events,
+    replayed: added.replayed,
   };
 }
