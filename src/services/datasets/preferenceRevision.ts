@@ -1,8 +1,4 @@
-import {
-  writePreferenceRevision,
-  type PreferenceRevisionFacts,
-  type RankedPrompt,
-} from '../../data/index.js';
+import { writePreferenceRevision, type RankedPrompt } from '../../data/index.js';
 import type { RecordedEvent } from '../../eventstore/index.js';
 import type { CommandContext } from '../commandContext.js';
 import type { DatasetDependencies } from './datasetIngestion.js';
