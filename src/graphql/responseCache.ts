@@ -32,9 +32,19 @@ export const projectionOnlyQueryFields: ReadonlySet<string> = new Set([
   'lineage',
 ]);
 
-/** One stored answer: the exact HTTP body and headers, for the read-model state it was computed at. */
+/** What the cache gives a request: a stored answer (hit) or the one just computed. */
+export interface CacheAnswer {
+  readonly status: number;
+  readonly response: CachedResponse;
+  readonly hit: boolean;
+}
+
+/**
+ * One answer: the exact HTTP body and headers. Stored answers keep their body encoded (UTF-8), so a
+ * hit writes bytes without encoding or measuring a string again.
+ */
 export interface CachedResponse {
-  readonly body: string;
+  readonly body: string | Buffer;
   readonly headers: readonly (readonly [string, string])[];
 }
 
@@ -76,7 +86,7 @@ export class CacheScope {
 /** An answer as executed: its HTTP status and body. */
 export interface ComputedResponse {
   readonly status: number;
-  readonly response: CachedResponse;
+  readonly response: CachedResponse & { readonly body: string };
 }
 
 /** Each projection's `version:data_version`, and all of them as one string. */
@@ -86,6 +96,7 @@ interface ReadModelVersions {
 }
 
 interface Entry extends CachedResponse {
+  readonly body: Buffer;
   /** The stamps, when it was computed, of the projections whose tables the answer read. */
   readonly reads: readonly (readonly [projection: string, stamp: string])[];
   readonly dependencies: readonly CacheDependency[];
@@ -174,7 +185,7 @@ export class ResponseCache {
   async answer(
     key: string,
     compute: (scope: CacheScope) => Promise<ComputedResponse | null>,
-  ): Promise<(ComputedResponse & { readonly hit: boolean }) | null> {
+  ): Promise<CacheAnswer | null> {
     return this.answerAt(key, await this.versions.get(), compute);
   }
 
@@ -182,7 +193,7 @@ export class ResponseCache {
     key: string,
     versions: ReadModelVersions,
     compute: (scope: CacheScope) => Promise<ComputedResponse | null>,
-  ): Promise<(ComputedResponse & { readonly hit: boolean }) | null> {
+  ): Promise<CacheAnswer | null> {
     const entry = this.entries.get(key);
     if (
       entry &&
@@ -216,7 +227,7 @@ export class ResponseCache {
         const fresh = new FreshRead(() => dependency.current());
         return { expected: dependency.expected, current: () => fresh.get() };
       });
-      this.store(key, { ...answer.response, reads, dependencies });
+      this.store(key, { ...answer.response, body: Buffer.from(answer.response.body), reads, dependencies });
     }
     return answer ? { ...answer, hit: false } : null;
   }
