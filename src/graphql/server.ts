@@ -235,11 +235,6 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
   });
   await apollo.start();
 
-  mountReportRoutes(app, deps, (header) => authenticate(header, tokens), onInternal);
-  options.routes?.(app, {
-    authenticate: (header) => authenticate(header, tokens),
-    onTokenRevoked: (listener) => tokens.onRevoked(listener),
-  });
   const cache = options.responseCache === false ? null : new ResponseCache(options.db, options.responseCache);
   const contextFor = (viewer: Viewer | null, authError: unknown, cacheScope?: CacheScope): ApiContext => {
     if (viewer)
@@ -321,6 +316,12 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
       }
     },
   );
+  // After /graphql, so API requests do not walk the other routers' layers first.
+  mountReportRoutes(app, deps, (header) => authenticate(header, tokens), onInternal);
+  options.routes?.(app, {
+    authenticate: (header) => authenticate(header, tokens),
+    onTokenRevoked: (listener) => tokens.onRevoked(listener),
+  });
   app.use((error: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
     const status = (error as { status?: number; type?: string }).status;
     if ((error as { type?: string }).type === 'entity.too.large') {
