@@ -60,11 +60,16 @@ export function generate(
   try {
     let input: readonly number[] = prompt;
     for (let step = 0; step < maxTokens; step++) {
-      const logits = tf.tidy(() => {
+      // tidy returns the tensor, not its values: tidy walks whatever it is given with for-in looking for
+      // tensors, and a Float32Array of vocabulary size per token made that walk a hot loop V8 kept
+      // deoptimising and recompiling on its background threads (the cores the request thread needs).
+      const last = tf.tidy(() => {
         const { logits: all } = model.forward([input], { cache });
-        return all.slice([all.shape[0] - 1, 0], [1, -1]).dataSync() as Float32Array;
+        return all.slice([all.shape[0] - 1, 0], [1, -1]);
       });
-      const token = pick(Float32Array.from(logits), options, rng);
+      const logits = Float32Array.from(last.dataSync() as Float32Array);
+      last.dispose();
+      const token = pick(logits, options, rng);
       if (stopIds.has(token.id)) {
         finishReason = 'stop_token';
         break;
