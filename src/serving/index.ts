@@ -3,8 +3,8 @@
  * generation threads behind a bounded queue, input redaction and output filters, interaction capture,
  * Prometheus metrics at /metrics, and the per-deployment monitors that request rollbacks.
  */
-export { startServing, type Serving, type ServingDependencies } from './servingRuntime.js';
-export { createServingRouter, type Caller, type RouterContext } from './servingRouter.js';
+export { startServing, type Serving, type ServingAuth, type ServingDependencies } from './servingRuntime.js';
+export { createServingRouter, type Caller, type RouterContext, type ServingRouter } from './servingRouter.js';
 export {
   GenerationPool,
   QueueFullError,

@@ -25,10 +25,17 @@ import { redactText, type PiiCounts } from '../data/pii/index.js';
 export interface Caller {
   readonly actor: string;
   readonly roles: readonly string[];
+  /** The API token's id (null in local single-user mode): a revocation of it empties the cache at once. */
+  readonly tokenId?: string | null;
 }
 
 export interface RouterContext {
   readonly authenticate: (authorization?: string) => Promise<Caller>;
+  /**
+   * Word of tokens revoked in this process (TokenStore.revoke): their cached checks are dropped at once.
+   * Returns the function that stops listening. Without it, a revoked token works until its cache time ends.
+   */
+  readonly onTokenRevoked?: (listener: (tokenId: string) => void) => () => void;
   readonly host: ServingHost;
   readonly pool: GenerationPool;
   readonly recorder: InteractionRecorder;
@@ -42,6 +49,9 @@ export interface RouterContext {
   readonly authCacheMs: number;
   readonly onInternalError: (error: unknown) => void;
 }
+
+/** The express router of the endpoints; `close()` stops listening for revoked tokens. */
+export type ServingRouter = express.Router & { close(): void };
 
 class HttpError extends Error {
   constructor(
@@ -61,14 +71,24 @@ const INTERACTION_PREFIXES = /^(chatcmpl-|cmpl-)/;
  * The OpenAI-compatible endpoints: POST /v1/chat/completions, POST /v1/completions (both with stream: true as
  * server-sent events), GET /v1/models, POST /v1/feedback, and GET /metrics.
  */
-export function createServingRouter(ctx: RouterContext): express.Router {
+export function createServingRouter(ctx: RouterContext): ServingRouter {
   const router = express.Router();
   // A checked token is trusted for authCacheMs; in the second half of that time the first request to use it
   // starts a check in the background, so a token in steady use is never checked on a request's path.
   const authCache = new Map<string, { caller: Caller; checkedAt: number; refreshing?: Promise<unknown> }>();
+  // Tokens revoked in this process: a check that was already in flight when one was revoked is not cached.
+  const revoked = new Set<string>();
+  const stopListening =
+    ctx.onTokenRevoked?.((tokenId) => {
+      revoked.add(tokenId);
+      for (const [key, entry] of authCache) if (entry.caller.tokenId === tokenId) authCache.delete(key);
+    }) ?? (() => {});
   const check = async (key: string, header: string | undefined): Promise<Caller> => {
     const checkedAt = Date.now();
     const caller = await ctx.authenticate(header);
+    if (caller.tokenId && revoked.has(caller.tokenId)) {
+      throw new Error(`token ${caller.tokenId} was revoked; ask an admin for a new one`);
+    }
     if (authCache.size > 10_000) authCache.clear();
     authCache.set(key, { caller, checkedAt });
     return caller;
@@ -227,7 +247,7 @@ export function createServingRouter(ctx: RouterContext): express.Router {
       res.status(500).json(openaiError('the server failed to answer; the error is logged', 'server_error'));
     },
   );
-  return router;
+  return Object.assign(router, { close: stopListening });
 }
 
 /** When the request's body was complete (before it was parsed); now for a request without one. */

@@ -11,7 +11,7 @@ import type { ModelResolver } from './modelResolver.js';
 import { OutputFilter, type OutputClassifier, type OutputFilterConfig } from './outputFilter.js';
 import { ServingHost } from './servingHost.js';
 import { ServingMetrics } from './servingMetrics.js';
-import { createServingRouter, type Caller } from './servingRouter.js';
+import { createServingRouter, type Caller, type ServingRouter } from './servingRouter.js';
 
 export interface ServingDependencies {
   readonly store: EventStore;
@@ -36,6 +36,12 @@ export interface ServingDependencies {
   readonly logger?: Logger;
 }
 
+/** The platform's token check, and (optionally) word of tokens revoked in this process. */
+export interface ServingAuth {
+  authenticate(authorization?: string): Promise<Caller>;
+  onTokenRevoked?(listener: (tokenId: string) => void): () => void;
+}
+
 export interface Serving {
   readonly host: ServingHost;
   readonly pool: GenerationPool;
@@ -44,8 +50,11 @@ export interface Serving {
   readonly metrics: ServingMetrics;
   /** Resolves once the versions active at start-up are loaded. */
   readonly ready: Promise<void>;
-  /** Mounts /v1/* and /metrics; `authenticate` is the platform's token check (createGraphqlServer's routes api). */
-  mount(app: express.Express, api: { authenticate(authorization?: string): Promise<Caller> }): void;
+  /**
+   * Mounts /v1/* and /metrics; `api` is createGraphqlServer's routes api: the platform's token check and word
+   * of the tokens it revokes (a revoked token is refused from the next request on).
+   */
+  mount(app: express.Express, api: ServingAuth): void;
   /** Degradation reports still being recorded. */
   settled(): Promise<void>;
   close(): Promise<void>;
@@ -98,6 +107,7 @@ export async function startServing(deps: ServingDependencies): Promise<Serving> 
       : watchDeployments(deps.store, host, {
           onError: (error) => logger.error({ err: error }, 'could not switch a deployment'),
         });
+  const routers: ServingRouter[] = [];
   return {
     host,
     pool,
@@ -106,25 +116,27 @@ export async function startServing(deps: ServingDependencies): Promise<Serving> 
     metrics,
     ready: watcher?.caughtUp ?? Promise.resolve(),
     mount(app, api) {
-      app.use(
-        createServingRouter({
-          authenticate: (authorization) => api.authenticate(authorization),
-          host,
-          pool,
-          recorder,
-          monitor,
-          metrics,
-          outputFilter: new OutputFilter(deps.outputFilter, deps.classifiers),
-          feedback: deps.services.feedback,
-          defaultMaxTokens: deps.defaultMaxTokens ?? 64,
-          maxBodyBytes: deps.maxBodyBytes ?? 1 << 20,
-          authCacheMs: deps.authCacheMs ?? 5000,
-          onInternalError: (error) => logger.error({ err: error }, 'internal error in a serving request'),
-        }),
-      );
+      const router = createServingRouter({
+        authenticate: (authorization) => api.authenticate(authorization),
+        ...(api.onTokenRevoked ? { onTokenRevoked: (listener) => api.onTokenRevoked!(listener) } : {}),
+        host,
+        pool,
+        recorder,
+        monitor,
+        metrics,
+        outputFilter: new OutputFilter(deps.outputFilter, deps.classifiers),
+        feedback: deps.services.feedback,
+        defaultMaxTokens: deps.defaultMaxTokens ?? 64,
+        maxBodyBytes: deps.maxBodyBytes ?? 1 << 20,
+        authCacheMs: deps.authCacheMs ?? 5000,
+        onInternalError: (error) => logger.error({ err: error }, 'internal error in a serving request'),
+      });
+      routers.push(router);
+      app.use(router);
     },
     settled: () => reports,
     async close() {
+      for (const router of routers.splice(0)) router.close();
       await watcher?.close();
       await recorder.close();
       await reports;

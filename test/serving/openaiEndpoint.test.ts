@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InteractionRecorded } from '../../src/domain/index.js';
+import { TokenStore } from '../../src/graphql/index.js';
 import { DEPLOY, eventually, startTestPlatform, type TestPlatform } from './platform.js';
 import { compileGenerationThread } from './support.js';
 
@@ -117,7 +118,7 @@ describe('the OpenAI-compatible endpoint, through the official openai client', (
     ).rejects.toMatchObject({ status: 400 });
   });
 
-  it('keeps a token in use checked in the background, and refuses it once revoked', async () => {
+  it('keeps a token in use checked in the background, and refuses it once revoked in another process', async () => {
     const created = await platform.graphql.tokens.create({
       actor: 'short-lived',
       roles: ['viewer'],
@@ -131,13 +132,39 @@ describe('the OpenAI-compatible endpoint, through the official openai client', (
       expect((await models()).status).toBe(200);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    expect(await platform.graphql.tokens.revoke(created.tokenId)).toBe(true);
+    // Revoked by another TokenStore on the same database (as `tuneledger token revoke` does): this process
+    // hears nothing, so the token is refused once its cache time is over.
+    expect(await new TokenStore(platform.database.db).revoke(created.tokenId)).toBe(true);
     await eventually(
       async () => ((await models()).status === 401 ? true : undefined),
       'the revoked token refused',
     );
     // Refused from then on, not only once.
     for (let i = 0; i < 3; i++) expect((await models()).status).toBe(401);
+  });
+
+  it('refuses a token revoked through this server from the next request on', async () => {
+    const created = await platform.graphql.tokens.create({
+      actor: 'revoked',
+      roles: ['viewer'],
+      createdBy: 'test',
+    });
+    const chat = () =>
+      fetch(`${platform.baseUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${created.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: DEPLOYMENT,
+          messages: [{ role: 'user', content: 'hi' }],
+          max_tokens: 1,
+        }),
+      });
+    expect((await chat()).status).toBe(200);
+    // Checked and cached just now: without word of the revocation it would be trusted for 400 ms more.
+    expect(await platform.graphql.tokens.revoke(created.tokenId)).toBe(true);
+    const refused = await chat();
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain('revoked');
   });
 
   it('replaces a blocked answer by the refusal and flags it, in plain and streamed answers', async () => {
