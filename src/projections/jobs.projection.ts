@@ -84,7 +84,8 @@ function jobOf(event: RecordedEvent): string | undefined {
 }
 
 async function applyJobs(trx: ReadModelTransaction, events: readonly RecordedEvent[]): Promise<void> {
-  const jobs = new RowBatch('jobs', 'job_id', ['payload']);
+  // The job queue updates these rows too (claims, leases, releases): locked while the batch works.
+  const jobs = new RowBatch('jobs', 'job_id', ['payload'], { lockRows: true });
   await jobs.load(
     trx,
     events.map(jobOf).filter((id): id is string => id !== undefined),

@@ -15,11 +15,22 @@ export class RowBatch {
   private readonly rows = new Map<string, Row>();
   private readonly dirty = new Set<string>();
 
+  /**
+   * `lockRows`: for a table that writers other than its projection also update (the job queue's
+   * claims, heartbeats and releases): rows are loaded FOR UPDATE, so such a write waits for this
+   * batch to commit, or this batch reads it, and the batch never writes back a row as it was
+   * before someone else changed it.
+   */
   constructor(
     private readonly table: keyof ReadModelDatabase,
     private readonly key: string,
     private readonly jsonColumns: readonly string[],
+    private readonly options: { readonly lockRows?: boolean } = {},
   ) {}
+
+  private get forUpdate() {
+    return this.options.lockRows ? sql` FOR UPDATE` : sql``;
+  }
 
   /** Loads the rows with these keys (those not loaded yet). */
   async load(trx: ReadModelTransaction, keys: Iterable<string>): Promise<void> {
@@ -28,7 +39,7 @@ export class RowBatch {
       const { rows } =
         await sql<Row>`SELECT * FROM ${sql.table(this.table)} WHERE ${sql.ref(this.key)} IN (${sql.join(
           missing.slice(i, i + ROWS_PER_STATEMENT),
-        )})`.execute(trx);
+        )})${this.forUpdate}`.execute(trx);
       for (const row of rows) this.rows.set(String(row[this.key]), normalise(row));
     }
   }
@@ -39,7 +50,7 @@ export class RowBatch {
     const { rows } =
       await sql<Row>`SELECT * FROM ${sql.table(this.table)} WHERE ${sql.ref(column)} IN (${sql.join(
         values,
-      )})`.execute(trx);
+      )})${this.forUpdate}`.execute(trx);
     for (const row of rows) {
       const key = String(row[this.key]);
       if (!this.rows.has(key)) this.rows.set(key, normalise(row));
