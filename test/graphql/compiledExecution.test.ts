@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendLifecycle, generateLifecycle } from '../../bench/projections.js';
-import { allProjections, ProjectionRunner } from '../../src/projections/index.js';
+import { generateLifecycle } from '../../bench/projections.js';
+import type { ProjectionRunner } from '../../src/projections/index.js';
 import { databaseTargets, type TestDatabase } from '../support/databases.js';
+import { projectedLifecycle } from '../support/lifecycle.js';
 import { startHarness, type Harness } from './harness.js';
 
 /**
@@ -27,11 +28,7 @@ for (const target of databaseTargets) {
       // No response cache: both servers execute every request.
       compiled = await startHarness(database, { responseCache: false });
       interpreted = await startHarness(database, { responseCache: false, execution: 'interpreted' });
-      await appendLifecycle(compiled.store, appends);
-      runner = new ProjectionRunner({ db: database.db, store: compiled.store, projections: allProjections });
-      runner.start();
-      const last = await compiled.store.readStream(appends.at(-1)!.streamId);
-      await runner.waitFor(last.at(-1)!.checkpoint, { timeoutMs: 60_000 });
+      runner = await projectedLifecycle(database, compiled.store, appends);
     });
     afterAll(async () => {
       await runner?.stop();

@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendLifecycle, generateLifecycle } from '../../bench/projections.js';
-import { allProjections, ProjectionRunner } from '../../src/projections/index.js';
+import { generateLifecycle } from '../../bench/projections.js';
+import type { ProjectionRunner } from '../../src/projections/index.js';
 import { databaseTargets, type TestDatabase } from '../support/databases.js';
+import { projectedLifecycle } from '../support/lifecycle.js';
 import { startHarness, type Harness } from './harness.js';
 
 type Data = Record<string, unknown>;
@@ -18,13 +19,7 @@ for (const target of databaseTargets) {
     beforeAll(async () => {
       database = await target.open();
       api = await startHarness(database);
-      await appendLifecycle(api.store, appends);
-      // Wait for the last appended event rather than catchUp(): on a shared PostgreSQL server another
-      // session's open transaction can hold back what a single catch-up pass sees.
-      runner = new ProjectionRunner({ db: database.db, store: api.store, projections: allProjections });
-      runner.start();
-      const last = await api.store.readStream(appends.at(-1)!.streamId);
-      await runner.waitFor(last.at(-1)!.checkpoint, { timeoutMs: 60_000 });
+      runner = await projectedLifecycle(database, api.store, appends);
     });
     afterAll(async () => {
       await runner?.stop();

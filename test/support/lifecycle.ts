@@ -2,6 +2,10 @@
  * Lifecycle facts tests need as a starting point, written through the services as the platform writes them:
  * a dataset with one revision (train and eval splits), training runs requested and completed.
  */
+import type { Kysely } from 'kysely';
+import { appendLifecycle, type LifecycleAppend } from '../../bench/projections.js';
+import type { EventStore } from '../../src/eventstore/index.js';
+import { allProjections, ProjectionRunner } from '../../src/projections/index.js';
 import type { CommandContext, Services } from '../../src/services/index.js';
 import { hash } from '../domain/support.js';
 
@@ -76,4 +80,22 @@ export async function completeRun(
     },
     worker,
   );
+}
+
+/**
+ * Appends a generated lifecycle (bench/projections.ts) and projects it with a runner that keeps
+ * running (stop it after the tests). Waits for the last appended event rather than catchUp(): on a
+ * shared PostgreSQL server another session's open transaction can hold back what one pass sees.
+ */
+export async function projectedLifecycle(
+  database: { readonly db: Kysely<unknown> },
+  store: EventStore,
+  appends: readonly LifecycleAppend[],
+): Promise<ProjectionRunner> {
+  await appendLifecycle(store, appends);
+  const runner = new ProjectionRunner({ db: database.db, store, projections: allProjections });
+  runner.start();
+  const last = await store.readStream(appends.at(-1)!.streamId);
+  await runner.waitFor(last.at(-1)!.checkpoint, { timeoutMs: 60_000 });
+  return runner;
 }
