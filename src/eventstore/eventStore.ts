@@ -63,6 +63,11 @@ export interface AppendResult {
   readonly events: readonly RecordedEvent[];
 }
 
+export interface ReadAllOptions {
+  /** Only events of these types. */
+  readonly types?: readonly string[];
+}
+
 export interface ReadStreamOptions {
   /** First stream version to read (inclusive) going forwards, or last going backwards. */
   readonly from?: number;
@@ -105,7 +110,11 @@ export interface EventStore {
    */
   appendMany(appends: readonly StreamAppend[]): Promise<PromiseSettledResult<AppendResult>[]>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<readonly RecordedEvent[]>;
-  readAll(from: Checkpoint, limit: number): Promise<ReadAllResult>;
+  /**
+   * Up to `limit` events after `from`, in checkpoint order. With `types`, only events of those types
+   * (skipped where the log is stored, not after reading); `checkpoint` is then the last one returned.
+   */
+  readAll(from: Checkpoint, limit: number, options?: ReadAllOptions): Promise<ReadAllResult>;
   /**
    * The checkpoint of the newest event `readAll` can return now ('' for an empty log), without reading the
    * log: subscribing or reading from it gives only what comes after.

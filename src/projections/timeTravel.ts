@@ -1,14 +1,31 @@
 import { START, type EventStore, type RecordedEvent } from '../eventstore/eventStore.js';
-import { applyDeploymentEntry, deploymentEntry, type DeploymentState } from './deployments.fold.js';
+import {
+  applyDeploymentEntry,
+  deploymentEntry,
+  deploymentEventTypes,
+  type DeploymentState,
+} from './deployments.fold.js';
 import { upcastRecorded } from './lifecycleEvent.js';
 import {
   LineageGraph,
   lineageChanges,
+  lineageEventTypes,
   lineageNodeId,
   type LineageEdge,
   type LineageNode,
 } from './lineage.fold.js';
-import { applyRegistryChange, emptyRegistry, registryChanges, type RegistryState } from './registry.fold.js';
+import {
+  applyRegistryChange,
+  emptyRegistry,
+  registryChanges,
+  registryEventTypes,
+  type RegistryState,
+} from './registry.fold.js';
+
+/** The events the folds below change anything for; the log's other events are not read. */
+const foldedTypes: readonly string[] = [
+  ...new Set<string>([...registryEventTypes, ...deploymentEventTypes, ...lineageEventTypes]),
+];
 
 /** The log as it stood at a moment: deployments, the registry and the lineage graph. */
 export interface WorldAsOf {
@@ -40,6 +57,7 @@ export interface AsOfOptions {
 /**
  * Folds the log up to time T (events with recordedAt <= T) in memory, with the same pure changes
  * the registry, deployments and lineage projections write to SQL. Never reads the read models.
+ * Only the event types those folds handle are read (progress reports, the bulk of a log, are not).
  */
 export async function worldAsOf(
   store: EventStore,
@@ -55,7 +73,7 @@ export async function worldAsOf(
   let folded = 0;
   let checkpoint = START;
   for (;;) {
-    const page = await store.readAll(checkpoint, options.batchSize ?? 5000);
+    const page = await store.readAll(checkpoint, options.batchSize ?? 5000, { types: foldedTypes });
     if (page.events.length === 0) break;
     let beyond = false;
     for (const stored of page.events) {

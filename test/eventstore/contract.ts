@@ -275,6 +275,35 @@ export function eventStoreContract(name: string, open: () => Promise<ContractFix
       expect(paged).toEqual(whole.events.map((e) => e.eventId));
     });
 
+    it('reads only the event types asked for, in order, page by page', async () => {
+      const id = stream('typed');
+      const head = await store.head();
+      const appended = await store.append(
+        id,
+        Array.from({ length: 9 }, (_, i) => ({
+          type: ['TypedKept', 'TypedSkipped', 'TypedAlsoKept'][i % 3]!,
+          data: { i },
+        })),
+        'no_stream',
+        actor,
+      );
+      const kept = appended.events.filter((e) => e.type !== 'TypedSkipped').map((e) => e.eventId);
+      await readAllVisible(head, kept);
+      const paged: RecordedEvent[] = [];
+      let checkpoint = head;
+      for (;;) {
+        const page = await store.readAll(checkpoint, 2, { types: ['TypedKept', 'TypedAlsoKept'] });
+        expect(page.events.length).toBeLessThanOrEqual(2);
+        if (page.events.length === 0) break;
+        paged.push(...page.events);
+        expect(page.checkpoint).toBe(page.events.at(-1)!.checkpoint);
+        checkpoint = page.checkpoint;
+      }
+      expect(paged.filter((e) => e.streamId === id).map((e) => e.eventId)).toEqual(kept);
+      expect(paged.every((e) => e.type === 'TypedKept' || e.type === 'TypedAlsoKept')).toBe(true);
+      expect((await store.readAll(head, 100, { types: [] })).events).toEqual([]);
+    });
+
     it('refuses bad input and writes nothing of a bad batch', async () => {
       const id = stream('invalid');
       await expect(store.append('', [{ type: 'A', data: {} }], 'any', actor)).rejects.toMatchObject({

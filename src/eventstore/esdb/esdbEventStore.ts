@@ -22,6 +22,7 @@ import type {
   EventStore,
   ExpectedVersion,
   NewEvent,
+  ReadAllOptions,
   ReadAllResult,
   ReadStreamOptions,
   RecordedEvent,
@@ -147,7 +148,8 @@ export class EsdbEventStore implements EventStore {
     return events;
   }
 
-  async readAll(from: Checkpoint, limit: number): Promise<ReadAllResult> {
+  async readAll(from: Checkpoint, limit: number, options: ReadAllOptions = {}): Promise<ReadAllResult> {
+    const types = options.types ? new Set(options.types) : undefined;
     const events: RecordedEvent[] = [];
     let position: Position | typeof ESDB_START = from === '' ? ESDB_START : parseCheckpoint(from);
     let cursor = from;
@@ -164,8 +166,9 @@ export class EsdbEventStore implements EventStore {
         cursor = checkpoint;
         position = resolved.event!.position!;
         const event = toRecordedEvent(resolved);
-        if (event) events.push(event);
-        if (events.length === limit) return { events, checkpoint: event!.checkpoint };
+        if (!event || (types && !types.has(event.type))) continue;
+        events.push(event);
+        if (events.length === limit) return { events, checkpoint: event.checkpoint };
       }
       // Fewer than asked for: the end of the log (system events may have thinned the page).
       if (read <= limit) break;

@@ -7,6 +7,7 @@ import type {
   EventStore,
   ExpectedVersion,
   NewEvent,
+  ReadAllOptions,
   ReadAllResult,
   ReadStreamOptions,
   RecordedEvent,
@@ -253,12 +254,16 @@ export class PostgresEventStore implements EventStore {
     return result.rows.map(toRecordedEvent);
   }
 
-  async readAll(from: Checkpoint, limit: number): Promise<ReadAllResult> {
+  async readAll(from: Checkpoint, limit: number, options: ReadAllOptions = {}): Promise<ReadAllResult> {
     const { transactionId, globalPosition } = parseCheckpoint(from);
-    const result = await sql<EventRow>`
-      SELECT * FROM tuneledger_read_all(${transactionId}::xid8, ${globalPosition}::bigint, ${Math.max(1, Math.floor(limit))})`.execute(
-      this.db,
-    );
+    const count = Math.max(1, Math.floor(limit));
+    const result = await (
+      options.types
+        ? sql<EventRow>`
+      SELECT * FROM tuneledger_read_all_of_types(${transactionId}::xid8, ${globalPosition}::bigint, ${count}, ${[...options.types]}::text[])`
+        : sql<EventRow>`
+      SELECT * FROM tuneledger_read_all(${transactionId}::xid8, ${globalPosition}::bigint, ${count})`
+    ).execute(this.db);
     const events = result.rows.map(toRecordedEvent);
     return { events, checkpoint: events.length > 0 ? events[events.length - 1]!.checkpoint : from };
   }
