@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { LlamaConfig } from './config.js';
 import { LINEAR_MODULES, linearName, linearShape, type LinearModule, type LlamaModel } from './model.js';
-import { linearTrainable } from './ops.js';
+import { linearTrainable, readInTidy } from './ops.js';
 import { Rng } from './rng.js';
 import { decodeSafetensors, encodeSafetensors, type HostTensor } from './safetensors.js';
 
@@ -159,7 +159,7 @@ export class LoraAdapter {
   toPeftTensors(): Map<string, HostTensor> {
     const out = new Map<string, HostTensor>();
     for (const [key, v] of [...this.a, ...this.b]) {
-      const data = tf.tidy(() => tf.transpose(v).dataSync() as Float32Array);
+      const data = readInTidy(() => tf.transpose(v).dataSync() as Float32Array);
       const [rows, cols] = v.shape as [number, number];
       out.set(key, { shape: [cols, rows], data: Float32Array.from(data) });
     }
@@ -282,7 +282,7 @@ export class LoraAdapter {
         const name = linearName(layer, module);
         const base = model.weight(name);
         // (A^T B^T)^T = B A, [out, in]
-        const delta = tf.tidy(() => tf.transpose(tf.matMul(a, b)).dataSync() as Float32Array);
+        const delta = readInTidy(() => tf.transpose(tf.matMul(a, b)).dataSync() as Float32Array);
         const merged = new Float32Array(base.data.length);
         for (let i = 0; i < merged.length; i++) merged[i] = base.data[i]! + this.scale * delta[i]!;
         model.replaceWeight(name, merged);

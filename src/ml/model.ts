@@ -12,6 +12,7 @@ import {
   rotaryTables,
   rotateHalfMatrix,
   silu,
+  readInTidy,
 } from './ops.js';
 import { Rng } from './rng.js';
 import type { HostTensor } from './safetensors.js';
@@ -200,7 +201,7 @@ export class LlamaModel {
     const out = new Map<string, HostTensor>();
     for (const [name, shape] of expectedTensors(this.config)) {
       const variable = this.weights.get(name)!;
-      const data = tf.tidy(
+      const data = readInTidy(
         () => (isLinear(name) ? tf.transpose(variable) : variable).dataSync() as Float32Array,
       );
       out.set(name, { shape, data: Float32Array.from(data) });
@@ -213,7 +214,7 @@ export class LlamaModel {
     const shape = expectedTensors(this.config).get(name);
     const variable = this.weights.get(name);
     if (!shape || !variable) throw new Error(`"${name}" is not a weight of this model`);
-    const data = tf.tidy(
+    const data = readInTidy(
       () => (isLinear(name) ? tf.transpose(variable) : variable).dataSync() as Float32Array,
     );
     return { shape, data: Float32Array.from(data) };
@@ -465,7 +466,7 @@ export class LlamaModel {
   /** Logits as nested arrays [batch][position][vocab] (for the CLI and comparisons). */
   logits(ids: readonly (readonly number[])[]): number[][][] {
     const seq = ids[0]?.length ?? 0;
-    const flat = tf.tidy(() => this.forward(ids).logits.arraySync());
+    const flat = readInTidy(() => this.forward(ids).logits.arraySync());
     return ids.map((_, b) => flat.slice(b * seq, (b + 1) * seq));
   }
 

@@ -295,3 +295,17 @@ export function rotaryTables(
   }
   return { cos, sin };
 }
+
+/**
+ * What `read` returns (values read from tensors it makes), computed in a tidy scope that frees those
+ * tensors. tf.tidy walks whatever its function returns looking for tensors, with for-in over every
+ * element of an array: a weight-sized Float32Array returned from it costs seconds (2048 x 2048: 3.7 s
+ * against 0.2 s), so the values leave the scope by assignment and the scope returns nothing.
+ */
+export function readInTidy<T>(read: () => T): T {
+  let out: { value: T } | undefined;
+  tf.tidy(() => {
+    out = { value: read() };
+  });
+  return out!.value;
+}

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, learningRateAt, Rng, rotaryTables, rotateHalfMatrix } from '../../src/ml/index.js';
-import { rmsNorm } from '../../src/ml/ops.js';
+import { readInTidy, rmsNorm } from '../../src/ml/ops.js';
 
 beforeAll(async () => {
   await initBackend();
@@ -54,5 +54,23 @@ describe('random generator', () => {
     const expected = Array.from({ length: 1000 }, () => Math.fround(one.next()));
     expect(Array.from(many.fillUniform(new Float32Array(1000)))).toEqual(expected);
     expect(many.state()).toEqual(one.state());
+  });
+});
+
+describe('readInTidy', () => {
+  it('returns the values read in the scope and frees every tensor made there, never the variables read', () => {
+    const weight = tf.variable(tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]));
+    const before = tf.memory().numTensors;
+    const transposed = readInTidy(() => tf.transpose(weight).dataSync() as Float32Array);
+    expect([...transposed]).toEqual([1, 4, 2, 5, 3, 6]);
+    const nested = readInTidy(() => tf.add(weight, 1).arraySync());
+    expect(nested).toEqual([
+      [2, 3, 4],
+      [5, 6, 7],
+    ]);
+    expect([...readInTidy(() => weight.dataSync())]).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(weight.isDisposed).toBe(false);
+    weight.dispose();
   });
 });
