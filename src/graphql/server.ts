@@ -64,7 +64,7 @@ export interface GraphqlServerOptions extends GraphqlDependencies {
    * graphql-jit; 'interpreted' is graphql-js's executor. Subscriptions always use graphql-js.
    */
   readonly execution?: 'compiled' | 'interpreted';
-  /** Extra express routes (e.g. /reports, /metrics) mounted before /graphql. */
+  /** Extra express routes (e.g. /v1 and /metrics of serving), mounted after /graphql and /reports. */
   readonly routes?: (app: express.Express, api: RoutesApi) => void;
 }
 
