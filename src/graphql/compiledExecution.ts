@@ -2,10 +2,10 @@ import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-i
 import {
   BREAK,
   execute,
+  GraphQLError,
   Kind,
   visit,
   type DocumentNode,
-  GraphQLError,
   type ExecutionResult,
   type GraphQLSchema,
 } from 'graphql';
@@ -32,8 +32,7 @@ export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
       compiled.set(key, known);
       return known;
     }
-    const result = introspects(document) ? null : compileQuery(schema, document, operationName);
-    const query = result && isCompiledQuery(result) ? result : null;
+    const query = introspects(document) ? null : compiledOrNull(schema, document, operationName);
     if (compiled.size >= maxCompiled) compiled.delete(compiled.keys().next().value!);
     compiled.set(key, query);
     return query;
@@ -63,6 +62,20 @@ export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
     },
     async stop() {},
   };
+}
+
+/** The compiled query, or null when graphql-jit declines the document (graphql-js then runs it). */
+function compiledOrNull(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | undefined,
+): CompiledQuery | null {
+  try {
+    const result = compileQuery(schema, document, operationName);
+    return isCompiledQuery(result) ? result : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
