@@ -54,7 +54,26 @@ export {
   type TrainingExample,
 } from './loss.js';
 export { learningRateAt } from './schedule.js';
-export { Trainer, trainerOptionsSchema, type StepMetrics, type TrainerOptions } from './trainer.js';
+export {
+  Trainer,
+  trainerOptionsSchema,
+  type DpoReference,
+  type StepMetrics,
+  type TrainerOptions,
+} from './trainer.js';
+export {
+  dpoLoss,
+  computeDpoGradients,
+  makePreferenceBatch,
+  preferenceStatistics,
+  referenceLogProbs,
+  sequenceLogProbs,
+  type DpoGradientResult,
+  type DpoParts,
+  type PairLogProbs,
+  type PreferencePair,
+  type PreferenceStatistics,
+} from './dpo.js';
 export { computeGradients, type GradientResult } from './gradients.js';
 export { targetCounts, type TargetCounts } from './loss.js';
 export {

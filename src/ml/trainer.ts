@@ -6,6 +6,13 @@ import { LoraAdapter, loraOptionsSchema, type LoraOptions } from './lora.js';
 import { backendInfo } from './backend.js';
 import { computeGradients } from './gradients.js';
 import {
+  computeDpoGradients,
+  makePreferenceBatch,
+  preferenceStatistics,
+  referenceLogProbs,
+  type PreferencePair,
+} from './dpo.js';
+import {
   causalLmLoss,
   DEFAULT_LOSS,
   lossOptionsSchema,
@@ -50,6 +57,17 @@ export interface StepMetrics {
   readonly gradNorm: number;
   readonly tokens: number;
   readonly tokensPerSecond: number;
+  /** Preference steps: the fraction of pairs whose implicit reward prefers the chosen answer. */
+  readonly rewardAccuracy?: number;
+  /** Preference steps: the mean implicit reward margin beta * ((pc - rc) - (pr - rr)). */
+  readonly rewardMargin?: number;
+}
+
+/** What a DPO step compares the policy with. */
+export interface DpoReference {
+  readonly beta: number;
+  /** A frozen model (full fine-tuning); absent with LoRA, whose reference is the model without its adapter. */
+  readonly model?: LlamaModel;
 }
 
 const stateSchema = z.object({
@@ -140,6 +158,37 @@ export class Trainer {
   }
 
   /**
+   * One DPO update over preference pairs (Rafailov et al. 2023), split into micro-batches like trainStep.
+   * Reference log-probabilities are computed once per micro-batch, outside the gradient tape. Runs on this
+   * thread only: the gradient workers compute the supervised loss.
+   */
+  trainPreferenceStep(pairs: readonly PreferencePair[], reference: DpoReference): StepMetrics {
+    if (this.options.mode === 'full' && !reference.model)
+      throw new Error('full fine-tuning with DPO needs a frozen reference model');
+    const started = performance.now();
+    const parts = this.microBatches(pairs);
+    const sums = new Map<string, tf.Tensor>();
+    const margins: number[] = [];
+    let loss = 0;
+    let tokens = 0;
+    for (const part of parts) {
+      const batch = makePreferenceBatch(part, this.options.padId);
+      tokens += batch.tokens;
+      const logps = referenceLogProbs(this.model, reference.model, batch);
+      const result = computeDpoGradients(this.model, batch, logps, reference.beta, this.rng);
+      loss += result.loss / parts.length;
+      margins.push(...result.margins);
+      accumulate(sums, result.grads);
+    }
+    return this.finishStep(
+      sums,
+      parts.length,
+      { loss, baseLoss: loss, entityLoss: 0, tokens, ...preferenceStatistics(margins) },
+      started,
+    );
+  }
+
+  /**
    * The same update as trainStep with each micro-batch split between this thread and the gradient workers
    * started by startWorkers (data parallel; shards normalise by the whole micro-batch's token counts, so the
    * sum of their gradients is the micro-batch's). Without workers it is trainStep.
@@ -226,7 +275,7 @@ export class Trainer {
     this.pool = undefined;
   }
 
-  private microBatches(examples: readonly TrainingExample[]): TrainingExample[][] {
+  private microBatches<T>(examples: readonly T[]): T[][] {
     const parts = this.options.gradientAccumulation;
     if (examples.length < parts)
       throw new Error(`${examples.length} examples cannot fill ${parts} gradient-accumulation micro-batches`);
@@ -239,7 +288,14 @@ export class Trainer {
   private finishStep(
     sums: Map<string, tf.Tensor>,
     parts: number,
-    totals: { loss: number; baseLoss: number; entityLoss: number; tokens: number },
+    totals: {
+      loss: number;
+      baseLoss: number;
+      entityLoss: number;
+      tokens: number;
+      rewardAccuracy?: number;
+      rewardMargin?: number;
+    },
     started: number,
   ): StepMetrics {
     const learningRate = learningRateAt(

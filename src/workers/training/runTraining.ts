@@ -17,14 +17,17 @@ import {
   loadModel,
   saveModel,
   Trainer,
+  type LlamaModel,
   type LoraOptions,
+  type PreferencePair,
+  type StepMetrics,
   type TrainerOptions,
   type TrainingExample,
 } from '../../ml/index.js';
 import { buildTrainingExample, promptFormatByName } from '../../ml/prompts/index.js';
 import { loadTokenizer } from '../../ml/tokenizers/index.js';
 import { packTar, unpackTar } from './tarball.js';
-import { batchOrder, stageSteps } from './trainingData.js';
+import { batchOrder, stageSteps, type PreparedRecord } from './trainingData.js';
 import {
   CONTROL,
   type ProgressMessage,
@@ -40,6 +43,8 @@ const positionSchema = z.object({
   tokensSeen: z.number().min(0),
   elapsedMs: z.number().min(0),
   lastLoss: z.number(),
+  lastRewardAccuracy: z.number().optional(),
+  lastRewardMargin: z.number().optional(),
 });
 type Position = z.infer<typeof positionSchema>;
 
@@ -58,14 +63,19 @@ export interface TrainingIo {
  * Trains one run: builds the examples of each stage with the prompt format (loss on response tokens only,
  * entity mask from the lexicon terms), then runs the stages in order, each with its own learning rate,
  * batch (gradient accumulation above microBatchSize), epochs and cosine schedule, on one LoRA adapter.
+ * A DPO run builds each preference record into a pair (chosen and rejected answer to the same prompt) and
+ * takes DPO steps against the frozen reference, on this thread alone.
  * Reports progress, writes checkpoints that resume exactly, and stops between steps when told to.
  * Runs in a worker thread: it blocks while it computes.
  */
 export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<void> {
   const started = performance.now();
   const backend = await initBackend(spec.backend);
-  const gradientWorkers =
-    spec.gradientWorkers ?? defaultGradientWorkers(backend.backend, spec.gradientWorkerEntry);
+  const dpo = spec.objective.kind === 'dpo' ? spec.objective : undefined;
+  // The gradient workers compute the supervised loss only: a DPO run trains on this thread alone.
+  const gradientWorkers = dpo
+    ? 0
+    : (spec.gradientWorkers ?? defaultGradientWorkers(backend.backend, spec.gradientWorkerEntry));
   const device =
     gradientWorkers > 0
       ? `${backend.device}; data parallel: the training thread and ${gradientWorkers} gradient worker${gradientWorkers > 1 ? 's' : ''}`
@@ -77,23 +87,38 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
   const format = promptFormatByName(spec.promptFormat, tokenizer);
   const maxLength = spec.maxLength ?? Math.min(512, model.config.maxPositionEmbeddings);
   let skippedExamples = 0;
+  const build = (prepared: PreparedRecord, output: string): TrainingExample | undefined => {
+    const built = buildTrainingExample({ ...prepared.record, output }, format, tokenizer, {
+      entityTerms: prepared.entityTerms,
+      maxLength,
+    });
+    if (built.lossMask.slice(1).every((m) => m === 0)) return undefined;
+    return { ids: built.inputIds, lossMask: built.lossMask, entityMask: built.entityMask };
+  };
+  // A DPO stage trains on pairs (the chosen and the rejected answer to one prompt), a supervised one on answers.
+  const toItem = (prepared: PreparedRecord): StageItem | undefined => {
+    const chosen = build(prepared, prepared.record.output);
+    if (!dpo) return chosen;
+    const rejected = prepared.rejected === undefined ? undefined : build(prepared, prepared.rejected);
+    return chosen && rejected ? { chosen, rejected } : undefined;
+  };
   const stageExamples = spec.stages.map((stage, index) => {
-    const examples: TrainingExample[] = [];
+    const items: StageItem[] = [];
     for (const prepared of stage.records) {
-      const built = buildTrainingExample(prepared.record, format, tokenizer, {
-        entityTerms: prepared.entityTerms,
-        maxLength,
-      });
-      if (built.lossMask.slice(1).every((m) => m === 0)) skippedExamples++;
-      else examples.push({ ids: built.inputIds, lossMask: built.lossMask, entityMask: built.entityMask });
+      const item = toItem(prepared);
+      if (item) items.push(item);
+      else skippedExamples++;
     }
-    if (examples.length === 0) {
+    if (items.length === 0) {
       throw new Error(
-        `stage ${index} ("${stage.name}") has no example with response tokens within ${maxLength} tokens; check its dataset filter and maxLength`,
+        `stage ${index} ("${stage.name}") has no ${dpo ? 'preference pair whose answers both have' : 'example with'} response tokens within ${maxLength} tokens; check its dataset filter and maxLength`,
       );
     }
-    return examples;
+    return items;
   });
+  // Full fine-tuning with DPO compares the policy with a frozen copy of the base weights.
+  const reference: LlamaModel | undefined =
+    dpo && spec.method.kind === 'full' ? loadModel(spec.modelDir) : undefined;
   let steps = stageExamples.map((examples, i) =>
     stageSteps(examples.length, spec.stages[i]!.batchSize, spec.stages[i]!.epochs),
   );
@@ -202,7 +227,13 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
             });
             return;
           }
-          const metrics = await trainer.trainStepAsync(order[s]!.map((i) => examples[i]!));
+          const items = order[s]!.map((i) => examples[i]!);
+          const metrics: StepMetrics = dpo
+            ? trainer.trainPreferenceStep(items as PreferencePair[], {
+                beta: dpo.beta,
+                ...(reference ? { model: reference } : {}),
+              })
+            : await trainer.trainStepAsync(items as TrainingExample[]);
           const done = position.step + 1 - resumedAt;
           position = {
             ...position,
@@ -211,6 +242,9 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
             stepInStage: s + 1,
             tokensSeen: position.tokensSeen + metrics.tokens,
             lastLoss: metrics.loss,
+            ...(metrics.rewardAccuracy !== undefined
+              ? { lastRewardAccuracy: metrics.rewardAccuracy, lastRewardMargin: metrics.rewardMargin }
+              : {}),
           };
           const elapsed = elapsedMs();
           const attemptMs = performance.now() - attemptStarted;
@@ -266,12 +300,18 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
       tokensSeen: position.tokensSeen,
       durationMs: baseElapsed + (performance.now() - started),
       skippedExamples,
+      ...(position.lastRewardAccuracy !== undefined ? { rewardAccuracy: position.lastRewardAccuracy } : {}),
+      ...(position.lastRewardMargin !== undefined ? { rewardMargin: position.lastRewardMargin } : {}),
     });
   } finally {
     model.dispose();
+    reference?.dispose();
     rmSync(scratch, { recursive: true, force: true });
   }
 }
+
+/** A supervised example, or a DPO pair. */
+type StageItem = TrainingExample | PreferencePair;
 
 /**
  * Gradient workers when the run does not say: the wasm and cpu backends compute on one core per thread, so

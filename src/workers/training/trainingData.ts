@@ -7,6 +7,8 @@ import type { TrainingRecord } from '../../ml/prompts/index.js';
 export interface PreparedRecord {
   readonly record: TrainingRecord;
   readonly entityTerms: readonly string[];
+  /** Preference records: the answer people ranked below `record.output` (DPO trains on the pair). */
+  readonly rejected?: string;
 }
 
 /**
@@ -93,7 +95,8 @@ export function prepareStageRecords(
     const entityTerms = [
       ...new Set([...(record.entities ?? []).map((e) => e.term), ...options.lexiconTerms]),
     ];
-    prepared.push({ record: training, entityTerms });
+    const rejected = record.rejected !== undefined ? { rejected: record.rejected } : {};
+    prepared.push({ record: training, entityTerms, ...rejected });
     if (stage.noise === undefined) return;
     const seed = `${options.seed}:${options.stageIndex}:${index}`;
     // The kind is drawn from the seed; a kind that leaves this instruction as it was (one sentence to
@@ -110,7 +113,7 @@ export function prepareStageRecords(
       if (variant !== training.instruction) instruction = variant;
     }
     if (instruction === undefined) return;
-    prepared.push({ record: { ...training, instruction }, entityTerms });
+    prepared.push({ record: { ...training, instruction }, entityTerms, ...rejected });
   });
   return prepared;
 }

@@ -194,10 +194,24 @@ async function buildSpec(
   options: TrainingWorkerOptions,
   request: TrainingRunRequested['data'],
 ): Promise<TrainingSpec> {
-  if (request.method.kind !== 'lora' && request.method.kind !== 'full') {
+  const method = request.method;
+  if (method.kind === 'reward-model' || method.kind === 'ppo') {
     throw new PermanentTrainingError(
-      `training run ${request.runId}: method "${request.method.kind}" is trained by its own worker kind, not by supervised training`,
+      `training run ${request.runId}: method "${method.kind}" is not trained by this worker yet; supervised (lora, full) and dpo runs are`,
     );
+  }
+  const parameters = method.kind === 'dpo' ? method.parameters : method;
+  if (method.kind === 'dpo') {
+    if (method.referenceModel) {
+      throw new PermanentTrainingError(
+        `training run ${request.runId}: a DPO reference other than the base model (${method.referenceModel.name} v${method.referenceModel.version}) is not supported yet; leave referenceModel out to use the base model`,
+      );
+    }
+    if (request.loss.kind !== 'cross-entropy') {
+      throw new PermanentTrainingError(
+        `training run ${request.runId}: a DPO run scores whole answers, it has no entity-weighted loss; request it with loss { kind: "cross-entropy" }`,
+      );
+    }
   }
   const revisions = await datasetRevisions(options.store, request.dataset.id);
   const recordsOf = new Map<number, DatasetRecord[]>();
@@ -263,15 +277,16 @@ async function buildSpec(
     promptFormat: request.promptFormat ?? options.defaultPromptFormat ?? 'alpaca',
     stages,
     method:
-      request.method.kind === 'lora'
+      parameters.kind === 'lora'
         ? {
             kind: 'lora',
-            r: request.method.r,
-            alpha: request.method.alpha,
-            dropout: request.method.dropout,
-            targetModules: request.method.targetModules,
+            r: parameters.r,
+            alpha: parameters.alpha,
+            dropout: parameters.dropout,
+            targetModules: parameters.targetModules,
           }
         : { kind: 'full' },
+    objective: method.kind === 'dpo' ? { kind: 'dpo', beta: method.beta } : { kind: 'sft' },
     loss,
     seed: request.seed,
     ...(request.maxSteps !== undefined ? { maxSteps: request.maxSteps } : {}),
@@ -460,7 +475,11 @@ async function train(
                 steps: message.steps,
                 durationMs: message.durationMs,
                 tokensSeen: message.tokensSeen,
-                metrics: { skippedExamples: message.skippedExamples },
+                metrics: {
+                  skippedExamples: message.skippedExamples,
+                  ...(message.rewardAccuracy !== undefined ? { rewardAccuracy: message.rewardAccuracy } : {}),
+                  ...(message.rewardMargin !== undefined ? { rewardMargin: message.rewardMargin } : {}),
+                },
               },
               { ...command, idempotencyKey: `train-complete:${runId}` },
             );

@@ -23,6 +23,11 @@ export interface TrainingSpec {
         readonly targetModules: readonly string[];
       }
     | { readonly kind: 'full' };
+  /**
+   * What the steps minimise: the supervised loss on the answers, or DPO on preference pairs against the
+   * frozen reference (the base model; with LoRA, the model without its adapter).
+   */
+  readonly objective: { readonly kind: 'sft' } | { readonly kind: 'dpo'; readonly beta: number };
   readonly loss: LossOptions;
   readonly seed: number;
   readonly maxSteps?: number;
@@ -98,6 +103,9 @@ export type TrainingMessage =
       readonly tokensSeen: number;
       readonly durationMs: number;
       readonly skippedExamples: number;
+      /** DPO runs: reward accuracy and mean margin of the last step. */
+      readonly rewardAccuracy?: number;
+      readonly rewardMargin?: number;
     }
   | { readonly type: 'stopped'; readonly reason: 'cancel' | 'shutdown' | 'abandon'; readonly step: number }
   | { readonly type: 'failed'; readonly message: string };

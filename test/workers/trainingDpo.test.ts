@@ -1,0 +1,283 @@
+/**
+ * DPO runs through the training worker on the embedded database: a preference revision written from
+ * rankings, a LoRA run that is stopped after a checkpoint and resumed by a second worker, and a full run.
+ * Each must complete, register a model version, and leave a policy that prefers the chosen answers more than
+ * the reference does, measured here with a log-softmax of our own over the response tokens.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalArtifactStore, writePreferenceRevision, type RankedPrompt } from '../../src/data/index.js';
+import { PostgresEventStore } from '../../src/eventstore/index.js';
+import { LoraAdapter, loadModel, type LlamaModel } from '../../src/ml/index.js';
+import { buildTrainingExample, promptFormatByName } from '../../src/ml/prompts/index.js';
+import { loadTokenizer } from '../../src/ml/tokenizers/index.js';
+import { allProjections, ProjectionRunner } from '../../src/projections/index.js';
+import { storedRevisionFields } from '../../src/services/datasets/index.js';
+import { createServices, systemClock, uuidIds, type Services } from '../../src/services/index.js';
+import { runWorker, trainingJobHandler, unpackTar, type WorkerHandle } from '../../src/workers/index.js';
+import { pgliteTarget, type TestDatabase } from '../support/databases.js';
+import { bundle, capitalRecords, registerDataset, writeTinyModel } from './support.js';
+
+const admin = { actor: 'ana', roles: ['admin'] };
+const BETA = 0.5;
+const CAPITALS: ReadonlyArray<readonly [string, string, string]> = [
+  ['France', 'Paris.', 'Lima.'],
+  ['Japan', 'Tokyo.', 'Paris.'],
+  ['Peru', 'Lima.', 'Nairobi.'],
+  ['Kenya', 'Nairobi.', 'Tokyo.'],
+];
+
+describe('DPO training runs (pglite)', () => {
+  let database: TestDatabase;
+  let store: PostgresEventStore;
+  let services: Services;
+  let runner: ProjectionRunner;
+  let artifacts: LocalArtifactStore;
+  let threadEntry: string;
+  let modelDir: string;
+  let root: string;
+  let worker: WorkerHandle | undefined;
+
+  beforeAll(async () => {
+    database = await pgliteTarget.open();
+    store = new PostgresEventStore(database, { pollIntervalMs: 50 });
+    services = createServices({ store, clock: systemClock, ids: uuidIds });
+    runner = new ProjectionRunner({
+      db: database.db,
+      store,
+      projections: allProjections,
+      pollIntervalMs: 50,
+    });
+    runner.start();
+    root = mkdtempSync(join(tmpdir(), 'tuneledger-dpo-'));
+    artifacts = new LocalArtifactStore(join(root, 'artifacts'));
+    threadEntry = await bundle('src/workers/training/trainingThread.ts', 'trainingThread');
+    modelDir = await writeTinyModel(join(root, 'tiny'));
+    // The flywheel's path: people rank two candidate answers per prompt; each ranking becomes a pair.
+    const prompts: RankedPrompt[] = CAPITALS.map(([country, right, wrong], i) => ({
+      promptId: `p${i}`,
+      prompt: `Capital of ${country}?`,
+      candidates: [
+        { candidateId: 'a', text: right },
+        { candidateId: 'b', text: wrong },
+      ],
+      rankings: [['a', 'b']],
+    }));
+    const facts = await writePreferenceRevision({
+      store: artifacts,
+      prompts,
+      split: { evalFraction: 0, seed: 0 },
+    });
+    expect(facts.added).toBe(4);
+    await services.datasets.registerDataset(
+      { datasetId: 'capital-prefs', name: 'Capital preferences', format: 'preference' },
+      admin,
+    );
+    await services.datasets.addRevision(
+      {
+        datasetId: 'capital-prefs',
+        ...storedRevisionFields(facts, { pii: facts.pii }),
+        transform: { kind: 'ingest', params: {} },
+      },
+      admin,
+    );
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await runner?.stop();
+    await database?.close();
+  });
+
+  const startWorker = () =>
+    runWorker({
+      kinds: ['train'],
+      handlers: {
+        train: trainingJobHandler({
+          services,
+          store,
+          artifacts,
+          threadEntry,
+          progressEvery: 1,
+          checkpointEvery: 3,
+          microBatchSize: 2,
+          progressBar: false,
+          cancelPollMs: 100,
+          gradientWorkers: 1,
+        }),
+      },
+      db: database.db,
+      leaseMs: 10_000,
+      pollMs: 100,
+    });
+
+  const requestRun = async (parameters: unknown, epochs: number, learningRate: number, target: string) =>
+    (
+      await services.runs.requestTrainingRun(
+        {
+          baseModel: { name: 'tiny', source: { kind: 'path', path: modelDir } },
+          dataset: { id: 'capital-prefs', revision: 1 },
+          method: { kind: 'dpo', parameters, beta: BETA } as never,
+          stages: [{ name: 'dpo', learningRate, batchSize: 4, epochs }],
+          loss: { kind: 'cross-entropy' },
+          seed: 4,
+          promptFormat: 'alpaca',
+          targetModel: target,
+        },
+        admin,
+      )
+    ).runId;
+
+  const events = (runId: string) => store.readStream(`run-${runId}`);
+  const finished = (runId: string) =>
+    expect
+      .poll(async () => (await events(runId)).find((e) => /Completed|Failed/.test(e.type))?.type, {
+        timeout: 60_000,
+        interval: 100,
+      })
+      .toBe('TrainingRunCompleted');
+
+  /** The trained artifact of a completed run, unpacked into a directory. */
+  const artifactDir = async (runId: string, name: string) => {
+    const completed = (await events(runId)).find((e) => e.type === 'TrainingRunCompleted')!;
+    const { artifact } = completed.data as { artifact: { kind: string; hash: string } };
+    const dir = join(mkdtempSync(join(root, `${name}-`)), name);
+    mkdirSync(dir);
+    for (const [file, data] of unpackTar(await artifacts.get(artifact.hash)))
+      writeFileSync(join(dir, file), data);
+    return { kind: artifact.kind, dir, data: completed.data as { metrics: Record<string, number> } };
+  };
+
+  /**
+   * Mean implicit reward margin beta * ((pc - rc) - (pr - rr)) over the training pairs: summed log p of the
+   * response tokens, from the logits by a log-softmax written here.
+   */
+  const meanMargin = async (policy: LlamaModel, reference: LlamaModel) => {
+    const tokenizer = await loadTokenizer(modelDir);
+    const format = promptFormatByName('alpaca', tokenizer);
+    const logp = (model: LlamaModel, instruction: string, output: string) => {
+      const example = buildTrainingExample({ instruction, output }, format, tokenizer, { maxLength: 256 });
+      const logits = model.logits([example.inputIds]);
+      let sum = 0;
+      for (let t = 1; t < example.inputIds.length; t++) {
+        if (!example.lossMask[t]) continue;
+        const row = logits[0]![t - 1]!;
+        const max = Math.max(...row);
+        const logZ = max + Math.log(row.reduce((a, x) => a + Math.exp(x - max), 0));
+        sum += row[example.inputIds[t]!]! - logZ;
+      }
+      return sum;
+    };
+    let total = 0;
+    for (const [country, right, wrong] of CAPITALS) {
+      const instruction = `Capital of ${country}?`;
+      const chosen = logp(policy, instruction, right) - logp(reference, instruction, right);
+      const rejected = logp(policy, instruction, wrong) - logp(reference, instruction, wrong);
+      total += BETA * (chosen - rejected);
+    }
+    return total / CAPITALS.length;
+  };
+
+  it('trains a LoRA DPO run, resumes it on a second worker, and registers an adapter that prefers the chosen answers', async () => {
+    const runId = await requestRun(
+      {
+        kind: 'lora',
+        r: 8,
+        alpha: 16,
+        dropout: 0,
+        targetModules: ['q_proj', 'v_proj', 'o_proj', 'down_proj'],
+      },
+      24,
+      1e-2,
+      'capitals-dpo',
+    );
+    worker = startWorker();
+    await expect
+      .poll(async () => (await events(runId)).some((e) => e.type === 'CheckpointSaved'), {
+        timeout: 30_000,
+        interval: 25,
+      })
+      .toBe(true);
+    await worker.stop();
+    worker = startWorker();
+    await finished(runId);
+    await worker.stop();
+    worker = undefined;
+
+    const recorded = await events(runId);
+    const claims = recorded.filter((e) => e.type === 'TrainingRunClaimed');
+    expect(claims).toHaveLength(2);
+    const resumedFrom = (claims[1]!.data as { resumeFrom?: { step: number } }).resumeFrom?.step ?? 0;
+    expect(resumedFrom).toBeGreaterThan(0);
+    // DPO trains on the training thread alone, whatever the worker's gradient-worker setting.
+    for (const claim of claims)
+      expect((claim.data as { backend: { device: string } }).backend.device).not.toContain('gradient worker');
+    const steps = recorded
+      .filter((e) => e.type === 'TrainingProgressReported')
+      .map((e) => e.data as { step: number; loss: number });
+    expect(steps.map((s) => s.step)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
+    // The adapter starts at zero: the policy is its reference and the loss is log 2.
+    expect(steps[0]!.loss).toBeCloseTo(Math.log(2), 2);
+    expect(steps.at(-1)!.loss).toBeLessThan(0.3);
+
+    const { kind, dir, data } = await artifactDir(runId, 'adapter');
+    expect(kind).toBe('adapter');
+    expect(data.metrics['rewardAccuracy']).toBe(1);
+    const versions = (await store.readStream('model-capitals-dpo')).filter(
+      (e) => e.type === 'ModelVersionRegistered',
+    );
+    expect(versions).toHaveLength(1);
+    expect((versions[0]!.data as { runId: string }).runId).toBe(runId);
+
+    const reference = loadModel(modelDir);
+    const policy = loadModel(modelDir);
+    const before = await meanMargin(policy, reference);
+    policy.lora = LoraAdapter.load(dir, policy.config);
+    const after = await meanMargin(policy, reference);
+    console.info(
+      `DPO LoRA: mean implicit reward margin ${before.toFixed(3)} before, ${after.toFixed(3)} after`,
+    );
+    expect(before).toBeCloseTo(0, 6);
+    expect(after).toBeGreaterThan(before + 1);
+    reference.dispose();
+    policy.dispose();
+  });
+
+  it('trains a full DPO run against a frozen copy of the base and registers its weights', async () => {
+    const runId = await requestRun({ kind: 'full' }, 8, 2e-3, 'capitals-dpo-full');
+    worker = startWorker();
+    await finished(runId);
+    await worker.stop();
+    worker = undefined;
+    const { kind, dir } = await artifactDir(runId, 'weights');
+    expect(kind).toBe('weights');
+    expect(
+      (await store.readStream('model-capitals-dpo-full')).filter((e) => e.type === 'ModelVersionRegistered'),
+    ).toHaveLength(1);
+    const reference = loadModel(modelDir);
+    const policy = loadModel(dir);
+    const after = await meanMargin(policy, reference);
+    console.info(`DPO full: mean implicit reward margin 0 before, ${after.toFixed(3)} after`);
+    expect(after).toBeGreaterThan(0.5);
+    reference.dispose();
+    policy.dispose();
+  });
+
+  it('refuses a DPO run on a dataset that is not of preference format', async () => {
+    await registerDataset(services, artifacts, admin, 'plain', capitalRecords());
+    await expect(
+      services.runs.requestTrainingRun(
+        {
+          baseModel: { name: 'tiny', source: { kind: 'path', path: modelDir } },
+          dataset: { id: 'plain', revision: 1 },
+          method: { kind: 'dpo', parameters: { kind: 'full' }, beta: BETA },
+          stages: [{ name: 'dpo', learningRate: 1e-3, batchSize: 4, epochs: 1 }],
+          loss: { kind: 'cross-entropy' },
+          seed: 1,
+        },
+        admin,
+      ),
+    ).rejects.toMatchObject({ code: 'METHOD_NEEDS_PREFERENCE_DATASET' });
+  });
+});
