@@ -57,9 +57,14 @@ function scoreChinese(prediction: string, references: readonly string[]): QaScor
     const gold = cmrcRemovePunctuation(reference);
     if (gold === '') continue;
     golds += 1;
-    // Segmentation depends only on the punctuation-stripped text, so equal texts score F1 1 too.
-    if (gold === predicted) return { exactMatch: 1, f1: 1, lang: 'zh' };
     predictedSegments ??= cmrcSegments(prediction, true);
+    if (gold === predicted) {
+      bestExact = 1;
+      // Segmentation depends only on the punctuation-stripped text, so equal texts score F1 1 too, unless
+      // nothing but spaces is left: no segment, and the official script's F1 is then 0.
+      if (predictedSegments.length > 0) return { exactMatch: 1, f1: 1, lang: 'zh' };
+      continue;
+    }
     const goldSegments = cmrcSegments(reference, true);
     const common = longestCommonSubstringLength(goldSegments, predictedSegments);
     if (common > 0) {
