@@ -176,12 +176,13 @@ function applyJob(jobs: RowBatch, event: RecordedEvent): void {
     }
     case 'TrainingRunLeaseExpired': {
       const d = dataOf(event, 'TrainingRunLeaseExpired');
-      return jobs.update(id!, {
-        status: 'queued',
-        claimed_by: null,
-        lease_until: null,
-        updated_at: d.detectedAt,
-      });
+      // The queue hands the job to the next worker before this event is projected (the expiry is recorded
+      // with that claim): undo only the expired holder's claim, never the new holder's.
+      return jobs.update(id!, (row) =>
+        row['claimed_by'] !== null && row['claimed_by'] !== d.workerId
+          ? {}
+          : { status: 'queued', claimed_by: null, lease_until: null, updated_at: d.detectedAt },
+      );
     }
     case 'TrainingRunCompleted':
       return finish('succeeded', dataOf(event, 'TrainingRunCompleted').completedAt);

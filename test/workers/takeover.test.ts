@@ -75,7 +75,7 @@ describe.skipIf(postgresSkipReason !== undefined)('worker take-over after SIGKIL
         DATABASE_URL: url,
         ARTIFACTS_DIR: artifactsDir,
         THREAD_ENTRY: threadEntry,
-        LEASE_MS: '3000',
+        LEASE_MS: '5000',
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
