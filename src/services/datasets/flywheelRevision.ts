@@ -3,7 +3,7 @@ import type { RecordedEvent } from '../../eventstore/index.js';
 import type { CommandContext } from '../commandContext.js';
 import type { DatasetDependencies } from './datasetIngestion.js';
 import { DatasetRequestError } from './datasetIngestion.js';
-import { storedRevisionFields } from './revisionFields.js';
+import { datasetTakingRevisions, revisionAddedEarlier, storedRevisionFields } from './revisionFields.js';
 
 export interface FlywheelRequest {
   /** The instruction dataset the production data flows back into; its latest revision is the parent. */
@@ -62,29 +62,19 @@ export async function buildFlywheelRevision(
       `${request.interactionIds.length} interactions in one flywheel revision; at most ${MAX_INTERACTIONS}, narrow the time window`,
     );
   }
-  const earlier = await datasets.earlierRevision(request.datasetId, context);
+  const earlier = await revisionAddedEarlier<FlywheelCounts>(datasets, request.datasetId, context);
   if (earlier) {
-    const { revision, parentRevision, transform } = earlier.data as {
-      revision: number;
-      parentRevision: number;
-      transform: { params: FlywheelCounts };
-    };
-    const { considered, added, corrections, copied, skipped } = transform.params;
+    const { considered, added, corrections, copied, skipped } = earlier.params;
     return {
       datasetId: request.datasetId,
-      revision,
-      parentRevision,
+      revision: earlier.revision,
+      parentRevision: earlier.parentRevision!,
       counts: { considered, added, corrections, copied, skipped },
-      events: [earlier],
+      events: [earlier.event],
       replayed: true,
     };
   }
-  const dataset = await datasets.getDataset(request.datasetId);
-  if (dataset.status === 'none')
-    throw new DatasetRequestError(`dataset ${request.datasetId} is not registered`);
-  if (dataset.status === 'archived') {
-    throw new DatasetRequestError(`dataset "${dataset.name}" is archived and takes no new revisions`);
-  }
+  const dataset = await datasetTakingRevisions(datasets, request.datasetId);
   if (dataset.format === 'preference') {
     throw new DatasetRequestError(
       `dataset "${dataset.name}" holds preference pairs; the flywheel adds instruction records, choose an instruction dataset`,

@@ -3,7 +3,7 @@ import type { RecordedEvent } from '../../eventstore/index.js';
 import type { CommandContext } from '../commandContext.js';
 import type { DatasetDependencies } from './datasetIngestion.js';
 import { DatasetRequestError } from './datasetIngestion.js';
-import { storedRevisionFields } from './revisionFields.js';
+import { datasetTakingRevisions, revisionAddedEarlier, storedRevisionFields } from './revisionFields.js';
 
 export interface PreferenceRevisionRequest {
   /** A dataset of format `preference`; its latest revision, if any, is the parent. */
@@ -46,29 +46,19 @@ export async function buildPreferenceRevision(
   context: CommandContext,
 ): Promise<PreferenceRevisionOutcome> {
   const { datasets, feedback } = dependencies.services;
-  const earlier = await datasets.earlierRevision(request.datasetId, context);
+  const earlier = await revisionAddedEarlier<PreferenceCounts>(datasets, request.datasetId, context);
   if (earlier) {
-    const { revision, parentRevision, transform } = earlier.data as {
-      revision: number;
-      parentRevision?: number;
-      transform: { params: PreferenceCounts };
-    };
-    const { rankedPrompts, pairsAdded, duplicates, copied } = transform.params;
+    const { rankedPrompts, pairsAdded, duplicates, copied } = earlier.params;
     return {
       datasetId: request.datasetId,
-      revision,
-      parentRevision,
+      revision: earlier.revision,
+      parentRevision: earlier.parentRevision,
       counts: { rankedPrompts, pairsAdded, duplicates, copied },
-      events: [earlier],
+      events: [earlier.event],
       replayed: true,
     };
   }
-  const dataset = await datasets.getDataset(request.datasetId);
-  if (dataset.status === 'none')
-    throw new DatasetRequestError(`dataset ${request.datasetId} is not registered`);
-  if (dataset.status === 'archived') {
-    throw new DatasetRequestError(`dataset "${dataset.name}" is archived and takes no new revisions`);
-  }
+  const dataset = await datasetTakingRevisions(datasets, request.datasetId);
   if (dataset.format !== 'preference') {
     throw new DatasetRequestError(
       `dataset "${dataset.name}" holds ${dataset.format} records; rankings become preference pairs, register a dataset with format preference`,

@@ -1,5 +1,9 @@
 import type { QualityReport, SplitFacts, StoredRevision } from '../../data/index.js';
-import type { AddDatasetRevision } from '../../domain/index.js';
+import type { AddDatasetRevision, DatasetState } from '../../domain/index.js';
+import type { RecordedEvent } from '../../eventstore/index.js';
+import type { CommandContext } from '../commandContext.js';
+import type { DatasetService } from '../datasetService.js';
+import { DatasetRequestError } from './datasetIngestion.js';
 
 /** The DatasetRevisionAdded fields a stored revision gives, less the ones the caller decides. */
 export type StoredRevisionFields = Pick<
@@ -63,4 +67,42 @@ export function storedRevisionFields(
     piiReport: { counts: { ...reports.pii } },
     qualityReport: eventQualityReport(reports.quality),
   };
+}
+
+/** A revision recorded earlier under this request's idempotency key: what its retry answers with. */
+export interface EarlierRevision<Params> {
+  readonly revision: number;
+  readonly parentRevision: number | undefined;
+  /** The transform's params, where a derived revision keeps its counts. */
+  readonly params: Params;
+  readonly event: RecordedEvent;
+}
+
+/** The revision a request under this context's idempotency key added to the dataset before, if any. */
+export async function revisionAddedEarlier<Params>(
+  datasets: DatasetService,
+  datasetId: string,
+  context: CommandContext,
+): Promise<EarlierRevision<Params> | undefined> {
+  const event = await datasets.earlierRevision(datasetId, context);
+  if (!event) return undefined;
+  const { revision, parentRevision, transform } = event.data as {
+    revision: number;
+    parentRevision?: number;
+    transform: { params: Params };
+  };
+  return { revision, parentRevision, params: transform.params, event };
+}
+
+/** The dataset a derived revision goes into; refused when it is not registered or is archived. */
+export async function datasetTakingRevisions(
+  datasets: DatasetService,
+  datasetId: string,
+): Promise<DatasetState> {
+  const dataset = await datasets.getDataset(datasetId);
+  if (dataset.status === 'none') throw new DatasetRequestError(`dataset ${datasetId} is not registered`);
+  if (dataset.status === 'archived') {
+    throw new DatasetRequestError(`dataset "${dataset.name}" is archived and takes no new revisions`);
+  }
+  return dataset;
 }
