@@ -109,17 +109,34 @@ export class ProjectionRunner {
   }
 
   /**
-   * Applies everything visible in the log now, then returns (no live phase). A projection whose
-   * batch failed is retried after its backoff; after `maxFailures` failures in a row catchUp throws
-   * with the projection's last error.
+   * Applies everything visible in the log now, then returns (no live phase). With `until` (the
+   * checkpoint of an event the caller appended) it also waits, up to `timeoutMs`, for the log to be
+   * visible that far: on PostgreSQL an open transaction anywhere on the server holds back what
+   * readAll returns, so "visible now" can stop short of a commit that has already returned. A
+   * projection whose batch failed is retried after its backoff; after `maxFailures` failures in a
+   * row catchUp throws with the projection's last error.
    */
-  async catchUp(maxFailures = 5): Promise<void> {
+  async catchUp(
+    options: { until?: Checkpoint; timeoutMs?: number; maxFailures?: number } = {},
+  ): Promise<void> {
+    const { until, timeoutMs = 60_000, maxFailures = 5 } = options;
+    const deadline = Date.now() + timeoutMs;
     await this.init();
     for (;;) {
       const progressed = await this.exclusively(() => this.step());
       if (progressed) continue;
       const failing = this.states.filter((state) => state.failures > 0);
-      if (failing.length === 0) return;
+      if (failing.length === 0) {
+        if (until === undefined || this.states.every((state) => state.checkpoint >= until)) return;
+        if (Date.now() >= deadline) {
+          throw new Error(
+            `the log up to checkpoint ${until} did not become visible within ${timeoutMs} ms; ` +
+              'a transaction left open on the PostgreSQL server holds it back (see pg_stat_activity)',
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.min(this.pollIntervalMs, 50)));
+        continue;
+      }
       const stuck = failing.find((state) => state.failures >= maxFailures);
       if (stuck) {
         throw new Error(

@@ -25,8 +25,7 @@ for (const target of databaseTargets) {
     });
 
     const project = async (checkpoint: string) => {
-      await runner.catchUp();
-      await runner.waitFor(checkpoint, { timeoutMs: 30_000 });
+      await runner.catchUp({ until: checkpoint, timeoutMs: 30_000 });
     };
     const job = (jobId: string) =>
       database.db

@@ -26,7 +26,8 @@ import {
   untilVisible,
   type LifecycleAppend,
 } from '../../bench/projections.js';
-import { databaseTargets, type TestDatabase } from '../support/databases.js';
+import pg from 'pg';
+import { databaseTargets, postgresUrl, type TestDatabase } from '../support/databases.js';
 
 type Data = Record<string, unknown> & { runId: string; step: number };
 
@@ -98,14 +99,14 @@ for (const target of databaseTargets) {
 
     it('projects a lifecycle into every read model, matching counts computed from the events', async () => {
       const appends = generateLifecycle({ events: 1500, progressPerRun: 60 });
-      await appendLifecycle(store, appends);
+      const { checkpoint } = await appendLifecycle(store, appends);
       const runner = new ProjectionRunner({
         db: database.db,
         store,
         projections: allProjections,
         batchSize: 300,
       });
-      await runner.catchUp();
+      await runner.catchUp({ until: checkpoint });
       const expected = expectations(appends);
 
       expect(runner.status().every((s) => s.checkpoint !== '' && !s.lastError)).toBe(true);
@@ -195,6 +196,32 @@ for (const target of databaseTargets) {
       const kinds = new Set(lineage.nodes.map((n) => n.kind));
       expect([...kinds].sort()).toEqual(expect.arrayContaining(['dataset-revision', 'model-version', 'run']));
     });
+
+    it.runIf(target.name === 'postgres')(
+      'catchUp({ until }) waits for an append held back by a transaction open elsewhere on the server',
+      async () => {
+        const blocker = new pg.Client({ connectionString: postgresUrl });
+        await blocker.connect();
+        try {
+          await blocker.query('BEGIN');
+          await blocker.query('SELECT pg_current_xact_id()');
+          const [append] = generateLifecycle({ events: 5 });
+          const { checkpoint } = await appendLifecycle(store, [append!]);
+          const runner = new ProjectionRunner({ db: database.db, store, projections: allProjections });
+          await runner.catchUp();
+          expect(runner.status().every((s) => s.checkpoint < checkpoint)).toBe(true);
+          await expect(runner.catchUp({ until: checkpoint, timeoutMs: 300 })).rejects.toThrow(
+            /did not become visible/,
+          );
+          setTimeout(() => void blocker.query('COMMIT'), 200);
+          await runner.catchUp({ until: checkpoint });
+          expect(runner.status().every((s) => s.checkpoint >= checkpoint)).toBe(true);
+          expect((await listDatasets(database.db, { first: 10 })).items).toHaveLength(1);
+        } finally {
+          await blocker.end();
+        }
+      },
+    );
 
     it('upcasts a v1 progress report (tokensSeen) before applying it', async () => {
       const runner = new ProjectionRunner({ db: database.db, store, projections: allProjections });
