@@ -46,8 +46,6 @@ export interface GraphqlServerOptions extends GraphqlDependencies {
   readonly introspection?: boolean;
   readonly limits?: Partial<QueryLimits>;
   readonly logger?: Logger;
-  /** Where the shared event subscription starts; default: the end of the log at start-up. */
-  readonly subscribeFrom?: string;
   /**
    * How often open graphql-ws connections are checked against revoked tokens (a revocation in
    * another process closes them within this time; one through this server's TokenStore at once).
@@ -111,10 +109,10 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
     interactionCapture: options.interactionCapture,
   };
   const feed = new EventFeed(options.store, {
-    startFrom: options.subscribeFrom,
     onError: (error) => logger.error({ err: error }, 'the shared event subscription failed'),
   });
-  await feed.start();
+  // The feed opens with the first GraphQL subscriber, not here: open without one, it would read back every
+  // append (serving's interactions among them) on this thread for nothing.
 
   if (!(await tokens.hasActiveTokens())) {
     logger.warn(

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresEventStore } from '../../src/eventstore/index.js';
 import { TokenStore } from '../../src/graphql/index.js';
 import { databaseTargets, type TestDatabase } from '../support/databases.js';
 import { collect, startHarness, type Harness } from './harness.js';
@@ -190,6 +191,38 @@ for (const target of databaseTargets) {
       );
       const received = await subscription.done;
       expect(received.map((item) => item.events.data.n)).toEqual([2, 3, 4, 5]);
+    });
+
+    it('opens its subscription to the log with the first GraphQL subscriber, not at start-up', async () => {
+      const store = new PostgresEventStore(database, { pollIntervalMs: 50 });
+      let opened = 0;
+      const counting = new Proxy(store, {
+        get: (target, key, receiver) =>
+          key === 'subscribe'
+            ? (from: string) => {
+                opened++;
+                return target.subscribe(from);
+              }
+            : (Reflect.get(target, key, receiver) as unknown),
+      });
+      const own = await startHarness(database, { store: counting });
+      try {
+        const streamId = `dataset-${randomUUID()}`;
+        await own.store.append(streamId, [{ type: 'Noted', data: { n: 1 } }], 'no_stream', context);
+        expect(opened).toBe(0);
+        const subscription = collect<{ events: { data: { n: number } } }>(
+          own.ws(),
+          'subscription($s: [String!]) { events(filter: { streamIds: $s }) { data } }',
+          { s: [streamId] },
+          1,
+        );
+        await expect.poll(() => own.server.subscriberCount()).toBe(1);
+        expect(opened).toBe(1);
+        await own.store.append(streamId, [{ type: 'Noted', data: { n: 2 } }], 1, context);
+        expect((await subscription.done).map((item) => item.events.data.n)).toEqual([2]);
+      } finally {
+        await own.close();
+      }
     });
 
     it('refuses a runProgress subscription for a run that does not exist with NOT_FOUND', async () => {

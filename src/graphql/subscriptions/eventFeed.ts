@@ -1,8 +1,6 @@
 import type { Checkpoint, EventStore, RecordedEvent, Subscription } from '../../eventstore/eventStore.js';
 
 export interface EventFeedOptions {
-  /** Where the shared subscription starts; by default the end of the log at start-up. */
-  readonly startFrom?: Checkpoint;
   /** Events a slow client may fall behind before it is cut off (it may resubscribe from its checkpoint). */
   readonly maxQueuedPerClient?: number;
   /** Page size for catching a client up from an old checkpoint. */
@@ -40,8 +38,6 @@ export class EventFeed {
   private started: Promise<void> | null = null;
   private pausing: Promise<void> | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
-  /** `startFrom` applies to the first opening only; a reopening after a pause starts at the head. */
-  private opened = false;
   private readonly maxQueued: number;
   private readonly pageSize: number;
 
@@ -53,7 +49,7 @@ export class EventFeed {
     this.pageSize = options.catchUpPageSize ?? 500;
   }
 
-  /** Starts the shared subscription (idempotent); resolves once it is live. */
+  /** Opens the shared subscription (idempotent; the first subscriber does it); resolves once it is live. */
   start(): Promise<void> {
     this.cancelIdleClose();
     this.started ??= (async () => {
@@ -65,10 +61,8 @@ export class EventFeed {
 
   private async open(): Promise<void> {
     // Live from the end of the log (also when reopened after a pause: what came meanwhile is not live).
-    const from =
-      !this.opened && this.options.startFrom !== undefined ? this.options.startFrom : await this.store.head();
+    const from = await this.store.head();
     if (this.closed) return;
-    this.opened = true;
     const subscription = this.store.subscribe(from);
     this.subscription = subscription;
     this.pump = (async () => {
