@@ -60,7 +60,27 @@ export {
   type DpoReference,
   type StepMetrics,
   type TrainerOptions,
+  type TrainerParts,
 } from './trainer.js';
+export {
+  RewardHead,
+  REWARD_CONFIG_FILE,
+  REWARD_HEAD_FILE,
+  REWARD_HEAD_TENSOR,
+  computeRewardGradients,
+  loadRewardModel,
+  makeRewardBatch,
+  rewardConfigSchema,
+  rewardLoss,
+  rewardScores,
+  saveRewardModel,
+  scoreResponses,
+  type RewardBatch,
+  type RewardConfig,
+  type RewardGradientResult,
+  type RewardLossParts,
+  type ScoreOptions,
+} from './rewardModel.js';
 export {
   dpoLoss,
   computeDpoGradients,

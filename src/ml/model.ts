@@ -332,6 +332,30 @@ export class LlamaModel {
    * is extended (its tensors are kept outside any tidy).
    */
   forward(ids: readonly (readonly number[])[], options: ForwardOptions = {}): ForwardResult {
+    const { final, embed, attentionByLayer } = this.decode(ids, options);
+    let logits: tf.Tensor2D;
+    if (this.config.tieWordEmbeddings) {
+      logits = this.trainableBase
+        ? linearTrainable(final, tf.transpose(embed))
+        : linearFrozen(final, this.frozenTransposed(TIED_HEAD, embed), () => embed);
+    } else {
+      logits = this.project('lm_head.weight', final, options);
+    }
+    return { logits, attention: options.attention ? attentionByLayer : undefined };
+  }
+
+  /**
+   * The decoder's last hidden states (after the final RMSNorm), [batch * positions, hidden], without the
+   * language-model head: what a reward model's scalar head reads. Same contract as forward.
+   */
+  hiddenStates(ids: readonly (readonly number[])[], options: ForwardOptions = {}): tf.Tensor2D {
+    return this.decode(ids, options).final;
+  }
+
+  private decode(
+    ids: readonly (readonly number[])[],
+    options: ForwardOptions,
+  ): { final: tf.Tensor2D; embed: tf.Tensor2D; attentionByLayer: tf.Tensor4D[] } {
     const c = this.config;
     const batch = ids.length;
     const seq = ids[0]?.length ?? 0;
@@ -439,15 +463,7 @@ export class LlamaModel {
     }
     if (cache) cache.length = keys;
     const final = rmsNorm(h, this.w1('model.norm.weight'), c.rmsNormEps);
-    let logits: tf.Tensor2D;
-    if (c.tieWordEmbeddings) {
-      logits = this.trainableBase
-        ? linearTrainable(final, tf.transpose(embed))
-        : linearFrozen(final, this.frozenTransposed(TIED_HEAD, embed), () => embed);
-    } else {
-      logits = this.project('lm_head.weight', final, options);
-    }
-    return { logits, attention: options.attention ? attentionByLayer : undefined };
+    return { final, embed, attentionByLayer };
   }
 
   private frozenTransposed(key: string, source: tf.Tensor2D): tf.Tensor2D {

@@ -25,6 +25,7 @@ import type { LlamaModel } from './model.js';
 import { Rng, type RngState } from './rng.js';
 import { decodeSafetensors, encodeSafetensors, type HostTensor } from './safetensors.js';
 import { learningRateAt } from './schedule.js';
+import { computeRewardGradients, REWARD_HEAD_TENSOR, type RewardHead } from './rewardModel.js';
 
 export const trainerOptionsSchema = z.object({
   mode: z.enum(['lora', 'full']),
@@ -57,10 +58,19 @@ export interface StepMetrics {
   readonly gradNorm: number;
   readonly tokens: number;
   readonly tokensPerSecond: number;
-  /** Preference steps: the fraction of pairs whose implicit reward prefers the chosen answer. */
+  /** Preference steps: the fraction of pairs whose (implicit) reward prefers the chosen answer. */
   readonly rewardAccuracy?: number;
-  /** Preference steps: the mean implicit reward margin beta * ((pc - rc) - (pr - rr)). */
+  /**
+   * Preference steps: the mean reward margin; DPO's implicit beta * ((pc - rc) - (pr - rr)), a reward
+   * model's r_chosen - r_rejected.
+   */
   readonly rewardMargin?: number;
+}
+
+/** What a trainer trains besides the model's own trainable variables. */
+export interface TrainerParts {
+  /** A reward model's scalar head: trained with the backbone by trainRewardStep, saved with the state. */
+  readonly rewardHead?: RewardHead;
 }
 
 /** What a DPO step compares the policy with. */
@@ -89,9 +99,10 @@ export class Trainer {
   private stepCount = 0;
   private readonly moments = new Map<string, { m: tf.Variable; v: tf.Variable }>();
   private pool: GradientWorkerPool | undefined;
+  private readonly rewardHead: RewardHead | undefined;
   onStep: ((metrics: StepMetrics) => void) | undefined;
 
-  constructor(model: LlamaModel, options: TrainerOptions) {
+  constructor(model: LlamaModel, options: TrainerOptions, parts: TrainerParts = {}) {
     const parsed = trainerOptionsSchema.safeParse(options);
     if (!parsed.success) {
       throw new Error(
@@ -100,6 +111,12 @@ export class Trainer {
     }
     this.model = model;
     this.options = parsed.data;
+    this.rewardHead = parts.rewardHead;
+    if (this.rewardHead && this.rewardHead.hiddenSize !== model.config.hiddenSize) {
+      throw new Error(
+        `the reward head reads ${this.rewardHead.hiddenSize} hidden units, the model has ${model.config.hiddenSize}`,
+      );
+    }
     this.rng = new Rng(this.options.seed);
     if (this.options.mode === 'lora') {
       model.setBaseTrainable(false);
@@ -130,7 +147,9 @@ export class Trainer {
   }
 
   private variables(): Map<string, tf.Variable> {
-    return this.model.trainableVariables();
+    const variables = this.model.trainableVariables();
+    if (this.rewardHead) variables.set(REWARD_HEAD_TENSOR, this.rewardHead.variable);
+    return variables;
   }
 
   /**
@@ -176,6 +195,35 @@ export class Trainer {
       tokens += batch.tokens;
       const logps = referenceLogProbs(this.model, reference.model, batch);
       const result = computeDpoGradients(this.model, batch, logps, reference.beta, this.rng);
+      loss += result.loss / parts.length;
+      margins.push(...result.margins);
+      accumulate(sums, result.grads);
+    }
+    return this.finishStep(
+      sums,
+      parts.length,
+      { loss, baseLoss: loss, entityLoss: 0, tokens, ...preferenceStatistics(margins) },
+      started,
+    );
+  }
+
+  /**
+   * One reward-model update over preference pairs: the pairwise loss mean(softplus(-(r_chosen - r_rejected)))
+   * of the scores the reward head reads from the backbone, split into micro-batches like trainStep; the head
+   * is trained with the adapter (or the full weights). Runs on this thread only, as DPO does.
+   */
+  trainRewardStep(pairs: readonly PreferencePair[]): StepMetrics {
+    const head = this.rewardHead;
+    if (!head) throw new Error('a reward step needs a trainer built with a reward head (parts.rewardHead)');
+    const started = performance.now();
+    const parts = this.microBatches(pairs);
+    const sums = new Map<string, tf.Tensor>();
+    const margins: number[] = [];
+    let loss = 0;
+    let tokens = 0;
+    for (const part of parts) {
+      const result = computeRewardGradients(this.model, head, part, this.options.padId, this.rng);
+      tokens += part.reduce((a, p) => a + p.chosen.ids.length + p.rejected.ids.length, 0);
       loss += result.loss / parts.length;
       margins.push(...result.margins);
       accumulate(sums, result.grads);

@@ -165,6 +165,10 @@ export const TrainingProgressReported = defineEvent(
     epoch: nonNegative,
     loss: z.number(),
     entityLoss: z.number().optional(),
+    /** Preference runs (reward model, DPO): fraction of the step's pairs whose reward prefers the chosen answer. */
+    rewardAccuracy: z.number().min(0).max(1).optional(),
+    /** Preference runs: the step's mean reward margin (chosen minus rejected). */
+    rewardMargin: z.number().optional(),
     learningRate: nonNegative,
     gradNorm: nonNegative,
     tokensPerSecond: nonNegative,

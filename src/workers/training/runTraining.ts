@@ -15,7 +15,10 @@ import {
   gradientWorkerUrl,
   initBackend,
   loadModel,
+  RewardHead,
+  Rng,
   saveModel,
+  saveRewardModel,
   Trainer,
   type LlamaModel,
   type LoraOptions,
@@ -72,8 +75,10 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
   const started = performance.now();
   const backend = await initBackend(spec.backend);
   const dpo = spec.objective.kind === 'dpo' ? spec.objective : undefined;
-  // The gradient workers compute the supervised loss only: a DPO run trains on this thread alone.
-  const gradientWorkers = dpo
+  const rewardModel = spec.objective.kind === 'reward-model';
+  const pairwise = dpo !== undefined || rewardModel;
+  // The gradient workers compute the supervised loss only: a preference run trains on this thread alone.
+  const gradientWorkers = pairwise
     ? 0
     : (spec.gradientWorkers ?? defaultGradientWorkers(backend.backend, spec.gradientWorkerEntry));
   const device =
@@ -95,10 +100,11 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
     if (built.lossMask.slice(1).every((m) => m === 0)) return undefined;
     return { ids: built.inputIds, lossMask: built.lossMask, entityMask: built.entityMask };
   };
-  // A DPO stage trains on pairs (the chosen and the rejected answer to one prompt), a supervised one on answers.
+  // A preference stage (DPO, reward model) trains on pairs (the chosen and the rejected answer to one
+  // prompt), a supervised one on answers.
   const toItem = (prepared: PreparedRecord): StageItem | undefined => {
     const chosen = build(prepared, prepared.record.output);
-    if (!dpo) return chosen;
+    if (!pairwise) return chosen;
     const rejected = prepared.rejected === undefined ? undefined : build(prepared, prepared.rejected);
     return chosen && rejected ? { chosen, rejected } : undefined;
   };
@@ -111,7 +117,7 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
     }
     if (items.length === 0) {
       throw new Error(
-        `stage ${index} ("${stage.name}") has no ${dpo ? 'preference pair whose answers both have' : 'example with'} response tokens within ${maxLength} tokens; check its dataset filter and maxLength`,
+        `stage ${index} ("${stage.name}") has no ${pairwise ? 'preference pair whose answers both have' : 'example with'} response tokens within ${maxLength} tokens; check its dataset filter and maxLength`,
       );
     }
     return items;
@@ -119,6 +125,11 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
   // Full fine-tuning with DPO compares the policy with a frozen copy of the base weights.
   const reference: LlamaModel | undefined =
     dpo && spec.method.kind === 'full' ? loadModel(spec.modelDir) : undefined;
+  // A reward model's scalar head, trained through every stage with the backbone; a resumed attempt
+  // restores it from the checkpoint (trainable.safetensors holds it as score.weight).
+  const rewardHead = rewardModel
+    ? RewardHead.create(model.config.hiddenSize, new Rng(spec.seed ^ REWARD_HEAD_SEED))
+    : undefined;
   let steps = stageExamples.map((examples, i) =>
     stageSteps(examples.length, spec.stages[i]!.batchSize, spec.stages[i]!.epochs),
   );
@@ -167,26 +178,30 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
       if (stageTotal === 0) break;
       const examples = stageExamples[stageIndex]!;
       io.emit({ type: 'stage', stageIndex, steps: stageTotal, totalSteps });
-      const trainer = new Trainer(model, {
-        mode: spec.method.kind,
-        ...(spec.method.kind === 'lora'
-          ? {
-              lora: {
-                r: spec.method.r,
-                alpha: spec.method.alpha,
-                dropout: spec.method.dropout,
-                targetModules: spec.method.targetModules,
-              } as LoraOptions,
-            }
-          : {}),
-        learningRate: stage.learningRate,
-        totalSteps: stageTotal,
-        warmupSteps: Math.floor(stageTotal * spec.warmupRatio),
-        gradientAccumulation: Math.ceil(stage.batchSize / spec.microBatchSize),
-        loss: spec.loss,
-        padId: tokenizer.padId,
-        seed: spec.seed + stageIndex,
-      } as TrainerOptions);
+      const trainer = new Trainer(
+        model,
+        {
+          mode: spec.method.kind,
+          ...(spec.method.kind === 'lora'
+            ? {
+                lora: {
+                  r: spec.method.r,
+                  alpha: spec.method.alpha,
+                  dropout: spec.method.dropout,
+                  targetModules: spec.method.targetModules,
+                } as LoraOptions,
+              }
+            : {}),
+          learningRate: stage.learningRate,
+          totalSteps: stageTotal,
+          warmupSteps: Math.floor(stageTotal * spec.warmupRatio),
+          gradientAccumulation: Math.ceil(stage.batchSize / spec.microBatchSize),
+          loss: spec.loss,
+          padId: tokenizer.padId,
+          seed: spec.seed + stageIndex,
+        } as TrainerOptions,
+        rewardHead ? { rewardHead } : {},
+      );
       const firstStep = stageIndex === position.stageIndex ? position.stepInStage : 0;
       if (resumeDir && stageIndex === position.stageIndex) trainer.loadState(resumeDir);
       // Started after loadState: the workers copy the base weights (full fine-tuning: the resumed ones).
@@ -233,7 +248,9 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
                 beta: dpo.beta,
                 ...(reference ? { model: reference } : {}),
               })
-            : await trainer.trainStepAsync(items as TrainingExample[]);
+            : rewardModel
+              ? trainer.trainRewardStep(items as PreferencePair[])
+              : await trainer.trainStepAsync(items as TrainingExample[]);
           const done = position.step + 1 - resumedAt;
           position = {
             ...position,
@@ -256,6 +273,9 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
             epoch: ((s + 1) * stage.batchSize) / examples.length,
             loss: metrics.loss,
             ...(spec.loss.kind === 'entity-weighted' ? { entityLoss: metrics.entityLoss } : {}),
+            ...(metrics.rewardAccuracy !== undefined
+              ? { rewardAccuracy: metrics.rewardAccuracy, rewardMargin: metrics.rewardMargin }
+              : {}),
             learningRate: metrics.learningRate,
             gradNorm: metrics.gradNorm,
             tokensPerSecond: metrics.tokensPerSecond,
@@ -277,7 +297,11 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
     const outDir = join(scratch, 'out');
     let adapter: Uint8Array;
     let merged: Uint8Array | undefined;
-    if (spec.method.kind === 'lora') {
+    if (rewardHead) {
+      // The backbone (PEFT adapter or full weights), the head and reward_config.json in one directory.
+      saveRewardModel(join(outDir, 'reward-model'), model, rewardHead, spec.promptFormat);
+      adapter = packTar(readFiles(join(outDir, 'reward-model')));
+    } else if (spec.method.kind === 'lora') {
       if (!model.lora) throw new Error('LoRA training ended without an adapter');
       model.lora.save(join(outDir, 'adapter'));
       adapter = packTar(readFiles(join(outDir, 'adapter')));
@@ -293,7 +317,7 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
     io.emit({
       type: 'done',
       adapter,
-      artifactKind: spec.method.kind === 'lora' ? 'adapter' : 'weights',
+      artifactKind: rewardHead ? 'reward-model' : spec.method.kind === 'lora' ? 'adapter' : 'weights',
       ...(merged ? { merged } : {}),
       finalLoss: position.lastLoss,
       steps: position.step,
@@ -306,11 +330,15 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
   } finally {
     model.dispose();
     reference?.dispose();
+    rewardHead?.dispose();
     rmSync(scratch, { recursive: true, force: true });
   }
 }
 
-/** A supervised example, or a DPO pair. */
+/** Keeps the head's draws apart from the stages' generators (seeded spec.seed + stage index). */
+const REWARD_HEAD_SEED = 0x5eed_4ead;
+
+/** A supervised example, or a preference pair (DPO, reward model). */
 type StageItem = TrainingExample | PreferencePair;
 
 /**

@@ -195,12 +195,17 @@ async function buildSpec(
   request: TrainingRunRequested['data'],
 ): Promise<TrainingSpec> {
   const method = request.method;
-  if (method.kind === 'reward-model' || method.kind === 'ppo') {
+  if (method.kind === 'ppo') {
     throw new PermanentTrainingError(
-      `training run ${request.runId}: method "${method.kind}" is not trained by this worker yet; supervised (lora, full) and dpo runs are`,
+      `training run ${request.runId}: method "ppo" is not trained by this worker yet; supervised (lora, full), reward-model and dpo runs are`,
     );
   }
-  const parameters = method.kind === 'dpo' ? method.parameters : method;
+  const parameters = method.kind === 'dpo' || method.kind === 'reward-model' ? method.parameters : method;
+  if (method.kind === 'reward-model' && request.loss.kind !== 'cross-entropy') {
+    throw new PermanentTrainingError(
+      `training run ${request.runId}: a reward-model run scores whole answers with the pairwise loss, it has no entity-weighted loss; request it with loss { kind: "cross-entropy" }`,
+    );
+  }
   if (method.kind === 'dpo') {
     if (method.referenceModel) {
       throw new PermanentTrainingError(
@@ -286,7 +291,12 @@ async function buildSpec(
             targetModules: parameters.targetModules,
           }
         : { kind: 'full' },
-    objective: method.kind === 'dpo' ? { kind: 'dpo', beta: method.beta } : { kind: 'sft' },
+    objective:
+      method.kind === 'dpo'
+        ? { kind: 'dpo', beta: method.beta }
+        : method.kind === 'reward-model'
+          ? { kind: 'reward-model' }
+          : { kind: 'sft' },
     loss,
     seed: request.seed,
     ...(request.maxSteps !== undefined ? { maxSteps: request.maxSteps } : {}),

@@ -24,10 +24,14 @@ export interface TrainingSpec {
       }
     | { readonly kind: 'full' };
   /**
-   * What the steps minimise: the supervised loss on the answers, or DPO on preference pairs against the
-   * frozen reference (the base model; with LoRA, the model without its adapter).
+   * What the steps minimise: the supervised loss on the answers, DPO on preference pairs against the
+   * frozen reference (the base model; with LoRA, the model without its adapter), or the pairwise loss of a
+   * reward model (the backbone and a scalar head) on preference pairs.
    */
-  readonly objective: { readonly kind: 'sft' } | { readonly kind: 'dpo'; readonly beta: number };
+  readonly objective:
+    | { readonly kind: 'sft' }
+    | { readonly kind: 'dpo'; readonly beta: number }
+    | { readonly kind: 'reward-model' };
   readonly loss: LossOptions;
   readonly seed: number;
   readonly maxSteps?: number;
@@ -71,6 +75,9 @@ export interface ProgressMessage {
   readonly epoch: number;
   readonly loss: number;
   readonly entityLoss?: number;
+  /** Preference runs: reward accuracy and mean reward margin of the step. */
+  readonly rewardAccuracy?: number;
+  readonly rewardMargin?: number;
   readonly learningRate: number;
   readonly gradNorm: number;
   readonly tokensPerSecond: number;
@@ -96,14 +103,14 @@ export type TrainingMessage =
   | {
       readonly type: 'done';
       readonly adapter: Uint8Array;
-      readonly artifactKind: 'adapter' | 'weights';
+      readonly artifactKind: 'adapter' | 'weights' | 'reward-model';
       readonly merged?: Uint8Array;
       readonly finalLoss: number;
       readonly steps: number;
       readonly tokensSeen: number;
       readonly durationMs: number;
       readonly skippedExamples: number;
-      /** DPO runs: reward accuracy and mean margin of the last step. */
+      /** Preference runs (DPO, reward model): reward accuracy and mean margin of the last step. */
       readonly rewardAccuracy?: number;
       readonly rewardMargin?: number;
     }

@@ -1,0 +1,326 @@
+/**
+ * Reward-model runs through the training worker on the embedded database: a preference revision written from
+ * rankings, a LoRA run stopped after a checkpoint and resumed by a second worker, compared step by step and
+ * head by head with the same run left uninterrupted; a full run; and the refusal of an entity-weighted loss.
+ * The registered artifact is loaded as a user would and must score every chosen answer above its rejected one.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalArtifactStore, writePreferenceRevision, type RankedPrompt } from '../../src/data/index.js';
+import { PostgresEventStore } from '../../src/eventstore/index.js';
+import { decodeSafetensors, loadRewardModel, scoreResponses } from '../../src/ml/index.js';
+import { promptFormatByName } from '../../src/ml/prompts/index.js';
+import { loadTokenizer } from '../../src/ml/tokenizers/index.js';
+import { allProjections, ProjectionRunner } from '../../src/projections/index.js';
+import { storedRevisionFields } from '../../src/services/datasets/index.js';
+import { createServices, systemClock, uuidIds, type Services } from '../../src/services/index.js';
+import { runWorker, trainingJobHandler, unpackTar, type WorkerHandle } from '../../src/workers/index.js';
+import { pgliteTarget, type TestDatabase } from '../support/databases.js';
+import { bundle, writeTinyModel } from './support.js';
+
+const admin = { actor: 'ana', roles: ['admin'] };
+const CAPITALS: ReadonlyArray<readonly [string, string, string]> = [
+  ['France', 'Paris.', 'Lima.'],
+  ['Japan', 'Tokyo.', 'Paris.'],
+  ['Peru', 'Lima.', 'Nairobi.'],
+  ['Kenya', 'Nairobi.', 'Tokyo.'],
+];
+const LORA = {
+  kind: 'lora',
+  r: 8,
+  alpha: 16,
+  dropout: 0,
+  targetModules: ['q_proj', 'v_proj', 'o_proj', 'down_proj'],
+};
+const STEPS = 12;
+
+interface Progress {
+  step: number;
+  loss: number;
+  rewardAccuracy?: number;
+  rewardMargin?: number;
+}
+
+describe('reward-model training runs (pglite)', () => {
+  let database: TestDatabase;
+  let store: PostgresEventStore;
+  let services: Services;
+  let runner: ProjectionRunner;
+  let artifacts: LocalArtifactStore;
+  let threadEntry: string;
+  let modelDir: string;
+  let root: string;
+  let worker: WorkerHandle | undefined;
+
+  beforeAll(async () => {
+    database = await pgliteTarget.open();
+    store = new PostgresEventStore(database, { pollIntervalMs: 50 });
+    services = createServices({ store, clock: systemClock, ids: uuidIds });
+    runner = new ProjectionRunner({
+      db: database.db,
+      store,
+      projections: allProjections,
+      pollIntervalMs: 50,
+    });
+    runner.start();
+    root = mkdtempSync(join(tmpdir(), 'tuneledger-rm-'));
+    artifacts = new LocalArtifactStore(join(root, 'artifacts'));
+    threadEntry = await bundle('src/workers/training/trainingThread.ts', 'trainingThread');
+    modelDir = await writeTinyModel(join(root, 'tiny'));
+    const prompts: RankedPrompt[] = CAPITALS.map(([country, right, wrong], i) => ({
+      promptId: `p${i}`,
+      prompt: `Capital of ${country}?`,
+      candidates: [
+        { candidateId: 'a', text: right },
+        { candidateId: 'b', text: wrong },
+      ],
+      rankings: [['a', 'b']],
+    }));
+    const facts = await writePreferenceRevision({
+      store: artifacts,
+      prompts,
+      split: { evalFraction: 0, seed: 0 },
+    });
+    await services.datasets.registerDataset(
+      { datasetId: 'capital-prefs', name: 'Capital preferences', format: 'preference' },
+      admin,
+    );
+    await services.datasets.addRevision(
+      {
+        datasetId: 'capital-prefs',
+        ...storedRevisionFields(facts, { pii: facts.pii }),
+        transform: { kind: 'ingest', params: {} },
+      },
+      admin,
+    );
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await runner?.stop();
+    await database?.close();
+  });
+
+  const startWorker = () =>
+    runWorker({
+      kinds: ['train'],
+      handlers: {
+        train: trainingJobHandler({
+          services,
+          store,
+          artifacts,
+          threadEntry,
+          progressEvery: 1,
+          checkpointEvery: 3,
+          microBatchSize: 2,
+          progressBar: false,
+          cancelPollMs: 100,
+          gradientWorkers: 1,
+          mergeWeights: true,
+        }),
+      },
+      db: database.db,
+      leaseMs: 10_000,
+      pollMs: 100,
+    });
+
+  const requestRun = async (
+    parameters: unknown,
+    target: string,
+    options: { epochs?: number; learningRate?: number; loss?: unknown } = {},
+  ) =>
+    (
+      await services.runs.requestTrainingRun(
+        {
+          baseModel: { name: 'tiny', source: { kind: 'path', path: modelDir } },
+          dataset: { id: 'capital-prefs', revision: 1 },
+          method: { kind: 'reward-model', parameters } as never,
+          stages: [
+            {
+              name: 'reward',
+              learningRate: options.learningRate ?? 1e-2,
+              batchSize: 4,
+              epochs: options.epochs ?? STEPS,
+            },
+          ],
+          loss: (options.loss ?? { kind: 'cross-entropy' }) as never,
+          seed: 4,
+          promptFormat: 'alpaca',
+          targetModel: target,
+        },
+        admin,
+      )
+    ).runId;
+
+  const events = (runId: string) => store.readStream(`run-${runId}`);
+  const outcome = (runId: string) =>
+    expect.poll(async () => (await events(runId)).find((e) => /Completed|Failed/.test(e.type))?.type, {
+      timeout: 60_000,
+      interval: 100,
+    });
+  const progressOf = async (runId: string) =>
+    (await events(runId)).filter((e) => e.type === 'TrainingProgressReported').map((e) => e.data as Progress);
+
+  /** The completed run's artifact, unpacked. */
+  const artifactOf = async (runId: string, name: string) => {
+    const completed = (await events(runId)).find((e) => e.type === 'TrainingRunCompleted')!;
+    const data = completed.data as {
+      artifact: { kind: string; hash: string };
+      metrics: Record<string, number>;
+    };
+    const dir = join(mkdtempSync(join(root, `${name}-`)), name);
+    mkdirSync(dir);
+    const files = unpackTar(await artifacts.get(data.artifact.hash));
+    for (const [file, bytes] of files) writeFileSync(join(dir, file), bytes);
+    return { ...data, dir, files: [...files.keys()].sort() };
+  };
+
+  /** Rewards of each prompt's right and wrong answer from the stored artifact, loaded as a user would. */
+  const rewardsOf = async (dir: string, base?: string) => {
+    const { model, head, config } = loadRewardModel(dir, base);
+    const tokenizer = await loadTokenizer(modelDir);
+    const format = promptFormatByName(config.prompt_format ?? 'alpaca', tokenizer);
+    const rewards = CAPITALS.map(([country, right, wrong]) =>
+      scoreResponses(model, head, tokenizer, format, { instruction: `Capital of ${country}?` }, [
+        right,
+        wrong,
+      ]),
+    );
+    model.dispose();
+    head.dispose();
+    return rewards;
+  };
+
+  it('trains a LoRA reward model, resumes it on a second worker with its head, and registers it', async () => {
+    const runId = await requestRun(LORA, 'capitals-rm');
+    worker = startWorker();
+    await expect
+      .poll(async () => (await events(runId)).some((e) => e.type === 'CheckpointSaved'), {
+        timeout: 30_000,
+        interval: 25,
+      })
+      .toBe(true);
+    await worker.stop();
+    worker = startWorker();
+    await outcome(runId).toBe('TrainingRunCompleted');
+    // The same run, never interrupted: the resumed one must take exactly its steps.
+    const straightId = await requestRun(LORA, 'capitals-rm-straight');
+    await outcome(straightId).toBe('TrainingRunCompleted');
+    await worker.stop();
+    worker = undefined;
+
+    const recorded = await events(runId);
+    const claims = recorded.filter((e) => e.type === 'TrainingRunClaimed');
+    expect(claims).toHaveLength(2);
+    const resumedFrom = (claims[1]!.data as { resumeFrom?: { step: number } }).resumeFrom?.step ?? 0;
+    expect(resumedFrom).toBeGreaterThan(0);
+    expect(resumedFrom).toBeLessThan(STEPS);
+    for (const claim of claims)
+      expect((claim.data as { backend: { device: string } }).backend.device).not.toContain('gradient worker');
+
+    const steps = await progressOf(runId);
+    expect(steps.map((s) => s.step)).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
+    for (const s of steps) {
+      expect(s.rewardAccuracy).toBeGreaterThanOrEqual(0);
+      expect(s.rewardAccuracy).toBeLessThanOrEqual(1);
+      expect(Number.isFinite(s.rewardMargin)).toBe(true);
+    }
+    // The head starts at normal(0, 0.02): rewards near zero, a loss near log 2.
+    expect(steps[0]!.loss).toBeCloseTo(Math.log(2), 1);
+    expect(steps.at(-1)!.loss).toBeLessThan(0.3);
+    expect(steps.at(-1)!.rewardAccuracy).toBe(1);
+    const straight = await progressOf(straightId);
+    straight.forEach((s, i) => expect(steps[i]!.loss).toBeCloseTo(s.loss, 4));
+
+    // The checkpoint the second worker resumed from holds the head beside the adapter.
+    const resumeHash = (claims[1]!.data as { resumeFrom: { artifactHash: string } }).resumeFrom.artifactHash;
+    const checkpoint = unpackTar(await artifacts.get(resumeHash));
+    expect(decodeSafetensors(checkpoint.get('trainable.safetensors')!).tensors.has('score.weight')).toBe(
+      true,
+    );
+
+    const resumed = await artifactOf(runId, 'rm');
+    expect(resumed.artifact.kind).toBe('reward-model');
+    expect(resumed.files).toEqual([
+      'adapter_config.json',
+      'adapter_model.safetensors',
+      'reward_config.json',
+      'reward_head.safetensors',
+    ]);
+    expect(resumed.metrics['rewardAccuracy']).toBe(1);
+    const head = (files: { dir: string }) =>
+      decodeSafetensors(readFileSync(join(files.dir, 'reward_head.safetensors'))).tensors.get('score.weight')!
+        .data;
+    const uninterrupted = await artifactOf(straightId, 'rm-straight');
+    const a = head(resumed);
+    const b = head(uninterrupted);
+    a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 5));
+
+    const versions = (await store.readStream('model-capitals-rm')).filter(
+      (e) => e.type === 'ModelVersionRegistered',
+    );
+    expect(versions).toHaveLength(1);
+    const version = versions[0]!.data as {
+      runId: string;
+      artifacts: { adapter?: string; merged?: string };
+      trainingSummary: { method: string };
+    };
+    expect(version.runId).toBe(runId);
+    expect(version.trainingSummary.method).toBe('reward-model');
+    // A merged causal LM has no use for a reward model: none is stored even with mergeWeights.
+    expect(version.artifacts.merged).toBeUndefined();
+    const completedHash = (
+      (await events(runId)).find((e) => e.type === 'TrainingRunCompleted')!.data as {
+        artifact: { hash: string };
+      }
+    ).artifact.hash;
+    expect(version.artifacts.adapter).toBe(completedHash);
+
+    const rewards = await rewardsOf(resumed.dir, modelDir);
+    console.info(
+      `reward model LoRA: rewards [right, wrong] ${JSON.stringify(rewards.map((r) => r.map((x) => +x.toFixed(3))))}`,
+    );
+    for (const [right, wrong] of rewards) expect(right).toBeGreaterThan(wrong!);
+  });
+
+  it('trains a full reward model whose artifact carries its own weights', async () => {
+    const runId = await requestRun({ kind: 'full' }, 'capitals-rm-full', { epochs: 12, learningRate: 5e-3 });
+    worker = startWorker();
+    await outcome(runId).toBe('TrainingRunCompleted');
+    await worker.stop();
+    worker = undefined;
+    const { artifact, files, dir, metrics } = await artifactOf(runId, 'rm-full');
+    expect(artifact.kind).toBe('reward-model');
+    expect(files).toEqual([
+      'config.json',
+      'model.safetensors',
+      'reward_config.json',
+      'reward_head.safetensors',
+    ]);
+    const rewards = await rewardsOf(dir);
+    const accuracy = rewards.filter(([right, wrong]) => right! > wrong!).length / rewards.length;
+    console.info(`reward model full: accuracy ${accuracy}, last step ${metrics['rewardAccuracy']}`);
+    expect(accuracy).toBe(1);
+    expect(
+      (await store.readStream('model-capitals-rm-full')).filter((e) => e.type === 'ModelVersionRegistered'),
+    ).toHaveLength(1);
+  });
+
+  it('fails a reward-model run with an entity-weighted loss at once, with a message', async () => {
+    const runId = await requestRun(LORA, 'capitals-rm-entity', {
+      loss: { kind: 'entity-weighted', entityWeight: 0.3, lexiconHash: 'a'.repeat(64) },
+    });
+    worker = startWorker();
+    await outcome(runId).toBe('TrainingRunFailed');
+    await worker.stop();
+    worker = undefined;
+    const failed = (await events(runId)).find((e) => e.type === 'TrainingRunFailed')!.data as {
+      reason: string;
+      retryable: boolean;
+    };
+    expect(failed.reason).toMatch(/reward-model run .* has no entity-weighted loss.*cross-entropy/);
+    expect(failed.retryable).toBe(false);
+    expect((await events(runId)).some((e) => e.type === 'TrainingRunClaimed')).toBe(false);
+  });
+});
