@@ -468,6 +468,28 @@ export class Trainer {
     this.rng = new Rng(state.rng as RngState);
   }
 
+  /**
+   * Restores only the trainable weights of a state written by saveState (the adapter or the full weights,
+   * and a reward head), not the optimizer, step or generator: what the next stage of a run starts from when
+   * the checkpoint closed the previous one. The generator restarts from this trainer's seed, as it does for
+   * a trainer built over a model that already carried an adapter.
+   */
+  loadWeights(dir: string): void {
+    const path = join(dir, 'trainable.safetensors');
+    if (!existsSync(path))
+      throw new Error(`${dir}: trainable.safetensors is missing; not a training checkpoint`);
+    const weights = decodeSafetensors(readFileSync(path), path).tensors;
+    for (const [key, variable] of this.variables()) {
+      const w = weights.get(key);
+      if (!w)
+        throw new Error(
+          `${dir}: the checkpoint lacks "${key}"; was it saved with the same mode and LoRA options?`,
+        );
+      assign(variable, w, key);
+    }
+    this.rng = new Rng(this.options.seed);
+  }
+
   dispose(): void {
     for (const { m, v } of this.moments.values()) {
       m.dispose();

@@ -16,7 +16,14 @@ import { loadTokenizer } from '../../src/ml/tokenizers/index.js';
 import { allProjections, ProjectionRunner } from '../../src/projections/index.js';
 import { storedRevisionFields } from '../../src/services/datasets/index.js';
 import { createServices, systemClock, uuidIds, type Services } from '../../src/services/index.js';
-import { runWorker, trainingJobHandler, unpackTar, type WorkerHandle } from '../../src/workers/index.js';
+import {
+  runTraining,
+  runWorker,
+  trainingJobHandler,
+  unpackTar,
+  type WorkerHandle,
+} from '../../src/workers/index.js';
+import type { TrainingMessage, TrainingSpec } from '../../src/workers/training/trainingMessages.js';
 import { pgliteTarget, type TestDatabase } from '../support/databases.js';
 import { bundle, writeTinyModel } from './support.js';
 
@@ -322,5 +329,73 @@ describe('reward-model training runs (pglite)', () => {
     expect(failed.reason).toMatch(/reward-model run .* has no entity-weighted loss.*cross-entropy/);
     expect(failed.retryable).toBe(false);
     expect((await events(runId)).some((e) => e.type === 'TrainingRunClaimed')).toBe(false);
+  });
+});
+
+describe('reward-model runs resumed at a stage boundary (runTraining on this thread)', () => {
+  let modelDir: string;
+  beforeAll(async () => {
+    modelDir = await writeTinyModel(join(mkdtempSync(join(tmpdir(), 'tuneledger-rm-stages-')), 'tiny'));
+  });
+
+  const spec = (): TrainingSpec => ({
+    runId: 'stages',
+    modelDir,
+    promptFormat: 'alpaca',
+    stages: ['one', 'two'].map((name) => ({
+      name,
+      learningRate: 1e-2,
+      batchSize: 4,
+      epochs: 3,
+      records: CAPITALS.map(([country, right, wrong]) => ({
+        record: { instruction: `Capital of ${country}?`, output: right },
+        entityTerms: [],
+        rejected: wrong,
+      })),
+    })),
+    method: LORA as TrainingSpec['method'],
+    objective: { kind: 'reward-model' },
+    loss: { kind: 'cross-entropy' },
+    seed: 4,
+    progressEvery: 1,
+    checkpointEvery: 100,
+    microBatchSize: 2,
+    warmupRatio: 0,
+    merge: false,
+    gradientWorkers: 0,
+  });
+  const train = async (resume?: Uint8Array) => {
+    const messages: TrainingMessage[] = [];
+    await runTraining(spec(), {
+      emit: (message) => messages.push(message),
+      start: () => Promise.resolve(resume ? { resume } : {}),
+      control: new Int32Array(1),
+    });
+    return messages;
+  };
+  const headOf = (messages: TrainingMessage[]) => {
+    const done = messages.find((m) => m.type === 'done')!;
+    const files = unpackTar(done.type === 'done' ? done.adapter : new Uint8Array());
+    return decodeSafetensors(files.get('reward_head.safetensors')!).tensors.get('score.weight')!.data;
+  };
+
+  it('keeps the head and adapter trained in the first stage', async () => {
+    const straight = await train();
+    const stageEnd = straight.find((m) => m.type === 'checkpoint' && m.stageIndex === 0);
+    expect(stageEnd?.type === 'checkpoint' && stageEnd.step).toBe(3);
+    const resumed = await train(stageEnd?.type === 'checkpoint' ? stageEnd.bytes : undefined);
+    const losses = (messages: TrainingMessage[]) =>
+      messages.flatMap((m) => (m.type === 'progress' ? [[m.step, m.loss] as const] : []));
+    const after = losses(resumed);
+    expect(after.map(([step]) => step)).toEqual([4, 5, 6]);
+    const before = new Map(losses(straight));
+    for (const [step, loss] of after) expect(loss).toBeCloseTo(before.get(step)!, 4);
+    const want = headOf(straight);
+    headOf(resumed).forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 5));
+    // A worker lost after the last checkpoint: the next one trains nothing and stores the trained head.
+    const last = straight.find((m) => m.type === 'checkpoint' && m.stageIndex === 1);
+    const finished = await train(last?.type === 'checkpoint' ? last.bytes : undefined);
+    expect(losses(finished)).toEqual([]);
+    headOf(finished).forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 5));
   });
 });

@@ -155,6 +155,9 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
       lastLoss: Number.NaN,
     };
     let resumeDir: string | undefined;
+    // A checkpoint that closed a stage: the next stage starts from its weights (adapter or full weights,
+    // reward head) with a fresh optimizer, as an uninterrupted run does.
+    let stageStartDir: string | undefined;
     if (resume) {
       resumeDir = join(scratch, 'resume');
       const files = unpackTar(resume, 'checkpoint');
@@ -163,22 +166,13 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
       // A checkpoint at the end of a stage resumes at the start of the next one.
       if (position.stepInStage >= (steps[position.stageIndex] ?? 0)) {
         position = { ...position, stageIndex: position.stageIndex + 1, stepInStage: 0 };
+        stageStartDir = resumeDir;
         resumeDir = undefined;
       }
     }
-    const resumedAt = position.step;
-    let lastCheckpoint = resume ? position.step : 0;
-    let lastReported = position.step;
-    const attemptStarted = performance.now();
-    const baseElapsed = position.elapsedMs;
-
-    for (let stageIndex = position.stageIndex; stageIndex < spec.stages.length; stageIndex++) {
-      const stage = spec.stages[stageIndex]!;
-      const stageTotal = steps[stageIndex]!;
-      if (stageTotal === 0) break;
-      const examples = stageExamples[stageIndex]!;
-      io.emit({ type: 'stage', stageIndex, steps: stageTotal, totalSteps });
-      const trainer = new Trainer(
+    const closedStage = position.stageIndex - 1;
+    const trainerFor = (stageIndex: number) =>
+      new Trainer(
         model,
         {
           mode: spec.method.kind,
@@ -192,18 +186,35 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
                 } as LoraOptions,
               }
             : {}),
-          learningRate: stage.learningRate,
-          totalSteps: stageTotal,
-          warmupSteps: Math.floor(stageTotal * spec.warmupRatio),
-          gradientAccumulation: Math.ceil(stage.batchSize / spec.microBatchSize),
+          learningRate: spec.stages[stageIndex]!.learningRate,
+          totalSteps: steps[stageIndex]!,
+          warmupSteps: Math.floor(steps[stageIndex]! * spec.warmupRatio),
+          gradientAccumulation: Math.ceil(spec.stages[stageIndex]!.batchSize / spec.microBatchSize),
           loss: spec.loss,
           padId: tokenizer.padId,
           seed: spec.seed + stageIndex,
         } as TrainerOptions,
         rewardHead ? { rewardHead } : {},
       );
+    const resumedAt = position.step;
+    let lastCheckpoint = resume ? position.step : 0;
+    let lastReported = position.step;
+    const attemptStarted = performance.now();
+    const baseElapsed = position.elapsedMs;
+
+    for (let stageIndex = position.stageIndex; stageIndex < spec.stages.length; stageIndex++) {
+      const stage = spec.stages[stageIndex]!;
+      const stageTotal = steps[stageIndex]!;
+      if (stageTotal === 0) break;
+      const examples = stageExamples[stageIndex]!;
+      io.emit({ type: 'stage', stageIndex, steps: stageTotal, totalSteps });
+      const trainer = trainerFor(stageIndex);
       const firstStep = stageIndex === position.stageIndex ? position.stepInStage : 0;
       if (resumeDir && stageIndex === position.stageIndex) trainer.loadState(resumeDir);
+      else if (stageStartDir && stageIndex === position.stageIndex) {
+        trainer.loadWeights(stageStartDir);
+        stageStartDir = undefined;
+      }
       // Started after loadState: the workers copy the base weights (full fine-tuning: the resumed ones).
       if (gradientWorkers > 0) await trainer.startWorkers(gradientWorkers, spec.gradientWorkerEntry);
       try {
@@ -292,6 +303,12 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
         trainer.dispose();
       }
       resumeDir = undefined;
+    }
+    if (stageStartDir) {
+      // The checkpoint closed the last stage that trains: the artifact is made of its weights.
+      const trainer = trainerFor(closedStage);
+      trainer.loadWeights(stageStartDir);
+      trainer.dispose();
     }
 
     const outDir = join(scratch, 'out');
