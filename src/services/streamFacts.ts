@@ -39,13 +39,17 @@ export class StreamFacts {
     return {
       registered: state.versions.length,
       retained: retainedVersions(state).map((entry) => entry.version),
+      rewardModels: state.versions
+        .filter((entry) => entry.method === 'reward-model')
+        .map((entry) => entry.version),
     };
   }
 
   async modelVersion(model: ModelRef): Promise<ModelVersionFact> {
     const registry = await this.registry(model.name);
     if (model.version < 1 || model.version > registry.registered) return 'missing';
-    return registry.retained.includes(model.version) ? 'retained' : 'archived';
+    if (!registry.retained.includes(model.version)) return 'archived';
+    return registry.rewardModels?.includes(model.version) ? 'reward-model' : 'retained';
   }
 
   async runStatus(runId: string): Promise<TrainingRunStatus> {

@@ -7,6 +7,7 @@ import {
   type CompleteTrainingRun,
   type FailTrainingRun,
   type ModelRef,
+  type ModelVersionFact,
   type ReportTrainingProgress,
   type RequestTrainingRun,
   type SaveCheckpoint,
@@ -57,17 +58,19 @@ export class TrainingRunService {
   ): Promise<CommandResult & { runId: string }> {
     const runId = input.runId ?? this.kit.newId(context, 'runId');
     const source = input.baseModel.source;
+    const retained = (fact: ModelVersionFact) => fact === 'retained' || fact === 'reward-model';
     const baseModelFound =
       source.kind === 'registry'
-        ? (await this.kit.facts.modelVersion(source.model)) === 'retained'
+        ? retained(await this.kit.facts.modelVersion(source.model))
         : await this.baseModelCheck(source);
-    // Other registry versions the method trains against.
-    const named: ModelRef[] = [];
-    if (input.method.kind === 'ppo') named.push(input.method.rewardModel);
-    if (input.method.kind === 'dpo' && input.method.referenceModel) named.push(input.method.referenceModel);
+    // Other registry versions the method trains against: PPO's must be a reward model, a DPO reference not.
+    const named: { model: ModelRef; kind: ModelVersionFact }[] = [];
+    if (input.method.kind === 'ppo') named.push({ model: input.method.rewardModel, kind: 'reward-model' });
+    if (input.method.kind === 'dpo' && input.method.referenceModel)
+      named.push({ model: input.method.referenceModel, kind: 'retained' });
     const unavailableModels: ModelRef[] = [];
-    for (const model of named) {
-      if ((await this.kit.facts.modelVersion(model)) !== 'retained') unavailableModels.push(model);
+    for (const { model, kind } of named) {
+      if ((await this.kit.facts.modelVersion(model)) !== kind) unavailableModels.push(model);
     }
     const facts = {
       dataset: await this.kit.facts.dataset(input.dataset.id),

@@ -116,6 +116,24 @@ describe('deployment decider: request and activate', () => {
       .thenThrows('MODEL_VERSION_ARCHIVED');
   });
 
+  it('refuses a reward model: it scores answers and cannot serve them', () => {
+    const withRewardModel: RegistryFacts = { ...registry, rewardModels: [3] };
+    spec
+      .given([])
+      .when({ ...request, registry: withRewardModel })
+      .thenThrows('MODEL_VERSION_IS_REWARD_MODEL');
+    spec
+      .given([requested(3)])
+      .when({
+        type: 'ActivateDeployment',
+        deploymentName: 'prod',
+        endpoint: 'e',
+        registry: withRewardModel,
+        at: at(1),
+      })
+      .thenThrows('MODEL_VERSION_IS_REWARD_MODEL');
+  });
+
   it('refuses activation without a request, a second pending request, and the active version again', () => {
     spec
       .given([])
@@ -158,6 +176,19 @@ describe('deployment decider: rollback', () => {
           },
         },
       ]);
+  });
+
+  it('never rolls back to a reward model: the default skips it, a named one is refused', () => {
+    // v3 was active before v4, but a reward model registered as v3 cannot serve: v2 is the target.
+    const withRewardModel = { registry: { ...registry, rewardModels: [3] } };
+    spec
+      .given(live)
+      .when(requestRollback(withRewardModel))
+      .then([rollbackRequested(2)]);
+    spec
+      .given(live)
+      .when(requestRollback({ ...withRewardModel, toVersion: 3 }))
+      .thenThrows('MODEL_VERSION_IS_REWARD_MODEL');
   });
 
   it('refuses the active version, a version not retained, a second rollback, or no deployment', () => {

@@ -52,6 +52,10 @@ describe('evaluation decider', () => {
       .thenThrows('MODEL_VERSION_ARCHIVED');
     spec
       .given([])
+      .when({ ...request, facts: { ...request.facts, modelVersion: 'reward-model' } })
+      .thenThrows('MODEL_VERSION_IS_REWARD_MODEL');
+    spec
+      .given([])
       .when({ ...request, facts: { ...request.facts, datasetRevisionFound: false } })
       .thenThrows('DATASET_REVISION_NOT_FOUND');
   });

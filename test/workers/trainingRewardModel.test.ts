@@ -283,6 +283,13 @@ describe('reward-model training runs (pglite)', () => {
       }
     ).artifact.hash;
     expect(version.artifacts.adapter).toBe(completedHash);
+    // Registered, but never served: the registry knows the version is a reward model.
+    await expect(
+      services.deployments.requestDeployment(
+        { deploymentName: 'capitals', model: { name: 'capitals-rm', version: 1 }, environment: 'test' },
+        admin,
+      ),
+    ).rejects.toMatchObject({ code: 'MODEL_VERSION_IS_REWARD_MODEL' });
 
     const rewards = await rewardsOf(resumed.dir, modelDir);
     console.info(

@@ -15,7 +15,13 @@ export interface RegistryFacts {
   readonly registered: number;
   /** Versions not archived. */
   readonly retained: readonly number[];
+  /** Versions that are reward models (they score answers, they do not write them): never served. */
+  readonly rewardModels?: readonly number[];
 }
+
+/** Retained versions that can answer requests: the rollback targets. */
+const servable = (registry: RegistryFacts): readonly number[] =>
+  registry.retained.filter((version) => !registry.rewardModels?.includes(version));
 
 export type RequestDeployment = {
   readonly type: 'RequestDeployment';
@@ -149,6 +155,12 @@ function requireDeployable(model: ModelRef, registry: RegistryFacts): void {
     `Model "${model.name}" v${model.version} is archived; deploy one of the retained versions ${registry.retained.join(', ')}.`,
     { model, retained: registry.retained },
   );
+  ensure(
+    !registry.rewardModels?.includes(model.version),
+    'MODEL_VERSION_IS_REWARD_MODEL',
+    `Model "${model.name}" v${model.version} is a reward model: it scores answers and cannot serve them; deploy a version trained to answer (lora, full or dpo).`,
+    { model },
+  );
 }
 
 function requireActive(state: DeploymentState, deploymentName: string) {
@@ -175,11 +187,12 @@ export function changePercent(baseline: number, current: number): number {
 /** The version to go back to: the one active before the current one if retained, else the newest retained other. */
 export function defaultRollbackTarget(state: DeploymentState, registry: RegistryFacts): number | undefined {
   const activeVersion = state.active?.model.version;
+  const targets = servable(registry);
   const previous = [...state.history]
     .reverse()
-    .find((version) => version !== activeVersion && registry.retained.includes(version));
+    .find((version) => version !== activeVersion && targets.includes(version));
   if (previous !== undefined) return previous;
-  return [...registry.retained].sort((a, b) => b - a).find((version) => version !== activeVersion);
+  return [...targets].sort((a, b) => b - a).find((version) => version !== activeVersion);
 }
 
 function rollbackRequested(
@@ -212,6 +225,12 @@ function rollbackRequested(
     'ROLLBACK_TARGET_NOT_RETAINED',
     `Model "${active.model.name}" v${fields.toVersion} is not a retained version (retained: ${registry.retained.join(', ') || 'none'}).`,
     { deploymentName: state.deploymentName, toVersion: fields.toVersion, retained: registry.retained },
+  );
+  ensure(
+    !registry.rewardModels?.includes(fields.toVersion),
+    'MODEL_VERSION_IS_REWARD_MODEL',
+    `Model "${active.model.name}" v${fields.toVersion} is a reward model and cannot serve; roll back to one of ${servable(registry).join(', ') || 'no other version'}.`,
+    { deploymentName: state.deploymentName, toVersion: fields.toVersion },
   );
   return {
     type: 'RollbackRequested',

@@ -12,7 +12,8 @@ import type {
 import { evaluateGate } from './evaluationGate.js';
 
 /** Where the model version stands in its registry stream, looked up by the service. */
-export type ModelVersionFact = 'retained' | 'archived' | 'missing';
+/** A retained reward model is told apart: it scores answers, it cannot produce the ones evaluated. */
+export type ModelVersionFact = 'retained' | 'reward-model' | 'archived' | 'missing';
 
 export type RequestEvaluation = Omit<EvaluationRequested['data'], 'requestedAt' | 'gate'> & {
   readonly type: 'RequestEvaluation';
@@ -191,6 +192,12 @@ export function decideEvaluation(
         facts.modelVersion !== 'archived',
         'MODEL_VERSION_ARCHIVED',
         `Model "${command.model.name}" v${command.model.version} is archived; evaluate a retained version.`,
+        { model: command.model },
+      );
+      ensure(
+        facts.modelVersion !== 'reward-model',
+        'MODEL_VERSION_IS_REWARD_MODEL',
+        `Model "${command.model.name}" v${command.model.version} is a reward model: it scores answers and writes none to evaluate; evaluate a version trained to answer.`,
         { model: command.model },
       );
       ensure(

@@ -52,6 +52,8 @@ export type ModelCommand = RegisterModelVersion | PromoteModelVersion | ArchiveM
 export interface ModelVersionState {
   readonly version: number;
   readonly runId: string;
+  /** The training method (trainingSummary.method): lora, full, dpo, reward-model, ... */
+  readonly method: string;
   readonly stage: ModelStage;
   readonly archived: boolean;
 }
@@ -85,7 +87,13 @@ export function evolveModel(state: ModelState, event: ModelEvent): ModelState {
         modelName: event.data.modelName,
         versions: [
           ...state.versions,
-          { version: event.data.version, runId: event.data.runId, stage: 'none', archived: false },
+          {
+            version: event.data.version,
+            runId: event.data.runId,
+            method: event.data.trainingSummary.method,
+            stage: 'none',
+            archived: false,
+          },
         ],
       };
     case 'ModelVersionPromoted': {

@@ -307,7 +307,7 @@ export function decideTrainingRun(
       ensure(
         !missing,
         'MODEL_VERSION_NOT_FOUND',
-        `The run needs model ${missing?.name} v${missing?.version}, which is not a retained registry version.`,
+        `The run needs model ${missing?.name} v${missing?.version}, which is not a retained registry version of the kind it needs (PPO: a reward model; a DPO reference: a model that answers).`,
         { model: missing },
       );
       const requested: TrainingRunRequested = {
