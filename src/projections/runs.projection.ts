@@ -12,7 +12,8 @@ import type { RunCheckpointsTable, RunMetricsTable, RunsTable } from './schema.j
  */
 export const runsProjection: Projection = {
   name: 'runs',
-  version: 1,
+  // 2: run_metrics keeps reward_accuracy and reward_margin (rebuilt to fill them from the log).
+  version: 2,
   handles: [
     'TrainingRunRequested',
     'TrainingRunClaimed',
@@ -73,6 +74,8 @@ class RunWrites {
             tokens_per_second: eb.ref('excluded.tokens_per_second'),
             elapsed_ms: eb.ref('excluded.elapsed_ms'),
             recorded_at: eb.ref('excluded.recorded_at'),
+            reward_accuracy: eb.ref('excluded.reward_accuracy'),
+            reward_margin: eb.ref('excluded.reward_margin'),
           })),
         )
         .execute();
@@ -161,6 +164,8 @@ function foldRunEvent(writes: RunWrites, event: RecordedEvent): void {
         tokens_per_second: point.tokensPerSecond,
         elapsed_ms: point.elapsedMs,
         recorded_at: point.reportedAt,
+        reward_accuracy: point.rewardAccuracy ?? null,
+        reward_margin: point.rewardMargin ?? null,
       });
       writes.set(point.runId, {
         status: 'running',

@@ -94,6 +94,9 @@ export interface RunMetricsTable {
   tokens_per_second: number | null;
   elapsed_ms: number | null;
   recorded_at: Timestamp;
+  /** Preference runs only (DPO, reward model): the fraction of pairs the chosen answer wins, and the mean margin. */
+  reward_accuracy: number | null;
+  reward_margin: number | null;
 }
 
 export interface RunCheckpointsTable {

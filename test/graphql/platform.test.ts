@@ -132,19 +132,23 @@ for (const target of databaseTargets) {
           type: string;
           step: number | null;
           loss: number | null;
+          rewardAccuracy: number | null;
           finished: boolean;
           event: { type: string };
         };
       };
       const subscription = collect<Update>(
         api.ws(),
-        'subscription($id: ID!) { runProgress(runId: $id) { type step loss finished event { type } } }',
+        'subscription($id: ID!) { runProgress(runId: $id) { type step loss rewardAccuracy finished event { type } } }',
         { id: runId },
         100,
       );
       await expect.poll(() => api.server.subscriberCount()).toBe(before + 1);
       for (let step = 1; step <= 5; step += 1) {
-        await api.store.append(`run-${runId}`, [progress(step)], 'stream_exists', context);
+        // The last report is a preference run's: with the fraction of pairs its chosen answers win.
+        const event = progress(step);
+        const reported = step === 5 ? { ...event, data: { ...event.data, rewardAccuracy: 0.75 } } : event;
+        await api.store.append(`run-${runId}`, [reported], 'stream_exists', context);
       }
       // Unrelated events in between must not reach the subscriber.
       await api.store.append(`run-${randomUUID()}`, [progress(1)], 'any', context);
@@ -162,6 +166,7 @@ for (const target of databaseTargets) {
       expect(updates.map((update) => update.step)).toEqual([1, 2, 3, 4, 5, null]);
       expect(updates.map((update) => update.loss)).toEqual([1.9, 1.8, 1.7, 1.6, 1.5, 1.5]);
       expect(updates.map((update) => update.finished)).toEqual([false, false, false, false, false, true]);
+      expect(updates.map((update) => update.rewardAccuracy)).toEqual([null, null, null, null, 0.75, null]);
       expect(updates[0]!.event.type).toBe('TrainingProgressReported');
       await expect.poll(() => api.server.subscriberCount()).toBe(before);
     });

@@ -127,6 +127,44 @@ for (const target of databaseTargets) {
       }
     });
 
+    it("keeps a preference run's reward accuracy and margin in its metric series, null for others", async () => {
+      const requested = events.find((event) => event.type === 'TrainingRunRequested')!;
+      const supervisedRunId = (requested.data as Data).runId as string;
+      const runId = 'preference-metrics';
+      const progress = events.find((event) => event.type === 'TrainingProgressReported')!;
+      const point = (step: number, reward: { rewardAccuracy: number; rewardMargin: number }) => ({
+        type: progress.type,
+        data: { ...(progress.data as Data), runId, step, totalSteps: 2, ...reward },
+      });
+      const appended = await api.store.append(
+        `run-${runId}`,
+        [
+          { type: requested.type, data: { ...(requested.data as Data), runId } },
+          point(1, { rewardAccuracy: 0.25, rewardMargin: -0.5 }),
+          point(2, { rewardAccuracy: 0.75, rewardMargin: 1.25 }),
+        ],
+        'no_stream',
+        { actor: 'test' },
+      );
+      await runner.waitFor(appended.events.at(-1)!.checkpoint, { timeoutMs: 30_000 });
+      type Point = { step: number; rewardAccuracy: number | null; rewardMargin: number | null };
+      const series = async (id: string) => {
+        const response = await api.request<{ run: { metrics: { edges: { node: Point }[] } } }>(
+          'query($id: ID!) { run(runId: $id) { metrics(first: 500) { edges { node { step rewardAccuracy rewardMargin } } } } }',
+          { id },
+        );
+        expect(response.errors).toBeUndefined();
+        return response.data!.run.metrics.edges.map((edge) => edge.node);
+      };
+      expect(await series(runId)).toEqual([
+        { step: 1, rewardAccuracy: 0.25, rewardMargin: -0.5 },
+        { step: 2, rewardAccuracy: 0.75, rewardMargin: 1.25 },
+      ]);
+      const supervised = await series(supervisedRunId);
+      expect(supervised.length).toBeGreaterThan(0);
+      expect(supervised.every((p) => p.rewardAccuracy === null && p.rewardMargin === null)).toBe(true);
+    });
+
     it('answers the registry live and as of a past moment, and lineage of a version', async () => {
       const recorded = (await api.store.readAll('', 100_000)).events;
       const retained = new Map<number, boolean>();

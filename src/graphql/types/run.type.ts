@@ -43,6 +43,19 @@ export class RunMetricType {
 
   @Field(() => DateTime)
   recordedAt!: Date;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Preference runs (dpo, reward-model): the fraction of pairs whose chosen answer wins.',
+  })
+  rewardAccuracy!: number | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'Preference runs (dpo, reward-model): the mean margin of the chosen answer over the rejected one.',
+  })
+  rewardMargin!: number | null;
 }
 
 export const toRunMetric = (row: RunMetric): RunMetricType => ({
@@ -56,6 +69,8 @@ export const toRunMetric = (row: RunMetric): RunMetricType => ({
   tokensPerSecond: row.tokens_per_second,
   elapsedMs: row.elapsed_ms,
   recordedAt: row.recorded_at,
+  rewardAccuracy: row.reward_accuracy,
+  rewardMargin: row.reward_margin,
 });
 
 /** The run_metrics column behind each RunMetric field (toRunMetric reads these). */
@@ -70,6 +85,8 @@ export const runMetricColumns: Readonly<Record<keyof RunMetricType, RunMetricCol
   tokensPerSecond: 'tokens_per_second',
   elapsedMs: 'elapsed_ms',
   recordedAt: 'recorded_at',
+  rewardAccuracy: 'reward_accuracy',
+  rewardMargin: 'reward_margin',
 };
 
 export const RunMetricConnection = connectionType('RunMetric', RunMetricType);

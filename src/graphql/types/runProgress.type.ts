@@ -41,6 +41,19 @@ export class RunProgressUpdate {
   @Field(() => Float, { nullable: true, description: 'Milliseconds until the run is expected to end.' })
   etaMs!: number | null;
 
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Preference runs (dpo, reward-model): the fraction of pairs whose chosen answer wins.',
+  })
+  rewardAccuracy!: number | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'Preference runs (dpo, reward-model): the mean margin of the chosen answer over the rejected one.',
+  })
+  rewardMargin!: number | null;
+
   @Field({ description: "True on the run's last event (completed, failed or cancelled)." })
   finished!: boolean;
 
@@ -64,6 +77,8 @@ export function toRunProgressUpdate(runId: string, event: RecordedEvent): RunPro
     stageIndex: numberField(event.data, 'stageIndex'),
     loss: numberField(event.data, 'loss') ?? numberField(event.data, 'finalLoss'),
     etaMs: numberField(event.data, 'etaMs'),
+    rewardAccuracy: numberField(event.data, 'rewardAccuracy'),
+    rewardMargin: numberField(event.data, 'rewardMargin'),
     finished: runEndEventTypes.includes(event.type),
     event: toEventType(event),
   };
