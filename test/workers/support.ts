@@ -1,11 +1,35 @@
 /** Shared pieces of the worker tests: a tiny model on disk, a small templated dataset, bundled entries. */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'rolldown';
-import { CANONICAL_MEDIA_TYPE, type ArtifactStore, type DatasetRecord } from '../../src/data/index.js';
+import {
+  CANONICAL_MEDIA_TYPE,
+  LocalArtifactStore,
+  writePreferenceRevision,
+  type ArtifactStore,
+  type DatasetRecord,
+  type RankedPrompt,
+} from '../../src/data/index.js';
+import { PostgresEventStore } from '../../src/eventstore/index.js';
 import { initBackend, LlamaModel, makeLlamaConfig, saveModel, TINY_CONFIG } from '../../src/ml/index.js';
 import { ByteTokenizer } from '../../src/ml/tokenizers/index.js';
-import type { CommandContext, Services } from '../../src/services/index.js';
+import { allProjections, ProjectionRunner } from '../../src/projections/index.js';
+import { storedRevisionFields } from '../../src/services/datasets/index.js';
+import {
+  createServices,
+  systemClock,
+  uuidIds,
+  type CommandContext,
+  type Services,
+} from '../../src/services/index.js';
+import {
+  runWorker,
+  trainingJobHandler,
+  type TrainingWorkerOptions,
+  type WorkerHandle,
+} from '../../src/workers/index.js';
+import { pgliteTarget, type TestDatabase } from '../support/databases.js';
 
 const CITIES: ReadonlyArray<readonly [string, string]> = [
   ['France', 'Paris'],
@@ -80,6 +104,126 @@ export async function registerDataset(
     },
     context,
   );
+}
+
+/** Right and wrong capitals: people ranked the first answer of each prompt above the second. */
+export const CAPITAL_PREFERENCES: ReadonlyArray<readonly [string, string, string]> = [
+  ['France', 'Paris.', 'Lima.'],
+  ['Japan', 'Tokyo.', 'Paris.'],
+  ['Peru', 'Lima.', 'Nairobi.'],
+  ['Kenya', 'Nairobi.', 'Tokyo.'],
+];
+
+/**
+ * The flywheel's path to a preference dataset: two candidate answers per prompt, ranked by people, written
+ * as the preference revision 1 of `capital-prefs`. Returns how many pairs it holds.
+ */
+export async function registerCapitalPreferences(
+  services: Services,
+  artifacts: ArtifactStore,
+  context: CommandContext,
+): Promise<number> {
+  const prompts: RankedPrompt[] = CAPITAL_PREFERENCES.map(([country, right, wrong], i) => ({
+    promptId: `p${i}`,
+    prompt: `Capital of ${country}?`,
+    candidates: [
+      { candidateId: 'a', text: right },
+      { candidateId: 'b', text: wrong },
+    ],
+    rankings: [['a', 'b']],
+  }));
+  const facts = await writePreferenceRevision({
+    store: artifacts,
+    prompts,
+    split: { evalFraction: 0, seed: 0 },
+  });
+  await services.datasets.registerDataset(
+    { datasetId: 'capital-prefs', name: 'Capital preferences', format: 'preference' },
+    context,
+  );
+  await services.datasets.addRevision(
+    {
+      datasetId: 'capital-prefs',
+      ...storedRevisionFields(facts, { pii: facts.pii }),
+      transform: { kind: 'ingest', params: {} },
+    },
+    context,
+  );
+  return facts.added;
+}
+
+/** What the training-worker tests run against: the embedded platform, with projections running. */
+export interface TrainingTestPlatform {
+  readonly database: TestDatabase;
+  readonly store: PostgresEventStore;
+  readonly services: Services;
+  readonly runner: ProjectionRunner;
+  /** A fresh temporary directory; artifacts live in its artifacts/ and the tiny model in tiny/. */
+  readonly root: string;
+  readonly artifacts: LocalArtifactStore;
+  /** The tiny model's directory (writeTinyModel). */
+  readonly modelDir: string;
+  /** The bundled training thread. */
+  readonly threadEntry: string;
+  close(): Promise<void>;
+}
+
+export async function startTrainingTestPlatform(prefix: string): Promise<TrainingTestPlatform> {
+  const database = await pgliteTarget.open();
+  const store = new PostgresEventStore(database, { pollIntervalMs: 50 });
+  const runner = new ProjectionRunner({
+    db: database.db,
+    store,
+    projections: allProjections,
+    pollIntervalMs: 50,
+  });
+  runner.start();
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  return {
+    database,
+    store,
+    services: createServices({ store, clock: systemClock, ids: uuidIds }),
+    runner,
+    root,
+    artifacts: new LocalArtifactStore(join(root, 'artifacts')),
+    modelDir: await writeTinyModel(join(root, 'tiny')),
+    threadEntry: await bundle('src/workers/training/trainingThread.ts', 'trainingThread'),
+    async close() {
+      await runner.stop();
+      await database.close();
+    },
+  };
+}
+
+/**
+ * A training worker on the test platform, reporting every step and checkpointing every 3 (micro-batches of 2,
+ * one gradient worker, no terminal progress bar); `options` change any of that.
+ */
+export function startTrainingWorker(
+  t: TrainingTestPlatform,
+  options: Partial<TrainingWorkerOptions> = {},
+): WorkerHandle {
+  return runWorker({
+    kinds: ['train'],
+    handlers: {
+      train: trainingJobHandler({
+        services: t.services,
+        store: t.store,
+        artifacts: t.artifacts,
+        threadEntry: t.threadEntry,
+        progressEvery: 1,
+        checkpointEvery: 3,
+        microBatchSize: 2,
+        progressBar: false,
+        cancelPollMs: 100,
+        gradientWorkers: 1,
+        ...options,
+      }),
+    },
+    db: t.database.db,
+    leaseMs: 10_000,
+    pollMs: 100,
+  });
 }
 
 const bundleDir = join(process.cwd(), 'node_modules', '.cache', 'tuneledger-test');

@@ -5,118 +5,45 @@
  * the reference does, measured here with a log-softmax of our own over the response tokens.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalArtifactStore, writePreferenceRevision, type RankedPrompt } from '../../src/data/index.js';
-import { PostgresEventStore } from '../../src/eventstore/index.js';
 import { LoraAdapter, loadModel, type LlamaModel } from '../../src/ml/index.js';
 import { buildTrainingExample, promptFormatByName } from '../../src/ml/prompts/index.js';
 import { loadTokenizer } from '../../src/ml/tokenizers/index.js';
-import { allProjections, ProjectionRunner } from '../../src/projections/index.js';
-import { storedRevisionFields } from '../../src/services/datasets/index.js';
-import { createServices, systemClock, uuidIds, type Services } from '../../src/services/index.js';
-import { runWorker, trainingJobHandler, unpackTar, type WorkerHandle } from '../../src/workers/index.js';
-import { pgliteTarget, type TestDatabase } from '../support/databases.js';
-import { bundle, capitalRecords, registerDataset, writeTinyModel } from './support.js';
+import { unpackTar, type WorkerHandle } from '../../src/workers/index.js';
+import {
+  CAPITAL_PREFERENCES,
+  capitalRecords,
+  registerCapitalPreferences,
+  startTrainingWorker,
+  registerDataset,
+  startTrainingTestPlatform,
+  type TrainingTestPlatform,
+} from './support.js';
 
 const admin = { actor: 'ana', roles: ['admin'] };
 const BETA = 0.5;
-const CAPITALS: ReadonlyArray<readonly [string, string, string]> = [
-  ['France', 'Paris.', 'Lima.'],
-  ['Japan', 'Tokyo.', 'Paris.'],
-  ['Peru', 'Lima.', 'Nairobi.'],
-  ['Kenya', 'Nairobi.', 'Tokyo.'],
-];
 
 describe('DPO training runs (pglite)', () => {
-  let database: TestDatabase;
-  let store: PostgresEventStore;
-  let services: Services;
-  let runner: ProjectionRunner;
-  let artifacts: LocalArtifactStore;
-  let threadEntry: string;
-  let modelDir: string;
-  let root: string;
+  let t: TrainingTestPlatform;
   let worker: WorkerHandle | undefined;
 
   beforeAll(async () => {
-    database = await pgliteTarget.open();
-    store = new PostgresEventStore(database, { pollIntervalMs: 50 });
-    services = createServices({ store, clock: systemClock, ids: uuidIds });
-    runner = new ProjectionRunner({
-      db: database.db,
-      store,
-      projections: allProjections,
-      pollIntervalMs: 50,
-    });
-    runner.start();
-    root = mkdtempSync(join(tmpdir(), 'tuneledger-dpo-'));
-    artifacts = new LocalArtifactStore(join(root, 'artifacts'));
-    threadEntry = await bundle('src/workers/training/trainingThread.ts', 'trainingThread');
-    modelDir = await writeTinyModel(join(root, 'tiny'));
-    // The flywheel's path: people rank two candidate answers per prompt; each ranking becomes a pair.
-    const prompts: RankedPrompt[] = CAPITALS.map(([country, right, wrong], i) => ({
-      promptId: `p${i}`,
-      prompt: `Capital of ${country}?`,
-      candidates: [
-        { candidateId: 'a', text: right },
-        { candidateId: 'b', text: wrong },
-      ],
-      rankings: [['a', 'b']],
-    }));
-    const facts = await writePreferenceRevision({
-      store: artifacts,
-      prompts,
-      split: { evalFraction: 0, seed: 0 },
-    });
-    expect(facts.added).toBe(4);
-    await services.datasets.registerDataset(
-      { datasetId: 'capital-prefs', name: 'Capital preferences', format: 'preference' },
-      admin,
-    );
-    await services.datasets.addRevision(
-      {
-        datasetId: 'capital-prefs',
-        ...storedRevisionFields(facts, { pii: facts.pii }),
-        transform: { kind: 'ingest', params: {} },
-      },
-      admin,
-    );
+    t = await startTrainingTestPlatform('tuneledger-dpo-');
+    expect(await registerCapitalPreferences(t.services, t.artifacts, admin)).toBe(4);
   });
   afterAll(async () => {
     await worker?.stop();
-    await runner?.stop();
-    await database?.close();
+    await t?.close();
   });
 
-  const startWorker = () =>
-    runWorker({
-      kinds: ['train'],
-      handlers: {
-        train: trainingJobHandler({
-          services,
-          store,
-          artifacts,
-          threadEntry,
-          progressEvery: 1,
-          checkpointEvery: 3,
-          microBatchSize: 2,
-          progressBar: false,
-          cancelPollMs: 100,
-          gradientWorkers: 1,
-        }),
-      },
-      db: database.db,
-      leaseMs: 10_000,
-      pollMs: 100,
-    });
+  const startWorker = () => startTrainingWorker(t);
 
   const requestRun = async (parameters: unknown, epochs: number, learningRate: number, target: string) =>
     (
-      await services.runs.requestTrainingRun(
+      await t.services.runs.requestTrainingRun(
         {
-          baseModel: { name: 'tiny', source: { kind: 'path', path: modelDir } },
+          baseModel: { name: 'tiny', source: { kind: 'path', path: t.modelDir } },
           dataset: { id: 'capital-prefs', revision: 1 },
           method: { kind: 'dpo', parameters, beta: BETA } as never,
           stages: [{ name: 'dpo', learningRate, batchSize: 4, epochs }],
@@ -129,7 +56,7 @@ describe('DPO training runs (pglite)', () => {
       )
     ).runId;
 
-  const events = (runId: string) => store.readStream(`run-${runId}`);
+  const events = (runId: string) => t.store.readStream(`run-${runId}`);
   const finished = (runId: string) =>
     expect
       .poll(async () => (await events(runId)).find((e) => /Completed|Failed/.test(e.type))?.type, {
@@ -142,9 +69,9 @@ describe('DPO training runs (pglite)', () => {
   const artifactDir = async (runId: string, name: string) => {
     const completed = (await events(runId)).find((e) => e.type === 'TrainingRunCompleted')!;
     const { artifact } = completed.data as { artifact: { kind: string; hash: string } };
-    const dir = join(mkdtempSync(join(root, `${name}-`)), name);
+    const dir = join(mkdtempSync(join(t.root, `${name}-`)), name);
     mkdirSync(dir);
-    for (const [file, data] of unpackTar(await artifacts.get(artifact.hash)))
+    for (const [file, data] of unpackTar(await t.artifacts.get(artifact.hash)))
       writeFileSync(join(dir, file), data);
     return { kind: artifact.kind, dir, data: completed.data as { metrics: Record<string, number> } };
   };
@@ -154,7 +81,7 @@ describe('DPO training runs (pglite)', () => {
    * response tokens, from the logits by a log-softmax written here.
    */
   const meanMargin = async (policy: LlamaModel, reference: LlamaModel) => {
-    const tokenizer = await loadTokenizer(modelDir);
+    const tokenizer = await loadTokenizer(t.modelDir);
     const format = promptFormatByName('alpaca', tokenizer);
     const logp = (model: LlamaModel, instruction: string, output: string) => {
       const example = buildTrainingExample({ instruction, output }, format, tokenizer, { maxLength: 256 });
@@ -170,13 +97,13 @@ describe('DPO training runs (pglite)', () => {
       return sum;
     };
     let total = 0;
-    for (const [country, right, wrong] of CAPITALS) {
+    for (const [country, right, wrong] of CAPITAL_PREFERENCES) {
       const instruction = `Capital of ${country}?`;
       const chosen = logp(policy, instruction, right) - logp(reference, instruction, right);
       const rejected = logp(policy, instruction, wrong) - logp(reference, instruction, wrong);
       total += BETA * (chosen - rejected);
     }
-    return total / CAPITALS.length;
+    return total / CAPITAL_PREFERENCES.length;
   };
 
   it('trains a LoRA DPO run, resumes it on a second worker, and registers an adapter that prefers the chosen answers', async () => {
@@ -224,14 +151,14 @@ describe('DPO training runs (pglite)', () => {
     const { kind, dir, data } = await artifactDir(runId, 'adapter');
     expect(kind).toBe('adapter');
     expect(data.metrics['rewardAccuracy']).toBe(1);
-    const versions = (await store.readStream('model-capitals-dpo')).filter(
+    const versions = (await t.store.readStream('model-capitals-dpo')).filter(
       (e) => e.type === 'ModelVersionRegistered',
     );
     expect(versions).toHaveLength(1);
     expect((versions[0]!.data as { runId: string }).runId).toBe(runId);
 
-    const reference = loadModel(modelDir);
-    const policy = loadModel(modelDir);
+    const reference = loadModel(t.modelDir);
+    const policy = loadModel(t.modelDir);
     const before = await meanMargin(policy, reference);
     policy.lora = LoraAdapter.load(dir, policy.config);
     const after = await meanMargin(policy, reference);
@@ -253,9 +180,11 @@ describe('DPO training runs (pglite)', () => {
     const { kind, dir } = await artifactDir(runId, 'weights');
     expect(kind).toBe('weights');
     expect(
-      (await store.readStream('model-capitals-dpo-full')).filter((e) => e.type === 'ModelVersionRegistered'),
+      (await t.store.readStream('model-capitals-dpo-full')).filter(
+        (e) => e.type === 'ModelVersionRegistered',
+      ),
     ).toHaveLength(1);
-    const reference = loadModel(modelDir);
+    const reference = loadModel(t.modelDir);
     const policy = loadModel(dir);
     const after = await meanMargin(policy, reference);
     console.info(`DPO full: mean implicit reward margin 0 before, ${after.toFixed(3)} after`);
@@ -265,11 +194,11 @@ describe('DPO training runs (pglite)', () => {
   });
 
   it('refuses a DPO run on a dataset that is not of preference format', async () => {
-    await registerDataset(services, artifacts, admin, 'plain', capitalRecords());
+    await registerDataset(t.services, t.artifacts, admin, 'plain', capitalRecords());
     await expect(
-      services.runs.requestTrainingRun(
+      t.services.runs.requestTrainingRun(
         {
-          baseModel: { name: 'tiny', source: { kind: 'path', path: modelDir } },
+          baseModel: { name: 'tiny', source: { kind: 'path', path: t.modelDir } },
           dataset: { id: 'plain', revision: 1 },
           method: { kind: 'dpo', parameters: { kind: 'full' }, beta: BETA },
           stages: [{ name: 'dpo', learningRate: 1e-3, batchSize: 4, epochs: 1 }],

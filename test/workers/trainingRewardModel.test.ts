@@ -8,32 +8,21 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalArtifactStore, writePreferenceRevision, type RankedPrompt } from '../../src/data/index.js';
-import { PostgresEventStore } from '../../src/eventstore/index.js';
 import { decodeSafetensors, loadRewardModel, scoreResponses } from '../../src/ml/index.js';
 import { promptFormatByName } from '../../src/ml/prompts/index.js';
 import { loadTokenizer } from '../../src/ml/tokenizers/index.js';
-import { allProjections, ProjectionRunner } from '../../src/projections/index.js';
-import { storedRevisionFields } from '../../src/services/datasets/index.js';
-import { createServices, systemClock, uuidIds, type Services } from '../../src/services/index.js';
-import {
-  runTraining,
-  runWorker,
-  trainingJobHandler,
-  unpackTar,
-  type WorkerHandle,
-} from '../../src/workers/index.js';
+import { runTraining, unpackTar, type WorkerHandle } from '../../src/workers/index.js';
 import type { TrainingMessage, TrainingSpec } from '../../src/workers/training/trainingMessages.js';
-import { pgliteTarget, type TestDatabase } from '../support/databases.js';
-import { bundle, writeTinyModel } from './support.js';
+import {
+  CAPITAL_PREFERENCES,
+  registerCapitalPreferences,
+  startTrainingWorker,
+  startTrainingTestPlatform,
+  writeTinyModel,
+  type TrainingTestPlatform,
+} from './support.js';
 
 const admin = { actor: 'ana', roles: ['admin'] };
-const CAPITALS: ReadonlyArray<readonly [string, string, string]> = [
-  ['France', 'Paris.', 'Lima.'],
-  ['Japan', 'Tokyo.', 'Paris.'],
-  ['Peru', 'Lima.', 'Nairobi.'],
-  ['Kenya', 'Nairobi.', 'Tokyo.'],
-];
 const LORA = {
   kind: 'lora',
   r: 8,
@@ -51,86 +40,19 @@ interface Progress {
 }
 
 describe('reward-model training runs (pglite)', () => {
-  let database: TestDatabase;
-  let store: PostgresEventStore;
-  let services: Services;
-  let runner: ProjectionRunner;
-  let artifacts: LocalArtifactStore;
-  let threadEntry: string;
-  let modelDir: string;
-  let root: string;
+  let t: TrainingTestPlatform;
   let worker: WorkerHandle | undefined;
 
   beforeAll(async () => {
-    database = await pgliteTarget.open();
-    store = new PostgresEventStore(database, { pollIntervalMs: 50 });
-    services = createServices({ store, clock: systemClock, ids: uuidIds });
-    runner = new ProjectionRunner({
-      db: database.db,
-      store,
-      projections: allProjections,
-      pollIntervalMs: 50,
-    });
-    runner.start();
-    root = mkdtempSync(join(tmpdir(), 'tuneledger-rm-'));
-    artifacts = new LocalArtifactStore(join(root, 'artifacts'));
-    threadEntry = await bundle('src/workers/training/trainingThread.ts', 'trainingThread');
-    modelDir = await writeTinyModel(join(root, 'tiny'));
-    const prompts: RankedPrompt[] = CAPITALS.map(([country, right, wrong], i) => ({
-      promptId: `p${i}`,
-      prompt: `Capital of ${country}?`,
-      candidates: [
-        { candidateId: 'a', text: right },
-        { candidateId: 'b', text: wrong },
-      ],
-      rankings: [['a', 'b']],
-    }));
-    const facts = await writePreferenceRevision({
-      store: artifacts,
-      prompts,
-      split: { evalFraction: 0, seed: 0 },
-    });
-    await services.datasets.registerDataset(
-      { datasetId: 'capital-prefs', name: 'Capital preferences', format: 'preference' },
-      admin,
-    );
-    await services.datasets.addRevision(
-      {
-        datasetId: 'capital-prefs',
-        ...storedRevisionFields(facts, { pii: facts.pii }),
-        transform: { kind: 'ingest', params: {} },
-      },
-      admin,
-    );
+    t = await startTrainingTestPlatform('tuneledger-rm-');
+    expect(await registerCapitalPreferences(t.services, t.artifacts, admin)).toBe(4);
   });
   afterAll(async () => {
     await worker?.stop();
-    await runner?.stop();
-    await database?.close();
+    await t?.close();
   });
 
-  const startWorker = () =>
-    runWorker({
-      kinds: ['train'],
-      handlers: {
-        train: trainingJobHandler({
-          services,
-          store,
-          artifacts,
-          threadEntry,
-          progressEvery: 1,
-          checkpointEvery: 3,
-          microBatchSize: 2,
-          progressBar: false,
-          cancelPollMs: 100,
-          gradientWorkers: 1,
-          mergeWeights: true,
-        }),
-      },
-      db: database.db,
-      leaseMs: 10_000,
-      pollMs: 100,
-    });
+  const startWorker = () => startTrainingWorker(t, { mergeWeights: true });
 
   const requestRun = async (
     parameters: unknown,
@@ -138,9 +60,9 @@ describe('reward-model training runs (pglite)', () => {
     options: { epochs?: number; learningRate?: number; loss?: unknown } = {},
   ) =>
     (
-      await services.runs.requestTrainingRun(
+      await t.services.runs.requestTrainingRun(
         {
-          baseModel: { name: 'tiny', source: { kind: 'path', path: modelDir } },
+          baseModel: { name: 'tiny', source: { kind: 'path', path: t.modelDir } },
           dataset: { id: 'capital-prefs', revision: 1 },
           method: { kind: 'reward-model', parameters } as never,
           stages: [
@@ -160,7 +82,7 @@ describe('reward-model training runs (pglite)', () => {
       )
     ).runId;
 
-  const events = (runId: string) => store.readStream(`run-${runId}`);
+  const events = (runId: string) => t.store.readStream(`run-${runId}`);
   const outcome = (runId: string) =>
     expect.poll(async () => (await events(runId)).find((e) => /Completed|Failed/.test(e.type))?.type, {
       timeout: 60_000,
@@ -176,9 +98,9 @@ describe('reward-model training runs (pglite)', () => {
       artifact: { kind: string; hash: string };
       metrics: Record<string, number>;
     };
-    const dir = join(mkdtempSync(join(root, `${name}-`)), name);
+    const dir = join(mkdtempSync(join(t.root, `${name}-`)), name);
     mkdirSync(dir);
-    const files = unpackTar(await artifacts.get(data.artifact.hash));
+    const files = unpackTar(await t.artifacts.get(data.artifact.hash));
     for (const [file, bytes] of files) writeFileSync(join(dir, file), bytes);
     return { ...data, dir, files: [...files.keys()].sort() };
   };
@@ -186,9 +108,9 @@ describe('reward-model training runs (pglite)', () => {
   /** Rewards of each prompt's right and wrong answer from the stored artifact, loaded as a user would. */
   const rewardsOf = async (dir: string, base?: string) => {
     const { model, head, config } = loadRewardModel(dir, base);
-    const tokenizer = await loadTokenizer(modelDir);
+    const tokenizer = await loadTokenizer(t.modelDir);
     const format = promptFormatByName(config.prompt_format ?? 'alpaca', tokenizer);
-    const rewards = CAPITALS.map(([country, right, wrong]) =>
+    const rewards = CAPITAL_PREFERENCES.map(([country, right, wrong]) =>
       scoreResponses(model, head, tokenizer, format, { instruction: `Capital of ${country}?` }, [
         right,
         wrong,
@@ -242,7 +164,7 @@ describe('reward-model training runs (pglite)', () => {
 
     // The checkpoint the second worker resumed from holds the head beside the adapter.
     const resumeHash = (claims[1]!.data as { resumeFrom: { artifactHash: string } }).resumeFrom.artifactHash;
-    const checkpoint = unpackTar(await artifacts.get(resumeHash));
+    const checkpoint = unpackTar(await t.artifacts.get(resumeHash));
     expect(decodeSafetensors(checkpoint.get('trainable.safetensors')!).tensors.has('score.weight')).toBe(
       true,
     );
@@ -264,7 +186,7 @@ describe('reward-model training runs (pglite)', () => {
     const b = head(uninterrupted);
     a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 5));
 
-    const versions = (await store.readStream('model-capitals-rm')).filter(
+    const versions = (await t.store.readStream('model-capitals-rm')).filter(
       (e) => e.type === 'ModelVersionRegistered',
     );
     expect(versions).toHaveLength(1);
@@ -285,13 +207,13 @@ describe('reward-model training runs (pglite)', () => {
     expect(version.artifacts.adapter).toBe(completedHash);
     // Registered, but never served: the registry knows the version is a reward model.
     await expect(
-      services.deployments.requestDeployment(
+      t.services.deployments.requestDeployment(
         { deploymentName: 'capitals', model: { name: 'capitals-rm', version: 1 }, environment: 'test' },
         admin,
       ),
     ).rejects.toMatchObject({ code: 'MODEL_VERSION_IS_REWARD_MODEL' });
 
-    const rewards = await rewardsOf(resumed.dir, modelDir);
+    const rewards = await rewardsOf(resumed.dir, t.modelDir);
     console.info(
       `reward model LoRA: rewards [right, wrong] ${JSON.stringify(rewards.map((r) => r.map((x) => +x.toFixed(3))))}`,
     );
@@ -317,7 +239,7 @@ describe('reward-model training runs (pglite)', () => {
     console.info(`reward model full: accuracy ${accuracy}, last step ${metrics['rewardAccuracy']}`);
     expect(accuracy).toBe(1);
     expect(
-      (await store.readStream('model-capitals-rm-full')).filter((e) => e.type === 'ModelVersionRegistered'),
+      (await t.store.readStream('model-capitals-rm-full')).filter((e) => e.type === 'ModelVersionRegistered'),
     ).toHaveLength(1);
   });
 
@@ -354,7 +276,7 @@ describe('reward-model runs resumed at a stage boundary (runTraining on this thr
       learningRate: 1e-2,
       batchSize: 4,
       epochs: 3,
-      records: CAPITALS.map(([country, right, wrong]) => ({
+      records: CAPITAL_PREFERENCES.map(([country, right, wrong]) => ({
         record: { instruction: `Capital of ${country}?`, output: right },
         entityTerms: [],
         rejected: wrong,
