@@ -7,7 +7,9 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerModelCommand } from '../../src/app/commands/model.command.js';
 import { decodeSafetensors, loadRewardModel, scoreResponses } from '../../src/ml/index.js';
 import { promptFormatByName } from '../../src/ml/prompts/index.js';
 import { loadTokenizer } from '../../src/ml/tokenizers/index.js';
@@ -23,6 +25,21 @@ import {
 } from './support.js';
 
 const admin = { actor: 'ana', roles: ['admin'] };
+
+/** Runs `tuneledger model ...` in this process; returns what it printed. */
+async function tuneledger(...args: string[]): Promise<string> {
+  const program = new Command().exitOverride();
+  registerModelCommand(program);
+  let stdout = '';
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string) => ((stdout += chunk), true)) as typeof process.stdout.write;
+  try {
+    await program.parseAsync(['node', 'tuneledger', ...args]);
+  } finally {
+    process.stdout.write = write;
+  }
+  return stdout;
+}
 const LORA = {
   kind: 'lora',
   r: 8,
@@ -218,6 +235,19 @@ describe('reward-model training runs (pglite)', () => {
       `reward model LoRA: rewards [right, wrong] ${JSON.stringify(rewards.map((r) => r.map((x) => +x.toFixed(3))))}`,
     );
     for (const [right, wrong] of rewards) expect(right).toBeGreaterThan(wrong!);
+
+    // The same scores from the command line: `tuneledger model score`.
+    const [country, right, wrong] = CAPITAL_PREFERENCES[0]!;
+    const printed = await tuneledger(
+      ...['model', 'score', '--reward', resumed.dir, '--base', t.modelDir],
+      ...['--prompt', `Capital of ${country}?`, '--answer', right, '--answer', wrong],
+    );
+    const { scores } = JSON.parse(printed) as { scores: number[] };
+    expect(scores).toHaveLength(2);
+    scores.forEach((score, i) => expect(score).toBeCloseTo(rewards[0]![i]!, 5));
+    await expect(
+      tuneledger('model', 'score', '--reward', resumed.dir, '--prompt', 'Capital?', '--answer', 'x'),
+    ).rejects.toThrow(/LoRA adapter: pass the base model/);
   });
 
   it('trains a full reward model whose artifact carries its own weights', async () => {

@@ -5,13 +5,16 @@ import {
   initBackend,
   initModel,
   loadModel,
+  loadRewardModel,
   LoraAdapter,
   LINEAR_MODULES,
   saveModel,
+  scoreResponses,
   TINY_CONFIG,
   type LinearModule,
   type StoredDtype,
 } from '../../ml/index.js';
+import { promptFormatByName } from '../../ml/prompts/index.js';
 import { ByteTokenizer, loadTokenizer } from '../../ml/tokenizers/index.js';
 import type { RegisterCommand } from './index.js';
 
@@ -60,6 +63,16 @@ interface InitOptions {
   loraR: number;
   loraAlpha: number;
   loraTargets: LinearModule[];
+}
+
+interface ScoreOptions {
+  reward: string;
+  base?: string;
+  prompt: string;
+  input?: string;
+  system?: string;
+  answer: string[];
+  format?: string;
 }
 
 interface RunOptions {
@@ -251,6 +264,64 @@ export const registerModelCommand: RegisterCommand = (program: Command) => {
         }
       } finally {
         llama.dispose();
+      }
+    });
+
+  model
+    .command('score')
+    .description(
+      'Score candidate answers to one prompt with a trained reward model (an unpacked reward-model artifact of a ' +
+        '`reward-model` run): prints {"scores": [...]}, one number per answer in the order given. Higher is ' +
+        'better; only differences between answers to the same prompt mean anything.',
+    )
+    .requiredOption(
+      '--reward <dir>',
+      'the unpacked reward-model artifact (reward_config.json, reward_head.safetensors, the adapter or full weights)',
+    )
+    .option(
+      '--base <dir>',
+      'the base model the reward model was trained on, with its tokenizer (needed for a LoRA reward model)',
+    )
+    .requiredOption('--prompt <text>', 'the instruction the answers reply to')
+    .option('--input <text>', "the instruction's input text")
+    .option('--system <text>', 'a system message')
+    .requiredOption(
+      '--answer <text>',
+      'a candidate answer; give it once per answer',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option(
+      '--format <name>',
+      'prompt format (default: the one the reward model was trained with, else alpaca)',
+    )
+    .action(async (options: ScoreOptions) => {
+      await initBackend();
+      const { model: llama, head, config } = loadRewardModel(options.reward, options.base);
+      try {
+        const tokenizerDir = options.base ?? options.reward;
+        const tokenizer = await loadTokenizer(tokenizerDir).catch((error: unknown) => {
+          throw new Error(
+            `${tokenizerDir} holds no tokenizer (${(error as Error).message}); pass --base, the directory of the base model with its tokenizer`,
+          );
+        });
+        const format = promptFormatByName(options.format ?? config.prompt_format ?? 'alpaca', tokenizer);
+        const scores = scoreResponses(
+          llama,
+          head,
+          tokenizer,
+          format,
+          {
+            instruction: options.prompt,
+            ...(options.input !== undefined ? { input: options.input } : {}),
+            ...(options.system !== undefined ? { system: options.system } : {}),
+          },
+          options.answer,
+        );
+        process.stdout.write(`${JSON.stringify({ scores, answers: options.answer })}\n`);
+      } finally {
+        llama.dispose();
+        head.dispose();
       }
     });
 };
