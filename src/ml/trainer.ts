@@ -184,27 +184,14 @@ export class Trainer {
   trainPreferenceStep(pairs: readonly PreferencePair[], reference: DpoReference): StepMetrics {
     if (this.options.mode === 'full' && !reference.model)
       throw new Error('full fine-tuning with DPO needs a frozen reference model');
-    const started = performance.now();
-    const parts = this.microBatches(pairs);
-    const sums = new Map<string, tf.Tensor>();
-    const margins: number[] = [];
-    let loss = 0;
-    let tokens = 0;
-    for (const part of parts) {
+    return this.pairwiseStep(pairs, (part) => {
       const batch = makePreferenceBatch(part, this.options.padId);
-      tokens += batch.tokens;
       const logps = referenceLogProbs(this.model, reference.model, batch);
-      const result = computeDpoGradients(this.model, batch, logps, reference.beta, this.rng);
-      loss += result.loss / parts.length;
-      margins.push(...result.margins);
-      accumulate(sums, result.grads);
-    }
-    return this.finishStep(
-      sums,
-      parts.length,
-      { loss, baseLoss: loss, entityLoss: 0, tokens, ...preferenceStatistics(margins) },
-      started,
-    );
+      return {
+        ...computeDpoGradients(this.model, batch, logps, reference.beta, this.rng),
+        tokens: batch.tokens,
+      };
+    });
   }
 
   /**
@@ -215,6 +202,25 @@ export class Trainer {
   trainRewardStep(pairs: readonly PreferencePair[]): StepMetrics {
     const head = this.rewardHead;
     if (!head) throw new Error('a reward step needs a trainer built with a reward head (parts.rewardHead)');
+    return this.pairwiseStep(pairs, (part) => ({
+      ...computeRewardGradients(this.model, head, part, this.options.padId, this.rng),
+      tokens: part.reduce((a, p) => a + p.chosen.ids.length + p.rejected.ids.length, 0),
+    }));
+  }
+
+  /**
+   * A preference update (DPO, reward model): `micro` gives each micro-batch's loss, per-pair margins,
+   * gradients and tokens; the gradients are averaged into one optimizer step, the margins summarised.
+   */
+  private pairwiseStep(
+    pairs: readonly PreferencePair[],
+    micro: (part: readonly PreferencePair[]) => {
+      loss: number;
+      margins: ArrayLike<number>;
+      grads: Map<string, tf.Tensor>;
+      tokens: number;
+    },
+  ): StepMetrics {
     const started = performance.now();
     const parts = this.microBatches(pairs);
     const sums = new Map<string, tf.Tensor>();
@@ -222,10 +228,10 @@ export class Trainer {
     let loss = 0;
     let tokens = 0;
     for (const part of parts) {
-      const result = computeRewardGradients(this.model, head, part, this.options.padId, this.rng);
-      tokens += part.reduce((a, p) => a + p.chosen.ids.length + p.rejected.ids.length, 0);
+      const result = micro(part);
+      tokens += result.tokens;
       loss += result.loss / parts.length;
-      margins.push(...result.margins);
+      margins.push(...Array.from(result.margins));
       accumulate(sums, result.grads);
     }
     return this.finishStep(
