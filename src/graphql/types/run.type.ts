@@ -12,6 +12,19 @@ export enum RunStatus {
 }
 registerEnumType(RunStatus, { name: 'RunStatus' });
 
+/** The reward fields a preference run's metric point and its progress update both carry. */
+export const RewardAccuracyField = () =>
+  Field(() => Float, {
+    nullable: true,
+    description: 'Preference runs (dpo, reward-model): the fraction of pairs whose chosen answer wins.',
+  });
+export const RewardMarginField = () =>
+  Field(() => Float, {
+    nullable: true,
+    description:
+      'Preference runs (dpo, reward-model): the mean margin of the chosen answer over the rejected one.',
+  });
+
 @ObjectType('RunMetric', { description: 'One reported training step.' })
 export class RunMetricType {
   @Field(() => Int)
@@ -44,17 +57,10 @@ export class RunMetricType {
   @Field(() => DateTime)
   recordedAt!: Date;
 
-  @Field(() => Float, {
-    nullable: true,
-    description: 'Preference runs (dpo, reward-model): the fraction of pairs whose chosen answer wins.',
-  })
+  @RewardAccuracyField()
   rewardAccuracy!: number | null;
 
-  @Field(() => Float, {
-    nullable: true,
-    description:
-      'Preference runs (dpo, reward-model): the mean margin of the chosen answer over the rejected one.',
-  })
+  @RewardMarginField()
   rewardMargin!: number | null;
 }
 

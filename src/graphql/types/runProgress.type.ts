@@ -1,6 +1,7 @@
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import type { RecordedEvent } from '../../eventstore/eventStore.js';
 import { EventType, toEventType } from './event.type.js';
+import { RewardAccuracyField, RewardMarginField } from './run.type.js';
 import { DateTime } from './scalars.js';
 
 /** The run events a progress subscriber receives; the last three end the stream. */
@@ -41,17 +42,10 @@ export class RunProgressUpdate {
   @Field(() => Float, { nullable: true, description: 'Milliseconds until the run is expected to end.' })
   etaMs!: number | null;
 
-  @Field(() => Float, {
-    nullable: true,
-    description: 'Preference runs (dpo, reward-model): the fraction of pairs whose chosen answer wins.',
-  })
+  @RewardAccuracyField()
   rewardAccuracy!: number | null;
 
-  @Field(() => Float, {
-    nullable: true,
-    description:
-      'Preference runs (dpo, reward-model): the mean margin of the chosen answer over the rejected one.',
-  })
+  @RewardMarginField()
   rewardMargin!: number | null;
 
   @Field({ description: "True on the run's last event (completed, failed or cancelled)." })
