@@ -12,7 +12,6 @@ import {
   initBackend,
   LlamaModel,
   makeBatch,
-  makeLlamaConfig,
   makePreferenceBatch,
   preferenceStatistics,
   sequenceLogProbs,
@@ -20,15 +19,8 @@ import {
   type PreferencePair,
   type TrainerOptions,
 } from '../../src/ml/index.js';
+import { microConfig as config } from './microConfig.js';
 
-const config = makeLlamaConfig({
-  vocabSize: 19,
-  hiddenSize: 16,
-  intermediateSize: 24,
-  numLayers: 2,
-  numHeads: 4,
-  numKvHeads: 2,
-});
 // The same prompt answered twice; the rejected answers differ in length from the chosen ones (padding).
 const pairs: PreferencePair[] = [
   {

@@ -30,17 +30,10 @@ import {
   type PreferencePair,
   type TrainerOptions,
 } from '../../src/ml/index.js';
+import { microConfig as config } from './microConfig.js';
 import { promptFormatByName } from '../../src/ml/prompts/index.js';
 import { ByteTokenizer } from '../../src/ml/tokenizers/index.js';
 
-const config = makeLlamaConfig({
-  vocabSize: 19,
-  hiddenSize: 16,
-  intermediateSize: 24,
-  numLayers: 2,
-  numHeads: 4,
-  numKvHeads: 2,
-});
 const LORA = {
   r: 4,
   alpha: 8,

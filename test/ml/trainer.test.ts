@@ -8,20 +8,12 @@ import {
   initBackend,
   LlamaModel,
   makeBatch,
-  makeLlamaConfig,
   Trainer,
   type TrainerOptions,
   type TrainingExample,
 } from '../../src/ml/index.js';
+import { microConfig as config } from './microConfig.js';
 
-const config = makeLlamaConfig({
-  vocabSize: 19,
-  hiddenSize: 16,
-  intermediateSize: 24,
-  numLayers: 2,
-  numHeads: 4,
-  numKvHeads: 2,
-});
 const data: TrainingExample[] = [
   { ids: [1, 3, 5, 7, 9, 11], lossMask: [0, 0, 1, 1, 1, 1], entityMask: [0, 0, 0, 1, 0, 0] },
   { ids: [1, 4, 6, 8, 10, 12], lossMask: [0, 0, 1, 1, 1, 1], entityMask: [0, 0, 0, 0, 1, 1] },
