@@ -1,5 +1,5 @@
 /** Shared pieces of the worker tests: a tiny model on disk, a small templated dataset, bundled entries. */
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'rolldown';
@@ -26,6 +26,7 @@ import {
 import {
   runWorker,
   trainingJobHandler,
+  unpackTar,
   type TrainingWorkerOptions,
   type WorkerHandle,
 } from '../../src/workers/index.js';
@@ -224,6 +225,30 @@ export function startTrainingWorker(
     leaseMs: 10_000,
     pollMs: 100,
   });
+}
+
+/** A completed run's artifact, unpacked into a fresh directory `name` under the platform's root. */
+export async function completedArtifact(
+  t: TrainingTestPlatform,
+  runId: string,
+  name: string,
+): Promise<{
+  artifact: { kind: string; hash: string };
+  metrics: Record<string, number>;
+  dir: string;
+  files: string[];
+}> {
+  const completed = (await t.store.readStream(`run-${runId}`)).find((e) => e.type === 'TrainingRunCompleted');
+  if (!completed) throw new Error(`run ${runId} has not completed`);
+  const data = completed.data as {
+    artifact: { kind: string; hash: string };
+    metrics: Record<string, number>;
+  };
+  const dir = join(mkdtempSync(join(t.root, `${name}-`)), name);
+  mkdirSync(dir);
+  const files = unpackTar(await t.artifacts.get(data.artifact.hash));
+  for (const [file, bytes] of files) writeFileSync(join(dir, file), bytes);
+  return { artifact: data.artifact, metrics: data.metrics, dir, files: [...files.keys()].sort() };
 }
 
 const bundleDir = join(process.cwd(), 'node_modules', '.cache', 'tuneledger-test');

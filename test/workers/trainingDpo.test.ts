@@ -4,15 +4,14 @@
  * Each must complete, register a model version, and leave a policy that prefers the chosen answers more than
  * the reference does, measured here with a log-softmax of our own over the response tokens.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoraAdapter, loadModel, type LlamaModel } from '../../src/ml/index.js';
 import { buildTrainingExample, promptFormatByName } from '../../src/ml/prompts/index.js';
 import { loadTokenizer } from '../../src/ml/tokenizers/index.js';
-import { unpackTar, type WorkerHandle } from '../../src/workers/index.js';
+import type { WorkerHandle } from '../../src/workers/index.js';
 import {
   CAPITAL_PREFERENCES,
+  completedArtifact,
   capitalRecords,
   registerCapitalPreferences,
   startTrainingWorker,
@@ -64,17 +63,6 @@ describe('DPO training runs (pglite)', () => {
         interval: 100,
       })
       .toBe('TrainingRunCompleted');
-
-  /** The trained artifact of a completed run, unpacked into a directory. */
-  const artifactDir = async (runId: string, name: string) => {
-    const completed = (await events(runId)).find((e) => e.type === 'TrainingRunCompleted')!;
-    const { artifact } = completed.data as { artifact: { kind: string; hash: string } };
-    const dir = join(mkdtempSync(join(t.root, `${name}-`)), name);
-    mkdirSync(dir);
-    for (const [file, data] of unpackTar(await t.artifacts.get(artifact.hash)))
-      writeFileSync(join(dir, file), data);
-    return { kind: artifact.kind, dir, data: completed.data as { metrics: Record<string, number> } };
-  };
 
   /**
    * Mean implicit reward margin beta * ((pc - rc) - (pr - rr)) over the training pairs: summed log p of the
@@ -148,9 +136,13 @@ describe('DPO training runs (pglite)', () => {
     expect(steps[0]!.loss).toBeCloseTo(Math.log(2), 2);
     expect(steps.at(-1)!.loss).toBeLessThan(0.3);
 
-    const { kind, dir, data } = await artifactDir(runId, 'adapter');
+    const {
+      artifact: { kind },
+      dir,
+      metrics,
+    } = await completedArtifact(t, runId, 'adapter');
     expect(kind).toBe('adapter');
-    expect(data.metrics['rewardAccuracy']).toBe(1);
+    expect(metrics['rewardAccuracy']).toBe(1);
     const versions = (await t.store.readStream('model-capitals-dpo')).filter(
       (e) => e.type === 'ModelVersionRegistered',
     );
@@ -177,7 +169,10 @@ describe('DPO training runs (pglite)', () => {
     await finished(runId);
     await worker.stop();
     worker = undefined;
-    const { kind, dir } = await artifactDir(runId, 'weights');
+    const {
+      artifact: { kind },
+      dir,
+    } = await completedArtifact(t, runId, 'weights');
     expect(kind).toBe('weights');
     expect(
       (await t.store.readStream('model-capitals-dpo-full')).filter(

@@ -4,7 +4,7 @@
  * head by head with the same run left uninterrupted; a full run; and the refusal of an entity-weighted loss.
  * The registered artifact is loaded as a user would and must score every chosen answer above its rejected one.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -17,6 +17,7 @@ import { runTraining, unpackTar, type WorkerHandle } from '../../src/workers/ind
 import type { TrainingMessage, TrainingSpec } from '../../src/workers/training/trainingMessages.js';
 import {
   CAPITAL_PREFERENCES,
+  completedArtifact,
   registerCapitalPreferences,
   startTrainingWorker,
   startTrainingTestPlatform,
@@ -108,20 +109,6 @@ describe('reward-model training runs (pglite)', () => {
   const progressOf = async (runId: string) =>
     (await events(runId)).filter((e) => e.type === 'TrainingProgressReported').map((e) => e.data as Progress);
 
-  /** The completed run's artifact, unpacked. */
-  const artifactOf = async (runId: string, name: string) => {
-    const completed = (await events(runId)).find((e) => e.type === 'TrainingRunCompleted')!;
-    const data = completed.data as {
-      artifact: { kind: string; hash: string };
-      metrics: Record<string, number>;
-    };
-    const dir = join(mkdtempSync(join(t.root, `${name}-`)), name);
-    mkdirSync(dir);
-    const files = unpackTar(await t.artifacts.get(data.artifact.hash));
-    for (const [file, bytes] of files) writeFileSync(join(dir, file), bytes);
-    return { ...data, dir, files: [...files.keys()].sort() };
-  };
-
   /** Rewards of each prompt's right and wrong answer from the stored artifact, loaded as a user would. */
   const rewardsOf = async (dir: string, base?: string) => {
     const { model, head, config } = loadRewardModel(dir, base);
@@ -186,7 +173,7 @@ describe('reward-model training runs (pglite)', () => {
       true,
     );
 
-    const resumed = await artifactOf(runId, 'rm');
+    const resumed = await completedArtifact(t, runId, 'rm');
     expect(resumed.artifact.kind).toBe('reward-model');
     expect(resumed.files).toEqual([
       'adapter_config.json',
@@ -198,7 +185,7 @@ describe('reward-model training runs (pglite)', () => {
     const head = (files: { dir: string }) =>
       decodeSafetensors(readFileSync(join(files.dir, 'reward_head.safetensors'))).tensors.get('score.weight')!
         .data;
-    const uninterrupted = await artifactOf(straightId, 'rm-straight');
+    const uninterrupted = await completedArtifact(t, straightId, 'rm-straight');
     const a = head(resumed);
     const b = head(uninterrupted);
     a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 5));
@@ -256,7 +243,7 @@ describe('reward-model training runs (pglite)', () => {
     await outcome(runId).toBe('TrainingRunCompleted');
     await worker.stop();
     worker = undefined;
-    const { artifact, files, dir, metrics } = await artifactOf(runId, 'rm-full');
+    const { artifact, files, dir, metrics } = await completedArtifact(t, runId, 'rm-full');
     expect(artifact.kind).toBe('reward-model');
     expect(files).toEqual([
       'config.json',
