@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { gradientsByKey } from './gradients.js';
 import { makeBatch, type Batch, type TrainingExample } from './loss.js';
 import type { LlamaModel } from './model.js';
 import { readInTidy, tokenCrossEntropy } from './ops.js';
@@ -129,30 +130,17 @@ export function computeDpoGradients(
   rng: Rng,
 ): DpoGradientResult {
   const pairs = batch.inputs.length / 2;
-  const variables = model.trainableVariables();
-  const byVariableName = new Map([...variables].map(([key, v]) => [v.name, key] as const));
-  const result = tf.tidy(() => {
-    let margins: tf.Tensor1D | undefined;
-    const { value, grads } = tf.variableGrads(() => {
-      const { logits } = model.forward(batch.inputs, { training: true, rng });
-      const logps = sequenceLogProbs(logits, batch);
-      const parts = dpoLoss(
-        tf.slice(logps, 0, pairs),
-        tf.slice(logps, pairs, pairs),
-        tf.tensor1d(reference.chosen),
-        tf.tensor1d(reference.rejected),
-        beta,
-      );
-      margins = tf.keep(parts.margins);
-      return parts.loss;
-    }, [...variables.values()]);
-    return { value, grads, margins: margins! };
+  const result = gradientsByKey(model.trainableVariables(), () => {
+    const { logits } = model.forward(batch.inputs, { training: true, rng });
+    const logps = sequenceLogProbs(logits, batch);
+    const parts = dpoLoss(
+      tf.slice(logps, 0, pairs),
+      tf.slice(logps, pairs, pairs),
+      tf.tensor1d(reference.chosen),
+      tf.tensor1d(reference.rejected),
+      beta,
+    );
+    return { loss: parts.loss, extra: { margins: parts.margins } };
   });
-  const out = {
-    grads: new Map(Object.entries(result.grads).map(([name, g]) => [byVariableName.get(name)!, g] as const)),
-    loss: result.value.dataSync()[0]!,
-    margins: Float32Array.from(result.margins.dataSync()),
-  };
-  tf.dispose([result.value, result.margins]);
-  return out;
+  return { grads: result.grads, loss: result.loss, margins: result.extra.margins };
 }

@@ -11,6 +11,41 @@ export interface GradientResult {
   readonly entity: number;
 }
 
+/**
+ * Gradients of the scalar `loss` for `variables`, by their trainable keys (adapter PEFT keys, HF weight
+ * names), with the loss and the `extra` tensors the loss function kept beside it read out as numbers.
+ * Everything else the loss function made is freed. The one pattern behind every training objective here.
+ */
+export function gradientsByKey<Extra extends string>(
+  variables: ReadonlyMap<string, tf.Variable>,
+  lossFn: () => { readonly loss: tf.Scalar; readonly extra: Readonly<Record<Extra, tf.Tensor>> },
+): { grads: Map<string, tf.Tensor>; loss: number; extra: Record<Extra, Float32Array> } {
+  const byVariableName = new Map([...variables].map(([key, v]) => [v.name, key] as const));
+  const result = tf.tidy(() => {
+    let extra: Readonly<Record<Extra, tf.Tensor>> | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      const parts = lossFn();
+      extra = parts.extra;
+      for (const tensor of Object.values<tf.Tensor>(parts.extra)) tf.keep(tensor);
+      return parts.loss;
+    }, [...variables.values()]);
+    return { value, grads, extra: extra! };
+  });
+  const extra = Object.fromEntries(
+    Object.entries<tf.Tensor>(result.extra).map(([name, tensor]) => [
+      name,
+      Float32Array.from(tensor.dataSync()),
+    ]),
+  ) as Record<Extra, Float32Array>;
+  const out = {
+    grads: new Map(Object.entries(result.grads).map(([name, g]) => [byVariableName.get(name)!, g] as const)),
+    loss: result.value.dataSync()[0]!,
+    extra,
+  };
+  tf.dispose([result.value, ...Object.values<tf.Tensor>(result.extra)]);
+  return out;
+}
+
 /** Loss and gradients of the model's trainable variables on one batch (training mode: LoRA dropout on). */
 export function computeGradients(
   model: LlamaModel,
@@ -19,26 +54,15 @@ export function computeGradients(
   rng: Rng,
   counts?: TargetCounts,
 ): GradientResult {
-  const variables = model.trainableVariables();
-  const byVariableName = new Map([...variables].map(([key, v]) => [v.name, key] as const));
-  const result = tf.tidy(() => {
-    let base: tf.Scalar | undefined;
-    let entity: tf.Scalar | undefined;
-    const { value, grads } = tf.variableGrads(() => {
-      const { logits } = model.forward(batch.inputs, { training: true, rng });
-      const parts = causalLmLoss(logits, batch, loss, counts);
-      base = tf.keep(parts.base);
-      entity = tf.keep(parts.entity);
-      return parts.total;
-    }, [...variables.values()]);
-    return { value, grads, base: base!, entity: entity! };
+  const result = gradientsByKey(model.trainableVariables(), () => {
+    const { logits } = model.forward(batch.inputs, { training: true, rng });
+    const parts = causalLmLoss(logits, batch, loss, counts);
+    return { loss: parts.total, extra: { base: parts.base, entity: parts.entity } };
   });
-  const out = {
-    grads: new Map(Object.entries(result.grads).map(([name, g]) => [byVariableName.get(name)!, g] as const)),
-    total: result.value.dataSync()[0]!,
-    base: result.base.dataSync()[0]!,
-    entity: result.entity.dataSync()[0]!,
+  return {
+    grads: result.grads,
+    total: result.loss,
+    base: result.extra.base[0]!,
+    entity: result.extra.entity[0]!,
   };
-  tf.dispose([result.value, result.base, result.entity]);
-  return out;
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { loadModel, saveModel } from './checkpoint.js';
 import type { PreferencePair } from './dpo.js';
+import { gradientsByKey } from './gradients.js';
 import type { TrainingExample } from './loss.js';
 import { LoraAdapter } from './lora.js';
 import type { ForwardOptions, LlamaModel } from './model.js';
@@ -209,24 +210,12 @@ export function computeRewardGradients(
   const batch = makeRewardBatch([...pairs.map((p) => p.chosen), ...pairs.map((p) => p.rejected)], padId);
   const variables = new Map(model.trainableVariables());
   variables.set(REWARD_HEAD_TENSOR, head.variable);
-  const keyOf = new Map([...variables].map(([key, v]) => [v.name, key] as const));
-  const result = tf.tidy(() => {
-    let margins: tf.Tensor1D | undefined;
-    const { value, grads } = tf.variableGrads(() => {
-      const scores = rewardScores(model, head, batch, { training: true, rng });
-      const parts = rewardLoss(tf.slice(scores, 0, n), tf.slice(scores, n, n));
-      margins = tf.keep(parts.margins);
-      return parts.loss;
-    }, [...variables.values()]);
-    return { value, grads, margins: margins! };
+  const result = gradientsByKey(variables, () => {
+    const scores = rewardScores(model, head, batch, { training: true, rng });
+    const parts = rewardLoss(tf.slice(scores, 0, n), tf.slice(scores, n, n));
+    return { loss: parts.loss, extra: { margins: parts.margins } };
   });
-  const out = {
-    grads: new Map(Object.entries(result.grads).map(([name, g]) => [keyOf.get(name)!, g] as const)),
-    loss: result.value.dataSync()[0]!,
-    margins: Float32Array.from(result.margins.dataSync()),
-  };
-  tf.dispose([result.value, result.margins]);
-  return out;
+  return { grads: result.grads, loss: result.loss, margins: result.extra.margins };
 }
 
 export interface ScoreOptions {
