@@ -235,6 +235,9 @@ describe('reward-model training runs (pglite)', () => {
     await expect(
       tuneledger('model', 'score', '--reward', resumed.dir, '--prompt', 'Capital?', '--answer', 'x'),
     ).rejects.toThrow(/LoRA adapter: pass the base model/);
+    await expect(
+      tuneledger('model', 'score', '--reward', resumed.dir, '--base', t.modelDir, '--prompt', 'Capital?'),
+    ).rejects.toThrow(/at least one --answer/);
   });
 
   it('trains a full reward model whose artifact carries its own weights', async () => {

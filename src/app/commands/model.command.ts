@@ -296,6 +296,7 @@ export const registerModelCommand: RegisterCommand = (program: Command) => {
       'prompt format (default: the one the reward model was trained with, else alpaca)',
     )
     .action(async (options: ScoreOptions) => {
+      if (options.answer.length === 0) throw new Error('give at least one --answer to score');
       await initBackend();
       const { model: llama, head, config } = loadRewardModel(options.reward, options.base);
       try {
