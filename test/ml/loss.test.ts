@@ -1,0 +1,92 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { causalLmLoss, makeBatch } from '../../src/ml/loss.js';
+
+/** Cross-entropy of one row of logits against a target, computed by hand in float64. */
+function crossEntropy(row: readonly number[], target: number): number {
+  const max = Math.max(...row);
+  const logSum = Math.log(row.reduce((sum, x) => sum + Math.exp(x - max), 0)) + max;
+  return logSum - row[target]!;
+}
+
+describe('makeBatch', () => {
+  it('shifts the masks so that position t weighs the prediction of token t + 1', () => {
+    const batch = makeBatch([{ ids: [5, 6, 7, 8], lossMask: [0, 0, 1, 1], entityMask: [0, 0, 0, 1] }]);
+    expect(batch.inputs).toEqual([[5, 6, 7]]);
+    expect([...batch.targets]).toEqual([6, 7, 8]);
+    expect([...batch.lossWeights]).toEqual([0, 1, 1]);
+    expect([...batch.entityWeights]).toEqual([0, 0, 1]);
+    expect(batch.targetTokens).toBe(2);
+  });
+
+  it('an entity in the prompt (outside the loss mask) is never an entity target', () => {
+    const batch = makeBatch([{ ids: [1, 2, 3, 4], lossMask: [0, 0, 0, 1], entityMask: [1, 1, 1, 1] }]);
+    expect([...batch.entityWeights]).toEqual([0, 0, 1]);
+  });
+
+  it('pads shorter examples with padId and keeps their padding out of the loss', () => {
+    const batch = makeBatch(
+      [
+        { ids: [1, 2, 3, 4], lossMask: [0, 1, 1, 1] },
+        { ids: [4, 5], lossMask: [0, 1] },
+      ],
+      9,
+    );
+    expect(batch.inputs).toEqual([
+      [1, 2, 3],
+      [4, 5, 9],
+    ]);
+    expect([...batch.lossWeights]).toEqual([1, 1, 1, 1, 0, 0]);
+    expect(batch.tokens).toBe(6);
+    expect(batch.targetTokens).toBe(4);
+  });
+});
+
+describe('causalLmLoss', () => {
+  const logitRows = [
+    [0.5, -1, 2, 0.1],
+    [1.5, 0.3, -0.7, 0.2],
+    [-0.4, 0.9, 0.0, 1.1],
+  ];
+  const example = { ids: [0, 2, 1, 3], lossMask: [0, 1, 1, 1], entityMask: [0, 0, 1, 0] };
+  const handCe = [
+    crossEntropy(logitRows[0]!, 2),
+    crossEntropy(logitRows[1]!, 1),
+    crossEntropy(logitRows[2]!, 3),
+  ];
+
+  it('entity-weighted: 0.7 x mean over targets + 0.3 x mean over entity targets, by hand', () => {
+    const parts = causalLmLoss(tf.tensor2d(logitRows), makeBatch([example]));
+    const base = (handCe[0]! + handCe[1]! + handCe[2]!) / 3;
+    const entity = handCe[1]!;
+    expect(parts.base.dataSync()[0]).toBeCloseTo(base, 5);
+    expect(parts.entity.dataSync()[0]).toBeCloseTo(entity, 5);
+    expect(parts.total.dataSync()[0]).toBeCloseTo(0.7 * base + 0.3 * entity, 5);
+  });
+
+  it('a prompt entity changes neither the entity loss nor the total', () => {
+    const promptEntity = { ...example, entityMask: [1, 1, 1, 0], lossMask: [0, 0, 1, 1] };
+    const parts = causalLmLoss(tf.tensor2d(logitRows), makeBatch([promptEntity]));
+    const base = (handCe[1]! + handCe[2]!) / 2;
+    expect(parts.entity.dataSync()[0]).toBeCloseTo(handCe[1]!, 5);
+    expect(parts.total.dataSync()[0]).toBeCloseTo(0.7 * base + 0.3 * handCe[1]!, 5);
+  });
+
+  it('plain cross-entropy ignores the entity weights; a batch without entities keeps the base scale', () => {
+    const base = (handCe[0]! + handCe[1]! + handCe[2]!) / 3;
+    const plain = causalLmLoss(tf.tensor2d(logitRows), makeBatch([example]), { kind: 'cross-entropy' });
+    expect(plain.total.dataSync()[0]).toBeCloseTo(base, 5);
+    const noEntities = causalLmLoss(
+      tf.tensor2d(logitRows),
+      makeBatch([{ ids: example.ids, lossMask: example.lossMask }]),
+    );
+    expect(noEntities.total.dataSync()[0]).toBeCloseTo(base, 5);
+    expect(noEntities.entity.dataSync()[0]).toBe(0);
+  });
+
+  it('refuses a batch with no target tokens', () => {
+    expect(() => causalLmLoss(tf.tensor2d([[0, 1]]), makeBatch([{ ids: [0, 1], lossMask: [1, 0] }]))).toThrow(
+      /no target tokens/,
+    );
+  });
+});
