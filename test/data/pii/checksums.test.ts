@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { chineseResidentIdValid, ibanValid, luhnValid } from '../../../src/data/pii/checksums.js';
+
+/** GB 11643-1999 check character, written out from the standard's weights (2^(17-i) mod 11). */
+function withCheckCharacter(first17: string): string {
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += Number(first17[i]) * (2 ** (17 - i) % 11);
+  return first17 + '10X98765432'[sum % 11];
+}
+
+/*
+ * The birth-date check compares year, month and day of the date built from them: an impossible day rolls
+ * the month over and an impossible month the year, so removing any one of the three comparisons alone
+ * is an equivalent mutant; removing the date check as a whole is caught below.
+ */
+describe('Chinese resident identity number', () => {
+  it("accepts the standard's own example and ids with a real birth date", () => {
+    expect(chineseResidentIdValid('11010519491231002X')).toBe(true);
+    expect(chineseResidentIdValid('11010519491231002x')).toBe(true);
+    expect(chineseResidentIdValid(withCheckCharacter('44030420000229123'))).toBe(true); // 2000 is a leap year
+    expect(chineseResidentIdValid(withCheckCharacter('31010119000101001'))).toBe(true);
+  });
+
+  it('refuses a wrong check character', () => {
+    expect(chineseResidentIdValid('110105194912310021')).toBe(false);
+  });
+
+  it.each([
+    ['month 13', '11010519491331002'],
+    ['month 0', '11010519490031002'],
+    ['day 0', '11010519491200002'],
+    ['31 April', '11010519490431002'],
+    ['30 February', '11010519490230002'],
+    ['29 February of a common year', '11010519000229002'],
+    ['born before 1900', '11010518991231002'],
+  ])('refuses a birth date that does not exist (%s) even with a right check character', (_, first17) => {
+    expect(chineseResidentIdValid(withCheckCharacter(first17))).toBe(false);
+  });
+
+  it('refuses wrong lengths and non-digits', () => {
+    expect(chineseResidentIdValid('11010519491231002')).toBe(false);
+    expect(chineseResidentIdValid('11010519491231002X1')).toBe(false);
+    expect(chineseResidentIdValid('1101051949123100AX')).toBe(false);
+  });
+});
+
+describe('Luhn', () => {
+  it('accepts published test card numbers and refuses a changed digit', () => {
+    expect(luhnValid('4111111111111111')).toBe(true);
+    expect(luhnValid('5500005555555559')).toBe(true);
+    expect(luhnValid('79927398713')).toBe(true);
+    expect(luhnValid('4111111111111112')).toBe(false);
+    expect(luhnValid('79927398710')).toBe(false);
+    expect(luhnValid('4111-1111')).toBe(false);
+  });
+});
+
+describe('IBAN', () => {
+  it('accepts published examples and refuses a changed digit', () => {
+    expect(ibanValid('GB82WEST12345698765432')).toBe(true);
+    expect(ibanValid('DE89370400440532013000')).toBe(true);
+    expect(ibanValid('GB82WEST12345698765433')).toBe(false);
+    expect(ibanValid('GB81WEST12345698765432')).toBe(false); // remainder 0, not 1
+    expect(ibanValid('GB82-WEST')).toBe(false);
+  });
+});
