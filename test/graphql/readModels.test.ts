@@ -315,6 +315,71 @@ for (const target of databaseTargets) {
       expect(big.errors?.[0]?.message).toMatch(/first must be an integer from 1 to 500/);
     });
 
+    it('builds the audit report of a deployment as it stood at a moment, over GraphQL and REST', async () => {
+      const recorded = (await api.store.readAll('', 100_000)).events;
+      const activations = recorded.filter((event) => event.type === 'DeploymentActivated');
+      const byName = new Map<string, typeof activations>();
+      for (const event of activations) {
+        const name = (event.data as { deploymentName: string }).deploymentName;
+        byName.set(name, [...(byName.get(name) ?? []), event]);
+      }
+      const [name, history] = [...byName].find(([, list]) => list.length >= 2)!;
+      const versionOf = (event: (typeof activations)[number]) =>
+        (event.data as { model: { version: number } }).model.version;
+      const [first, second] = [history[0]!, history[1]!];
+      expect(versionOf(first)).not.toBe(versionOf(second));
+      type Answer = {
+        auditReport: {
+          modelName: string;
+          version: number;
+          deploymentName: string;
+          asOf: string;
+          allChainsIntact: boolean;
+          report: { deployments: { deploymentName: string; events: { type: string }[] }[] };
+        } | null;
+      };
+      const query = `query($d: String!, $at: DateTime!) { auditReport(deployment: $d, asOf: $at) { modelName version deploymentName asOf allChainsIntact report } }`;
+      // Between the two activations the first version was live; after the last one, the last version.
+      const between = new Date(
+        (Date.parse(first.metadata.recordedAt) + Date.parse(second.metadata.recordedAt)) / 2,
+      );
+      const then = await api.request<Answer>(query, {
+        d: name,
+        at:
+          Date.parse(second.metadata.recordedAt) > Date.parse(first.metadata.recordedAt)
+            ? between.toISOString()
+            : first.metadata.recordedAt,
+      });
+      expect(then.errors).toBeUndefined();
+      expect(then.data!.auditReport).toMatchObject({
+        deploymentName: name,
+        version: versionOf(first),
+      });
+      expect(then.data!.auditReport!.allChainsIntact).toBe(true);
+      const now = await api.request<Answer>(query, { d: name, at: new Date().toISOString() });
+      expect(now.data!.auditReport!.version).toBe(versionOf(history[history.length - 1]!));
+      expect(
+        now.data!.auditReport!.report.deployments.find((deployment) => deployment.deploymentName === name)
+          ?.events,
+      ).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'DeploymentActivated' })]));
+      const before = await api.request<Answer>(query, {
+        d: name,
+        at: new Date(Date.parse(first.metadata.recordedAt) - 60_000).toISOString(),
+      });
+      expect(before.data?.auditReport ?? null).toBeNull();
+
+      const rest = await fetch(
+        api.server.url.replace(
+          '/graphql',
+          `/reports/deployments/${name}?asOf=${encodeURIComponent(between.toISOString())}&format=json`,
+        ),
+      );
+      expect(rest.status).toBe(200);
+      expect(((await rest.json()) as { subject: { version: number } }).subject.version).toBe(
+        versionOf(first),
+      );
+    });
+
     it('builds an audit report of a version with every chain verified, and notices a tampered event', async () => {
       const recorded = (await api.store.readAll('', 100_000)).events;
       const registered = recorded.find((event) => event.type === 'ModelVersionRegistered')!;
