@@ -84,7 +84,13 @@ export function collect<T>(
   query: string,
   variables: Record<string, unknown>,
   count: number,
-): { done: Promise<T[]>; ready: Promise<void>; stop: () => void } {
+): {
+  done: Promise<T[]>;
+  ready: Promise<void>;
+  stop: () => void;
+  /** What has arrived so far (the same array `done` resolves with). */
+  received: readonly T[];
+} {
   const received: T[] = [];
   let stop: () => void = () => {};
   const done = new Promise<T[]>((resolve, reject) => {
@@ -110,5 +116,5 @@ export function collect<T>(
       },
     );
   });
-  return { done, ready: Promise.resolve(), stop: () => stop() };
+  return { done, ready: Promise.resolve(), stop: () => stop(), received };
 }
