@@ -39,6 +39,8 @@ const environmentSchema = z.object({
     .trim()
     .regex(/^(auto|\d+)$/, 'use a whole number of gradient workers (0: none) or "auto"')
     .optional(),
+  /** The bearer token a CLI command sends when it forwards a write to the server holding the data directory. */
+  TUNELEDGER_TOKEN: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -53,6 +55,7 @@ export interface Config {
   readonly introspection: boolean;
   readonly tfBackend?: string;
   readonly logLevel: string;
+  readonly apiToken?: string;
 }
 
 export class ConfigError extends Error {}
@@ -76,5 +79,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     introspection: env.TUNELEDGER_INTROSPECTION,
     tfBackend: env.TUNELEDGER_TF_BACKEND,
     logLevel: env.LOG_LEVEL,
+    ...(env.TUNELEDGER_TOKEN ? { apiToken: env.TUNELEDGER_TOKEN } : {}),
   };
 }

@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { constants as osConstants } from 'node:os';
+import { isAbsolute, join, relative } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { LocalArtifactStore, type ArtifactStore } from '../data/index.js';
 import {
@@ -24,6 +24,8 @@ import { deploymentJobHandlers } from '../workers/deployment/index.js';
 import { BenchmarkSchedule, evaluationSettingsFromEnv } from '../workers/evaluation/index.js';
 import { createServices, systemClock, uuidIds, type Services } from '../services/index.js';
 import type { Config } from './config.js';
+import { acquireDataDirLock, type DataDirLock } from './dataDirLock.js';
+import { removeForwardedImports } from './forwarding.js';
 import { migrateToLatest } from './migrate.js';
 
 /** The running platform: one database, one event store, the projections, the API and the workers. */
@@ -48,13 +50,63 @@ export interface PlatformOptions {
   readonly serving?: { readonly pool?: GenerationPoolOptions; readonly monitor?: MonitorConfig };
 }
 
-/** PostgreSQL when DATABASE_URL is set; otherwise embedded PGlite under the data directory. */
-export async function openConfiguredDatabase(config: Config): Promise<Database> {
-  if (!config.databaseUrl) mkdirSync(config.dataDir, { recursive: true });
-  const database = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    dataDir: join(config.dataDir, 'pglite'),
+/** A database opened for this process; embedded, it comes with the data directory's lock, released on close. */
+export interface ConfiguredDatabase extends Database {
+  readonly dataDirLock?: DataDirLock;
+}
+
+/**
+ * PostgreSQL when DATABASE_URL is set; otherwise embedded PGlite under the data directory. PGlite is one process's
+ * database: a second opener corrupts what the first writes. So the data directory's lock is taken before PGlite
+ * touches a file, and a live holder makes this throw DataDirInUseError with nothing opened or written.
+ * `command` names the opener in the lock (`start`, `token create`, ...), for the message others get.
+ */
+export async function openConfiguredDatabase(
+  config: Config,
+  command = 'tuneledger',
+  options: { readonly exitOnSignal?: boolean } = {},
+): Promise<ConfiguredDatabase> {
+  if (config.databaseUrl) {
+    const database = await openDatabase({ databaseUrl: config.databaseUrl });
+    return migrated(database);
+  }
+  const lock = acquireDataDirLock(config.dataDir, command);
+  // A short command stopped by SIGINT/SIGTERM exits through process.exit, whose exit hook releases the lock.
+  // A caller with its own graceful shutdown (startPlatform) passes exitOnSignal: false.
+  const stopSignals = options.exitOnSignal === false ? () => {} : exitOnStopSignals();
+  let database: Database;
+  try {
+    database = await openDatabase({ dataDir: join(config.dataDir, 'pglite') });
+  } catch (error) {
+    stopSignals();
+    lock.release();
+    throw error;
+  }
+  return migrated({
+    ...database,
+    dataDirLock: lock,
+    async close() {
+      try {
+        await database.close();
+      } finally {
+        stopSignals();
+        lock.release();
+      }
+    },
   });
+}
+
+/** Exit with the shell's status for the signal (128 + its number); returns a function that removes the handlers. */
+function exitOnStopSignals(): () => void {
+  const handlers = (['SIGINT', 'SIGTERM'] as const).map((signal) => {
+    const handler = () => process.exit(128 + osConstants.signals[signal]);
+    process.once(signal, handler);
+    return () => process.off(signal, handler);
+  });
+  return () => handlers.forEach((remove) => remove());
+}
+
+async function migrated<T extends Database>(database: T): Promise<T> {
   try {
     await migrateToLatest(database.db);
   } catch (error) {
@@ -62,6 +114,16 @@ export async function openConfiguredDatabase(config: Config): Promise<Database> 
     throw error;
   }
   return database;
+}
+
+/** A store shared with other processes keeps temp files written to within this time (a live write elsewhere). */
+const SHARED_UNFINISHED_WRITE_AGE_MS = 24 * 60 * 60_000;
+
+/** Whether no other process writes artifacts: the embedded database's lock is held and the store is inside it. */
+function writesHereAlone(config: Config, database: ConfiguredDatabase): boolean {
+  if (!database.dataDirLock) return false;
+  const inside = relative(config.dataDir, config.artifactsDir);
+  return inside !== '' && !inside.startsWith('..') && !isAbsolute(inside);
 }
 
 export async function startPlatform(config: Config, options: PlatformOptions = {}): Promise<Platform> {
@@ -72,7 +134,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       await cleanup().catch((error: unknown) => logger.error({ err: error }, 'shutdown step failed'));
   };
   try {
-    const database = await openConfiguredDatabase(config);
+    const database = await openConfiguredDatabase(config, 'start', { exitOnSignal: false });
     cleanups.push(() => database.close());
     logger.info({ database: database.kind, dataDir: config.dataDir }, 'database ready');
 
@@ -83,6 +145,12 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
 
     const services = createServices({ store, clock: systemClock, ids: uuidIds });
     const artifacts = new LocalArtifactStore(config.artifactsDir);
+    const unfinished = await artifacts.removeUnfinishedWrites({
+      notWrittenForMs: writesHereAlone(config, database) ? 0 : SHARED_UNFINISHED_WRITE_AGE_MS,
+    });
+    if (unfinished > 0)
+      logger.info({ files: unfinished }, 'removed temp files of unfinished artifact writes');
+    removeForwardedImports(config.dataDir);
 
     const projections = new ProjectionRunner({
       db: database.db,
@@ -155,6 +223,8 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       routes: (app, api) => serving.mount(app, api),
     });
     cleanups.push(() => graphql.close());
+    // A CLI command run beside this server reads the address from the lock and sends its writes here.
+    database.dataDirLock?.advertise(graphql.url);
     logger.info({ url: graphql.url }, 'GraphQL API ready');
 
     await serving.ready;

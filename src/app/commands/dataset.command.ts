@@ -32,6 +32,7 @@ import {
 } from '../../services/index.js';
 import { loadConfig, type Config } from '../config.js';
 import { runAugmentationHere } from '../datasets.js';
+import { forwardRequest, ForwardingError, runningServer, stageImport } from '../forwarding.js';
 import { openConfiguredDatabase } from '../platform.js';
 import type { RegisterCommand } from './index.js';
 
@@ -60,9 +61,9 @@ interface Opened {
 }
 
 /** The platform's database (DATABASE_URL, else embedded in TUNELEDGER_DATA_DIR), event store and services. */
-async function openPlatformData(): Promise<Opened> {
+async function openPlatformData(command: string): Promise<Opened> {
   const config = loadConfig();
-  const database = await openConfiguredDatabase(config);
+  const database = await openConfiguredDatabase(config, command);
   const store: EventStore = config.eventStoreUrl
     ? EsdbEventStore.connect(config.eventStoreUrl)
     : new PostgresEventStore(database);
@@ -166,6 +167,107 @@ async function readTemplates(file: string | undefined): Promise<AugmentationTemp
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
+type Server = NonNullable<ReturnType<typeof runningServer>>;
+
+const ingestMutation = `mutation ($input: DatasetIngestInput!) {
+  ingestDataset(input: $input) { datasetId name revision registered unchanged facts eventTypes }
+}`;
+
+/**
+ * `dataset ingest` while a server holds the embedded data directory: the file is staged in the server's import
+ * directory and ingested by the server (ingestDataset), which records it in the one database it holds.
+ */
+async function ingestThroughServer(
+  server: Server,
+  config: Config,
+  file: string,
+  options: IngestCliOptions,
+): Promise<void> {
+  const staged = stageImport(config.dataDir, file);
+  try {
+    const input = {
+      name: options.name,
+      path: staged.path,
+      ...(options.dataset ? { datasetId: options.dataset } : {}),
+      ...(options.domain ? { domain: options.domain } : {}),
+      ...(options.description ? { description: options.description } : {}),
+      ...(options.format ? { format: options.format } : {}),
+      lenient: options.lenient === true,
+      redact: options.redact,
+      ...(options.minQuality !== undefined ? { minQuality: options.minQuality } : {}),
+      dedup: options.dedup,
+      evalFraction: options.evalFraction,
+      seed: options.seed,
+    };
+    const { ingestDataset: outcome } = await forwardRequest<{
+      ingestDataset: {
+        datasetId: string;
+        name: string;
+        revision: number;
+        registered: boolean;
+        unchanged: boolean;
+        facts: Record<string, unknown>;
+        eventTypes: string[];
+      };
+    }>(server, config, ingestMutation, { input });
+    const { facts, eventTypes, ...summary } = outcome;
+    print({ ...summary, source: file, events: eventTypes, ...facts, recordedBy: server.apiUrl });
+  } catch (error) {
+    if (error instanceof ForwardingError && error.code === 'BAD_USER_INPUT') {
+      process.stderr.write(`${file}: ${error.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    throw error;
+  } finally {
+    staged.remove();
+  }
+}
+
+const augmentMutation = `mutation ($input: AugmentationRequestInput!) {
+  requestAugmentation(input: $input) { augmentationId datasetId baseRevision lexiconHash templates eventTypes }
+}`;
+
+/** `dataset augment --dataset` while a server holds the embedded data directory: requested there, its worker runs it. */
+async function augmentThroughServer(
+  server: Server,
+  config: Config,
+  options: AugmentCliOptions,
+  lexicon: unknown,
+  templates: AugmentationTemplate[] | undefined,
+): Promise<void> {
+  if (options.wait) {
+    throw new Error(
+      `the data directory ${config.dataDir} is in use by the tuneledger server (pid ${server.pid}) at ` +
+        `${server.apiUrl}; --wait runs the augmentation in this process, which cannot open it: leave --wait out ` +
+        "(the server's augment worker runs it) or stop the server first",
+    );
+  }
+  try {
+    const { requestAugmentation: requested } = await forwardRequest<{
+      requestAugmentation: { eventTypes: string[] } & Record<string, unknown>;
+    }>(server, config, augmentMutation, {
+      input: {
+        datasetId: options.dataset,
+        ...(options.revision !== undefined ? { revision: options.revision } : {}),
+        lexicon,
+        ...(templates ? { templates } : {}),
+        seed: options.seed,
+        ...(options.count !== undefined ? { count: options.count } : {}),
+      },
+    });
+    const { eventTypes, ...summary } = requested;
+    print({ ...summary, events: eventTypes, status: 'requested', recordedBy: server.apiUrl });
+  } catch (error) {
+    if (error instanceof ForwardingError && error.code === 'BAD_USER_INPUT') {
+      process.stderr.write(`tuneledger dataset augment: ${error.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    throw error;
+  }
+}
+
 export const registerDatasetCommand: RegisterCommand = (program: Command) => {
   const dataset = program
     .command('dataset')
@@ -210,7 +312,13 @@ export const registerDatasetCommand: RegisterCommand = (program: Command) => {
       `no progress bar (shown on a terminal for files over ${PROGRESS_BAR_BYTES / 2 ** 20} MiB)`,
     )
     .action(async (file: string, options: IngestCliOptions) => {
-      const platform = await openPlatformData();
+      const config = loadConfig();
+      const server = runningServer(config);
+      if (server) {
+        await ingestThroughServer(server, config, file, options);
+        return;
+      }
+      const platform = await openPlatformData('dataset ingest');
       const progress = ingestProgress(options.progress);
       try {
         const outcome = await ingestIntoPlatform(
@@ -306,7 +414,13 @@ export const registerDatasetCommand: RegisterCommand = (program: Command) => {
         print(facts);
         return;
       }
-      const platform = await openPlatformData();
+      const config = loadConfig();
+      const server = runningServer(config);
+      if (server) {
+        await augmentThroughServer(server, config, options, lexicon, templates);
+        return;
+      }
+      const platform = await openPlatformData('dataset augment');
       try {
         const requested = await requestAugmentationInPlatform(
           platform,

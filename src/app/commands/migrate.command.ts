@@ -11,7 +11,7 @@ export const registerMigrateCommand: RegisterCommand = (program: Command) => {
         'embedded PGlite database in TUNELEDGER_DATA_DIR (default ./.data).',
     )
     .action(async () => {
-      const database = await openConfiguredDatabase(loadConfig());
+      const database = await openConfiguredDatabase(loadConfig(), 'migrate');
       const where = database.kind === 'postgres' ? 'PostgreSQL' : 'PGlite';
       await database.close();
       process.stdout.write(`${where}: schema up to date\n`);

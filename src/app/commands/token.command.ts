@@ -7,9 +7,10 @@ import { loadConfig } from '../config.js';
 import { openConfiguredDatabase } from '../platform.js';
 import type { RegisterCommand } from './index.js';
 
-async function withTokens<T>(work: (tokens: TokenStore) => Promise<T>): Promise<T> {
+/** Opens the database for one `token` sub-command; refused while a server holds the embedded data directory. */
+async function withTokens<T>(command: string, work: (tokens: TokenStore) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const database: Database = await openConfiguredDatabase(config);
+  const database: Database = await openConfiguredDatabase(config, command);
   try {
     return await work(new TokenStore(database.db));
   } finally {
@@ -49,7 +50,7 @@ export const registerTokenCommand: RegisterCommand = (program: Command) => {
     )
     .option('--description <text>', 'what the token is for')
     .action(async (options: { actor: string; role: Role[]; description?: string }) => {
-      const created = await withTokens((tokens) =>
+      const created = await withTokens('token create', (tokens) =>
         tokens.create({
           actor: options.actor,
           roles: options.role,
@@ -68,7 +69,7 @@ export const registerTokenCommand: RegisterCommand = (program: Command) => {
     .description('List tokens (id, actor, roles, created); secrets are never shown.')
     .option('--all', 'include revoked tokens')
     .action(async (options: { all?: boolean }) => {
-      const list = await withTokens((tokens) => tokens.list({ includeRevoked: options.all }));
+      const list = await withTokens('token list', (tokens) => tokens.list({ includeRevoked: options.all }));
       if (list.length === 0) {
         process.stdout.write('no tokens: the API runs in local single-user mode\n');
         return;
@@ -86,7 +87,7 @@ export const registerTokenCommand: RegisterCommand = (program: Command) => {
     .description('Revoke a token by its id (the 12 hex digits after "tl_"); it stops working at once.')
     .argument('<tokenId>', 'the token id shown by `tuneledger token list`')
     .action(async (tokenId: string) => {
-      const revoked = await withTokens((tokens) => tokens.revoke(tokenId));
+      const revoked = await withTokens('token revoke', (tokens) => tokens.revoke(tokenId));
       if (!revoked) throw new Error(`no active token ${tokenId}; see \`tuneledger token list --all\``);
       process.stdout.write(`token ${tokenId} revoked\n`);
     });

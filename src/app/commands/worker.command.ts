@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { pino } from 'pino';
 import { JOB_KINDS, startWorkerProcess } from '../../workers/index.js';
 import { loadConfig } from '../config.js';
+import { acquireDataDirLock } from '../dataDirLock.js';
 import type { RegisterCommand } from './index.js';
 
 function positiveInt(name: string) {
@@ -77,27 +78,35 @@ export const registerWorkerCommand: RegisterCommand = (program: Command) => {
         .split(',')
         .map((kind) => kind.trim())
         .filter((kind) => kind !== '');
-      await startWorkerProcess({
-        ...(config.databaseUrl
-          ? { databaseUrl: config.databaseUrl }
-          : { dataDir: join(config.dataDir, 'pglite') }),
-        artifactsDir: config.artifactsDir,
-        kinds,
-        concurrency: options.concurrency,
-        leaseMs: options.leaseMs,
-        pollMs: options.pollMs,
-        maxFailures: options.maxFailures,
-        installSignalHandlers: true,
-        logger: pino({ name: 'tuneledger-worker', level: config.logLevel }),
-        training: {
-          progressEvery: options.progressEvery,
-          checkpointEvery: options.checkpointEvery,
-          microBatchSize: options.microBatch,
-          mergeWeights: options.merge === true,
-          defaultPromptFormat: options.promptFormat,
-          progressBar: options.progress && process.stdout.isTTY === true,
-        },
-      });
-      // The process lives until SIGTERM/SIGINT: startWorkerProcess installed the handlers that stop it.
+      // The embedded database is one process's: the lock is held until this process exits.
+      const lock = config.databaseUrl ? undefined : acquireDataDirLock(config.dataDir, 'worker');
+      try {
+        await startWorkerProcess({
+          ...(config.databaseUrl
+            ? { databaseUrl: config.databaseUrl }
+            : { dataDir: join(config.dataDir, 'pglite') }),
+          artifactsDir: config.artifactsDir,
+          kinds,
+          concurrency: options.concurrency,
+          leaseMs: options.leaseMs,
+          pollMs: options.pollMs,
+          maxFailures: options.maxFailures,
+          installSignalHandlers: true,
+          logger: pino({ name: 'tuneledger-worker', level: config.logLevel }),
+          training: {
+            progressEvery: options.progressEvery,
+            checkpointEvery: options.checkpointEvery,
+            microBatchSize: options.microBatch,
+            mergeWeights: options.merge === true,
+            defaultPromptFormat: options.promptFormat,
+            progressBar: options.progress && process.stdout.isTTY === true,
+          },
+        });
+      } catch (error) {
+        lock?.release();
+        throw error;
+      }
+      // The process lives until SIGTERM/SIGINT: startWorkerProcess installed the handlers that stop it (and
+      // process.exit releases the lock).
     });
 };

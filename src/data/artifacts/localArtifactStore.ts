@@ -1,6 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import {
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+  type FileHandle,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
@@ -48,6 +58,34 @@ export class LocalArtifactStore implements ArtifactStore {
     const tmpPath = join(tmpDir, `${randomUUID()}.part`);
     const handle = await open(tmpPath, 'wx');
     return new LocalArtifactWriter(this, handle, tmpPath, mediaType);
+  }
+
+  /**
+   * Deletes the temp files of writes that never finished (a process killed mid-ingest or mid-checkpoint leaves its
+   * `tmp/*.part` behind for good). Only files not written to for `notWrittenForMs` go, so a store shared with
+   * live writers elsewhere keeps theirs; 0 (the default) suits a store no other process writes to. Returns how
+   * many files were deleted.
+   */
+  async removeUnfinishedWrites(options: { readonly notWrittenForMs?: number } = {}): Promise<number> {
+    const tmpDir = join(this.root, 'tmp');
+    let names: string[];
+    try {
+      names = await readdir(tmpDir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw error;
+    }
+    const writtenBefore = Date.now() - (options.notWrittenForMs ?? 0);
+    let removed = 0;
+    for (const name of names) {
+      if (!name.endsWith('.part') && !name.endsWith('.part.meta')) continue;
+      const path = join(tmpDir, name);
+      const info = await stat(path).catch(() => undefined);
+      if (!info?.isFile() || info.mtimeMs > writtenBefore) continue;
+      await rm(path, { force: true });
+      removed++;
+    }
+    return removed;
   }
 
   async has(hash: string): Promise<boolean> {
