@@ -280,7 +280,8 @@ export const registerDatasetCommand: RegisterCommand = (program: Command) => {
         'openai-messages or preference format) into the artifact store, then record it in the platform database ' +
         '(DATABASE_URL, else the embedded one in TUNELEDGER_DATA_DIR): DatasetRegistered for a new name, and ' +
         'DatasetRevisionAdded. Prints the dataset id, the revision and its facts as JSON. A strict ingest with ' +
-        'invalid records lists every line error, records nothing and exits 1.',
+        'invalid records lists every line error, records nothing and exits 1. While a server holds the embedded ' +
+        'data directory, the file is ingested through its API (TUNELEDGER_TOKEN: the token to send).',
     )
     .argument('<file>', 'the dataset file (.jsonl, .json or .csv)')
     .requiredOption(
@@ -362,7 +363,8 @@ export const registerDatasetCommand: RegisterCommand = (program: Command) => {
       'Request an augmentation of a dataset revision (AugmentationRequested): templates x a domain lexicon, ' +
         'deterministic for a seed. With the embedded database (no worker can be running beside this command) or ' +
         'with --wait, runs the augment job here through the job queue and prints the new revision (parent = the ' +
-        'source revision); otherwise a worker (`tuneledger worker --kinds augment`) takes it. Without --dataset: ' +
+        'source revision); otherwise a worker (`tuneledger worker --kinds augment`) takes it. While a server holds ' +
+        'the embedded data directory, the request goes through its API and its augment worker runs it. Without --dataset: ' +
         'only writes an augmented revision to the artifact store (--parent, --count), recording nothing.',
     )
     .requiredOption(
