@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -56,5 +56,24 @@ describe('LocalArtifactStore', () => {
     await expect(store.get(missing)).rejects.toBeInstanceOf(ArtifactNotFoundError);
     await expect(store.open(missing)).rejects.toBeInstanceOf(ArtifactNotFoundError);
     await expect(store.get('../../etc/passwd')).rejects.toThrow(/not an artifact hash/);
+  });
+
+  it('removes the temp files of unfinished writes, keeping those written to recently when asked to', async () => {
+    const own = new LocalArtifactStore(await mkdtemp(join(tmpdir(), 'tl-unfinished-')));
+    const live = await own.createWriter('text/plain');
+    await live.write('still being written');
+    const tmp = join(own.root, 'tmp');
+    const [livePart] = await readdir(tmp);
+    await writeFile(join(tmp, 'killed.part'), 'half a dataset');
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await utimes(join(tmp, 'killed.part'), hourAgo, hourAgo);
+    await writeFile(join(tmp, 'notes.txt'), 'not ours');
+
+    expect(await own.removeUnfinishedWrites({ notWrittenForMs: 60_000 })).toBe(1);
+    expect((await readdir(tmp)).sort()).toEqual([livePart, 'notes.txt'].sort());
+    await live.abort();
+    await writeFile(join(tmp, 'another.part'), '');
+    expect(await own.removeUnfinishedWrites()).toBe(1);
+    expect(await readdir(tmp)).toEqual(['notes.txt']);
   });
 });
