@@ -40,3 +40,17 @@ export class IdempotencyConflictError extends EventStoreError {
     super('IDEMPOTENCY_CONFLICT', message);
   }
 }
+
+/**
+ * An idempotency key came back with a different request: the key was first used for another payload
+ * (another fingerprint), so this request is refused and nothing is recorded.
+ */
+export class IdempotencyKeyReusedError extends EventStoreError {
+  constructor(readonly idempotencyKey: string) {
+    super(
+      'IDEMPOTENCY_KEY_REUSED',
+      `idempotency key "${idempotencyKey}" was already used for a different request; ` +
+        'send the same request to get its first answer, or use a new key for a new request',
+    );
+  }
+}

@@ -12,6 +12,13 @@ export interface EventContext {
   readonly actor: string;
   readonly correlationId?: string;
   readonly causationId?: string;
+  /**
+   * The request's idempotency key and the fingerprint (a hash of its canonical payload) to keep with it,
+   * in the same transaction as the events. An append under a key already kept with another fingerprint is
+   * refused with IdempotencyKeyReusedError; one under the same fingerprint goes ahead (its deterministic
+   * event ids make a repeat a no-op). Stores without `idempotencyFingerprint` ignore it.
+   */
+  readonly idempotency?: { readonly key: string; readonly fingerprint: string };
 }
 
 /** An event as the caller hands it to append. */
@@ -61,6 +68,11 @@ export interface AppendResult {
   /** The stream's version after the append. */
   readonly nextExpectedVersion: number;
   readonly events: readonly RecordedEvent[];
+  /**
+   * True when these event ids were already recorded, so the events returned are the earlier append's
+   * (a retry, or a concurrent duplicate). Stores that cannot tell leave it out.
+   */
+  readonly duplicate?: boolean;
 }
 
 export interface ReadAllOptions {
@@ -123,5 +135,10 @@ export interface EventStore {
   /** Catches up from the checkpoint, then stays live until closed. */
   subscribe(from: Checkpoint): Subscription;
   verify(streamId: string): Promise<VerifyResult>;
+  /**
+   * The fingerprint kept with an idempotency key by an append (EventContext.idempotency), or undefined
+   * when the key was never kept. Optional: a store without it keeps no fingerprints (EventStoreDB).
+   */
+  idempotencyFingerprint?(key: string): Promise<string | undefined>;
   close(): Promise<void>;
 }

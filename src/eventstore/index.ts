@@ -3,6 +3,7 @@ export * from './eventStore.js';
 export {
   EventStoreError,
   IdempotencyConflictError,
+  IdempotencyKeyReusedError,
   InvalidEventError,
   WrongExpectedVersionError,
 } from './errors.js';

@@ -1,17 +1,44 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from 'graphql';
 import { ZodError } from 'zod';
-import { DomainError } from '../domain/index.js';
+import { DomainError, type DomainErrorKind } from '../domain/index.js';
 import {
   IdempotencyConflictError,
+  IdempotencyKeyReusedError,
   InvalidEventError,
   WrongExpectedVersionError,
 } from '../eventstore/index.js';
+import { ConcurrencyConflictError } from '../services/index.js';
 import { InvalidTokenError } from './auth/tokenStore.js';
 
 /** The codes a client can meet in `extensions.code`. */
 export type ApiErrorCode =
-  'BAD_USER_INPUT' | 'FORBIDDEN' | 'UNAUTHENTICATED' | 'CONFLICT' | 'NOT_FOUND' | 'INTERNAL_SERVER_ERROR';
+  | 'BAD_USER_INPUT'
+  | 'FORBIDDEN'
+  | 'UNAUTHENTICATED'
+  | 'CONFLICT'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'NOT_FOUND'
+  | 'INTERNAL_SERVER_ERROR';
+
+/** The HTTP status a REST route answers an API code with (GraphQL keeps 200 and puts the code in extensions). */
+export function httpStatusForCode(code: string): number {
+  switch (code) {
+    case 'UNAUTHENTICATED':
+      return 401;
+    case 'FORBIDDEN':
+      return 403;
+    case 'NOT_FOUND':
+      return 404;
+    case 'CONFLICT':
+    case 'IDEMPOTENCY_KEY_REUSED':
+      return 409;
+    case 'INTERNAL_SERVER_ERROR':
+      return 500;
+    default:
+      return 400;
+  }
+}
 
 export function apiError(
   code: ApiErrorCode,
@@ -26,22 +53,13 @@ export const forbidden = (message: string) => apiError('FORBIDDEN', message);
 export const badInput = (message: string, extensions?: Record<string, unknown>) =>
   apiError('BAD_USER_INPUT', message, extensions);
 
-/**
- * A domain error code to an API code. Domain codes are stable SCREAMING_SNAKE names; the words in
- * them say which kind of failure they are.
- */
-export function codeForDomainError(domainCode: string): ApiErrorCode {
-  const code = domainCode.toUpperCase();
-  if (/NOT_FOUND$|^UNKNOWN_/.test(code)) return 'NOT_FOUND';
-  if (/FORBIDDEN|NOT_ALLOWED|NOT_LEASE_HOLDER|NOT_HOLDER|LEASE_EXPIRED/.test(code)) return 'FORBIDDEN';
-  if (
-    /CONFLICT|ALREADY|STILL_VALID|ARCHIVED|NOT_CLAIMED|NOT_STARTED|NOT_COMPLETED|NOT_ACTIVE|FINISHED/.test(
-      code,
-    )
-  )
-    return 'CONFLICT';
-  return 'BAD_USER_INPUT';
-}
+/** How each kind of domain refusal (domainErrorCodes.ts) is answered. */
+const codeForDomainKind: Record<DomainErrorKind, ApiErrorCode> = {
+  invalid: 'BAD_USER_INPUT',
+  'not-found': 'NOT_FOUND',
+  forbidden: 'FORBIDDEN',
+  conflict: 'CONFLICT',
+};
 
 function describeZodError(error: ZodError, where: string | undefined): string {
   const problems = error.issues.map((issue) => {
@@ -84,7 +102,21 @@ export function toApiError(
     return {
       code: 'CONFLICT',
       message: `${error.message} (someone else changed it at the same time: read it again and retry)`,
-      extensions: { streamId: error.streamId, actualVersion: error.actual },
+      extensions: { streamId: error.streamId, actualVersion: error.actual, retryable: true },
+    };
+  }
+  if (error instanceof ConcurrencyConflictError) {
+    return {
+      code: 'CONFLICT',
+      message: error.message,
+      extensions: { streamId: error.streamId, retryable: true },
+    };
+  }
+  if (error instanceof IdempotencyKeyReusedError) {
+    return {
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      message: error.message,
+      extensions: { idempotencyKey: error.idempotencyKey },
     };
   }
   if (error instanceof IdempotencyConflictError) {
@@ -96,7 +128,7 @@ export function toApiError(
   if (error instanceof InvalidEventError) return { code: 'BAD_USER_INPUT', message: error.message };
   if (error instanceof DomainError) {
     return {
-      code: codeForDomainError(error.code),
+      code: codeForDomainKind[error.kind],
       message: error.message,
       extensions: { domainCode: error.code, ...error.details },
     };

@@ -14,6 +14,12 @@ export interface CommandContext {
    * becomes the events' ids, so a retried command appends nothing twice.
    */
   readonly idempotencyKey?: string;
+  /**
+   * A hash of the request's canonical payload (what an API caller sent), kept with `idempotencyKey` by the
+   * first request that records something: a later request under the key with another fingerprint is refused
+   * (IdempotencyKeyReusedError) instead of being taken for a retry.
+   */
+  readonly requestFingerprint?: string;
 }
 
 /**

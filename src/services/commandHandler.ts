@@ -1,5 +1,7 @@
 import {
+  IdempotencyKeyReusedError,
   WrongExpectedVersionError,
+  type EventContext,
   type EventStore,
   type NewEvent,
   type RecordedEvent,
@@ -33,10 +35,11 @@ export interface LoadedStream<State> {
   readonly events: readonly RecordedEvent[];
 }
 
-/** The stream kept moving under the command: more writers than retries. */
+/** The stream kept moving under the command: more writers than retries. Trying again later may succeed. */
 export class ConcurrencyConflictError extends Error {
   override readonly name = 'ConcurrencyConflictError';
   readonly code = 'CONCURRENCY_CONFLICT';
+  readonly retryable = true;
 
   constructor(
     readonly streamId: string,
@@ -49,8 +52,13 @@ export class ConcurrencyConflictError extends Error {
 }
 
 export interface CommandHandlerOptions {
-  /** How many times a command is decided again after a version conflict. Default 5. */
+  /** How many times a command is decided again after a version conflict. Default 25. */
   readonly maxRetries?: number;
+  /**
+   * The pause before a retry is random in [0, min(maxMs, baseMs * 2^retry)) ("full jitter"), so writers that
+   * collided spread out instead of colliding again. Default 4 and 250 ms.
+   */
+  readonly retryBackoff?: { readonly baseMs: number; readonly maxMs: number };
   readonly registry?: EventRegistry;
 }
 
@@ -61,13 +69,17 @@ export interface CommandHandlerOptions {
  */
 export class CommandHandler {
   private readonly maxRetries: number;
+  private readonly retryBackoff: { readonly baseMs: number; readonly maxMs: number };
   private readonly registry: EventRegistry;
 
   constructor(
     private readonly store: EventStore,
     options: CommandHandlerOptions = {},
   ) {
-    this.maxRetries = options.maxRetries ?? 5;
+    // Writers on one stream that do not conflict in meaning (labels on one interaction) only collide on
+    // its version: each round one of them wins, so 20 at once need up to 19 retries in the worst case.
+    this.maxRetries = options.maxRetries ?? 25;
+    this.retryBackoff = options.retryBackoff ?? { baseMs: 4, maxMs: 250 };
     this.registry = options.registry ?? eventRegistry;
   }
 
@@ -105,7 +117,10 @@ export class CommandHandler {
     for (let attempt = 0; ; attempt++) {
       const loaded = await this.load(decider, streamId);
       const replay = this.replayOf(loaded.events, streamId, context);
-      if (replay) return { streamId, events: replay, version: loaded.version, replayed: true };
+      if (replay) {
+        await this.refuseOtherRequest(context);
+        return { streamId, events: replay, version: loaded.version, replayed: true };
+      }
 
       const decided = decider.decide(command, loaded.state);
       if (decided.length === 0) return { streamId, events: [], version: loaded.version, replayed: false };
@@ -117,18 +132,51 @@ export class CommandHandler {
           streamId,
           newEvents,
           loaded.version === 0 ? 'no_stream' : loaded.version,
-          {
-            actor: context.actor,
-            ...(correlationId ? { correlationId } : {}),
-            ...(context.causationId ? { causationId: context.causationId } : {}),
-          },
+          this.eventContext(context, correlationId),
         );
-        return { streamId, events: appended.events, version: appended.nextExpectedVersion, replayed: false };
+        // A concurrent request under the same key got there first: its events are the answer.
+        if (appended.duplicate) await this.refuseOtherRequest(context);
+        return {
+          streamId,
+          events: appended.events,
+          version: appended.nextExpectedVersion,
+          replayed: appended.duplicate === true,
+        };
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError)) throw error;
         if (attempt >= this.maxRetries) throw new ConcurrencyConflictError(streamId, attempt + 1);
+        await this.pauseBeforeRetry(attempt);
       }
     }
+  }
+
+  /** What the store stamps into the events' metadata, and the idempotency key to keep with them. */
+  private eventContext(context: CommandContext, correlationId: string | undefined): EventContext {
+    return {
+      actor: context.actor,
+      ...(correlationId ? { correlationId } : {}),
+      ...(context.causationId ? { causationId: context.causationId } : {}),
+      ...(context.idempotencyKey && context.requestFingerprint
+        ? { idempotency: { key: context.idempotencyKey, fingerprint: context.requestFingerprint } }
+        : {}),
+    };
+  }
+
+  /**
+   * Events under this context's key are already recorded: refused when the key was kept with another request's
+   * fingerprint. A key kept without one (recorded by a worker, or before fingerprints were kept) is a replay.
+   */
+  private async refuseOtherRequest(context: CommandContext): Promise<void> {
+    const key = context.idempotencyKey;
+    if (!key || !context.requestFingerprint || !this.store.idempotencyFingerprint) return;
+    const kept = await this.store.idempotencyFingerprint(key);
+    if (kept !== undefined && kept !== context.requestFingerprint) throw new IdempotencyKeyReusedError(key);
+  }
+
+  private pauseBeforeRetry(attempt: number): Promise<void> {
+    const { baseMs, maxMs } = this.retryBackoff;
+    const ceiling = Math.min(maxMs, baseMs * 2 ** attempt);
+    return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
   }
 
   /**
@@ -166,11 +214,7 @@ export class CommandHandler {
             streamId,
             events: this.toNewEvents(decided, streamId, context),
             expected: 'no_stream',
-            context: {
-              actor: context.actor,
-              ...(context.correlationId ? { correlationId: context.correlationId } : {}),
-              ...(context.causationId ? { causationId: context.causationId } : {}),
-            },
+            context: this.eventContext(context, context.correlationId),
           },
         });
       } catch {

@@ -10,7 +10,7 @@ export interface ServiceDependencies {
   readonly store: EventStore;
   readonly clock: Clock;
   readonly ids: IdGenerator;
-  /** Version-conflict retries per command. Default 5. */
+  /** Version-conflict retries per command (CommandHandlerOptions.maxRetries). Default 25. */
   readonly maxRetries?: number;
 }
 
@@ -26,7 +26,10 @@ export interface ServiceKit {
 }
 
 export function serviceKit(dependencies: ServiceDependencies): ServiceKit {
-  const handler = new CommandHandler(dependencies.store, { maxRetries: dependencies.maxRetries ?? 5 });
+  const handler = new CommandHandler(
+    dependencies.store,
+    dependencies.maxRetries !== undefined ? { maxRetries: dependencies.maxRetries } : {},
+  );
   return {
     handler,
     facts: new StreamFacts(handler),

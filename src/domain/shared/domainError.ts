@@ -1,16 +1,21 @@
+import { domainErrorKinds, type DomainErrorCode, type DomainErrorKind } from './domainErrorCodes.js';
+
 /**
  * A business rule refused a command. `code` is stable (callers and GraphQL map on it); the message
  * says what was wrong and what to do, so it can be shown to a person as is.
  */
 export class DomainError extends Error {
   override readonly name = 'DomainError';
+  /** What sort of refusal this is (domainErrorCodes.ts): how an API answers it. */
+  readonly kind: DomainErrorKind;
 
   constructor(
-    readonly code: string,
+    readonly code: DomainErrorCode,
     message: string,
     readonly details: Readonly<Record<string, unknown>> = {},
   ) {
     super(message);
+    this.kind = domainErrorKinds[code];
   }
 }
 
@@ -21,7 +26,7 @@ export function isDomainError(error: unknown): error is DomainError {
 /** Throws a DomainError unless the condition holds; keeps decide functions flat. */
 export function ensure(
   condition: unknown,
-  code: string,
+  code: DomainErrorCode,
   message: string,
   details?: Readonly<Record<string, unknown>>,
 ): asserts condition {

@@ -1,4 +1,5 @@
 export { DomainError, isDomainError, ensure, assertNever } from './domainError.js';
+export { domainErrorKinds, type DomainErrorCode, type DomainErrorKind } from './domainErrorCodes.js';
 export { type Decider, type DomainEvent, fold, event } from './decider.js';
 export { requireFutureLease } from './leases.js';
 export {

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { IdempotencyConflictError, WrongExpectedVersionError } from '../errors.js';
+import { IdempotencyConflictError, IdempotencyKeyReusedError, WrongExpectedVersionError } from '../errors.js';
 import type {
   AppendResult,
   Checkpoint,
@@ -118,11 +118,7 @@ export class PostgresEventStore implements EventStore {
       const prepared = chainEvents(stamped, head.version, head.hash);
       let rows: AppendRow[];
       try {
-        const result = await sql<AppendRow>`
-          SELECT * FROM tuneledger_append(${streamId}, ${head.version}, ${eventsParameter(prepared)}::jsonb)`.execute(
-          this.db,
-        );
-        rows = result.rows;
+        rows = await this.callAppend(streamId, head.version, prepared, context.idempotency);
       } catch (error) {
         // Two writers created the stream, or retried the same ids, at the same moment: re-read.
         if ((error as { code?: string }).code === '23505') {
@@ -186,7 +182,8 @@ export class PostgresEventStore implements EventStore {
       const entry = appends[index]!;
       const head = this.heads.get(entry.streamId) ??
         readHeads.get(entry.streamId) ?? { version: 0, hash: null };
-      if (expectationHolds(entry.expected, head.version)) {
+      // A kept idempotency key needs its own transaction: `append` writes it.
+      if (expectationHolds(entry.expected, head.version) && !entry.context.idempotency) {
         batch.push({ index, prepared: chainEvents(events, head.version, head.hash) });
       } else separately.push(index);
     }
@@ -351,6 +348,46 @@ export class PostgresEventStore implements EventStore {
     this.heads.set(streamId, head);
   }
 
+  /**
+   * One call of `tuneledger_append`; with an idempotency key, in one transaction with the key's row, so the
+   * key is kept exactly when the events are written (an append that writes nothing rolls the key back).
+   */
+  private async callAppend(
+    streamId: string,
+    headVersion: number,
+    prepared: readonly PreparedEvent[],
+    idempotency: EventContext['idempotency'],
+  ): Promise<AppendRow[]> {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the event store's tables are reached through raw SQL
+    const append = async (db: Kysely<any>) =>
+      (
+        await sql<AppendRow>`
+          SELECT * FROM tuneledger_append(${streamId}, ${headVersion}, ${eventsParameter(prepared)}::jsonb)`.execute(
+          db,
+        )
+      ).rows;
+    if (!idempotency) return append(this.db);
+    let unwritten: AppendRow[] | undefined;
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        await keepIdempotencyKey(trx, streamId, idempotency);
+        const rows = await append(trx);
+        if (rows[0]?.out_status === 'ok') return rows;
+        unwritten = rows;
+        throw ROLL_BACK;
+      });
+    } catch (error) {
+      if (error === ROLL_BACK && unwritten) return unwritten;
+      throw error;
+    }
+  }
+
+  async idempotencyFingerprint(key: string): Promise<string | undefined> {
+    const result = await sql<{ fingerprint: string }>`
+      SELECT fingerprint FROM idempotency_keys WHERE idempotency_key = ${key}`.execute(this.db);
+    return result.rows[0]?.fingerprint;
+  }
+
   /** The events of an earlier append with the same ids, or undefined when none of the ids is known. */
   private async findRecorded(stamped: StampedEvents): Promise<AppendResult | undefined> {
     const ids = stamped.events.map((event) => event.eventId);
@@ -372,7 +409,7 @@ export class PostgresEventStore implements EventStore {
       );
     }
     const events = result.rows.map(toRecordedEvent);
-    return { nextExpectedVersion: events[events.length - 1]!.streamVersion, events };
+    return { nextExpectedVersion: events[events.length - 1]!.streamVersion, events, duplicate: true };
   }
 
   /**
@@ -390,6 +427,30 @@ export class PostgresEventStore implements EventStore {
       });
     }, NOTIFY_COALESCE_MS);
   }
+}
+
+/** Thrown inside an append's transaction to roll it back when the append function wrote nothing. */
+const ROLL_BACK = Symbol('roll back');
+
+/**
+ * Keeps the key with the request's fingerprint, or checks it against the one kept. A concurrent transaction
+ * holding the same new key makes the INSERT wait for it to end, so two requests never both keep one key.
+ */
+async function keepIdempotencyKey(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the event store's tables are reached through raw SQL
+  trx: Kysely<any>,
+  streamId: string,
+  { key, fingerprint }: NonNullable<EventContext['idempotency']>,
+): Promise<void> {
+  const kept = await sql<{ fingerprint: string }>`
+    INSERT INTO idempotency_keys (idempotency_key, fingerprint, stream_id)
+    VALUES (${key}, ${fingerprint}, ${streamId})
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING fingerprint`.execute(trx);
+  if (kept.rows.length > 0) return;
+  const earlier = await sql<{ fingerprint: string }>`
+    SELECT fingerprint FROM idempotency_keys WHERE idempotency_key = ${key}`.execute(trx);
+  if (earlier.rows[0]?.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError(key);
 }
 
 // Checkpoint and timestamp are formatted by the database: parsing dates and padding numbers in

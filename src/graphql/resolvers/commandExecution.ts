@@ -6,6 +6,7 @@ import type { ApiContext } from '../context.js';
 import { requireAction } from '../context.js';
 import { forbidden } from '../errors.js';
 import type { CommandPayload } from '../types/commandPayload.type.js';
+import { requestFingerprint } from './mutationRequest.js';
 
 export const idempotencyKeyArg = {
   nullable: true,
@@ -30,10 +31,12 @@ export async function execute(
   requireAction(context, action, what);
   const services = context.deps.services;
   if (!services) throw new Error('the GraphQL server was started without application services');
+  const fingerprint = idempotencyKey ? requestFingerprint(context.viewer.actor) : undefined;
   const result = await run({
     actor: context.viewer.actor,
     roles: context.viewer.roles,
     ...(idempotencyKey ? { idempotencyKey } : {}),
+    ...(fingerprint ? { requestFingerprint: fingerprint } : {}),
   });
   const checkpoint = result.events.at(-1)?.checkpoint ?? null;
   if (checkpoint && context.deps.projections) await context.deps.projections.waitFor(checkpoint);

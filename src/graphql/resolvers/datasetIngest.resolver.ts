@@ -1,6 +1,7 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import { Arg, Ctx, Float, ID, Mutation, Resolver } from 'type-graphql';
+import { Arg, Ctx, Float, ID, Mutation, Resolver, UseMiddleware } from 'type-graphql';
+import { MutationRequest, requestFingerprint } from './mutationRequest.js';
 import { z } from 'zod';
 import { DATASET_FORMATS, DatasetValidationError, parseLexicon } from '../../data/index.js';
 import type { RecordedEvent } from '../../eventstore/index.js';
@@ -66,10 +67,12 @@ async function projected(
 }
 
 function commandContext(context: ApiContext, idempotencyKey: string | undefined): CommandContext {
+  const fingerprint = idempotencyKey ? requestFingerprint(context.viewer.actor) : undefined;
   return {
     actor: context.viewer.actor,
     roles: context.viewer.roles,
     ...(idempotencyKey ? { idempotencyKey } : {}),
+    ...(fingerprint ? { requestFingerprint: fingerprint } : {}),
   };
 }
 
@@ -107,6 +110,7 @@ function asApiError(error: unknown): unknown {
   return error;
 }
 
+@UseMiddleware(MutationRequest)
 @Resolver()
 export class DatasetIngestResolver {
   @Mutation(() => DatasetIngestPayload, {

@@ -1,4 +1,5 @@
-import { Arg, Ctx, ID, Int, Mutation, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Int, Mutation, Resolver, UseMiddleware } from 'type-graphql';
+import { MutationRequest } from './mutationRequest.js';
 import type { ApiContext } from '../context.js';
 import { CommandPayload } from '../types/commandPayload.type.js';
 import { JSON } from '../types/scalars.js';
@@ -9,6 +10,7 @@ import { execute, idempotencyKeyArg, jsonObject, services, workerIdFor } from '.
  * lease alive, report progress, and complete or fail it. The domain refuses anything from a worker that
  * does not hold the live lease.
  */
+@UseMiddleware(MutationRequest)
 @Resolver()
 export class EvaluationWorkResolver {
   @Mutation(() => CommandPayload, { description: 'Claim a requested evaluation (worker).' })

@@ -1,4 +1,5 @@
-import { Arg, Ctx, ID, Int, Mutation, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Int, Mutation, Resolver, UseMiddleware } from 'type-graphql';
+import { MutationRequest } from './mutationRequest.js';
 import type { ApiContext } from '../context.js';
 import { CommandPayload } from '../types/commandPayload.type.js';
 import { JSON } from '../types/scalars.js';
@@ -9,6 +10,7 @@ import { execute, idempotencyKeyArg, jsonObject, services, workerIdFor } from '.
  * run, augmentations, deployments made live, rollbacks done, degradations seen, and served interactions.
  * An admin may also record that a run's lease has lapsed, so the run can be claimed again at once.
  */
+@UseMiddleware(MutationRequest)
 @Resolver()
 export class JobReportsResolver {
   @Mutation(() => CommandPayload, {

@@ -1,9 +1,11 @@
-import { Arg, Ctx, Int, Mutation, Resolver } from 'type-graphql';
+import { Arg, Ctx, Int, Mutation, Resolver, UseMiddleware } from 'type-graphql';
+import { MutationRequest } from './mutationRequest.js';
 import type { ApiContext } from '../context.js';
 import { CommandPayload } from '../types/commandPayload.type.js';
 import { execute, idempotencyKeyArg, services } from './commandExecution.js';
 
 /** Registering and archiving model versions; promotion is in MutationResolver with its gate. */
+@UseMiddleware(MutationRequest)
 @Resolver()
 export class ModelRegistryResolver {
   @Mutation(() => CommandPayload, {

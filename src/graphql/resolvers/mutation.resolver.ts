@@ -1,10 +1,12 @@
-import { Arg, Ctx, ID, Int, Mutation, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Int, Mutation, Resolver, UseMiddleware } from 'type-graphql';
+import { MutationRequest } from './mutationRequest.js';
 import { z } from 'zod';
 import { requireAction, type ApiContext } from '../context.js';
 import { CommandPayload } from '../types/commandPayload.type.js';
 import { JSON } from '../types/scalars.js';
 import { execute, idempotencyKeyArg, jsonObject, services, workerIdFor } from './commandExecution.js';
 
+@UseMiddleware(MutationRequest)
 @Resolver()
 export class MutationResolver {
   // Data: engineers

@@ -1,4 +1,16 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Ctx,
+  FieldResolver,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+  UseMiddleware,
+} from 'type-graphql';
+import { MutationRequest } from './mutationRequest.js';
 import { z } from 'zod';
 import { listPreferencePrompts, preferenceRankings, type PreferencePrompt } from '../../projections/index.js';
 import { requireAction, type ApiContext } from '../context.js';
@@ -57,6 +69,7 @@ export class PreferenceResolver {
     description:
       'Record the candidate answers generated for a prompt (engineer), 2 to 8 of them: [{text, model?: {name, version}, candidateId?}]. The payload id is the prompt id.',
   })
+  @UseMiddleware(MutationRequest)
   async generateCandidates(
     @Ctx() context: ApiContext,
     @Arg('prompt') prompt: string,
@@ -78,6 +91,7 @@ export class PreferenceResolver {
     description:
       "Rank a prompt's candidates, best first, as the calling person (engineer): every candidate once.",
   })
+  @UseMiddleware(MutationRequest)
   rankPreference(
     @Ctx() context: ApiContext,
     @Arg('promptId', () => ID) promptId: string,
