@@ -224,7 +224,19 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
         async requestDidStart() {
           return {
             async didResolveOperation({ request, document }) {
-              assertComplexity(schema, document, request.variables, request.operationName, limits);
+              try {
+                assertComplexity(schema, document, request.variables, request.operationName, limits);
+              } catch (error) {
+                // Estimating the cost coerces the variables first: a missing or mistyped one is the
+                // client's error (400), which Apollo would answer with 500 from this hook.
+                if (error instanceof GraphQLError && !error.extensions['http']) {
+                  throw new GraphQLError(error.message, {
+                    nodes: error.nodes,
+                    extensions: { ...error.extensions, http: { status: 400 } },
+                  });
+                }
+                throw error;
+              }
             },
           };
         },

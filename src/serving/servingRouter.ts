@@ -1,7 +1,7 @@
 import express from 'express';
 import { v7 as uuidv7 } from 'uuid';
-import type { FeedbackLabel } from '../domain/index.js';
-import type { FeedbackService } from '../services/index.js';
+import { isDomainError, type DomainErrorKind, type FeedbackLabel } from '../domain/index.js';
+import { ConcurrencyConflictError, type FeedbackService } from '../services/index.js';
 import { QueueFullError, type GenerationPool } from './generationPool.js';
 import type { ChatMessage, GenerationInput } from './generationProtocol.js';
 import { redactInput, redactionRule } from './inputFilter.js';
@@ -66,6 +66,34 @@ class HttpError extends Error {
 }
 
 const INTERACTION_PREFIXES = /^(chatcmpl-|cmpl-)/;
+
+/** How a refused domain command is answered over the OpenAI-style API. */
+const statusForKind: Record<DomainErrorKind, number> = {
+  invalid: 400,
+  'not-found': 404,
+  forbidden: 403,
+  conflict: 409,
+};
+
+/**
+ * A command's refusal as the HTTP error a client can act on: the domain's code in lower case, and 409 with
+ * a retry hint when writers kept colliding on the stream. Anything else is not the client's to fix.
+ */
+function refusal(error: unknown): unknown {
+  if (isDomainError(error))
+    return new HttpError(
+      statusForKind[error.kind],
+      'invalid_request_error',
+      error.message,
+      error.code.toLowerCase(),
+    );
+  if (error instanceof ConcurrencyConflictError) {
+    return new HttpError(409, 'conflict_error', error.message, 'concurrency_conflict', {
+      'retry-after': '1',
+    });
+  }
+  return error;
+}
 
 /**
  * The OpenAI-compatible endpoints: POST /v1/chat/completions, POST /v1/completions (both with stream: true as
@@ -207,14 +235,20 @@ export function createServingRouter(ctx: RouterContext): ServingRouter {
         { actor: caller.actor, roles: caller.roles },
       );
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code === 'INTERACTION_NOT_FOUND')
-        throw new HttpError(404, 'invalid_request_error', (error as Error).message, 'interaction_not_found');
-      throw error;
+      throw refusal(error);
     }
     res.status(201).json({ object: 'feedback', interaction_id: interactionId, label });
   });
 
+  // OpenAI clients read a JSON error whatever the path: no HTML page for a route that does not exist.
+  v1.use((req) => {
+    throw new HttpError(
+      404,
+      'invalid_request_error',
+      `unknown endpoint ${req.method} ${req.originalUrl}; this server answers POST /v1/chat/completions, POST /v1/completions, GET /v1/models and POST /v1/feedback`,
+      'unknown_url',
+    );
+  });
   router.use('/v1', v1);
   router.use(
     '/v1',

@@ -87,6 +87,7 @@ export async function startTestPlatform(
     services,
     projections,
     interactionCapture: serving.recorder,
+    artifacts,
     port: 0,
     logger,
     routes: (app, api) => serving.mount(app, api),

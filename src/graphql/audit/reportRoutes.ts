@@ -2,7 +2,7 @@ import type express from 'express';
 import type { Viewer } from '../auth/viewer.js';
 import { mayPerform } from '../auth/roles.js';
 import type { GraphqlDependencies } from '../context.js';
-import { toApiError } from '../errors.js';
+import { badInput, httpStatusForCode, toApiError } from '../errors.js';
 import { buildAuditReport, type AuditRequest } from './auditReport.js';
 import { auditHtml, auditMarkdown } from './renderAudit.js';
 
@@ -56,20 +56,22 @@ export function mountReportRoutes(
       );
     } catch (error) {
       const mapped = toApiError(error, onInternal);
-      const status =
-        mapped.code === 'UNAUTHENTICATED' ? 401 : mapped.code === 'INTERNAL_SERVER_ERROR' ? 500 : 400;
-      res.status(status).json({ error: mapped.message, code: mapped.code });
+      res.status(httpStatusForCode(mapped.code)).json({ error: mapped.message, code: mapped.code });
     }
   };
   const asOfOf = (req: express.Request): Date | undefined => {
     if (req.query.asOf === undefined) return undefined;
-    const date = new Date(String(req.query.asOf));
-    if (Number.isNaN(date.getTime())) throw new RangeError('asOf');
+    const text = String(req.query.asOf);
+    const date = new Date(text);
+    if (text.trim() === '' || Number.isNaN(date.getTime()))
+      throw badInput(`asOf "${text}" is not a date; give an ISO time such as 2026-01-31T12:00:00Z`);
     return date;
   };
   app.get('/reports/models/:modelName/:version', (req, res) =>
     send(req, res, () => {
       const version = Number(req.params.version);
+      if (!Number.isSafeInteger(version) || version < 1)
+        throw badInput(`version "${req.params.version}" is not a version number (1, 2, ...)`);
       return { modelName: String(req.params.modelName), version, asOf: asOfOf(req) };
     }),
   );

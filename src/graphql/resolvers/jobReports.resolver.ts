@@ -1,5 +1,6 @@
 import { Arg, Ctx, ID, Int, Mutation, Resolver, UseMiddleware } from 'type-graphql';
 import { MutationRequest } from './mutationRequest.js';
+import { interactionInput, parseArgument } from './commandInputs.js';
 import type { ApiContext } from '../context.js';
 import { CommandPayload } from '../types/commandPayload.type.js';
 import { JSON } from '../types/scalars.js';
@@ -132,7 +133,7 @@ export class JobReportsResolver {
     @Arg('input', () => JSON) input: unknown,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
   ) {
-    const fields = jsonObject.parse(input);
+    const fields = parseArgument('input', interactionInput, input);
     return execute(context, 'work', 'record interactions', idempotencyKey, async (command) => {
       const result = await services(context).feedback.recordInteraction(fields as never, command);
       return { ...result, id: result.interactionId };

@@ -4,6 +4,12 @@ import { z } from 'zod';
 import { requireAction, type ApiContext } from '../context.js';
 import { CommandPayload } from '../types/commandPayload.type.js';
 import { JSON } from '../types/scalars.js';
+import {
+  evaluationRequestInput,
+  labelInput,
+  parseArgument,
+  trainingRunRequestOutline,
+} from './commandInputs.js';
 import { execute, idempotencyKeyArg, jsonObject, services, workerIdFor } from './commandExecution.js';
 
 @UseMiddleware(MutationRequest)
@@ -68,7 +74,7 @@ export class MutationResolver {
     @Arg('label', () => JSON) label: unknown,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
   ) {
-    const parsed = jsonObject.parse(label);
+    const parsed = parseArgument('label', labelInput, label);
     return execute(context, 'data', 'label feedback', idempotencyKey, async (command) => {
       // An answer served a moment ago may still be on its way to the log.
       await context.deps.interactionCapture?.whenRecorded(interactionId);
@@ -87,9 +93,7 @@ export class MutationResolver {
     @Arg('input', () => JSON) input: unknown,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
   ) {
-    const fields = jsonObject
-      .and(z.object({ dataset: z.object({ id: z.string().min(1), revision: z.number().int().positive() }) }))
-      .parse(input);
+    const fields = parseArgument('input', trainingRunRequestOutline, input);
     return execute(context, 'train', 'start training runs', idempotencyKey, async (command) => {
       const result = await services(context).runs.requestTrainingRun(fields as never, command);
       return { ...result, id: result.runId };
@@ -117,14 +121,7 @@ export class MutationResolver {
     @Arg('input', () => JSON) input: unknown,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
   ) {
-    const fields = jsonObject
-      .and(
-        z.object({
-          model: z.object({ name: z.string().min(1), version: z.number().int().positive() }),
-          dataset: z.object({ id: z.string().min(1), revision: z.number().int().positive() }),
-        }),
-      )
-      .parse(input);
+    const fields = parseArgument('input', evaluationRequestInput, input);
     return execute(context, 'train', 'start evaluations', idempotencyKey, async (command) => {
       const result = await services(context).evaluations.requestEvaluation(fields as never, command);
       return { ...result, id: result.evaluationId };
