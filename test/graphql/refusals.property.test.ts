@@ -364,6 +364,19 @@ describe('refusals are 4xx with a stable code and record nothing', () => {
     );
   }, 240_000);
 
+  it('names the missing field of a JSON input (requestEvaluation without suites) and records nothing', async () => {
+    const before = await countEvents(platform.database);
+    const answer = await post('/graphql', {
+      query: 'mutation($input: JSON!) { m: requestEvaluation(input: $input) { __typename } }',
+      variables: {
+        input: { model: { name: 'assistant', version: 1 }, dataset: { id: 'chat', revision: 1 } },
+      },
+    });
+    expect(answer.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(answer.body.errors?.[0]?.message).toMatch(/input\.suites/);
+    expect(await countEvents(platform.database)).toBe(before);
+  });
+
   it('bursts of concurrent duplicates, with and without one idempotency key', async () => {
     await fc.assert(
       fc.asyncProperty(calls, fc.boolean(), async (call, keyed) => {
