@@ -47,7 +47,9 @@ export class MerkleFrontier {
     const frontier = new MerkleFrontier();
     const sizes = perfectSubtreeSizes(size);
     if (sizes.length !== subtrees.length) {
-      throw new RangeError(`a tree of ${size} leaves has ${sizes.length} perfect subtrees, not ${subtrees.length}`);
+      throw new RangeError(
+        `a tree of ${size} leaves has ${sizes.length} perfect subtrees, not ${subtrees.length}`,
+      );
     }
     frontier.hashes.push(...subtrees);
     frontier.sizes.push(...sizes);
@@ -76,7 +78,8 @@ export class MerkleFrontier {
   root(): Buffer {
     if (this.hashes.length === 0) return EMPTY_ROOT;
     let root = this.hashes[this.hashes.length - 1]!;
-    for (let index = this.hashes.length - 2; index >= 0; index -= 1) root = nodeHash(this.hashes[index]!, root);
+    for (let index = this.hashes.length - 2; index >= 0; index -= 1)
+      root = nodeHash(this.hashes[index]!, root);
     return root;
   }
 
