@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import { eventHash } from '../hashChain.js';
-import { StreamChainCursor } from '../hashChain.js';
+import { canonicalJsonOfParsed } from '../canonicalJson.js';
+import { StreamChainCursor, eventHashOfCanonicalData } from '../hashChain.js';
 import {
   EMPTY_ROOT,
   MerkleFrontier,
@@ -466,19 +466,22 @@ function placeOf(place: EventPlace): Partial<LedgerProblem> {
 function contentProblem(row: LogRow): string | undefined {
   let recomputed: string;
   try {
-    recomputed = eventHash({
-      eventId: row.event_id,
-      streamId: row.stream_id,
-      streamVersion: row.stream_version,
-      type: row.type,
-      schemaVersion: row.schema_version,
-      data: row.data,
-      actor: row.actor,
-      correlationId: row.correlation_id,
-      causationId: row.causation_id,
-      recordedAt: row.recorded_at,
-      previousHash: row.previous_hash,
-    });
+    recomputed = eventHashOfCanonicalData(
+      {
+        eventId: row.event_id,
+        streamId: row.stream_id,
+        streamVersion: row.stream_version,
+        type: row.type,
+        schemaVersion: row.schema_version,
+        data: row.data,
+        actor: row.actor,
+        correlationId: row.correlation_id,
+        causationId: row.causation_id,
+        recordedAt: row.recorded_at,
+        previousHash: row.previous_hash,
+      },
+      canonicalJsonOfParsed(row.data),
+    );
   } catch (error) {
     return `${row.stream_id} version ${row.stream_version}: its content cannot be hashed: ${(error as Error).message}`;
   }
