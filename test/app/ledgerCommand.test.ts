@@ -1,3 +1,4 @@
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerLedgerCommand } from '../../src/app/commands/ledger.command.js';
 import { loadConfig } from '../../src/app/config.js';
 import { openConfiguredDatabase } from '../../src/app/platform.js';
-import { PostgresEventStore } from '../../src/eventstore/index.js';
+import { PostgresEventStore, generateLedgerKeyPair } from '../../src/eventstore/index.js';
 
 /** Runs `tuneledger ...` (the ledger commands) in this process, capturing stdout and the exit code. */
 async function tuneledger(...args: string[]): Promise<{ stdout: string; exitCode: number }> {
@@ -126,4 +127,29 @@ describe('tuneledger ledger keygen / checkpoint and verify (embedded database in
       });
     },
   );
+});
+
+describe('ledger key configuration', () => {
+  it('refuses a key that is not an Ed25519 private key, naming the variable, and reads a PEM or base64 one', () => {
+    expect(() => loadConfig({ TUNELEDGER_LEDGER_KEY: 'not a key' })).toThrow(
+      /invalid configuration: TUNELEDGER_LEDGER_KEY is not a private key/,
+    );
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({
+      type: 'pkcs8',
+      format: 'pem',
+    });
+    expect(() => loadConfig({ TUNELEDGER_LEDGER_KEY: rsa.toString() })).toThrow(/is a rsa key; .* Ed25519/);
+    expect(() => loadConfig({ TUNELEDGER_LEDGER_KEY_FILE: '/nonexistent/key.pem' })).toThrow(
+      /TUNELEDGER_LEDGER_KEY_FILE \/nonexistent\/key.pem cannot be read/,
+    );
+    const pair = generateLedgerKeyPair();
+    expect(loadConfig({ TUNELEDGER_LEDGER_KEY: pair.privateKeyPem }).ledgerKey?.publicKey.keyId).toBe(
+      pair.keyId,
+    );
+    const der = createPrivateKey(pair.privateKeyPem)
+      .export({ type: 'pkcs8', format: 'der' })
+      .toString('base64');
+    expect(loadConfig({ TUNELEDGER_LEDGER_KEY: der }).ledgerKey?.publicKey.keyId).toBe(pair.keyId);
+    expect(loadConfig({}).ledgerKey).toBeUndefined();
+  });
 });

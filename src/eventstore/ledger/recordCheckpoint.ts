@@ -76,7 +76,8 @@ async function recordOnce(
   }
   const rootHash = frontier.root().toString('hex');
   if (options.skipWhenIdle && latest && onlyCheckpoints && resumable) {
-    return { checkpoint: latest };
+    const { treeSize, rootHash: signedRoot, timestamp, keyId, signature } = latest;
+    return { checkpoint: { treeSize, rootHash: signedRoot, timestamp, keyId, signature } };
   }
   const checkpoint = signCheckpoint(key, {
     treeSize: frontier.size,

@@ -1,10 +1,13 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { startLedgerCheckpointer } from '../../../src/app/ledgerCheckpointer.js';
 import {
   PostgresEventStore,
   eventHash,
   generateLedgerKeyPair,
   parseLedgerSigningKey,
+  readCheckpointEvents,
   recordLedgerCheckpoint,
   verifyLedger,
   type LedgerSigningKey,
@@ -235,6 +238,36 @@ for (const target of databaseTargets) {
       expect(verdict.ok).toBe(false);
       expect(verdict.problems[0]).toMatchObject({ kind: 'unlinked', streamId: 'run-b', streamVersion: 3 });
       expect(verdict.problems[0]!.reason).toMatch(/previousHash does not match the hash of version 2/);
+    });
+
+    it('records no periodic checkpoint while only checkpoints were appended, and the server checkpointer signs one', async () => {
+      await writeLog();
+      const first = await recordLedgerCheckpoint(database, store, keyA, { skipWhenIdle: true });
+      expect(first.event).toBeDefined();
+      const idle = await recordLedgerCheckpoint(database, store, keyA, { skipWhenIdle: true });
+      expect(idle).toEqual({ checkpoint: first.checkpoint });
+      await store.append('run-a', [{ type: 'MetricLogged', data: { step: 5 } }], 4, actor);
+      await visible();
+      const checkpointer = startLedgerCheckpointer({
+        database,
+        store,
+        key: keyA,
+        intervalSeconds: 0.05,
+        logger: pino({ level: 'silent' }),
+      });
+      try {
+        await vi.waitFor(
+          async () => {
+            const rows = await readCheckpointEvents(database.db);
+            expect(rows.map((row) => (row.data as { treeSize: number }).treeSize)).toEqual([12, 14]);
+          },
+          { timeout: 30_000, interval: 50 },
+        );
+      } finally {
+        await checkpointer.stop();
+      }
+      await visible();
+      expect((await verify()).ok).toBe(true);
     });
 
     it('refuses a checkpoint signed by another key', async () => {
