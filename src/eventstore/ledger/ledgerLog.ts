@@ -108,15 +108,15 @@ export interface CheckpointEventRow {
   readonly data: unknown;
 }
 
-/** The ledger stream's events in version order, newest first when `newestFirst`. */
+/** The ledger stream's events in version order (after `afterVersion`), or newest first when `newestFirst`. */
 export async function readCheckpointEvents(
   db: Db,
-  options: { newestFirst?: boolean; limit?: number } = {},
+  options: { newestFirst?: boolean; afterVersion?: number; limit?: number } = {},
 ): Promise<CheckpointEventRow[]> {
   const { rows } = await sql<CheckpointEventRow>`
     SELECT stream_version, event_id::text AS event_id, type, data,
            lpad(transaction_id::text, 20, '0') || ':' || lpad(global_position::text, 20, '0') AS checkpoint
-    FROM events WHERE stream_id = ${LEDGER_STREAM}
+    FROM events WHERE stream_id = ${LEDGER_STREAM} AND stream_version > ${options.afterVersion ?? 0}
     ORDER BY stream_version ${sql.raw(options.newestFirst ? 'DESC' : 'ASC')}
     LIMIT ${options.limit ?? 2_147_483_647}`.execute(db);
   return rows;

@@ -199,42 +199,53 @@ class LedgerCheck {
     const targets = new Map<number, RecordedHead[]>();
     let latest: SignedCheckpoint | undefined;
     let checkpointsChecked = 0;
-    for (const row of await readCheckpointEvents(this.db)) {
-      const place = {
-        streamId: LEDGER_STREAM,
-        streamVersion: row.stream_version,
-        eventId: row.event_id,
-        globalPosition: globalPositionOf(row.checkpoint),
-      };
-      const data = row.type === CHECKPOINT_EVENT_TYPE ? checkpointEventData(row.data) : undefined;
-      if (!data) {
-        this.report(row.checkpoint, {
-          kind: 'checkpoint',
-          ...place,
-          reason: `${row.type} is not a ledger checkpoint`,
-        });
-        continue;
-      }
-      checkpointsChecked += 1;
-      const checkpoint: SignedCheckpoint = {
-        treeSize: data.treeSize,
-        rootHash: data.rootHash,
-        timestamp: data.timestamp,
-        keyId: data.keyId,
-        signature: data.signature,
-      };
-      if (this.options.publicKey) {
-        const wrong = checkpointSignatureProblem(checkpoint, this.options.publicKey);
-        if (wrong) {
-          this.report(row.checkpoint, { kind: 'checkpoint', ...place, reason: `the checkpoint is ${wrong}` });
+    // A page at a time: only each checkpoint's signed fields are kept, not its subtrees.
+    let afterVersion = 0;
+    for (;;) {
+      const rows = await readCheckpointEvents(this.db, { afterVersion, limit: this.batchSize });
+      if (rows.length === 0) break;
+      afterVersion = rows[rows.length - 1]!.stream_version;
+      for (const row of rows) {
+        const place = {
+          streamId: LEDGER_STREAM,
+          streamVersion: row.stream_version,
+          eventId: row.event_id,
+          globalPosition: globalPositionOf(row.checkpoint),
+        };
+        const data = row.type === CHECKPOINT_EVENT_TYPE ? checkpointEventData(row.data) : undefined;
+        if (!data) {
+          this.report(row.checkpoint, {
+            kind: 'checkpoint',
+            ...place,
+            reason: `${row.type} is not a ledger checkpoint`,
+          });
           continue;
         }
+        checkpointsChecked += 1;
+        const checkpoint: SignedCheckpoint = {
+          treeSize: data.treeSize,
+          rootHash: data.rootHash,
+          timestamp: data.timestamp,
+          keyId: data.keyId,
+          signature: data.signature,
+        };
+        if (this.options.publicKey) {
+          const wrong = checkpointSignatureProblem(checkpoint, this.options.publicKey);
+          if (wrong) {
+            this.report(row.checkpoint, {
+              kind: 'checkpoint',
+              ...place,
+              reason: `the checkpoint is ${wrong}`,
+            });
+            continue;
+          }
+        }
+        addTarget(targets, {
+          checkpoint,
+          what: `the checkpoint at ${LEDGER_STREAM} version ${row.stream_version}`,
+        });
+        if (!latest || checkpoint.treeSize >= latest.treeSize) latest = checkpoint;
       }
-      addTarget(targets, {
-        checkpoint,
-        what: `the checkpoint at ${LEDGER_STREAM} version ${row.stream_version}`,
-      });
-      if (!latest || checkpoint.treeSize >= latest.treeSize) latest = checkpoint;
     }
     return { targets, latest, checkpointsChecked };
   }
