@@ -71,7 +71,10 @@ for (const target of databaseTargets) {
         });
       },
       async rehash(streamId, version, data) {
-        const [event] = await new PostgresEventStore(database).readStream(streamId, { from: version, limit: 1 });
+        const [event] = await new PostgresEventStore(database).readStream(streamId, {
+          from: version,
+          limit: 1,
+        });
         const hash = eventHash({ ...hashedFieldsOf(event!), data });
         await database.db.transaction().execute(async (trx) => {
           await sql`SET LOCAL session_replication_role = replica`.execute(trx);

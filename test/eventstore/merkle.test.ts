@@ -21,7 +21,9 @@ describe('Merkle tree (RFC 9162)', () => {
     const [a, b, c, d, e] = ['a', 'b', 'c', 'd', 'e'].map(leaf) as [Buffer, Buffer, Buffer, Buffer, Buffer];
     expect(leafHash(Buffer.from('a'))).toEqual(a);
     expect(merkleRoot([])).toEqual(sha256());
-    expect(EMPTY_ROOT.toString('hex')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    expect(EMPTY_ROOT.toString('hex')).toBe(
+      'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    );
     expect(merkleRoot([a])).toEqual(a);
     expect(merkleRoot([a, b])).toEqual(node(a, b));
     // Three leaves split at 2: the left subtree is perfect, the odd leaf is not hashed again.
