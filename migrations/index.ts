@@ -4,6 +4,7 @@ import { readAllFunctionMigration } from './0002_read_all_function.js';
 import { appendManyFunctionMigration } from './0003_append_many_function.js';
 import { readAllOfTypesFunctionMigration } from './0004_read_all_of_types_function.js';
 import { idempotencyKeys } from './0011_idempotency_keys.js';
+import { ledgerLeavesFunctionMigration } from './0020_ledger_leaves_function.js';
 import { apiTokens } from './0200_api_tokens.js';
 import { jobRetries } from './0300_job_retries.js';
 import { projectionCheckpoints } from './0100_projection_checkpoints.js';
@@ -30,6 +31,7 @@ export const migrations: Record<string, Migration> = {
   '0003_append_many_function': appendManyFunctionMigration,
   '0004_read_all_of_types_function': readAllOfTypesFunctionMigration,
   '0011_idempotency_keys': idempotencyKeys,
+  '0020_ledger_leaves_function': ledgerLeavesFunctionMigration,
   '0100_projection_checkpoints': projectionCheckpoints,
   '0101_read_datasets': readDatasets,
   '0102_read_runs': readRuns,

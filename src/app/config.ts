@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { LedgerError, ledgerSigningKeyFrom, type LedgerSigningKey } from '../eventstore/index.js';
 
 const workerKinds = ['train', 'evaluate', 'augment', 'deploy', 'rollback'] as const;
 export type WorkerKind = (typeof workerKinds)[number];
@@ -41,6 +42,11 @@ const environmentSchema = z.object({
     .optional(),
   /** The bearer token a CLI command sends when it forwards a write to the server holding the data directory. */
   TUNELEDGER_TOKEN: z.string().min(1).optional(),
+  /** The Ed25519 key that signs ledger checkpoints: a PEM file, or the PEM / base64 PKCS#8 text itself. */
+  TUNELEDGER_LEDGER_KEY_FILE: z.string().min(1).optional(),
+  TUNELEDGER_LEDGER_KEY: z.string().min(1).optional(),
+  /** Seconds between the server's ledger checkpoints when a key is set (0: only `tuneledger ledger checkpoint`). */
+  TUNELEDGER_LEDGER_CHECKPOINT_S: z.coerce.number().int().min(0).default(300),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -56,6 +62,9 @@ export interface Config {
   readonly tfBackend?: string;
   readonly logLevel: string;
   readonly apiToken?: string;
+  /** The ledger's signing key, when one is configured (never stored in the database). */
+  readonly ledgerKey?: LedgerSigningKey;
+  readonly ledgerCheckpointSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -67,6 +76,16 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     throw new ConfigError(`invalid configuration in environment variables:\n${problems.join('\n')}`);
   }
   const env = parsed.data;
+  let ledgerKey: LedgerSigningKey | undefined;
+  try {
+    ledgerKey = ledgerSigningKeyFrom({
+      keyFile: env.TUNELEDGER_LEDGER_KEY_FILE,
+      key: env.TUNELEDGER_LEDGER_KEY,
+    });
+  } catch (error) {
+    if (error instanceof LedgerError) throw new ConfigError(`invalid configuration: ${error.message}`);
+    throw error;
+  }
   const dataDir = resolve(env.TUNELEDGER_DATA_DIR);
   return {
     dataDir,
@@ -80,5 +99,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     tfBackend: env.TUNELEDGER_TF_BACKEND,
     logLevel: env.LOG_LEVEL,
     ...(env.TUNELEDGER_TOKEN ? { apiToken: env.TUNELEDGER_TOKEN } : {}),
+    ledgerKey,
+    ledgerCheckpointSeconds: env.TUNELEDGER_LEDGER_CHECKPOINT_S,
   };
 }

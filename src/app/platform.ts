@@ -26,6 +26,7 @@ import { createServices, systemClock, uuidIds, type Services } from '../services
 import type { Config } from './config.js';
 import { acquireDataDirLock, type DataDirLock } from './dataDirLock.js';
 import { removeForwardedImports } from './forwarding.js';
+import { startLedgerCheckpointer } from './ledgerCheckpointer.js';
 import { migrateToLatest } from './migrate.js';
 
 /** The running platform: one database, one event store, the projections, the API and the workers. */
@@ -221,10 +222,21 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       introspection: config.introspection,
       logger: logger.child({ component: 'graphql' }),
       routes: (app, api) => serving.mount(app, api),
+      ledger: config.eventStoreUrl ? undefined : { publicKey: config.ledgerKey?.publicKey },
     });
     cleanups.push(() => graphql.close());
     // A CLI command run beside this server reads the address from the lock and sends its writes here.
     database.dataDirLock?.advertise(graphql.url);
+    if (config.ledgerKey && config.ledgerCheckpointSeconds > 0 && !config.eventStoreUrl) {
+      const checkpointer = startLedgerCheckpointer({
+        database,
+        store,
+        key: config.ledgerKey,
+        intervalSeconds: config.ledgerCheckpointSeconds,
+        logger: logger.child({ component: 'ledger' }),
+      });
+      cleanups.push(() => checkpointer.stop());
+    }
     logger.info({ url: graphql.url }, 'GraphQL API ready');
 
     await serving.ready;

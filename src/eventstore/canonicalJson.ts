@@ -55,3 +55,40 @@ function write(value: unknown, path: string, seen: Set<object>): string {
 function invalid(path: string, what: string): InvalidEventError {
   return new InvalidEventError(`${path} ${what}; event data must be plain JSON`);
 }
+
+/**
+ * canonicalJson for a value JSON.parse (or the database's jsonb) produced: the same text, without the checks
+ * and error paths such a value cannot need. The whole-log check hashes every event with it.
+ */
+export function canonicalJsonOfParsed(value: unknown): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object': {
+      if (Array.isArray(value)) {
+        let text = '[';
+        for (let index = 0; index < value.length; index += 1) {
+          if (index > 0) text += ',';
+          text += canonicalJsonOfParsed(value[index]);
+        }
+        return `${text}]`;
+      }
+      const record = value as Record<string, unknown>;
+      const keys = Object.keys(record).sort();
+      let text = '{';
+      for (let index = 0; index < keys.length; index += 1) {
+        if (index > 0) text += ',';
+        const key = keys[index]!;
+        text += `${JSON.stringify(key)}:${canonicalJsonOfParsed(record[key])}`;
+      }
+      return `${text}}`;
+    }
+    default:
+      // Not something JSON.parse returns: the checked path says why.
+      return canonicalJson(value);
+  }
+}

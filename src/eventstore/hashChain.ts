@@ -53,11 +53,51 @@ export function hashedFieldsOf(event: RecordedEvent): HashedFields {
   };
 }
 
+/** What a stream's chain needs of an event to check its place in it. */
+export interface ChainLink {
+  readonly streamVersion: number;
+  readonly previousHash: string | null;
+  readonly hash: string;
+}
+
+/**
+ * Walks one stream's events in version order: each must be the next version, and name its predecessor's
+ * hash as its previousHash. Whether each hash matches its event's content is checked apart (eventHash).
+ */
+export class StreamChainCursor {
+  private lastHash: string | null = null;
+  private lastVersion = 0;
+
+  /** The version of the last event that followed its predecessor (0 before any). */
+  get version(): number {
+    return this.lastVersion;
+  }
+
+  /** The hash of that event (null before any). */
+  get hash(): string | null {
+    return this.lastHash;
+  }
+
+  /** Why the event does not follow the events before it, or undefined when it does. */
+  follow(link: ChainLink): string | undefined {
+    const expectedVersion = this.lastVersion + 1;
+    if (link.streamVersion !== expectedVersion) {
+      return `version ${expectedVersion} is missing (found ${link.streamVersion})`;
+    }
+    if (link.previousHash !== this.lastHash) {
+      return `previousHash does not match the hash of version ${expectedVersion - 1}`;
+    }
+    this.lastHash = link.hash;
+    this.lastVersion = expectedVersion;
+    return undefined;
+  }
+}
+
 /** Recomputes a stream's chain (events in version order, from version 1). */
 export function verifyChain(streamId: string, events: readonly RecordedEvent[]): VerifyResult {
-  let previousHash: string | null = null;
-  let expectedVersion = 1;
+  const cursor = new StreamChainCursor();
   for (const event of events) {
+    const expectedVersion = cursor.version + 1;
     const broken = (reason: string): VerifyResult => ({
       ok: false,
       streamId,
@@ -65,12 +105,12 @@ export function verifyChain(streamId: string, events: readonly RecordedEvent[]):
       firstBrokenVersion: expectedVersion,
       reason,
     });
-    if (event.streamVersion !== expectedVersion) {
-      return broken(`version ${expectedVersion} is missing (found ${event.streamVersion})`);
-    }
-    if (event.metadata.previousHash !== previousHash) {
-      return broken(`previousHash does not match the hash of version ${expectedVersion - 1}`);
-    }
+    const unlinked = cursor.follow({
+      streamVersion: event.streamVersion,
+      previousHash: event.metadata.previousHash,
+      hash: event.metadata.hash,
+    });
+    if (unlinked) return broken(unlinked);
     let recomputed: string;
     try {
       recomputed = eventHash(hashedFieldsOf(event));
@@ -80,8 +120,6 @@ export function verifyChain(streamId: string, events: readonly RecordedEvent[]):
     if (recomputed !== event.metadata.hash) {
       return broken(`hash does not match the event's content (event ${event.eventId} was altered)`);
     }
-    previousHash = event.metadata.hash;
-    expectedVersion += 1;
   }
   return { ok: true, streamId, eventsChecked: events.length };
 }

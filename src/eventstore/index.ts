@@ -21,3 +21,18 @@ export {
   type PostgresEventStoreOptions,
 } from './postgres/index.js';
 export { EsdbEventStore } from './esdb/index.js';
+export * from './ledger/index.js';
+export {
+  EMPTY_ROOT,
+  MerkleFrontier,
+  consistencyProof,
+  consistencyProofRanges,
+  inclusionProof,
+  inclusionProofRanges,
+  leafHash,
+  merkleRoot,
+  nodeHash,
+  verifyConsistency,
+  verifyInclusion,
+  type LeafRange,
+} from './merkle.js';

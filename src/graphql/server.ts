@@ -18,10 +18,12 @@ import { pino } from 'pino';
 import type { WebSocket } from 'ws';
 import { WebSocketServer } from 'ws';
 import { mountReportRoutes } from './audit/reportRoutes.js';
+import { mountLedgerRoutes } from './ledger/ledgerRoutes.js';
 import { authenticate } from './auth/authenticate.js';
 import { RevocationWatch } from './auth/revocationWatch.js';
 import { TokenStore } from './auth/tokenStore.js';
 import type { Viewer } from './auth/viewer.js';
+import type { LedgerPublicKey } from '../eventstore/index.js';
 import type { ApiContext, GraphqlDependencies } from './context.js';
 import { formatApiError, toApiError } from './errors.js';
 import type { QueryLimits } from './limits.js';
@@ -62,6 +64,11 @@ export interface GraphqlServerOptions extends GraphqlDependencies {
    * graphql-jit; 'interpreted' is graphql-js's executor. Subscriptions always use graphql-js.
    */
   readonly execution?: 'compiled' | 'interpreted';
+  /**
+   * Serve the ledger's signed checkpoints at /ledger/checkpoints (the log is in PostgreSQL/PGlite), with the
+   * public key of the configured signing key when there is one.
+   */
+  readonly ledger?: { readonly publicKey?: LedgerPublicKey };
   /** Extra express routes (e.g. /v1 and /metrics of serving), mounted after /graphql and /reports. */
   readonly routes?: (app: express.Express, api: RoutesApi) => void;
 }
@@ -328,6 +335,15 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
   );
   // After /graphql, so API requests do not walk the other routers' layers first.
   mountReportRoutes(app, deps, (header) => authenticate(header, tokens), onInternal);
+  if (options.ledger) {
+    mountLedgerRoutes(
+      app,
+      deps.db,
+      options.ledger.publicKey,
+      (header) => authenticate(header, tokens),
+      onInternal,
+    );
+  }
   options.routes?.(app, {
     authenticate: (header) => authenticate(header, tokens),
     onTokenRevoked: (listener) => tokens.onRevoked(listener),

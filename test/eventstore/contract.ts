@@ -18,6 +18,8 @@ export interface ContractFixture {
   readonly store: EventStore;
   /** Rewrites an event's data behind the store's back; absent where the backend cannot. */
   readonly tamper?: (streamId: string, version: number, data: unknown) => Promise<void>;
+  /** Alters an event's data and stores the hash recomputed over it, leaving its successor's link as it was. */
+  readonly rehash?: (streamId: string, version: number, data: unknown) => Promise<void>;
   close(): Promise<void>;
 }
 
@@ -229,6 +231,25 @@ export function eventStoreContract(name: string, open: () => Promise<ContractFix
       const result = await store.verify(id);
       expect(result).toMatchObject({ ok: false, streamId: id, firstBrokenVersion: 3 });
       expect(result.reason).toMatch(/altered/);
+    });
+
+    it('detects an event re-hashed over altered content by the link its successor still holds', async (context) => {
+      if (!fixture.rehash) {
+        context.skip(`${name} cannot alter a stored event, so tampering cannot be staged`);
+        return;
+      }
+      const id = stream('rehash');
+      await store.append(
+        id,
+        [1, 2, 3, 4].map((n) => ({ type: 'MetricLogged', data: { step: n, loss: 1 / n } })),
+        'no_stream',
+        actor,
+      );
+      await fixture.rehash(id, 3, { step: 3, loss: 0.001 });
+      // Version 3's own hash matches its new content: only version 4's previousHash gives it away.
+      const result = await store.verify(id);
+      expect(result).toMatchObject({ ok: false, streamId: id, firstBrokenVersion: 4 });
+      expect(result.reason).toMatch(/previousHash does not match the hash of version 3/);
     });
 
     it('keeps one global order across streams, page by page', async () => {

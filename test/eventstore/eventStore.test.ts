@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { PostgresEventStore } from '../../src/eventstore/index.js';
+import { PostgresEventStore, eventHash } from '../../src/eventstore/index.js';
+import { hashedFieldsOf } from '../../src/eventstore/hashChain.js';
 import { databaseTargets, type TestDatabase } from '../support/databases.js';
 import { eventStoreContract } from './contract.js';
 
@@ -66,6 +67,18 @@ for (const target of databaseTargets) {
           // Only a superuser can switch the append-only trigger off like this: the attack the hash chain exists for.
           await sql`SET LOCAL session_replication_role = replica`.execute(trx);
           await sql`UPDATE events SET data = ${JSON.stringify(data)}::jsonb
+                    WHERE stream_id = ${streamId} AND stream_version = ${version}`.execute(trx);
+        });
+      },
+      async rehash(streamId, version, data) {
+        const [event] = await new PostgresEventStore(database).readStream(streamId, {
+          from: version,
+          limit: 1,
+        });
+        const hash = eventHash({ ...hashedFieldsOf(event!), data });
+        await database.db.transaction().execute(async (trx) => {
+          await sql`SET LOCAL session_replication_role = replica`.execute(trx);
+          await sql`UPDATE events SET data = ${JSON.stringify(data)}::jsonb, hash = ${hash}
                     WHERE stream_id = ${streamId} AND stream_version = ${version}`.execute(trx);
         });
       },

@@ -8,6 +8,7 @@ import { registerModelCommand } from './model.command.js';
 import { registerWorkerCommand } from './worker.command.js';
 import { registerStartCommand } from './start.command.js';
 import { registerDemoCommand } from './demo.command.js';
+import { registerLedgerCommand } from './ledger.command.js';
 
 /** Each command file exports one function that adds its command (and sub-commands) to the program. */
 export type RegisterCommand = (program: Command) => void;
@@ -22,4 +23,5 @@ export const commands: RegisterCommand[] = [
   registerModelCommand,
   registerWorkerCommand,
   registerDemoCommand,
+  registerLedgerCommand,
 ];

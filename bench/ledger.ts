@@ -1,0 +1,149 @@
+/**
+ * `npm run bench -- ledger [events=1000000] [postgres|pglite]`: writes a log of `events` events (100 events in
+ * each of events/100 streams, appended 10 at a time to 100 streams per call), then times, in one run:
+ *   - reading the log alone, page by page in global order (the baseline: what any whole-log pass costs);
+ *   - the first ledger checkpoint (hashing every leaf) and an incremental one after 10,000 more events;
+ *   - `verifyLedger` over the whole log (content hashes, chains, streams table, signatures, roots).
+ * PostgreSQL (DATABASE_URL, in a fresh database) by default; PGlite in memory when asked or without it.
+ */
+import { migrateToLatest } from '../src/app/migrate.js';
+import {
+  PostgresEventStore,
+  generateLedgerKeyPair,
+  openDatabase,
+  parseLedgerSigningKey,
+  recordLedgerCheckpoint,
+  verifyLedger,
+  type Database,
+  type StreamAppend,
+} from '../src/eventstore/index.js';
+import { readLogPage } from '../src/eventstore/ledger/ledgerLog.js';
+import { machine, round, type BenchResult } from './lib.js';
+
+const STREAMS_PER_CALL = 100;
+const EVENTS_PER_APPEND = 10;
+const EVENTS_PER_STREAM = 100;
+
+async function writeLog(store: PostgresEventStore, events: number, prefix: string): Promise<number> {
+  let written = 0;
+  const streams = Math.max(1, Math.ceil(events / EVENTS_PER_STREAM));
+  for (let first = 0; first < streams && written < events; first += STREAMS_PER_CALL) {
+    const ids = Array.from(
+      { length: Math.min(STREAMS_PER_CALL, streams - first) },
+      (_, i) => `${prefix}-${first + i}`,
+    );
+    for (let version = 0; version < EVENTS_PER_STREAM && written < events; version += EVENTS_PER_APPEND) {
+      const appends: StreamAppend[] = ids.map((streamId) => ({
+        streamId,
+        expected: version,
+        context: { actor: 'bench' },
+        events: Array.from({ length: EVENTS_PER_APPEND }, (_, i) => ({
+          type: 'RunProgressReported',
+          data: {
+            step: version + i + 1,
+            stage: 'general',
+            loss: 1 / (version + i + 1),
+            learningRate: 1e-5,
+            tokensPerSecond: 2100 + i,
+            metrics: { entityLoss: 0.3, gradNorm: 1.25 },
+          },
+        })),
+      }));
+      const outcomes = await store.appendMany(appends);
+      const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+      written += appends.length * EVENTS_PER_APPEND;
+    }
+  }
+  return written;
+}
+
+async function until<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number }> {
+  const started = process.hrtime.bigint();
+  const value = await work();
+  return { value, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}
+
+async function measure(database: Database, backend: string, events: number): Promise<BenchResult> {
+  await migrateToLatest(database.db);
+  const store = new PostgresEventStore(database);
+  const key = parseLedgerSigningKey(generateLedgerKeyPair().privateKeyPem, 'bench key');
+  const write = await until(() => writeLog(store, events, 'run'));
+  process.stderr.write(`wrote ${write.value} events in ${write.seconds.toFixed(1)} s\n`);
+
+  const read = await until(async () => {
+    let from = '';
+    let count = 0;
+    for (;;) {
+      const rows = await readLogPage(database.db, from, 5000);
+      if (rows.length === 0) return count;
+      count += rows.length;
+      from = rows[rows.length - 1]!.checkpoint;
+    }
+  });
+  const first = await until(() => recordLedgerCheckpoint(database, store, key));
+  const more = await writeLog(store, 10_000, 'more');
+  const incremental = await until(() => recordLedgerCheckpoint(database, store, key));
+
+  let peakHeap = 0;
+  const sampler = setInterval(() => {
+    peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+  }, 50);
+  const heapBefore = process.memoryUsage().heapUsed;
+  const verify = await until(() => verifyLedger(database, { publicKey: key.publicKey }));
+  clearInterval(sampler);
+  if (!verify.value.ok)
+    throw new Error(`the bench log does not verify: ${JSON.stringify(verify.value.problems[0])}`);
+
+  const verifyRate = verify.value.eventsChecked / verify.seconds;
+  return {
+    name: 'ledger',
+    backend,
+    inputs: { events: write.value, streams: Math.ceil(events / EVENTS_PER_STREAM), machine: machine() },
+    metrics: {
+      write_events_per_s: round(write.value / write.seconds),
+      read_log_events_per_s: round(read.value / read.seconds),
+      checkpoint_full_events_per_s: round(first.value.checkpoint.treeSize / first.seconds),
+      checkpoint_full_s: round(first.seconds),
+      checkpoint_incremental_new_events: more + 1,
+      checkpoint_incremental_s: round(incremental.seconds),
+      verify_events_per_s: round(verifyRate),
+      verify_s: round(verify.seconds),
+      verify_vs_read_log: round(verifyRate / (read.value / read.seconds)),
+      verify_heap_growth_mb: round((peakHeap - heapBefore) / 2 ** 20),
+    },
+    goals: [
+      `verify >= 200,000 events/s: ${verifyRate >= 200_000 ? 'yes' : 'no'} (${Math.round(verifyRate).toLocaleString('en')}/s)`,
+    ],
+  };
+}
+
+export default async function (args: string[]): Promise<BenchResult[]> {
+  const events = Number(args[0] ?? 1_000_000);
+  const target = args[1] ?? (process.env.DATABASE_URL ? 'postgres' : 'pglite');
+  if (!Number.isInteger(events) || events < 1) throw new Error('events must be a whole number >= 1');
+  if (target === 'pglite') {
+    const database = await openDatabase({ dataDir: 'memory://' });
+    try {
+      return [await measure(database, 'pglite', events)];
+    } finally {
+      await database.close();
+    }
+  }
+  if (!process.env.DATABASE_URL) throw new Error('DATABASE_URL is not set: run with pglite, or set it');
+  const pg = await import('pg');
+  const name = `tuneledger_bench_${Date.now().toString(36)}`;
+  const admin = new pg.default.Client({ connectionString: process.env.DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(process.env.DATABASE_URL);
+  url.pathname = `/${name}`;
+  const database = await openDatabase({ databaseUrl: url.toString() });
+  try {
+    return [await measure(database, 'postgres', events)];
+  } finally {
+    await database.close();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}

@@ -1,0 +1,137 @@
+import { sql, type Kysely } from 'kysely';
+import { parseCheckpoint } from '../postgres/checkpoint.js';
+import type { Checkpoint } from '../eventStore.js';
+import { LEDGER_STREAM } from './ledgerStream.js';
+
+/**
+ * The ledger's reads of the log, straight from the event store's tables (PostgreSQL and PGlite). Every read
+ * is one page of a keyset walk, so a whole-log pass holds one page at a time.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the event store's tables are reached through raw SQL
+type Db = Kysely<any>;
+
+export interface LeafRow {
+  readonly checkpoint: string;
+  readonly stream_id: string;
+  readonly hash: string;
+}
+
+/** Position and hash of the events after `from`, in global order (tuneledger_ledger_leaves, migration 0020). */
+export async function readLeaves(db: Db, from: Checkpoint, limit: number): Promise<LeafRow[]> {
+  const { transactionId, globalPosition } = parseCheckpoint(from);
+  const { rows } = await sql<LeafRow>`
+    SELECT * FROM tuneledger_ledger_leaves(${transactionId}::xid8, ${globalPosition}::bigint, ${limit})`.execute(
+    db,
+  );
+  return rows;
+}
+
+export interface LogRow {
+  readonly checkpoint: string;
+  readonly event_id: string;
+  readonly stream_id: string;
+  readonly stream_version: number;
+  readonly type: string;
+  readonly schema_version: number;
+  readonly data: unknown;
+  readonly actor: string;
+  readonly correlation_id: string;
+  readonly causation_id: string | null;
+  readonly recorded_at: string;
+  readonly previous_hash: string | null;
+  readonly hash: string;
+}
+
+/** Whole events after `from`, in global order (tuneledger_read_all, migration 0002). */
+export async function readLogPage(db: Db, from: Checkpoint, limit: number): Promise<LogRow[]> {
+  const { transactionId, globalPosition } = parseCheckpoint(from);
+  const { rows } = await sql<LogRow>`
+    SELECT * FROM tuneledger_read_all(${transactionId}::xid8, ${globalPosition}::bigint, ${limit})`.execute(
+    db,
+  );
+  return rows;
+}
+
+export interface ChainRow {
+  readonly stream_id: string;
+  readonly stream_version: number;
+  readonly previous_hash: string | null;
+  readonly hash: string;
+  readonly event_id: string;
+  readonly checkpoint: string;
+}
+
+/** Events after (streamId, version) in stream order: each stream's chain, stream after stream. */
+export async function readChainPage(
+  db: Db,
+  after: { streamId: string; version: number },
+  limit: number,
+): Promise<ChainRow[]> {
+  const { rows } = await sql<ChainRow>`
+    SELECT stream_id, stream_version, previous_hash, hash, event_id::text AS event_id,
+           lpad(transaction_id::text, 20, '0') || ':' || lpad(global_position::text, 20, '0') AS checkpoint
+    FROM events
+    WHERE (stream_id, stream_version) > (${after.streamId}, ${after.version})
+    ORDER BY stream_id, stream_version
+    LIMIT ${limit}`.execute(db);
+  return rows;
+}
+
+export interface StreamRow {
+  readonly stream_id: string;
+  readonly version: number;
+  readonly last_hash: string | null;
+}
+
+export async function readStreamRows(db: Db, streamIds: readonly string[]): Promise<Map<string, StreamRow>> {
+  const { rows } = await sql<StreamRow>`
+    SELECT stream_id, version, last_hash FROM streams WHERE stream_id = ANY(${[...streamIds]}::text[])`.execute(
+    db,
+  );
+  return new Map(rows.map((row) => [row.stream_id, row]));
+}
+
+/** Streams the `streams` table records but the log holds no event of (every event deleted). */
+export async function readStreamsWithoutEvents(db: Db, limit: number): Promise<StreamRow[]> {
+  const { rows } = await sql<StreamRow>`
+    SELECT s.stream_id, s.version, s.last_hash FROM streams s
+    WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.stream_id = s.stream_id)
+    ORDER BY s.stream_id LIMIT ${limit}`.execute(db);
+  return rows;
+}
+
+export interface CheckpointEventRow {
+  readonly stream_version: number;
+  readonly event_id: string;
+  readonly type: string;
+  readonly checkpoint: string;
+  readonly data: unknown;
+}
+
+/** The ledger stream's events in version order (after `afterVersion`), or newest first when `newestFirst`. */
+export async function readCheckpointEvents(
+  db: Db,
+  options: { newestFirst?: boolean; afterVersion?: number; limit?: number } = {},
+): Promise<CheckpointEventRow[]> {
+  const { rows } = await sql<CheckpointEventRow>`
+    SELECT stream_version, event_id::text AS event_id, type, data,
+           lpad(transaction_id::text, 20, '0') || ':' || lpad(global_position::text, 20, '0') AS checkpoint
+    FROM events WHERE stream_id = ${LEDGER_STREAM} AND stream_version > ${options.afterVersion ?? 0}
+    ORDER BY stream_version ${sql.raw(options.newestFirst ? 'DESC' : 'ASC')}
+    LIMIT ${options.limit ?? 2_147_483_647}`.execute(db);
+  return rows;
+}
+
+/** The checkpoint of the newest event global readers see now ('' for an empty log). */
+export async function readHead(db: Db): Promise<Checkpoint> {
+  const { rows } = await sql<{ checkpoint: string }>`
+    SELECT lpad(transaction_id::text, 20, '0') || ':' || lpad(global_position::text, 20, '0') AS checkpoint
+    FROM events WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+    ORDER BY transaction_id DESC, global_position DESC LIMIT 1`.execute(db);
+  return rows[0]?.checkpoint ?? '';
+}
+
+/** The global position (the bigserial) in a store checkpoint. */
+export function globalPositionOf(checkpoint: string): string {
+  return checkpoint === '' ? '0' : parseCheckpoint(checkpoint).globalPosition;
+}
