@@ -26,6 +26,7 @@ import { createServices, systemClock, uuidIds, type Services } from '../services
 import type { Config } from './config.js';
 import { acquireDataDirLock, type DataDirLock } from './dataDirLock.js';
 import { removeForwardedImports } from './forwarding.js';
+import { mountHealthRoutes } from './healthRoutes.js';
 import { migrateToLatest } from './migrate.js';
 
 /** The running platform: one database, one event store, the projections, the API and the workers. */
@@ -64,10 +65,14 @@ export interface ConfiguredDatabase extends Database {
 export async function openConfiguredDatabase(
   config: Config,
   command = 'tuneledger',
-  options: { readonly exitOnSignal?: boolean } = {},
+  options: { readonly exitOnSignal?: boolean; readonly logger?: Logger } = {},
 ): Promise<ConfiguredDatabase> {
   if (config.databaseUrl) {
-    const database = await openDatabase({ databaseUrl: config.databaseUrl });
+    const database = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      onConnectionError: (error) =>
+        options.logger?.warn({ err: error }, 'a database connection failed; reconnecting on next use'),
+    });
     return migrated(database);
   }
   const lock = acquireDataDirLock(config.dataDir, command);
@@ -134,7 +139,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       await cleanup().catch((error: unknown) => logger.error({ err: error }, 'shutdown step failed'));
   };
   try {
-    const database = await openConfiguredDatabase(config, 'start', { exitOnSignal: false });
+    const database = await openConfiguredDatabase(config, 'start', { exitOnSignal: false, logger });
     cleanups.push(() => database.close());
     logger.info({ database: database.kind, dataDir: config.dataDir }, 'database ready');
 
@@ -220,7 +225,10 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       port: config.port,
       introspection: config.introspection,
       logger: logger.child({ component: 'graphql' }),
-      routes: (app, api) => serving.mount(app, api),
+      routes: (app, api) => {
+        mountHealthRoutes(app, { database, projections });
+        serving.mount(app, api);
+      },
     });
     cleanups.push(() => graphql.close());
     // A CLI command run beside this server reads the address from the lock and sends its writes here.

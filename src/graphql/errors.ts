@@ -6,12 +6,31 @@ import {
   IdempotencyConflictError,
   InvalidEventError,
   WrongExpectedVersionError,
+  isDatabaseUnavailable,
 } from '../eventstore/index.js';
 import { InvalidTokenError } from './auth/tokenStore.js';
 
 /** The codes a client can meet in `extensions.code`. */
 export type ApiErrorCode =
-  'BAD_USER_INPUT' | 'FORBIDDEN' | 'UNAUTHENTICATED' | 'CONFLICT' | 'NOT_FOUND' | 'INTERNAL_SERVER_ERROR';
+  | 'BAD_USER_INPUT'
+  | 'FORBIDDEN'
+  | 'UNAUTHENTICATED'
+  | 'CONFLICT'
+  | 'NOT_FOUND'
+  | 'DATABASE_UNAVAILABLE'
+  | 'INTERNAL_SERVER_ERROR';
+
+/** Seconds a client is asked to wait before retrying a request the database could not serve. */
+export const DATABASE_RETRY_AFTER_SECONDS = 1;
+
+/** The HTTP status for an API error code (a GraphQL request refused before execution, a REST route). */
+export function httpStatusFor(code: string): number {
+  if (code === 'UNAUTHENTICATED') return 401;
+  if (code === 'FORBIDDEN') return 403;
+  if (code === 'DATABASE_UNAVAILABLE') return 503;
+  if (code === 'INTERNAL_SERVER_ERROR') return 500;
+  return 400;
+}
 
 export function apiError(
   code: ApiErrorCode,
@@ -94,6 +113,17 @@ export function toApiError(
     };
   }
   if (error instanceof InvalidEventError) return { code: 'BAD_USER_INPUT', message: error.message };
+  if (isDatabaseUnavailable(error)) {
+    // Nothing is known to be wrong with the request: a mutation retried with the same idempotencyKey
+    // is recorded once, whether or not this attempt reached the log.
+    onInternal(error);
+    return {
+      code: 'DATABASE_UNAVAILABLE',
+      message:
+        'the database is unreachable for the moment; retry the request (a mutation with the same idempotencyKey)',
+      extensions: { retryable: true, retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS },
+    };
+  }
   if (error instanceof DomainError) {
     return {
       code: codeForDomainError(error.code),

@@ -13,6 +13,7 @@ import express from 'express';
 import type { ExecutionArgs, GraphQLFormattedError } from 'graphql';
 import { GraphQLError, parse, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
+import { isDatabaseUnavailable } from '../eventstore/index.js';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import type { WebSocket } from 'ws';
@@ -23,7 +24,7 @@ import { RevocationWatch } from './auth/revocationWatch.js';
 import { TokenStore } from './auth/tokenStore.js';
 import type { Viewer } from './auth/viewer.js';
 import type { ApiContext, GraphqlDependencies } from './context.js';
-import { formatApiError, toApiError } from './errors.js';
+import { DATABASE_RETRY_AFTER_SECONDS, formatApiError, httpStatusFor, toApiError } from './errors.js';
 import type { QueryLimits } from './limits.js';
 import { assertComplexity, defaultLimits, depthRule } from './limits.js';
 import {
@@ -83,10 +84,6 @@ export interface GraphqlServer {
   /** The response cache's hits, misses and size so far; null when it is off. */
   responseCacheStats(): ResponseCacheStats | null;
   close(): Promise<void>;
-}
-
-function httpStatusFor(code: string): number {
-  return code === 'UNAUTHENTICATED' ? 401 : code === 'FORBIDDEN' ? 403 : 400;
 }
 
 /**
@@ -226,6 +223,15 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
             async didResolveOperation({ request, document }) {
               assertComplexity(schema, document, request.variables, request.operationName, limits);
             },
+            // A request the database could not serve answers 503 with Retry-After, so that HTTP clients and
+            // proxies see a retryable failure (the errors say DATABASE_UNAVAILABLE).
+            async willSendResponse({ response }) {
+              if (response.body.kind !== 'single') return;
+              const errors = response.body.singleResult.errors ?? [];
+              if (!errors.some((error) => error.extensions?.code === 'DATABASE_UNAVAILABLE')) return;
+              response.http.status = 503;
+              response.http.headers.set('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+            },
           };
         },
       },
@@ -240,8 +246,12 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
         ? { deps: { ...deps, db: cacheScope.track(deps.db) }, viewer, feed, tokens, cacheScope }
         : { deps, viewer, feed, tokens };
     const mapped = toApiError(authError, onInternal);
+    const status = httpStatusFor(mapped.code);
+    const headers = new HeaderMap(
+      status === 503 ? [['retry-after', String(DATABASE_RETRY_AFTER_SECONDS)]] : [],
+    );
     throw new GraphQLError(mapped.message, {
-      extensions: { code: mapped.code, http: { status: httpStatusFor(mapped.code) } },
+      extensions: { ...mapped.extensions, code: mapped.code, http: { status, headers } },
     });
   };
   /** Apollo's answer as one body string (streamed answers are passed through and never cached). */
@@ -337,6 +347,16 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
       res.status(status).json({
         errors: [{ message: String((error as Error).message), extensions: { code: 'BAD_USER_INPUT' } }],
       });
+      return;
+    }
+    if (isDatabaseUnavailable(error) && !res.headersSent) {
+      const mapped = toApiError(error, onInternal);
+      res.setHeader('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+      res
+        .status(503)
+        .json({
+          errors: [{ message: mapped.message, extensions: { ...mapped.extensions, code: mapped.code } }],
+        });
       return;
     }
     next(error);

@@ -2,7 +2,7 @@ import type express from 'express';
 import type { Viewer } from '../auth/viewer.js';
 import { mayPerform } from '../auth/roles.js';
 import type { GraphqlDependencies } from '../context.js';
-import { toApiError } from '../errors.js';
+import { DATABASE_RETRY_AFTER_SECONDS, toApiError } from '../errors.js';
 import { buildAuditReport, type AuditRequest } from './auditReport.js';
 import { auditHtml, auditMarkdown } from './renderAudit.js';
 
@@ -57,7 +57,14 @@ export function mountReportRoutes(
     } catch (error) {
       const mapped = toApiError(error, onInternal);
       const status =
-        mapped.code === 'UNAUTHENTICATED' ? 401 : mapped.code === 'INTERNAL_SERVER_ERROR' ? 500 : 400;
+        mapped.code === 'UNAUTHENTICATED'
+          ? 401
+          : mapped.code === 'INTERNAL_SERVER_ERROR'
+            ? 500
+            : mapped.code === 'DATABASE_UNAVAILABLE'
+              ? 503
+              : 400;
+      if (status === 503) res.setHeader('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
       res.status(status).json({ error: mapped.message, code: mapped.code });
     }
   };
