@@ -352,11 +352,9 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
     if (isDatabaseUnavailable(error) && !res.headersSent) {
       const mapped = toApiError(error, onInternal);
       res.setHeader('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
-      res
-        .status(503)
-        .json({
-          errors: [{ message: mapped.message, extensions: { ...mapped.extensions, code: mapped.code } }],
-        });
+      res.status(503).json({
+        errors: [{ message: mapped.message, extensions: { ...mapped.extensions, code: mapped.code } }],
+      });
       return;
     }
     next(error);
