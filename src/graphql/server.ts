@@ -142,10 +142,12 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
           revocations.watch(ctx.extra.socket, ctx.extra.viewer);
           return true;
         } catch (error) {
-          // 4401 Unauthorized with the reason (a close reason may hold 123 bytes at most).
-          const reason = toApiError(error, onInternal).message;
+          // 4401 Unauthorized with the reason (a close reason may hold 123 bytes at most); 1013 Try Again
+          // Later when the database could not be asked.
+          const mapped = toApiError(error, onInternal);
+          const reason = mapped.message;
           ctx.extra.socket.close(
-            4401,
+            mapped.code === 'DATABASE_UNAVAILABLE' ? 1013 : 4401,
             Buffer.from(reason)
               .subarray(0, 123)
               .toString()
