@@ -27,6 +27,7 @@ import type { Config } from './config.js';
 import { acquireDataDirLock, type DataDirLock } from './dataDirLock.js';
 import { removeForwardedImports } from './forwarding.js';
 import { startLedgerCheckpointer } from './ledgerCheckpointer.js';
+import { mountHealthRoutes } from './healthRoutes.js';
 import { migrateToLatest } from './migrate.js';
 
 /** The running platform: one database, one event store, the projections, the API and the workers. */
@@ -65,10 +66,14 @@ export interface ConfiguredDatabase extends Database {
 export async function openConfiguredDatabase(
   config: Config,
   command = 'tuneledger',
-  options: { readonly exitOnSignal?: boolean } = {},
+  options: { readonly exitOnSignal?: boolean; readonly logger?: Logger } = {},
 ): Promise<ConfiguredDatabase> {
   if (config.databaseUrl) {
-    const database = await openDatabase({ databaseUrl: config.databaseUrl });
+    const database = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      onConnectionError: (error) =>
+        options.logger?.warn({ err: error }, 'a database connection failed; reconnecting on next use'),
+    });
     return migrated(database);
   }
   const lock = acquireDataDirLock(config.dataDir, command);
@@ -135,7 +140,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       await cleanup().catch((error: unknown) => logger.error({ err: error }, 'shutdown step failed'));
   };
   try {
-    const database = await openConfiguredDatabase(config, 'start', { exitOnSignal: false });
+    const database = await openConfiguredDatabase(config, 'start', { exitOnSignal: false, logger });
     cleanups.push(() => database.close());
     logger.info({ database: database.kind, dataDir: config.dataDir }, 'database ready');
 
@@ -221,7 +226,10 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       port: config.port,
       introspection: config.introspection,
       logger: logger.child({ component: 'graphql' }),
-      routes: (app, api) => serving.mount(app, api),
+      routes: (app, api) => {
+        mountHealthRoutes(app, { database, projections });
+        serving.mount(app, api);
+      },
       ledger: config.eventStoreUrl ? undefined : { publicKey: config.ledgerKey?.publicKey },
     });
     cleanups.push(() => graphql.close());

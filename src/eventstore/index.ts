@@ -7,6 +7,7 @@ export {
   InvalidEventError,
   WrongExpectedVersionError,
 } from './errors.js';
+export { isDatabaseUnavailable } from './databaseUnavailable.js';
 export { canonicalJson } from './canonicalJson.js';
 export { eventHash, verifyChain, type HashedFields } from './hashChain.js';
 export {

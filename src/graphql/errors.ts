@@ -7,6 +7,7 @@ import {
   IdempotencyKeyReusedError,
   InvalidEventError,
   WrongExpectedVersionError,
+  isDatabaseUnavailable,
 } from '../eventstore/index.js';
 import { ConcurrencyConflictError } from '../services/index.js';
 import { InvalidTokenError } from './auth/tokenStore.js';
@@ -19,7 +20,11 @@ export type ApiErrorCode =
   | 'CONFLICT'
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'NOT_FOUND'
+  | 'DATABASE_UNAVAILABLE'
   | 'INTERNAL_SERVER_ERROR';
+
+/** Seconds a client is asked to wait before retrying a request the database could not serve. */
+export const DATABASE_RETRY_AFTER_SECONDS = 1;
 
 /** The HTTP status a REST route answers an API code with (GraphQL keeps 200 and puts the code in extensions). */
 export function httpStatusForCode(code: string): number {
@@ -33,6 +38,8 @@ export function httpStatusForCode(code: string): number {
     case 'CONFLICT':
     case 'IDEMPOTENCY_KEY_REUSED':
       return 409;
+    case 'DATABASE_UNAVAILABLE':
+      return 503;
     case 'INTERNAL_SERVER_ERROR':
       return 500;
     default:
@@ -126,6 +133,17 @@ export function toApiError(
     };
   }
   if (error instanceof InvalidEventError) return { code: 'BAD_USER_INPUT', message: error.message };
+  if (isDatabaseUnavailable(error)) {
+    // Nothing is known to be wrong with the request: a mutation retried with the same idempotencyKey
+    // is recorded once, whether or not this attempt reached the log.
+    onInternal(error);
+    return {
+      code: 'DATABASE_UNAVAILABLE',
+      message:
+        'the database is unreachable for the moment; retry the request (a mutation with the same idempotencyKey)',
+      extensions: { retryable: true, retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS },
+    };
+  }
   if (error instanceof DomainError) {
     return {
       code: codeForDomainKind[error.kind],

@@ -13,6 +13,7 @@ import express from 'express';
 import type { ExecutionArgs, GraphQLFormattedError } from 'graphql';
 import { GraphQLError, parse, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
+import { isDatabaseUnavailable } from '../eventstore/index.js';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import type { WebSocket } from 'ws';
@@ -25,7 +26,7 @@ import { TokenStore } from './auth/tokenStore.js';
 import type { Viewer } from './auth/viewer.js';
 import type { LedgerPublicKey } from '../eventstore/index.js';
 import type { ApiContext, GraphqlDependencies } from './context.js';
-import { formatApiError, toApiError } from './errors.js';
+import { DATABASE_RETRY_AFTER_SECONDS, formatApiError, httpStatusForCode, toApiError } from './errors.js';
 import type { QueryLimits } from './limits.js';
 import { assertComplexity, defaultLimits, depthRule } from './limits.js';
 import {
@@ -92,10 +93,6 @@ export interface GraphqlServer {
   close(): Promise<void>;
 }
 
-function httpStatusFor(code: string): number {
-  return code === 'UNAUTHENTICATED' ? 401 : code === 'FORBIDDEN' ? 403 : 400;
-}
-
 /**
  * Apollo Server over express at /graphql, and graphql-ws on the same http server and path.
  * Both authenticate the caller (header or connection param `Authorization`), apply the same
@@ -152,10 +149,12 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
           revocations.watch(ctx.extra.socket, ctx.extra.viewer);
           return true;
         } catch (error) {
-          // 4401 Unauthorized with the reason (a close reason may hold 123 bytes at most).
-          const reason = toApiError(error, onInternal).message;
+          // 4401 Unauthorized with the reason (a close reason may hold 123 bytes at most); 1013 Try Again
+          // Later when the database could not be asked.
+          const mapped = toApiError(error, onInternal);
+          const reason = mapped.message;
           ctx.extra.socket.close(
-            4401,
+            mapped.code === 'DATABASE_UNAVAILABLE' ? 1013 : 4401,
             Buffer.from(reason)
               .subarray(0, 123)
               .toString()
@@ -245,6 +244,15 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
                 throw error;
               }
             },
+            // A request the database could not serve answers 503 with Retry-After, so that HTTP clients and
+            // proxies see a retryable failure (the errors say DATABASE_UNAVAILABLE).
+            async willSendResponse({ response }) {
+              if (response.body.kind !== 'single') return;
+              const errors = response.body.singleResult.errors ?? [];
+              if (!errors.some((error) => error.extensions?.code === 'DATABASE_UNAVAILABLE')) return;
+              response.http.status = 503;
+              response.http.headers.set('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+            },
           };
         },
       },
@@ -259,8 +267,12 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
         ? { deps: { ...deps, db: cacheScope.track(deps.db) }, viewer, feed, tokens, cacheScope }
         : { deps, viewer, feed, tokens };
     const mapped = toApiError(authError, onInternal);
+    const status = httpStatusForCode(mapped.code);
+    const headers = new HeaderMap(
+      status === 503 ? [['retry-after', String(DATABASE_RETRY_AFTER_SECONDS)]] : [],
+    );
     throw new GraphQLError(mapped.message, {
-      extensions: { code: mapped.code, http: { status: httpStatusFor(mapped.code) } },
+      extensions: { ...mapped.extensions, code: mapped.code, http: { status, headers } },
     });
   };
   /** Apollo's answer as one body string (streamed answers are passed through and never cached). */
@@ -364,6 +376,14 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
     if (status && status >= 400 && status < 500) {
       res.status(status).json({
         errors: [{ message: String((error as Error).message), extensions: { code: 'BAD_USER_INPUT' } }],
+      });
+      return;
+    }
+    if (isDatabaseUnavailable(error) && !res.headersSent) {
+      const mapped = toApiError(error, onInternal);
+      res.setHeader('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+      res.status(503).json({
+        errors: [{ message: mapped.message, extensions: { ...mapped.extensions, code: mapped.code } }],
       });
       return;
     }

@@ -264,7 +264,8 @@ export class ProjectionRunner {
   }
 
   private init(): Promise<void> {
-    this.initialised ??= (async () => {
+    if (this.initialised) return this.initialised;
+    const initialising = (async () => {
       await this.db
         .insertInto('projection_checkpoints')
         .values(
@@ -287,7 +288,12 @@ export class ProjectionRunner {
         if (row.version !== state.projection.version) await this.reset(state);
       }
     })();
-    return this.initialised;
+    this.initialised = initialising;
+    // A failed start (the database unreachable for a moment) is tried again by the next caller.
+    initialising.catch(() => {
+      if (this.initialised === initialising) this.initialised = undefined;
+    });
+    return initialising;
   }
 
   private async storedCheckpoints(): Promise<Map<string, Checkpoint>> {
@@ -325,9 +331,9 @@ export class ProjectionRunner {
   }
 
   private async run(): Promise<void> {
-    await this.init();
     while (this.running) {
       try {
+        await this.init();
         const progressed = await this.exclusively(() => this.step());
         if (progressed) continue;
         if (!this.running) break;

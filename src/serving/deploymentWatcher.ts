@@ -1,5 +1,11 @@
 import type { DeploymentActivated, ModelRef, RolledBack } from '../domain/index.js';
-import { START, type Checkpoint, type EventStore, type RecordedEvent } from '../eventstore/index.js';
+import {
+  START,
+  isDatabaseUnavailable,
+  type Checkpoint,
+  type EventStore,
+  type RecordedEvent,
+} from '../eventstore/index.js';
 
 /** What the watcher drives: the serving host's activate. */
 export interface ActivationTarget {
@@ -40,8 +46,18 @@ export function watchDeployments(
   const caughtUp = (async () => {
     let checkpoint: Checkpoint = START;
     const latest = new Map<string, ModelRef>();
-    for (;;) {
-      const page = await store.readAll(checkpoint, options.batch ?? 1000);
+    for (let retryMs = 100; ;) {
+      let page;
+      try {
+        page = await store.readAll(checkpoint, options.batch ?? 1000);
+      } catch (error) {
+        // The database away for a moment at start-up: wait and read on (the live subscription does the same).
+        if (!isDatabaseUnavailable(error) || closed) throw error;
+        onError(error);
+        await new Promise((resolve) => setTimeout(resolve, retryMs));
+        retryMs = Math.min(5000, retryMs * 2);
+        continue;
+      }
       for (const event of page.events) {
         const activation = activationOf(event);
         if (activation) latest.set(activation.deploymentName, activation.model);

@@ -1,4 +1,5 @@
 import type { ModelRef } from '../domain/index.js';
+import { isDatabaseUnavailable } from '../eventstore/index.js';
 import type { FeedbackService } from '../services/index.js';
 
 /** One served exchange, already redacted, as the recorder hands it to the log. */
@@ -34,10 +35,16 @@ export interface InteractionRecorderOptions {
 
 type Sink = Pick<FeedbackService, 'recordInteractions'>;
 
+/** Backoff of the flush loop while the database is unreachable: doubling from the first, up to the max. */
+const UNAVAILABLE_RETRY_FIRST_MS = 100;
+const UNAVAILABLE_RETRY_MAX_MS = 5000;
+
 /**
  * Records InteractionRecorded events off the request path: requests only push into a buffer; a flush
  * loop writes them in batches, each batch one multi-stream append to the log (one small stream per
- * interaction, idempotent by interaction id).
+ * interaction, idempotent by interaction id). While the database is unreachable a batch goes back to the
+ * front of the buffer and is written again later (its idempotency keys make a repeat harmless); only a
+ * refused interaction, a full buffer or closing during an outage drops one.
  */
 export class InteractionRecorder {
   private buffer: CapturedInteraction[] = [];
@@ -45,6 +52,8 @@ export class InteractionRecorder {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private closed = false;
+  /** > 0 while the database is unreachable: how long the flush loop waits before trying again. */
+  private retryMs = 0;
   private readonly maxBuffered: number;
   private readonly batchSize: number;
   private readonly flushMs: number;
@@ -69,7 +78,9 @@ export class InteractionRecorder {
       return;
     }
     this.buffer.push(interaction);
-    if (this.buffer.length >= this.batchSize) this.schedule(0);
+    if (this.retryMs > 0)
+      this.schedule(this.retryMs); // the database is away: wait for the retry
+    else if (this.buffer.length >= this.batchSize) this.schedule(0);
     else this.schedule(this.flushMs);
   }
 
@@ -86,7 +97,10 @@ export class InteractionRecorder {
   async flush(): Promise<void> {
     while (this.buffer.length > 0 || this.flushing) {
       if (this.flushing) await this.flushing;
-      else await this.flushOnce();
+      else {
+        if (this.retryMs > 0) await new Promise((resolve) => setTimeout(resolve, this.retryMs));
+        await this.flushOnce();
+      }
     }
   }
 
@@ -110,19 +124,30 @@ export class InteractionRecorder {
     if (this.flushing) return this.flushing;
     if (this.buffer.length === 0) return Promise.resolve();
     this.flushing = (async () => {
+      let unavailable = false;
       try {
         const lane = async () => {
-          while (this.buffer.length > 0) await this.append(this.buffer.splice(0, this.batchSize));
+          while (this.buffer.length > 0 && !unavailable) {
+            if (await this.append(this.buffer.splice(0, this.batchSize))) unavailable = true;
+          }
         };
         await Promise.all(Array.from({ length: this.concurrency }, lane));
       } finally {
         this.flushing = undefined;
       }
+      if (unavailable) {
+        this.retryMs = Math.min(
+          UNAVAILABLE_RETRY_MAX_MS,
+          Math.max(UNAVAILABLE_RETRY_FIRST_MS, this.retryMs * 2),
+        );
+        this.schedule(this.retryMs);
+      } else this.retryMs = 0;
     })();
     return this.flushing;
   }
 
-  private async append(batch: readonly CapturedInteraction[]): Promise<void> {
+  /** Writes a batch; true when the database was unreachable (what it could not write is back in the buffer). */
+  private async append(batch: readonly CapturedInteraction[]): Promise<boolean> {
     for (const interaction of batch) this.waiter(interaction.interactionId);
     let outcomes: PromiseSettledResult<unknown>[];
     try {
@@ -135,16 +160,22 @@ export class InteractionRecorder {
     } catch (error) {
       outcomes = batch.map(() => ({ status: 'rejected', reason: error }));
     }
+    const retry: CapturedInteraction[] = [];
     outcomes.forEach((outcome, index) => {
       const { interactionId } = batch[index]!;
       if (outcome.status === 'fulfilled') this.recorded++;
-      else {
+      else if (isDatabaseUnavailable(outcome.reason) && !this.closed) {
+        retry.push(batch[index]!);
+        return; // still waited for
+      } else {
         const reason = (outcome.reason as Error | undefined)?.message ?? String(outcome.reason);
         this.drop(1, `the log refused interaction ${interactionId}: ${reason}`);
       }
       this.waiting.get(interactionId)?.resolve();
       this.waiting.delete(interactionId);
     });
+    this.buffer.unshift(...retry);
+    return retry.length > 0;
   }
 
   private waiter(interactionId: string) {

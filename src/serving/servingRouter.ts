@@ -1,6 +1,7 @@
 import express from 'express';
 import { v7 as uuidv7 } from 'uuid';
 import { isDomainError, type DomainErrorKind, type FeedbackLabel } from '../domain/index.js';
+import { isDatabaseUnavailable } from '../eventstore/index.js';
 import { ConcurrencyConflictError, type FeedbackService } from '../services/index.js';
 import { QueueFullError, type GenerationPool } from './generationPool.js';
 import type { ChatMessage, GenerationInput } from './generationProtocol.js';
@@ -65,6 +66,20 @@ class HttpError extends Error {
   }
 }
 
+/** Seconds a client is asked to wait before retrying a request the database could not serve. */
+const DATABASE_RETRY_AFTER_SECONDS = 1;
+
+/** The database could not be reached: nothing is wrong with the request, retry it in a moment. */
+function databaseUnavailable(): HttpError {
+  return new HttpError(
+    503,
+    'service_unavailable',
+    'the database is unreachable for the moment; retry the request',
+    'database_unavailable',
+    { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) },
+  );
+}
+
 const INTERACTION_PREFIXES = /^(chatcmpl-|cmpl-)/;
 
 /** How a refused domain command is answered over the OpenAI-style API. */
@@ -80,6 +95,7 @@ const statusForKind: Record<DomainErrorKind, number> = {
  * a retry hint when writers kept colliding on the stream. Anything else is not the client's to fix.
  */
 function refusal(error: unknown): unknown {
+  if (isDatabaseUnavailable(error)) return databaseUnavailable();
   if (isDomainError(error))
     return new HttpError(
       statusForKind[error.kind],
@@ -136,6 +152,7 @@ export function createServingRouter(ctx: RouterContext): ServingRouter {
       return await check(key, header);
     } catch (error) {
       authCache.delete(key);
+      if (isDatabaseUnavailable(error)) throw databaseUnavailable();
       throw new HttpError(401, 'invalid_request_error', (error as Error).message, 'invalid_api_key');
     }
   };
@@ -278,6 +295,14 @@ export function createServingRouter(ctx: RouterContext): ServingRouter {
         return;
       }
       ctx.onInternalError(error);
+      if (isDatabaseUnavailable(error)) {
+        const unavailable = databaseUnavailable();
+        for (const [name, value] of Object.entries(unavailable.headers)) res.setHeader(name, value);
+        res
+          .status(unavailable.status)
+          .json(openaiError(unavailable.message, unavailable.type, unavailable.code));
+        return;
+      }
       res.status(500).json(openaiError('the server failed to answer; the error is logged', 'server_error'));
     },
   );

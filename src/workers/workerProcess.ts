@@ -73,6 +73,8 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
   const database = await openDatabase({
     ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    onConnectionError: (error) =>
+      logger.warn({ err: error }, 'a database connection failed; reconnecting on next use'),
   });
   const store = new PostgresEventStore(database);
   const dependencies: HandlerDependencies = {

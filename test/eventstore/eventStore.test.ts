@@ -27,6 +27,28 @@ for (const target of databaseTargets) {
     });
   });
 
+  describe(`head on ${target.name}`, () => {
+    it('is the newest event where its position as text orders differently (9 before 10)', async () => {
+      // A database of its own: the positions must start at 1 so that this append spans 9 and 10.
+      const database = await target.open();
+      try {
+        const store = new PostgresEventStore(database);
+        const appended = await store.append(
+          'headOrder-1',
+          Array.from({ length: 10 }, (_, n) => ({ type: 'Noted', data: { n } })),
+          'no_stream',
+          { actor: 'test' },
+        );
+        expect(appended.events.at(-1)!.checkpoint).toMatch(/:0+10$/);
+        // One transaction: once PostgreSQL shows any of it (other databases' transactions may hold it back), all of it.
+        await expect.poll(() => store.head(), { timeout: 15_000, interval: 50 }).not.toBe('');
+        expect(await store.head()).toBe(appended.events.at(-1)!.checkpoint);
+      } finally {
+        await database.close();
+      }
+    });
+  });
+
   describe(`appendMany on ${target.name} with two stores (heads cached, stale or unknown)`, () => {
     it('chains after heads another store moved, and refuses a taken stream as append would', async () => {
       const database = await open();

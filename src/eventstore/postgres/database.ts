@@ -24,17 +24,31 @@ export interface OpenDatabaseOptions {
   readonly dataDir?: string;
   /** PostgreSQL pool size (default 10). */
   readonly poolSize?: number;
+  /**
+   * Called when a PostgreSQL connection fails outside a statement (terminated, server restarting). The
+   * database reconnects by itself; this is for the log. Default: ignored.
+   */
+  readonly onConnectionError?: (error: unknown) => void;
 }
 
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10);
+  if (options.databaseUrl)
+    return openPostgres(options.databaseUrl, options.poolSize ?? 10, options.onConnectionError ?? (() => {}));
   return openPglite(options.dataDir ?? './.data');
 }
 
-async function openPostgres(databaseUrl: string, poolSize: number): Promise<Database> {
+async function openPostgres(
+  databaseUrl: string,
+  poolSize: number,
+  onConnectionError: (error: unknown) => void,
+): Promise<Database> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
-  // An idle client losing its connection must not crash the process; the next query reconnects.
-  pool.on('error', () => {});
+  // A connection that dies (pg_terminate_backend, a server restart) must not crash the process. The pool
+  // only listens for errors on idle clients; a client checked out between two statements (a transaction,
+  // a Kysely query about to start) emits 'error' with no listener, which node turns into an exception.
+  // The statement in flight fails with the error; the pool discards the client and the next query reconnects.
+  pool.on('error', onConnectionError);
+  pool.on('connect', (client) => client.on('error', onConnectionError));
   try {
     await pool.query('SELECT 1');
   } catch (error) {
@@ -45,43 +59,120 @@ async function openPostgres(databaseUrl: string, poolSize: number): Promise<Data
     );
   }
   const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
-
-  let listener: Promise<pg.Client> | undefined;
-  const callbacks = new Map<string, Set<(payload: string) => void>>();
-  const listenerClient = () =>
-    (listener ??= (async () => {
-      const client = new pg.Client({ connectionString: databaseUrl });
-      client.on('error', () => {});
-      client.on('notification', (message) => {
-        for (const callback of callbacks.get(message.channel) ?? []) callback(message.payload ?? '');
-      });
-      await client.connect();
-      return client;
-    })());
-
-  const listen: Listen = async (channel, onNotify) => {
-    const client = await listenerClient();
-    let set = callbacks.get(channel);
-    if (!set) {
-      set = new Set();
-      callbacks.set(channel, set);
-      await client.query(`LISTEN ${quoteIdentifier(channel)}`);
-    }
-    set.add(onNotify);
-    return async () => {
-      set.delete(onNotify);
-    };
-  };
-
+  const listener = new ListenConnection(databaseUrl, onConnectionError);
   return {
     db,
     kind: 'postgres',
-    listen,
+    listen: (channel, onNotify) => listener.listen(channel, onNotify),
     async close() {
-      if (listener) await (await listener).end().catch(() => {});
+      await listener.close();
       await db.destroy();
     },
   };
+}
+
+const LISTEN_RETRY_FIRST_MS = 100;
+const LISTEN_RETRY_MAX_MS = 5000;
+
+/**
+ * The one connection that LISTENs for every channel. When it is lost it reconnects with backoff and
+ * LISTENs again, then wakes every listener once: a NOTIFY sent while it was away is gone, so each
+ * listener reads what it may have missed (the subscriptions read from their checkpoint on a wake-up).
+ */
+class ListenConnection {
+  private readonly callbacks = new Map<string, Set<(payload: string) => void>>();
+  private client: pg.Client | undefined;
+  /** Connections that failed, so that one failing while it was being set up is not adopted. */
+  private readonly lostClients = new WeakSet<pg.Client>();
+  private connecting: Promise<void> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryMs = LISTEN_RETRY_FIRST_MS;
+  private closed = false;
+
+  constructor(
+    private readonly databaseUrl: string,
+    private readonly onConnectionError: (error: unknown) => void,
+  ) {}
+
+  /** Resolves once LISTENing, or after a failed attempt (it keeps trying; the caller polls meanwhile). */
+  async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+    let set = this.callbacks.get(channel);
+    const fresh = !set;
+    if (!set) {
+      set = new Set();
+      this.callbacks.set(channel, set);
+    }
+    set.add(onNotify);
+    if (!this.client) await this.connect();
+    // Also after connect(): one already under way may have LISTENed before this channel was added
+    // (LISTEN twice is a no-op).
+    const client = this.client;
+    if (client && fresh) {
+      await client
+        .query(`LISTEN ${quoteIdentifier(channel)}`)
+        .catch((error: unknown) => this.lost(error, client));
+    }
+    return async () => {
+      set.delete(onNotify);
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    await this.connecting;
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => {});
+  }
+
+  private connect(): Promise<void> {
+    this.connecting ??= (async () => {
+      const client = new pg.Client({ connectionString: this.databaseUrl });
+      client.on('error', (error) => this.lost(error, client));
+      client.on('end', () => this.lost(undefined, client));
+      client.on('notification', (message) => this.notify(message.channel, message.payload ?? ''));
+      try {
+        await client.connect();
+        for (const channel of this.callbacks.keys()) await client.query(`LISTEN ${quoteIdentifier(channel)}`);
+      } catch (error) {
+        await client.end().catch(() => {});
+        this.lost(error, client);
+        return;
+      }
+      if (this.closed || this.lostClients.has(client)) {
+        await client.end().catch(() => {});
+        return;
+      }
+      const reconnected = this.retryMs > LISTEN_RETRY_FIRST_MS;
+      this.client = client;
+      this.retryMs = LISTEN_RETRY_FIRST_MS;
+      if (reconnected) for (const channel of this.callbacks.keys()) this.notify(channel, '');
+    })().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  /** The connection is gone (or never came): forget it and try again after the backoff. */
+  private lost(error: unknown, client: pg.Client | undefined = this.client): void {
+    if (error !== undefined) this.onConnectionError(error);
+    if (client) this.lostClients.add(client);
+    if (client && this.client !== client && this.client !== undefined) return; // an older connection
+    if (client === this.client) this.client = undefined;
+    if (this.closed || this.retryTimer) return;
+    const delay = this.retryMs;
+    this.retryMs = Math.min(LISTEN_RETRY_MAX_MS, this.retryMs * 2);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (!this.closed && !this.client) void this.connect();
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  private notify(channel: string, payload: string): void {
+    for (const callback of this.callbacks.get(channel) ?? []) callback(payload);
+  }
 }
 
 async function openPglite(dataDir: string): Promise<Database> {

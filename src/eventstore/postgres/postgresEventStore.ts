@@ -268,10 +268,11 @@ export class PostgresEventStore implements EventStore {
   async head(): Promise<Checkpoint> {
     // The newest event below the snapshot's xmin: every transaction before it has ended, so nothing can
     // appear at or before it later (the same visibility rule as readAll). One step down the index.
+    // Ordered by the table's columns, not the text aliases of the same name: as text "9" sorts after "10".
     const result = await sql<{ transaction_id: string; global_position: string }>`
       SELECT transaction_id::text AS transaction_id, global_position::text AS global_position FROM events
       WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-      ORDER BY transaction_id DESC, global_position DESC LIMIT 1`.execute(this.db);
+      ORDER BY events.transaction_id DESC, events.global_position DESC LIMIT 1`.execute(this.db);
     const row = result.rows[0];
     return row ? formatCheckpoint(row.transaction_id, row.global_position) : '';
   }

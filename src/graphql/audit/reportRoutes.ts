@@ -2,7 +2,7 @@ import type express from 'express';
 import type { Viewer } from '../auth/viewer.js';
 import { mayPerform } from '../auth/roles.js';
 import type { GraphqlDependencies } from '../context.js';
-import { badInput, httpStatusForCode, toApiError } from '../errors.js';
+import { badInput, DATABASE_RETRY_AFTER_SECONDS, httpStatusForCode, toApiError } from '../errors.js';
 import { buildAuditReport, type AuditRequest } from './auditReport.js';
 import { auditHtml, auditMarkdown } from './renderAudit.js';
 
@@ -56,7 +56,9 @@ export function mountReportRoutes(
       );
     } catch (error) {
       const mapped = toApiError(error, onInternal);
-      res.status(httpStatusForCode(mapped.code)).json({ error: mapped.message, code: mapped.code });
+      const status = httpStatusForCode(mapped.code);
+      if (status === 503) res.setHeader('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+      res.status(status).json({ error: mapped.message, code: mapped.code });
     }
   };
   const asOfOf = (req: express.Request): Date | undefined => {

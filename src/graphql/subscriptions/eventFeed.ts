@@ -52,11 +52,17 @@ export class EventFeed {
   /** Opens the shared subscription (idempotent; the first subscriber does it); resolves once it is live. */
   start(): Promise<void> {
     this.cancelIdleClose();
-    this.started ??= (async () => {
+    if (this.started) return this.started;
+    const started = (async () => {
       await this.pausing;
       await this.open();
     })();
-    return this.started;
+    this.started = started;
+    // Opening failed (the database unreachable for a moment): this subscriber gets the error, the next one tries again.
+    started.catch(() => {
+      if (this.started === started) this.started = null;
+    });
+    return started;
   }
 
   private async open(): Promise<void> {
@@ -71,7 +77,14 @@ export class EventFeed {
           for (const listener of this.listeners) listener.push(event);
         }
       } catch (error) {
-        if (!this.closed) this.options.onError?.(error);
+        // (An unreachable database is retried inside the subscription; this is any other failure.)
+        if (this.closed || this.subscription !== subscription) return;
+        this.options.onError?.(error);
+        // End the clients' streams (they resubscribe from their last checkpoint) rather than leave them
+        // waiting on a dead subscription, and let the next subscriber open a new one.
+        this.subscription = null;
+        this.started = null;
+        for (const listener of [...this.listeners]) listener.end();
       }
     })();
     if (this.listeners.size === 0) this.scheduleIdleClose();
