@@ -5,8 +5,9 @@ import { localViewer } from './viewer.js';
 
 /**
  * The caller behind an `Authorization` value (HTTP header or graphql-ws connection param).
- * Without a header the caller is the local user only while no token exists at all; once one
- * does, every request must carry a token.
+ * While no token exists at all the caller is the local user, with or without a header: clients such as
+ * the official `openai` one insist on sending some key, so any placeholder is accepted then. Once a token
+ * exists, every request must carry a valid one.
  */
 export async function authenticate(authorization: string | undefined, tokens: TokenStore): Promise<Viewer> {
   if (authorization === undefined || authorization.trim() === '') {
@@ -17,9 +18,12 @@ export async function authenticate(authorization: string | undefined, tokens: To
     }
     return localViewer;
   }
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization.trim());
-  if (!match) {
-    throw new InvalidTokenError('the Authorization header must be "Bearer <token>"');
+  try {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization.trim());
+    if (!match) throw new InvalidTokenError('the Authorization header must be "Bearer <token>"');
+    return await tokens.authenticate(match[1]!);
+  } catch (error) {
+    if (error instanceof InvalidTokenError && !(await tokens.hasActiveTokens())) return localViewer;
+    throw error;
   }
-  return tokens.authenticate(match[1]!);
 }
