@@ -83,6 +83,13 @@ export class DatasetIngestInput {
 
   @Field(() => Int, { nullable: true, description: 'Split seed (default 0).' })
   seed?: number;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      'Accept an eval split below its minimum (empty, or under min(5, half the expected eval records)) with a warning in transform.params.warnings. Without it such an ingest fails with BAD_USER_INPUT, extensions.reason EVAL_SPLIT_TOO_SMALL and the numbers in extensions.evalSplit, and records nothing.',
+  })
+  allowSmallEvalSplit?: boolean;
 }
 
 @ObjectType('DatasetIngestPayload', {
