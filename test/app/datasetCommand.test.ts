@@ -74,6 +74,10 @@ describe('tuneledger dataset (embedded database in a temp TUNELEDGER_DATA_DIR)',
         .map((term) => JSON.stringify({ instruction: `用一句话解释${term}`, output: `${term}是……` }))
         .join('\n'),
     );
+    // Three records leave none for the eval split: refused unless accepted explicitly.
+    const tooSmall = await tuneledger('dataset', 'ingest', good, '--name', 'cli-terms');
+    expect(tooSmall.exitCode).toBe(1);
+    expect(tooSmall.stderr).toMatch(/the eval split holds 0 of 3 records .*--allow-small-eval/);
     const ingested = await tuneledger(
       'dataset',
       'ingest',
@@ -82,6 +86,7 @@ describe('tuneledger dataset (embedded database in a temp TUNELEDGER_DATA_DIR)',
       'cli-terms',
       '--domain',
       'medical',
+      '--allow-small-eval',
     );
     expect(ingested.exitCode).toBe(0);
     const printed = JSON.parse(ingested.stdout) as {
