@@ -198,8 +198,9 @@ async function ingestThroughServer(
       redact: options.redact,
       ...(options.minQuality !== undefined ? { minQuality: options.minQuality } : {}),
       dedup: options.dedup,
-      evalFraction: options.evalFraction,
-      seed: options.seed,
+      ...(options.evalFraction !== undefined ? { evalFraction: options.evalFraction } : {}),
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      ...(options.allowSmallEval ? { allowSmallEvalSplit: true } : {}),
     };
     const { ingestDataset: outcome } = await forwardRequest<{
       ingestDataset: {
@@ -313,7 +314,11 @@ export const registerDatasetCommand: RegisterCommand = (program: Command) => {
       "share of records in the eval split (default: the dataset's, else 0.1)",
       number('--eval-fraction', 0, 1),
     )
-    .option('--seed <n>', "split seed (default: the dataset's, else 0)", number('--seed', 0, 2 ** 32 - 1, true))
+    .option(
+      '--seed <n>',
+      "split seed (default: the dataset's, else 0)",
+      number('--seed', 0, 2 ** 32 - 1, true),
+    )
     .option(
       '--allow-small-eval',
       'accept an eval split below its minimum (empty, or under min(5, half the expected eval records)) with a warning in the report',
