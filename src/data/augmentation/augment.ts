@@ -112,7 +112,9 @@ export async function augmentDataset(options: AugmentOptions): Promise<Augmentat
         options.store,
         {
           contentHash: options.parentContentHash,
-          ...(options.parentEvalSplitHash !== undefined ? { evalSplitHash: options.parentEvalSplitHash } : {}),
+          ...(options.parentEvalSplitHash !== undefined
+            ? { evalSplitHash: options.parentEvalSplitHash }
+            : {}),
         },
         writer,
         splits,

@@ -53,6 +53,7 @@ async function heldOutLines(
   if (evalSplitHash === undefined) return undefined;
   const keys = new Set<number>();
   if (evalSplitHash === null) return keys;
-  for await (const record of readCanonicalRecords(store, evalSplitHash)) keys.add(hash53(canonicalRecordJson(record)));
+  for await (const record of readCanonicalRecords(store, evalSplitHash))
+    keys.add(hash53(canonicalRecordJson(record)));
   return keys;
 }

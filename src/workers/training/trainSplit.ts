@@ -10,6 +10,7 @@ export async function readTrainSplit(
   revision: Pick<DatasetRevisionAdded['data'], 'splits'>,
 ): Promise<DatasetRecord[]> {
   const records: DatasetRecord[] = [];
-  for await (const record of readCanonicalRecords(artifacts, revision.splits.train.hash)) records.push(record);
+  for await (const record of readCanonicalRecords(artifacts, revision.splits.train.hash))
+    records.push(record);
   return records;
 }

@@ -3,11 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import {
-  parseLexicon,
-  type ArtifactStore,
-  type DatasetRecord,
-} from '../../data/index.js';
+import { parseLexicon, type ArtifactStore, type DatasetRecord } from '../../data/index.js';
 import {
   datasetStream,
   eventRegistry,
