@@ -16,7 +16,13 @@ export {
 } from './runtime/runWorker.js';
 export { claimNextJob, finishJob, releaseJob, renewJobLease, type ClaimedJob } from './runtime/jobQueue.js';
 export { trainingJobHandler, TAR_MEDIA_TYPE, type TrainingWorkerOptions } from './training/trainingJob.js';
-export { defaultTrainingStages, selectRecords, toTrainingRecord } from './training/trainingData.js';
+export {
+  defaultTrainingStages,
+  prepareStageRecords,
+  selectRecords,
+  toTrainingRecord,
+} from './training/trainingData.js';
+export { readTrainSplit } from './training/trainSplit.js';
 export { packTar, unpackTar, type TarEntry } from './training/tarball.js';
 export { runTraining, type TrainingIo } from './training/runTraining.js';
 export { CONTROL, type TrainingMessage, type TrainingSpec } from './training/trainingMessages.js';

@@ -66,69 +66,102 @@ describe('tuneledger dataset (embedded database in a temp TUNELEDGER_DATA_DIR)',
     if (saved.databaseUrl !== undefined) process.env.DATABASE_URL = saved.databaseUrl;
   });
 
-  it('ingests into the platform database, refuses a bad file without recording, and augments to revision 2', async () => {
-    const good = join(dir, 'terms.jsonl');
-    writeFileSync(
-      good,
-      ['高血压', '合同', '利率']
-        .map((term) => JSON.stringify({ instruction: `用一句话解释${term}`, output: `${term}是……` }))
-        .join('\n'),
-    );
-    const ingested = await tuneledger(
-      'dataset',
-      'ingest',
-      good,
-      '--name',
-      'cli-terms',
-      '--domain',
-      'medical',
-    );
-    expect(ingested.exitCode).toBe(0);
-    const printed = JSON.parse(ingested.stdout) as {
-      datasetId: string;
-      revision: number;
-      recordCount: number;
-    };
-    expect(printed).toMatchObject({ revision: 1, recordCount: 3, registered: true });
+  // Each command opens the embedded database (PGlite) anew, which takes seconds on a loaded machine.
+  const CLI_TEST_TIMEOUT_MS = 180_000;
 
-    const bad = join(dir, 'bad.jsonl');
-    writeFileSync(
-      bad,
-      `${JSON.stringify({ instruction: 'ok', output: 'ok' })}\n{"instruction": 1, "output": "x"}\n`,
-    );
-    const refused = await tuneledger('dataset', 'ingest', bad, '--name', 'cli-bad');
-    expect(refused.exitCode).toBe(1);
-    expect(refused.stderr).toMatch(/line 2, instruction/);
-    expect(await loggedEventTypes()).toEqual(['DatasetRegistered', 'DatasetRevisionAdded']);
+  it(
+    'ingests into the platform database, refuses a bad file without recording, and augments to revision 2',
+    { timeout: CLI_TEST_TIMEOUT_MS },
+    async () => {
+      const good = join(dir, 'terms.jsonl');
+      writeFileSync(
+        good,
+        ['高血压', '合同', '利率']
+          .map((term) => JSON.stringify({ instruction: `用一句话解释${term}`, output: `${term}是……` }))
+          .join('\n'),
+      );
+      // Three records leave none for the eval split: accepted explicitly (refused without, below).
+      const ingested = await tuneledger(
+        'dataset',
+        'ingest',
+        good,
+        '--name',
+        'cli-terms',
+        '--domain',
+        'medical',
+        '--allow-small-eval',
+      );
+      expect(ingested.exitCode).toBe(0);
+      const printed = JSON.parse(ingested.stdout) as {
+        datasetId: string;
+        revision: number;
+        recordCount: number;
+      };
+      expect(printed).toMatchObject({ revision: 1, recordCount: 3, registered: true });
 
-    const augmented = await tuneledger(
-      'dataset',
-      'augment',
-      '--dataset',
-      printed.datasetId,
-      '--lexicon',
-      sampleLexicon,
-      '--seed',
-      '5',
-    );
-    expect(augmented.stderr).toBe('');
-    expect(augmented.exitCode).toBe(0);
-    const result = JSON.parse(augmented.stdout) as {
-      status: string;
-      resultingRevision: number;
-      revision: { parentRevision: number };
-    };
-    expect(result).toMatchObject({
-      status: 'completed',
-      resultingRevision: 2,
-      revision: { parentRevision: 1 },
-    });
-    expect(await loggedEventTypes()).toEqual([
-      'DatasetRegistered',
-      'DatasetRevisionAdded',
-      'AugmentationRequested',
-      'DatasetRevisionAdded',
-      'AugmentationCompleted',
-    ]);
-  });
+      const bad = join(dir, 'bad.jsonl');
+      writeFileSync(
+        bad,
+        `${JSON.stringify({ instruction: 'ok', output: 'ok' })}\n{"instruction": 1, "output": "x"}\n`,
+      );
+      const refused = await tuneledger('dataset', 'ingest', bad, '--name', 'cli-bad');
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stderr).toMatch(/line 2, instruction/);
+      expect(await loggedEventTypes()).toEqual(['DatasetRegistered', 'DatasetRevisionAdded']);
+
+      const augmented = await tuneledger(
+        'dataset',
+        'augment',
+        '--dataset',
+        printed.datasetId,
+        '--lexicon',
+        sampleLexicon,
+        '--seed',
+        '5',
+      );
+      expect(augmented.stderr).toBe('');
+      expect(augmented.exitCode).toBe(0);
+      const result = JSON.parse(augmented.stdout) as {
+        status: string;
+        resultingRevision: number;
+        revision: { parentRevision: number };
+      };
+      expect(result).toMatchObject({
+        status: 'completed',
+        resultingRevision: 2,
+        revision: { parentRevision: 1 },
+      });
+      expect(await loggedEventTypes()).toEqual([
+        'DatasetRegistered',
+        'DatasetRevisionAdded',
+        'AugmentationRequested',
+        'DatasetRevisionAdded',
+        'AugmentationCompleted',
+      ]);
+    },
+  );
+
+  it(
+    'refuses a file whose eval split would be empty without --allow-small-eval, recording nothing',
+    { timeout: CLI_TEST_TIMEOUT_MS },
+    async () => {
+      const small = join(dir, 'small.jsonl');
+      writeFileSync(small, `${JSON.stringify({ instruction: '用一句话解释债券', output: '债券是……' })}\n`);
+      const before = await loggedEventTypes();
+      const refused = await tuneledger(
+        'dataset',
+        'ingest',
+        small,
+        '--name',
+        'cli-small',
+        '--eval-fraction',
+        '0',
+      );
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stderr).toMatch(
+        /the eval split holds 0 of 1 records \(eval fraction 0, seed 0\).*--allow-small-eval/,
+      );
+      expect(await loggedEventTypes()).toEqual(before);
+    },
+  );
 });

@@ -89,7 +89,13 @@ for (const target of databaseTargets) {
       const progress: number[] = [];
       const outcome = await ingestIntoPlatform(
         { services, artifacts },
-        { source: file, name: 'qa', domain: 'general', onProgress: (p) => progress.push(p.linesRead) },
+        {
+          source: file,
+          name: 'qa',
+          domain: 'general',
+          allowSmallEvalSplit: true,
+          onProgress: (p) => progress.push(p.linesRead),
+        },
         context,
       );
       expect(outcome).toMatchObject({
@@ -119,10 +125,18 @@ for (const target of databaseTargets) {
       expect((events[0]!.data as { format: string }).format).toBe('alpaca');
 
       // The same content again appends nothing; new content under the same name is revision 2.
-      const again = await ingestIntoPlatform({ services, artifacts }, { source: file, name: 'qa' }, context);
+      const again = await ingestIntoPlatform(
+        { services, artifacts },
+        { source: file, name: 'qa', allowSmallEvalSplit: true },
+        context,
+      );
       expect(again).toMatchObject({ revision: 1, unchanged: true });
       writeFileSync(file, `${[1, 2, 3, 4, 5, 6].map(alpaca).join('\n')}\n`);
-      const second = await ingestIntoPlatform({ services, artifacts }, { source: file, name: 'qa' }, context);
+      const second = await ingestIntoPlatform(
+        { services, artifacts },
+        { source: file, name: 'qa', allowSmallEvalSplit: true },
+        context,
+      );
       expect(second).toMatchObject({ datasetId: outcome.datasetId, revision: 2, registered: false });
       expect((await store.readStream(`dataset-${outcome.datasetId}`)).map((e) => e.type)).toEqual([
         'DatasetRegistered',
@@ -140,7 +154,7 @@ for (const target of databaseTargets) {
       const before = await eventCount(database);
       const error = await ingestIntoPlatform(
         { services, artifacts },
-        { source: file, name: 'bad' },
+        { source: file, name: 'bad', allowSmallEvalSplit: true },
         context,
       ).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DatasetValidationError);
@@ -152,7 +166,7 @@ for (const target of databaseTargets) {
       // Lenient keeps the 3 valid records and reports the 2 lines in the event's quality report.
       const lenient = await ingestIntoPlatform(
         { services, artifacts },
-        { source: file, name: 'bad', lenient: true },
+        { source: file, name: 'bad', lenient: true, allowSmallEvalSplit: true },
         context,
       );
       const added = (await store.readStream(`dataset-${lenient.datasetId}`))[1]!.data as Revision;
@@ -163,7 +177,11 @@ for (const target of databaseTargets) {
     it('an augmentation job produces revision 2 with parent 1 and records how', async () => {
       const file = join(dir, 'base.jsonl');
       writeFileSync(file, `${[1, 2, 3, 4].map(alpaca).join('\n')}\n`);
-      const base = await ingestIntoPlatform({ services, artifacts }, { source: file, name: 'base' }, context);
+      const base = await ingestIntoPlatform(
+        { services, artifacts },
+        { source: file, name: 'base', allowSmallEvalSplit: true },
+        context,
+      );
       const requested = await requestAugmentationInPlatform(
         { services, artifacts },
         { datasetId: base.datasetId, lexicon, seed: 7 },
@@ -221,7 +239,11 @@ for (const target of databaseTargets) {
     it('a worker that cannot load the lexicon records AugmentationFailed with the reason', async () => {
       const file = join(dir, 'base.jsonl');
       writeFileSync(file, `${alpaca(1)}\n`);
-      const base = await ingestIntoPlatform({ services, artifacts }, { source: file, name: 'base' }, context);
+      const base = await ingestIntoPlatform(
+        { services, artifacts },
+        { source: file, name: 'base', allowSmallEvalSplit: true },
+        context,
+      );
       const requested = await requestAugmentationInPlatform(
         { services, artifacts },
         {

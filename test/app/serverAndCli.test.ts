@@ -145,11 +145,11 @@ describe('a server and CLI commands on one embedded data directory', () => {
             }
           }
         `,
-        { input: { name, format: 'alpaca', content: records(name) } },
+        { input: { name, format: 'alpaca', content: records(name), allowSmallEvalSplit: true } },
       ),
     );
     const cliIngests = ['cli-1', 'cli-2'].map((name) =>
-      tuneledger('dataset', 'ingest', datasetFile(name), '--name', name),
+      tuneledger('dataset', 'ingest', datasetFile(name), '--name', name, '--allow-small-eval'),
     );
     const tokenCreate = tuneledger('token', 'create', '--actor', 'alice', '--role', 'admin');
     const migrate = tuneledger('migrate');
@@ -196,7 +196,14 @@ describe('a server and CLI commands on one embedded data directory', () => {
     const created = await tuneledger('token', 'create', '--actor', 'alice', '--role', 'admin');
     expect(created.code, created.stderr).toBe(0);
     const token = created.stdout.split('\n')[0]!;
-    const direct = await tuneledger('dataset', 'ingest', datasetFile('cli-3'), '--name', 'cli-3');
+    const direct = await tuneledger(
+      'dataset',
+      'ingest',
+      datasetFile('cli-3'),
+      '--name',
+      'cli-3',
+      '--allow-small-eval',
+    );
     expect(direct.code, direct.stderr).toBe(0);
     expect(JSON.parse(direct.stdout)).not.toHaveProperty('recordedBy');
 

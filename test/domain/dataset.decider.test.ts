@@ -88,6 +88,31 @@ describe('dataset decider', () => {
       .then([revision(2, 'b', { parentRevision: 1 })]);
   });
 
+  it('remembers what a derived revision inherits: the eval split artifact and the split options', () => {
+    const withEval = revision(2, 'b', {
+      splits: {
+        train: { hash: hash('bt'), recordCount: 90, byteSize: 4500 },
+        eval: { hash: hash('be'), recordCount: 10, byteSize: 500 },
+      },
+      transform: { kind: 'augment', params: { split: { evalFraction: 0.2, seed: 7 } } },
+    });
+    const badOptions = revision(3, 'c', {
+      transform: { kind: 'ingest', params: { split: { evalFraction: 2 } } },
+    });
+    const state = [registered, revision(1, 'a'), withEval, badOptions].reduce(
+      datasetDecider.evolve,
+      datasetDecider.initialState(),
+    );
+    expect(state.revisions.get(1)).toEqual({ contentHash: hash('a'), recordCount: 100, evalSplitHash: null });
+    expect(state.revisions.get(2)).toEqual({
+      contentHash: hash('b'),
+      recordCount: 100,
+      evalSplitHash: hash('be'),
+      split: { evalFraction: 0.2, seed: 7 },
+    });
+    expect(state.revisions.get(3)).not.toHaveProperty('split');
+  });
+
   it('refuses a revision number that is not the next one', () => {
     spec
       .given([registered, revision(1, 'a')])

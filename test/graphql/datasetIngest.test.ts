@@ -62,7 +62,12 @@ for (const target of databaseTargets) {
     };
 
     it('ingests inline content, records the revision and reads its own write', async () => {
-      const { payload, errors } = await call(ingest, { name: 'primes', domain: 'math', content: lines(4) });
+      const { payload, errors } = await call(ingest, {
+        name: 'primes',
+        domain: 'math',
+        content: lines(4),
+        allowSmallEvalSplit: true,
+      });
       expect(errors).toBeUndefined();
       expect(payload).toMatchObject({
         name: 'primes',
@@ -117,13 +122,59 @@ for (const target of databaseTargets) {
 
     it('reads a path only inside the import directory', async () => {
       writeFileSync(join(importDir, 'big.jsonl'), `${lines(3)}\n`);
-      const ok = await call(ingest, { name: 'from-file', path: 'big.jsonl' });
+      const ok = await call(ingest, { name: 'from-file', path: 'big.jsonl', allowSmallEvalSplit: true });
       expect(ok.errors).toBeUndefined();
       expect(ok.payload).toMatchObject({ revision: 1, recordCount: 3 });
       const outside = await call(ingest, { name: 'escape', path: '../../etc/passwd' });
       expect(outside.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       const both = await call(ingest, { name: 'both', path: 'big.jsonl', content: lines(1) });
       expect(both.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    });
+
+    it('refuses an eval split below its minimum with the numbers, or records it as a warning when allowed', async () => {
+      const stream = (name: string) => api.store.readStream(`dataset-${datasetIdForName(name)}`);
+      // 20 records at the default eval fraction 0.1 and seed 0: the hash split holds none out.
+      const empty = await call(ingest, { name: 'no-eval', content: lines(20) });
+      expect(empty.payload).toBeUndefined();
+      expect(empty.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(empty.errors?.[0]?.extensions?.['reason']).toBe('EVAL_SPLIT_TOO_SMALL');
+      expect(empty.errors?.[0]?.extensions?.['evalSplit']).toEqual({
+        evalRecords: 0,
+        recordCount: 20,
+        minimum: 1,
+        evalFraction: 0.1,
+        seed: 0,
+      });
+      expect(await stream('no-eval')).toEqual([]);
+
+      // 30 records at 0.2 with seed 1: one held out where half the expected 6 is 3.
+      const small = { name: 'small-eval', content: lines(30), evalFraction: 0.2, seed: 1 };
+      const refused = await call(ingest, small);
+      expect(refused.errors?.[0]?.extensions?.['evalSplit']).toMatchObject({ evalRecords: 1, minimum: 3 });
+      expect(refused.errors?.[0]?.message).toMatch(
+        /eval split holds 1 of 30 records \(eval fraction 0.2, seed 1\); at least 3 are needed.*allowSmallEvalSplit/,
+      );
+      expect(await stream('small-eval')).toEqual([]);
+
+      const accepted = await call(ingest, { ...small, allowSmallEvalSplit: true });
+      expect(accepted.errors).toBeUndefined();
+      const [, added] = await stream('small-eval');
+      const data = added!.data as {
+        splits: { eval: { recordCount: number } };
+        transform: { params: Record<string, unknown> };
+      };
+      expect(data.splits.eval.recordCount).toBe(1);
+      expect(data.transform.params['warnings']).toEqual([
+        expect.stringMatching(/^the eval split holds 1 of 30 records .*; accepted with allowSmallEvalSplit$/),
+      ]);
+
+      // Seed 0 holds 9 of the same 30 out: no refusal, no warning.
+      const enough = await call(ingest, { ...small, name: 'enough-eval', seed: 0 });
+      expect(enough.errors).toBeUndefined();
+      const [, fine] = await stream('enough-eval');
+      expect((fine!.data as { transform: { params: object } }).transform.params).not.toHaveProperty(
+        'warnings',
+      );
     });
   });
 }

@@ -6,6 +6,7 @@ import {
   augmentDataset,
   DATASET_FORMATS,
   DatasetValidationError,
+  EvalSplitTooSmallError,
   loadLexicon,
   LocalArtifactStore,
   type AugmentationTemplate,
@@ -128,8 +129,9 @@ interface IngestCliOptions {
   redact: boolean;
   minQuality?: number;
   dedup: DedupMode;
-  evalFraction: number;
-  seed: number;
+  evalFraction?: number;
+  seed?: number;
+  allowSmallEval?: boolean;
   progress: boolean;
 }
 
@@ -196,8 +198,9 @@ async function ingestThroughServer(
       redact: options.redact,
       ...(options.minQuality !== undefined ? { minQuality: options.minQuality } : {}),
       dedup: options.dedup,
-      evalFraction: options.evalFraction,
-      seed: options.seed,
+      ...(options.evalFraction !== undefined ? { evalFraction: options.evalFraction } : {}),
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      ...(options.allowSmallEval ? { allowSmallEvalSplit: true } : {}),
     };
     const { ingestDataset: outcome } = await forwardRequest<{
       ingestDataset: {
@@ -306,8 +309,20 @@ export const registerDatasetCommand: RegisterCommand = (program: Command) => {
         .choices(['none', 'exact', 'near'])
         .default('exact'),
     )
-    .option('--eval-fraction <f>', 'share of records in the eval split', number('--eval-fraction', 0, 1), 0.1)
-    .option('--seed <n>', 'split seed', number('--seed', 0, 2 ** 32 - 1, true), 0)
+    .option(
+      '--eval-fraction <f>',
+      "share of records in the eval split (default: the dataset's, else 0.1)",
+      number('--eval-fraction', 0, 1),
+    )
+    .option(
+      '--seed <n>',
+      "split seed (default: the dataset's, else 0)",
+      number('--seed', 0, 2 ** 32 - 1, true),
+    )
+    .option(
+      '--allow-small-eval',
+      'accept an eval split below its minimum (empty, or under min(5, half the expected eval records)) with a warning in the report',
+    )
     .option(
       '--no-progress',
       `no progress bar (shown on a terminal for files over ${PROGRESS_BAR_BYTES / 2 ** 20} MiB)`,
@@ -335,8 +350,9 @@ export const registerDatasetCommand: RegisterCommand = (program: Command) => {
             redact: options.redact,
             ...(options.minQuality !== undefined ? { minQuality: options.minQuality } : {}),
             dedup: options.dedup,
-            evalFraction: options.evalFraction,
-            seed: options.seed,
+            ...(options.evalFraction !== undefined ? { evalFraction: options.evalFraction } : {}),
+            ...(options.seed !== undefined ? { seed: options.seed } : {}),
+            ...(options.allowSmallEval ? { allowSmallEvalSplit: true } : {}),
             ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
           },
           cliContext(),
@@ -346,7 +362,11 @@ export const registerDatasetCommand: RegisterCommand = (program: Command) => {
         print({ ...summary, source: file, events: events.map((e) => e.type), ...facts });
       } catch (error) {
         progress.stop();
-        if (error instanceof DatasetValidationError || error instanceof DatasetRequestError) {
+        if (
+          error instanceof DatasetValidationError ||
+          error instanceof DatasetRequestError ||
+          error instanceof EvalSplitTooSmallError
+        ) {
           process.stderr.write(`${file}: ${error.message}\n`);
           process.exitCode = 1;
           return;

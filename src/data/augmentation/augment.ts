@@ -1,7 +1,7 @@
 import type { ArtifactStore } from '../artifacts/index.js';
 import type { SplitOptions } from '../dedup/index.js';
 import type { DatasetRecord } from '../formats/index.js';
-import { readCanonicalRecords, RevisionWriter, type StoredRevision } from '../ingest/index.js';
+import { copyParentRecords, DerivedSplits, RevisionWriter, type StoredRevision } from '../ingest/index.js';
 import { EntityMatcher } from './entitySpans.js';
 import { lexiconHash, type Lexicon } from './lexicon.js';
 import {
@@ -72,6 +72,12 @@ export interface AugmentOptions extends GenerateOptions {
   readonly store: ArtifactStore;
   /** Content hash of the parent revision: its records are copied (with entity spans added) before the new ones. */
   readonly parentContentHash?: string;
+  /**
+   * The parent's eval split (see ParentRevision.evalSplitHash): its records stay eval, annotated; `null`: the
+   * parent held nothing out; absent: unknown, the parent's records are split by the hash rule.
+   */
+  readonly parentEvalSplitHash?: string | null;
+  /** The dataset's split options, for the generated records (default: eval fraction 0.1, the seed). */
   readonly split?: SplitOptions;
 }
 
@@ -85,22 +91,37 @@ export interface AugmentationFacts extends StoredRevision {
   readonly transform: { readonly kind: 'augment'; readonly params: Readonly<Record<string, unknown>> };
 }
 
-/** Writes a new revision: the parent's records annotated with entity spans, then the generated records. */
+/**
+ * Writes a new revision: the parent's records annotated with entity spans, each in the split it had there,
+ * then the generated records (see DerivedSplits: one that asks an eval record's question is held out too,
+ * so an augmented variant of an eval record stays eval; the others follow the hash rule). Held-out variants
+ * are kept in eval rather than dropped: the eval split of a later revision still holds every question the
+ * earlier one held out, so evaluations stay comparable along the lineage.
+ */
 export async function augmentDataset(options: AugmentOptions): Promise<AugmentationFacts> {
   const templates = options.templates ?? DEFAULT_TEMPLATES;
   const split = options.split ?? { evalFraction: 0.1, seed: options.seed };
   const generated = generateAugmentedRecords({ ...options, templates });
   const matcher = new EntityMatcher(options.lexicon);
   const writer = await RevisionWriter.open(options.store, split);
+  const splits = new DerivedSplits(split);
   let copied = 0;
   try {
     if (options.parentContentHash) {
-      for await (const record of readCanonicalRecords(options.store, options.parentContentHash)) {
-        await writer.add(matcher.annotate(record));
-        copied++;
-      }
+      copied = await copyParentRecords(
+        options.store,
+        {
+          contentHash: options.parentContentHash,
+          ...(options.parentEvalSplitHash !== undefined
+            ? { evalSplitHash: options.parentEvalSplitHash }
+            : {}),
+        },
+        writer,
+        splits,
+        { transform: (record) => matcher.annotate(record) },
+      );
     }
-    for (const record of generated) await writer.add(record);
+    for (const record of generated) await writer.add(record, splits.assign(record));
     const stored = await writer.finish();
     const hash = lexiconHash(options.lexicon);
     const templateIds = templates.map((t) => t.id);

@@ -1,8 +1,9 @@
 import type { ArtifactStore } from '../artifacts/index.js';
 import { hash53, type SplitOptions } from '../dedup/index.js';
 import { canonicalRecordJson, type DatasetRecord, type Message, type Role } from '../formats/index.js';
-import { readCanonicalRecords } from '../ingest/canonicalRecords.js';
+import { DerivedSplits } from '../ingest/derivedSplits.js';
 import { redactRecord } from '../ingest/ingestDataset.js';
+import { copyParentRecords, type ParentRevision } from '../ingest/parentRevision.js';
 import { RevisionWriter, type StoredRevision } from '../ingest/revisionWriter.js';
 import { mergePiiCounts, type PiiCounts } from '../pii/index.js';
 
@@ -65,32 +66,15 @@ export function promptMessages(prompt: string): Message[] {
   return messages;
 }
 
-/**
- * Copies a parent revision's records into a new revision, remembering each one's key in `seen` so that an
- * exact duplicate added after it can be skipped. Returns how many were copied.
- */
-export async function copyParentRecords(
-  store: ArtifactStore,
-  contentHash: string,
-  writer: RevisionWriter,
-  seen: Set<number>,
-): Promise<number> {
-  let copied = 0;
-  for await (const record of readCanonicalRecords(store, contentHash)) {
-    seen.add(recordKey(record));
-    await writer.add(record);
-    copied++;
-  }
-  return copied;
-}
-
 /** The key exact duplicates are found by: a hash of the record's canonical JSON. */
 export const recordKey = (record: DatasetRecord): number => hash53(canonicalRecordJson(record));
 
 export interface FlywheelOptions {
   readonly store: ArtifactStore;
-  /** The revision the new one extends: its records are copied first. */
+  /** The revision the new one extends: its records are copied first, each into the split it had. */
   readonly parentContentHash?: string;
+  /** The parent's eval split (see ParentRevision.evalSplitHash). */
+  readonly parentEvalSplitHash?: string | null;
   readonly interactions: Iterable<LabelledInteraction>;
   /** Lowest rating that keeps the model's answer (default 4 of 5). */
   readonly minRating?: number;
@@ -115,11 +99,14 @@ export interface FlywheelFacts extends StoredRevision {
  * Writes a flywheel revision: the parent's records, then one instruction record per interaction with a
  * positive verdict (its redacted prompt as the conversation, the kept answer or the correction as the
  * response). Exact duplicates of a record already in the revision are skipped, so running the flywheel again
- * over the same interactions adds nothing. Nothing is stored when an error is thrown.
+ * over the same interactions adds nothing. Parent records keep their split; a new record that asks the question
+ * of an eval record (a duplicate of it, or a correction) is eval too (DerivedSplits). Nothing is stored when an
+ * error is thrown.
  */
 export async function writeFlywheelRevision(options: FlywheelOptions): Promise<FlywheelFacts> {
   const minRating = options.minRating ?? 4;
   const writer = await RevisionWriter.open(options.store, options.split);
+  const splits = new DerivedSplits(options.split);
   const seen = new Set<number>();
   const skipped: Partial<Record<FlywheelSkip, number>> = {};
   const skip = (reason: FlywheelSkip) => (skipped[reason] = (skipped[reason] ?? 0) + 1);
@@ -129,7 +116,9 @@ export async function writeFlywheelRevision(options: FlywheelOptions): Promise<F
   let corrections = 0;
   try {
     if (options.parentContentHash) {
-      copied = await copyParentRecords(options.store, options.parentContentHash, writer, seen);
+      copied = await copyParentRecords(options.store, parentOf(options), writer, splits, {
+        onCopied: (record) => seen.add(recordKey(record)),
+      });
     }
     for (const interaction of options.interactions) {
       const verdict = flywheelVerdict(interaction, minRating);
@@ -157,7 +146,7 @@ export async function writeFlywheelRevision(options: FlywheelOptions): Promise<F
       }
       seen.add(key);
       mergePiiCounts(pii, counts);
-      await writer.add(record);
+      await writer.add(record, splits.assign(record));
       used.push(interaction.interactionId);
       if (verdict.source === 'correction') corrections++;
     }
@@ -167,4 +156,15 @@ export async function writeFlywheelRevision(options: FlywheelOptions): Promise<F
     await writer.abort();
     throw error;
   }
+}
+
+/** The parent revision of a derived one, as its options name it. */
+export function parentOf(options: {
+  readonly parentContentHash?: string;
+  readonly parentEvalSplitHash?: string | null;
+}): ParentRevision {
+  return {
+    contentHash: options.parentContentHash!,
+    ...(options.parentEvalSplitHash !== undefined ? { evalSplitHash: options.parentEvalSplitHash } : {}),
+  };
 }

@@ -1,10 +1,12 @@
 import type { ArtifactStore } from '../artifacts/index.js';
 import type { SplitOptions } from '../dedup/index.js';
 import type { DatasetRecord } from '../formats/index.js';
+import { DerivedSplits } from '../ingest/derivedSplits.js';
 import { redactRecord } from '../ingest/ingestDataset.js';
+import { copyParentRecords } from '../ingest/parentRevision.js';
 import { RevisionWriter, type StoredRevision } from '../ingest/revisionWriter.js';
 import { mergePiiCounts, type PiiCounts } from '../pii/index.js';
-import { copyParentRecords, promptMessages, recordKey } from './flywheel.js';
+import { parentOf, promptMessages, recordKey } from './flywheel.js';
 
 /** A prompt with its candidate answers and every person's ranking of them (best first). */
 export interface RankedPrompt {
@@ -30,6 +32,8 @@ export interface PreferenceRevisionOptions {
   readonly store: ArtifactStore;
   /** The revision the new one extends (records copied first); none for a dataset's first revision. */
   readonly parentContentHash?: string;
+  /** The parent's eval split (see ParentRevision.evalSplitHash). */
+  readonly parentEvalSplitHash?: string | null;
   readonly prompts: Iterable<RankedPrompt>;
   readonly split: SplitOptions;
 }
@@ -48,11 +52,14 @@ export interface PreferenceRevisionFacts extends StoredRevision {
 /**
  * Writes a preference revision (records with `chosen` and `rejected`, the `preference` format) from
  * human rankings: the parent's records, then one record per new pair, redacted. Exact duplicates are skipped.
+ * Parent records keep their split; the pairs of one prompt all go to one split, eval when the parent held
+ * that prompt out (DerivedSplits).
  */
 export async function writePreferenceRevision(
   options: PreferenceRevisionOptions,
 ): Promise<PreferenceRevisionFacts> {
   const writer = await RevisionWriter.open(options.store, options.split);
+  const splits = new DerivedSplits(options.split);
   const seen = new Set<number>();
   const used: string[] = [];
   const pii: PiiCounts = {};
@@ -61,7 +68,9 @@ export async function writePreferenceRevision(
   let duplicates = 0;
   try {
     if (options.parentContentHash) {
-      copied = await copyParentRecords(options.store, options.parentContentHash, writer, seen);
+      copied = await copyParentRecords(options.store, parentOf(options), writer, splits, {
+        onCopied: (record) => seen.add(recordKey(record)),
+      });
     }
     for (const prompt of options.prompts) {
       const text = new Map(prompt.candidates.map((c) => [c.candidateId, c.text]));
@@ -84,7 +93,7 @@ export async function writePreferenceRevision(
           }
           seen.add(key);
           mergePiiCounts(pii, counts);
-          await writer.add(record);
+          await writer.add(record, splits.assign(record));
           added++;
           fromThisPrompt++;
         }

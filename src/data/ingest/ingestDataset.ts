@@ -19,6 +19,7 @@ import {
 import { mergePiiCounts, redactText, type PiiCounts } from '../pii/index.js';
 import { MAX_QUALITY_SCORE, scoreInstruction } from '../quality/index.js';
 import { DatasetValidationError } from './datasetValidationError.js';
+import { describeShortfall, EvalSplitTooSmallError, evalSplitShortfall } from './evalSplitMinimum.js';
 import { RevisionWriter, type StoredRevision } from './revisionWriter.js';
 
 export interface IngestOptions {
@@ -39,6 +40,11 @@ export interface IngestOptions {
   readonly dedup?: DedupMode | DedupOptions;
   /** Default { evalFraction: 0.1, seed: 0 }. */
   readonly split?: SplitOptions;
+  /**
+   * Accept an eval split below its minimum (minimumEvalRecords), recording a warning in the facts; without
+   * it such an ingest throws EvalSplitTooSmallError and stores nothing.
+   */
+  readonly allowSmallEvalSplit?: boolean;
   /** How many issues to keep in an error or report (default 1000); counting goes on past it. */
   readonly maxIssues?: number;
 }
@@ -77,6 +83,8 @@ export interface RevisionFacts extends StoredRevision {
   readonly transform: { readonly kind: 'ingest'; readonly params: Readonly<Record<string, unknown>> };
   readonly piiReport: PiiReport;
   readonly qualityReport: QualityReport;
+  /** What the caller accepted against the rules (an eval split below its minimum); empty when nothing. */
+  readonly warnings: readonly string[];
 }
 
 /**
@@ -177,6 +185,8 @@ export async function ingestDataset(options: IngestOptions): Promise<RevisionFac
     if (format === undefined) {
       throw new Error('the dataset holds no records: give a file with at least one record');
     }
+    const shortfall = evalSplitShortfall(writer.counts, split);
+    if (shortfall && !options.allowSmallEvalSplit) throw new EvalSplitTooSmallError(shortfall);
     const stored = await writer.finish();
     const accepted = stored.recordCount;
     return {
@@ -207,6 +217,7 @@ export async function ingestDataset(options: IngestOptions): Promise<RevisionFac
           reasons,
         },
       },
+      warnings: shortfall ? [`${describeShortfall(shortfall)}; accepted with allowSmallEvalSplit`] : [],
     };
   } catch (error) {
     await writer.abort();

@@ -1,6 +1,7 @@
 import type { ArtifactRef, ArtifactStore, ArtifactWriter } from '../artifacts/index.js';
-import { splitOf, type SplitOptions } from '../dedup/index.js';
+import type { SplitOptions } from '../dedup/index.js';
 import { canonicalRecordJson, type DatasetRecord } from '../formats/index.js';
+import { splitOfRecord, type Split } from './recordSplit.js';
 
 export const CANONICAL_MEDIA_TYPE = 'application/x-ndjson; profile=tuneledger-dataset-v1';
 
@@ -44,10 +45,13 @@ export class RevisionWriter {
     return new RevisionWriter(writers[0], writers[1], writers[2], split);
   }
 
-  /** Adds a record; returns the split it went to. */
-  async add(record: DatasetRecord): Promise<'train' | 'eval'> {
+  /**
+   * Adds a record; returns the split it went to: `split` when given (a derived revision decides it, see
+   * DerivedSplits), else the hash rule (splitOfRecord).
+   */
+  async add(record: DatasetRecord, split?: Split): Promise<Split> {
     const line = canonicalRecordJson(record);
-    const which = splitOf(line, this.split);
+    const which = split ?? splitOfRecord(record, this.split, line);
     const text = `${line}\n`;
     this.recordCount++;
     await this.all.write(text);
@@ -59,6 +63,11 @@ export class RevisionWriter {
       await this.evalSplit.write(text);
     }
     return which;
+  }
+
+  /** How many records each split holds so far. */
+  get counts(): { readonly records: number; readonly train: number; readonly eval: number } {
+    return { records: this.recordCount, train: this.trainCount, eval: this.evalCount };
   }
 
   async finish(): Promise<StoredRevision> {

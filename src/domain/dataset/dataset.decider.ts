@@ -70,13 +70,23 @@ export type DatasetCommand =
   | FailAugmentation
   | ArchiveDataset;
 
+/** What later revisions need to know of a revision: its content and which of its records were held out. */
+export interface DatasetRevisionFacts {
+  readonly contentHash: string;
+  readonly recordCount: number;
+  /** The artifact of its eval split; null when it has none (every record is train). */
+  readonly evalSplitHash: string | null;
+  /** The split options it recorded in `transform.params.split`, when it did: a derived revision keeps them. */
+  readonly split?: { readonly evalFraction: number; readonly seed: number };
+}
+
 export interface DatasetState {
   readonly status: 'none' | 'active' | 'archived';
   readonly datasetId: string;
   readonly name: string;
   readonly format: DatasetFormat | undefined;
   /** Revisions are numbered 1..n with no gaps. */
-  readonly revisions: ReadonlyMap<number, { readonly contentHash: string; readonly recordCount: number }>;
+  readonly revisions: ReadonlyMap<number, DatasetRevisionFacts>;
   readonly augmentations: ReadonlyMap<
     string,
     { status: 'requested' | 'completed' | 'failed'; baseRevision: number }
@@ -108,6 +118,8 @@ export function evolveDataset(state: DatasetState, event: DatasetEvent): Dataset
         revisions: new Map(state.revisions).set(event.data.revision, {
           contentHash: event.data.contentHash,
           recordCount: event.data.recordCount,
+          evalSplitHash: event.data.splits.eval?.hash ?? null,
+          ...splitOptionsOf(event.data.transform.params),
         }),
       };
     case 'AugmentationRequested':
@@ -306,3 +318,12 @@ export const datasetDecider: Decider<DatasetCommand, DatasetEvent, DatasetState>
   evolve: evolveDataset,
   decide: decideDataset,
 };
+
+/** The split options a revision recorded (`transform.params.split`), when they are well formed. */
+function splitOptionsOf(params: Readonly<Record<string, unknown>>): Pick<DatasetRevisionFacts, 'split'> {
+  const split = params['split'] as { evalFraction?: unknown; seed?: unknown } | null | undefined;
+  const { evalFraction, seed } = split ?? {};
+  if (typeof evalFraction !== 'number' || !(evalFraction >= 0 && evalFraction <= 1)) return {};
+  if (typeof seed !== 'number' || !Number.isInteger(seed)) return {};
+  return { split: { evalFraction, seed } };
+}

@@ -3,7 +3,12 @@ import { Readable } from 'node:stream';
 import { Arg, Ctx, Float, ID, Mutation, Resolver, UseMiddleware } from 'type-graphql';
 import { MutationRequest, requestFingerprint } from './mutationRequest.js';
 import { z } from 'zod';
-import { DATASET_FORMATS, DatasetValidationError, parseLexicon } from '../../data/index.js';
+import {
+  DATASET_FORMATS,
+  DatasetValidationError,
+  EvalSplitTooSmallError,
+  parseLexicon,
+} from '../../data/index.js';
 import type { RecordedEvent } from '../../eventstore/index.js';
 import { listInteractions, listPreferencePrompts } from '../../projections/index.js';
 import {
@@ -105,6 +110,9 @@ function asApiError(error: unknown): unknown {
     });
   }
   if (error instanceof DatasetRequestError) return badInput(error.message);
+  if (error instanceof EvalSplitTooSmallError) {
+    return badInput(error.message, { reason: error.code, evalSplit: { ...error.shortfall } });
+  }
   const message = error instanceof Error ? error.message : '';
   if (/^cannot read dataset file|no records|is not a valid lexicon/.test(message)) return badInput(message);
   return error;
@@ -152,6 +160,7 @@ export class DatasetIngestResolver {
           ...(options.dedup ? { dedup: options.dedup } : {}),
           ...(options.evalFraction !== undefined ? { evalFraction: options.evalFraction } : {}),
           ...(options.seed !== undefined ? { seed: options.seed } : {}),
+          ...(input.allowSmallEvalSplit ? { allowSmallEvalSplit: true } : {}),
         },
         commandContext(context, idempotencyKey),
       );

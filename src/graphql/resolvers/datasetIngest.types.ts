@@ -78,11 +78,21 @@ export class DatasetIngestInput {
   @Field(() => String, { nullable: true, description: 'none, exact (default) or near.' })
   dedup?: string;
 
-  @Field(() => Float, { nullable: true, description: 'Share of records in the eval split (default 0.1).' })
+  @Field(() => Float, {
+    nullable: true,
+    description: "Share of records in the eval split (default: the dataset's, else 0.1).",
+  })
   evalFraction?: number;
 
-  @Field(() => Int, { nullable: true, description: 'Split seed (default 0).' })
+  @Field(() => Int, { nullable: true, description: "Split seed (default: the dataset's, else 0)." })
   seed?: number;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      'Accept an eval split below its minimum (empty, or under min(5, half the expected eval records)) with a warning in transform.params.warnings. Without it such an ingest fails with BAD_USER_INPUT, extensions.reason EVAL_SPLIT_TOO_SMALL and the numbers in extensions.evalSplit, and records nothing.',
+  })
+  allowSmallEvalSplit?: boolean;
 }
 
 @ObjectType('DatasetIngestPayload', {
@@ -216,7 +226,8 @@ export class FlywheelRevisionInput {
 
   @Field(() => Float, {
     nullable: true,
-    description: 'Share of the new revision in the eval split (default 0.1).',
+    description:
+      "Share of the new records in the eval split (default: the parent revision's, else 0.1). The parent's records keep their splits; an answer to an eval question is eval.",
   })
   evalFraction?: number;
 }

@@ -51,8 +51,12 @@ export interface IngestRequest {
   readonly redact?: boolean;
   readonly minQuality?: number;
   readonly dedup?: DedupMode;
+  /** Default: the dataset's (its latest revision's), else 0.1. */
   readonly evalFraction?: number;
+  /** Split seed; default: the dataset's, else 0. */
   readonly seed?: number;
+  /** Accept an eval split below its minimum (see minimumEvalRecords) with a warning in the revision's report. */
+  readonly allowSmallEvalSplit?: boolean;
   /** How many line errors to keep (default 1000); counting goes on past it. */
   readonly maxIssues?: number;
   readonly onProgress?: (progress: IngestProgress) => void;
@@ -123,6 +127,8 @@ export async function ingestIntoPlatform(
   }
 
   const { stream, container } = await openIngestSource(request);
+  // A dataset keeps one split rule: a record held out in an earlier revision is held out again.
+  const datasetSplit = before.revisions.get(latestRevision(before))?.split;
   const facts = await ingestDataset({
     source: stream,
     ...(container ? { container } : {}),
@@ -132,7 +138,11 @@ export async function ingestIntoPlatform(
     ...(request.redact !== undefined ? { redact: request.redact } : {}),
     ...(request.minQuality !== undefined ? { minQuality: request.minQuality } : {}),
     ...(request.dedup ? { dedup: request.dedup } : {}),
-    split: { evalFraction: request.evalFraction ?? 0.1, seed: request.seed ?? 0 },
+    split: {
+      evalFraction: request.evalFraction ?? datasetSplit?.evalFraction ?? 0.1,
+      seed: request.seed ?? datasetSplit?.seed ?? 0,
+    },
+    ...(request.allowSmallEvalSplit ? { allowSmallEvalSplit: true } : {}),
     ...(request.maxIssues !== undefined ? { maxIssues: request.maxIssues } : {}),
   });
 
@@ -183,6 +193,7 @@ export async function ingestIntoPlatform(
           piiTotal: facts.piiReport.total,
           recordsWithPii: facts.piiReport.recordsWithPii,
           report: qualityDetails(facts.qualityReport),
+          ...(facts.warnings.length > 0 ? { warnings: facts.warnings } : {}),
         },
       },
     },

@@ -3,7 +3,12 @@ import type { RecordedEvent } from '../../eventstore/index.js';
 import type { CommandContext } from '../commandContext.js';
 import type { DatasetDependencies } from './datasetIngestion.js';
 import { DatasetRequestError } from './datasetIngestion.js';
-import { datasetTakingRevisions, revisionAddedEarlier, storedRevisionFields } from './revisionFields.js';
+import {
+  datasetTakingRevisions,
+  derivedSplitOptions,
+  revisionAddedEarlier,
+  storedRevisionFields,
+} from './revisionFields.js';
 
 export interface FlywheelRequest {
   /** The instruction dataset the production data flows back into; its latest revision is the parent. */
@@ -12,8 +17,12 @@ export interface FlywheelRequest {
   readonly interactionIds: readonly string[];
   /** Lowest 1-5 rating that keeps the model's answer (default 4). */
   readonly minRating?: number;
-  /** Share of the new revision in the eval split (default 0.1). */
+  /**
+   * Share of the new records in the eval split (default: the parent revision's, else 0.1). Parent records
+   * keep their split whatever this says, and a new record asking an eval record's question stays eval.
+   */
   readonly evalFraction?: number;
+  /** Split seed of the new records (default: the parent revision's, else 0). */
   readonly seed?: number;
 }
 
@@ -109,13 +118,13 @@ export async function buildFlywheelRevision(
       labels: found.labels,
     });
   }
-  const seed = request.seed ?? 0;
   const facts = await writeFlywheelRevision({
     store: dependencies.artifacts,
     parentContentHash: parent.contentHash,
+    parentEvalSplitHash: parent.evalSplitHash,
     interactions,
     minRating,
-    split: { evalFraction: request.evalFraction ?? 0.1, seed },
+    split: derivedSplitOptions(request, parent),
   });
   if (facts.added === 0) {
     throw new DatasetRequestError(

@@ -3,14 +3,21 @@ import type { RecordedEvent } from '../../eventstore/index.js';
 import type { CommandContext } from '../commandContext.js';
 import type { DatasetDependencies } from './datasetIngestion.js';
 import { DatasetRequestError } from './datasetIngestion.js';
-import { datasetTakingRevisions, revisionAddedEarlier, storedRevisionFields } from './revisionFields.js';
+import {
+  datasetTakingRevisions,
+  derivedSplitOptions,
+  revisionAddedEarlier,
+  storedRevisionFields,
+} from './revisionFields.js';
 
 export interface PreferenceRevisionRequest {
   /** A dataset of format `preference`; its latest revision, if any, is the parent. */
   readonly datasetId: string;
   /** The ranked prompts to use (found through the preference read model); each is read from the log. */
   readonly promptIds: readonly string[];
+  /** Share of the new pairs in the eval split (default: the parent revision's, else 0.1). */
   readonly evalFraction?: number;
+  /** Split seed of the new pairs (default: the parent revision's, else 0). */
   readonly seed?: number;
 }
 
@@ -78,9 +85,9 @@ export async function buildPreferenceRevision(
   }
   const facts = await writePreferenceRevision({
     store: dependencies.artifacts,
-    ...(parent ? { parentContentHash: parent.contentHash } : {}),
+    ...(parent ? { parentContentHash: parent.contentHash, parentEvalSplitHash: parent.evalSplitHash } : {}),
     prompts,
-    split: { evalFraction: request.evalFraction ?? 0.1, seed: request.seed ?? 0 },
+    split: derivedSplitOptions(request, parent),
   });
   if (facts.added === 0) {
     throw new DatasetRequestError(

@@ -1,5 +1,5 @@
-import type { QualityReport, SplitFacts, StoredRevision } from '../../data/index.js';
-import type { AddDatasetRevision, DatasetState } from '../../domain/index.js';
+import type { QualityReport, SplitFacts, SplitOptions, StoredRevision } from '../../data/index.js';
+import type { AddDatasetRevision, DatasetRevisionFacts, DatasetState } from '../../domain/index.js';
 import type { RecordedEvent } from '../../eventstore/index.js';
 import type { CommandContext } from '../commandContext.js';
 import type { DatasetService } from '../datasetService.js';
@@ -105,4 +105,18 @@ export async function datasetTakingRevisions(
     throw new DatasetRequestError(`dataset "${dataset.name}" is archived and takes no new revisions`);
   }
   return dataset;
+}
+
+/**
+ * The split options of a derived revision's new records: what the request says, else what the parent revision
+ * recorded (the dataset's), else eval fraction 0.1 and seed 0. The parent's records keep their own splits.
+ */
+export function derivedSplitOptions(
+  request: { readonly evalFraction?: number; readonly seed?: number },
+  parent: DatasetRevisionFacts | undefined,
+): SplitOptions {
+  return {
+    evalFraction: request.evalFraction ?? parent?.split?.evalFraction ?? 0.1,
+    seed: request.seed ?? parent?.split?.seed ?? 0,
+  };
 }

@@ -13,7 +13,10 @@ import type { JobContext, JobHandler, JobOutcome } from '../runtime/runWorker.js
 export interface AugmentationWorkerOptions {
   readonly services: { readonly datasets: DatasetService };
   readonly artifacts: ArtifactStore;
-  /** Share of the augmented revision that goes to the eval split (default 0.1). */
+  /**
+   * Share of the generated records that goes to the eval split when the base revision recorded no split
+   * options (default 0.1); otherwise the base revision's options (the dataset's) are kept.
+   */
   readonly evalFraction?: number;
 }
 
@@ -103,7 +106,9 @@ export function augmentationJobHandler(options: AugmentationWorkerOptions): JobH
           seed: request.seed,
           ...(request.count !== undefined ? { count: request.count } : {}),
           parentContentHash: base.contentHash,
-          split: { evalFraction: options.evalFraction ?? 0.1, seed: request.seed },
+          // The base's records keep their splits; generated ones are split with the dataset's options.
+          parentEvalSplitHash: base.evalSplitHash,
+          split: base.split ?? { evalFraction: options.evalFraction ?? 0.1, seed: 0 },
         });
       } catch (error) {
         if (error instanceof PermanentAugmentationError) return fail(job, context, error.message);

@@ -3,12 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import {
-  readCanonicalRecords,
-  parseLexicon,
-  type ArtifactStore,
-  type DatasetRecord,
-} from '../../data/index.js';
+import { parseLexicon, type ArtifactStore, type DatasetRecord } from '../../data/index.js';
 import {
   datasetStream,
   eventRegistry,
@@ -25,6 +20,7 @@ import type { ClaimedJob } from '../runtime/jobQueue.js';
 import { progressBar, type ProgressBar } from './progressBar.js';
 import { unpackTar } from './tarball.js';
 import { prepareStageRecords, selectRecords } from './trainingData.js';
+import { readTrainSplit } from './trainSplit.js';
 import { CONTROL, type StartMessage, type TrainingMessage, type TrainingSpec } from './trainingMessages.js';
 
 export const TAR_MEDIA_TYPE = 'application/x-tar';
@@ -229,9 +225,7 @@ async function buildSpec(
         `dataset ${request.dataset.id} has no revision ${revision}; request the run again with an existing revision`,
       );
     }
-    const records: DatasetRecord[] = [];
-    for await (const record of readCanonicalRecords(options.artifacts, added.splits.train.hash))
-      records.push(record);
+    const records = await readTrainSplit(options.artifacts, added);
     recordsOf.set(revision, records);
     return records;
   };

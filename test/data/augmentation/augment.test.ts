@@ -84,7 +84,7 @@ describe('augmentation', () => {
         output: 'High blood pressure.',
       }),
     );
-    const parent = await ingestDataset({ source: path, mode: 'strict', store });
+    const parent = await ingestDataset({ source: path, mode: 'strict', store, allowSmallEvalSplit: true });
     const facts = await augmentDataset({
       store,
       lexicon,

@@ -92,6 +92,7 @@ describe('flywheel', () => {
       mode: 'strict',
       store,
       split: { evalFraction: 0, seed: 1 },
+      allowSmallEvalSplit: true,
     });
     const interactions = [
       interaction('a', [{ kind: 'thumbs', up: true }]),

@@ -53,7 +53,8 @@ describe('ingestDataset', () => {
         .map((r) => [r.instruction, r.input, r.output].map((c) => `"${c.replace(/"/g, '""')}"`).join(','))
         .join('\r\n');
     const csv = await file('a.csv', csvText);
-    const base = { mode: 'strict' as const, store };
+    // Three records: too few for an eval split of the default fraction; accepted explicitly.
+    const base = { mode: 'strict' as const, store, allowSmallEvalSplit: true };
     const a = await ingestDataset({ ...base, source: jsonl });
     const b = await ingestDataset({ ...base, source: json });
     const c = await ingestDataset({ ...base, source: csv });
@@ -73,13 +74,19 @@ describe('ingestDataset', () => {
 
   it('redacts PII before storing and counts it by kind', async () => {
     const path = await file('pii.jsonl', rows.map((r) => JSON.stringify(r)).join('\n'));
-    const facts = await ingestDataset({ source: path, mode: 'strict', store });
+    const facts = await ingestDataset({ source: path, mode: 'strict', store, allowSmallEvalSplit: true });
     expect(facts.piiReport).toEqual({ counts: { phone: 1, email: 1 }, total: 2, recordsWithPii: 1 });
     const stored = (await store.get(facts.contentHash)).toString('utf8');
     expect(stored).not.toContain('138 1234 5678');
     expect(stored).not.toContain('li.na@example.com');
     expect(stored).toContain('Call [PHONE] or mail [EMAIL] today.');
-    const unredacted = await ingestDataset({ source: path, mode: 'strict', store, redact: false });
+    const unredacted = await ingestDataset({
+      source: path,
+      mode: 'strict',
+      store,
+      redact: false,
+      allowSmallEvalSplit: true,
+    });
     expect(unredacted.piiReport.total).toBe(0);
   });
 
@@ -123,7 +130,7 @@ describe('ingestDataset', () => {
       'mixed.jsonl',
       [JSON.stringify(rows[0]), '{"instruction": ""}', JSON.stringify(rows[1])].join('\n'),
     );
-    const facts = await ingestDataset({ source: path, mode: 'lenient', store });
+    const facts = await ingestDataset({ source: path, mode: 'lenient', store, allowSmallEvalSplit: true });
     expect(facts.recordCount).toBe(2);
     expect(facts.qualityReport.rejected.records).toBe(1);
     expect(facts.qualityReport.rejected.issues.map((i) => i.field).sort()).toEqual(['instruction', 'output']);
@@ -138,7 +145,13 @@ describe('ingestDataset', () => {
       { instruction: 'hi', output: 'd' },
     ];
     const path = await file('dups.jsonl', data.map((r) => JSON.stringify(r)).join('\n'));
-    const exact = await ingestDataset({ source: path, mode: 'strict', store, dedup: 'exact' });
+    const exact = await ingestDataset({
+      source: path,
+      mode: 'strict',
+      store,
+      dedup: 'exact',
+      allowSmallEvalSplit: true,
+    });
     expect(exact.qualityReport.duplicates).toEqual({ exact: 1, near: 0 });
     expect(exact.recordCount).toBe(3);
     const near = await ingestDataset({
@@ -146,6 +159,7 @@ describe('ingestDataset', () => {
       mode: 'strict',
       store,
       dedup: { mode: 'near', threshold: 0.6 },
+      allowSmallEvalSplit: true,
     });
     expect(near.qualityReport.duplicates).toEqual({ exact: 1, near: 1 });
     const filtered = await ingestDataset({
@@ -154,6 +168,7 @@ describe('ingestDataset', () => {
       store,
       dedup: 'none',
       minQuality: 2,
+      allowSmallEvalSplit: true,
     });
     expect(filtered.qualityReport.belowMinQuality).toBe(1);
     expect(filtered.recordCount).toBe(3);
@@ -209,9 +224,10 @@ describe('ingestDataset', () => {
       }),
     );
     const pref = await file('p.csv', 'prompt,chosen,rejected\nWhich is larger?,two,one\n');
-    const s = await ingestDataset({ source: share, mode: 'strict', store });
-    const o = await ingestDataset({ source: openai, mode: 'strict', store });
-    const p = await ingestDataset({ source: pref, mode: 'strict', store });
+    const one = { mode: 'strict' as const, store, allowSmallEvalSplit: true };
+    const s = await ingestDataset({ ...one, source: share });
+    const o = await ingestDataset({ ...one, source: openai });
+    const p = await ingestDataset({ ...one, source: pref });
     expect([s.format, o.format, p.format]).toEqual(['sharegpt', 'openai-messages', 'preference']);
     expect(s.contentHash).toBe(o.contentHash);
     expect(await records(p.contentHash)).toEqual([

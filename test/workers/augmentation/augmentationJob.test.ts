@@ -69,7 +69,11 @@ for (const target of databaseTargets) {
         `${JSON.stringify({ instruction: 'Define a bond in one sentence', output: 'A loan.' })}\n`,
       );
       datasetId = (
-        await ingestIntoPlatform({ services, artifacts }, { source: file, name: 'fin' }, { actor: 't' })
+        await ingestIntoPlatform(
+          { services, artifacts },
+          { source: file, name: 'fin', allowSmallEvalSplit: true },
+          { actor: 't' },
+        )
       ).datasetId;
     });
     afterAll(async () => {
