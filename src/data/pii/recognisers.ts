@@ -56,7 +56,7 @@ interface TextProfile {
 
 /** Words right before a number that say it is a reference, not a person's identifier. */
 const REFERENCE_CONTEXT =
-  /(?:\b(?:order|invoice|inv|tracking|ref(?:erence)?|sku|isbn|serial|part|model|batch|ticket|po|sn|s/n)\b|订单|单号|发票|流水号|工单|批号|型号|序列号)[^\n\d]{0,8}$/i;
+  /(?:\b(?:order|invoice|inv|tracking|ref(?:erence)?|sku|isbn|serial|part|model|batch|ticket|po|sn|s\/n)\b|订单|单号|发票|流水号|工单|批号|型号|序列号)[^\n\d]{0,8}$/i;
 const VERSION_CONTEXT = /(?:\bv|version\s*|build\s*|ver\.?\s*|版本号?\s*)$/i;
 /** The ten-digit runs that read as a date and time (2024031512) rather than a phone number. */
 const DATE_LIKE = /^(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])/;
