@@ -14,6 +14,8 @@ export interface CorpusSpan {
   readonly start: number;
   readonly end: number;
   readonly text: string;
+  /** Written without a word naming its kind next to it. */
+  readonly bare: boolean;
 }
 
 export interface CorpusRecord {
@@ -173,7 +175,8 @@ function cnMobile(rng: Rng): string {
 
 function cnLandline(rng: Rng): string {
   const area = pick(rng, ['010', '021', '020', '022', '0755', '0571', '028', '0512']);
-  const local = area.length === 3 ? `${int(rng, 2, 8)}${digits(rng, 7)}` : `${int(rng, 2, 8)}${digits(rng, 7)}`;
+  const local =
+    area.length === 3 ? `${int(rng, 2, 8)}${digits(rng, 7)}` : `${int(rng, 2, 8)}${digits(rng, 7)}`;
   switch (int(rng, 0, 5)) {
     case 0:
       return `(${area}) ${local}`;
@@ -223,7 +226,13 @@ function international(rng: Rng): string {
 
 function phone(rng: Rng): string {
   const roll = rng();
-  return roll < 0.35 ? cnMobile(rng) : roll < 0.6 ? cnLandline(rng) : roll < 0.9 ? northAmerican(rng) : international(rng);
+  return roll < 0.35
+    ? cnMobile(rng)
+    : roll < 0.6
+      ? cnLandline(rng)
+      : roll < 0.9
+        ? northAmerican(rng)
+        : international(rng);
 }
 
 function ssn(rng: Rng): string {
@@ -234,7 +243,9 @@ function ssn(rng: Rng): string {
 
 /** Passports and permits that identify bare: Chinese passports, Mainland travel permits of HK/Macau residents. */
 function passportBare(rng: Rng): string {
-  return rng() < 0.6 ? `${pick(rng, ['E', 'G'])}${digits(rng, 8)}` : `${pick(rng, ['C', 'H', 'M'])}${digits(rng, 8)}`;
+  return rng() < 0.6
+    ? `${pick(rng, ['E', 'G'])}${digits(rng, 8)}`
+    : `${pick(rng, ['C', 'H', 'M'])}${digits(rng, 8)}`;
 }
 
 /** Formats that need a passport word: nine digits, a letter and eight digits, two letters and seven. */
@@ -257,14 +268,32 @@ function licenceWithContext(rng: Rng): string {
 }
 
 function email(rng: Rng): string {
-  const user = pick(rng, ['zhang.wei', 'li_na', 'john.smith', 'wangfang88', 'a.garcia', 'chen+hr', 'm.okafor']);
-  const domain = pick(rng, ['example.com', 'qq.com', '163.com', 'mail.example.org', 'hospital.cn', 'uni-heidelberg.de']);
+  const user = pick(rng, [
+    'zhang.wei',
+    'li_na',
+    'john.smith',
+    'wangfang88',
+    'a.garcia',
+    'chen+hr',
+    'm.okafor',
+  ]);
+  const domain = pick(rng, [
+    'example.com',
+    'qq.com',
+    '163.com',
+    'mail.example.org',
+    'hospital.cn',
+    'uni-heidelberg.de',
+  ]);
   return `${user}@${domain}`;
 }
 
 function ip(rng: Rng): { kind: PiiKind; value: string } {
   if (rng() < 0.6) {
-    return { kind: 'ipv4', value: [int(rng, 1, 223), int(rng, 0, 255), int(rng, 0, 255), int(rng, 1, 254)].join('.') };
+    return {
+      kind: 'ipv4',
+      value: [int(rng, 1, 223), int(rng, 0, 255), int(rng, 0, 255), int(rng, 1, 254)].join('.'),
+    };
   }
   const hex = () => int(rng, 0, 0xffff).toString(16);
   return { kind: 'ipv6', value: `2001:db8:${hex()}::${hex()}:${hex()}` };
@@ -295,19 +324,35 @@ function identifier(rng: Rng, zh: boolean): Identifier {
     case 1:
       return { kind: 'phone', value: phone(rng), ...(bare ? {} : { keyword: { zh: '电话', en: 'phone' } }) };
     case 2:
-      return { kind: 'cn_resident_id', value: residentId(rng), ...(bare ? {} : { keyword: { zh: '身份证号', en: 'ID no.' } }) };
+      return {
+        kind: 'cn_resident_id',
+        value: residentId(rng),
+        ...(bare ? {} : { keyword: { zh: '身份证号', en: 'ID no.' } }),
+      };
     case 3:
       return bare
         ? { kind: 'passport', value: passportBare(rng) }
-        : { kind: 'passport', value: rng() < 0.5 ? passportBare(rng) : passportWithContext(rng), keyword: { zh: '护照号码', en: 'passport number' } };
+        : {
+            kind: 'passport',
+            value: rng() < 0.5 ? passportBare(rng) : passportWithContext(rng),
+            keyword: { zh: '护照号码', en: 'passport number' },
+          };
     case 4:
       return bare
         ? { kind: 'driving_licence', value: licenceBare(rng) }
-        : { kind: 'driving_licence', value: rng() < 0.5 ? licenceBare(rng) : licenceWithContext(rng), keyword: { zh: '驾驶证号', en: "driver's license" } };
+        : {
+            kind: 'driving_licence',
+            value: rng() < 0.5 ? licenceBare(rng) : licenceWithContext(rng),
+            keyword: { zh: '驾驶证号', en: "driver's license" },
+          };
     case 5:
       return { kind: 'ssn', value: ssn(rng), ...(bare ? {} : { keyword: { zh: 'SSN', en: 'SSN' } }) };
     case 6:
-      return { kind: 'bank_card', value: bankCard(rng), ...(bare ? {} : { keyword: { zh: '银行卡号', en: 'card' } }) };
+      return {
+        kind: 'bank_card',
+        value: bankCard(rng),
+        ...(bare ? {} : { keyword: { zh: '银行卡号', en: 'card' } }),
+      };
     case 7:
       return { kind: 'iban', value: iban(rng), ...(bare ? {} : { keyword: { zh: '账户', en: 'IBAN' } }) };
     case 8:
@@ -333,11 +378,19 @@ function lookAlike(rng: Rng, zh: boolean): string {
     case 0:
       return `${y}-${pad(m, 2)}-${pad(d, 2)}`;
     case 1:
-      return pick(rng, [`${pad(d, 2)}/${pad(m, 2)}/${y}`, `${pad(m, 2)}/${pad(d, 2)}/${y}`, `${pad(d, 2)}.${pad(m, 2)}.${y}`]);
+      return pick(rng, [
+        `${pad(d, 2)}/${pad(m, 2)}/${y}`,
+        `${pad(m, 2)}/${pad(d, 2)}/${y}`,
+        `${pad(d, 2)}.${pad(m, 2)}.${y}`,
+      ]);
     case 2:
       return zh ? `${y}年${m}月${d}日` : `${pick(rng, MONTHS)} ${d}, ${y}`;
     case 3:
-      return pick(rng, [`${y}${pad(m, 2)}${pad(d, 2)}`, `${y}/${pad(m, 2)}/${pad(d, 2)}`, `${y}.${pad(m, 2)}.${pad(d, 2)}`]);
+      return pick(rng, [
+        `${y}${pad(m, 2)}${pad(d, 2)}`,
+        `${y}/${pad(m, 2)}/${pad(d, 2)}`,
+        `${y}.${pad(m, 2)}.${pad(d, 2)}`,
+      ]);
     case 4:
       return pick(rng, [
         `${pad(int(rng, 0, 23), 2)}:${pad(int(rng, 0, 59), 2)}`,
@@ -364,14 +417,18 @@ function lookAlike(rng: Rng, zh: boolean): string {
       ]);
     case 9: {
       const isbn = isbn13(rng);
-      return rng() < 0.5 ? `ISBN ${isbn.slice(0, 3)}-${isbn[3]}-${isbn.slice(4, 7)}-${isbn.slice(7, 12)}-${isbn[12]}` : isbn;
+      return rng() < 0.5
+        ? `ISBN ${isbn.slice(0, 3)}-${isbn[3]}-${isbn.slice(4, 7)}-${isbn.slice(7, 12)}-${isbn[12]}`
+        : isbn;
     }
     case 10:
       return pick(rng, [
         `${pick(rng, [5, 50, 100, 250, 500, 1000])} mg`,
         `${int(rng, 1, 20)}.${int(rng, 0, 9)} mL`,
         `${int(rng, 1, 3)}x${pick(rng, [10, 20, 40])} mg`,
-        zh ? `每日${int(rng, 1, 3)}次，每次${pick(rng, [250, 500])}毫克` : `${pick(rng, [250, 500])}mg twice daily`,
+        zh
+          ? `每日${int(rng, 1, 3)}次，每次${pick(rng, [250, 500])}毫克`
+          : `${pick(rng, [250, 500])}mg twice daily`,
       ]);
     case 11: {
       const hex = (n: number) => Array.from({ length: n }, () => int(rng, 0, 15).toString(16)).join('');
@@ -397,17 +454,29 @@ function lookAlike(rng: Rng, zh: boolean): string {
         `Article ${int(rng, 1, 99)}(${int(rng, 1, 9)})`,
       ]);
     case 15:
-      return zh ? `金额 ¥${int(rng, 1, 999)},${digits(rng, 3)}.${digits(rng, 2)}` : `$${int(rng, 1, 999)},${digits(rng, 3)}.${digits(rng, 2)}`;
+      return zh
+        ? `金额 ¥${int(rng, 1, 999)},${digits(rng, 3)}.${digits(rng, 2)}`
+        : `$${int(rng, 1, 999)},${digits(rng, 3)}.${digits(rng, 2)}`;
     case 16:
       return `${int(rng, 1, 99)}.${int(rng, 0, 9)}%`;
     case 17:
-      return pick(rng, [`ZIP ${digits(rng, 5)}`, `邮编 ${int(rng, 1, 8)}${digits(rng, 5)}`, `Room ${int(rng, 101, 2508)}`]);
+      return pick(rng, [
+        `ZIP ${digits(rng, 5)}`,
+        `邮编 ${int(rng, 1, 8)}${digits(rng, 5)}`,
+        `Room ${int(rng, 101, 2508)}`,
+      ]);
     case 18:
       return `${hexGroup(rng, 8)}-${hexGroup(rng, 4)}-4${hexGroup(rng, 3)}-a${hexGroup(rng, 3)}-${hexGroup(rng, 12)}`;
     case 19:
-      return pick(rng, [`${int(rng, 10, 99)}.${digits(rng, 6)}, ${int(rng, 100, 179)}.${digits(rng, 6)}`, `${int(rng, 1, 40)} °C`]);
+      return pick(rng, [
+        `${int(rng, 10, 99)}.${digits(rng, 6)}, ${int(rng, 100, 179)}.${digits(rng, 6)}`,
+        `${int(rng, 1, 40)} °C`,
+      ]);
     case 20:
-      return pick(rng, [`${int(rng, 1, 999)},${digits(rng, 3)},${digits(rng, 3)}`, `1.${digits(rng, 3)}.${digits(rng, 3)}`]);
+      return pick(rng, [
+        `${int(rng, 1, 999)},${digits(rng, 3)},${digits(rng, 3)}`,
+        `1.${digits(rng, 3)}.${digits(rng, 3)}`,
+      ]);
     default:
       return `SKU-${digits(rng, 4)}-${digits(rng, 2)}`;
   }
@@ -443,8 +512,20 @@ const FRAMES = {
 };
 
 const FILLER = {
-  zh: ['患者主诉头痛三天。', '合同于下周生效。', '请在24小时内回复。', '会议改到周四下午。', '本季度收入增长了12%。', ''],
-  en: ['The patient reports a headache for three days.', 'Please reply within 24 hours.', 'The meeting moved to Thursday.', ''],
+  zh: [
+    '患者主诉头痛三天。',
+    '合同于下周生效。',
+    '请在24小时内回复。',
+    '会议改到周四下午。',
+    '本季度收入增长了12%。',
+    '',
+  ],
+  en: [
+    'The patient reports a headache for three days.',
+    'Please reply within 24 hours.',
+    'The meeting moved to Thursday.',
+    '',
+  ],
 };
 
 /** `count` records, deterministic for the seed, with as many look-alikes as identifiers overall. */
@@ -472,7 +553,13 @@ export function generatePiiCorpus(count: number, seed = 20261207): CorpusRecord[
         const id = identifier(rng, zh);
         const label = id.keyword ? `${zh ? id.keyword.zh : id.keyword.en}${zh ? '：' : ': '}` : '';
         text += before + label;
-        spans.push({ kind: id.kind, start: text.length, end: text.length + id.value.length, text: id.value });
+        spans.push({
+          kind: id.kind,
+          start: text.length,
+          end: text.length + id.value.length,
+          text: id.value,
+          bare: id.keyword === undefined,
+        });
         text += id.value + after;
       } else {
         text += before + lookAlike(rng, zh) + after;

@@ -3,7 +3,12 @@ import { findPii, type PiiMatch } from '../../src/data/pii/index.js';
 /** A text and the identifier spans it holds, as a labelled corpus gives them. */
 export interface MeasuredRecord {
   readonly text: string;
-  readonly spans: readonly { readonly kind: string; readonly start: number; readonly end: number; readonly text: string }[];
+  readonly spans: readonly {
+    readonly kind: string;
+    readonly start: number;
+    readonly end: number;
+    readonly text: string;
+  }[];
 }
 
 export interface KindScore {
@@ -47,9 +52,7 @@ export function measure(
     for (const p of predicted) {
       const s = slot(p.kind);
       s.found++;
-      const hit = record.spans.some(
-        (g) => g.kind === p.kind && p.start < g.end && p.end > g.start,
-      );
+      const hit = record.spans.some((g) => g.kind === p.kind && p.start < g.end && p.end > g.start);
       if (!hit) {
         s.falsePositives++;
         misses.push(`FALSE ${p.kind} "${record.text.slice(p.start, p.end)}" in: ${record.text}`);

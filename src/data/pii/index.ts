@@ -12,5 +12,11 @@ export {
   type PiiAction,
   type PiiPolicy,
 } from './piiPolicy.js';
-export { findPii, PII_SCORE_THRESHOLD, scorePiiCandidates, type PiiMatch, type ScoredPiiMatch } from './recognisers.js';
+export {
+  findPii,
+  PII_SCORE_THRESHOLD,
+  scorePiiCandidates,
+  type PiiMatch,
+  type ScoredPiiMatch,
+} from './recognisers.js';
 export { mergePiiCounts, redactText, type RedactOptions } from './redactor.js';

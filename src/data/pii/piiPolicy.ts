@@ -83,7 +83,9 @@ export function checkPiiKey(policy: PiiPolicy, key: string | undefined): void {
       `the PII policy pseudonymises ${Object.entries(policy)
         .filter(([, action]) => action === 'pseudonymise')
         .map(([kind]) => kind)
-        .join(', ')} but no key of at least ${MIN_PII_KEY_LENGTH} characters is set: set TUNELEDGER_PII_KEY or give a per-dataset salt`,
+        .join(
+          ', ',
+        )} but no key of at least ${MIN_PII_KEY_LENGTH} characters is set: set TUNELEDGER_PII_KEY or give a per-dataset salt`,
     );
   }
 }

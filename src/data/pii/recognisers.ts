@@ -273,7 +273,9 @@ const RECOGNISERS: readonly Recogniser[] = [
       String.raw`(?:\+86[ \-]?\(?0?|0086[ \-]?\(?0?|\(0|0)(?:10|2\d|[3-9]\d{2})\)?[ .\-]?[2-9]\d{2,3}[ .\-]?\d{4}`,
     ),
     accept: (value) => {
-      const n = digitsOf(value).replace(/^(?:0086|86)/, '').replace(/^0/, '').length;
+      const n = digitsOf(value)
+        .replace(/^(?:0086|86)/, '')
+        .replace(/^0/, '').length;
       return n >= 9 && n <= 11;
     },
   },
