@@ -19,8 +19,8 @@ export interface PiiMatch {
 interface Recogniser {
   readonly kind: PiiKind;
   readonly pattern: RegExp;
-  /** A cheap test on the text's character profile: the pattern is run only when it can match. */
-  readonly needs: (p: TextProfile) => boolean;
+  /** A cheap test on the text's character profile (and, for context-only formats, its words): the pattern is run only when it can match. */
+  readonly needs: (p: TextProfile, text: string) => boolean;
   readonly group?: number;
   /** Score of a bare match, 0..1: at or above the threshold when the format alone identifies a person. */
   readonly score: number;
@@ -44,6 +44,10 @@ const CONTEXT_WINDOW = 32;
 interface TextProfile {
   digits: number;
   maxDigitRun: number;
+  /** Bit n set when the text has a run of exactly n digits (n capped at 30). */
+  runLengths: number;
+  /** A run of digits starts with 0 (a Chinese area code) where no dash, dot, slash or colon comes before it. */
+  zeroRun: boolean;
   upper: number;
   at: boolean;
   colon: boolean;
@@ -105,6 +109,9 @@ const PHONE_BEFORE = String.raw`(?<![\w+.\-/]|\d[ .\-])`;
 const PHONE_AFTER = String.raw`(?![\w]|[.\-/]\w)`;
 const phonePattern = (body: string) => new RegExp(`${PHONE_BEFORE}(?:${body})${PHONE_AFTER}`, 'g');
 
+/** The text has a run of exactly one of these many digits. */
+const hasRun = (p: TextProfile, ...lengths: number[]) => lengths.some((n) => (p.runLengths & (1 << n)) !== 0);
+
 const RECOGNISERS: readonly Recogniser[] = [
   {
     kind: 'email',
@@ -165,7 +172,7 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'passport',
-    needs: (p) => p.maxDigitRun >= 7 && p.upper >= 1,
+    needs: (p) => p.upper >= 1 && hasRun(p, 8),
     // Chinese passports (E or G and eight digits) and the Mainland travel permits of Hong Kong and
     // Macau residents (C, H or M and eight digits): bare, they identify. (EA1234567, the newer
     // passport form, is two letters and seven digits: bare, the guide reads that as a licence.)
@@ -176,7 +183,7 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'passport',
-    needs: (p) => p.maxDigitRun >= 7,
+    needs: (p, text) => hasRun(p, 7, 8, 9) && PASSPORT_CONTEXT.test(text),
     // Other countries' passports (one or two letters and seven or eight digits, or nine digits) look
     // like many other codes: only a passport word before them makes them one.
     score: 0.3,
@@ -186,7 +193,7 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'driving_licence',
-    needs: (p) => p.maxDigitRun >= 7 && p.upper >= 2,
+    needs: (p) => p.upper >= 2 && hasRun(p, 7),
     // The founding guide's pattern, two capitals and seven digits: caught bare.
     score: 0.6,
     context: LICENCE_CONTEXT,
@@ -195,7 +202,7 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'driving_licence',
-    needs: (p) => p.maxDigitRun >= 3 && p.upper >= 1,
+    needs: (p, text) => p.upper >= 1 && hasRun(p, 1, 6, 7, 12) && LICENCE_CONTEXT.test(text),
     // A letter and 7 or 12 digits, the Californian and Floridian forms, need a licence word.
     score: 0.3,
     context: LICENCE_CONTEXT,
@@ -204,7 +211,7 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'driving_licence',
-    needs: (p) => p.dash && p.upper >= 1,
+    needs: (p) => p.dash && p.upper >= 1 && hasRun(p, 3) && hasRun(p, 4),
     // A123-4567-8901 (Wisconsin, Illinois) is distinctive alone.
     score: 0.6,
     context: LICENCE_CONTEXT,
@@ -213,7 +220,7 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'ssn',
-    needs: (p) => p.dash && p.maxDigitRun >= 4,
+    needs: (p) => p.dash && hasRun(p, 2) && hasRun(p, 3) && hasRun(p, 4),
     score: 0.6,
     context: /(?:ssn|social\s+security|社会安全|社保号)/i,
     rejectsReferences: true,
@@ -221,7 +228,7 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'phone',
-    needs: (p) => p.digits >= 11 && p.maxDigitRun >= 3,
+    needs: (p) => p.digits >= 11 && (hasRun(p, 11) || (hasRun(p, 3) && hasRun(p, 4))),
     // Mainland China mobile, optionally with +86 / 0086, grouped 3-4-4 by spaces, dashes or dots, or not.
     score: 0.6,
     context: PHONE_CONTEXT,
@@ -242,7 +249,7 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'phone',
-    needs: (p) => p.digits >= 10,
+    needs: (p) => p.digits >= 10 && hasRun(p, 3) && hasRun(p, 4),
     // North American numbers, the founding guide's \d{3}[-.]?\d{3}[-.]?\d{4}: (415) 555-0199, 415.555.0199, 415 555 0199, 1-415-555-0199.
     score: 0.6,
     context: PHONE_CONTEXT,
@@ -253,7 +260,7 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'phone',
-    needs: (p) => p.maxDigitRun >= 10,
+    needs: (p) => hasRun(p, 10),
     // Ten digits in a row: a North American number when area code and exchange start with 2-9;
     // one that reads as a date and hour (2024031512) needs a phone word.
     score: 0.6,
@@ -264,7 +271,7 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'phone',
-    needs: (p) => p.digits >= 9,
+    needs: (p) => p.digits >= 9 && (p.zeroRun || p.plus),
     // Chinese landlines: area code 010, 02X or 0XXX, in brackets or not, then a 7-8 digit number, split anyhow.
     score: 0.6,
     context: PHONE_CONTEXT,
@@ -281,7 +288,7 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'phone',
-    needs: (p) => p.digits >= 7,
+    needs: (p, text) => hasRun(p, 4, 8) && PHONE_CONTEXT.test(text),
     // A local number without its area code (6234 5678, 555-0199) is a phone number only next to a phone word.
     score: 0.2,
     context: PHONE_CONTEXT,
@@ -336,7 +343,7 @@ export function scorePiiCandidates(text: string): (ScoredPiiMatch & { rank: numb
   const candidates: (ScoredPiiMatch & { rank: number })[] = [];
   for (let rank = 0; rank < RECOGNISERS.length; rank++) {
     const r = RECOGNISERS[rank]!;
-    if (!r.needs(p)) continue;
+    if (!r.needs(p, text)) continue;
     r.pattern.lastIndex = 0;
     for (let m = r.pattern.exec(text); m !== null; m = r.pattern.exec(text)) {
       const value = r.group ? m[r.group]! : m[0];
@@ -377,6 +384,8 @@ function profile(text: string): TextProfile {
   const p: TextProfile = {
     digits: 0,
     maxDigitRun: 0,
+    runLengths: 0,
+    zeroRun: false,
     upper: 0,
     at: false,
     colon: false,
@@ -390,11 +399,14 @@ function profile(text: string): TextProfile {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c >= 48 && c <= 57) {
+      // A leading 0 after a dash, dot, slash or colon is a date's or time's month, not an area code.
+      if (run === 0 && c === 48 && !/[-./:]/.test(text[i - 1] ?? '')) p.zeroRun = true;
       p.digits++;
       run++;
       if (run > p.maxDigitRun) p.maxDigitRun = run;
       continue;
     }
+    if (run > 0) p.runLengths |= 1 << Math.min(run, 30);
     run = 0;
     if (c >= 65 && c <= 90) p.upper++;
     else if (c === 64) p.at = true;
@@ -405,5 +417,6 @@ function profile(text: string): TextProfile {
     else if (c === 40) p.paren = true;
     else if (c === 0x53f7) p.hao = true;
   }
+  if (run > 0) p.runLengths |= 1 << Math.min(run, 30);
   return p;
 }

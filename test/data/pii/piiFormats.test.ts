@@ -46,10 +46,9 @@ describe('PII recognisers: identifiers written bare are caught', () => {
     expect(found('passport no. 123456789')).toEqual([['passport', '123456789']]);
     expect(found('6234 5678')).toEqual([]);
     expect(found('电话 6234 5678')).toEqual([['phone', '6234 5678']]);
-    const [bare] = scorePiiCandidates('123456789').filter((c) => c.kind === 'passport');
-    const [withWord] = scorePiiCandidates('passport 123456789').filter((c) => c.kind === 'passport');
-    expect(bare!.score).toBeLessThan(PII_SCORE_THRESHOLD);
-    expect(withWord!.score).toBeGreaterThanOrEqual(PII_SCORE_THRESHOLD);
+    const passports = (text: string) => scorePiiCandidates(text).filter((c) => c.kind === 'passport');
+    expect(passports('123456789').every((c) => c.score < PII_SCORE_THRESHOLD)).toBe(true);
+    expect(passports('passport 123456789')[0]!.score).toBeGreaterThanOrEqual(PII_SCORE_THRESHOLD);
     const [card] = scorePiiCandidates('4111 1111 1111 1111').filter((c) => c.kind === 'bank_card');
     expect(card!.score).toBe(1);
   });

@@ -31,7 +31,9 @@ describe('PII policy per kind', () => {
     expect(a).toBe(c);
     expect(redactText('138 1234 5679', undefined, { policy, key: KEY })).not.toBe(a);
     expect(redactText('138 1234 5678', undefined, { policy, key: `${KEY}-other` })).not.toBe(a);
-    expect(pseudonymFor('email', 'Li.Na@Example.com', KEY)).toBe(pseudonymFor('email', 'li.na@example.com', KEY));
+    expect(pseudonymFor('email', 'Li.Na@Example.com', KEY)).toBe(
+      pseudonymFor('email', 'li.na@example.com', KEY),
+    );
     expect(pseudonymFor('ipv4', '10.0.0.1', KEY)).toMatch(/^\[IP_ADDRESS:[0-9a-f]{8}\]$/);
   });
 
@@ -40,7 +42,11 @@ describe('PII policy per kind', () => {
     expect(redactText(text, undefined, { policy: { email: 'keep' } })).toBe(
       'Call [PHONE] or mail Li.Na@Example.com, passport [PASSPORT].',
     );
-    expect(resolvePiiPolicy({ email: 'keep' })).toMatchObject({ email: 'keep', phone: 'redact', iban: 'redact' });
+    expect(resolvePiiPolicy({ email: 'keep' })).toMatchObject({
+      email: 'keep',
+      phone: 'redact',
+      iban: 'redact',
+    });
   });
 
   it('refuses pseudonyms without a key of 16 characters, with a stable code', () => {
@@ -68,6 +74,9 @@ describe('PII policy per kind', () => {
   });
 
   it('sets the kinds not named with *', () => {
-    expect(parsePiiPolicy({ '*': 'keep', email: 'redact' })).toMatchObject({ email: 'redact', phone: 'keep' });
+    expect(parsePiiPolicy({ '*': 'keep', email: 'redact' })).toMatchObject({
+      email: 'redact',
+      phone: 'keep',
+    });
   });
 });
