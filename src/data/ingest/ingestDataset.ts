@@ -263,7 +263,11 @@ async function startReading(
 }
 
 /** The record with every text field redacted (as the policy says); counts added to `counts`. */
-export function redactRecord(record: DatasetRecord, counts: PiiCounts, options?: RedactOptions): DatasetRecord {
+export function redactRecord(
+  record: DatasetRecord,
+  counts: PiiCounts,
+  options?: RedactOptions,
+): DatasetRecord {
   const messages = record.messages.map((m) => {
     const content = redactText(m.content, counts, options);
     return content === m.content ? m : { role: m.role, content };

@@ -69,7 +69,10 @@ export function storedRevisionFields(
     recordCount: stored.recordCount,
     byteSize: stored.byteSize,
     splits: { train: split(stored.splits.train), eval: split(stored.splits.eval) },
-    piiReport: { counts: { ...reports.pii }, ...(reports.piiPolicy ? { policy: { ...reports.piiPolicy } } : {}) },
+    piiReport: {
+      counts: { ...reports.pii },
+      ...(reports.piiPolicy ? { policy: { ...reports.piiPolicy } } : {}),
+    },
     qualityReport: eventQualityReport(reports.quality),
   };
 }

@@ -102,7 +102,11 @@ describe('ingestDataset', () => {
       piiKey: 'dataset-salt-0123456789',
     });
     expect(facts.piiReport.counts).toEqual({ phone: 1, email: 1 });
-    expect(facts.piiReport.policy).toMatchObject({ phone: 'pseudonymise', email: 'keep', passport: 'redact' });
+    expect(facts.piiReport.policy).toMatchObject({
+      phone: 'pseudonymise',
+      email: 'keep',
+      passport: 'redact',
+    });
     const stored = (await store.get(facts.contentHash)).toString('utf8');
     expect(stored).toContain(
       `Call ${pseudonymFor('phone', '138 1234 5678', 'dataset-salt-0123456789')} or mail li.na@example.com today.`,
