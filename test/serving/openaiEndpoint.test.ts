@@ -234,16 +234,16 @@ describe('the OpenAI-compatible endpoint, through the official openai client', (
     for (const value of planted) expect(log).not.toContain(value);
   });
 
-  it('applies the serving PII policy: a pseudonym for an IBAN, an IP address kept, an e-mail redacted', async () => {
+  it('applies the serving PII policy: a pseudonym for an IBAN, an IP address kept, an SSN redacted', async () => {
     const answer = await client.completions.create({
       model: DEPLOYMENT,
-      prompt: 'Pay DE89 3704 0044 0532 0130 00 from 10.1.2.3, mail ops@example.com',
+      prompt: 'Pay DE89 3704 0044 0532 0130 00 from 10.1.2.3, SSN 123-45-6789',
       max_tokens: 3,
     });
     await platform.serving.recorder.flush();
     const interactionId = answer.id.replace('cmpl-', '');
     const recorded = (await recordedInteractions()).find((i) => i.interactionId === interactionId);
-    expect(recorded?.prompt).toMatch(/^Pay \[IBAN:[0-9a-f]{8}\] from 10\.1\.2\.3, mail \[EMAIL\]$/);
+    expect(recorded?.prompt).toMatch(/^Pay \[IBAN:[0-9a-f]{8}\] from 10\.1\.2\.3, SSN \[SSN\]$/);
     expect(JSON.stringify(await readWholeLog())).not.toContain('DE89 3704');
   });
 
