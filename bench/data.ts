@@ -61,7 +61,7 @@ function generatedJsonl(records: number): { stream: () => Readable; bytes: numbe
   return { stream, bytes };
 }
 
-function redactionCorpus(megabytes: number): string[] {
+export function redactionCorpus(megabytes: number): string[] {
   const lines: string[] = [];
   let size = 0;
   for (let i = 0; size < megabytes * 1e6; i++) {

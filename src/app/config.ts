@@ -47,6 +47,8 @@ const environmentSchema = z.object({
   TUNELEDGER_LEDGER_KEY: z.string().min(1).optional(),
   /** Seconds between the server's ledger checkpoints when a key is set (0: only `tuneledger ledger checkpoint`). */
   TUNELEDGER_LEDGER_CHECKPOINT_S: z.coerce.number().int().min(0).default(300),
+  /** The HMAC key PII pseudonyms are made with (a dataset or serving policy that pseudonymises needs it). */
+  TUNELEDGER_PII_KEY: z.string().min(16, 'use a PII key of at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -65,6 +67,8 @@ export interface Config {
   /** The ledger's signing key, when one is configured (never stored in the database). */
   readonly ledgerKey?: LedgerSigningKey;
   readonly ledgerCheckpointSeconds: number;
+  /** TUNELEDGER_PII_KEY: the key of PII pseudonyms. */
+  readonly piiKey?: string;
 }
 
 export class ConfigError extends Error {}
@@ -101,5 +105,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     ...(env.TUNELEDGER_TOKEN ? { apiToken: env.TUNELEDGER_TOKEN } : {}),
     ledgerKey,
     ledgerCheckpointSeconds: env.TUNELEDGER_LEDGER_CHECKPOINT_S,
+    ...(env.TUNELEDGER_PII_KEY ? { piiKey: env.TUNELEDGER_PII_KEY } : {}),
   };
 }

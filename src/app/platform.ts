@@ -221,6 +221,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       projections,
       artifacts,
       datasetImportDir: join(config.dataDir, 'imports'),
+      ...(config.piiKey ? { piiKey: config.piiKey } : {}),
       interactionCapture: serving.recorder,
       host: config.host,
       port: config.port,

@@ -28,6 +28,8 @@ export interface GraphqlDependencies {
   readonly artifacts?: ArtifactStore;
   /** The directory ingestDataset may read `path`s from; without it only inline `content` is taken. */
   readonly datasetImportDir?: string;
+  /** TUNELEDGER_PII_KEY: what an ingest whose PII policy pseudonymises makes its pseudonyms with. */
+  readonly piiKey?: string;
   /**
    * Interactions served in this process are written to the log in batches, shortly after the answer:
    * labelFeedback waits for the one it labels (the serving recorder's whenRecorded).

@@ -110,6 +110,7 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
     projections: options.projections,
     artifacts: options.artifacts,
     datasetImportDir: options.datasetImportDir,
+    ...(options.piiKey ? { piiKey: options.piiKey } : {}),
     interactionCapture: options.interactionCapture,
   };
   const feed = new EventFeed(options.store, {

@@ -1,4 +1,4 @@
-import { redactText, type PiiCounts } from '../data/pii/index.js';
+import { redactText, type PiiCounts, type RedactOptions } from '../data/pii/index.js';
 
 export interface RedactedInput {
   readonly text: string;
@@ -7,9 +7,9 @@ export interface RedactedInput {
 }
 
 /** PII redaction on a prompt: what reaches the model, the log and the metrics never holds the original spans. */
-export function redactInput(text: string): RedactedInput {
+export function redactInput(text: string, options?: RedactOptions): RedactedInput {
   const counts: PiiCounts = {};
-  return { text: redactText(text, counts), counts };
+  return { text: redactText(text, counts, options), counts };
 }
 
 /** The filter rule an input redaction is recorded under, e.g. `pii:email,phone`; undefined when nothing was found. */

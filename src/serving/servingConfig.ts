@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkPiiKey, parsePiiPolicy, PiiPolicyError, type RedactOptions } from '../data/pii/index.js';
 import type { GenerationPoolOptions } from './generationPool.js';
 import type { MonitorConfig } from './deploymentMonitor.js';
 import type { OutputFilterConfig } from './outputFilter.js';
@@ -33,6 +34,9 @@ export const servingEnvSchema = z.object({
   TUNELEDGER_MONITOR_LATENCY_RISE_PCT: number(100),
   TUNELEDGER_MONITOR_ERROR_RISE_PCT: number(100),
   TUNELEDGER_AUTO_ROLLBACK: flag(true),
+  /** The action per kind of PII in prompts and logged answers, e.g. phone=pseudonymise,email=keep (default: redact all). */
+  TUNELEDGER_SERVING_PII_POLICY: z.string().default(''),
+  TUNELEDGER_PII_KEY: z.string().optional(),
 });
 
 export interface ServingSettings {
@@ -40,6 +44,8 @@ export interface ServingSettings {
   readonly defaultMaxTokens: number;
   readonly outputFilter: OutputFilterConfig;
   readonly monitor: MonitorConfig;
+  /** The PII policy (and pseudonym key) prompts, corrections and logged answers are redacted with. */
+  readonly piiRedaction: RedactOptions;
 }
 
 /** Serving settings from the environment; a bad value names the variable and what it needs. */
@@ -54,7 +60,17 @@ export function servingSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Se
     );
   }
   const e = parsed.data;
+  let piiRedaction: RedactOptions;
+  try {
+    const policy = parsePiiPolicy(e.TUNELEDGER_SERVING_PII_POLICY);
+    checkPiiKey(policy, e.TUNELEDGER_PII_KEY);
+    piiRedaction = { policy, ...(e.TUNELEDGER_PII_KEY ? { key: e.TUNELEDGER_PII_KEY } : {}) };
+  } catch (error) {
+    if (!(error instanceof PiiPolicyError)) throw error;
+    throw new Error(`serving configuration is invalid (TUNELEDGER_SERVING_PII_POLICY: ${error.message})`);
+  }
   return {
+    piiRedaction,
     pool: {
       threads: e.TUNELEDGER_SERVING_THREADS,
       maxQueue: e.TUNELEDGER_SERVING_QUEUE,

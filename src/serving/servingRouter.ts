@@ -20,7 +20,7 @@ import {
 import type { OutputFilter } from './outputFilter.js';
 import type { ServingHost } from './servingHost.js';
 import type { ServingMetrics } from './servingMetrics.js';
-import { redactText, type PiiCounts } from '../data/pii/index.js';
+import { redactText, type PiiCounts, type RedactOptions } from '../data/pii/index.js';
 
 /** The caller as the platform's token check sees it (helper H's authenticate). */
 export interface Caller {
@@ -45,6 +45,8 @@ export interface RouterContext {
   readonly outputFilter: OutputFilter;
   readonly feedback: Pick<FeedbackService, 'labelFeedback'>;
   readonly defaultMaxTokens: number;
+  /** The PII policy and pseudonym key prompts, corrections and logged answers are redacted with. */
+  readonly piiRedaction: RedactOptions;
   readonly maxBodyBytes: number;
   /** How long a checked token is trusted without asking the database again (ms). */
   readonly authCacheMs: number;
@@ -197,7 +199,7 @@ export function createServingRouter(ctx: RouterContext): ServingRouter {
     const counts: PiiCounts = {};
     const messages: ChatMessage[] = body.messages.map((m) => ({
       role: m.role as ChatMessage['role'],
-      content: redactText(m.content, counts),
+      content: redactText(m.content, counts, ctx.piiRedaction),
     }));
     const loggedPrompt = messages.map((m) => `${m.role}: ${m.content}`).join('\n');
     await serve(ctx, req, res, {
@@ -218,7 +220,7 @@ export function createServingRouter(ctx: RouterContext): ServingRouter {
     const parsed = completionRequest.safeParse(req.body);
     if (!parsed.success) throw new HttpError(400, 'invalid_request_error', describeZodError(parsed.error));
     const body = parsed.data;
-    const redacted = redactInput(body.prompt);
+    const redacted = redactInput(body.prompt, ctx.piiRedaction);
     await serve(ctx, req, res, {
       endpoint: 'completions',
       started,
@@ -243,7 +245,7 @@ export function createServingRouter(ctx: RouterContext): ServingRouter {
         : body.rating !== undefined
           ? { kind: 'rating', value: body.rating }
           : body.correction !== undefined
-            ? { kind: 'correction', text: redactText(body.correction) }
+            ? { kind: 'correction', text: redactText(body.correction, undefined, ctx.piiRedaction) }
             : { kind: 'error-category', category: body.error_category! };
     await ctx.recorder.whenRecorded(interactionId);
     try {
@@ -573,7 +575,7 @@ async function serve(
       model: active.model,
       prompt: request.loggedPrompt,
       // The model never saw PII, but it may still invent some: the logged answer is redacted too.
-      response: redactText(sentText),
+      response: redactText(sentText, undefined, ctx.piiRedaction),
       latencyMs,
       tokens: { prompt: output.promptTokens, completion: output.completionTokens },
       ...(output.completionTokens > 0 ? { meanTokenEntropy: output.meanTokenEntropy } : {}),

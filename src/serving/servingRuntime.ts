@@ -1,3 +1,4 @@
+import type { RedactOptions } from '../data/pii/index.js';
 import type express from 'express';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
@@ -27,6 +28,8 @@ export interface ServingDependencies {
   readonly watch?: boolean;
   /** Completion tokens when a request names none (default 64). */
   readonly defaultMaxTokens?: number;
+  /** The PII policy prompts and logged answers are redacted with (default: redact every kind). */
+  readonly piiRedaction?: RedactOptions;
   /** JSON body limit (default 1 MiB). */
   readonly maxBodyBytes?: number;
   /** How long a checked API token is trusted before it is checked again (default 5000 ms). */
@@ -127,6 +130,7 @@ export async function startServing(deps: ServingDependencies): Promise<Serving> 
         outputFilter: new OutputFilter(deps.outputFilter, deps.classifiers),
         feedback: deps.services.feedback,
         defaultMaxTokens: deps.defaultMaxTokens ?? 64,
+        piiRedaction: deps.piiRedaction ?? {},
         maxBodyBytes: deps.maxBodyBytes ?? 1 << 20,
         authCacheMs: deps.authCacheMs ?? 5000,
         onInternalError: (error) => logger.error({ err: error }, 'internal error in a serving request'),

@@ -48,6 +48,7 @@ for (const target of databaseTargets) {
         projections: runner,
         artifacts: new LocalArtifactStore(join(dir, 'artifacts')),
         datasetImportDir: importDir,
+        piiKey: 'graphql-test-pii-key-0123',
       });
     });
     afterAll(async () => {
@@ -117,6 +118,41 @@ for (const target of databaseTargets) {
         { id: datasetIdForName('broken') },
       );
       expect(absent.errors).toBeUndefined();
+      expect(absent.data?.dataset).toBeNull();
+    });
+
+    it('applies input.piiPolicy and records it in the revision piiReport; a bad policy is BAD_USER_INPUT', async () => {
+      const content = JSON.stringify({
+        instruction: 'Call 415.555.0199 or mail a@example.com',
+        output: 'ok',
+      });
+      const { payload, errors } = await call(ingest, {
+        name: 'pii-policy',
+        content,
+        piiPolicy: 'phone=pseudonymise,email=keep',
+      });
+      expect(errors).toBeUndefined();
+      const read = await api.request<{
+        dataset: { revisions: { edges: { node: { piiReport: unknown } }[] } };
+      }>(
+        'query($id: ID!) { dataset(datasetId: $id) { revisions(first: 1) { edges { node { piiReport } } } } }',
+        { id: payload!['datasetId'] },
+      );
+      expect(read.data?.dataset.revisions.edges[0]?.node.piiReport).toMatchObject({
+        counts: { phone: 1, email: 1 },
+        policy: { phone: 'pseudonymise', email: 'keep', passport: 'redact' },
+      });
+
+      const bad = await call(ingest, { name: 'pii-bad-policy', content, piiPolicy: 'phone=hide' });
+      expect(bad.payload).toBeUndefined();
+      expect(bad.errors?.[0]?.extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        reason: 'PII_POLICY_INVALID',
+      });
+      const absent = await api.request<{ dataset: { name: string } | null }>(
+        'query($id: ID!) { dataset(datasetId: $id) { name } }',
+        { id: datasetIdForName('pii-bad-policy') },
+      );
       expect(absent.data?.dataset).toBeNull();
     });
 

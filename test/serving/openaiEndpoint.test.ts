@@ -25,6 +25,8 @@ beforeAll(async () => {
       classifiers: [
         { name: 'no-q', classify: (text) => ({ blocked: text.includes('qqqq'), reason: 'q-run' }) },
       ],
+      // The serving PII policy: IBANs get joinable pseudonyms, IPv4 addresses are kept, the rest redacted.
+      piiRedaction: { policy: { iban: 'pseudonymise', ipv4: 'keep' }, key: 'serving-test-key-0123' },
     },
   });
   const deployed = await platform.gql(
@@ -230,6 +232,19 @@ describe('the OpenAI-compatible endpoint, through the official openai client', (
     expect(recorded?.filtered).toMatchObject({ stage: 'input' });
     const log = JSON.stringify(await readWholeLog());
     for (const value of planted) expect(log).not.toContain(value);
+  });
+
+  it('applies the serving PII policy: a pseudonym for an IBAN, an IP address kept, an SSN redacted', async () => {
+    const answer = await client.completions.create({
+      model: DEPLOYMENT,
+      prompt: 'Pay DE89 3704 0044 0532 0130 00 from 10.1.2.3, SSN 123-45-6789',
+      max_tokens: 3,
+    });
+    await platform.serving.recorder.flush();
+    const interactionId = answer.id.replace('cmpl-', '');
+    const recorded = (await recordedInteractions()).find((i) => i.interactionId === interactionId);
+    expect(recorded?.prompt).toMatch(/^Pay \[IBAN:[0-9a-f]{8}\] from 10\.1\.2\.3, SSN \[SSN\]$/);
+    expect(JSON.stringify(await readWholeLog())).not.toContain('DE89 3704');
   });
 
   it('takes feedback on a served interaction through POST /v1/feedback', async () => {

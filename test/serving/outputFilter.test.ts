@@ -67,4 +67,21 @@ describe('serving settings from the environment', () => {
       /TUNELEDGER_SERVING_THREADS/,
     );
   });
+  it('reads the serving PII policy and applies it to prompts; pseudonyms without a key are refused', async () => {
+    const { servingSettingsFromEnv } = await import('../../src/serving/index.js');
+    expect(servingSettingsFromEnv({}).piiRedaction).toEqual({ policy: {} });
+    const settings = servingSettingsFromEnv({
+      TUNELEDGER_SERVING_PII_POLICY: 'email=keep,phone=pseudonymise',
+      TUNELEDGER_PII_KEY: 'serving-key-0123456789',
+    });
+    const redacted = redactInput('mail a@example.com or call 415.555.0199', settings.piiRedaction);
+    expect(redacted.text).toMatch(/^mail a@example\.com or call \[PHONE:[0-9a-f]{8}\]$/);
+    expect(redacted.counts).toEqual({ email: 1, phone: 1 });
+    expect(() => servingSettingsFromEnv({ TUNELEDGER_SERVING_PII_POLICY: 'phone=pseudonymise' })).toThrow(
+      /TUNELEDGER_SERVING_PII_POLICY.*TUNELEDGER_PII_KEY/,
+    );
+    expect(() => servingSettingsFromEnv({ TUNELEDGER_SERVING_PII_POLICY: 'phone=drop' })).toThrow(
+      /TUNELEDGER_SERVING_PII_POLICY.*"drop"/,
+    );
+  });
 });

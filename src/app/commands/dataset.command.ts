@@ -9,6 +9,9 @@ import {
   EvalSplitTooSmallError,
   loadLexicon,
   LocalArtifactStore,
+  parsePiiPolicy,
+  PiiPolicyError,
+  type PiiPolicy,
   type AugmentationTemplate,
   type DatasetFormat,
   type DedupMode,
@@ -127,6 +130,7 @@ interface IngestCliOptions {
   format?: DatasetFormat;
   lenient?: boolean;
   redact: boolean;
+  piiPolicy?: string;
   minQuality?: number;
   dedup: DedupMode;
   evalFraction?: number;
@@ -196,6 +200,7 @@ async function ingestThroughServer(
       ...(options.format ? { format: options.format } : {}),
       lenient: options.lenient === true,
       redact: options.redact,
+      ...(options.piiPolicy ? { piiPolicy: options.piiPolicy } : {}),
       ...(options.minQuality !== undefined ? { minQuality: options.minQuality } : {}),
       dedup: options.dedup,
       ...(options.evalFraction !== undefined ? { evalFraction: options.evalFraction } : {}),
@@ -300,6 +305,11 @@ export const registerDatasetCommand: RegisterCommand = (program: Command) => {
     .option('--lenient', 'keep valid records and report invalid ones instead of rejecting the file')
     .option('--no-redact', 'keep PII (by default it is replaced with typed placeholders)')
     .option(
+      '--pii-policy <policy>',
+      'the action per kind of PII, e.g. phone=pseudonymise,email=keep,*=redact (redact, keep, pseudonymise; ' +
+        'pseudonyms are keyed by TUNELEDGER_PII_KEY); recorded in the revision PII report',
+    )
+    .option(
       '--min-quality <score>',
       'drop records whose instruction scores below this (0-3)',
       number('--min-quality', 0, 3),
@@ -329,6 +339,15 @@ export const registerDatasetCommand: RegisterCommand = (program: Command) => {
     )
     .action(async (file: string, options: IngestCliOptions) => {
       const config = loadConfig();
+      let piiPolicy: PiiPolicy | undefined;
+      try {
+        piiPolicy = options.piiPolicy ? parsePiiPolicy(options.piiPolicy) : undefined;
+      } catch (error) {
+        if (!(error instanceof PiiPolicyError)) throw error;
+        process.stderr.write(`--pii-policy: ${error.message}\n`);
+        process.exitCode = 1;
+        return;
+      }
       const server = runningServer(config);
       if (server) {
         await ingestThroughServer(server, config, file, options);
@@ -348,6 +367,8 @@ export const registerDatasetCommand: RegisterCommand = (program: Command) => {
             ...(options.format ? { format: options.format } : {}),
             lenient: options.lenient === true,
             redact: options.redact,
+            ...(piiPolicy ? { piiPolicy } : {}),
+            ...(config.piiKey ? { piiKey: config.piiKey } : {}),
             ...(options.minQuality !== undefined ? { minQuality: options.minQuality } : {}),
             dedup: options.dedup,
             ...(options.evalFraction !== undefined ? { evalFraction: options.evalFraction } : {}),
@@ -365,7 +386,8 @@ export const registerDatasetCommand: RegisterCommand = (program: Command) => {
         if (
           error instanceof DatasetValidationError ||
           error instanceof DatasetRequestError ||
-          error instanceof EvalSplitTooSmallError
+          error instanceof EvalSplitTooSmallError ||
+          error instanceof PiiPolicyError
         ) {
           process.stderr.write(`${file}: ${error.message}\n`);
           process.exitCode = 1;

@@ -16,7 +16,17 @@ import {
   type RawItem,
   type ValidationIssue,
 } from '../formats/index.js';
-import { mergePiiCounts, redactText, type PiiCounts } from '../pii/index.js';
+import {
+  checkPiiKey,
+  mergePiiCounts,
+  redactText,
+  resolvePiiPolicy,
+  type PiiAction,
+  type PiiCounts,
+  type PiiKind,
+  type PiiPolicy,
+  type RedactOptions,
+} from '../pii/index.js';
 import { MAX_QUALITY_SCORE, scoreInstruction } from '../quality/index.js';
 import { DatasetValidationError } from './datasetValidationError.js';
 import { describeShortfall, EvalSplitTooSmallError, evalSplitShortfall } from './evalSplitMinimum.js';
@@ -34,6 +44,10 @@ export interface IngestOptions {
   readonly store: ArtifactStore;
   /** Replace PII with typed placeholders before anything is stored (default true). */
   readonly redact?: boolean;
+  /** What to do with each kind of PII found (redact, keep, pseudonymise); a kind left out is redacted. */
+  readonly piiPolicy?: PiiPolicy;
+  /** The key pseudonyms are made with (TUNELEDGER_PII_KEY or a per-dataset salt); needed when the policy pseudonymises. */
+  readonly piiKey?: string;
   /** Drop records whose instruction scores below this (0..3, see scoreInstruction). */
   readonly minQuality?: number;
   /** Default exact. */
@@ -50,7 +64,10 @@ export interface IngestOptions {
 }
 
 export interface PiiReport {
+  /** Spans found by kind, whatever was done with them. */
   readonly counts: PiiCounts;
+  /** The action applied to each kind; absent when redaction was off. */
+  readonly policy?: Readonly<Record<PiiKind, PiiAction>>;
   readonly total: number;
   readonly recordsWithPii: number;
 }
@@ -95,6 +112,12 @@ export interface RevisionFacts extends StoredRevision {
 export async function ingestDataset(options: IngestOptions): Promise<RevisionFacts> {
   const maxIssues = options.maxIssues ?? 1000;
   const redact = options.redact ?? true;
+  const redaction: RedactOptions = {
+    ...(options.piiPolicy ? { policy: options.piiPolicy } : {}),
+    ...(options.piiKey !== undefined ? { key: options.piiKey } : {}),
+  };
+  // A policy that cannot be applied fails before anything is read or written.
+  if (redact && options.piiPolicy) checkPiiKey(options.piiPolicy, options.piiKey);
   const split = options.split ?? { evalFraction: 0.1, seed: 0 };
   const dedupOptions: DedupOptions =
     typeof options.dedup === 'string' ? { mode: options.dedup } : (options.dedup ?? { mode: 'exact' });
@@ -158,7 +181,7 @@ export async function ingestDataset(options: IngestOptions): Promise<RevisionFac
       let record = result.record;
       if (redact) {
         const counts: PiiCounts = {};
-        record = redactRecord(record, counts);
+        record = redactRecord(record, counts, redaction);
         const found = Object.keys(counts).length;
         if (found > 0) {
           recordsWithPii++;
@@ -203,7 +226,12 @@ export async function ingestDataset(options: IngestOptions): Promise<RevisionFac
           split,
         },
       },
-      piiReport: { counts: pii, total: Object.values(pii).reduce((a, b) => a + b, 0), recordsWithPii },
+      piiReport: {
+        counts: pii,
+        total: Object.values(pii).reduce((a, b) => a + b, 0),
+        recordsWithPii,
+        ...(redact ? { policy: resolvePiiPolicy(options.piiPolicy) } : {}),
+      },
       qualityReport: {
         linesRead,
         accepted,
@@ -245,14 +273,18 @@ async function startReading(
   return { container, items: readContainer(container, replay()) };
 }
 
-/** The record with every text field redacted; counts added to `counts`. */
-export function redactRecord(record: DatasetRecord, counts: PiiCounts): DatasetRecord {
+/** The record with every text field redacted (as the policy says); counts added to `counts`. */
+export function redactRecord(
+  record: DatasetRecord,
+  counts: PiiCounts,
+  options?: RedactOptions,
+): DatasetRecord {
   const messages = record.messages.map((m) => {
-    const content = redactText(m.content, counts);
+    const content = redactText(m.content, counts, options);
     return content === m.content ? m : { role: m.role, content };
   });
   const out: { -readonly [K in keyof DatasetRecord]: DatasetRecord[K] } = { ...record, messages };
-  if (record.chosen !== undefined) out.chosen = redactText(record.chosen, counts);
-  if (record.rejected !== undefined) out.rejected = redactText(record.rejected, counts);
+  if (record.chosen !== undefined) out.chosen = redactText(record.chosen, counts, options);
+  if (record.rejected !== undefined) out.rejected = redactText(record.rejected, counts, options);
   return out;
 }

@@ -10,23 +10,44 @@ export interface PiiMatch {
 }
 
 /**
- * One recogniser: a candidate pattern (global regex), and a check that turns a candidate into a
- * match or rejects it (checksums, context). `group` names the capture group that holds the value
- * when the pattern also matches its context (a passport's "Passport No.").
+ * One recogniser in the manner of Presidio's PatternRecognizer: a candidate pattern (global regex)
+ * with a base score, context words that raise the score when they stand shortly before the value,
+ * and a validation that rejects a candidate, narrows its span, or (a checksum) confirms it, which
+ * sets the score to 1. A candidate is a match when its score reaches PII_SCORE_THRESHOLD. `group`
+ * names the capture group that holds the value when the pattern also matches around it.
  */
 interface Recogniser {
   readonly kind: PiiKind;
   readonly pattern: RegExp;
-  /** A cheap test on the text's character profile: the pattern is run only when it can match. */
-  readonly needs: (p: TextProfile) => boolean;
+  /** A cheap test on the text's character profile (and, for context-only formats, its words): the pattern is run only when it can match. */
+  readonly needs: (p: TextProfile, text: string) => boolean;
   readonly group?: number;
+  /** Score of a bare match, 0..1: at or above the threshold when the format alone identifies a person. */
+  readonly score: number;
+  /** Words whose presence in the context window before the value adds CONTEXT_BOOST. */
+  readonly context?: RegExp;
+  /** A passing validation is a checksum: the score becomes 1. */
+  readonly checksum?: boolean;
+  /** Reference words before the value ("order", "invoice", "版本") reject it. */
+  readonly rejectsReferences?: boolean;
   readonly accept?: (value: string, text: string, start: number) => { start: number; end: number } | boolean;
 }
+
+/** A candidate needs this score to count as PII. */
+export const PII_SCORE_THRESHOLD = 0.5;
+/** What one context word adds to a candidate's score. */
+const CONTEXT_BOOST = 0.35;
+/** How far before a value context words are looked for; the window stops at the previous number or sentence end. */
+const CONTEXT_WINDOW = 32;
 
 /** Counts gathered in one pass over the text, so most recognisers can be skipped without running a regex. */
 interface TextProfile {
   digits: number;
   maxDigitRun: number;
+  /** Bit n set when the text has a run of exactly n digits (n capped at 30). */
+  runLengths: number;
+  /** A run of digits starts with 0 (a Chinese area code) where no dash, dot, slash or colon comes before it. */
+  zeroRun: boolean;
   upper: number;
   at: boolean;
   colon: boolean;
@@ -39,8 +60,22 @@ interface TextProfile {
 
 /** Words right before a number that say it is a reference, not a person's identifier. */
 const REFERENCE_CONTEXT =
-  /(?:order|invoice|tracking|ref(?:erence)?|sku|isbn|serial|订单|单号|发票|流水号|工单)[^\n\d]{0,8}$/i;
+  /(?:\b(?:order|invoice|inv|tracking|ref(?:erence)?|sku|isbn|serial|part|model|batch|ticket|po|sn|s\/n)\b|订单|单号|发票|流水号|工单|批号|型号|序列号)[^\n\d]{0,8}$/i;
 const VERSION_CONTEXT = /(?:\bv|version\s*|build\s*|ver\.?\s*|版本号?\s*)$/i;
+/** The ten-digit runs that read as a date and time (2024031512) rather than a phone number. */
+const DATE_LIKE = /^(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])/;
+
+const PHONE_CONTEXT =
+  /(?:phone|tel\b|tel[.:：]|mobile|cell|call|fax|whatsapp|wechat|sms|text\s+me|reach|contact|ring|dial|电话|手机|联系|致电|拨打|座机|热线|来电|微信|号码)/i;
+const PASSPORT_CONTEXT = /(?:passport|travel\s+document|护照|通行证|回乡证|旅行证)/i;
+const LICENCE_CONTEXT = /(?:driv|licen[cs]e|\bDL\b|驾照|驾驶证|驾驶执照)/i;
+
+/** The text a context word may stand in: up to CONTEXT_WINDOW characters before the value, cut at the previous number or sentence end. */
+function contextBefore(text: string, start: number): string {
+  const window = text.slice(Math.max(0, start - CONTEXT_WINDOW), start);
+  const cut = window.search(/[\d。；;!?！？\n][^\d。；;!?！？\n]*$/);
+  return cut < 0 ? window : window.slice(cut + 1);
+}
 
 function notReference(text: string, start: number): boolean {
   return !REFERENCE_CONTEXT.test(text.slice(Math.max(0, start - 24), start));
@@ -66,15 +101,29 @@ function cardNetworkFits(number: string): boolean {
 const PROVINCE =
   '(?:北京|上海|天津|重庆|(?:河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门)(?:省|自治区|特别行政区)?)';
 
+/**
+ * Phone numbers stand alone: not inside a word, a longer number or a dotted/dashed code, and not
+ * right after another group of digits (the tail of a card number with a wrong check digit).
+ */
+const PHONE_BEFORE = String.raw`(?<![\w+.\-/]|\d[ .\-])`;
+const PHONE_AFTER = String.raw`(?![\w]|[.\-/]\w)`;
+const phonePattern = (body: string) => new RegExp(`${PHONE_BEFORE}(?:${body})${PHONE_AFTER}`, 'g');
+
+/** The text has a run of exactly one of these many digits. */
+const hasRun = (p: TextProfile, ...lengths: number[]) => lengths.some((n) => (p.runLengths & (1 << n)) !== 0);
+
 const RECOGNISERS: readonly Recogniser[] = [
   {
     kind: 'email',
     needs: (p) => p.at,
+    score: 1,
     pattern: /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g,
   },
   {
     kind: 'iban',
     needs: (p) => p.upper >= 2 && p.digits >= 10,
+    score: 0,
+    checksum: true,
     pattern: /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?/g,
     accept: (value, _text, start) => {
       const length = IBAN_LENGTHS[value.slice(0, 2)];
@@ -94,31 +143,22 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'cn_resident_id',
-    needs: (p) => p.maxDigitRun >= 17,
+    needs: (p) => p.digits >= 17 && p.maxDigitRun >= 3,
+    score: 0,
+    checksum: true,
+    // 18 characters, written whole or grouped region / birth date (year, month-day) / sequence and check.
     pattern:
-      /(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])/g,
-    accept: (value) => chineseResidentIdValid(value),
-  },
-  {
-    kind: 'passport',
-    needs: (p) => p.maxDigitRun >= 7,
-    group: 1,
-    pattern:
-      /(?:[Pp]assport|PASSPORT|护照)(?:\s*(?:[Nn]o\.?|[Nn]umber|#|号码|号|编号))?\s*[:：#]?\s*([A-Z]{1,2}\d{7,8}|\d{9})(?![0-9A-Za-z])/g,
-  },
-  {
-    kind: 'driving_licence',
-    needs: (p) => p.maxDigitRun >= 3 && p.upper >= 1,
-    group: 1,
-    pattern:
-      /(?:[Dd]river'?s?\s+[Ll]icen[cs]e|[Dd]riving\s+[Ll]icen[cs]e|\bDL|驾照|驾驶证)(?:\s*(?:[Nn]o\.?|[Nn]umber|#|号码|号|编号))?\s*[:：#]?\s*([A-Z]\d{3}-\d{4}-\d{4}|[A-Z]\d{12}|[A-Z]{1,2}\d{7}|[A-Z9]{5}\d{6}[A-Z9]{2}\d[A-Z]{2})(?![0-9A-Za-z])/g,
+      /(?<![0-9A-Za-z])[1-9]\d{5}([ -]?)(?:18|19|20)\d{2}(?:\1?)(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\1\d{3}[\dXx](?![0-9A-Za-z])/g,
+    accept: (value) => chineseResidentIdValid(value.replace(/[ -]/g, '')),
   },
   {
     kind: 'bank_card',
     needs: (p) => p.digits >= 13 && p.maxDigitRun >= 4,
-    pattern: /(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d])/g,
-    accept: (value, text, start) => {
-      if (!notReference(text, start)) return false;
+    score: 0,
+    checksum: true,
+    rejectsReferences: true,
+    pattern: /(?<![\w-])\d(?:[ -]?\d){12,18}(?![\d])/g,
+    accept: (value, _text, start) => {
       // A grouped number may run into digits that follow it ("card 5128 2391 9597 0876 88..."):
       // try the whole candidate, then each shorter one that ends at a group boundary.
       for (let end = value.length; end > 0; end = value.lastIndexOf(' ', end - 1)) {
@@ -131,22 +171,77 @@ const RECOGNISERS: readonly Recogniser[] = [
     },
   },
   {
+    kind: 'passport',
+    needs: (p) => p.upper >= 1 && hasRun(p, 8),
+    // Chinese passports (E or G and eight digits) and the Mainland travel permits of Hong Kong and
+    // Macau residents (C, H or M and eight digits): bare, they identify. (EA1234567, the newer
+    // passport form, is two letters and seven digits: bare, the guide reads that as a licence.)
+    score: 0.6,
+    context: PASSPORT_CONTEXT,
+    rejectsReferences: true,
+    pattern: /(?<![\w-])[CEGHM]\d{8}(?![\w-])/g,
+  },
+  {
+    kind: 'passport',
+    needs: (p, text) => hasRun(p, 7, 8, 9) && PASSPORT_CONTEXT.test(text),
+    // Other countries' passports (one or two letters and seven or eight digits, or nine digits) look
+    // like many other codes: only a passport word before them makes them one.
+    score: 0.3,
+    context: PASSPORT_CONTEXT,
+    rejectsReferences: true,
+    pattern: /(?<![\w-])(?:[A-Z]{1,2}\d{7,8}|\d{9})(?![\w-])/g,
+  },
+  {
+    kind: 'driving_licence',
+    needs: (p) => p.upper >= 2 && hasRun(p, 7),
+    // The founding guide's pattern, two capitals and seven digits: caught bare.
+    score: 0.6,
+    context: LICENCE_CONTEXT,
+    rejectsReferences: true,
+    pattern: /(?<![\w-])[A-Z]{2}\d{7}(?![\w-])/g,
+  },
+  {
+    kind: 'driving_licence',
+    needs: (p, text) => p.upper >= 1 && hasRun(p, 1, 6, 7, 12) && LICENCE_CONTEXT.test(text),
+    // A letter and 7 or 12 digits, the Californian and Floridian forms, need a licence word.
+    score: 0.3,
+    context: LICENCE_CONTEXT,
+    rejectsReferences: true,
+    pattern: /(?<![\w-])(?:[A-Z]\d{12}|[A-Z]\d{7}|[A-Z9]{5}\d{6}[A-Z9]{2}\d[A-Z]{2})(?![\w-])/g,
+  },
+  {
+    kind: 'driving_licence',
+    needs: (p) => p.dash && p.upper >= 1 && hasRun(p, 3) && hasRun(p, 4),
+    // A123-4567-8901 (Wisconsin, Illinois) is distinctive alone.
+    score: 0.6,
+    context: LICENCE_CONTEXT,
+    rejectsReferences: true,
+    pattern: /(?<![\w-])[A-Z]\d{3}-\d{4}-\d{4}(?![\w-])/g,
+  },
+  {
     kind: 'ssn',
-    needs: (p) => p.dash && p.maxDigitRun >= 4,
-    pattern: /(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])/g,
+    needs: (p) => p.dash && hasRun(p, 2) && hasRun(p, 3) && hasRun(p, 4),
+    score: 0.6,
+    context: /(?:ssn|social\s+security|社会安全|社保号)/i,
+    rejectsReferences: true,
+    pattern: /(?<![\w-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w-])/g,
   },
   {
     kind: 'phone',
-    needs: (p) => p.digits >= 11 && p.maxDigitRun >= 3,
-    // Mainland China mobile, optionally with +86 / 0086, grouped 3-4-4 or not.
-    pattern: /(?<![\d+])(?:(?:\(\+86\)|\+86|0086)[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}(?![\d])/g,
-    accept: (_value, text, start) => notReference(text, start),
+    needs: (p) => p.digits >= 11 && (hasRun(p, 11) || (hasRun(p, 3) && hasRun(p, 4))),
+    // Mainland China mobile, optionally with +86 / 0086, grouped 3-4-4 by spaces, dashes or dots, or not.
+    score: 0.6,
+    context: PHONE_CONTEXT,
+    rejectsReferences: true,
+    pattern: phonePattern(String.raw`(?:(?:\(\+?86\)|\+86|0086)[ \-]?)?1[3-9]\d(?:[ .\-]?\d{4}){2}`),
   },
   {
     kind: 'phone',
     needs: (p) => p.plus && p.digits >= 8,
-    // International: + country code, then 2-5 digit groups; 8 to 15 digits in all (E.164).
-    pattern: /(?<![\w+])\+[1-9]\d{0,2}(?:[ -]?\(\d{1,4}\))?(?:[ -]?\d{1,5}){1,5}(?![\d])/g,
+    // International: + country code, then digit groups split by spaces, dashes, dots or an area code in brackets; 8 to 15 digits (E.164).
+    score: 0.6,
+    context: PHONE_CONTEXT,
+    pattern: phonePattern(String.raw`\+[1-9]\d{0,2}(?:[ .\-]?\(\d{1,4}\))?(?:[ .\-]?\d{1,5}){1,5}`),
     accept: (value) => {
       const n = digitsOf(value).length;
       return n >= 8 && n <= 15;
@@ -154,15 +249,56 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'phone',
-    needs: (p) => (p.dash || p.paren) && p.digits >= 9,
-    // North American (NXX) NXX-XXXX and 0AA(A)-XXXXXXX(X) Chinese landlines.
-    pattern:
-      /(?<![\w-])(?:\([2-9]\d{2}\) ?[2-9]\d{2}-\d{4}|[2-9]\d{2}-[2-9]\d{2}-\d{4}|0\d{2,3}-[2-9]\d{6,7})(?![\d-])/g,
-    accept: (_value, text, start) => notReference(text, start),
+    needs: (p) => p.digits >= 10 && hasRun(p, 3) && hasRun(p, 4),
+    // North American numbers, the founding guide's \d{3}[-.]?\d{3}[-.]?\d{4}: (415) 555-0199, 415.555.0199, 415 555 0199, 1-415-555-0199.
+    score: 0.6,
+    context: PHONE_CONTEXT,
+    rejectsReferences: true,
+    pattern: phonePattern(
+      String.raw`(?:1[ .\-])?(?:\(\d{3}\)[ .\-]?\d{3}[ .\-]?\d{4}|\d{3}[.\-]\d{3}[.\-]\d{4}|\d{3} \d{3} \d{4})`,
+    ),
+  },
+  {
+    kind: 'phone',
+    needs: (p) => hasRun(p, 10),
+    // Ten digits in a row: a North American number when area code and exchange start with 2-9;
+    // one that reads as a date and hour (2024031512) needs a phone word.
+    score: 0.6,
+    context: PHONE_CONTEXT,
+    rejectsReferences: true,
+    pattern: phonePattern(String.raw`[2-9]\d{2}[2-9]\d{6}`),
+    accept: (value, text, start) => !DATE_LIKE.test(value) || PHONE_CONTEXT.test(contextBefore(text, start)),
+  },
+  {
+    kind: 'phone',
+    needs: (p) => p.digits >= 9 && (p.zeroRun || p.plus),
+    // Chinese landlines: area code 010, 02X or 0XXX, in brackets or not, then a 7-8 digit number, split anyhow.
+    score: 0.6,
+    context: PHONE_CONTEXT,
+    rejectsReferences: true,
+    pattern: phonePattern(
+      String.raw`(?:\+86[ \-]?\(?0?|0086[ \-]?\(?0?|\(0|0)(?:10|2\d|[3-9]\d{2})\)?[ .\-]?[2-9]\d{2,3}[ .\-]?\d{4}`,
+    ),
+    accept: (value) => {
+      const n = digitsOf(value)
+        .replace(/^(?:0086|86)/, '')
+        .replace(/^0/, '').length;
+      return n >= 9 && n <= 11;
+    },
+  },
+  {
+    kind: 'phone',
+    needs: (p, text) => hasRun(p, 4, 8) && PHONE_CONTEXT.test(text),
+    // A local number without its area code (6234 5678, 555-0199) is a phone number only next to a phone word.
+    score: 0.2,
+    context: PHONE_CONTEXT,
+    rejectsReferences: true,
+    pattern: phonePattern(String.raw`[2-9]\d{3}[ \-]?\d{4}|[2-9]\d{2}-\d{4}`),
   },
   {
     kind: 'ipv4',
     needs: (p) => p.dot && p.digits >= 4,
+    score: 0.6,
     pattern:
       /(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\d|\.\d)/g,
     accept: (_value, text, start) => !VERSION_CONTEXT.test(text.slice(Math.max(0, start - 10), start)),
@@ -170,18 +306,21 @@ const RECOGNISERS: readonly Recogniser[] = [
   {
     kind: 'ipv6',
     needs: (p) => p.colon,
+    score: 0.6,
     pattern: /(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])/g,
     accept: (value) => /[0-9A-Fa-f]/.test(value) && isIPv6(value),
   },
   {
     kind: 'street_address',
     needs: (p) => p.upper >= 1,
+    score: 0.6,
     pattern:
       /(?<![\w.])\d{1,5}[A-Za-z]?\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|Avenue|Road|Boulevard|Lane|Drive|Court|Way|Place|Terrace|Highway|(?:St|Ave|Rd|Blvd|Ln|Dr|Ct|Pl|Hwy)\.?)(?![A-Za-z])(?:,?\s+(?:Apt|Apartment|Suite|Unit|Ste|Room|Floor)\.?\s*#?\s*\d+[A-Za-z]?)?/g,
   },
   {
     kind: 'street_address',
     needs: (p) => p.hao,
+    score: 0.6,
     pattern: new RegExp(
       `${PROVINCE}[\\u4e00-\\u9fa5]{0,14}?(?:路|街|大道|巷|胡同|里)\\d{1,5}号(?:院|楼)?(?:\\d{1,4}(?:栋|幢|号楼|单元|层|楼|室))*`,
       'g',
@@ -189,26 +328,49 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
 ];
 
-/** Every PII span in the text, overlaps resolved (the earlier recogniser wins, then the longer span). */
-export function findPii(text: string): PiiMatch[] {
+/** A scored candidate span, before overlaps are resolved. */
+export interface ScoredPiiMatch extends PiiMatch {
+  readonly score: number;
+}
+
+/**
+ * Every candidate span with its score (base, raised by context, 1 when a checksum confirms it),
+ * threshold not yet applied, overlaps not resolved: for explaining a decision.
+ */
+export function scorePiiCandidates(text: string): (ScoredPiiMatch & { rank: number })[] {
   const p = profile(text);
   if (p.digits === 0 && !p.at && !p.colon) return [];
-  const candidates: (PiiMatch & { rank: number })[] = [];
+  const candidates: (ScoredPiiMatch & { rank: number })[] = [];
   for (let rank = 0; rank < RECOGNISERS.length; rank++) {
     const r = RECOGNISERS[rank]!;
-    if (!r.needs(p)) continue;
+    if (!r.needs(p, text)) continue;
     r.pattern.lastIndex = 0;
     for (let m = r.pattern.exec(text); m !== null; m = r.pattern.exec(text)) {
       const value = r.group ? m[r.group]! : m[0];
       const start = r.group ? m.index + m[0].lastIndexOf(value) : m.index;
+      if (r.rejectsReferences && !notReference(text, start)) continue;
       const verdict = r.accept ? r.accept(value, text, start) : true;
       if (verdict === false) continue;
       const span = verdict === true ? { start, end: start + value.length } : verdict;
-      candidates.push({ kind: r.kind, start: span.start, end: span.end, rank });
+      let score = r.score;
+      if (r.checksum) score = 1;
+      else if (r.context && score < 1 && r.context.test(contextBefore(text, span.start))) {
+        score = Math.min(1, score + CONTEXT_BOOST);
+      }
+      candidates.push({ kind: r.kind, start: span.start, end: span.end, score, rank });
     }
   }
+  return candidates;
+}
+
+/**
+ * Every PII span in the text: candidates at or above the threshold, overlaps resolved (the higher
+ * score wins, then the earlier recogniser, then the longer span).
+ */
+export function findPii(text: string): PiiMatch[] {
+  const candidates = scorePiiCandidates(text).filter((c) => c.score >= PII_SCORE_THRESHOLD);
   if (candidates.length <= 1) return candidates.map(({ kind, start, end }) => ({ kind, start, end }));
-  candidates.sort((a, b) => a.rank - b.rank || b.end - b.start - (a.end - a.start));
+  candidates.sort((a, b) => b.score - a.score || a.rank - b.rank || b.end - b.start - (a.end - a.start));
   const accepted: PiiMatch[] = [];
   for (const c of candidates) {
     if (accepted.every((a) => c.end <= a.start || c.start >= a.end)) {
@@ -222,6 +384,8 @@ function profile(text: string): TextProfile {
   const p: TextProfile = {
     digits: 0,
     maxDigitRun: 0,
+    runLengths: 0,
+    zeroRun: false,
     upper: 0,
     at: false,
     colon: false,
@@ -235,11 +399,14 @@ function profile(text: string): TextProfile {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c >= 48 && c <= 57) {
+      // A leading 0 after a dash, dot, slash or colon is a date's or time's month, not an area code.
+      if (run === 0 && c === 48 && !/[-./:]/.test(text[i - 1] ?? '')) p.zeroRun = true;
       p.digits++;
       run++;
       if (run > p.maxDigitRun) p.maxDigitRun = run;
       continue;
     }
+    if (run > 0) p.runLengths |= 1 << Math.min(run, 30);
     run = 0;
     if (c >= 65 && c <= 90) p.upper++;
     else if (c === 64) p.at = true;
@@ -250,5 +417,6 @@ function profile(text: string): TextProfile {
     else if (c === 40) p.paren = true;
     else if (c === 0x53f7) p.hao = true;
   }
+  if (run > 0) p.runLengths |= 1 << Math.min(run, 30);
   return p;
 }

@@ -45,7 +45,13 @@ export const DatasetRevisionAdded = defineEvent(
     /** Extra parents of a merge. */
     mergedRevisions: z.array(positiveInt).optional(),
     transform: z.object({ kind: transformKind, params: z.record(z.string(), z.unknown()).default({}) }),
-    piiReport: z.object({ counts: z.record(z.string(), nonNegativeInt) }).default({ counts: {} }),
+    piiReport: z
+      .object({
+        counts: z.record(z.string(), nonNegativeInt),
+        /** The action applied to each kind of PII at ingest (absent on events written before policies). */
+        policy: z.record(z.string(), z.enum(['redact', 'keep', 'pseudonymise'])).optional(),
+      })
+      .default({ counts: {} }),
     qualityReport: z
       .object({
         rejected: z.array(z.object({ line: positiveInt, reason: z.string() })),

@@ -8,6 +8,8 @@ import {
   DatasetValidationError,
   EvalSplitTooSmallError,
   parseLexicon,
+  parsePiiPolicy,
+  PiiPolicyError,
 } from '../../data/index.js';
 import type { RecordedEvent } from '../../eventstore/index.js';
 import { listInteractions, listPreferencePrompts } from '../../projections/index.js';
@@ -50,11 +52,11 @@ const ingestOptions = z.object({
 });
 
 function dependencies(context: ApiContext): DatasetDependencies {
-  const { services, artifacts } = context.deps;
+  const { services, artifacts, piiKey } = context.deps;
   if (!services || !artifacts) {
     throw new Error('the GraphQL server was started without application services or an artifact store');
   }
-  return { services, artifacts };
+  return { services, artifacts, ...(piiKey ? { piiKey } : {}) };
 }
 
 /** The events a dataset operation appended, once the projections have applied them (read-your-writes). */
@@ -113,6 +115,7 @@ function asApiError(error: unknown): unknown {
   if (error instanceof EvalSplitTooSmallError) {
     return badInput(error.message, { reason: error.code, evalSplit: { ...error.shortfall } });
   }
+  if (error instanceof PiiPolicyError) return badInput(error.message, { reason: error.code });
   const message = error instanceof Error ? error.message : '';
   if (/^cannot read dataset file|no records|is not a valid lexicon/.test(message)) return badInput(message);
   return error;
@@ -143,6 +146,12 @@ export class DatasetIngestResolver {
         'give exactly one of input.content (the file as text) and input.path (a server-side file)',
       );
     }
+    let piiPolicy;
+    try {
+      piiPolicy = input.piiPolicy != null ? parsePiiPolicy(input.piiPolicy) : undefined;
+    } catch (error) {
+      throw asApiError(error);
+    }
     const source = input.path != null ? importPath(context, input.path) : Readable.from([input.content!]);
     try {
       const outcome = await ingestIntoPlatform(
@@ -156,6 +165,7 @@ export class DatasetIngestResolver {
           ...(options.format ? { format: options.format } : {}),
           lenient: input.lenient === true,
           ...(input.redact != null ? { redact: input.redact } : {}),
+          ...(piiPolicy ? { piiPolicy } : {}),
           ...(options.minQuality !== undefined ? { minQuality: options.minQuality } : {}),
           ...(options.dedup ? { dedup: options.dedup } : {}),
           ...(options.evalFraction !== undefined ? { evalFraction: options.evalFraction } : {}),

@@ -69,6 +69,13 @@ export class DatasetIngestInput {
   })
   redact?: boolean;
 
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'The action per kind of PII, e.g. "phone=pseudonymise,email=keep,*=redact" (actions redact, keep, pseudonymise; a kind left out is redacted; pseudonyms need TUNELEDGER_PII_KEY on the server). Recorded in the revision\'s piiReport.policy.',
+  })
+  piiPolicy?: string;
+
   @Field(() => Int, {
     nullable: true,
     description: 'Drop records whose instruction scores below this (0-3).',

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { pipeline, Transform, type Readable } from 'node:stream';
 import {
+  checkPiiKey,
   containerFromPath,
   ingestDataset,
   type ArtifactStore,
@@ -11,6 +12,7 @@ import {
   type DatasetFormat,
   type DedupMode,
   type Lexicon,
+  type PiiPolicy,
   type RevisionFacts,
 } from '../../data/index.js';
 import { datasetStream, isDomainError, type DatasetState } from '../../domain/index.js';
@@ -26,6 +28,8 @@ import { qualityDetails, storedRevisionFields } from './revisionFields.js';
 export interface DatasetDependencies {
   readonly services: Services;
   readonly artifacts: ArtifactStore;
+  /** The pseudonym key when the request gives none (TUNELEDGER_PII_KEY). */
+  readonly piiKey?: string;
 }
 
 export interface IngestProgress {
@@ -49,6 +53,10 @@ export interface IngestRequest {
   readonly format?: DatasetFormat;
   readonly lenient?: boolean;
   readonly redact?: boolean;
+  /** The action per kind of PII (a kind left out is redacted), recorded in the revision's PII report. */
+  readonly piiPolicy?: PiiPolicy;
+  /** The pseudonym key (TUNELEDGER_PII_KEY or a per-dataset salt); needed when the policy pseudonymises. */
+  readonly piiKey?: string;
   readonly minQuality?: number;
   readonly dedup?: DedupMode;
   /** Default: the dataset's (its latest revision's), else 0.1. */
@@ -106,6 +114,10 @@ export async function ingestIntoPlatform(
   context: CommandContext,
 ): Promise<IngestOutcome> {
   const { datasets } = dependencies.services;
+  // A policy that pseudonymises without a key fails before anything is read (PiiPolicyError, PII_KEY_MISSING).
+  if (request.piiPolicy && request.redact !== false) {
+    checkPiiKey(request.piiPolicy, request.piiKey ?? dependencies.piiKey);
+  }
   const name = request.name.trim();
   if (name === '') throw new DatasetRequestError('a dataset needs a name: give --name (or input.name)');
   const datasetId = request.datasetId ?? datasetIdForName(name);
@@ -136,6 +148,10 @@ export async function ingestIntoPlatform(
     mode: request.lenient ? 'lenient' : 'strict',
     store: dependencies.artifacts,
     ...(request.redact !== undefined ? { redact: request.redact } : {}),
+    ...(request.piiPolicy ? { piiPolicy: request.piiPolicy } : {}),
+    ...((request.piiKey ?? dependencies.piiKey) !== undefined
+      ? { piiKey: (request.piiKey ?? dependencies.piiKey)! }
+      : {}),
     ...(request.minQuality !== undefined ? { minQuality: request.minQuality } : {}),
     ...(request.dedup ? { dedup: request.dedup } : {}),
     split: {
@@ -182,7 +198,11 @@ export async function ingestIntoPlatform(
   const added = await datasets.addRevision(
     {
       datasetId,
-      ...storedRevisionFields(facts, { pii: facts.piiReport.counts, quality: facts.qualityReport }),
+      ...storedRevisionFields(facts, {
+        pii: facts.piiReport.counts,
+        ...(facts.piiReport.policy ? { piiPolicy: facts.piiReport.policy } : {}),
+        quality: facts.qualityReport,
+      }),
       transform: {
         kind: 'ingest',
         params: {

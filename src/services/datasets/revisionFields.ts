@@ -57,14 +57,22 @@ export function qualityDetails(report: QualityReport): Record<string, unknown> {
 
 export function storedRevisionFields(
   stored: StoredRevision,
-  reports: { readonly pii?: Readonly<Record<string, number>>; readonly quality?: QualityReport } = {},
+  reports: {
+    readonly pii?: Readonly<Record<string, number>>;
+    /** The action applied to each kind, where a PII policy was applied. */
+    readonly piiPolicy?: Readonly<Record<string, 'redact' | 'keep' | 'pseudonymise'>>;
+    readonly quality?: QualityReport;
+  } = {},
 ): StoredRevisionFields {
   return {
     contentHash: stored.contentHash,
     recordCount: stored.recordCount,
     byteSize: stored.byteSize,
     splits: { train: split(stored.splits.train), eval: split(stored.splits.eval) },
-    piiReport: { counts: { ...reports.pii } },
+    piiReport: {
+      counts: { ...reports.pii },
+      ...(reports.piiPolicy ? { policy: { ...reports.piiPolicy } } : {}),
+    },
     qualityReport: eventQualityReport(reports.quality),
   };
 }

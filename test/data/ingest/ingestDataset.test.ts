@@ -8,7 +8,11 @@ import {
   DatasetValidationError,
   ingestDataset,
   LocalArtifactStore,
+  parsePiiPolicy,
+  PiiPolicyError,
+  pseudonymFor,
   readCanonicalRecords,
+  resolvePiiPolicy,
   type DatasetRecord,
 } from '../../../src/data/index.js';
 
@@ -75,7 +79,12 @@ describe('ingestDataset', () => {
   it('redacts PII before storing and counts it by kind', async () => {
     const path = await file('pii.jsonl', rows.map((r) => JSON.stringify(r)).join('\n'));
     const facts = await ingestDataset({ source: path, mode: 'strict', store, allowSmallEvalSplit: true });
-    expect(facts.piiReport).toEqual({ counts: { phone: 1, email: 1 }, total: 2, recordsWithPii: 1 });
+    expect(facts.piiReport).toEqual({
+      counts: { phone: 1, email: 1 },
+      total: 2,
+      recordsWithPii: 1,
+      policy: resolvePiiPolicy({}),
+    });
     const stored = (await store.get(facts.contentHash)).toString('utf8');
     expect(stored).not.toContain('138 1234 5678');
     expect(stored).not.toContain('li.na@example.com');
@@ -88,6 +97,42 @@ describe('ingestDataset', () => {
       allowSmallEvalSplit: true,
     });
     expect(unredacted.piiReport.total).toBe(0);
+  });
+
+  it('applies a PII policy per kind and records it in the report', async () => {
+    const path = await file('pii-policy.jsonl', rows.map((r) => JSON.stringify(r)).join('\n'));
+    const facts = await ingestDataset({
+      source: path,
+      mode: 'strict',
+      store,
+      piiPolicy: parsePiiPolicy('phone=pseudonymise,email=keep'),
+      piiKey: 'dataset-salt-0123456789',
+    });
+    expect(facts.piiReport.counts).toEqual({ phone: 1, email: 1 });
+    expect(facts.piiReport.policy).toMatchObject({
+      phone: 'pseudonymise',
+      email: 'keep',
+      passport: 'redact',
+    });
+    const stored = (await store.get(facts.contentHash)).toString('utf8');
+    expect(stored).toContain(
+      `Call ${pseudonymFor('phone', '138 1234 5678', 'dataset-salt-0123456789')} or mail li.na@example.com today.`,
+    );
+    expect(stored).not.toContain('138 1234 5678');
+  });
+
+  it('refuses a policy that pseudonymises without a key before reading or storing anything', async () => {
+    const path = await file('pii-nokey.jsonl', rows.map((r) => JSON.stringify(r)).join('\n'));
+    const before = await readdir(join(root, 'store', 'sha256')).catch(() => []);
+    const error = await ingestDataset({
+      source: path,
+      mode: 'strict',
+      store,
+      piiPolicy: { phone: 'pseudonymise' },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PiiPolicyError);
+    expect((error as PiiPolicyError).code).toBe('PII_KEY_MISSING');
+    expect(await readdir(join(root, 'store', 'sha256')).catch(() => [])).toEqual(before);
   });
 
   it('strict mode lists every invalid line and stores nothing', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PII_KINDS, redactText, type PiiCounts } from '../../../src/data/pii/index.js';
-import { measure } from './piiMeasure.js';
+import { measure } from '../../support/piiMeasure.js';
 import { generateLabelledRecords, GOLD_KINDS } from './syntheticPii.js';
 
 describe('PII recognisers on a labelled synthetic corpus', () => {

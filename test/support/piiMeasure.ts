@@ -1,5 +1,15 @@
-import { findPii } from '../../../src/data/pii/index.js';
-import type { GoldKind, LabelledRecord } from './syntheticPii.js';
+import { findPii, type PiiMatch } from '../../src/data/pii/index.js';
+
+/** A text and the identifier spans it holds, as a labelled corpus gives them. */
+export interface MeasuredRecord {
+  readonly text: string;
+  readonly spans: readonly {
+    readonly kind: string;
+    readonly start: number;
+    readonly end: number;
+    readonly text: string;
+  }[];
+}
 
 export interface KindScore {
   gold: number;
@@ -14,7 +24,10 @@ export interface KindScore {
  * A gold span counts as recalled when spans of its kind cover it entirely (nothing of it would
  * leak); a predicted span is a false positive when it overlaps no gold span of its kind.
  */
-export function measure(records: readonly LabelledRecord[]): {
+export function measure(
+  records: readonly MeasuredRecord[],
+  recognise: (text: string) => readonly PiiMatch[] = findPii,
+): {
   byKind: Record<string, KindScore>;
   overall: KindScore;
   misses: string[];
@@ -24,7 +37,7 @@ export function measure(records: readonly LabelledRecord[]): {
   const slot = (kind: string) =>
     (byKind[kind] ??= { gold: 0, found: 0, truePositives: 0, falsePositives: 0, precision: 1, recall: 1 });
   for (const record of records) {
-    const predicted = findPii(record.text);
+    const predicted = recognise(record.text);
     for (const gold of record.spans) {
       const s = slot(gold.kind);
       s.gold++;
@@ -39,9 +52,7 @@ export function measure(records: readonly LabelledRecord[]): {
     for (const p of predicted) {
       const s = slot(p.kind);
       s.found++;
-      const hit = record.spans.some(
-        (g) => (g.kind as string) === p.kind && p.start < g.end && p.end > g.start,
-      );
+      const hit = record.spans.some((g) => g.kind === p.kind && p.start < g.end && p.end > g.start);
       if (!hit) {
         s.falsePositives++;
         misses.push(`FALSE ${p.kind} "${record.text.slice(p.start, p.end)}" in: ${record.text}`);
@@ -57,9 +68,7 @@ export function measure(records: readonly LabelledRecord[]): {
     overall.truePositives += s.truePositives;
     overall.falsePositives += s.falsePositives;
   }
-  overall.recall = overall.truePositives / overall.gold;
-  overall.precision = (overall.found - overall.falsePositives) / overall.found;
+  overall.recall = overall.gold === 0 ? 1 : overall.truePositives / overall.gold;
+  overall.precision = overall.found === 0 ? 1 : (overall.found - overall.falsePositives) / overall.found;
   return { byKind, overall, misses };
 }
-
-export type { GoldKind };

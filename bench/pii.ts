@@ -1,0 +1,115 @@
+/**
+ * `npm run bench -- pii [--records N] [--runs N] [--mb N]`: span-level recall and precision by
+ * kind on the labelled mixed zh/en corpus (test/support/piiCorpus.ts, default 5,000 records: bare
+ * identifiers and as many look-alikes), and redaction MB/s, each for the current recognisers and
+ * for the earlier ones (bench/pii/legacyRecognisers.ts) in the same run, on the corpus and on the
+ * data bench's mixed text.
+ */
+import { PII_PLACEHOLDERS, redactText, type PiiCounts, type PiiMatch } from '../src/data/index.js';
+import { generatePiiCorpus } from '../test/support/piiCorpus.js';
+import { measure } from '../test/support/piiMeasure.js';
+import { redactionCorpus } from './data.js';
+import { round, withSpread, type BenchResult } from './lib.js';
+import { findPiiBefore } from './pii/legacyRecognisers.js';
+
+function arg(args: string[], name: string, fallback: number): number {
+  const at = args.indexOf(name);
+  return at >= 0 && args[at + 1] ? Number(args[at + 1]) : fallback;
+}
+
+/** The earlier redactText: every span replaced by its placeholder. */
+function redactBefore(text: string, counts: PiiCounts): string {
+  const matches: PiiMatch[] = findPiiBefore(text);
+  if (matches.length === 0) return text;
+  let out = '';
+  let at = 0;
+  for (const match of matches) {
+    out += text.slice(at, match.start) + PII_PLACEHOLDERS[match.kind];
+    at = match.end;
+    counts[match.kind] = (counts[match.kind] ?? 0) + 1;
+  }
+  return out + text.slice(at);
+}
+
+function repeatTo(lines: readonly string[], megabytes: number): string[] {
+  const out: string[] = [];
+  let size = 0;
+  for (let i = 0; size < megabytes * 1e6; i++) {
+    const line = lines[i % lines.length]!;
+    out.push(line);
+    size += Buffer.byteLength(line) + 1;
+  }
+  return out;
+}
+
+function rate(lines: readonly string[], redact: (text: string, counts: PiiCounts) => string): number {
+  const bytes = lines.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0);
+  const counts: PiiCounts = {};
+  const t = performance.now();
+  for (const line of lines) redact(line, counts);
+  return bytes / 1e6 / ((performance.now() - t) / 1000);
+}
+
+export default async function (args: string[]): Promise<BenchResult> {
+  const records = arg(args, '--records', 5000);
+  const runs = arg(args, '--runs', 5);
+  const megabytes = arg(args, '--mb', 10);
+  const corpus = generatePiiCorpus(records);
+  const now = measure(corpus);
+  const before = measure(corpus, findPiiBefore);
+
+  const accuracy: Record<string, number> = {};
+  for (const [kind, score] of Object.entries(now.byKind).sort(([a], [b]) => a.localeCompare(b))) {
+    const earlier = before.byKind[kind];
+    accuracy[`${kind}_recall`] = round(score.recall);
+    accuracy[`${kind}_precision`] = round(score.precision);
+    accuracy[`${kind}_recall_before`] = round(earlier?.recall ?? 0);
+    accuracy[`${kind}_precision_before`] = round(earlier?.precision ?? 1);
+  }
+
+  const texts = {
+    corpus: repeatTo(
+      corpus.map((r) => r.text),
+      megabytes,
+    ),
+    mixed: redactionCorpus(megabytes),
+  };
+  const samples = {
+    corpusNow: [] as number[],
+    corpusBefore: [] as number[],
+    mixedNow: [] as number[],
+    mixedBefore: [] as number[],
+  };
+  const redactNow = (text: string, counts: PiiCounts) => redactText(text, counts);
+  for (let run = 0; run < runs; run++) {
+    // Interleaved, so a busy neighbour slows both sides alike.
+    samples.corpusBefore.push(rate(texts.corpus, redactBefore));
+    samples.corpusNow.push(rate(texts.corpus, redactNow));
+    samples.mixedBefore.push(rate(texts.mixed, redactBefore));
+    samples.mixedNow.push(rate(texts.mixed, redactNow));
+  }
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+  const spans = corpus.reduce((sum, r) => sum + r.spans.length, 0);
+  const lookAlikes = corpus.reduce((sum, r) => sum + r.lookAlikes, 0);
+  return {
+    name: 'pii',
+    backend: 'node',
+    inputs: { records, identifiers: spans, lookAlikes, runs, megabytes },
+    metrics: {
+      recall: round(now.overall.recall),
+      precision: round(now.overall.precision),
+      recall_before: round(before.overall.recall),
+      precision_before: round(before.overall.precision),
+      ...accuracy,
+      ...withSpread('redaction_corpus_mb_per_s', samples.corpusNow),
+      ...withSpread('redaction_corpus_mb_per_s_before', samples.corpusBefore),
+      ...withSpread('redaction_mixed_mb_per_s', samples.mixedNow),
+      ...withSpread('redaction_mixed_mb_per_s_before', samples.mixedBefore),
+    },
+    goals: [
+      `recall >= 0.995: ${now.overall.recall >= 0.995 ? 'yes' : 'no'} (${now.overall.recall.toFixed(4)}, before ${before.overall.recall.toFixed(4)})`,
+      `precision >= 0.98: ${now.overall.precision >= 0.98 ? 'yes' : 'no'} (${now.overall.precision.toFixed(4)}, before ${before.overall.precision.toFixed(4)})`,
+      `redaction >= 20 MB/s on the data bench's mixed text: ${median(samples.mixedNow) >= 20 ? 'yes' : 'no'} (${round(median(samples.mixedNow))}, before ${round(median(samples.mixedBefore))}); on the PII corpus ${round(median(samples.corpusNow))}, before ${round(median(samples.corpusBefore))}`,
+    ],
+  };
+}
