@@ -36,7 +36,8 @@ export class RedactionGate {
 
   private redactKeys(value: unknown): unknown {
     if (Array.isArray(value)) return value.map((item) => this.redactKeys(item));
-    if (value === null || typeof value !== 'object') return value;
+    // Facts a service looked up for the decider (states with Maps, ...) are not text a caller sent.
+    if (!isPlainObject(value)) return value;
     const out: Record<string, unknown> = {};
     for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
       out[key] = this.freeKeys.has(key) ? this.redactLeaf(field) : this.redactKeys(field);
@@ -52,6 +53,12 @@ export class RedactionGate {
     }
     return this.redactKeys(value);
   }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return prototype === Object.prototype || prototype === null;
 }
 
 /** Field names marked free text somewhere in the registry's schemas and exact nowhere. */
