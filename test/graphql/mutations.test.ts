@@ -190,7 +190,11 @@ for (const target of databaseTargets) {
         },
         admin.token,
       );
-      const prompt = await call(mutations.candidates, { c: [{ text: 'Paris' }, { text: 'Lyon' }] }, admin.token);
+      const prompt = await call(
+        mutations.candidates,
+        { c: [{ text: 'Paris' }, { text: 'Lyon' }] },
+        admin.token,
+      );
       const ranking = (await services.feedback.rankedPrompt(prompt.payload!.id))!.candidates.map(
         (candidate) => candidate.candidateId,
       );
@@ -199,10 +203,24 @@ for (const target of databaseTargets) {
       // teach the model (they become training data): labelers, engineers and admins only.
       const allowed: Record<string, Record<string, boolean>> = {
         data: { viewer: false, labeler: false, engineer: true, approver: false, worker: false, admin: true },
-        correct: { viewer: false, labeler: true, engineer: true, approver: false, worker: false, admin: true },
+        correct: {
+          viewer: false,
+          labeler: true,
+          engineer: true,
+          approver: false,
+          worker: false,
+          admin: true,
+        },
         rank: { viewer: false, labeler: true, engineer: true, approver: false, worker: false, admin: true },
         train: { viewer: false, labeler: false, engineer: true, approver: false, worker: false, admin: true },
-        release: { viewer: false, labeler: false, engineer: false, approver: true, worker: false, admin: true },
+        release: {
+          viewer: false,
+          labeler: false,
+          engineer: false,
+          approver: true,
+          worker: false,
+          admin: true,
+        },
         work: { viewer: false, labeler: false, engineer: false, approver: false, worker: true, admin: true },
       };
       const attempts: Record<string, [string, Record<string, unknown>]> = {

@@ -33,7 +33,17 @@ const defOf = (schema: z.ZodType): Def => (schema as unknown as { _zod: { def: D
 /** Wrappers whose inner schema says what the value is. */
 const wrappers = new Set(['optional', 'nullable', 'default', 'prefault', 'readonly', 'catch', 'nonoptional']);
 /** Leaves that hold no text a person chose: numbers, booleans, enums and literals are codes. */
-const textless = new Set(['number', 'int', 'boolean', 'bigint', 'enum', 'literal', 'null', 'undefined', 'date']);
+const textless = new Set([
+  'number',
+  'int',
+  'boolean',
+  'bigint',
+  'enum',
+  'literal',
+  'null',
+  'undefined',
+  'date',
+]);
 
 /**
  * The paths of `schema` that hold text but are marked neither free nor exact (strings, record keys,
@@ -126,7 +136,10 @@ function mapEveryString(value: unknown, rewrite: (text: string) => string): unkn
   if (Array.isArray(value)) return value.map((item) => mapEveryString(item, rewrite));
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).map(([key, item]) => [key, mapEveryString(item, rewrite)]),
+      Object.entries(value as Record<string, unknown>).map(([key, item]) => [
+        key,
+        mapEveryString(item, rewrite),
+      ]),
     );
   }
   return value;

@@ -6,7 +6,6 @@ import {
   isoTimestamp,
   modelRef,
   exactKey,
-  freeString,
   nonEmptyExactText,
   nonEmptyFreeText,
   nonNegative,
