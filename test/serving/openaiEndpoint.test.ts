@@ -249,7 +249,9 @@ describe('the OpenAI-compatible endpoint, through the official openai client', (
     // A correction teaches the model: a serving client's (viewer) token may not send one; an engineer's may.
     const refused = await postFeedback({ id: answer.id, correction: 'Say hi.' });
     expect(refused.status).toBe(403);
-    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('labeler_role_not_allowed');
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
+      'labeler_role_not_allowed',
+    );
     expect(await platform.store.readStream(`interaction-${interactionId}`)).toHaveLength(2);
     const corrected = await postFeedback({ id: answer.id, correction: 'Say hi.' }, platform.tokens.engineer);
     expect(corrected.status).toBe(201);
