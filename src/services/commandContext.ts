@@ -35,3 +35,14 @@ export function causedBy(
 }
 
 export const isAdmin = (context: CommandContext): boolean => context.roles?.includes('admin') ?? false;
+
+/**
+ * The roles that may teach the model: a correction or a ranking becomes training data (flywheel and
+ * preference revisions), so it needs one of these. Thumbs, ratings and error categories stay signals
+ * any caller may give. The GraphQL role table (src/graphql/auth/roles.ts, action class `label`) says the same.
+ */
+export const TEACHING_ROLES = ['labeler', 'engineer', 'admin'] as const;
+
+/** The teaching role the context holds (the most specific first), or undefined when it holds none. */
+export const teachingRole = (context: CommandContext): string | undefined =>
+  TEACHING_ROLES.find((role) => context.roles?.includes(role));

@@ -16,6 +16,7 @@ import {
 } from '../domain/index.js';
 import type { CommandContext } from './commandContext.js';
 import { deterministicEventId } from './idempotency.js';
+import { RedactionGate } from './redactionGate.js';
 
 /** The result of a handled command: the recorded events (empty when the decision was a no-op). */
 export interface CommandResult {
@@ -60,17 +61,21 @@ export interface CommandHandlerOptions {
    */
   readonly retryBackoff?: { readonly baseMs: number; readonly maxMs: number };
   readonly registry?: EventRegistry;
+  /** Redacts free text (default: the PII redactor of src/data/pii). */
+  readonly redact?: (text: string) => string;
 }
 
 /**
  * Load, decide, append: the one path every command takes. Reads the stream, upcasts and folds
- * it, decides, validates each event against its schema, and appends with the version it read.
- * On a version conflict it starts again from the read, a bounded number of times.
+ * it, redacts the command's free text, decides, validates each event against its schema, redacts
+ * its free-text fields, and appends with the version it read. On a version conflict it starts again
+ * from the read, a bounded number of times.
  */
 export class CommandHandler {
   private readonly maxRetries: number;
   private readonly retryBackoff: { readonly baseMs: number; readonly maxMs: number };
   private readonly registry: EventRegistry;
+  private readonly gate: RedactionGate;
 
   constructor(
     private readonly store: EventStore,
@@ -81,6 +86,7 @@ export class CommandHandler {
     this.maxRetries = options.maxRetries ?? 25;
     this.retryBackoff = options.retryBackoff ?? { baseMs: 4, maxMs: 250 };
     this.registry = options.registry ?? eventRegistry;
+    this.gate = new RedactionGate(this.registry, options.redact);
   }
 
   /** A stream's events of known types, upcast to their current versions. */
@@ -114,6 +120,7 @@ export class CommandHandler {
     command: Command,
     context: CommandContext,
   ): Promise<CommandResult> {
+    const redacted = this.gate.command(command);
     for (let attempt = 0; ; attempt++) {
       const loaded = await this.load(decider, streamId);
       const replay = this.replayOf(loaded.events, streamId, context);
@@ -122,7 +129,7 @@ export class CommandHandler {
         return { streamId, events: replay, version: loaded.version, replayed: true };
       }
 
-      const decided = decider.decide(command, loaded.state);
+      const decided = decider.decide(redacted, loaded.state);
       if (decided.length === 0) return { streamId, events: [], version: loaded.version, replayed: false };
 
       const newEvents = this.toNewEvents(decided, streamId, context);
@@ -203,7 +210,7 @@ export class CommandHandler {
       }
       named.add(streamId);
       try {
-        const decided = decider.decide(command, decider.initialState());
+        const decided = decider.decide(this.gate.command(command), decider.initialState());
         if (decided.length === 0) {
           outcomes[index] = { status: 'fulfilled', value: { streamId, events: [], version: 0 } };
           return;
@@ -248,14 +255,17 @@ export class CommandHandler {
     return outcomes;
   }
 
-  /** Decided events as the store takes them: validated, versioned, with ids derived from the idempotency key. */
+  /**
+   * Decided events as the store takes them: validated, free text redacted, versioned, with ids derived
+   * from the idempotency key.
+   */
   private toNewEvents(
     decided: readonly DomainEvent[],
     streamId: string,
     context: CommandContext,
   ): NewEvent[] {
     return decided.map((event, index): NewEvent => {
-      const data = this.registry.validate(event.type, event.data);
+      const data = this.gate.eventData(event.type, this.registry.validate(event.type, event.data));
       return {
         ...(context.idempotencyKey
           ? { eventId: deterministicEventId(context.idempotencyKey, streamId, index) }

@@ -1,4 +1,5 @@
 import {
+  DomainError,
   interactionDecider,
   interactionStream,
   preferenceDecider,
@@ -8,7 +9,7 @@ import {
   type InteractionRecorded,
   type RecordInteraction,
 } from '../domain/index.js';
-import type { CommandContext } from './commandContext.js';
+import { TEACHING_ROLES, teachingRole, type CommandContext } from './commandContext.js';
 import type { CommandResult } from './commandHandler.js';
 import type { Input, ServiceKit } from './serviceDependencies.js';
 
@@ -57,16 +58,25 @@ export class FeedbackService {
     );
   }
 
-  /** An interaction as its stream holds it, with every label in order; undefined when never recorded. */
-  async labelledInteraction(
-    interactionId: string,
-  ): Promise<{ recorded: InteractionRecorded['data']; labels: FeedbackLabel[] } | undefined> {
+  /**
+   * An interaction as its stream holds it, with every label in order (a correction with the role that
+   * supplied it, when recorded); undefined when never recorded.
+   */
+  async labelledInteraction(interactionId: string): Promise<
+    | {
+        recorded: InteractionRecorded['data'];
+        labels: (FeedbackLabel & { labelerRole?: string })[];
+      }
+    | undefined
+  > {
     const events = await this.kit.handler.readEvents(interactionStream(interactionId));
     const recorded = events.find((event) => event.type === 'InteractionRecorded');
     if (!recorded) return undefined;
-    const labels = events.flatMap((event) =>
-      event.type === 'FeedbackLabeled' ? [(event.data as { label: FeedbackLabel }).label] : [],
-    );
+    const labels = events.flatMap((event) => {
+      if (event.type !== 'FeedbackLabeled') return [];
+      const { label, labelerRole } = event.data as { label: FeedbackLabel; labelerRole?: string };
+      return [labelerRole !== undefined ? { ...label, labelerRole } : label];
+    });
     return { recorded: recorded.data as InteractionRecorded['data'], labels };
   }
 
@@ -93,15 +103,26 @@ export class FeedbackService {
     };
   }
 
-  /** Labels a recorded interaction; the labeler is the acting user. */
-  labelFeedback(
+  /**
+   * Labels a recorded interaction; the labeler is the acting user. A correction teaches the model, so it
+   * needs a teaching role (labeler, engineer or admin), which the event records.
+   */
+  async labelFeedback(
     input: { interactionId: string; label: FeedbackLabel },
     context: CommandContext,
   ): Promise<CommandResult> {
+    const labelerRole =
+      input.label.kind === 'correction' ? requireTeachingRole(context, 'submit corrections') : undefined;
     return this.kit.handler.handle(
       interactionDecider,
       interactionStream(input.interactionId),
-      { ...input, type: 'LabelFeedback', labeler: context.actor, at: this.kit.now() },
+      {
+        ...input,
+        type: 'LabelFeedback',
+        labeler: context.actor,
+        ...(labelerRole !== undefined ? { labelerRole } : {}),
+        at: this.kit.now(),
+      },
       context,
     );
   }
@@ -129,16 +150,28 @@ export class FeedbackService {
     return { ...result, promptId, candidateIds: candidates.map((candidate) => candidate.candidateId) };
   }
 
-  /** Ranks a prompt's candidates, best first; the labeler is the acting user. */
-  rankPreference(
+  /** Ranks a prompt's candidates, best first; the labeler is the acting user, who needs a teaching role. */
+  async rankPreference(
     input: { promptId: string; ranking: readonly string[] },
     context: CommandContext,
   ): Promise<CommandResult> {
+    const labelerRole = requireTeachingRole(context, 'rank preferences');
     return this.kit.handler.handle(
       preferenceDecider,
       preferenceStream(input.promptId),
-      { ...input, type: 'RankPreference', labeler: context.actor, at: this.kit.now() },
+      { ...input, type: 'RankPreference', labeler: context.actor, labelerRole, at: this.kit.now() },
       context,
     );
   }
+}
+
+/** The context's teaching role; refused (LABELER_ROLE_NOT_ALLOWED, a FORBIDDEN) when it holds none. */
+function requireTeachingRole(context: CommandContext, what: string): string {
+  const role = teachingRole(context);
+  if (role !== undefined) return role;
+  throw new DomainError(
+    'LABELER_ROLE_NOT_ALLOWED',
+    `${context.actor} (roles: ${context.roles?.join(', ') || 'none'}) may not ${what}: they become training data and need one of the roles ${TEACHING_ROLES.join(', ')}. Thumbs and ratings stay open to every client.`,
+    { actor: context.actor, needs: [...TEACHING_ROLES] },
+  );
 }

@@ -11,7 +11,8 @@ import { serviceKit, type ServiceDependencies } from './serviceDependencies.js';
 import { TrainingRunService, type BaseModelCheck } from './trainingRunService.js';
 
 export { manualClock, sequentialIds, systemClock, uuidIds, type Clock, type IdGenerator } from './clock.js';
-export { causedBy, isAdmin, type CommandContext } from './commandContext.js';
+export { causedBy, isAdmin, teachingRole, TEACHING_ROLES, type CommandContext } from './commandContext.js';
+export { RedactionGate } from './redactionGate.js';
 export {
   CommandHandler,
   ConcurrencyConflictError,

@@ -248,15 +248,20 @@ export function createServingRouter(ctx: RouterContext): ServingRouter {
             ? { kind: 'correction', text: redactText(body.correction, undefined, ctx.piiRedaction) }
             : { kind: 'error-category', category: body.error_category! };
     await ctx.recorder.whenRecorded(interactionId);
+    let recorded: FeedbackLabel = label;
     try {
-      await ctx.feedback.labelFeedback(
+      const result = await ctx.feedback.labelFeedback(
         { interactionId, label },
         { actor: caller.actor, roles: caller.roles },
       );
+      // The label as the log holds it: the services' gate has redacted a correction's PII.
+      const event = result.events.find((e) => e.type === 'FeedbackLabeled');
+      if (event) recorded = (event.data as { label: FeedbackLabel }).label;
     } catch (error) {
+      // A refused correction (no labeler, engineer or admin role) is a 403 labeler_role_not_allowed.
       throw refusal(error);
     }
-    res.status(201).json({ object: 'feedback', interaction_id: interactionId, label });
+    res.status(201).json({ object: 'feedback', interaction_id: interactionId, label: recorded });
   });
 
   // OpenAI clients read a JSON error whatever the path: no HTML page for a route that does not exist.

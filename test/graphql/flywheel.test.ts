@@ -129,7 +129,12 @@ for (const target of databaseTargets) {
       };
       expect(revision.transform.kind).toBe('flywheel');
       expect(revision.sourceInteractions.sort()).toEqual(['i-fixed', 'i-good']);
-      expect(revision.piiReport.counts).toEqual({ email: 1 });
+      // The correction was redacted before it reached the log: the flywheel finds no PII left to count.
+      expect(revision.piiReport.counts).toEqual({});
+      // Who taught the model: local single-user mode holds every role, the labeler's first.
+      expect((revision.transform as { params?: unknown }).params).toMatchObject({
+        correctionRoles: { 'i-fixed': 'labeler' },
+      });
       const records: { messages: { role: string; content: string }[] }[] = [];
       for await (const record of readCanonicalRecords(artifacts, revision.contentHash))
         records.push(record as never);
@@ -199,17 +204,15 @@ for (const target of databaseTargets) {
       };
       const capital = await generate('user: Capital of Peru?', ['Lima.', 'Cusco.', 'Mail lima@example.com']);
       const prime = await generate('Name a prime.', ['7', '9']);
+      // The log holds the candidates as the services' gate redacted them.
+      const mailed = 'Mail [EMAIL]';
       await generate('Unranked prompt', ['a', 'b']);
-      await rank(capital.promptId, [
-        capital.id('Lima.'),
-        capital.id('Mail lima@example.com'),
-        capital.id('Cusco.'),
-      ]);
+      await rank(capital.promptId, [capital.id('Lima.'), capital.id(mailed), capital.id('Cusco.')]);
       // A second person agrees: the same pairs, counted once.
       await services.feedback.rankPreference(
         {
           promptId: capital.promptId,
-          ranking: [capital.id('Lima.'), capital.id('Mail lima@example.com'), capital.id('Cusco.')],
+          ranking: [capital.id('Lima.'), capital.id(mailed), capital.id('Cusco.')],
         },
         { actor: 'bo', roles: ['engineer'] },
       );
@@ -251,7 +254,7 @@ for (const target of databaseTargets) {
         'Mail [EMAIL] > Cusco.',
         '7 > 9',
       ]);
-      expect(added.piiReport.counts).toEqual({ email: 2 });
+      expect(added.piiReport.counts).toEqual({});
 
       const again = await api.request(build, { d: datasetId });
       expect((again.errors as Errors)?.[0]?.message).toMatch(

@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allProjections, ProjectionRunner } from '../../src/projections/index.js';
-import { createServices, systemClock, uuidIds } from '../../src/services/index.js';
+import { createServices, systemClock, uuidIds, type Services } from '../../src/services/index.js';
 import { countEvents, databaseTargets, type TestDatabase } from '../support/databases.js';
 import { collect, startHarness, type Harness } from './harness.js';
 
@@ -40,6 +40,10 @@ const mutations = {
   complete: `mutation($id: ID!, $input: JSON!) { m: completeJob(runId: $id, input: $input) { id eventTypes } }`,
   promote: `mutation { m: promoteModelVersion(modelName: "nope", version: 1, stage: "staging") { id } }`,
   heartbeat: `mutation($id: ID!) { m: heartbeat(runId: $id) { id } }`,
+  recordInteraction: `mutation($input: JSON!) { m: recordInteraction(input: $input) { id } }`,
+  label: `mutation($id: ID!, $label: JSON!) { m: labelFeedback(interactionId: $id, label: $label) { id eventTypes } }`,
+  candidates: `mutation($c: JSON!) { m: generateCandidates(prompt: "Capital of France?", candidates: $c) { id } }`,
+  rank: `mutation($id: ID!, $r: [ID!]!) { m: rankPreference(promptId: $id, ranking: $r) { id } }`,
 };
 
 for (const target of databaseTargets) {
@@ -47,6 +51,7 @@ for (const target of databaseTargets) {
     let database: TestDatabase;
     let api: Harness;
     let runner: ProjectionRunner;
+    let services: Services;
 
     beforeAll(async () => {
       database = await target.open();
@@ -54,8 +59,9 @@ for (const target of databaseTargets) {
       const store = new PostgresEventStore(database, { pollIntervalMs: 50 });
       runner = new ProjectionRunner({ db: database.db, store, projections: allProjections });
       runner.start();
+      services = createServices({ store, clock: systemClock, ids: uuidIds });
       api = await startHarness(database, {
-        services: createServices({ store, clock: systemClock, ids: uuidIds }),
+        services,
         projections: runner,
       });
     });
@@ -163,7 +169,7 @@ for (const target of databaseTargets) {
     it('lets each role do exactly its class of mutation; a refused call appends nothing', async () => {
       const admin = await api.server.tokens.create({ actor: 'ada', roles: ['admin'], createdBy: 'test' });
       const tokens: Record<string, string> = { admin: admin.token };
-      for (const role of ['viewer', 'engineer', 'approver', 'worker'] as const) {
+      for (const role of ['viewer', 'labeler', 'engineer', 'approver', 'worker'] as const) {
         tokens[role] = (
           await api.server.tokens.create({ actor: `${role}-1`, roles: [role], createdBy: 'test' })
         ).token;
@@ -171,16 +177,59 @@ for (const target of databaseTargets) {
       const dataset = await call(mutations.registerDataset, {}, admin.token);
       await call(mutations.addRevision, { id: dataset.payload!.id, input: revision }, admin.token);
       const run = await call(mutations.requestRun, { input: runInput(dataset.payload!.id) }, admin.token);
+      const interaction = await call(
+        mutations.recordInteraction,
+        {
+          input: {
+            model: { name: 'm', version: 1 },
+            prompt: 'user: hi',
+            response: 'hello',
+            latencyMs: 1,
+            tokens: { prompt: 1, completion: 1 },
+          },
+        },
+        admin.token,
+      );
+      const prompt = await call(
+        mutations.candidates,
+        { c: [{ text: 'Paris' }, { text: 'Lyon' }] },
+        admin.token,
+      );
+      const ranking = (await services.feedback.rankedPrompt(prompt.payload!.id))!.candidates.map(
+        (candidate) => candidate.candidateId,
+      );
 
-      // The rules of the issue, written out independently of the code's table.
+      // The rules of the issue, written out independently of the code's table. Corrections and rankings
+      // teach the model (they become training data): labelers, engineers and admins only.
       const allowed: Record<string, Record<string, boolean>> = {
-        data: { viewer: false, engineer: true, approver: false, worker: false, admin: true },
-        train: { viewer: false, engineer: true, approver: false, worker: false, admin: true },
-        release: { viewer: false, engineer: false, approver: true, worker: false, admin: true },
-        work: { viewer: false, engineer: false, approver: false, worker: true, admin: true },
+        data: { viewer: false, labeler: false, engineer: true, approver: false, worker: false, admin: true },
+        correct: {
+          viewer: false,
+          labeler: true,
+          engineer: true,
+          approver: false,
+          worker: false,
+          admin: true,
+        },
+        rank: { viewer: false, labeler: true, engineer: true, approver: false, worker: false, admin: true },
+        train: { viewer: false, labeler: false, engineer: true, approver: false, worker: false, admin: true },
+        release: {
+          viewer: false,
+          labeler: false,
+          engineer: false,
+          approver: true,
+          worker: false,
+          admin: true,
+        },
+        work: { viewer: false, labeler: false, engineer: false, approver: false, worker: true, admin: true },
       };
       const attempts: Record<string, [string, Record<string, unknown>]> = {
         data: [mutations.registerDataset, {}],
+        correct: [
+          mutations.label,
+          { id: interaction.payload!.id, label: { kind: 'correction', text: 'Say hello back.' } },
+        ],
+        rank: [mutations.rank, { id: prompt.payload!.id, r: ranking }],
         train: [mutations.requestRun, { input: runInput(dataset.payload!.id) }],
         release: [mutations.promote, {}],
         work: [mutations.heartbeat, { id: run.payload!.id }],
@@ -192,6 +241,7 @@ for (const target of databaseTargets) {
           const code = result.errors?.[0]?.extensions?.code;
           if (allowed[action]![role]) {
             expect(code, `${role} ${action}: ${result.errors?.[0]?.message}`).not.toBe('FORBIDDEN');
+            if (action === 'correct' || action === 'rank') expect(result.errors).toBeUndefined();
           } else {
             expect(code, `${role} ${action}`).toBe('FORBIDDEN');
             expect(result.errors?.[0]?.message).toMatch(/needs one of the roles/);
@@ -199,6 +249,13 @@ for (const target of databaseTargets) {
           }
         }
       }
+      // Each correction and ranking records the role that supplied it.
+      const labels = await services.feedback.labelledInteraction(interaction.payload!.id);
+      expect(labels!.labels.map((label) => 'labelerRole' in label && label.labelerRole)).toEqual([
+        'admin',
+        'labeler',
+        'engineer',
+      ]);
     });
   });
 }

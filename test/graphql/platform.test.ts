@@ -37,7 +37,7 @@ for (const target of databaseTargets) {
       expect(response.errors).toBeUndefined();
       expect(response.data?.me).toEqual({
         actor: 'local',
-        roles: ['viewer', 'engineer', 'approver', 'admin', 'worker'],
+        roles: ['viewer', 'labeler', 'engineer', 'approver', 'admin', 'worker'],
         localMode: true,
       });
       // Clients that insist on a key (the official openai one) send a placeholder: local mode takes any.

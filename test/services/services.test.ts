@@ -245,7 +245,22 @@ for (const target of databaseTargets) {
         { prompt: 'explain', candidates: [{ text: 'a' }, { text: 'b' }, { text: 'c' }] },
         { actor: 'generator' },
       );
-      await services.feedback.rankPreference({ promptId, ranking: [...candidateIds].reverse() }, ana);
+      // Rankings and corrections teach the model: they need a labeler (or engineer, or admin) role.
+      await expect(
+        services.feedback.rankPreference({ promptId, ranking: [...candidateIds].reverse() }, ana),
+      ).rejects.toMatchObject({ code: 'LABELER_ROLE_NOT_ALLOWED' });
+      await expect(
+        services.feedback.labelFeedback(
+          { interactionId, label: { kind: 'correction', text: 'ask a doctor' } },
+          ana,
+        ),
+      ).rejects.toMatchObject({ code: 'LABELER_ROLE_NOT_ALLOWED' });
+      const labeler: CommandContext = { actor: 'ana', roles: ['labeler'] };
+      const ranked = await services.feedback.rankPreference(
+        { promptId, ranking: [...candidateIds].reverse() },
+        labeler,
+      );
+      expect(ranked.events[0]!.data).toMatchObject({ labeler: 'ana', labelerRole: 'labeler' });
       await expect(
         services.feedback.rankPreference({ promptId, ranking: candidateIds.slice(1) }, admin),
       ).rejects.toMatchObject({
@@ -437,6 +452,52 @@ for (const target of databaseTargets) {
       ).rejects.toBeInstanceOf(ConcurrencyConflictError);
       expect(await revisionNumbers('e')).toEqual([]);
       expect((await services.datasets.getDataset('med')).revisions.size).toBe(9);
+    });
+
+    it('redacts every free-text field before the log, whoever sends it, and keeps exact text as given', async () => {
+      const email = 'li.na@example.com';
+      const phone = '13812345678';
+      // Ids and names marked exact stay byte for byte, even where they look like PII.
+      const interactionId = `i-${phone}`;
+      await services.feedback.recordInteractions([
+        {
+          input: {
+            interactionId,
+            deploymentName: 'prod',
+            model: { name: 'med-llama', version: 1 },
+            prompt: `user: mail ${email}`,
+            response: `call ${phone}`,
+            latencyMs: 1,
+            tokens: { prompt: 1, completion: 1 },
+          },
+          context: { actor: 'serving' },
+        },
+      ]);
+      await services.feedback.labelFeedback(
+        { interactionId, label: { kind: 'correction', text: `Write to ${email}.` } },
+        { actor: 'ana', roles: ['labeler'] },
+      );
+      await services.feedback.labelFeedback(
+        { interactionId, label: { kind: 'error-category', category: `leaked ${phone}` } },
+        worker,
+      );
+      await services.datasets.registerDataset(
+        { datasetId: 'med', name: `QA of ${email}`, description: `ask ${phone}`, format: 'alpaca' },
+        ana,
+      );
+      await services.datasets.archiveDataset({ datasetId: 'med', reason: `asked by ${email}` }, ana);
+
+      const interaction = await store.readStream(`interaction-${interactionId}`);
+      expect(interaction.map((event) => event.data)).toMatchObject([
+        { interactionId, deploymentName: 'prod', prompt: 'user: mail [EMAIL]', response: 'call [PHONE]' },
+        { interactionId, label: { kind: 'correction', text: 'Write to [EMAIL].' }, labelerRole: 'labeler' },
+        { interactionId, label: { kind: 'error-category', category: 'leaked [PHONE]' } },
+      ]);
+      const dataset = await store.readStream(datasetStream('med'));
+      expect(dataset.map((event) => event.data)).toMatchObject([
+        { datasetId: 'med', name: 'QA of [EMAIL]', description: 'ask [PHONE]' },
+        { datasetId: 'med', reason: 'asked by [EMAIL]' },
+      ]);
     });
 
     it('validates payloads against the registry before appending', async () => {

@@ -261,6 +261,20 @@ describe('the OpenAI-compatible endpoint, through the official openai client', (
     expect(events.map((e) => e.type)).toEqual(['InteractionRecorded', 'FeedbackLabeled']);
     expect(events[1]!.data).toMatchObject({ label: { kind: 'rating', value: 4 }, labeler: 'chat-app' });
     expect((await postFeedback({ id: answer.id, rating: 9 })).status).toBe(400);
+    // A correction teaches the model: a serving client's (viewer) token may not send one; an engineer's may.
+    const refused = await postFeedback({ id: answer.id, correction: 'Say hi.' });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
+      'labeler_role_not_allowed',
+    );
+    expect(await platform.store.readStream(`interaction-${interactionId}`)).toHaveLength(2);
+    const corrected = await postFeedback({ id: answer.id, correction: 'Say hi.' }, platform.tokens.engineer);
+    expect(corrected.status).toBe(201);
+    expect((await platform.store.readStream(`interaction-${interactionId}`))[2]!.data).toMatchObject({
+      label: { kind: 'correction', text: 'Say hi.' },
+      labeler: 'eli',
+      labelerRole: 'engineer',
+    });
 
     // Through GraphQL too, at once: labelFeedback waits for the batched capture of what it labels.
     const next = await client.chat.completions.create({
@@ -332,10 +346,10 @@ describe('the OpenAI-compatible endpoint, through the official openai client', (
   });
 });
 
-async function postFeedback(body: Record<string, unknown>): Promise<Response> {
+async function postFeedback(body: Record<string, unknown>, token = platform.tokens.app): Promise<Response> {
   return fetch(`${platform.baseUrl}/v1/feedback`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${platform.tokens.app}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify(body),
   });
 }

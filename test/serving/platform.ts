@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { LocalArtifactStore } from '../../src/data/index.js';
 import { PostgresEventStore } from '../../src/eventstore/index.js';
 import { createGraphqlServer, type GraphqlServer } from '../../src/graphql/index.js';
@@ -51,6 +51,8 @@ export async function startTestPlatform(
     serving?: Partial<ServingDependencies>;
     /** false: the workers only record outcomes and the serving side follows the log (two machines' split). */
     workerServes?: boolean;
+    /** The process log of serving and GraphQL (default: silent, or SERVING_TEST_LOG's level). */
+    logger?: Logger;
   },
 ): Promise<TestPlatform> {
   const dir = mkdtempSync(join(tmpdir(), 'tuneledger-serving-'));
@@ -72,7 +74,7 @@ export async function startTestPlatform(
     pollIntervalMs: 20,
   });
   projections.start();
-  const logger = pino({ level: process.env.SERVING_TEST_LOG ?? 'silent' });
+  const logger = options.logger ?? pino({ level: process.env.SERVING_TEST_LOG ?? 'silent' });
   const serving = await startServing({
     store,
     services,

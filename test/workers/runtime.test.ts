@@ -123,6 +123,41 @@ for (const target of databaseTargets) {
       expect(row).toMatchObject({ status: 'failed', failures: 3, last_error: 'boom 3' });
     });
 
+    it('keeps no PII of a failure message in the jobs table or the log', async () => {
+      await addJob(database.db, 'p');
+      const logged: string[] = [];
+      const gaveUp: string[] = [];
+      const worker = runWorker({
+        kinds: ['probe'],
+        handlers: {
+          probe: {
+            async run() {
+              // A failure met in the data may quote it.
+              throw new Error('line 3 does not parse: "mail li.na@example.com, call 13812345678"');
+            },
+            async giveUp(_job, _context, error) {
+              gaveUp.push(error);
+            },
+          },
+        },
+        db: database.db,
+        pollMs: 20,
+        backoffMs: 10,
+        maxFailures: 1,
+        log: {
+          info: () => {},
+          warn: (message, fields) => logged.push(`${message} ${JSON.stringify(fields)}`),
+        },
+      });
+      await expect.poll(() => gaveUp.length, { timeout: 10_000, interval: 20 }).toBe(1);
+      await worker.stop();
+      const expected = 'line 3 does not parse: "mail [EMAIL], call [PHONE]"';
+      expect(gaveUp).toEqual([expected]);
+      expect((await jobRow(database.db, 'p')).last_error).toBe(expected);
+      expect(logged.join('\n')).toContain('[EMAIL]');
+      expect(logged.join('\n')).not.toMatch(/li\.na@example\.com|13812345678/);
+    });
+
     it('renews the lease while a job runs, and releases it on a graceful stop', async () => {
       await addJob(database.db, 'a');
       let started = false;

@@ -11,7 +11,12 @@ import { mergePiiCounts, type PiiCounts } from '../pii/index.js';
 export type InteractionLabel =
   | { readonly kind: 'thumbs'; readonly up: boolean }
   | { readonly kind: 'rating'; readonly value: number }
-  | { readonly kind: 'correction'; readonly text: string }
+  | {
+      readonly kind: 'correction';
+      readonly text: string;
+      /** The role under which the correction was accepted (labeler, engineer, admin); absent on older labels. */
+      readonly labelerRole?: string;
+    }
   | { readonly kind: 'error-category'; readonly category: string };
 
 /** One served exchange as the log holds it (already redacted at capture), with its labels. */
@@ -35,10 +40,19 @@ export type FlywheelSkip = 'unlabelled' | 'rejected' | 'no-verdict' | 'filtered'
 export function flywheelVerdict(
   interaction: LabelledInteraction,
   minRating: number,
-): { readonly output: string; readonly source: 'response' | 'correction' } | { readonly skip: FlywheelSkip } {
+):
+  | { readonly output: string; readonly source: 'response' }
+  | { readonly output: string; readonly source: 'correction'; readonly labelerRole?: string }
+  | { readonly skip: FlywheelSkip } {
   if (interaction.labels.length === 0) return { skip: 'unlabelled' };
   const correction = interaction.labels.findLast((label) => label.kind === 'correction');
-  if (correction) return { output: correction.text, source: 'correction' };
+  if (correction) {
+    return {
+      output: correction.text,
+      source: 'correction',
+      ...(correction.labelerRole !== undefined ? { labelerRole: correction.labelerRole } : {}),
+    };
+  }
   if (interaction.filtered) return { skip: 'filtered' };
   const judgement = interaction.labels.findLast(
     (label) => label.kind === 'thumbs' || label.kind === 'rating',
@@ -93,6 +107,11 @@ export interface FlywheelFacts extends StoredRevision {
   /** PII found (and redacted) in the new records: corrections are typed by people after capture. */
   readonly pii: PiiCounts;
   readonly corrections: number;
+  /**
+   * Per correction added, by interaction id: the role that supplied it (who taught the model), or
+   * 'unrecorded' for a correction labelled before roles were kept.
+   */
+  readonly correctionRoles: Readonly<Record<string, string>>;
 }
 
 /**
@@ -114,6 +133,7 @@ export async function writeFlywheelRevision(options: FlywheelOptions): Promise<F
   const pii: PiiCounts = {};
   let copied = 0;
   let corrections = 0;
+  const correctionRoles: Record<string, string> = {};
   try {
     if (options.parentContentHash) {
       copied = await copyParentRecords(options.store, parentOf(options), writer, splits, {
@@ -148,10 +168,13 @@ export async function writeFlywheelRevision(options: FlywheelOptions): Promise<F
       mergePiiCounts(pii, counts);
       await writer.add(record, splits.assign(record));
       used.push(interaction.interactionId);
-      if (verdict.source === 'correction') corrections++;
+      if (verdict.source === 'correction') {
+        corrections++;
+        correctionRoles[interaction.interactionId] = verdict.labelerRole ?? 'unrecorded';
+      }
     }
     const stored = await writer.finish();
-    return { ...stored, copied, added: used.length, used, skipped, pii, corrections };
+    return { ...stored, copied, added: used.length, used, skipped, pii, corrections, correctionRoles };
   } catch (error) {
     await writer.abort();
     throw error;

@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { defineEvent, type EventOf } from '../shared/eventRegistry.js';
-import { id, isoTimestamp, nonEmptyText, nonNegativeInt, positiveInt, sha256 } from '../shared/schemas.js';
+import {
+  exactKey,
+  freeString,
+  id,
+  isoTimestamp,
+  nonEmptyFreeText,
+  nonNegativeInt,
+  positiveInt,
+  sha256,
+} from '../shared/schemas.js';
+import { freeText } from '../shared/textKinds.js';
 
 export const datasetFormat = z.enum(['alpaca', 'sharegpt', 'openai-messages', 'preference']);
 export type DatasetFormat = z.infer<typeof datasetFormat>;
@@ -13,11 +23,11 @@ export const DEFAULT_DATASET_DOMAIN = 'general';
 
 const datasetRegisteredV2 = z.object({
   datasetId: id,
-  name: nonEmptyText,
-  domain: nonEmptyText,
-  description: z.string(),
+  name: nonEmptyFreeText,
+  domain: nonEmptyFreeText,
+  description: freeString,
   format: datasetFormat,
-  tags: z.array(z.string()).default([]),
+  tags: z.array(freeString).default([]),
   registeredAt: isoTimestamp,
 });
 
@@ -44,17 +54,20 @@ export const DatasetRevisionAdded = defineEvent(
     parentRevision: positiveInt.optional(),
     /** Extra parents of a merge. */
     mergedRevisions: z.array(positiveInt).optional(),
-    transform: z.object({ kind: transformKind, params: z.record(z.string(), z.unknown()).default({}) }),
+    transform: z.object({
+      kind: transformKind,
+      params: z.record(exactKey, freeText(z.unknown())).default({}),
+    }),
     piiReport: z
       .object({
-        counts: z.record(z.string(), nonNegativeInt),
+        counts: z.record(exactKey, nonNegativeInt),
         /** The action applied to each kind of PII at ingest (absent on events written before policies). */
-        policy: z.record(z.string(), z.enum(['redact', 'keep', 'pseudonymise'])).optional(),
+        policy: z.record(exactKey, z.enum(['redact', 'keep', 'pseudonymise'])).optional(),
       })
       .default({ counts: {} }),
     qualityReport: z
       .object({
-        rejected: z.array(z.object({ line: positiveInt, reason: z.string() })),
+        rejected: z.array(z.object({ line: positiveInt, reason: freeString })),
         instructionQuality: z.object({ mean: z.number(), min: z.number(), max: z.number() }).optional(),
       })
       .default({ rejected: [] }),
@@ -70,7 +83,7 @@ export const AugmentationRequested = defineEvent(
     datasetId: id,
     augmentationId: id,
     baseRevision: positiveInt,
-    templates: z.array(nonEmptyText).min(1),
+    templates: z.array(nonEmptyFreeText).min(1),
     lexiconHash: sha256.optional(),
     seed: z.int(),
     variantsPerRecord: positiveInt.default(1),
@@ -94,12 +107,12 @@ export const AugmentationCompleted = defineEvent(
 
 export const AugmentationFailed = defineEvent(
   'AugmentationFailed',
-  z.object({ datasetId: id, augmentationId: id, reason: nonEmptyText, failedAt: isoTimestamp }),
+  z.object({ datasetId: id, augmentationId: id, reason: nonEmptyFreeText, failedAt: isoTimestamp }),
 );
 
 export const DatasetArchived = defineEvent(
   'DatasetArchived',
-  z.object({ datasetId: id, reason: nonEmptyText, archivedAt: isoTimestamp }),
+  z.object({ datasetId: id, reason: nonEmptyFreeText, archivedAt: isoTimestamp }),
 );
 
 export const datasetEventDefinitions = [

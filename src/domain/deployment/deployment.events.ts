@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { defineEvent, type EventOf } from '../shared/eventRegistry.js';
-import { id, isoTimestamp, modelRef, nonEmptyText, positiveInt } from '../shared/schemas.js';
+import {
+  exactKey,
+  freeString,
+  id,
+  isoTimestamp,
+  modelRef,
+  nonEmptyExactText,
+  nonEmptyFreeText,
+  positiveInt,
+} from '../shared/schemas.js';
+import { freeText } from '../shared/textKinds.js';
 
 export const degradationMetric = z.enum(['output-entropy', 'latency', 'error-rate', 'benchmark']);
 export type DegradationMetric = z.infer<typeof degradationMetric>;
@@ -8,10 +18,10 @@ export type DegradationMetric = z.infer<typeof degradationMetric>;
 export const DeploymentRequested = defineEvent(
   'DeploymentRequested',
   z.object({
-    deploymentName: nonEmptyText,
+    deploymentName: nonEmptyExactText,
     model: modelRef,
-    environment: nonEmptyText,
-    reason: z.string(),
+    environment: nonEmptyExactText,
+    reason: freeString,
     requestedAt: isoTimestamp,
   }),
 );
@@ -19,11 +29,11 @@ export const DeploymentRequested = defineEvent(
 export const DeploymentActivated = defineEvent(
   'DeploymentActivated',
   z.object({
-    deploymentName: nonEmptyText,
+    deploymentName: nonEmptyExactText,
     model: modelRef,
     previousVersion: positiveInt.optional(),
-    environment: nonEmptyText,
-    endpoint: nonEmptyText,
+    environment: nonEmptyExactText,
+    endpoint: nonEmptyExactText,
     activatedAt: isoTimestamp,
   }),
 );
@@ -31,7 +41,7 @@ export const DeploymentActivated = defineEvent(
 export const DegradationDetected = defineEvent(
   'DegradationDetected',
   z.object({
-    deploymentName: nonEmptyText,
+    deploymentName: nonEmptyExactText,
     model: modelRef,
     metric: degradationMetric,
     baseline: z.number(),
@@ -45,14 +55,14 @@ export const DegradationDetected = defineEvent(
 export const RollbackRequested = defineEvent(
   'RollbackRequested',
   z.object({
-    deploymentName: nonEmptyText,
+    deploymentName: nonEmptyExactText,
     rollbackId: id,
     fromVersion: positiveInt,
     toVersion: positiveInt,
-    reason: nonEmptyText,
+    reason: nonEmptyFreeText,
     trigger: z.enum(['person', 'policy']),
     /** What justified it: the degradation, an incident link, ... */
-    evidence: z.record(z.string(), z.unknown()).default({}),
+    evidence: z.record(exactKey, freeText(z.unknown())).default({}),
     requestedAt: isoTimestamp,
   }),
 );
@@ -60,11 +70,11 @@ export const RollbackRequested = defineEvent(
 export const RolledBack = defineEvent(
   'RolledBack',
   z.object({
-    deploymentName: nonEmptyText,
+    deploymentName: nonEmptyExactText,
     rollbackId: id,
     fromVersion: positiveInt,
     toVersion: positiveInt,
-    modelName: nonEmptyText,
+    modelName: nonEmptyExactText,
     rolledBackAt: isoTimestamp,
   }),
 );

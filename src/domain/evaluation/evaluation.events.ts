@@ -6,7 +6,9 @@ import {
   id,
   isoTimestamp,
   modelRef,
-  nonEmptyText,
+  exactKey,
+  nonEmptyExactText,
+  nonEmptyFreeText,
   nonNegativeInt,
   positiveInt,
 } from '../shared/schemas.js';
@@ -22,7 +24,7 @@ export type EvaluationSuite = z.infer<typeof evaluationSuite>;
 
 /** A gate line: `metric op value`, e.g. f1 gte 0.7 or robustnessDelta lte 0.05. */
 export const gateThreshold = z.object({
-  metric: nonEmptyText,
+  metric: nonEmptyExactText,
   op: z.enum(['gte', 'lte']),
   value: z.number(),
 });
@@ -39,7 +41,7 @@ export const EvaluationRequested = defineEvent(
     dataset: datasetRef,
     suites: z.array(evaluationSuite).min(1),
     /** An LLM judge for instruction-following; a model name or an endpoint. */
-    judge: z.object({ kind: z.enum(['model', 'endpoint']), ref: nonEmptyText }).optional(),
+    judge: z.object({ kind: z.enum(['model', 'endpoint']), ref: nonEmptyExactText }).optional(),
     gate: z.array(gateThreshold).default([]),
     requestedAt: isoTimestamp,
   }),
@@ -49,7 +51,7 @@ export const EvaluationClaimed = defineEvent(
   'EvaluationClaimed',
   z.object({
     evaluationId: id,
-    workerId: nonEmptyText,
+    workerId: nonEmptyExactText,
     leaseUntil: isoTimestamp,
     attempt: positiveInt,
     claimedAt: isoTimestamp,
@@ -59,7 +61,7 @@ export const EvaluationClaimed = defineEvent(
 /** The holder is still at work: its lease now runs to `leaseUntil`. */
 export const EvaluationLeaseRenewed = defineEvent(
   'EvaluationLeaseRenewed',
-  z.object({ evaluationId: id, workerId: nonEmptyText, attempt: positiveInt, leaseUntil: isoTimestamp }),
+  z.object({ evaluationId: id, workerId: nonEmptyExactText, attempt: positiveInt, leaseUntil: isoTimestamp }),
 );
 
 export const EvaluationProgressReported = defineEvent(
@@ -78,10 +80,10 @@ export const EvaluationCompleted = defineEvent(
   z.object({
     evaluationId: id,
     model: modelRef,
-    metrics: z.record(z.string(), z.number()),
+    metrics: z.record(exactKey, z.number()),
     /** Metrics per category (task type, domain...). */
-    categories: z.record(z.string(), z.record(z.string(), z.number())).default({}),
-    errorTaxonomy: z.record(z.string(), nonNegativeInt).default({}),
+    categories: z.record(exactKey, z.record(exactKey, z.number())).default({}),
+    errorTaxonomy: z.record(exactKey, nonNegativeInt).default({}),
     artifacts: z
       .object({
         predictions: artifactRef.optional(),
@@ -96,7 +98,7 @@ export const EvaluationCompleted = defineEvent(
 
 export const EvaluationFailed = defineEvent(
   'EvaluationFailed',
-  z.object({ evaluationId: id, reason: nonEmptyText, failedAt: isoTimestamp }),
+  z.object({ evaluationId: id, reason: nonEmptyFreeText, failedAt: isoTimestamp }),
 );
 
 export const evaluationEventDefinitions = [

@@ -1,21 +1,30 @@
 import { z } from 'zod';
 import { defineEvent, type EventOf } from '../shared/eventRegistry.js';
-import { id, isoTimestamp, modelRef, nonEmptyText, nonNegative, nonNegativeInt } from '../shared/schemas.js';
+import {
+  freeString,
+  id,
+  isoTimestamp,
+  modelRef,
+  nonEmptyExactText,
+  nonEmptyFreeText,
+  nonNegative,
+  nonNegativeInt,
+} from '../shared/schemas.js';
 
 export const InteractionRecorded = defineEvent(
   'InteractionRecorded',
   z.object({
     interactionId: id,
-    deploymentName: nonEmptyText.optional(),
+    deploymentName: nonEmptyExactText.optional(),
     model: modelRef,
-    /** Already redacted by the serving filters: no PII is stored in the log. */
-    prompt: z.string(),
-    response: z.string(),
+    /** Redacted by the serving filters, and again by the services' gate before append. */
+    prompt: freeString,
+    response: freeString,
     latencyMs: nonNegative,
     tokens: z.object({ prompt: nonNegativeInt, completion: nonNegativeInt }),
     meanTokenEntropy: nonNegative.optional(),
     /** Set when an input or output filter changed or blocked the exchange. */
-    filtered: z.object({ stage: z.enum(['input', 'output']), rule: nonEmptyText }).optional(),
+    filtered: z.object({ stage: z.enum(['input', 'output']), rule: nonEmptyExactText }).optional(),
     recordedAt: isoTimestamp,
   }),
 );
@@ -23,8 +32,8 @@ export const InteractionRecorded = defineEvent(
 export const feedbackLabel = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('thumbs'), up: z.boolean() }),
   z.object({ kind: z.literal('rating'), value: z.int().min(1).max(5) }),
-  z.object({ kind: z.literal('correction'), text: nonEmptyText }),
-  z.object({ kind: z.literal('error-category'), category: nonEmptyText }),
+  z.object({ kind: z.literal('correction'), text: nonEmptyFreeText }),
+  z.object({ kind: z.literal('error-category'), category: nonEmptyFreeText }),
 ]);
 export type FeedbackLabel = z.infer<typeof feedbackLabel>;
 
@@ -33,19 +42,25 @@ export const FeedbackLabeled = defineEvent(
   z.object({
     interactionId: id,
     label: feedbackLabel,
-    labeler: nonEmptyText,
+    /** The actor (a token's), as the platform knows it. */
+    labeler: nonEmptyExactText,
+    /**
+     * The role under which a correction was accepted (labeler, engineer or admin): who taught the model.
+     * Absent on signals (thumbs, ratings, error categories) and on labels recorded before roles were kept.
+     */
+    labelerRole: nonEmptyExactText.optional(),
     labeledAt: isoTimestamp,
   }),
 );
 
-export const candidate = z.object({ candidateId: id, text: z.string(), model: modelRef.optional() });
+export const candidate = z.object({ candidateId: id, text: freeString, model: modelRef.optional() });
 export type Candidate = z.infer<typeof candidate>;
 
 export const CandidatesGenerated = defineEvent(
   'CandidatesGenerated',
   z.object({
     promptId: id,
-    prompt: z.string(),
+    prompt: freeString,
     candidates: z.array(candidate).min(2).max(8),
     generatedAt: isoTimestamp,
   }),
@@ -57,7 +72,9 @@ export const PreferenceRanked = defineEvent(
     promptId: id,
     /** Candidate ids, best first. */
     ranking: z.array(id).min(2),
-    labeler: nonEmptyText,
+    labeler: nonEmptyExactText,
+    /** The role under which the ranking was accepted (labeler, engineer or admin); absent on older rankings. */
+    labelerRole: nonEmptyExactText.optional(),
     rankedAt: isoTimestamp,
   }),
 );

@@ -16,6 +16,8 @@ export type LabelFeedback = {
   readonly interactionId: string;
   readonly label: FeedbackLabel;
   readonly labeler: string;
+  /** The role under which a correction was accepted; recorded so a flywheel revision can say who taught it. */
+  readonly labelerRole?: string;
   readonly at: string;
 };
 
@@ -71,6 +73,7 @@ export function decideInteraction(
           interactionId: command.interactionId,
           label: command.label,
           labeler: command.labeler,
+          ...(command.labelerRole !== undefined ? { labelerRole: command.labelerRole } : {}),
           labeledAt: command.at,
         },
       };

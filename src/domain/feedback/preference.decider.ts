@@ -18,6 +18,8 @@ export type RankPreference = {
   /** Candidate ids, best first. */
   readonly ranking: readonly string[];
   readonly labeler: string;
+  /** The role under which the ranking was accepted. */
+  readonly labelerRole?: string;
   readonly at: string;
 };
 
@@ -115,6 +117,7 @@ export function decidePreference(
           promptId: command.promptId,
           ranking: [...command.ranking],
           labeler: command.labeler,
+          ...(command.labelerRole !== undefined ? { labelerRole: command.labelerRole } : {}),
           rankedAt: command.at,
         },
       };

@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { defineEvent, type EventOf } from '../shared/eventRegistry.js';
-import { id, isoTimestamp, nonEmptyText, nonNegativeInt, positiveInt, sha256 } from '../shared/schemas.js';
+import {
+  freeString,
+  id,
+  isoTimestamp,
+  nonEmptyExactText,
+  nonEmptyFreeText,
+  nonNegativeInt,
+  positiveInt,
+  sha256,
+} from '../shared/schemas.js';
 
 export const modelStage = z.enum(['none', 'staging', 'production']);
 export type ModelStage = z.infer<typeof modelStage>;
@@ -11,10 +20,10 @@ export const RETAINED_VERSIONS = 3;
 export const ModelVersionRegistered = defineEvent(
   'ModelVersionRegistered',
   z.object({
-    modelName: nonEmptyText,
+    modelName: nonEmptyExactText,
     version: positiveInt,
     runId: id,
-    baseModel: nonEmptyText,
+    baseModel: nonEmptyFreeText,
     artifacts: z.object({
       adapter: sha256.optional(),
       merged: sha256.optional(),
@@ -23,7 +32,7 @@ export const ModelVersionRegistered = defineEvent(
     trainingSummary: z.object({
       datasetId: id,
       datasetRevision: positiveInt,
-      method: nonEmptyText,
+      method: nonEmptyExactText,
       finalLoss: z.number(),
       steps: nonNegativeInt,
     }),
@@ -34,16 +43,16 @@ export const ModelVersionRegistered = defineEvent(
 export const ModelVersionPromoted = defineEvent(
   'ModelVersionPromoted',
   z.object({
-    modelName: nonEmptyText,
+    modelName: nonEmptyExactText,
     version: positiveInt,
     stage: z.enum(['staging', 'production']),
     previousStage: modelStage,
     /** The version that held `stage` before and drops to staging (production) or none (staging). */
     replacedVersion: positiveInt.optional(),
     evidence: z.object({ evaluationIds: z.array(id) }),
-    approvedBy: nonEmptyText,
+    approvedBy: nonEmptyExactText,
     /** Set when an admin promoted to production without a passed evaluation. */
-    override: z.object({ reason: nonEmptyText }).optional(),
+    override: z.object({ reason: nonEmptyFreeText }).optional(),
     promotedAt: isoTimestamp,
   }),
 );
@@ -51,10 +60,10 @@ export const ModelVersionPromoted = defineEvent(
 export const ModelVersionArchived = defineEvent(
   'ModelVersionArchived',
   z.object({
-    modelName: nonEmptyText,
+    modelName: nonEmptyExactText,
     version: positiveInt,
     reason: z.enum(['retention', 'manual']),
-    note: z.string().optional(),
+    note: freeString.optional(),
     archivedAt: isoTimestamp,
   }),
 );

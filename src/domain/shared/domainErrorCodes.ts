@@ -41,6 +41,7 @@ export const domainErrorKinds = {
   // Who may
   EVALUATION_LEASE_EXPIRED: 'forbidden',
   EVALUATION_NOT_LEASE_HOLDER: 'forbidden',
+  LABELER_ROLE_NOT_ALLOWED: 'forbidden',
   OVERRIDE_REQUIRES_ADMIN: 'forbidden',
   RUN_LEASE_EXPIRED: 'forbidden',
   RUN_NOT_LEASE_HOLDER: 'forbidden',

@@ -13,3 +13,11 @@ export {
 } from './eventRegistry.js';
 export * from './schemas.js';
 export * from './streams.js';
+export {
+  type TextKind,
+  exactText,
+  freeText,
+  mapFreeText,
+  textKinds,
+  unmarkedTextPaths,
+} from './textKinds.js';

@@ -1,10 +1,13 @@
 import { z } from 'zod';
 import { defineEvent, type EventOf } from '../shared/eventRegistry.js';
+import { exactText } from '../shared/textKinds.js';
 import {
   id,
   isoTimestamp,
   modelRef,
-  nonEmptyText,
+  exactKey,
+  nonEmptyExactText,
+  nonEmptyFreeText,
   nonNegative,
   nonNegativeInt,
   positiveInt,
@@ -13,13 +16,13 @@ import {
 
 /** Where the base model's weights come from; loaded from local paths, never fetched. */
 export const baseModelSource = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('path'), path: nonEmptyText }),
+  z.object({ kind: z.literal('path'), path: nonEmptyExactText }),
   z.object({ kind: z.literal('artifact'), hash: sha256 }),
   z.object({ kind: z.literal('registry'), model: modelRef }),
 ]);
 
 export const baseModel = z.object({
-  name: nonEmptyText,
+  name: nonEmptyFreeText,
   source: baseModelSource,
   /** sha256 of the HF config.json, so two runs on "the same" model can be told apart. */
   configHash: sha256.optional(),
@@ -31,7 +34,7 @@ export const loraParameters = z.object({
   r: positiveInt,
   alpha: z.number().positive(),
   dropout: z.number().min(0).max(1),
-  targetModules: z.array(nonEmptyText).min(1),
+  targetModules: z.array(nonEmptyExactText).min(1),
 });
 export const fullParameters = z.object({ kind: z.literal('full') });
 /** Which weights a reward-model or policy run trains. */
@@ -65,10 +68,11 @@ export type TrainingMethod = z.infer<typeof trainingMethod>;
 export type TrainingMethodKind = TrainingMethod['kind'];
 
 export const trainingStage = z.object({
-  name: nonEmptyText,
+  name: nonEmptyFreeText,
   /** The stage trains on this revision of the run's dataset, or on a filter of it. */
   datasetRevision: positiveInt.optional(),
-  datasetFilter: z.string().optional(),
+  /** A filter expression the worker evaluates: exact, or it would select something else. */
+  datasetFilter: exactText(z.string()).optional(),
   learningRate: z.number().positive(),
   batchSize: positiveInt,
   epochs: z.number().positive(),
@@ -99,7 +103,7 @@ export const TrainingRunRequested = defineEvent(
     /** Start from a checkpoint of another run. */
     resumeFrom: checkpointRef.extend({ runId: id }).optional(),
     /** The model registry entry the finished run should be registered under. */
-    targetModel: nonEmptyText.optional(),
+    targetModel: nonEmptyExactText.optional(),
     /** How records become prompts (alpaca, llama2, llama3, chat_template); the worker's default when absent. */
     promptFormat: z.enum(['alpaca', 'llama2', 'llama3', 'chat_template']).optional(),
     requestedAt: isoTimestamp,
@@ -110,8 +114,8 @@ export const TrainingRunClaimed = defineEvent(
   'TrainingRunClaimed',
   z.object({
     runId: id,
-    workerId: nonEmptyText,
-    backend: z.object({ name: nonEmptyText, device: z.string() }),
+    workerId: nonEmptyExactText,
+    backend: z.object({ name: nonEmptyExactText, device: exactText(z.string()) }),
     leaseUntil: isoTimestamp,
     /** 1 for the first claim, 2 after the first lease expired, ... */
     attempt: positiveInt,
@@ -123,7 +127,7 @@ export const TrainingRunClaimed = defineEvent(
 
 export const TrainingRunLeaseRenewed = defineEvent(
   'TrainingRunLeaseRenewed',
-  z.object({ runId: id, workerId: nonEmptyText, attempt: positiveInt, leaseUntil: isoTimestamp }),
+  z.object({ runId: id, workerId: nonEmptyExactText, attempt: positiveInt, leaseUntil: isoTimestamp }),
 );
 
 /** The holder stopped renewing: the run may be claimed again and resumes from `resumeFrom`. */
@@ -131,7 +135,7 @@ export const TrainingRunLeaseExpired = defineEvent(
   'TrainingRunLeaseExpired',
   z.object({
     runId: id,
-    workerId: nonEmptyText,
+    workerId: nonEmptyExactText,
     attempt: positiveInt,
     leaseUntil: isoTimestamp,
     lastStep: nonNegativeInt,
@@ -145,7 +149,7 @@ export const TrainingStageStarted = defineEvent(
   z.object({
     runId: id,
     stageIndex: nonNegativeInt,
-    name: nonEmptyText,
+    name: nonEmptyFreeText,
     learningRate: z.number().positive(),
     batchSize: positiveInt,
     steps: positiveInt,
@@ -216,7 +220,7 @@ export const TrainingRunCompleted = defineEvent(
     steps: nonNegativeInt,
     durationMs: nonNegative,
     tokensSeen: nonNegativeInt,
-    metrics: z.record(z.string(), z.number()).default({}),
+    metrics: z.record(exactKey, z.number()).default({}),
     completedAt: isoTimestamp,
   }),
 );
@@ -225,7 +229,7 @@ export const TrainingRunFailed = defineEvent(
   'TrainingRunFailed',
   z.object({
     runId: id,
-    reason: nonEmptyText,
+    reason: nonEmptyFreeText,
     step: nonNegativeInt,
     retryable: z.boolean(),
     lastCheckpoint: checkpointRef.optional(),
@@ -235,7 +239,12 @@ export const TrainingRunFailed = defineEvent(
 
 export const TrainingRunCancelled = defineEvent(
   'TrainingRunCancelled',
-  z.object({ runId: id, reason: nonEmptyText, cancelledBy: nonEmptyText, cancelledAt: isoTimestamp }),
+  z.object({
+    runId: id,
+    reason: nonEmptyFreeText,
+    cancelledBy: nonEmptyExactText,
+    cancelledAt: isoTimestamp,
+  }),
 );
 
 export const trainingRunEventDefinitions = [

@@ -66,7 +66,7 @@ export class MutationResolver {
 
   @Mutation(() => CommandPayload, {
     description:
-      'Label a served interaction (engineer). label: { kind: thumbs|rating|correction|error-category, ... }.',
+      'Label a served interaction (labeler or engineer). label: { kind: thumbs|rating|correction|error-category, ... }. A correction becomes training data; the event records the role that supplied it.',
   })
   labelFeedback(
     @Ctx() context: ApiContext,
@@ -75,7 +75,7 @@ export class MutationResolver {
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
   ) {
     const parsed = parseArgument('label', labelInput, label);
-    return execute(context, 'data', 'label feedback', idempotencyKey, async (command) => {
+    return execute(context, 'label', 'label feedback', idempotencyKey, async (command) => {
       // An answer served a moment ago may still be on its way to the log.
       await context.deps.interactionCapture?.whenRecorded(interactionId);
       return services(context).feedback.labelFeedback({ interactionId, label: parsed as never }, command);

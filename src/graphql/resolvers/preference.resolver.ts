@@ -89,7 +89,7 @@ export class PreferenceResolver {
 
   @Mutation(() => CommandPayload, {
     description:
-      "Rank a prompt's candidates, best first, as the calling person (engineer): every candidate once.",
+      "Rank a prompt's candidates, best first, as the calling person (labeler or engineer): every candidate once.",
   })
   @UseMiddleware(MutationRequest)
   rankPreference(
@@ -98,7 +98,7 @@ export class PreferenceResolver {
     @Arg('ranking', () => [ID]) ranking: string[],
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
   ) {
-    return execute(context, 'data', 'rank preferences', idempotencyKey, (command) =>
+    return execute(context, 'label', 'rank preferences', idempotencyKey, (command) =>
       services(context).feedback.rankPreference({ promptId, ranking }, command),
     );
   }

@@ -146,6 +146,8 @@ export async function buildFlywheelRevision(
           added: facts.added,
           copied: facts.copied,
           corrections: facts.corrections,
+          // Who taught the model: the role that supplied each correction, by interaction id.
+          correctionRoles: facts.correctionRoles,
           skipped: { ...facts.skipped, ...(missing > 0 ? { missing } : {}) },
           split: facts.split,
         },

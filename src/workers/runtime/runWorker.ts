@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { redactText } from '../../data/index.js';
 import { claimNextJob, finishJob, releaseJob, renewJobLease, type ClaimedJob } from './jobQueue.js';
 
 /** Why a job's signal was aborted. */
@@ -121,7 +122,7 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
               log.warn('lease lost', { jobId: job.jobId });
               controller.abort('lease-lost' satisfies StopReason);
             } else if (!(error instanceof LeaseLostError)) {
-              log.warn('heartbeat failed', { jobId: job.jobId, error: String(error) });
+              log.warn('heartbeat failed', { jobId: job.jobId, error: redactedMessage(error) });
             }
           }
         })();
@@ -133,11 +134,16 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
       if (outcome.status === 'released') {
         await releaseJob(options.db, job.jobId, workerId, { backoffMs: outcome.retryInMs ?? 0 });
       } else {
-        await finishJob(options.db, job.jobId, outcome.status, outcome.error);
+        await finishJob(
+          options.db,
+          job.jobId,
+          outcome.status,
+          outcome.error === undefined ? undefined : redactText(outcome.error),
+        );
       }
       log.info('job ended', { jobId: job.jobId, status: outcome.status });
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = redactedMessage(error);
       const failures = job.failures + 1;
       log.warn('job failed', { jobId: job.jobId, failures, error: message });
       try {
@@ -154,7 +160,7 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
         }
       } catch (settleError) {
         // The lease runs out on its own and another worker takes the job over.
-        log.warn('could not settle a failed job', { jobId: job.jobId, error: String(settleError) });
+        log.warn('could not settle a failed job', { jobId: job.jobId, error: redactedMessage(settleError) });
       }
     } finally {
       clearInterval(beat);
@@ -170,7 +176,7 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
         try {
           claimed = await claimNextJob(options.db, { kinds: options.kinds, workerId, leaseMs });
         } catch (error) {
-          log.warn('claim failed', { error: String(error) });
+          log.warn('claim failed', { error: redactedMessage(error) });
         }
       }
       if (claimed && !stopping) {
@@ -205,4 +211,12 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
     },
     done,
   };
+}
+
+/**
+ * A job's error as the log and the jobs table keep it: redacted, since a failure met in the data (a
+ * record that would not parse, say) may quote the data. Events get theirs from the services' gate.
+ */
+function redactedMessage(error: unknown): string {
+  return redactText(error instanceof Error ? error.message : String(error));
 }
