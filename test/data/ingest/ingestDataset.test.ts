@@ -107,6 +107,7 @@ describe('ingestDataset', () => {
       store,
       piiPolicy: parsePiiPolicy('phone=pseudonymise,email=keep'),
       piiKey: 'dataset-salt-0123456789',
+      allowSmallEvalSplit: true,
     });
     expect(facts.piiReport.counts).toEqual({ phone: 1, email: 1 });
     expect(facts.piiReport.policy).toMatchObject({
