@@ -11,7 +11,7 @@ import {
 } from '@apollo/server/plugin/landingPage/default';
 import express from 'express';
 import type { ExecutionArgs, GraphQLFormattedError } from 'graphql';
-import { GraphQLError, parse, validate } from 'graphql';
+import { GraphQLError, parse, specifiedRules, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { isDatabaseUnavailable } from '../eventstore/index.js';
 import type { Logger } from 'pino';
@@ -26,9 +26,18 @@ import { TokenStore } from './auth/tokenStore.js';
 import type { Viewer } from './auth/viewer.js';
 import type { LedgerPublicKey } from '../eventstore/index.js';
 import type { ApiContext, GraphqlDependencies } from './context.js';
-import { DATABASE_RETRY_AFTER_SECONDS, formatApiError, httpStatusForCode, toApiError } from './errors.js';
+import { Deadline } from './deadline.js';
+import { depthRule } from './depthRule.js';
+import {
+  DATABASE_RETRY_AFTER_SECONDS,
+  formatApiError,
+  httpStatusForCode,
+  toApiError,
+  type ApiErrorCode,
+} from './errors.js';
 import type { QueryLimits } from './limits.js';
-import { assertComplexity, defaultLimits, depthRule } from './limits.js';
+import { assertComplexity, assertInputDepth, defaultLimits } from './limits.js';
+import { defaultRateLimit, RateLimiter, tokensFor, type RateLimit } from './rateLimiter.js';
 import {
   ResponseCache,
   type CacheScope,
@@ -48,6 +57,12 @@ export interface GraphqlServerOptions extends GraphqlDependencies {
   /** Whether clients may introspect the schema (TUNELEDGER_INTROSPECTION). Default true. */
   readonly introspection?: boolean;
   readonly limits?: Partial<QueryLimits>;
+  /**
+   * Requests per caller over HTTP /graphql (token bucket by API token, or by client address in local
+   * mode; a request takes one token plus one per 16 KiB of body); over it a caller gets HTTP 429
+   * with Retry-After. false turns it off. Default 100/s, burst 200.
+   */
+  readonly rateLimit?: Partial<RateLimit> | false;
   readonly logger?: Logger;
   /**
    * How often open graphql-ws connections are checked against revoked tokens (a revocation in
@@ -93,6 +108,41 @@ export interface GraphqlServer {
   close(): Promise<void>;
 }
 
+function rateLimitMessage(waitSeconds: number): string {
+  return `too many requests: this caller's rate limit is spent; retry in ${waitSeconds} s (Retry-After)`;
+}
+
+/** The variables of a POST body or a GET query string, as sent (undefined when none or not JSON). */
+function requestVariables(req: express.Request): unknown {
+  if (req.method !== 'GET') return (req.body as { variables?: unknown } | undefined)?.variables;
+  const text = req.query.variables;
+  if (typeof text !== 'string') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined; // Apollo answers 400 for it.
+  }
+}
+
+/** The HTTP status an answer made only of errors with these codes gets, or null when one is ours (500). */
+function clientStatusFor(codes: readonly unknown[]): number | null {
+  const statuses = codes.map((code) =>
+    code === 'UNAUTHENTICATED'
+      ? 401
+      : code === 'FORBIDDEN'
+        ? 403
+        : code === 'DEADLINE_EXCEEDED'
+          ? 504
+          : code === 'BAD_USER_INPUT' ||
+              code === 'GRAPHQL_VALIDATION_FAILED' ||
+              code === 'GRAPHQL_PARSE_FAILED'
+            ? 400
+            : null,
+  );
+  if (statuses.length === 0 || statuses.includes(null)) return null;
+  return Math.max(...(statuses as number[]));
+}
+
 /**
  * Apollo Server over express at /graphql, and graphql-ws on the same http server and path.
  * Both authenticate the caller (header or connection param `Authorization`), apply the same
@@ -129,7 +179,9 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
     intervalMs: options.revocationCheckMs ?? 1000,
     onError: (error) => logger.error({ err: error }, 'checking open subscriptions for revoked tokens failed'),
   });
-  const depth = depthRule(limits);
+  const depth = depthRule(limits.maxDepth);
+  const rateLimiter =
+    options.rateLimit === false ? null : new RateLimiter({ ...defaultRateLimit, ...options.rateLimit });
   const app = express();
   const httpServer = createServer(app);
   const webSockets = new WebSocketServer({
@@ -165,8 +217,9 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
       },
       onSubscribe: (_ctx, _id, payload) => {
         try {
-          const document = parse(payload.query);
-          const errors = validate(schema, document, [depth]);
+          assertInputDepth(payload.variables, limits.maxInputDepth);
+          const document = parse(payload.query, { maxTokens: limits.maxTokens });
+          const errors = validate(schema, document, [...specifiedRules, depth]);
           if (errors.length > 0) return errors;
           assertComplexity(
             schema,
@@ -201,9 +254,10 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
 
   const introspection = options.introspection ?? true;
   const apollo = new ApolloServer<ApiContext>({
-    ...(options.execution === 'interpreted' ? { schema } : { gateway: compiledExecution(schema) }),
+    gateway: compiledExecution(schema, options.execution ?? 'compiled'),
     introspection,
     validationRules: [depth],
+    parseOptions: { maxTokens: limits.maxTokens },
     formatError: (formatted, error) =>
       formatApiError(formatted, unwrapResolverError(error) ?? error, onInternal),
     plugins: [
@@ -245,13 +299,20 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
               }
             },
             // A request the database could not serve answers 503 with Retry-After, so that HTTP clients and
-            // proxies see a retryable failure (the errors say DATABASE_UNAVAILABLE).
+            // proxies see a retryable failure (the errors say DATABASE_UNAVAILABLE). Apollo answers 500
+            // for an error raised before execution that names no HTTP status; an answer whose every
+            // error is the client's (BAD_USER_INPUT...) gets the client's status instead.
             async willSendResponse({ response }) {
               if (response.body.kind !== 'single') return;
               const errors = response.body.singleResult.errors ?? [];
-              if (!errors.some((error) => error.extensions?.code === 'DATABASE_UNAVAILABLE')) return;
-              response.http.status = 503;
-              response.http.headers.set('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+              if (errors.some((error) => error.extensions?.code === 'DATABASE_UNAVAILABLE')) {
+                response.http.status = 503;
+                response.http.headers.set('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+                return;
+              }
+              if (response.http.status !== 500) return;
+              const status = clientStatusFor(errors.map((error) => error.extensions?.code));
+              if (status !== null) response.http.status = status;
             },
           };
         },
@@ -262,10 +323,11 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
 
   const cache = options.responseCache === false ? null : new ResponseCache(options.db, options.responseCache);
   const contextFor = (viewer: Viewer | null, authError: unknown, cacheScope?: CacheScope): ApiContext => {
+    const deadline = new Deadline(limits.deadlineMs);
     if (viewer)
       return cacheScope
-        ? { deps: { ...deps, db: cacheScope.track(deps.db) }, viewer, feed, tokens, cacheScope }
-        : { deps, viewer, feed, tokens };
+        ? { deps: { ...deps, db: cacheScope.track(deps.db) }, viewer, feed, tokens, cacheScope, deadline }
+        : { deps, viewer, feed, tokens, deadline };
     const mapped = toApiError(authError, onInternal);
     const status = httpStatusForCode(mapped.code);
     const headers = new HeaderMap(
@@ -306,6 +368,17 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
     res.end();
     return null;
   };
+  /** An answer refused before Apollo sees the request, in GraphQL's error shape. */
+  const refuse = (
+    res: express.Response,
+    status: number,
+    code: ApiErrorCode,
+    message: string,
+    extensions: Record<string, unknown>,
+  ) => {
+    if (status === 429) res.setHeader('retry-after', String(extensions.retryAfterSeconds));
+    res.status(status).json({ errors: [{ message, extensions: { ...extensions, code } }] });
+  };
   const send = (res: express.Response, status: number, response: CachedResponse, cacheState?: string) => {
     for (const [key, value] of response.headers) res.setHeader(key, value);
     if (cacheState) res.setHeader('x-tuneledger-cache', cacheState);
@@ -325,6 +398,24 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
           viewer = await authenticate(req.headers.authorization, tokens);
         } catch (error) {
           authError = error;
+        }
+        const bodyBytes = Number(req.headers['content-length'] ?? 0) || 0;
+        const waitSeconds =
+          rateLimiter?.take(viewer?.tokenId ?? `address:${req.ip}`, tokensFor(bodyBytes)) ?? 0;
+        if (waitSeconds > 0) {
+          refuse(res, 429, 'RATE_LIMITED', rateLimitMessage(waitSeconds), { retryAfterSeconds: waitSeconds });
+          return;
+        }
+        const variables = requestVariables(req);
+        if (variables !== undefined) {
+          try {
+            assertInputDepth(variables, limits.maxInputDepth);
+          } catch (error) {
+            refuse(res, 400, 'BAD_USER_INPUT', (error as Error).message, {
+              maxInputDepth: limits.maxInputDepth,
+            });
+            return;
+          }
         }
         const context = async () => contextFor(viewer, authError);
         const key =
