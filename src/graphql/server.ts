@@ -29,6 +29,7 @@ import type { ApiContext, GraphqlDependencies } from './context.js';
 import { Deadline } from './deadline.js';
 import { depthRule } from './depthRule.js';
 import {
+  badInput,
   DATABASE_RETRY_AFTER_SECONDS,
   formatApiError,
   httpStatusForCode,
@@ -230,6 +231,10 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
           );
         } catch (error) {
           if (error instanceof GraphQLError) return [error];
+          // graphql-js's parser recurses: a document nested thousands deep overflows it (HTTP: Apollo
+          // answers GRAPHQL_PARSE_FAILED).
+          if (error instanceof RangeError)
+            return [badInput(`the document could not be read: ${error.message}`)];
           throw error;
         }
         return undefined;
