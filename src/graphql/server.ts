@@ -38,7 +38,13 @@ import {
 } from './errors.js';
 import type { QueryLimits } from './limits.js';
 import { assertComplexity, assertInputDepth, defaultLimits } from './limits.js';
-import { defaultRateLimit, RateLimiter, tokensFor, type RateLimit } from './rateLimiter.js';
+import {
+  defaultRateLimit,
+  RateLimiter,
+  refusedDocumentFactor,
+  tokensFor,
+  type RateLimit,
+} from './rateLimiter.js';
 import {
   ResponseCache,
   type CacheScope,
@@ -392,25 +398,48 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
     res.setHeader('content-length', Buffer.byteLength(response.body));
     res.end(response.body);
   };
+  /** Who asked, found before the body is read: the rate limit is taken first, so a refusal reads nothing. */
+  interface Caller {
+    viewer: Viewer | null;
+    authError: unknown;
+    /** The rate limiter's key: the API token, or the client's address without one. */
+    key: string;
+    /** Tokens the request took. */
+    tokens: number;
+  }
   app.use(
     '/graphql',
-    express.json({ limit: limits.maxBodyBytes }),
     async (req: express.Request, res: express.Response, next: express.NextFunction) => {
       try {
-        let viewer: Viewer | null = null;
-        let authError: unknown = null;
+        const caller: Caller = { viewer: null, authError: null, key: '', tokens: 0 };
         try {
-          viewer = await authenticate(req.headers.authorization, tokens);
+          caller.viewer = await authenticate(req.headers.authorization, tokens);
         } catch (error) {
-          authError = error;
+          caller.authError = error;
         }
-        const bodyBytes = Number(req.headers['content-length'] ?? 0) || 0;
-        const waitSeconds =
-          rateLimiter?.take(viewer?.tokenId ?? `address:${req.ip}`, tokensFor(bodyBytes)) ?? 0;
+        caller.key = caller.viewer?.tokenId ?? `address:${req.ip}`;
+        caller.tokens = tokensFor(Number(req.headers['content-length'] ?? 0) || 0);
+        const waitSeconds = rateLimiter?.take(caller.key, caller.tokens) ?? 0;
         if (waitSeconds > 0) {
           refuse(res, 429, 'RATE_LIMITED', rateLimitMessage(waitSeconds), { retryAfterSeconds: waitSeconds });
           return;
         }
+        res.locals.caller = caller;
+        next();
+      } catch (error) {
+        next(error);
+      }
+    },
+    express.json({ limit: limits.maxBodyBytes }),
+    async (req: express.Request, res: express.Response, next: express.NextFunction) => {
+      try {
+        const caller = res.locals.caller as Caller;
+        const { viewer, authError } = caller;
+        // A document refused before it ran (HTTP 400: over a size, depth, selection or cost limit,
+        // or invalid) was work for nobody: it costs its caller refusedDocumentFactor times its tokens.
+        const charge = (status: number) => {
+          if (status === 400) rateLimiter?.charge(caller.key, caller.tokens * (refusedDocumentFactor - 1));
+        };
         const variables = requestVariables(req);
         if (variables !== undefined) {
           try {
@@ -419,6 +448,7 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
             refuse(res, 400, 'BAD_USER_INPUT', (error as Error).message, {
               maxInputDepth: limits.maxInputDepth,
             });
+            charge(400);
             return;
           }
         }
@@ -429,13 +459,19 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
             : null;
         if (!cache || key === null) {
           const answer = await execute(req, res, context);
-          if (answer) send(res, answer.status, answer.response);
+          if (answer) {
+            charge(answer.status);
+            send(res, answer.status, answer.response);
+          }
           return;
         }
         const answer = await cache.answer(key, (scope) =>
           execute(req, res, async () => contextFor(viewer, authError, scope)),
         );
-        if (answer) send(res, answer.status, answer.response, answer.hit ? 'hit' : 'miss');
+        if (answer) {
+          charge(answer.status);
+          send(res, answer.status, answer.response, answer.hit ? 'hit' : 'miss');
+        }
       } catch (error) {
         next(error);
       }

@@ -191,6 +191,10 @@ for (const target of databaseTargets) {
       const padded = `{ me { actor } } # ${'x'.repeat(40 * 1024)}`;
       expect((await api.request(padded, {}, large)).status).toBe(200);
       expect((await api.request('{ me { actor } }', {}, large)).status).toBe(429);
+      // A document refused before it runs costs 20 times its tokens: the caller's next request waits.
+      const careless = await token('careless');
+      expect((await api.request('{ nope }', {}, careless)).status).toBe(400);
+      expect((await api.request('{ me { actor } }', {}, careless)).status).toBe(429);
     });
   });
 }
