@@ -33,6 +33,12 @@ const environmentSchema = z.object({
       return kinds as WorkerKind[];
     }),
   TUNELEDGER_INTROSPECTION: booleanFlag.default(true),
+  /** How long a GraphQL query may run before it stops with DEADLINE_EXCEEDED. */
+  TUNELEDGER_GRAPHQL_DEADLINE_MS: z.coerce.number().int().min(1).default(10_000),
+  /** Requests per second each API token (each address in local mode) may send to /graphql; 0: no limit. */
+  TUNELEDGER_GRAPHQL_RATE: z.coerce.number().min(0).default(100),
+  /** Requests a caller may send at once after being idle. */
+  TUNELEDGER_GRAPHQL_BURST: z.coerce.number().int().min(1).default(200),
   TUNELEDGER_TF_BACKEND: z.enum(['node-gpu', 'node', 'wasm', 'cpu']).optional(),
   /** Data-parallel gradient workers beside each training thread (read by the training worker). */
   TUNELEDGER_TRAIN_WORKERS: z
@@ -61,6 +67,9 @@ export interface Config {
   readonly port: number;
   readonly workers: readonly WorkerKind[];
   readonly introspection: boolean;
+  readonly graphqlDeadlineMs: number;
+  /** Per-caller rate limit of /graphql; false: none. */
+  readonly graphqlRateLimit: { readonly requestsPerSecond: number; readonly burst: number } | false;
   readonly tfBackend?: string;
   readonly logLevel: string;
   readonly apiToken?: string;
@@ -100,6 +109,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     port: env.PORT,
     workers: env.TUNELEDGER_WORKERS,
     introspection: env.TUNELEDGER_INTROSPECTION,
+    graphqlDeadlineMs: env.TUNELEDGER_GRAPHQL_DEADLINE_MS,
+    graphqlRateLimit:
+      env.TUNELEDGER_GRAPHQL_RATE === 0
+        ? false
+        : { requestsPerSecond: env.TUNELEDGER_GRAPHQL_RATE, burst: env.TUNELEDGER_GRAPHQL_BURST },
     tfBackend: env.TUNELEDGER_TF_BACKEND,
     logLevel: env.LOG_LEVEL,
     ...(env.TUNELEDGER_TOKEN ? { apiToken: env.TUNELEDGER_TOKEN } : {}),

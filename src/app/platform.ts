@@ -226,6 +226,8 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       host: config.host,
       port: config.port,
       introspection: config.introspection,
+      limits: { deadlineMs: config.graphqlDeadlineMs },
+      rateLimit: config.graphqlRateLimit,
       logger: logger.child({ component: 'graphql' }),
       routes: (app, api) => {
         mountHealthRoutes(app, { database, projections });

@@ -4,12 +4,14 @@ import {
   execute,
   GraphQLError,
   Kind,
+  OperationTypeNode,
   visit,
   type DocumentNode,
   type ExecutionResult,
   type GraphQLSchema,
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import type { Deadline } from './deadline.js';
 
 /** Compiled documents kept (least recently used first out). */
 const maxCompiled = 500;
@@ -20,9 +22,13 @@ const maxCompiled = 500;
  * metric series is then ~12,000 fields completed by straight-line code, and its result objects are
  * ordinary ones that JSON.stringify writes fast. Plugged into Apollo Server as its gateway
  * executor, so parsing, validation (depth limit), the cost check, context, error formatting and
- * HTTP stay Apollo's. Introspection, and any document graphql-jit declines, run on graphql-js.
+ * HTTP stay Apollo's. Introspection, and any document graphql-jit declines, run on graphql-js;
+ * `mode: 'interpreted'` runs everything there. Either way a query races its deadline (Deadline).
  */
-export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
+export function compiledExecution(
+  schema: GraphQLSchema,
+  mode: 'compiled' | 'interpreted' = 'compiled',
+): GatewayInterface {
   const compiled = new Map<string, CompiledQuery | null>();
   const compiledFor = (document: DocumentNode, source: string, operationName?: string) => {
     const key = `${operationName ?? ''}\u0000${source}`;
@@ -32,7 +38,10 @@ export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
       compiled.set(key, known);
       return known;
     }
-    const query = introspects(document) ? null : compiledOrNull(schema, document, operationName);
+    const query =
+      mode === 'interpreted' || introspects(document)
+        ? null
+        : compiledOrNull(schema, document, operationName);
     if (compiled.size >= maxCompiled) compiled.delete(compiled.keys().next().value!);
     compiled.set(key, query);
     return query;
@@ -41,15 +50,22 @@ export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
     const { document, source, operationName, context } = request;
     const variables = request.request.variables ?? {};
     const query = source ? compiledFor(document, source, operationName ?? undefined) : null;
-    const result: ExecutionResult = query
-      ? withGraphqlJsErrors(await query.query(undefined, context, variables))
-      : await execute({
-          schema,
-          document,
-          contextValue: context,
-          variableValues: variables,
-          operationName,
-        });
+    const execution = (async (): Promise<ExecutionResult> =>
+      query
+        ? withGraphqlJsErrors(await query.query(undefined, context, variables))
+        : await execute({
+            schema,
+            document,
+            contextValue: context,
+            variableValues: variables,
+            operationName,
+          }))();
+    // Queries run against their deadline; mutations run to the end (see Deadline).
+    const deadline = (context as { deadline?: Deadline }).deadline;
+    const result =
+      deadline && request.operation.operation === OperationTypeNode.QUERY
+        ? await deadline.race(execution)
+        : await execution;
     return result as Awaited<ReturnType<GatewayExecutor>>;
   };
   return {

@@ -7,6 +7,7 @@ import { mayPerform, rolesAllowing } from './auth/roles.js';
 import type { TokenStore } from './auth/tokenStore.js';
 import type { Viewer } from './auth/viewer.js';
 import { forbidden } from './errors.js';
+import type { Deadline } from './deadline.js';
 import type { CacheScope } from './responseCache.js';
 import type { EventFeed } from './subscriptions/eventFeed.js';
 
@@ -45,6 +46,8 @@ export interface ApiContext {
   readonly tokens: TokenStore;
   /** Present when the answer may be stored in the response cache: resolvers declare what else it depends on. */
   readonly cacheScope?: CacheScope;
+  /** A query's time budget (absent for subscriptions); folds and reports stop on its signal. */
+  readonly deadline?: Deadline;
 }
 
 /** Throws FORBIDDEN, naming the roles that would do, unless the viewer may perform the action. */

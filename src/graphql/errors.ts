@@ -21,6 +21,8 @@ export type ApiErrorCode =
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'NOT_FOUND'
   | 'DATABASE_UNAVAILABLE'
+  | 'DEADLINE_EXCEEDED'
+  | 'RATE_LIMITED'
   | 'INTERNAL_SERVER_ERROR';
 
 /** Seconds a client is asked to wait before retrying a request the database could not serve. */
@@ -38,10 +40,14 @@ export function httpStatusForCode(code: string): number {
     case 'CONFLICT':
     case 'IDEMPOTENCY_KEY_REUSED':
       return 409;
+    case 'RATE_LIMITED':
+      return 429;
     case 'DATABASE_UNAVAILABLE':
       return 503;
     case 'INTERNAL_SERVER_ERROR':
       return 500;
+    case 'DEADLINE_EXCEEDED':
+      return 504;
     default:
       return 400;
   }

@@ -9,3 +9,5 @@ export type { CreatedToken, TokenInfo } from './auth/tokenStore.js';
 export { TokenStore } from './auth/tokenStore.js';
 export type { QueryLimits } from './limits.js';
 export { defaultLimits } from './limits.js';
+export type { RateLimit } from './rateLimiter.js';
+export { defaultRateLimit } from './rateLimiter.js';

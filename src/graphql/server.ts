@@ -11,7 +11,7 @@ import {
 } from '@apollo/server/plugin/landingPage/default';
 import express from 'express';
 import type { ExecutionArgs, GraphQLFormattedError } from 'graphql';
-import { GraphQLError, parse, validate } from 'graphql';
+import { GraphQLError, parse, specifiedRules, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { isDatabaseUnavailable } from '../eventstore/index.js';
 import type { Logger } from 'pino';
@@ -26,9 +26,25 @@ import { TokenStore } from './auth/tokenStore.js';
 import type { Viewer } from './auth/viewer.js';
 import type { LedgerPublicKey } from '../eventstore/index.js';
 import type { ApiContext, GraphqlDependencies } from './context.js';
-import { DATABASE_RETRY_AFTER_SECONDS, formatApiError, httpStatusForCode, toApiError } from './errors.js';
+import { Deadline } from './deadline.js';
+import { depthRule } from './depthRule.js';
+import {
+  badInput,
+  DATABASE_RETRY_AFTER_SECONDS,
+  formatApiError,
+  httpStatusForCode,
+  toApiError,
+  type ApiErrorCode,
+} from './errors.js';
 import type { QueryLimits } from './limits.js';
-import { assertComplexity, defaultLimits, depthRule } from './limits.js';
+import { assertComplexity, assertInputDepth, defaultLimits } from './limits.js';
+import {
+  defaultRateLimit,
+  RateLimiter,
+  refusedDocumentFactor,
+  tokensFor,
+  type RateLimit,
+} from './rateLimiter.js';
 import {
   ResponseCache,
   type CacheScope,
@@ -48,6 +64,12 @@ export interface GraphqlServerOptions extends GraphqlDependencies {
   /** Whether clients may introspect the schema (TUNELEDGER_INTROSPECTION). Default true. */
   readonly introspection?: boolean;
   readonly limits?: Partial<QueryLimits>;
+  /**
+   * Requests per caller over HTTP /graphql (token bucket by API token, or by client address in local
+   * mode; a request takes one token plus one per 16 KiB of body); over it a caller gets HTTP 429
+   * with Retry-After. false turns it off. Default 100/s, burst 200.
+   */
+  readonly rateLimit?: Partial<RateLimit> | false;
   readonly logger?: Logger;
   /**
    * How often open graphql-ws connections are checked against revoked tokens (a revocation in
@@ -93,6 +115,41 @@ export interface GraphqlServer {
   close(): Promise<void>;
 }
 
+function rateLimitMessage(waitSeconds: number): string {
+  return `too many requests: this caller's rate limit is spent; retry in ${waitSeconds} s (Retry-After)`;
+}
+
+/** The variables of a POST body or a GET query string, as sent (undefined when none or not JSON). */
+function requestVariables(req: express.Request): unknown {
+  if (req.method !== 'GET') return (req.body as { variables?: unknown } | undefined)?.variables;
+  const text = req.query.variables;
+  if (typeof text !== 'string') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined; // Apollo answers 400 for it.
+  }
+}
+
+/** The HTTP status an answer made only of errors with these codes gets, or null when one is ours (500). */
+function clientStatusFor(codes: readonly unknown[]): number | null {
+  const statuses = codes.map((code) =>
+    code === 'UNAUTHENTICATED'
+      ? 401
+      : code === 'FORBIDDEN'
+        ? 403
+        : code === 'DEADLINE_EXCEEDED'
+          ? 504
+          : code === 'BAD_USER_INPUT' ||
+              code === 'GRAPHQL_VALIDATION_FAILED' ||
+              code === 'GRAPHQL_PARSE_FAILED'
+            ? 400
+            : null,
+  );
+  if (statuses.length === 0 || statuses.includes(null)) return null;
+  return Math.max(...(statuses as number[]));
+}
+
 /**
  * Apollo Server over express at /graphql, and graphql-ws on the same http server and path.
  * Both authenticate the caller (header or connection param `Authorization`), apply the same
@@ -130,7 +187,9 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
     intervalMs: options.revocationCheckMs ?? 1000,
     onError: (error) => logger.error({ err: error }, 'checking open subscriptions for revoked tokens failed'),
   });
-  const depth = depthRule(limits);
+  const depth = depthRule(limits.maxDepth);
+  const rateLimiter =
+    options.rateLimit === false ? null : new RateLimiter({ ...defaultRateLimit, ...options.rateLimit });
   const app = express();
   const httpServer = createServer(app);
   const webSockets = new WebSocketServer({
@@ -166,8 +225,9 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
       },
       onSubscribe: (_ctx, _id, payload) => {
         try {
-          const document = parse(payload.query);
-          const errors = validate(schema, document, [depth]);
+          assertInputDepth(payload.variables, limits.maxInputDepth);
+          const document = parse(payload.query, { maxTokens: limits.maxTokens });
+          const errors = validate(schema, document, [...specifiedRules, depth]);
           if (errors.length > 0) return errors;
           assertComplexity(
             schema,
@@ -178,6 +238,10 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
           );
         } catch (error) {
           if (error instanceof GraphQLError) return [error];
+          // graphql-js's parser recurses: a document nested thousands deep overflows it (HTTP: Apollo
+          // answers GRAPHQL_PARSE_FAILED).
+          if (error instanceof RangeError)
+            return [badInput(`the document could not be read: ${error.message}`)];
           throw error;
         }
         return undefined;
@@ -202,9 +266,10 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
 
   const introspection = options.introspection ?? true;
   const apollo = new ApolloServer<ApiContext>({
-    ...(options.execution === 'interpreted' ? { schema } : { gateway: compiledExecution(schema) }),
+    gateway: compiledExecution(schema, options.execution ?? 'compiled'),
     introspection,
     validationRules: [depth],
+    parseOptions: { maxTokens: limits.maxTokens },
     formatError: (formatted, error) =>
       formatApiError(formatted, unwrapResolverError(error) ?? error, onInternal),
     plugins: [
@@ -246,13 +311,20 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
               }
             },
             // A request the database could not serve answers 503 with Retry-After, so that HTTP clients and
-            // proxies see a retryable failure (the errors say DATABASE_UNAVAILABLE).
+            // proxies see a retryable failure (the errors say DATABASE_UNAVAILABLE). Apollo answers 500
+            // for an error raised before execution that names no HTTP status; an answer whose every
+            // error is the client's (BAD_USER_INPUT...) gets the client's status instead.
             async willSendResponse({ response }) {
               if (response.body.kind !== 'single') return;
               const errors = response.body.singleResult.errors ?? [];
-              if (!errors.some((error) => error.extensions?.code === 'DATABASE_UNAVAILABLE')) return;
-              response.http.status = 503;
-              response.http.headers.set('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+              if (errors.some((error) => error.extensions?.code === 'DATABASE_UNAVAILABLE')) {
+                response.http.status = 503;
+                response.http.headers.set('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+                return;
+              }
+              if (response.http.status !== 500) return;
+              const status = clientStatusFor(errors.map((error) => error.extensions?.code));
+              if (status !== null) response.http.status = status;
             },
           };
         },
@@ -263,10 +335,11 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
 
   const cache = options.responseCache === false ? null : new ResponseCache(options.db, options.responseCache);
   const contextFor = (viewer: Viewer | null, authError: unknown, cacheScope?: CacheScope): ApiContext => {
+    const deadline = new Deadline(limits.deadlineMs);
     if (viewer)
       return cacheScope
-        ? { deps: { ...deps, db: cacheScope.track(deps.db) }, viewer, feed, tokens, cacheScope }
-        : { deps, viewer, feed, tokens };
+        ? { deps: { ...deps, db: cacheScope.track(deps.db) }, viewer, feed, tokens, cacheScope, deadline }
+        : { deps, viewer, feed, tokens, deadline };
     const mapped = toApiError(authError, onInternal);
     const status = httpStatusForCode(mapped.code);
     const headers = new HeaderMap(
@@ -307,6 +380,17 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
     res.end();
     return null;
   };
+  /** An answer refused before Apollo sees the request, in GraphQL's error shape. */
+  const refuse = (
+    res: express.Response,
+    status: number,
+    code: ApiErrorCode,
+    message: string,
+    extensions: Record<string, unknown>,
+  ) => {
+    if (status === 429) res.setHeader('retry-after', String(extensions.retryAfterSeconds));
+    res.status(status).json({ errors: [{ message, extensions: { ...extensions, code } }] });
+  };
   const send = (res: express.Response, status: number, response: CachedResponse, cacheState?: string) => {
     for (const [key, value] of response.headers) res.setHeader(key, value);
     if (cacheState) res.setHeader('x-tuneledger-cache', cacheState);
@@ -315,17 +399,59 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
     res.setHeader('content-length', Buffer.byteLength(response.body));
     res.end(response.body);
   };
+  /** Who asked, found before the body is read: the rate limit is taken first, so a refusal reads nothing. */
+  interface Caller {
+    viewer: Viewer | null;
+    authError: unknown;
+    /** The rate limiter's key: the API token, or the client's address without one. */
+    key: string;
+    /** Tokens the request took. */
+    tokens: number;
+  }
   app.use(
     '/graphql',
+    async (req: express.Request, res: express.Response, next: express.NextFunction) => {
+      try {
+        const caller: Caller = { viewer: null, authError: null, key: '', tokens: 0 };
+        try {
+          caller.viewer = await authenticate(req.headers.authorization, tokens);
+        } catch (error) {
+          caller.authError = error;
+        }
+        caller.key = caller.viewer?.tokenId ?? `address:${req.ip}`;
+        caller.tokens = tokensFor(Number(req.headers['content-length'] ?? 0) || 0);
+        const waitSeconds = rateLimiter?.take(caller.key, caller.tokens) ?? 0;
+        if (waitSeconds > 0) {
+          refuse(res, 429, 'RATE_LIMITED', rateLimitMessage(waitSeconds), { retryAfterSeconds: waitSeconds });
+          return;
+        }
+        res.locals.caller = caller;
+        next();
+      } catch (error) {
+        next(error);
+      }
+    },
     express.json({ limit: limits.maxBodyBytes }),
     async (req: express.Request, res: express.Response, next: express.NextFunction) => {
       try {
-        let viewer: Viewer | null = null;
-        let authError: unknown = null;
-        try {
-          viewer = await authenticate(req.headers.authorization, tokens);
-        } catch (error) {
-          authError = error;
+        const caller = res.locals.caller as Caller;
+        const { viewer, authError } = caller;
+        // A document refused before it ran (HTTP 400: over a size, depth, selection or cost limit,
+        // or invalid) was work for nobody: it costs its caller refusedDocumentFactor times its tokens.
+        const charge = (status: number) => {
+          if (status === 400) rateLimiter?.charge(caller.key, caller.tokens * (refusedDocumentFactor - 1));
+        };
+        const variables = requestVariables(req);
+        if (variables !== undefined) {
+          try {
+            assertInputDepth(variables, limits.maxInputDepth);
+          } catch (error) {
+            refuse(res, 400, 'BAD_USER_INPUT', (error as Error).message, {
+              maxInputDepth: limits.maxInputDepth,
+            });
+            charge(400);
+            return;
+          }
         }
         const context = async () => contextFor(viewer, authError);
         const key =
@@ -334,13 +460,19 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
             : null;
         if (!cache || key === null) {
           const answer = await execute(req, res, context);
-          if (answer) send(res, answer.status, answer.response);
+          if (answer) {
+            charge(answer.status);
+            send(res, answer.status, answer.response);
+          }
           return;
         }
         const answer = await cache.answer(key, (scope) =>
           execute(req, res, async () => contextFor(viewer, authError, scope)),
         );
-        if (answer) send(res, answer.status, answer.response, answer.hit ? 'hit' : 'miss');
+        if (answer) {
+          charge(answer.status);
+          send(res, answer.status, answer.response, answer.hit ? 'hit' : 'miss');
+        }
       } catch (error) {
         next(error);
       }

@@ -52,6 +52,8 @@ export interface AsOfOptions {
    */
   readonly clockSkewMs?: number;
   readonly batchSize?: number;
+  /** Stops the fold before its next read once aborted (throws the signal's reason): a caller's deadline. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -73,6 +75,7 @@ export async function worldAsOf(
   let folded = 0;
   let checkpoint = START;
   for (;;) {
+    options.signal?.throwIfAborted();
     const page = await store.readAll(checkpoint, options.batchSize ?? 5000, { types: foldedTypes });
     if (page.events.length === 0) break;
     let beyond = false;

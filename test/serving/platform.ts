@@ -92,6 +92,9 @@ export async function startTestPlatform(
     artifacts,
     port: 0,
     logger,
+    // Property tests send bursts of requests from one token; the rate limit has its own tests
+    // (test/graphql/queryLimits.test.ts).
+    rateLimit: false,
     routes: (app, api) => serving.mount(app, api),
   });
   const admin = { actor: 'ops', roles: ['admin'] as const };

@@ -149,6 +149,8 @@ export async function buildAuditReport(
   options: {
     /** Called with the involved streams and the fingerprint of the rows read (null: not fingerprinted). */
     readonly onStreamsRead?: (fingerprints: ReadonlyMap<string, string | null>) => void;
+    /** Stops the report before its next read once aborted (throws the signal's reason): a caller's deadline. */
+    readonly signal?: AbortSignal;
   } = {},
 ): Promise<AuditReport | null> {
   let modelName: string;
@@ -156,7 +158,9 @@ export async function buildAuditReport(
   let deploymentName: string | null = null;
   const asOf = request.asOf ?? null;
   if ('deploymentName' in request) {
-    const answer = await deploymentAsOf(deps.store, request.deploymentName, request.asOf);
+    const answer = await deploymentAsOf(deps.store, request.deploymentName, request.asOf, {
+      signal: options.signal,
+    });
     if (!answer?.active) return null;
     ({ modelName, version } = answer.active);
     deploymentName = request.deploymentName;
@@ -168,7 +172,7 @@ export async function buildAuditReport(
   let upstream: string[];
   let downstream: string[];
   if (asOf) {
-    const world = await worldAsOf(deps.store, asOf);
+    const world = await worldAsOf(deps.store, asOf, { signal: options.signal });
     if (!world.lineage.nodes.has(subjectNode)) return null;
     upstream = walkLineage(world.lineage, subjectNode, LineageDirection.upstream, 50, 5000).nodes.map(
       (n) => n.nodeId,
@@ -197,6 +201,7 @@ export async function buildAuditReport(
   if (deploymentName) involved.add(`deployment-${deploymentName}`);
   const verifiedInteractions = interactions.slice(0, maxInteractionStreamsVerified).map(streamOf);
 
+  options.signal?.throwIfAborted();
   const verified = await snapshots.read(deps, [
     ...new Set([...involved, ...verifiedInteractions].filter((id): id is string => id !== null)),
   ]);

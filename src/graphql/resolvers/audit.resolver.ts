@@ -100,18 +100,21 @@ export class AuditResolver {
     if (deployment !== undefined) {
       if (modelName !== undefined || version !== undefined)
         throw badInput('give either deployment (+ asOf) or modelName + version, not both');
-      report = await buildAuditReport(context.deps, {
-        deploymentName: deployment,
-        asOf: asOf ?? new Date(),
-        includeProgress,
-      });
+      report = await buildAuditReport(
+        context.deps,
+        { deploymentName: deployment, asOf: asOf ?? new Date(), includeProgress },
+        { signal: context.deadline?.signal },
+      );
     } else {
       if (modelName === undefined || version === undefined)
         throw badInput('give modelName and version (or deployment and asOf)');
       report = await buildAuditReport(
         context.deps,
         { modelName, version, asOf, includeProgress },
-        { onStreamsRead: (fingerprints) => declareStreams(context, fingerprints) },
+        {
+          onStreamsRead: (fingerprints) => declareStreams(context, fingerprints),
+          signal: context.deadline?.signal,
+        },
       );
     }
     if (!report) return null;

@@ -27,7 +27,7 @@ export class LineageResolver {
     if (!Number.isInteger(depth) || depth < 1 || depth > 50)
       throw badInput(`depth must be from 1 to 50, got ${depth}`);
     if (asOf) {
-      const world = await worldAsOf(context.deps.store, asOf);
+      const world = await worldAsOf(context.deps.store, asOf, { signal: context.deadline?.signal });
       return { ...walkLineage(world.lineage, id, direction, depth, maxNodes), asOf };
     }
     const graph = await lineageOf(context.deps.db, id, { direction, maxDepth: depth, maxNodes });

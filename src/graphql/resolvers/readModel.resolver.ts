@@ -236,7 +236,9 @@ export class ReadModelResolver {
       const row = await getModel(context.deps.db, modelName);
       return row ? toModel(row) : null;
     }
-    const state = (await registryAsOf(context.deps.store, asOf)).get(modelName);
+    const state = (await registryAsOf(context.deps.store, asOf, { signal: context.deadline?.signal })).get(
+      modelName,
+    );
     if (!state) return null;
     const versions = [...state.versions.values()].sort((a, b) => a.version - b.version).map(fromVersionState);
     return {
@@ -275,7 +277,9 @@ export class ReadModelResolver {
       const row = await getDeployment(context.deps.db, deploymentName);
       return row ? toDeployment(row) : null;
     }
-    const answer = await deploymentAsOf(context.deps.store, deploymentName, asOf);
+    const answer = await deploymentAsOf(context.deps.store, deploymentName, asOf, {
+      signal: context.deadline?.signal,
+    });
     return answer ? fromDeploymentState(answer.deployment) : null;
   }
 
