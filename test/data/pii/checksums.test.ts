@@ -1,5 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { chineseResidentIdValid, ibanValid, luhnValid } from '../../../src/data/pii/checksums.js';
+import {
+  chineseResidentIdValid,
+  IBAN_LENGTHS,
+  ibanValid,
+  luhnValid,
+} from '../../../src/data/pii/checksums.js';
+
+/** ISO 13616 check digits computed with BigInt over the whole number, independently of ibanValid's running remainder. */
+function withIbanCheckDigits(country: string, bban: string): string {
+  const numeric = [...`${bban}${country}00`]
+    .map((c) => (c >= 'A' && c <= 'Z' ? String(c.charCodeAt(0) - 55) : c))
+    .join('');
+  const check = 98n - (BigInt(numeric) % 97n);
+  return `${country}${String(check).padStart(2, '0')}${bban}`;
+}
 
 /** GB 11643-1999 check character, written out from the standard's weights (2^(17-i) mod 11). */
 function withCheckCharacter(first17: string): string {
@@ -62,5 +76,17 @@ describe('IBAN', () => {
     expect(ibanValid('GB82WEST12345698765433')).toBe(false);
     expect(ibanValid('GB81WEST12345698765432')).toBe(false); // remainder 0, not 1
     expect(ibanValid('GB82-WEST')).toBe(false);
+  });
+
+  it('reads the letters A to Z as 10 to 35, at both ends of the alphabet', () => {
+    expect(ibanValid('NL91ABNA0417164300')).toBe(true); // a published example with A
+    const withZ = withIbanCheckDigits('GB', 'ZZAZ12345698765432');
+    expect(ibanValid(withZ)).toBe(true);
+    expect(ibanValid(`${withZ.slice(0, 4)}ZZAY${withZ.slice(8)}`)).toBe(false);
+  });
+
+  it('knows the registry length of the published examples', () => {
+    for (const example of ['GB82WEST12345698765432', 'DE89370400440532013000', 'NL91ABNA0417164300'])
+      expect(IBAN_LENGTHS[example.slice(0, 2)], example).toBe(example.length);
   });
 });
