@@ -51,6 +51,12 @@ describe('Chinese resident identity number', () => {
     expect(chineseResidentIdValid(withCheckCharacter(first17))).toBe(false);
   });
 
+  it('refuses a character just outside the digits whatever the check character', () => {
+    for (const outside of ['/', ':'])
+      for (const check of '0123456789X')
+        expect(chineseResidentIdValid(`1101051949123100${outside}${check}`), outside + check).toBe(false);
+  });
+
   it('refuses wrong lengths and non-digits', () => {
     expect(chineseResidentIdValid('11010519491231002')).toBe(false);
     expect(chineseResidentIdValid('11010519491231002X1')).toBe(false);
@@ -66,6 +72,14 @@ describe('Luhn', () => {
     expect(luhnValid('4111111111111112')).toBe(false);
     expect(luhnValid('79927398710')).toBe(false);
     expect(luhnValid('4111-1111')).toBe(false);
+  });
+
+  it('refuses a character just outside the digits in either position, whatever the other digit', () => {
+    for (const outside of ['/', ':'])
+      for (const digit of '0123456789') {
+        expect(luhnValid(`${digit}${outside}`), `${digit}${outside}`).toBe(false);
+        expect(luhnValid(`${outside}${digit}`), `${outside}${digit}`).toBe(false);
+      }
   });
 });
 
@@ -83,6 +97,14 @@ describe('IBAN', () => {
     const withZ = withIbanCheckDigits('GB', 'ZZAZ12345698765432');
     expect(ibanValid(withZ)).toBe(true);
     expect(ibanValid(`${withZ.slice(0, 4)}ZZAY${withZ.slice(8)}`)).toBe(false);
+  });
+
+  it('refuses a character outside 0-9 and A-Z whatever the check digits', () => {
+    for (const outside of ['/', ':', '@', '[', 'a'])
+      for (let check = 0; check < 100; check++) {
+        const iban = `GB${String(check).padStart(2, '0')}WEST1234569876543${outside}`;
+        expect(ibanValid(iban), iban).toBe(false);
+      }
   });
 
   it('knows the registry length of the published examples', () => {
