@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { examplesDir, runDemo, type DemoSummary } from '../../src/app/demo/index.js';
+import { TINY_CONFIG } from '../../src/ml/index.js';
 import { compileGenerationThread } from '../serving/support.js';
 import { bundle } from '../workers/support.js';
 
@@ -47,8 +48,6 @@ function plantedPii(): Record<string, number> {
 describe('tuneledger demo (short)', () => {
   it('runs every step of the loop through the API', () => {
     const byStep = Object.fromEntries(summary.steps.map((s) => [s.index, s.status]));
-    // Step 8 is judged on its numbers in the next test: one short run may leave the model too unsure for it.
-    delete byStep[8];
     expect(byStep, printed).toEqual({
       1: 'ok',
       2: 'ok',
@@ -57,6 +56,7 @@ describe('tuneledger demo (short)', () => {
       5: 'ok',
       6: 'ok',
       7: 'ok',
+      8: 'ok',
       9: 'ok',
     });
     expect(summary.kept).toBe(false);
@@ -68,28 +68,20 @@ describe('tuneledger demo (short)', () => {
     expect(report.counts.phone).toBeGreaterThanOrEqual(2);
   });
 
-  it('trains (loss falls), and rolls the noisy version back exactly when its entropy rose by 15% or more', () => {
+  it('trains (loss falls), and rolls the flattened version back on its entropy, which is ln(vocab)', () => {
     const loss = summary.facts.loss as { first: number; last: number };
     expect(loss.last).toBeLessThan(loss.first);
-    const step = summary.steps.find((s) => s.index === 8)!;
-    if (step.status === 'ok') {
-      const { degradation } = summary.facts.rollback as {
-        degradation: { metric: string; baseline: number; current: number; changePct: number };
-      };
-      expect(degradation.metric).toBe('output-entropy');
-      expect(degradation.changePct).toBeGreaterThanOrEqual(15);
-      expect(degradation.changePct).toBeCloseTo(
-        ((degradation.current - degradation.baseline) / degradation.baseline) * 100,
-        6,
-      );
-    } else {
-      // No rollback: then the noisy version's first window must really have stayed under the threshold.
-      const seen = /first window ([\d.]+) nats vs baseline ([\d.]+)/.exec(step.note ?? '');
-      expect(seen, step.note).not.toBeNull();
-      const [current, baseline] = [Number(seen![1]), Number(seen![2])];
-      expect(((current - baseline) / baseline) * 100).toBeLessThan(15);
-      console.log(`demo step 8 saw no degradation in the short run: ${step.note}`);
-    }
+    const { degradation } = summary.facts.rollback as {
+      degradation: { metric: string; baseline: number; current: number; changePct: number };
+    };
+    expect(degradation.metric).toBe('output-entropy');
+    // Every logit of the degraded version is 0: each next-token distribution is uniform over the byte vocabulary.
+    expect(degradation.current).toBeCloseTo(Math.log(TINY_CONFIG.vocabSize), 3);
+    expect(degradation.changePct).toBeGreaterThanOrEqual(15);
+    expect(degradation.changePct).toBeCloseTo(
+      ((degradation.current - degradation.baseline) / degradation.baseline) * 100,
+      6,
+    );
   });
 
   it('prints where the audit report is and redacts the prompt it logs', () => {

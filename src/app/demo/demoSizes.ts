@@ -8,8 +8,6 @@ export interface DemoSizes {
   readonly window: number;
   /** Requests sent to the first version. */
   readonly traffic: number;
-  /** Range of the uniform noise in the degraded adapter's B matrices. */
-  readonly noise: number;
   readonly rollbackTimeoutMs: number;
 }
 
@@ -36,7 +34,6 @@ export function sizesFor(size: DemoSize): DemoSizes {
     ],
     window: size === 'full' ? 8 : 4,
     traffic: size === 'full' ? 16 : 8,
-    noise: 1,
     rollbackTimeoutMs: 180_000,
   };
 }

@@ -1,15 +1,14 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   initBackend,
   LlamaModel,
-  LoraAdapter,
+  loadModel,
   makeLlamaConfig,
   saveModel,
   TINY_CONFIG,
-  type LinearModule,
 } from '../../ml/index.js';
 import { ByteTokenizer } from '../../ml/tokenizers/index.js';
 import { packTar, TAR_MEDIA_TYPE } from '../../workers/index.js';
@@ -42,7 +41,8 @@ const STEPS = 9;
 const MODEL = 'demo-assistant';
 const DEPLOYMENT = 'demo-assistant';
 const ALL_MODULES = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'];
-const NOISE_MODULES: LinearModule[] = ['v_proj', 'o_proj', 'up_proj', 'down_proj'];
+/** Zeroed in the degraded version: with it every logit is 0 (see registerFlattenedVersion). */
+const FINAL_NORM = 'model.norm.weight';
 
 /** examples/demo holds the sample dataset and lexicon; found from src/ (vitest) and dist/src/ (the CLI). */
 export function examplesDir(): string {
@@ -409,22 +409,26 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
         facts.trafficLatencyMs = latencies;
       });
 
-    // 8. A deliberately degraded version: an adapter of scaled noise; the monitor should roll it back.
+    // 8. A deliberately degraded version: its logits are flattened to zero; the monitor should roll it back.
     if (!deployed || !base || trainedVersion === undefined)
       report.skip(8, 'Deploy a degraded version and watch the monitor roll it back', 'nothing is deployed');
     else
       await report.step(
         8,
-        'Deploy a degraded version (adapter of scaled noise) and watch the rollback',
+        'Deploy a degraded version (final norm zeroed: uniform next-token distributions) and watch the rollback',
         async () => {
-          const degradedVersion = await registerNoiseVersion(
-            demo!,
-            base,
-            { id: ingested!.datasetId, revision: trainRevision! },
-            sizes.noise,
-          );
+          // The most entropy a distribution over the vocabulary can have, and what the degraded version emits.
+          const uniformEntropy = Math.log(config.vocabSize);
+          if (baselineEntropy !== undefined && uniformEntropy < baselineEntropy * 1.15)
+            throw new Error(
+              `the trained version's entropy baseline ${baselineEntropy.toFixed(3)} nats is within 15% of the uniform ${uniformEntropy.toFixed(3)} nats: no version can rise 15% above it`,
+            );
+          const degradedVersion = await registerFlattenedVersion(demo!, base, {
+            id: ingested!.datasetId,
+            revision: trainRevision!,
+          });
           report.detail(
-            `v${degradedVersion}: LoRA B of uniform noise +-${sizes.noise} on ${NOISE_MODULES.join(', ')} (registered through the services: the API has no mutation to register an adapter made outside a run)`,
+            `v${degradedVersion}: the base model with ${FINAL_NORM} set to zero, so every logit is 0 and every next-token distribution uniform: entropy ln(${config.vocabSize}) = ${uniformEntropy.toFixed(3)} nats (registered through the services: the API has no mutation to register weights made outside a run)`,
           );
           await admin.request('promoteModelVersion', PROMOTE, {
             model: MODEL,
@@ -618,28 +622,27 @@ async function chatCompletion(
 }
 
 /**
- * A version whose adapter is scaled noise, with a run behind it as the registry resolver expects (the run's
- * request names the base model). Made through the services: what an operator importing an outside adapter does.
+ * A degraded version by construction: the base model with its final RMSNorm weights set to zero, so every logit
+ * is exactly 0 and every next-token distribution is uniform over the vocabulary. Its output entropy is ln(vocab)
+ * whatever the prompt or the sampled tokens, the most any model over that vocabulary can have, so it rises above
+ * the trained version's baseline by (ln(vocab) - baseline) / baseline, not by luck. A run stands behind it as
+ * the registry resolver expects; made through the services, as an operator importing outside weights would.
  */
-async function registerNoiseVersion(
+async function registerFlattenedVersion(
   demo: DemoPlatform,
   baseDir: string,
   dataset: { id: string; revision: number },
-  noise: number,
 ): Promise<number> {
   const { services, artifacts } = demo.platform;
-  const adapterDir = join(demo.platform.config.dataDir, 'models', 'noise-adapter');
-  const config = makeLlamaConfig(TINY_CONFIG);
-  const adapter = LoraAdapter.create(
-    config,
-    { r: 8, alpha: 16, dropout: 0, targetModules: NOISE_MODULES },
-    5,
-  );
-  adapter.randomizeB(6, noise);
-  adapter.save(adapterDir);
-  adapter.dispose();
+  const flatDir = join(demo.platform.config.dataDir, 'models', 'flattened');
+  // The base directory's tokenizer files come along; config.json and the weights are rewritten below.
+  cpSync(baseDir, flatDir, { recursive: true });
+  const model = loadModel(baseDir);
+  model.replaceWeight(FINAL_NORM, new Float32Array(model.config.hiddenSize));
+  saveModel(model, flatDir);
+  model.dispose();
   const tar = packTar(
-    readdirSync(adapterDir).map((name) => ({ name, data: readFileSync(join(adapterDir, name)) })),
+    readdirSync(flatDir).map((name) => ({ name, data: readFileSync(join(flatDir, name)) })),
   );
   const stored = await artifacts.put(tar, TAR_MEDIA_TYPE);
   const operator = { actor: 'demo-operator', roles: ['engineer'] };
@@ -648,8 +651,8 @@ async function registerNoiseVersion(
     {
       baseModel: { name: 'tiny-base', source: { kind: 'path', path: baseDir } },
       dataset,
-      method: { kind: 'lora', r: 8, alpha: 16, dropout: 0, targetModules: NOISE_MODULES },
-      stages: [{ name: 'noise', learningRate: 1e-3, batchSize: 1, epochs: 1 }],
+      method: { kind: 'full' },
+      stages: [{ name: 'flatten', learningRate: 1e-3, batchSize: 1, epochs: 1 }],
       loss: { kind: 'cross-entropy' },
       seed: 5,
       targetModel: MODEL,
@@ -665,7 +668,7 @@ async function registerNoiseVersion(
     {
       runId,
       workerId: 'demo',
-      artifact: { kind: 'adapter', hash: stored.hash, byteSize: stored.byteSize },
+      artifact: { kind: 'weights', hash: stored.hash, byteSize: stored.byteSize },
       finalLoss: 0,
       steps: 1,
       durationMs: 0,

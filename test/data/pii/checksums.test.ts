@@ -1,5 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { chineseResidentIdValid, ibanValid, luhnValid } from '../../../src/data/pii/checksums.js';
+import {
+  chineseResidentIdValid,
+  IBAN_LENGTHS,
+  ibanValid,
+  luhnValid,
+} from '../../../src/data/pii/checksums.js';
+
+/** ISO 13616 check digits computed with BigInt over the whole number, independently of ibanValid's running remainder. */
+function withIbanCheckDigits(country: string, bban: string): string {
+  const numeric = [...`${bban}${country}00`]
+    .map((c) => (c >= 'A' && c <= 'Z' ? String(c.charCodeAt(0) - 55) : c))
+    .join('');
+  const check = 98n - (BigInt(numeric) % 97n);
+  return `${country}${String(check).padStart(2, '0')}${bban}`;
+}
 
 /** GB 11643-1999 check character, written out from the standard's weights (2^(17-i) mod 11). */
 function withCheckCharacter(first17: string): string {
@@ -37,6 +51,12 @@ describe('Chinese resident identity number', () => {
     expect(chineseResidentIdValid(withCheckCharacter(first17))).toBe(false);
   });
 
+  it('refuses a character just outside the digits whatever the check character', () => {
+    for (const outside of ['/', ':'])
+      for (const check of '0123456789X')
+        expect(chineseResidentIdValid(`1101051949123100${outside}${check}`), outside + check).toBe(false);
+  });
+
   it('refuses wrong lengths and non-digits', () => {
     expect(chineseResidentIdValid('11010519491231002')).toBe(false);
     expect(chineseResidentIdValid('11010519491231002X1')).toBe(false);
@@ -53,6 +73,14 @@ describe('Luhn', () => {
     expect(luhnValid('79927398710')).toBe(false);
     expect(luhnValid('4111-1111')).toBe(false);
   });
+
+  it('refuses a character just outside the digits in either position, whatever the other digit', () => {
+    for (const outside of ['/', ':'])
+      for (const digit of '0123456789') {
+        expect(luhnValid(`${digit}${outside}`), `${digit}${outside}`).toBe(false);
+        expect(luhnValid(`${outside}${digit}`), `${outside}${digit}`).toBe(false);
+      }
+  });
 });
 
 describe('IBAN', () => {
@@ -62,5 +90,25 @@ describe('IBAN', () => {
     expect(ibanValid('GB82WEST12345698765433')).toBe(false);
     expect(ibanValid('GB81WEST12345698765432')).toBe(false); // remainder 0, not 1
     expect(ibanValid('GB82-WEST')).toBe(false);
+  });
+
+  it('reads the letters A to Z as 10 to 35, at both ends of the alphabet', () => {
+    expect(ibanValid('NL91ABNA0417164300')).toBe(true); // a published example with A
+    const withZ = withIbanCheckDigits('GB', 'ZZAZ12345698765432');
+    expect(ibanValid(withZ)).toBe(true);
+    expect(ibanValid(`${withZ.slice(0, 4)}ZZAY${withZ.slice(8)}`)).toBe(false);
+  });
+
+  it('refuses a character outside 0-9 and A-Z whatever the check digits', () => {
+    for (const outside of ['/', ':', '@', '[', 'a'])
+      for (let check = 0; check < 100; check++) {
+        const iban = `GB${String(check).padStart(2, '0')}WEST1234569876543${outside}`;
+        expect(ibanValid(iban), iban).toBe(false);
+      }
+  });
+
+  it('knows the registry length of the published examples', () => {
+    for (const example of ['GB82WEST12345698765432', 'DE89370400440532013000', 'NL91ABNA0417164300'])
+      expect(IBAN_LENGTHS[example.slice(0, 2)], example).toBe(example.length);
   });
 });
