@@ -1,8 +1,8 @@
-import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allProjections, ProjectionRunner } from '../../src/projections/index.js';
 import { createServices, systemClock, uuidIds } from '../../src/services/index.js';
 import { countEvents, databaseTargets, type TestDatabase } from '../support/databases.js';
+import { writeModelDirectory } from '../support/modelDirectory.js';
 import { collect, startHarness, type Harness } from './harness.js';
 
 type Payload = { id: string; replayed: boolean; eventTypes: string[]; checkpoint: string | null };
@@ -21,8 +21,9 @@ const revision = {
   qualityReport: { rejected: [] },
 };
 
+const baseModelPath = writeModelDirectory();
 const runInput = (datasetId: string) => ({
-  baseModel: { name: 'tiny-llama', source: { kind: 'path', path: tmpdir() } },
+  baseModel: { name: 'tiny-llama', source: { kind: 'path', path: baseModelPath } },
   dataset: { id: datasetId, revision: 1 },
   method: { kind: 'lora', r: 4, alpha: 8, dropout: 0, targetModules: ['q_proj'] },
   stages: [{ name: 'sft', learningRate: 1e-3, batchSize: 2, epochs: 1 }],
