@@ -30,4 +30,3 @@ export function linearShape(config: LlamaConfig, module: LinearModule): [number,
       return [h, i];
   }
 }
-

@@ -8,11 +8,7 @@ import { EvaluationService } from './evaluationService.js';
 import { FeedbackService } from './feedbackService.js';
 import { ModelRegistryService } from './modelRegistryService.js';
 import { serviceKit, type ServiceDependencies } from './serviceDependencies.js';
-import {
-  TrainingRunService,
-  type BaseModelCheck,
-  type LargestWorkerDevice,
-} from './trainingRunService.js';
+import { TrainingRunService, type BaseModelCheck, type LargestWorkerDevice } from './trainingRunService.js';
 
 export { manualClock, sequentialIds, systemClock, uuidIds, type Clock, type IdGenerator } from './clock.js';
 export { causedBy, isAdmin, type CommandContext } from './commandContext.js';

@@ -160,7 +160,8 @@ export class TrainingRunService {
         : undefined;
     // Other registry versions the method trains against: PPO's must be a reward model, a DPO reference not.
     const named: { model: ModelRef; kind: ModelVersionFact }[] = [];
-    if (resolved.method.kind === 'ppo') named.push({ model: resolved.method.rewardModel, kind: 'reward-model' });
+    if (resolved.method.kind === 'ppo')
+      named.push({ model: resolved.method.rewardModel, kind: 'reward-model' });
     if (resolved.method.kind === 'dpo' && resolved.method.referenceModel)
       named.push({ model: resolved.method.referenceModel, kind: 'retained' });
     const unavailableModels: ModelRef[] = [];

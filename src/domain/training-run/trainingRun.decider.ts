@@ -317,7 +317,12 @@ export function decideTrainingRun(
           stageRevision.trainRecordCount > 0,
           'DATASET_REVISION_EMPTY',
           `stages[${index}].datasetRevision ${stage.datasetRevision} of dataset "${dataset.id}" has no records in its train split; it must have at least 1.`,
-          { field: `stages[${index}].datasetRevision`, datasetId: dataset.id, revision: stage.datasetRevision, bound: 1 },
+          {
+            field: `stages[${index}].datasetRevision`,
+            datasetId: dataset.id,
+            revision: stage.datasetRevision,
+            bound: 1,
+          },
         );
       }
       const kind = command.method.kind;

@@ -69,7 +69,9 @@ function resolveLora(requested: LoraParametersRequest): LoraParameters {
   };
 }
 
-function resolveParameters(parameters: TrainedParametersRequest | undefined): LoraParameters | { kind: 'full' } {
+function resolveParameters(
+  parameters: TrainedParametersRequest | undefined,
+): LoraParameters | { kind: 'full' } {
   if (parameters === undefined || parameters === null) return resolveLora({ kind: 'lora' });
   return parameters.kind === 'lora' ? resolveLora(parameters) : parameters;
 }

@@ -57,8 +57,15 @@ function checkStage(stage: TrainingStage, index: number): void {
   const at = `stages[${index}]`;
   const { learningRate, batchSize, epochs } = TRAINING_LIMITS;
   // Written as "not inside" so NaN, strings and nulls from JSON are refused too.
-  if (!isNumber(stage.learningRate) || !(stage.learningRate > learningRate.above && stage.learningRate <= learningRate.max))
-    outOfBounds(`${at}.learningRate`, stage.learningRate, `above ${learningRate.above} and at most ${learningRate.max}`);
+  if (
+    !isNumber(stage.learningRate) ||
+    !(stage.learningRate > learningRate.above && stage.learningRate <= learningRate.max)
+  )
+    outOfBounds(
+      `${at}.learningRate`,
+      stage.learningRate,
+      `above ${learningRate.above} and at most ${learningRate.max}`,
+    );
   integerIn(`${at}.batchSize`, stage.batchSize, batchSize.min, batchSize.max);
   if (!isNumber(stage.epochs) || !(stage.epochs > epochs.above && stage.epochs <= epochs.max))
     outOfBounds(`${at}.epochs`, stage.epochs, `above ${epochs.above} and at most ${epochs.max}`);
@@ -83,10 +90,15 @@ function checkLora(
   if (!isNumber(lora.alpha) || !(lora.alpha > loraAlpha.above && lora.alpha <= loraAlpha.max))
     outOfBounds(`${field}.alpha`, lora.alpha, `above ${loraAlpha.above} and at most ${loraAlpha.max}`);
   if (!isNumber(lora.dropout) || !(lora.dropout >= loraDropout.min && lora.dropout < loraDropout.below))
-    outOfBounds(`${field}.dropout`, lora.dropout, `at least ${loraDropout.min} and below ${loraDropout.below}`);
+    outOfBounds(
+      `${field}.dropout`,
+      lora.dropout,
+      `at least ${loraDropout.min} and below ${loraDropout.below}`,
+    );
   const modules = Array.isArray(lora.targetModules) ? lora.targetModules : [];
   const known = architecture?.linearModules;
-  if (modules.length === 0) outOfBounds(`${field}.targetModules`, lora.targetModules, 'a non-empty list of module names');
+  if (modules.length === 0)
+    outOfBounds(`${field}.targetModules`, lora.targetModules, 'a non-empty list of module names');
   const unknown = known ? modules.filter((module) => !known.includes(module)) : [];
   if (unknown.length > 0)
     outOfBounds(`${field}.targetModules`, unknown, `among the base model's modules: ${known!.join(', ')}`);
@@ -97,7 +109,11 @@ function checkLora(
  * architecture; throws TRAINING_PARAMETER_OUT_OF_BOUNDS naming the field and its bound.
  */
 export function checkTrainingRequestBounds(
-  request: { readonly method: TrainingMethod; readonly stages: readonly TrainingStage[]; readonly maxSteps?: number },
+  request: {
+    readonly method: TrainingMethod;
+    readonly stages: readonly TrainingStage[];
+    readonly maxSteps?: number;
+  },
   architecture: BaseModelArchitecture | undefined,
 ): void {
   const { stages, maxSteps } = TRAINING_LIMITS;
