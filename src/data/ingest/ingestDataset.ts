@@ -3,6 +3,7 @@ import type { ArtifactStore } from '../artifacts/index.js';
 import { Deduplicator, type DedupMode, type DedupOptions, type SplitOptions } from '../dedup/index.js';
 import {
   containerFromPath,
+  decodeUtf8Lines,
   detectFormat,
   instructionOf,
   normaliseRecord,
@@ -20,6 +21,7 @@ import { mergePiiCounts, redactText, type PiiCounts } from '../pii/index.js';
 import { MAX_QUALITY_SCORE, scoreInstruction } from '../quality/index.js';
 import { DatasetValidationError } from './datasetValidationError.js';
 import { describeShortfall, EvalSplitTooSmallError, evalSplitShortfall } from './evalSplitMinimum.js';
+import { EmptyDatasetError } from './emptyDatasetError.js';
 import { RevisionWriter, type StoredRevision } from './revisionWriter.js';
 
 export interface IngestOptions {
@@ -107,7 +109,12 @@ export async function ingestDataset(options: IngestOptions): Promise<RevisionFac
     });
   }
   const stream = openSource(options.source);
-  const chunks = stream as AsyncIterable<string>;
+  // Lines that are not UTF-8 or are over the record limit are dropped by the decoder and reported here,
+  // as invalid records: strict mode refuses the file, lenient mode counts them in the report.
+  const dropped: ValidationIssue[] = [];
+  const chunks = decodeUtf8Lines(stream as AsyncIterable<Uint8Array | string>, (line) =>
+    dropped.push({ line: line.line, field: '(line)', problem: line.problem, expected: line.expected }),
+  );
   const { container, items } = await startReading(options, chunks);
 
   const issues: ValidationIssue[] = [];
@@ -115,6 +122,7 @@ export async function ingestDataset(options: IngestOptions): Promise<RevisionFac
   let invalidRecords = 0;
   let linesRead = 0;
   let belowMinQuality = 0;
+  let kept = 0;
   const duplicates = { exact: 0, near: 0 };
   const distribution = new Array<number>(MAX_QUALITY_SCORE + 1).fill(0);
   const reasons: Record<string, number> = {};
@@ -129,8 +137,16 @@ export async function ingestDataset(options: IngestOptions): Promise<RevisionFac
     for (const issue of found) if (issues.length < maxIssues) issues.push(issue);
   };
 
+  const reportDropped = () => {
+    for (const issue of dropped.splice(0)) {
+      linesRead++;
+      report([issue]);
+    }
+  };
+
   try {
     for await (const item of items) {
+      reportDropped();
       linesRead++;
       if ('error' in item) {
         report([{ line: item.line, field: '(record)', problem: item.error, expected: item.expected }]);
@@ -178,12 +194,26 @@ export async function ingestDataset(options: IngestOptions): Promise<RevisionFac
       distribution[quality.score]!++;
       for (const reason of quality.reasons) reasons[reason] = (reasons[reason] ?? 0) + 1;
       await writer.add(record);
+      kept++;
     }
+    reportDropped();
     if (options.mode === 'strict' && invalidRecords > 0) {
       throw new DatasetValidationError(issues, invalidRecords, totalIssues);
     }
+    if (linesRead === 0) {
+      throw new EmptyDatasetError(
+        'the dataset holds no records (the file or content is empty or only whitespace): give at least one record',
+      );
+    }
     if (format === undefined) {
-      throw new Error('the dataset holds no records: give a file with at least one record');
+      throw new EmptyDatasetError(
+        `the dataset holds no valid record (${invalidRecords} rejected): give at least one valid record`,
+      );
+    }
+    if (kept === 0) {
+      throw new EmptyDatasetError(
+        `no record is left to store (${linesRead} read: ${invalidRecords} invalid, ${duplicates.exact + duplicates.near} duplicates, ${belowMinQuality} below the minimum quality): a revision needs at least one record`,
+      );
     }
     const shortfall = evalSplitShortfall(writer.counts, split);
     if (shortfall && !options.allowSmallEvalSplit) throw new EvalSplitTooSmallError(shortfall);

@@ -7,6 +7,7 @@ import {
   DATASET_FORMATS,
   DatasetValidationError,
   EvalSplitTooSmallError,
+  EmptyDatasetError,
   parseLexicon,
 } from '../../data/index.js';
 import type { RecordedEvent } from '../../eventstore/index.js';
@@ -109,6 +110,7 @@ function asApiError(error: unknown): unknown {
       totalIssues: error.totalIssues,
     });
   }
+  if (error instanceof EmptyDatasetError) return badInput(error.message, { reason: error.code });
   if (error instanceof DatasetRequestError) return badInput(error.message);
   if (error instanceof EvalSplitTooSmallError) {
     return badInput(error.message, { reason: error.code, evalSplit: { ...error.shortfall } });
