@@ -112,10 +112,20 @@ export async function ingestDataset(options: IngestOptions): Promise<RevisionFac
   // Lines that are not UTF-8 or are over the record limit are dropped by the decoder and reported here,
   // as invalid records: strict mode refuses the file, lenient mode counts them in the report.
   const dropped: ValidationIssue[] = [];
-  const chunks = decodeUtf8Lines(stream as AsyncIterable<Uint8Array | string>, (line) =>
-    dropped.push({ line: line.line, field: '(line)', problem: line.problem, expected: line.expected }),
-  );
-  const { container, items } = await startReading(options, chunks);
+  let droppedLines = 0;
+  const chunks = decodeUtf8Lines(stream as AsyncIterable<Uint8Array | string>, (line) => {
+    droppedLines++;
+    dropped.push({ line: line.line, field: '(line)', problem: line.problem, expected: line.expected });
+  });
+  // Whitespace alone is no dataset, whatever a CSV reader would make of it.
+  let sawText = false;
+  async function* noting(text: AsyncIterable<string>): AsyncGenerator<string> {
+    for await (const chunk of text) {
+      sawText ||= /\S/.test(chunk.replace(/^\uFEFF/, ''));
+      yield chunk;
+    }
+  }
+  const { container, items } = await startReading(options, noting(chunks));
 
   const issues: ValidationIssue[] = [];
   let totalIssues = 0;
@@ -197,13 +207,13 @@ export async function ingestDataset(options: IngestOptions): Promise<RevisionFac
       kept++;
     }
     reportDropped();
-    if (options.mode === 'strict' && invalidRecords > 0) {
-      throw new DatasetValidationError(issues, invalidRecords, totalIssues);
-    }
-    if (linesRead === 0) {
+    if (!sawText && droppedLines === 0) {
       throw new EmptyDatasetError(
         'the dataset holds no records (the file or content is empty or only whitespace): give at least one record',
       );
+    }
+    if (options.mode === 'strict' && invalidRecords > 0) {
+      throw new DatasetValidationError(issues, invalidRecords, totalIssues);
     }
     if (format === undefined) {
       throw new EmptyDatasetError(
