@@ -139,13 +139,13 @@ describe('the OpenAI-compatible endpoint, through the official openai client', (
       client.completions.create({ model: DEPLOYMENT, prompt: long, max_tokens: 4 }),
     ).rejects.toMatchObject({ ...refusal, param: 'prompt' });
     // A prompt that fits, but not with the completion asked for (OpenAI's rule): refused too.
-    const fits = [{ role: 'user' as const, content: 'x'.repeat(150) }];
+    const fits = [{ role: 'user' as const, content: 'x'.repeat(50) }];
     await expect(
       client.chat.completions.create({ model: DEPLOYMENT, messages: fits, max_tokens: 200 }),
     ).rejects.toMatchObject(refusal);
     // Without max_tokens the answer gets what the context leaves.
     const answered = await client.chat.completions.create({ model: DEPLOYMENT, messages: fits });
-    expect(answered.usage!.prompt_tokens).toBeGreaterThan(150);
+    expect(answered.usage!.prompt_tokens).toBeGreaterThan(50);
     expect(answered.usage!.prompt_tokens + answered.usage!.completion_tokens).toBeLessThanOrEqual(256);
     // The answered request is recorded; the refused ones never are.
     const id = answered.id.replace(/^chatcmpl-/, '');
