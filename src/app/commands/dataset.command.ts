@@ -6,6 +6,7 @@ import {
   augmentDataset,
   DATASET_FORMATS,
   DatasetValidationError,
+  EmptyDatasetError,
   EvalSplitTooSmallError,
   loadLexicon,
   LocalArtifactStore,
@@ -365,7 +366,8 @@ export const registerDatasetCommand: RegisterCommand = (program: Command) => {
         if (
           error instanceof DatasetValidationError ||
           error instanceof DatasetRequestError ||
-          error instanceof EvalSplitTooSmallError
+          error instanceof EvalSplitTooSmallError ||
+          error instanceof EmptyDatasetError
         ) {
           process.stderr.write(`${file}: ${error.message}\n`);
           process.exitCode = 1;
