@@ -75,11 +75,14 @@ export async function* decodeUtf8Lines(
   /** Whole lines (each but maybe the last ending in a newline) as text; drops and reports bad ones. */
   function decodeLines(bytes: Buffer): string {
     let longest = 0;
-    for (let start = 0; start < bytes.length;) {
-      const nl = bytes.indexOf(NEWLINE, start);
-      const end = nl === -1 ? bytes.length : nl;
-      longest = Math.max(longest, end - start);
-      start = end + 1;
+    // A stretch no longer than the limit cannot hold a line over it: the scan is for the rare long chunk.
+    if (bytes.length > maxLineBytes) {
+      for (let start = 0; start < bytes.length;) {
+        const nl = bytes.indexOf(NEWLINE, start);
+        const end = nl === -1 ? bytes.length : nl;
+        longest = Math.max(longest, end - start);
+        start = end + 1;
+      }
     }
     if (longest <= maxLineBytes) {
       try {
