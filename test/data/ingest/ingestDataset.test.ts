@@ -165,7 +165,7 @@ describe('ingestDataset', () => {
     expect(issue.line).toBe(2);
     expect(issue.problem).toContain('not valid UTF-8');
     expect(issue.problem).toContain(`byte offset ${good.length + 20}`);
-    const facts = await ingestDataset({ source: path, mode: 'lenient', store });
+    const facts = await ingestDataset({ source: path, mode: 'lenient', store, allowSmallEvalSplit: true });
     expect(facts.recordCount).toBe(2);
     expect(facts.qualityReport.rejected.records).toBe(1);
     expect(facts.qualityReport.rejected.issues[0]).toMatchObject({ line: 2 });
@@ -188,7 +188,7 @@ describe('ingestDataset', () => {
         problem: `is longer than the record limit of ${MAX_RECORD_BYTES} bytes`,
       }),
     ]);
-    const facts = await ingestDataset({ source: path, mode: 'lenient', store });
+    const facts = await ingestDataset({ source: path, mode: 'lenient', store, allowSmallEvalSplit: true });
     expect(facts.recordCount).toBe(2);
     expect(facts.qualityReport.rejected.records).toBe(1);
   });
