@@ -17,9 +17,10 @@ export interface LoraOptions {
   readonly baseModelNameOrPath?: string;
 }
 
+/** The founding guide's LoRA (the same as the domain's default for a training request). */
 export const DEFAULT_LORA: LoraOptions = {
-  r: 8,
-  alpha: 16,
+  r: 16,
+  alpha: 32,
   dropout: 0.05,
   targetModules: ['q_proj', 'v_proj'],
 };

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { LoraAdapter, loraOptionsSchema, type LoraOptions } from './lora.js';
+import { DEFAULT_LORA, LoraAdapter, loraOptionsSchema, type LoraOptions } from './lora.js';
 import { backendInfo } from './backend.js';
 import { computeGradients } from './gradients.js';
 import {
@@ -121,12 +121,7 @@ export class Trainer {
     if (this.options.mode === 'lora') {
       model.setBaseTrainable(false);
       if (!model.lora) {
-        const lora = (this.options.lora ?? {
-          r: 8,
-          alpha: 16,
-          dropout: 0.05,
-          targetModules: ['q_proj', 'v_proj'],
-        }) as LoraOptions;
+        const lora = (this.options.lora ?? DEFAULT_LORA) as LoraOptions;
         model.lora = LoraAdapter.create(model.config, lora, this.rng.seed());
       }
     } else {

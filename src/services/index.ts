@@ -8,7 +8,7 @@ import { EvaluationService } from './evaluationService.js';
 import { FeedbackService } from './feedbackService.js';
 import { ModelRegistryService } from './modelRegistryService.js';
 import { serviceKit, type ServiceDependencies } from './serviceDependencies.js';
-import { TrainingRunService, type BaseModelCheck } from './trainingRunService.js';
+import { TrainingRunService, type BaseModelCheck, type LargestWorkerDevice } from './trainingRunService.js';
 
 export { manualClock, sequentialIds, systemClock, uuidIds, type Clock, type IdGenerator } from './clock.js';
 export { causedBy, isAdmin, teachingRole, TEACHING_ROLES, type CommandContext } from './commandContext.js';
@@ -26,8 +26,11 @@ export { serviceKit, type Input, type ServiceDependencies, type ServiceKit } fro
 export { DatasetService } from './datasetService.js';
 export {
   TrainingRunService,
-  pathExists,
+  readBaseModelDirectory,
   type BaseModelCheck,
+  type BaseModelInspection,
+  type LargestWorkerDevice,
+  type TrainingRunRequestInput,
   type LeaseInput,
 } from './trainingRunService.js';
 export { EvaluationService } from './evaluationService.js';
@@ -50,12 +53,16 @@ export interface Services {
 
 /** Every application service over one event store, clock and id source. */
 export function createServices(
-  dependencies: ServiceDependencies & { readonly baseModelCheck?: BaseModelCheck },
+  dependencies: ServiceDependencies & {
+    readonly baseModelCheck?: BaseModelCheck;
+    /** The largest device memory a registered worker reports; none by default (the memory check is skipped). */
+    readonly largestWorkerDevice?: LargestWorkerDevice;
+  },
 ): Services {
   const kit = serviceKit(dependencies);
   return {
     datasets: new DatasetService(kit),
-    runs: new TrainingRunService(kit, dependencies.baseModelCheck),
+    runs: new TrainingRunService(kit, dependencies.baseModelCheck, dependencies.largestWorkerDevice),
     evaluations: new EvaluationService(kit),
     models: new ModelRegistryService(kit),
     deployments: new DeploymentService(kit),

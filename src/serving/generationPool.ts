@@ -6,6 +6,7 @@ import {
   type FromThread,
   type GenerationInput,
   type GenerationOutput,
+  type GenerationRefusal,
   type ModelFiles,
   type ToThread,
 } from './generationProtocol.js';
@@ -19,6 +20,17 @@ export interface GenerationPoolOptions {
   readonly retryAfterSeconds?: number;
   /** The compiled thread body; default generationThread.js beside this file (run from dist/). */
   readonly threadEntry?: URL;
+}
+
+/** The thread refused the request itself (its prompt does not fit the context): the HTTP layer answers 400. */
+export class GenerationRefusedError extends Error {
+  override readonly name = 'GenerationRefusedError';
+  constructor(
+    message: string,
+    readonly refusal: GenerationRefusal,
+  ) {
+    super(message);
+  }
 }
 
 /** The queue is full: the HTTP layer answers 503 with Retry-After. */
@@ -228,7 +240,12 @@ export class GenerationPool {
             ...message.output,
             queueMs: (current.startedAt ?? current.enqueuedAt) - current.enqueuedAt,
           });
-        } else if (message.type === 'failed') current.reject(new Error(message.message));
+        } else if (message.type === 'failed')
+          current.reject(
+            message.refusal
+              ? new GenerationRefusedError(message.message, message.refusal)
+              : new Error(message.message),
+          );
         this.dispatch();
         return;
       }

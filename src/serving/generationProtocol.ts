@@ -25,6 +25,11 @@ export interface GenerationInput {
     | { readonly kind: 'chat'; readonly messages: readonly ChatMessage[] }
     | { readonly kind: 'text'; readonly text: string };
   readonly maxTokens: number;
+  /**
+   * The client named maxTokens: the prompt and they must fit the model's context together (OpenAI's rule).
+   * Otherwise maxTokens is the server's default, cut to what the context leaves.
+   */
+  readonly maxTokensRequested?: boolean;
   readonly temperature?: number;
   readonly topP?: number;
   readonly seed?: number;
@@ -55,7 +60,21 @@ export type FromThread =
   | { readonly type: 'unloaded'; readonly requestId: number }
   | { readonly type: 'delta'; readonly requestId: number; readonly text: string }
   | { readonly type: 'done'; readonly requestId: number; readonly output: GenerationOutput }
-  | { readonly type: 'failed'; readonly requestId: number; readonly message: string };
+  | {
+      readonly type: 'failed';
+      readonly requestId: number;
+      readonly message: string;
+      /** Set when the request itself cannot be served (the client's fault), not the thread. */
+      readonly refusal?: GenerationRefusal;
+    };
+
+/** A request the model cannot take: the prompt (with the requested completion) is longer than its context. */
+export interface GenerationRefusal {
+  readonly code: 'context_length_exceeded';
+  readonly contextLength: number;
+  readonly promptTokens: number;
+  readonly maxTokens: number;
+}
 
 /** Index in the shared cancel array: a thread stops generating when its slot holds the request id. */
 export const CANCEL_SLOT = 0;

@@ -8,6 +8,7 @@ import {
   type ChatMessage,
   type FromThread,
   type GenerationInput,
+  type GenerationRefusal,
   type ModelFiles,
   type ToThread,
 } from './generationProtocol.js';
@@ -67,6 +68,20 @@ function chatPrompt(messages: readonly ChatMessage[], loaded: Loaded): string {
   );
 }
 
+/** OpenAI's context_length_exceeded, with its wording, so clients that parse it understand it. */
+class PromptTooLong extends Error {
+  readonly refusal: GenerationRefusal;
+  constructor(contextLength: number, promptTokens: number, input: GenerationInput) {
+    const completion = input.maxTokensRequested ? input.maxTokens : 0;
+    const where = input.prompt.kind === 'chat' ? 'messages' : 'prompt';
+    super(
+      `This model's maximum context length is ${contextLength} tokens. However, you requested ${promptTokens + completion} tokens ` +
+        `(${promptTokens} in the ${where}, ${completion} in the completion). Please reduce the length of the ${where} or completion.`,
+    );
+    this.refusal = { code: 'context_length_exceeded', contextLength, promptTokens, maxTokens: completion };
+  }
+}
+
 function run(requestId: number, input: GenerationInput): void {
   const started = performance.now();
   const loaded = models.get(input.key);
@@ -76,15 +91,19 @@ function run(requestId: number, input: GenerationInput): void {
     input.prompt.kind === 'chat'
       ? tokenizer.encode(chatPrompt(input.prompt.messages, loaded))
       : tokenizer.encode(input.prompt.text, { addBos: true });
-  const budget = model.config.maxPositionEmbeddings - 1;
-  const prompt = ids.length > budget ? ids.slice(ids.length - budget) : ids;
+  // Never cut a prompt silently: one that leaves no room for the completion is the client's to shorten.
+  const contextLength = model.config.maxPositionEmbeddings;
+  const needed = ids.length + (input.maxTokensRequested ? input.maxTokens : 1);
+  if (needed > contextLength) throw new PromptTooLong(contextLength, ids.length, input);
+  const prompt = ids;
+  const maxTokens = Math.min(input.maxTokens, contextLength - ids.length);
   const decode = (tokens: readonly number[]) => tokenizer.decode(tokens, { skipSpecialTokens: true });
   let sent = '';
   let cancelled = false;
   const produced: number[] = [];
   const holdBack = Math.max(0, ...(input.stop ?? []).map((s) => s.length - 1));
   const result = generate(model, prompt, {
-    maxTokens: input.maxTokens,
+    maxTokens,
     temperature: input.temperature ?? 0,
     topP: input.topP,
     seed: input.seed,
@@ -152,6 +171,7 @@ port.on('message', (message: ToThread) => {
         type: 'failed',
         requestId: message.requestId,
         message: error instanceof Error ? error.message : String(error),
+        ...(error instanceof PromptTooLong ? { refusal: error.refusal } : {}),
       });
     }
   })();

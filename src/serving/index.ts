@@ -7,12 +7,19 @@ export { startServing, type Serving, type ServingAuth, type ServingDependencies 
 export { createServingRouter, type Caller, type RouterContext, type ServingRouter } from './servingRouter.js';
 export {
   GenerationPool,
+  GenerationRefusedError,
   QueueFullError,
   type GenerationPoolOptions,
   type GenerationResult,
   type GenerationHandle,
 } from './generationPool.js';
-export type { ChatMessage, GenerationInput, GenerationOutput, ModelFiles } from './generationProtocol.js';
+export type {
+  ChatMessage,
+  GenerationInput,
+  GenerationOutput,
+  GenerationRefusal,
+  ModelFiles,
+} from './generationProtocol.js';
 export { ServingHost, type ActiveModel, type ModelLease } from './servingHost.js';
 export {
   registryModelResolver,

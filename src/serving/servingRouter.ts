@@ -3,7 +3,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { isDomainError, type DomainErrorKind, type FeedbackLabel } from '../domain/index.js';
 import { isDatabaseUnavailable } from '../eventstore/index.js';
 import { ConcurrencyConflictError, type FeedbackService } from '../services/index.js';
-import { QueueFullError, type GenerationPool } from './generationPool.js';
+import { GenerationRefusedError, QueueFullError, type GenerationPool } from './generationPool.js';
 import type { ChatMessage, GenerationInput } from './generationProtocol.js';
 import { redactInput, redactionRule } from './inputFilter.js';
 import type { CapturedInteraction, InteractionRecorder } from './interactionRecorder.js';
@@ -63,6 +63,7 @@ class HttpError extends Error {
     message: string,
     readonly code: string | null = null,
     readonly headers: Record<string, string> = {},
+    readonly param: string | null = null,
   ) {
     super(message);
   }
@@ -208,6 +209,7 @@ export function createServingRouter(ctx: RouterContext): ServingRouter {
       caller,
       body,
       maxTokens: body.max_completion_tokens ?? body.max_tokens ?? ctx.defaultMaxTokens,
+      maxTokensRequested: (body.max_completion_tokens ?? body.max_tokens) != null,
       prompt: { kind: 'chat', messages },
       loggedPrompt,
       counts,
@@ -227,6 +229,7 @@ export function createServingRouter(ctx: RouterContext): ServingRouter {
       caller,
       body,
       maxTokens: body.max_tokens ?? ctx.defaultMaxTokens,
+      maxTokensRequested: body.max_tokens != null,
       prompt: { kind: 'text', text: redacted.text },
       loggedPrompt: redacted.text,
       counts: redacted.counts,
@@ -280,7 +283,7 @@ export function createServingRouter(ctx: RouterContext): ServingRouter {
       if (res.headersSent) return next(error);
       if (error instanceof HttpError) {
         for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
-        res.status(error.status).json(openaiError(error.message, error.type, error.code));
+        res.status(error.status).json(openaiError(error.message, error.type, error.code, error.param));
         return;
       }
       const typed = error as { type?: string; status?: number; message?: string };
@@ -327,6 +330,7 @@ interface ServeRequest {
   readonly caller: Caller;
   readonly body: ChatCompletionRequest | CompletionRequest;
   readonly maxTokens: number;
+  readonly maxTokensRequested: boolean;
   readonly prompt: GenerationInput['prompt'];
   readonly loggedPrompt: string;
   readonly counts: PiiCounts;
@@ -393,7 +397,24 @@ async function serve(
           ],
           ...extra,
         };
-  const write = (payload: unknown) => res.write(`data: ${JSON.stringify(payload)}\n\n`);
+  // A stream's headers go out with its first text, not before: a prompt the model refuses (too long for its
+  // context) must still be answerable with a 400.
+  let streamStarted = false;
+  const startStream = () => {
+    if (streamStarted) return;
+    streamStarted = true;
+    res.status(200);
+    res.setHeader('content-type', 'text/event-stream; charset=utf-8');
+    res.setHeader('cache-control', 'no-cache');
+    res.setHeader('x-interaction-id', interactionId);
+    res.flushHeaders();
+    if (endpoint === 'chat')
+      res.write(`data: ${JSON.stringify(chunk({ role: 'assistant', content: '' }, null))}\n\n`);
+  };
+  const write = (payload: unknown) => {
+    startStream();
+    return res.write(`data: ${JSON.stringify(payload)}\n\n`);
+  };
   // A streamed answer goes out in three steps: `pending` (held back: a blocklisted word may still be growing
   // into it), `unjudged` (past the rules, waiting for the classifiers, if any) and `sent`.
   let unjudged = '';
@@ -450,6 +471,7 @@ async function serve(
         key: active.key,
         prompt: request.prompt,
         maxTokens: request.maxTokens,
+        maxTokensRequested: request.maxTokensRequested,
         temperature: body.temperature ?? 0,
         ...(body.top_p ? { topP: body.top_p } : {}),
         ...(body.seed !== null && body.seed !== undefined ? { seed: body.seed } : {}),
@@ -467,14 +489,6 @@ async function serve(
       });
     }
     throw error;
-  }
-  if (stream) {
-    res.status(200);
-    res.setHeader('content-type', 'text/event-stream; charset=utf-8');
-    res.setHeader('cache-control', 'no-cache');
-    res.setHeader('x-interaction-id', interactionId);
-    res.flushHeaders();
-    if (endpoint === 'chat') write(chunk({ role: 'assistant', content: '' }, null));
   }
   // The response closing before it finished means the client went away: stop generating for it.
   res.on('close', () => {
@@ -597,6 +611,18 @@ async function serve(
     }
   } catch (error) {
     failed = true;
+    if (error instanceof GenerationRefusedError && !streamStarted) {
+      // The client's request, not the model, is at fault: 400 as OpenAI answers it, and nothing recorded.
+      status = 400;
+      throw new HttpError(
+        400,
+        'invalid_request_error',
+        error.message,
+        error.refusal.code,
+        {},
+        endpoint === 'chat' ? 'messages' : 'prompt',
+      );
+    }
     status = 500;
     ctx.monitor.observe(deployment, active.model, {
       latencyMs: performance.now() - request.started,

@@ -2,7 +2,11 @@ import type { RequestTrainingRun, TrainingRunEvent, TrainingRunFacts } from '../
 import { at, hash } from './support.js';
 
 export const facts: TrainingRunFacts = {
-  dataset: { archived: false, format: 'alpaca', revisions: new Map([[1, { contentHash: hash('rev1') }]]) },
+  dataset: {
+    archived: false,
+    format: 'alpaca',
+    revisions: new Map([[1, { contentHash: hash('rev1'), trainRecordCount: 90 }]]),
+  },
   baseModelFound: true,
   unavailableModels: [],
 };

@@ -156,6 +156,17 @@ for (const target of databaseTargets) {
       expect(absent.data?.dataset).toBeNull();
     });
 
+    it('refuses empty or whitespace-only content with its format given as EMPTY_DATASET, recording nothing', async () => {
+      for (const content of ['', ' \n\t\n']) {
+        const { payload, errors } = await call(ingest, { name: 'empty', format: 'alpaca', content });
+        expect(payload).toBeUndefined();
+        expect(errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+        expect(errors?.[0]?.extensions?.['reason']).toBe('EMPTY_DATASET');
+        expect(errors?.[0]?.message).toMatch(/no records/);
+      }
+      expect(await api.store.readStream(`dataset-${datasetIdForName('empty')}`)).toEqual([]);
+    });
+
     it('reads a path only inside the import directory', async () => {
       writeFileSync(join(importDir, 'big.jsonl'), `${lines(3)}\n`);
       const ok = await call(ingest, { name: 'from-file', path: 'big.jsonl', allowSmallEvalSplit: true });

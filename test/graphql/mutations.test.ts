@@ -1,8 +1,8 @@
-import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allProjections, ProjectionRunner } from '../../src/projections/index.js';
 import { createServices, systemClock, uuidIds, type Services } from '../../src/services/index.js';
 import { countEvents, databaseTargets, type TestDatabase } from '../support/databases.js';
+import { writeModelDirectory } from '../support/modelDirectory.js';
 import { collect, startHarness, type Harness } from './harness.js';
 
 type Payload = { id: string; replayed: boolean; eventTypes: string[]; checkpoint: string | null };
@@ -21,8 +21,9 @@ const revision = {
   qualityReport: { rejected: [] },
 };
 
+const baseModelPath = writeModelDirectory();
 const runInput = (datasetId: string) => ({
-  baseModel: { name: 'tiny-llama', source: { kind: 'path', path: tmpdir() } },
+  baseModel: { name: 'tiny-llama', source: { kind: 'path', path: baseModelPath } },
   dataset: { id: datasetId, revision: 1 },
   method: { kind: 'lora', r: 4, alpha: 8, dropout: 0, targetModules: ['q_proj'] },
   stages: [{ name: 'sft', learningRate: 1e-3, batchSize: 2, epochs: 1 }],
@@ -165,6 +166,36 @@ for (const target of databaseTargets) {
       const malformed = await call(mutations.requestRun, { input: { seed: 1 } });
       expect(malformed.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       expect(malformed.errors?.[0]?.message).toMatch(/dataset/);
+    });
+
+    it('refuses an out-of-bounds training request with BAD_USER_INPUT naming the field and bound, recording nothing', async () => {
+      const dataset = await call(mutations.registerDataset);
+      await call(mutations.addRevision, { id: dataset.payload!.id, input: revision });
+      const before = await countEvents(database);
+      const cases: [object, string, RegExp][] = [
+        [
+          { stages: [{ name: 's', learningRate: 1e308, batchSize: 2, epochs: 1 }] },
+          'stages[0].learningRate',
+          /at most 1\b/,
+        ],
+        [{ method: { kind: 'lora', r: 1e6 } }, 'method.r', /hidden size is 64/],
+        [{ method: { kind: 'lora', targetModules: ['evil_proj'] } }, 'method.targetModules', /q_proj/],
+        [
+          { baseModel: { name: 'etc', source: { kind: 'path', path: '/etc' } } },
+          'baseModel.source',
+          /config\.json/,
+        ],
+      ];
+      for (const [change, field, bound] of cases) {
+        const input = { ...runInput(dataset.payload!.id), ...change };
+        const refused = await call(mutations.requestRun, { input });
+        const error = refused.errors?.[0] as { message: string; extensions?: Record<string, unknown> };
+        expect(error.extensions?.['code'], field).toBe('BAD_USER_INPUT');
+        expect(error.extensions?.['field']).toBe(field);
+        expect(error.message).toContain(field);
+        expect(error.message).toMatch(bound);
+      }
+      expect(await countEvents(database)).toBe(before);
     });
     it('lets each role do exactly its class of mutation; a refused call appends nothing', async () => {
       const admin = await api.server.tokens.create({ actor: 'ada', roles: ['admin'], createdBy: 'test' });

@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend, LlamaModel, LoraAdapter, makeLlamaConfig, peftKey } from '../../src/ml/index.js';
+import { DEFAULT_LORA_PARAMETERS } from '../../src/domain/index.js';
+import {
+  DEFAULT_LORA,
+  initBackend,
+  LlamaModel,
+  LoraAdapter,
+  makeLlamaConfig,
+  peftKey,
+} from '../../src/ml/index.js';
 
 const config = makeLlamaConfig({
   vocabSize: 29,
@@ -29,6 +37,17 @@ function randomizeB(adapter: LoraAdapter, seed: number): void {
 }
 
 describe('LoRA', () => {
+  it("defaults to the founding guide's r=16, alpha=32 on q_proj/v_proj, as a training request does", () => {
+    const { kind: _kind, ...requestDefault } = DEFAULT_LORA_PARAMETERS;
+    expect(DEFAULT_LORA).toEqual(requestDefault);
+    expect(DEFAULT_LORA).toMatchObject({
+      r: 16,
+      alpha: 32,
+      dropout: 0.05,
+      targetModules: ['q_proj', 'v_proj'],
+    });
+  });
+
   it('with B = 0 gives exactly the base logits', () => {
     const model = LlamaModel.random(config, 1, 0.3);
     const base = model.logits(ids);

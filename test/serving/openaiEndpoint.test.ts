@@ -120,6 +120,44 @@ describe('the OpenAI-compatible endpoint, through the official openai client', (
     ).rejects.toMatchObject({ status: 400 });
   });
 
+  it('refuses a prompt longer than the context with context_length_exceeded, as OpenAI does, and records nothing', async () => {
+    // The test model's context is 256 tokens of a byte-level tokenizer.
+    const long = `Summarise this: ${'lorem ipsum '.repeat(2000)}`;
+    const refusal = {
+      status: 400,
+      code: 'context_length_exceeded',
+      type: 'invalid_request_error',
+      param: 'messages',
+    };
+    const messages = [{ role: 'user' as const, content: long }];
+    const plain = client.chat.completions.create({ model: DEPLOYMENT, messages });
+    await expect(plain).rejects.toMatchObject(refusal);
+    await expect(plain).rejects.toThrow(/This model's maximum context length is 256 tokens/);
+    // Streamed: still a 400 before any event, not a stream that breaks off.
+    await expect(
+      client.chat.completions.create({ model: DEPLOYMENT, messages, stream: true }),
+    ).rejects.toMatchObject(refusal);
+    await expect(
+      client.completions.create({ model: DEPLOYMENT, prompt: long, max_tokens: 4 }),
+    ).rejects.toMatchObject({ ...refusal, param: 'prompt' });
+    // A prompt that fits, but not with the completion asked for (OpenAI's rule): refused too.
+    const fits = [{ role: 'user' as const, content: 'x'.repeat(50) }];
+    await expect(
+      client.chat.completions.create({ model: DEPLOYMENT, messages: fits, max_tokens: 200 }),
+    ).rejects.toMatchObject(refusal);
+    // Without max_tokens the answer gets what the context leaves.
+    const answered = await client.chat.completions.create({ model: DEPLOYMENT, messages: fits });
+    expect(answered.usage!.prompt_tokens).toBeGreaterThan(50);
+    expect(answered.usage!.prompt_tokens + answered.usage!.completion_tokens).toBeLessThanOrEqual(256);
+    // The answered request is recorded; the refused ones never are.
+    const id = answered.id.replace(/^chatcmpl-/, '');
+    await eventually(
+      async () => (await recordedInteractions()).some((i) => i.interactionId === id) || undefined,
+      'the answered interaction to be recorded',
+    );
+    expect((await recordedInteractions()).filter((i) => i.prompt.includes('lorem ipsum'))).toEqual([]);
+  });
+
   it('keeps a token in use checked in the background, and refuses it once revoked in another process', async () => {
     const created = await platform.graphql.tokens.create({
       actor: 'short-lived',

@@ -6,6 +6,7 @@ import {
   augmentDataset,
   DATASET_FORMATS,
   DatasetValidationError,
+  EmptyDatasetError,
   EvalSplitTooSmallError,
   loadLexicon,
   LocalArtifactStore,
@@ -387,7 +388,8 @@ export const registerDatasetCommand: RegisterCommand = (program: Command) => {
           error instanceof DatasetValidationError ||
           error instanceof DatasetRequestError ||
           error instanceof EvalSplitTooSmallError ||
-          error instanceof PiiPolicyError
+          error instanceof PiiPolicyError ||
+          error instanceof EmptyDatasetError
         ) {
           process.stderr.write(`${file}: ${error.message}\n`);
           process.exitCode = 1;

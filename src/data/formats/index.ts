@@ -27,3 +27,4 @@ export {
   type RawItem,
 } from './recordSource.js';
 export { type ValidationIssue } from './validationIssue.js';
+export { MAX_RECORD_BYTES, decodeUtf8Lines, firstInvalidUtf8, type DroppedLine } from './utf8Lines.js';

@@ -25,10 +25,9 @@ export function sniffContainer(firstText: string): Container {
   return 'csv';
 }
 
+/** The source as a stream of bytes (or of text, for a stream already decoded); decodeUtf8Lines decodes it. */
 export function openSource(source: DatasetSource): Readable {
-  const stream = typeof source === 'string' ? createReadStream(source) : source;
-  stream.setEncoding('utf8');
-  return stream;
+  return typeof source === 'string' ? createReadStream(source) : source;
 }
 
 /** JSON Lines: one object per line; blank lines are skipped. */

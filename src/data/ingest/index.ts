@@ -9,6 +9,7 @@ export {
   minimumEvalRecords,
   type EvalSplitShortfall,
 } from './evalSplitMinimum.js';
+export { EmptyDatasetError } from './emptyDatasetError.js';
 export {
   ingestDataset,
   redactRecord,

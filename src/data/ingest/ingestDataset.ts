@@ -3,6 +3,7 @@ import type { ArtifactStore } from '../artifacts/index.js';
 import { Deduplicator, type DedupMode, type DedupOptions, type SplitOptions } from '../dedup/index.js';
 import {
   containerFromPath,
+  decodeUtf8Lines,
   detectFormat,
   instructionOf,
   normaliseRecord,
@@ -30,6 +31,7 @@ import {
 import { MAX_QUALITY_SCORE, scoreInstruction } from '../quality/index.js';
 import { DatasetValidationError } from './datasetValidationError.js';
 import { describeShortfall, EvalSplitTooSmallError, evalSplitShortfall } from './evalSplitMinimum.js';
+import { EmptyDatasetError } from './emptyDatasetError.js';
 import { RevisionWriter, type StoredRevision } from './revisionWriter.js';
 
 export interface IngestOptions {
@@ -130,14 +132,30 @@ export async function ingestDataset(options: IngestOptions): Promise<RevisionFac
     });
   }
   const stream = openSource(options.source);
-  const chunks = stream as AsyncIterable<string>;
-  const { container, items } = await startReading(options, chunks);
+  // Lines that are not UTF-8 or are over the record limit are dropped by the decoder and reported here,
+  // as invalid records: strict mode refuses the file, lenient mode counts them in the report.
+  const dropped: ValidationIssue[] = [];
+  let droppedLines = 0;
+  const chunks = decodeUtf8Lines(stream as AsyncIterable<Uint8Array | string>, (line) => {
+    droppedLines++;
+    dropped.push({ line: line.line, field: '(line)', problem: line.problem, expected: line.expected });
+  });
+  // Whitespace alone is no dataset, whatever a CSV reader would make of it.
+  let sawText = false;
+  async function* noting(text: AsyncIterable<string>): AsyncGenerator<string> {
+    for await (const chunk of text) {
+      sawText ||= /\S/.test(chunk.replace(/^\uFEFF/, ''));
+      yield chunk;
+    }
+  }
+  const { container, items } = await startReading(options, noting(chunks));
 
   const issues: ValidationIssue[] = [];
   let totalIssues = 0;
   let invalidRecords = 0;
   let linesRead = 0;
   let belowMinQuality = 0;
+  let kept = 0;
   const duplicates = { exact: 0, near: 0 };
   const distribution = new Array<number>(MAX_QUALITY_SCORE + 1).fill(0);
   const reasons: Record<string, number> = {};
@@ -152,8 +170,16 @@ export async function ingestDataset(options: IngestOptions): Promise<RevisionFac
     for (const issue of found) if (issues.length < maxIssues) issues.push(issue);
   };
 
+  const reportDropped = () => {
+    for (const issue of dropped.splice(0)) {
+      linesRead++;
+      report([issue]);
+    }
+  };
+
   try {
     for await (const item of items) {
+      reportDropped();
       linesRead++;
       if ('error' in item) {
         report([{ line: item.line, field: '(record)', problem: item.error, expected: item.expected }]);
@@ -201,12 +227,26 @@ export async function ingestDataset(options: IngestOptions): Promise<RevisionFac
       distribution[quality.score]!++;
       for (const reason of quality.reasons) reasons[reason] = (reasons[reason] ?? 0) + 1;
       await writer.add(record);
+      kept++;
+    }
+    reportDropped();
+    if (!sawText && droppedLines === 0) {
+      throw new EmptyDatasetError(
+        'the dataset holds no records (the file or content is empty or only whitespace): give at least one record',
+      );
     }
     if (options.mode === 'strict' && invalidRecords > 0) {
       throw new DatasetValidationError(issues, invalidRecords, totalIssues);
     }
     if (format === undefined) {
-      throw new Error('the dataset holds no records: give a file with at least one record');
+      throw new EmptyDatasetError(
+        `the dataset holds no valid record (${invalidRecords} rejected): give at least one valid record`,
+      );
+    }
+    if (kept === 0) {
+      throw new EmptyDatasetError(
+        `no record is left to store (${linesRead} read: ${invalidRecords} invalid, ${duplicates.exact + duplicates.near} duplicates, ${belowMinQuality} below the minimum quality): a revision needs at least one record`,
+      );
     }
     const shortfall = evalSplitShortfall(writer.counts, split);
     if (shortfall && !options.allowSmallEvalSplit) throw new EvalSplitTooSmallError(shortfall);

@@ -74,6 +74,8 @@ export type DatasetCommand =
 export interface DatasetRevisionFacts {
   readonly contentHash: string;
   readonly recordCount: number;
+  /** Records in its train split: a training run needs at least one. */
+  readonly trainRecordCount: number;
   /** The artifact of its eval split; null when it has none (every record is train). */
   readonly evalSplitHash: string | null;
   /** The split options it recorded in `transform.params.split`, when it did: a derived revision keeps them. */
@@ -118,6 +120,7 @@ export function evolveDataset(state: DatasetState, event: DatasetEvent): Dataset
         revisions: new Map(state.revisions).set(event.data.revision, {
           contentHash: event.data.contentHash,
           recordCount: event.data.recordCount,
+          trainRecordCount: event.data.splits.train.recordCount,
           evalSplitHash: event.data.splits.eval?.hash ?? null,
           ...splitOptionsOf(event.data.transform.params),
         }),

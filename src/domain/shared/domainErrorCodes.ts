@@ -14,8 +14,10 @@ export type DomainErrorKind = 'invalid' | 'not-found' | 'forbidden' | 'conflict'
 
 export const domainErrorKinds = {
   // Input
+  BASE_MODEL_UNUSABLE: 'invalid',
   CANDIDATE_COUNT_INVALID: 'invalid',
   CANDIDATE_IDS_NOT_UNIQUE: 'invalid',
+  DATASET_REVISION_EMPTY: 'invalid',
   EVALUATION_PROGRESS_INVALID: 'invalid',
   EVENT_SCHEMA_INVALID: 'invalid',
   EVENT_TYPE_UNKNOWN: 'invalid',
@@ -25,6 +27,8 @@ export const domainErrorKinds = {
   OVERRIDE_REASON_REQUIRED: 'invalid',
   RANKING_NOT_PERMUTATION: 'invalid',
   STEP_BEYOND_TOTAL: 'invalid',
+  TRAINING_MEMORY_EXCEEDS_DEVICE: 'invalid',
+  TRAINING_PARAMETER_OUT_OF_BOUNDS: 'invalid',
 
   // Missing things
   AUGMENTATION_NOT_FOUND: 'not-found',

@@ -1,2 +1,4 @@
 export * from './trainingRun.events.js';
 export * from './trainingRun.decider.js';
+export * from './trainingRunDefaults.js';
+export * from './trainingRunLimits.js';

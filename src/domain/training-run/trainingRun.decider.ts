@@ -14,6 +14,12 @@ import type {
   TrainingStage,
   TrainingStageStarted,
 } from './trainingRun.events.js';
+import {
+  checkTrainingMemory,
+  checkTrainingRequestBounds,
+  type BaseModelArchitecture,
+  type TrainingMemoryFact,
+} from './trainingRunLimits.js';
 
 /** What the application service found in other streams, passed in so decide stays pure. */
 export interface TrainingRunFacts {
@@ -22,10 +28,19 @@ export interface TrainingRunFacts {
     | {
         readonly archived: boolean;
         readonly format: string;
-        readonly revisions: ReadonlyMap<number, { readonly contentHash: string }>;
+        readonly revisions: ReadonlyMap<
+          number,
+          { readonly contentHash: string; readonly trainRecordCount: number }
+        >;
       }
     | undefined;
   readonly baseModelFound: boolean;
+  /** Why a base model that exists cannot be trained on (a directory without a usable config.json). */
+  readonly baseModelUnusable?: string;
+  /** What the base model's config.json says; undefined skips the checks that need it. */
+  readonly architecture?: BaseModelArchitecture;
+  /** The memory estimate against the largest device workers report; undefined when none reports one. */
+  readonly memory?: TrainingMemoryFact;
   /** Registry versions the run names (reward model, reference policy) that are missing or archived. */
   readonly unavailableModels: readonly ModelRef[];
 }
@@ -282,12 +297,32 @@ export function decideTrainingRun(
         `Dataset "${dataset.id}" has no revision ${dataset.revision} (it has ${facts.dataset.revisions.size}).`,
         { datasetId: dataset.id, revision: dataset.revision },
       );
+      ensure(
+        revision.trainRecordCount > 0,
+        'DATASET_REVISION_EMPTY',
+        `dataset.revision ${dataset.revision} of dataset "${dataset.id}" has no records in its train split; it must have at least 1.`,
+        { field: 'dataset.revision', datasetId: dataset.id, revision: dataset.revision, bound: 1 },
+      );
+      checkTrainingRequestBounds(command, facts.architecture);
       for (const [index, stage] of command.stages.entries()) {
+        const stageRevision =
+          stage.datasetRevision === undefined ? revision : facts.dataset.revisions.get(stage.datasetRevision);
         ensure(
-          stage.datasetRevision === undefined || facts.dataset.revisions.has(stage.datasetRevision),
+          stageRevision,
           'DATASET_REVISION_NOT_FOUND',
           `Stage ${index} ("${stage.name}") names revision ${stage.datasetRevision} of dataset "${dataset.id}", which does not exist.`,
           { datasetId: dataset.id, revision: stage.datasetRevision, stageIndex: index },
+        );
+        ensure(
+          stageRevision.trainRecordCount > 0,
+          'DATASET_REVISION_EMPTY',
+          `stages[${index}].datasetRevision ${stage.datasetRevision} of dataset "${dataset.id}" has no records in its train split; it must have at least 1.`,
+          {
+            field: `stages[${index}].datasetRevision`,
+            datasetId: dataset.id,
+            revision: stage.datasetRevision,
+            bound: 1,
+          },
         );
       }
       const kind = command.method.kind;
@@ -303,6 +338,13 @@ export function decideTrainingRun(
         `Base model "${command.baseModel.name}" was not found at its source (${command.baseModel.source.kind}); check the path, hash or registry version.`,
         { baseModel: command.baseModel },
       );
+      ensure(
+        facts.baseModelUnusable === undefined,
+        'BASE_MODEL_UNUSABLE',
+        `baseModel.source of "${command.baseModel.name}" is not a model directory this platform can train: ${facts.baseModelUnusable}. It must be a LLaMA checkpoint directory with a config.json.`,
+        { field: 'baseModel.source', baseModel: command.baseModel, reason: facts.baseModelUnusable },
+      );
+      checkTrainingMemory(facts.memory);
       const missing = facts.unavailableModels[0];
       ensure(
         !missing,

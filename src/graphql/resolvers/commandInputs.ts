@@ -36,9 +36,12 @@ export const labelInput = feedbackLabel;
 
 /**
  * What the service reads of a training run request before the domain checks the whole of it: the base
- * model it looks for and the dataset revision it looks up. The rest is the domain's (TrainingRunRequested).
+ * model it looks for, the dataset revision it looks up, and the shapes it fills defaults into (a method
+ * and stages, both optional). The rest is the domain's (its bounds, and TrainingRunRequested).
  */
 export const trainingRunRequestOutline = z.looseObject({
   baseModel,
   dataset: z.object({ id: z.string().min(1), revision: z.number().int().positive() }),
+  method: z.looseObject({ kind: z.string() }).optional(),
+  stages: z.array(z.looseObject({})).optional(),
 });

@@ -7,6 +7,7 @@ import {
   DATASET_FORMATS,
   DatasetValidationError,
   EvalSplitTooSmallError,
+  EmptyDatasetError,
   parseLexicon,
   parsePiiPolicy,
   PiiPolicyError,
@@ -111,6 +112,7 @@ function asApiError(error: unknown): unknown {
       totalIssues: error.totalIssues,
     });
   }
+  if (error instanceof EmptyDatasetError) return badInput(error.message, { reason: error.code });
   if (error instanceof DatasetRequestError) return badInput(error.message);
   if (error instanceof EvalSplitTooSmallError) {
     return badInput(error.message, { reason: error.code, evalSplit: { ...error.shortfall } });

@@ -1,5 +1,5 @@
 import { Arg, Ctx, Field, Float, InputType, Int, ObjectType, Query, Resolver } from 'type-graphql';
-import { LINEAR_MODULES, type LinearModule } from '../../ml/index.js';
+import { DEFAULT_LORA, LINEAR_MODULES, type LinearModule } from '../../ml/index.js';
 import { estimateTrainingMemory } from '../../ml/memory/index.js';
 import type { ApiContext } from '../context.js';
 import { requireAction } from '../context.js';
@@ -15,8 +15,9 @@ export class MemoryEstimateInput {
   @Field(() => Int, { nullable: true, description: 'Default numHeads (no GQA).' }) numKvHeads?: number;
   @Field({ nullable: true, defaultValue: false }) tieWordEmbeddings?: boolean;
   @Field({ description: '"full" or "lora".' }) method!: string;
-  @Field(() => Int, { nullable: true, defaultValue: 8 }) loraR?: number;
-  @Field(() => [String], { nullable: true, defaultValue: ['q_proj', 'v_proj'] }) loraTargets?: string[];
+  @Field(() => Int, { nullable: true, defaultValue: DEFAULT_LORA.r }) loraR?: number;
+  @Field(() => [String], { nullable: true, defaultValue: [...DEFAULT_LORA.targetModules] })
+  loraTargets?: string[];
   @Field(() => Int, { description: 'Sequences per forward pass (micro-batch).' }) batchSize!: number;
   @Field(() => Int) sequenceLength!: number;
   @Field(() => Float, { nullable: true, defaultValue: 4, description: 'Bytes per weight: 4, 2, 1 or 0.5.' })
@@ -87,7 +88,7 @@ export class MemoryEstimateResolver {
       method:
         input.method === 'full'
           ? { kind: 'full' }
-          : { kind: 'lora', r: input.loraR ?? 8, targetModules: targets as LinearModule[] },
+          : { kind: 'lora', r: input.loraR ?? DEFAULT_LORA.r, targetModules: targets as LinearModule[] },
       batchSize: input.batchSize,
       sequenceLength: input.sequenceLength,
       weightBytes: input.weightBytes ?? 4,

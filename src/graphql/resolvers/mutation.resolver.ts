@@ -86,7 +86,7 @@ export class MutationResolver {
 
   @Mutation(() => CommandPayload, {
     description:
-      'Request a training run (engineer). input: baseModel, dataset {id, revision}, method, stages, loss, seed, maxSteps?, resumeFrom?, targetModel?, runId? (TrainingRunRequested of EVENTS.md).',
+      "Request a training run (engineer). input: baseModel, dataset {id, revision}, method?, stages?, loss?, seed?, maxSteps?, resumeFrom?, targetModel?, runId? (TrainingRunRequested of EVENTS.md). Left out: the founding guide's LoRA (r=16, alpha=32, dropout 0.05 on q_proj/v_proj) and three stages, cross-entropy, seed 0; the event records the resolved values. Bounds: README's Limits.",
   })
   requestTrainingRun(
     @Ctx() context: ApiContext,

@@ -1,5 +1,5 @@
 import type { LlamaConfig } from '../config.js';
-import { LINEAR_MODULES, linearShape, type LinearModule } from '../model.js';
+import { LINEAR_MODULES, linearShape, type LinearModule } from '../linearModules.js';
 
 /** The shape of a model, as much of LlamaConfig as memory depends on. */
 export type ModelShape = Pick<

@@ -1,7 +1,10 @@
 import { type DatasetRecord } from '../../data/index.js';
 import { NOISE_TYPES, noisyVariant, seededRandom, shuffle } from '../../data/noise/index.js';
-import type { TrainingStage } from '../../domain/index.js';
 import type { TrainingRecord } from '../../ml/prompts/index.js';
+
+/** The guide's stages live in the domain, which resolves them into requests that name none. */
+export { defaultTrainingStages } from '../../domain/index.js';
+import type { TrainingStage } from '../../domain/index.js';
 
 /** A record as the training thread needs it: prompt parts, answer, and the entity terms of its answer. */
 export interface PreparedRecord {
@@ -9,18 +12,6 @@ export interface PreparedRecord {
   readonly entityTerms: readonly string[];
   /** Preference records: the answer people ranked below `record.output` (DPO trains on the pair). */
   readonly rejected?: string;
-}
-
-/**
- * The founding guide's three stages: general instructions, then domain instructions at half the learning
- * rate, then robustness on noisy and adversarial variants of the instructions.
- */
-export function defaultTrainingStages(): TrainingStage[] {
-  return [
-    { name: 'general', datasetFilter: 'all', learningRate: 1e-5, batchSize: 32, epochs: 1 },
-    { name: 'domain', datasetFilter: 'domain', learningRate: 5e-6, batchSize: 16, epochs: 1 },
-    { name: 'robustness', datasetFilter: 'all', learningRate: 5e-6, batchSize: 16, epochs: 1, noise: 0.05 },
-  ];
 }
 
 /** A canonical dataset record as a prompt-format record; undefined for records with no answer to learn. */

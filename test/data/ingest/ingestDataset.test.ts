@@ -6,7 +6,9 @@ import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   DatasetValidationError,
+  EmptyDatasetError,
   ingestDataset,
+  MAX_RECORD_BYTES,
   LocalArtifactStore,
   parsePiiPolicy,
   PiiPolicyError,
@@ -44,6 +46,10 @@ async function records(hash: string): Promise<DatasetRecord[]> {
   const out: DatasetRecord[] = [];
   for await (const r of readCanonicalRecords(store, hash)) out.push(r);
   return out;
+}
+
+async function readCanonicalRecordsText(hash: string): Promise<string> {
+  return JSON.stringify(await records(hash));
 }
 
 describe('ingestDataset', () => {
@@ -159,6 +165,78 @@ describe('ingestDataset', () => {
     expect(v.message).toContain('line 2, output: is missing');
     expect(await readdir(join(root, 'store', 'tmp'))).toEqual([]);
     expect(await readdir(join(root, 'store', 'sha256')).catch(() => [])).toEqual(before);
+  });
+
+  it('refuses an empty or whitespace-only file, even with its format given, and stores nothing', async () => {
+    const before = await readdir(join(root, 'store', 'sha256')).catch(() => []);
+    for (const [name, text] of [
+      ['empty.jsonl', ''],
+      ['blank.jsonl', '  \n\t\n\n'],
+    ]) {
+      const path = await file(name!, text!);
+      const error = await ingestDataset({ source: path, mode: 'strict', store, format: 'alpaca' }).catch(
+        (e: unknown) => e,
+      );
+      expect(error, name).toBeInstanceOf(EmptyDatasetError);
+      expect((error as EmptyDatasetError).code).toBe('EMPTY_DATASET');
+    }
+    const stream = await ingestDataset({
+      source: Readable.from(['   ']),
+      mode: 'lenient',
+      store,
+      format: 'alpaca',
+    }).catch((e: unknown) => e);
+    expect(stream).toBeInstanceOf(EmptyDatasetError);
+    // Lenient mode with every line invalid leaves nothing to record either.
+    const allBad = await file('all-bad.jsonl', '{"instruction": ""}\nnot json\n');
+    const lenient = await ingestDataset({ source: allBad, mode: 'lenient', store, format: 'alpaca' }).catch(
+      (e: unknown) => e,
+    );
+    expect(lenient).toBeInstanceOf(EmptyDatasetError);
+    expect(await readdir(join(root, 'store', 'sha256')).catch(() => [])).toEqual(before);
+  });
+
+  it('refuses invalid UTF-8 in strict mode with its line and byte offset; lenient mode drops and counts the line', async () => {
+    const good = Buffer.from(JSON.stringify(rows[0]) + '\n');
+    const bad = Buffer.concat([
+      Buffer.from('{"instruction": "caf'),
+      Buffer.from([0xe9]),
+      Buffer.from('", "output": "x"}\n'),
+    ]);
+    const path = join(root, 'latin1.jsonl');
+    await writeFile(path, Buffer.concat([good, bad, Buffer.from(JSON.stringify(rows[1]) + '\n')]));
+    const error = await ingestDataset({ source: path, mode: 'strict', store }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatasetValidationError);
+    const issue = (error as DatasetValidationError).issues[0]!;
+    expect(issue.line).toBe(2);
+    expect(issue.problem).toContain('not valid UTF-8');
+    expect(issue.problem).toContain(`byte offset ${good.length + 20}`);
+    const facts = await ingestDataset({ source: path, mode: 'lenient', store, allowSmallEvalSplit: true });
+    expect(facts.recordCount).toBe(2);
+    expect(facts.qualityReport.rejected.records).toBe(1);
+    expect(facts.qualityReport.rejected.issues[0]).toMatchObject({ line: 2 });
+    expect(facts.qualityReport.linesRead).toBe(3);
+    const records = await readCanonicalRecordsText(facts.contentHash);
+    expect(records).not.toContain('\uFFFD');
+  });
+
+  it('refuses a record over the record limit without holding it in memory', async () => {
+    const huge = JSON.stringify({ instruction: 'Repeat this.', output: 'x'.repeat(MAX_RECORD_BYTES + 10) });
+    const path = await file(
+      'huge.jsonl',
+      [JSON.stringify(rows[0]), huge, JSON.stringify(rows[1])].join('\n'),
+    );
+    const error = await ingestDataset({ source: path, mode: 'strict', store }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatasetValidationError);
+    expect((error as DatasetValidationError).issues).toEqual([
+      expect.objectContaining({
+        line: 2,
+        problem: `is longer than the record limit of ${MAX_RECORD_BYTES} bytes`,
+      }),
+    ]);
+    const facts = await ingestDataset({ source: path, mode: 'lenient', store, allowSmallEvalSplit: true });
+    expect(facts.recordCount).toBe(2);
+    expect(facts.qualityReport.rejected.records).toBe(1);
   });
 
   it('reports broken CSV quoting as an issue instead of hanging', async () => {
