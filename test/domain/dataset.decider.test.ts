@@ -103,10 +103,16 @@ describe('dataset decider', () => {
       datasetDecider.evolve,
       datasetDecider.initialState(),
     );
-    expect(state.revisions.get(1)).toEqual({ contentHash: hash('a'), recordCount: 100, evalSplitHash: null });
+    expect(state.revisions.get(1)).toEqual({
+      contentHash: hash('a'),
+      recordCount: 100,
+      trainRecordCount: 90,
+      evalSplitHash: null,
+    });
     expect(state.revisions.get(2)).toEqual({
       contentHash: hash('b'),
       recordCount: 100,
+      trainRecordCount: 90,
       evalSplitHash: hash('be'),
       split: { evalFraction: 0.2, seed: 7 },
     });

@@ -130,6 +130,7 @@ for (const target of databaseTargets) {
         name: 'pii-policy',
         content,
         piiPolicy: 'phone=pseudonymise,email=keep',
+        allowSmallEvalSplit: true,
       });
       expect(errors).toBeUndefined();
       const read = await api.request<{
