@@ -47,6 +47,15 @@ const environmentSchema = z.object({
   TUNELEDGER_LEDGER_KEY: z.string().min(1).optional(),
   /** Seconds between the server's ledger checkpoints when a key is set (0: only `tuneledger ledger checkpoint`). */
   TUNELEDGER_LEDGER_CHECKPOINT_S: z.coerce.number().int().min(0).default(300),
+  /** Wraps every data subject's key (docs/privacy.md); generated into <data dir>/master.key when unset. */
+  TUNELEDGER_MASTER_KEY: z
+    .string()
+    .trim()
+    .refine(
+      (value) => /^[0-9a-f]{64}$/i.test(value) || Buffer.from(value, 'base64').length === 32,
+      'use 32 random bytes as base64 (44 characters) or 64 hex digits',
+    )
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -65,6 +74,7 @@ export interface Config {
   /** The ledger's signing key, when one is configured (never stored in the database). */
   readonly ledgerKey?: LedgerSigningKey;
   readonly ledgerCheckpointSeconds: number;
+  readonly masterKey?: string;
 }
 
 export class ConfigError extends Error {}
@@ -101,5 +111,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     ...(env.TUNELEDGER_TOKEN ? { apiToken: env.TUNELEDGER_TOKEN } : {}),
     ledgerKey,
     ledgerCheckpointSeconds: env.TUNELEDGER_LEDGER_CHECKPOINT_S,
+    ...(env.TUNELEDGER_MASTER_KEY ? { masterKey: env.TUNELEDGER_MASTER_KEY } : {}),
   };
 }
