@@ -96,6 +96,7 @@ for (const target of databaseTargets) {
             name: 'support-qa',
             content: '{"instruction":"How do I reset my password?","output":"Use the reset link."}\n',
             format: 'alpaca',
+            allowSmallEvalSplit: true,
           },
         },
       );
