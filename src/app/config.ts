@@ -55,6 +55,15 @@ const environmentSchema = z.object({
   TUNELEDGER_LEDGER_CHECKPOINT_S: z.coerce.number().int().min(0).default(300),
   /** The HMAC key PII pseudonyms are made with (a dataset or serving policy that pseudonymises needs it). */
   TUNELEDGER_PII_KEY: z.string().min(16, 'use a PII key of at least 16 characters').optional(),
+  /** Wraps every data subject's key (docs/privacy.md); generated into <data dir>/master.key when unset. */
+  TUNELEDGER_MASTER_KEY: z
+    .string()
+    .trim()
+    .refine(
+      (value) => /^[0-9a-f]{64}$/i.test(value) || Buffer.from(value, 'base64').length === 32,
+      'use 32 random bytes as base64 (44 characters) or 64 hex digits',
+    )
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -78,6 +87,7 @@ export interface Config {
   readonly ledgerCheckpointSeconds: number;
   /** TUNELEDGER_PII_KEY: the key of PII pseudonyms. */
   readonly piiKey?: string;
+  readonly masterKey?: string;
 }
 
 export class ConfigError extends Error {}
@@ -120,5 +130,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     ledgerKey,
     ledgerCheckpointSeconds: env.TUNELEDGER_LEDGER_CHECKPOINT_S,
     ...(env.TUNELEDGER_PII_KEY ? { piiKey: env.TUNELEDGER_PII_KEY } : {}),
+    ...(env.TUNELEDGER_MASTER_KEY ? { masterKey: env.TUNELEDGER_MASTER_KEY } : {}),
   };
 }

@@ -23,6 +23,7 @@ import { createJobHandlers, runWorker, unpackTar } from '../workers/index.js';
 import { deploymentJobHandlers } from '../workers/deployment/index.js';
 import { BenchmarkSchedule, evaluationSettingsFromEnv } from '../workers/evaluation/index.js';
 import { createServices, systemClock, uuidIds, type Services } from '../services/index.js';
+import { loadMasterKey, ShreddingEventStore, SubjectKeys } from '../privacy/index.js';
 import type { Config } from './config.js';
 import { acquireDataDirLock, type DataDirLock } from './dataDirLock.js';
 import { removeForwardedImports } from './forwarding.js';
@@ -144,12 +145,15 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     cleanups.push(() => database.close());
     logger.info({ database: database.kind, dataDir: config.dataDir }, 'database ready');
 
-    const store: EventStore = config.eventStoreUrl
+    const log: EventStore = config.eventStoreUrl
       ? EsdbEventStore.connect(config.eventStoreUrl)
       : new PostgresEventStore(database);
+    // Personal fields are encrypted per data subject on their way into the log and decrypted on the way out.
+    const subjectKeys = new SubjectKeys(database.db, loadMasterKey(config.masterKey, config.dataDir));
+    const store: EventStore = new ShreddingEventStore(log, subjectKeys);
     cleanups.push(() => store.close());
 
-    const services = createServices({ store, clock: systemClock, ids: uuidIds });
+    const services = createServices({ store, clock: systemClock, ids: uuidIds, subjectKeys });
     const artifacts = new LocalArtifactStore(config.artifactsDir);
     const unfinished = await artifacts.removeUnfinishedWrites({
       notWrittenForMs: writesHereAlone(config, database) ? 0 : SHARED_UNFINISHED_WRITE_AGE_MS,

@@ -9,6 +9,7 @@ import { evaluationEventDefinitions, type EvaluationEvent } from './evaluation/i
 import { modelEventDefinitions, type ModelEvent } from './model/index.js';
 import { deploymentEventDefinitions, type DeploymentEvent } from './deployment/index.js';
 import { feedbackEventDefinitions, type FeedbackEvent } from './feedback/index.js';
+import { privacyEventDefinitions, type PrivacyEvent } from './privacy/index.js';
 
 export * from './shared/index.js';
 export * from './dataset/index.js';
@@ -17,10 +18,11 @@ export * from './evaluation/index.js';
 export * from './model/index.js';
 export * from './deployment/index.js';
 export * from './feedback/index.js';
+export * from './privacy/index.js';
 
 /** Every event of the lifecycle, by type. */
 export type LifecycleEvent =
-  DatasetEvent | TrainingRunEvent | EvaluationEvent | ModelEvent | DeploymentEvent | FeedbackEvent;
+  DatasetEvent | TrainingRunEvent | EvaluationEvent | ModelEvent | DeploymentEvent | FeedbackEvent | PrivacyEvent;
 
 export type LifecycleEventType = LifecycleEvent['type'];
 
@@ -31,6 +33,7 @@ export const lifecycleEventDefinitions = [
   ...modelEventDefinitions,
   ...deploymentEventDefinitions,
   ...feedbackEventDefinitions,
+  ...privacyEventDefinitions,
 ] as const;
 
 /** Schemas, current versions and upcasters of every lifecycle event. */

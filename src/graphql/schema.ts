@@ -22,6 +22,7 @@ import {
   RunFieldsResolver,
 } from './resolvers/readModel.resolver.js';
 import { ViewerResolver } from './resolvers/viewer.resolver.js';
+import { PrivacyResolver } from './resolvers/privacy.resolver.js';
 
 // Resolvers close over nothing: everything they need comes from the per-request ApiContext.
 const resolvers = [
@@ -43,6 +44,7 @@ const resolvers = [
   PreferenceResolver,
   DatasetIngestResolver,
   MemoryEstimateResolver,
+  PrivacyResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | null = null;

@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import type { RecordedEvent } from '../eventstore/eventStore.js';
+import { ERASED } from '../privacy/index.js';
 import { dataOf } from './lifecycleEvent.js';
 import type { Projection, ReadModelTransaction } from './projection.js';
 import { RowBatch } from './rowBatch.js';
@@ -10,22 +12,72 @@ import { RowBatch } from './rowBatch.js';
  */
 export const feedbackProjection: Projection = {
   name: 'feedback',
-  version: 1,
-  handles: ['InteractionRecorded', 'FeedbackLabeled', 'CandidatesGenerated', 'PreferenceRanked'],
-  tables: ['interactions', 'feedback_labels', 'preference_prompts', 'preference_rankings'],
+  // 2: rows' data subjects are kept (feedback_subjects), and SubjectForgotten erases that subject's texts.
+  version: 2,
+  handles: [
+    'InteractionRecorded',
+    'FeedbackLabeled',
+    'CandidatesGenerated',
+    'PreferenceRanked',
+    'SubjectForgotten',
+  ],
+  tables: [
+    'interactions',
+    'feedback_labels',
+    'preference_prompts',
+    'preference_rankings',
+    'feedback_subjects',
+  ],
   async apply(trx, event) {
-    await applyFeedback(trx, [event]);
+    await applyInOrder(trx, [event]);
   },
   async applyBatch(trx, events) {
-    await applyFeedback(trx, events);
+    await applyInOrder(trx, events);
   },
 };
+
+/** Rows are written back batch by batch, so an erasure runs between the rows before it and those after. */
+async function applyInOrder(trx: ReadModelTransaction, events: readonly RecordedEvent[]): Promise<void> {
+  let start = 0;
+  for (let index = 0; index <= events.length; index++) {
+    const event = events[index];
+    if (event && event.type !== 'SubjectForgotten') continue;
+    await applyFeedback(trx, events.slice(start, index));
+    if (event) await eraseSubject(trx, dataOf(event, 'SubjectForgotten').subjectId);
+    start = index + 1;
+  }
+}
+
+/**
+ * Replaces a forgotten subject's texts in the read models. Reading the log again gives the same (its key is
+ * gone), so a rebuild agrees; this makes the erasure visible at once, without one.
+ */
+async function eraseSubject(trx: ReadModelTransaction, subjectId: string): Promise<void> {
+  const rowsOf = (table: string) =>
+    sql`(SELECT substr(row_id, ${table.length + 2}) FROM feedback_subjects
+          WHERE subject_id = ${subjectId} AND row_id LIKE ${`${table}:%`})`;
+  await sql`UPDATE interactions SET prompt = ${ERASED}, response = ${ERASED}
+    WHERE interaction_id IN ${rowsOf('interactions')}`.execute(trx);
+  await sql`UPDATE feedback_labels SET labeler = ${ERASED},
+      correction = CASE WHEN correction IS NULL THEN NULL ELSE ${ERASED} END
+    WHERE event_id::text IN ${rowsOf('feedback_labels')}`.execute(trx);
+  await sql`UPDATE preference_prompts SET prompt = ${ERASED},
+      candidates = (SELECT coalesce(jsonb_agg(jsonb_set(c, '{text}', to_jsonb(${ERASED}::text)) ORDER BY n), '[]'::jsonb)
+                    FROM jsonb_array_elements(candidates) WITH ORDINALITY AS e(c, n))
+    WHERE prompt_id IN ${rowsOf('preference_prompts')}`.execute(trx);
+  await sql`UPDATE preference_rankings SET labeler = ${ERASED}
+    WHERE event_id::text IN ${rowsOf('preference_rankings')}`.execute(trx);
+}
 
 async function applyFeedback(trx: ReadModelTransaction, events: readonly RecordedEvent[]): Promise<void> {
   const interactions = new RowBatch('interactions', 'interaction_id', []);
   const labels = new RowBatch('feedback_labels', 'event_id', []);
   const prompts = new RowBatch('preference_prompts', 'prompt_id', ['candidates']);
   const rankings = new RowBatch('preference_rankings', 'event_id', ['ranking']);
+  const subjects = new RowBatch('feedback_subjects', 'row_id', []);
+  // The subject is the event's actor: the one whose key the shredding store encrypted its texts with.
+  const subjectOf = (event: RecordedEvent, table: string, key: string) =>
+    subjects.insert({ row_id: `${table}:${key}`, subject_id: event.metadata.actor });
   const key = (event: RecordedEvent, field: string) => (event.data as Record<string, string>)[field]!;
   await interactions.load(
     trx,
@@ -39,6 +91,7 @@ async function applyFeedback(trx: ReadModelTransaction, events: readonly Recorde
     switch (event.type) {
       case 'InteractionRecorded': {
         const d = dataOf(event, 'InteractionRecorded');
+        subjectOf(event, 'interactions', d.interactionId);
         interactions.insert({
           interaction_id: d.interactionId,
           deployment_name: d.deploymentName ?? null,
@@ -62,6 +115,7 @@ async function applyFeedback(trx: ReadModelTransaction, events: readonly Recorde
       case 'FeedbackLabeled': {
         const d = dataOf(event, 'FeedbackLabeled');
         const label = d.label;
+        subjectOf(event, 'feedback_labels', event.eventId);
         labels.insert({
           event_id: event.eventId,
           interaction_id: d.interactionId,
@@ -82,6 +136,7 @@ async function applyFeedback(trx: ReadModelTransaction, events: readonly Recorde
       }
       case 'CandidatesGenerated': {
         const d = dataOf(event, 'CandidatesGenerated');
+        subjectOf(event, 'preference_prompts', d.promptId);
         prompts.insert({
           prompt_id: d.promptId,
           prompt: d.prompt,
@@ -93,6 +148,7 @@ async function applyFeedback(trx: ReadModelTransaction, events: readonly Recorde
       }
       case 'PreferenceRanked': {
         const d = dataOf(event, 'PreferenceRanked');
+        subjectOf(event, 'preference_rankings', event.eventId);
         rankings.insert({
           event_id: event.eventId,
           prompt_id: d.promptId,
@@ -109,4 +165,5 @@ async function applyFeedback(trx: ReadModelTransaction, events: readonly Recorde
   await labels.flush(trx);
   await prompts.flush(trx);
   await rankings.flush(trx);
+  await subjects.flush(trx);
 }

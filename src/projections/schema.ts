@@ -220,6 +220,12 @@ export interface FeedbackLabelsTable {
   labeled_at: Timestamp;
 }
 
+/** The data subject of each feedback row (`row_id`: `<table>:<key>`), for erasure (docs/privacy.md). */
+export interface FeedbackSubjectsTable {
+  row_id: string;
+  subject_id: string;
+}
+
 export interface PreferencePromptsTable {
   prompt_id: string;
   prompt: string;
@@ -290,6 +296,7 @@ export interface ReadModelDatabase {
   feedback_labels: FeedbackLabelsTable;
   preference_prompts: PreferencePromptsTable;
   preference_rankings: PreferenceRankingsTable;
+  feedback_subjects: FeedbackSubjectsTable;
   jobs: JobsTable;
   lineage_nodes: LineageNodesTable;
   lineage_edges: LineageEdgesTable;

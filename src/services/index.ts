@@ -7,6 +7,7 @@ import { DeploymentService } from './deploymentService.js';
 import { EvaluationService } from './evaluationService.js';
 import { FeedbackService } from './feedbackService.js';
 import { ModelRegistryService } from './modelRegistryService.js';
+import { PrivacyService, type DataKeyShredder } from './privacyService.js';
 import { serviceKit, type ServiceDependencies } from './serviceDependencies.js';
 import { TrainingRunService, type BaseModelCheck, type LargestWorkerDevice } from './trainingRunService.js';
 
@@ -41,6 +42,7 @@ export {
 } from './modelRegistryService.js';
 export { DeploymentService } from './deploymentService.js';
 export { FeedbackService } from './feedbackService.js';
+export { PrivacyService, type DataKeyShredder } from './privacyService.js';
 
 export interface Services {
   readonly datasets: DatasetService;
@@ -49,6 +51,7 @@ export interface Services {
   readonly models: ModelRegistryService;
   readonly deployments: DeploymentService;
   readonly feedback: FeedbackService;
+  readonly privacy: PrivacyService;
 }
 
 /** Every application service over one event store, clock and id source. */
@@ -57,6 +60,8 @@ export function createServices(
     readonly baseModelCheck?: BaseModelCheck;
     /** The largest device memory a registered worker reports; none by default (the memory check is skipped). */
     readonly largestWorkerDevice?: LargestWorkerDevice;
+    /** The subject key store; without it forgetSubject is refused. */
+    readonly subjectKeys?: DataKeyShredder;
   },
 ): Services {
   const kit = serviceKit(dependencies);
@@ -67,6 +72,7 @@ export function createServices(
     models: new ModelRegistryService(kit),
     deployments: new DeploymentService(kit),
     feedback: new FeedbackService(kit),
+    privacy: new PrivacyService(kit, dependencies.subjectKeys),
   };
 }
 export * from './datasets/index.js';

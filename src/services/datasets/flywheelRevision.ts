@@ -1,5 +1,6 @@
 import { writeFlywheelRevision, type FlywheelSkip, type LabelledInteraction } from '../../data/index.js';
 import type { RecordedEvent } from '../../eventstore/index.js';
+import { ERASED } from '../../privacy/index.js';
 import type { CommandContext } from '../commandContext.js';
 import type { DatasetDependencies } from './datasetIngestion.js';
 import { DatasetRequestError } from './datasetIngestion.js';
@@ -104,18 +105,27 @@ export async function buildFlywheelRevision(
 
   const interactions: LabelledInteraction[] = [];
   let missing = 0;
+  // Exchanges of forgotten subjects read as [erased]: they are left out, and the revision counts them.
+  let erased = 0;
+  let erasedCorrections = 0;
   for (const interactionId of new Set(request.interactionIds)) {
     const found = await feedback.labelledInteraction(interactionId);
     if (!found) {
       missing++;
       continue;
     }
+    if (found.recorded.prompt === ERASED || found.recorded.response === ERASED) {
+      erased++;
+      continue;
+    }
+    const labels = found.labels.filter((label) => !(label.kind === 'correction' && label.text === ERASED));
+    erasedCorrections += found.labels.length - labels.length;
     interactions.push({
       interactionId,
       prompt: found.recorded.prompt,
       response: found.recorded.response,
       filtered: found.recorded.filtered !== undefined,
-      labels: found.labels,
+      labels,
     });
   }
   const facts = await writeFlywheelRevision({
@@ -126,9 +136,14 @@ export async function buildFlywheelRevision(
     minRating,
     split: derivedSplitOptions(request, parent),
   });
+  const skipped = {
+    ...facts.skipped,
+    ...(erased > 0 ? { erased } : {}),
+    ...(erasedCorrections > 0 ? { erasedCorrections } : {}),
+  };
   if (facts.added === 0) {
     throw new DatasetRequestError(
-      `no new records for dataset "${dataset.name}" from ${interactions.length} interactions (${describeSkips(facts.skipped)}${missing > 0 ? `; ${missing} not recorded` : ''}); nothing was added`,
+      `no new records for dataset "${dataset.name}" from ${interactions.length} interactions (${describeSkips(skipped)}${missing > 0 ? `; ${missing} not recorded` : ''}); nothing was added`,
     );
   }
   const added = await datasets.addRevision(
@@ -148,7 +163,7 @@ export async function buildFlywheelRevision(
           corrections: facts.corrections,
           // Who taught the model: the role that supplied each correction, by interaction id.
           correctionRoles: facts.correctionRoles,
-          skipped: { ...facts.skipped, ...(missing > 0 ? { missing } : {}) },
+          skipped: { ...skipped, ...(missing > 0 ? { missing } : {}) },
           split: facts.split,
         },
       },
@@ -164,14 +179,16 @@ export async function buildFlywheelRevision(
       added: facts.added,
       corrections: facts.corrections,
       copied: facts.copied,
-      skipped: facts.skipped,
+      skipped,
     },
     events: added.events,
     replayed: added.replayed,
   };
 }
 
-function describeSkips(skipped: Readonly<Partial<Record<FlywheelSkip, number>>>): string {
+function describeSkips(
+  skipped: Readonly<Partial<Record<FlywheelSkip | 'erased' | 'erasedCorrections', number>>>,
+): string {
   const parts = Object.entries(skipped).map(([reason, count]) => `${count} ${reason}`);
   return parts.length > 0 ? `skipped: ${parts.join(', ')}` : 'none usable';
 }

@@ -1,5 +1,6 @@
 import { writePreferenceRevision, type RankedPrompt } from '../../data/index.js';
 import type { RecordedEvent } from '../../eventstore/index.js';
+import { ERASED } from '../../privacy/index.js';
 import type { CommandContext } from '../commandContext.js';
 import type { DatasetDependencies } from './datasetIngestion.js';
 import { DatasetRequestError } from './datasetIngestion.js';
@@ -79,9 +80,13 @@ export async function buildPreferenceRevision(
     );
   }
   const prompts: RankedPrompt[] = [];
+  // Prompts whose texts belong to a forgotten subject read as [erased]: left out, and counted in the revision.
+  let erased = 0;
   for (const promptId of new Set(request.promptIds)) {
     const found = await feedback.rankedPrompt(promptId);
-    if (found && found.rankings.length > 0) prompts.push({ promptId, ...found });
+    if (!found || found.rankings.length === 0) continue;
+    if (found.prompt === ERASED || found.candidates.some((candidate) => candidate.text === ERASED)) erased++;
+    else prompts.push({ promptId, ...found });
   }
   const facts = await writePreferenceRevision({
     store: dependencies.artifacts,
@@ -91,7 +96,7 @@ export async function buildPreferenceRevision(
   });
   if (facts.added === 0) {
     throw new DatasetRequestError(
-      `no new preference pairs for dataset "${dataset.name}" from ${prompts.length} ranked prompts (${facts.duplicates} already there); nothing was added`,
+      `no new preference pairs for dataset "${dataset.name}" from ${prompts.length} ranked prompts (${facts.duplicates} already there${erased > 0 ? `, ${erased} erased` : ''}); nothing was added`,
     );
   }
   const added = await datasets.addRevision(
@@ -109,6 +114,7 @@ export async function buildPreferenceRevision(
           pairsAdded: facts.added,
           duplicates: facts.duplicates,
           copied: facts.copied,
+          ...(erased > 0 ? { erased } : {}),
           split: facts.split,
         },
       },

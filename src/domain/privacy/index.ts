@@ -1,0 +1,2 @@
+export * from './subject.events.js';
+export * from './subject.decider.js';

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { defineEvent, type EventOf } from '../shared/eventRegistry.js';
+import { isoTimestamp, nonEmptyText } from '../shared/schemas.js';
+
+/**
+ * A data subject's right to erasure was exercised: the subject's data key is destroyed, so every field
+ * encrypted with it reads as erased from now on. Records who was forgotten and why, never what they said.
+ */
+export const SubjectForgotten = defineEvent(
+  'SubjectForgotten',
+  z.object({
+    subjectId: nonEmptyText,
+    reason: nonEmptyText,
+    forgottenAt: isoTimestamp,
+  }),
+);
+
+export const privacyEventDefinitions = [SubjectForgotten] as const;
+
+export type SubjectForgotten = EventOf<typeof SubjectForgotten>;
+export type PrivacyEvent = SubjectForgotten;
