@@ -111,7 +111,8 @@ for (const target of databaseTargets) {
       );
       await services.feedback.labelFeedback(
         { interactionId: 'i-bob', label: { kind: 'correction', text: 'alice-secret-correction' } },
-        { actor: 'alice' },
+        // Corrections become training data: only a labeler (or engineer, admin) may give one.
+        { actor: 'alice', roles: ['labeler'] },
       );
       await services.feedback.labelFeedback(
         { interactionId: 'i-bob', label: { kind: 'thumbs', up: true } },

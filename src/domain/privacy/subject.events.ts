@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEvent, type EventOf } from '../shared/eventRegistry.js';
-import { isoTimestamp, nonEmptyText } from '../shared/schemas.js';
+import { isoTimestamp, nonEmptyExactText, nonEmptyFreeText } from '../shared/schemas.js';
 
 /**
  * A data subject's right to erasure was exercised: the subject's data key is destroyed, so every field
@@ -9,8 +9,8 @@ import { isoTimestamp, nonEmptyText } from '../shared/schemas.js';
 export const SubjectForgotten = defineEvent(
   'SubjectForgotten',
   z.object({
-    subjectId: nonEmptyText,
-    reason: nonEmptyText,
+    subjectId: nonEmptyExactText,
+    reason: nonEmptyFreeText,
     forgottenAt: isoTimestamp,
   }),
 );
