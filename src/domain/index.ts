@@ -22,7 +22,13 @@ export * from './privacy/index.js';
 
 /** Every event of the lifecycle, by type. */
 export type LifecycleEvent =
-  DatasetEvent | TrainingRunEvent | EvaluationEvent | ModelEvent | DeploymentEvent | FeedbackEvent | PrivacyEvent;
+  | DatasetEvent
+  | TrainingRunEvent
+  | EvaluationEvent
+  | ModelEvent
+  | DeploymentEvent
+  | FeedbackEvent
+  | PrivacyEvent;
 
 export type LifecycleEventType = LifecycleEvent['type'];
 
