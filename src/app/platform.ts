@@ -1,7 +1,7 @@
 import { constants as osConstants } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { LocalArtifactStore, type ArtifactStore } from '../data/index.js';
+import { LocalArtifactStore, redactText, type ArtifactStore } from '../data/index.js';
 import {
   EsdbEventStore,
   PostgresEventStore,
@@ -153,7 +153,17 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     const store: EventStore = new ShreddingEventStore(log, subjectKeys);
     cleanups.push(() => store.close());
 
-    const services = createServices({ store, clock: systemClock, ids: uuidIds, subjectKeys });
+    // The redaction gate before the log follows the same PII policy as serving (TUNELEDGER_SERVING_PII_POLICY),
+    // so what serving keeps or pseudonymises is not redacted a second time.
+    const servingSettings = { ...servingSettingsFromEnv(), ...options.serving };
+    const piiRedaction = servingSettings.piiRedaction;
+    const services = createServices({
+      store,
+      clock: systemClock,
+      ids: uuidIds,
+      subjectKeys,
+      redact: (text) => redactText(text, undefined, piiRedaction),
+    });
     const artifacts = new LocalArtifactStore(config.artifactsDir);
     const unfinished = await artifacts.removeUnfinishedWrites({
       notWrittenForMs: writesHereAlone(config, database) ? 0 : SHARED_UNFINISHED_WRITE_AGE_MS,
@@ -180,8 +190,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
         untar: unpackTar,
         cacheDir: join(config.dataDir, 'serving-cache'),
       }),
-      ...servingSettingsFromEnv(),
-      ...options.serving,
+      ...servingSettings,
       logger: logger.child({ component: 'serving' }),
     });
     cleanups.push(() => serving.close());

@@ -13,6 +13,7 @@ import type {
   Subscription,
   VerifyResult,
 } from '../eventstore/index.js';
+import { isDatabaseUnavailable } from '../eventstore/index.js';
 import { decryptField, encryptField, isEncryptedField } from './envelope.js';
 import { mapPersonalFields, personalFields } from './personalFields.js';
 import type { SubjectKeys } from './subjectKeys.js';
@@ -70,7 +71,18 @@ export class ShreddingEventStore implements EventStore {
 
   subscribe(from: Checkpoint): Subscription {
     const inner = this.inner.subscribe(from);
-    const decryptOne = async (event: RecordedEvent) => (await this.decrypt([event]))[0]!;
+    // A subscription outlives lost database connections (the inner one retries its reads); reading a
+    // subject's key must too, or a terminated connection would end it.
+    const decryptOne = async (event: RecordedEvent): Promise<RecordedEvent> => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return (await this.decrypt([event]))[0]!;
+        } catch (error) {
+          if (!isDatabaseUnavailable(error)) throw error;
+          await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 5_000)));
+        }
+      }
+    };
     return {
       close: () => inner.close(),
       async *[Symbol.asyncIterator]() {

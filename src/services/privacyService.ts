@@ -1,4 +1,4 @@
-import { subjectDecider, subjectStream } from '../domain/index.js';
+import { DomainError, subjectDecider, subjectStream } from '../domain/index.js';
 import type { CommandContext } from './commandContext.js';
 import type { CommandResult } from './commandHandler.js';
 import type { ServiceKit } from './serviceDependencies.js';
@@ -25,6 +25,16 @@ export class PrivacyService {
     input: { subjectId: string; reason: string },
     context: CommandContext,
   ): Promise<CommandResult & { keyDestroyed: boolean }> {
+    // The stream id is built from the subject id: refuse an unusable one before the store sees it.
+    if (input.subjectId.trim() === '' || input.subjectId.length > 200) {
+      throw new DomainError(
+        'SUBJECT_FORGET_INVALID',
+        'subjectId must be 1 to 200 characters, not only spaces',
+        {
+          field: 'subjectId',
+        },
+      );
+    }
     if (!this.keys) {
       throw new Error('crypto-shredding is not configured on this platform: no subject key store');
     }

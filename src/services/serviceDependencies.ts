@@ -12,6 +12,11 @@ export interface ServiceDependencies {
   readonly ids: IdGenerator;
   /** Version-conflict retries per command (CommandHandlerOptions.maxRetries). Default 25. */
   readonly maxRetries?: number;
+  /**
+   * How the redaction gate treats free text (CommandHandlerOptions.redact): the platform passes its PII
+   * policy, so a kind the policy keeps or pseudonymises is not redacted again on the way to the log.
+   */
+  readonly redact?: (text: string) => string;
 }
 
 /** The parts services share, built once. */
@@ -26,10 +31,10 @@ export interface ServiceKit {
 }
 
 export function serviceKit(dependencies: ServiceDependencies): ServiceKit {
-  const handler = new CommandHandler(
-    dependencies.store,
-    dependencies.maxRetries !== undefined ? { maxRetries: dependencies.maxRetries } : {},
-  );
+  const handler = new CommandHandler(dependencies.store, {
+    ...(dependencies.maxRetries !== undefined ? { maxRetries: dependencies.maxRetries } : {}),
+    ...(dependencies.redact ? { redact: dependencies.redact } : {}),
+  });
   return {
     handler,
     facts: new StreamFacts(handler),

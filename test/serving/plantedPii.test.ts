@@ -198,6 +198,7 @@ describe('planted PII', () => {
           format: 'alpaca',
           content,
           evalFraction: 0,
+          allowSmallEvalSplit: true,
         },
       },
       engineer,

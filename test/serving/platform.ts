@@ -1,11 +1,13 @@
 /** A real platform for the serving tests: PGlite, event store, services, projections, GraphQL with serving mounted, workers. */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { LocalArtifactStore } from '../../src/data/index.js';
+import { LocalArtifactStore, redactText } from '../../src/data/index.js';
 import { PostgresEventStore } from '../../src/eventstore/index.js';
 import { createGraphqlServer, type GraphqlServer } from '../../src/graphql/index.js';
+import { SubjectKeys } from '../../src/privacy/index.js';
 import { ProjectionRunner, allProjections } from '../../src/projections/index.js';
 import {
   registryModelResolver,
@@ -65,7 +67,16 @@ export async function startTestPlatform(
   });
   const database = await pgliteTarget.open();
   const store = new PostgresEventStore(database, { pollIntervalMs: 20 });
-  const services = createServices({ store, clock: systemClock, ids: uuidIds });
+  // As the platform does: the redaction gate follows the serving PII policy.
+  const piiRedaction = options.serving?.piiRedaction;
+  const services = createServices({
+    store,
+    clock: systemClock,
+    ids: uuidIds,
+    redact: (text) => redactText(text, undefined, piiRedaction),
+    // forgetSubject works as on the platform (this test platform's log is not encrypted: test/privacy is).
+    subjectKeys: new SubjectKeys(database.db, randomBytes(32)),
+  });
   const artifacts = new LocalArtifactStore(join(dir, 'artifacts'));
   const projections = new ProjectionRunner({
     db: database.db,

@@ -6,11 +6,10 @@ export const MIN_EVAL_RECORDS = 5;
 /**
  * The fewest eval records an ingested revision of `recordCount` records may have: half of what the eval
  * fraction leads one to expect (the per-record hash split varies around it), at most MIN_EVAL_RECORDS, and
- * never fewer than 1: an empty eval split is too small. A revision without records has no minimum, and
- * neither has one whose caller asked for no eval split at all (eval fraction 0: all of it is for training).
+ * never fewer than 1: an empty eval split is always too small. A revision without records has no minimum.
  */
 export function minimumEvalRecords(recordCount: number, evalFraction: number): number {
-  if (recordCount === 0 || evalFraction === 0) return 0;
+  if (recordCount === 0) return 0;
   return Math.max(1, Math.min(MIN_EVAL_RECORDS, Math.floor((evalFraction * recordCount) / 2)));
 }
 

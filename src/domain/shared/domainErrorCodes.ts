@@ -27,6 +27,7 @@ export const domainErrorKinds = {
   OVERRIDE_REASON_REQUIRED: 'invalid',
   RANKING_NOT_PERMUTATION: 'invalid',
   STEP_BEYOND_TOTAL: 'invalid',
+  SUBJECT_FORGET_INVALID: 'invalid',
   TRAINING_MEMORY_EXCEEDS_DEVICE: 'invalid',
   TRAINING_PARAMETER_OUT_OF_BOUNDS: 'invalid',
 
