@@ -140,5 +140,12 @@ export interface EventStore {
    * when the key was never kept. Optional: a store without it keeps no fingerprints (EventStoreDB).
    */
   idempotencyFingerprint?(key: string): Promise<string | undefined>;
+  /**
+   * A store that decodes what it reads (the crypto-shredding wrapper) names the store beneath it, whose
+   * events are exactly as stored: hash chains are verified on those, never on decoded data.
+   */
+  readonly stored?: EventStore;
+  /** Decodes events read from `stored` as this store's own reads would (present with `stored`). */
+  decode?(events: readonly RecordedEvent[]): Promise<RecordedEvent[]>;
   close(): Promise<void>;
 }

@@ -31,6 +31,16 @@ export class ShreddingEventStore implements EventStore {
     private readonly keys: SubjectKeys,
   ) {}
 
+  /** The events as stored (ciphertext): what the hash chains cover. */
+  get stored(): EventStore {
+    return this.inner;
+  }
+
+  /** Stored events as this store reads them: personal fields decrypted, or `[erased]`. */
+  decode(events: readonly RecordedEvent[]): Promise<RecordedEvent[]> {
+    return this.decrypt(events);
+  }
+
   async append(
     streamId: string,
     events: readonly NewEvent[],

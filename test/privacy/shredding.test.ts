@@ -12,6 +12,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalArtifactStore, readCanonicalRecords } from '../../src/data/index.js';
 import { PostgresEventStore } from '../../src/eventstore/index.js';
+import { StreamSnapshots } from '../../src/graphql/audit/streamSnapshots.js';
 import { ERASED, ShreddingEventStore, SubjectKeys } from '../../src/privacy/index.js';
 import { allProjections, ProjectionRunner } from '../../src/projections/index.js';
 import { createServices, systemClock, uuidIds, type Services } from '../../src/services/index.js';
@@ -194,6 +195,15 @@ for (const target of databaseTargets) {
         'subject-alice',
       ])
         expect((await api.store.verify(stream)).ok).toBe(true);
+      // Audit reports verify the chains as stored and show the texts decoded (this failed when they
+      // verified decrypted data: every encrypted stream read as tampered).
+      const audited = await new StreamSnapshots().read({ store, db: database.db }, [
+        'interaction-i-alice',
+        'interaction-i-bob',
+      ]);
+      for (const stream of audited.values()) expect(stream.integrity.ok).toBe(true);
+      expect(JSON.stringify(audited.get('interaction-i-alice')!.events)).toContain(ERASED);
+      expect(JSON.stringify(audited.get('interaction-i-bob')!.events)).toContain('bob answer');
 
       // A flywheel revision built now leaves the erased exchange and correction out, and says so.
       const built = await api.request<{ m: { skipped: Record<string, number>; added: number } }>(

@@ -39,14 +39,29 @@ export class StreamSnapshots {
   ): Promise<Map<string, VerifiedStream>> {
     const out = new Map<string, VerifiedStream>();
     if (streamIds.length === 0) return out;
-    if (!(deps.store instanceof PostgresEventStore)) {
+    // Chains are verified on the events as stored; the report shows them decoded (a forgotten subject's
+    // texts as erased), decoded on every read so that an erasure shows at once.
+    const stored = deps.store.stored ?? deps.store;
+    const decoded = async (streams: Map<string, VerifiedStream>): Promise<Map<string, VerifiedStream>> => {
+      const decode = deps.store.decode?.bind(deps.store);
+      if (!decode) return new Map(streamIds.map((id) => [id, streams.get(id)!]));
+      return new Map(
+        await Promise.all(
+          streamIds.map(async (id) => {
+            const stream = streams.get(id)!;
+            return [id, { ...stream, events: await decode(stream.events) }] as const;
+          }),
+        ),
+      );
+    };
+    if (!(stored instanceof PostgresEventStore)) {
       await Promise.all(
         streamIds.map(async (streamId) => {
-          const events = await deps.store.readStream(streamId);
+          const events = await stored.readStream(streamId);
           out.set(streamId, { events, integrity: this.chains.verify(streamId, events), fingerprint: null });
         }),
       );
-      return new Map(streamIds.map((id) => [id, out.get(id)!]));
+      return decoded(out);
     }
     const fingerprints = await StreamSnapshots.fingerprints(deps.db, streamIds);
     await Promise.all(
@@ -57,7 +72,7 @@ export class StreamSnapshots {
           out.set(streamId, known);
           return;
         }
-        const events = await deps.store.readStream(streamId);
+        const events = await stored.readStream(streamId);
         const integrity = this.chains.verify(streamId, events);
         const snapshot: Snapshot = { events, integrity, fingerprint };
         out.set(streamId, snapshot);
@@ -65,7 +80,7 @@ export class StreamSnapshots {
         if (events.length === Number(fingerprint.split(':')[0])) this.remember(streamId, snapshot);
       }),
     );
-    return new Map(streamIds.map((id) => [id, out.get(id)!]));
+    return decoded(out);
   }
 
   /**
