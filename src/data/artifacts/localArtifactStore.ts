@@ -63,7 +63,7 @@ export class LocalArtifactStore implements ArtifactStore {
   /**
    * Deletes the temp files of writes that never finished (a process killed mid-ingest or mid-checkpoint leaves its
    * `tmp/*.part` behind for good). Only files not written to for `notWrittenForMs` go, so a store shared with
-   * live writers elsewhere keeps theirs; 0 (the default) suits a store no other process writes to. Returns how
+   * live writers elsewhere keeps theirs; without it every unfinished write goes, which suits a store no other process writes to. Returns how
    * many files were deleted.
    */
   async removeUnfinishedWrites(options: { readonly notWrittenForMs?: number } = {}): Promise<number> {
@@ -75,7 +75,9 @@ export class LocalArtifactStore implements ArtifactStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
       throw error;
     }
-    const writtenBefore = Date.now() - (options.notWrittenForMs ?? 0);
+    // Without notWrittenForMs every unfinished write goes, whatever its mtime: a file
+    // timestamp has sub-millisecond precision and can read later than Date.now().
+    const writtenBefore = options.notWrittenForMs === undefined ? Infinity : Date.now() - options.notWrittenForMs;
     let removed = 0;
     for (const name of names) {
       if (!name.endsWith('.part') && !name.endsWith('.part.meta')) continue;
