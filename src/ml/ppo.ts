@@ -140,7 +140,11 @@ export function maskedMoments(
 ): { mean: number; variance: number } {
   let n = 0;
   let sum = 0;
-  for (let i = 0; i < x.length; i++) if (mask[i]) (n++, (sum += x[i]!));
+  for (let i = 0; i < x.length; i++) {
+    if (!mask[i]) continue;
+    n++;
+    sum += x[i]!;
+  }
   if (n === 0) throw new Error('the mask selects nothing');
   const mean = sum / n;
   let squares = 0;
