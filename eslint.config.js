@@ -127,7 +127,7 @@ const graphqlContractRules = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'bench/results/', 'coverage/', '.data/', '.tmp/'] },
+  { ignores: ['dist/', 'node_modules/', 'bench/results/', 'coverage/', '.data/', '.tmp/', 'src/client/generated/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
