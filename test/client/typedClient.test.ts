@@ -60,7 +60,9 @@ describe('the typed client in src/client', () => {
       .filter((op) => !(`${op.name}Document` in client))
       .map((op) => `${op.name} (${op.shownAt})`);
     expect(missing).toEqual([]);
-    expect(readFileSync(join(root, 'src/client/operations.graphql'), 'utf8')).toContain('# docs/graphql.md:');
+    expect(readFileSync(join(root, 'src/client/operations.graphql'), 'utf8')).toContain(
+      '# docs/graphql.md\n',
+    );
   });
 });
 
