@@ -127,7 +127,17 @@ const graphqlContractRules = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'bench/results/', 'coverage/', '.data/', '.tmp/', 'src/client/generated/'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'bench/results/',
+      'coverage/',
+      '.data/',
+      '.tmp/',
+      'src/client/generated/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
