@@ -37,4 +37,12 @@ export { FeedbackService } from './feedbackService.js';
 export { PrivacyService, type DataKeyShredder } from './privacyService.js';
 
 export { createServices, type Services } from './createServices.js';
+export {
+  modelKey,
+  registryModelResolver,
+  type ModelFiles,
+  type ModelResolver,
+  type RegistryResolverOptions,
+  type Untar,
+} from './modelFiles.js';
 export * from './datasets/index.js';
