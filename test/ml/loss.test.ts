@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { causalLmLoss, lossOptionsSchema, makeBatch, targetCounts } from '../../src/ml/loss.js';
+import { DEFAULT_LOSS, causalLmLoss, lossOptionsSchema, makeBatch, targetCounts } from '../../src/ml/loss.js';
 
 /** Cross-entropy of one row of logits against a target, computed by hand in float64. */
 function crossEntropy(row: readonly number[], target: number): number {
@@ -94,6 +94,13 @@ describe('lossOptionsSchema', () => {
     });
     expect(lossOptionsSchema.safeParse({ kind: 'entity-weighted', baseWeight: -0.1 }).success).toBe(false);
     expect(lossOptionsSchema.safeParse({ kind: 'entity-weighted', entityWeight: -1 }).success).toBe(false);
+  });
+
+  it('takes plain cross-entropy, refuses another kind, and the default loss is the schema default', () => {
+    expect(lossOptionsSchema.parse({ kind: 'cross-entropy' })).toEqual({ kind: 'cross-entropy' });
+    expect(lossOptionsSchema.safeParse({ kind: 'focal' }).success).toBe(false);
+    expect(lossOptionsSchema.safeParse({}).success).toBe(false);
+    expect(DEFAULT_LOSS).toEqual(lossOptionsSchema.parse({ kind: 'entity-weighted' }));
   });
 });
 
