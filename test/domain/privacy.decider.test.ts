@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { subjectDecider } from '../../src/domain/index.js';
+import { subjectDecider, subjectStream } from '../../src/domain/index.js';
 
 describe('subject decider', () => {
   const forget = (subjectId: string, reason: string) => ({
@@ -34,12 +34,23 @@ describe('subject decider', () => {
   });
 
   it.each([
-    ['an empty reason', 'alice', ' ', 'reason'],
-    ['a blank subject', '  ', 'asked', 'subjectId'],
-    ['a subject id over 200 characters', 'x'.repeat(201), 'asked', 'subjectId'],
-  ])('refuses %s with SUBJECT_FORGET_INVALID, naming the field', (_, subjectId, reason, field) => {
+    ['an empty reason', 'alice', ' ', 'reason', /give a reason/],
+    ['a blank subject', '  ', 'asked', 'subjectId', /1 to 200 characters/],
+    ['a subject id over 200 characters', 'x'.repeat(201), 'asked', 'subjectId', /1 to 200 characters/],
+  ])('refuses %s with SUBJECT_FORGET_INVALID, naming the field', (_, subjectId, reason, field, message) => {
     expect(() => subjectDecider.decide(forget(subjectId, reason), subjectDecider.initialState())).toThrow(
-      expect.objectContaining({ code: 'SUBJECT_FORGET_INVALID', kind: 'invalid', details: { field } }),
+      expect.objectContaining({
+        code: 'SUBJECT_FORGET_INVALID',
+        kind: 'invalid',
+        details: { field },
+        message: expect.stringMatching(message),
+      }),
     );
+  });
+
+  it("keeps a subject's erasure in the stream subject-<id>, and refuses a command it does not know", () => {
+    expect(subjectStream('alice')).toBe('subject-alice');
+    const unknown = { type: 'RememberSubject' } as unknown as Parameters<typeof subjectDecider.decide>[0];
+    expect(() => subjectDecider.decide(unknown, subjectDecider.initialState())).toThrow(/Unhandled case/);
   });
 });
