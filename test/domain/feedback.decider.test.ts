@@ -62,6 +62,33 @@ describe('interaction decider', () => {
       ]);
     interactions.given([]).when(label).thenThrows('INTERACTION_NOT_FOUND');
   });
+
+  it('records the role a correction was accepted under, and labels an interaction more than once', () => {
+    const label = {
+      type: 'LabelFeedback' as const,
+      interactionId: 'i1',
+      label: { kind: 'rating' as const, value: 2 },
+      labeler: 'nurse',
+      labelerRole: 'clinician',
+      at: at(3),
+    };
+    const labeled: InteractionEvent = {
+      type: 'FeedbackLabeled',
+      data: {
+        interactionId: 'i1',
+        label: { kind: 'rating', value: 2 },
+        labeler: 'nurse',
+        labelerRole: 'clinician',
+        labeledAt: at(3),
+      },
+    };
+    interactions.given([recorded, labeled]).when(label).then([labeled]);
+    const state = [recorded, labeled, labeled].reduce(
+      interactionDecider.evolve,
+      interactionDecider.initialState(),
+    );
+    expect(state).toEqual({ recorded: true, labels: 2 });
+  });
 });
 
 const candidates = [
@@ -103,6 +130,66 @@ describe('preference decider', () => {
       .thenThrows('CANDIDATE_COUNT_INVALID');
   });
 
+  it('takes 2 to 8 candidates', () => {
+    const many = (count: number) =>
+      Array.from({ length: count }, (_, n) => ({ candidateId: `c${n}`, text: `answer ${n}` }));
+    for (const count of [2, 8]) {
+      const [event] = preferences
+        .given([])
+        .when({ ...generate, candidates: many(count) })
+        .then([
+          {
+            type: 'CandidatesGenerated',
+            data: {
+              promptId: 'p1',
+              prompt: 'Explain hypertension',
+              candidates: many(count),
+              generatedAt: at(0),
+            },
+          },
+        ]);
+      expect(event!.type).toBe('CandidatesGenerated');
+    }
+    for (const count of [0, 1, 9]) {
+      const error = preferences
+        .given([])
+        .when({ ...generate, candidates: many(count) })
+        .thenThrows('CANDIDATE_COUNT_INVALID');
+      expect(error.details).toEqual({ promptId: 'p1', count });
+    }
+  });
+
+  it('takes one ranking per labeler, with the role it was accepted under', () => {
+    const first: FeedbackEvent = {
+      type: 'PreferenceRanked',
+      data: { promptId: 'p1', ranking: ['b', 'a', 'c'], labeler: 'doc', rankedAt: at(1) },
+    };
+    preferences
+      .given([generated, first])
+      .when({ ...rank, labeler: 'nurse', labelerRole: 'clinician', ranking: ['c', 'b', 'a'] })
+      .then([
+        {
+          type: 'PreferenceRanked',
+          data: {
+            promptId: 'p1',
+            ranking: ['c', 'b', 'a'],
+            labeler: 'nurse',
+            labelerRole: 'clinician',
+            rankedAt: at(1),
+          },
+        },
+      ]);
+    const second: FeedbackEvent = {
+      type: 'PreferenceRanked',
+      data: { promptId: 'p1', ranking: ['c', 'b', 'a'], labeler: 'nurse', rankedAt: at(2) },
+    };
+    preferences.given([generated, first, second]).when(rank).thenThrows('ALREADY_RANKED');
+    preferences
+      .given([generated, first, second])
+      .when({ ...rank, labeler: 'nurse' })
+      .thenThrows('ALREADY_RANKED');
+  });
+
   it('accepts a ranking that is a permutation of exactly the generated candidates', () => {
     const ranked: FeedbackEvent = {
       type: 'PreferenceRanked',
@@ -125,5 +212,8 @@ describe('preference decider', () => {
   it('isPermutationOf agrees with sorting', () => {
     expect(isPermutationOf(['c', 'a', 'b'], ['a', 'b', 'c'])).toBe(true);
     expect(isPermutationOf(['a', 'a', 'c'], ['a', 'b', 'c'])).toBe(false);
+    expect(isPermutationOf(['a', 'b'], ['a', 'b', 'c'])).toBe(false);
+    expect(isPermutationOf(['a', 'b', 'c', 'c'], ['a', 'b', 'c'])).toBe(false);
+    expect(isPermutationOf([], [])).toBe(true);
   });
 });
