@@ -217,3 +217,92 @@ describe('preference decider', () => {
     expect(isPermutationOf([], [])).toBe(true);
   });
 });
+
+describe('feedback refusals', () => {
+  // A refusal's details become the GraphQL error's extensions: a client reads the ids from them.
+  const generate = {
+    type: 'GenerateCandidates' as const,
+    promptId: 'p1',
+    prompt: 'Explain hypertension',
+    candidates,
+    at: at(0),
+  };
+  const rank = {
+    type: 'RankPreference' as const,
+    promptId: 'p1',
+    ranking: ['b', 'a', 'c'],
+    labeler: 'doc',
+    at: at(1),
+  };
+
+  it('name the interaction or prompt they are about, and what was wrong', () => {
+    const label = {
+      type: 'LabelFeedback' as const,
+      interactionId: 'i9',
+      label: { kind: 'rating' as const, value: 1 },
+      labeler: 'doc',
+      at: at(1),
+    };
+    expect(interactions.given([]).when(label).thenThrows('INTERACTION_NOT_FOUND').details).toEqual({
+      interactionId: 'i9',
+    });
+    expect(
+      interactions
+        .given([recorded])
+        .when({ type: 'RecordInteraction', ...interactionData, at: at(1) })
+        .thenThrows('INTERACTION_ALREADY_RECORDED').details,
+    ).toEqual({ interactionId: 'i1' });
+    expect(
+      preferences.given([generated]).when(generate).thenThrows('CANDIDATES_ALREADY_GENERATED').details,
+    ).toEqual({
+      promptId: 'p1',
+    });
+    const twice = preferences
+      .given([])
+      .when({ ...generate, candidates: [candidates[0]!, candidates[1]!, candidates[0]!] })
+      .thenThrows('CANDIDATE_IDS_NOT_UNIQUE');
+    expect(twice.details).toEqual({ promptId: 'p1', ids: ['a', 'b', 'a'] });
+    expect(twice.message).toContain('a, b, a');
+    expect(preferences.given([]).when(rank).thenThrows('CANDIDATES_NOT_FOUND').details).toEqual({
+      promptId: 'p1',
+    });
+    const wrong = preferences
+      .given([generated])
+      .when({ ...rank, ranking: ['c', 'a'] })
+      .thenThrows('RANKING_NOT_PERMUTATION');
+    expect(wrong.details).toEqual({ promptId: 'p1', expected: ['a', 'b', 'c'], got: ['c', 'a'] });
+    expect(wrong.message).toContain('exactly once (a, b, c); got c, a.');
+    const ranked: FeedbackEvent = {
+      type: 'PreferenceRanked',
+      data: { promptId: 'p1', ranking: ['b', 'a', 'c'], labeler: 'doc', rankedAt: at(1) },
+    };
+    expect(preferences.given([generated, ranked]).when(rank).thenThrows('ALREADY_RANKED').details).toEqual({
+      promptId: 'p1',
+      labeler: 'doc',
+    });
+  });
+
+  it('say "nothing" for an empty ranking', () => {
+    const empty = preferences
+      .given([generated])
+      .when({ ...rank, ranking: [] })
+      .thenThrows('RANKING_NOT_PERMUTATION');
+    expect(empty.message).toMatch(/; got nothing\.$/);
+  });
+
+  it('refuse a command or event the deciders do not know', () => {
+    const unknown = { type: 'Unknown' } as never;
+    expect(() => interactionDecider.decide(unknown, interactionDecider.initialState())).toThrow(
+      /Unhandled case/,
+    );
+    expect(() => interactionDecider.evolve(interactionDecider.initialState(), unknown)).toThrow(
+      /Unhandled case/,
+    );
+    expect(() => preferenceDecider.decide(unknown, preferenceDecider.initialState())).toThrow(
+      /Unhandled case/,
+    );
+    expect(() => preferenceDecider.evolve(preferenceDecider.initialState(), unknown)).toThrow(
+      /Unhandled case/,
+    );
+  });
+});
