@@ -218,6 +218,33 @@ for (const target of databaseTargets) {
         from: `run:${runId}`,
         to: `model:llama-med@${version}`,
       });
+
+      // The ids the API hands out elsewhere name the same nodes: a promotion's NAME@V, a runId.
+      const byApiId = await api.request<{ lineage: { nodes: { nodeId: string }[] } }>(
+        'query($id: ID!) { lineage(id: $id, direction: upstream, depth: 5) { nodes { nodeId } } }',
+        { id: `llama-med@${version}` },
+      );
+      expect(byApiId.errors).toBeUndefined();
+      expect(byApiId.data!.lineage.nodes.map((node) => node.nodeId).sort()).toEqual([...ids].sort());
+      const byRunId = await api.request<{ lineage: { nodes: { nodeId: string }[] } }>(
+        'query($id: ID!) { lineage(id: $id, direction: downstream, depth: 1) { nodes { nodeId } } }',
+        { id: runId },
+      );
+      expect(byRunId.errors).toBeUndefined();
+      expect(byRunId.data!.lineage.nodes.map((node) => node.nodeId)).toContain(`model:llama-med@${version}`);
+      // An id no node has is NOT_FOUND, live and as of a moment, not an empty graph.
+      for (const [unknown, at] of [
+        ['model:llama-med@999999', null],
+        ['no-such-run', null],
+        ['llama-med@999999', recorded.at(-1)!.metadata.recordedAt],
+      ] as const) {
+        const missing = await api.request(
+          'query($id: ID!, $at: DateTime) { lineage(id: $id, asOf: $at) { nodes { nodeId } } }',
+          { id: unknown, at },
+        );
+        expect(missing.errors?.[0]?.extensions?.code, unknown).toBe('NOT_FOUND');
+        expect(missing.errors?.[0]?.message).toContain(unknown);
+      }
     });
 
     it('filters every list by a time window, strictly after and before, across pages', async () => {
