@@ -21,6 +21,7 @@ import {
   ReadModelResolver,
   RunFieldsResolver,
 } from './resolvers/readModel.resolver.js';
+import { RunMetricSeriesResolver } from './resolvers/runMetricSeries.resolver.js';
 import { ViewerResolver } from './resolvers/viewer.resolver.js';
 import { PrivacyResolver } from './resolvers/privacy.resolver.js';
 
@@ -31,6 +32,7 @@ const resolvers = [
   ReadModelResolver,
   DatasetFieldsResolver,
   RunFieldsResolver,
+  RunMetricSeriesResolver,
   ModelFieldsResolver,
   DeploymentFieldsResolver,
   InteractionFieldsResolver,
