@@ -12,7 +12,11 @@ import { PreferenceResolver } from './resolvers/preference.resolver.js';
 import { EventResolver } from './resolvers/event.resolver.js';
 import { LineageResolver } from './resolvers/lineage.resolver.js';
 import { MemoryEstimateResolver } from './resolvers/memoryEstimate.resolver.js';
-import { MutationResolver } from './resolvers/mutation.resolver.js';
+import { DatasetCommandsResolver } from './resolvers/datasetCommands.resolver.js';
+import { EvaluationCommandsResolver } from './resolvers/evaluationCommands.resolver.js';
+import { FeedbackCommandsResolver } from './resolvers/feedbackCommands.resolver.js';
+import { ReleaseCommandsResolver } from './resolvers/releaseCommands.resolver.js';
+import { TrainingRunCommandsResolver } from './resolvers/trainingRunCommands.resolver.js';
 import {
   DatasetFieldsResolver,
   DeploymentFieldsResolver,
@@ -39,7 +43,11 @@ const resolvers = [
   LineageResolver,
   EvaluationResolver,
   AuditResolver,
-  MutationResolver,
+  DatasetCommandsResolver,
+  FeedbackCommandsResolver,
+  TrainingRunCommandsResolver,
+  EvaluationCommandsResolver,
+  ReleaseCommandsResolver,
   EvaluationWorkResolver,
   JobReportsResolver,
   ModelRegistryResolver,
