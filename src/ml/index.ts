@@ -134,3 +134,4 @@ export {
   type Rollout,
   type RolloutScorer,
 } from './ppoIteration.js';
+export type { ModelFiles } from './modelFiles.js';
