@@ -172,7 +172,14 @@ class JsonbScanner {
     for (;;) {
       const code = text.charCodeAt(end);
       // - + . 0-9 e E
-      if ((code >= 0x30 && code <= 0x39) || code === 0x2d || code === 0x2e || code === 0x2b || code === 0x65 || code === 0x45)
+      if (
+        (code >= 0x30 && code <= 0x39) ||
+        code === 0x2d ||
+        code === 0x2e ||
+        code === 0x2b ||
+        code === 0x65 ||
+        code === 0x45
+      )
         end += 1;
       else break;
     }
@@ -212,7 +219,8 @@ class JsonbScanner {
     let sorted = true;
     for (;;) {
       this.skipSpace();
-      if (this.text.charCodeAt(this.index) !== QUOTE) throw new SyntaxError(`expected a key at ${this.index}`);
+      if (this.text.charCodeAt(this.index) !== QUOTE)
+        throw new SyntaxError(`expected a key at ${this.index}`);
       const raw = this.string();
       const inner = raw.slice(1, -1);
       const key = inner.includes('\\') ? (JSON.parse(raw) as string) : inner;

@@ -85,7 +85,6 @@ interface RecordedHead {
   readonly what: string;
 }
 
-
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the event store's tables are reached through raw SQL
 type Db = Kysely<any>;
 
@@ -284,7 +283,9 @@ class LedgerCheck {
           reason:
             `the first ${size} events do not hash to the root signed by ${head.what}: an event among leaves ` +
             `${matched}..${size - 1} was changed, re-chained, removed, inserted or reordered` +
-            (first ? ` (the first of them is ${first.row.stream_id} version ${first.row.stream_version})` : ''),
+            (first
+              ? ` (the first of them is ${first.row.stream_id} version ${first.row.stream_version})`
+              : ''),
         });
       }
     };
@@ -307,7 +308,8 @@ class LedgerCheck {
       page = readLedgerEvents(this.db, after, this.batchSize);
       for (const row of rows) {
         const altered = contentProblem(row);
-        if (altered) this.report(keyOf(row), { kind: 'altered', ...placeOfRow(row, leafIndex), reason: altered });
+        if (altered)
+          this.report(keyOf(row), { kind: 'altered', ...placeOfRow(row, leafIndex), reason: altered });
         if (leafIndex === matched) firstUnmatched = { row, leafIndex };
         const leaf = leafHashOfHex(row.hash);
         frontier.push(leaf);
@@ -419,7 +421,8 @@ class LedgerCheck {
           if (!chain && tail.length > 0) streamsChecked += 1;
           for (const row of tail) {
             const altered = contentProblem(row);
-            if (altered) this.report(keyOf(row), { kind: 'altered', ...placeOfRow(row, undefined), reason: altered });
+            if (altered)
+              this.report(keyOf(row), { kind: 'altered', ...placeOfRow(row, undefined), reason: altered });
             this.follow(row, undefined);
           }
           chain = this.chains.get(head.stream_id);
@@ -541,5 +544,3 @@ function addTarget(targets: Map<number, RecordedHead[]>, head: RecordedHead): vo
   if (list) list.push(head);
   else targets.set(head.checkpoint.treeSize, [head]);
 }
-
-
