@@ -9,6 +9,7 @@ import { registerWorkerCommand } from './worker.command.js';
 import { registerStartCommand } from './start.command.js';
 import { registerDemoCommand } from './demo.command.js';
 import { registerLedgerCommand } from './ledger.command.js';
+import { registerForgetCommand } from './forget.command.js';
 
 /** Each command file exports one function that adds its command (and sub-commands) to the program. */
 export type RegisterCommand = (program: Command) => void;
@@ -24,4 +25,5 @@ export const commands: RegisterCommand[] = [
   registerWorkerCommand,
   registerDemoCommand,
   registerLedgerCommand,
+  registerForgetCommand,
 ];
