@@ -6,7 +6,7 @@ import { createServices, systemClock, uuidIds } from '../../services/index.js';
 import { loadConfig, type Config } from '../config.js';
 import { forwardRequest, ForwardingError, runningServer } from '../forwarding.js';
 import { openConfiguredDatabase } from '../platform.js';
-import type { RegisterCommand } from './index.js';
+import type { RegisterCommand } from './registerCommand.js';
 
 /** What `tuneledger forget` prints (as JSON): the erasure as recorded. */
 export interface ForgetOutcome {
