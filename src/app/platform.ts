@@ -236,6 +236,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       services,
       projections,
       artifacts,
+      artifactUrlTtlSeconds: config.artifactUrlTtlSeconds,
       datasetImportDir: join(config.dataDir, 'imports'),
       ...(config.piiKey ? { piiKey: config.piiKey } : {}),
       interactionCapture: serving.recorder,
