@@ -9,7 +9,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: 60_000,
+    testTimeout: 180_000,
     // expect.poll's 1 s default is too short on two busy cores, where a websocket handshake plus a
     // catch-up read can take longer; a poll still fails fast when the condition never holds.
     expect: { poll: { timeout: 15_000 } },

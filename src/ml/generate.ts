@@ -153,3 +153,91 @@ export function attentionWeights(model: LlamaModel, prompt: readonly number[]): 
     return attention!.map((a) => (a.arraySync() as number[][][][])[0]!);
   });
 }
+
+export interface BatchGenerateOptions {
+  readonly maxTokens: number;
+  /** Sampling temperature (PPO samples from the policy itself: 1); 0 is greedy. */
+  readonly temperature?: number;
+  readonly topK?: number;
+  readonly topP?: number;
+  /** Token ids that end a sequence (default: the config's eos ids). */
+  readonly stopTokenIds?: readonly number[];
+  /** Keep the stop token at the end of the sequence (PPO: the policy is trained to stop). Default false. */
+  readonly keepStopToken?: boolean;
+}
+
+export interface BatchGenerateResult {
+  /** Each prompt's generated tokens. */
+  readonly tokens: number[][];
+  readonly finishReasons: ('length' | 'stop_token')[];
+  /** Decoding steps run (each one forward pass of the whole batch through the cache). */
+  readonly steps: number;
+}
+
+/**
+ * Generation for many prompts at once, with a KV cache: prompts of one length run as one batch (the model
+ * has no padding mask, so prompts are grouped by length; each group prefills once and then decodes one token
+ * per sequence per forward pass). A sequence that has stopped keeps feeding its stop token until the group
+ * is done; what it produces then is dropped. Tokens are drawn from `rng` in prompt order, step by step.
+ */
+export function generateBatch(
+  model: LlamaModel,
+  prompts: readonly (readonly number[])[],
+  options: BatchGenerateOptions,
+  rng: Rng,
+): BatchGenerateResult {
+  const stopIds = new Set(options.stopTokenIds ?? model.config.eosTokenIds);
+  const tokens: number[][] = prompts.map(() => []);
+  const finishReasons: ('length' | 'stop_token')[] = prompts.map(() => 'length');
+  const groups = new Map<number, number[]>();
+  prompts.forEach((prompt, i) => {
+    if (prompt.length === 0)
+      throw new Error(`prompt ${i} is empty; give at least one token (e.g. the BOS id)`);
+    groups.set(prompt.length, [...(groups.get(prompt.length) ?? []), i]);
+  });
+  let steps = 0;
+  for (const [length, members] of [...groups].sort((a, b) => a[0] - b[0])) {
+    const maxTokens = Math.min(options.maxTokens, model.config.maxPositionEmbeddings - length);
+    const cache = new KvCache(model.config.numLayers);
+    const done = new Array<boolean>(members.length).fill(false);
+    try {
+      let inputs: number[][] = members.map((i) => [...prompts[i]!]);
+      for (let step = 0; step < maxTokens && done.includes(false); step++) {
+        const last = tf.tidy(() => {
+          const { logits } = model.forward(inputs, { cache });
+          const width = inputs[0]!.length;
+          // The last position of each row: rows b * width + width - 1.
+          return tf.gather(
+            logits,
+            tf.tensor1d(
+              members.map((_, b) => b * width + width - 1),
+              'int32',
+            ),
+          );
+        });
+        const all = last.dataSync() as Float32Array;
+        const vocab = last.shape[1]!;
+        steps++;
+        const next: number[][] = [];
+        members.forEach((index, b) => {
+          if (done[b]) {
+            next.push([inputs[b]![inputs[b]!.length - 1]!]);
+            return;
+          }
+          const picked = pick(all.slice(b * vocab, (b + 1) * vocab), options, rng);
+          if (stopIds.has(picked.id)) {
+            done[b] = true;
+            finishReasons[index] = 'stop_token';
+            if (options.keepStopToken) tokens[index]!.push(picked.id);
+          } else tokens[index]!.push(picked.id);
+          next.push([picked.id]);
+        });
+        last.dispose();
+        inputs = next;
+      }
+    } finally {
+      cache.dispose();
+    }
+  }
+  return { tokens, finishReasons, steps };
+}

@@ -37,9 +37,12 @@ export { LoraAdapter, DEFAULT_LORA, loraOptionsSchema, peftKey, type LoraOptions
 export { rotaryTables, rotateHalfMatrix } from './ops.js';
 export {
   generate,
+  generateBatch,
   pick,
   attentionWeights,
   type GenerateOptions,
+  type BatchGenerateOptions,
+  type BatchGenerateResult,
   type GenerateResult,
   type GeneratedToken,
 } from './generate.js';
@@ -58,6 +61,7 @@ export {
   Trainer,
   trainerOptionsSchema,
   type DpoReference,
+  type PpoStepMetrics,
   type StepMetrics,
   type TrainerOptions,
   type TrainerParts,
@@ -103,3 +107,30 @@ export {
   type ShardResult,
   type WorkerSetup,
 } from './parallel.js';
+export {
+  clippedPolicyLoss,
+  clippedValueLoss,
+  computePpoGradients,
+  explainedVariance,
+  generalisedAdvantages,
+  KlController,
+  maskedMoments,
+  penalisedRewards,
+  ppoOptionsSchema,
+  responseSpans,
+  tokenLogProbsAndEntropy,
+  ValueHead,
+  VALUE_HEAD_TENSOR,
+  whiten,
+  type PpoMinibatch,
+  type PpoOptions,
+  type ResolvedPpoOptions,
+} from './ppo.js';
+export {
+  ppoIteration,
+  referenceTokenLogProbs,
+  type PpoIterationInput,
+  type PpoIterationStatistics,
+  type Rollout,
+  type RolloutScorer,
+} from './ppoIteration.js';

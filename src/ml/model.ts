@@ -82,6 +82,8 @@ export interface ForwardOptions {
 export interface ForwardResult {
   /** [batch * positions, vocab] */
   readonly logits: tf.Tensor2D;
+  /** The last hidden states (after the final RMSNorm), [batch * positions, hidden]: what a value head reads. */
+  readonly hidden: tf.Tensor2D;
   readonly attention?: tf.Tensor4D[];
 }
 
@@ -322,7 +324,7 @@ export class LlamaModel {
     } else {
       logits = this.project('lm_head.weight', final, options);
     }
-    return { logits, attention: options.attention ? attentionByLayer : undefined };
+    return { logits, hidden: final, attention: options.attention ? attentionByLayer : undefined };
   }
 
   /**

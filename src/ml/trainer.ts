@@ -26,6 +26,7 @@ import { Rng, type RngState } from './rng.js';
 import { decodeSafetensors, encodeSafetensors, type HostTensor } from './safetensors.js';
 import { learningRateAt } from './schedule.js';
 import { computeRewardGradients, REWARD_HEAD_TENSOR, type RewardHead } from './rewardModel.js';
+import { computePpoGradients, type PpoMinibatch, type ResolvedPpoOptions, type ValueHead } from './ppo.js';
 
 export const trainerOptionsSchema = z.object({
   mode: z.enum(['lora', 'full']),
@@ -71,6 +72,18 @@ export interface StepMetrics {
 export interface TrainerParts {
   /** A reward model's scalar head: trained with the backbone by trainRewardStep, saved with the state. */
   readonly rewardHead?: RewardHead;
+  /** PPO's value head: trained with the policy by trainPpoStep, saved with the state. */
+  readonly valueHead?: ValueHead;
+}
+
+/** What one PPO optimizer step reports beside the usual metrics. */
+export interface PpoStepMetrics extends StepMetrics {
+  readonly policyLoss: number;
+  readonly valueLoss: number;
+  readonly clipFraction: number;
+  readonly valueClipFraction: number;
+  readonly approxKl: number;
+  readonly entropy: number;
 }
 
 /** What a DPO step compares the policy with. */
@@ -100,6 +113,7 @@ export class Trainer {
   private readonly moments = new Map<string, { m: tf.Variable; v: tf.Variable }>();
   private pool: GradientWorkerPool | undefined;
   private readonly rewardHead: RewardHead | undefined;
+  private readonly valueHead: ValueHead | undefined;
   onStep: ((metrics: StepMetrics) => void) | undefined;
 
   constructor(model: LlamaModel, options: TrainerOptions, parts: TrainerParts = {}) {
@@ -112,6 +126,13 @@ export class Trainer {
     this.model = model;
     this.options = parsed.data;
     this.rewardHead = parts.rewardHead;
+    this.valueHead = parts.valueHead;
+    for (const head of [this.valueHead].filter((h) => h !== undefined)) {
+      if (head.hiddenSize !== model.config.hiddenSize)
+        throw new Error(
+          `the value head reads ${head.hiddenSize} hidden units, the model has ${model.config.hiddenSize}`,
+        );
+    }
     if (this.rewardHead && this.rewardHead.hiddenSize !== model.config.hiddenSize) {
       throw new Error(
         `the reward head reads ${this.rewardHead.hiddenSize} hidden units, the model has ${model.config.hiddenSize}`,
@@ -144,6 +165,7 @@ export class Trainer {
   private variables(): Map<string, tf.Variable> {
     const variables = this.model.trainableVariables();
     if (this.rewardHead) variables.set(REWARD_HEAD_TENSOR, this.rewardHead.variable);
+    if (this.valueHead) for (const [key, v] of this.valueHead.variables()) variables.set(key, v);
     return variables;
   }
 
@@ -201,6 +223,37 @@ export class Trainer {
       ...computeRewardGradients(this.model, head, part, this.options.padId, this.rng),
       tokens: part.reduce((a, p) => a + p.chosen.ids.length + p.rejected.ids.length, 0),
     }));
+  }
+
+  /**
+   * One PPO optimizer update on a minibatch of a rollout batch: the clipped surrogate plus the weighted
+   * clipped value loss, for the policy's trainable variables and the value head (parts.valueHead). The
+   * whole minibatch is one micro-batch: gradientAccumulation does not apply.
+   */
+  trainPpoStep(
+    minibatch: PpoMinibatch,
+    options: Pick<ResolvedPpoOptions, 'clipRange' | 'clipRangeValue' | 'valueCoefficient'>,
+  ): PpoStepMetrics {
+    const head = this.valueHead;
+    if (!head) throw new Error('a PPO step needs a trainer built with a value head (parts.valueHead)');
+    const started = performance.now();
+    const result = computePpoGradients(this.model, head, minibatch, options);
+    const sums = new Map(result.grads);
+    const metrics = this.finishStep(
+      sums,
+      1,
+      { loss: result.loss, baseLoss: result.policyLoss, entityLoss: 0, tokens: minibatch.batch.tokens },
+      started,
+    );
+    return {
+      ...metrics,
+      policyLoss: result.policyLoss,
+      valueLoss: result.valueLoss,
+      clipFraction: result.clipFraction,
+      valueClipFraction: result.valueClipFraction,
+      approxKl: result.approxKl,
+      entropy: result.entropy,
+    };
   }
 
   /**

@@ -160,7 +160,8 @@ export class TrainingRunService {
         : undefined;
     // Other registry versions the method trains against: PPO's must be a reward model, a DPO reference not.
     const named: { model: ModelRef; kind: ModelVersionFact }[] = [];
-    if (resolved.method.kind === 'ppo')
+    // A method missing its reward model is refused by the domain (TRAINING_METHOD_INCOMPLETE), not here.
+    if (resolved.method.kind === 'ppo' && resolved.method.rewardModel)
       named.push({ model: resolved.method.rewardModel, kind: 'reward-model' });
     if (resolved.method.kind === 'dpo' && resolved.method.referenceModel)
       named.push({ model: resolved.method.referenceModel, kind: 'retained' });

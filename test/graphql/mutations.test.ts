@@ -180,6 +180,12 @@ for (const target of databaseTargets) {
         ],
         [{ method: { kind: 'lora', r: 1e6 } }, 'method.r', /hidden size is 64/],
         [{ method: { kind: 'lora', targetModules: ['evil_proj'] } }, 'method.targetModules', /q_proj/],
+        // Issue 18: a PPO method without its reward model was a 500.
+        [
+          { method: { kind: 'ppo', klCoefficient: 0.1, clipRange: 0.2, rolloutsPerStep: 4 } },
+          'method.rewardModel',
+          /needs rewardModel/,
+        ],
         [
           { baseModel: { name: 'etc', source: { kind: 'path', path: '/etc' } } },
           'baseModel.source',

@@ -69,6 +69,12 @@ describe('DPO training runs (pglite)', () => {
    * response tokens, from the logits by a log-softmax written here.
    */
   const meanMargin = async (policy: LlamaModel, reference: LlamaModel) => {
+    const all = await margins(policy, reference);
+    return all.reduce((a, m) => a + m, 0) / all.length;
+  };
+
+  /** Each training pair's implicit reward margin beta * ((pc - rc) - (pr - rr)). */
+  const margins = async (policy: LlamaModel, reference: LlamaModel) => {
     const tokenizer = await loadTokenizer(t.modelDir);
     const format = promptFormatByName('alpaca', tokenizer);
     const logp = (model: LlamaModel, instruction: string, output: string) => {
@@ -84,14 +90,12 @@ describe('DPO training runs (pglite)', () => {
       }
       return sum;
     };
-    let total = 0;
-    for (const [country, right, wrong] of CAPITAL_PREFERENCES) {
+    return CAPITAL_PREFERENCES.map(([country, right, wrong]) => {
       const instruction = `Capital of ${country}?`;
       const chosen = logp(policy, instruction, right) - logp(reference, instruction, right);
       const rejected = logp(policy, instruction, wrong) - logp(reference, instruction, wrong);
-      total += BETA * (chosen - rejected);
-    }
-    return total / CAPITAL_PREFERENCES.length;
+      return BETA * (chosen - rejected);
+    });
   };
 
   it('trains a LoRA DPO run, resumes it on a second worker, and registers an adapter that prefers the chosen answers', async () => {
@@ -162,6 +166,62 @@ describe('DPO training runs (pglite)', () => {
     reference.dispose();
     policy.dispose();
   });
+
+  it('trains against a registry version as the reference: the first loss is the one that version implies', async () => {
+    // capitals-dpo v1 was registered by the LoRA run above: base + its adapter, which prefers the chosen
+    // answers. The new policy starts at the base, so its first loss is mean softplus(-margin) with margins
+    // of the base against that version, computed here from the logits; against the base it would be log 2.
+    const runId = (
+      await t.services.runs.requestTrainingRun(
+        {
+          baseModel: { name: 'tiny', source: { kind: 'path', path: t.modelDir } },
+          dataset: { id: 'capital-prefs', revision: 1 },
+          method: {
+            kind: 'dpo',
+            beta: BETA,
+            referenceModel: { name: 'capitals-dpo', version: 1 },
+            parameters: { kind: 'lora', r: 4, alpha: 8, dropout: 0, targetModules: ['q_proj', 'v_proj'] },
+          },
+          stages: [{ name: 'dpo', learningRate: 1e-2, batchSize: 4, epochs: 2 }],
+          loss: { kind: 'cross-entropy' },
+          seed: 4,
+          promptFormat: 'alpaca',
+          targetModel: 'capitals-dpo-ref',
+        },
+        admin,
+      )
+    ).runId;
+    worker = startWorker();
+    await finished(runId);
+    await worker.stop();
+    worker = undefined;
+    const first = (await events(runId)).find((e) => e.type === 'TrainingProgressReported')!.data as {
+      step: number;
+      loss: number;
+    };
+    expect(first.step).toBe(1);
+    const { dir } = await completedArtifact(t, (await registeredRun('capitals-dpo', 1))!, 'adapter');
+    const base = loadModel(t.modelDir);
+    const version = loadModel(t.modelDir);
+    version.lora = LoraAdapter.load(dir, version.config);
+    const expected =
+      (await margins(base, version)).reduce((a, m) => a + Math.log1p(Math.exp(-m)), 0) /
+      CAPITAL_PREFERENCES.length;
+    console.info(
+      `DPO against capitals-dpo v1: first loss ${first.loss.toFixed(4)}, by hand ${expected.toFixed(4)}`,
+    );
+    expect(expected).toBeGreaterThan(Math.log(2) + 0.5);
+    expect(first.loss).toBeCloseTo(expected, 2);
+    base.dispose();
+    version.dispose();
+  });
+
+  const registeredRun = async (name: string, version: number) =>
+    (
+      (await t.store.readStream(`model-${name}`)).find(
+        (e) => e.type === 'ModelVersionRegistered' && (e.data as { version: number }).version === version,
+      )?.data as { runId: string } | undefined
+    )?.runId;
 
   it('trains a full DPO run against a frozen copy of the base and registers its weights', async () => {
     const runId = await requestRun({ kind: 'full' }, 8, 2e-3, 'capitals-dpo-full');

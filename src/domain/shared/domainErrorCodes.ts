@@ -23,6 +23,7 @@ export const domainErrorKinds = {
   EVENT_TYPE_UNKNOWN: 'invalid',
   LEASE_IN_THE_PAST: 'invalid',
   METHOD_NEEDS_PREFERENCE_DATASET: 'invalid',
+  TRAINING_METHOD_INCOMPLETE: 'invalid',
   MODEL_VERSION_IS_REWARD_MODEL: 'invalid',
   OVERRIDE_REASON_REQUIRED: 'invalid',
   RANKING_NOT_PERMUTATION: 'invalid',

@@ -1,5 +1,5 @@
 import { DomainError } from '../shared/index.js';
-import type { TrainingMethod, TrainingStage } from './trainingRun.events.js';
+import { trainingMethod, type TrainingMethod, type TrainingStage } from './trainingRun.events.js';
 
 /**
  * The bounds a training request is checked against before anything is recorded (README "Limits").
@@ -122,6 +122,7 @@ export function checkTrainingRequestBounds(
     outOfBounds('stages', `${count} stage(s)`, `from ${stages.min} to ${stages.max} stages`);
   request.stages.forEach(checkStage);
   if (request.maxSteps !== undefined) integerIn('maxSteps', request.maxSteps, maxSteps.min, maxSteps.max);
+  checkTrainingMethodShape(request.method);
   const method = request.method;
   if (method.kind === 'lora') checkLora('method', method, architecture);
   else if (method.kind !== 'full' && method.parameters?.kind === 'lora')
@@ -136,5 +137,21 @@ export function checkTrainingMemory(memory: TrainingMemoryFact | undefined): voi
     'TRAINING_MEMORY_EXCEEDS_DEVICE',
     `The run needs about ${gib(memory.requiredBytes)} (memoryEstimate: ${memory.advice}), more than the largest device a registered worker reports (${gib(memory.deviceBytes)}); lower the batch size or r, or use a smaller model.`,
     { field: 'method', requiredBytes: memory.requiredBytes, bound: memory.deviceBytes },
+  );
+}
+
+/**
+ * Refuses a method that lacks a field its kind needs (a PPO run without rewardModel, klCoefficient,
+ * clipRange or rolloutsPerStep; a DPO run without beta), naming every such field.
+ */
+export function checkTrainingMethodShape(method: unknown): void {
+  const parsed = trainingMethod.safeParse(method);
+  if (parsed.success) return;
+  const problems = parsed.error.issues.map((i) => `method.${i.path.join('.')}: ${i.message}`);
+  const first = parsed.error.issues[0];
+  throw new DomainError(
+    'TRAINING_METHOD_INCOMPLETE',
+    `The training method is incomplete or malformed (${problems.join('; ')}). A ppo method needs rewardModel {name, version}, klCoefficient, clipRange and rolloutsPerStep; a dpo method needs beta.`,
+    { field: `method${first && first.path.length > 0 ? `.${first.path.join('.')}` : ''}`, problems },
   );
 }

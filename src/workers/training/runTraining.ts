@@ -15,6 +15,7 @@ import {
   gradientWorkerUrl,
   initBackend,
   loadModel,
+  LoraAdapter,
   RewardHead,
   Rng,
   saveModel,
@@ -122,9 +123,13 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
     }
     return items;
   });
-  // Full fine-tuning with DPO compares the policy with a frozen copy of the base weights.
-  const reference: LlamaModel | undefined =
-    dpo && spec.method.kind === 'full' ? loadModel(spec.modelDir) : undefined;
+  // DPO against a registry version loads that version (its base, with its adapter if it has one); without
+  // one, full fine-tuning compares the policy with a frozen copy of the base weights.
+  const reference: LlamaModel | undefined = dpo?.reference
+    ? loadReference(dpo.reference, model)
+    : dpo && spec.method.kind === 'full'
+      ? loadModel(spec.modelDir)
+      : undefined;
   // A reward model's scalar head, trained through every stage with the backbone; a resumed attempt
   // restores it from the checkpoint (trainable.safetensors holds it as score.weight).
   const rewardHead = rewardModel
@@ -349,6 +354,22 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
     reference?.dispose();
     rewardHead?.dispose();
     rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** A DPO reference from the registry: its base model, with its adapter (not merged) when it has one. */
+function loadReference(files: { baseDir: string; adapterDir?: string }, policy: LlamaModel): LlamaModel {
+  const reference = loadModel(files.baseDir);
+  try {
+    if (reference.config.vocabSize !== policy.config.vocabSize)
+      throw new Error(
+        `the DPO reference in ${files.baseDir} has a vocabulary of ${reference.config.vocabSize}, the policy ${policy.config.vocabSize}; it must share the policy's tokenizer`,
+      );
+    if (files.adapterDir) reference.lora = LoraAdapter.load(files.adapterDir, reference.config);
+    return reference;
+  } catch (error) {
+    reference.dispose();
+    throw error;
   }
 }
 

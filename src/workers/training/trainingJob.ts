@@ -14,7 +14,7 @@ import {
 } from '../../domain/index.js';
 import type { EventStore } from '../../eventstore/index.js';
 import type { LossOptions } from '../../ml/index.js';
-import type { CommandContext, Services } from '../../services/index.js';
+import { registryModelResolver, type CommandContext, type Services } from '../../services/index.js';
 import { LeaseLostError, type JobContext, type JobHandler, type JobOutcome } from '../runtime/runWorker.js';
 import type { ClaimedJob } from '../runtime/jobQueue.js';
 import { progressBar, type ProgressBar } from './progressBar.js';
@@ -202,11 +202,23 @@ async function buildSpec(
       `training run ${request.runId}: a reward-model run scores whole answers with the pairwise loss, it has no entity-weighted loss; request it with loss { kind: "cross-entropy" }`,
     );
   }
+  let reference: { baseDir: string; adapterDir?: string } | undefined;
   if (method.kind === 'dpo') {
     if (method.referenceModel) {
-      throw new PermanentTrainingError(
-        `training run ${request.runId}: a DPO reference other than the base model (${method.referenceModel.name} v${method.referenceModel.version}) is not supported yet; leave referenceModel out to use the base model`,
-      );
+      const { name, version } = method.referenceModel;
+      try {
+        const files = await registryModelResolver({
+          store: options.store,
+          artifacts: options.artifacts,
+          untar: unpackTar,
+          cacheDir: join(options.cacheDir ?? join(tmpdir(), 'tuneledger-models'), 'references'),
+        }).resolve(method.referenceModel);
+        reference = { baseDir: files.baseDir, ...(files.adapterDir ? { adapterDir: files.adapterDir } : {}) };
+      } catch (error) {
+        throw new PermanentTrainingError(
+          `training run ${request.runId}: the DPO reference ${name} v${version} cannot be loaded on this worker (${(error as Error).message})`,
+        );
+      }
     }
     if (request.loss.kind !== 'cross-entropy') {
       throw new PermanentTrainingError(
@@ -287,7 +299,7 @@ async function buildSpec(
         : { kind: 'full' },
     objective:
       method.kind === 'dpo'
-        ? { kind: 'dpo', beta: method.beta }
+        ? { kind: 'dpo', beta: method.beta, ...(reference ? { reference } : {}) }
         : method.kind === 'reward-model'
           ? { kind: 'reward-model' }
           : { kind: 'sft' },

@@ -30,7 +30,15 @@ export interface TrainingSpec {
    */
   readonly objective:
     | { readonly kind: 'sft' }
-    | { readonly kind: 'dpo'; readonly beta: number }
+    | {
+        readonly kind: 'dpo';
+        readonly beta: number;
+        /**
+         * The frozen reference when the run names a registry version: its base directory and, for an
+         * adapter version, the adapter applied on it. Absent: the base model (LoRA: without its adapter).
+         */
+        readonly reference?: { readonly baseDir: string; readonly adapterDir?: string };
+      }
     | { readonly kind: 'reward-model' };
   readonly loss: LossOptions;
   readonly seed: number;
