@@ -1,7 +1,7 @@
 import { constants as osConstants } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { LocalArtifactStore, redactText, type ArtifactStore } from '../data/index.js';
+import { artifactStoreFor, LocalArtifactStore, redactText, type ArtifactStore } from '../data/index.js';
 import {
   EsdbEventStore,
   PostgresEventStore,
@@ -164,10 +164,13 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       subjectKeys,
       redact: (text) => redactText(text, undefined, piiRedaction),
     });
-    const artifacts = new LocalArtifactStore(config.artifactsDir);
-    const unfinished = await artifacts.removeUnfinishedWrites({
-      notWrittenForMs: writesHereAlone(config, database) ? 0 : SHARED_UNFINISHED_WRITE_AGE_MS,
-    });
+    const artifacts = artifactStoreFor(config.artifacts);
+    const unfinished =
+      artifacts instanceof LocalArtifactStore
+        ? await artifacts.removeUnfinishedWrites({
+            notWrittenForMs: writesHereAlone(config, database) ? 0 : SHARED_UNFINISHED_WRITE_AGE_MS,
+          })
+        : 0;
     if (unfinished > 0)
       logger.info({ files: unfinished }, 'removed temp files of unfinished artifact writes');
     removeForwardedImports(config.dataDir);
@@ -233,6 +236,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       services,
       projections,
       artifacts,
+      artifactUrlTtlSeconds: config.artifactUrlTtlSeconds,
       datasetImportDir: join(config.dataDir, 'imports'),
       ...(config.piiKey ? { piiKey: config.piiKey } : {}),
       interactionCapture: serving.recorder,

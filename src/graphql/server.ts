@@ -19,6 +19,8 @@ import type { WebSocket } from 'ws';
 import { WebSocketServer } from 'ws';
 import { mountReportRoutes } from './audit/reportRoutes.js';
 import { mountLedgerRoutes } from './ledger/ledgerRoutes.js';
+import { ArtifactAccess } from './artifacts/artifactAccess.js';
+import { mountArtifactRoutes } from './artifacts/artifactRoutes.js';
 import { authenticate } from './auth/authenticate.js';
 import { RevocationWatch } from './auth/revocationWatch.js';
 import { TokenStore } from './auth/tokenStore.js';
@@ -94,6 +96,11 @@ export interface GraphqlServerOptions extends GraphqlDependencies {
    * public key of the configured signing key when there is one.
    */
   readonly ledger?: { readonly publicKey?: LedgerPublicKey };
+  /**
+   * How long the presigned URLs GET /artifacts/:sha256 hands out stay valid, with a store that has them
+   * (S3). Default 900 s. The artifact routes are mounted when `artifacts` is given.
+   */
+  readonly artifactUrlTtlSeconds?: number;
   /** Extra express routes (e.g. /v1 and /metrics of serving), mounted after /graphql and /reports. */
   readonly routes?: (app: express.Express, api: RoutesApi) => void;
 }
@@ -489,6 +496,15 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
       (header) => authenticate(header, tokens),
       onInternal,
     );
+  }
+  if (deps.artifacts) {
+    mountArtifactRoutes(app, {
+      artifacts: deps.artifacts,
+      access: new ArtifactAccess(deps.db),
+      urlTtlSeconds: options.artifactUrlTtlSeconds ?? 900,
+      authenticate: (header) => authenticate(header, tokens),
+      onInternal,
+    });
   }
   options.routes?.(app, {
     authenticate: (header) => authenticate(header, tokens),

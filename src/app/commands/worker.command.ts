@@ -85,7 +85,7 @@ export const registerWorkerCommand: RegisterCommand = (program: Command) => {
           ...(config.databaseUrl
             ? { databaseUrl: config.databaseUrl }
             : { dataDir: join(config.dataDir, 'pglite') }),
-          artifactsDir: config.artifactsDir,
+          artifacts: config.artifacts,
           kinds,
           concurrency: options.concurrency,
           leaseMs: options.leaseMs,
