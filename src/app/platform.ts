@@ -28,6 +28,7 @@ import type { Config } from './config.js';
 import { acquireDataDirLock, type DataDirLock } from './dataDirLock.js';
 import { removeForwardedImports } from './forwarding.js';
 import { startLedgerCheckpointer } from './ledgerCheckpointer.js';
+import { mountConsole } from './consoleRoutes.js';
 import { mountHealthRoutes } from './healthRoutes.js';
 import { migrateToLatest } from './migrate.js';
 
@@ -51,6 +52,8 @@ export interface PlatformOptions {
   readonly logger?: Logger;
   /** Replace the serving settings read from the environment: generation threads, monitor thresholds. */
   readonly serving?: { readonly pool?: GenerationPoolOptions; readonly monitor?: MonitorConfig };
+  /** The built web console served at / (default: dist/console of the package). */
+  readonly consoleDir?: string;
 }
 
 /** A database opened for this process; embedded, it comes with the data directory's lock, released on close. */
@@ -245,6 +248,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       routes: (app, api) => {
         mountHealthRoutes(app, { database, projections });
         serving.mount(app, api);
+        mountConsole(app, options.consoleDir);
       },
       ledger: config.eventStoreUrl ? undefined : { publicKey: config.ledgerKey?.publicKey },
     });

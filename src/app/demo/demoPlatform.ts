@@ -20,6 +20,8 @@ export interface DemoPlatformOptions {
   readonly logLevel: string;
   readonly monitor: MonitorConfig;
   readonly threads?: DemoThreadEntries;
+  /** The built web console to serve at / (default: the package's dist/console). */
+  readonly consoleDir?: string;
 }
 
 /** The platform as the demo drives it: the API and serving URLs, and the tokens a user would hold. */
@@ -63,6 +65,7 @@ export async function startDemoPlatform(options: DemoPlatformOptions): Promise<D
   try {
     const platform = await startPlatform(config, {
       logger,
+      ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}),
       serving: {
         pool: {
           threads: 1,
