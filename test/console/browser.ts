@@ -54,7 +54,7 @@ export async function seriousViolations(page: Page): Promise<Violation[]> {
   await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
   return page.evaluate(async () => {
     const axe = (
-      window as unknown as {
+      globalThis as unknown as {
         axe: {
           run(): Promise<{ violations: { id: string; impact: string; help: string; nodes: unknown[] }[] }>;
         };

@@ -24,6 +24,7 @@ let demo: DemoPlatform;
 let browser: Browser;
 let baseUrl: string;
 let tinyModelDir: string;
+const DEPLOYMENT = 'assistant-prod';
 
 interface Answer<T> {
   data?: T;
@@ -135,4 +136,154 @@ describe('the web console', () => {
     expect(stored.run.metrics.edges.length).toBeGreaterThanOrEqual(first);
     await page.close();
   }, 240_000);
+
+  it('rolls a deployment back from the console, for approvers only, and the audit report names who did it', async () => {
+    // The runs below are registered by hand: no training worker may claim them.
+    await demo.stopTraining();
+    const baseDir = join(dir, 'serving-base');
+    await writeTinyBase(baseDir);
+    const adapters = [0, 0.01].map((noise, index) => {
+      const adapterDir = join(dir, `adapter-${index + 1}`);
+      writeAdapter(adapterDir, noise);
+      return adapterDir;
+    });
+    const { services, artifacts } = demo.platform;
+    await registerVersions(
+      services,
+      artifacts,
+      { actor: 'eli', roles: ['engineer'] },
+      {
+        modelName: 'assistant',
+        baseDir,
+        adapters,
+        datasetHash: 'a'.repeat(64),
+      },
+    );
+    const caller: { token?: string } = {};
+    const activeVersion = async () =>
+      (
+        await gql<{ deployment: { activeVersion: number | null } | null }>(
+          `query { deployment(deploymentName: "${DEPLOYMENT}") { activeVersion } }`,
+          {},
+          caller.token,
+        )
+      ).deployment?.activeVersion;
+    for (const version of [1, 2]) {
+      await gql(
+        `mutation($v: Int!) { requestDeployment(deploymentName: "${DEPLOYMENT}", modelName: "assistant", version: $v, environment: "production", reason: "release") { id } }`,
+        { v: version },
+      );
+      await expect.poll(activeVersion, { timeout: 90_000 }).toBe(version);
+    }
+    const { tokens } = demo.platform.graphql;
+    const viewer = (await tokens.create({ actor: 'vic', roles: ['viewer'], createdBy: 'test' })).token;
+    const approver = (await tokens.create({ actor: 'rita', roles: ['approver'], createdBy: 'test' })).token;
+    caller.token = approver;
+
+    const asViewer = await openConsole('#/deployments', viewer);
+    const card = (page: Page) => page.getByRole('article', { name: `deployment ${DEPLOYMENT}` });
+    await expect.poll(async () => card(asViewer).getByTestId('active-version').textContent()).toBe('2');
+    expect(await asViewer.getByRole('button', { name: 'Roll back' }).count()).toBe(0);
+    await asViewer.close();
+
+    const page = await openConsole('#/deployments', approver);
+    const deployment = card(page);
+    await expect.poll(async () => deployment.getByTestId('active-version').textContent()).toBe('2');
+    await deployment.getByLabel('Roll back to').selectOption('1');
+    await deployment.getByLabel('Reason').fill('answers got worse after v2');
+    await deployment.getByRole('button', { name: 'Roll back' }).click();
+    await deployment.getByRole('status').filter({ hasText: 'Rollback to v1 requested.' }).waitFor();
+    await expect.poll(activeVersion, { timeout: 90_000 }).toBe(1);
+    await expect.poll(async () => deployment.getByTestId('active-version').textContent()).toBe('1');
+    await screenshot(page, 'deployment-rolled-back');
+    await expectAccessible(page);
+
+    await deployment.getByRole('link', { name: 'Audit report' }).click();
+    await expect
+      .poll(async () => page.getByTestId('chain-verdict').textContent())
+      .toMatch(/^Hash chains intact/);
+    const row = page.getByRole('row').filter({ hasText: 'RollbackRequested' });
+    await expect.poll(async () => row.count()).toBe(1);
+    expect(await row.textContent()).toContain('rita');
+    expect(await row.textContent()).toContain('answers got worse after v2');
+    await screenshot(page, 'audit-report');
+    await expectAccessible(page);
+    await page.close();
+  }, 300_000);
+
+  it('ranks three candidates in the labeling queue and builds the preference revision from the ranking', async () => {
+    const { tokens } = demo.platform.graphql;
+    const engineer = (await tokens.create({ actor: 'eli', roles: ['engineer'], createdBy: 'test' })).token;
+    const labeler = (await tokens.create({ actor: 'lena', roles: ['labeler'], createdBy: 'test' })).token;
+    const prompt = 'What is the capital of Peru?';
+    await gql(
+      `mutation($p: String!, $c: JSON!) { generateCandidates(prompt: $p, candidates: $c) { id } }`,
+      { p: prompt, c: [{ text: 'Paris.' }, { text: 'Quito.' }, { text: 'Lima.' }] },
+      engineer,
+    );
+    await gql(
+      `mutation { registerDataset(datasetId: "peru-prefs", name: "Peru preferences", format: "preference") { id } }`,
+      {},
+      engineer,
+    );
+    type Prompts = {
+      preferencePrompts: {
+        edges: {
+          node: {
+            prompt: string;
+            candidates: { candidateId: string; text: string }[];
+            rankings: { labeler: string; ranking: string[] }[];
+          };
+        }[];
+      };
+    };
+    const readPrompt = async () =>
+      (
+        await gql<Prompts>(
+          `query { preferencePrompts(first: 50) { edges { node { prompt candidates { candidateId text } rankings { labeler ranking } } } } }`,
+          {},
+          engineer,
+        )
+      ).preferencePrompts.edges.find((edge) => edge.node.prompt === prompt)!.node;
+    const idOf = new Map((await readPrompt()).candidates.map((c) => [c.text, c.candidateId]));
+
+    const page = await openConsole('#/labeling', labeler);
+    const card = page.getByRole('article', { name: `prompt ${prompt}` });
+    await card.waitFor();
+    await card.getByRole('button', { name: 'move “Lima.” up' }).click();
+    await card.getByRole('button', { name: 'move “Lima.” up' }).click();
+    await card.getByRole('button', { name: 'move “Paris.” down' }).click();
+    expect(await card.getByRole('listitem').allTextContents()).toEqual([
+      expect.stringContaining('Lima.'),
+      expect.stringContaining('Quito.'),
+      expect.stringContaining('Paris.'),
+    ]);
+    await screenshot(page, 'labeling-ranking');
+    await expectAccessible(page);
+    // A labeler ranks; building datasets is an engineer's action, so it does not appear.
+    expect(await page.getByRole('button', { name: 'Build revision' }).count()).toBe(0);
+    await card.getByRole('button', { name: 'Save ranking' }).click();
+    await card.waitFor({ state: 'detached' });
+    expect((await readPrompt()).rankings).toEqual([
+      { labeler: 'lena', ranking: ['Lima.', 'Quito.', 'Paris.'].map((text) => idOf.get(text)) },
+    ]);
+    await page.close();
+
+    const asEngineer = await openConsole('#/labeling', engineer);
+    await asEngineer.getByLabel('Preference dataset id').fill('peru-prefs');
+    await asEngineer.getByRole('button', { name: 'Build revision' }).click();
+    await asEngineer
+      .getByRole('status')
+      .filter({ hasText: 'Revision 1 of peru-prefs: 3 new pairs from 1 ranked prompts.' })
+      .waitFor();
+    const dataset = await gql<{ dataset: { latestRevision: number } }>(
+      `query { dataset(datasetId: "peru-prefs") { latestRevision } }`,
+      {},
+      engineer,
+    );
+    expect(dataset.dataset.latestRevision).toBe(1);
+    await screenshot(asEngineer, 'preference-revision');
+    await expectAccessible(asEngineer);
+    await asEngineer.close();
+  }, 180_000);
 });
