@@ -1,6 +1,6 @@
 import { constants as osConstants } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { LocalArtifactStore, redactText, type ArtifactStore } from '../data/index.js';
 import {
   EsdbEventStore,
@@ -30,6 +30,7 @@ import { removeForwardedImports } from './forwarding.js';
 import { startLedgerCheckpointer } from './ledgerCheckpointer.js';
 import { mountConsole } from './consoleRoutes.js';
 import { mountHealthRoutes } from './healthRoutes.js';
+import { processLogger } from './logging.js';
 import { migrateToLatest } from './migrate.js';
 
 /** The running platform: one database, one event store, the projections, the API and the workers. */
@@ -137,7 +138,7 @@ function writesHereAlone(config: Config, database: ConfiguredDatabase): boolean 
 }
 
 export async function startPlatform(config: Config, options: PlatformOptions = {}): Promise<Platform> {
-  const logger = options.logger ?? pino({ level: config.logLevel });
+  const logger = options.logger ?? processLogger(config.logLevel);
   const cleanups: Array<() => Promise<void>> = [];
   const closeAll = async () => {
     for (const cleanup of cleanups.reverse())

@@ -99,6 +99,9 @@ describe('the web console', () => {
     // Offline: nothing is loaded from another origin.
     expect(html).not.toMatch(/https?:\/\//);
     expect((await fetch(`${baseUrl}/assets/missing.js`)).status).toBe(404);
+    const health = await fetch(`${baseUrl}/health`);
+    expect(health.headers.get('content-type')).toMatch(/application\/json/);
+    expect(await health.json()).toEqual({ status: 'ok' });
   });
 
   it('starts a run and shows its loss curve moving live', async () => {

@@ -77,7 +77,8 @@ export class LocalArtifactStore implements ArtifactStore {
     }
     // Without notWrittenForMs every unfinished write goes, whatever its mtime: a file
     // timestamp has sub-millisecond precision and can read later than Date.now().
-    const writtenBefore = options.notWrittenForMs === undefined ? Infinity : Date.now() - options.notWrittenForMs;
+    const writtenBefore =
+      options.notWrittenForMs === undefined ? Infinity : Date.now() - options.notWrittenForMs;
     let removed = 0;
     for (const name of names) {
       if (!name.endsWith('.part') && !name.endsWith('.part.meta')) continue;
