@@ -135,7 +135,7 @@ export class JobReportsResolver {
   ) {
     const fields = parseArgument('input', interactionInput, input);
     return execute(context, 'work', 'record interactions', idempotencyKey, async (command) => {
-      const result = await services(context).feedback.recordInteraction(fields as never, command);
+      const result = await services(context).feedback.recordInteraction(fields, command);
       return { ...result, id: result.interactionId };
     });
   }
