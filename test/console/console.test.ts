@@ -77,7 +77,7 @@ beforeAll(async () => {
   });
   baseUrl = demo.servingUrl;
   browser = await launchChromium();
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   await browser?.close();
