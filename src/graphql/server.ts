@@ -203,10 +203,17 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
   // The explorer wherever introspection is on: it browses the schema by introspection.
   if (options.introspection ?? true) mountExplorer(app, options.explorerDir ?? defaultExplorerDir());
   const httpServer = createServer(app);
-  const webSockets = new WebSocketServer({
-    server: httpServer,
-    path: '/graphql',
-    maxPayload: limits.maxBodyBytes,
+  // noServer, with the upgrade wired here: a WebSocketServer given the http server re-emits its listen errors
+  // (a port in use), which graphql-ws then prints with a stack trace before the caller can say it in one line.
+  const webSockets = new WebSocketServer({ noServer: true, maxPayload: limits.maxBodyBytes });
+  httpServer.on('upgrade', (request, socket, head) => {
+    if (new URL(request.url ?? '/', 'http://localhost').pathname !== '/graphql') {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    webSockets.handleUpgrade(request, socket, head, (client) =>
+      webSockets.emit('connection', client, request),
+    );
   });
 
   const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer; socket: WebSocket }>(
