@@ -141,18 +141,18 @@ for (const target of databaseTargets) {
       type Series = { name: string; steps: number[]; values: number[] };
       type Answer = { run: { metricSeries: { series: Series[]; nextFromStep: number | null } } };
       const query =
-        'query($id: ID!, $from: Int, $first: Int!) { run(runId: $id) { metricSeries(names: [loss, learningRate, rewardMargin], fromStep: $from, first: $first) { series { name steps values } nextFromStep } } }';
+        'query($id: ID!, $from: Int, $first: Int!) { run(runId: $id) { metricSeries(names: [LOSS, LEARNING_RATE, REWARD_MARGIN], fromStep: $from, first: $first) { series { name steps values } nextFromStep } } }';
       const whole = await api.request<Answer>(query, { id: runId, first: 1000 });
       expect(whole.errors).toBeUndefined();
       const [loss, learningRate, rewardMargin] = whole.data!.run.metricSeries.series;
-      expect(loss).toEqual({ name: 'loss', steps, values: steps.map((step) => points.get(step)!.loss) });
+      expect(loss).toEqual({ name: 'LOSS', steps, values: steps.map((step) => points.get(step)!.loss) });
       expect(learningRate).toEqual({
-        name: 'learningRate',
+        name: 'LEARNING_RATE',
         steps,
         values: steps.map((step) => points.get(step)!.learningRate),
       });
       // A supervised run reports no reward margin: an empty series, not a list of nulls.
-      expect(rewardMargin).toEqual({ name: 'rewardMargin', steps: [], values: [] });
+      expect(rewardMargin).toEqual({ name: 'REWARD_MARGIN', steps: [], values: [] });
       expect(whole.data!.run.metricSeries.nextFromStep).toBeNull();
 
       // Pages of 3 steps, each continuing from nextFromStep, add up to the whole.

@@ -86,10 +86,10 @@ describe('docs/workers.md: the worked example', () => {
       'Complete',
     ]);
     const values: Record<string, string> = {};
-    const run = async (document: string) => {
+    const run = async (document: string, variables: Record<string, unknown> = {}) => {
       let text = document;
       for (const [name, value] of Object.entries(values)) text = text.replaceAll(name, value);
-      const answer = await api.request<Record<string, unknown>>(text, {}, token);
+      const answer = await api.request<Record<string, unknown>>(text, variables, token);
       expect(answer.errors, `${text}\n${JSON.stringify(answer.errors)}`).toBeUndefined();
       return answer.data!;
     };
@@ -125,14 +125,14 @@ describe('docs/workers.md: the worked example', () => {
     const putCheckpoint = await artifact(sha256(checkpoint), { method: 'PUT', body: checkpoint });
     expect(putCheckpoint.status).toBe(201);
     values.CHECKPOINT_SHA256 = sha256(checkpoint);
-    values.CHECKPOINT_BYTES = String(checkpoint.length);
-    await run(documents[6]!);
+    await run(documents[6]!, { checkpointBytes: checkpoint.length });
 
     const adapter = randomBytes(4096);
     expect((await artifact(sha256(adapter), { method: 'PUT', body: adapter })).status).toBe(201);
     values.ADAPTER_SHA256 = sha256(adapter);
-    values.ADAPTER_BYTES = String(adapter.length);
-    const completed = (await run(documents[7]!)) as { completeJob: { eventTypes: string[] } };
+    const completed = (await run(documents[7]!, { adapterBytes: adapter.length })) as {
+      completeJob: { eventTypes: string[] };
+    };
     expect(completed.completeJob.eventTypes).toContain('TrainingRunCompleted');
 
     // The checkpoint and the adapter are now cited, so a viewer (an auditor) may fetch them.

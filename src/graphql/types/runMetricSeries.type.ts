@@ -6,16 +6,16 @@ import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { RunMetricColumn } from '../../projections/index.js';
 
 export enum RunMetricName {
-  loss = 'loss',
-  entityLoss = 'entityLoss',
-  learningRate = 'learningRate',
-  gradNorm = 'gradNorm',
-  tokensPerSecond = 'tokensPerSecond',
-  elapsedMs = 'elapsedMs',
-  epoch = 'epoch',
-  stageIndex = 'stageIndex',
-  rewardAccuracy = 'rewardAccuracy',
-  rewardMargin = 'rewardMargin',
+  LOSS = 'loss',
+  ENTITY_LOSS = 'entityLoss',
+  LEARNING_RATE = 'learningRate',
+  GRAD_NORM = 'gradNorm',
+  TOKENS_PER_SECOND = 'tokensPerSecond',
+  ELAPSED_MS = 'elapsedMs',
+  EPOCH = 'epoch',
+  STAGE_INDEX = 'stageIndex',
+  REWARD_ACCURACY = 'rewardAccuracy',
+  REWARD_MARGIN = 'rewardMargin',
 }
 registerEnumType(RunMetricName, {
   name: 'RunMetricName',
