@@ -125,12 +125,12 @@ describe('docs/workers.md: the worked example', () => {
     const putCheckpoint = await artifact(sha256(checkpoint), { method: 'PUT', body: checkpoint });
     expect(putCheckpoint.status).toBe(201);
     values.CHECKPOINT_SHA256 = sha256(checkpoint);
-    await run(documents[6]!, { checkpointBytes: checkpoint.length });
+    await run(documents[6]!);
 
     const adapter = randomBytes(4096);
     expect((await artifact(sha256(adapter), { method: 'PUT', body: adapter })).status).toBe(201);
     values.ADAPTER_SHA256 = sha256(adapter);
-    const completed = (await run(documents[7]!, { adapterBytes: adapter.length })) as {
+    const completed = (await run(documents[7]!)) as {
       completeJob: { eventTypes: string[] };
     };
     expect(completed.completeJob.eventTypes).toContain('TrainingRunCompleted');

@@ -40,8 +40,8 @@ type Documents = {
     "mutation Stage {\n  startStage(\n    runId: \"RUN_ID\"\n    stageIndex: 0\n    steps: 4\n    idempotencyKey: \"stage-RUN_ID-0\"\n  ) {\n    id\n  }\n}": typeof types.StageDocument,
     "mutation Progress {\n  reportProgress(\n    runId: \"RUN_ID\"\n    input: {step: 1, totalSteps: 4, stageIndex: 0, epoch: 0, loss: 2.31, learningRate: 0.00001, gradNorm: 1.2, tokensPerSecond: 2100, elapsedMs: 1500, etaMs: 4500}\n    idempotencyKey: \"progress-RUN_ID-1\"\n  ) {\n    id\n  }\n}": typeof types.ProgressDocument,
     "mutation Heartbeat {\n  heartbeat(runId: \"RUN_ID\", leaseMs: 60000) {\n    id\n  }\n}": typeof types.HeartbeatDocument,
-    "mutation Checkpoint($checkpointBytes: Int!) {\n  saveCheckpoint(\n    runId: \"RUN_ID\"\n    step: 1\n    artifactHash: \"CHECKPOINT_SHA256\"\n    byteSize: $checkpointBytes\n    idempotencyKey: \"checkpoint-RUN_ID-1\"\n  ) {\n    id\n  }\n}": typeof types.CheckpointDocument,
-    "mutation Complete($adapterBytes: Int!) {\n  completeJob(\n    runId: \"RUN_ID\"\n    input: {artifact: {kind: \"adapter\", hash: \"ADAPTER_SHA256\", byteSize: $adapterBytes}, finalLoss: 1.87, steps: 4, durationMs: 6000, tokensSeen: 12600}\n    idempotencyKey: \"complete-RUN_ID\"\n  ) {\n    id\n    eventTypes\n  }\n}": typeof types.CompleteDocument,
+    "mutation Checkpoint {\n  saveCheckpoint(\n    runId: \"RUN_ID\"\n    step: 1\n    artifactHash: \"CHECKPOINT_SHA256\"\n    byteSize: 2048\n    idempotencyKey: \"checkpoint-RUN_ID-1\"\n  ) {\n    id\n  }\n}": typeof types.CheckpointDocument,
+    "mutation Complete {\n  completeJob(\n    runId: \"RUN_ID\"\n    input: {artifact: {kind: \"adapter\", hash: \"ADAPTER_SHA256\", byteSize: 4096}, finalLoss: 1.87, steps: 4, durationMs: 6000, tokensSeen: 12600}\n    idempotencyKey: \"complete-RUN_ID\"\n  ) {\n    id\n    eventTypes\n  }\n}": typeof types.CompleteDocument,
 };
 const documents: Documents = {
     "query ReadmeDatasets {\n  datasets(first: 5) {\n    edges {\n      node {\n        datasetId\n        name\n        domain\n      }\n    }\n  }\n}": types.ReadmeDatasetsDocument,
@@ -70,8 +70,8 @@ const documents: Documents = {
     "mutation Stage {\n  startStage(\n    runId: \"RUN_ID\"\n    stageIndex: 0\n    steps: 4\n    idempotencyKey: \"stage-RUN_ID-0\"\n  ) {\n    id\n  }\n}": types.StageDocument,
     "mutation Progress {\n  reportProgress(\n    runId: \"RUN_ID\"\n    input: {step: 1, totalSteps: 4, stageIndex: 0, epoch: 0, loss: 2.31, learningRate: 0.00001, gradNorm: 1.2, tokensPerSecond: 2100, elapsedMs: 1500, etaMs: 4500}\n    idempotencyKey: \"progress-RUN_ID-1\"\n  ) {\n    id\n  }\n}": types.ProgressDocument,
     "mutation Heartbeat {\n  heartbeat(runId: \"RUN_ID\", leaseMs: 60000) {\n    id\n  }\n}": types.HeartbeatDocument,
-    "mutation Checkpoint($checkpointBytes: Int!) {\n  saveCheckpoint(\n    runId: \"RUN_ID\"\n    step: 1\n    artifactHash: \"CHECKPOINT_SHA256\"\n    byteSize: $checkpointBytes\n    idempotencyKey: \"checkpoint-RUN_ID-1\"\n  ) {\n    id\n  }\n}": types.CheckpointDocument,
-    "mutation Complete($adapterBytes: Int!) {\n  completeJob(\n    runId: \"RUN_ID\"\n    input: {artifact: {kind: \"adapter\", hash: \"ADAPTER_SHA256\", byteSize: $adapterBytes}, finalLoss: 1.87, steps: 4, durationMs: 6000, tokensSeen: 12600}\n    idempotencyKey: \"complete-RUN_ID\"\n  ) {\n    id\n    eventTypes\n  }\n}": types.CompleteDocument,
+    "mutation Checkpoint {\n  saveCheckpoint(\n    runId: \"RUN_ID\"\n    step: 1\n    artifactHash: \"CHECKPOINT_SHA256\"\n    byteSize: 2048\n    idempotencyKey: \"checkpoint-RUN_ID-1\"\n  ) {\n    id\n  }\n}": types.CheckpointDocument,
+    "mutation Complete {\n  completeJob(\n    runId: \"RUN_ID\"\n    input: {artifact: {kind: \"adapter\", hash: \"ADAPTER_SHA256\", byteSize: 4096}, finalLoss: 1.87, steps: 4, durationMs: 6000, tokensSeen: 12600}\n    idempotencyKey: \"complete-RUN_ID\"\n  ) {\n    id\n    eventTypes\n  }\n}": types.CompleteDocument,
 };
 
 /**
@@ -195,11 +195,11 @@ export function graphql(source: "mutation Heartbeat {\n  heartbeat(runId: \"RUN_
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "mutation Checkpoint($checkpointBytes: Int!) {\n  saveCheckpoint(\n    runId: \"RUN_ID\"\n    step: 1\n    artifactHash: \"CHECKPOINT_SHA256\"\n    byteSize: $checkpointBytes\n    idempotencyKey: \"checkpoint-RUN_ID-1\"\n  ) {\n    id\n  }\n}"): (typeof documents)["mutation Checkpoint($checkpointBytes: Int!) {\n  saveCheckpoint(\n    runId: \"RUN_ID\"\n    step: 1\n    artifactHash: \"CHECKPOINT_SHA256\"\n    byteSize: $checkpointBytes\n    idempotencyKey: \"checkpoint-RUN_ID-1\"\n  ) {\n    id\n  }\n}"];
+export function graphql(source: "mutation Checkpoint {\n  saveCheckpoint(\n    runId: \"RUN_ID\"\n    step: 1\n    artifactHash: \"CHECKPOINT_SHA256\"\n    byteSize: 2048\n    idempotencyKey: \"checkpoint-RUN_ID-1\"\n  ) {\n    id\n  }\n}"): (typeof documents)["mutation Checkpoint {\n  saveCheckpoint(\n    runId: \"RUN_ID\"\n    step: 1\n    artifactHash: \"CHECKPOINT_SHA256\"\n    byteSize: 2048\n    idempotencyKey: \"checkpoint-RUN_ID-1\"\n  ) {\n    id\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "mutation Complete($adapterBytes: Int!) {\n  completeJob(\n    runId: \"RUN_ID\"\n    input: {artifact: {kind: \"adapter\", hash: \"ADAPTER_SHA256\", byteSize: $adapterBytes}, finalLoss: 1.87, steps: 4, durationMs: 6000, tokensSeen: 12600}\n    idempotencyKey: \"complete-RUN_ID\"\n  ) {\n    id\n    eventTypes\n  }\n}"): (typeof documents)["mutation Complete($adapterBytes: Int!) {\n  completeJob(\n    runId: \"RUN_ID\"\n    input: {artifact: {kind: \"adapter\", hash: \"ADAPTER_SHA256\", byteSize: $adapterBytes}, finalLoss: 1.87, steps: 4, durationMs: 6000, tokensSeen: 12600}\n    idempotencyKey: \"complete-RUN_ID\"\n  ) {\n    id\n    eventTypes\n  }\n}"];
+export function graphql(source: "mutation Complete {\n  completeJob(\n    runId: \"RUN_ID\"\n    input: {artifact: {kind: \"adapter\", hash: \"ADAPTER_SHA256\", byteSize: 4096}, finalLoss: 1.87, steps: 4, durationMs: 6000, tokensSeen: 12600}\n    idempotencyKey: \"complete-RUN_ID\"\n  ) {\n    id\n    eventTypes\n  }\n}"): (typeof documents)["mutation Complete {\n  completeJob(\n    runId: \"RUN_ID\"\n    input: {artifact: {kind: \"adapter\", hash: \"ADAPTER_SHA256\", byteSize: 4096}, finalLoss: 1.87, steps: 4, durationMs: 6000, tokensSeen: 12600}\n    idempotencyKey: \"complete-RUN_ID\"\n  ) {\n    id\n    eventTypes\n  }\n}"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
