@@ -81,12 +81,8 @@ const graphqlContractRules = {
       'error',
       {
         ...recommendedNaming,
-        // Published before this rule: renaming a value breaks clients, so only a deliberate contract change
-        // (CHANGELOG.md) renames them; every new value is UPPER_CASE.
-        EnumValueDefinition: {
-          style: 'UPPER_CASE',
-          ignorePattern: '^(downstream|upstream|cancelled|completed|failed|requested|running)$',
-        },
+        // Every enum value is UPPER_CASE (docs/graphql.md: Enums); the server maps it to the domain's value.
+        EnumValueDefinition: { style: 'UPPER_CASE' },
         'ObjectTypeDefinition,ObjectTypeExtension': {
           ...recommendedNaming['ObjectTypeDefinition,ObjectTypeExtension'],
           ignorePattern: '^MemoryEstimateType$',

@@ -56,3 +56,4 @@ export {
 export { type Page, type PageArgs, MAX_PAGE_SIZE } from './pagination.js';
 export * from './queries.js';
 export type * from './schema.js';
+export { jobStatuses, runStatuses } from './schema.js';

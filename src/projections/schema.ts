@@ -48,7 +48,8 @@ export interface DatasetRevisionsTable {
   added_at: Timestamp;
 }
 
-export type RunStatus = 'requested' | 'running' | 'completed' | 'failed' | 'cancelled';
+export const runStatuses = ['requested', 'running', 'completed', 'failed', 'cancelled'] as const;
+export type RunStatus = (typeof runStatuses)[number];
 
 export interface RunsTable {
   run_id: string;
@@ -242,7 +243,8 @@ export interface PreferenceRankingsTable {
   ranked_at: Timestamp;
 }
 
-export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export const jobStatuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof jobStatuses)[number];
 
 export interface JobsTable {
   job_id: string;

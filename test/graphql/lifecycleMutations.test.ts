@@ -97,7 +97,7 @@ for (const target of databaseTargets) {
     };
 
     it('registers, deploys, degrades, rolls back and archives through the roles that may', async () => {
-      const register = `mutation($run: String!) { m: registerModelVersion(modelName: "qa-model", runId: $run) { id eventTypes } }`;
+      const register = `mutation($run: ID!) { m: registerModelVersion(modelName: "qa-model", runId: $run) { id eventTypes } }`;
       expect(
         (await allowedOnly('engineer', 'viewer', register, { run: 'r1' }, ['ModelVersionRegistered'])).id,
       ).toBe('qa-model@1');

@@ -12,6 +12,9 @@ import {
 } from '../shared/schemas.js';
 
 export const modelStage = z.enum(['none', 'staging', 'production']);
+/** The stages a version can be promoted to. */
+export const promotionStage = z.enum(['staging', 'production']);
+export type PromotionStage = z.infer<typeof promotionStage>;
 export type ModelStage = z.infer<typeof modelStage>;
 
 /** How many versions the registry keeps; registering one more archives the oldest non-production one. */
@@ -45,7 +48,7 @@ export const ModelVersionPromoted = defineEvent(
   z.object({
     modelName: nonEmptyExactText,
     version: positiveInt,
-    stage: z.enum(['staging', 'production']),
+    stage: promotionStage,
     previousStage: modelStage,
     /** The version that held `stage` before and drops to staging (production) or none (staging). */
     replacedVersion: positiveInt.optional(),

@@ -267,10 +267,10 @@ export async function buildAuditReport(
   if (asOf) {
     const world = await worldAsOf(deps.store, asOf, { signal: options.signal });
     if (!world.lineage.nodes.has(subjectNode)) return null;
-    upstream = walkLineage(world.lineage, subjectNode, LineageDirection.upstream, 50, 5000).nodes.map(
+    upstream = walkLineage(world.lineage, subjectNode, LineageDirection.UPSTREAM, 50, 5000).nodes.map(
       (n) => n.nodeId,
     );
-    downstream = walkLineage(world.lineage, subjectNode, LineageDirection.downstream, 2, 5000).nodes.map(
+    downstream = walkLineage(world.lineage, subjectNode, LineageDirection.DOWNSTREAM, 2, 5000).nodes.map(
       (n) => n.nodeId,
     );
   } else {

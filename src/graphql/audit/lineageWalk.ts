@@ -11,7 +11,7 @@ export function walkLineage(
 ) {
   const next = new Map<string, LineageEdge[]>();
   for (const edge of graph.edges.values()) {
-    const near = direction === LineageDirection.upstream ? edge.to : edge.from;
+    const near = direction === LineageDirection.UPSTREAM ? edge.to : edge.from;
     next.set(near, [...(next.get(near) ?? []), edge]);
   }
   const reached = new Set([start]);
@@ -20,7 +20,7 @@ export function walkLineage(
     const following: string[] = [];
     for (const id of frontier) {
       for (const edge of next.get(id) ?? []) {
-        const far = direction === LineageDirection.upstream ? edge.from : edge.to;
+        const far = direction === LineageDirection.UPSTREAM ? edge.from : edge.to;
         if (!reached.has(far)) {
           reached.add(far);
           following.push(far);

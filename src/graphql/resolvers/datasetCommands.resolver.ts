@@ -3,7 +3,9 @@ import { Arg, Ctx, ID, Mutation, Resolver, UseMiddleware } from 'type-graphql';
 import { type ApiContext } from '../context.js';
 import { CommandPayload } from '../types/commandPayload.type.js';
 import { JSON } from '../types/scalars.js';
-import { datasetFormatInput, datasetRevisionInput, parseArgument } from './commandInputs.js';
+import type { DatasetFormat } from '../../domain/index.js';
+import { DatasetFormatEnum } from '../types/enums.js';
+import { datasetRevisionInput, parseArgument } from './commandInputs.js';
 import { execute, idempotencyKeyArg, services } from './commandExecution.js';
 import { MutationRequest } from './mutationRequest.js';
 
@@ -14,16 +16,15 @@ export class DatasetCommandsResolver {
   registerDataset(
     @Ctx() context: ApiContext,
     @Arg('name') name: string,
-    @Arg('format', { description: 'alpaca, sharegpt, openai-messages or preference.' }) format: string,
+    @Arg('format', () => DatasetFormatEnum) format: DatasetFormat,
     @Arg('domain', () => String, { nullable: true }) domain: string | undefined,
     @Arg('description', () => String, { nullable: true }) description: string | undefined,
     @Arg('datasetId', () => ID, { nullable: true }) datasetId: string | undefined,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
   ) {
-    const parsedFormat = parseArgument('format', datasetFormatInput, format);
     return execute(context, 'data', 'register datasets', idempotencyKey, async (command) => {
       const result = await services(context).datasets.registerDataset(
-        { name, format: parsedFormat, domain, description, datasetId },
+        { name, format, domain, description, datasetId },
         command,
       );
       return { ...result, id: result.datasetId };

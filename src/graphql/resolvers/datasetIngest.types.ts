@@ -1,4 +1,6 @@
 import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+import type { DatasetFormat } from '../../domain/index.js';
+import { DatasetFormatEnum } from '../types/enums.js';
 import { DateTime, JSON } from '../types/scalars.js';
 
 /**
@@ -37,11 +39,8 @@ export class DatasetIngestInput {
   @Field(() => String, { nullable: true })
   description?: string;
 
-  @Field(() => String, {
-    nullable: true,
-    description: 'alpaca, sharegpt, openai-messages or preference; detected when absent.',
-  })
-  format?: string;
+  @Field(() => DatasetFormatEnum, { nullable: true, description: 'Detected when absent.' })
+  format?: DatasetFormat;
 
   @Field(() => String, {
     nullable: true,
@@ -130,8 +129,8 @@ export class DatasetIngestPayload extends AppendedEvents {
   @Field(() => Float)
   byteSize!: number;
 
-  @Field()
-  format!: string;
+  @Field(() => DatasetFormatEnum)
+  format!: DatasetFormat;
 
   @Field(() => JSON, {
     description: 'Every fact of the revision: splits, PII report, quality report, transform.',

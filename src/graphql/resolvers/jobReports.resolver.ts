@@ -1,4 +1,4 @@
-import { Arg, Ctx, ID, Int, Mutation, Resolver, UseMiddleware } from 'type-graphql';
+import { Arg, Ctx, Float, ID, Int, Mutation, Resolver, UseMiddleware } from 'type-graphql';
 import { MutationRequest } from './mutationRequest.js';
 import {
   augmentationCompletionInput,
@@ -27,7 +27,7 @@ export class JobReportsResolver {
     @Arg('runId', () => ID) runId: string,
     @Arg('step', () => Int) step: number,
     @Arg('artifactHash', { description: 'sha256 of the stored checkpoint artifact.' }) artifactHash: string,
-    @Arg('byteSize', () => Int) byteSize: number,
+    @Arg('byteSize', () => Float) byteSize: number,
     @Arg('workerId', () => String, { nullable: true }) workerId: string | undefined,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
   ) {

@@ -21,7 +21,7 @@ export class LineageResolver {
   async lineage(
     @Ctx() context: ApiContext,
     @Arg('id', () => ID) id: string,
-    @Arg('direction', () => LineageDirection, { defaultValue: LineageDirection.upstream })
+    @Arg('direction', () => LineageDirection, { defaultValue: LineageDirection.UPSTREAM })
     direction: LineageDirection,
     @Arg('depth', () => Int, { defaultValue: 10 }) depth: number,
     @Arg('asOf', () => DateTime, { nullable: true }) asOf: Date | undefined,

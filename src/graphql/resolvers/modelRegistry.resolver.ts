@@ -1,4 +1,4 @@
-import { Arg, Ctx, Int, Mutation, Resolver, UseMiddleware } from 'type-graphql';
+import { Arg, Ctx, ID, Int, Mutation, Resolver, UseMiddleware } from 'type-graphql';
 import { MutationRequest } from './mutationRequest.js';
 import type { ApiContext } from '../context.js';
 import { CommandPayload } from '../types/commandPayload.type.js';
@@ -15,7 +15,7 @@ export class ModelRegistryResolver {
   registerModelVersion(
     @Ctx() context: ApiContext,
     @Arg('modelName') modelName: string,
-    @Arg('runId') runId: string,
+    @Arg('runId', () => ID) runId: string,
     @Arg('version', () => Int, {
       nullable: true,
       description: 'The version you expect to create; refused when another registration got there first.',

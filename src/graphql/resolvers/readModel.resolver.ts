@@ -24,7 +24,7 @@ import {
   runCheckpoints,
   runMetrics,
   type JobStatus,
-  type RunStatus as RunStatusValue,
+  type RunStatus,
 } from '../../projections/index.js';
 import type { ApiContext } from '../context.js';
 import { requireAction } from '../context.js';
@@ -71,7 +71,6 @@ import {
   runColumns,
   runMetricColumns,
   RunMetricConnection,
-  RunStatus,
   RunType,
   toRun,
   toRunCheckpoint,
@@ -79,6 +78,7 @@ import {
   type RunCheckpointType,
   type RunMetricType,
 } from '../types/run.type.js';
+import { JobStatusEnum, RunStatusEnum } from '../types/enums.js';
 import { DateTime } from '../types/scalars.js';
 import { checkFirst, readPage, selectedNodeColumns, timeRange } from './paging.js';
 
@@ -137,7 +137,7 @@ export class ReadModelResolver {
     @Ctx() context: ApiContext,
     @Arg('first', () => Int, { defaultValue: 20 }) first: number,
     @Arg('after', () => String, { nullable: true }) after: string | undefined,
-    @Arg('status', () => RunStatus, { nullable: true }) status: RunStatus | undefined,
+    @Arg('status', () => RunStatusEnum, { nullable: true }) status: RunStatus | undefined,
     @Arg('datasetId', () => ID, { nullable: true }) datasetId: string | undefined,
     @Arg('kind', () => String, { nullable: true }) kind: string | undefined,
     @Arg('requestedAfter', () => DateTime, {
@@ -158,7 +158,7 @@ export class ReadModelResolver {
       listRuns(context.deps.db, {
         first: checkFirst(first),
         after,
-        status: status as RunStatusValue | undefined,
+        status,
         datasetId,
         kind,
         requested,
@@ -347,7 +347,7 @@ export class ReadModelResolver {
     @Arg('first', () => Int, { defaultValue: 20 }) first: number,
     @Arg('after', () => String, { nullable: true }) after: string | undefined,
     @Arg('kind', () => String, { nullable: true }) kind: string | undefined,
-    @Arg('status', () => String, { nullable: true }) status: string | undefined,
+    @Arg('status', () => JobStatusEnum, { nullable: true }) status: JobStatus | undefined,
     @Arg('requestedAfter', () => DateTime, {
       nullable: true,
       description: 'Only jobs requested strictly after this moment.',
@@ -366,7 +366,7 @@ export class ReadModelResolver {
         first: checkFirst(first),
         after,
         kind,
-        status: status as JobStatus | undefined,
+        status,
         requested,
       }),
     );

@@ -1,7 +1,8 @@
 /** Release (approvers): promotion of a model version with its gate, and the deployment aggregate's deploy and roll back. */
 import { Arg, Ctx, ID, Int, Mutation, Resolver, UseMiddleware } from 'type-graphql';
-import { z } from 'zod';
+import type { PromotionStage } from '../../domain/index.js';
 import { requireAction, type ApiContext } from '../context.js';
+import { PromotionStageEnum } from '../types/enums.js';
 import { CommandPayload } from '../types/commandPayload.type.js';
 import { execute, idempotencyKeyArg, services } from './commandExecution.js';
 import { MutationRequest } from './mutationRequest.js';
@@ -17,16 +18,15 @@ export class ReleaseCommandsResolver {
     @Ctx() context: ApiContext,
     @Arg('modelName') modelName: string,
     @Arg('version', () => Int) version: number,
-    @Arg('stage', { description: 'staging or production.' }) stage: string,
+    @Arg('stage', () => PromotionStageEnum) stage: PromotionStage,
     @Arg('evaluationIds', () => [ID], { nullable: true }) evaluationIds: string[] | undefined,
     @Arg('overrideReason', () => String, { nullable: true }) overrideReason: string | undefined,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
   ) {
-    const parsedStage = z.enum(['staging', 'production']).parse(stage);
     if (overrideReason !== undefined) requireAction(context, 'admin', 'override a promotion gate');
     return execute(context, 'release', 'promote model versions', idempotencyKey, async (command) => ({
       ...(await services(context).models.promote(
-        { modelName, version, stage: parsedStage, evaluationIds, overrideReason },
+        { modelName, version, stage, evaluationIds, overrideReason },
         command,
       )),
       id: `${modelName}@${version}`,

@@ -1,5 +1,7 @@
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import type { DatasetFormat, TransformKind } from '../../domain/index.js';
 import type { Dataset, DatasetRevision } from '../../projections/index.js';
+import { DatasetFormatEnum, TransformKindEnum } from './enums.js';
 import { connectionType } from './connection.js';
 import { DateTime, JSON } from './scalars.js';
 
@@ -17,7 +19,7 @@ export class DatasetRevisionType {
   @Field(() => Int)
   recordCount!: number;
 
-  @Field(() => Int)
+  @Field(() => Float, { description: 'Bytes; Float, as everywhere in the API, for sizes above 2^31.' })
   byteSize!: number;
 
   @Field(() => JSON, { description: 'train/eval splits with their hashes.' })
@@ -26,8 +28,8 @@ export class DatasetRevisionType {
   @Field(() => Int, { nullable: true })
   parentRevision!: number | null;
 
-  @Field({ description: 'ingest, augment, redact, merge, flywheel or split.' })
-  transformKind!: string;
+  @Field(() => TransformKindEnum)
+  transformKind!: TransformKind;
 
   @Field(() => JSON)
   transform!: unknown;
@@ -53,7 +55,8 @@ export const toDatasetRevision = (row: DatasetRevision): DatasetRevisionType => 
   byteSize: row.byte_size,
   splits: row.splits,
   parentRevision: row.parent_revision,
-  transformKind: row.transform_kind,
+  // The projection stores the event's validated value.
+  transformKind: row.transform_kind as TransformKind,
   transform: row.transform,
   piiReport: row.pii_report,
   qualityReport: row.quality_report,
@@ -77,8 +80,8 @@ export class DatasetType {
   @Field()
   description!: string;
 
-  @Field({ description: 'alpaca, sharegpt, openai-messages or preference.' })
-  format!: string;
+  @Field(() => DatasetFormatEnum)
+  format!: DatasetFormat;
 
   @Field(() => Int, { nullable: true })
   latestRevision!: number | null;
@@ -104,7 +107,7 @@ export const toDataset = (row: Dataset): DatasetType => ({
   name: row.name,
   domain: row.domain,
   description: row.description,
-  format: row.format,
+  format: row.format as DatasetFormat,
   latestRevision: row.latest_revision,
   revisionCount: row.revision_count,
   archived: row.archived,

@@ -17,7 +17,7 @@ export class EvaluationType {
   @Field(() => Int)
   modelVersion!: number;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => ID, { nullable: true })
   datasetId!: string | null;
 
   @Field(() => Int, { nullable: true })

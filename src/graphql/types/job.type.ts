@@ -1,5 +1,6 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
-import type { Job } from '../../projections/index.js';
+import type { Job, JobStatus } from '../../projections/index.js';
+import { JobStatusEnum } from './enums.js';
 import { connectionType } from './connection.js';
 import { DateTime, JSON } from './scalars.js';
 
@@ -14,8 +15,8 @@ export class JobType {
   @Field({ description: 'The stream the worker reports to, e.g. run-<id>.' })
   streamId!: string;
 
-  @Field({ description: 'queued, running, succeeded, failed or cancelled.' })
-  status!: string;
+  @Field(() => JobStatusEnum)
+  status!: JobStatus;
 
   @Field(() => Int)
   attempts!: number;

@@ -3,12 +3,12 @@ import type { LineageEdge, LineageEdgeRow, LineageNode, LineageNodeRow } from '.
 import { DateTime, JSON } from './scalars.js';
 
 export enum LineageDirection {
-  upstream = 'upstream',
-  downstream = 'downstream',
+  UPSTREAM = 'upstream',
+  DOWNSTREAM = 'downstream',
 }
 registerEnumType(LineageDirection, {
   name: 'LineageDirection',
-  description: 'upstream: what a node was made from; downstream: what was made from it.',
+  description: 'UPSTREAM: what a node was made from; DOWNSTREAM: what was made from it.',
 });
 
 @ObjectType('LineageNode')

@@ -1,5 +1,7 @@
-import { Field, Int, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import type { ModelStage } from '../../domain/index.js';
 import type { Model, ModelVersion, ModelVersionState } from '../../projections/index.js';
+import { ModelStageEnum } from './enums.js';
 import { connectionType } from './connection.js';
 import { DateTime, JSON } from './scalars.js';
 
@@ -11,7 +13,7 @@ export class ModelVersionType {
   @Field(() => Int)
   version!: number;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => ID, { nullable: true })
   runId!: string | null;
 
   @Field(() => String, { nullable: true })
@@ -23,8 +25,8 @@ export class ModelVersionType {
   @Field(() => JSON, { nullable: true })
   trainingSummary!: unknown;
 
-  @Field({ description: 'none, staging or production.' })
-  stage!: string;
+  @Field(() => ModelStageEnum)
+  stage!: ModelStage;
 
   @Field({ description: 'False once archived (retention keeps the last 3 versions).' })
   retained!: boolean;
@@ -55,7 +57,7 @@ export const toModelVersion = (row: ModelVersion): ModelVersionType => ({
   baseModel: row.base_model,
   artifacts: row.artifacts,
   trainingSummary: row.training_summary,
-  stage: row.stage,
+  stage: row.stage as ModelStage,
   retained: row.retained,
   evidence: row.evidence,
   approvedBy: row.approved_by,

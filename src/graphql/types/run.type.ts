@@ -1,16 +1,16 @@
-import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { Run, RunCheckpoint, RunColumn, RunMetric, RunMetricColumn } from '../../projections/index.js';
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import type {
+  Run,
+  RunCheckpoint,
+  RunColumn,
+  RunMetric,
+  RunMetricColumn,
+  RunStatus,
+} from '../../projections/index.js';
+import { RunStatusEnum } from './enums.js';
 import { connectionType } from './connection.js';
 import { DateTime, JSON } from './scalars.js';
 
-export enum RunStatus {
-  requested = 'requested',
-  running = 'running',
-  completed = 'completed',
-  failed = 'failed',
-  cancelled = 'cancelled',
-}
-registerEnumType(RunStatus, { name: 'RunStatus' });
 
 /** The reward fields a preference run's metric point and its progress update both carry. */
 export const RewardAccuracyField = () =>
@@ -129,13 +129,13 @@ export class RunType {
   @Field({ description: 'sft, reward-model, dpo or ppo.' })
   kind!: string;
 
-  @Field(() => RunStatus)
+  @Field(() => RunStatusEnum)
   status!: RunStatus;
 
   @Field()
   baseModel!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => ID, { nullable: true })
   datasetId!: string | null;
 
   @Field(() => Int, { nullable: true })
@@ -211,7 +211,7 @@ export class RunType {
 export const toRun = (row: Run): RunType => ({
   runId: row.run_id,
   kind: row.kind,
-  status: row.status as RunStatus,
+  status: row.status,
   baseModel: row.base_model,
   datasetId: row.dataset_id,
   datasetRevision: row.dataset_revision,

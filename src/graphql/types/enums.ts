@@ -1,0 +1,70 @@
+/**
+ * The GraphQL enums of closed sets, each built from the domain's (or a read model's) own list of values, so
+ * the contract cannot drift from what the platform records. Every enum value is named in UPPER_CASE in
+ * GraphQL and carries the domain's value inside the server: `OPENAI_MESSAGES` is 'openai-messages',
+ * `ENTITY_LOSS` would be 'entityLoss'. Resolvers see and return the domain's values.
+ */
+import { registerEnumType } from 'type-graphql';
+import { datasetFormat, modelStage, promotionStage, transformKind } from '../../domain/index.js';
+import { jobStatuses, runStatuses } from '../../projections/index.js';
+
+/** The GraphQL name of a domain value: camelCase, kebab-case and snake_case words joined by `_`, upper-cased. */
+export const graphqlEnumValueName = (value: string): string =>
+  value
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .toUpperCase();
+
+/** A registered GraphQL enum: GraphQL name → domain value. */
+export type GraphqlEnum<V extends string> = Readonly<Record<string, V>>;
+
+export const graphqlEnumOf = <V extends string>(
+  name: string,
+  values: readonly V[],
+  description: string,
+): GraphqlEnum<V> => {
+  const members: Record<string, V> = {};
+  for (const value of values) {
+    const key = graphqlEnumValueName(value);
+    if (key in members) throw new Error(`${name}: ${value} and ${members[key]} both become ${key}`);
+    members[key] = value;
+  }
+  registerEnumType(members, { name, description });
+  return Object.freeze(members);
+};
+
+export const DatasetFormatEnum = graphqlEnumOf(
+  'DatasetFormat',
+  datasetFormat.options,
+  "A dataset's record format (domain: datasetFormat).",
+);
+
+export const TransformKindEnum = graphqlEnumOf(
+  'TransformKind',
+  transformKind.options,
+  'What made a dataset revision (domain: transformKind).',
+);
+
+export const ModelStageEnum = graphqlEnumOf(
+  'ModelStage',
+  modelStage.options,
+  "A model version's stage in the registry (domain: modelStage).",
+);
+
+export const PromotionStageEnum = graphqlEnumOf(
+  'PromotionStage',
+  promotionStage.options,
+  'A stage a model version can be promoted to (domain: promotionStage).',
+);
+
+export const RunStatusEnum = graphqlEnumOf(
+  'RunStatus',
+  runStatuses,
+  "A training run's status (read model: runStatuses).",
+);
+
+export const JobStatusEnum = graphqlEnumOf(
+  'JobStatus',
+  jobStatuses,
+  "A worker job's status (read model: jobStatuses).",
+);
