@@ -12,9 +12,12 @@ export interface DeploymentEntry {
   readonly at: string;
 }
 
+export const deploymentStatuses = ['requested', 'active', 'rolling-back'] as const;
+export type DeploymentStatus = (typeof deploymentStatuses)[number];
+
 export interface DeploymentState {
   readonly deploymentName: string;
-  readonly status: 'requested' | 'active' | 'rolling-back';
+  readonly status: DeploymentStatus;
   readonly environment: string | null;
   readonly modelName: string | null;
   readonly activeVersion: number | null;

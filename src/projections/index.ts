@@ -19,7 +19,7 @@ export { evaluationsProjection } from './evaluations.projection.js';
 export { registryProjection } from './registry.projection.js';
 export { deploymentsProjection } from './deployments.projection.js';
 export { feedbackProjection } from './feedback.projection.js';
-export { jobsProjection, jobId, type JobKind } from './jobs.projection.js';
+export { jobsProjection, jobId, jobKinds, type JobKind } from './jobs.projection.js';
 export { lineageProjection } from './lineage.projection.js';
 export { upcastRecorded, toProjectedEvent, isOneOf, type ProjectedEvent } from './lifecycleEvent.js';
 export {
@@ -43,7 +43,9 @@ export {
   deploymentEntry,
   applyDeploymentEntry,
   type DeploymentEntry,
+  deploymentStatuses,
   type DeploymentState,
+  type DeploymentStatus,
 } from './deployments.fold.js';
 export {
   worldAsOf,
@@ -56,4 +58,4 @@ export {
 export { type Page, type PageArgs, MAX_PAGE_SIZE } from './pagination.js';
 export * from './queries.js';
 export type * from './schema.js';
-export { jobStatuses, runStatuses } from './schema.js';
+export { evaluationStatuses, jobStatuses, runStatuses } from './schema.js';

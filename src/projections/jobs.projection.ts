@@ -4,7 +4,8 @@ import type { JobStatus } from './schema.js';
 import { defineProjection, type ReadModelTransaction } from './projection.js';
 import { RowBatch } from './rowBatch.js';
 
-export type JobKind = 'train' | 'evaluate' | 'augment' | 'rollback' | 'deploy';
+export const jobKinds = ['train', 'evaluate', 'augment', 'rollback', 'deploy'] as const;
+export type JobKind = (typeof jobKinds)[number];
 
 /** Job ids are stable and derived from the request, so a rebuild gives the same ids. */
 export function jobId(kind: JobKind, id: string): string {

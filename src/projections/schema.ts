@@ -108,9 +108,12 @@ export interface RunCheckpointsTable {
   saved_at: Timestamp;
 }
 
+export const evaluationStatuses = ['requested', 'completed', 'failed'] as const;
+export type EvaluationStatus = (typeof evaluationStatuses)[number];
+
 export interface EvaluationsTable {
   evaluation_id: string;
-  status: 'requested' | 'completed' | 'failed';
+  status: EvaluationStatus;
   model_name: string;
   model_version: number;
   dataset_id: string | null;

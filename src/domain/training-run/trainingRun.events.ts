@@ -86,6 +86,11 @@ export const trainingLoss = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('entity-weighted'), entityWeight: z.number().positive(), lexiconHash: sha256 }),
 ]);
 
+/** The `kind` of each training method and loss, in declaration order (the API's TrainingMethodKind, LossKind). */
+export const trainingMethodKinds = trainingMethod.options.map((option) => option.shape.kind.value);
+export const trainingLossKinds = trainingLoss.options.map((option) => option.shape.kind.value);
+export type TrainingLossKind = (typeof trainingLossKinds)[number];
+
 export const checkpointRef = z.object({ step: nonNegativeInt, artifactHash: sha256 });
 export type CheckpointRef = z.infer<typeof checkpointRef>;
 

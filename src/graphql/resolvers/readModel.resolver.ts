@@ -23,9 +23,12 @@ import {
   registryAsOf,
   runCheckpoints,
   runMetrics,
+  type EvaluationStatus,
+  type JobKind,
   type JobStatus,
   type RunStatus,
 } from '../../projections/index.js';
+import type { TrainingMethodKind } from '../../domain/index.js';
 import type { ApiContext } from '../context.js';
 import { requireAction } from '../context.js';
 import { listConnection, toConnection, type Connection } from '../types/connection.js';
@@ -78,7 +81,13 @@ import {
   type RunCheckpointType,
   type RunMetricType,
 } from '../types/run.type.js';
-import { JobStatusEnum, RunStatusEnum } from '../types/enums.js';
+import {
+  EvaluationStatusEnum,
+  JobKindEnum,
+  JobStatusEnum,
+  RunStatusEnum,
+  TrainingMethodKindEnum,
+} from '../types/enums.js';
 import { DateTime } from '../types/scalars.js';
 import { checkFirst, readPage, selectedNodeColumns, timeRange } from './paging.js';
 
@@ -139,7 +148,7 @@ export class ReadModelResolver {
     @Arg('after', () => String, { nullable: true }) after: string | undefined,
     @Arg('status', () => RunStatusEnum, { nullable: true }) status: RunStatus | undefined,
     @Arg('datasetId', () => ID, { nullable: true }) datasetId: string | undefined,
-    @Arg('kind', () => String, { nullable: true }) kind: string | undefined,
+    @Arg('kind', () => TrainingMethodKindEnum, { nullable: true }) kind: TrainingMethodKind | undefined,
     @Arg('requestedAfter', () => DateTime, {
       nullable: true,
       description: 'Only runs requested strictly after this moment.',
@@ -184,7 +193,7 @@ export class ReadModelResolver {
     @Arg('after', () => String, { nullable: true }) after: string | undefined,
     @Arg('modelName', () => String, { nullable: true }) modelName: string | undefined,
     @Arg('modelVersion', () => Int, { nullable: true }) modelVersion: number | undefined,
-    @Arg('status', () => String, { nullable: true }) status: string | undefined,
+    @Arg('status', () => EvaluationStatusEnum, { nullable: true }) status: EvaluationStatus | undefined,
     @Arg('requestedAfter', () => DateTime, {
       nullable: true,
       description: 'Only evaluations requested strictly after this moment.',
@@ -204,7 +213,7 @@ export class ReadModelResolver {
         after,
         modelName,
         modelVersion,
-        status: status as 'requested' | 'completed' | 'failed' | undefined,
+        status,
         requested,
       }),
     );
@@ -346,7 +355,7 @@ export class ReadModelResolver {
     @Ctx() context: ApiContext,
     @Arg('first', () => Int, { defaultValue: 20 }) first: number,
     @Arg('after', () => String, { nullable: true }) after: string | undefined,
-    @Arg('kind', () => String, { nullable: true }) kind: string | undefined,
+    @Arg('kind', () => JobKindEnum, { nullable: true }) kind: JobKind | undefined,
     @Arg('status', () => JobStatusEnum, { nullable: true }) status: JobStatus | undefined,
     @Arg('requestedAfter', () => DateTime, {
       nullable: true,

@@ -1,5 +1,11 @@
 import { Field, Int, ObjectType } from 'type-graphql';
-import type { Deployment, DeploymentHistoryEntry, DeploymentState } from '../../projections/index.js';
+import type {
+  Deployment,
+  DeploymentHistoryEntry,
+  DeploymentState,
+  DeploymentStatus,
+} from '../../projections/index.js';
+import { DeploymentStatusEnum } from './enums.js';
 import { connectionType } from './connection.js';
 import { DateTime, JSON } from './scalars.js';
 
@@ -8,8 +14,8 @@ export class DeploymentType {
   @Field()
   deploymentName!: string;
 
-  @Field({ description: 'requested, active or rolling-back.' })
-  status!: string;
+  @Field(() => DeploymentStatusEnum)
+  status!: DeploymentStatus;
 
   @Field(() => String, { nullable: true })
   environment!: string | null;
@@ -47,7 +53,8 @@ export class DeploymentType {
 
 export const toDeployment = (row: Deployment): DeploymentType => ({
   deploymentName: row.deployment_name,
-  status: row.status,
+  // The projection stores the fold's status.
+  status: row.status as DeploymentStatus,
   environment: row.environment,
   modelName: row.model_name,
   activeVersion: row.active_version,

@@ -5,8 +5,21 @@
  * `ENTITY_LOSS` would be 'entityLoss'. Resolvers see and return the domain's values.
  */
 import { registerEnumType } from 'type-graphql';
-import { datasetFormat, modelStage, promotionStage, transformKind } from '../../domain/index.js';
-import { jobStatuses, runStatuses } from '../../projections/index.js';
+import {
+  datasetFormat,
+  modelStage,
+  promotionStage,
+  trainingLossKinds,
+  trainingMethodKinds,
+  transformKind,
+} from '../../domain/index.js';
+import {
+  deploymentStatuses,
+  evaluationStatuses,
+  jobKinds,
+  jobStatuses,
+  runStatuses,
+} from '../../projections/index.js';
 
 /** The GraphQL name of a domain value: camelCase, kebab-case and snake_case words joined by `_`, upper-cased. */
 export const graphqlEnumValueName = (value: string): string =>
@@ -67,4 +80,30 @@ export const JobStatusEnum = graphqlEnumOf(
   'JobStatus',
   jobStatuses,
   "A worker job's status (read model: jobStatuses).",
+);
+
+export const JobKindEnum = graphqlEnumOf('JobKind', jobKinds, "A worker job's kind (read model: jobKinds).");
+
+export const TrainingMethodKindEnum = graphqlEnumOf(
+  'TrainingMethodKind',
+  trainingMethodKinds,
+  "A training run's method (domain: trainingMethod's kinds).",
+);
+
+export const LossKindEnum = graphqlEnumOf(
+  'LossKind',
+  trainingLossKinds,
+  "A training run's loss (domain: trainingLoss's kinds).",
+);
+
+export const EvaluationStatusEnum = graphqlEnumOf(
+  'EvaluationStatus',
+  evaluationStatuses,
+  "An evaluation's status (read model: evaluationStatuses).",
+);
+
+export const DeploymentStatusEnum = graphqlEnumOf(
+  'DeploymentStatus',
+  deploymentStatuses,
+  "A deployment's status (read model: deploymentStatuses).",
 );

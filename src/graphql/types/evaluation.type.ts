@@ -1,5 +1,6 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
-import type { Evaluation } from '../../projections/index.js';
+import type { Evaluation, EvaluationStatus } from '../../projections/index.js';
+import { EvaluationStatusEnum } from './enums.js';
 import { connectionType } from './connection.js';
 import { DateTime, JSON } from './scalars.js';
 
@@ -8,8 +9,8 @@ export class EvaluationType {
   @Field(() => ID)
   evaluationId!: string;
 
-  @Field({ description: 'requested, completed or failed.' })
-  status!: string;
+  @Field(() => EvaluationStatusEnum)
+  status!: EvaluationStatus;
 
   @Field()
   modelName!: string;

@@ -1,6 +1,6 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
-import type { Job, JobStatus } from '../../projections/index.js';
-import { JobStatusEnum } from './enums.js';
+import type { Job, JobKind, JobStatus } from '../../projections/index.js';
+import { JobKindEnum, JobStatusEnum } from './enums.js';
 import { connectionType } from './connection.js';
 import { DateTime, JSON } from './scalars.js';
 
@@ -9,8 +9,8 @@ export class JobType {
   @Field(() => ID)
   jobId!: string;
 
-  @Field()
-  kind!: string;
+  @Field(() => JobKindEnum)
+  kind!: JobKind;
 
   @Field({ description: 'The stream the worker reports to, e.g. run-<id>.' })
   streamId!: string;
@@ -45,7 +45,7 @@ export class JobType {
 
 export const toJob = (row: Job): JobType => ({
   jobId: row.job_id,
-  kind: row.kind,
+  kind: row.kind as JobKind,
   streamId: row.stream_id,
   status: row.status,
   attempts: row.attempts,

@@ -7,7 +7,8 @@ import type {
   RunMetricColumn,
   RunStatus,
 } from '../../projections/index.js';
-import { RunStatusEnum } from './enums.js';
+import type { TrainingLossKind, TrainingMethodKind } from '../../domain/index.js';
+import { LossKindEnum, RunStatusEnum, TrainingMethodKindEnum } from './enums.js';
 import { connectionType } from './connection.js';
 import { DateTime, JSON } from './scalars.js';
 
@@ -126,8 +127,8 @@ export class RunType {
   @Field(() => ID)
   runId!: string;
 
-  @Field({ description: 'sft, reward-model, dpo or ppo.' })
-  kind!: string;
+  @Field(() => TrainingMethodKindEnum, { description: "The method's kind (method.kind)." })
+  kind!: TrainingMethodKind;
 
   @Field(() => RunStatusEnum)
   status!: RunStatus;
@@ -147,8 +148,8 @@ export class RunType {
   @Field(() => JSON)
   stages!: unknown;
 
-  @Field(() => String, { nullable: true })
-  lossKind!: string | null;
+  @Field(() => LossKindEnum, { nullable: true })
+  lossKind!: TrainingLossKind | null;
 
   @Field(() => Int, { nullable: true })
   seed!: number | null;
@@ -210,14 +211,15 @@ export class RunType {
 
 export const toRun = (row: Run): RunType => ({
   runId: row.run_id,
-  kind: row.kind,
+  // The projection stores the event's validated kinds.
+  kind: row.kind as TrainingMethodKind,
   status: row.status,
   baseModel: row.base_model,
   datasetId: row.dataset_id,
   datasetRevision: row.dataset_revision,
   method: row.method,
   stages: row.stages,
-  lossKind: row.loss_kind,
+  lossKind: row.loss_kind as TrainingLossKind | null,
   seed: row.seed,
   maxSteps: row.max_steps,
   workerId: row.worker_id,
