@@ -11,3 +11,4 @@ export type { QueryLimits } from './limits.js';
 export { defaultLimits } from './limits.js';
 export type { RateLimit } from './rateLimiter.js';
 export { defaultRateLimit } from './rateLimiter.js';
+export { graphqlEnumValueName } from './enumValueName.js';

@@ -89,7 +89,7 @@ describe.skipIf(postgresSkipReason !== undefined)(
     const write = async (key: string, retried: { count: number }) => {
       for (;;) {
         const answer = await gql(
-          'mutation($name: String!, $key: String) { m: registerDataset(name: $name, format: "alpaca", idempotencyKey: $key) { id replayed } }',
+          'mutation($name: String!, $key: String) { m: registerDataset(name: $name, format: ALPACA, idempotencyKey: $key) { id replayed } }',
           { name: key, key },
         );
         if (!answer.errors) return answer.data!.m!.id;

@@ -145,7 +145,7 @@ describe('a server and CLI commands on one embedded data directory', () => {
             }
           }
         `,
-        { input: { name, format: 'alpaca', content: records(name), allowSmallEvalSplit: true } },
+        { input: { name, format: 'ALPACA', content: records(name), allowSmallEvalSplit: true } },
       ),
     );
     const cliIngests = ['cli-1', 'cli-2'].map((name) =>

@@ -110,7 +110,7 @@ describe('the web console', () => {
     ).join('\n');
     const ingested = await gql<{ ingestDataset: { datasetId: string; revision: number } }>(
       `mutation($input: DatasetIngestInput!) { ingestDataset(input: $input) { datasetId revision } }`,
-      { input: { name: 'words', format: 'alpaca', content: records, allowSmallEvalSplit: true } },
+      { input: { name: 'words', format: 'ALPACA', content: records, allowSmallEvalSplit: true } },
     );
     const page = await openConsole('#/runs');
     await page.getByLabel('Base model directory').fill(tinyModelDir);
@@ -225,7 +225,7 @@ describe('the web console', () => {
       engineer,
     );
     await gql(
-      `mutation { registerDataset(datasetId: "peru-prefs", name: "Peru preferences", format: "preference") { id } }`,
+      `mutation { registerDataset(datasetId: "peru-prefs", name: "Peru preferences", format: PREFERENCE) { id } }`,
       {},
       engineer,
     );

@@ -72,7 +72,7 @@ for (const target of databaseTargets) {
       [
         'an audit report and lineage',
         `{ auditReport(modelName: "llama-med", version: ${version}) { allChainsIntact integrity { streamId eventsChecked } }
-           lineage(id: "run:${runId}", direction: downstream) { nodes { nodeId kind } edges { from to relation } truncated } }`,
+           lineage(id: "run:${runId}", direction: DOWNSTREAM) { nodes { nodeId kind } edges { from to relation } truncated } }`,
       ],
       [
         'introspection',

@@ -76,7 +76,7 @@ for (const target of databaseTargets) {
         registered: true,
         unchanged: false,
         recordCount: 4,
-        format: 'alpaca',
+        format: 'ALPACA',
         eventTypes: ['DatasetRegistered', 'DatasetRevisionAdded'],
       });
       const read = await api.request<{ dataset: { name: string } | null }>(
@@ -159,7 +159,7 @@ for (const target of databaseTargets) {
 
     it('refuses empty or whitespace-only content with its format given as EMPTY_DATASET, recording nothing', async () => {
       for (const content of ['', ' \n\t\n']) {
-        const { payload, errors } = await call(ingest, { name: 'empty', format: 'alpaca', content });
+        const { payload, errors } = await call(ingest, { name: 'empty', format: 'ALPACA', content });
         expect(payload).toBeUndefined();
         expect(errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
         expect(errors?.[0]?.extensions?.['reason']).toBe('EMPTY_DATASET');

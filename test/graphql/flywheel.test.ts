@@ -81,7 +81,7 @@ for (const target of databaseTargets) {
           input: {
             name: 'support-qa',
             content: '{"instruction":"How do I reset my password?","output":"Use the reset link."}\n',
-            format: 'alpaca',
+            format: 'ALPACA',
             allowSmallEvalSplit: true,
           },
         },
@@ -146,7 +146,7 @@ for (const target of databaseTargets) {
       const lineage = await api.request<{
         lineage: { edges: { from: string; to: string; relation: string }[] };
       }>(
-        'query($id: ID!) { lineage(id: $id, direction: upstream, depth: 1) { edges { from to relation } } }',
+        'query($id: ID!) { lineage(id: $id, direction: UPSTREAM, depth: 1) { edges { from to relation } } }',
         { id: `dataset:${datasetId}@2` },
       );
       expect(
@@ -168,7 +168,7 @@ for (const target of databaseTargets) {
     });
     it('turns human rankings into chosen/rejected pairs of a preference dataset', async () => {
       const registered = await api.request<{ m: { id: string } }>(
-        'mutation { m: registerDataset(name: "support-prefs", format: "preference") { id } }',
+        'mutation { m: registerDataset(name: "support-prefs", format: PREFERENCE) { id } }',
         {},
       );
       expect(registered.errors).toBeUndefined();

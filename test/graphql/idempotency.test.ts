@@ -14,7 +14,7 @@ type Payload = { id: string; replayed: boolean; eventIds: string[]; version: num
 type Errors = { message: string; extensions?: { code?: string } & Record<string, unknown> }[] | undefined;
 
 const register = `mutation($name: String!, $key: String) {
-  m: registerDataset(name: $name, format: "alpaca", idempotencyKey: $key) { id replayed eventIds version }
+  m: registerDataset(name: $name, format: ALPACA, idempotencyKey: $key) { id replayed eventIds version }
 }`;
 const label = `mutation($id: ID!, $label: JSON!, $key: String) {
   m: labelFeedback(interactionId: $id, label: $label, idempotencyKey: $key) { id replayed eventIds version }

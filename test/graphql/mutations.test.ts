@@ -32,14 +32,14 @@ const runInput = (datasetId: string) => ({
 });
 
 const mutations = {
-  registerDataset: `mutation($key: String) { m: registerDataset(name: "qa", format: "alpaca", idempotencyKey: $key) { id replayed eventTypes checkpoint } }`,
+  registerDataset: `mutation($key: String) { m: registerDataset(name: "qa", format: ALPACA, idempotencyKey: $key) { id replayed eventTypes checkpoint } }`,
   addRevision: `mutation($id: ID!, $input: JSON!) { m: addDatasetRevision(datasetId: $id, input: $input) { id replayed eventTypes checkpoint } }`,
   requestRun: `mutation($input: JSON!, $key: String) { m: requestTrainingRun(input: $input, idempotencyKey: $key) { id replayed eventTypes checkpoint } }`,
   claim: `mutation($id: ID!) { m: claimTrainingRun(runId: $id, backend: "wasm", device: "cpu") { id eventTypes } }`,
   stage: `mutation($id: ID!) { m: startStage(runId: $id, stageIndex: 0, steps: 3) { id eventTypes } }`,
   progress: `mutation($id: ID!, $input: JSON!) { m: reportProgress(runId: $id, input: $input) { id eventTypes } }`,
   complete: `mutation($id: ID!, $input: JSON!) { m: completeJob(runId: $id, input: $input) { id eventTypes } }`,
-  promote: `mutation { m: promoteModelVersion(modelName: "nope", version: 1, stage: "staging") { id } }`,
+  promote: `mutation { m: promoteModelVersion(modelName: "nope", version: 1, stage: STAGING) { id } }`,
   heartbeat: `mutation($id: ID!) { m: heartbeat(runId: $id) { id } }`,
   recordInteraction: `mutation($input: JSON!) { m: recordInteraction(input: $input) { id } }`,
   label: `mutation($id: ID!, $label: JSON!) { m: labelFeedback(interactionId: $id, label: $label) { id eventTypes } }`,

@@ -65,7 +65,7 @@ for (const target of databaseTargets) {
       expect(new Set(seen)).toEqual(new Set(expected.keys()));
 
       const completed = await api.request<{ runs: { edges: { node: { runId: string } }[] } }>(
-        '{ runs(first: 500, status: completed) { edges { node { runId } } } }',
+        '{ runs(first: 500, status: COMPLETED) { edges { node { runId } } } }',
       );
       expect(new Set(completed.data!.runs.edges.map((edge) => edge.node.runId))).toEqual(
         new Set([...expected].filter(([, status]) => status === 'completed').map(([runId]) => runId)),
@@ -250,7 +250,7 @@ for (const target of databaseTargets) {
       const lineage = await api.request<{
         lineage: { nodes: { nodeId: string; kind: string }[]; edges: { from: string; to: string }[] };
       }>(
-        'query($id: ID!) { lineage(id: $id, direction: upstream, depth: 5) { nodes { nodeId kind } edges { from to } } }',
+        'query($id: ID!) { lineage(id: $id, direction: UPSTREAM, depth: 5) { nodes { nodeId kind } edges { from to } } }',
         { id: `model:llama-med@${version}` },
       );
       expect(lineage.errors).toBeUndefined();
@@ -264,13 +264,13 @@ for (const target of databaseTargets) {
 
       // The ids the API hands out elsewhere name the same nodes: a promotion's NAME@V, a runId.
       const byApiId = await api.request<{ lineage: { nodes: { nodeId: string }[] } }>(
-        'query($id: ID!) { lineage(id: $id, direction: upstream, depth: 5) { nodes { nodeId } } }',
+        'query($id: ID!) { lineage(id: $id, direction: UPSTREAM, depth: 5) { nodes { nodeId } } }',
         { id: `llama-med@${version}` },
       );
       expect(byApiId.errors).toBeUndefined();
       expect(byApiId.data!.lineage.nodes.map((node) => node.nodeId).sort()).toEqual([...ids].sort());
       const byRunId = await api.request<{ lineage: { nodes: { nodeId: string }[] } }>(
-        'query($id: ID!) { lineage(id: $id, direction: downstream, depth: 1) { nodes { nodeId } } }',
+        'query($id: ID!) { lineage(id: $id, direction: DOWNSTREAM, depth: 1) { nodes { nodeId } } }',
         { id: runId },
       );
       expect(byRunId.errors).toBeUndefined();

@@ -170,7 +170,7 @@ const templates: Record<string, Record<string, unknown>> = {
     input: { step: 1, totalSteps: 5, stageIndex: 0, epoch: 0, loss: 1, learningRate: 1e-4 },
   },
   ingestDataset: {
-    input: { name: 'generated', format: 'alpaca', content: '{"instruction":"a","output":"b"}' },
+    input: { name: 'generated', format: 'ALPACA', content: '{"instruction":"a","output":"b"}' },
   },
 };
 

@@ -175,7 +175,7 @@ describe('planted PII', () => {
 
     // Datasets: registered and ingested with PII in names and content, archived with a reason.
     const registered = await mutate<{ registerDataset: { id: string } }>(
-      `mutation($n: String!, $d: String, $o: String) { registerDataset(name: $n, description: $d, domain: $o, format: "alpaca") { id } }`,
+      `mutation($n: String!, $d: String, $o: String) { registerDataset(name: $n, description: $d, domain: $o, format: ALPACA) { id } }`,
       { n: pii('dataset name'), d: pii('dataset description'), o: pii('dataset domain') },
       engineer,
     );
@@ -195,7 +195,7 @@ describe('planted PII', () => {
         input: {
           name: 'planted-qa',
           description: pii('ingest description'),
-          format: 'alpaca',
+          format: 'ALPACA',
           content,
           evalFraction: 0,
           allowSmallEvalSplit: true,
@@ -205,7 +205,7 @@ describe('planted PII', () => {
     );
     const datasetId = ingested.ingestDataset.datasetId;
     const manual = await mutate<{ registerDataset: { id: string } }>(
-      `mutation { registerDataset(name: "manual", format: "alpaca") { id } }`,
+      `mutation { registerDataset(name: "manual", format: ALPACA) { id } }`,
       {},
       engineer,
     );
@@ -312,7 +312,7 @@ describe('planted PII', () => {
 
     // The registry: a production override, an archive note; a second deployment rolled back.
     await mutate(
-      `mutation($r: String) { promoteModelVersion(modelName: "assistant", version: 2, stage: "production", overrideReason: $r) { id } }`,
+      `mutation($r: String) { promoteModelVersion(modelName: "assistant", version: 2, stage: PRODUCTION, overrideReason: $r) { id } }`,
       { r: pii('override reason') },
       admin,
     );

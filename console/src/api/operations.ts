@@ -15,7 +15,7 @@ export const MeQuery = graphql(`
 `);
 
 export const RunsQuery = graphql(`
-  query Runs($status: RunStatus, $kind: String, $first: Int!) {
+  query Runs($status: RunStatus, $kind: TrainingMethodKind, $first: Int!) {
     runs(status: $status, kind: $kind, first: $first) {
       edges {
         node {

@@ -125,7 +125,7 @@ export function RunPage(props: { readonly runId: string }) {
         <dt>Tokens/s</dt>
         <dd>{formatNumber(last?.tokensPerSecond, 5)}</dd>
         <dt>ETA</dt>
-        <dd>{info.status === 'running' ? formatDuration(eta) : '—'}</dd>
+        <dd>{info.status === 'RUNNING' ? formatDuration(eta) : '—'}</dd>
         <dt>Backend</dt>
         <dd>{info.backend ?? '—'}</dd>
         {info.failureReason ? (
@@ -135,7 +135,7 @@ export function RunPage(props: { readonly runId: string }) {
           </>
         ) : null}
       </dl>
-      {can(viewer, 'engineer') && (info.status === 'running' || info.status === 'requested') ? (
+      {can(viewer, 'engineer') && (info.status === 'RUNNING' || info.status === 'REQUESTED') ? (
         <button
           type="button"
           onClick={() =>

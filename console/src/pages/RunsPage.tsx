@@ -3,16 +3,17 @@ import { request } from '../api/client';
 import { RequestTrainingRunMutation, RunsQuery } from '../api/operations';
 import { useQuery } from '../api/useQuery';
 import { ErrorNote, formatNumber, Section } from '../components/ui';
-import type { RunStatus } from '../gql/graphql';
+import type { RunStatus, TrainingMethodKind } from '../gql/graphql';
 import { can, useViewer } from '../session';
 
-const statuses: readonly RunStatus[] = ['requested', 'running', 'completed', 'failed', 'cancelled'];
+const statuses: readonly RunStatus[] = ['REQUESTED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'];
+const kinds: readonly TrainingMethodKind[] = ['LORA', 'FULL', 'REWARD_MODEL', 'DPO', 'PPO'];
 
 /** Runs: a table with filters and search, the form that starts a run, and the choice of runs to compare. */
 export function RunsPage() {
   const viewer = useViewer();
   const [status, setStatus] = useState<RunStatus | ''>('');
-  const [kind, setKind] = useState('');
+  const [kind, setKind] = useState<TrainingMethodKind | ''>('');
   const [search, setSearch] = useState('');
   const [compare, setCompare] = useState<string[]>([]);
   const runs = useQuery(
@@ -52,9 +53,9 @@ export function RunsPage() {
         </label>
         <label>
           Kind
-          <select value={kind} onChange={(e) => setKind(e.target.value)}>
+          <select value={kind} onChange={(e) => setKind(e.target.value as TrainingMethodKind | '')}>
             <option value="">any</option>
-            {['sft', 'reward-model', 'dpo', 'ppo'].map((k) => (
+            {kinds.map((k) => (
               <option key={k} value={k}>
                 {k}
               </option>

@@ -37,6 +37,7 @@ import {
   type IngestProgress,
   type Services,
 } from '../../services/index.js';
+import { graphqlEnumValueName } from '../../graphql/index.js';
 import { loadConfig, type Config } from '../config.js';
 import { runAugmentationHere } from '../datasets.js';
 import { forwardRequest, ForwardingError, runningServer, stageImport } from '../forwarding.js';
@@ -200,7 +201,7 @@ async function ingestThroughServer(
       ...(options.dataset ? { datasetId: options.dataset } : {}),
       ...(options.domain ? { domain: options.domain } : {}),
       ...(options.description ? { description: options.description } : {}),
-      ...(options.format ? { format: options.format } : {}),
+      ...(options.format ? { format: graphqlEnumValueName(options.format) } : {}),
       lenient: options.lenient === true,
       redact: options.redact,
       ...(options.piiPolicy ? { piiPolicy: options.piiPolicy } : {}),

@@ -175,7 +175,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
               name: 'demo-instructions',
               domain: 'general',
               description: 'examples/demo/instructions.jsonl',
-              format: 'alpaca',
+              format: 'ALPACA',
               content,
               evalFraction: 0.25,
               seed: 1,
@@ -537,7 +537,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
 }
 
 const PROMOTE = `mutation($model: String!, $version: Int!, $evaluations: [ID!], $override: String) {
-  promoteModelVersion(modelName: $model, version: $version, stage: "production", evaluationIds: $evaluations, overrideReason: $override) { id }
+  promoteModelVersion(modelName: $model, version: $version, stage: PRODUCTION, evaluationIds: $evaluations, overrideReason: $override) { id }
 }`;
 
 const PROMPTS = [
@@ -554,7 +554,7 @@ async function augmentationFailure(client: ApiClient, augmentationId: string): P
     jobs: { edges: { node: { payload: unknown; lastError: string | null; status: string } }[] };
   }>(
     'jobs',
-    `query { jobs(kind: "augment", status: "failed", first: 50) { edges { node { payload lastError status } } } }`,
+    `query { jobs(kind: AUGMENT, status: FAILED, first: 50) { edges { node { payload lastError status } } } }`,
   );
   const failed = jobs.edges.find((e) => json(e.node.payload).includes(augmentationId));
   if (failed) throw new Error(`the augment job failed: ${failed.node.lastError}`);

@@ -5,6 +5,7 @@
  * `ENTITY_LOSS` would be 'entityLoss'. Resolvers see and return the domain's values.
  */
 import { registerEnumType } from 'type-graphql';
+import { graphqlEnumValueName } from '../enumValueName.js';
 import {
   datasetFormat,
   modelStage,
@@ -21,12 +22,7 @@ import {
   runStatuses,
 } from '../../projections/index.js';
 
-/** The GraphQL name of a domain value: camelCase, kebab-case and snake_case words joined by `_`, upper-cased. */
-export const graphqlEnumValueName = (value: string): string =>
-  value
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/[^A-Za-z0-9]+/g, '_')
-    .toUpperCase();
+export { graphqlEnumValueName };
 
 /** A registered GraphQL enum: GraphQL name → domain value. */
 export type GraphqlEnum<V extends string> = Readonly<Record<string, V>>;

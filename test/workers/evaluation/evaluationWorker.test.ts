@@ -209,7 +209,7 @@ describe('evaluation worker (pglite)', () => {
 
   const promote = (version: number, evaluationId: string) =>
     api.request(
-      'mutation($v: Int!, $e: [ID!]) { promoteModelVersion(modelName: "capitals-tiny", version: $v, stage: "production", evaluationIds: $e) { id } }',
+      'mutation($v: Int!, $e: [ID!]) { promoteModelVersion(modelName: "capitals-tiny", version: $v, stage: PRODUCTION, evaluationIds: $e) { id } }',
       { v: version, e: [evaluationId] },
     );
 
