@@ -41,15 +41,18 @@ const enumOf = async (name: string): Promise<GraphQLEnumType> => {
 };
 
 describe('GraphQL enums of closed sets', () => {
-  it.each(Object.entries(sources))('%s carries exactly the domain values, named in UPPER_CASE', async (name, values) => {
-    const type = await enumOf(name);
-    const members = type.getValues().map((value) => [value.name, value.value as string] as const);
-    expect(members.map(([, value]) => value).sort()).toEqual([...values].sort());
-    for (const [graphqlName, value] of members) {
-      expect(graphqlName).toMatch(/^[A-Z][A-Z0-9_]*$/);
-      expect(graphqlName).toBe(graphqlEnumValueName(value));
-    }
-  });
+  it.each(Object.entries(sources))(
+    '%s carries exactly the domain values, named in UPPER_CASE',
+    async (name, values) => {
+      const type = await enumOf(name);
+      const members = type.getValues().map((value) => [value.name, value.value as string] as const);
+      expect(members.map(([, value]) => value).sort()).toEqual([...values].sort());
+      for (const [graphqlName, value] of members) {
+        expect(graphqlName).toMatch(/^[A-Z][A-Z0-9_]*$/);
+        expect(graphqlName).toBe(graphqlEnumValueName(value));
+      }
+    },
+  );
 
   it('every enum value of the schema is UPPER_CASE', async () => {
     const schema = await buildApiSchema();

@@ -12,7 +12,6 @@ import { LossKindEnum, RunStatusEnum, TrainingMethodKindEnum } from './enums.js'
 import { connectionType } from './connection.js';
 import { DateTime, JSON } from './scalars.js';
 
-
 /** The reward fields a preference run's metric point and its progress update both carry. */
 export const RewardAccuracyField = () =>
   Field(() => Float, {
