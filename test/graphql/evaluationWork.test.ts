@@ -140,7 +140,7 @@ for (const target of databaseTargets) {
         tokens.admin,
       );
       expect(read.data?.evaluation).toEqual({
-        status: 'completed',
+        status: 'COMPLETED',
         gatePassed: true,
         metrics: { exactMatch: 0.5, f1: 0.75 },
       });

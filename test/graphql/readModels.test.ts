@@ -53,7 +53,7 @@ for (const target of databaseTargets) {
         ).data!;
         const edges = page.runs.edges;
         seen.push(...edges.slice(0, 2).map((edge) => edge.node.runId));
-        for (const edge of edges) expect(edge.node.status).toBe(expected.get(edge.node.runId));
+        for (const edge of edges) expect(edge.node.status).toBe(expected.get(edge.node.runId)?.toUpperCase());
         if (!page.runs.pageInfo.hasNextPage && edges.length <= 2) break;
         after = edges[Math.min(1, edges.length - 1)]!.cursor;
         if (!page.runs.pageInfo.hasNextPage && edges.length === 3) {
