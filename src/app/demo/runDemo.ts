@@ -333,9 +333,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
             `query($id: ID!) { evaluation(evaluationId: $id) { status gatePassed gateFailures metrics errorTaxonomy failureReason } }`,
             { id: evaluationId },
           );
-          return found && found.status !== 'requested' ? found : undefined;
+          return found && found.status !== 'REQUESTED' ? found : undefined;
         });
-        if (row.status !== 'completed')
+        if (row.status !== 'COMPLETED')
           throw new Error(`evaluation ${evaluationId} ${row.status}: ${row.failureReason}`);
         const shown = Object.entries(row.metrics ?? {})
           .filter(([, v]) => typeof v === 'number')
@@ -616,7 +616,7 @@ async function deploymentState(client: ApiClient): Promise<DeploymentState> {
 function waitForActive(client: ApiClient, version: number): Promise<DeploymentState> {
   return poll(`the deploy worker to activate v${version}`, 120_000, async () => {
     const state = await deploymentState(client);
-    return state.activeVersion === version && state.status === 'active' ? state : undefined;
+    return state.activeVersion === version && state.status === 'ACTIVE' ? state : undefined;
   });
 }
 
