@@ -7,7 +7,8 @@ import { loadConfig } from '../../src/app/config.js';
 import { startPlatform, type Platform } from '../../src/app/platform.js';
 import { START } from '../../src/eventstore/index.js';
 import { compileGenerationThread } from '../serving/support.js';
-import { datasetWithRevision, requestRun } from '../support/lifecycle.js';
+import { datasetWithRevision } from '../support/lifecycle.js';
+import { writeModelDirectory } from '../support/modelDirectory.js';
 
 interface Sample {
   readonly labels: Record<string, string>;
@@ -86,6 +87,22 @@ describe('/metrics: the platform health beside serving (PGlite)', () => {
     await platform?.close();
   });
 
+  const modelPath = writeModelDirectory();
+  /** A small LoRA run on revision 1 of the dataset, its base model a real directory (config.json only). */
+  const requestRun = (runId: string) =>
+    platform.services.runs.requestTrainingRun(
+      {
+        runId,
+        baseModel: { name: 'tiny', source: { kind: 'path', path: modelPath } },
+        dataset: { id: 'ds-metrics', revision: 1 },
+        method: { kind: 'lora', r: 4, alpha: 8, dropout: 0, targetModules: ['q_proj'] },
+        stages: [{ name: 'sft', learningRate: 1e-3, batchSize: 2, epochs: 1 }],
+        loss: { kind: 'cross-entropy' },
+        seed: 1,
+      },
+      engineer,
+    );
+
   async function scrape(): Promise<Map<string, Family>> {
     const response = await fetch(new URL('/metrics', platform.graphql.url));
     expect(response.status).toBe(200);
@@ -104,7 +121,7 @@ describe('/metrics: the platform health beside serving (PGlite)', () => {
     const eventsBefore = await logLength();
 
     await datasetWithRevision(platform.services, 'ds-metrics', engineer);
-    await requestRun(platform.services, 'run-metrics', 'ds-metrics', engineer);
+    await requestRun('run-metrics');
     await platform.services.runs.claimRun(
       {
         runId: 'run-metrics',
@@ -112,6 +129,10 @@ describe('/metrics: the platform health beside serving (PGlite)', () => {
         leaseMs: 60_000,
         backend: { name: 'cpu', device: 'cpu' },
       },
+      worker,
+    );
+    await platform.services.runs.startStage(
+      { runId: 'run-metrics', workerId: worker.actor, stageIndex: 0, steps: 10 },
       worker,
     );
     const report = (step: number, loss: number, tokensPerSecond: number) =>
@@ -135,7 +156,7 @@ describe('/metrics: the platform health beside serving (PGlite)', () => {
     await report(3, 2.5, 400);
     await report(7, 1.25, 600);
     const appended = (await logLength()) - eventsBefore;
-    expect(appended).toBeGreaterThanOrEqual(6);
+    expect(appended).toBeGreaterThanOrEqual(7);
 
     // The append counter rises by exactly the events appended, by type.
     await eventually(
@@ -164,7 +185,7 @@ describe('/metrics: the platform health beside serving (PGlite)', () => {
     );
 
     // A second run waits in the queue: queue depth counts it.
-    await requestRun(platform.services, 'run-queued', 'ds-metrics', engineer);
+    await requestRun('run-queued');
     await eventually(
       async () => value(await scrape(), 'tuneledger_jobs', { kind: 'train', status: 'queued' }) === 1,
       'queue depth counts the queued train job',
