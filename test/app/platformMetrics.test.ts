@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/app/config.js';
 import { startPlatform, type Platform } from '../../src/app/platform.js';
 import { START } from '../../src/eventstore/index.js';
 import { compileGenerationThread } from '../serving/support.js';
-import { datasetWithRevision } from '../support/lifecycle.js';
+import { completeRun, datasetWithRevision } from '../support/lifecycle.js';
 import { writeModelDirectory } from '../support/modelDirectory.js';
 
 interface Sample {
@@ -229,6 +229,32 @@ describe('/metrics: the platform health beside serving (PGlite)', () => {
       'the lease expiry is counted',
     );
 
+    // A completed run becomes a model version; an evaluation of it fails: both outcomes are counted.
+    await requestRun('run-eval');
+    await completeRun(platform.services, 'run-eval', worker);
+    await platform.services.models.registerModelVersion(
+      { modelName: 'metrics-model', runId: 'run-eval' },
+      engineer,
+    );
+    const { evaluationId } = await platform.services.evaluations.requestEvaluation(
+      {
+        model: { name: 'metrics-model', version: 1 },
+        dataset: { id: 'ds-metrics', revision: 1 },
+        suites: ['exact-match', 'f1'],
+        gate: [{ metric: 'f1', op: 'gte', value: 0.7 }],
+      },
+      engineer,
+    );
+    await platform.services.evaluations.failEvaluation({ evaluationId, reason: 'out of memory' }, engineer);
+    await eventually(async () => {
+      const families = await scrape();
+      return (
+        value(families, 'tuneledger_evaluations_finished_total', { outcome: 'failed' }) === 1 &&
+        value(families, 'tuneledger_training_runs_finished_total', { kind: 'lora', outcome: 'completed' }) ===
+          1
+      );
+    }, 'the failed evaluation and the completed run are counted');
+
     // Every family is there, with HELP text and the right type.
     const families: Record<string, string> = {
       tuneledger_events_appended_total: 'counter',
@@ -247,11 +273,12 @@ describe('/metrics: the platform health beside serving (PGlite)', () => {
       tuneledger_nodejs_eventloop_lag_seconds: 'gauge',
       tuneledger_serving_requests_total: 'counter',
     };
+    const final = await scrape();
     for (const [name, type] of Object.entries(families)) {
-      expect(after.get(name)?.type, name).toBe(type);
-      expect(after.get(name)?.help, name).toMatch(/\w/);
+      expect(final.get(name)?.type, name).toBe(type);
+      expect(final.get(name)?.help, name).toMatch(/\w/);
     }
-    expect(value(after, 'tuneledger_process_resident_memory_bytes')).toBeGreaterThan(0);
-    expect(value(after, 'tuneledger_evaluations_finished_total')).toBe(0);
-  }, 180_000);
+    expect(value(final, 'tuneledger_process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(value(final, 'tuneledger_evaluations_finished_total', { outcome: 'completed' })).toBe(0);
+  }, 300_000);
 });
