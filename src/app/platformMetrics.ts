@@ -1,7 +1,7 @@
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Checkpoint, EventStore, RecordedEvent, Subscription } from '../eventstore/index.js';
-import type { ProjectionRunner } from '../projections/index.js';
+import type { ProjectionRunner, ReadModelDb } from '../projections/index.js';
 
 /** Events read past each projection's checkpoint at most, per scrape (a lag above it reads as this bound). */
 export const PROJECTION_LAG_SCRAPE_LIMIT = 10_000;
@@ -11,7 +11,7 @@ export interface PlatformMetricsOptions {
   readonly registry: Registry;
   /** The log as stored (no decryption needed: the metrics read no personal field). */
   readonly store: EventStore;
-  readonly db: Kysely<any>;
+  readonly db: ReadModelDb;
   readonly projections: ProjectionRunner;
   readonly onError?: (error: unknown) => void;
 }
@@ -139,7 +139,7 @@ export function startPlatformMetrics(options: PlatformMetricsOptions): PlatformM
       .executeTakeFirst()
       .catch(() => undefined);
     const seen: RunSeen = {
-      kind: (row?.kind as string | undefined) ?? 'unknown',
+      kind: row?.kind ?? 'unknown',
       lastStep: undefined,
       tokensPerSecond: 0,
     };
