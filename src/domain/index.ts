@@ -2,14 +2,14 @@
  * The domain's public face: events (zod schemas, types, the registry), deciders and stream ids.
  * Pure: no I/O, no clock, no randomness; timestamps and ids arrive in commands.
  */
-import { createEventRegistry } from './shared/index.js';
-import { datasetEventDefinitions, type DatasetEvent } from './dataset/index.js';
-import { trainingRunEventDefinitions, type TrainingRunEvent } from './training-run/index.js';
-import { evaluationEventDefinitions, type EvaluationEvent } from './evaluation/index.js';
-import { modelEventDefinitions, type ModelEvent } from './model/index.js';
-import { deploymentEventDefinitions, type DeploymentEvent } from './deployment/index.js';
-import { feedbackEventDefinitions, type FeedbackEvent } from './feedback/index.js';
-import { privacyEventDefinitions, type PrivacyEvent } from './privacy/index.js';
+import { createEventRegistry, type EventUnionOf } from './shared/index.js';
+import { datasetEventDefinitions } from './dataset/index.js';
+import { trainingRunEventDefinitions } from './training-run/index.js';
+import { evaluationEventDefinitions } from './evaluation/index.js';
+import { modelEventDefinitions } from './model/index.js';
+import { deploymentEventDefinitions } from './deployment/index.js';
+import { feedbackEventDefinitions } from './feedback/index.js';
+import { privacyEventDefinitions } from './privacy/index.js';
 
 export * from './shared/index.js';
 export * from './dataset/index.js';
@@ -20,18 +20,6 @@ export * from './deployment/index.js';
 export * from './feedback/index.js';
 export * from './privacy/index.js';
 
-/** Every event of the lifecycle, by type. */
-export type LifecycleEvent =
-  | DatasetEvent
-  | TrainingRunEvent
-  | EvaluationEvent
-  | ModelEvent
-  | DeploymentEvent
-  | FeedbackEvent
-  | PrivacyEvent;
-
-export type LifecycleEventType = LifecycleEvent['type'];
-
 export const lifecycleEventDefinitions = [
   ...datasetEventDefinitions,
   ...trainingRunEventDefinitions,
@@ -41,6 +29,11 @@ export const lifecycleEventDefinitions = [
   ...feedbackEventDefinitions,
   ...privacyEventDefinitions,
 ] as const;
+
+/** Every event of the lifecycle, by type (derived from the definitions above). */
+export type LifecycleEvent = EventUnionOf<typeof lifecycleEventDefinitions>;
+
+export type LifecycleEventType = LifecycleEvent['type'];
 
 /** Schemas, current versions and upcasters of every lifecycle event. */
 export const eventRegistry = createEventRegistry(lifecycleEventDefinitions);

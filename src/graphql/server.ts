@@ -3,12 +3,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
-  ApolloServerPluginLandingPageLocalDefault,
-  ApolloServerPluginLandingPageProductionDefault,
-} from '@apollo/server/plugin/landingPage/default';
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import express from 'express';
 import type { ExecutionArgs, GraphQLFormattedError } from 'graphql';
 import { GraphQLError, parse, specifiedRules, validate } from 'graphql';
@@ -28,6 +27,7 @@ import type { LedgerPublicKey } from '../eventstore/index.js';
 import type { ApiContext, GraphqlDependencies } from './context.js';
 import { Deadline } from './deadline.js';
 import { depthRule } from './depthRule.js';
+import { defaultExplorerDir, mountExplorer } from './explorer.js';
 import {
   badInput,
   DATABASE_RETRY_AFTER_SECONDS,
@@ -63,6 +63,8 @@ export interface GraphqlServerOptions extends GraphqlDependencies {
   readonly host?: string;
   /** Whether clients may introspect the schema (TUNELEDGER_INTROSPECTION). Default true. */
   readonly introspection?: boolean;
+  /** Where the built explorer page is (default: the package's dist/explorer, written by `npm run build`). */
+  readonly explorerDir?: string;
   readonly limits?: Partial<QueryLimits>;
   /**
    * Requests per caller over HTTP /graphql (token bucket by API token, or by client address in local
@@ -191,6 +193,8 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
   const rateLimiter =
     options.rateLimit === false ? null : new RateLimiter({ ...defaultRateLimit, ...options.rateLimit });
   const app = express();
+  // The explorer wherever introspection is on: it browses the schema by introspection.
+  if (options.introspection ?? true) mountExplorer(app, options.explorerDir ?? defaultExplorerDir());
   const httpServer = createServer(app);
   const webSockets = new WebSocketServer({
     server: httpServer,
@@ -278,11 +282,8 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
       // no type sets cache hints, so it only ever computed "not cacheable" (no header).
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      // The explorer in a browser wherever introspection is on, whatever NODE_ENV says (the command
-      // line runs with NODE_ENV=production, where Apollo's default page has no explorer).
-      introspection
-        ? ApolloServerPluginLandingPageLocalDefault({ footer: false })
-        : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
+      // Our own explorer (explorer.ts) replaces Apollo's landing page, which loads from a CDN.
+      ApolloServerPluginLandingPageDisabled(),
       {
         async serverWillStart() {
           return {

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { LlamaConfig } from './config.js';
-import { LINEAR_MODULES, linearName, linearShape, type LinearModule, type LlamaModel } from './model.js';
+import { LINEAR_MODULES, linearName, linearShape, type LinearModule } from './linearModules.js';
 import { linearTrainable, readInTidy } from './ops.js';
 import { Rng } from './rng.js';
 import { decodeSafetensors, encodeSafetensors, type HostTensor } from './safetensors.js';
@@ -64,6 +64,13 @@ export function peftKey(layer: number, module: LinearModule, which: 'A' | 'B'): 
  * with A [r, in] kaiming-uniform (a = sqrt(5), as torch.nn.Linear initialises it, i.e. U(-1/sqrt(in),
  * 1/sqrt(in))) and B [out, r] zero. A and B are stored transposed ([in, r], [r, out]) for 2-D matmuls.
  */
+/** What merging needs of a model; structural, so this file need not import model.ts (which holds an adapter). */
+export interface MergeTarget {
+  lora: LoraAdapter | undefined;
+  weight(name: string): HostTensor;
+  replaceWeight(name: string, data: Float32Array): void;
+}
+
 export class LoraAdapter {
   readonly options: LoraOptions;
   readonly scale: number;
@@ -275,7 +282,7 @@ export class LoraAdapter {
    * Folds the adapter into the model's base weights (W += scale * B A) and detaches it; the model then
    * computes what base plus adapter computed.
    */
-  mergeInto(model: LlamaModel): void {
+  mergeInto(model: MergeTarget): void {
     for (let layer = 0; layer < this.modelConfig.numLayers; layer++) {
       for (const module of this.options.targetModules) {
         const a = this.a.get(peftKey(layer, module, 'A'))!;

@@ -1,17 +1,16 @@
-import type { RecordedEvent } from '../eventstore/eventStore.js';
-import { dataOf } from './lifecycleEvent.js';
-import { json, type Projection, type ReadModelTransaction } from './projection.js';
+import { assertNever } from '../domain/index.js';
+import { defineProjection, json } from './projection.js';
 
 /** Datasets and their revisions (hashes, sizes, transforms, PII and quality reports). */
-export const datasetsProjection: Projection = {
+export const datasetsProjection = defineProjection({
   name: 'datasets',
   version: 1,
   handles: ['DatasetRegistered', 'DatasetRevisionAdded', 'DatasetArchived'],
   tables: ['datasets', 'dataset_revisions'],
-  async apply(trx: ReadModelTransaction, event: RecordedEvent) {
+  async apply(trx, event) {
     switch (event.type) {
       case 'DatasetRegistered': {
-        const data = dataOf(event, 'DatasetRegistered');
+        const data = event.data;
         await trx
           .insertInto('datasets')
           .values({
@@ -31,7 +30,7 @@ export const datasetsProjection: Projection = {
         return;
       }
       case 'DatasetRevisionAdded': {
-        const data = dataOf(event, 'DatasetRevisionAdded');
+        const data = event.data;
         await trx
           .insertInto('dataset_revisions')
           .values({
@@ -63,7 +62,7 @@ export const datasetsProjection: Projection = {
         return;
       }
       case 'DatasetArchived': {
-        const data = dataOf(event, 'DatasetArchived');
+        const data = event.data;
         await trx
           .updateTable('datasets')
           .set({ archived: true, archived_reason: data.reason, updated_at: data.archivedAt })
@@ -71,6 +70,8 @@ export const datasetsProjection: Projection = {
           .execute();
         return;
       }
+      default:
+        return assertNever(event);
     }
   },
-};
+});

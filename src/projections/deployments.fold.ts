@@ -1,5 +1,5 @@
-import type { RecordedEvent } from '../eventstore/eventStore.js';
-import { dataOf } from './lifecycleEvent.js';
+import { assertNever } from '../domain/index.js';
+import type { ProjectedEvent } from './lifecycleEvent.js';
 
 /** One line of a deployment's history, derived purely from an event. */
 export interface DeploymentEntry {
@@ -36,10 +36,13 @@ export const deploymentEventTypes = [
   'RolledBack',
 ] as const;
 
-export function deploymentEntry(event: RecordedEvent): DeploymentEntry | undefined {
+/** The event types deploymentEntry handles. */
+export type DeploymentEventType = (typeof deploymentEventTypes)[number];
+
+export function deploymentEntry(event: ProjectedEvent<DeploymentEventType>): DeploymentEntry {
   switch (event.type) {
     case 'DeploymentRequested': {
-      const d = dataOf(event, 'DeploymentRequested');
+      const d = event.data;
       return {
         deploymentName: d.deploymentName,
         kind: 'requested',
@@ -51,7 +54,7 @@ export function deploymentEntry(event: RecordedEvent): DeploymentEntry | undefin
       };
     }
     case 'DeploymentActivated': {
-      const d = dataOf(event, 'DeploymentActivated');
+      const d = event.data;
       return {
         deploymentName: d.deploymentName,
         kind: 'activated',
@@ -63,7 +66,7 @@ export function deploymentEntry(event: RecordedEvent): DeploymentEntry | undefin
       };
     }
     case 'DegradationDetected': {
-      const d = dataOf(event, 'DegradationDetected');
+      const d = event.data;
       return {
         deploymentName: d.deploymentName,
         kind: 'degradation-detected',
@@ -81,7 +84,7 @@ export function deploymentEntry(event: RecordedEvent): DeploymentEntry | undefin
       };
     }
     case 'RollbackRequested': {
-      const d = dataOf(event, 'RollbackRequested');
+      const d = event.data;
       return {
         deploymentName: d.deploymentName,
         kind: 'rollback-requested',
@@ -93,7 +96,7 @@ export function deploymentEntry(event: RecordedEvent): DeploymentEntry | undefin
       };
     }
     case 'RolledBack': {
-      const d = dataOf(event, 'RolledBack');
+      const d = event.data;
       return {
         deploymentName: d.deploymentName,
         kind: 'rolled-back',
@@ -105,7 +108,7 @@ export function deploymentEntry(event: RecordedEvent): DeploymentEntry | undefin
       };
     }
     default:
-      return undefined;
+      return assertNever(event);
   }
 }
 

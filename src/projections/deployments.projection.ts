@@ -1,18 +1,19 @@
-import type { RecordedEvent } from '../eventstore/eventStore.js';
+import type { ProjectedEvent } from './lifecycleEvent.js';
 import {
   applyDeploymentEntry,
   deploymentEntry,
   deploymentEventTypes,
   type DeploymentState,
+  type DeploymentEventType,
 } from './deployments.fold.js';
-import type { Projection, ReadModelTransaction } from './projection.js';
+import { defineProjection, type ReadModelTransaction } from './projection.js';
 import { RowBatch } from './rowBatch.js';
 
 /**
  * Deployments (active version, endpoint, counters) and their full history. The row is the pure
  * DeploymentState that time travel folds too, stored column by column.
  */
-export const deploymentsProjection: Projection = {
+export const deploymentsProjection = defineProjection({
   name: 'deployments',
   version: 1,
   handles: deploymentEventTypes,
@@ -23,13 +24,13 @@ export const deploymentsProjection: Projection = {
   async applyBatch(trx, events) {
     await applyDeployments(trx, events);
   },
-};
+});
 
-async function applyDeployments(trx: ReadModelTransaction, events: readonly RecordedEvent[]): Promise<void> {
-  const entries = events.flatMap((event) => {
-    const entry = deploymentEntry(event);
-    return entry ? [{ event, entry }] : [];
-  });
+async function applyDeployments(
+  trx: ReadModelTransaction,
+  events: readonly ProjectedEvent<DeploymentEventType>[],
+): Promise<void> {
+  const entries = events.map((event) => ({ event, entry: deploymentEntry(event) }));
   const deployments = new RowBatch('deployments', 'deployment_name', ['last_degradation']);
   const history = new RowBatch('deployment_history', 'event_id', ['details']);
   await deployments.load(

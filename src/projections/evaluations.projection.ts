@@ -1,6 +1,6 @@
-import type { RecordedEvent } from '../eventstore/eventStore.js';
-import { dataOf } from './lifecycleEvent.js';
-import type { Projection, ReadModelTransaction } from './projection.js';
+import { assertNever } from '../domain/index.js';
+import type { ProjectedEvent } from './lifecycleEvent.js';
+import { defineProjection, type ReadModelTransaction } from './projection.js';
 import { RowBatch } from './rowBatch.js';
 
 const JSON_COLUMNS = [
@@ -15,16 +15,19 @@ const JSON_COLUMNS = [
 ];
 
 /** Evaluations with their metrics, per-category breakdown, error taxonomy and gate verdict. */
-export const evaluationsProjection: Projection = {
+const evaluationEventTypes = [
+  'EvaluationRequested',
+  'EvaluationClaimed',
+  'EvaluationProgressReported',
+  'EvaluationCompleted',
+  'EvaluationFailed',
+] as const;
+type EvaluationEventType = (typeof evaluationEventTypes)[number];
+
+export const evaluationsProjection = defineProjection({
   name: 'evaluations',
   version: 1,
-  handles: [
-    'EvaluationRequested',
-    'EvaluationClaimed',
-    'EvaluationProgressReported',
-    'EvaluationCompleted',
-    'EvaluationFailed',
-  ],
+  handles: evaluationEventTypes,
   tables: ['evaluations'],
   async apply(trx, event) {
     await applyEvaluations(trx, [event]);
@@ -32,18 +35,21 @@ export const evaluationsProjection: Projection = {
   async applyBatch(trx, events) {
     await applyEvaluations(trx, events);
   },
-};
+});
 
-async function applyEvaluations(trx: ReadModelTransaction, events: readonly RecordedEvent[]): Promise<void> {
+async function applyEvaluations(
+  trx: ReadModelTransaction,
+  events: readonly ProjectedEvent<EvaluationEventType>[],
+): Promise<void> {
   const rows = new RowBatch('evaluations', 'evaluation_id', JSON_COLUMNS);
   await rows.load(
     trx,
-    events.map((e) => (e.data as { evaluationId: string }).evaluationId),
+    events.map((e) => e.data.evaluationId),
   );
   for (const event of events) {
     switch (event.type) {
       case 'EvaluationRequested': {
-        const d = dataOf(event, 'EvaluationRequested');
+        const d = event.data;
         rows.insert({
           evaluation_id: d.evaluationId,
           status: 'requested',
@@ -71,12 +77,12 @@ async function applyEvaluations(trx: ReadModelTransaction, events: readonly Reco
         break;
       }
       case 'EvaluationClaimed': {
-        const d = dataOf(event, 'EvaluationClaimed');
+        const d = event.data;
         rows.update(d.evaluationId, { worker_id: d.workerId, attempts: d.attempt });
         break;
       }
       case 'EvaluationProgressReported': {
-        const d = dataOf(event, 'EvaluationProgressReported');
+        const d = event.data;
         rows.update(d.evaluationId, {
           completed_examples: d.completedExamples,
           total_examples: d.totalExamples,
@@ -84,7 +90,7 @@ async function applyEvaluations(trx: ReadModelTransaction, events: readonly Reco
         break;
       }
       case 'EvaluationCompleted': {
-        const d = dataOf(event, 'EvaluationCompleted');
+        const d = event.data;
         rows.update(d.evaluationId, {
           status: 'completed',
           metrics: d.metrics,
@@ -98,10 +104,12 @@ async function applyEvaluations(trx: ReadModelTransaction, events: readonly Reco
         break;
       }
       case 'EvaluationFailed': {
-        const d = dataOf(event, 'EvaluationFailed');
+        const d = event.data;
         rows.update(d.evaluationId, { status: 'failed', failure_reason: d.reason, finished_at: d.failedAt });
         break;
       }
+      default:
+        assertNever(event);
     }
   }
   await rows.flush(trx);

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
-import type { RecordedEvent } from '../eventstore/eventStore.js';
+import { assertNever } from '../domain/index.js';
 import { ERASED } from '../privacy/index.js';
-import { dataOf } from './lifecycleEvent.js';
-import type { Projection, ReadModelTransaction } from './projection.js';
+import type { ProjectedEvent } from './lifecycleEvent.js';
+import { defineProjection, type ReadModelTransaction } from './projection.js';
 import { RowBatch } from './rowBatch.js';
 
 /**
@@ -10,7 +10,11 @@ import { RowBatch } from './rowBatch.js';
  * Interactions are the high-volume fact here: a batch loads the rows it touches, changes them in
  * memory and writes them back in one upsert per table.
  */
-export const feedbackProjection: Projection = {
+/** The events that write feedback rows (SubjectForgotten erases texts in them). */
+type FeedbackRowEventType =
+  'InteractionRecorded' | 'FeedbackLabeled' | 'CandidatesGenerated' | 'PreferenceRanked';
+
+export const feedbackProjection = defineProjection({
   name: 'feedback',
   // 2: rows' data subjects are kept (feedback_subjects), and SubjectForgotten erases that subject's texts.
   version: 2,
@@ -34,18 +38,24 @@ export const feedbackProjection: Projection = {
   async applyBatch(trx, events) {
     await applyInOrder(trx, events);
   },
-};
+});
 
 /** Rows are written back batch by batch, so an erasure runs between the rows before it and those after. */
-async function applyInOrder(trx: ReadModelTransaction, events: readonly RecordedEvent[]): Promise<void> {
-  let start = 0;
-  for (let index = 0; index <= events.length; index++) {
-    const event = events[index];
-    if (event && event.type !== 'SubjectForgotten') continue;
-    await applyFeedback(trx, events.slice(start, index));
-    if (event) await eraseSubject(trx, dataOf(event, 'SubjectForgotten').subjectId);
-    start = index + 1;
+async function applyInOrder(
+  trx: ReadModelTransaction,
+  events: readonly ProjectedEvent<FeedbackRowEventType | 'SubjectForgotten'>[],
+): Promise<void> {
+  let rows: ProjectedEvent<FeedbackRowEventType>[] = [];
+  for (const event of events) {
+    if (event.type !== 'SubjectForgotten') {
+      rows.push(event);
+      continue;
+    }
+    await applyFeedback(trx, rows);
+    await eraseSubject(trx, event.data.subjectId);
+    rows = [];
   }
+  await applyFeedback(trx, rows);
 }
 
 /**
@@ -69,28 +79,30 @@ async function eraseSubject(trx: ReadModelTransaction, subjectId: string): Promi
     WHERE event_id::text IN ${rowsOf('preference_rankings')}`.execute(trx);
 }
 
-async function applyFeedback(trx: ReadModelTransaction, events: readonly RecordedEvent[]): Promise<void> {
+async function applyFeedback(
+  trx: ReadModelTransaction,
+  events: readonly ProjectedEvent<FeedbackRowEventType>[],
+): Promise<void> {
   const interactions = new RowBatch('interactions', 'interaction_id', []);
   const labels = new RowBatch('feedback_labels', 'event_id', []);
   const prompts = new RowBatch('preference_prompts', 'prompt_id', ['candidates']);
   const rankings = new RowBatch('preference_rankings', 'event_id', ['ranking']);
   const subjects = new RowBatch('feedback_subjects', 'row_id', []);
   // The subject is the event's actor: the one whose key the shredding store encrypted its texts with.
-  const subjectOf = (event: RecordedEvent, table: string, key: string) =>
+  const subjectOf = (event: ProjectedEvent, table: string, key: string) =>
     subjects.insert({ row_id: `${table}:${key}`, subject_id: event.metadata.actor });
-  const key = (event: RecordedEvent, field: string) => (event.data as Record<string, string>)[field]!;
   await interactions.load(
     trx,
-    events.filter((e) => e.type === 'FeedbackLabeled').map((e) => key(e, 'interactionId')),
+    events.flatMap((e) => (e.type === 'FeedbackLabeled' ? [e.data.interactionId] : [])),
   );
   await prompts.load(
     trx,
-    events.filter((e) => e.type === 'PreferenceRanked').map((e) => key(e, 'promptId')),
+    events.flatMap((e) => (e.type === 'PreferenceRanked' ? [e.data.promptId] : [])),
   );
   for (const event of events) {
     switch (event.type) {
       case 'InteractionRecorded': {
-        const d = dataOf(event, 'InteractionRecorded');
+        const d = event.data;
         subjectOf(event, 'interactions', d.interactionId);
         interactions.insert({
           interaction_id: d.interactionId,
@@ -113,7 +125,7 @@ async function applyFeedback(trx: ReadModelTransaction, events: readonly Recorde
         break;
       }
       case 'FeedbackLabeled': {
-        const d = dataOf(event, 'FeedbackLabeled');
+        const d = event.data;
         const label = d.label;
         subjectOf(event, 'feedback_labels', event.eventId);
         labels.insert({
@@ -135,7 +147,7 @@ async function applyFeedback(trx: ReadModelTransaction, events: readonly Recorde
         break;
       }
       case 'CandidatesGenerated': {
-        const d = dataOf(event, 'CandidatesGenerated');
+        const d = event.data;
         subjectOf(event, 'preference_prompts', d.promptId);
         prompts.insert({
           prompt_id: d.promptId,
@@ -147,7 +159,7 @@ async function applyFeedback(trx: ReadModelTransaction, events: readonly Recorde
         break;
       }
       case 'PreferenceRanked': {
-        const d = dataOf(event, 'PreferenceRanked');
+        const d = event.data;
         subjectOf(event, 'preference_rankings', event.eventId);
         rankings.insert({
           event_id: event.eventId,
@@ -159,6 +171,8 @@ async function applyFeedback(trx: ReadModelTransaction, events: readonly Recorde
         prompts.update(d.promptId, (row) => ({ ranking_count: Number(row['ranking_count']) + 1 }));
         break;
       }
+      default:
+        assertNever(event);
     }
   }
   await interactions.flush(trx);

@@ -4,7 +4,14 @@
  * of a moment, folded from the log).
  */
 export { ProjectionRunner, type ProjectionRunnerOptions, type ProjectionStatus } from './runner.js';
-export { type Projection, type ReadModelDb, type ReadModelTransaction, applyEach } from './projection.js';
+export {
+  type Projection,
+  type AnyProjection,
+  type ReadModelDb,
+  type ReadModelTransaction,
+  applyEach,
+  defineProjection,
+} from './projection.js';
 export { allProjections } from './allProjections.js';
 export { datasetsProjection } from './datasets.projection.js';
 export { runsProjection } from './runs.projection.js';
@@ -14,7 +21,7 @@ export { deploymentsProjection } from './deployments.projection.js';
 export { feedbackProjection } from './feedback.projection.js';
 export { jobsProjection, jobId, type JobKind } from './jobs.projection.js';
 export { lineageProjection } from './lineage.projection.js';
-export { upcastRecorded } from './lifecycleEvent.js';
+export { upcastRecorded, toProjectedEvent, isOneOf, type ProjectedEvent } from './lifecycleEvent.js';
 export {
   lineageChanges,
   lineageNodeId,

@@ -1,7 +1,7 @@
-import type { RecordedEvent } from '../eventstore/eventStore.js';
+import { assertNever } from '../domain/index.js';
+import type { ProjectedEvent } from './lifecycleEvent.js';
 import type { JobStatus } from './schema.js';
-import { dataOf } from './lifecycleEvent.js';
-import type { Projection, ReadModelTransaction } from './projection.js';
+import { defineProjection, type ReadModelTransaction } from './projection.js';
 import { RowBatch } from './rowBatch.js';
 
 export type JobKind = 'train' | 'evaluate' | 'augment' | 'rollback' | 'deploy';
@@ -32,13 +32,15 @@ const handles = [
   'DeploymentRequested',
   'DeploymentActivated',
 ] as const;
+type JobEventType = (typeof handles)[number];
+type JobEvent = ProjectedEvent<JobEventType>;
 
 /**
  * Work for workers, projected from the *Requested events. The worker runtime claims rows with
  * SELECT ... FOR UPDATE SKIP LOCKED and writes claimed_by / lease_until / heartbeat_at itself; the
  * outcome events it appends move the status here. A rebuild restores leases from *Claimed events.
  */
-export const jobsProjection: Projection = {
+export const jobsProjection = defineProjection({
   name: 'jobs',
   version: 1,
   handles,
@@ -49,11 +51,10 @@ export const jobsProjection: Projection = {
   async applyBatch(trx, events) {
     await applyJobs(trx, events);
   },
-};
+});
 
 /** The job an event is about, by id; undefined for an activation (found by its stream). */
-function jobOf(event: RecordedEvent): string | undefined {
-  const data = event.data as Record<string, string>;
+function jobOf(event: JobEvent): string | undefined {
   switch (event.type) {
     case 'TrainingRunRequested':
     case 'TrainingRunClaimed':
@@ -62,28 +63,30 @@ function jobOf(event: RecordedEvent): string | undefined {
     case 'TrainingRunCompleted':
     case 'TrainingRunFailed':
     case 'TrainingRunCancelled':
-      return jobId('train', data['runId']!);
+      return jobId('train', event.data.runId);
     case 'EvaluationRequested':
     case 'EvaluationClaimed':
     case 'EvaluationLeaseRenewed':
     case 'EvaluationCompleted':
     case 'EvaluationFailed':
-      return jobId('evaluate', data['evaluationId']!);
+      return jobId('evaluate', event.data.evaluationId);
     case 'AugmentationRequested':
     case 'AugmentationCompleted':
     case 'AugmentationFailed':
-      return jobId('augment', data['augmentationId']!);
+      return jobId('augment', event.data.augmentationId);
     case 'RollbackRequested':
     case 'RolledBack':
-      return jobId('rollback', data['rollbackId']!);
+      return jobId('rollback', event.data.rollbackId);
     case 'DeploymentRequested':
       return jobId('deploy', event.eventId);
-    default:
+    case 'DeploymentActivated':
       return undefined;
+    default:
+      return assertNever(event);
   }
 }
 
-async function applyJobs(trx: ReadModelTransaction, events: readonly RecordedEvent[]): Promise<void> {
+async function applyJobs(trx: ReadModelTransaction, events: readonly JobEvent[]): Promise<void> {
   // The job queue updates these rows too (claims, leases, releases): locked while the batch works.
   const jobs = new RowBatch('jobs', 'job_id', ['payload'], { lockRows: true });
   await jobs.load(
@@ -99,7 +102,7 @@ async function applyJobs(trx: ReadModelTransaction, events: readonly RecordedEve
   await jobs.flush(trx);
 }
 
-function applyJob(jobs: RowBatch, event: RecordedEvent): void {
+function applyJob(jobs: RowBatch, event: JobEvent): void {
   const id = jobOf(event);
   const request = (kind: JobKind, at: string) =>
     jobs.insert({
@@ -149,33 +152,33 @@ function applyJob(jobs: RowBatch, event: RecordedEvent): void {
     });
   switch (event.type) {
     case 'TrainingRunRequested':
-      return request('train', dataOf(event, 'TrainingRunRequested').requestedAt);
+      return request('train', event.data.requestedAt);
     case 'EvaluationRequested':
-      return request('evaluate', dataOf(event, 'EvaluationRequested').requestedAt);
+      return request('evaluate', event.data.requestedAt);
     case 'AugmentationRequested':
-      return request('augment', dataOf(event, 'AugmentationRequested').requestedAt);
+      return request('augment', event.data.requestedAt);
     case 'RollbackRequested':
-      return request('rollback', dataOf(event, 'RollbackRequested').requestedAt);
+      return request('rollback', event.data.requestedAt);
     case 'DeploymentRequested':
-      return request('deploy', dataOf(event, 'DeploymentRequested').requestedAt);
+      return request('deploy', event.data.requestedAt);
     case 'TrainingRunClaimed': {
-      const d = dataOf(event, 'TrainingRunClaimed');
+      const d = event.data;
       return claim(d.workerId, d.leaseUntil, d.attempt, d.claimedAt);
     }
     case 'EvaluationClaimed': {
-      const d = dataOf(event, 'EvaluationClaimed');
+      const d = event.data;
       return claim(d.workerId, d.leaseUntil, d.attempt, d.claimedAt);
     }
     case 'TrainingRunLeaseRenewed': {
-      const d = dataOf(event, 'TrainingRunLeaseRenewed');
+      const d = event.data;
       return jobs.update(id!, { lease_until: d.leaseUntil, updated_at: event.metadata.recordedAt });
     }
     case 'EvaluationLeaseRenewed': {
-      const d = dataOf(event, 'EvaluationLeaseRenewed');
+      const d = event.data;
       return jobs.update(id!, { lease_until: d.leaseUntil, updated_at: event.metadata.recordedAt });
     }
     case 'TrainingRunLeaseExpired': {
-      const d = dataOf(event, 'TrainingRunLeaseExpired');
+      const d = event.data;
       // The queue hands the job to the next worker before this event is projected (the expiry is recorded
       // with that claim): undo only the expired holder's claim, never the new holder's.
       return jobs.update(id!, (row) =>
@@ -185,32 +188,32 @@ function applyJob(jobs: RowBatch, event: RecordedEvent): void {
       );
     }
     case 'TrainingRunCompleted':
-      return finish('succeeded', dataOf(event, 'TrainingRunCompleted').completedAt);
+      return finish('succeeded', event.data.completedAt);
     case 'TrainingRunFailed': {
-      const d = dataOf(event, 'TrainingRunFailed');
+      const d = event.data;
       return finish('failed', d.failedAt, d.reason);
     }
     case 'TrainingRunCancelled': {
-      const d = dataOf(event, 'TrainingRunCancelled');
+      const d = event.data;
       return finish('cancelled', d.cancelledAt, d.reason);
     }
     case 'EvaluationCompleted':
-      return finish('succeeded', dataOf(event, 'EvaluationCompleted').completedAt);
+      return finish('succeeded', event.data.completedAt);
     case 'EvaluationFailed': {
-      const d = dataOf(event, 'EvaluationFailed');
+      const d = event.data;
       return finish('failed', d.failedAt, d.reason);
     }
     case 'AugmentationCompleted':
-      return finish('succeeded', dataOf(event, 'AugmentationCompleted').completedAt);
+      return finish('succeeded', event.data.completedAt);
     case 'AugmentationFailed': {
-      const d = dataOf(event, 'AugmentationFailed');
+      const d = event.data;
       return finish('failed', d.failedAt, d.reason);
     }
     case 'RolledBack':
-      return finish('succeeded', dataOf(event, 'RolledBack').rolledBackAt);
+      return finish('succeeded', event.data.rolledBackAt);
     case 'DeploymentActivated': {
       // The deploy requests this activation answers: the open ones on the same stream.
-      const at = dataOf(event, 'DeploymentActivated').activatedAt;
+      const at = event.data.activatedAt;
       for (const row of [...jobs.values()]) {
         if (
           row['stream_id'] === event.streamId &&
@@ -222,5 +225,7 @@ function applyJob(jobs: RowBatch, event: RecordedEvent): void {
       }
       return;
     }
+    default:
+      assertNever(event);
   }
 }

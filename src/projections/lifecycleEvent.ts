@@ -1,13 +1,27 @@
 import type { RecordedEvent } from '../eventstore/eventStore.js';
-import { eventRegistry, type LifecycleEvent, type LifecycleEventType } from '../domain/index.js';
+import {
+  eventRegistry,
+  type EventOfType,
+  type LifecycleEvent,
+  type LifecycleEventType,
+} from '../domain/index.js';
 
-/** The payload of a lifecycle event type, as the domain defines its current schema version. */
-export type DataOf<Type extends LifecycleEventType> = Extract<LifecycleEvent, { type: Type }>['data'];
+/**
+ * A recorded event narrowed to one member of the lifecycle union: the store's metadata, with `type`
+ * and `data` of the domain's event. `switch (event.type)` narrows `event.data`, so a projection
+ * reads its fields without a cast. `ProjectedEvent<'A' | 'B'>` is the events of those two types.
+ */
+export type ProjectedEvent<Type extends LifecycleEventType = LifecycleEventType> = Extract<
+  EveryProjectedEvent,
+  { readonly type: Type }
+>;
 
-/** A recorded event whose data is the current shape of `Type` (the runner upcast it on read). */
-export function dataOf<Type extends LifecycleEventType>(event: RecordedEvent, _type: Type): DataOf<Type> {
-  return event.data as DataOf<Type>;
-}
+type EveryProjectedEvent = {
+  [T in LifecycleEventType]: Omit<RecordedEvent, 'type' | 'data'> & {
+    readonly type: T;
+    readonly data: EventOfType<LifecycleEvent, T>['data'];
+  };
+}[LifecycleEventType];
 
 /**
  * Lifts a stored event to the current schema version through the domain's registry, so every
@@ -19,7 +33,28 @@ export function upcastRecorded(event: RecordedEvent): RecordedEvent {
   return { ...event, schemaVersion: lifted.schemaVersion, data: lifted.data };
 }
 
+/**
+ * The one place a recorded event becomes a typed lifecycle event: upcast to the current schema
+ * version (the shape the domain validated when it was appended); undefined for a type that is not
+ * ours. The runner and time travel call this once per event; projections never cast.
+ */
+export function toProjectedEvent(
+  event: RecordedEvent,
+  upcast: (event: RecordedEvent) => RecordedEvent = upcastRecorded,
+): ProjectedEvent | undefined {
+  if (!eventRegistry.has(event.type)) return undefined;
+  return upcast(event) as ProjectedEvent;
+}
+
+/** Whether an event is of one of the given types: narrows it for the fold that handles those. */
+export function isOneOf<const Types extends readonly LifecycleEventType[]>(
+  types: Types,
+  event: ProjectedEvent,
+): event is ProjectedEvent<Types[number]> {
+  return (types as readonly string[]).includes(event.type);
+}
+
 /** Time of an event for read models: the recorded-at stamp of the store (same on every rebuild). */
-export function recordedAt(event: RecordedEvent): string {
+export function recordedAt(event: { readonly metadata: RecordedEvent['metadata'] }): string {
   return event.metadata.recordedAt;
 }

@@ -1,5 +1,5 @@
-import type { RecordedEvent } from '../eventstore/eventStore.js';
-import { dataOf } from './lifecycleEvent.js';
+import { assertNever } from '../domain/index.js';
+import type { ProjectedEvent } from './lifecycleEvent.js';
 
 export type LineageNodeKind =
   'dataset-revision' | 'run' | 'model-version' | 'evaluation' | 'deployment' | 'interaction';
@@ -52,13 +52,14 @@ export const lineageEventTypes = [
   'InteractionRecorded',
 ] as const;
 
-const none: LineageChanges = { nodes: [], edges: [] };
-
 /**
  * What one event adds to the lineage graph: edges point downstream (from what was used to what was
  * made). Pure; the lineage projection writes it to SQL and time travel folds it in memory.
  */
-export function lineageChanges(event: RecordedEvent): LineageChanges {
+/** The event types lineageChanges handles. */
+export type LineageEventType = (typeof lineageEventTypes)[number];
+
+export function lineageChanges(event: ProjectedEvent<LineageEventType>): LineageChanges {
   const eventId = event.eventId;
   const node = (
     nodeId: string,
@@ -83,7 +84,7 @@ export function lineageChanges(event: RecordedEvent): LineageChanges {
   });
   switch (event.type) {
     case 'DatasetRevisionAdded': {
-      const d = dataOf(event, 'DatasetRevisionAdded');
+      const d = event.data;
       const id = lineageNodeId.datasetRevision(d.datasetId, d.revision);
       const edges: LineageEdge[] = [];
       if (d.parentRevision !== undefined) {
@@ -109,7 +110,7 @@ export function lineageChanges(event: RecordedEvent): LineageChanges {
       };
     }
     case 'TrainingRunRequested': {
-      const d = dataOf(event, 'TrainingRunRequested');
+      const d = event.data;
       const id = lineageNodeId.run(d.runId);
       const edges = [
         edge(
@@ -141,7 +142,7 @@ export function lineageChanges(event: RecordedEvent): LineageChanges {
       };
     }
     case 'TrainingRunCompleted': {
-      const d = dataOf(event, 'TrainingRunCompleted');
+      const d = event.data;
       return {
         nodes: [
           node(lineageNodeId.run(d.runId), 'run', d.runId, d.completedAt, {
@@ -153,7 +154,7 @@ export function lineageChanges(event: RecordedEvent): LineageChanges {
       };
     }
     case 'ModelVersionRegistered': {
-      const d = dataOf(event, 'ModelVersionRegistered');
+      const d = event.data;
       const id = lineageNodeId.modelVersion(d.modelName, d.version);
       return {
         nodes: [
@@ -165,7 +166,7 @@ export function lineageChanges(event: RecordedEvent): LineageChanges {
       };
     }
     case 'ModelVersionPromoted': {
-      const d = dataOf(event, 'ModelVersionPromoted');
+      const d = event.data;
       const id = lineageNodeId.modelVersion(d.modelName, d.version);
       return {
         nodes: [],
@@ -175,7 +176,7 @@ export function lineageChanges(event: RecordedEvent): LineageChanges {
       };
     }
     case 'EvaluationRequested': {
-      const d = dataOf(event, 'EvaluationRequested');
+      const d = event.data;
       const id = lineageNodeId.evaluation(d.evaluationId);
       return {
         nodes: [node(id, 'evaluation', d.evaluationId, d.requestedAt, { suites: d.suites })],
@@ -191,7 +192,7 @@ export function lineageChanges(event: RecordedEvent): LineageChanges {
       };
     }
     case 'EvaluationCompleted': {
-      const d = dataOf(event, 'EvaluationCompleted');
+      const d = event.data;
       return {
         nodes: [
           node(lineageNodeId.evaluation(d.evaluationId), 'evaluation', d.evaluationId, d.completedAt, {
@@ -202,7 +203,7 @@ export function lineageChanges(event: RecordedEvent): LineageChanges {
       };
     }
     case 'DeploymentActivated': {
-      const d = dataOf(event, 'DeploymentActivated');
+      const d = event.data;
       const id = lineageNodeId.deployment(d.deploymentName);
       return {
         nodes: [node(id, 'deployment', d.deploymentName, d.activatedAt, { environment: d.environment })],
@@ -212,7 +213,7 @@ export function lineageChanges(event: RecordedEvent): LineageChanges {
       };
     }
     case 'RolledBack': {
-      const d = dataOf(event, 'RolledBack');
+      const d = event.data;
       const id = lineageNodeId.deployment(d.deploymentName);
       return {
         nodes: [],
@@ -222,7 +223,7 @@ export function lineageChanges(event: RecordedEvent): LineageChanges {
       };
     }
     case 'InteractionRecorded': {
-      const d = dataOf(event, 'InteractionRecorded');
+      const d = event.data;
       const id = lineageNodeId.interaction(d.interactionId);
       return {
         nodes: [node(id, 'interaction', d.interactionId, d.recordedAt)],
@@ -230,7 +231,7 @@ export function lineageChanges(event: RecordedEvent): LineageChanges {
       };
     }
     default:
-      return none;
+      return assertNever(event);
   }
 }
 

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import type { RecordedEvent } from '../eventstore/eventStore.js';
-import { LineageGraph, lineageChanges, lineageEventTypes } from './lineage.fold.js';
-import { json, type Projection, type ReadModelTransaction } from './projection.js';
+import type { ProjectedEvent } from './lifecycleEvent.js';
+import { LineageGraph, lineageChanges, lineageEventTypes, type LineageEventType } from './lineage.fold.js';
+import { json, defineProjection, type ReadModelTransaction } from './projection.js';
 
 const ROWS_PER_STATEMENT = 2000;
 
@@ -11,7 +11,7 @@ const ROWS_PER_STATEMENT = 2000;
  * in-memory graph with the same merge rules as SQL (first creator and edge win, attributes merge),
  * then written with one upsert for nodes and one insert for edges.
  */
-export const lineageProjection: Projection = {
+export const lineageProjection = defineProjection({
   name: 'lineage',
   version: 1,
   handles: lineageEventTypes,
@@ -22,9 +22,12 @@ export const lineageProjection: Projection = {
   async applyBatch(trx, events) {
     await writeLineage(trx, events);
   },
-};
+});
 
-async function writeLineage(trx: ReadModelTransaction, events: readonly RecordedEvent[]): Promise<void> {
+async function writeLineage(
+  trx: ReadModelTransaction,
+  events: readonly ProjectedEvent<LineageEventType>[],
+): Promise<void> {
   const graph = new LineageGraph();
   for (const event of events) graph.apply(lineageChanges(event));
   const nodes = [...graph.nodes.values()];

@@ -1,6 +1,6 @@
-import type { RecordedEvent } from '../eventstore/eventStore.js';
+import { assertNever } from '../domain/index.js';
+import type { ProjectedEvent } from './lifecycleEvent.js';
 import type { ModelStage } from './schema.js';
-import { dataOf } from './lifecycleEvent.js';
 
 /**
  * The model registry as pure changes: what each registry event does to versions and stages.
@@ -46,10 +46,13 @@ export const registryEventTypes = [
   'ModelVersionArchived',
 ] as const;
 
-export function registryChanges(event: RecordedEvent): RegistryChange[] {
+/** The event types registryChanges handles. */
+export type RegistryEventType = (typeof registryEventTypes)[number];
+
+export function registryChanges(event: ProjectedEvent<RegistryEventType>): RegistryChange[] {
   switch (event.type) {
     case 'ModelVersionRegistered': {
-      const data = dataOf(event, 'ModelVersionRegistered');
+      const data = event.data;
       return [
         {
           kind: 'version-registered',
@@ -65,7 +68,7 @@ export function registryChanges(event: RecordedEvent): RegistryChange[] {
       ];
     }
     case 'ModelVersionPromoted': {
-      const data = dataOf(event, 'ModelVersionPromoted');
+      const data = event.data;
       const changes: RegistryChange[] = [];
       // The previous holder drops one stage: production -> staging, staging -> none.
       if (data.replacedVersion !== undefined && data.replacedVersion !== data.version) {
@@ -92,7 +95,7 @@ export function registryChanges(event: RecordedEvent): RegistryChange[] {
       return changes;
     }
     case 'ModelVersionArchived': {
-      const data = dataOf(event, 'ModelVersionArchived');
+      const data = event.data;
       return [
         {
           kind: 'version-archived',
@@ -104,7 +107,7 @@ export function registryChanges(event: RecordedEvent): RegistryChange[] {
       ];
     }
     default:
-      return [];
+      return assertNever(event);
   }
 }
 

@@ -1,6 +1,6 @@
-import type { RecordedEvent } from '../eventstore/eventStore.js';
+import type { ProjectedEvent } from './lifecycleEvent.js';
 import type { ModelStage } from './schema.js';
-import { json, jsonOrNull, type Projection, type ReadModelTransaction } from './projection.js';
+import { json, jsonOrNull, defineProjection, type ReadModelTransaction } from './projection.js';
 import {
   applyRegistryChange,
   registryChanges,
@@ -8,6 +8,7 @@ import {
   type ModelState,
   type ModelVersionState,
   type RegistryState,
+  type RegistryEventType,
 } from './registry.fold.js';
 
 /**
@@ -15,7 +16,7 @@ import {
  * loads the models it touches into the very RegistryState that time travel folds, applies the pure
  * registry changes to it, and writes the touched rows back: one meaning of the events, two stores.
  */
-export const registryProjection: Projection = {
+export const registryProjection = defineProjection({
   name: 'registry',
   version: 1,
   handles: registryEventTypes,
@@ -26,9 +27,12 @@ export const registryProjection: Projection = {
   async applyBatch(trx, events) {
     await applyRegistry(trx, events);
   },
-};
+});
 
-async function applyRegistry(trx: ReadModelTransaction, events: readonly RecordedEvent[]): Promise<void> {
+async function applyRegistry(
+  trx: ReadModelTransaction,
+  events: readonly ProjectedEvent<RegistryEventType>[],
+): Promise<void> {
   const changes = events.flatMap(registryChanges);
   if (changes.length === 0) return;
   const names = [...new Set(changes.map((change) => change.modelName))];

@@ -1,13 +1,13 @@
 import { sql, type Kysely } from 'kysely';
 import { START, type Checkpoint, type EventStore, type RecordedEvent } from '../eventstore/eventStore.js';
-import { upcastRecorded } from './lifecycleEvent.js';
-import { applyEach, type Projection, type ReadModelDb } from './projection.js';
+import { toProjectedEvent, upcastRecorded, type ProjectedEvent } from './lifecycleEvent.js';
+import { applyEach, type AnyProjection, type ReadModelDb } from './projection.js';
 
 export interface ProjectionRunnerOptions {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the shared database holds every area's tables
   readonly db: Kysely<any>;
   readonly store: EventStore;
-  readonly projections: readonly Projection[];
+  readonly projections: readonly AnyProjection[];
   /** Events read from the log and applied per transaction (default 1000). */
   readonly batchSize?: number;
   /** How often a runner that does not own a projection, or sits idle, looks again (default 250 ms). */
@@ -30,7 +30,7 @@ export interface ProjectionStatus {
 }
 
 interface State {
-  readonly projection: Projection;
+  readonly projection: AnyProjection;
   readonly handles: ReadonlySet<string>;
   checkpoint: Checkpoint;
   owned: boolean;
@@ -446,7 +446,10 @@ export class ProjectionRunner {
     if (pending.length === 0) return 'skipped';
     const expected = state.checkpoint;
     const last = pending[pending.length - 1]!.checkpoint;
-    const handled = pending.filter((event) => state.handles.has(event.type)).map(this.upcast);
+    const handled = pending
+      .filter((event) => state.handles.has(event.type))
+      .map((event) => toProjectedEvent(event, this.upcast))
+      .filter((event): event is ProjectedEvent => event !== undefined);
     const started = performance.now();
     try {
       const outcome = await this.db.transaction().execute(async (trx): Promise<BatchOutcome> => {

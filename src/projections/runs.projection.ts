@@ -1,7 +1,7 @@
 import type { Insertable, Updateable } from 'kysely';
-import type { RecordedEvent } from '../eventstore/eventStore.js';
-import { dataOf } from './lifecycleEvent.js';
-import { json, type Projection, type ReadModelTransaction } from './projection.js';
+import { assertNever } from '../domain/index.js';
+import type { ProjectedEvent } from './lifecycleEvent.js';
+import { defineProjection, json, type ReadModelTransaction } from './projection.js';
 import type { RunCheckpointsTable, RunMetricsTable, RunsTable } from './schema.js';
 
 /**
@@ -10,7 +10,7 @@ import type { RunCheckpointsTable, RunMetricsTable, RunsTable } from './schema.j
  * row is a plain column assignment, so later assignments simply win - and then written with one
  * multi-row statement per table plus one UPDATE per run touched.
  */
-export const runsProjection: Projection = {
+export const runsProjection = defineProjection({
   name: 'runs',
   // 2: run_metrics keeps reward_accuracy and reward_margin (rebuilt to fill them from the log).
   version: 2,
@@ -32,7 +32,9 @@ export const runsProjection: Projection = {
   async applyBatch(trx, events) {
     await applyRunEvents(trx, events);
   },
-};
+});
+
+type RunEventType = (typeof runsProjection.handles)[number];
 
 /** Rows per multi-row statement: PostgreSQL allows 65535 bind parameters per statement. */
 const ROWS_PER_STATEMENT = 2000;
@@ -100,16 +102,19 @@ class RunWrites {
   }
 }
 
-async function applyRunEvents(trx: ReadModelTransaction, events: readonly RecordedEvent[]): Promise<void> {
+async function applyRunEvents(
+  trx: ReadModelTransaction,
+  events: readonly ProjectedEvent<RunEventType>[],
+): Promise<void> {
   const writes = new RunWrites();
   for (const event of events) foldRunEvent(writes, event);
   await writes.flush(trx);
 }
 
-function foldRunEvent(writes: RunWrites, event: RecordedEvent): void {
+function foldRunEvent(writes: RunWrites, event: ProjectedEvent<RunEventType>): void {
   switch (event.type) {
     case 'TrainingRunRequested': {
-      const data = dataOf(event, 'TrainingRunRequested');
+      const data = event.data;
       writes.inserts.set(data.runId, {
         run_id: data.runId,
         kind: data.method.kind,
@@ -130,7 +135,7 @@ function foldRunEvent(writes: RunWrites, event: RecordedEvent): void {
       return;
     }
     case 'TrainingRunClaimed': {
-      const data = dataOf(event, 'TrainingRunClaimed');
+      const data = event.data;
       writes.set(data.runId, {
         status: 'running',
         worker_id: data.workerId,
@@ -141,17 +146,17 @@ function foldRunEvent(writes: RunWrites, event: RecordedEvent): void {
       return;
     }
     case 'TrainingRunLeaseExpired': {
-      const data = dataOf(event, 'TrainingRunLeaseExpired');
+      const data = event.data;
       writes.set(data.runId, { status: 'requested', worker_id: null, updated_at: data.detectedAt });
       return;
     }
     case 'TrainingStageStarted': {
-      const data = dataOf(event, 'TrainingStageStarted');
+      const data = event.data;
       writes.set(data.runId, { current_stage: data.stageIndex, updated_at: data.startedAt });
       return;
     }
     case 'TrainingProgressReported': {
-      const point = dataOf(event, 'TrainingProgressReported');
+      const point = event.data;
       writes.metrics.set(`${point.runId}\u0000${point.step}`, {
         run_id: point.runId,
         step: point.step,
@@ -178,7 +183,7 @@ function foldRunEvent(writes: RunWrites, event: RecordedEvent): void {
       return;
     }
     case 'CheckpointSaved': {
-      const data = dataOf(event, 'CheckpointSaved');
+      const data = event.data;
       writes.checkpoints.set(`${data.runId}\u0000${data.step}`, {
         run_id: data.runId,
         step: data.step,
@@ -194,7 +199,7 @@ function foldRunEvent(writes: RunWrites, event: RecordedEvent): void {
       return;
     }
     case 'TrainingRunCompleted': {
-      const data = dataOf(event, 'TrainingRunCompleted');
+      const data = event.data;
       writes.set(data.runId, {
         status: 'completed',
         result_artifact_hash: data.artifact.hash,
@@ -208,7 +213,7 @@ function foldRunEvent(writes: RunWrites, event: RecordedEvent): void {
       return;
     }
     case 'TrainingRunFailed': {
-      const data = dataOf(event, 'TrainingRunFailed');
+      const data = event.data;
       writes.set(data.runId, {
         status: 'failed',
         failure_reason: data.reason,
@@ -218,7 +223,7 @@ function foldRunEvent(writes: RunWrites, event: RecordedEvent): void {
       return;
     }
     case 'TrainingRunCancelled': {
-      const data = dataOf(event, 'TrainingRunCancelled');
+      const data = event.data;
       writes.set(data.runId, {
         status: 'cancelled',
         failure_reason: data.reason,
@@ -227,5 +232,7 @@ function foldRunEvent(writes: RunWrites, event: RecordedEvent): void {
       });
       return;
     }
+    default:
+      assertNever(event);
   }
 }

@@ -1,11 +1,11 @@
-import { START, type EventStore, type RecordedEvent } from '../eventstore/eventStore.js';
+import { START, type EventStore } from '../eventstore/eventStore.js';
 import {
   applyDeploymentEntry,
   deploymentEntry,
   deploymentEventTypes,
   type DeploymentState,
 } from './deployments.fold.js';
-import { upcastRecorded } from './lifecycleEvent.js';
+import { isOneOf, toProjectedEvent } from './lifecycleEvent.js';
 import {
   LineageGraph,
   lineageChanges,
@@ -86,16 +86,20 @@ export async function worldAsOf(
         break;
       }
       if (time > limit) continue;
-      const event: RecordedEvent = upcastRecorded(stored);
+      const event = toProjectedEvent(stored);
+      if (!event) continue;
       folded++;
-      const entry = deploymentEntry(event);
-      if (entry)
+      if (isOneOf(deploymentEventTypes, event)) {
+        const entry = deploymentEntry(event);
         deployments.set(
           entry.deploymentName,
           applyDeploymentEntry(deployments.get(entry.deploymentName), entry),
         );
-      for (const change of registryChanges(event)) registry = applyRegistryChange(registry, change);
-      lineage.apply(lineageChanges(event));
+      }
+      if (isOneOf(registryEventTypes, event)) {
+        for (const change of registryChanges(event)) registry = applyRegistryChange(registry, change);
+      }
+      if (isOneOf(lineageEventTypes, event)) lineage.apply(lineageChanges(event));
     }
     if (beyond) break;
     checkpoint = page.checkpoint;

@@ -27,7 +27,7 @@ export {
   type ModelResolver,
   type RegistryResolverOptions,
   type Untar,
-} from './modelResolver.js';
+} from '../services/index.js';
 export { watchDeployments, type ActivationTarget, type DeploymentWatcher } from './deploymentWatcher.js';
 export {
   InteractionRecorder,

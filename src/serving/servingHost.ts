@@ -1,6 +1,6 @@
 import type { ModelRef } from '../domain/index.js';
 import type { GenerationPool } from './generationPool.js';
-import { modelKey, type ModelResolver } from './modelResolver.js';
+import { modelKey, type ModelResolver } from '../services/index.js';
 import type { ServingMetrics } from './servingMetrics.js';
 
 export interface ActiveModel {

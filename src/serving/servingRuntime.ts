@@ -8,7 +8,7 @@ import { DeploymentMonitor, type Degradation, type MonitorConfig } from './deplo
 import { watchDeployments, type DeploymentWatcher } from './deploymentWatcher.js';
 import { GenerationPool, type GenerationPoolOptions } from './generationPool.js';
 import { InteractionRecorder, type InteractionRecorderOptions } from './interactionRecorder.js';
-import type { ModelResolver } from './modelResolver.js';
+import type { ModelResolver } from '../services/index.js';
 import { OutputFilter, type OutputClassifier, type OutputFilterConfig } from './outputFilter.js';
 import { ServingHost } from './servingHost.js';
 import { ServingMetrics } from './servingMetrics.js';

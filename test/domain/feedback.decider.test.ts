@@ -62,6 +62,33 @@ describe('interaction decider', () => {
       ]);
     interactions.given([]).when(label).thenThrows('INTERACTION_NOT_FOUND');
   });
+
+  it('records the role a correction was accepted under, and labels an interaction more than once', () => {
+    const label = {
+      type: 'LabelFeedback' as const,
+      interactionId: 'i1',
+      label: { kind: 'rating' as const, value: 2 },
+      labeler: 'nurse',
+      labelerRole: 'clinician',
+      at: at(3),
+    };
+    const labeled: InteractionEvent = {
+      type: 'FeedbackLabeled',
+      data: {
+        interactionId: 'i1',
+        label: { kind: 'rating', value: 2 },
+        labeler: 'nurse',
+        labelerRole: 'clinician',
+        labeledAt: at(3),
+      },
+    };
+    interactions.given([recorded, labeled]).when(label).then([labeled]);
+    const state = [recorded, labeled, labeled].reduce(
+      interactionDecider.evolve,
+      interactionDecider.initialState(),
+    );
+    expect(state).toEqual({ recorded: true, labels: 2 });
+  });
 });
 
 const candidates = [
@@ -103,6 +130,66 @@ describe('preference decider', () => {
       .thenThrows('CANDIDATE_COUNT_INVALID');
   });
 
+  it('takes 2 to 8 candidates', () => {
+    const many = (count: number) =>
+      Array.from({ length: count }, (_, n) => ({ candidateId: `c${n}`, text: `answer ${n}` }));
+    for (const count of [2, 8]) {
+      const [event] = preferences
+        .given([])
+        .when({ ...generate, candidates: many(count) })
+        .then([
+          {
+            type: 'CandidatesGenerated',
+            data: {
+              promptId: 'p1',
+              prompt: 'Explain hypertension',
+              candidates: many(count),
+              generatedAt: at(0),
+            },
+          },
+        ]);
+      expect(event!.type).toBe('CandidatesGenerated');
+    }
+    for (const count of [0, 1, 9]) {
+      const error = preferences
+        .given([])
+        .when({ ...generate, candidates: many(count) })
+        .thenThrows('CANDIDATE_COUNT_INVALID');
+      expect(error.details).toEqual({ promptId: 'p1', count });
+    }
+  });
+
+  it('takes one ranking per labeler, with the role it was accepted under', () => {
+    const first: FeedbackEvent = {
+      type: 'PreferenceRanked',
+      data: { promptId: 'p1', ranking: ['b', 'a', 'c'], labeler: 'doc', rankedAt: at(1) },
+    };
+    preferences
+      .given([generated, first])
+      .when({ ...rank, labeler: 'nurse', labelerRole: 'clinician', ranking: ['c', 'b', 'a'] })
+      .then([
+        {
+          type: 'PreferenceRanked',
+          data: {
+            promptId: 'p1',
+            ranking: ['c', 'b', 'a'],
+            labeler: 'nurse',
+            labelerRole: 'clinician',
+            rankedAt: at(1),
+          },
+        },
+      ]);
+    const second: FeedbackEvent = {
+      type: 'PreferenceRanked',
+      data: { promptId: 'p1', ranking: ['c', 'b', 'a'], labeler: 'nurse', rankedAt: at(2) },
+    };
+    preferences.given([generated, first, second]).when(rank).thenThrows('ALREADY_RANKED');
+    preferences
+      .given([generated, first, second])
+      .when({ ...rank, labeler: 'nurse' })
+      .thenThrows('ALREADY_RANKED');
+  });
+
   it('accepts a ranking that is a permutation of exactly the generated candidates', () => {
     const ranked: FeedbackEvent = {
       type: 'PreferenceRanked',
@@ -125,5 +212,97 @@ describe('preference decider', () => {
   it('isPermutationOf agrees with sorting', () => {
     expect(isPermutationOf(['c', 'a', 'b'], ['a', 'b', 'c'])).toBe(true);
     expect(isPermutationOf(['a', 'a', 'c'], ['a', 'b', 'c'])).toBe(false);
+    expect(isPermutationOf(['a', 'b'], ['a', 'b', 'c'])).toBe(false);
+    expect(isPermutationOf(['a', 'b', 'c', 'c'], ['a', 'b', 'c'])).toBe(false);
+    expect(isPermutationOf([], [])).toBe(true);
+  });
+});
+
+describe('feedback refusals', () => {
+  // A refusal's details become the GraphQL error's extensions: a client reads the ids from them.
+  const generate = {
+    type: 'GenerateCandidates' as const,
+    promptId: 'p1',
+    prompt: 'Explain hypertension',
+    candidates,
+    at: at(0),
+  };
+  const rank = {
+    type: 'RankPreference' as const,
+    promptId: 'p1',
+    ranking: ['b', 'a', 'c'],
+    labeler: 'doc',
+    at: at(1),
+  };
+
+  it('name the interaction or prompt they are about, and what was wrong', () => {
+    const label = {
+      type: 'LabelFeedback' as const,
+      interactionId: 'i9',
+      label: { kind: 'rating' as const, value: 1 },
+      labeler: 'doc',
+      at: at(1),
+    };
+    expect(interactions.given([]).when(label).thenThrows('INTERACTION_NOT_FOUND').details).toEqual({
+      interactionId: 'i9',
+    });
+    expect(
+      interactions
+        .given([recorded])
+        .when({ type: 'RecordInteraction', ...interactionData, at: at(1) })
+        .thenThrows('INTERACTION_ALREADY_RECORDED').details,
+    ).toEqual({ interactionId: 'i1' });
+    expect(
+      preferences.given([generated]).when(generate).thenThrows('CANDIDATES_ALREADY_GENERATED').details,
+    ).toEqual({
+      promptId: 'p1',
+    });
+    const twice = preferences
+      .given([])
+      .when({ ...generate, candidates: [candidates[0]!, candidates[1]!, candidates[0]!] })
+      .thenThrows('CANDIDATE_IDS_NOT_UNIQUE');
+    expect(twice.details).toEqual({ promptId: 'p1', ids: ['a', 'b', 'a'] });
+    expect(twice.message).toContain('a, b, a');
+    expect(preferences.given([]).when(rank).thenThrows('CANDIDATES_NOT_FOUND').details).toEqual({
+      promptId: 'p1',
+    });
+    const wrong = preferences
+      .given([generated])
+      .when({ ...rank, ranking: ['c', 'a'] })
+      .thenThrows('RANKING_NOT_PERMUTATION');
+    expect(wrong.details).toEqual({ promptId: 'p1', expected: ['a', 'b', 'c'], got: ['c', 'a'] });
+    expect(wrong.message).toContain('exactly once (a, b, c); got c, a.');
+    const ranked: FeedbackEvent = {
+      type: 'PreferenceRanked',
+      data: { promptId: 'p1', ranking: ['b', 'a', 'c'], labeler: 'doc', rankedAt: at(1) },
+    };
+    expect(preferences.given([generated, ranked]).when(rank).thenThrows('ALREADY_RANKED').details).toEqual({
+      promptId: 'p1',
+      labeler: 'doc',
+    });
+  });
+
+  it('say "nothing" for an empty ranking', () => {
+    const empty = preferences
+      .given([generated])
+      .when({ ...rank, ranking: [] })
+      .thenThrows('RANKING_NOT_PERMUTATION');
+    expect(empty.message).toMatch(/; got nothing\.$/);
+  });
+
+  it('refuse a command or event the deciders do not know', () => {
+    const unknown = { type: 'Unknown' } as never;
+    expect(() => interactionDecider.decide(unknown, interactionDecider.initialState())).toThrow(
+      /Unhandled case/,
+    );
+    expect(() => interactionDecider.evolve(interactionDecider.initialState(), unknown)).toThrow(
+      /Unhandled case/,
+    );
+    expect(() => preferenceDecider.decide(unknown, preferenceDecider.initialState())).toThrow(
+      /Unhandled case/,
+    );
+    expect(() => preferenceDecider.evolve(preferenceDecider.initialState(), unknown)).toThrow(
+      /Unhandled case/,
+    );
   });
 });

@@ -1,5 +1,5 @@
-import { describe, it } from 'vitest';
-import { trainingRunDecider, type TrainingRunEvent } from '../../src/domain/index.js';
+import { describe, expect, it } from 'vitest';
+import { fold, trainingRunDecider, type TrainingRunEvent } from '../../src/domain/index.js';
 import { at, hash, specFor } from './support.js';
 import {
   checkpoint,
@@ -404,5 +404,44 @@ describe('training run decider: the end', () => {
       .given([])
       .when({ type: 'CancelTrainingRun', runId: 'r1', reason: 'x', cancelledBy: 'ana', at: at(1) })
       .thenThrows('RUN_NOT_FOUND');
+  });
+});
+
+describe('training run state: the status implies the lease', () => {
+  const expired: TrainingRunEvent = {
+    type: 'TrainingRunLeaseExpired',
+    data: { runId: 'r1', workerId: 'w1', attempt: 1, leaseUntil: at(5), lastStep: 10, detectedAt: at(6) },
+  };
+  const completed: TrainingRunEvent = {
+    type: 'TrainingRunCompleted',
+    data: {
+      runId: 'r1',
+      artifact: { kind: 'adapter', hash: hash('a'), byteSize: 1 },
+      finalLoss: 1,
+      steps: 10,
+      durationMs: 1,
+      tokensSeen: 1,
+      metrics: {},
+      completedAt: at(4),
+    },
+  };
+  const histories: [string, TrainingRunEvent[], string][] = [
+    ['nothing', [], 'none'],
+    ['a request', [requested], 'requested'],
+    ['a claim', running, 'claimed'],
+    ['an expired lease', [...running, expired], 'lease-expired'],
+    ['a re-claim', [...running, expired, claimed('w2', 2, 6)], 'claimed'],
+    ['a completion', [...running, completed], 'completed'],
+  ];
+
+  it.each(histories)('after %s, only a claimed run carries a lease', (_name, events, status) => {
+    const state = fold(trainingRunDecider, events);
+    expect(state.status).toBe(status);
+    expect('lease' in state).toBe(status === 'claimed');
+  });
+
+  it('gives the lease of the latest claim and its attempt', () => {
+    const state = fold(trainingRunDecider, [...running, expired, claimed('w2', 2, 6)]);
+    expect(state).toMatchObject({ lease: { workerId: 'w2', leaseUntil: at(11) }, attempt: 2 });
   });
 });

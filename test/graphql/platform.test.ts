@@ -48,22 +48,6 @@ for (const target of databaseTargets) {
       }
     });
 
-    it("shows a browser Apollo's explorer while introspection is on, in production mode too", async () => {
-      // The command line runs with NODE_ENV=production, where Apollo's default page only links out.
-      const nodeEnv = process.env.NODE_ENV;
-      process.env.NODE_ENV = 'production';
-      const production = await startHarness(database).finally(() => {
-        process.env.NODE_ENV = nodeEnv;
-      });
-      try {
-        const page = await fetch(production.server.url, { headers: { accept: 'text/html' } });
-        expect(page.status).toBe(200);
-        expect(await page.text()).toContain('embeddableSandbox');
-      } finally {
-        await production.close();
-      }
-    });
-
     it('refuses queries deeper or costlier than the limits, and bodies over the size limit', async () => {
       const shallow = await api.request('{ log(first: 1) { edges { node { type } } } }');
       expect(shallow.errors).toBeUndefined();

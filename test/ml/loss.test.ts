@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { causalLmLoss, makeBatch } from '../../src/ml/loss.js';
+import { DEFAULT_LOSS, causalLmLoss, lossOptionsSchema, makeBatch, targetCounts } from '../../src/ml/loss.js';
 
 /** Cross-entropy of one row of logits against a target, computed by hand in float64. */
 function crossEntropy(row: readonly number[], target: number): number {
@@ -40,9 +40,72 @@ describe('makeBatch', () => {
     expect(batch.tokens).toBe(6);
     expect(batch.targetTokens).toBe(4);
   });
+
+  it('pads with token 0 unless told otherwise, and a padded position has no target', () => {
+    const batch = makeBatch([
+      { ids: [7, 8, 9], lossMask: [1, 1, 1], entityMask: [1, 1, 1] },
+      { ids: [3, 4], lossMask: [1, 1], entityMask: [1, 1] },
+    ]);
+    expect(batch.inputs).toEqual([
+      [7, 8],
+      [3, 4],
+    ]);
+    expect([...batch.targets]).toEqual([8, 9, 4, 0]);
+    expect([...batch.lossWeights]).toEqual([1, 1, 1, 0]);
+    expect([...batch.entityWeights]).toEqual([1, 1, 1, 0]);
+    expect(batch.targetTokens).toBe(3);
+  });
+
+  it('refuses an empty batch, examples shorter than two tokens and masks of another length', () => {
+    expect(() => makeBatch([])).toThrow(/at least one example/);
+    expect(() => makeBatch([{ ids: [1], lossMask: [1] }])).toThrow(/at least two tokens/);
+    expect(() => makeBatch([{ ids: [1, 2], lossMask: [0, 1, 1] }])).toThrow(
+      /example 0: lossMask and entityMask must have one entry per token \(2\)/,
+    );
+    expect(() =>
+      makeBatch([
+        { ids: [1, 2], lossMask: [0, 1] },
+        { ids: [1, 2, 3], lossMask: [0, 1, 1], entityMask: [0, 1] },
+      ]),
+    ).toThrow(/example 1: .* \(3\)/);
+  });
+
+  it('counts the loss and entity targets of a batch', () => {
+    const batch = makeBatch([
+      { ids: [1, 2, 3, 4], lossMask: [0, 1, 1, 1], entityMask: [0, 1, 0, 1] },
+      { ids: [5, 6], lossMask: [0, 1] },
+    ]);
+    expect(targetCounts(batch)).toEqual({ lossCount: 4, entityCount: 2 });
+  });
+});
+
+describe('lossOptionsSchema', () => {
+  it('fills in the entity-weighted defaults (0.7 and 0.3) and refuses negative weights', () => {
+    expect(lossOptionsSchema.parse({ kind: 'entity-weighted' })).toEqual({
+      kind: 'entity-weighted',
+      baseWeight: 0.7,
+      entityWeight: 0.3,
+    });
+    expect(
+      lossOptionsSchema.parse({ kind: 'entity-weighted', baseWeight: 0, entityWeight: 0 }),
+    ).toMatchObject({
+      baseWeight: 0,
+      entityWeight: 0,
+    });
+    expect(lossOptionsSchema.safeParse({ kind: 'entity-weighted', baseWeight: -0.1 }).success).toBe(false);
+    expect(lossOptionsSchema.safeParse({ kind: 'entity-weighted', entityWeight: -1 }).success).toBe(false);
+  });
+
+  it('takes plain cross-entropy, refuses another kind, and the default loss is the schema default', () => {
+    expect(lossOptionsSchema.parse({ kind: 'cross-entropy' })).toEqual({ kind: 'cross-entropy' });
+    expect(lossOptionsSchema.safeParse({ kind: 'focal' }).success).toBe(false);
+    expect(lossOptionsSchema.safeParse({}).success).toBe(false);
+    expect(DEFAULT_LOSS).toEqual(lossOptionsSchema.parse({ kind: 'entity-weighted' }));
+  });
 });
 
 describe('causalLmLoss', () => {
+  const DEFAULT = { kind: 'entity-weighted', baseWeight: 0.7, entityWeight: 0.3 } as const;
   const logitRows = [
     [0.5, -1, 2, 0.1],
     [1.5, 0.3, -0.7, 0.2],
@@ -82,6 +145,41 @@ describe('causalLmLoss', () => {
     );
     expect(noEntities.total.dataSync()[0]).toBeCloseTo(base, 5);
     expect(noEntities.entity.dataSync()[0]).toBe(0);
+  });
+
+  it('entity-weighted with weights of its own: baseWeight x base + entityWeight x entity', () => {
+    const parts = causalLmLoss(tf.tensor2d(logitRows), makeBatch([example]), {
+      kind: 'entity-weighted',
+      baseWeight: 0.25,
+      entityWeight: 2,
+    });
+    const base = (handCe[0]! + handCe[1]! + handCe[2]!) / 3;
+    expect(parts.total.dataSync()[0]).toBeCloseTo(0.25 * base + 2 * handCe[1]!, 5);
+  });
+
+  it("a shard given the whole batch's counts: the shards' losses add up to the whole batch's", () => {
+    const second = { ids: [3, 0, 2, 1], lossMask: [0, 0, 1, 1], entityMask: [0, 0, 0, 1] };
+    const secondRows = [
+      [0.2, 0.1, -0.3, 0.4],
+      [1.0, -2.0, 0.5, 0.0],
+      [0.3, 0.6, -0.1, -0.9],
+    ];
+    const whole = makeBatch([example, second]);
+    const counts = targetCounts(whole);
+    const all = causalLmLoss(tf.tensor2d([...logitRows, ...secondRows]), whole);
+    const shards = [
+      causalLmLoss(tf.tensor2d(logitRows), makeBatch([example]), DEFAULT, counts),
+      causalLmLoss(tf.tensor2d(secondRows), makeBatch([second]), DEFAULT, counts),
+    ];
+    for (const part of ['base', 'entity', 'total'] as const) {
+      const summed = shards[0]![part].dataSync()[0]! + shards[1]![part].dataSync()[0]!;
+      expect(summed).toBeCloseTo(all[part].dataSync()[0]!, 5);
+    }
+    // By hand: 5 targets, 2 entity targets over both examples.
+    const secondCe = [crossEntropy(secondRows[1]!, 2), crossEntropy(secondRows[2]!, 1)];
+    const base = (handCe[0]! + handCe[1]! + handCe[2]! + secondCe[0]! + secondCe[1]!) / 5;
+    const entity = (handCe[1]! + secondCe[1]!) / 2;
+    expect(all.total.dataSync()[0]).toBeCloseTo(0.7 * base + 0.3 * entity, 5);
   });
 
   it('refuses a batch with no target tokens', () => {

@@ -627,7 +627,7 @@ for (const target of databaseTargets) {
         resumeFrom: { step: 4, artifactHash: hash('ck4') },
       });
       await services.runs.reportProgress(progress(5, 'w2'), worker);
-      expect((await services.runs.getRun('r1')).lastStep).toBe(5);
+      expect(await services.runs.getRun('r1')).toMatchObject({ status: 'claimed', lastStep: 5 });
     });
   });
 }

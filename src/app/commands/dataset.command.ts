@@ -39,7 +39,7 @@ import { loadConfig, type Config } from '../config.js';
 import { runAugmentationHere } from '../datasets.js';
 import { forwardRequest, ForwardingError, runningServer, stageImport } from '../forwarding.js';
 import { openConfiguredDatabase } from '../platform.js';
-import type { RegisterCommand } from './index.js';
+import type { RegisterCommand } from './registerCommand.js';
 
 function number(name: string, min: number, max: number, integer = false) {
   return (value: string): number => {

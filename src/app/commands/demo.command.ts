@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { runDemo } from '../demo/index.js';
-import type { RegisterCommand } from './index.js';
+import type { RegisterCommand } from './registerCommand.js';
 
 interface DemoCommandOptions {
   dataDir?: string;

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { evaluateGate, gateThreshold, type GateThreshold } from '../../domain/index.js';
 import { PROMPT_FORMAT_NAMES } from '../../ml/prompts/index.js';
 import { evaluateModel, parseEvaluationExamples, parseNoiseTypes } from '../../workers/evaluation/index.js';
-import type { RegisterCommand } from './index.js';
+import type { RegisterCommand } from './registerCommand.js';
 
 function parseThresholds(text: string) {
   let value: unknown;

@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { registerEvalCommand } from './eval.command.js';
 import { registerMigrateCommand } from './migrate.command.js';
 import { registerTokenCommand } from './token.command.js';
@@ -10,8 +9,9 @@ import { registerStartCommand } from './start.command.js';
 import { registerDemoCommand } from './demo.command.js';
 import { registerLedgerCommand } from './ledger.command.js';
 
-/** Each command file exports one function that adds its command (and sub-commands) to the program. */
-export type RegisterCommand = (program: Command) => void;
+import type { RegisterCommand } from './registerCommand.js';
+
+export type { RegisterCommand } from './registerCommand.js';
 
 export const commands: RegisterCommand[] = [
   registerStartCommand,

@@ -15,7 +15,7 @@ import {
 } from '../../eventstore/index.js';
 import { loadConfig, type Config } from '../config.js';
 import { openConfiguredDatabase } from '../platform.js';
-import type { RegisterCommand } from './index.js';
+import type { RegisterCommand } from './registerCommand.js';
 
 export interface VerifyCommandOptions {
   /** A checkpoint kept outside the database (`ledger checkpoint --out`, or the /ledger/checkpoints answer). */

@@ -16,7 +16,7 @@ import {
 } from '../../ml/index.js';
 import { promptFormatByName } from '../../ml/prompts/index.js';
 import { ByteTokenizer, loadTokenizer } from '../../ml/tokenizers/index.js';
-import type { RegisterCommand } from './index.js';
+import type { RegisterCommand } from './registerCommand.js';
 
 function integer(name: string, min: number, max: number) {
   return (value: string): number => {

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { PII_KINDS, PII_PLACEHOLDERS, redactText, type PiiCounts } from '../../data/index.js';
-import type { RegisterCommand } from './index.js';
+import type { RegisterCommand } from './registerCommand.js';
 
 export const registerRedactCommand: RegisterCommand = (program: Command) => {
   program

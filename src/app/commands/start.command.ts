@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { startPlatform } from '../platform.js';
-import type { RegisterCommand } from './index.js';
+import type { RegisterCommand } from './registerCommand.js';
 
 export const registerStartCommand: RegisterCommand = (program: Command) => {
   program

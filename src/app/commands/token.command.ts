@@ -5,7 +5,7 @@ import type { Database } from '../../eventstore/index.js';
 import { roles, TokenStore, type Role } from '../../graphql/index.js';
 import { loadConfig } from '../config.js';
 import { openConfiguredDatabase } from '../platform.js';
-import type { RegisterCommand } from './index.js';
+import type { RegisterCommand } from './registerCommand.js';
 
 /** Opens the database for one `token` sub-command; refused while a server holds the embedded data directory. */
 async function withTokens<T>(command: string, work: (tokens: TokenStore) => Promise<T>): Promise<T> {

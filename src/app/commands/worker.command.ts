@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { JOB_KINDS, startWorkerProcess } from '../../workers/index.js';
 import { loadConfig } from '../config.js';
 import { acquireDataDirLock } from '../dataDirLock.js';
-import type { RegisterCommand } from './index.js';
+import type { RegisterCommand } from './registerCommand.js';
 
 function positiveInt(name: string) {
   return (value: string): number => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEvent, type EventOf } from '../shared/eventRegistry.js';
+import { defineEvent, type EventOf, type EventUnionOf } from '../shared/eventRegistry.js';
 import {
   exactKey,
   freeString,
@@ -131,10 +131,5 @@ export type AugmentationCompleted = EventOf<typeof AugmentationCompleted>;
 export type AugmentationFailed = EventOf<typeof AugmentationFailed>;
 export type DatasetArchived = EventOf<typeof DatasetArchived>;
 
-export type DatasetEvent =
-  | DatasetRegistered
-  | DatasetRevisionAdded
-  | AugmentationRequested
-  | AugmentationCompleted
-  | AugmentationFailed
-  | DatasetArchived;
+/** Every dataset event: derived from the definitions, so a new one is added in one place. */
+export type DatasetEvent = EventUnionOf<typeof datasetEventDefinitions>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEvent, type EventOf } from '../shared/eventRegistry.js';
+import { defineEvent, type EventOf, type EventUnionOf } from '../shared/eventRegistry.js';
 import {
   exactKey,
   freeString,
@@ -93,5 +93,5 @@ export type DegradationDetected = EventOf<typeof DegradationDetected>;
 export type RollbackRequested = EventOf<typeof RollbackRequested>;
 export type RolledBack = EventOf<typeof RolledBack>;
 
-export type DeploymentEvent =
-  DeploymentRequested | DeploymentActivated | DegradationDetected | RollbackRequested | RolledBack;
+/** Every deployment event: derived from the definitions, so a new one is added in one place. */
+export type DeploymentEvent = EventUnionOf<typeof deploymentEventDefinitions>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEvent, type EventOf } from '../shared/eventRegistry.js';
+import { defineEvent, type EventOf, type EventUnionOf } from '../shared/eventRegistry.js';
 import {
   artifactRef,
   datasetRef,
@@ -117,10 +117,5 @@ export type EvaluationProgressReported = EventOf<typeof EvaluationProgressReport
 export type EvaluationCompleted = EventOf<typeof EvaluationCompleted>;
 export type EvaluationFailed = EventOf<typeof EvaluationFailed>;
 
-export type EvaluationEvent =
-  | EvaluationRequested
-  | EvaluationClaimed
-  | EvaluationLeaseRenewed
-  | EvaluationProgressReported
-  | EvaluationCompleted
-  | EvaluationFailed;
+/** Every evaluation event: derived from the definitions, so a new one is added in one place. */
+export type EvaluationEvent = EventUnionOf<typeof evaluationEventDefinitions>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEvent, type EventOf } from '../shared/eventRegistry.js';
+import { defineEvent, type EventOf, type EventUnionOf } from '../shared/eventRegistry.js';
 import {
   freeString,
   id,
@@ -79,11 +79,13 @@ export const PreferenceRanked = defineEvent(
   }),
 );
 
+/** The events of an interaction stream (`interaction-<id>`). */
+export const interactionEventDefinitions = [InteractionRecorded, FeedbackLabeled] as const;
+/** The events of a preference stream (`preference-<promptId>`). */
+export const preferenceEventDefinitions = [CandidatesGenerated, PreferenceRanked] as const;
 export const feedbackEventDefinitions = [
-  InteractionRecorded,
-  FeedbackLabeled,
-  CandidatesGenerated,
-  PreferenceRanked,
+  ...interactionEventDefinitions,
+  ...preferenceEventDefinitions,
 ] as const;
 
 export type InteractionRecorded = EventOf<typeof InteractionRecorded>;
@@ -91,6 +93,6 @@ export type FeedbackLabeled = EventOf<typeof FeedbackLabeled>;
 export type CandidatesGenerated = EventOf<typeof CandidatesGenerated>;
 export type PreferenceRanked = EventOf<typeof PreferenceRanked>;
 
-export type InteractionEvent = InteractionRecorded | FeedbackLabeled;
-export type PreferenceEvent = CandidatesGenerated | PreferenceRanked;
-export type FeedbackEvent = InteractionEvent | PreferenceEvent;
+export type InteractionEvent = EventUnionOf<typeof interactionEventDefinitions>;
+export type PreferenceEvent = EventUnionOf<typeof preferenceEventDefinitions>;
+export type FeedbackEvent = EventUnionOf<typeof feedbackEventDefinitions>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEvent, type EventOf } from '../shared/eventRegistry.js';
+import { defineEvent, type EventOf, type EventUnionOf } from '../shared/eventRegistry.js';
 import {
   freeString,
   id,
@@ -78,4 +78,5 @@ export type ModelVersionRegistered = EventOf<typeof ModelVersionRegistered>;
 export type ModelVersionPromoted = EventOf<typeof ModelVersionPromoted>;
 export type ModelVersionArchived = EventOf<typeof ModelVersionArchived>;
 
-export type ModelEvent = ModelVersionRegistered | ModelVersionPromoted | ModelVersionArchived;
+/** Every model-registry event: derived from the definitions, so a new one is added in one place. */
+export type ModelEvent = EventUnionOf<typeof modelEventDefinitions>;

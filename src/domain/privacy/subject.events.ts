@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEvent, type EventOf } from '../shared/eventRegistry.js';
+import { defineEvent, type EventOf, type EventUnionOf } from '../shared/eventRegistry.js';
 import { isoTimestamp, nonEmptyExactText, nonEmptyFreeText } from '../shared/schemas.js';
 
 /**
@@ -18,4 +18,4 @@ export const SubjectForgotten = defineEvent(
 export const privacyEventDefinitions = [SubjectForgotten] as const;
 
 export type SubjectForgotten = EventOf<typeof SubjectForgotten>;
-export type PrivacyEvent = SubjectForgotten;
+export type PrivacyEvent = EventUnionOf<typeof privacyEventDefinitions>;

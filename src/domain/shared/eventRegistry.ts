@@ -44,6 +44,19 @@ export type EventData<Definition> =
 export type EventOf<Definition> =
   Definition extends EventDefinition<infer Type, infer Schema> ? DomainEvent<Type, z.infer<Schema>> : never;
 
+/**
+ * The union of the domain events a list of definitions defines. Each aggregate's event union is
+ * derived from its definitions list with this, so an event is declared once (its schema) and the
+ * union, the registry and every `switch (event.type)` over the union follow from it.
+ */
+export type EventUnionOf<Definitions extends readonly EventDefinition[]> = EventOf<Definitions[number]>;
+
+/** One member of an event union, by type: `EventOfType<LifecycleEvent, 'DatasetArchived'>`. */
+export type EventOfType<Event extends DomainEvent, Type extends Event['type']> = Extract<
+  Event,
+  { type: Type }
+>;
+
 export interface EventRegistry {
   readonly types: readonly string[];
   has(type: string): boolean;

@@ -6,6 +6,8 @@ export {
   type EventDefinition,
   type EventData,
   type EventOf,
+  type EventOfType,
+  type EventUnionOf,
   type EventRegistry,
   type Upcaster,
   defineEvent,

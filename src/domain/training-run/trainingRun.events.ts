@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEvent, type EventOf } from '../shared/eventRegistry.js';
+import { defineEvent, type EventOf, type EventUnionOf } from '../shared/eventRegistry.js';
 import { exactText } from '../shared/textKinds.js';
 import {
   id,
@@ -307,14 +307,5 @@ export type TrainingRunCompleted = EventOf<typeof TrainingRunCompleted>;
 export type TrainingRunFailed = EventOf<typeof TrainingRunFailed>;
 export type TrainingRunCancelled = EventOf<typeof TrainingRunCancelled>;
 
-export type TrainingRunEvent =
-  | TrainingRunRequested
-  | TrainingRunClaimed
-  | TrainingRunLeaseRenewed
-  | TrainingRunLeaseExpired
-  | TrainingStageStarted
-  | TrainingProgressReported
-  | CheckpointSaved
-  | TrainingRunCompleted
-  | TrainingRunFailed
-  | TrainingRunCancelled;
+/** Every training-run event: derived from the definitions, so a new one is added in one place. */
+export type TrainingRunEvent = EventUnionOf<typeof trainingRunEventDefinitions>;

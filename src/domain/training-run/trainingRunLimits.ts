@@ -122,11 +122,12 @@ export function checkTrainingRequestBounds(
     outOfBounds('stages', `${count} stage(s)`, `from ${stages.min} to ${stages.max} stages`);
   request.stages.forEach(checkStage);
   if (request.maxSteps !== undefined) integerIn('maxSteps', request.maxSteps, maxSteps.min, maxSteps.max);
-  checkTrainingMethodShape(request.method);
   const method = request.method;
   if (method.kind === 'lora') checkLora('method', method, architecture);
   else if (method.kind !== 'full' && method.parameters?.kind === 'lora')
     checkLora('method.parameters', method.parameters, architecture);
+  // After the bounds, so a number out of range is named with its bound rather than as a malformed method.
+  checkTrainingMethodShape(request.method);
 }
 
 /** Refuses a run whose memory estimate is above the largest device a registered worker reports. */

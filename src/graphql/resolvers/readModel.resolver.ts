@@ -93,7 +93,9 @@ function read(context: ApiContext): void {
 
 @Resolver()
 export class ReadModelResolver {
-  @Query(() => DatasetConnection)
+  @Query(() => DatasetConnection, {
+    description: 'Datasets; archived ones only with includeArchived; filter by when they were registered.',
+  })
   async datasets(
     @Ctx() context: ApiContext,
     @Arg('first', () => Int, { defaultValue: 20 }) first: number,
@@ -118,7 +120,10 @@ export class ReadModelResolver {
     return toConnection(page, (r) => [iso(r.registered_at), r.dataset_id], toDataset, after);
   }
 
-  @Query(() => DatasetType, { nullable: true })
+  @Query(() => DatasetType, {
+    nullable: true,
+    description: 'One dataset by its id, with its revisions; null when unknown.',
+  })
   async dataset(@Ctx() context: ApiContext, @Arg('datasetId', () => ID) datasetId: string) {
     read(context);
     const row = await getDataset(context.deps.db, datasetId);
@@ -163,14 +168,16 @@ export class ReadModelResolver {
     return toConnection(page, (r) => [iso(r.requested_at), r.run_id], toRun, after);
   }
 
-  @Query(() => RunType, { nullable: true })
+  @Query(() => RunType, { nullable: true, description: 'One training run by its id; null when unknown.' })
   async run(@Ctx() context: ApiContext, @Arg('runId', () => ID) runId: string) {
     read(context);
     const row = await getRun(context.deps.db, runId);
     return row ? toRun(row) : null;
   }
 
-  @Query(() => EvaluationConnection)
+  @Query(() => EvaluationConnection, {
+    description: 'Evaluations; filter by model version, status or when they were requested.',
+  })
   async evaluations(
     @Ctx() context: ApiContext,
     @Arg('first', () => Int, { defaultValue: 20 }) first: number,
@@ -204,7 +211,10 @@ export class ReadModelResolver {
     return toConnection(page, (r) => [iso(r.requested_at), r.evaluation_id], toEvaluation, after);
   }
 
-  @Query(() => EvaluationType, { nullable: true })
+  @Query(() => EvaluationType, {
+    nullable: true,
+    description: 'One evaluation by its id; null when unknown.',
+  })
   async evaluation(@Ctx() context: ApiContext, @Arg('evaluationId', () => ID) evaluationId: string) {
     read(context);
     const row = await getEvaluation(context.deps.db, evaluationId);
@@ -252,7 +262,7 @@ export class ReadModelResolver {
     };
   }
 
-  @Query(() => DeploymentConnection)
+  @Query(() => DeploymentConnection, { description: 'Deployments by name, with the version each serves.' })
   async deployments(
     @Ctx() context: ApiContext,
     @Arg('first', () => Int, { defaultValue: 20 }) first: number,
@@ -319,14 +329,19 @@ export class ReadModelResolver {
     return toConnection(page, (r) => [iso(r.recorded_at), r.interaction_id], toInteraction, after);
   }
 
-  @Query(() => InteractionType, { nullable: true })
+  @Query(() => InteractionType, {
+    nullable: true,
+    description: 'One served interaction (prompt, answer, filters, labels) by its id; null when unknown.',
+  })
   async interaction(@Ctx() context: ApiContext, @Arg('interactionId', () => ID) interactionId: string) {
     read(context);
     const row = await getInteraction(context.deps.db, interactionId);
     return row ? toInteraction(row) : null;
   }
 
-  @Query(() => JobConnection)
+  @Query(() => JobConnection, {
+    description: 'Worker jobs (training, evaluation, augmentation, deployment, rollback), with their leases.',
+  })
   async jobs(
     @Ctx() context: ApiContext,
     @Arg('first', () => Int, { defaultValue: 20 }) first: number,
@@ -358,7 +373,7 @@ export class ReadModelResolver {
     return toConnection(page, (r) => [iso(r.requested_at), r.job_id], toJob, after);
   }
 
-  @Query(() => JobType, { nullable: true })
+  @Query(() => JobType, { nullable: true, description: 'One worker job by its id; null when unknown.' })
   async job(@Ctx() context: ApiContext, @Arg('jobId', () => ID) jobId: string) {
     read(context);
     const row = await getJob(context.deps.db, jobId);

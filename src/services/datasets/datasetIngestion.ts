@@ -19,9 +19,10 @@ import { datasetStream, isDomainError, type DatasetState } from '../../domain/in
 import type { EventStore, RecordedEvent } from '../../eventstore/index.js';
 import type { CommandContext } from '../commandContext.js';
 import { deterministicId } from '../idempotency.js';
-import type { Services } from '../index.js';
+import type { Services } from '../createServices.js';
 import { templateReferences } from './augmentationTemplates.js';
 import { storeLexicon } from './lexiconArtifact.js';
+import { DatasetRequestError } from './datasetRequestError.js';
 import { qualityDetails, storedRevisionFields } from './revisionFields.js';
 
 /** What dataset operations need from the platform: the services that append, the store that keeps bytes. */
@@ -80,10 +81,6 @@ export interface IngestOutcome {
   readonly unchanged: boolean;
   readonly facts: RevisionFacts;
   readonly events: readonly RecordedEvent[];
-}
-
-export class DatasetRequestError extends Error {
-  override readonly name = 'DatasetRequestError';
 }
 
 /**

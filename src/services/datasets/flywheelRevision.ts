@@ -3,7 +3,7 @@ import type { RecordedEvent } from '../../eventstore/index.js';
 import { ERASED } from '../../privacy/index.js';
 import type { CommandContext } from '../commandContext.js';
 import type { DatasetDependencies } from './datasetIngestion.js';
-import { DatasetRequestError } from './datasetIngestion.js';
+import { DatasetRequestError } from './datasetRequestError.js';
 import {
   datasetTakingRevisions,
   derivedSplitOptions,

@@ -2,7 +2,6 @@
 export {
   augmentationResult,
   datasetIdForName,
-  DatasetRequestError,
   ingestIntoPlatform,
   requestAugmentationInPlatform,
   type AugmentationRequestInput,
@@ -13,6 +12,7 @@ export {
   type IngestProgress,
   type IngestRequest,
 } from './datasetIngestion.js';
+export { DatasetRequestError } from './datasetRequestError.js';
 export { buildFlywheelRevision, type FlywheelOutcome, type FlywheelRequest } from './flywheelRevision.js';
 export {
   buildPreferenceRevision,

@@ -3,7 +3,7 @@ import type { AddDatasetRevision, DatasetRevisionFacts, DatasetState } from '../
 import type { RecordedEvent } from '../../eventstore/index.js';
 import type { CommandContext } from '../commandContext.js';
 import type { DatasetService } from '../datasetService.js';
-import { DatasetRequestError } from './datasetIngestion.js';
+import { DatasetRequestError } from './datasetRequestError.js';
 
 /** The DatasetRevisionAdded fields a stored revision gives, less the ones the caller decides. */
 export type StoredRevisionFields = Pick<

@@ -23,7 +23,7 @@ import {
 } from '../../ml/eval/index.js';
 import { promptFormatByName, type PromptFormat } from '../../ml/prompts/index.js';
 import { loadTokenizer, type Tokenizer } from '../../ml/tokenizers/index.js';
-import type { TarEntry } from '../index.js';
+import type { TarEntry } from '../training/tarball.js';
 import type { EvaluationExample } from './evaluationExample.js';
 
 export interface EvaluateModelOptions {

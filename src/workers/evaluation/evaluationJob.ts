@@ -7,15 +7,10 @@ import type { ArtifactStore } from '../../data/index.js';
 import { isDomainError, type EvaluationRequested } from '../../domain/index.js';
 import type { EventStore } from '../../eventstore/index.js';
 import type { CommandContext, Services } from '../../services/index.js';
-import {
-  packTar,
-  TAR_MEDIA_TYPE,
-  type ClaimedJob,
-  type JobContext,
-  type JobHandler,
-  type JobOutcome,
-  LeaseLostError,
-} from '../index.js';
+import type { ClaimedJob } from '../runtime/jobQueue.js';
+import { LeaseLostError, type JobContext, type JobHandler, type JobOutcome } from '../runtime/runWorker.js';
+import { packTar } from '../training/tarball.js';
+import { TAR_MEDIA_TYPE } from '../training/trainingJob.js';
 import { judgePredictions, type JudgeConfig } from '../../ml/eval/index.js';
 import { parseNoiseTypes, type EvaluationOutcome } from './evaluateModel.js';
 import { EVALUATION_CONTROL, type EvaluationMessage, type EvaluationSpec } from './evaluationMessages.js';

@@ -11,7 +11,7 @@ import {
   type TrainingRunRequested,
 } from '../../domain/index.js';
 import type { EventStore } from '../../eventstore/index.js';
-import { unpackTar } from '../index.js';
+import { unpackTar } from '../training/tarball.js';
 import { exampleFromDatasetRecord, type EvaluationExample } from './evaluationExample.js';
 
 /** A failure no retry can fix (a missing model, a data set without an eval split). */

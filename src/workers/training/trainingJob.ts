@@ -15,10 +15,9 @@ import {
 } from '../../domain/index.js';
 import type { EventStore } from '../../eventstore/index.js';
 import type { LossOptions } from '../../ml/index.js';
-import type { CommandContext, Services } from '../../services/index.js';
+import { registryModelResolver, type CommandContext, type Services } from '../../services/index.js';
 import { LeaseLostError, type JobContext, type JobHandler, type JobOutcome } from '../runtime/runWorker.js';
 import type { ClaimedJob } from '../runtime/jobQueue.js';
-import { registryModelResolver } from '../../serving/modelResolver.js';
 import { progressBar, type ProgressBar } from './progressBar.js';
 import { unpackTar } from './tarball.js';
 import { prepareStageRecords, selectRecords } from './trainingData.js';
