@@ -5,8 +5,12 @@
  * exactly the adapter of the same request left uninterrupted (same seed). Its progress carries the rollout
  * statistics, and the recorded request holds every PPO setting resolved.
  */
+import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildAuditReport } from '../../src/graphql/audit/auditReport.js';
 import { decodeSafetensors } from '../../src/ml/index.js';
+import { lineageOf, runMetrics } from '../../src/projections/queries.js';
+import { toRunProgressUpdate } from '../../src/graphql/types/runProgress.type.js';
 import { unpackTar, type WorkerHandle } from '../../src/workers/index.js';
 import {
   registerCapitalPreferences,
@@ -187,6 +191,48 @@ describe('PPO training runs (pglite)', () => {
     );
     expect(versions).toHaveLength(1);
     expect((versions[0]!.data as { trainingSummary: { method: string } }).trainingSummary.method).toBe('ppo');
+
+    // runProgress carries the rollout statistics of each step.
+    const update = toRunProgressUpdate(
+      runId,
+      recorded.find((e) => e.type === 'TrainingProgressReported')!,
+    );
+    expect(update.meanReward).toBe(progress[0]!.meanReward);
+    expect(update.kl).toBe(progress[0]!.kl);
+    expect(update.clipFraction).toBe(progress[0]!.clipFraction);
+
+    // The runs read model keeps them in the metric series.
+    await expect
+      .poll(async () => (await runMetrics(t.database.db, runId, { first: 100 })).items.length, {
+        timeout: 10_000,
+      })
+      .toBe(PPO_STEPS);
+    const rows = (await runMetrics(t.database.db, runId, { first: 100 })).items;
+    expect(rows.map((r) => r.mean_reward)).toEqual(progress.map((p) => p.meanReward));
+    expect(rows.map((r) => r.kl)).toEqual(progress.map((p) => p.kl));
+    expect(rows.map((r) => r.value_loss)).toEqual(progress.map((p) => p.valueLoss));
+
+    // Lineage: the reward model version is upstream of the PPO run, and the audit report names it.
+    const subject = 'model:capitals-ppo@1';
+    await expect
+      .poll(
+        async () =>
+          (await lineageOf(t.database.db, subject)).edges.some(
+            (e) =>
+              e.from_node === 'model:capitals-rm@1' &&
+              e.to_node === `run:${runId}` &&
+              e.relation === 'reward-model',
+          ),
+        { timeout: 10_000 },
+      )
+      .toBe(true);
+    const report = (await buildAuditReport(
+      { store: t.store, db: t.database.db as never },
+      { modelName: 'capitals-ppo', version: 1 },
+    ))!;
+    const ppoRun = report.runs.find((r) => r.runId === runId)!;
+    expect(ppoRun.modelsUsed).toEqual([{ role: 'reward-model', modelName: 'capitals-rm', version: 1 }]);
+    expect(report.runs.map((r) => r.runId)).toContain(rewardRun);
   });
 
   it('refuses a PPO request whose reward model is a policy version, recording nothing', async () => {

@@ -86,9 +86,10 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
   const ppo = spec.objective.kind === 'ppo' ? spec.objective : undefined;
   const pairwise = dpo !== undefined || rewardModel;
   // The gradient workers compute the supervised loss only: a preference or PPO run trains on this thread alone.
-  const gradientWorkers = pairwise || ppo
-    ? 0
-    : (spec.gradientWorkers ?? defaultGradientWorkers(backend.backend, spec.gradientWorkerEntry));
+  const gradientWorkers =
+    pairwise || ppo
+      ? 0
+      : (spec.gradientWorkers ?? defaultGradientWorkers(backend.backend, spec.gradientWorkerEntry));
   const device =
     gradientWorkers > 0
       ? `${backend.device}; data parallel: the training thread and ${gradientWorkers} gradient worker${gradientWorkers > 1 ? 's' : ''}`
@@ -221,9 +222,7 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
           learningRate: spec.stages[stageIndex]!.learningRate,
           totalSteps: steps[stageIndex]! * updatesPerStep,
           warmupSteps: Math.floor(steps[stageIndex]! * updatesPerStep * spec.warmupRatio),
-          gradientAccumulation: ppo
-            ? 1
-            : Math.ceil(spec.stages[stageIndex]!.batchSize / spec.microBatchSize),
+          gradientAccumulation: ppo ? 1 : Math.ceil(spec.stages[stageIndex]!.batchSize / spec.microBatchSize),
           loss: spec.loss,
           padId: tokenizer.padId,
           seed: spec.seed + stageIndex,
@@ -340,13 +339,13 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
                 };
               })()
             : dpo
-            ? trainer.trainPreferenceStep(items as PreferencePair[], {
-                beta: dpo.beta,
-                ...(reference ? { model: reference } : {}),
-              })
-            : rewardModel
-              ? trainer.trainRewardStep(items as PreferencePair[])
-              : await trainer.trainStepAsync(items as TrainingExample[]);
+              ? trainer.trainPreferenceStep(items as PreferencePair[], {
+                  beta: dpo.beta,
+                  ...(reference ? { model: reference } : {}),
+                })
+              : rewardModel
+                ? trainer.trainRewardStep(items as PreferencePair[])
+                : await trainer.trainStepAsync(items as TrainingExample[]);
           const done = position.step + 1 - resumedAt;
           position = {
             ...position,

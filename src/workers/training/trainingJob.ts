@@ -25,7 +25,10 @@ import { readTrainSplit } from './trainSplit.js';
 import {
   CONTROL,
   type PpoObjective,
-  type StartMessage, type TrainingMessage, type TrainingSpec } from './trainingMessages.js';
+  type StartMessage,
+  type TrainingMessage,
+  type TrainingSpec,
+} from './trainingMessages.js';
 
 export const TAR_MEDIA_TYPE = 'application/x-tar';
 
@@ -227,7 +230,8 @@ async function buildSpec(
       : undefined;
     // Events recorded before the service resolved PPO's settings carry none: the same defaults fill them.
     const d = DEFAULT_PPO_SETTINGS;
-    const adaptive = (method.klControl ?? (method.targetKl !== undefined ? 'adaptive' : d.klControl)) === 'adaptive';
+    const adaptive =
+      (method.klControl ?? (method.targetKl !== undefined ? 'adaptive' : d.klControl)) === 'adaptive';
     ppo = {
       kind: 'ppo',
       rolloutsPerStep: method.rolloutsPerStep,
