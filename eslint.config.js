@@ -136,6 +136,8 @@ export default tseslint.config(
       '.data/',
       '.tmp/',
       'src/client/generated/',
+      'console/src/gql/',
+      'test-artifacts/',
     ],
   },
   js.configs.recommended,

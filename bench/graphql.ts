@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- graphql [--seconds=N] [--only=phase,...] [--interpreted]`: the GraphQL API under load against a server in this
- * process over PostgreSQL (DATABASE_URL) or embedded PGlite: a run with 1,000 metric points, a
+ * process over PostgreSQL (DATABASE_URL) or embedded PGlite: a run with 1,000 metric points (as
+ * columnar series; `run_1000_points_objects`: as one object per point), a
  * 20-item runs page, an audit report, and subscription delivery latency (append -> client) with
  * 100 graphql-ws subscribers. Baseline in the same run: `{ me { actor } }` (no database work).
  * The run, page and audit queries are measured twice: repeated (served by the response cache) and
@@ -163,7 +164,10 @@ export default async function (args: string[]): Promise<BenchResult> {
   const { version } = registered.data as { version: number };
   const queries: Record<string, string> = {
     baseline_me: '{ me { actor } }',
-    run_1000_points: `{ run(runId: "${runId}") { runId status a: metrics(first: 500) { edges { node { step loss learningRate } } } b: metrics(first: 500, fromStep: 501) { edges { node { step loss learningRate } } } } }`,
+    // Columnar series (two flat lists per figure), as a chart asks for them.
+    run_1000_points: `{ run(runId: "${runId}") { runId status metricSeries(names: [loss, learningRate], first: 1000) { series { name steps values } nextFromStep } } }`,
+    // The same points as an object per step (the RunMetric connection), for comparison.
+    run_1000_points_objects: `{ run(runId: "${runId}") { runId status a: metrics(first: 500) { edges { node { step loss learningRate } } } b: metrics(first: 500, fromStep: 501) { edges { node { step loss learningRate } } } } }`,
     runs_page_20:
       '{ runs(first: 20) { edges { cursor node { runId status baseModel lastLoss requestedAt } } pageInfo { hasNextPage } } }',
     audit_report: `{ auditReport(modelName: "llama-med", version: ${version}) { allChainsIntact report } }`,

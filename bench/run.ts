@@ -8,7 +8,7 @@ import { printTable, writeResult, type BenchResult } from './lib.js';
 const name = process.argv[2];
 if (!name || !/^[a-z][a-z0-9-]*$/.test(name)) {
   process.stderr.write(
-    'usage: npm run bench -- <name>   (a file bench/<name>.ts, e.g. eventstore, ledger, train, data)\n',
+    'usage: npm run bench -- <name>   (a file bench/<name>.ts, e.g. eventstore, ledger, train, data, artifacts)\n',
   );
   process.exit(2);
 }

@@ -5,6 +5,7 @@ import { appendManyFunctionMigration } from './0003_append_many_function.js';
 import { readAllOfTypesFunctionMigration } from './0004_read_all_of_types_function.js';
 import { idempotencyKeys } from './0011_idempotency_keys.js';
 import { ledgerLeavesFunctionMigration } from './0020_ledger_leaves_function.js';
+import { ledgerEventsFunctionMigration } from './0021_ledger_events_function.js';
 import { subjectKeys } from './0050_subject_keys.js';
 import { feedbackSubjects } from './0051_feedback_subjects.js';
 import { apiTokens } from './0200_api_tokens.js';
@@ -35,6 +36,7 @@ export const migrations: Record<string, Migration> = {
   '0004_read_all_of_types_function': readAllOfTypesFunctionMigration,
   '0011_idempotency_keys': idempotencyKeys,
   '0020_ledger_leaves_function': ledgerLeavesFunctionMigration,
+  '0021_ledger_events_function': ledgerEventsFunctionMigration,
   '0050_subject_keys': subjectKeys,
   '0051_feedback_subjects': feedbackSubjects,
   '0100_projection_checkpoints': projectionCheckpoints,

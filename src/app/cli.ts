@@ -7,10 +7,22 @@ import { commands } from './commands/index.js';
 
 const program = new Command()
   .name('tuneledger')
-  .description('Event-sourced MLOps platform for instruction fine-tuning of LLaMA-family models')
-  .showHelpAfterError();
+  .description('Event-sourced MLOps platform for instruction fine-tuning of LLaMA-family models');
 
 for (const register of commands) register(program);
+
+/** The full command path, e.g. `tuneledger dataset ingest`. */
+function commandPath(command: Command): string {
+  return command.parent ? `${commandPath(command.parent)} ${command.name()}` : command.name();
+}
+/** A usage error (a missing option, an unknown one) prints its one line and the command's usage, not the whole help. */
+function shortUsageAfterErrors(command: Command): void {
+  command.showHelpAfterError(
+    `Usage: ${commandPath(command)} ${command.usage()}\n(${commandPath(command)} --help lists every option)`,
+  );
+  for (const sub of command.commands) shortUsageAfterErrors(sub);
+}
+shortUsageAfterErrors(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);

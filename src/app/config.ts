@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseS3Url, type ArtifactLocation } from '../data/index.js';
 import { LedgerError, ledgerSigningKeyFrom, type LedgerSigningKey } from '../eventstore/index.js';
 
 const workerKinds = ['train', 'evaluate', 'augment', 'deploy', 'rollback'] as const;
@@ -15,6 +16,25 @@ const environmentSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   EVENTSTORE_URL: z.string().min(1).optional(),
   TUNELEDGER_ARTIFACTS_DIR: z.string().min(1).optional(),
+  /** s3://bucket/prefix: artifacts in an S3-compatible bucket instead of TUNELEDGER_ARTIFACTS_DIR. */
+  TUNELEDGER_ARTIFACTS_URL: z
+    .string()
+    .min(1)
+    .superRefine((value, context) => {
+      try {
+        parseS3Url(value);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    })
+    .optional(),
+  /** The S3-compatible server (MinIO, R2, ...); unset: AWS S3 itself. */
+  TUNELEDGER_S3_ENDPOINT: z.string().url().optional(),
+  /** Path-style addressing; default true with an endpoint (what MinIO and most others need), false on AWS. */
+  TUNELEDGER_S3_FORCE_PATH_STYLE: booleanFlag.optional(),
+  /** Seconds a presigned artifact URL handed out by GET /artifacts/:sha256 stays valid. */
+  TUNELEDGER_ARTIFACT_URL_TTL_S: z.coerce.number().int().min(1).max(604_800).default(900),
+  AWS_REGION: z.string().min(1).optional(),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   TUNELEDGER_WORKERS: z
@@ -71,7 +91,12 @@ export interface Config {
   readonly dataDir: string;
   readonly databaseUrl?: string;
   readonly eventStoreUrl?: string;
+  /** The local artifact directory (the store unless TUNELEDGER_ARTIFACTS_URL names a bucket). */
   readonly artifactsDir: string;
+  /** Where artifacts live: TUNELEDGER_ARTIFACTS_URL's bucket, else artifactsDir. */
+  readonly artifacts: ArtifactLocation;
+  /** How long presigned artifact URLs stay valid. */
+  readonly artifactUrlTtlSeconds: number;
   readonly host: string;
   readonly port: number;
   readonly workers: readonly WorkerKind[];
@@ -110,11 +135,23 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     throw error;
   }
   const dataDir = resolve(env.TUNELEDGER_DATA_DIR);
+  const artifactsDir = resolve(env.TUNELEDGER_ARTIFACTS_DIR ?? `${dataDir}/artifacts`);
+  const artifacts: ArtifactLocation = env.TUNELEDGER_ARTIFACTS_URL
+    ? {
+        kind: 's3',
+        ...parseS3Url(env.TUNELEDGER_ARTIFACTS_URL),
+        ...(env.TUNELEDGER_S3_ENDPOINT ? { endpoint: env.TUNELEDGER_S3_ENDPOINT } : {}),
+        forcePathStyle: env.TUNELEDGER_S3_FORCE_PATH_STYLE ?? env.TUNELEDGER_S3_ENDPOINT !== undefined,
+        ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+      }
+    : { kind: 'directory', path: artifactsDir };
   return {
     dataDir,
     databaseUrl: env.DATABASE_URL,
     eventStoreUrl: env.EVENTSTORE_URL,
-    artifactsDir: resolve(env.TUNELEDGER_ARTIFACTS_DIR ?? `${dataDir}/artifacts`),
+    artifactsDir,
+    artifacts,
+    artifactUrlTtlSeconds: env.TUNELEDGER_ARTIFACT_URL_TTL_S,
     host: env.HOST,
     port: env.PORT,
     workers: env.TUNELEDGER_WORKERS,

@@ -15,13 +15,13 @@ export interface HealthRoutesOptions {
 }
 
 /**
- * GET /healthz: the process is up and answering (200, no database involved). GET /readyz: 200 when the
+ * GET /health (and /healthz): the process is up and answering (200, no database involved). GET /readyz: 200 when the
  * database answers and no projection is more than `maxProjectionLag` events behind the head of the log,
  * 503 otherwise; both JSON, neither needs a token (load balancers and orchestrators call them).
  */
 export function mountHealthRoutes(app: express.Express, options: HealthRoutesOptions): void {
   const maxLag = options.maxProjectionLag ?? READY_MAX_PROJECTION_LAG;
-  app.get('/healthz', (_req, res) => {
+  app.get(['/health', '/healthz'], (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {

@@ -1,7 +1,7 @@
 import { constants as osConstants } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
-import { pino, type Logger } from 'pino';
-import { LocalArtifactStore, redactText, type ArtifactStore } from '../data/index.js';
+import type { Logger } from 'pino';
+import { artifactStoreFor, LocalArtifactStore, redactText, type ArtifactStore } from '../data/index.js';
 import {
   EsdbEventStore,
   PostgresEventStore,
@@ -28,7 +28,9 @@ import type { Config } from './config.js';
 import { acquireDataDirLock, type DataDirLock } from './dataDirLock.js';
 import { removeForwardedImports } from './forwarding.js';
 import { startLedgerCheckpointer } from './ledgerCheckpointer.js';
+import { mountConsole } from './consoleRoutes.js';
 import { mountHealthRoutes } from './healthRoutes.js';
+import { processLogger } from './logging.js';
 import { migrateToLatest } from './migrate.js';
 
 /** The running platform: one database, one event store, the projections, the API and the workers. */
@@ -51,6 +53,8 @@ export interface PlatformOptions {
   readonly logger?: Logger;
   /** Replace the serving settings read from the environment: generation threads, monitor thresholds. */
   readonly serving?: { readonly pool?: GenerationPoolOptions; readonly monitor?: MonitorConfig };
+  /** The built web console served at / (default: dist/console of the package). */
+  readonly consoleDir?: string;
 }
 
 /** A database opened for this process; embedded, it comes with the data directory's lock, released on close. */
@@ -134,7 +138,7 @@ function writesHereAlone(config: Config, database: ConfiguredDatabase): boolean 
 }
 
 export async function startPlatform(config: Config, options: PlatformOptions = {}): Promise<Platform> {
-  const logger = options.logger ?? pino({ level: config.logLevel });
+  const logger = options.logger ?? processLogger(config.logLevel);
   const cleanups: Array<() => Promise<void>> = [];
   const closeAll = async () => {
     for (const cleanup of cleanups.reverse())
@@ -164,10 +168,13 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       subjectKeys,
       redact: (text) => redactText(text, undefined, piiRedaction),
     });
-    const artifacts = new LocalArtifactStore(config.artifactsDir);
-    const unfinished = await artifacts.removeUnfinishedWrites({
-      notWrittenForMs: writesHereAlone(config, database) ? 0 : SHARED_UNFINISHED_WRITE_AGE_MS,
-    });
+    const artifacts = artifactStoreFor(config.artifacts);
+    const unfinished =
+      artifacts instanceof LocalArtifactStore
+        ? await artifacts.removeUnfinishedWrites({
+            notWrittenForMs: writesHereAlone(config, database) ? 0 : SHARED_UNFINISHED_WRITE_AGE_MS,
+          })
+        : 0;
     if (unfinished > 0)
       logger.info({ files: unfinished }, 'removed temp files of unfinished artifact writes');
     removeForwardedImports(config.dataDir);
@@ -233,6 +240,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       services,
       projections,
       artifacts,
+      artifactUrlTtlSeconds: config.artifactUrlTtlSeconds,
       datasetImportDir: join(config.dataDir, 'imports'),
       ...(config.piiKey ? { piiKey: config.piiKey } : {}),
       interactionCapture: serving.recorder,
@@ -245,6 +253,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       routes: (app, api) => {
         mountHealthRoutes(app, { database, projections });
         serving.mount(app, api);
+        mountConsole(app, options.consoleDir);
       },
       ledger: config.eventStoreUrl ? undefined : { publicKey: config.ledgerKey?.publicKey },
     });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { canonicalJson } from './canonicalJson.js';
 import type { RecordedEvent, VerifyResult } from './eventStore.js';
 
@@ -19,7 +19,7 @@ export interface HashedFields {
 
 /** sha256 (hex) over the canonical JSON of the event and its predecessor's hash. */
 export function eventHash(fields: HashedFields): string {
-  return createHash('sha256').update(canonicalJson(fields, 'event')).digest('hex');
+  return sha256Hex(canonicalJson(fields, 'event'));
 }
 
 /**
@@ -34,8 +34,14 @@ export function eventHashOfCanonicalData(fields: HashedFields, dataJson: string)
     `"recordedAt":${JSON.stringify(fields.recordedAt)},"schemaVersion":${fields.schemaVersion},` +
     `"streamId":${JSON.stringify(fields.streamId)},"streamVersion":${fields.streamVersion},` +
     `"type":${JSON.stringify(fields.type)}}`;
-  return createHash('sha256').update(text).digest('hex');
+  return sha256Hex(text);
 }
+
+/** crypto.hash where Node has it (20.12+): one call, no Hash object per event. */
+const sha256Hex: (text: string) => string =
+  typeof crypto.hash === 'function'
+    ? (text) => crypto.hash('sha256', text, 'hex')
+    : (text) => crypto.createHash('sha256').update(text).digest('hex');
 
 export function hashedFieldsOf(event: RecordedEvent): HashedFields {
   return {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 /**
  * The Merkle tree of RFC 9162 (Certificate Transparency 2.0), section 2.1, over SHA-256:
@@ -11,18 +11,44 @@ import { createHash } from 'node:crypto';
  * ledger (src/eventstore/ledger) feeds it one leaf per event, in global order.
  */
 
-const LEAF_PREFIX = Buffer.from([0x00]);
-const NODE_PREFIX = Buffer.from([0x01]);
+/** SHA-256 in one call (crypto.hash, Node 20.12+: no Hash object per digest), or through createHash before it. */
+const sha256: (data: Uint8Array) => Buffer =
+  typeof crypto.hash === 'function'
+    ? (data) => crypto.hash('sha256', data, 'buffer')
+    : (data) => crypto.createHash('sha256').update(data).digest();
 
 /** SHA-256 of nothing: the root of the empty tree. */
-export const EMPTY_ROOT: Buffer = createHash('sha256').digest();
+export const EMPTY_ROOT: Buffer = sha256(new Uint8Array(0));
+
+// Scratch space for the prefixed inputs: hashing is synchronous, so one buffer of each size serves every call.
+const leafInput = Buffer.alloc(1 + 32);
+const nodeInput = Buffer.alloc(1 + 32 + 32);
+nodeInput[0] = 0x01;
 
 export function leafHash(leafData: Uint8Array): Buffer {
-  return createHash('sha256').update(LEAF_PREFIX).update(leafData).digest();
+  if (leafData.length === 32) {
+    leafInput.set(leafData, 1);
+    return sha256(leafInput);
+  }
+  return sha256(Buffer.concat([leafInput.subarray(0, 1), leafData]));
+}
+
+/** The leaf hash of an event whose stored hash is `hex` (the hex digits decoded as Buffer.from(hex, 'hex') does). */
+export function leafHashOfHex(hex: string): Buffer {
+  if (hex.length === 64) {
+    const written = leafInput.write(hex, 1, 'hex');
+    if (written === 32) return sha256(leafInput);
+  }
+  return leafHash(Buffer.from(hex, 'hex'));
 }
 
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  if (left.length === 32 && right.length === 32) {
+    nodeInput.set(left, 1);
+    nodeInput.set(right, 33);
+    return sha256(nodeInput);
+  }
+  return sha256(Buffer.concat([nodeInput.subarray(0, 1), left, right]));
 }
 
 /** The largest power of two strictly below n (n >= 2). */

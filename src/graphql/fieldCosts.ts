@@ -34,6 +34,18 @@ export const fieldCosts: ReadonlyMap<string, (args: Args) => number> = new Map([
   ['Query.model', (args: Args) => (args.asOf != null ? asOfFoldCost : 1)],
   ['Query.deployment', (args: Args) => (args.asOf != null ? asOfFoldCost : 1)],
   ['Query.lineage', (args: Args) => (args.asOf != null ? asOfFoldCost : lineageWalkCost)],
+  // Columnar series: one per name, their length counted per 100 steps (two flat lists, not objects).
+  [
+    'TrainingRun.metricSeries',
+    (args: Args) =>
+      1 +
+      (Array.isArray(args.names) ? args.names.length : 1) *
+        Math.ceil((typeof args.first === 'number' ? args.first : 1000) / 100),
+  ],
+  // ... which metricSeries has priced: its lists are not multiplied again.
+  ['RunMetricSeriesPage.series', () => 1],
+  ['RunMetricSeries.steps', () => 1],
+  ['RunMetricSeries.values', () => 1],
   [
     'Query.auditReport',
     // A deployment's report always folds the log (as of now when asOf is left out).

@@ -12,7 +12,11 @@ import { PreferenceResolver } from './resolvers/preference.resolver.js';
 import { EventResolver } from './resolvers/event.resolver.js';
 import { LineageResolver } from './resolvers/lineage.resolver.js';
 import { MemoryEstimateResolver } from './resolvers/memoryEstimate.resolver.js';
-import { MutationResolver } from './resolvers/mutation.resolver.js';
+import { DatasetCommandsResolver } from './resolvers/datasetCommands.resolver.js';
+import { EvaluationCommandsResolver } from './resolvers/evaluationCommands.resolver.js';
+import { FeedbackCommandsResolver } from './resolvers/feedbackCommands.resolver.js';
+import { ReleaseCommandsResolver } from './resolvers/releaseCommands.resolver.js';
+import { TrainingRunCommandsResolver } from './resolvers/trainingRunCommands.resolver.js';
 import {
   DatasetFieldsResolver,
   DeploymentFieldsResolver,
@@ -21,6 +25,7 @@ import {
   ReadModelResolver,
   RunFieldsResolver,
 } from './resolvers/readModel.resolver.js';
+import { RunMetricSeriesResolver } from './resolvers/runMetricSeries.resolver.js';
 import { ViewerResolver } from './resolvers/viewer.resolver.js';
 import { PrivacyResolver } from './resolvers/privacy.resolver.js';
 
@@ -31,13 +36,18 @@ const resolvers = [
   ReadModelResolver,
   DatasetFieldsResolver,
   RunFieldsResolver,
+  RunMetricSeriesResolver,
   ModelFieldsResolver,
   DeploymentFieldsResolver,
   InteractionFieldsResolver,
   LineageResolver,
   EvaluationResolver,
   AuditResolver,
-  MutationResolver,
+  DatasetCommandsResolver,
+  FeedbackCommandsResolver,
+  TrainingRunCommandsResolver,
+  EvaluationCommandsResolver,
+  ReleaseCommandsResolver,
   EvaluationWorkResolver,
   JobReportsResolver,
   ModelRegistryResolver,

@@ -19,6 +19,8 @@ import type { WebSocket } from 'ws';
 import { WebSocketServer } from 'ws';
 import { mountReportRoutes } from './audit/reportRoutes.js';
 import { mountLedgerRoutes } from './ledger/ledgerRoutes.js';
+import { ArtifactAccess } from './artifacts/artifactAccess.js';
+import { mountArtifactRoutes } from './artifacts/artifactRoutes.js';
 import { authenticate } from './auth/authenticate.js';
 import { RevocationWatch } from './auth/revocationWatch.js';
 import { TokenStore } from './auth/tokenStore.js';
@@ -94,6 +96,11 @@ export interface GraphqlServerOptions extends GraphqlDependencies {
    * public key of the configured signing key when there is one.
    */
   readonly ledger?: { readonly publicKey?: LedgerPublicKey };
+  /**
+   * How long the presigned URLs GET /artifacts/:sha256 hands out stay valid, with a store that has them
+   * (S3). Default 900 s. The artifact routes are mounted when `artifacts` is given.
+   */
+  readonly artifactUrlTtlSeconds?: number;
   /** Extra express routes (e.g. /v1 and /metrics of serving), mounted after /graphql and /reports. */
   readonly routes?: (app: express.Express, api: RoutesApi) => void;
 }
@@ -196,10 +203,17 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
   // The explorer wherever introspection is on: it browses the schema by introspection.
   if (options.introspection ?? true) mountExplorer(app, options.explorerDir ?? defaultExplorerDir());
   const httpServer = createServer(app);
-  const webSockets = new WebSocketServer({
-    server: httpServer,
-    path: '/graphql',
-    maxPayload: limits.maxBodyBytes,
+  // noServer, with the upgrade wired here: a WebSocketServer given the http server re-emits its listen errors
+  // (a port in use), which graphql-ws then prints with a stack trace before the caller can say it in one line.
+  const webSockets = new WebSocketServer({ noServer: true, maxPayload: limits.maxBodyBytes });
+  httpServer.on('upgrade', (request, socket, head) => {
+    if (new URL(request.url ?? '/', 'http://localhost').pathname !== '/graphql') {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    webSockets.handleUpgrade(request, socket, head, (client) =>
+      webSockets.emit('connection', client, request),
+    );
   });
 
   const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer; socket: WebSocket }>(
@@ -489,6 +503,15 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
       (header) => authenticate(header, tokens),
       onInternal,
     );
+  }
+  if (deps.artifacts) {
+    mountArtifactRoutes(app, {
+      artifacts: deps.artifacts,
+      access: new ArtifactAccess(deps.db),
+      urlTtlSeconds: options.artifactUrlTtlSeconds ?? 900,
+      authenticate: (header) => authenticate(header, tokens),
+      onInternal,
+    });
   }
   options.routes?.(app, {
     authenticate: (header) => authenticate(header, tokens),

@@ -32,7 +32,14 @@ export {
   type ForwardResult,
   type LinearModule,
 } from './model.js';
-export { loadModel, saveModel, initModel, TINY_CONFIG, type SaveModelOptions } from './checkpoint.js';
+export {
+  loadModel,
+  saveModel,
+  initModel,
+  TINY_CONFIG,
+  TINY_TRAINABLE_INIT_RANGE,
+  type SaveModelOptions,
+} from './checkpoint.js';
 export { LoraAdapter, DEFAULT_LORA, loraOptionsSchema, peftKey, type LoraOptions } from './lora.js';
 export { rotaryTables, rotateHalfMatrix } from './ops.js';
 export {
@@ -134,3 +141,4 @@ export {
   type Rollout,
   type RolloutScorer,
 } from './ppoIteration.js';
+export type { ModelFiles } from './modelFiles.js';

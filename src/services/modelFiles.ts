@@ -10,24 +10,14 @@ import {
   type TrainingRunRequested,
 } from '../domain/index.js';
 import type { EventStore } from '../eventstore/index.js';
-import type { PromptFormatName } from '../ml/prompts/index.js';
-
-/** What a thread needs to load one model version: directories on this machine. */
-export interface ModelFiles {
-  /** A stable key for the loaded weights, e.g. `med-llama@3`. */
-  readonly key: string;
-  /** Hugging Face Llama directory (config.json, model.safetensors, tokenizer files). */
-  readonly baseDir: string;
-  /** PEFT adapter directory (adapter_config.json, adapter_model.safetensors), merged into the base at load. */
-  readonly adapterDir?: string;
-  /** How chat messages become a prompt (default alpaca). */
-  readonly promptFormat?: PromptFormatName;
-}
+import type { ModelFiles } from '../ml/index.js';
 
 /** Where a registered model version's files are on this machine. */
 export interface ModelResolver {
   resolve(model: ModelRef): Promise<ModelFiles>;
 }
+
+export type { ModelFiles };
 
 export const modelKey = (model: ModelRef): string => `${model.name}@${model.version}`;
 

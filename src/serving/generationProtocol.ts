@@ -1,5 +1,5 @@
 /** The messages between the serving process and its generation threads (plain, cloneable data). */
-import type { ModelFiles } from '../services/index.js';
+import type { ModelFiles } from '../ml/modelFiles.js';
 
 export type { ModelFiles };
 

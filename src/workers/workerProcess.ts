@@ -1,5 +1,5 @@
 import { pino, type Logger } from 'pino';
-import { LocalArtifactStore, type ArtifactStore } from '../data/index.js';
+import { artifactStoreFor, type ArtifactLocation, type ArtifactStore } from '../data/index.js';
 import { openDatabase, PostgresEventStore, type Database, type EventStore } from '../eventstore/index.js';
 import { createServices, systemClock, uuidIds, type Services } from '../services/index.js';
 import { runWorker, type JobHandler, type WorkerHandle, type WorkerLog } from './runtime/runWorker.js';
@@ -47,7 +47,8 @@ export interface WorkerProcessOptions {
   /** PostgreSQL shared with the API and other workers; without it the embedded database in dataDir. */
   readonly databaseUrl?: string;
   readonly dataDir?: string;
-  readonly artifactsDir: string;
+  /** A local directory (shared with the API), or an S3-compatible bucket. */
+  readonly artifacts: ArtifactLocation;
   readonly kinds: readonly string[];
   readonly concurrency?: number;
   readonly leaseMs?: number;
@@ -80,7 +81,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
   const dependencies: HandlerDependencies = {
     services: createServices({ store, clock: systemClock, ids: uuidIds }),
     store,
-    artifacts: new LocalArtifactStore(options.artifactsDir),
+    artifacts: artifactStoreFor(options.artifacts),
   };
   const log: WorkerLog = {
     info: (message, fields) => logger.info(fields ?? {}, message),

@@ -102,9 +102,20 @@ for (const target of databaseTargets) {
       expect(run.data?.run.status).toBe('requested');
 
       const before = api.server.subscriberCount();
-      const updates = collect<{ runProgress: { type: string; step: number | null } }>(
+      const updates = collect<{
+        runProgress: {
+          type: string;
+          step: number | null;
+          stageName: string | null;
+          loss: number | null;
+          entityLoss: number | null;
+          learningRate: number | null;
+          tokensPerSecond: number | null;
+          etaMs: number | null;
+        };
+      }>(
         api.ws(),
-        'subscription($id: ID!) { runProgress(runId: $id) { type step } }',
+        'subscription($id: ID!) { runProgress(runId: $id) { type step stageName loss entityLoss learningRate tokensPerSecond etaMs } }',
         { id: runId },
         100,
       );
@@ -120,9 +131,10 @@ for (const target of databaseTargets) {
             stageIndex: 0,
             epoch: step / 3,
             loss: 3 - step / 2,
+            entityLoss: 4 - step,
             learningRate: 1e-3,
             gradNorm: 1,
-            tokensPerSecond: 100,
+            tokensPerSecond: 100 * step,
             elapsedMs: step * 10,
             etaMs: (3 - step) * 10,
           },
@@ -150,6 +162,19 @@ for (const target of databaseTargets) {
         'TrainingRunCompleted',
       ]);
       expect(received.map((update) => update.step).slice(2, 5)).toEqual([1, 2, 3]);
+      // Charts read the step's figures as fields, not out of the event's data.
+      expect(received.slice(2, 5).map(({ type: _type, stageName: _name, ...figures }) => figures)).toEqual(
+        [1, 2, 3].map((step) => ({
+          step,
+          loss: 3 - step / 2,
+          entityLoss: 4 - step,
+          learningRate: 1e-3,
+          tokensPerSecond: 100 * step,
+          etaMs: (3 - step) * 10,
+        })),
+      );
+      expect(received[1]?.stageName).toEqual(expect.any(String));
+      expect(received[5]?.loss).toBe(1.5);
       updates.stop();
       const events = await api.request<{ stream: { edges: { node: { metadata: { actor: string } } }[] } }>(
         'query($s: ID!) { stream(streamId: $s) { edges { node { metadata { actor } } } } }',

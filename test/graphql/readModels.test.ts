@@ -127,6 +127,49 @@ for (const target of databaseTargets) {
       }
     });
 
+    it('serves the same metrics as columnar series, paged by step, with null figures left out', async () => {
+      const runId = (events.find((event) => event.type === 'TrainingRunRequested')!.data as Data)
+        .runId as string;
+      const points = new Map<number, Data>();
+      for (const event of events) {
+        const data = event.data as Data;
+        if (event.type === 'TrainingProgressReported' && data.runId === runId)
+          points.set(data.step as number, data);
+      }
+      const steps = [...points.keys()].sort((a, b) => a - b);
+      expect(steps.length).toBeGreaterThan(3);
+      type Series = { name: string; steps: number[]; values: number[] };
+      type Answer = { run: { metricSeries: { series: Series[]; nextFromStep: number | null } } };
+      const query =
+        'query($id: ID!, $from: Int, $first: Int!) { run(runId: $id) { metricSeries(names: [LOSS, LEARNING_RATE, REWARD_MARGIN], fromStep: $from, first: $first) { series { name steps values } nextFromStep } } }';
+      const whole = await api.request<Answer>(query, { id: runId, first: 1000 });
+      expect(whole.errors).toBeUndefined();
+      const [loss, learningRate, rewardMargin] = whole.data!.run.metricSeries.series;
+      expect(loss).toEqual({ name: 'LOSS', steps, values: steps.map((step) => points.get(step)!.loss) });
+      expect(learningRate).toEqual({
+        name: 'LEARNING_RATE',
+        steps,
+        values: steps.map((step) => points.get(step)!.learningRate),
+      });
+      // A supervised run reports no reward margin: an empty series, not a list of nulls.
+      expect(rewardMargin).toEqual({ name: 'REWARD_MARGIN', steps: [], values: [] });
+      expect(whole.data!.run.metricSeries.nextFromStep).toBeNull();
+
+      // Pages of 3 steps, each continuing from nextFromStep, add up to the whole.
+      const paged: number[] = [];
+      let from: number | null = null;
+      for (;;) {
+        const page: Answer = (await api.request<Answer>(query, { id: runId, first: 3, from })).data!;
+        paged.push(...page.run.metricSeries.series[0]!.steps);
+        from = page.run.metricSeries.nextFromStep;
+        if (from === null) break;
+      }
+      expect(paged).toEqual(steps);
+
+      const refused = await api.request(query, { id: runId, first: 0 });
+      expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    });
+
     it("keeps a preference run's reward accuracy and margin in its metric series, null for others", async () => {
       const requested = events.find((event) => event.type === 'TrainingRunRequested')!;
       const supervisedRunId = (requested.data as Data).runId as string;
@@ -218,6 +261,33 @@ for (const target of databaseTargets) {
         from: `run:${runId}`,
         to: `model:llama-med@${version}`,
       });
+
+      // The ids the API hands out elsewhere name the same nodes: a promotion's NAME@V, a runId.
+      const byApiId = await api.request<{ lineage: { nodes: { nodeId: string }[] } }>(
+        'query($id: ID!) { lineage(id: $id, direction: upstream, depth: 5) { nodes { nodeId } } }',
+        { id: `llama-med@${version}` },
+      );
+      expect(byApiId.errors).toBeUndefined();
+      expect(byApiId.data!.lineage.nodes.map((node) => node.nodeId).sort()).toEqual([...ids].sort());
+      const byRunId = await api.request<{ lineage: { nodes: { nodeId: string }[] } }>(
+        'query($id: ID!) { lineage(id: $id, direction: downstream, depth: 1) { nodes { nodeId } } }',
+        { id: runId },
+      );
+      expect(byRunId.errors).toBeUndefined();
+      expect(byRunId.data!.lineage.nodes.map((node) => node.nodeId)).toContain(`model:llama-med@${version}`);
+      // An id no node has is NOT_FOUND, live and as of a moment, not an empty graph.
+      for (const [unknown, at] of [
+        ['model:llama-med@999999', null],
+        ['no-such-run', null],
+        ['llama-med@999999', recorded.at(-1)!.metadata.recordedAt],
+      ] as const) {
+        const missing = await api.request(
+          'query($id: ID!, $at: DateTime) { lineage(id: $id, asOf: $at) { nodes { nodeId } } }',
+          { id: unknown, at },
+        );
+        expect(missing.errors?.[0]?.extensions?.code, unknown).toBe('NOT_FOUND');
+        expect(missing.errors?.[0]?.message).toContain(unknown);
+      }
     });
 
     it('filters every list by a time window, strictly after and before, across pages', async () => {

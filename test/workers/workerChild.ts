@@ -5,7 +5,7 @@ import { startWorkerProcess } from '../../src/workers/index.js';
 const env = process.env;
 await startWorkerProcess({
   databaseUrl: env.DATABASE_URL!,
-  artifactsDir: env.ARTIFACTS_DIR!,
+  artifacts: { kind: 'directory', path: env.ARTIFACTS_DIR! },
   kinds: ['train'],
   leaseMs: Number(env.LEASE_MS ?? 3000),
   pollMs: 100,

@@ -10,7 +10,9 @@ import {
   EvalSplitTooSmallError,
   loadLexicon,
   LocalArtifactStore,
+  artifactStoreFor,
   parsePiiPolicy,
+  type ArtifactStore,
   PiiPolicyError,
   type PiiPolicy,
   type AugmentationTemplate,
@@ -61,7 +63,7 @@ interface Opened {
   readonly database: Database;
   readonly store: EventStore;
   readonly services: Services;
-  readonly artifacts: LocalArtifactStore;
+  readonly artifacts: ArtifactStore;
   close(): Promise<void>;
 }
 
@@ -77,7 +79,7 @@ async function openPlatformData(command: string): Promise<Opened> {
     database,
     store,
     services: createServices({ store, clock: systemClock, ids: uuidIds }),
-    artifacts: new LocalArtifactStore(config.artifactsDir),
+    artifacts: artifactStoreFor(config.artifacts),
     async close() {
       await store.close();
       await database.close();
@@ -449,7 +451,9 @@ export const registerDatasetCommand: RegisterCommand = (program: Command) => {
       const templates = await readTemplates(options.templates);
       if (!options.dataset) {
         const facts = await augmentDataset({
-          store: new LocalArtifactStore(options.store ?? loadConfig().artifactsDir),
+          store: options.store
+            ? new LocalArtifactStore(options.store)
+            : artifactStoreFor(loadConfig().artifacts),
           lexicon,
           ...(templates ? { templates } : {}),
           seed: options.seed,

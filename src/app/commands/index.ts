@@ -8,6 +8,7 @@ import { registerWorkerCommand } from './worker.command.js';
 import { registerStartCommand } from './start.command.js';
 import { registerDemoCommand } from './demo.command.js';
 import { registerLedgerCommand } from './ledger.command.js';
+import { registerForgetCommand } from './forget.command.js';
 
 import type { RegisterCommand } from './registerCommand.js';
 
@@ -24,4 +25,5 @@ export const commands: RegisterCommand[] = [
   registerWorkerCommand,
   registerDemoCommand,
   registerLedgerCommand,
+  registerForgetCommand,
 ];

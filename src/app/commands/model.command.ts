@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import {
   generate,
   initBackend,
@@ -11,6 +11,7 @@ import {
   saveModel,
   scoreResponses,
   TINY_CONFIG,
+  TINY_TRAINABLE_INIT_RANGE,
   type LinearModule,
   type StoredDtype,
 } from '../../ml/index.js';
@@ -48,6 +49,7 @@ function modules(value: string): LinearModule[] {
 
 interface InitOptions {
   tiny?: boolean;
+  initRange?: number;
   out: string;
   seed: number;
   vocab?: number;
@@ -109,6 +111,16 @@ export const registerModelCommand: RegisterCommand = (program: Command) => {
     )
     .requiredOption('--out <dir>', 'directory to write the checkpoint into')
     .option('--seed <n>', 'random seed of the weights', integer('--seed', 0, 2 ** 31 - 1), 0)
+    .option(
+      '--init-range <x>',
+      `spread of the random weights (default ${TINY_TRAINABLE_INIT_RANGE} with --tiny, so LoRA visibly learns on it; 0.02 otherwise)`,
+      (value: string) => {
+        const range = Number(value);
+        if (!(range > 0 && range <= 10))
+          throw new InvalidArgumentError('--init-range is a number above 0, at most 10');
+        return range;
+      },
+    )
     .option('--vocab <n>', 'vocab_size (at least 259 for the byte tokenizer)', integer('--vocab', 1, 1e6))
     .option('--hidden <n>', 'hidden_size', integer('--hidden', 2, 65536))
     .option('--intermediate <n>', 'intermediate_size', integer('--intermediate', 1, 262144))
@@ -145,7 +157,11 @@ export const registerModelCommand: RegisterCommand = (program: Command) => {
         ...(options.tied !== undefined && { tieWordEmbeddings: options.tied }),
       };
       if (options.heads !== undefined && options.kvHeads === undefined) init.numKvHeads = init.numHeads;
-      const llama = initModel(init, options.seed);
+      const llama = initModel(
+        init,
+        options.seed,
+        options.initRange ?? (options.tiny ? TINY_TRAINABLE_INIT_RANGE : 0.02),
+      );
       const files = saveModel(llama, options.out, {
         dtype: options.dtype,
         maxShardBytes: options.shardBytes,

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { pino } from 'pino';
+import { processLogger } from '../logging.js';
 import { JOB_KINDS, startWorkerProcess } from '../../workers/index.js';
 import { loadConfig } from '../config.js';
 import { acquireDataDirLock } from '../dataDirLock.js';
@@ -85,14 +85,14 @@ export const registerWorkerCommand: RegisterCommand = (program: Command) => {
           ...(config.databaseUrl
             ? { databaseUrl: config.databaseUrl }
             : { dataDir: join(config.dataDir, 'pglite') }),
-          artifactsDir: config.artifactsDir,
+          artifacts: config.artifacts,
           kinds,
           concurrency: options.concurrency,
           leaseMs: options.leaseMs,
           pollMs: options.pollMs,
           maxFailures: options.maxFailures,
           installSignalHandlers: true,
-          logger: pino({ name: 'tuneledger-worker', level: config.logLevel }),
+          logger: processLogger(config.logLevel, 'tuneledger-worker'),
           training: {
             progressEvery: options.progressEvery,
             checkpointEvery: options.checkpointEvery,

@@ -20,6 +20,10 @@ export interface DemoPlatformOptions {
   readonly logLevel: string;
   readonly monitor: MonitorConfig;
   readonly threads?: DemoThreadEntries;
+  /** Where the API listens (default 0: any free port). */
+  readonly port?: number;
+  /** The built web console to serve at / (default: the package's dist/console). */
+  readonly consoleDir?: string;
 }
 
 /** The platform as the demo drives it: the API and serving URLs, and the tokens a user would hold. */
@@ -45,7 +49,7 @@ export async function startDemoPlatform(options: DemoPlatformOptions): Promise<D
   const config = {
     ...loadConfig({
       TUNELEDGER_DATA_DIR: options.dataDir,
-      PORT: '0',
+      PORT: String(options.port ?? 0),
       HOST: '127.0.0.1',
       LOG_LEVEL: options.logLevel,
       // The demo runs its own workers below, bound to its own serving host.
@@ -63,6 +67,7 @@ export async function startDemoPlatform(options: DemoPlatformOptions): Promise<D
   try {
     const platform = await startPlatform(config, {
       logger,
+      ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}),
       serving: {
         pool: {
           threads: 1,

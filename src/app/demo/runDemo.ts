@@ -9,6 +9,7 @@ import {
   makeLlamaConfig,
   saveModel,
   TINY_CONFIG,
+  TINY_TRAINABLE_INIT_RANGE,
 } from '../../ml/index.js';
 import { ByteTokenizer } from '../../ml/tokenizers/index.js';
 import { packTar, TAR_MEDIA_TYPE } from '../../workers/index.js';
@@ -27,6 +28,19 @@ export interface DemoOptions {
   readonly logLevel?: string;
   readonly out?: NodeJS.WritableStream;
   readonly threads?: DemoThreadEntries;
+  /** Where the platform listens (default 0: any free port). */
+  readonly port?: number;
+  /**
+   * Called after the last step while the platform still serves, with the console's and the reports' URLs: the
+   * command line waits for a key here, so the printed URLs work until the user is done with them.
+   */
+  readonly beforeClose?: (served: DemoServed) => Promise<void>;
+}
+
+/** What the demo's platform serves while it runs. */
+export interface DemoServed {
+  readonly consoleUrl: string;
+  readonly reportUrls: readonly string[];
 }
 
 export interface DemoSummary {
@@ -99,8 +113,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       logLevel: options.logLevel ?? 'error',
       monitor: { windowSize: sizes.window, entropyRisePct: 15, latencyRisePct: 1e6, autoRollback: true },
       ...(options.threads ? { threads: options.threads } : {}),
+      ...(options.port !== undefined ? { port: options.port } : {}),
     });
     const { platform } = demo;
+    const reportUrls: string[] = [];
     const tokens = platform.graphql.tokens;
     const token = async (actor: string, role: 'engineer' | 'approver' | 'admin' | 'viewer') =>
       (await tokens.create({ actor, roles: [role], createdBy: 'demo', description: 'tuneledger demo' }))
@@ -122,9 +138,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     const base = await report.step(1, 'Create a tiny LLaMA base model (model init --tiny)', async () => {
       const backend = await initBackend();
       mkdirSync(baseDir, { recursive: true });
-      // Wider than the usual 0.02 initialisation: LoRA on a random base with a frozen head cannot fit
-      // otherwise; it stands in for a pretrained base whose head can be confident (as the worker tests do).
-      const model = LlamaModel.random(config, 7, 0.2);
+      // The spread `model init --tiny` uses: LoRA on a random base at the usual 0.02 cannot fit.
+      const model = LlamaModel.random(config, 7, TINY_TRAINABLE_INIT_RANGE);
       saveModel(model, baseDir);
       model.dispose();
       await new ByteTokenizer({ vocabSize: config.vocabSize }).save(baseDir);
@@ -494,12 +509,16 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
         report.detail(
           `${MODEL} v${trainedVersion}: ${audit.auditReport?.integrity.length ?? 0} streams, hash chains ${audit.auditReport?.allChainsIntact ? 'intact' : 'NOT intact'}`,
         );
-        report.detail(`${baseUrl}/reports/models/${MODEL}/${trainedVersion}?format=html`);
-        report.detail(`${baseUrl}/reports/deployments/${DEPLOYMENT}?format=md`);
+        reportUrls.push(
+          `${baseUrl}/reports/models/${MODEL}/${trainedVersion}?format=html`,
+          `${baseUrl}/reports/deployments/${DEPLOYMENT}?format=md`,
+        );
+        for (const url of reportUrls) report.detail(url);
         report.detail(
           '(served while the demo runs; with --keep, `tuneledger start` on the same data directory serves them again)',
         );
       });
+    await options.beforeClose?.({ consoleUrl: `${baseUrl}/`, reportUrls });
   } finally {
     await Promise.all(clients.map((c) => c.close()));
     await demo?.close();

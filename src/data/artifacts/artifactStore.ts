@@ -18,20 +18,50 @@ export interface ArtifactWriter {
   abort(): Promise<void>;
 }
 
+/** What a writer is told before the first byte: with `expectedHash`, commit refuses other bytes and stores nothing. */
+export interface WriterOptions {
+  readonly expectedHash?: string;
+}
+
+/** Bytes `start` to `end` of an artifact, both inclusive (as in an HTTP Range header). */
+export interface ByteRange {
+  readonly start: number;
+  readonly end: number;
+}
+
 /** A content-addressed store (sha256). The local directory store is the default; S3-compatible stores implement the same port. */
 export interface ArtifactStore {
   put(
     content: Uint8Array | string | Readable | AsyncIterable<Uint8Array | string>,
     mediaType: string,
   ): Promise<ArtifactRef>;
-  createWriter(mediaType: string): Promise<ArtifactWriter>;
+  createWriter(mediaType: string, options?: WriterOptions): Promise<ArtifactWriter>;
   has(hash: string): Promise<boolean>;
   /** The whole artifact in memory: for small artifacts (reports, configs). */
   get(hash: string): Promise<Buffer>;
-  /** A stream of the artifact's bytes: for datasets and checkpoints. */
-  open(hash: string): Promise<Readable>;
+  /** A stream of the artifact's bytes, or of one range of them: for datasets and checkpoints. */
+  open(hash: string, range?: ByteRange): Promise<Readable>;
   /** Size and media type of a stored artifact. */
   stat(hash: string): Promise<ArtifactRef>;
+  /**
+   * A URL that serves the artifact to anyone holding it until it expires, when the store has such
+   * URLs (S3 presigned GET); undefined otherwise, and the bytes go through the API.
+   */
+  downloadUrl?(hash: string, expiresInSeconds: number): Promise<string | undefined>;
+}
+
+/** The bytes written are not the ones the writer was told to expect: nothing was stored. */
+export class ArtifactHashMismatchError extends Error {
+  constructor(
+    readonly expectedHash: string,
+    readonly actualHash: string,
+    readonly byteSize: number,
+  ) {
+    super(
+      `the uploaded bytes (${byteSize} bytes) hash to ${actualHash}, not ${expectedHash}: nothing was stored; send the file again`,
+    );
+    this.name = 'ArtifactHashMismatchError';
+  }
 }
 
 export class ArtifactNotFoundError extends Error {

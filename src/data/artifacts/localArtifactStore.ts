@@ -14,11 +14,14 @@ import {
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
+  ArtifactHashMismatchError,
   ArtifactNotFoundError,
   assertArtifactHash,
   type ArtifactRef,
   type ArtifactStore,
   type ArtifactWriter,
+  type ByteRange,
+  type WriterOptions,
 } from './artifactStore.js';
 
 /**
@@ -52,12 +55,13 @@ export class LocalArtifactStore implements ArtifactStore {
     }
   }
 
-  async createWriter(mediaType: string): Promise<ArtifactWriter> {
+  async createWriter(mediaType: string, options: WriterOptions = {}): Promise<ArtifactWriter> {
+    if (options.expectedHash !== undefined) assertArtifactHash(options.expectedHash);
     const tmpDir = join(this.root, 'tmp');
     await mkdir(tmpDir, { recursive: true });
     const tmpPath = join(tmpDir, `${randomUUID()}.part`);
     const handle = await open(tmpPath, 'wx');
-    return new LocalArtifactWriter(this, handle, tmpPath, mediaType);
+    return new LocalArtifactWriter(this, handle, tmpPath, mediaType, options.expectedHash);
   }
 
   /**
@@ -108,10 +112,10 @@ export class LocalArtifactStore implements ArtifactStore {
     }
   }
 
-  async open(hash: string): Promise<Readable> {
+  async open(hash: string, range?: ByteRange): Promise<Readable> {
     const path = this.pathOf(hash);
     if (!(await this.has(hash))) throw new ArtifactNotFoundError(hash);
-    return createReadStream(path);
+    return createReadStream(path, range ? { start: range.start, end: range.end } : {});
   }
 
   async stat(hash: string): Promise<ArtifactRef> {
@@ -157,6 +161,7 @@ class LocalArtifactWriter implements ArtifactWriter {
     private readonly handle: FileHandle,
     private readonly tmpPath: string,
     private readonly mediaType: string,
+    private readonly expectedHash?: string,
   ) {}
 
   async write(chunk: string | Uint8Array): Promise<void> {
@@ -195,6 +200,9 @@ class LocalArtifactWriter implements ArtifactWriter {
       mediaType: this.mediaType,
     };
     try {
+      if (this.expectedHash !== undefined && ref.hash !== this.expectedHash) {
+        throw new ArtifactHashMismatchError(this.expectedHash, ref.hash, ref.byteSize);
+      }
       await this.store.place(this.tmpPath, ref);
     } catch (error) {
       await rm(this.tmpPath, { force: true });

@@ -34,3 +34,4 @@ export {
   type LedgerVerdict,
   type VerifyLedgerOptions,
 } from './verifyLedger.js';
+export { ledgerInclusion, type InclusionProof, type LedgerInclusion } from './inclusionProofs.js';

@@ -135,3 +135,64 @@ export async function readHead(db: Db): Promise<Checkpoint> {
 export function globalPositionOf(checkpoint: string): string {
   return checkpoint === '' ? '0' : parseCheckpoint(checkpoint).globalPosition;
 }
+
+/** An event as `tuneledger verify` hashes it: every hashed field as text, data as jsonb's own text output. */
+export interface LedgerEventRow {
+  readonly transaction_id: string;
+  readonly global_position: string;
+  readonly event_id: string;
+  readonly stream_id: string;
+  readonly stream_version: number;
+  readonly type: string;
+  readonly schema_version: number;
+  readonly data: string;
+  readonly actor: string;
+  readonly correlation_id: string;
+  readonly causation_id: string | null;
+  readonly recorded_at: string;
+  readonly previous_hash: string | null;
+  readonly hash: string;
+}
+
+export interface LogPlace {
+  readonly transactionId: string;
+  readonly globalPosition: string;
+}
+
+/** Events after `after` in global order (tuneledger_ledger_events, migration 0021). */
+export async function readLedgerEvents(db: Db, after: LogPlace, limit: number): Promise<LedgerEventRow[]> {
+  const { rows } = await sql<LedgerEventRow>`
+    SELECT * FROM tuneledger_ledger_events(${after.transactionId}::xid8, ${after.globalPosition}::bigint, ${limit})`.execute(
+    db,
+  );
+  return rows;
+}
+
+/**
+ * A stream's events after `afterVersion` that global readers do not see yet (their transaction is above the
+ * oldest running one when the snapshot was taken), in version order.
+ */
+export async function readUnorderedTail(
+  db: Db,
+  streamId: string,
+  afterVersion: number,
+): Promise<LedgerEventRow[]> {
+  const { rows } = await sql<LedgerEventRow>`
+    SELECT e.transaction_id::text, e.global_position::text, e.event_id::text, e.stream_id, e.stream_version,
+           e.type, e.schema_version, e.data::text AS data, e.actor, e.correlation_id, e.causation_id,
+           to_char(e.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS recorded_at,
+           e.previous_hash, e.hash
+    FROM events e
+    WHERE e.stream_id = ${streamId} AND e.stream_version > ${afterVersion}
+      AND e.transaction_id >= pg_snapshot_xmin(pg_current_snapshot())
+    ORDER BY e.stream_version`.execute(db);
+  return rows;
+}
+
+/** The `streams` table after `afterStreamId`, in stream id order. */
+export async function readStreamsPage(db: Db, afterStreamId: string, limit: number): Promise<StreamRow[]> {
+  const { rows } = await sql<StreamRow>`
+    SELECT stream_id, version, last_hash FROM streams WHERE stream_id > ${afterStreamId}
+    ORDER BY stream_id LIMIT ${limit}`.execute(db);
+  return rows;
+}

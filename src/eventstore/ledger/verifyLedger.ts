@@ -1,25 +1,25 @@
 import type { Kysely } from 'kysely';
-import { canonicalJsonOfParsed } from '../canonicalJson.js';
-import { StreamChainCursor, eventHashOfCanonicalData } from '../hashChain.js';
+import { canonicalJsonOfJsonbText } from '../canonicalJson.js';
+import { eventHashOfCanonicalData } from '../hashChain.js';
 import {
   EMPTY_ROOT,
   MerkleFrontier,
   consistencyProofRanges,
-  leafHash,
+  leafHashOfHex,
   verifyConsistency,
   type LeafRange,
 } from '../merkle.js';
+import { formatCheckpoint } from '../postgres/checkpoint.js';
 import type { Database } from '../postgres/database.js';
 import type { LedgerPublicKey } from './ledgerKey.js';
 import {
   globalPositionOf,
-  readChainPage,
   readCheckpointEvents,
-  readLogPage,
-  readStreamRows,
-  readStreamsWithoutEvents,
-  type ChainRow,
-  type LogRow,
+  readLedgerEvents,
+  readStreamsPage,
+  readUnorderedTail,
+  type LedgerEventRow,
+  type LogPlace,
   type StreamRow,
 } from './ledgerLog.js';
 import { CHECKPOINT_EVENT_TYPE, LEDGER_STREAM, checkpointEventData } from './ledgerStream.js';
@@ -60,7 +60,7 @@ export interface VerifyLedgerOptions {
   readonly publicKey?: LedgerPublicKey;
   /** A checkpoint the user kept outside the database: the log must still hold it and extend it. */
   readonly kept?: SignedCheckpoint;
-  /** Events read per round trip. Default 5,000. */
+  /** Events read per round trip. Default 20,000. */
   readonly batchSize?: number;
   /** Problems listed in the verdict (all are counted). Default 100. */
   readonly maxProblems?: number;
@@ -85,14 +85,6 @@ interface RecordedHead {
   readonly what: string;
 }
 
-interface EventPlace {
-  readonly streamId: string;
-  readonly streamVersion: number;
-  readonly eventId: string;
-  readonly checkpoint: string;
-  readonly leafIndex: number;
-}
-
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the event store's tables are reached through raw SQL
 type Db = Kysely<any>;
 
@@ -100,8 +92,9 @@ type Db = Kysely<any>;
  * Checks the whole log: each event's hash against its content, each stream's chain (versions, previousHash
  * links, global order) and its head in the `streams` table, every recorded checkpoint's signature and root
  * against the Merkle tree recomputed from the rows, and a kept checkpoint through a consistency proof to the
- * latest recorded one. Reads in one repeatable-read snapshot (read-only: it holds back no reader), a page at
- * a time.
+ * latest recorded one. Reads in one repeatable-read snapshot (read-only: it holds back no reader): the log once,
+ * in global order, a page at a time (the next page is fetched while one is hashed), then the `streams` table
+ * once. It keeps one small entry per stream (its version, last hash and last event) for the chains.
  */
 export async function verifyLedger(
   database: Database,
@@ -119,13 +112,15 @@ const PROBLEMS_KEPT = 1000;
 class LedgerCheck {
   private readonly batchSize: number;
   private readonly found: { key: string; problem: LedgerProblem }[] = [];
+  private readonly chains = new Map<string, StreamChain>();
+  private readonly gaps: StreamChain[] = [];
   private problemCount = 0;
 
   constructor(
     private readonly db: Db,
     private readonly options: VerifyLedgerOptions,
   ) {
-    this.batchSize = options.batchSize ?? 5000;
+    this.batchSize = options.batchSize ?? 20_000;
   }
 
   async run(): Promise<LedgerVerdict> {
@@ -170,7 +165,8 @@ class LedgerCheck {
         });
       }
     }
-    const streamsChecked = await this.walkStreams();
+    this.reportMissingVersions();
+    const streamsChecked = await this.compareStreamsTable();
     this.found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return {
       ok: this.problemCount === 0,
@@ -250,7 +246,10 @@ class LedgerCheck {
     return { targets, latest, checkpointsChecked };
   }
 
-  /** Pass 1, global order: every event's content hash, the tree, and each checkpoint's root at its size. */
+  /**
+   * One pass in global order: every event's content hash, the tree and each checkpoint's root at its size,
+   * and each stream's chain (versions, previousHash links, global order), kept per stream in memory.
+   */
   private async walkGlobalOrder(
     targets: Map<number, RecordedHead[]>,
     proofRanges: readonly LeafRange[],
@@ -258,13 +257,14 @@ class LedgerCheck {
     const frontier = new MerkleFrontier();
     const ranges = proofRanges.map((range) => ({ range, frontier: new MerkleFrontier() }));
     const byStart = [...ranges].sort((a, b) => a.range.start - b.range.start);
+    const targetSizes = [...targets.keys()].sort((a, b) => a - b);
+    let nextTarget = 0;
     let nextRange = 0;
     let matched = 0;
-    let firstUnmatched: EventPlace | undefined;
+    let firstUnmatched: { row: LedgerEventRow; leafIndex: number } | undefined;
     let diverged = false;
     const checkRoots = (size: number) => {
-      const heads = targets.get(size);
-      if (!heads) return;
+      const heads = targets.get(size)!;
       const root = frontier.root().toString('hex');
       for (const head of heads) {
         if (head.checkpoint.rootHash === root) {
@@ -277,44 +277,48 @@ class LedgerCheck {
         }
         diverged = true;
         const first = firstUnmatched;
-        this.report(first?.checkpoint ?? '', {
+        this.report(first ? keyOf(first.row) : '', {
           kind: 'root-mismatch',
-          ...(first ? placeOf(first) : {}),
+          ...(first ? placeOfRow(first.row, first.leafIndex) : {}),
           reason:
             `the first ${size} events do not hash to the root signed by ${head.what}: an event among leaves ` +
             `${matched}..${size - 1} was changed, re-chained, removed, inserted or reordered` +
-            (first ? ` (the first of them is ${first.streamId} version ${first.streamVersion})` : ''),
+            (first
+              ? ` (the first of them is ${first.row.stream_id} version ${first.row.stream_version})`
+              : ''),
         });
       }
     };
-    checkRoots(0);
-    let from = '';
-    let page = readLogPage(this.db, from, this.batchSize);
+    const passTargets = (size: number) => {
+      while (nextTarget < targetSizes.length && targetSizes[nextTarget]! <= size) {
+        if (targetSizes[nextTarget] === size) checkRoots(size);
+        nextTarget += 1;
+      }
+    };
+    passTargets(0);
+    let after: LogPlace = { transactionId: '0', globalPosition: '0' };
+    let page = readLedgerEvents(this.db, after, this.batchSize);
     let leafIndex = 0;
     for (;;) {
       const rows = await page;
       if (rows.length === 0) break;
-      from = rows[rows.length - 1]!.checkpoint;
+      const last = rows[rows.length - 1]!;
+      after = { transactionId: last.transaction_id, globalPosition: last.global_position };
       // Fetch the next page while this one is hashed.
-      page = readLogPage(this.db, from, this.batchSize);
+      page = readLedgerEvents(this.db, after, this.batchSize);
       for (const row of rows) {
-        const place: EventPlace = {
-          streamId: row.stream_id,
-          streamVersion: row.stream_version,
-          eventId: row.event_id,
-          checkpoint: row.checkpoint,
-          leafIndex,
-        };
         const altered = contentProblem(row);
-        if (altered) this.report(row.checkpoint, { kind: 'altered', ...placeOf(place), reason: altered });
-        if (leafIndex === matched) firstUnmatched = place;
-        const leaf = leafHash(Buffer.from(row.hash, 'hex'));
+        if (altered)
+          this.report(keyOf(row), { kind: 'altered', ...placeOfRow(row, leafIndex), reason: altered });
+        if (leafIndex === matched) firstUnmatched = { row, leafIndex };
+        const leaf = leafHashOfHex(row.hash);
         frontier.push(leaf);
         while (nextRange < byStart.length && byStart[nextRange]!.range.end <= leafIndex) nextRange += 1;
         const range = byStart[nextRange];
         if (range && range.range.start <= leafIndex) range.frontier.push(leaf);
+        this.follow(row, leafIndex);
         leafIndex += 1;
-        checkRoots(leafIndex);
+        if (nextTarget < targetSizes.length && targetSizes[nextTarget] === leafIndex) passTargets(leafIndex);
       }
     }
     const size = leafIndex;
@@ -337,144 +341,178 @@ class LedgerCheck {
     };
   }
 
-  /** Pass 2, stream order: versions, previousHash links, global order and the `streams` table, stream by stream. */
-  private async walkStreams(): Promise<number> {
-    let streamsChecked = 0;
-    let current:
-      | { streamId: string; cursor: StreamChainCursor; last?: ChainRow; head?: StreamRow; broken: boolean }
-      | undefined;
-    const finish = () => {
-      if (!current || current.broken) return;
-      const { streamId, cursor, head, last } = current;
-      const key = `${last!.checkpoint}+`;
-      if (!head) {
-        this.report(key, {
-          kind: 'stream-head',
-          streamId,
-          streamVersion: cursor.version,
-          reason: `${streamId} has events up to version ${cursor.version} but no row in the streams table`,
-        });
-      } else if (head.version > cursor.version) {
-        this.report(key, {
-          kind: 'stream-head',
-          streamId,
-          streamVersion: cursor.version + 1,
-          reason:
-            `the streams table records ${streamId} at version ${head.version} but the log ends at version ` +
-            `${cursor.version}: version ${cursor.version + 1}${head.version > cursor.version + 1 ? ` to ${head.version}` : ''} was deleted`,
-        });
-      } else if (head.version < cursor.version) {
-        this.report(key, {
-          kind: 'stream-head',
-          streamId,
-          streamVersion: head.version + 1,
-          reason:
-            `the log holds ${streamId} up to version ${cursor.version} but the streams table records version ` +
-            `${head.version}: events were added behind the event store's back`,
-        });
-      } else if (head.last_hash !== cursor.hash) {
-        this.report(key, {
-          kind: 'stream-head',
-          streamId,
-          streamVersion: cursor.version,
-          reason: `the hash of ${streamId} version ${cursor.version} is not the last hash the streams table records`,
-        });
-      }
-    };
-    let after = { streamId: '', version: 0 };
-    let carried = new Map<string, StreamRow>();
-    for (;;) {
-      const rows = await readChainPage(this.db, after, this.batchSize);
-      if (rows.length === 0) break;
-      const ids = [...new Set(rows.map((row) => row.stream_id))].filter((id) => !carried.has(id));
-      const heads = new Map([...carried, ...(await readStreamRows(this.db, ids))]);
-      for (const row of rows) {
-        if (!current || row.stream_id !== current.streamId) {
-          finish();
-          streamsChecked += 1;
-          current = {
-            streamId: row.stream_id,
-            cursor: new StreamChainCursor(),
-            head: heads.get(row.stream_id),
-            broken: false,
-          };
-        }
-        if (current.broken) continue;
-        const place = {
-          streamId: row.stream_id,
-          streamVersion: row.stream_version,
-          eventId: row.event_id,
-          globalPosition: globalPositionOf(row.checkpoint),
-        };
-        const expectedVersion = current.cursor.version + 1;
-        const unlinked = current.cursor.follow({
-          streamVersion: row.stream_version,
-          previousHash: row.previous_hash,
-          hash: row.hash,
-        });
-        if (unlinked) {
-          current.broken = true;
-          const missing = row.stream_version > expectedVersion;
-          this.report(row.checkpoint, {
-            kind: 'unlinked',
-            ...place,
-            ...(missing
-              ? { streamVersion: expectedVersion, eventId: undefined, globalPosition: undefined }
-              : {}),
-            reason: missing
-              ? `${row.stream_id} version ${expectedVersion} is missing: the next event recorded is version ${row.stream_version} (a deleted event)`
-              : `${row.stream_id} version ${row.stream_version}: ${unlinked}`,
-          });
-          continue;
-        }
-        if (current.last && row.checkpoint <= current.last.checkpoint) {
-          current.broken = true;
-          this.report(row.checkpoint, {
-            kind: 'out-of-order',
-            ...place,
-            reason:
-              `${row.stream_id} version ${row.stream_version} comes before version ${current.last.stream_version} ` +
-              `in the log's global order (position ${place.globalPosition} < ${globalPositionOf(current.last.checkpoint)}): events were reordered`,
-          });
-          continue;
-        }
-        current.last = row;
-      }
-      const last = rows[rows.length - 1]!;
-      after = { streamId: last.stream_id, version: last.stream_version };
-      carried = new Map(current?.head ? [[current.streamId, current.head]] : []);
+  /** The event's place in its stream's chain, given the stream's events before it in global order. */
+  private follow(row: LedgerEventRow, leafIndex: number | undefined): void {
+    let chain = this.chains.get(row.stream_id);
+    if (!chain) {
+      chain = new StreamChain();
+      this.chains.set(row.stream_id, chain);
     }
-    finish();
-    for (const head of await readStreamsWithoutEvents(this.db, 100)) {
-      this.report('~', {
-        kind: 'stream-head',
-        streamId: head.stream_id,
-        streamVersion: 1,
-        reason: `the streams table records ${head.stream_id} at version ${head.version} but the log holds none of its events`,
+    if (chain.broken) {
+      const early = chain.early;
+      if (early && row.stream_version < early.row.stream_version) {
+        chain.early = undefined;
+        this.report(keyOf(early.row), {
+          kind: 'out-of-order',
+          ...placeOfRow(early.row, early.leafIndex),
+          reason:
+            `${row.stream_id} version ${early.row.stream_version} comes before version ${row.stream_version} in the ` +
+            `log's global order (position ${early.row.global_position} < ${row.global_position}): events were reordered`,
+        });
+      }
+      return;
+    }
+    const expectedVersion = chain.version + 1;
+    if (row.stream_version === expectedVersion && row.previous_hash === chain.hash) {
+      chain.version = expectedVersion;
+      chain.hash = row.hash;
+      chain.last = row;
+      return;
+    }
+    chain.broken = true;
+    if (row.stream_version > expectedVersion) {
+      // A deleted version, or one moved later in the log: which, the rest of the log tells (`finishChains`).
+      chain.early = { row, leafIndex };
+      this.gaps.push(chain);
+      return;
+    }
+    this.report(keyOf(row), {
+      kind: row.stream_version < expectedVersion ? 'out-of-order' : 'unlinked',
+      ...placeOfRow(row, leafIndex),
+      reason:
+        row.stream_version < expectedVersion
+          ? `${row.stream_id} version ${row.stream_version} comes after version ${chain.version} in the log's global order: events were reordered`
+          : `${row.stream_id} version ${row.stream_version}: previousHash does not match the hash of version ${chain.version}`,
+    });
+  }
+
+  /** Streams whose next version never came after a later one: it was deleted. */
+  private reportMissingVersions(): void {
+    for (const chain of this.gaps) {
+      const early = chain.early;
+      if (!early) continue;
+      const missing = chain.version + 1;
+      this.report(keyOf(early.row), {
+        kind: 'unlinked',
+        streamId: early.row.stream_id,
+        streamVersion: missing,
+        reason: `${early.row.stream_id} version ${missing} is missing: the next event recorded is version ${early.row.stream_version} (a deleted event)`,
       });
+    }
+  }
+
+  /**
+   * The `streams` table, in one pass, against each stream's chain as the walk left it. A stream ahead of its
+   * chain may have events global readers do not see yet (a transaction committed above the oldest running
+   * one): those are read and followed before the heads are compared.
+   */
+  private async compareStreamsTable(): Promise<number> {
+    let streamsChecked = this.chains.size;
+    let afterStreamId = '';
+    const compared = new Set<StreamChain>();
+    for (;;) {
+      const heads = await readStreamsPage(this.db, afterStreamId, this.batchSize);
+      if (heads.length === 0) break;
+      afterStreamId = heads[heads.length - 1]!.stream_id;
+      for (const head of heads) {
+        let chain = this.chains.get(head.stream_id);
+        if (!chain || (!chain.broken && head.version > chain.version)) {
+          const tail = await readUnorderedTail(this.db, head.stream_id, chain?.version ?? 0);
+          if (!chain && tail.length > 0) streamsChecked += 1;
+          for (const row of tail) {
+            const altered = contentProblem(row);
+            if (altered)
+              this.report(keyOf(row), { kind: 'altered', ...placeOfRow(row, undefined), reason: altered });
+            this.follow(row, undefined);
+          }
+          chain = this.chains.get(head.stream_id);
+        }
+        if (!chain) {
+          this.report('~', {
+            kind: 'stream-head',
+            streamId: head.stream_id,
+            streamVersion: 1,
+            reason: `the streams table records ${head.stream_id} at version ${head.version} but the log holds none of its events`,
+          });
+          continue;
+        }
+        compared.add(chain);
+        if (!chain.broken) this.compareHead(head.stream_id, chain, head);
+      }
+    }
+    for (const [streamId, chain] of this.chains) {
+      if (!compared.has(chain) && !chain.broken) this.compareHead(streamId, chain, undefined);
     }
     return streamsChecked;
   }
+
+  private compareHead(streamId: string, chain: StreamChain, head: StreamRow | undefined): void {
+    const key = `${keyOf(chain.last!)}+`;
+    const version = chain.version;
+    if (!head) {
+      this.report(key, {
+        kind: 'stream-head',
+        streamId,
+        streamVersion: version,
+        reason: `${streamId} has events up to version ${version} but no row in the streams table`,
+      });
+    } else if (head.version > version) {
+      this.report(key, {
+        kind: 'stream-head',
+        streamId,
+        streamVersion: version + 1,
+        reason:
+          `the streams table records ${streamId} at version ${head.version} but the log ends at version ` +
+          `${version}: version ${version + 1}${head.version > version + 1 ? ` to ${head.version}` : ''} was deleted`,
+      });
+    } else if (head.version < version) {
+      this.report(key, {
+        kind: 'stream-head',
+        streamId,
+        streamVersion: head.version + 1,
+        reason:
+          `the log holds ${streamId} up to version ${version} but the streams table records version ` +
+          `${head.version}: events were added behind the event store's back`,
+      });
+    } else if (head.last_hash !== chain.hash) {
+      this.report(key, {
+        kind: 'stream-head',
+        streamId,
+        streamVersion: version,
+        reason: `the hash of ${streamId} version ${version} is not the last hash the streams table records`,
+      });
+    }
+  }
 }
 
-function addTarget(targets: Map<number, RecordedHead[]>, head: RecordedHead): void {
-  const list = targets.get(head.checkpoint.treeSize);
-  if (list) list.push(head);
-  else targets.set(head.checkpoint.treeSize, [head]);
+/** Where a stream's chain stands in the walk. */
+class StreamChain {
+  version = 0;
+  hash: string | null = null;
+  /** The last event that followed its predecessor. */
+  last: LedgerEventRow | undefined;
+  /** The chain broke here; nothing after is checked (one problem per stream). */
+  broken = false;
+  /** The event that came where its stream's next version should have: a deleted version, or a moved one. */
+  early: { row: LedgerEventRow; leafIndex: number | undefined } | undefined;
 }
 
-function placeOf(place: EventPlace): Partial<LedgerProblem> {
+function keyOf(row: LedgerEventRow): string {
+  return formatCheckpoint(row.transaction_id, row.global_position);
+}
+
+function placeOfRow(row: LedgerEventRow, leafIndex: number | undefined): Partial<LedgerProblem> {
   return {
-    streamId: place.streamId,
-    streamVersion: place.streamVersion,
-    eventId: place.eventId,
-    globalPosition: globalPositionOf(place.checkpoint),
-    leafIndex: place.leafIndex,
+    streamId: row.stream_id,
+    streamVersion: row.stream_version,
+    eventId: row.event_id,
+    globalPosition: row.global_position,
+    ...(leafIndex === undefined ? {} : { leafIndex }),
   };
 }
 
 /** Why the row's hash is not its content's, or undefined when it is. */
-function contentProblem(row: LogRow): string | undefined {
+function contentProblem(row: LedgerEventRow): string | undefined {
   let recomputed: string;
   try {
     recomputed = eventHashOfCanonicalData(
@@ -484,14 +522,14 @@ function contentProblem(row: LogRow): string | undefined {
         streamVersion: row.stream_version,
         type: row.type,
         schemaVersion: row.schema_version,
-        data: row.data,
+        data: undefined,
         actor: row.actor,
         correlationId: row.correlation_id,
         causationId: row.causation_id,
         recordedAt: row.recorded_at,
         previousHash: row.previous_hash,
       },
-      canonicalJsonOfParsed(row.data),
+      canonicalJsonOfJsonbText(row.data),
     );
   } catch (error) {
     return `${row.stream_id} version ${row.stream_version}: its content cannot be hashed: ${(error as Error).message}`;
@@ -499,4 +537,10 @@ function contentProblem(row: LogRow): string | undefined {
   return recomputed === row.hash
     ? undefined
     : `${row.stream_id} version ${row.stream_version}: its hash does not match its content (the event was altered)`;
+}
+
+function addTarget(targets: Map<number, RecordedHead[]>, head: RecordedHead): void {
+  const list = targets.get(head.checkpoint.treeSize);
+  if (list) list.push(head);
+  else targets.set(head.checkpoint.treeSize, [head]);
 }

@@ -1,5 +1,13 @@
 import type { Kysely } from 'kysely';
-import type { EventStore, RecordedEvent, VerifyResult } from '../../eventstore/index.js';
+import type { Kysely as AnyKysely } from 'kysely';
+import {
+  ledgerInclusion,
+  type EventStore,
+  type InclusionProof,
+  type RecordedEvent,
+  type SignedCheckpoint,
+  type VerifyResult,
+} from '../../eventstore/index.js';
 import { deploymentAsOf, lineageOf, lineageNodeId, worldAsOf } from '../../projections/index.js';
 import { LineageDirection } from '../types/lineage.type.js';
 import { walkLineage } from './lineageWalk.js';
@@ -17,6 +25,32 @@ export interface AuditEvent {
   readonly actor: string;
   readonly recordedAt: string;
   readonly data: Record<string, unknown>;
+  /** What an auditor needs to check the event without us: the rest of what its hash covers, and its place in the ledger. */
+  readonly proof: EventProof;
+}
+
+export interface EventProof {
+  readonly schemaVersion: number;
+  readonly correlationId: string;
+  readonly causationId: string | null;
+  readonly previousHash: string | null;
+  /** sha256 of the canonical JSON of the hashed fields (docs/eventstore.md); its leaf is SHA-256(0x00 || hash). */
+  readonly hash: string;
+  /** The data as stored and hashed, where it differs from `data` (personal fields encrypted per data subject). */
+  readonly storedData?: unknown;
+  /** RFC 9162 inclusion proof against `ledger.checkpoint`; null when the event is newer than that checkpoint. */
+  readonly inclusion: InclusionProof | null;
+}
+
+/** The signed checkpoint the report's inclusion proofs lead to. */
+export interface AuditLedger {
+  /** The latest signed checkpoint; null when the ledger has none (no signing key configured). */
+  readonly checkpoint: SignedCheckpoint | null;
+  /** Whether the log's first checkpoint.treeSize events hash to its root. */
+  readonly rootMatches: boolean;
+  readonly eventsCited: number;
+  /** Cited events with an inclusion proof (the others are newer than the checkpoint). */
+  readonly eventsProven: number;
 }
 
 export interface AuditReport {
@@ -59,6 +93,8 @@ export interface AuditReport {
   /** The hash chain of every stream involved, verified now. */
   readonly integrity: readonly VerifyResult[];
   readonly allChainsIntact: boolean;
+  /** The signed checkpoint every cited event's `proof.inclusion` leads to. */
+  readonly ledger: AuditLedger;
 }
 
 /** A registry version a run trained with, and what for. */
@@ -157,7 +193,11 @@ function streamOf(nodeId: string): string | null {
   }
 }
 
-function toAuditEvent(event: RecordedEvent): AuditEvent {
+/** The event as the report cites it; its inclusion proof is added once every cited event is known. */
+function toAuditEvent(event: RecordedEvent, stored: RecordedEvent | undefined): AuditEvent {
+  const data = (event.data ?? {}) as Record<string, unknown>;
+  const storedData =
+    stored && JSON.stringify(stored.data) !== JSON.stringify(event.data) ? { storedData: stored.data } : {};
   return {
     streamId: event.streamId,
     streamVersion: event.streamVersion,
@@ -165,7 +205,60 @@ function toAuditEvent(event: RecordedEvent): AuditEvent {
     type: event.type,
     actor: event.metadata.actor,
     recordedAt: event.metadata.recordedAt,
-    data: (event.data ?? {}) as Record<string, unknown>,
+    data,
+    proof: {
+      schemaVersion: event.schemaVersion,
+      correlationId: event.metadata.correlationId,
+      causationId: event.metadata.causationId,
+      previousHash: event.metadata.previousHash,
+      hash: event.metadata.hash,
+      ...storedData,
+      inclusion: null,
+    },
+  };
+}
+
+/** Adds each cited event's inclusion proof against the latest signed checkpoint. */
+async function withInclusionProofs(
+  db: Kysely<unknown>,
+  report: Omit<AuditReport, 'ledger'>,
+): Promise<AuditReport> {
+  const cited = [
+    ...report.datasetRevisions,
+    ...report.runs.flatMap((run) => run.events),
+    ...report.evaluations.flatMap((evaluation) => evaluation.events),
+    ...report.registry,
+    ...report.deployments.flatMap((deployment) => deployment.events),
+  ];
+  const inclusion = await ledgerInclusion(
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the ledger reads the event store's tables
+    db as AnyKysely<any>,
+    cited.map((event) => event.proof.hash),
+  );
+  const prove = (events: readonly AuditEvent[]): AuditEvent[] =>
+    events.map((event) => ({
+      ...event,
+      proof: { ...event.proof, inclusion: inclusion.proofs.get(event.proof.hash) ?? null },
+    }));
+  return {
+    ...report,
+    datasetRevisions: prove(report.datasetRevisions),
+    runs: report.runs.map((run) => ({ ...run, events: prove(run.events) })),
+    evaluations: report.evaluations.map((evaluation) => ({
+      ...evaluation,
+      events: prove(evaluation.events),
+    })),
+    registry: prove(report.registry),
+    deployments: report.deployments.map((deployment) => ({
+      ...deployment,
+      events: prove(deployment.events),
+    })),
+    ledger: {
+      checkpoint: inclusion.checkpoint ?? null,
+      rootMatches: inclusion.rootMatches,
+      eventsCited: cited.length,
+      eventsProven: cited.filter((event) => inclusion.proofs.has(event.proof.hash)).length,
+    },
   };
 }
 
@@ -238,6 +331,9 @@ export async function buildAuditReport(
   ]);
   options.onStreamsRead?.(new Map([...verified].map(([streamId, stream]) => [streamId, stream.fingerprint])));
   const streams = new Map([...verified].map(([streamId, stream]) => [streamId, stream.events]));
+  const storedEvent = (event: RecordedEvent) =>
+    verified.get(event.streamId)?.storedEvents?.[event.streamVersion - 1];
+  const cite = (event: RecordedEvent) => toAuditEvent(event, storedEvent(event));
   const cutoff = asOf?.getTime();
   const visibleEvents = (streamId: string) => {
     const events = streams.get(streamId) ?? [];
@@ -245,7 +341,7 @@ export async function buildAuditReport(
       ? events
       : events.filter((event) => new Date(event.metadata.recordedAt).getTime() <= cutoff);
   };
-  const visible = (streamId: string) => visibleEvents(streamId).map(toAuditEvent);
+  const visible = (streamId: string) => visibleEvents(streamId).map(cite);
 
   const datasetRevisionNodes = upstream.filter((id) => id.startsWith('dataset:'));
   const datasetRevisions = datasetRevisionNodes.flatMap((id) => {
@@ -257,7 +353,7 @@ export async function buildAuditReport(
   const byKind = (prefix: string, ids: readonly string[]) =>
     [...new Set(ids.filter((id) => id.startsWith(prefix)))].map((id) => id.slice(prefix.length));
 
-  const report: AuditReport = {
+  const report: Omit<AuditReport, 'ledger'> = {
     subject: { modelName, version, deploymentName, asOf: asOf?.toISOString() ?? null },
     generatedAt: new Date().toISOString(),
     datasetRevisions,
@@ -268,7 +364,7 @@ export async function buildAuditReport(
         events: (request.includeProgress
           ? events
           : events.filter((event) => event.type !== progressType)
-        ).map(toAuditEvent),
+        ).map(cite),
         progress: summariseProgress(events),
         modelsUsed: modelsUsedBy(events.find((event) => event.type === 'TrainingRunRequested')?.data),
       };
@@ -285,5 +381,9 @@ export async function buildAuditReport(
     integrity: [...verified.values()].map((stream) => stream.integrity),
     allChainsIntact: false,
   };
-  return { ...report, allChainsIntact: report.integrity.every((result) => result.ok) };
+  options.signal?.throwIfAborted();
+  return withInclusionProofs(deps.db, {
+    ...report,
+    allChainsIntact: report.integrity.every((result) => result.ok),
+  });
 }

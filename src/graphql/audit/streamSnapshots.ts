@@ -5,6 +5,8 @@ import { VerifiedChains } from './verifiedChains.js';
 
 export interface VerifiedStream {
   readonly events: readonly RecordedEvent[];
+  /** The events as stored (what the hashes cover), where decoding changed them (personal fields encrypted). */
+  readonly storedEvents?: readonly RecordedEvent[];
   readonly integrity: VerifyResult;
   /** What StreamSnapshots.fingerprints gave for the rows read (PostgreSQL store), else null. */
   readonly fingerprint: string | null;
@@ -49,7 +51,10 @@ export class StreamSnapshots {
         await Promise.all(
           streamIds.map(async (id) => {
             const stream = streams.get(id)!;
-            return [id, { ...stream, events: await decode(stream.events) }] as const;
+            return [
+              id,
+              { ...stream, storedEvents: stream.events, events: await decode(stream.events) },
+            ] as const;
           }),
         ),
       );

@@ -1,5 +1,4 @@
 /** What every mutation shares: role check, the caller as actor, read-your-writes, worker identity. */
-import { z } from 'zod';
 import type { CommandContext, CommandResult } from '../../services/index.js';
 import type { ActionClass } from '../auth/roles.js';
 import type { ApiContext } from '../context.js';
@@ -13,9 +12,6 @@ export const idempotencyKeyArg = {
   description:
     'Any string unique to this request: a retried mutation with the same key records nothing twice.',
 } as const;
-
-/** JSON inputs are checked for their outline here; the domain checks every field and rule. */
-export const jsonObject = z.record(z.string(), z.unknown());
 
 /**
  * Every mutation: check the caller's role, run the service with the caller as actor, then wait

@@ -6,9 +6,15 @@
  */
 import { z } from 'zod';
 import {
+  DatasetRevisionAdded,
+  DegradationDetected,
+  EvaluationCompleted,
   EvaluationRequested,
   InteractionRecorded,
+  TrainingProgressReported,
+  TrainingRunCompleted,
   baseModel,
+  datasetFormat,
   feedbackLabel,
   id,
 } from '../../domain/index.js';
@@ -45,3 +51,35 @@ export const trainingRunRequestOutline = z.looseObject({
   method: z.looseObject({ kind: z.string() }).optional(),
   stages: z.array(z.looseObject({})).optional(),
 });
+
+export const datasetFormatInput = datasetFormat;
+
+/** addDatasetRevision's input: DatasetRevisionAdded less what the server fills in; a revision number to expect. */
+export const datasetRevisionInput = DatasetRevisionAdded.schema
+  .omit({ datasetId: true, revision: true, addedAt: true })
+  .extend({ revision: z.int().positive().optional() });
+
+/** reportProgress's input: TrainingProgressReported less the run, the attempt and the time. */
+export const progressInput = TrainingProgressReported.schema.omit({
+  runId: true,
+  attempt: true,
+  reportedAt: true,
+});
+
+/** completeJob's input: TrainingRunCompleted less the run and the time. */
+export const runCompletionInput = TrainingRunCompleted.schema.omit({ runId: true, completedAt: true });
+
+/** completeAugmentation's input: the new revision's fields (DatasetRevisionAdded) and the transform's parameters. */
+export const augmentationCompletionInput = DatasetRevisionAdded.schema
+  .omit({ datasetId: true, revision: true, addedAt: true, parentRevision: true, transform: true })
+  .extend({ transformParams: z.record(z.string(), z.unknown()).optional() });
+
+/** completeEvaluation's input: EvaluationCompleted less what the server knows; categories, taxonomy and artifacts optional. */
+export const evaluationCompletionInput = EvaluationCompleted.schema
+  .omit({ evaluationId: true, model: true, gate: true, completedAt: true })
+  .partial({ categories: true, errorTaxonomy: true, artifacts: true });
+
+/** detectDegradation's input: DegradationDetected less what the server computes, and an optional rollback policy. */
+export const degradationInput = DegradationDetected.schema
+  .omit({ deploymentName: true, model: true, changePct: true, detectedAt: true })
+  .extend({ policy: z.object({ maxChangePct: z.number() }).optional() });

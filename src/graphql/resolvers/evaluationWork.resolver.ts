@@ -3,7 +3,8 @@ import { MutationRequest } from './mutationRequest.js';
 import type { ApiContext } from '../context.js';
 import { CommandPayload } from '../types/commandPayload.type.js';
 import { JSON } from '../types/scalars.js';
-import { execute, idempotencyKeyArg, jsonObject, services, workerIdFor } from './commandExecution.js';
+import { execute, idempotencyKeyArg, services, workerIdFor } from './commandExecution.js';
+import { evaluationCompletionInput, parseArgument } from './commandInputs.js';
 
 /**
  * Evaluations for workers outside this process (worker role): claim a requested evaluation, keep its
@@ -74,10 +75,10 @@ export class EvaluationWorkResolver {
     @Arg('workerId', () => String, { nullable: true }) workerId: string | undefined,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
   ) {
-    const fields = jsonObject.parse(input);
+    const fields = parseArgument('input', evaluationCompletionInput, input);
     return execute(context, 'work', 'complete jobs', idempotencyKey, (command) =>
       services(context).evaluations.completeEvaluation(
-        { ...fields, evaluationId, workerId: workerIdFor(context, workerId) } as never,
+        { ...fields, evaluationId, workerId: workerIdFor(context, workerId) },
         command,
       ),
     );

@@ -1,10 +1,15 @@
 import { Arg, Ctx, ID, Int, Mutation, Resolver, UseMiddleware } from 'type-graphql';
 import { MutationRequest } from './mutationRequest.js';
-import { interactionInput, parseArgument } from './commandInputs.js';
+import {
+  augmentationCompletionInput,
+  degradationInput,
+  interactionInput,
+  parseArgument,
+} from './commandInputs.js';
 import type { ApiContext } from '../context.js';
 import { CommandPayload } from '../types/commandPayload.type.js';
 import { JSON } from '../types/scalars.js';
-import { execute, idempotencyKeyArg, jsonObject, services, workerIdFor } from './commandExecution.js';
+import { execute, idempotencyKeyArg, services, workerIdFor } from './commandExecution.js';
 
 /**
  * What workers and monitors outside this process report on the other job kinds: checkpoints of a held
@@ -59,12 +64,9 @@ export class JobReportsResolver {
     @Arg('input', () => JSON) input: unknown,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
   ) {
-    const fields = jsonObject.parse(input);
+    const fields = parseArgument('input', augmentationCompletionInput, input);
     return execute(context, 'work', 'complete augmentations', idempotencyKey, (command) =>
-      services(context).datasets.completeAugmentation(
-        { ...fields, datasetId, augmentationId } as never,
-        command,
-      ),
+      services(context).datasets.completeAugmentation({ ...fields, datasetId, augmentationId }, command),
     );
   }
 
@@ -118,9 +120,9 @@ export class JobReportsResolver {
     @Arg('input', () => JSON) input: unknown,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
   ) {
-    const fields = jsonObject.parse(input);
+    const fields = parseArgument('input', degradationInput, input);
     return execute(context, 'work', 'record degradations', idempotencyKey, (command) =>
-      services(context).deployments.detectDegradation({ ...fields, deploymentName } as never, command),
+      services(context).deployments.detectDegradation({ ...fields, deploymentName }, command),
     );
   }
 

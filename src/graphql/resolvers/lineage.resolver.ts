@@ -1,5 +1,8 @@
+import type { Kysely } from 'kysely';
 import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
+import type { ReadModelDatabase } from '../../projections/index.js';
 import { lineageOf, worldAsOf } from '../../projections/index.js';
+import { lineageStart } from '../audit/lineageStart.js';
 import { walkLineage } from '../audit/lineageWalk.js';
 import type { ApiContext } from '../context.js';
 import { requireAction } from '../context.js';
@@ -13,7 +16,7 @@ const maxNodes = 500;
 export class LineageResolver {
   @Query(() => LineageType, {
     description:
-      'The lineage graph around a node (dataset:<id>@<rev>, run:<id>, model:<name>@<version>, evaluation:<id>, deployment:<name>, interaction:<id>). With asOf, as it stood then, folded from the log.',
+      "The lineage graph around a node: a node id (dataset:<id>@<rev>, run:<id>, model:<name>@<version>, evaluation:<id>, deployment:<name>, interaction:<id>) or the id the API returned for it (a runId, evaluationId, deployment name, interactionId, a promotion's <name>@<version>, <datasetId>@<revision>). NOT_FOUND for an id no node has. With asOf, as it stood then, folded from the log.",
   })
   async lineage(
     @Ctx() context: ApiContext,
@@ -28,9 +31,21 @@ export class LineageResolver {
       throw badInput(`depth must be from 1 to 50, got ${depth}`);
     if (asOf) {
       const world = await worldAsOf(context.deps.store, asOf, { signal: context.deadline?.signal });
-      return { ...walkLineage(world.lineage, id, direction, depth, maxNodes), asOf };
+      const start = await lineageStart(
+        id,
+        async (candidates) => new Set(candidates.filter((candidate) => world.lineage.nodes.has(candidate))),
+      );
+      return { ...walkLineage(world.lineage, start, direction, depth, maxNodes), asOf };
     }
-    const graph = await lineageOf(context.deps.db, id, { direction, maxDepth: depth, maxNodes });
+    const start = await lineageStart(id, async (candidates) => {
+      const rows = await (context.deps.db as unknown as Kysely<ReadModelDatabase>)
+        .selectFrom('lineage_nodes')
+        .select('node_id')
+        .where('node_id', 'in', candidates)
+        .execute();
+      return new Set(rows.map((row) => row.node_id));
+    });
+    const graph = await lineageOf(context.deps.db, start, { direction, maxDepth: depth, maxNodes });
     return {
       nodes: graph.nodes.map(nodeFromRow),
       edges: graph.edges.map(edgeFromRow),

@@ -4,7 +4,7 @@ import type { ApiContext } from '../context.js';
 import { CommandPayload } from '../types/commandPayload.type.js';
 import { execute, idempotencyKeyArg, services } from './commandExecution.js';
 
-/** Registering and archiving model versions; promotion is in MutationResolver with its gate. */
+/** Registering and archiving model versions; promotion is in releaseCommands.resolver.ts with its gate. */
 @UseMiddleware(MutationRequest)
 @Resolver()
 export class ModelRegistryResolver {

@@ -36,8 +36,41 @@ export class RunProgressUpdate {
   @Field(() => Int, { nullable: true })
   stageIndex!: number | null;
 
-  @Field(() => Float, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: "The stage's name, on TrainingStageStarted (progress events carry stageIndex only).",
+  })
+  stageName!: string | null;
+
+  @Field(() => Float, { nullable: true, description: 'Progress through the data, in epochs.' })
+  epoch!: number | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: 'The training loss of the step; on TrainingRunCompleted the final loss.',
+  })
   loss!: number | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: "The entity-weighted loss's entity term of the step, when the run's loss has one.",
+  })
+  entityLoss!: number | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: "The step's learning rate; on TrainingStageStarted the stage's.",
+  })
+  learningRate!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'The gradient norm of the step.' })
+  gradNorm!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Training throughput at the step.' })
+  tokensPerSecond!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Milliseconds of training so far in this attempt.' })
+  elapsedMs!: number | null;
 
   @Field(() => Float, { nullable: true, description: 'Milliseconds until the run is expected to end.' })
   etaMs!: number | null;
@@ -84,6 +117,12 @@ function numberField(data: unknown, key: string): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
+function stringField(data: unknown, key: string): string | null {
+  if (typeof data !== 'object' || data === null) return null;
+  const value = (data as Record<string, unknown>)[key];
+  return typeof value === 'string' ? value : null;
+}
+
 export function toRunProgressUpdate(runId: string, event: RecordedEvent): RunProgressUpdate {
   return {
     runId,
@@ -92,7 +131,14 @@ export function toRunProgressUpdate(runId: string, event: RecordedEvent): RunPro
     step: numberField(event.data, 'step'),
     totalSteps: numberField(event.data, 'totalSteps'),
     stageIndex: numberField(event.data, 'stageIndex'),
+    stageName: stringField(event.data, 'name'),
+    epoch: numberField(event.data, 'epoch'),
     loss: numberField(event.data, 'loss') ?? numberField(event.data, 'finalLoss'),
+    entityLoss: numberField(event.data, 'entityLoss'),
+    learningRate: numberField(event.data, 'learningRate'),
+    gradNorm: numberField(event.data, 'gradNorm'),
+    tokensPerSecond: numberField(event.data, 'tokensPerSecond'),
+    elapsedMs: numberField(event.data, 'elapsedMs'),
     etaMs: numberField(event.data, 'etaMs'),
     rewardAccuracy: numberField(event.data, 'rewardAccuracy'),
     rewardMargin: numberField(event.data, 'rewardMargin'),

@@ -482,6 +482,10 @@ async function train(
     (options.progressBar ?? process.stdout.isTTY) ? progressBar(runId) : undefined;
 
   let chain = Promise.resolve();
+  // An entity-weighted loss whose batches never hold an entity token reports entity loss 0 at every step and
+  // trains as plain cross-entropy at 0.7 of its weight: the run says so once, in the log.
+  let entityFound = false;
+  let entityWarned = false;
   try {
     return await new Promise<JobOutcome>((resolve, reject) => {
       const fail = (error: unknown) => {
@@ -517,6 +521,14 @@ async function train(
             return;
           case 'progress': {
             const { type: _type, ...progress } = message;
+            if (progress.entityLoss !== undefined && progress.entityLoss > 0) entityFound = true;
+            if (progress.entityLoss === 0 && !entityFound && !entityWarned) {
+              entityWarned = true;
+              context.log.warn(
+                'the entity-weighted loss has found no entity token yet (entity loss 0): the answers of this dataset hold no term of the run\'s lexicon, so only the base weight trains. Augment the dataset with the lexicon (dataset augment), or request loss { kind: "cross-entropy" }',
+                { runId, step: progress.step },
+              );
+            }
             bar?.update(progress);
             await services.runs.reportProgress({ ...progress, runId, workerId }, command);
             return;

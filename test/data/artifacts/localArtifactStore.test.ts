@@ -5,9 +5,12 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ArtifactNotFoundError, LocalArtifactStore } from '../../../src/data/index.js';
+import { artifactStoreContract } from './contract.js';
 
 const root = await mkdtemp(join(tmpdir(), 'tl-artifacts-'));
 afterAll(() => rm(root, { recursive: true, force: true }));
+
+artifactStoreContract('LocalArtifactStore', () => new LocalArtifactStore(root));
 
 describe('LocalArtifactStore', () => {
   const store = new LocalArtifactStore(root);

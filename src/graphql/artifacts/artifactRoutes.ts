@@ -1,0 +1,174 @@
+import { pipeline } from 'node:stream/promises';
+import type express from 'express';
+import {
+  ArtifactHashMismatchError,
+  ArtifactNotFoundError,
+  type ArtifactStore,
+  type ByteRange,
+} from '../../data/index.js';
+import type { Viewer } from '../auth/viewer.js';
+import { DATABASE_RETRY_AFTER_SECONDS, httpStatusForCode, toApiError } from '../errors.js';
+import type { ArtifactAccess } from './artifactAccess.js';
+
+export interface ArtifactRouteOptions {
+  readonly artifacts: ArtifactStore;
+  readonly access: ArtifactAccess;
+  /** How long a presigned URL handed out by GET stays valid (stores that have them: S3). */
+  readonly urlTtlSeconds: number;
+  readonly authenticate: (header?: string) => Promise<Viewer>;
+  readonly onInternal: (error: unknown) => void;
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * The bytes of artifacts, by hash:
+ *   GET  /artifacts/<sha256>   the artifact (Range: bytes=..., ETag "<sha256>", 304 on If-None-Match);
+ *                              with an S3 store, 307 to a presigned URL instead (?redirect=false: JSON {url})
+ *   HEAD /artifacts/<sha256>   its size and media type
+ *   PUT  /artifacts/<sha256>   stores the request body streamed, hashed on the way in; bytes that hash to
+ *                              anything else store nothing (400 hash_mismatch)
+ * Authenticated like /graphql; who may do what is ArtifactAccess's.
+ */
+export function mountArtifactRoutes(app: express.Express, options: ArtifactRouteOptions): void {
+  const { artifacts, access } = options;
+  const fail = (res: express.Response, status: number, code: string, message: string) => {
+    if (!res.headersSent) res.status(status).json({ error: message, code });
+    else res.destroy();
+  };
+  const failWith = (res: express.Response, error: unknown) => {
+    if (error instanceof ArtifactNotFoundError) return fail(res, 404, 'not_found', error.message);
+    if (error instanceof ArtifactHashMismatchError) return fail(res, 400, 'hash_mismatch', error.message);
+    const mapped = toApiError(error, options.onInternal);
+    const status = httpStatusForCode(mapped.code);
+    if (status === 503) res.setHeader('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+    fail(res, status, mapped.code.toLowerCase(), mapped.message);
+  };
+  const hashOf = (req: express.Request, res: express.Response): string | null => {
+    const hash = String(req.params.sha256);
+    if (SHA256_HEX.test(hash)) return hash;
+    fail(
+      res,
+      400,
+      'bad_hash',
+      `"${hash}" is not an artifact hash: expected 64 lower-case hex digits (sha256)`,
+    );
+    return null;
+  };
+
+  const read = async (req: express.Request, res: express.Response, withBody: boolean) => {
+    try {
+      const hash = hashOf(req, res);
+      if (!hash) return;
+      const viewer = await options.authenticate(req.headers.authorization);
+      const refusal = await access.mayRead(viewer, hash);
+      if (refusal) return fail(res, 403, 'forbidden', refusal);
+      const ref = await artifacts.stat(hash);
+      const etag = `"${hash}"`;
+      res.setHeader('etag', etag);
+      res.setHeader('cache-control', 'private, max-age=31536000, immutable');
+      res.setHeader('accept-ranges', 'bytes');
+      if (ifNoneMatchHits(req.headers['if-none-match'], etag)) {
+        res.status(304).end();
+        return;
+      }
+      if (withBody && artifacts.downloadUrl) {
+        const url = await artifacts.downloadUrl(hash, options.urlTtlSeconds);
+        if (url) {
+          if (req.query.redirect === 'false') {
+            res.json({ url, expiresInSeconds: options.urlTtlSeconds, ...ref });
+          } else {
+            res.redirect(307, url);
+          }
+          return;
+        }
+      }
+      res.type(ref.mediaType);
+      const rangeHeader = req.headers.range;
+      const ifRange = req.headers['if-range'];
+      const range =
+        rangeHeader && (ifRange === undefined || ifRange === etag)
+          ? parseRange(rangeHeader, ref.byteSize)
+          : undefined;
+      if (range === 'unsatisfiable') {
+        res.setHeader('content-range', `bytes */${ref.byteSize}`);
+        return fail(
+          res,
+          416,
+          'range_not_satisfiable',
+          `the artifact has ${ref.byteSize} bytes; ask for a range inside them`,
+        );
+      }
+      if (range) {
+        res.status(206);
+        res.setHeader('content-range', `bytes ${range.start}-${range.end}/${ref.byteSize}`);
+        res.setHeader('content-length', String(range.end - range.start + 1));
+      } else {
+        res.setHeader('content-length', String(ref.byteSize));
+      }
+      if (!withBody || ref.byteSize === 0) {
+        res.end();
+        return;
+      }
+      await pipeline(await artifacts.open(hash, range ?? undefined), res);
+    } catch (error) {
+      failWith(res, error);
+    }
+  };
+  app.get('/artifacts/:sha256', (req, res) => read(req, res, true));
+  app.head('/artifacts/:sha256', (req, res) => read(req, res, false));
+
+  app.put('/artifacts/:sha256', async (req, res) => {
+    try {
+      const hash = hashOf(req, res);
+      if (!hash) return;
+      const viewer = await options.authenticate(req.headers.authorization);
+      const refusal = await access.mayWrite(viewer);
+      if (refusal) return fail(res, 403, 'forbidden', refusal);
+      if (await artifacts.has(hash)) {
+        // Same hash, same bytes: nothing to store; the body is drained, not read into memory.
+        req.resume();
+        res.status(200).json(await artifacts.stat(hash));
+        return;
+      }
+      const mediaType = (req.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim();
+      const writer = await artifacts.createWriter(mediaType, { expectedHash: hash });
+      try {
+        for await (const chunk of req) await writer.write(chunk as Buffer);
+        if (!req.complete) throw new Error('the upload was cut off before its end');
+        res.status(201).json(await writer.commit());
+      } catch (error) {
+        await writer.abort();
+        throw error;
+      }
+    } catch (error) {
+      failWith(res, error);
+    }
+  });
+}
+
+function ifNoneMatchHits(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header
+    .split(',')
+    .map((tag) => tag.trim().replace(/^W\//, ''))
+    .some((tag) => tag === '*' || tag === etag);
+}
+
+/**
+ * One range of `bytes=a-b`, `bytes=a-` or `bytes=-n`; undefined (the whole artifact) for what is not
+ * one byte range (several ranges, other units), as RFC 9110 lets a server do.
+ */
+export function parseRange(header: string, size: number): ByteRange | 'unsatisfiable' | undefined {
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match || (match[1] === '' && match[2] === '')) return undefined;
+  if (match[1] === '') {
+    const suffix = Number(match[2]);
+    if (suffix === 0 || size === 0) return 'unsatisfiable';
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(match[1]);
+  const end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
+  if (start >= size || end < start) return 'unsatisfiable';
+  return { start, end };
+}

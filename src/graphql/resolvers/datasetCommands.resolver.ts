@@ -1,0 +1,60 @@
+/** Mutations of the dataset aggregate: register, add a revision, archive (engineers). Ingest: datasetIngest.resolver.ts. */
+import { Arg, Ctx, ID, Mutation, Resolver, UseMiddleware } from 'type-graphql';
+import { type ApiContext } from '../context.js';
+import { CommandPayload } from '../types/commandPayload.type.js';
+import { JSON } from '../types/scalars.js';
+import { datasetFormatInput, datasetRevisionInput, parseArgument } from './commandInputs.js';
+import { execute, idempotencyKeyArg, services } from './commandExecution.js';
+import { MutationRequest } from './mutationRequest.js';
+
+@UseMiddleware(MutationRequest)
+@Resolver()
+export class DatasetCommandsResolver {
+  @Mutation(() => CommandPayload, { description: 'Register a dataset (engineer).' })
+  registerDataset(
+    @Ctx() context: ApiContext,
+    @Arg('name') name: string,
+    @Arg('format', { description: 'alpaca, sharegpt, openai-messages or preference.' }) format: string,
+    @Arg('domain', () => String, { nullable: true }) domain: string | undefined,
+    @Arg('description', () => String, { nullable: true }) description: string | undefined,
+    @Arg('datasetId', () => ID, { nullable: true }) datasetId: string | undefined,
+    @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
+  ) {
+    const parsedFormat = parseArgument('format', datasetFormatInput, format);
+    return execute(context, 'data', 'register datasets', idempotencyKey, async (command) => {
+      const result = await services(context).datasets.registerDataset(
+        { name, format: parsedFormat, domain, description, datasetId },
+        command,
+      );
+      return { ...result, id: result.datasetId };
+    });
+  }
+
+  @Mutation(() => CommandPayload, {
+    description:
+      'Add a revision to a dataset (engineer). input: contentHash, recordCount, byteSize, splits, transform, piiReport, qualityReport, parentRevision? (DatasetRevisionAdded of EVENTS.md).',
+  })
+  addDatasetRevision(
+    @Ctx() context: ApiContext,
+    @Arg('datasetId', () => ID) datasetId: string,
+    @Arg('input', () => JSON) input: unknown,
+    @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
+  ) {
+    const fields = parseArgument('input', datasetRevisionInput, input);
+    return execute(context, 'data', 'add dataset revisions', idempotencyKey, (command) =>
+      services(context).datasets.addRevision({ ...fields, datasetId }, command),
+    );
+  }
+
+  @Mutation(() => CommandPayload, { description: 'Archive a dataset (engineer).' })
+  archiveDataset(
+    @Ctx() context: ApiContext,
+    @Arg('datasetId', () => ID) datasetId: string,
+    @Arg('reason') reason: string,
+    @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
+  ) {
+    return execute(context, 'data', 'archive datasets', idempotencyKey, (command) =>
+      services(context).datasets.archiveDataset({ datasetId, reason }, command),
+    );
+  }
+}

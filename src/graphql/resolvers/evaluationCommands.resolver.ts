@@ -1,0 +1,28 @@
+/** Requesting an evaluation (engineers); the work on it: evaluationWork.resolver.ts. */
+import { Arg, Ctx, Mutation, Resolver, UseMiddleware } from 'type-graphql';
+import { type ApiContext } from '../context.js';
+import { CommandPayload } from '../types/commandPayload.type.js';
+import { JSON } from '../types/scalars.js';
+import { evaluationRequestInput, parseArgument } from './commandInputs.js';
+import { execute, idempotencyKeyArg, services } from './commandExecution.js';
+import { MutationRequest } from './mutationRequest.js';
+
+@UseMiddleware(MutationRequest)
+@Resolver()
+export class EvaluationCommandsResolver {
+  @Mutation(() => CommandPayload, {
+    description:
+      'Request an evaluation (engineer). input: model {name, version}, dataset {id, revision}, suites, judge?, gate?, evaluationId? (EvaluationRequested of EVENTS.md).',
+  })
+  requestEvaluation(
+    @Ctx() context: ApiContext,
+    @Arg('input', () => JSON) input: unknown,
+    @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
+  ) {
+    const fields = parseArgument('input', evaluationRequestInput, input);
+    return execute(context, 'train', 'start evaluations', idempotencyKey, async (command) => {
+      const result = await services(context).evaluations.requestEvaluation(fields, command);
+      return { ...result, id: result.evaluationId };
+    });
+  }
+}

@@ -1,0 +1,152 @@
+/** Mutations of the training-run aggregate: engineers request and cancel; workers claim, renew, report, complete, fail. */
+import { Arg, Ctx, ID, Int, Mutation, Resolver, UseMiddleware } from 'type-graphql';
+import { type ApiContext } from '../context.js';
+import { CommandPayload } from '../types/commandPayload.type.js';
+import { JSON } from '../types/scalars.js';
+import {
+  parseArgument,
+  progressInput,
+  runCompletionInput,
+  trainingRunRequestOutline,
+} from './commandInputs.js';
+import { execute, idempotencyKeyArg, services, workerIdFor } from './commandExecution.js';
+import { MutationRequest } from './mutationRequest.js';
+
+@UseMiddleware(MutationRequest)
+@Resolver()
+export class TrainingRunCommandsResolver {
+  @Mutation(() => CommandPayload, {
+    description:
+      "Request a training run (engineer). input: baseModel, dataset {id, revision}, method?, stages?, loss?, seed?, maxSteps?, resumeFrom?, targetModel?, runId? (TrainingRunRequested of EVENTS.md). Left out: the founding guide's LoRA (r=16, alpha=32, dropout 0.05 on q_proj/v_proj) and three stages, cross-entropy, seed 0; the event records the resolved values. Bounds: README's Limits.",
+  })
+  requestTrainingRun(
+    @Ctx() context: ApiContext,
+    @Arg('input', () => JSON) input: unknown,
+    @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
+  ) {
+    const fields = parseArgument('input', trainingRunRequestOutline, input);
+    return execute(context, 'train', 'start training runs', idempotencyKey, async (command) => {
+      const result = await services(context).runs.requestTrainingRun(fields as never, command);
+      return { ...result, id: result.runId };
+    });
+  }
+
+  @Mutation(() => CommandPayload, { description: 'Cancel a training run (engineer).' })
+  cancelTrainingRun(
+    @Ctx() context: ApiContext,
+    @Arg('runId', () => ID) runId: string,
+    @Arg('reason') reason: string,
+    @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
+  ) {
+    return execute(context, 'train', 'cancel training runs', idempotencyKey, (command) =>
+      services(context).runs.cancelRun({ runId, reason }, command),
+    );
+  }
+
+  @Mutation(() => CommandPayload, { description: 'Claim a requested training run (worker).' })
+  claimTrainingRun(
+    @Ctx() context: ApiContext,
+    @Arg('runId', () => ID) runId: string,
+    @Arg('backend', { description: 'The TensorFlow.js backend, e.g. tensorflow-gpu.' }) backend: string,
+    @Arg('device', { defaultValue: '' }) device: string,
+    @Arg('leaseMs', () => Int, { defaultValue: 60_000 }) leaseMs: number,
+    @Arg('workerId', () => String, { nullable: true }) workerId: string | undefined,
+    @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
+  ) {
+    return execute(context, 'work', 'claim jobs', idempotencyKey, (command) =>
+      services(context).runs.claimRun(
+        { runId, workerId: workerIdFor(context, workerId), leaseMs, backend: { name: backend, device } },
+        command,
+      ),
+    );
+  }
+
+  @Mutation(() => CommandPayload, { description: 'Renew the lease on a held run (worker).' })
+  heartbeat(
+    @Ctx() context: ApiContext,
+    @Arg('runId', () => ID) runId: string,
+    @Arg('leaseMs', () => Int, { defaultValue: 60_000 }) leaseMs: number,
+    @Arg('workerId', () => String, { nullable: true }) workerId: string | undefined,
+  ) {
+    return execute(context, 'work', 'renew leases', undefined, (command) =>
+      services(context).runs.renewLease(
+        { runId, workerId: workerIdFor(context, workerId), leaseMs },
+        command,
+      ),
+    );
+  }
+
+  @Mutation(() => CommandPayload, { description: 'Start a stage of a held run (worker).' })
+  startStage(
+    @Ctx() context: ApiContext,
+    @Arg('runId', () => ID) runId: string,
+    @Arg('stageIndex', () => Int) stageIndex: number,
+    @Arg('steps', () => Int) steps: number,
+    @Arg('workerId', () => String, { nullable: true }) workerId: string | undefined,
+    @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
+  ) {
+    return execute(context, 'work', 'start stages', idempotencyKey, (command) =>
+      services(context).runs.startStage(
+        { runId, stageIndex, steps, workerId: workerIdFor(context, workerId) },
+        command,
+      ),
+    );
+  }
+
+  @Mutation(() => CommandPayload, {
+    description:
+      'Report training progress on a held run (worker). input: step, totalSteps, stageIndex, epoch, loss, learningRate, ... (TrainingProgressReported).',
+  })
+  reportProgress(
+    @Ctx() context: ApiContext,
+    @Arg('runId', () => ID) runId: string,
+    @Arg('input', () => JSON) input: unknown,
+    @Arg('workerId', () => String, { nullable: true }) workerId: string | undefined,
+    @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
+  ) {
+    const fields = parseArgument('input', progressInput, input);
+    return execute(context, 'work', 'report progress', idempotencyKey, (command) =>
+      services(context).runs.reportProgress(
+        { ...fields, runId, workerId: workerIdFor(context, workerId) },
+        command,
+      ),
+    );
+  }
+
+  @Mutation(() => CommandPayload, {
+    description:
+      'Complete a held run (worker). input: artifactHash, finalLoss, steps, durationMs, tokensSeen, ... (TrainingRunCompleted).',
+  })
+  completeJob(
+    @Ctx() context: ApiContext,
+    @Arg('runId', () => ID) runId: string,
+    @Arg('input', () => JSON) input: unknown,
+    @Arg('workerId', () => String, { nullable: true }) workerId: string | undefined,
+    @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
+  ) {
+    const fields = parseArgument('input', runCompletionInput, input);
+    return execute(context, 'work', 'complete jobs', idempotencyKey, (command) =>
+      services(context).runs.completeRun(
+        { ...fields, runId, workerId: workerIdFor(context, workerId) },
+        command,
+      ),
+    );
+  }
+
+  @Mutation(() => CommandPayload, { description: 'Fail a held run (worker).' })
+  failJob(
+    @Ctx() context: ApiContext,
+    @Arg('runId', () => ID) runId: string,
+    @Arg('reason') reason: string,
+    @Arg('retryable', { defaultValue: false }) retryable: boolean,
+    @Arg('workerId', () => String, { nullable: true }) workerId: string | undefined,
+    @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
+  ) {
+    return execute(context, 'work', 'fail jobs', idempotencyKey, (command) =>
+      services(context).runs.failRun(
+        { runId, reason, retryable, workerId: workerIdFor(context, workerId) },
+        command,
+      ),
+    );
+  }
+}
