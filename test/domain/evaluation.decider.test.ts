@@ -233,7 +233,7 @@ describe('evaluation decider: boundaries and refusals', () => {
     totalExamples: 50,
     at: at(2),
   };
-  const progress = (completedExamples: number, workerId = 'w1', attempt = 1): EvaluationEvent => ({
+  const progress = (completedExamples: number, attempt = 1): EvaluationEvent => ({
     type: 'EvaluationProgressReported',
     data: { evaluationId: 'e1', completedExamples, totalExamples: 50, attempt, reportedAt: at(2) },
   });
