@@ -22,6 +22,7 @@ import { readLineage } from './0108_read_lineage.js';
 import { readModelTimeIndexes } from './0109_read_model_time_indexes.js';
 import { projectionDataVersions } from './0110_projection_data_versions.js';
 import { runMetricsPreferenceStatistics } from './0111_run_metrics_preference_statistics.js';
+import { runMetricsPpoStatistics } from './0120_run_metrics_ppo_statistics.js';
 
 /**
  * In-code migration provider (kysely's FileMigrationProvider cannot import .ts under vitest).
@@ -50,6 +51,7 @@ export const migrations: Record<string, Migration> = {
   '0109_read_model_time_indexes': readModelTimeIndexes,
   '0110_projection_data_versions': projectionDataVersions,
   '0111_run_metrics_preference_statistics': runMetricsPreferenceStatistics,
+  '0120_run_metrics_ppo_statistics': runMetricsPpoStatistics,
   '0200_api_tokens': apiTokens,
   '0300_job_retries': jobRetries,
 };

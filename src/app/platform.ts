@@ -31,6 +31,7 @@ import { startLedgerCheckpointer } from './ledgerCheckpointer.js';
 import { mountConsole } from './consoleRoutes.js';
 import { mountHealthRoutes } from './healthRoutes.js';
 import { processLogger } from './logging.js';
+import { startPlatformMetrics } from './platformMetrics.js';
 import { migrateToLatest } from './migrate.js';
 
 /** The running platform: one database, one event store, the projections, the API and the workers. */
@@ -198,9 +199,21 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
         cacheDir: join(config.dataDir, 'serving-cache'),
       }),
       ...servingSettings,
+      // CPU, memory, event-loop lag and the like (prom-client's defaults) on /metrics.
+      defaultMetrics: true,
       logger: logger.child({ component: 'serving' }),
     });
     cleanups.push(() => serving.close());
+
+    // The platform's own health on the same /metrics: training, evaluations, jobs, projections, the log.
+    const metrics = startPlatformMetrics({
+      registry: serving.metrics.registry,
+      store: log,
+      db: database.db,
+      projections,
+      onError: (error) => logger.warn({ err: error }, 'platform metrics lost the log; following it again'),
+    });
+    cleanups.push(() => metrics.close());
 
     const evaluation = evaluationSettingsFromEnv();
     if (config.workers.length > 0) {
@@ -273,6 +286,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     logger.info({ url: graphql.url }, 'GraphQL API ready');
 
     await serving.ready;
+    await metrics.following;
     return {
       config,
       logger,

@@ -11,6 +11,19 @@ export const personalFields: Readonly<Record<string, readonly (readonly string[]
 };
 
 /**
+ * The data subject of an event's personal fields: the one whose key encrypts them and whose erasure erases
+ * them. A served interaction names its end user in `subjectId` (OpenAI's request `user`); every other event,
+ * and an interaction without one, belongs to the actor that recorded it.
+ */
+export function subjectOf(eventType: string, data: unknown, actor: string): string {
+  if (eventType === 'InteractionRecorded' && typeof data === 'object' && data !== null) {
+    const subjectId = (data as { subjectId?: unknown }).subjectId;
+    if (typeof subjectId === 'string') return subjectId;
+  }
+  return actor;
+}
+
+/**
  * Rewrites every personal string field of `data` with `rewrite(value, path)`, where path is the concrete
  * path (array indexes filled in). Returns a copy; fields that are absent or not of the expected shape stay.
  */

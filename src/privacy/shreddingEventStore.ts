@@ -15,12 +15,13 @@ import type {
 } from '../eventstore/index.js';
 import { isDatabaseUnavailable } from '../eventstore/index.js';
 import { decryptField, encryptField, isEncryptedField } from './envelope.js';
-import { mapPersonalFields, personalFields } from './personalFields.js';
+import { mapPersonalFields, personalFields, subjectOf } from './personalFields.js';
 import type { SubjectKeys } from './subjectKeys.js';
 
 /**
  * Crypto-shredding around any event store: personal fields (personalFields.ts) are encrypted with the data
- * key of the event's subject (the acting user, the context's actor) before they reach the log, and decrypted
+ * key of the event's subject (subjectOf: a served interaction's end user, else the context's actor) before
+ * they reach the log, and decrypted
  * here, the one place events are read from, for every reader: projections, services, audit, flywheel and
  * exports. The hash chain is computed by the store over what it stores, the ciphertext, so it verifies
  * before and after a key is destroyed; once it is, the fields read as "[erased]", on every rebuild too.
@@ -114,22 +115,27 @@ export class ShreddingEventStore implements EventStore {
   }
 
   private async encrypt(appends: readonly StreamAppend[]): Promise<StreamAppend[]> {
-    const personal = appends.filter((a) => a.events.some((event) => personalFields[event.type]));
-    if (personal.length === 0) return [...appends];
-    const keys = await this.keys.keysForWriting(personal.map((a) => a.context.actor));
-    return appends.map((append) => {
-      const subject = append.context.actor;
-      const key = keys.get(subject)!;
-      return {
-        ...append,
-        events: append.events.map((event) => ({
+    const subjects = appends.flatMap((append) =>
+      append.events.flatMap((event) =>
+        personalFields[event.type] ? [subjectOf(event.type, event.data, append.context.actor)] : [],
+      ),
+    );
+    if (subjects.length === 0) return [...appends];
+    const keys = await this.keys.keysForWriting(subjects);
+    return appends.map((append) => ({
+      ...append,
+      events: append.events.map((event) => {
+        if (!personalFields[event.type]) return event;
+        const subject = subjectOf(event.type, event.data, append.context.actor);
+        const key = keys.get(subject)!;
+        return {
           ...event,
           data: mapPersonalFields(event.type, event.data, (value, path) =>
             typeof value === 'string' ? encryptField(key, subject, event.type, path, value) : value,
           ),
-        })),
-      };
-    });
+        };
+      }),
+    }));
   }
 
   private async decrypt(events: readonly RecordedEvent[]): Promise<RecordedEvent[]> {

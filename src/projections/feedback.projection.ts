@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { assertNever } from '../domain/index.js';
-import { ERASED } from '../privacy/index.js';
+import { ERASED, subjectOf } from '../privacy/index.js';
 import type { ProjectedEvent } from './lifecycleEvent.js';
 import { defineProjection, type ReadModelTransaction } from './projection.js';
 import { RowBatch } from './rowBatch.js';
@@ -88,9 +88,13 @@ async function applyFeedback(
   const prompts = new RowBatch('preference_prompts', 'prompt_id', ['candidates']);
   const rankings = new RowBatch('preference_rankings', 'event_id', ['ranking']);
   const subjects = new RowBatch('feedback_subjects', 'row_id', []);
-  // The subject is the event's actor: the one whose key the shredding store encrypted its texts with.
-  const subjectOf = (event: ProjectedEvent, table: string, key: string) =>
-    subjects.insert({ row_id: `${table}:${key}`, subject_id: event.metadata.actor });
+  // The row's subject is the one whose key the shredding store encrypted its texts with: an interaction's end
+  // user (subjectId) when the request named one, else the event's actor.
+  const keepSubject = (event: ProjectedEvent, table: string, key: string) =>
+    subjects.insert({
+      row_id: `${table}:${key}`,
+      subject_id: subjectOf(event.type, event.data, event.metadata.actor),
+    });
   await interactions.load(
     trx,
     events.flatMap((e) => (e.type === 'FeedbackLabeled' ? [e.data.interactionId] : [])),
@@ -103,7 +107,7 @@ async function applyFeedback(
     switch (event.type) {
       case 'InteractionRecorded': {
         const d = event.data;
-        subjectOf(event, 'interactions', d.interactionId);
+        keepSubject(event, 'interactions', d.interactionId);
         interactions.insert({
           interaction_id: d.interactionId,
           deployment_name: d.deploymentName ?? null,
@@ -127,7 +131,7 @@ async function applyFeedback(
       case 'FeedbackLabeled': {
         const d = event.data;
         const label = d.label;
-        subjectOf(event, 'feedback_labels', event.eventId);
+        keepSubject(event, 'feedback_labels', event.eventId);
         labels.insert({
           event_id: event.eventId,
           interaction_id: d.interactionId,
@@ -148,7 +152,7 @@ async function applyFeedback(
       }
       case 'CandidatesGenerated': {
         const d = event.data;
-        subjectOf(event, 'preference_prompts', d.promptId);
+        keepSubject(event, 'preference_prompts', d.promptId);
         prompts.insert({
           prompt_id: d.promptId,
           prompt: d.prompt,
@@ -160,7 +164,7 @@ async function applyFeedback(
       }
       case 'PreferenceRanked': {
         const d = event.data;
-        subjectOf(event, 'preference_rankings', event.eventId);
+        keepSubject(event, 'preference_rankings', event.eventId);
         rankings.insert({
           event_id: event.eventId,
           prompt_id: d.promptId,

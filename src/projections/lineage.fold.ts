@@ -128,6 +128,11 @@ export function lineageChanges(event: ProjectedEvent<LineageEventType>): Lineage
         const m = d.method.rewardModel;
         edges.push(edge(lineageNodeId.modelVersion(m.name, m.version), id, 'reward-model', d.requestedAt));
       }
+      // The frozen reference a DPO or PPO run was penalised against, when it is a registry version.
+      if ((d.method.kind === 'ppo' || d.method.kind === 'dpo') && d.method.referenceModel) {
+        const m = d.method.referenceModel;
+        edges.push(edge(lineageNodeId.modelVersion(m.name, m.version), id, 'reference-model', d.requestedAt));
+      }
       if (d.resumeFrom)
         edges.push(edge(lineageNodeId.run(d.resumeFrom.runId), id, 'resumed-from', d.requestedAt));
       return {

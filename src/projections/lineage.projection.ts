@@ -13,7 +13,8 @@ const ROWS_PER_STATEMENT = 2000;
  */
 export const lineageProjection = defineProjection({
   name: 'lineage',
-  version: 1,
+  // 2: DPO and PPO runs link the registry version they used as their reference ('reference-model').
+  version: 2,
   handles: lineageEventTypes,
   tables: ['lineage_nodes', 'lineage_edges'],
   async apply(trx, event) {

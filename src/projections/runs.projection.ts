@@ -13,7 +13,8 @@ import type { RunCheckpointsTable, RunMetricsTable, RunsTable } from './schema.j
 export const runsProjection = defineProjection({
   name: 'runs',
   // 2: run_metrics keeps reward_accuracy and reward_margin (rebuilt to fill them from the log).
-  version: 2,
+  // 3: and PPO's rollout statistics (mean_reward, kl, ...).
+  version: 3,
   handles: [
     'TrainingRunRequested',
     'TrainingRunClaimed',
@@ -78,6 +79,13 @@ class RunWrites {
             recorded_at: eb.ref('excluded.recorded_at'),
             reward_accuracy: eb.ref('excluded.reward_accuracy'),
             reward_margin: eb.ref('excluded.reward_margin'),
+            mean_reward: eb.ref('excluded.mean_reward'),
+            kl: eb.ref('excluded.kl'),
+            kl_coefficient: eb.ref('excluded.kl_coefficient'),
+            entropy: eb.ref('excluded.entropy'),
+            clip_fraction: eb.ref('excluded.clip_fraction'),
+            value_loss: eb.ref('excluded.value_loss'),
+            explained_variance: eb.ref('excluded.explained_variance'),
           })),
         )
         .execute();
@@ -171,6 +179,13 @@ function foldRunEvent(writes: RunWrites, event: ProjectedEvent<RunEventType>): v
         recorded_at: point.reportedAt,
         reward_accuracy: point.rewardAccuracy ?? null,
         reward_margin: point.rewardMargin ?? null,
+        mean_reward: point.meanReward ?? null,
+        kl: point.kl ?? null,
+        kl_coefficient: point.klCoefficient ?? null,
+        entropy: point.entropy ?? null,
+        clip_fraction: point.clipFraction ?? null,
+        value_loss: point.valueLoss ?? null,
+        explained_variance: point.explainedVariance ?? null,
       });
       writes.set(point.runId, {
         status: 'running',

@@ -98,6 +98,14 @@ export interface RunMetricsTable {
   /** Preference runs only (DPO, reward model): the fraction of pairs the chosen answer wins, and the mean margin. */
   reward_accuracy: number | null;
   reward_margin: number | null;
+  /** PPO runs only: the step's rollout statistics (TrainingProgressReported's fields of the same names). */
+  mean_reward: number | null;
+  kl: number | null;
+  kl_coefficient: number | null;
+  entropy: number | null;
+  clip_fraction: number | null;
+  value_loss: number | null;
+  explained_variance: number | null;
 }
 
 export interface RunCheckpointsTable {

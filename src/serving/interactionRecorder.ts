@@ -15,6 +15,8 @@ export interface CapturedInteraction {
   readonly filtered?: { readonly stage: 'input' | 'output'; readonly rule: string };
   /** The API token's actor, stamped into the event. */
   readonly actor: string;
+  /** The end user the request named (OpenAI's `user`): the data subject; absent, the actor is. */
+  readonly subjectId?: string;
 }
 
 export interface InteractionRecorderOptions {

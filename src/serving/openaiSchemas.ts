@@ -24,7 +24,12 @@ const sampling = {
   seed: z.int().nullish(),
   stop,
   n: z.literal(1).nullish(),
-  user: z.string().nullish(),
+  /** The end user the request is for: recorded as the data subject of the exchange (docs/privacy.md). */
+  user: z
+    .string()
+    .max(200, 'the end user id is at most 200 characters')
+    .refine((user) => user.trim() !== '', 'the end user id must not be empty or only spaces')
+    .nullish(),
 };
 
 /** The subset of OpenAI's chat completion request served here; unknown fields are ignored, as OpenAI's are. */

@@ -600,6 +600,8 @@ async function serve(
       ...(output.completionTokens > 0 ? { meanTokenEntropy: output.meanTokenEntropy } : {}),
       ...(filtered ? { filtered } : {}),
       actor: request.caller.actor,
+      // The end user the client named (OpenAI's `user`): the data subject of the exchange, so erasure is per person.
+      ...(body.user != null ? { subjectId: body.user } : {}),
     });
     if (output.finishReason !== 'cancelled' || blockedRule) {
       ctx.monitor.observe(deployment, active.model, {

@@ -283,6 +283,213 @@ describe('dataset decider', () => {
   });
 });
 
+describe('dataset decider: fields, boundaries and refusals', () => {
+  const requested: DatasetEvent = {
+    type: 'AugmentationRequested',
+    data: {
+      datasetId: 'med',
+      augmentationId: 'aug-1',
+      baseRevision: 1,
+      templates: ['rephrase'],
+      seed: 7,
+      variantsPerRecord: 3,
+      requestedAt: at(2),
+    },
+  };
+  const complete = {
+    type: 'CompleteAugmentation' as const,
+    datasetId: 'med',
+    augmentationId: 'aug-1',
+    ...revisionFields('b', 80),
+    at: at(3),
+  };
+  const archived: DatasetEvent = {
+    type: 'DatasetArchived',
+    data: { datasetId: 'med', reason: 'superseded', archivedAt: at(3) },
+  };
+
+  it('registers the domain, description and tags given', () => {
+    spec
+      .given([])
+      .when({
+        type: 'RegisterDataset',
+        datasetId: 'med',
+        name: 'Medical QA',
+        domain: 'medicine',
+        description: 'Doctor-reviewed answers',
+        format: 'alpaca',
+        tags: ['qa'],
+        at: at(0),
+      })
+      .then([{ ...registered, data: { ...registered.data, tags: ['qa'] } } as DatasetEvent]);
+  });
+
+  it('requires every merged revision to exist', () => {
+    spec
+      .given([registered, revision(1, 'a'), revision(2, 'b')])
+      .when({
+        type: 'AddDatasetRevision',
+        datasetId: 'med',
+        ...revisionFields('c'),
+        mergedRevisions: [1, 2],
+        at: at(3),
+      })
+      .then([revision(3, 'c', { mergedRevisions: [1, 2] })]);
+    const missing = spec
+      .given([registered, revision(1, 'a')])
+      .when({
+        type: 'AddDatasetRevision',
+        datasetId: 'med',
+        ...revisionFields('c'),
+        mergedRevisions: [1, 5],
+        at: at(3),
+      })
+      .thenThrows('DATASET_REVISION_NOT_FOUND');
+    expect(missing.details).toEqual({ datasetId: 'med', revision: 5 });
+    expect(missing.message).toContain('Merged revision 5 of dataset "med" does not exist (latest is 1)');
+  });
+
+  it('keeps the variants asked, the transform parameters, and never counts records removed', () => {
+    spec
+      .given([registered, revision(1, 'a')])
+      .when({
+        type: 'RequestAugmentation',
+        datasetId: 'med',
+        augmentationId: 'aug-1',
+        baseRevision: 1,
+        templates: ['rephrase'],
+        seed: 7,
+        variantsPerRecord: 3,
+        at: at(2),
+      })
+      .then([requested]);
+    const [added, completed] = spec
+      .given([registered, revision(1, 'a'), requested])
+      .when({ ...complete, transformParams: { model: 'tiny' } })
+      .then([
+        {
+          type: 'DatasetRevisionAdded',
+          data: {
+            datasetId: 'med',
+            revision: 2,
+            ...revisionFields('b', 80),
+            parentRevision: 1,
+            transform: { kind: 'augment', params: { augmentationId: 'aug-1', model: 'tiny' } },
+            addedAt: at(3),
+          },
+        },
+        {
+          type: 'AugmentationCompleted',
+          data: {
+            datasetId: 'med',
+            augmentationId: 'aug-1',
+            baseRevision: 1,
+            resultingRevision: 2,
+            recordsAdded: 0,
+            completedAt: at(3),
+          },
+        },
+      ]);
+    const again = spec
+      .given([registered, revision(1, 'a'), requested, added!, completed!])
+      .when({ ...complete, at: at(4) })
+      .thenThrows('AUGMENTATION_ALREADY_FINISHED');
+    expect(again.details).toEqual({ augmentationId: 'aug-1', status: 'completed' });
+    expect(again.message).toContain('already completed');
+  });
+
+  it('takes no augmentation on an archived or unknown dataset', () => {
+    spec
+      .given([registered, revision(1, 'a'), requested, archived])
+      .when(complete)
+      .thenThrows('DATASET_ARCHIVED');
+    spec
+      .given([])
+      .when({ ...complete, type: 'CompleteAugmentation' })
+      .thenThrows('DATASET_NOT_FOUND');
+  });
+
+  it('keeps split options with a fraction from 0 to 1 and an integer seed, nothing else', () => {
+    const splitOf = (split: unknown) => {
+      const state = [
+        registered,
+        revision(1, 'a', { transform: { kind: 'ingest', params: { split } } }),
+      ].reduce(datasetDecider.evolve, datasetDecider.initialState());
+      return state.revisions.get(1)?.split;
+    };
+    expect(splitOf({ evalFraction: 0, seed: 1 })).toEqual({ evalFraction: 0, seed: 1 });
+    expect(splitOf({ evalFraction: 1, seed: 1 })).toEqual({ evalFraction: 1, seed: 1 });
+    expect(splitOf({ evalFraction: -0.1, seed: 1 })).toBeUndefined();
+    expect(splitOf({ evalFraction: 1.1, seed: 1 })).toBeUndefined();
+    expect(splitOf({ evalFraction: '0.2', seed: 1 })).toBeUndefined();
+    expect(splitOf({ evalFraction: 0.2, seed: 1.5 })).toBeUndefined();
+    expect(splitOf({ evalFraction: 0.2, seed: '1' })).toBeUndefined();
+    expect(splitOf({ evalFraction: 0.2 })).toBeUndefined();
+    expect(splitOf(null)).toBeUndefined();
+  });
+
+  // A refusal's details become the GraphQL error's extensions: a client reads the ids from them.
+  it('names the dataset, revision or augmentation in its refusals', () => {
+    const again = spec
+      .given([registered])
+      .when({ type: 'RegisterDataset', datasetId: 'med', name: 'Again', format: 'alpaca', at: at(1) })
+      .thenThrows('DATASET_ALREADY_REGISTERED');
+    expect(again.details).toEqual({ datasetId: 'med' });
+    expect(again.message).toContain('already registered as "Medical QA"');
+    expect(
+      spec
+        .given([])
+        .when({ type: 'AddDatasetRevision', datasetId: 'med', ...revisionFields('a'), at: at(1) })
+        .thenThrows('DATASET_NOT_FOUND').details,
+    ).toEqual({ datasetId: 'med' });
+    expect(
+      spec
+        .given([registered, archived])
+        .when({ type: 'ArchiveDataset', datasetId: 'med', reason: 'again', at: at(4) })
+        .thenThrows('DATASET_ARCHIVED').details,
+    ).toEqual({ datasetId: 'med' });
+    const outOfOrder = spec
+      .given([registered, revision(1, 'a')])
+      .when({ type: 'AddDatasetRevision', datasetId: 'med', revision: 3, ...revisionFields('c'), at: at(2) })
+      .thenThrows('REVISION_OUT_OF_ORDER');
+    expect(outOfOrder.details).toEqual({ datasetId: 'med', expected: 2, got: 3 });
+    expect(outOfOrder.message).toContain('is at revision 1, so the next revision is 2, not 3');
+    const noBase = spec
+      .given([registered])
+      .when({
+        type: 'RequestAugmentation',
+        datasetId: 'med',
+        augmentationId: 'aug-1',
+        baseRevision: 1,
+        templates: ['rephrase'],
+        seed: 7,
+        at: at(2),
+      })
+      .thenThrows('DATASET_REVISION_NOT_FOUND');
+    expect(noBase.message).toContain('Base revision 1 of dataset "med" does not exist (latest is none)');
+    expect(
+      spec
+        .given([registered, revision(1, 'a'), requested])
+        .when({
+          type: 'RequestAugmentation',
+          datasetId: 'med',
+          augmentationId: 'aug-1',
+          baseRevision: 1,
+          templates: ['rephrase'],
+          seed: 7,
+          at: at(2),
+        })
+        .thenThrows('AUGMENTATION_ALREADY_REQUESTED').details,
+    ).toEqual({ augmentationId: 'aug-1' });
+    const unknown = spec
+      .given([registered, revision(1, 'a')])
+      .when({ type: 'FailAugmentation', datasetId: 'med', augmentationId: 'aug-9', reason: 'x', at: at(3) })
+      .thenThrows('AUGMENTATION_NOT_FOUND');
+    expect(unknown.details).toEqual({ augmentationId: 'aug-9' });
+    expect(unknown.message).toContain('on dataset "med"');
+  });
+});
+
 describe('upcasting', () => {
   it('reads a stored DatasetRegistered v1 (no domain) as v2 in the general domain', () => {
     const storedV1 = {

@@ -268,3 +268,240 @@ describe('deployment decider: degradation', () => {
     expect(Number.isFinite(changePercent(0, 0.1))).toBe(true);
   });
 });
+
+describe('deployment decider: history, boundaries and refusals', () => {
+  const request = {
+    type: 'RequestDeployment' as const,
+    deploymentName: 'prod',
+    model: model(3),
+    environment: 'production',
+    registry,
+    at: at(0),
+  };
+  const rolledBack: DeploymentEvent = {
+    type: 'RolledBack',
+    data: {
+      deploymentName: 'prod',
+      rollbackId: 'rb1',
+      fromVersion: 4,
+      toVersion: 3,
+      modelName: 'med-llama',
+      rolledBackAt: at(6),
+    },
+  };
+
+  it('accepts versions 1 to the registered count, nothing outside', () => {
+    spec
+      .given([])
+      .when({ ...request, model: model(4), reason: 'new adapter' })
+      .then([{ ...requested(4), data: { ...requested(4).data, reason: 'new adapter' } } as DeploymentEvent]);
+    const zero = spec
+      .given([])
+      .when({ ...request, model: model(0), registry: { registered: 4, retained: [0, 2, 3, 4] } })
+      .thenThrows('MODEL_VERSION_NOT_FOUND');
+    expect(zero.details).toEqual({ model: model(0) });
+    expect(zero.message).toContain('has no version 0 (it has 4)');
+  });
+
+  it('takes a new request once the pending one is activated', () => {
+    spec
+      .given([requested(3), activated(3)])
+      .when({ ...request, model: model(4) })
+      .then([requested(4)]);
+  });
+
+  it('after a rollback the restored version is active and the rolled-back one is the default target', () => {
+    const back = [...live, rollbackRequested(3), rolledBack];
+    spec.given(back).when(request).thenThrows('VERSION_ALREADY_ACTIVE');
+    spec
+      .given(back)
+      .when(requestRollback({ rollbackId: 'rb2' }))
+      .then([rollbackRequested(4, { rollbackId: 'rb2', fromVersion: 3 })]);
+  });
+
+  it('falls back to the newest retained version when the history has none', () => {
+    spec
+      .given([requested(3), activated(3)])
+      .when(requestRollback())
+      .then([rollbackRequested(4, { fromVersion: 3 })]);
+    const none = spec
+      .given([requested(3), activated(3)])
+      .when(requestRollback({ registry: { registered: 3, retained: [3] } }))
+      .thenThrows('ROLLBACK_TARGET_NOT_RETAINED');
+    expect(none.details).toEqual({ deploymentName: 'prod' });
+    expect(none.message).toContain('active v3');
+  });
+
+  it('starts a new history when another model is deployed', () => {
+    const other = (version: number) => ({ name: 'other-llama', version });
+    const switched: DeploymentEvent[] = [
+      ...live,
+      { ...requested(2), data: { ...requested(2).data, model: other(2) } } as DeploymentEvent,
+    ];
+    spec
+      .given(switched)
+      .when({ type: 'ActivateDeployment', deploymentName: 'prod', endpoint: 'e', registry, at: at(4) })
+      .then([
+        {
+          type: 'DeploymentActivated',
+          data: {
+            deploymentName: 'prod',
+            model: other(2),
+            environment: 'production',
+            endpoint: 'e',
+            activatedAt: at(4),
+          },
+        },
+      ]);
+    const activatedOther: DeploymentEvent = {
+      type: 'DeploymentActivated',
+      data: {
+        deploymentName: 'prod',
+        model: other(2),
+        environment: 'production',
+        endpoint: 'e',
+        activatedAt: at(4),
+      },
+    };
+    // Versions 3 and 4 were med-llama's: other-llama's default target is its newest other retained version.
+    spec
+      .given([...switched, activatedOther])
+      .when(requestRollback())
+      .then([rollbackRequested(4, { fromVersion: 2 })]);
+    spec
+      .given([...switched, activatedOther])
+      .when(requestRollback({ registry: { registered: 4, retained: [2, 3] } }))
+      .then([rollbackRequested(3, { fromVersion: 2 })]);
+  });
+
+  it('triggers at exactly the threshold, and not while a rollback is pending or without a target', () => {
+    const detect = {
+      type: 'DetectDegradation' as const,
+      deploymentName: 'prod',
+      metric: 'latency' as const,
+      baseline: 200,
+      current: 300,
+      window: { from: at(0), to: at(4), samples: 120 },
+      registry,
+      policy: { maxChangePct: 50 },
+      at: at(5),
+    };
+    const detected: DeploymentEvent = {
+      type: 'DegradationDetected',
+      data: {
+        deploymentName: 'prod',
+        model: model(4),
+        metric: 'latency',
+        baseline: 200,
+        current: 300,
+        changePct: 50,
+        window: detect.window,
+        detectedAt: at(5),
+      },
+    };
+    spec
+      .given(live)
+      .when(detect)
+      .then([
+        detected,
+        rollbackRequested(3, {
+          rollbackId: `prod-${at(5)}`,
+          reason: 'latency changed 50.0% (policy allows 50%)',
+          trigger: 'policy',
+          evidence: { metric: 'latency', baseline: 200, current: 300, changePct: 50 },
+        }),
+      ]);
+    spec
+      .given([...live, rollbackRequested(3)])
+      .when(detect)
+      .then([detected]);
+    spec
+      .given(live)
+      .when({ ...detect, registry: { registered: 4, retained: [4] } })
+      .then([detected]);
+    expect(isWorse('benchmark', -10, 10)).toBe(true);
+    expect(isWorse('benchmark', -9.9, 10)).toBe(false);
+    expect(isWorse('latency', 9.9, 10)).toBe(false);
+    expect(changePercent(-2, -1)).toBe(50);
+    expect(changePercent(0, 0.1)).toBeCloseTo(1e10, 0);
+  });
+
+  // A refusal's details become the GraphQL error's extensions: a client reads the ids from them.
+  it('names the deployment, model and versions in its refusals', () => {
+    expect(
+      spec
+        .given([])
+        .when({ ...request, model: model(1) })
+        .thenThrows('MODEL_VERSION_ARCHIVED').details,
+    ).toEqual({ model: model(1), retained: [2, 3, 4] });
+    expect(
+      spec
+        .given([])
+        .when({ ...request, registry: { ...registry, rewardModels: [3] } })
+        .thenThrows('MODEL_VERSION_IS_REWARD_MODEL').details,
+    ).toEqual({ model: model(3) });
+    expect(
+      spec
+        .given([])
+        .when({ type: 'ActivateDeployment', deploymentName: 'prod', endpoint: 'e', registry, at: at(1) })
+        .thenThrows('DEPLOYMENT_NOT_REQUESTED').details,
+    ).toEqual({ deploymentName: 'prod' });
+    const pending = spec
+      .given([requested(3)])
+      .when({ ...request, model: model(4) })
+      .thenThrows('DEPLOYMENT_PENDING');
+    expect(pending.details).toEqual({
+      deploymentName: 'prod',
+      pending: { model: model(3), environment: 'production' },
+    });
+    expect(pending.message).toContain('med-llama v3');
+    expect(
+      spec
+        .given([requested(3), activated(3)])
+        .when(request)
+        .thenThrows('VERSION_ALREADY_ACTIVE').details,
+    ).toEqual({ deploymentName: 'prod', model: model(3) });
+    expect(spec.given([]).when(requestRollback()).thenThrows('DEPLOYMENT_NOT_ACTIVE').details).toEqual({
+      deploymentName: 'prod',
+    });
+    const twice = spec
+      .given([...live, rollbackRequested(3)])
+      .when(requestRollback({ rollbackId: 'rb2' }))
+      .thenThrows('ROLLBACK_PENDING');
+    expect(twice.details).toEqual({
+      deploymentName: 'prod',
+      pending: { rollbackId: 'rb1', fromVersion: 4, toVersion: 3 },
+    });
+    expect(twice.message).toContain('v3');
+    expect(
+      spec
+        .given(live)
+        .when(requestRollback({ toVersion: 4 }))
+        .thenThrows('ROLLBACK_TARGET_IS_ACTIVE').details,
+    ).toEqual({ deploymentName: 'prod', toVersion: 4 });
+    const notRetained = spec
+      .given(live)
+      .when(requestRollback({ toVersion: 1, registry: { registered: 4, retained: [] } }))
+      .thenThrows('ROLLBACK_TARGET_NOT_RETAINED');
+    expect(notRetained.details).toEqual({ deploymentName: 'prod', toVersion: 1, retained: [] });
+    expect(notRetained.message).toContain('(retained: none)');
+    const reward = spec
+      .given(live)
+      .when(requestRollback({ toVersion: 3, registry: { ...registry, rewardModels: [3] } }))
+      .thenThrows('MODEL_VERSION_IS_REWARD_MODEL');
+    expect(reward.details).toEqual({ deploymentName: 'prod', toVersion: 3 });
+    expect(reward.message).toContain('roll back to one of 2, 4');
+    const wrongId = spec
+      .given([...live, rollbackRequested(3)])
+      .when({ type: 'CompleteRollback', deploymentName: 'prod', rollbackId: 'rb9', at: at(6) })
+      .thenThrows('ROLLBACK_NOT_REQUESTED');
+    expect(wrongId.details).toEqual({ deploymentName: 'prod', rollbackId: 'rb9' });
+    expect(wrongId.message).toContain('(pending: "rb1")');
+    expect(
+      spec
+        .given(live)
+        .when({ type: 'CompleteRollback', deploymentName: 'prod', rollbackId: 'rb1', at: at(6) })
+        .thenThrows('ROLLBACK_NOT_REQUESTED').message,
+    ).not.toContain('pending:');
+  });
+});

@@ -5,7 +5,7 @@ import {
   type EvaluationEvent,
   type RequestEvaluation,
 } from '../../src/domain/index.js';
-import { at, specFor } from './support.js';
+import { at, hash, specFor } from './support.js';
 
 const spec = specFor(evaluationDecider);
 
@@ -214,5 +214,211 @@ describe('evaluateGate', () => {
     expect(evaluateGate(gate, { f1: Number.NaN }).passed).toBe(false);
     expect(evaluateGate(gate, {}).failures).toEqual([{ metric: 'f1', op: 'gte', value: 0.7, actual: null }]);
     expect(evaluateGate([], {})).toEqual({ passed: true, failures: [] });
+  });
+});
+
+describe('evaluation decider: boundaries and refusals', () => {
+  const claim = {
+    type: 'ClaimEvaluation' as const,
+    evaluationId: 'e1',
+    workerId: 'w2',
+    leaseUntil: at(10),
+    at: at(5),
+  };
+  const report = {
+    type: 'ReportEvaluationProgress' as const,
+    evaluationId: 'e1',
+    workerId: 'w1',
+    completedExamples: 20,
+    totalExamples: 50,
+    at: at(2),
+  };
+  const progress = (completedExamples: number, attempt = 1): EvaluationEvent => ({
+    type: 'EvaluationProgressReported',
+    data: { evaluationId: 'e1', completedExamples, totalExamples: 50, attempt, reportedAt: at(2) },
+  });
+  const completed: EvaluationEvent = {
+    type: 'EvaluationCompleted',
+    data: {
+      evaluationId: 'e1',
+      model: { name: 'med-llama', version: 2 },
+      metrics: { f1: 0.9 },
+      categories: {},
+      errorTaxonomy: {},
+      artifacts: {},
+      gate: { passed: true, failures: [] },
+      completedAt: at(3),
+    },
+  };
+
+  it('ends a lease at its instant: the holder is refused and another worker may claim', () => {
+    spec
+      .given([requested, claimed])
+      .when({ ...report, at: at(5) })
+      .thenThrows('EVALUATION_LEASE_EXPIRED');
+    spec
+      .given([requested, claimed])
+      .when(claim)
+      .then([
+        {
+          type: 'EvaluationClaimed',
+          data: { evaluationId: 'e1', workerId: 'w2', leaseUntil: at(10), attempt: 2, claimedAt: at(5) },
+        },
+      ]);
+  });
+
+  it('accepts progress equal to the last report and to the total, not beyond it', () => {
+    spec
+      .given([requested, claimed, progress(20)])
+      .when(report)
+      .then([progress(20)]);
+    spec
+      .given([requested, claimed])
+      .when({ ...report, completedExamples: 50 })
+      .then([progress(50)]);
+    spec
+      .given([requested, claimed])
+      .when({ ...report, completedExamples: 51 })
+      .thenThrows('EVALUATION_PROGRESS_INVALID');
+  });
+
+  it('starts counting progress again on a new claim', () => {
+    const reclaimed: EvaluationEvent = {
+      type: 'EvaluationClaimed',
+      data: { evaluationId: 'e1', workerId: 'w2', leaseUntil: at(10), attempt: 2, claimedAt: at(6) },
+    };
+    spec
+      .given([requested, claimed, progress(20), reclaimed])
+      .when({ ...report, workerId: 'w2', completedExamples: 5, at: at(7) })
+      .then([
+        {
+          type: 'EvaluationProgressReported',
+          data: {
+            evaluationId: 'e1',
+            completedExamples: 5,
+            totalExamples: 50,
+            attempt: 2,
+            reportedAt: at(7),
+          },
+        },
+      ]);
+  });
+
+  it('records no gate when none was asked, and passes it', () => {
+    const { gate: _gate, ...noGate } = request;
+    spec
+      .given([])
+      .when(noGate)
+      .then([{ ...requested, data: { ...requested.data, gate: [] } } as EvaluationEvent]);
+    const ungated: EvaluationEvent = {
+      ...requested,
+      data: { ...requested.data, gate: [] },
+    } as EvaluationEvent;
+    spec
+      .given([ungated, claimed])
+      .when({
+        type: 'CompleteEvaluation',
+        evaluationId: 'e1',
+        workerId: 'w1',
+        metrics: { f1: 0.9 },
+        categories: { cardiology: { f1: 0.8 } },
+        errorTaxonomy: { hallucination: 2 },
+        artifacts: { predictions: { hash: hash('predictions'), byteSize: 120 } },
+        at: at(3),
+      })
+      .then([
+        {
+          ...completed,
+          data: {
+            ...completed.data,
+            categories: { cardiology: { f1: 0.8 } },
+            errorTaxonomy: { hallucination: 2 },
+            artifacts: { predictions: { hash: hash('predictions'), byteSize: 120 } },
+          },
+        } as EvaluationEvent,
+      ]);
+  });
+
+  it('accepts nothing after completion; a failure without a worker needs only an open evaluation', () => {
+    spec.given([requested, claimed, completed]).when(claim).thenThrows('EVALUATION_ALREADY_FINISHED');
+    spec
+      .given([requested, claimed, completed])
+      .when({ type: 'FailEvaluation', evaluationId: 'e1', reason: 'late', at: at(4) })
+      .thenThrows('EVALUATION_ALREADY_FINISHED');
+    spec
+      .given([requested])
+      .when({ type: 'FailEvaluation', evaluationId: 'e1', reason: 'no worker', at: at(4) })
+      .then([
+        { type: 'EvaluationFailed', data: { evaluationId: 'e1', reason: 'no worker', failedAt: at(4) } },
+      ]);
+    spec
+      .given([requested, claimed])
+      .when({ type: 'FailEvaluation', evaluationId: 'e1', workerId: 'w9', reason: 'not mine', at: at(2) })
+      .thenThrows('EVALUATION_NOT_LEASE_HOLDER');
+    spec
+      .given([])
+      .when({ type: 'FailEvaluation', evaluationId: 'e1', reason: 'never', at: at(2) })
+      .thenThrows('EVALUATION_NOT_FOUND');
+  });
+
+  // A refusal's details become the GraphQL error's extensions: a client reads the ids from them.
+  it('names the evaluation, model, dataset or worker in its refusals', () => {
+    const model = request.model;
+    expect(spec.given([requested]).when(request).thenThrows('EVALUATION_ALREADY_REQUESTED').details).toEqual({
+      evaluationId: 'e1',
+    });
+    for (const [modelVersion, code] of [
+      ['missing', 'MODEL_VERSION_NOT_FOUND'],
+      ['archived', 'MODEL_VERSION_ARCHIVED'],
+      ['reward-model', 'MODEL_VERSION_IS_REWARD_MODEL'],
+    ] as const) {
+      const error = spec
+        .given([])
+        .when({ ...request, facts: { ...request.facts, modelVersion } })
+        .thenThrows(code);
+      expect(error.details).toEqual({ model });
+      expect(error.message).toContain('med-llama');
+    }
+    expect(
+      spec
+        .given([])
+        .when({ ...request, facts: { ...request.facts, datasetRevisionFound: false } })
+        .thenThrows('DATASET_REVISION_NOT_FOUND').details,
+    ).toEqual({ dataset: { id: 'med', revision: 1 } });
+    expect(spec.given([]).when(claim).thenThrows('EVALUATION_NOT_FOUND').details).toEqual({
+      evaluationId: 'e1',
+    });
+    const finished = spec
+      .given([requested, claimed, completed])
+      .when(claim)
+      .thenThrows('EVALUATION_ALREADY_FINISHED');
+    expect(finished.details).toEqual({ evaluationId: 'e1', status: 'completed' });
+    expect(finished.message).toContain('already completed');
+    const held = spec
+      .given([requested, claimed])
+      .when({ ...claim, at: at(4) })
+      .thenThrows('EVALUATION_ALREADY_CLAIMED');
+    expect(held.details).toEqual({ evaluationId: 'e1', holder: 'w1' });
+    expect(held.message).toContain(`"w1" until ${at(5)}`);
+    expect(spec.given([requested]).when(report).thenThrows('EVALUATION_NOT_CLAIMED').details).toEqual({
+      evaluationId: 'e1',
+    });
+    const notHolder = spec
+      .given([requested, claimed])
+      .when({ ...report, workerId: 'w9' })
+      .thenThrows('EVALUATION_NOT_LEASE_HOLDER');
+    expect(notHolder.details).toEqual({ evaluationId: 'e1', workerId: 'w9', holder: 'w1' });
+    expect(
+      spec
+        .given([requested, claimed])
+        .when({ ...report, at: at(6) })
+        .thenThrows('EVALUATION_LEASE_EXPIRED').details,
+    ).toEqual({ evaluationId: 'e1', leaseUntil: at(5) });
+    expect(
+      spec
+        .given([requested, claimed, progress(20)])
+        .when({ ...report, completedExamples: 10 })
+        .thenThrows('EVALUATION_PROGRESS_INVALID').details,
+    ).toEqual({ evaluationId: 'e1', completed: 10, previous: 20 });
   });
 });

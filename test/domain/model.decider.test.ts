@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   modelDecider,
   type ModelEvent,
@@ -232,5 +232,190 @@ describe('model registry decider: manual archive', () => {
       .when(archive)
       .thenThrows('MODEL_VERSION_IN_PRODUCTION');
     spec.given([]).when(archive).thenThrows('MODEL_VERSION_NOT_FOUND');
+  });
+});
+
+describe('model registry decider: evidence, overrides and the replaced version', () => {
+  it('counts as evidence only a completed, passed evaluation of this model and version', () => {
+    const others = [
+      { ...passedEvaluation(1), evaluationId: 'running', status: 'running' },
+      { ...passedEvaluation(1), evaluationId: 'other-model', model: { name: 'other', version: 1 } },
+      { ...passedEvaluation(1), evaluationId: 'failed-gate', passed: false },
+    ];
+    const refused = spec
+      .given([registered(1)])
+      .when(promote(1, { evaluations: others }))
+      .thenThrows('PROMOTION_NEEDS_PASSED_EVALUATION');
+    expect(refused.message).toContain('(none of running, other-model, failed-gate is one)');
+    expect(refused.details).toEqual({ modelName: 'med-llama', version: 1, offered: others });
+    spec
+      .given([registered(1)])
+      .when(promote(1, { evaluations: [...others, passedEvaluation(1)] }))
+      .then([promoted(1, 'production', { evidence: { evaluationIds: ['e1'] } })]);
+    const none = spec
+      .given([registered(1)])
+      .when(promote(1, { evaluations: [] }))
+      .thenThrows('PROMOTION_NEEDS_PASSED_EVALUATION');
+    expect(none.message).not.toContain('none of');
+  });
+
+  it('records the override reason trimmed, and only on production without evidence', () => {
+    spec
+      .given([registered(1)])
+      .when(promote(1, { evaluations: [], override: { reason: '  hotfix  ' }, approverIsAdmin: true }))
+      .then([promoted(1, 'production', { override: { reason: 'hotfix' } })]);
+    spec
+      .given([registered(1)])
+      .when(promote(1, { override: { reason: 'not needed' }, approverIsAdmin: true }))
+      .then([promoted(1, 'production', { evidence: { evaluationIds: ['e1'] } })]);
+    spec
+      .given([registered(1)])
+      .when(
+        promote(1, { stage: 'staging', evaluations: [], override: { reason: 'x' }, approverIsAdmin: true }),
+      )
+      .then([promoted(1, 'staging')]);
+  });
+
+  it('moves the replaced production version to staging', () => {
+    const replaced = [
+      registered(1),
+      registered(2),
+      promoted(1, 'production'),
+      promoted(2, 'production', { replacedVersion: 1 }),
+    ];
+    spec
+      .given(replaced)
+      .when(promote(1, { stage: 'staging', evaluations: [] }))
+      .thenThrows('ALREADY_IN_STAGE');
+    spec
+      .given(replaced)
+      .when(promote(1))
+      .then([
+        promoted(1, 'production', {
+          previousStage: 'staging',
+          replacedVersion: 2,
+          evidence: { evaluationIds: ['e1'] },
+        }),
+      ]);
+    spec
+      .given(replaced)
+      .when({ type: 'ArchiveModelVersion', modelName: 'med-llama', version: 2, at: at(5) })
+      .thenThrows('MODEL_VERSION_IN_PRODUCTION');
+  });
+
+  it('records a staging promotion as the previous stage and replaces no one from staging', () => {
+    spec
+      .given([registered(1), registered(2), promoted(1, 'production'), promoted(2, 'staging')])
+      .when(promote(2))
+      .then([
+        promoted(2, 'production', {
+          previousStage: 'staging',
+          replacedVersion: 1,
+          evidence: { evaluationIds: ['e2'] },
+        }),
+      ]);
+    spec
+      .given([registered(1), registered(2), promoted(1, 'production')])
+      .when(promote(2, { stage: 'staging', evaluations: [] }))
+      .then([promoted(2, 'staging')]);
+  });
+
+  it('archives for retention only as many as exceed three, oldest first', () => {
+    const archivedFor = (version: number, next: number): ModelEvent => ({
+      type: 'ModelVersionArchived',
+      data: {
+        modelName: 'med-llama',
+        version,
+        reason: 'retention',
+        note: `v${next} registered; the registry keeps the last 3 versions`,
+        archivedAt: at(next),
+      },
+    });
+    spec
+      .given([registered(1), registered(2)])
+      .when({ ...register('r3'), at: at(3) })
+      .then([registered(3)]);
+    spec
+      .given([registered(1), registered(2), registered(3), archivedFor(1, 4), registered(4)])
+      .when({ ...register('r5'), at: at(5) })
+      .then([registered(5), archivedFor(2, 5)]);
+  });
+});
+
+describe('model registry decider: refusals name what they are about', () => {
+  // A refusal's details become the GraphQL error's extensions: a client reads the ids from them.
+  it('gives the model, version, run or approver', () => {
+    const outOfOrder = spec
+      .given([registered(1)])
+      .when({ ...register('r2'), version: 3 })
+      .thenThrows('VERSION_OUT_OF_ORDER');
+    expect(outOfOrder.details).toEqual({ modelName: 'med-llama', expected: 2, got: 3 });
+    expect(outOfOrder.message).toContain('is at version 1, so the next version is 2, not 3');
+    expect(
+      spec
+        .given([])
+        .when({ ...register('r1'), facts: { runStatus: 'failed' } })
+        .thenThrows('RUN_NOT_COMPLETED').details,
+    ).toEqual({ runId: 'r1', status: 'failed' });
+    const again = spec
+      .given([registered(1)])
+      .when(register('r1'))
+      .thenThrows('RUN_ALREADY_REGISTERED');
+    expect(again.details).toEqual({ runId: 'r1', version: 1 });
+    expect(again.message).toContain('v1');
+    const missing = spec
+      .given([registered(1)])
+      .when(promote(2))
+      .thenThrows('MODEL_VERSION_NOT_FOUND');
+    expect(missing.details).toEqual({ modelName: 'med-llama', version: 2 });
+    expect(missing.message).toContain('has no version 2 (it has 1)');
+    expect(
+      spec
+        .given([
+          registered(1),
+          {
+            type: 'ModelVersionArchived',
+            data: { modelName: 'med-llama', version: 1, reason: 'manual', archivedAt: at(5) },
+          },
+        ])
+        .when(promote(1))
+        .thenThrows('MODEL_VERSION_ARCHIVED').details,
+    ).toEqual({ modelName: 'med-llama', version: 1 });
+    expect(
+      spec
+        .given([registered(1), promoted(1, 'production')])
+        .when(promote(1))
+        .thenThrows('ALREADY_IN_STAGE').details,
+    ).toEqual({ modelName: 'med-llama', version: 1, stage: 'production' });
+    expect(
+      spec
+        .given([registered(1), promoted(1, 'production')])
+        .when(promote(1, { stage: 'staging' }))
+        .thenThrows('PROMOTION_WOULD_DEMOTE').details,
+    ).toEqual({ modelName: 'med-llama', version: 1 });
+    expect(
+      spec
+        .given([registered(1)])
+        .when(promote(1, { evaluations: [], override: { reason: 'because' }, approverIsAdmin: false }))
+        .thenThrows('OVERRIDE_REQUIRES_ADMIN').details,
+    ).toEqual({ approvedBy: 'ana' });
+    expect(
+      spec
+        .given([registered(1), promoted(1, 'production')])
+        .when({ type: 'ArchiveModelVersion', modelName: 'med-llama', version: 1, at: at(5) })
+        .thenThrows('MODEL_VERSION_IN_PRODUCTION').details,
+    ).toEqual({ modelName: 'med-llama', version: 1 });
+  });
+
+  it('archives without a note when none is given', () => {
+    spec
+      .given([registered(1)])
+      .when({ type: 'ArchiveModelVersion', modelName: 'med-llama', version: 1, at: at(5) })
+      .then([
+        {
+          type: 'ModelVersionArchived',
+          data: { modelName: 'med-llama', version: 1, reason: 'manual', archivedAt: at(5) },
+        },
+      ]);
   });
 });

@@ -80,7 +80,12 @@ for (const target of databaseTargets) {
     it('keeps an answer while only read models it did not read move', async () => {
       const datasets = '{ datasets(first: 500) { edges { node { datasetId } } } }';
       const both = `{ runs(first: 500) { edges { node { runId } } } datasets(first: 500) { edges { node { datasetId } } } }`;
-      const lineage = '{ lineage(id: "nowhere", direction: DOWNSTREAM) { nodes { nodeId } } }';
+      // An id that exists: an unknown one is NOT_FOUND, and errors are never cached.
+      const runId = (
+        appends.flatMap((append) => append.events).find((event) => event.type === 'TrainingRunRequested')!
+          .data as { runId: string }
+      ).runId;
+      const lineage = `{ lineage(id: "${runId}", direction: DOWNSTREAM) { nodes { nodeId } } }`;
       for (const query of [runsPage, datasets, both, lineage]) {
         await post(query);
         expect((await post(query)).cache, query).toBe('hit');

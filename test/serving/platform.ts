@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { LocalArtifactStore, redactText } from '../../src/data/index.js';
-import { PostgresEventStore } from '../../src/eventstore/index.js';
+import { PostgresEventStore, type EventStore } from '../../src/eventstore/index.js';
 import { createGraphqlServer, type GraphqlServer } from '../../src/graphql/index.js';
-import { SubjectKeys } from '../../src/privacy/index.js';
+import { ShreddingEventStore, SubjectKeys } from '../../src/privacy/index.js';
 import { ProjectionRunner, allProjections } from '../../src/projections/index.js';
 import {
   registryModelResolver,
@@ -24,7 +24,11 @@ import { registerVersions, writeAdapter, writeTinyBase } from './support.js';
 export interface TestPlatform {
   readonly dir: string;
   readonly database: TestDatabase;
+  /** The log as stored (ciphertext of personal fields when `shredding` is on). */
   readonly store: PostgresEventStore;
+  /** The store the platform reads and writes through: `store`, or the shredding one wrapped around it. */
+  readonly platformStore: EventStore;
+  readonly subjectKeys: SubjectKeys;
   readonly services: Services;
   readonly resolverFor: (cacheDir: string) => ServingDependencies['resolver'];
   readonly serving: Serving;
@@ -55,6 +59,8 @@ export async function startTestPlatform(
     workerServes?: boolean;
     /** The process log of serving and GraphQL (default: silent, or SERVING_TEST_LOG's level). */
     logger?: Logger;
+    /** true: personal fields are encrypted per data subject, as on the platform (src/privacy). */
+    shredding?: boolean;
   },
 ): Promise<TestPlatform> {
   const dir = mkdtempSync(join(tmpdir(), 'tuneledger-serving-'));
@@ -67,35 +73,42 @@ export async function startTestPlatform(
   });
   const database = await pgliteTarget.open();
   const store = new PostgresEventStore(database, { pollIntervalMs: 20 });
+  const subjectKeys = new SubjectKeys(database.db, randomBytes(32));
+  const platformStore: EventStore = options.shredding ? new ShreddingEventStore(store, subjectKeys) : store;
   // As the platform does: the redaction gate follows the serving PII policy.
   const piiRedaction = options.serving?.piiRedaction;
   const services = createServices({
-    store,
+    store: platformStore,
     clock: systemClock,
     ids: uuidIds,
     redact: (text) => redactText(text, undefined, piiRedaction),
-    // forgetSubject works as on the platform (this test platform's log is not encrypted: test/privacy is).
-    subjectKeys: new SubjectKeys(database.db, randomBytes(32)),
+    // forgetSubject works as on the platform (the log is encrypted only with `shredding`).
+    subjectKeys,
   });
   const artifacts = new LocalArtifactStore(join(dir, 'artifacts'));
   const projections = new ProjectionRunner({
     db: database.db,
-    store,
+    store: platformStore,
     projections: allProjections,
     pollIntervalMs: 20,
   });
   projections.start();
   const logger = options.logger ?? pino({ level: process.env.SERVING_TEST_LOG ?? 'silent' });
   const serving = await startServing({
-    store,
+    store: platformStore,
     services,
-    resolver: registryModelResolver({ store, artifacts, untar: unpackTar, cacheDir: join(dir, 'cache') }),
+    resolver: registryModelResolver({
+      store: platformStore,
+      artifacts,
+      untar: unpackTar,
+      cacheDir: join(dir, 'cache'),
+    }),
     pool: { threads: 1, maxQueue: 64, threadEntry },
     logger,
     ...options.serving,
   });
   const graphql = await createGraphqlServer({
-    store,
+    store: platformStore,
     db: database.db,
     services,
     projections,
@@ -142,8 +155,11 @@ export async function startTestPlatform(
     dir,
     database,
     store,
+    platformStore,
+    subjectKeys,
     services,
-    resolverFor: (cacheDir) => registryModelResolver({ store, artifacts, untar: unpackTar, cacheDir }),
+    resolverFor: (cacheDir) =>
+      registryModelResolver({ store: platformStore, artifacts, untar: unpackTar, cacheDir }),
     serving,
     graphql,
     worker,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineEvent, type EventOf, type EventUnionOf } from '../shared/eventRegistry.js';
+import { exactText } from '../shared/textKinds.js';
 import {
   freeString,
   id,
@@ -25,6 +26,18 @@ export const InteractionRecorded = defineEvent(
     meanTokenEntropy: nonNegative.optional(),
     /** Set when an input or output filter changed or blocked the exchange. */
     filtered: z.object({ stage: z.enum(['input', 'output']), rule: nonEmptyExactText }).optional(),
+    /**
+     * The end user the exchange was served for (OpenAI's request `user`), the data subject whose key encrypts
+     * prompt and response; absent: the recording actor is (and on events recorded before it existed). An
+     * identifier, kept byte for byte as the client sent it, so `forgetSubject` names it as it was given
+     * (1 to 200 characters, not only spaces, as forgetSubject's); stored in clear (docs/privacy.md says why).
+     */
+    subjectId: exactText(
+      z
+        .string()
+        .max(200)
+        .refine((text) => text.trim() !== '', 'a subject id is 1 to 200 characters, not only spaces'),
+    ).optional(),
     recordedAt: isoTimestamp,
   }),
 );

@@ -61,7 +61,32 @@ export const trainingMethod = z.discriminatedUnion('kind', [
     rewardModel: modelRef,
     klCoefficient: z.number().nonnegative(),
     clipRange: z.number().positive(),
+    /** Prompts sampled per step: one rollout each, then the PPO epochs over that batch. */
     rolloutsPerStep: positiveInt,
+    // The settings below are optional so events recorded before the worker trained PPO still parse; the
+    // service resolves each into a new request's event (DEFAULT_PPO_SETTINGS).
+    /** The frozen reference of the KL penalty; the base model when absent (as for DPO). */
+    referenceModel: modelRef.optional(),
+    /** Discount of future rewards. */
+    gamma: z.number().min(0).max(1).optional(),
+    /** GAE's lambda. */
+    lambda: z.number().min(0).max(1).optional(),
+    /** Passes over each rollout batch. */
+    epochs: positiveInt.max(100).optional(),
+    /** Optimizer steps per pass (the rollout batch split into this many minibatches). */
+    minibatches: positiveInt.max(4096).optional(),
+    /** Clip range of the value prediction around the rollout's values. */
+    clipRangeValue: z.number().positive().optional(),
+    /** Weight of the value loss beside the policy loss. */
+    valueCoefficient: z.number().nonnegative().optional(),
+    /** `fixed`: klCoefficient throughout; `adaptive`: steered towards targetKl over klHorizon rollouts. */
+    klControl: z.enum(['fixed', 'adaptive']).optional(),
+    /** Adaptive KL: the summed KL per answer the controller steers towards. */
+    targetKl: z.number().positive().optional(),
+    /** Adaptive KL: the horizon in rollouts (Ziegler et al. 2019: 10000). */
+    klHorizon: z.number().positive().optional(),
+    /** Longest sampled answer, in tokens. */
+    maxResponseTokens: positiveInt.max(4096).optional(),
   }),
 ]);
 export type TrainingMethod = z.infer<typeof trainingMethod>;
@@ -178,6 +203,17 @@ export const TrainingProgressReported = defineEvent(
     rewardAccuracy: z.number().min(0).max(1).optional(),
     /** Preference runs: the step's mean reward margin (chosen minus rejected). */
     rewardMargin: z.number().optional(),
+    /** PPO runs: the step's mean reward-model score of its rollouts (without the KL penalty). */
+    meanReward: z.number().optional(),
+    /** PPO runs: mean summed KL (log pi - log ref) per rollout, and the KL coefficient that penalised it. */
+    kl: z.number().optional(),
+    klCoefficient: nonNegative.optional(),
+    /** PPO runs: mean entropy (nats) of the policy at the sampled tokens. */
+    entropy: z.number().optional(),
+    /** PPO runs: fraction of tokens whose ratio was clipped, value loss and the value head's explained variance. */
+    clipFraction: z.number().min(0).max(1).optional(),
+    valueLoss: z.number().optional(),
+    explainedVariance: z.number().optional(),
     learningRate: nonNegative,
     gradNorm: nonNegative,
     tokensPerSecond: nonNegative,

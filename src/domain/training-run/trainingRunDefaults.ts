@@ -1,6 +1,7 @@
 import type { TrainingMethod, TrainingRunRequested, TrainingStage } from './trainingRun.events.js';
 
 type LoraParameters = Extract<TrainingMethod, { kind: 'lora' }>;
+type PpoMethod = Extract<TrainingMethod, { kind: 'ppo' }>;
 type TrainingLoss = TrainingRunRequested['data']['loss'];
 
 /** The founding guide's LoRA: r=16, alpha=32, dropout 0.05 on q_proj and v_proj. */
@@ -11,6 +12,24 @@ export const DEFAULT_LORA_PARAMETERS: LoraParameters = {
   dropout: 0.05,
   targetModules: ['q_proj', 'v_proj'],
 };
+
+/**
+ * PPO's settings a request may leave out: TRL's PPO defaults (gamma 1, lambda 0.95, value clip 0.2, 4 epochs
+ * over each rollout batch in one minibatch), a value coefficient of 0.1, a fixed KL coefficient, and answers of
+ * at most 64 tokens. Adaptive KL without a target steers towards 6 nats per answer (Ziegler et al. 2019).
+ */
+export const DEFAULT_PPO_SETTINGS = {
+  gamma: 1,
+  lambda: 0.95,
+  epochs: 4,
+  minibatches: 1,
+  clipRangeValue: 0.2,
+  valueCoefficient: 0.1,
+  klControl: 'fixed',
+  adaptiveTargetKl: 6,
+  klHorizon: 10000,
+  maxResponseTokens: 64,
+} as const;
 
 /** Entity weighting needs a lexicon, so a request that names no loss trains on plain cross-entropy. */
 export const DEFAULT_TRAINING_LOSS: TrainingLoss = { kind: 'cross-entropy' };
@@ -76,6 +95,28 @@ function resolveParameters(
   return parameters.kind === 'lora' ? resolveLora(parameters) : parameters;
 }
 
+/** Every PPO setting spelled out, so the event holds the values the worker trains with. */
+function resolvePpo(method: PpoMethod): PpoMethod {
+  const d = DEFAULT_PPO_SETTINGS;
+  // A target KL asks for the adaptive controller; adaptive without a target steers towards the default one.
+  const { targetKl, klHorizon, ...rest } = method;
+  const klControl = method.klControl ?? (targetKl !== undefined ? 'adaptive' : d.klControl);
+  return {
+    ...rest,
+    gamma: method.gamma ?? d.gamma,
+    lambda: method.lambda ?? d.lambda,
+    epochs: method.epochs ?? d.epochs,
+    minibatches: method.minibatches ?? d.minibatches,
+    clipRangeValue: method.clipRangeValue ?? d.clipRangeValue,
+    valueCoefficient: method.valueCoefficient ?? d.valueCoefficient,
+    klControl,
+    ...(klControl === 'adaptive'
+      ? { targetKl: targetKl ?? d.adaptiveTargetKl, klHorizon: klHorizon ?? d.klHorizon }
+      : {}),
+    maxResponseTokens: method.maxResponseTokens ?? d.maxResponseTokens,
+  };
+}
+
 function resolveMethod(method: TrainingMethodRequest | undefined): TrainingMethod {
   if (method === undefined || method === null) return resolveLora({ kind: 'lora' });
   switch (method.kind) {
@@ -83,6 +124,8 @@ function resolveMethod(method: TrainingMethodRequest | undefined): TrainingMetho
       return resolveLora(method);
     case 'full':
       return method;
+    case 'ppo':
+      return resolvePpo({ ...method, parameters: resolveParameters(method.parameters) } as PpoMethod);
     default:
       return { ...method, parameters: resolveParameters(method.parameters) } as TrainingMethod;
   }

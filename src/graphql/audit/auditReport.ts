@@ -73,6 +73,11 @@ export interface AuditReport {
     readonly runId: string;
     readonly events: readonly AuditEvent[];
     readonly progress: ProgressSummary | null;
+    /**
+     * Registry versions the run trained with, from its request: a registry base model, PPO's reward model,
+     * a DPO or PPO reference. Each is upstream in the lineage, so its own run and data are in this report.
+     */
+    readonly modelsUsed: readonly RunModelUse[];
   }[];
   /** Evaluations of the version, with metrics and gates. */
   readonly evaluations: readonly { readonly evaluationId: string; readonly events: readonly AuditEvent[] }[];
@@ -90,6 +95,32 @@ export interface AuditReport {
   readonly allChainsIntact: boolean;
   /** The signed checkpoint every cited event's `proof.inclusion` leads to. */
   readonly ledger: AuditLedger;
+}
+
+/** A registry version a run trained with, and what for. */
+export interface RunModelUse {
+  readonly role: 'base-model' | 'reward-model' | 'reference-model';
+  readonly modelName: string;
+  readonly version: number;
+}
+
+/** The registry versions a run's request names (TrainingRunRequested's data, as recorded). */
+export function modelsUsedBy(request: unknown): RunModelUse[] {
+  const data = request as {
+    baseModel?: { source?: { kind?: string; model?: { name: string; version: number } } };
+    method?: {
+      rewardModel?: { name: string; version: number };
+      referenceModel?: { name: string; version: number };
+    };
+  };
+  const uses: RunModelUse[] = [];
+  const add = (role: RunModelUse['role'], model: { name: string; version: number } | undefined) => {
+    if (model) uses.push({ role, modelName: model.name, version: model.version });
+  };
+  if (data.baseModel?.source?.kind === 'registry') add('base-model', data.baseModel.source.model);
+  add('reward-model', data.method?.rewardModel);
+  add('reference-model', data.method?.referenceModel);
+  return uses;
 }
 
 /** What a run's progress reports add up to (null when it reported none). */
@@ -335,6 +366,7 @@ export async function buildAuditReport(
           : events.filter((event) => event.type !== progressType)
         ).map(cite),
         progress: summariseProgress(events),
+        modelsUsed: modelsUsedBy(events.find((event) => event.type === 'TrainingRunRequested')?.data),
       };
     }),
     evaluations: byKind('evaluation:', [...upstream, ...downstreamOnly]).map((evaluationId) => ({

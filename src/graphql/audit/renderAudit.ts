@@ -33,6 +33,10 @@ export function auditMarkdown(report: AuditReport): string {
       '',
       `### Run ${run.runId}`,
       ...eventLines(run.events),
+      ...run.modelsUsed.map(
+        (use) =>
+          `- trained with ${use.role} \`${use.modelName}\` v${use.version} (its run is listed in this report)`,
+      ),
       ...(run.progress
         ? [
             `- ${run.progress.reports} progress report(s), steps ${run.progress.firstStep}-${run.progress.lastStep}, last loss ${run.progress.lastLoss ?? 'n/a'} (${run.progress.firstRecordedAt} to ${run.progress.lastRecordedAt})`,

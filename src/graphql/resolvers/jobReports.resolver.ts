@@ -128,7 +128,7 @@ export class JobReportsResolver {
 
   @Mutation(() => CommandPayload, {
     description:
-      'Record an interaction served elsewhere (worker); redact it first. input: deploymentName, model {name, version}, prompt, response, latencyMs, tokens {prompt, completion}, meanTokenEntropy, filtered (InteractionRecorded).',
+      'Record an interaction served elsewhere (worker); redact it first. input: deploymentName, model {name, version}, prompt, response, latencyMs, tokens {prompt, completion}, meanTokenEntropy, filtered, subjectId (the end user: the data subject, docs/privacy.md) (InteractionRecorded).',
   })
   async recordInteraction(
     @Ctx() context: ApiContext,

@@ -25,6 +25,21 @@ export const RewardMarginField = () =>
       'Preference runs (dpo, reward-model): the mean margin of the chosen answer over the rejected one.',
   });
 
+/** A PPO rollout statistic, on a run's metric point and its progress update alike. */
+export const PpoField = (what: string) =>
+  Field(() => Float, { nullable: true, description: `PPO runs: ${what}.` });
+
+/** The TrainingProgressReported fields PPO runs add, each a nullable GraphQL field of the same name. */
+export const PPO_PROGRESS_FIELDS = [
+  'meanReward',
+  'kl',
+  'klCoefficient',
+  'entropy',
+  'clipFraction',
+  'valueLoss',
+  'explainedVariance',
+] as const;
+
 @ObjectType('RunMetric', { description: 'One reported training step.' })
 export class RunMetricType {
   @Field(() => Int)
@@ -62,6 +77,29 @@ export class RunMetricType {
 
   @RewardMarginField()
   rewardMargin!: number | null;
+
+  @PpoField("the mean reward-model score of the step's rollouts, before the KL penalty")
+  meanReward!: number | null;
+
+  @PpoField('the mean summed KL (log pi - log ref) of a rollout against the frozen reference')
+  kl!: number | null;
+
+  @PpoField("the KL coefficient that penalised the step's rewards (moves with adaptive KL control)")
+  klCoefficient!: number | null;
+
+  @PpoField('the mean entropy (nats) of the policy at the sampled answer tokens')
+  entropy!: number | null;
+
+  @PpoField('the fraction of answer tokens whose probability ratio was clipped')
+  clipFraction!: number | null;
+
+  @PpoField("the value head's clipped loss")
+  valueLoss!: number | null;
+
+  @PpoField(
+    '1 - Var(returns - values) / Var(returns) of the value head (1: perfect, 0: no better than a constant)',
+  )
+  explainedVariance!: number | null;
 }
 
 export const toRunMetric = (row: RunMetric): RunMetricType => ({
@@ -77,6 +115,13 @@ export const toRunMetric = (row: RunMetric): RunMetricType => ({
   recordedAt: row.recorded_at,
   rewardAccuracy: row.reward_accuracy,
   rewardMargin: row.reward_margin,
+  meanReward: row.mean_reward,
+  kl: row.kl,
+  klCoefficient: row.kl_coefficient,
+  entropy: row.entropy,
+  clipFraction: row.clip_fraction,
+  valueLoss: row.value_loss,
+  explainedVariance: row.explained_variance,
 });
 
 /** The run_metrics column behind each RunMetric field (toRunMetric reads these). */
@@ -93,6 +138,13 @@ export const runMetricColumns: Readonly<Record<keyof RunMetricType, RunMetricCol
   recordedAt: 'recorded_at',
   rewardAccuracy: 'reward_accuracy',
   rewardMargin: 'reward_margin',
+  meanReward: 'mean_reward',
+  kl: 'kl',
+  klCoefficient: 'kl_coefficient',
+  entropy: 'entropy',
+  clipFraction: 'clip_fraction',
+  valueLoss: 'value_loss',
+  explainedVariance: 'explained_variance',
 };
 
 export const RunMetricConnection = connectionType('RunMetric', RunMetricType);

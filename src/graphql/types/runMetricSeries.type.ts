@@ -16,6 +16,13 @@ export enum RunMetricName {
   STAGE_INDEX = 'stageIndex',
   REWARD_ACCURACY = 'rewardAccuracy',
   REWARD_MARGIN = 'rewardMargin',
+  MEAN_REWARD = 'meanReward',
+  KL = 'kl',
+  KL_COEFFICIENT = 'klCoefficient',
+  ENTROPY = 'entropy',
+  CLIP_FRACTION = 'clipFraction',
+  VALUE_LOSS = 'valueLoss',
+  EXPLAINED_VARIANCE = 'explainedVariance',
 }
 registerEnumType(RunMetricName, {
   name: 'RunMetricName',
@@ -34,6 +41,13 @@ export const runMetricSeriesColumns: Readonly<Record<RunMetricName, RunMetricCol
   stageIndex: 'stage_index',
   rewardAccuracy: 'reward_accuracy',
   rewardMargin: 'reward_margin',
+  meanReward: 'mean_reward',
+  kl: 'kl',
+  klCoefficient: 'kl_coefficient',
+  entropy: 'entropy',
+  clipFraction: 'clip_fraction',
+  valueLoss: 'value_loss',
+  explainedVariance: 'explained_variance',
 };
 
 @ObjectType('RunMetricSeries', {

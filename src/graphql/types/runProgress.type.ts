@@ -1,7 +1,7 @@
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import type { RecordedEvent } from '../../eventstore/eventStore.js';
 import { EventType, toEventType } from './event.type.js';
-import { RewardAccuracyField, RewardMarginField } from './run.type.js';
+import { PPO_PROGRESS_FIELDS, PpoField, RewardAccuracyField, RewardMarginField } from './run.type.js';
 import { DateTime } from './scalars.js';
 
 /** The run events a progress subscriber receives; the last three end the stream. */
@@ -81,6 +81,29 @@ export class RunProgressUpdate {
   @RewardMarginField()
   rewardMargin!: number | null;
 
+  @PpoField("the mean reward-model score of the step's rollouts, before the KL penalty")
+  meanReward!: number | null;
+
+  @PpoField('the mean summed KL (log pi - log ref) of a rollout against the frozen reference')
+  kl!: number | null;
+
+  @PpoField("the KL coefficient that penalised the step's rewards (moves with adaptive KL control)")
+  klCoefficient!: number | null;
+
+  @PpoField('the mean entropy (nats) of the policy at the sampled answer tokens')
+  entropy!: number | null;
+
+  @PpoField('the fraction of answer tokens whose probability ratio was clipped')
+  clipFraction!: number | null;
+
+  @PpoField("the value head's clipped loss")
+  valueLoss!: number | null;
+
+  @PpoField(
+    '1 - Var(returns - values) / Var(returns) of the value head (1: perfect, 0: no better than a constant)',
+  )
+  explainedVariance!: number | null;
+
   @Field({ description: "True on the run's last event (completed, failed or cancelled)." })
   finished!: boolean;
 
@@ -119,6 +142,9 @@ export function toRunProgressUpdate(runId: string, event: RecordedEvent): RunPro
     etaMs: numberField(event.data, 'etaMs'),
     rewardAccuracy: numberField(event.data, 'rewardAccuracy'),
     rewardMargin: numberField(event.data, 'rewardMargin'),
+    ...(Object.fromEntries(
+      PPO_PROGRESS_FIELDS.map((field) => [field, numberField(event.data, field)]),
+    ) as Record<(typeof PPO_PROGRESS_FIELDS)[number], number | null>),
     finished: runEndEventTypes.includes(event.type),
     event: toEventType(event),
   };

@@ -14,6 +14,9 @@ import { z } from 'zod';
 import {
   gradientWorkerUrl,
   initBackend,
+  KlController,
+  ppoIteration,
+  ValueHead,
   loadModel,
   LoraAdapter,
   RewardHead,
@@ -30,6 +33,7 @@ import {
 } from '../../ml/index.js';
 import { buildTrainingExample, promptFormatByName } from '../../ml/prompts/index.js';
 import { loadTokenizer } from '../../ml/tokenizers/index.js';
+import { loadRewardScorer, ppoPrompt, type LoadedRewardModel, type PpoPrompt } from './ppoRollouts.js';
 import { packTar, unpackTar } from './tarball.js';
 import { batchOrder, stageSteps, type PreparedRecord } from './trainingData.js';
 import {
@@ -49,6 +53,8 @@ const positionSchema = z.object({
   lastLoss: z.number(),
   lastRewardAccuracy: z.number().optional(),
   lastRewardMargin: z.number().optional(),
+  /** PPO: the KL coefficient the next step penalises with (the adaptive controller's state). */
+  klCoefficient: z.number().optional(),
 });
 type Position = z.infer<typeof positionSchema>;
 
@@ -77,11 +83,13 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
   const backend = await initBackend(spec.backend);
   const dpo = spec.objective.kind === 'dpo' ? spec.objective : undefined;
   const rewardModel = spec.objective.kind === 'reward-model';
+  const ppo = spec.objective.kind === 'ppo' ? spec.objective : undefined;
   const pairwise = dpo !== undefined || rewardModel;
-  // The gradient workers compute the supervised loss only: a preference run trains on this thread alone.
-  const gradientWorkers = pairwise
-    ? 0
-    : (spec.gradientWorkers ?? defaultGradientWorkers(backend.backend, spec.gradientWorkerEntry));
+  // The gradient workers compute the supervised loss only: a preference or PPO run trains on this thread alone.
+  const gradientWorkers =
+    pairwise || ppo
+      ? 0
+      : (spec.gradientWorkers ?? defaultGradientWorkers(backend.backend, spec.gradientWorkerEntry));
   const device =
     gradientWorkers > 0
       ? `${backend.device}; data parallel: the training thread and ${gradientWorkers} gradient worker${gradientWorkers > 1 ? 's' : ''}`
@@ -104,6 +112,7 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
   // A preference stage (DPO, reward model) trains on pairs (the chosen and the rejected answer to one
   // prompt), a supervised one on answers.
   const toItem = (prepared: PreparedRecord): StageItem | undefined => {
+    if (ppo) return ppoPrompt(prepared, format, tokenizer, maxLength, ppo.maxResponseTokens);
     const chosen = build(prepared, prepared.record.output);
     if (!pairwise) return chosen;
     const rejected = prepared.rejected === undefined ? undefined : build(prepared, prepared.rejected);
@@ -118,16 +127,19 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
     }
     if (items.length === 0) {
       throw new Error(
-        `stage ${index} ("${stage.name}") has no ${pairwise ? 'preference pair whose answers both have' : 'example with'} response tokens within ${maxLength} tokens; check its dataset filter and maxLength`,
+        ppo
+          ? `stage ${index} ("${stage.name}") has no prompt that leaves room for ${ppo.maxResponseTokens} answer tokens within ${maxLength}; check its dataset filter and maxResponseTokens`
+          : `stage ${index} ("${stage.name}") has no ${pairwise ? 'preference pair whose answers both have' : 'example with'} response tokens within ${maxLength} tokens; check its dataset filter and maxLength`,
       );
     }
     return items;
   });
   // DPO against a registry version loads that version (its base, with its adapter if it has one); without
   // one, full fine-tuning compares the policy with a frozen copy of the base weights.
-  const reference: LlamaModel | undefined = dpo?.reference
-    ? loadReference(dpo.reference, model)
-    : dpo && spec.method.kind === 'full'
+  const referenceFiles = dpo?.reference ?? ppo?.reference;
+  const reference: LlamaModel | undefined = referenceFiles
+    ? loadReference(referenceFiles, model)
+    : (dpo || ppo) && spec.method.kind === 'full'
       ? loadModel(spec.modelDir)
       : undefined;
   // A reward model's scalar head, trained through every stage with the backbone; a resumed attempt
@@ -135,8 +147,14 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
   const rewardHead = rewardModel
     ? RewardHead.create(model.config.hiddenSize, new Rng(spec.seed ^ REWARD_HEAD_SEED))
     : undefined;
+  // PPO's value head: trained with the policy, saved in every checkpoint (trainable.safetensors).
+  const valueHead = ppo
+    ? ValueHead.create(model.config.hiddenSize, new Rng(spec.seed ^ VALUE_HEAD_SEED))
+    : undefined;
+  let rewardScorer: LoadedRewardModel | undefined;
+  // A PPO step takes rolloutsPerStep prompts; its stage's epochs are passes over the stage's prompts.
   let steps = stageExamples.map((examples, i) =>
-    stageSteps(examples.length, spec.stages[i]!.batchSize, spec.stages[i]!.epochs),
+    stageSteps(examples.length, ppo?.rolloutsPerStep ?? spec.stages[i]!.batchSize, spec.stages[i]!.epochs),
   );
   if (spec.maxSteps !== undefined) {
     let left = spec.maxSteps;
@@ -150,6 +168,7 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
 
   const scratch = mkdtempSync(join(tmpdir(), `tuneledger-run-${spec.runId}-`));
   try {
+    if (ppo) rewardScorer = await loadRewardScorer(ppo.rewardModel, tokenizer, spec.promptFormat);
     let position: Position = {
       format: 'tuneledger-run-position/1',
       step: 0,
@@ -176,6 +195,15 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
       }
     }
     const closedStage = position.stageIndex - 1;
+    // PPO's optimizer steps: epochs x minibatches per rollout batch.
+    const updatesPerStep = ppo ? ppo.settings.epochs * ppo.settings.minibatches : 1;
+    const klController = ppo
+      ? new KlController(
+          position.klCoefficient ?? ppo.settings.klCoefficient,
+          ppo.settings.targetKl,
+          ppo.settings.klHorizon,
+        )
+      : undefined;
     const trainerFor = (stageIndex: number) =>
       new Trainer(
         model,
@@ -192,14 +220,14 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
               }
             : {}),
           learningRate: spec.stages[stageIndex]!.learningRate,
-          totalSteps: steps[stageIndex]!,
-          warmupSteps: Math.floor(steps[stageIndex]! * spec.warmupRatio),
-          gradientAccumulation: Math.ceil(spec.stages[stageIndex]!.batchSize / spec.microBatchSize),
+          totalSteps: steps[stageIndex]! * updatesPerStep,
+          warmupSteps: Math.floor(steps[stageIndex]! * updatesPerStep * spec.warmupRatio),
+          gradientAccumulation: ppo ? 1 : Math.ceil(spec.stages[stageIndex]!.batchSize / spec.microBatchSize),
           loss: spec.loss,
           padId: tokenizer.padId,
           seed: spec.seed + stageIndex,
         } as TrainerOptions,
-        rewardHead ? { rewardHead } : {},
+        rewardHead ? { rewardHead } : valueHead ? { valueHead } : {},
       );
     const resumedAt = position.step;
     let lastCheckpoint = resume ? position.step : 0;
@@ -223,13 +251,25 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
       // Started after loadState: the workers copy the base weights (full fine-tuning: the resumed ones).
       if (gradientWorkers > 0) await trainer.startWorkers(gradientWorkers, spec.gradientWorkerEntry);
       try {
-        const order = batchOrder(examples.length, stage.batchSize, stageTotal, spec.seed, stageIndex);
+        const order = batchOrder(
+          examples.length,
+          ppo?.rolloutsPerStep ?? stage.batchSize,
+          stageTotal,
+          spec.seed,
+          stageIndex,
+        );
         const elapsedMs = () => baseElapsed + (performance.now() - attemptStarted);
 
         const checkpoint = (stepInStage: number) => {
           const dir = join(scratch, `checkpoint-${position.step}`);
           trainer.saveState(dir);
-          const saved: Position = { ...position, stageIndex, stepInStage, elapsedMs: elapsedMs() };
+          const saved: Position = {
+            ...position,
+            stageIndex,
+            stepInStage,
+            elapsedMs: elapsedMs(),
+            ...(klController ? { klCoefficient: klController.value } : {}),
+          };
           writeFileSync(join(dir, 'position.json'), `${JSON.stringify(saved)}\n`);
           const bytes = packTar(readFiles(dir));
           rmSync(dir, { recursive: true, force: true });
@@ -259,14 +299,53 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
             return;
           }
           const items = order[s]!.map((i) => examples[i]!);
-          const metrics: StepMetrics = dpo
-            ? trainer.trainPreferenceStep(items as PreferencePair[], {
-                beta: dpo.beta,
-                ...(reference ? { model: reference } : {}),
-              })
-            : rewardModel
-              ? trainer.trainRewardStep(items as PreferencePair[])
-              : await trainer.trainStepAsync(items as TrainingExample[]);
+          let ppoProgress: Partial<ProgressMessage> = {};
+          const metrics: StepMetrics = ppo
+            ? (() => {
+                const prompts = items as PpoPrompt[];
+                let last: StepMetrics | undefined;
+                const stats = ppoIteration({
+                  trainer,
+                  valueHead: valueHead!,
+                  ...(reference ? { reference } : {}),
+                  prompts: prompts.map((p) => p.ids),
+                  scorer: rewardScorer!.scorer(prompts),
+                  klController: klController!,
+                  options: { ...ppo.settings, whitenAdvantages: true },
+                  generation: {
+                    maxTokens: ppo.maxResponseTokens,
+                    temperature: 1,
+                    stopTokenIds: tokenizer.stopIds.length > 0 ? tokenizer.stopIds : [tokenizer.eosId],
+                  },
+                  // The step's sampling and minibatch order: the same run and step sample the same.
+                  seed: (spec.seed * 1_000_003 + position.step) | 0,
+                  padId: tokenizer.padId,
+                  onStep: (m) => (last = m),
+                });
+                ppoProgress = {
+                  meanReward: stats.meanReward,
+                  kl: stats.meanKl,
+                  klCoefficient: stats.klCoefficient,
+                  entropy: stats.entropy,
+                  clipFraction: stats.clipFraction,
+                  valueLoss: stats.valueLoss,
+                  ...(Number.isFinite(stats.explainedVariance)
+                    ? { explainedVariance: stats.explainedVariance }
+                    : {}),
+                };
+                return {
+                  ...last!,
+                  loss: stats.policyLoss + ppo.settings.valueCoefficient * stats.valueLoss,
+                };
+              })()
+            : dpo
+              ? trainer.trainPreferenceStep(items as PreferencePair[], {
+                  beta: dpo.beta,
+                  ...(reference ? { model: reference } : {}),
+                })
+              : rewardModel
+                ? trainer.trainRewardStep(items as PreferencePair[])
+                : await trainer.trainStepAsync(items as TrainingExample[]);
           const done = position.step + 1 - resumedAt;
           position = {
             ...position,
@@ -286,12 +365,13 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
             step: position.step,
             totalSteps,
             stageIndex,
-            epoch: ((s + 1) * stage.batchSize) / examples.length,
+            epoch: ((s + 1) * (ppo?.rolloutsPerStep ?? stage.batchSize)) / examples.length,
             loss: metrics.loss,
             ...(spec.loss.kind === 'entity-weighted' ? { entityLoss: metrics.entityLoss } : {}),
             ...(metrics.rewardAccuracy !== undefined
               ? { rewardAccuracy: metrics.rewardAccuracy, rewardMargin: metrics.rewardMargin }
               : {}),
+            ...ppoProgress,
             learningRate: metrics.learningRate,
             gradNorm: metrics.gradNorm,
             tokensPerSecond: metrics.tokensPerSecond,
@@ -353,11 +433,13 @@ export async function runTraining(spec: TrainingSpec, io: TrainingIo): Promise<v
     model.dispose();
     reference?.dispose();
     rewardHead?.dispose();
+    valueHead?.dispose();
+    rewardScorer?.dispose();
     rmSync(scratch, { recursive: true, force: true });
   }
 }
 
-/** A DPO reference from the registry: its base model, with its adapter (not merged) when it has one. */
+/** A DPO or PPO reference from the registry: its base model, with its adapter (not merged) when it has one. */
 function loadReference(files: { baseDir: string; adapterDir?: string }, policy: LlamaModel): LlamaModel {
   const reference = loadModel(files.baseDir);
   try {
@@ -373,11 +455,14 @@ function loadReference(files: { baseDir: string; adapterDir?: string }, policy: 
   }
 }
 
+/** Keeps the value head's draws apart from the stages' generators. */
+const VALUE_HEAD_SEED = 0x7a1e_4ead;
+
 /** Keeps the head's draws apart from the stages' generators (seeded spec.seed + stage index). */
 const REWARD_HEAD_SEED = 0x5eed_4ead;
 
 /** A supervised example, or a preference pair (DPO, reward model). */
-type StageItem = TrainingExample | PreferencePair;
+type StageItem = TrainingExample | PreferencePair | PpoPrompt;
 
 /**
  * Gradient workers when the run does not say: the wasm and cpu backends compute on one core per thread, so

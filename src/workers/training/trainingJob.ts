@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { parseLexicon, type ArtifactStore, type DatasetRecord } from '../../data/index.js';
 import {
+  DEFAULT_PPO_SETTINGS,
   datasetStream,
   eventRegistry,
   isDomainError,
@@ -21,7 +22,13 @@ import { progressBar, type ProgressBar } from './progressBar.js';
 import { unpackTar } from './tarball.js';
 import { prepareStageRecords, selectRecords } from './trainingData.js';
 import { readTrainSplit } from './trainSplit.js';
-import { CONTROL, type StartMessage, type TrainingMessage, type TrainingSpec } from './trainingMessages.js';
+import {
+  CONTROL,
+  type PpoObjective,
+  type StartMessage,
+  type TrainingMessage,
+  type TrainingSpec,
+} from './trainingMessages.js';
 
 export const TAR_MEDIA_TYPE = 'application/x-tar';
 
@@ -191,12 +198,68 @@ async function buildSpec(
   request: TrainingRunRequested['data'],
 ): Promise<TrainingSpec> {
   const method = request.method;
+  const resolveVersion = async (model: { name: string; version: number }, role: string) => {
+    try {
+      return await registryModelResolver({
+        store: options.store,
+        artifacts: options.artifacts,
+        untar: unpackTar,
+        cacheDir: join(options.cacheDir ?? join(tmpdir(), 'tuneledger-models'), 'references'),
+      }).resolve(model);
+    } catch (error) {
+      throw new PermanentTrainingError(
+        `training run ${request.runId}: the ${role} ${model.name} v${model.version} cannot be loaded on this worker (${(error as Error).message})`,
+      );
+    }
+  };
+  let ppo: PpoObjective | undefined;
   if (method.kind === 'ppo') {
-    throw new PermanentTrainingError(
-      `training run ${request.runId}: method "ppo" is not trained by this worker yet; supervised (lora, full), reward-model and dpo runs are`,
-    );
+    if (request.loss.kind !== 'cross-entropy') {
+      throw new PermanentTrainingError(
+        `training run ${request.runId}: a PPO run is trained by rewards, it has no entity-weighted loss; request it with loss { kind: "cross-entropy" }`,
+      );
+    }
+    const rewardFiles = await resolveVersion(method.rewardModel, 'reward model');
+    if (!rewardFiles.adapterDir) {
+      throw new PermanentTrainingError(
+        `training run ${request.runId}: ${method.rewardModel.name} v${method.rewardModel.version} holds no reward-model artifact`,
+      );
+    }
+    const referenceFiles = method.referenceModel
+      ? await resolveVersion(method.referenceModel, 'PPO reference')
+      : undefined;
+    // Events recorded before the service resolved PPO's settings carry none: the same defaults fill them.
+    const d = DEFAULT_PPO_SETTINGS;
+    const adaptive =
+      (method.klControl ?? (method.targetKl !== undefined ? 'adaptive' : d.klControl)) === 'adaptive';
+    ppo = {
+      kind: 'ppo',
+      rolloutsPerStep: method.rolloutsPerStep,
+      maxResponseTokens: method.maxResponseTokens ?? d.maxResponseTokens,
+      settings: {
+        gamma: method.gamma ?? d.gamma,
+        lambda: method.lambda ?? d.lambda,
+        clipRange: method.clipRange,
+        clipRangeValue: method.clipRangeValue ?? d.clipRangeValue,
+        valueCoefficient: method.valueCoefficient ?? d.valueCoefficient,
+        klCoefficient: method.klCoefficient,
+        ...(adaptive ? { targetKl: method.targetKl ?? d.adaptiveTargetKl } : {}),
+        klHorizon: method.klHorizon ?? d.klHorizon,
+        epochs: method.epochs ?? d.epochs,
+        minibatches: method.minibatches ?? d.minibatches,
+      },
+      rewardModel: { dir: rewardFiles.adapterDir, baseDir: rewardFiles.baseDir },
+      ...(referenceFiles
+        ? {
+            reference: {
+              baseDir: referenceFiles.baseDir,
+              ...(referenceFiles.adapterDir ? { adapterDir: referenceFiles.adapterDir } : {}),
+            },
+          }
+        : {}),
+    };
   }
-  const parameters = method.kind === 'dpo' || method.kind === 'reward-model' ? method.parameters : method;
+  const parameters = 'parameters' in method ? method.parameters : method;
   if (method.kind === 'reward-model' && request.loss.kind !== 'cross-entropy') {
     throw new PermanentTrainingError(
       `training run ${request.runId}: a reward-model run scores whole answers with the pairwise loss, it has no entity-weighted loss; request it with loss { kind: "cross-entropy" }`,
@@ -205,20 +268,8 @@ async function buildSpec(
   let reference: { baseDir: string; adapterDir?: string } | undefined;
   if (method.kind === 'dpo') {
     if (method.referenceModel) {
-      const { name, version } = method.referenceModel;
-      try {
-        const files = await registryModelResolver({
-          store: options.store,
-          artifacts: options.artifacts,
-          untar: unpackTar,
-          cacheDir: join(options.cacheDir ?? join(tmpdir(), 'tuneledger-models'), 'references'),
-        }).resolve(method.referenceModel);
-        reference = { baseDir: files.baseDir, ...(files.adapterDir ? { adapterDir: files.adapterDir } : {}) };
-      } catch (error) {
-        throw new PermanentTrainingError(
-          `training run ${request.runId}: the DPO reference ${name} v${version} cannot be loaded on this worker (${(error as Error).message})`,
-        );
-      }
+      const files = await resolveVersion(method.referenceModel, 'DPO reference');
+      reference = { baseDir: files.baseDir, ...(files.adapterDir ? { adapterDir: files.adapterDir } : {}) };
     }
     if (request.loss.kind !== 'cross-entropy') {
       throw new PermanentTrainingError(
@@ -297,8 +348,9 @@ async function buildSpec(
             targetModules: parameters.targetModules,
           }
         : { kind: 'full' },
-    objective:
-      method.kind === 'dpo'
+    objective: ppo
+      ? ppo
+      : method.kind === 'dpo'
         ? { kind: 'dpo', beta: method.beta, ...(reference ? { reference } : {}) }
         : method.kind === 'reward-model'
           ? { kind: 'reward-model' }

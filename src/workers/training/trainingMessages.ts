@@ -39,7 +39,8 @@ export interface TrainingSpec {
          */
         readonly reference?: { readonly baseDir: string; readonly adapterDir?: string };
       }
-    | { readonly kind: 'reward-model' };
+    | { readonly kind: 'reward-model' }
+    | PpoObjective;
   readonly loss: LossOptions;
   readonly seed: number;
   readonly maxSteps?: number;
@@ -66,6 +67,34 @@ export interface TrainingSpec {
   readonly gradientWorkerEntry?: string;
 }
 
+/**
+ * PPO: each step samples an answer to `rolloutsPerStep` prompts of the stage, scores them with the reward
+ * model, and runs `settings.epochs` x `settings.minibatches` clipped updates of the policy and its value head
+ * against the KL penalty of the frozen reference (a registry version, or the base model: with LoRA, the
+ * policy without its adapter).
+ */
+export interface PpoObjective {
+  readonly kind: 'ppo';
+  readonly rolloutsPerStep: number;
+  readonly maxResponseTokens: number;
+  readonly settings: {
+    readonly gamma: number;
+    readonly lambda: number;
+    readonly clipRange: number;
+    readonly clipRangeValue: number;
+    readonly valueCoefficient: number;
+    readonly klCoefficient: number;
+    /** Present: the adaptive controller steers towards it; absent: a fixed coefficient. */
+    readonly targetKl?: number;
+    readonly klHorizon: number;
+    readonly epochs: number;
+    readonly minibatches: number;
+  };
+  /** The registered reward model: its unpacked artifact, and the base model its backbone adapts. */
+  readonly rewardModel: { readonly dir: string; readonly baseDir: string };
+  readonly reference?: { readonly baseDir: string; readonly adapterDir?: string };
+}
+
 /** The owner's answer to 'ready': the run is claimed; resume from this checkpoint tar, if any. */
 export interface StartMessage {
   readonly type: 'start';
@@ -86,6 +115,14 @@ export interface ProgressMessage {
   /** Preference runs: reward accuracy and mean reward margin of the step. */
   readonly rewardAccuracy?: number;
   readonly rewardMargin?: number;
+  /** PPO runs: the step's rollout statistics (see TrainingProgressReported). */
+  readonly meanReward?: number;
+  readonly kl?: number;
+  readonly klCoefficient?: number;
+  readonly entropy?: number;
+  readonly clipFraction?: number;
+  readonly valueLoss?: number;
+  readonly explainedVariance?: number;
   readonly learningRate: number;
   readonly gradNorm: number;
   readonly tokensPerSecond: number;
