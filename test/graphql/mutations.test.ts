@@ -99,7 +99,7 @@ for (const target of databaseTargets) {
         'query($id: ID!) { run(runId: $id) { status } }',
         { id: runId },
       );
-      expect(run.data?.run.status).toBe('requested');
+      expect(run.data?.run.status).toBe('REQUESTED');
 
       const before = api.server.subscriberCount();
       const updates = collect<{

@@ -160,18 +160,18 @@ for (const target of databaseTargets) {
     it('keys answers by variables and caller, and never serves one to a caller who may not read', async () => {
       const query =
         'query($s: RunStatus) { runs(first: 500, status: $s) { edges { node { runId status } } } }';
-      const completed = await post(query, { s: 'completed' });
-      const failed = await post(query, { s: 'failed' });
+      const completed = await post(query, { s: 'COMPLETED' });
+      const failed = await post(query, { s: 'FAILED' });
       expect(completed.body).not.toBe(failed.body);
-      expect((await post(query, { s: 'completed' })).body).toBe(completed.body);
+      expect((await post(query, { s: 'COMPLETED' })).body).toBe(completed.body);
 
       const viewer = await api.server.tokens.create({ actor: 'vera', roles: ['viewer'], createdBy: 'test' });
       try {
-        const asViewer = await post(query, { s: 'completed' }, viewer.token);
+        const asViewer = await post(query, { s: 'COMPLETED' }, viewer.token);
         expect(asViewer).toMatchObject({ status: 200, cache: 'miss' });
-        expect((await post(query, { s: 'completed' }, viewer.token)).cache).toBe('hit');
+        expect((await post(query, { s: 'COMPLETED' }, viewer.token)).cache).toBe('hit');
         // Tokens exist now: the anonymous caller is refused, cached answers or not.
-        const anonymous = await post(query, { s: 'completed' });
+        const anonymous = await post(query, { s: 'COMPLETED' });
         expect(anonymous.status).toBe(401);
         expect(anonymous.cache).toBeNull();
       } finally {

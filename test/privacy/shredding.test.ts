@@ -96,7 +96,7 @@ for (const target of databaseTargets) {
           input: {
             name: 'support-qa',
             content: '{"instruction":"How do I reset my password?","output":"Use the reset link."}\n',
-            format: 'alpaca',
+            format: 'ALPACA',
             allowSmallEvalSplit: true,
           },
         },

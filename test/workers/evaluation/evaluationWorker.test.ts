@@ -203,7 +203,7 @@ describe('evaluation worker (pglite)', () => {
         },
         { timeout: 40_000, interval: 100 },
       )
-      .toBe('completed');
+      .toBe('COMPLETED');
     return { evaluationId: m.id, row: row! as Row };
   };
 
@@ -365,7 +365,7 @@ describe('evaluation worker (pglite)', () => {
         { timeout: 20_000, interval: 100 },
       )
       .toEqual({
-        status: 'failed',
+        status: 'FAILED',
         failureReason: expect.stringMatching(
           /capitals revision 2 has no eval split; add a revision with an eval split/,
         ),
