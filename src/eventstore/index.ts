@@ -9,6 +9,7 @@ export {
 } from './errors.js';
 export { isDatabaseUnavailable } from './databaseUnavailable.js';
 export { canonicalJson } from './canonicalJson.js';
+export { MAX_IDEMPOTENCY_KEY_LENGTH, MAX_STREAM_ID_LENGTH } from './prepareEvents.js';
 export { eventHash, verifyChain, type HashedFields } from './hashChain.js';
 export {
   EVENTS_CHANNEL,

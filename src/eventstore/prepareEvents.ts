@@ -19,6 +19,13 @@ export interface StampedEvents {
   })[];
 }
 
+/**
+ * The longest stream id and idempotency key the store records. Both are indexed, and PostgreSQL refuses an index
+ * row over about 2.7 kB: a longer value is refused here with a clear error instead of failing in the database.
+ */
+export const MAX_STREAM_ID_LENGTH = 512;
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 256;
+
 /** Checks the caller's input and fixes everything that does not depend on the stream head. */
 export function stampEvents(
   streamId: string,
@@ -29,6 +36,11 @@ export function stampEvents(
 ): StampedEvents {
   if (typeof streamId !== 'string' || streamId.trim() === '') {
     throw new InvalidEventError('stream id is empty; pass a non-empty id such as "trainingRun-<uuid>"');
+  }
+  if (streamId.length > MAX_STREAM_ID_LENGTH) {
+    throw new InvalidEventError(
+      `stream id "${streamId.slice(0, 40)}..." is ${streamId.length} characters; at most ${MAX_STREAM_ID_LENGTH}`,
+    );
   }
   if (!Array.isArray(events) || events.length === 0) {
     throw new InvalidEventError(`append to "${streamId}" has no events; pass at least one`);
@@ -45,6 +57,15 @@ export function stampEvents(
   }
   if (!context || typeof context.actor !== 'string' || context.actor === '') {
     throw new InvalidEventError(`append to "${streamId}" has no actor in its context; say who caused it`);
+  }
+  const key = context.idempotency?.key;
+  if (
+    key !== undefined &&
+    (typeof key !== 'string' || key === '' || key.length > MAX_IDEMPOTENCY_KEY_LENGTH)
+  ) {
+    throw new InvalidEventError(
+      `idempotency key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters (this one has ${String(key).length})`,
+    );
   }
   const recordedAt = now.toISOString();
   const seen = new Set<string>();

@@ -70,6 +70,34 @@ for (const target of databaseTargets) {
       expect(again.payload).toEqual({ ...first.payload, replayed: true });
     });
 
+    it('refuses an empty or oversized key (BAD_USER_INPUT) and records nothing; 256 characters is accepted', async () => {
+      const before = await countEvents(database);
+      for (const key of ['', '   ', 'k'.repeat(257), 'k'.repeat(300_000)]) {
+        const answer = await call(register, { name: `long-key-${key.length}`, key });
+        expect(answer.errors?.[0]?.extensions?.code, `key of ${key.length}`).toBe('BAD_USER_INPUT');
+        expect(answer.errors?.[0]?.message).toMatch(/idempotencyKey must be 1 to 256 characters/);
+      }
+      expect(await countEvents(database)).toBe(before);
+      const longest = await call(register, { name: 'longest-key', key: 'k'.repeat(256) });
+      expect(longest.errors).toBeUndefined();
+      expect(await call(register, { name: 'longest-key', key: 'k'.repeat(256) })).toMatchObject({
+        payload: { replayed: true },
+      });
+    });
+
+    it('the store itself refuses an oversized key or stream id with a clear error, whoever calls it', async () => {
+      const event = { type: 'Probe', data: {} };
+      await expect(
+        store.append('probe-1', [event], 'any', {
+          actor: 't',
+          idempotency: { key: 'k'.repeat(257), fingerprint: 'f' },
+        }),
+      ).rejects.toThrow(/idempotency key must be 1 to 256 characters/);
+      await expect(store.append('p'.repeat(513), [event], 'any', { actor: 't' })).rejects.toThrow(
+        /at most 512/,
+      );
+    });
+
     it('refuses 20 concurrent requests under one key with different payloads but one, recording one', async () => {
       const before = await countEvents(database);
       const answers = await Promise.all(

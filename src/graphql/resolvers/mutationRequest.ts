@@ -6,7 +6,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import type { MiddlewareFn } from 'type-graphql';
-import { canonicalJson } from '../../eventstore/index.js';
+import { canonicalJson, MAX_IDEMPOTENCY_KEY_LENGTH } from '../../eventstore/index.js';
+import { badInput } from '../errors.js';
 
 interface MutationCall {
   readonly field: string;
@@ -17,6 +18,13 @@ const current = new AsyncLocalStorage<MutationCall>();
 
 export const MutationRequest: MiddlewareFn = ({ args, info }, next) => {
   if (info.parentType !== info.schema.getMutationType() || info.path.prev !== undefined) return next();
+  const key: unknown = args.idempotencyKey;
+  if (typeof key === 'string' && (key.trim() === '' || key.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
+    throw badInput(
+      `idempotencyKey must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters, not only spaces (this one has ${key.length})`,
+      { field: 'idempotencyKey' },
+    );
+  }
   return current.run({ field: info.fieldName, args }, next);
 };
 
