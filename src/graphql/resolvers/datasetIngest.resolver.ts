@@ -2,6 +2,7 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { Arg, Ctx, Float, ID, Mutation, Resolver, UseMiddleware } from 'type-graphql';
 import { MutationRequest, requestFingerprint } from './mutationRequest.js';
+import { readYourWrites } from './commandExecution.js';
 import { z } from 'zod';
 import {
   DATASET_FORMATS,
@@ -66,7 +67,7 @@ async function projected(
   events: readonly RecordedEvent[],
 ): Promise<{ eventIds: string[]; eventTypes: string[]; checkpoint: string | null }> {
   const checkpoint = events.at(-1)?.checkpoint ?? null;
-  if (checkpoint && context.deps.projections) await context.deps.projections.waitFor(checkpoint);
+  await readYourWrites(context, checkpoint);
   return {
     eventIds: events.map((event) => event.eventId),
     eventTypes: events.map((event) => event.type),
