@@ -296,6 +296,12 @@ export class DatasetIngestResolver {
     @Arg('datasetId', () => ID) datasetId: string,
     @Arg('evalFraction', () => Float, { nullable: true }) evalFraction: number | undefined,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
+    @Arg('minAgreement', () => Float, {
+      nullable: true,
+      description:
+        "Leave out every ranking of a labeler whose mean Kendall's tau against the other labelers of the same prompts is below this (-1 to 1); labelers who share no prompt are kept.",
+    })
+    minAgreement: number | undefined,
   ): Promise<PreferenceRevisionPayload> {
     requireAction(context, 'data', 'build preference revisions');
     try {
@@ -308,7 +314,12 @@ export class DatasetIngestResolver {
       } while (after);
       const outcome = await buildPreferenceRevision(
         dependencies(context),
-        { datasetId, promptIds, ...(evalFraction != null ? { evalFraction } : {}) },
+        {
+          datasetId,
+          promptIds,
+          ...(evalFraction != null ? { evalFraction } : {}),
+          ...(minAgreement != null ? { minAgreement } : {}),
+        },
         commandContext(context, idempotencyKey),
       );
       const recorded = await projected(context, outcome.events);
