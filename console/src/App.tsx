@@ -3,8 +3,11 @@ import { request, session } from './api/client';
 import { MeQuery } from './api/operations';
 import { ErrorNote } from './components/ui';
 import { AuditPage } from './pages/AuditPage';
+import { DatasetPage, DatasetsPage } from './pages/DatasetsPage';
 import { DeploymentsPage } from './pages/DeploymentsPage';
+import { EvaluationPage, EvaluationsPage } from './pages/EvaluationsPage';
 import { LabelingPage } from './pages/LabelingPage';
+import { LineagePage } from './pages/LineagePage';
 import { ComparePage, RunPage } from './pages/RunPage';
 import { RunsPage } from './pages/RunsPage';
 import { ViewerContext, type Viewer } from './session';
@@ -34,6 +37,16 @@ function Page(props: { readonly route: readonly string[] }) {
       return <DeploymentsPage />;
     case 'labeling':
       return <LabelingPage />;
+    case 'datasets':
+      return a ? <DatasetPage datasetId={a} /> : <DatasetsPage />;
+    case 'evaluations':
+      return a ? <EvaluationPage evaluationId={a} /> : <EvaluationsPage />;
+    case 'lineage':
+      return a ? (
+        <LineagePage id={a} asOf={b} />
+      ) : (
+        <p role="alert">A lineage graph needs an object: open one from a dataset, run or the registry.</p>
+      );
     case 'audit':
       if (a === 'deployment' && b) return <AuditPage subject={{ kind: 'deployment', deploymentName: b }} />;
       if (a === 'model' && b && props.route[3])
@@ -74,6 +87,12 @@ export function App() {
           </a>
           <a href="#/deployments" aria-current={route[0] === 'deployments' ? 'page' : undefined}>
             Registry and deployments
+          </a>
+          <a href="#/datasets" aria-current={route[0] === 'datasets' ? 'page' : undefined}>
+            Datasets
+          </a>
+          <a href="#/evaluations" aria-current={route[0] === 'evaluations' ? 'page' : undefined}>
+            Evaluations
           </a>
           <a href="#/labeling" aria-current={route[0] === 'labeling' ? 'page' : undefined}>
             Labeling

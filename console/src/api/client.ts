@@ -92,6 +92,13 @@ export function subscribe<R, V>(
   );
 }
 
+/** Reads a report or artifact route (same Authorization header as the API) as text. */
+export async function fetchText(path: string): Promise<string> {
+  const response = await fetch(new URL(path, window.location.href), { headers: authorization() });
+  if (!response.ok) throw new ApiError(`${path}: HTTP ${response.status}`, undefined);
+  return response.text();
+}
+
 /** Downloads a report route (they need the same Authorization header as the API) as a file. */
 export async function download(path: string, filename: string): Promise<void> {
   const response = await fetch(new URL(path, window.location.href), { headers: authorization() });

@@ -5,6 +5,7 @@ import { useQuery } from '../api/useQuery';
 import { ErrorNote, formatNumber, Section } from '../components/ui';
 import type { DeploymentsQuery as DeploymentsAnswer } from '../gql/graphql';
 import { can, useViewer } from '../session';
+import { lineageHref } from './LineagePage';
 
 type Deployment = DeploymentsAnswer['deployments']['edges'][number]['node'];
 
@@ -42,6 +43,7 @@ export function DeploymentsPage() {
               <th scope="col">Retained</th>
               <th scope="col">Run</th>
               <th scope="col">Registered</th>
+              <th scope="col">Lineage</th>
             </tr>
           </thead>
           <tbody>
@@ -59,6 +61,14 @@ export function DeploymentsPage() {
                   <td>{v.retained ? 'yes' : 'archived'}</td>
                   <td>{v.runId ? <a href={`#/runs/${v.runId}`}>{v.runId.slice(0, 8)}</a> : '—'}</td>
                   <td>{new Date(v.registeredAt).toLocaleString()}</td>
+                  <td>
+                    <a
+                      href={lineageHref(`model:${model.modelName}@${v.version}`)}
+                      aria-label={`lineage of ${model.modelName} v${v.version}`}
+                    >
+                      Lineage
+                    </a>
+                  </td>
                 </tr>
               )),
             )}
@@ -139,6 +149,8 @@ function DeploymentCard(props: {
       </table>
       <p>
         <a href={`#/audit/deployment/${encodeURIComponent(d.deploymentName)}`}>Audit report</a>
+        {' · '}
+        <a href={lineageHref(`deployment:${d.deploymentName}`)}>Lineage</a>
       </p>
       {props.approver && earlier.length > 0 ? (
         <RollbackForm deploymentName={d.deploymentName} versions={earlier} onDone={props.onChange} />

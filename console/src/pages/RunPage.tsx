@@ -5,6 +5,7 @@ import { useQuery } from '../api/useQuery';
 import { LineChart } from '../components/LineChart';
 import { ErrorNote, formatDuration, formatNumber, Json, Section } from '../components/ui';
 import { can, useViewer } from '../session';
+import { lineageHref } from './LineagePage';
 
 /** One step of a run's curves. */
 export interface Point {
@@ -109,7 +110,19 @@ export function RunPage(props: { readonly runId: string }) {
         <dt>Base model</dt>
         <dd>{info.baseModel}</dd>
         <dt>Dataset</dt>
-        <dd>{info.datasetId ? `${info.datasetId}@${info.datasetRevision}` : '—'}</dd>
+        <dd>
+          {info.datasetId ? (
+            <a href={`#/datasets/${encodeURIComponent(info.datasetId)}`}>
+              {info.datasetId}@{info.datasetRevision}
+            </a>
+          ) : (
+            '—'
+          )}
+        </dd>
+        <dt>Lineage</dt>
+        <dd>
+          <a href={lineageHref(`run:${info.runId}`)}>Lineage of this run</a>
+        </dd>
         <dt>Step</dt>
         <dd data-testid="run-step">
           {last?.step ?? info.lastStep ?? 0} / {info.totalSteps ?? '?'}
