@@ -10,6 +10,9 @@ export function lineageHref(id: string, asOf?: string): string {
   return `#/lineage/${encodeURIComponent(id)}${asOf ? `/${encodeURIComponent(asOf)}` : ''}`;
 }
 
+/** Whether `nodeId` is the node asked about by `id` (a node id, or the id the API returned for it). */
+const isFocus = (nodeId: string, id: string) => nodeId === id || nodeId.endsWith(`:${id}`);
+
 /** `<input type="datetime-local">` speaks local time to the minute or second; the API speaks ISO instants. */
 const toLocalInput = (iso: string) => {
   const at = new Date(iso);
@@ -31,13 +34,18 @@ export function LineagePage(props: { readonly id: string; readonly asOf: string 
   const shown = asOf ? atMoment : current;
   const lineage = shown.data?.lineage;
 
-  // The object's history: every moment its graph (as it stands now) gained a node or an edge.
+  // The object's history: every moment, from its own creation on, its graph (as it stands now) gained a node
+  // or an edge. Before its creation the object had no graph.
   const moments = useMemo(() => {
     const graph = current.data?.lineage;
     if (!graph) return [];
-    const all = [...graph.nodes, ...graph.edges].map((x) => new Date(x.createdAt).toISOString());
+    const born = graph.nodes.find((n) => isFocus(n.nodeId, id))?.createdAt;
+    const since = born ? new Date(born).toISOString() : '';
+    const all = [...graph.nodes, ...graph.edges]
+      .map((x) => new Date(x.createdAt).toISOString())
+      .filter((at) => at >= since);
     return [...new Set(all)].sort();
-  }, [current.data]);
+  }, [current.data, id]);
   const momentIndex = asOf ? moments.indexOf(new Date(asOf).toISOString()) : moments.length;
   const goTo = useCallback((nodeId: string, at?: string) => {
     window.location.hash = lineageHref(nodeId, at);
@@ -46,7 +54,7 @@ export function LineagePage(props: { readonly id: string; readonly asOf: string 
 
   const nodes = lineage?.nodes ?? [];
   const edges = lineage?.edges ?? [];
-  const focus = nodes.find((n) => n.nodeId === id || n.nodeId.endsWith(`:${id}`))?.nodeId ?? id;
+  const focus = nodes.find((n) => isFocus(n.nodeId, id))?.nodeId ?? id;
   const labelOf = new Map(nodes.map((n) => [n.nodeId, n.label]));
 
   return (
