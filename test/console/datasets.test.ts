@@ -255,11 +255,18 @@ describe('the console’s datasets, evaluations and lineage', () => {
     const later = await downstream();
     expect(later.nodes.map((n) => n.nodeId)).toContain(`evaluation:${m.id}`);
     await expect.poll(async () => graph.getAttribute('data-nodes')).toBe(String(later.nodes.length));
-    const born = new Date(later.nodes.find((n) => n.nodeId === revisionNode)!.createdAt).toISOString();
-    const then = await downstream(born);
+    // The slider's first position: after the revision was made, just before the next moment (less 1 ms).
+    const born = new Date(later.nodes.find((n) => n.nodeId === revisionNode)!.createdAt).getTime();
+    const next = Math.min(
+      ...[...later.nodes, ...later.edges].map((x) => new Date(x.createdAt).getTime()).filter((t) => t > born),
+    );
+    const firstPosition = new Date(next - 1).toISOString();
+    const then = await downstream(firstPosition);
     expect(then.nodes.map((n) => n.nodeId)).toEqual([revisionNode]);
-    await page.getByLabel(/^History/).fill('0');
-    await page.waitForURL(new RegExp(`/${encodeURIComponent(born)}$`));
+    // As a person moves it: the keyboard's Home takes the slider to its first position.
+    await page.getByLabel(/^History/).focus();
+    await page.keyboard.press('Home');
+    await page.waitForURL(new RegExp(`/${encodeURIComponent(firstPosition)}$`));
     await expect.poll(async () => graph.getAttribute('data-nodes')).toBe('1');
     expect(await page.getByTestId('lineage-moment').textContent()).toMatch(/^As it stood at /);
     await screenshot(page, 'lineage-as-of');

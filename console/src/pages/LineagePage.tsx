@@ -23,7 +23,7 @@ const toLocalInput = (iso: string) => {
 /**
  * The lineage graph of any object (dataset revision, run, model version, evaluation, deployment, interaction):
  * upstream (what it came from) or downstream (what came of it), now or as it stood at `asOf`. The moment is
- * chosen with a slider over the moments the graph's nodes and edges were recorded, or typed as a date and time;
+ * chosen with a slider over the moments the graph's nodes and edges were made, or typed as a date and time;
  * either re-queries `lineage(asOf:)`, which folds the graph from the log.
  */
 export function LineagePage(props: { readonly id: string; readonly asOf: string | undefined }) {
@@ -46,7 +46,15 @@ export function LineagePage(props: { readonly id: string; readonly asOf: string 
       .filter((at) => at >= since);
     return [...new Set(all)].sort();
   }, [current.data, id]);
-  const momentIndex = asOf ? moments.indexOf(new Date(asOf).toISOString()) : moments.length;
+  // Slider position i shows the graph after moment i and before moment i + 1 (the last position: now). A node's
+  // time is its event's own time, a little before the log recorded it, so asking as of the next moment less 1 ms
+  // includes moment i's events and none of the next.
+  const last = moments.length - 1;
+  const asOfPosition = (i: number) =>
+    i < last ? new Date(new Date(moments[i + 1]!).getTime() - 1).toISOString() : undefined;
+  const position = asOf
+    ? Math.max(0, moments.filter((m) => m <= new Date(asOf).toISOString()).length - 1)
+    : Math.max(0, last);
   const goTo = useCallback((nodeId: string, at?: string) => {
     window.location.hash = lineageHref(nodeId, at);
   }, []);
@@ -73,19 +81,18 @@ export function LineagePage(props: { readonly id: string; readonly asOf: string 
           <input
             type="range"
             min={0}
-            max={moments.length}
+            max={Math.max(0, last)}
             step={1}
-            value={momentIndex < 0 ? moments.length : momentIndex}
-            disabled={moments.length === 0}
+            value={position}
+            disabled={moments.length < 2}
             aria-valuetext={
-              momentIndex >= 0 && momentIndex < moments.length
-                ? new Date(moments[momentIndex]!).toLocaleString()
-                : 'now'
+              asOf && position < last
+                ? `after ${new Date(moments[position]!).toLocaleString()}, moment ${position + 1} of ${moments.length}`
+                : asOf
+                  ? `as of ${new Date(asOf).toLocaleString()}`
+                  : 'now'
             }
-            onChange={(e) => {
-              const index = Number(e.target.value);
-              goTo(id, index < moments.length ? moments[index] : undefined);
-            }}
+            onChange={(e) => goTo(id, asOfPosition(Number(e.target.value)))}
           />
         </label>
         <label>
