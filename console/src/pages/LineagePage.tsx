@@ -77,7 +77,7 @@ export function LineagePage(props: { readonly id: string; readonly asOf: string 
           </select>
         </label>
         <label>
-          History ({moments.length} moments)
+          History ({moments.length} {moments.length === 1 ? 'moment' : 'moments'})
           <input
             type="range"
             min={0}
