@@ -168,7 +168,38 @@ interface Written {
   readonly form: string;
 }
 
-const MOBILE_PREFIXES = ['130', '131', '132', '133', '135', '136', '137', '138', '139', '147', '150', '151', '152', '155', '157', '158', '159', '166', '173', '176', '177', '180', '181', '186', '187', '188', '189', '191', '198', '199'];
+const MOBILE_PREFIXES = [
+  '130',
+  '131',
+  '132',
+  '133',
+  '135',
+  '136',
+  '137',
+  '138',
+  '139',
+  '147',
+  '150',
+  '151',
+  '152',
+  '155',
+  '157',
+  '158',
+  '159',
+  '166',
+  '173',
+  '176',
+  '177',
+  '180',
+  '181',
+  '186',
+  '187',
+  '188',
+  '189',
+  '191',
+  '198',
+  '199',
+];
 
 function cnMobile(d: Dice): Written {
   const number = d.one(MOBILE_PREFIXES) + d.digits(8);
@@ -184,7 +215,10 @@ function cnMobile(d: Dice): Written {
     case 3:
       return { text: fullWidth(`${a}${b}${c}`), form: 'mobile full-width' };
     case 4:
-      return { text: `${fullWidth(a)}\u3000${fullWidth(b)}\u3000${fullWidth(c)}`, form: 'mobile full-width spaced' };
+      return {
+        text: `${fullWidth(a)}\u3000${fullWidth(b)}\u3000${fullWidth(c)}`,
+        form: 'mobile full-width spaced',
+      };
     case 5:
       return { text: `${a}\u00a0${b}\u00a0${c}`, form: 'mobile nbsp' };
     case 6:
@@ -197,8 +231,30 @@ function cnMobile(d: Dice): Written {
 }
 
 function cnLandline(d: Dice): Written {
-  const area = d.one(['10', '21', '20', '22', '23', '24', '25', '27', '28', '29', '755', '571', '512', '532', '731', '591', '871', '898']);
-  const local = (area.length === 2 ? String(d.range(2, 8)) + d.digits(7) : String(d.range(2, 8)) + d.digits(d.chance(0.7) ? 7 : 6));
+  const area = d.one([
+    '10',
+    '21',
+    '20',
+    '22',
+    '23',
+    '24',
+    '25',
+    '27',
+    '28',
+    '29',
+    '755',
+    '571',
+    '512',
+    '532',
+    '731',
+    '591',
+    '871',
+    '898',
+  ]);
+  const local =
+    area.length === 2
+      ? String(d.range(2, 8)) + d.digits(7)
+      : String(d.range(2, 8)) + d.digits(d.chance(0.7) ? 7 : 6);
   const half = Math.ceil(local.length / 2);
   const grouped = `${local.slice(0, half)} ${local.slice(half)}`;
   switch (d.below(6)) {
@@ -244,7 +300,10 @@ function international(d: Dice): Written {
     case 1:
       return { text: `+44 7${d.range(4, 9)}${d.digits(2)} ${d.digits(6)}`, form: 'UK mobile' };
     case 2:
-      return { text: `+852 ${d.one(['2', '3', '5', '6', '9'])}${d.digits(3)} ${d.digits(4)}`, form: 'Hong Kong' };
+      return {
+        text: `+852 ${d.one(['2', '3', '5', '6', '9'])}${d.digits(3)} ${d.digits(4)}`,
+        form: 'Hong Kong',
+      };
     case 3:
       return { text: `+81 ${d.one(['3', '6', '90', '80'])}-${d.digits(4)}-${d.digits(4)}`, form: 'Japan' };
     case 4:
@@ -252,7 +311,10 @@ function international(d: Dice): Written {
     case 5:
       return { text: `+65 ${d.one(['6', '8', '9'])}${d.digits(3)} ${d.digits(4)}`, form: 'Singapore' };
     default:
-      return { text: `+33 ${d.range(1, 7)} ${d.digits(2)} ${d.digits(2)} ${d.digits(2)} ${d.digits(2)}`, form: 'France' };
+      return {
+        text: `+33 ${d.range(1, 7)} ${d.digits(2)} ${d.digits(2)} ${d.digits(2)} ${d.digits(2)}`,
+        form: 'France',
+      };
   }
 }
 
@@ -266,7 +328,13 @@ function phone(d: Dice): Written {
 
 /** An extension written after a phone number; never part of the labelled span. */
 function extension(d: Dice): string {
-  return d.one([` ext. ${d.digits(3)}`, ` x${d.digits(4)}`, ` 转${d.digits(3)}`, ` 分机 ${d.digits(4)}`, ` #${d.digits(2)}`]);
+  return d.one([
+    ` ext. ${d.digits(3)}`,
+    ` x${d.digits(4)}`,
+    ` 转${d.digits(3)}`,
+    ` 分机 ${d.digits(4)}`,
+    ` #${d.digits(2)}`,
+  ]);
 }
 
 function ssn(d: Dice): Written {
@@ -276,7 +344,27 @@ function ssn(d: Dice): Written {
   return { text: value, form: 'SSN dashed' };
 }
 
-const REGION_CODES = ['110101', '110108', '120104', '130102', '210102', '310115', '320106', '330102', '350203', '370102', '410105', '430104', '440106', '440304', '500103', '510104', '530102', '610103', '650102'];
+const REGION_CODES = [
+  '110101',
+  '110108',
+  '120104',
+  '130102',
+  '210102',
+  '310115',
+  '320106',
+  '330102',
+  '350203',
+  '370102',
+  '410105',
+  '430104',
+  '440106',
+  '440304',
+  '500103',
+  '510104',
+  '530102',
+  '610103',
+  '650102',
+];
 
 function residentIdValue(d: Dice, validCheck = true): string {
   const birth = new Date(Date.UTC(d.range(1950, 2008), d.below(12), d.range(1, 28)));
@@ -301,7 +389,10 @@ function residentId(d: Dice): Written {
     case 4:
       return { text: fullWidth(id), form: 'resident ID full-width' };
     case 5:
-      return { text: `${id.slice(0, 3)} ${id.slice(3, 6)} ${id.slice(6, 10)} ${id.slice(10, 14)} ${id.slice(14)}`, form: 'resident ID 3-3-4-4-4' };
+      return {
+        text: `${id.slice(0, 3)} ${id.slice(3, 6)} ${id.slice(6, 10)} ${id.slice(10, 14)} ${id.slice(14)}`,
+        form: 'resident ID 3-3-4-4-4',
+      };
     default:
       return { text: `${id.slice(0, 10)}\n${id.slice(10)}`, form: 'resident ID line break' };
   }
@@ -340,7 +431,10 @@ function bankCard(d: Dice): Written {
     case 3:
       return { text: fullWidth(parts.join(' ')), form: `${network} full-width` };
     case 4:
-      return { text: `${parts.slice(0, 2).join(' ')}\n${parts.slice(2).join(' ')}`, form: `${network} line break` };
+      return {
+        text: `${parts.slice(0, 2).join(' ')}\n${parts.slice(2).join(' ')}`,
+        form: `${network} line break`,
+      };
     default:
       return { text: parts.join('\u3000'), form: `${network} ideographic space` };
   }
@@ -403,7 +497,10 @@ function ipv6(d: Dice): Written {
     case 3:
       return { text: `2408:${group()}:${group()}::${group()}`, form: 'IPv6 compressed middle' };
     default:
-      return { text: `::ffff:${d.range(1, 223)}.${d.range(0, 255)}.${d.range(0, 255)}.${d.range(1, 254)}`, form: 'IPv6 mapped IPv4' };
+      return {
+        text: `::ffff:${d.range(1, 223)}.${d.range(0, 255)}.${d.range(0, 255)}.${d.range(1, 254)}`,
+        form: 'IPv6 mapped IPv4',
+      };
   }
 }
 
@@ -417,7 +514,10 @@ function passport(d: Dice): Written {
     case 3:
       return { text: `${d.one(['H', 'M'])}${d.digits(8)}`, form: 'HK/Macau home-return permit' };
     default:
-      return { text: `E${d.one([...'ABCDEFGHJKLMNPQRSTUVWXY'])}${d.digits(7)}`, form: 'CN passport E+letter+7' };
+      return {
+        text: `E${d.one([...'ABCDEFGHJKLMNPQRSTUVWXY'])}${d.digits(7)}`,
+        form: 'CN passport E+letter+7',
+      };
   }
 }
 
@@ -425,7 +525,18 @@ function drivingLicence(d: Dice): Written {
   return { text: `${d.upper(2)}${d.digits(7)}`, form: 'licence 2 capitals + 7 digits' };
 }
 
-const STREETS_EN = ['Maple', 'Oak', 'Elm', 'Harbour', 'Kingsway', 'Baker', 'Sunset', 'Lincoln', 'Cedar', 'Victoria'];
+const STREETS_EN = [
+  'Maple',
+  'Oak',
+  'Elm',
+  'Harbour',
+  'Kingsway',
+  'Baker',
+  'Sunset',
+  'Lincoln',
+  'Cedar',
+  'Victoria',
+];
 const ROADS_ZH = ['中山', '人民', '解放', '建国', '长安', '淮海', '深南', '延安', '学院', '滨江'];
 const CITIES_ZH: readonly [string, string][] = [
   ['北京市', '朝阳区'],
@@ -444,12 +555,35 @@ function streetAddress(d: Dice): Written {
     return { text: `${city}${district}${road}${d.range(1, 999)}号${unit}`, form: 'CN address' };
   }
   const type = d.one(['Street', 'St.', 'Avenue', 'Ave', 'Road', 'Rd', 'Boulevard', 'Lane', 'Drive']);
-  const apt = d.chance(0.3) ? `, ${d.one(['Apt', 'Suite', 'Unit'])} ${d.range(1, 40)}${d.one(['', 'B', 'C'])}` : '';
+  const apt = d.chance(0.3)
+    ? `, ${d.one(['Apt', 'Suite', 'Unit'])} ${d.range(1, 40)}${d.one(['', 'B', 'C'])}`
+    : '';
   return { text: `${d.range(1, 9999)} ${d.one(STREETS_EN)} ${type}${apt}`, form: 'EN address' };
 }
 
-const FIRST = ['li.na', 'wang.wei', 'zhang_san', 'j.smith', 'maria.garcia', 'chen88', 'liu.yang', 'a.kumar', 'olivia', 'zhao.lei'];
-const DOMAINS = ['example.com', 'qq.com', '163.com', 'mail.example.co.uk', 'corp.example.cn', 'gmail.com', 'outlook.com', 'uni-example.edu', 'foxmail.com'];
+const FIRST = [
+  'li.na',
+  'wang.wei',
+  'zhang_san',
+  'j.smith',
+  'maria.garcia',
+  'chen88',
+  'liu.yang',
+  'a.kumar',
+  'olivia',
+  'zhao.lei',
+];
+const DOMAINS = [
+  'example.com',
+  'qq.com',
+  '163.com',
+  'mail.example.co.uk',
+  'corp.example.cn',
+  'gmail.com',
+  'outlook.com',
+  'uni-example.edu',
+  'foxmail.com',
+];
 
 function email(d: Dice): Written {
   let local = d.one(FIRST);
@@ -481,69 +615,157 @@ function lookAlike(d: Dice): { category: string; text: string } {
   switch (d.below(30)) {
     case 0: {
       const serial = d.digits(8);
-      return { category: 'tracking number (UPU S10)', text: `${d.one(['EA', 'EE', 'RR', 'CP', 'LZ'])}${serial}${s10Digit(serial)}${d.one(['CN', 'HK', 'US', 'GB'])}` };
+      return {
+        category: 'tracking number (UPU S10)',
+        text: `${d.one(['EA', 'EE', 'RR', 'CP', 'LZ'])}${serial}${s10Digit(serial)}${d.one(['CN', 'HK', 'US', 'GB'])}`,
+      };
     }
     case 1:
-      return { category: 'tracking number (SF/JD/YT)', text: `${d.one(['SF', 'JDV', 'YT', 'JT'])}${d.digits(d.range(12, 13))}` };
+      return {
+        category: 'tracking number (SF/JD/YT)',
+        text: `${d.one(['SF', 'JDV', 'YT', 'JT'])}${d.digits(d.range(12, 13))}`,
+      };
     case 2:
       return { category: 'tracking number (UPS)', text: `1Z${d.upper(3)}${d.digits(3)}${d.digits(10)}` };
     case 3:
-      return { category: 'tracking number (FedEx 12)', text: `7${d.digits(3)} ${d.digits(4)} ${d.digits(4)}` };
+      return {
+        category: 'tracking number (FedEx 12)',
+        text: `7${d.digits(3)} ${d.digits(4)} ${d.digits(4)}`,
+      };
     case 4:
-      return { category: 'bank reference (SWIFT BIC)', text: `${d.upper(4)}${d.one(['CN', 'DE', 'GB', 'HK'])}${d.upper(2)}${d.chance(0.5) ? 'XXX' : ''}` };
+      return {
+        category: 'bank reference (SWIFT BIC)',
+        text: `${d.upper(4)}${d.one(['CN', 'DE', 'GB', 'HK'])}${d.upper(2)}${d.chance(0.5) ? 'XXX' : ''}`,
+      };
     case 5:
-      return { category: 'bank reference (long serial)', text: `${d.one(['42', '40', '10'])}${d.digits(26)}` };
+      return {
+        category: 'bank reference (long serial)',
+        text: `${d.one(['42', '40', '10'])}${d.digits(26)}`,
+      };
     case 6:
-      return { category: 'bank reference (FT code)', text: `FT${d.digits(5)}${d.upper(2)}${d.digits(1)}${d.upper(2)}` };
+      return {
+        category: 'bank reference (FT code)',
+        text: `FT${d.digits(5)}${d.upper(2)}${d.digits(1)}${d.upper(2)}`,
+      };
     case 7:
-      return { category: 'bank reference (E2E id)', text: `E2E-${2026}${zeroPad(d.range(1, 12), 2)}${zeroPad(d.range(1, 28), 2)}-${d.digits(6)}` };
+      return {
+        category: 'bank reference (E2E id)',
+        text: `E2E-${2026}${zeroPad(d.range(1, 12), 2)}${zeroPad(d.range(1, 28), 2)}-${d.digits(6)}`,
+      };
     case 8:
-      return { category: 'timestamp ISO 8601', text: `2026-${zeroPad(d.range(1, 12), 2)}-${zeroPad(d.range(1, 28), 2)}T${zeroPad(d.range(0, 23), 2)}:${zeroPad(d.range(0, 59), 2)}:${zeroPad(d.range(0, 59), 2)}${d.one(['Z', '+08:00', '.123Z', '-05:00'])}` };
+      return {
+        category: 'timestamp ISO 8601',
+        text: `2026-${zeroPad(d.range(1, 12), 2)}-${zeroPad(d.range(1, 28), 2)}T${zeroPad(d.range(0, 23), 2)}:${zeroPad(d.range(0, 59), 2)}:${zeroPad(d.range(0, 59), 2)}${d.one(['Z', '+08:00', '.123Z', '-05:00'])}`,
+      };
     case 9:
       return { category: 'timestamp epoch', text: d.chance(0.5) ? `17${d.digits(8)}` : `17${d.digits(11)}` };
     case 10:
-      return { category: 'timestamp compact', text: `20${d.range(10, 26)}${zeroPad(d.range(1, 12), 2)}${zeroPad(d.range(1, 28), 2)}${zeroPad(d.range(0, 23), 2)}${zeroPad(d.range(0, 59), 2)}${zeroPad(d.range(0, 59), 2)}` };
+      return {
+        category: 'timestamp compact',
+        text: `20${d.range(10, 26)}${zeroPad(d.range(1, 12), 2)}${zeroPad(d.range(1, 28), 2)}${zeroPad(d.range(0, 23), 2)}${zeroPad(d.range(0, 59), 2)}${zeroPad(d.range(0, 59), 2)}`,
+      };
     case 11:
-      return { category: 'timestamp zh', text: `${d.range(2000, 2026)}年${d.range(1, 12)}月${d.range(1, 28)}日 ${zeroPad(d.range(0, 23), 2)}:${zeroPad(d.range(0, 59), 2)}` };
+      return {
+        category: 'timestamp zh',
+        text: `${d.range(2000, 2026)}年${d.range(1, 12)}月${d.range(1, 28)}日 ${zeroPad(d.range(0, 23), 2)}:${zeroPad(d.range(0, 59), 2)}`,
+      };
     case 12:
-      return { category: 'hex id (UUID)', text: `${d.hex(8)}-${d.hex(4)}-4${d.hex(3)}-${d.one(['8', '9', 'a', 'b'])}${d.hex(3)}-${d.hex(12)}` };
+      return {
+        category: 'hex id (UUID)',
+        text: `${d.hex(8)}-${d.hex(4)}-4${d.hex(3)}-${d.one(['8', '9', 'a', 'b'])}${d.hex(3)}-${d.hex(12)}`,
+      };
     case 13:
       return { category: 'hex id (sha / object id)', text: d.hex(d.one([7, 12, 24, 40])) };
     case 14:
-      return { category: 'hex id (MAC address)', text: Array.from({ length: 6 }, () => d.hex(2)).join(d.one([':', '-'])) };
+      return {
+        category: 'hex id (MAC address)',
+        text: Array.from({ length: 6 }, () => d.hex(2)).join(d.one([':', '-'])),
+      };
     case 15:
       return { category: 'hex id (0x)', text: `0x${d.hex(d.one([8, 12, 16]))}` };
     case 16:
-      return { category: 'version', text: `${d.one(['v', 'version ', 'Version ', 'ver. ', 'build ', 'firmware '])}${d.range(0, 20)}.${d.range(0, 30)}.${d.range(0, 99)}${d.chance(0.4) ? `.${d.range(0, 250)}` : ''}` };
+      return {
+        category: 'version',
+        text: `${d.one(['v', 'version ', 'Version ', 'ver. ', 'build ', 'firmware '])}${d.range(0, 20)}.${d.range(0, 30)}.${d.range(0, 99)}${d.chance(0.4) ? `.${d.range(0, 250)}` : ''}`,
+      };
     case 17:
-      return { category: 'version (user agent)', text: `${d.one(['Chrome', 'Firefox', 'Safari', 'Edg'])}/${d.range(90, 130)}.0.${d.range(1000, 6999)}.${d.range(10, 220)}` };
+      return {
+        category: 'version (user agent)',
+        text: `${d.one(['Chrome', 'Firefox', 'Safari', 'Edg'])}/${d.range(90, 130)}.0.${d.range(1000, 6999)}.${d.range(10, 220)}`,
+      };
     case 18:
-      return { category: 'dose', text: `${d.one(['0.25', '0.5', '1', '2.5', '10', '250', '500'])}${d.one([' mg', 'mg', ' mg/kg', ' mL', ' μg', ' IU', 'g', ' mmol/L'])}` };
+      return {
+        category: 'dose',
+        text: `${d.one(['0.25', '0.5', '1', '2.5', '10', '250', '500'])}${d.one([' mg', 'mg', ' mg/kg', ' mL', ' μg', ' IU', 'g', ' mmol/L'])}`,
+      };
     case 19:
-      return { category: 'dose (zh)', text: `${d.one(['阿莫西林', '布洛芬', '二甲双胍', '头孢克肟'])} ${d.one(['0.25', '0.5', '1', '200'])}${d.one(['g', 'mg'])} 每日${d.range(1, 3)}次` };
+      return {
+        category: 'dose (zh)',
+        text: `${d.one(['阿莫西林', '布洛芬', '二甲双胍', '头孢克肟'])} ${d.one(['0.25', '0.5', '1', '200'])}${d.one(['g', 'mg'])} 每日${d.range(1, 3)}次`,
+      };
     case 20:
-      return { category: 'statute number', text: d.one([`第${d.one(['一千零三十四', '二百六十四', '十七', '一百二十三'])}条`, `第 ${d.range(1, 1260)} 条`, `Art. ${d.range(1, 99)}(${d.range(1, 4)}) GDPR`, `§ ${d.range(1, 2385)} Abs. ${d.range(1, 3)} BGB`, `${d.range(5, 50)} U.S.C. § ${d.range(100, 9999)}`]) };
+      return {
+        category: 'statute number',
+        text: d.one([
+          `第${d.one(['一千零三十四', '二百六十四', '十七', '一百二十三'])}条`,
+          `第 ${d.range(1, 1260)} 条`,
+          `Art. ${d.range(1, 99)}(${d.range(1, 4)}) GDPR`,
+          `§ ${d.range(1, 2385)} Abs. ${d.range(1, 3)} BGB`,
+          `${d.range(5, 50)} U.S.C. § ${d.range(100, 9999)}`,
+        ]),
+      };
     case 21:
-      return { category: 'standard number', text: d.one([`GB/T ${d.range(10000, 39999)}-${d.range(2000, 2024)}`, `ISO/IEC ${d.range(1000, 29999)}:${d.range(2005, 2024)}`, `RFC ${d.range(791, 9999)}`]) };
+      return {
+        category: 'standard number',
+        text: d.one([
+          `GB/T ${d.range(10000, 39999)}-${d.range(2000, 2024)}`,
+          `ISO/IEC ${d.range(1000, 29999)}:${d.range(2005, 2024)}`,
+          `RFC ${d.range(791, 9999)}`,
+        ]),
+      };
     case 22:
-      return { category: 'case number (zh)', text: `(${d.range(2015, 2026)})${d.one(['京', '沪', '粤', '浙'])}${zeroPad(d.range(1, 120), 4)}${d.one(['民初', '刑初', '民终'])}${d.range(100, 99999)}号` };
+      return {
+        category: 'case number (zh)',
+        text: `(${d.range(2015, 2026)})${d.one(['京', '沪', '粤', '浙'])}${zeroPad(d.range(1, 120), 4)}${d.one(['民初', '刑初', '民终'])}${d.range(100, 99999)}号`,
+      };
     case 23: {
       const alphabet = '0123456789ABCDEFGHJKLMNPQRTUWXY';
       let organisation = '';
-      for (let i = 0; i < 9; i++) organisation += d.chance(0.8) ? d.digits(1) : d.one([...alphabet.slice(10)]);
+      for (let i = 0; i < 9; i++)
+        organisation += d.chance(0.8) ? d.digits(1) : d.one([...alphabet.slice(10)]);
       const first17 = `91${d.one(REGION_CODES)}${organisation}`;
       return { category: 'credit code (GB 32100)', text: first17 + creditCodeCheck(first17) };
     }
     case 24:
       return { category: 'resident ID, wrong check', text: residentIdValue(d, false) };
     case 25:
-      return { category: 'card, wrong Luhn', text: split(cardNumber(d, false).digits, [4, 4, 4, 4]).join(' ') };
+      return {
+        category: 'card, wrong Luhn',
+        text: split(cardNumber(d, false).digits, [4, 4, 4, 4]).join(' '),
+      };
     case 26:
-      return { category: 'amount', text: d.one([`¥${d.range(1, 999)},${d.digits(3)}.${d.digits(2)}`, `USD ${d.range(1, 99)},${d.digits(3)}.00`, `${d.range(1, 999)}万元`]) };
+      return {
+        category: 'amount',
+        text: d.one([
+          `¥${d.range(1, 999)},${d.digits(3)}.${d.digits(2)}`,
+          `USD ${d.range(1, 99)},${d.digits(3)}.00`,
+          `${d.range(1, 999)}万元`,
+        ]),
+      };
     case 27:
-      return { category: 'coordinates', text: `${d.range(20, 45)}.${d.digits(4)}, ${d.range(100, 125)}.${d.digits(4)}` };
+      return {
+        category: 'coordinates',
+        text: `${d.range(20, 45)}.${d.digits(4)}, ${d.range(100, 125)}.${d.digits(4)}`,
+      };
     case 28:
-      return { category: 'OID / section number', text: d.one([`1.3.6.1.4.1.${d.range(1, 60000)}`, `2.16.840.1.${d.range(100000, 119999)}`, `§${d.range(1, 9)}.${d.range(1, 9)}.${d.range(1, 9)}.${d.range(1, 9)}.${d.range(1, 9)}`]) };
+      return {
+        category: 'OID / section number',
+        text: d.one([
+          `1.3.6.1.4.1.${d.range(1, 60000)}`,
+          `2.16.840.1.${d.range(100000, 119999)}`,
+          `§${d.range(1, 9)}.${d.range(1, 9)}.${d.range(1, 9)}.${d.range(1, 9)}.${d.range(1, 9)}`,
+        ]),
+      };
     default:
       return { category: 'masked card', text: `${d.one(['6222', '4111', '5412'])} **** **** ${d.digits(4)}` };
   }
@@ -630,7 +852,9 @@ const TEMPLATES: readonly Template[] = [
   (w, d) => {
     const kind = d.one(WEIGHTED);
     const label = labelFor(d, kind, true);
-    w.put(`${d.one(NAMES_ZH)}${d.one(['说', '留下了', '补充了', '登记的'])}${label ? label + d.one(['：', '是', ' ', '']) : ''}`);
+    w.put(
+      `${d.one(NAMES_ZH)}${d.one(['说', '留下了', '补充了', '登记的'])}${label ? label + d.one(['：', '是', ' ', '']) : ''}`,
+    );
     value(w, d, kind);
     w.put(`${d.one(['，', '。', '；', '，请核对', '，已确认。'])}参考`);
     w.alike(lookAlike(d));

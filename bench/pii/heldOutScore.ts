@@ -44,7 +44,9 @@ export function scoreHeldOut(
       if (covered(span.start, span.end, predicted)) hit++;
       else {
         missedForms[`${span.kind}: ${span.form}`] = (missedForms[`${span.kind}: ${span.form}`] ?? 0) + 1;
-        examples.push(`MISS ${span.kind} (${span.form}) ${JSON.stringify(span.text)} in ${JSON.stringify(record.text)}`);
+        examples.push(
+          `MISS ${span.kind} (${span.form}) ${JSON.stringify(span.text)} in ${JSON.stringify(record.text)}`,
+        );
       }
     }
     for (const alike of record.lookAlikes) {
@@ -53,7 +55,9 @@ export function scoreHeldOut(
       const by = predicted.find((p) => p.start < alike.end && p.end > alike.start);
       if (by) {
         slot.redacted++;
-        examples.push(`KEEP? ${alike.category} ${JSON.stringify(alike.text)} taken as ${by.kind} ${JSON.stringify(record.text.slice(by.start, by.end))}`);
+        examples.push(
+          `KEEP? ${alike.category} ${JSON.stringify(alike.text)} taken as ${by.kind} ${JSON.stringify(record.text.slice(by.start, by.end))}`,
+        );
       }
     }
   }

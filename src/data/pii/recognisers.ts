@@ -56,6 +56,10 @@ interface TextProfile {
   dash: boolean;
   paren: boolean;
   hao: boolean;
+  /** 路, 街, 道, 巷, 胡(同) or 里: a Chinese street word. */
+  road: boolean;
+  /** A number of 1-5 digits, maybe a letter, white space, then a capital: how an English street address starts. */
+  numberThenCapital: boolean;
 }
 
 /** Words right before a number that say it is a reference, not a person's identifier. */
@@ -70,15 +74,45 @@ const PHONE_CONTEXT =
 const PASSPORT_CONTEXT = /(?:passport|travel\s+document|护照|通行证|回乡证|旅行证)/i;
 const LICENCE_CONTEXT = /(?:driv|licen[cs]e|\bDL\b|驾照|驾驶证|驾驶执照)/i;
 
+/** Characters that end a context window: digits and sentence ends. */
+function endsContext(c: number): boolean {
+  return (
+    (c >= 48 && c <= 57) ||
+    c === 10 ||
+    c === 0x3002 || // 。
+    c === 0xff1b || // ；
+    c === 59 || // ;
+    c === 33 ||
+    c === 63 ||
+    c === 0xff01 || // ！
+    c === 0xff1f // ？
+  );
+}
+
 /** The text a context word may stand in: up to CONTEXT_WINDOW characters before the value, cut at the previous number or sentence end. */
 function contextBefore(text: string, start: number): string {
-  const window = text.slice(Math.max(0, start - CONTEXT_WINDOW), start);
-  const cut = window.search(/[\d。；;!?！？\n][^\d。；;!?！？\n]*$/);
-  return cut < 0 ? window : window.slice(cut + 1);
+  const from = Math.max(0, start - CONTEXT_WINDOW);
+  let cut = start;
+  while (cut > from && !endsContext(text.charCodeAt(cut - 1))) cut--;
+  return text.slice(cut, start);
 }
 
 function notReference(text: string, start: number): boolean {
   return !REFERENCE_CONTEXT.test(text.slice(Math.max(0, start - 24), start));
+}
+
+/** RFC 5321 local-part characters as they are written in practice: letters, digits and . _ % + -. */
+function isLocalPartChar(c: number): boolean {
+  return (
+    (c >= 97 && c <= 122) ||
+    (c >= 65 && c <= 90) ||
+    (c >= 48 && c <= 57) ||
+    c === 46 ||
+    c === 95 ||
+    c === 37 ||
+    c === 43 ||
+    c === 45
+  );
 }
 
 const digitsOf = (value: string) => value.replace(/\D/g, '');
@@ -109,15 +143,23 @@ const PHONE_BEFORE = String.raw`(?<![\w+.\-/]|\d[ .\-])`;
 const PHONE_AFTER = String.raw`(?![\w]|[.\-/]\w)`;
 const phonePattern = (body: string) => new RegExp(`${PHONE_BEFORE}(?:${body})${PHONE_AFTER}`, 'g');
 
-/** The text has a run of exactly one of these many digits. */
-const hasRun = (p: TextProfile, ...lengths: number[]) => lengths.some((n) => (p.runLengths & (1 << n)) !== 0);
+/** The bit of TextProfile.runLengths that stands for a run of exactly n digits. */
+const run = (n: number) => 1 << n;
+/** The text has a run of exactly one of the lengths in `mask` (run(7) | run(8)). */
+const hasRun = (p: TextProfile, mask: number) => (p.runLengths & mask) !== 0;
 
 const RECOGNISERS: readonly Recogniser[] = [
   {
     kind: 'email',
     needs: (p) => p.at,
     score: 1,
-    pattern: /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g,
+    // The pattern starts at the @, which the regex engine finds fast; the local part is read backwards from there.
+    pattern: /@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g,
+    accept: (value, text, at) => {
+      let start = at;
+      while (start > 0 && isLocalPartChar(text.charCodeAt(start - 1))) start--;
+      return start < at && { start, end: at + value.length };
+    },
   },
   {
     kind: 'iban',
@@ -172,7 +214,7 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'passport',
-    needs: (p) => p.upper >= 1 && hasRun(p, 8),
+    needs: (p) => p.upper >= 1 && hasRun(p, run(8)),
     // Chinese passports (E or G and eight digits) and the Mainland travel permits of Hong Kong and
     // Macau residents (C, H or M and eight digits): bare, they identify. (EA1234567, the newer
     // passport form, is two letters and seven digits: bare, the guide reads that as a licence.)
@@ -183,7 +225,7 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'passport',
-    needs: (p, text) => hasRun(p, 7, 8, 9) && PASSPORT_CONTEXT.test(text),
+    needs: (p, text) => hasRun(p, run(7) | run(8) | run(9)) && PASSPORT_CONTEXT.test(text),
     // Other countries' passports (one or two letters and seven or eight digits, or nine digits) look
     // like many other codes: only a passport word before them makes them one.
     score: 0.3,
@@ -193,7 +235,7 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'driving_licence',
-    needs: (p) => p.upper >= 2 && hasRun(p, 7),
+    needs: (p) => p.upper >= 2 && hasRun(p, run(7)),
     // The founding guide's pattern, two capitals and seven digits: caught bare.
     score: 0.6,
     context: LICENCE_CONTEXT,
@@ -202,7 +244,8 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'driving_licence',
-    needs: (p, text) => p.upper >= 1 && hasRun(p, 1, 6, 7, 12) && LICENCE_CONTEXT.test(text),
+    needs: (p, text) =>
+      p.upper >= 1 && hasRun(p, run(1) | run(6) | run(7) | run(12)) && LICENCE_CONTEXT.test(text),
     // A letter and 7 or 12 digits, the Californian and Floridian forms, need a licence word.
     score: 0.3,
     context: LICENCE_CONTEXT,
@@ -211,7 +254,7 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'driving_licence',
-    needs: (p) => p.dash && p.upper >= 1 && hasRun(p, 3) && hasRun(p, 4),
+    needs: (p) => p.dash && p.upper >= 1 && hasRun(p, run(3)) && hasRun(p, run(4)),
     // A123-4567-8901 (Wisconsin, Illinois) is distinctive alone.
     score: 0.6,
     context: LICENCE_CONTEXT,
@@ -220,7 +263,7 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'ssn',
-    needs: (p) => p.dash && hasRun(p, 2) && hasRun(p, 3) && hasRun(p, 4),
+    needs: (p) => p.dash && hasRun(p, run(2)) && hasRun(p, run(3)) && hasRun(p, run(4)),
     score: 0.6,
     context: /(?:ssn|social\s+security|社会安全|社保号)/i,
     rejectsReferences: true,
@@ -228,7 +271,7 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'phone',
-    needs: (p) => p.digits >= 11 && (hasRun(p, 11) || (hasRun(p, 3) && hasRun(p, 4))),
+    needs: (p) => p.digits >= 11 && (hasRun(p, run(11)) || (hasRun(p, run(3)) && hasRun(p, run(4)))),
     // Mainland China mobile, optionally with +86 / 0086, grouped 3-4-4 by spaces, dashes or dots, or not.
     score: 0.6,
     context: PHONE_CONTEXT,
@@ -249,7 +292,7 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'phone',
-    needs: (p) => p.digits >= 10 && hasRun(p, 3) && hasRun(p, 4),
+    needs: (p) => p.digits >= 10 && hasRun(p, run(3)) && hasRun(p, run(4)),
     // North American numbers, the founding guide's \d{3}[-.]?\d{3}[-.]?\d{4}: (415) 555-0199, 415.555.0199, 415 555 0199, 1-415-555-0199.
     score: 0.6,
     context: PHONE_CONTEXT,
@@ -260,7 +303,7 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'phone',
-    needs: (p) => hasRun(p, 10),
+    needs: (p) => hasRun(p, run(10)),
     // Ten digits in a row: a North American number when area code and exchange start with 2-9;
     // one that reads as a date and hour (2024031512) needs a phone word.
     score: 0.6,
@@ -288,7 +331,7 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'phone',
-    needs: (p, text) => hasRun(p, 4, 8) && PHONE_CONTEXT.test(text),
+    needs: (p) => hasRun(p, run(4) | run(8)),
     // A local number without its area code (6234 5678, 555-0199) is a phone number only next to a phone word.
     score: 0.2,
     context: PHONE_CONTEXT,
@@ -312,14 +355,14 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'street_address',
-    needs: (p) => p.upper >= 1,
+    needs: (p) => p.numberThenCapital,
     score: 0.6,
     pattern:
       /(?<![\w.])\d{1,5}[A-Za-z]?\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|Avenue|Road|Boulevard|Lane|Drive|Court|Way|Place|Terrace|Highway|(?:St|Ave|Rd|Blvd|Ln|Dr|Ct|Pl|Hwy)\.?)(?![A-Za-z])(?:,?\s+(?:Apt|Apartment|Suite|Unit|Ste|Room|Floor)\.?\s*#?\s*\d+[A-Za-z]?)?/g,
   },
   {
     kind: 'street_address',
-    needs: (p) => p.hao,
+    needs: (p) => p.hao && p.road,
     score: 0.6,
     pattern: new RegExp(
       `${PROVINCE}[\\u4e00-\\u9fa5]{0,14}?(?:路|街|大道|巷|胡同|里)\\d{1,5}号(?:院|楼)?(?:\\d{1,4}(?:栋|幢|号楼|单元|层|楼|室))*`,
@@ -338,9 +381,14 @@ export interface ScoredPiiMatch extends PiiMatch {
  * threshold not yet applied, overlaps not resolved: for explaining a decision.
  */
 export function scorePiiCandidates(text: string): (ScoredPiiMatch & { rank: number })[] {
-  const p = profile(text);
-  if (p.digits === 0 && !p.at && !p.colon) return [];
+  return candidatesOf(text, 0);
+}
+
+/** The candidates scoring at least `minScore`, each with its recogniser's rank. */
+function candidatesOf(text: string, minScore: number): (ScoredPiiMatch & { rank: number })[] {
   const candidates: (ScoredPiiMatch & { rank: number })[] = [];
+  const p = profile(text);
+  if (p.digits === 0 && !p.at && !p.colon) return candidates;
   for (let rank = 0; rank < RECOGNISERS.length; rank++) {
     const r = RECOGNISERS[rank]!;
     if (!r.needs(p, text)) continue;
@@ -351,13 +399,19 @@ export function scorePiiCandidates(text: string): (ScoredPiiMatch & { rank: numb
       if (r.rejectsReferences && !notReference(text, start)) continue;
       const verdict = r.accept ? r.accept(value, text, start) : true;
       if (verdict === false) continue;
-      const span = verdict === true ? { start, end: start + value.length } : verdict;
+      const spanStart = verdict === true ? start : verdict.start;
+      const spanEnd = verdict === true ? start + value.length : verdict.end;
       let score = r.score;
       if (r.checksum) score = 1;
-      else if (r.context && score < 1 && r.context.test(contextBefore(text, span.start))) {
+      else if (
+        r.context &&
+        score < 1 &&
+        score + CONTEXT_BOOST >= minScore &&
+        r.context.test(contextBefore(text, spanStart))
+      ) {
         score = Math.min(1, score + CONTEXT_BOOST);
       }
-      candidates.push({ kind: r.kind, start: span.start, end: span.end, score, rank });
+      if (score >= minScore) candidates.push({ kind: r.kind, start: spanStart, end: spanEnd, score, rank });
     }
   }
   return candidates;
@@ -368,17 +422,47 @@ export function scorePiiCandidates(text: string): (ScoredPiiMatch & { rank: numb
  * score wins, then the earlier recogniser, then the longer span).
  */
 export function findPii(text: string): PiiMatch[] {
-  const candidates = scorePiiCandidates(text).filter((c) => c.score >= PII_SCORE_THRESHOLD);
-  if (candidates.length <= 1) return candidates.map(({ kind, start, end }) => ({ kind, start, end }));
+  const candidates = candidatesOf(text, PII_SCORE_THRESHOLD);
+  if (candidates.length === 0) return candidates;
+  if (candidates.length === 1) {
+    const { kind, start, end } = candidates[0]!;
+    return [{ kind, start, end }];
+  }
   candidates.sort((a, b) => b.score - a.score || a.rank - b.rank || b.end - b.start - (a.end - a.start));
   const accepted: PiiMatch[] = [];
   for (const c of candidates) {
-    if (accepted.every((a) => c.end <= a.start || c.start >= a.end)) {
-      accepted.push({ kind: c.kind, start: c.start, end: c.end });
+    let free = true;
+    for (const a of accepted) {
+      if (c.end > a.start && c.start < a.end) {
+        free = false;
+        break;
+      }
     }
+    if (free) accepted.push({ kind: c.kind, start: c.start, end: c.end });
   }
   return accepted.sort((a, b) => a.start - b.start);
 }
+
+/** JavaScript's \s: ASCII white space, no-break and ideographic spaces, the Unicode space separators. */
+function isSpace(c: number): boolean {
+  return (
+    c === 32 ||
+    (c >= 9 && c <= 13) ||
+    (c > 127 &&
+      (c === 0xa0 ||
+        c === 0x3000 ||
+        c === 0x1680 ||
+        (c >= 0x2000 && c <= 0x200a) ||
+        c === 0x2028 ||
+        c === 0x2029 ||
+        c === 0x202f ||
+        c === 0x205f ||
+        c === 0xfeff))
+  );
+}
+
+const isUpper = (c: number) => c >= 65 && c <= 90;
+const isLetter = (c: number) => isUpper(c) || (c >= 97 && c <= 122);
 
 function profile(text: string): TextProfile {
   const p: TextProfile = {
@@ -394,29 +478,49 @@ function profile(text: string): TextProfile {
     dash: false,
     paren: false,
     hao: false,
+    road: false,
+    numberThenCapital: false,
   };
   let run = 0;
-  for (let i = 0; i < text.length; i++) {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c >= 48 && c <= 57) {
       // A leading 0 after a dash, dot, slash or colon is a date's or time's month, not an area code.
-      if (run === 0 && c === 48 && !/[-./:]/.test(text[i - 1] ?? '')) p.zeroRun = true;
+      if (run === 0 && c === 48) {
+        const before = i > 0 ? text.charCodeAt(i - 1) : 0;
+        if (before !== 45 && before !== 46 && before !== 47 && before !== 58) p.zeroRun = true;
+      }
       p.digits++;
       run++;
       if (run > p.maxDigitRun) p.maxDigitRun = run;
       continue;
     }
-    if (run > 0) p.runLengths |= 1 << Math.min(run, 30);
-    run = 0;
-    if (c >= 65 && c <= 90) p.upper++;
+    if (run > 0) {
+      p.runLengths |= 1 << Math.min(run, 30);
+      if (run <= 5 && !p.numberThenCapital) p.numberThenCapital = capitalAfterNumber(text, i);
+      run = 0;
+    }
+    if (c > 127) {
+      if (c === 0x53f7) p.hao = true;
+      else if (c === 0x8def || c === 0x8857 || c === 0x9053 || c === 0x5df7 || c === 0x80e1 || c === 0x91cc)
+        p.road = true;
+    } else if (isUpper(c)) p.upper++;
     else if (c === 64) p.at = true;
     else if (c === 58) p.colon = true;
     else if (c === 43) p.plus = true;
     else if (c === 46) p.dot = true;
     else if (c === 45) p.dash = true;
     else if (c === 40) p.paren = true;
-    else if (c === 0x53f7) p.hao = true;
   }
   if (run > 0) p.runLengths |= 1 << Math.min(run, 30);
   return p;
+}
+
+/** After the number that ends at `i`: maybe one letter, white space, then a capital. */
+function capitalAfterNumber(text: string, i: number): boolean {
+  if (isLetter(text.charCodeAt(i))) i++;
+  if (!isSpace(text.charCodeAt(i))) return false;
+  while (isSpace(text.charCodeAt(i))) i++;
+  return isUpper(text.charCodeAt(i));
 }
