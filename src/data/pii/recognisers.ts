@@ -51,6 +51,9 @@ interface TextProfile {
   upper: number;
   at: boolean;
   colon: boolean;
+  /** How many colons, and whether two stand together: an IPv6 address has "::" or at least six. */
+  colons: number;
+  doubleColon: boolean;
   plus: boolean;
   dot: boolean;
   dash: boolean;
@@ -98,7 +101,15 @@ function contextBefore(text: string, start: number): string {
 }
 
 function notReference(text: string, start: number): boolean {
-  return !REFERENCE_CONTEXT.test(text.slice(Math.max(0, start - 24), start));
+  // A reference word ends at most 8 characters before the value, with no digit or line break between:
+  // look only as far back as such characters go.
+  let from = start;
+  while (from > 0 && start - from < 24) {
+    const c = text.charCodeAt(from - 1);
+    if ((c >= 48 && c <= 57) || c === 10) break;
+    from--;
+  }
+  return start - from < 2 || !REFERENCE_CONTEXT.test(text.slice(from, start));
 }
 
 /** RFC 5321 local-part characters as they are written in practice: letters, digits and . _ % + -. */
@@ -115,7 +126,14 @@ function isLocalPartChar(c: number): boolean {
   );
 }
 
-const digitsOf = (value: string) => value.replace(/\D/g, '');
+function digitsOf(value: string): string {
+  let out = '';
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 48 && c <= 57) out += value[i];
+  }
+  return out;
+}
 
 /** Card networks: first digits and the lengths that network issues. */
 function cardNetworkFits(number: string): boolean {
@@ -185,7 +203,8 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'cn_resident_id',
-    needs: (p) => p.digits >= 17 && p.maxDigitRun >= 3,
+    // The region code is six digits together, however the rest is grouped.
+    needs: (p) => p.digits >= 17 && p.maxDigitRun >= 6,
     score: 0,
     checksum: true,
     // 18 characters, written whole or grouped region / birth date (year, month-day) / sequence and check.
@@ -201,13 +220,20 @@ const RECOGNISERS: readonly Recogniser[] = [
     rejectsReferences: true,
     pattern: /(?<![\w-])\d(?:[ -]?\d){12,18}(?![\d])/g,
     accept: (value, _text, start) => {
-      // A grouped number may run into digits that follow it ("card 5128 2391 9597 0876 88..."):
-      // try the whole candidate, then each shorter one that ends at a group boundary.
-      for (let end = value.length; end > 0; end = value.lastIndexOf(' ', end - 1)) {
-        const cut = value.slice(0, end).replace(/[ -]$/, '');
-        const digits = digitsOf(cut);
-        if (digits.length < 13) break;
-        if (cardNetworkFits(digits) && luhnValid(digits)) return { start, end: start + cut.length };
+      // A grouped number may run into digits that follow it ("card 5128 2391 9597 0876 88...", a
+      // card and its CVV): try the whole candidate, then each shorter one that ends at a group
+      // boundary. (So a 19-digit number with a wrong check digit whose first 16 digits pass is
+      // redacted as a card: leaking a card and its CVV would be worse.)
+      const digits = digitsOf(value);
+      if (cardNetworkFits(digits) && luhnValid(digits)) return true;
+      for (let end = value.lastIndexOf(' '); end > 0; end = value.lastIndexOf(' ', end - 1)) {
+        let cut = end;
+        while (cut > 0 && (value[cut - 1] === ' ' || value[cut - 1] === '-')) cut--;
+        let count = 0;
+        for (let i = 0; i < cut; i++) if (value.charCodeAt(i) !== 32 && value.charCodeAt(i) !== 45) count++;
+        if (count < 13) break;
+        const prefix = digits.slice(0, count);
+        if (cardNetworkFits(prefix) && luhnValid(prefix)) return { start, end: start + cut };
       }
       return false;
     },
@@ -348,7 +374,7 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'ipv6',
-    needs: (p) => p.colon,
+    needs: (p) => p.doubleColon || p.colons >= 6,
     score: 0.6,
     pattern: /(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])/g,
     accept: (value) => /[0-9A-Fa-f]/.test(value) && isIPv6(value),
@@ -465,56 +491,81 @@ const isUpper = (c: number) => c >= 65 && c <= 90;
 const isLetter = (c: number) => isUpper(c) || (c >= 97 && c <= 122);
 
 function profile(text: string): TextProfile {
-  const p: TextProfile = {
-    digits: 0,
-    maxDigitRun: 0,
-    runLengths: 0,
-    zeroRun: false,
-    upper: 0,
-    at: false,
-    colon: false,
-    plus: false,
-    dot: false,
-    dash: false,
-    paren: false,
-    hao: false,
-    road: false,
-    numberThenCapital: false,
-  };
+  // Locals in the loop, written to the profile once: V8 keeps them in registers.
+  let digits = 0;
+  let maxDigitRun = 0;
+  let runLengths = 0;
+  let zeroRun = false;
+  let upper = 0;
+  let at = false;
+  let colon = false;
+  let colons = 0;
+  let doubleColon = false;
+  let plus = false;
+  let dot = false;
+  let dash = false;
+  let paren = false;
+  let hao = false;
+  let road = false;
+  let numberThenCapital = false;
   let run = 0;
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c >= 48 && c <= 57) {
       // A leading 0 after a dash, dot, slash or colon is a date's or time's month, not an area code.
-      if (run === 0 && c === 48) {
+      if (run === 0 && c === 48 && !zeroRun) {
         const before = i > 0 ? text.charCodeAt(i - 1) : 0;
-        if (before !== 45 && before !== 46 && before !== 47 && before !== 58) p.zeroRun = true;
+        if (before !== 45 && before !== 46 && before !== 47 && before !== 58) zeroRun = true;
       }
-      p.digits++;
       run++;
-      if (run > p.maxDigitRun) p.maxDigitRun = run;
       continue;
     }
     if (run > 0) {
-      p.runLengths |= 1 << Math.min(run, 30);
-      if (run <= 5 && !p.numberThenCapital) p.numberThenCapital = capitalAfterNumber(text, i);
+      digits += run;
+      if (run > maxDigitRun) maxDigitRun = run;
+      runLengths |= 1 << (run < 30 ? run : 30);
+      if (run <= 5 && !numberThenCapital) numberThenCapital = capitalAfterNumber(text, i);
       run = 0;
     }
     if (c > 127) {
-      if (c === 0x53f7) p.hao = true;
+      if (c === 0x53f7) hao = true;
       else if (c === 0x8def || c === 0x8857 || c === 0x9053 || c === 0x5df7 || c === 0x80e1 || c === 0x91cc)
-        p.road = true;
-    } else if (isUpper(c)) p.upper++;
-    else if (c === 64) p.at = true;
-    else if (c === 58) p.colon = true;
-    else if (c === 43) p.plus = true;
-    else if (c === 46) p.dot = true;
-    else if (c === 45) p.dash = true;
-    else if (c === 40) p.paren = true;
+        road = true;
+    } else if (c >= 65 && c <= 90) upper++;
+    else if (c === 64) at = true;
+    else if (c === 58) {
+      colon = true;
+      colons++;
+      if (i > 0 && text.charCodeAt(i - 1) === 58) doubleColon = true;
+    } else if (c === 43) plus = true;
+    else if (c === 46) dot = true;
+    else if (c === 45) dash = true;
+    else if (c === 40) paren = true;
   }
-  if (run > 0) p.runLengths |= 1 << Math.min(run, 30);
-  return p;
+  if (run > 0) {
+    digits += run;
+    if (run > maxDigitRun) maxDigitRun = run;
+    runLengths |= 1 << (run < 30 ? run : 30);
+  }
+  return {
+    digits,
+    maxDigitRun,
+    runLengths,
+    zeroRun,
+    upper,
+    at,
+    colon,
+    colons,
+    doubleColon,
+    plus,
+    dot,
+    dash,
+    paren,
+    hao,
+    road,
+    numberThenCapital,
+  };
 }
 
 /** After the number that ends at `i`: maybe one letter, white space, then a capital. */
