@@ -226,7 +226,7 @@ function cnMobile(d: Dice): Written {
     case 7:
       return { text: `${code}${a}.${b}.${c}`, form: 'mobile dotted' };
     default:
-      return { text: `${a}${b} ${c}`, form: 'mobile 7-4' };
+      return { text: `${code}${a} ${b}${c}`, form: 'mobile 3-8' };
   }
 }
 
@@ -255,7 +255,8 @@ function cnLandline(d: Dice): Written {
     area.length === 2
       ? String(d.range(2, 8)) + d.digits(7)
       : String(d.range(2, 8)) + d.digits(d.chance(0.7) ? 7 : 6);
-  const half = Math.ceil(local.length / 2);
+  // Eight digits are written 4-4, seven 3-4.
+  const half = local.length - 4;
   const grouped = `${local.slice(0, half)} ${local.slice(half)}`;
   switch (d.below(6)) {
     case 0:
@@ -390,8 +391,8 @@ function residentId(d: Dice): Written {
       return { text: fullWidth(id), form: 'resident ID full-width' };
     case 5:
       return {
-        text: `${id.slice(0, 3)} ${id.slice(3, 6)} ${id.slice(6, 10)} ${id.slice(10, 14)} ${id.slice(14)}`,
-        form: 'resident ID 3-3-4-4-4',
+        text: `${id.slice(0, 6)} ${id.slice(6, 10)} ${id.slice(10, 14)} ${id.slice(14)}`,
+        form: 'resident ID 6-4-4-4',
       };
     default:
       return { text: `${id.slice(0, 10)}\n${id.slice(10)}`, form: 'resident ID line break' };
@@ -835,6 +836,11 @@ const WEIGHTED = KINDS.flatMap((kind) => Array<PiiKind>(WEIGHTS[kind]).fill(kind
 
 type Template = (w: Writer, d: Dice) => void;
 
+/** What comes between a label and its value: Chinese labels may touch it, Latin ones are set apart. */
+function labelEnd(d: Dice, label: string): string {
+  return /[A-Za-z.]$/.test(label) ? d.one(['：', ': ', ' ', '：']) : d.one(['：', '是', ' ', '']);
+}
+
 function labelFor(d: Dice, kind: PiiKind, zh: boolean): string | undefined {
   if (d.chance(0.5)) return undefined;
   return d.one(zh ? LABELS[kind].zh : LABELS[kind].en);
@@ -853,7 +859,7 @@ const TEMPLATES: readonly Template[] = [
     const kind = d.one(WEIGHTED);
     const label = labelFor(d, kind, true);
     w.put(
-      `${d.one(NAMES_ZH)}${d.one(['说', '留下了', '补充了', '登记的'])}${label ? label + d.one(['：', '是', ' ', '']) : ''}`,
+      `${d.one(NAMES_ZH)}${d.one(['说', '留下了', '补充了', '登记的'])}${label ? label + labelEnd(d, label) : ''}`,
     );
     value(w, d, kind);
     w.put(`${d.one(['，', '。', '；', '，请核对', '，已确认。'])}参考`);

@@ -59,6 +59,8 @@ interface TextProfile {
   dash: boolean;
   paren: boolean;
   hao: boolean;
+  /** Full-width digits, letters, @ or +, or a no-break or ideographic space: the text is read through `narrow`. */
+  wide: boolean;
   /** 路, 街, 道, 巷, 胡(同) or 里: a Chinese street word. */
   road: boolean;
   /** A number of 1-5 digits, maybe a letter, white space, then a capital: how an English street address starts. */
@@ -68,7 +70,8 @@ interface TextProfile {
 /** Words right before a number that say it is a reference, not a person's identifier. */
 const REFERENCE_CONTEXT =
   /(?:\b(?:order|invoice|inv|tracking|ref(?:erence)?|sku|isbn|serial|part|model|batch|ticket|po|sn|s\/n)\b|订单|单号|发票|流水号|工单|批号|型号|序列号)[^\n\d]{0,8}$/i;
-const VERSION_CONTEXT = /(?:\bv|version\s*|build\s*|ver\.?\s*|版本号?\s*)$/i;
+const VERSION_CONTEXT =
+  /(?:\bv|version\s*|build\s*|ver\.?\s*|firmware\s*|\bfw\s*|release\s*|版本号?\s*|固件\s*)$/i;
 /** The ten-digit runs that read as a date and time (2024031512) rather than a phone number. */
 const DATE_LIKE = /^(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])/;
 
@@ -297,7 +300,8 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'phone',
-    needs: (p) => p.digits >= 11 && (hasRun(p, run(11)) || (hasRun(p, run(3)) && hasRun(p, run(4)))),
+    // Whole (11, or 13/15 with 86/0086), or with a group of four or eight (3-4-4, 3-8).
+    needs: (p) => p.digits >= 11 && hasRun(p, run(4) | run(8) | run(11) | run(13) | run(15)),
     // Mainland China mobile, optionally with +86 / 0086, grouped 3-4-4 by spaces, dashes or dots, or not.
     score: 0.6,
     context: PHONE_CONTEXT,
@@ -365,19 +369,22 @@ const RECOGNISERS: readonly Recogniser[] = [
     pattern: phonePattern(String.raw`[2-9]\d{3}[ \-]?\d{4}|[2-9]\d{2}-\d{4}`),
   },
   {
+    kind: 'ipv6',
+    needs: (p) => p.doubleColon || p.colons >= 6,
+    score: 0.6,
+    // Before the IPv4 recogniser, so that an address with an IPv4 tail (::ffff:192.0.2.1, RFC 4291) is one IPv6 address.
+    // Not inside a word or a longer colon-separated run; a label's colon before it is fine ("IP:2001:db8::1").
+    pattern:
+      /(?<!\w|[0-9A-Fa-f:]:)(?=[0-9A-Fa-f]|::)(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4})(?![\w:]|\.\d)/g,
+    accept: (value) => /[0-9A-Fa-f]/.test(value) && isIPv6(value),
+  },
+  {
     kind: 'ipv4',
     needs: (p) => p.dot && p.digits >= 4,
     score: 0.6,
     pattern:
       /(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\d|\.\d)/g,
     accept: (_value, text, start) => !VERSION_CONTEXT.test(text.slice(Math.max(0, start - 10), start)),
-  },
-  {
-    kind: 'ipv6',
-    needs: (p) => p.doubleColon || p.colons >= 6,
-    score: 0.6,
-    pattern: /(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])/g,
-    accept: (value) => /[0-9A-Fa-f]/.test(value) && isIPv6(value),
   },
   {
     kind: 'street_address',
@@ -413,7 +420,12 @@ export function scorePiiCandidates(text: string): (ScoredPiiMatch & { rank: numb
 /** The candidates scoring at least `minScore`, each with its recogniser's rank. */
 function candidatesOf(text: string, minScore: number): (ScoredPiiMatch & { rank: number })[] {
   const candidates: (ScoredPiiMatch & { rank: number })[] = [];
-  const p = profile(text);
+  let p = profile(text);
+  if (p.wide) {
+    // Same length, same offsets: the spans found in the narrowed text are the spans of the text.
+    text = narrow(text);
+    p = profile(text);
+  }
   if (p.digits === 0 && !p.at && !p.colon) return candidates;
   for (let rank = 0; rank < RECOGNISERS.length; rank++) {
     const r = RECOGNISERS[rank]!;
@@ -448,14 +460,39 @@ function candidatesOf(text: string, minScore: number): (ScoredPiiMatch & { rank:
  * score wins, then the earlier recogniser, then the longer span).
  */
 export function findPii(text: string): PiiMatch[] {
-  const candidates = candidatesOf(text, PII_SCORE_THRESHOLD);
-  if (candidates.length === 0) return candidates;
-  if (candidates.length === 1) {
+  const found = resolve(candidatesOf(text, PII_SCORE_THRESHOLD), []);
+  // A number broken over two lines ("138 1234\n5678") is read once more with the break as a space;
+  // only what spans a break is added, so a list of numbers one per line reads as before.
+  const joined = joinBrokenNumbers(text);
+  if (joined === undefined) return found;
+  // It must carry a whole group of at least four characters over the break, not swallow the start
+  // of the next line ("+852 6534 8661\n1 mg/kg").
+  const across = candidatesOf(joined, PII_SCORE_THRESHOLD).filter((c) => {
+    const lastBreak = text.lastIndexOf('\n', c.end - 1);
+    return lastBreak >= c.start && c.end - lastBreak - 1 >= 4;
+  });
+  if (across.length === 0) return found;
+  // A span across the break replaces what it holds that was found on one line ("+86 131 3822" of
+  // "+86 131 3822\n4905"), unless it runs into something else found (the next line's address).
+  across.sort((a, b) => b.score - a.score || a.rank - b.rank || b.end - b.start - (a.end - a.start));
+  let result = found;
+  for (const c of across) {
+    const inside = (f: PiiMatch) => c.start <= f.start && f.end <= c.end;
+    if (result.some((f) => f.end > c.start && f.start < c.end && !inside(f))) continue;
+    result = result.filter((f) => !inside(f));
+    result.push({ kind: c.kind, start: c.start, end: c.end });
+  }
+  return result.sort((a, b) => a.start - b.start);
+}
+
+/** The candidates that do not overlap a better one (or one already `accepted`), in text order. */
+function resolve(candidates: (ScoredPiiMatch & { rank: number })[], accepted: PiiMatch[]): PiiMatch[] {
+  if (candidates.length === 0) return accepted;
+  if (candidates.length === 1 && accepted.length === 0) {
     const { kind, start, end } = candidates[0]!;
     return [{ kind, start, end }];
   }
   candidates.sort((a, b) => b.score - a.score || a.rank - b.rank || b.end - b.start - (a.end - a.start));
-  const accepted: PiiMatch[] = [];
   for (const c of candidates) {
     let free = true;
     for (const a of accepted) {
@@ -468,6 +505,23 @@ export function findPii(text: string): PiiMatch[] {
   }
   return accepted.sort((a, b) => a.start - b.start);
 }
+
+/** Full-width ASCII (０-９, Ａ-Ｚ, （, ＠...) as ASCII and the no-break and ideographic spaces as spaces, one character for one. */
+function narrow(text: string): string {
+  return text.replace(/[\u00a0\u2007\u202f\u3000\uff01-\uff5e]/g, (ch) => {
+    const c = ch.charCodeAt(0);
+    return c >= 0xff01 ? String.fromCharCode(c - 0xfee0) : ' ';
+  });
+}
+
+/** The text with each line break between two digits as a space, or undefined when there is none. */
+function joinBrokenNumbers(text: string): string | undefined {
+  if (text.indexOf('\n') < 0 || !BROKEN_NUMBER.test(text)) return undefined;
+  return text.replace(BROKEN_NUMBER_GLOBAL, ' ');
+}
+
+const BROKEN_NUMBER = /[\d\uff10-\uff19]\n[\d\uff10-\uff19]/;
+const BROKEN_NUMBER_GLOBAL = /(?<=[\d\uff10-\uff19])\n(?=[\d\uff10-\uff19])/g;
 
 /** JavaScript's \s: ASCII white space, no-break and ideographic spaces, the Unicode space separators. */
 function isSpace(c: number): boolean {
@@ -506,6 +560,7 @@ function profile(text: string): TextProfile {
   let dash = false;
   let paren = false;
   let hao = false;
+  let wide = false;
   let road = false;
   let numberThenCapital = false;
   let run = 0;
@@ -513,11 +568,7 @@ function profile(text: string): TextProfile {
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c >= 48 && c <= 57) {
-      // A leading 0 after a dash, dot, slash or colon is a date's or time's month, not an area code.
-      if (run === 0 && c === 48 && !zeroRun) {
-        const before = i > 0 ? text.charCodeAt(i - 1) : 0;
-        if (before !== 45 && before !== 46 && before !== 47 && before !== 58) zeroRun = true;
-      }
+      if (run === 0 && c === 48 && !zeroRun && !afterNumberSeparator(text, i)) zeroRun = true;
       run++;
       continue;
     }
@@ -529,7 +580,13 @@ function profile(text: string): TextProfile {
       run = 0;
     }
     if (c > 127) {
-      if (c === 0x53f7) hao = true;
+      if (c >= 0xff08 && c <= 0xff5a) {
+        // Full-width digits, letters, @, +, brackets (not the commas, colons and stops of Chinese prose).
+        if (c >= 0xff10 && c !== 0xff1a && c !== 0xff1b && c !== 0xff1f && (c <= 0xff3a || c >= 0xff41))
+          wide = true;
+        else if (c === 0xff0b || c === 0xff08 || c === 0xff09) wide = true;
+      } else if (c === 0x3000 || c === 0xa0 || c === 0x202f || c === 0x2007) wide = true;
+      else if (c === 0x53f7) hao = true;
       else if (c === 0x8def || c === 0x8857 || c === 0x9053 || c === 0x5df7 || c === 0x80e1 || c === 0x91cc)
         road = true;
     } else if (c >= 65 && c <= 90) upper++;
@@ -563,9 +620,22 @@ function profile(text: string): TextProfile {
     dash,
     paren,
     hao,
+    wide,
     road,
     numberThenCapital,
   };
+}
+
+/**
+ * A 0 after a dash, dot, slash or colon that follows a digit is a date's month or a time's minutes
+ * (2024-03-05, 12:05), not an area code; after a label ("Tel:010-...") it may be one.
+ */
+function afterNumberSeparator(text: string, i: number): boolean {
+  if (i < 2) return false;
+  const before = text.charCodeAt(i - 1);
+  if (before !== 45 && before !== 46 && before !== 47 && before !== 58) return false;
+  const digit = text.charCodeAt(i - 2);
+  return digit >= 48 && digit <= 57;
 }
 
 /** After the number that ends at `i`: maybe one letter, white space, then a capital. */
