@@ -1,15 +1,18 @@
 /**
  * `npm run bench -- pii [--records N] [--runs N] [--mb N]`: span-level recall and precision by
  * kind on the labelled mixed zh/en corpus (test/support/piiCorpus.ts, default 5,000 records: bare
- * identifiers and as many look-alikes), and redaction MB/s, each for the current recognisers and
- * for the earlier ones (bench/pii/legacyRecognisers.ts) in the same run, on the corpus and on the
- * data bench's mixed text.
+ * identifiers and as many look-alikes) and on the held-out corpus written apart from the
+ * recognisers (bench/pii/heldOutCorpus.ts, as many records), and redaction MB/s, each for the
+ * current recognisers and for the earlier ones (bench/pii/legacyRecognisers.ts) in the same run,
+ * on the corpus, the held-out corpus and the data bench's mixed text.
  */
-import { PII_PLACEHOLDERS, redactText, type PiiCounts, type PiiMatch } from '../src/data/index.js';
+import { findPii, PII_PLACEHOLDERS, redactText, type PiiCounts, type PiiMatch } from '../src/data/index.js';
 import { generatePiiCorpus } from '../test/support/piiCorpus.js';
 import { measure } from '../test/support/piiMeasure.js';
 import { redactionCorpus } from './data.js';
 import { round, withSpread, type BenchResult } from './lib.js';
+import { generateHeldOutCorpus } from './pii/heldOutCorpus.js';
+import { scoreHeldOut } from './pii/heldOutScore.js';
 import { findPiiBefore } from './pii/legacyRecognisers.js';
 
 function arg(args: string[], name: string, fallback: number): number {
@@ -67,9 +70,25 @@ export default async function (args: string[]): Promise<BenchResult> {
     accuracy[`${kind}_precision_before`] = round(earlier?.precision ?? 1);
   }
 
+  const heldOutCorpus = generateHeldOutCorpus(records);
+  const heldOut = scoreHeldOut(heldOutCorpus, findPii);
+  const heldOutBefore = scoreHeldOut(heldOutCorpus, findPiiBefore);
+  for (const [kind, score] of Object.entries(heldOut.byKind).sort(([a], [b]) => a.localeCompare(b))) {
+    accuracy[`heldout_${kind}_recall`] = round(score.recall);
+    accuracy[`heldout_${kind}_precision`] = round(score.precision);
+  }
+  const lookAlikesRedacted = Object.entries(heldOut.redactedLookAlikes)
+    .filter(([, n]) => n.redacted > 0)
+    .map(([category, n]) => `${category} ${n.redacted}/${n.total}`);
+  const formsMissed = Object.entries(heldOut.missedForms).map(([form, n]) => `${form} ${n}`);
+
   const texts = {
     corpus: repeatTo(
       corpus.map((r) => r.text),
+      megabytes,
+    ),
+    heldOut: repeatTo(
+      heldOutCorpus.map((r) => r.text),
       megabytes,
     ),
     mixed: redactionCorpus(megabytes),
@@ -77,6 +96,8 @@ export default async function (args: string[]): Promise<BenchResult> {
   const samples = {
     corpusNow: [] as number[],
     corpusBefore: [] as number[],
+    heldOutNow: [] as number[],
+    heldOutBefore: [] as number[],
     mixedNow: [] as number[],
     mixedBefore: [] as number[],
   };
@@ -85,30 +106,55 @@ export default async function (args: string[]): Promise<BenchResult> {
     // Interleaved, so a busy neighbour slows both sides alike.
     samples.corpusBefore.push(rate(texts.corpus, redactBefore));
     samples.corpusNow.push(rate(texts.corpus, redactNow));
+    samples.heldOutBefore.push(rate(texts.heldOut, redactBefore));
+    samples.heldOutNow.push(rate(texts.heldOut, redactNow));
     samples.mixedBefore.push(rate(texts.mixed, redactBefore));
     samples.mixedNow.push(rate(texts.mixed, redactNow));
   }
   const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+  const ratio = (now: number[], before: number[]) => {
+    const r = median(now) / median(before);
+    return `${r >= 1 ? 'yes' : 'no'} (${r.toFixed(2)})`;
+  };
   const spans = corpus.reduce((sum, r) => sum + r.spans.length, 0);
   const lookAlikes = corpus.reduce((sum, r) => sum + r.lookAlikes, 0);
   return {
     name: 'pii',
     backend: 'node',
-    inputs: { records, identifiers: spans, lookAlikes, runs, megabytes },
+    inputs: {
+      records,
+      identifiers: spans,
+      lookAlikes,
+      heldOutIdentifiers: heldOutCorpus.reduce((sum, r) => sum + r.spans.length, 0),
+      heldOutLookAlikes: heldOutCorpus.reduce((sum, r) => sum + r.lookAlikes.length, 0),
+      runs,
+      megabytes,
+    },
     metrics: {
       recall: round(now.overall.recall),
       precision: round(now.overall.precision),
       recall_before: round(before.overall.recall),
       precision_before: round(before.overall.precision),
       ...accuracy,
+      heldout_recall: round(heldOut.overall.recall),
+      heldout_precision: round(heldOut.overall.precision),
+      heldout_recall_before: round(heldOutBefore.overall.recall),
+      heldout_precision_before: round(heldOutBefore.overall.precision),
+      heldout_covered_any_kind: round(heldOut.coveredAnyKind),
       ...withSpread('redaction_corpus_mb_per_s', samples.corpusNow),
       ...withSpread('redaction_corpus_mb_per_s_before', samples.corpusBefore),
+      ...withSpread('redaction_heldout_mb_per_s', samples.heldOutNow),
+      ...withSpread('redaction_heldout_mb_per_s_before', samples.heldOutBefore),
       ...withSpread('redaction_mixed_mb_per_s', samples.mixedNow),
       ...withSpread('redaction_mixed_mb_per_s_before', samples.mixedBefore),
     },
     goals: [
       `recall >= 0.995: ${now.overall.recall >= 0.995 ? 'yes' : 'no'} (${now.overall.recall.toFixed(4)}, before ${before.overall.recall.toFixed(4)})`,
       `precision >= 0.98: ${now.overall.precision >= 0.98 ? 'yes' : 'no'} (${now.overall.precision.toFixed(4)}, before ${before.overall.precision.toFixed(4)})`,
+      `held-out corpus: recall ${heldOut.overall.recall.toFixed(4)}, precision ${heldOut.overall.precision.toFixed(4)} (before ${heldOutBefore.overall.recall.toFixed(4)} / ${heldOutBefore.overall.precision.toFixed(4)}); covered by spans of any kind ${heldOut.coveredAnyKind.toFixed(4)}`,
+      `held-out misses by form: ${formsMissed.join(', ') || 'none'}`,
+      `held-out look-alikes redacted: ${lookAlikesRedacted.join(', ') || 'none'}`,
+      `redaction at least as fast as before (median ratio, same run): corpus ${ratio(samples.corpusNow, samples.corpusBefore)}, held-out ${ratio(samples.heldOutNow, samples.heldOutBefore)}, mixed ${ratio(samples.mixedNow, samples.mixedBefore)}`,
       `redaction >= 20 MB/s on the data bench's mixed text: ${median(samples.mixedNow) >= 20 ? 'yes' : 'no'} (${round(median(samples.mixedNow))}, before ${round(median(samples.mixedBefore))}); on the PII corpus ${round(median(samples.corpusNow))}, before ${round(median(samples.corpusBefore))}`,
     ],
   };

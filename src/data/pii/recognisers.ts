@@ -51,17 +51,27 @@ interface TextProfile {
   upper: number;
   at: boolean;
   colon: boolean;
+  /** How many colons, and whether two stand together: an IPv6 address has "::" or at least six. */
+  colons: number;
+  doubleColon: boolean;
   plus: boolean;
   dot: boolean;
   dash: boolean;
   paren: boolean;
   hao: boolean;
+  /** Full-width digits, letters, @ or +, or a no-break or ideographic space: the text is read through `narrow`. */
+  wide: boolean;
+  /** 路, 街, 道, 巷, 胡(同) or 里: a Chinese street word. */
+  road: boolean;
+  /** A number of 1-5 digits, maybe a letter, white space, then a capital: how an English street address starts. */
+  numberThenCapital: boolean;
 }
 
 /** Words right before a number that say it is a reference, not a person's identifier. */
 const REFERENCE_CONTEXT =
   /(?:\b(?:order|invoice|inv|tracking|ref(?:erence)?|sku|isbn|serial|part|model|batch|ticket|po|sn|s\/n)\b|订单|单号|发票|流水号|工单|批号|型号|序列号)[^\n\d]{0,8}$/i;
-const VERSION_CONTEXT = /(?:\bv|version\s*|build\s*|ver\.?\s*|版本号?\s*)$/i;
+const VERSION_CONTEXT =
+  /(?:\bv|version\s*|build\s*|ver\.?\s*|firmware\s*|\bfw\s*|release\s*|版本号?\s*|固件\s*)$/i;
 /** The ten-digit runs that read as a date and time (2024031512) rather than a phone number. */
 const DATE_LIKE = /^(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])/;
 
@@ -70,18 +80,63 @@ const PHONE_CONTEXT =
 const PASSPORT_CONTEXT = /(?:passport|travel\s+document|护照|通行证|回乡证|旅行证)/i;
 const LICENCE_CONTEXT = /(?:driv|licen[cs]e|\bDL\b|驾照|驾驶证|驾驶执照)/i;
 
+/** Characters that end a context window: digits and sentence ends. */
+function endsContext(c: number): boolean {
+  return (
+    (c >= 48 && c <= 57) ||
+    c === 10 ||
+    c === 0x3002 || // 。
+    c === 0xff1b || // ；
+    c === 59 || // ;
+    c === 33 ||
+    c === 63 ||
+    c === 0xff01 || // ！
+    c === 0xff1f // ？
+  );
+}
+
 /** The text a context word may stand in: up to CONTEXT_WINDOW characters before the value, cut at the previous number or sentence end. */
 function contextBefore(text: string, start: number): string {
-  const window = text.slice(Math.max(0, start - CONTEXT_WINDOW), start);
-  const cut = window.search(/[\d。；;!?！？\n][^\d。；;!?！？\n]*$/);
-  return cut < 0 ? window : window.slice(cut + 1);
+  const from = Math.max(0, start - CONTEXT_WINDOW);
+  let cut = start;
+  while (cut > from && !endsContext(text.charCodeAt(cut - 1))) cut--;
+  return text.slice(cut, start);
 }
 
 function notReference(text: string, start: number): boolean {
-  return !REFERENCE_CONTEXT.test(text.slice(Math.max(0, start - 24), start));
+  // A reference word ends at most 8 characters before the value, with no digit or line break between:
+  // look only as far back as such characters go.
+  let from = start;
+  while (from > 0 && start - from < 24) {
+    const c = text.charCodeAt(from - 1);
+    if ((c >= 48 && c <= 57) || c === 10) break;
+    from--;
+  }
+  return start - from < 2 || !REFERENCE_CONTEXT.test(text.slice(from, start));
 }
 
-const digitsOf = (value: string) => value.replace(/\D/g, '');
+/** RFC 5321 local-part characters as they are written in practice: letters, digits and . _ % + -. */
+function isLocalPartChar(c: number): boolean {
+  return (
+    (c >= 97 && c <= 122) ||
+    (c >= 65 && c <= 90) ||
+    (c >= 48 && c <= 57) ||
+    c === 46 ||
+    c === 95 ||
+    c === 37 ||
+    c === 43 ||
+    c === 45
+  );
+}
+
+function digitsOf(value: string): string {
+  let out = '';
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 48 && c <= 57) out += value[i];
+  }
+  return out;
+}
 
 /** Card networks: first digits and the lengths that network issues. */
 function cardNetworkFits(number: string): boolean {
@@ -109,15 +164,23 @@ const PHONE_BEFORE = String.raw`(?<![\w+.\-/]|\d[ .\-])`;
 const PHONE_AFTER = String.raw`(?![\w]|[.\-/]\w)`;
 const phonePattern = (body: string) => new RegExp(`${PHONE_BEFORE}(?:${body})${PHONE_AFTER}`, 'g');
 
-/** The text has a run of exactly one of these many digits. */
-const hasRun = (p: TextProfile, ...lengths: number[]) => lengths.some((n) => (p.runLengths & (1 << n)) !== 0);
+/** The bit of TextProfile.runLengths that stands for a run of exactly n digits. */
+const run = (n: number) => 1 << n;
+/** The text has a run of exactly one of the lengths in `mask` (run(7) | run(8)). */
+const hasRun = (p: TextProfile, mask: number) => (p.runLengths & mask) !== 0;
 
 const RECOGNISERS: readonly Recogniser[] = [
   {
     kind: 'email',
     needs: (p) => p.at,
     score: 1,
-    pattern: /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g,
+    // The pattern starts at the @, which the regex engine finds fast; the local part is read backwards from there.
+    pattern: /@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g,
+    accept: (value, text, at) => {
+      let start = at;
+      while (start > 0 && isLocalPartChar(text.charCodeAt(start - 1))) start--;
+      return start < at && { start, end: at + value.length };
+    },
   },
   {
     kind: 'iban',
@@ -143,7 +206,8 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'cn_resident_id',
-    needs: (p) => p.digits >= 17 && p.maxDigitRun >= 3,
+    // The region code is six digits together, however the rest is grouped.
+    needs: (p) => p.digits >= 17 && p.maxDigitRun >= 6,
     score: 0,
     checksum: true,
     // 18 characters, written whole or grouped region / birth date (year, month-day) / sequence and check.
@@ -159,20 +223,27 @@ const RECOGNISERS: readonly Recogniser[] = [
     rejectsReferences: true,
     pattern: /(?<![\w-])\d(?:[ -]?\d){12,18}(?![\d])/g,
     accept: (value, _text, start) => {
-      // A grouped number may run into digits that follow it ("card 5128 2391 9597 0876 88..."):
-      // try the whole candidate, then each shorter one that ends at a group boundary.
-      for (let end = value.length; end > 0; end = value.lastIndexOf(' ', end - 1)) {
-        const cut = value.slice(0, end).replace(/[ -]$/, '');
-        const digits = digitsOf(cut);
-        if (digits.length < 13) break;
-        if (cardNetworkFits(digits) && luhnValid(digits)) return { start, end: start + cut.length };
+      // A grouped number may run into digits that follow it ("card 5128 2391 9597 0876 88...", a
+      // card and its CVV): try the whole candidate, then each shorter one that ends at a group
+      // boundary. (So a 19-digit number with a wrong check digit whose first 16 digits pass is
+      // redacted as a card: leaking a card and its CVV would be worse.)
+      const digits = digitsOf(value);
+      if (cardNetworkFits(digits) && luhnValid(digits)) return true;
+      for (let end = value.lastIndexOf(' '); end > 0; end = value.lastIndexOf(' ', end - 1)) {
+        let cut = end;
+        while (cut > 0 && (value[cut - 1] === ' ' || value[cut - 1] === '-')) cut--;
+        let count = 0;
+        for (let i = 0; i < cut; i++) if (value.charCodeAt(i) !== 32 && value.charCodeAt(i) !== 45) count++;
+        if (count < 13) break;
+        const prefix = digits.slice(0, count);
+        if (cardNetworkFits(prefix) && luhnValid(prefix)) return { start, end: start + cut };
       }
       return false;
     },
   },
   {
     kind: 'passport',
-    needs: (p) => p.upper >= 1 && hasRun(p, 8),
+    needs: (p) => p.upper >= 1 && hasRun(p, run(8)),
     // Chinese passports (E or G and eight digits) and the Mainland travel permits of Hong Kong and
     // Macau residents (C, H or M and eight digits): bare, they identify. (EA1234567, the newer
     // passport form, is two letters and seven digits: bare, the guide reads that as a licence.)
@@ -183,7 +254,7 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'passport',
-    needs: (p, text) => hasRun(p, 7, 8, 9) && PASSPORT_CONTEXT.test(text),
+    needs: (p, text) => hasRun(p, run(7) | run(8) | run(9)) && PASSPORT_CONTEXT.test(text),
     // Other countries' passports (one or two letters and seven or eight digits, or nine digits) look
     // like many other codes: only a passport word before them makes them one.
     score: 0.3,
@@ -193,7 +264,7 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'driving_licence',
-    needs: (p) => p.upper >= 2 && hasRun(p, 7),
+    needs: (p) => p.upper >= 2 && hasRun(p, run(7)),
     // The founding guide's pattern, two capitals and seven digits: caught bare.
     score: 0.6,
     context: LICENCE_CONTEXT,
@@ -202,7 +273,8 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'driving_licence',
-    needs: (p, text) => p.upper >= 1 && hasRun(p, 1, 6, 7, 12) && LICENCE_CONTEXT.test(text),
+    needs: (p, text) =>
+      p.upper >= 1 && hasRun(p, run(1) | run(6) | run(7) | run(12)) && LICENCE_CONTEXT.test(text),
     // A letter and 7 or 12 digits, the Californian and Floridian forms, need a licence word.
     score: 0.3,
     context: LICENCE_CONTEXT,
@@ -211,7 +283,7 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'driving_licence',
-    needs: (p) => p.dash && p.upper >= 1 && hasRun(p, 3) && hasRun(p, 4),
+    needs: (p) => p.dash && p.upper >= 1 && hasRun(p, run(3)) && hasRun(p, run(4)),
     // A123-4567-8901 (Wisconsin, Illinois) is distinctive alone.
     score: 0.6,
     context: LICENCE_CONTEXT,
@@ -220,7 +292,7 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'ssn',
-    needs: (p) => p.dash && hasRun(p, 2) && hasRun(p, 3) && hasRun(p, 4),
+    needs: (p) => p.dash && hasRun(p, run(2)) && hasRun(p, run(3)) && hasRun(p, run(4)),
     score: 0.6,
     context: /(?:ssn|social\s+security|社会安全|社保号)/i,
     rejectsReferences: true,
@@ -228,7 +300,8 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'phone',
-    needs: (p) => p.digits >= 11 && (hasRun(p, 11) || (hasRun(p, 3) && hasRun(p, 4))),
+    // Whole (11, or 13/15 with 86/0086), or with a group of four or eight (3-4-4, 3-8).
+    needs: (p) => p.digits >= 11 && hasRun(p, run(4) | run(8) | run(11) | run(13) | run(15)),
     // Mainland China mobile, optionally with +86 / 0086, grouped 3-4-4 by spaces, dashes or dots, or not.
     score: 0.6,
     context: PHONE_CONTEXT,
@@ -249,7 +322,7 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'phone',
-    needs: (p) => p.digits >= 10 && hasRun(p, 3) && hasRun(p, 4),
+    needs: (p) => p.digits >= 10 && hasRun(p, run(3)) && hasRun(p, run(4)),
     // North American numbers, the founding guide's \d{3}[-.]?\d{3}[-.]?\d{4}: (415) 555-0199, 415.555.0199, 415 555 0199, 1-415-555-0199.
     score: 0.6,
     context: PHONE_CONTEXT,
@@ -260,7 +333,7 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'phone',
-    needs: (p) => hasRun(p, 10),
+    needs: (p) => hasRun(p, run(10)),
     // Ten digits in a row: a North American number when area code and exchange start with 2-9;
     // one that reads as a date and hour (2024031512) needs a phone word.
     score: 0.6,
@@ -288,12 +361,22 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'phone',
-    needs: (p, text) => hasRun(p, 4, 8) && PHONE_CONTEXT.test(text),
+    needs: (p) => hasRun(p, run(4) | run(8)),
     // A local number without its area code (6234 5678, 555-0199) is a phone number only next to a phone word.
     score: 0.2,
     context: PHONE_CONTEXT,
     rejectsReferences: true,
     pattern: phonePattern(String.raw`[2-9]\d{3}[ \-]?\d{4}|[2-9]\d{2}-\d{4}`),
+  },
+  {
+    kind: 'ipv6',
+    needs: (p) => p.doubleColon || p.colons >= 6,
+    score: 0.6,
+    // Before the IPv4 recogniser, so that an address with an IPv4 tail (::ffff:192.0.2.1, RFC 4291) is one IPv6 address.
+    // Not inside a word or a longer colon-separated run; a label's colon before it is fine ("IP:2001:db8::1").
+    pattern:
+      /(?<!\w|[0-9A-Fa-f:]:)(?=[0-9A-Fa-f]|::)(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4})(?![\w:]|\.\d)/g,
+    accept: (value) => /[0-9A-Fa-f]/.test(value) && isIPv6(value),
   },
   {
     kind: 'ipv4',
@@ -304,22 +387,15 @@ const RECOGNISERS: readonly Recogniser[] = [
     accept: (_value, text, start) => !VERSION_CONTEXT.test(text.slice(Math.max(0, start - 10), start)),
   },
   {
-    kind: 'ipv6',
-    needs: (p) => p.colon,
-    score: 0.6,
-    pattern: /(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])/g,
-    accept: (value) => /[0-9A-Fa-f]/.test(value) && isIPv6(value),
-  },
-  {
     kind: 'street_address',
-    needs: (p) => p.upper >= 1,
+    needs: (p) => p.numberThenCapital,
     score: 0.6,
     pattern:
       /(?<![\w.])\d{1,5}[A-Za-z]?\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|Avenue|Road|Boulevard|Lane|Drive|Court|Way|Place|Terrace|Highway|(?:St|Ave|Rd|Blvd|Ln|Dr|Ct|Pl|Hwy)\.?)(?![A-Za-z])(?:,?\s+(?:Apt|Apartment|Suite|Unit|Ste|Room|Floor)\.?\s*#?\s*\d+[A-Za-z]?)?/g,
   },
   {
     kind: 'street_address',
-    needs: (p) => p.hao,
+    needs: (p) => p.hao && p.road,
     score: 0.6,
     pattern: new RegExp(
       `${PROVINCE}[\\u4e00-\\u9fa5]{0,14}?(?:路|街|大道|巷|胡同|里)\\d{1,5}号(?:院|楼)?(?:\\d{1,4}(?:栋|幢|号楼|单元|层|楼|室))*`,
@@ -338,9 +414,19 @@ export interface ScoredPiiMatch extends PiiMatch {
  * threshold not yet applied, overlaps not resolved: for explaining a decision.
  */
 export function scorePiiCandidates(text: string): (ScoredPiiMatch & { rank: number })[] {
-  const p = profile(text);
-  if (p.digits === 0 && !p.at && !p.colon) return [];
+  return candidatesOf(text, 0);
+}
+
+/** The candidates scoring at least `minScore`, each with its recogniser's rank. */
+function candidatesOf(text: string, minScore: number): (ScoredPiiMatch & { rank: number })[] {
   const candidates: (ScoredPiiMatch & { rank: number })[] = [];
+  let p = profile(text);
+  if (p.wide) {
+    // Same length, same offsets: the spans found in the narrowed text are the spans of the text.
+    text = narrow(text);
+    p = profile(text);
+  }
+  if (p.digits === 0 && !p.at && !p.colon) return candidates;
   for (let rank = 0; rank < RECOGNISERS.length; rank++) {
     const r = RECOGNISERS[rank]!;
     if (!r.needs(p, text)) continue;
@@ -351,13 +437,19 @@ export function scorePiiCandidates(text: string): (ScoredPiiMatch & { rank: numb
       if (r.rejectsReferences && !notReference(text, start)) continue;
       const verdict = r.accept ? r.accept(value, text, start) : true;
       if (verdict === false) continue;
-      const span = verdict === true ? { start, end: start + value.length } : verdict;
+      const spanStart = verdict === true ? start : verdict.start;
+      const spanEnd = verdict === true ? start + value.length : verdict.end;
       let score = r.score;
       if (r.checksum) score = 1;
-      else if (r.context && score < 1 && r.context.test(contextBefore(text, span.start))) {
+      else if (
+        r.context &&
+        score < 1 &&
+        score + CONTEXT_BOOST >= minScore &&
+        r.context.test(contextBefore(text, spanStart))
+      ) {
         score = Math.min(1, score + CONTEXT_BOOST);
       }
-      candidates.push({ kind: r.kind, start: span.start, end: span.end, score, rank });
+      if (score >= minScore) candidates.push({ kind: r.kind, start: spanStart, end: spanEnd, score, rank });
     }
   }
   return candidates;
@@ -368,55 +460,188 @@ export function scorePiiCandidates(text: string): (ScoredPiiMatch & { rank: numb
  * score wins, then the earlier recogniser, then the longer span).
  */
 export function findPii(text: string): PiiMatch[] {
-  const candidates = scorePiiCandidates(text).filter((c) => c.score >= PII_SCORE_THRESHOLD);
-  if (candidates.length <= 1) return candidates.map(({ kind, start, end }) => ({ kind, start, end }));
+  const found = resolve(candidatesOf(text, PII_SCORE_THRESHOLD), []);
+  // A number broken over two lines ("138 1234\n5678") is read once more with the break as a space;
+  // only what spans a break is added, so a list of numbers one per line reads as before.
+  const joined = joinBrokenNumbers(text);
+  if (joined === undefined) return found;
+  // It must carry a whole group of at least four characters over the break, not swallow the start
+  // of the next line ("+852 6534 8661\n1 mg/kg").
+  const across = candidatesOf(joined, PII_SCORE_THRESHOLD).filter((c) => {
+    const lastBreak = text.lastIndexOf('\n', c.end - 1);
+    return lastBreak >= c.start && c.end - lastBreak - 1 >= 4;
+  });
+  if (across.length === 0) return found;
+  // A span across the break replaces what it holds that was found on one line ("+86 131 3822" of
+  // "+86 131 3822\n4905"), unless it runs into something else found (the next line's address).
+  across.sort((a, b) => b.score - a.score || a.rank - b.rank || b.end - b.start - (a.end - a.start));
+  let result = found;
+  for (const c of across) {
+    const inside = (f: PiiMatch) => c.start <= f.start && f.end <= c.end;
+    if (result.some((f) => f.end > c.start && f.start < c.end && !inside(f))) continue;
+    result = result.filter((f) => !inside(f));
+    result.push({ kind: c.kind, start: c.start, end: c.end });
+  }
+  return result.sort((a, b) => a.start - b.start);
+}
+
+/** The candidates that do not overlap a better one (or one already `accepted`), in text order. */
+function resolve(candidates: (ScoredPiiMatch & { rank: number })[], accepted: PiiMatch[]): PiiMatch[] {
+  if (candidates.length === 0) return accepted;
+  if (candidates.length === 1 && accepted.length === 0) {
+    const { kind, start, end } = candidates[0]!;
+    return [{ kind, start, end }];
+  }
   candidates.sort((a, b) => b.score - a.score || a.rank - b.rank || b.end - b.start - (a.end - a.start));
-  const accepted: PiiMatch[] = [];
   for (const c of candidates) {
-    if (accepted.every((a) => c.end <= a.start || c.start >= a.end)) {
-      accepted.push({ kind: c.kind, start: c.start, end: c.end });
+    let free = true;
+    for (const a of accepted) {
+      if (c.end > a.start && c.start < a.end) {
+        free = false;
+        break;
+      }
     }
+    if (free) accepted.push({ kind: c.kind, start: c.start, end: c.end });
   }
   return accepted.sort((a, b) => a.start - b.start);
 }
 
+/** Full-width ASCII (０-９, Ａ-Ｚ, （, ＠...) as ASCII and the no-break and ideographic spaces as spaces, one character for one. */
+function narrow(text: string): string {
+  return text.replace(/[\u00a0\u2007\u202f\u3000\uff01-\uff5e]/g, (ch) => {
+    const c = ch.charCodeAt(0);
+    return c >= 0xff01 ? String.fromCharCode(c - 0xfee0) : ' ';
+  });
+}
+
+/** The text with each line break between two digits as a space, or undefined when there is none. */
+function joinBrokenNumbers(text: string): string | undefined {
+  if (text.indexOf('\n') < 0 || !BROKEN_NUMBER.test(text)) return undefined;
+  return text.replace(BROKEN_NUMBER_GLOBAL, ' ');
+}
+
+const BROKEN_NUMBER = /[\d\uff10-\uff19]\n[\d\uff10-\uff19]/;
+const BROKEN_NUMBER_GLOBAL = /(?<=[\d\uff10-\uff19])\n(?=[\d\uff10-\uff19])/g;
+
+/** JavaScript's \s: ASCII white space, no-break and ideographic spaces, the Unicode space separators. */
+function isSpace(c: number): boolean {
+  return (
+    c === 32 ||
+    (c >= 9 && c <= 13) ||
+    (c > 127 &&
+      (c === 0xa0 ||
+        c === 0x3000 ||
+        c === 0x1680 ||
+        (c >= 0x2000 && c <= 0x200a) ||
+        c === 0x2028 ||
+        c === 0x2029 ||
+        c === 0x202f ||
+        c === 0x205f ||
+        c === 0xfeff))
+  );
+}
+
+const isUpper = (c: number) => c >= 65 && c <= 90;
+const isLetter = (c: number) => isUpper(c) || (c >= 97 && c <= 122);
+
 function profile(text: string): TextProfile {
-  const p: TextProfile = {
-    digits: 0,
-    maxDigitRun: 0,
-    runLengths: 0,
-    zeroRun: false,
-    upper: 0,
-    at: false,
-    colon: false,
-    plus: false,
-    dot: false,
-    dash: false,
-    paren: false,
-    hao: false,
-  };
+  // Locals in the loop, written to the profile once: V8 keeps them in registers.
+  let digits = 0;
+  let maxDigitRun = 0;
+  let runLengths = 0;
+  let zeroRun = false;
+  let upper = 0;
+  let at = false;
+  let colon = false;
+  let colons = 0;
+  let doubleColon = false;
+  let plus = false;
+  let dot = false;
+  let dash = false;
+  let paren = false;
+  let hao = false;
+  let wide = false;
+  let road = false;
+  let numberThenCapital = false;
   let run = 0;
-  for (let i = 0; i < text.length; i++) {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c >= 48 && c <= 57) {
-      // A leading 0 after a dash, dot, slash or colon is a date's or time's month, not an area code.
-      if (run === 0 && c === 48 && !/[-./:]/.test(text[i - 1] ?? '')) p.zeroRun = true;
-      p.digits++;
+      if (run === 0 && c === 48 && !zeroRun && !afterNumberSeparator(text, i)) zeroRun = true;
       run++;
-      if (run > p.maxDigitRun) p.maxDigitRun = run;
       continue;
     }
-    if (run > 0) p.runLengths |= 1 << Math.min(run, 30);
-    run = 0;
-    if (c >= 65 && c <= 90) p.upper++;
-    else if (c === 64) p.at = true;
-    else if (c === 58) p.colon = true;
-    else if (c === 43) p.plus = true;
-    else if (c === 46) p.dot = true;
-    else if (c === 45) p.dash = true;
-    else if (c === 40) p.paren = true;
-    else if (c === 0x53f7) p.hao = true;
+    if (run > 0) {
+      digits += run;
+      if (run > maxDigitRun) maxDigitRun = run;
+      runLengths |= 1 << (run < 30 ? run : 30);
+      if (run <= 5 && !numberThenCapital) numberThenCapital = capitalAfterNumber(text, i);
+      run = 0;
+    }
+    if (c > 127) {
+      if (c >= 0xff08 && c <= 0xff5a) {
+        // Full-width digits, letters, @, +, brackets (not the commas, colons and stops of Chinese prose).
+        if (c >= 0xff10 && c !== 0xff1a && c !== 0xff1b && c !== 0xff1f && (c <= 0xff3a || c >= 0xff41))
+          wide = true;
+        else if (c === 0xff0b || c === 0xff08 || c === 0xff09) wide = true;
+      } else if (c === 0x3000 || c === 0xa0 || c === 0x202f || c === 0x2007) wide = true;
+      else if (c === 0x53f7) hao = true;
+      else if (c === 0x8def || c === 0x8857 || c === 0x9053 || c === 0x5df7 || c === 0x80e1 || c === 0x91cc)
+        road = true;
+    } else if (c >= 65 && c <= 90) upper++;
+    else if (c === 64) at = true;
+    else if (c === 58) {
+      colon = true;
+      colons++;
+      if (i > 0 && text.charCodeAt(i - 1) === 58) doubleColon = true;
+    } else if (c === 43) plus = true;
+    else if (c === 46) dot = true;
+    else if (c === 45) dash = true;
+    else if (c === 40) paren = true;
   }
-  if (run > 0) p.runLengths |= 1 << Math.min(run, 30);
-  return p;
+  if (run > 0) {
+    digits += run;
+    if (run > maxDigitRun) maxDigitRun = run;
+    runLengths |= 1 << (run < 30 ? run : 30);
+  }
+  return {
+    digits,
+    maxDigitRun,
+    runLengths,
+    zeroRun,
+    upper,
+    at,
+    colon,
+    colons,
+    doubleColon,
+    plus,
+    dot,
+    dash,
+    paren,
+    hao,
+    wide,
+    road,
+    numberThenCapital,
+  };
+}
+
+/**
+ * A 0 after a dash, dot, slash or colon that follows a digit is a date's month or a time's minutes
+ * (2024-03-05, 12:05), not an area code; after a label ("Tel:010-...") it may be one.
+ */
+function afterNumberSeparator(text: string, i: number): boolean {
+  if (i < 2) return false;
+  const before = text.charCodeAt(i - 1);
+  if (before !== 45 && before !== 46 && before !== 47 && before !== 58) return false;
+  const digit = text.charCodeAt(i - 2);
+  return digit >= 48 && digit <= 57;
+}
+
+/** After the number that ends at `i`: maybe one letter, white space, then a capital. */
+function capitalAfterNumber(text: string, i: number): boolean {
+  if (isLetter(text.charCodeAt(i))) i++;
+  if (!isSpace(text.charCodeAt(i))) return false;
+  while (isSpace(text.charCodeAt(i))) i++;
+  return isUpper(text.charCodeAt(i));
 }
