@@ -15,6 +15,8 @@ export interface ContinuousBatcherOptions {
 export interface BatchedResult extends GenerateResult {
   /** The sequence was cancelled (BatchedSequence.cancel) before it finished. */
   readonly cancelled: boolean;
+  /** Sequences in the batch, on average over the decoding steps this one took part in (0: none ran). */
+  readonly meanBatchSize: number;
 }
 
 export interface BatchedSequence {
@@ -29,6 +31,8 @@ interface Entry {
   /** The token this sequence feeds at the next step. */
   next: number;
   cancelled: boolean;
+  steps: number;
+  batchRows: number;
 }
 
 /**
@@ -90,6 +94,8 @@ export class ContinuousBatcher {
       fail,
       next: -1,
       cancelled: false,
+      steps: 0,
+      batchRows: 0,
     };
     this.waitingLine.push(entry);
     return { cancel: () => (entry.cancelled = true) };
@@ -125,7 +131,7 @@ export class ContinuousBatcher {
     for (const entry of this.waitingLine.filter((e) => e.cancelled)) {
       this.waitingLine.splice(this.waitingLine.indexOf(entry), 1);
       entry.decoder.stop();
-      entry.finish({ ...entry.decoder.result(), cancelled: true });
+      this.report(entry, true);
     }
     this.retire(this.running.flatMap((entry, row) => (entry.cancelled ? [row] : [])));
   }
@@ -139,14 +145,14 @@ export class ContinuousBatcher {
       this.waitingLine.shift();
       budget -= cost;
       if (entry.decoder.finished) {
-        entry.finish({ ...entry.decoder.result(), cancelled: false });
+        this.report(entry, false);
         continue;
       }
       const single = new KvCache(this.model.config.numLayers);
       try {
         const next = entry.decoder.accept(lastLogits(this.model, entry.decoder.prompt, single));
         if (next === undefined) {
-          entry.finish({ ...entry.decoder.result(), cancelled: false });
+          this.report(entry, false);
           continue;
         }
         entry.next = next;
@@ -170,6 +176,8 @@ export class ContinuousBatcher {
     this.rowsStepped += tokens.length;
     const done: number[] = [];
     this.running.forEach((entry, row) => {
+      entry.steps++;
+      entry.batchRows += tokens.length;
       const next = entry.decoder.accept(all.subarray(row * vocab, (row + 1) * vocab));
       if (next === undefined) done.push(row);
       else entry.next = next;
@@ -186,7 +194,15 @@ export class ContinuousBatcher {
     this.running = this.running.filter((_, row) => !gone.has(row));
     for (const entry of leaving) {
       if (entry.cancelled) entry.decoder.stop();
-      entry.finish({ ...entry.decoder.result(), cancelled: entry.cancelled });
+      this.report(entry, entry.cancelled);
     }
+  }
+
+  private report(entry: Entry, cancelled: boolean): void {
+    entry.finish({
+      ...entry.decoder.result(),
+      cancelled,
+      meanBatchSize: entry.steps > 0 ? entry.batchRows / entry.steps : 0,
+    });
   }
 }

@@ -1,10 +1,21 @@
-/** The body of a generation thread (see generationPool.ts): holds loaded models, runs one generation at a time. */
+/**
+ * The body of a generation thread (see generationPool.ts): holds loaded models, each with a continuous batcher
+ * that decodes every request in flight together, one step at a time; between steps the thread reads its
+ * messages, so new requests join and cancelled ones leave at the next step.
+ */
 import { parentPort, workerData } from 'node:worker_threads';
-import { generate, initBackend, loadModel, LoraAdapter, type LlamaModel } from '../ml/index.js';
+import {
+  ContinuousBatcher,
+  initBackend,
+  loadModel,
+  LoraAdapter,
+  type BatchedSequence,
+  type LlamaModel,
+} from '../ml/index.js';
 import { promptFormatByName, type PromptFormat } from '../ml/prompts/index.js';
 import { loadTokenizer, type Tokenizer } from '../ml/tokenizers/index.js';
 import {
-  CANCEL_SLOT,
+  type BatchSettings,
   type ChatMessage,
   type FromThread,
   type GenerationInput,
@@ -17,11 +28,15 @@ interface Loaded {
   readonly model: LlamaModel;
   readonly tokenizer: Tokenizer;
   readonly format: PromptFormat;
+  readonly batcher: ContinuousBatcher;
 }
 
 const port = parentPort!;
-const cancel = new Int32Array((workerData as { cancel: SharedArrayBuffer }).cancel);
+const batch = (workerData as { batch: BatchSettings }).batch;
 const models = new Map<string, Loaded>();
+/** Requests in flight (waiting to join or in a batch), by request id. */
+const inFlight = new Map<number, BatchedSequence>();
+let stepping = false;
 let backend = 'unknown';
 
 const send = (message: FromThread) => port.postMessage(message);
@@ -41,7 +56,26 @@ async function load(files: ModelFiles): Promise<void> {
     model,
     tokenizer,
     format: promptFormatByName(files.promptFormat ?? 'alpaca', tokenizer),
+    batcher: new ContinuousBatcher(model, batch),
   });
+}
+
+/** Runs steps while any model has work, yielding to the event loop between steps to take new messages. */
+function schedule(): void {
+  if (stepping) return;
+  stepping = true;
+  setImmediate(step);
+}
+
+function step(): void {
+  stepping = false;
+  let busy = false;
+  for (const { batcher } of models.values()) {
+    if (batcher.idle) continue;
+    batcher.step();
+    busy ||= !batcher.idle;
+  }
+  if (busy) schedule();
 }
 
 /** Chat messages as the record a prompt format renders: system, earlier turns as history, the last user turn. */
@@ -82,7 +116,8 @@ class PromptTooLong extends Error {
   }
 }
 
-function run(requestId: number, input: GenerationInput): void {
+/** Queues a request on its model's batcher; answers with deltas (streaming) and 'done' as it finishes. */
+function submit(requestId: number, input: GenerationInput): void {
   const started = performance.now();
   const loaded = models.get(input.key);
   if (!loaded) throw new Error(`model ${input.key} is not loaded in this generation thread`);
@@ -95,28 +130,24 @@ function run(requestId: number, input: GenerationInput): void {
   const contextLength = model.config.maxPositionEmbeddings;
   const needed = ids.length + (input.maxTokensRequested ? input.maxTokens : 1);
   if (needed > contextLength) throw new PromptTooLong(contextLength, ids.length, input);
-  const prompt = ids;
   const maxTokens = Math.min(input.maxTokens, contextLength - ids.length);
   const decode = (tokens: readonly number[]) => tokenizer.decode(tokens, { skipSpecialTokens: true });
   let sent = '';
-  let cancelled = false;
   const produced: number[] = [];
   const holdBack = Math.max(0, ...(input.stop ?? []).map((s) => s.length - 1));
-  const result = generate(model, prompt, {
-    maxTokens,
-    temperature: input.temperature ?? 0,
-    topP: input.topP,
-    seed: input.seed,
-    stopTokenIds: tokenizer.stopIds,
-    ...(input.stop && input.stop.length > 0 ? { stopSequences: input.stop } : {}),
-    decode,
-    onToken: (token) => {
-      if (Atomics.load(cancel, CANCEL_SLOT) === requestId) {
-        cancelled = true;
-        return false;
-      }
-      produced.push(token.id);
-      if (input.stream) {
+  const sequence = loaded.batcher.submit(
+    ids,
+    {
+      maxTokens,
+      temperature: input.temperature ?? 0,
+      topP: input.topP,
+      seed: input.seed,
+      stopTokenIds: tokenizer.stopIds,
+      ...(input.stop && input.stop.length > 0 ? { stopSequences: input.stop } : {}),
+      decode,
+      onToken: (token) => {
+        if (!input.stream) return;
+        produced.push(token.id);
         // Stream whole characters only (a byte token may end inside a UTF-8 sequence), and hold back as many
         // characters as the longest stop string, so a stop string is never half sent.
         const decoded = decode(produced);
@@ -126,27 +157,37 @@ function run(requestId: number, input: GenerationInput): void {
           send({ type: 'delta', requestId, text: decoded.slice(sent.length, until) });
           sent = decoded.slice(0, until);
         }
+      },
+    },
+    (result) => {
+      inFlight.delete(requestId);
+      const text = result.text ?? decode(result.tokens);
+      if (input.stream && !result.cancelled && text.length > sent.length && text.startsWith(sent)) {
+        send({ type: 'delta', requestId, text: text.slice(sent.length) });
       }
-      return true;
+      const entropies = result.details.map((d) => d.entropy);
+      send({
+        type: 'done',
+        requestId,
+        output: {
+          text,
+          promptTokens: ids.length,
+          completionTokens: result.tokens.length,
+          meanTokenEntropy:
+            entropies.length > 0 ? entropies.reduce((a, b) => a + b, 0) / entropies.length : 0,
+          finishReason: result.cancelled ? 'cancelled' : result.finishReason === 'length' ? 'length' : 'stop',
+          modelMs: performance.now() - started,
+          meanBatchSize: result.meanBatchSize,
+        },
+      });
     },
-  });
-  const text = result.text ?? decode(result.tokens);
-  if (input.stream && text.length > sent.length && text.startsWith(sent)) {
-    send({ type: 'delta', requestId, text: text.slice(sent.length) });
-  }
-  const entropies = result.details.map((d) => d.entropy);
-  send({
-    type: 'done',
-    requestId,
-    output: {
-      text,
-      promptTokens: prompt.length,
-      completionTokens: result.tokens.length,
-      meanTokenEntropy: entropies.length > 0 ? entropies.reduce((a, b) => a + b, 0) / entropies.length : 0,
-      finishReason: cancelled ? 'cancelled' : result.finishReason === 'length' ? 'length' : 'stop',
-      modelMs: performance.now() - started,
+    (error) => {
+      inFlight.delete(requestId);
+      send({ type: 'failed', requestId, message: error.message });
     },
-  });
+  );
+  inFlight.set(requestId, sequence);
+  schedule();
 }
 
 port.on('message', (message: ToThread) => {
@@ -157,13 +198,19 @@ port.on('message', (message: ToThread) => {
           await load(message.files);
           send({ type: 'loaded', requestId: message.requestId, backend });
           return;
-        case 'unload':
-          models.get(message.key)?.model.dispose();
+        case 'unload': {
+          const loaded = models.get(message.key);
+          loaded?.batcher.dispose();
+          loaded?.model.dispose();
           models.delete(message.key);
           send({ type: 'unloaded', requestId: message.requestId });
           return;
+        }
         case 'generate':
-          run(message.requestId, message.input);
+          submit(message.requestId, message.input);
+          return;
+        case 'cancel':
+          inFlight.get(message.requestId)?.cancel();
           return;
       }
     } catch (error) {
