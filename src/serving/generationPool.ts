@@ -94,6 +94,7 @@ export class GenerationPool {
   private readonly loaded = new Map<string, ModelFiles>();
   private nextId = 1;
   private closed = false;
+  private answered = { requests: 0, batchSizeSum: 0 };
   readonly backend: { name: string } = { name: 'unknown' };
 
   private constructor(
@@ -127,6 +128,14 @@ export class GenerationPool {
   /** Requests waiting for room in a thread's batch. */
   queued(): number {
     return this.queue.length;
+  }
+
+  /**
+   * Requests answered so far and the sum of their mean batch sizes (GenerationOutput.meanBatchSize): the
+   * batch occupancy over a period is the difference of two readings' sums over that of their counts.
+   */
+  occupancy(): { readonly requests: number; readonly batchSizeSum: number } {
+    return { ...this.answered };
   }
 
   /** Threads generating now. */
@@ -253,6 +262,8 @@ export class GenerationPool {
         }
         slot.active.delete(message.requestId);
         if (message.type === 'done') {
+          this.answered.requests++;
+          this.answered.batchSizeSum += message.output.meanBatchSize;
           current.resolve({
             ...message.output,
             queueMs: (current.startedAt ?? current.enqueuedAt) - current.enqueuedAt,
