@@ -380,7 +380,7 @@ const clientSource = (post: string, listen: string) => `const runLevel = ${runLe
 (${listen})((config) => {
   runLevel(config, () => (${post})({ measuring: true })).then(
     (timings) => (${post})({ timings }),
-    (error) => (${post})({ error: String((error && error.stack) || error) }),
+    (error) => (${post})({ error: String((error && error.stack) || error) + (error && error.cause ? ' (cause: ' + String(error.cause) + ')' : '') }),
   );
 });`;
 

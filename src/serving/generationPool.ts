@@ -49,7 +49,10 @@ export class QueueFullError extends Error {
 }
 
 export interface GenerationResult extends GenerationOutput {
-  /** Milliseconds the request waited for room in a thread's batch. */
+  /**
+   * Milliseconds the request waited for room in a thread's batch, and in the thread for the decoding step that
+   * was running when it arrived (GenerationOutput.stepWaitMs).
+   */
   readonly queueMs: number;
 }
 
@@ -226,7 +229,12 @@ export class GenerationPool {
       const pending = this.queue.shift()!;
       slot.active.set(pending.requestId, pending);
       pending.startedAt = performance.now();
-      const message: ToThread = { type: 'generate', requestId: pending.requestId, input: pending.input };
+      const message: ToThread = {
+        type: 'generate',
+        requestId: pending.requestId,
+        input: pending.input,
+        postedAt: performance.timeOrigin + performance.now(),
+      };
       slot.worker.postMessage(message);
     }
   }
@@ -266,7 +274,8 @@ export class GenerationPool {
           this.answered.batchSizeSum += message.output.meanBatchSize;
           current.resolve({
             ...message.output,
-            queueMs: (current.startedAt ?? current.enqueuedAt) - current.enqueuedAt,
+            queueMs:
+              (current.startedAt ?? current.enqueuedAt) - current.enqueuedAt + message.output.stepWaitMs,
           });
         } else if (message.type === 'failed')
           current.reject(
@@ -321,6 +330,7 @@ function cancelledResult(pending: Pending): GenerationResult {
     meanTokenEntropy: 0,
     finishReason: 'cancelled',
     modelMs: 0,
+    stepWaitMs: 0,
     meanBatchSize: 0,
     queueMs: performance.now() - pending.enqueuedAt,
   };

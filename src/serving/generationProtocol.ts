@@ -40,6 +40,11 @@ export interface GenerationOutput {
    * batch, the batch's forward passes while this sequence was in it, sampling, decoding.
    */
   readonly modelMs: number;
+  /**
+   * Milliseconds the request sat in the thread's message queue while a decoding step of other requests ran
+   * (it joins at the next step): batching's wait, counted with the queue rather than as the hand-off.
+   */
+  readonly stepWaitMs: number;
   /** Sequences in the batch, on average over the decoding steps this one took part in (1: it ran alone). */
   readonly meanBatchSize: number;
 }
@@ -47,7 +52,13 @@ export interface GenerationOutput {
 export type ToThread =
   | { readonly type: 'load'; readonly requestId: number; readonly files: ModelFiles }
   | { readonly type: 'unload'; readonly requestId: number; readonly key: string }
-  | { readonly type: 'generate'; readonly requestId: number; readonly input: GenerationInput }
+  | {
+      readonly type: 'generate';
+      readonly requestId: number;
+      readonly input: GenerationInput;
+      /** When the pool posted it: performance.timeOrigin + performance.now(), a clock threads share. */
+      readonly postedAt: number;
+    }
   /** Stop this generation at the next step (its client went away); it still answers 'done' (cancelled). */
   | { readonly type: 'cancel'; readonly requestId: number };
 

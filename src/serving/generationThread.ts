@@ -37,6 +37,8 @@ const models = new Map<string, Loaded>();
 /** Requests in flight (waiting to join or in a batch), by request id. */
 const inFlight = new Map<number, BatchedSequence>();
 let stepping = false;
+/** When the step now running (or the last one, while more are scheduled) began; undefined when idle. */
+let stepStartedAt: number | undefined;
 let backend = 'unknown';
 
 const send = (message: FromThread) => port.postMessage(message);
@@ -69,6 +71,7 @@ function schedule(): void {
 
 function step(): void {
   stepping = false;
+  stepStartedAt = performance.now();
   let busy = false;
   for (const { batcher } of models.values()) {
     if (batcher.idle) continue;
@@ -76,6 +79,7 @@ function step(): void {
     busy ||= !batcher.idle;
   }
   if (busy) schedule();
+  else stepStartedAt = undefined;
 }
 
 /** Chat messages as the record a prompt format renders: system, earlier turns as history, the last user turn. */
@@ -117,8 +121,15 @@ class PromptTooLong extends Error {
 }
 
 /** Queues a request on its model's batcher; answers with deltas (streaming) and 'done' as it finishes. */
-function submit(requestId: number, input: GenerationInput): void {
+function submit(requestId: number, input: GenerationInput, postedAt: number): void {
   const started = performance.now();
+  // A request posted while a step ran waited for that step (the batch's wait, not the message's): from when it
+  // was posted or the step began, whichever is later. The clock is shared: timeOrigin + now in both threads.
+  const posted = postedAt - performance.timeOrigin;
+  const stepWaitMs =
+    stepStartedAt === undefined
+      ? 0
+      : Math.max(0, started - Math.min(started, Math.max(posted, stepStartedAt)));
   const loaded = models.get(input.key);
   if (!loaded) throw new Error(`model ${input.key} is not loaded in this generation thread`);
   const { model, tokenizer } = loaded;
@@ -177,6 +188,7 @@ function submit(requestId: number, input: GenerationInput): void {
             entropies.length > 0 ? entropies.reduce((a, b) => a + b, 0) / entropies.length : 0,
           finishReason: result.cancelled ? 'cancelled' : result.finishReason === 'length' ? 'length' : 'stop',
           modelMs: performance.now() - started,
+          stepWaitMs,
           meanBatchSize: result.meanBatchSize,
         },
       });
@@ -207,7 +219,7 @@ port.on('message', (message: ToThread) => {
           return;
         }
         case 'generate':
-          submit(message.requestId, message.input);
+          submit(message.requestId, message.input, message.postedAt);
           return;
         case 'cancel':
           inFlight.get(message.requestId)?.cancel();
