@@ -51,6 +51,11 @@ export class ContinuousBatcher {
   private readonly cache: BatchKvCache;
   private readonly maxBatch: number;
   private readonly tokenBudget: number;
+  /** The last prompt admitted and its keys and values: the next prompt reuses the part it shares. */
+  private lastPrompt: { tokens: readonly number[]; cache: KvCache } | undefined;
+  /** Prompt tokens admitted, and how many of them came from the last prompt's cache instead of the model. */
+  promptTokens = 0;
+  reusedPromptTokens = 0;
   /** Decoding steps run, and the sequences they carried in all (their ratio is the mean occupancy). */
   steps = 0;
   rowsStepped = 0;
@@ -125,6 +130,40 @@ export class ContinuousBatcher {
       entry.fail(new Error('the batcher was disposed'));
     this.running = [];
     this.cache.dispose();
+    this.lastPrompt?.cache.dispose();
+    this.lastPrompt = undefined;
+  }
+
+  /**
+   * A cache holding the keys and values of the longest prefix `prompt` shares with the last prompt admitted
+   * (a chat template's preamble, a shared system prompt), at least one token short of the whole prompt so
+   * that its last position still runs and gives logits. Prefix caching: a prompt's keys and values at a
+   * position depend only on the tokens up to it.
+   */
+  private sharedPrefix(prompt: readonly number[]): KvCache {
+    const cache = new KvCache(this.model.config.numLayers);
+    const last = this.lastPrompt;
+    if (!last) return cache;
+    let shared = 0;
+    const most = Math.min(last.tokens.length, prompt.length - 1);
+    while (shared < most && last.tokens[shared] === prompt[shared]) shared++;
+    if (shared === 0) return cache;
+    const cut = (t: tf.Tensor3D | undefined) =>
+      tf.keep(tf.slice(t!, [0, 0, 0], [-1, shared, -1]) as tf.Tensor3D);
+    cache.keys = last.cache.keys.map(cut);
+    cache.values = last.cache.values.map(cut);
+    cache.length = shared;
+    return cache;
+  }
+
+  /** Keeps a copy of a prompt's keys and values (`cache` after its prefill) for the next prompt to share. */
+  private remember(prompt: readonly number[], cache: KvCache): void {
+    this.lastPrompt?.cache.dispose();
+    const copy = new KvCache(this.model.config.numLayers);
+    copy.keys = cache.keys.map((t) => tf.keep(tf.clone(t!)));
+    copy.values = cache.values.map((t) => tf.keep(tf.clone(t!)));
+    copy.length = cache.length;
+    this.lastPrompt = { tokens: [...prompt], cache: copy };
   }
 
   private dropCancelled(): void {
@@ -148,9 +187,14 @@ export class ContinuousBatcher {
         this.report(entry, false);
         continue;
       }
-      const single = new KvCache(this.model.config.numLayers);
+      const prompt = entry.decoder.prompt;
+      const single = this.sharedPrefix(prompt);
       try {
-        const next = entry.decoder.accept(lastLogits(this.model, entry.decoder.prompt, single));
+        this.promptTokens += prompt.length;
+        this.reusedPromptTokens += single.length;
+        const logits = lastLogits(this.model, prompt.slice(single.length), single);
+        this.remember(prompt, single);
+        const next = entry.decoder.accept(logits);
         if (next === undefined) {
           this.report(entry, false);
           continue;

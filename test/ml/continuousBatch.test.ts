@@ -209,4 +209,26 @@ describe('continuous batching', () => {
     while (!batcher.idle) batcher.step();
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  it('reuses the keys and values of the prefix a prompt shares with the last one, with the same answers', () => {
+    const preamble = [1, 9, 8, 7, 6, 5, 4, 3, 11, 12, 13];
+    const shared = [
+      [...preamble, 14, 15],
+      [...preamble, 16],
+      [...preamble],
+      [...preamble, 14, 15, 17, 18],
+      [1, 9],
+    ];
+    const options: GenerateOptions = { maxTokens: 8, stopTokenIds: [] };
+    const alone = shared.map((prompt) => generate(model, prompt, options).tokens);
+    const batcher = new ContinuousBatcher(model);
+    const results = runAll(
+      batcher,
+      shared.map((prompt) => ({ prompt, options })),
+    );
+    expect(results.map((r) => r.tokens)).toEqual(alone);
+    // Nothing before the first; then 11 shared, 10 (one short of the whole prompt), 11, and 1 (one short).
+    expect(batcher.reusedPromptTokens).toBe(0 + 11 + 10 + 11 + 1);
+    expect(batcher.promptTokens).toBe(shared.reduce((sum, p) => sum + p.length, 0));
+  });
 });
