@@ -313,7 +313,7 @@ interface LoadClient {
  * only: fetch, performance), because the thread client runs its source text in a worker.
  */
 async function runLevel(config: LevelConfig, onMeasuring: () => void): Promise<Timing[]> {
-  const one = async (i: number): Promise<Timing> => {
+  const one = async (i: number, retried = false): Promise<Timing> => {
     const started = performance.now();
     const response = await fetch(config.url, {
       method: 'POST',
@@ -328,7 +328,13 @@ async function runLevel(config: LevelConfig, onMeasuring: () => void): Promise<T
         ],
         max_tokens: config.maxTokens,
       }),
+    }).catch((error: { cause?: { code?: string } }) => {
+      // A kept-alive connection the server closed as this request went out (undici's "other side closed"):
+      // the request never reached the server, so it is sent again, once, on a fresh connection.
+      if (!retried && error.cause?.code === 'UND_ERR_SOCKET') return undefined;
+      throw error;
     });
+    if (!response) return one(i, true);
     const json = (await response.json()) as { usage: { completion_tokens: number } };
     const clientMs = performance.now() - started;
     if (response.status !== 200)
