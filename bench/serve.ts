@@ -176,11 +176,13 @@ export default async function (args: string[]): Promise<BenchResult> {
       const total = Math.max(requestsPerLevel, concurrency * 2);
       let started = 0;
       let cpuBefore: ThreadCpu | undefined;
+      let occupancyBefore = serving.pool.occupancy();
       const timings = await client.run(
         { url, token, maxTokens, concurrency, warmUp: concurrency, total },
         () => {
           started = performance.now();
           cpuBefore = threadCpu(client.where().pid);
+          occupancyBefore = serving.pool.occupancy();
           delay.reset();
           delay.enable();
         },
@@ -188,7 +190,13 @@ export default async function (args: string[]): Promise<BenchResult> {
       delay.disable();
       const wallS = (performance.now() - started) / 1000;
       const cpuAfter = threadCpu(client.where().pid);
+      const occupancyAfter = serving.pool.occupancy();
       const level = `${prefix}c${concurrency}`;
+      // Sequences decoded together, on average over each request's steps, averaged over the level's requests.
+      metrics[`${level}_batch_occupancy`] = round(
+        (occupancyAfter.batchSizeSum - occupancyBefore.batchSizeSum) /
+          Math.max(1, occupancyAfter.requests - occupancyBefore.requests),
+      );
       Object.assign(
         metrics,
         levelMetrics(level, timings, total, wallS, delay),
@@ -200,6 +208,21 @@ export default async function (args: string[]): Promise<BenchResult> {
         `non-model overhead p99 < 2 ms at concurrency ${concurrency}, ${client.description}: ${p99 < 2 ? 'yes' : 'no'} (${p99} ms with the thread hand-off; ${own} ms without it)`,
       );
     }
+  }
+  for (const { prefix, client } of clients) {
+    const at = (level: string, what: string) => metrics[`${prefix}${level}_${what}`]!;
+    const throughput = round(at('c32', 'tokens_per_s') / at('c1', 'tokens_per_s'));
+    const latency = round(at('c8', 'latency_ms_p50') / at('c1', 'latency_ms_p50'));
+    const handoff = Math.max(
+      ...[1, 8, 32].map((c) => at(`c${c}`, 'handoff_ms_p99') - metrics['baseline_thread_roundtrip_ms_p99']!),
+    );
+    metrics[`${prefix}throughput_c32_over_c1`] = throughput;
+    metrics[`${prefix}latency_p50_c8_over_c1`] = latency;
+    goals.push(
+      `continuous batching, ${client.description}: tokens/s at concurrency 32 >= 6x concurrency 1: ${throughput >= 6 ? 'yes' : 'no'} (${throughput}x; batch occupancy ${at('c32', 'batch_occupancy')} at 32, ${at('c8', 'batch_occupancy')} at 8)`,
+      `continuous batching, ${client.description}: p50 latency at concurrency 8 <= 3x concurrency 1: ${latency <= 3 ? 'yes' : 'no'} (${latency}x)`,
+      `hand-off p99 within 0.5 ms of the bare hand-off's p99 at every concurrency, ${client.description}: ${handoff <= 0.5 ? 'yes' : 'no'} (at most ${round(handoff)} ms above it)`,
+    );
   }
   goals.push(
     `for scale: a bare hand-off to a thread costs p50 ${metrics['baseline_thread_roundtrip_ms_p50']} / p99 ${metrics['baseline_thread_roundtrip_ms_p99']} ms on this machine, beyond the thread's work`,
@@ -290,7 +313,7 @@ interface LoadClient {
  * only: fetch, performance), because the thread client runs its source text in a worker.
  */
 async function runLevel(config: LevelConfig, onMeasuring: () => void): Promise<Timing[]> {
-  const one = async (i: number): Promise<Timing> => {
+  const one = async (i: number, retried = false): Promise<Timing> => {
     const started = performance.now();
     const response = await fetch(config.url, {
       method: 'POST',
@@ -305,7 +328,13 @@ async function runLevel(config: LevelConfig, onMeasuring: () => void): Promise<T
         ],
         max_tokens: config.maxTokens,
       }),
+    }).catch((error: { cause?: { code?: string } }) => {
+      // A kept-alive connection the server closed as this request went out (undici's "other side closed"):
+      // the request never reached the server, so it is sent again, once, on a fresh connection.
+      if (!retried && error.cause?.code === 'UND_ERR_SOCKET') return undefined;
+      throw error;
     });
+    if (!response) return one(i, true);
     const json = (await response.json()) as { usage: { completion_tokens: number } };
     const clientMs = performance.now() - started;
     if (response.status !== 200)
@@ -357,7 +386,7 @@ const clientSource = (post: string, listen: string) => `const runLevel = ${runLe
 (${listen})((config) => {
   runLevel(config, () => (${post})({ measuring: true })).then(
     (timings) => (${post})({ timings }),
-    (error) => (${post})({ error: String((error && error.stack) || error) }),
+    (error) => (${post})({ error: String((error && error.stack) || error) + (error && error.cause ? ' (cause: ' + String(error.cause) + ')' : '') }),
   );
 });`;
 

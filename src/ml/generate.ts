@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { LlamaConfig } from './config.js';
 import { KvCache, type LlamaModel } from './model.js';
 import { Rng } from './rng.js';
 
@@ -38,6 +39,89 @@ export interface GenerateResult {
 }
 
 /**
+ * One sequence's decoding, apart from the model: its sampling settings and random stream, its stop tokens
+ * and strings, and what it has produced. `generate` and the continuous batcher (continuousBatch.ts) both
+ * feed it one position's logits at a time, so a sequence stops and samples the same way alone or in a batch.
+ */
+export class SequenceDecoder {
+  readonly tokens: number[] = [];
+  readonly details: GeneratedToken[] = [];
+  private reason: GenerateResult['finishReason'] | undefined;
+  private text: string | undefined;
+  private readonly rng: Rng;
+  private readonly stopIds: Set<number>;
+  private readonly stopSequences: readonly string[];
+  /** Tokens this sequence may produce (the request's, cut to what the context leaves after the prompt). */
+  readonly maxTokens: number;
+
+  constructor(
+    config: LlamaConfig,
+    readonly prompt: readonly number[],
+    private readonly options: GenerateOptions,
+  ) {
+    if (prompt.length === 0)
+      throw new Error('generate needs a prompt of at least one token (e.g. the BOS id)');
+    this.rng = new Rng(options.seed ?? 0);
+    this.stopIds = new Set(options.stopTokenIds ?? config.eosTokenIds);
+    this.stopSequences = options.stopSequences ?? [];
+    if (this.stopSequences.length > 0 && !options.decode)
+      throw new Error('stopSequences need a decode function');
+    this.maxTokens = Math.min(options.maxTokens, config.maxPositionEmbeddings - prompt.length);
+    if (this.maxTokens <= 0) this.reason = 'length';
+  }
+
+  get finished(): boolean {
+    return this.reason !== undefined;
+  }
+
+  /** Ends the sequence as a callback would (a client that went away). */
+  stop(): void {
+    this.reason ??= 'callback';
+  }
+
+  /** Takes the logits of the next position; returns the token to feed the model next, or undefined when done. */
+  accept(logits: Float32Array): number | undefined {
+    if (this.reason) return undefined;
+    const token = pick(logits, this.options, this.rng);
+    if (this.stopIds.has(token.id)) {
+      this.reason = 'stop_token';
+      return undefined;
+    }
+    this.tokens.push(token.id);
+    this.details.push(token);
+    if (this.options.onToken?.(token) === false) {
+      this.reason = 'callback';
+      return undefined;
+    }
+    if (this.options.decode && this.stopSequences.length > 0) {
+      const decoded = this.options.decode(this.tokens);
+      const at = Math.min(...this.stopSequences.map((s) => decoded.indexOf(s)).filter((i) => i >= 0));
+      if (Number.isFinite(at)) {
+        this.text = decoded.slice(0, at);
+        this.reason = 'stop_sequence';
+        return undefined;
+      }
+    }
+    if (this.tokens.length >= this.maxTokens) {
+      this.reason = 'length';
+      return undefined;
+    }
+    return token.id;
+  }
+
+  result(): GenerateResult {
+    const text = this.text ?? this.options.decode?.(this.tokens);
+    return {
+      tokens: this.tokens,
+      details: this.details,
+      finishReason: this.reason ?? 'length',
+      text,
+      promptTokens: this.prompt.length,
+    };
+  }
+}
+
+/**
  * Autoregressive generation with a KV cache: the prompt runs once, then each new token runs alone against
  * the cached keys and values of earlier positions.
  */
@@ -46,56 +130,32 @@ export function generate(
   prompt: readonly number[],
   options: GenerateOptions,
 ): GenerateResult {
-  if (prompt.length === 0) throw new Error('generate needs a prompt of at least one token (e.g. the BOS id)');
-  const rng = new Rng(options.seed ?? 0);
-  const stopIds = new Set(options.stopTokenIds ?? model.config.eosTokenIds);
-  const stopSequences = options.stopSequences ?? [];
-  if (stopSequences.length > 0 && !options.decode) throw new Error('stopSequences need a decode function');
-  const maxTokens = Math.min(options.maxTokens, model.config.maxPositionEmbeddings - prompt.length);
+  const sequence = new SequenceDecoder(model.config, prompt, options);
   const cache = new KvCache(model.config.numLayers);
-  const tokens: number[] = [];
-  const details: GeneratedToken[] = [];
-  let finishReason: GenerateResult['finishReason'] = 'length';
-  let text: string | undefined;
   try {
     let input: readonly number[] = prompt;
-    for (let step = 0; step < maxTokens; step++) {
-      // tidy returns the tensor, not its values: tidy walks whatever it is given with for-in looking for
-      // tensors, and a Float32Array of vocabulary size per token made that walk a hot loop V8 kept
-      // deoptimising and recompiling on its background threads (the cores the request thread needs).
-      const last = tf.tidy(() => {
-        const { logits: all } = model.forward([input], { cache });
-        return all.slice([all.shape[0] - 1, 0], [1, -1]);
-      });
-      const logits = Float32Array.from(last.dataSync() as Float32Array);
-      last.dispose();
-      const token = pick(logits, options, rng);
-      if (stopIds.has(token.id)) {
-        finishReason = 'stop_token';
-        break;
-      }
-      tokens.push(token.id);
-      details.push(token);
-      if (options.onToken?.(token) === false) {
-        finishReason = 'callback';
-        break;
-      }
-      if (options.decode && stopSequences.length > 0) {
-        const decoded = options.decode(tokens);
-        const at = Math.min(...stopSequences.map((s) => decoded.indexOf(s)).filter((i) => i >= 0));
-        if (Number.isFinite(at)) {
-          text = decoded.slice(0, at);
-          finishReason = 'stop_sequence';
-          break;
-        }
-      }
-      input = [token.id];
+    while (!sequence.finished) {
+      const next = sequence.accept(lastLogits(model, input, cache));
+      if (next !== undefined) input = [next];
     }
   } finally {
     cache.dispose();
   }
-  if (text === undefined && options.decode) text = options.decode(tokens);
-  return { tokens, details, finishReason, text, promptTokens: prompt.length };
+  return sequence.result();
+}
+
+/** The logits of the last position of one sequence's `input`, run through (and extending) `cache`. */
+export function lastLogits(model: LlamaModel, input: readonly number[], cache: KvCache): Float32Array {
+  // tidy returns the tensor, not its values: tidy walks whatever it is given with for-in looking for
+  // tensors, and a Float32Array of vocabulary size per token made that walk a hot loop V8 kept
+  // deoptimising and recompiling on its background threads (the cores the request thread needs).
+  const last = tf.tidy(() => {
+    const { logits: all } = model.forward([input], { cache });
+    return all.slice([all.shape[0] - 1, 0], [1, -1]);
+  });
+  const logits = Float32Array.from(last.dataSync() as Float32Array);
+  last.dispose();
+  return logits;
 }
 
 /** Chooses the next token from one position's logits. */

@@ -24,6 +24,7 @@ export {
 export {
   LlamaModel,
   KvCache,
+  BatchKvCache,
   LINEAR_MODULES,
   expectedTensors,
   linearName,
@@ -45,6 +46,7 @@ export { rotaryTables, rotateHalfMatrix } from './ops.js';
 export {
   generate,
   generateBatch,
+  SequenceDecoder,
   pick,
   attentionWeights,
   type GenerateOptions,
@@ -53,6 +55,12 @@ export {
   type GenerateResult,
   type GeneratedToken,
 } from './generate.js';
+export {
+  ContinuousBatcher,
+  type BatchedResult,
+  type BatchedSequence,
+  type ContinuousBatcherOptions,
+} from './continuousBatch.js';
 export {
   causalLmLoss,
   makeBatch,

@@ -14,6 +14,7 @@ import {
   silu,
   readInTidy,
 } from './ops.js';
+import { gatherRows } from './wasmKernels.js';
 import { Rng } from './rng.js';
 import type { HostTensor } from './safetensors.js';
 
@@ -67,6 +68,133 @@ export class KvCache {
     this.values.fill(undefined);
     this.length = 0;
   }
+}
+
+/**
+ * Keys and values of a batch of sequences of different lengths, for decoding them together one token each
+ * (continuous batching): per layer [rows * kvHeads, width, headDim], where row b's keys fill the last
+ * lengths[b] slots and the slots before them are padding the attention mask hides. Rows join (from a
+ * single-sequence KvCache after its prompt ran) and leave between steps; width stays the longest row's length.
+ */
+export class BatchKvCache {
+  private keys: (tf.Tensor3D | undefined)[];
+  private values: (tf.Tensor3D | undefined)[];
+  private lengthsByRow: number[] = [];
+  private slots = 0;
+
+  constructor(
+    private readonly layers: number,
+    private readonly kvHeads: number,
+  ) {
+    this.keys = new Array<tf.Tensor3D | undefined>(layers).fill(undefined);
+    this.values = new Array<tf.Tensor3D | undefined>(layers).fill(undefined);
+  }
+
+  get rows(): number {
+    return this.lengthsByRow.length;
+  }
+
+  /** Positions each row holds (the position its next token takes). */
+  get lengths(): readonly number[] {
+    return this.lengthsByRow;
+  }
+
+  /** Slots per row (the longest row's length). */
+  get width(): number {
+    return this.slots;
+  }
+
+  /** Layer tensors, for LlamaModel.decodeStep. */
+  layer(index: number): { keys?: tf.Tensor3D; values?: tf.Tensor3D } {
+    return { keys: this.keys[index], values: this.values[index] };
+  }
+
+  /** Replaces a layer's tensors by ones a step extended by one slot (decodeStep; it keeps them). */
+  setLayer(index: number, keys: tf.Tensor3D, values: tf.Tensor3D): void {
+    this.keys[index]?.dispose();
+    this.values[index]?.dispose();
+    this.keys[index] = keys;
+    this.values[index] = values;
+  }
+
+  /** Counts the slot a step appended to every row. */
+  advance(): void {
+    this.lengthsByRow = this.lengthsByRow.map((length) => length + 1);
+    this.slots++;
+  }
+
+  /** Moves one sequence's cache (batch 1, after its prompt ran) in as the last row; `single` is left empty. */
+  append(single: KvCache): void {
+    const length = single.length;
+    if (length === 0) throw new Error('append needs a cache that holds at least one position');
+    const pad = (t: tf.Tensor3D, slots: number) =>
+      tf.concat([tf.zeros([t.shape[0], slots, t.shape[2]]), t], 1) as tf.Tensor3D;
+    for (let layer = 0; layer < this.layers; layer++) {
+      for (const side of ['keys', 'values'] as const) {
+        const own = single[side][layer]!;
+        const batch = this[side][layer];
+        const joined = tf.tidy(() => {
+          if (!batch) return tf.clone(own);
+          const width = Math.max(this.slots, length);
+          const head = width > this.slots ? pad(batch, width - this.slots) : batch;
+          const tail = width > length ? pad(own, width - length) : own;
+          return tf.concat([head, tail], 0) as tf.Tensor3D;
+        });
+        batch?.dispose();
+        this[side][layer] = joined;
+      }
+    }
+    single.dispose();
+    this.slots = Math.max(this.slots, length);
+    this.lengthsByRow.push(length);
+  }
+
+  /** Drops the given rows; the width shrinks to the longest row left. */
+  remove(rows: readonly number[]): void {
+    if (rows.length === 0) return;
+    const drop = new Set(rows);
+    const keep = this.lengthsByRow.map((_, row) => row).filter((row) => !drop.has(row));
+    if (keep.length === 0) {
+      this.dispose();
+      return;
+    }
+    const lengths = keep.map((row) => this.lengthsByRow[row]!);
+    const width = Math.max(...lengths);
+    const entries = new Int32Array(
+      keep.flatMap((row) => range(this.kvHeads).map((h) => row * this.kvHeads + h)),
+    );
+    for (let layer = 0; layer < this.layers; layer++) {
+      for (const side of ['keys', 'values'] as const) {
+        const old = this[side][layer]!;
+        const [, slots, dim] = old.shape;
+        this[side][layer] = tf.tidy(() => {
+          const kept = gatherRows(old.reshape([-1, slots * dim]), tf.tensor1d(entries, 'int32')).reshape([
+            entries.length,
+            slots,
+            dim,
+          ]) as tf.Tensor3D;
+          return width < slots
+            ? (tf.slice(kept, [0, slots - width, 0], [-1, width, -1]) as tf.Tensor3D)
+            : kept;
+        });
+        old.dispose();
+      }
+    }
+    this.lengthsByRow = lengths;
+    this.slots = width;
+  }
+
+  dispose(): void {
+    for (const t of [...this.keys, ...this.values]) t?.dispose();
+    this.keys.fill(undefined);
+    this.values.fill(undefined);
+    this.lengthsByRow = [];
+    this.slots = 0;
+  }
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
 }
 
 export interface ForwardOptions {
@@ -315,16 +443,119 @@ export class LlamaModel {
    * is extended (its tensors are kept outside any tidy).
    */
   forward(ids: readonly (readonly number[])[], options: ForwardOptions = {}): ForwardResult {
-    const { final, embed, attentionByLayer } = this.decode(ids, options);
-    let logits: tf.Tensor2D;
-    if (this.config.tieWordEmbeddings) {
-      logits = this.trainableBase
-        ? linearTrainable(final, tf.transpose(embed))
-        : linearFrozen(final, this.frozenTransposed(TIED_HEAD, embed), () => embed);
-    } else {
-      logits = this.project('lm_head.weight', final, options);
-    }
+    const { final, attentionByLayer } = this.decode(ids, options);
+    const logits = this.head(final, options);
     return { logits, hidden: final, attention: options.attention ? attentionByLayer : undefined };
+  }
+
+  /** Logits [rows, vocab] from final hidden states: the tied embedding or lm_head. */
+  private head(final: tf.Tensor2D, options: ForwardOptions): tf.Tensor2D {
+    if (!this.config.tieWordEmbeddings) return this.project('lm_head.weight', final, options);
+    const embed = this.weights.get('model.embed_tokens.weight')! as unknown as tf.Tensor2D;
+    return this.trainableBase
+      ? linearTrainable(final, tf.transpose(embed))
+      : linearFrozen(final, this.frozenTransposed(TIED_HEAD, embed), () => embed);
+  }
+
+  /** The SwiGLU block of a layer with its residual: h + down(silu(gate(norm h)) * up(norm h)). */
+  private mlp(layer: number, h: tf.Tensor2D, options: ForwardOptions): tf.Tensor2D {
+    const y = rmsNorm(
+      h,
+      this.w1(`model.layers.${layer}.post_attention_layernorm.weight`),
+      this.config.rmsNormEps,
+    );
+    const gate = silu(this.project(linearName(layer, 'gate_proj'), y, options, layer, 'gate_proj'));
+    const up = this.project(linearName(layer, 'up_proj'), y, options, layer, 'up_proj');
+    return tf.add(
+      h,
+      this.project(
+        linearName(layer, 'down_proj'),
+        tf.mul(gate, up) as tf.Tensor2D,
+        options,
+        layer,
+        'down_proj',
+      ),
+    );
+  }
+
+  /**
+   * One decoding step for a batch of sequences of different lengths: row b's token `tokens[b]` at position
+   * cache.lengths[b], attending to that row's cached keys only. Returns logits [rows, vocab] (call inside
+   * tf.tidy); extends every row of the cache by one slot. Row for row the same computation as forward with a
+   * single-sequence KvCache: the padding slots get exactly zero weight.
+   */
+  decodeStep(tokens: readonly number[], cache: BatchKvCache): tf.Tensor2D {
+    const c = this.config;
+    const rows = tokens.length;
+    if (rows === 0 || rows !== cache.rows)
+      throw new Error(`decodeStep got ${rows} tokens for a cache of ${cache.rows} rows`);
+    tokens.forEach((id, b) => {
+      if (!Number.isInteger(id) || id < 0 || id >= c.vocabSize)
+        throw new Error(`token id ${id} of row ${b} is outside the vocabulary [0, ${c.vocabSize})`);
+    });
+    const lengths = cache.lengths;
+    const longest = Math.max(...lengths);
+    if (longest + 1 > c.maxPositionEmbeddings)
+      throw new Error(`${longest + 1} positions exceed max_position_embeddings (${c.maxPositionEmbeddings})`);
+    const d = c.headDim;
+    const groups = c.numHeads / c.numKvHeads;
+    const width = cache.width + 1;
+    const options: ForwardOptions = {};
+    // Row b sees its last lengths[b] + 1 slots; the slots before them are padding.
+    const maskData = new Float32Array(rows * c.numKvHeads * width);
+    lengths.forEach((length, b) => {
+      for (let h = 0; h < c.numKvHeads; h++) {
+        const from = (b * c.numKvHeads + h) * width;
+        maskData.fill(-1e9, from, from + width - (length + 1));
+      }
+    });
+    const mask = tf.tensor3d(maskData, [rows * c.numKvHeads, 1, width]);
+    const rot = this.rotaryFor(longest + 1);
+    // Each row at its own position: the rows are the "positions" of a [1, rows, heads, d] rotary call.
+    const where = tf.tensor1d(Int32Array.from(lengths), 'int32');
+    const angles = { cos: gatherRows(rot.cos, where), sin: gatherRows(rot.sin, where) };
+    const embed = this.weights.get('model.embed_tokens.weight')! as unknown as tf.Tensor2D;
+    let h = embedFrozen(embed, Int32Array.from(tokens));
+    for (let layer = 0; layer < c.numLayers; layer++) {
+      const x = rmsNorm(h, this.w1(`model.layers.${layer}.input_layernorm.weight`), c.rmsNormEps);
+      const q = this.applyRotary(
+        this.project(linearName(layer, 'q_proj'), x, options, layer, 'q_proj'),
+        1,
+        rows,
+        c.numHeads,
+        angles,
+      );
+      const k = this.applyRotary(
+        this.project(linearName(layer, 'k_proj'), x, options, layer, 'k_proj'),
+        1,
+        rows,
+        c.numKvHeads,
+        angles,
+      );
+      const v = this.project(linearName(layer, 'v_proj'), x, options, layer, 'v_proj');
+      // Heads h = kv * groups + r share kv head kv: [rows, kvHeads, groups, d] is [rows * kvHeads, groups, d].
+      const qg = q.reshape([rows * c.numKvHeads, groups, d]) as tf.Tensor3D;
+      const kNew = k.reshape([rows * c.numKvHeads, 1, d]) as tf.Tensor3D;
+      const vNew = v.reshape([rows * c.numKvHeads, 1, d]) as tf.Tensor3D;
+      const past = cache.layer(layer);
+      const kg = tf.keep(past.keys ? (tf.concat([past.keys, kNew], 1) as tf.Tensor3D) : kNew);
+      const vg = tf.keep(past.values ? (tf.concat([past.values, vNew], 1) as tf.Tensor3D) : vNew);
+      cache.setLayer(layer, kg, vg);
+      const { context } = attention(qg, kg, vg, 1 / Math.sqrt(d), mask);
+      h = tf.add(
+        h,
+        this.project(
+          linearName(layer, 'o_proj'),
+          context.reshape([rows, c.numHeads * d]) as tf.Tensor2D,
+          options,
+          layer,
+          'o_proj',
+        ),
+      );
+      h = this.mlp(layer, h, options);
+    }
+    cache.advance();
+    return this.head(rmsNorm(h, this.w1('model.norm.weight'), c.rmsNormEps), options);
   }
 
   /**
@@ -338,7 +569,7 @@ export class LlamaModel {
   private decode(
     ids: readonly (readonly number[])[],
     options: ForwardOptions,
-  ): { final: tf.Tensor2D; embed: tf.Tensor2D; attentionByLayer: tf.Tensor4D[] } {
+  ): { final: tf.Tensor2D; attentionByLayer: tf.Tensor4D[] } {
     const c = this.config;
     const batch = ids.length;
     const seq = ids[0]?.length ?? 0;
@@ -430,23 +661,11 @@ export class LlamaModel {
         .transpose([0, 2, 1, 3])
         .reshape([batch * seq, c.numHeads * d]) as tf.Tensor2D;
       h = tf.add(h, this.project(linearName(layer, 'o_proj'), context, options, layer, 'o_proj'));
-      const y = rmsNorm(h, this.w1(`${prefix}.post_attention_layernorm.weight`), c.rmsNormEps);
-      const gate = silu(this.project(linearName(layer, 'gate_proj'), y, options, layer, 'gate_proj'));
-      const up = this.project(linearName(layer, 'up_proj'), y, options, layer, 'up_proj');
-      h = tf.add(
-        h,
-        this.project(
-          linearName(layer, 'down_proj'),
-          tf.mul(gate, up) as tf.Tensor2D,
-          options,
-          layer,
-          'down_proj',
-        ),
-      );
+      h = this.mlp(layer, h, options);
     }
     if (cache) cache.length = keys;
     const final = rmsNorm(h, this.w1('model.norm.weight'), c.rmsNormEps);
-    return { final, embed, attentionByLayer };
+    return { final, attentionByLayer };
   }
 
   private frozenTransposed(key: string, source: tf.Tensor2D): tf.Tensor2D {

@@ -72,15 +72,21 @@ function swapLast(x: tf.Tensor): tf.Tensor3D {
   return tf.transpose(x, [0, 2, 1]) as tf.Tensor3D;
 }
 
+/**
+ * An additive attention mask: [m, t] shared by every entry, or [n, 1, t] per entry (a batch of sequences of
+ * different lengths, each query row seeing only its own sequence's keys).
+ */
+export type AttentionMask = tf.Tensor2D | tf.Tensor3D;
+
 /** softmax(q k^T * scale + mask) for [n, m, d] queries against [n, t, d] keys. */
-function attentionProbs(q: tf.Tensor3D, k: tf.Tensor3D, scale: number, mask?: tf.Tensor2D): tf.Tensor3D {
+function attentionProbs(q: tf.Tensor3D, k: tf.Tensor3D, scale: number, mask?: AttentionMask): tf.Tensor3D {
   const scaled = tf.mul(matMulEach(q, swapLast(k)), scale);
   return tf.softmax(mask ? tf.add(scaled, mask) : scaled) as tf.Tensor3D;
 }
 
 /**
  * Scaled dot-product attention over n independent entries (batch x kv head): softmax(q k^T * scale + mask) v
- * for q [n, m, d], k and v [n, t, d] and an additive mask [m, t]; returns the context [n, m, d] and, when
+ * for q [n, m, d], k and v [n, t, d] and an additive mask ([m, t] or [n, 1, t]); returns the context [n, m, d] and, when
  * asked, the softmax weights [n, m, t] (no gradient flows through those).
  *
  * The wasm backend runs a batched (rank-3) or transposed matmul as a scalar loop about 10x slower than its
@@ -92,7 +98,7 @@ export function attention(
   k: tf.Tensor3D,
   v: tf.Tensor3D,
   scale: number,
-  mask?: tf.Tensor2D,
+  mask?: AttentionMask,
   withProbs = false,
 ): { context: tf.Tensor3D; probs?: tf.Tensor3D } {
   if (withProbs) {

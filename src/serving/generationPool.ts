@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
-  CANCEL_SLOT,
+  type BatchSettings,
   type FromThread,
   type GenerationInput,
   type GenerationOutput,
@@ -12,9 +12,13 @@ import {
 } from './generationProtocol.js';
 
 export interface GenerationPoolOptions {
-  /** Generation threads (default 1); each runs one generation at a time with its own copy of the weights. */
+  /** Generation threads (default 1); each holds its own copy of the weights and batches its requests. */
   readonly threads?: number;
-  /** Requests allowed to wait for a thread; one more is refused with QueueFullError (default 32). */
+  /** Requests a thread decodes together at most (default 32): its continuous batch. */
+  readonly maxBatch?: number;
+  /** Tokens one decoding step of a thread may run: a token per sequence plus prompts joining (default 512). */
+  readonly batchTokens?: number;
+  /** Requests allowed to wait for room in a thread's batch; one more is refused with QueueFullError (default 32). */
   readonly maxQueue?: number;
   /** What a refused client is told to wait, in seconds (default 1). */
   readonly retryAfterSeconds?: number;
@@ -45,7 +49,10 @@ export class QueueFullError extends Error {
 }
 
 export interface GenerationResult extends GenerationOutput {
-  /** Milliseconds the request waited for a free thread. */
+  /**
+   * Milliseconds the request waited for room in a thread's batch, and in the thread for the decoding step that
+   * was running when it arrived (GenerationOutput.stepWaitMs).
+   */
   readonly queueMs: number;
 }
 
@@ -73,15 +80,16 @@ interface Control {
 
 interface Slot {
   worker: Worker;
-  readonly cancel: Int32Array;
-  current?: Pending;
+  /** Requests the thread is generating (its batch and those about to join it), by request id. */
+  readonly active: Map<number, Pending>;
   readonly controls: Map<number, Control>;
   ready: Promise<void>;
 }
 
 /**
  * Worker threads that generate off the request event loop, behind a bounded FIFO queue. Every thread holds
- * every loaded model, so a request goes to whichever thread is free.
+ * every loaded model and decodes up to maxBatch requests together (continuous batching: a request joins at the
+ * thread's next step), so a request goes to the thread with the most room; it waits only when all are full.
  */
 export class GenerationPool {
   private readonly slots: Slot[] = [];
@@ -89,6 +97,7 @@ export class GenerationPool {
   private readonly loaded = new Map<string, ModelFiles>();
   private nextId = 1;
   private closed = false;
+  private answered = { requests: 0, batchSizeSum: 0 };
   readonly backend: { name: string } = { name: 'unknown' };
 
   private constructor(
@@ -104,6 +113,8 @@ export class GenerationPool {
     }
     const pool = new GenerationPool({
       threads: Math.max(1, options.threads ?? 1),
+      maxBatch: Math.max(1, options.maxBatch ?? 32),
+      batchTokens: Math.max(1, options.batchTokens ?? 512),
       maxQueue: Math.max(0, options.maxQueue ?? 32),
       retryAfterSeconds: options.retryAfterSeconds ?? 1,
       threadEntry,
@@ -117,14 +128,27 @@ export class GenerationPool {
     return this.slots.length;
   }
 
-  /** Requests waiting for a thread. */
+  /** Requests waiting for room in a thread's batch. */
   queued(): number {
     return this.queue.length;
   }
 
+  /**
+   * Requests answered so far and the sum of their mean batch sizes (GenerationOutput.meanBatchSize): the
+   * batch occupancy over a period is the difference of two readings' sums over that of their counts.
+   */
+  occupancy(): { readonly requests: number; readonly batchSizeSum: number } {
+    return { ...this.answered };
+  }
+
   /** Threads generating now. */
   busy(): number {
-    return this.slots.filter((slot) => slot.current).length;
+    return this.slots.filter((slot) => slot.active.size > 0).length;
+  }
+
+  /** Requests being generated now, in all threads. */
+  generating(): number {
+    return this.slots.reduce((sum, slot) => sum + slot.active.size, 0);
   }
 
   isLoaded(key: string): boolean {
@@ -151,8 +175,8 @@ export class GenerationPool {
     if (this.closed) throw new Error('the generation pool is closed');
     if (!this.loaded.has(input.key))
       throw new Error(`model ${input.key} is not loaded; load it before generating`);
-    const idle = this.slots.find((slot) => !slot.current);
-    if (!idle && this.queue.length >= this.options.maxQueue) {
+    const room = this.slots.some((slot) => slot.active.size < this.options.maxBatch);
+    if (!room && this.queue.length >= this.options.maxQueue) {
       throw new QueueFullError(this.options.retryAfterSeconds, this.queue.length);
     }
     let pending!: Pending;
@@ -179,8 +203,8 @@ export class GenerationPool {
           pending.resolve(cancelledResult(pending));
           return;
         }
-        const slot = this.slots.find((s) => s.current === pending);
-        if (slot) Atomics.store(slot.cancel, CANCEL_SLOT, pending.requestId);
+        const slot = this.slots.find((s) => s.active.get(pending.requestId) === pending);
+        slot?.worker.postMessage({ type: 'cancel', requestId: pending.requestId } satisfies ToThread);
       },
     };
   }
@@ -191,13 +215,26 @@ export class GenerationPool {
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
   }
 
+  /** Hands waiting requests to the threads with the most room in their batches. */
   private dispatch(): void {
-    for (const slot of this.slots) {
-      if (slot.current || this.queue.length === 0) continue;
+    while (this.queue.length > 0) {
+      let slot: Slot | undefined;
+      for (const candidate of this.slots)
+        if (
+          candidate.active.size < this.options.maxBatch &&
+          (!slot || candidate.active.size < slot.active.size)
+        )
+          slot = candidate;
+      if (!slot) return;
       const pending = this.queue.shift()!;
-      slot.current = pending;
+      slot.active.set(pending.requestId, pending);
       pending.startedAt = performance.now();
-      const message: ToThread = { type: 'generate', requestId: pending.requestId, input: pending.input };
+      const message: ToThread = {
+        type: 'generate',
+        requestId: pending.requestId,
+        input: pending.input,
+        postedAt: performance.timeOrigin + performance.now(),
+      };
       slot.worker.postMessage(message);
     }
   }
@@ -210,16 +247,13 @@ export class GenerationPool {
   }
 
   private spawn(): Slot {
-    const cancel = new Int32Array(new SharedArrayBuffer(4));
-    const worker = new Worker(this.options.threadEntry, {
-      workerData: { cancel: cancel.buffer },
-      execArgv: [],
-    });
+    const batch: BatchSettings = { maxBatch: this.options.maxBatch, tokenBudget: this.options.batchTokens };
+    const worker = new Worker(this.options.threadEntry, { workerData: { batch }, execArgv: [] });
     let markReady!: () => void;
     let failReady!: (error: Error) => void;
     const slot: Slot = {
       worker,
-      cancel,
+      active: new Map(),
       controls: new Map(),
       ready: new Promise<void>((resolve, reject) => {
         markReady = resolve;
@@ -228,17 +262,20 @@ export class GenerationPool {
     };
     worker.on('message', (message: FromThread) => {
       if (message.type === 'ready') return markReady();
-      const current = slot.current;
-      if (current && message.requestId === current.requestId) {
+      const current = slot.active.get(message.requestId);
+      if (current) {
         if (message.type === 'delta') {
           if (!current.cancelled) current.onDelta?.(message.text);
           return;
         }
-        slot.current = undefined;
+        slot.active.delete(message.requestId);
         if (message.type === 'done') {
+          this.answered.requests++;
+          this.answered.batchSizeSum += message.output.meanBatchSize;
           current.resolve({
             ...message.output,
-            queueMs: (current.startedAt ?? current.enqueuedAt) - current.enqueuedAt,
+            queueMs:
+              (current.startedAt ?? current.enqueuedAt) - current.enqueuedAt + message.output.stepWaitMs,
           });
         } else if (message.type === 'failed')
           current.reject(
@@ -260,9 +297,10 @@ export class GenerationPool {
     });
     worker.on('error', (error) => {
       failReady(error);
-      // A thread that crashed takes its request with it; a fresh thread replaces it with every loaded model.
-      slot.current?.reject(new Error(`the generation thread failed: ${error.message}`));
-      slot.current = undefined;
+      // A thread that crashed takes its requests with it; a fresh thread replaces it with every loaded model.
+      for (const pending of slot.active.values())
+        pending.reject(new Error(`the generation thread failed: ${error.message}`));
+      slot.active.clear();
       for (const control of slot.controls.values()) control.reject(error);
       slot.controls.clear();
       if (this.closed) return;
@@ -292,6 +330,8 @@ function cancelledResult(pending: Pending): GenerationResult {
     meanTokenEntropy: 0,
     finishReason: 'cancelled',
     modelMs: 0,
+    stepWaitMs: 0,
+    meanBatchSize: 0,
     queueMs: performance.now() - pending.enqueuedAt,
   };
 }

@@ -35,14 +35,32 @@ export interface GenerationOutput {
   /** Mean entropy (nats) of the next-token distributions of the generated tokens. */
   readonly meanTokenEntropy: number;
   readonly finishReason: 'stop' | 'length' | 'cancelled';
-  /** Milliseconds spent in the model (tokenising, forward passes, sampling, decoding) inside the thread. */
+  /**
+   * Milliseconds from the thread taking the request to its answer: tokenising, waiting to join the running
+   * batch, the batch's forward passes while this sequence was in it, sampling, decoding.
+   */
   readonly modelMs: number;
+  /**
+   * Milliseconds the request sat in the thread's message queue while a decoding step of other requests ran
+   * (it joins at the next step): batching's wait, counted with the queue rather than as the hand-off.
+   */
+  readonly stepWaitMs: number;
+  /** Sequences in the batch, on average over the decoding steps this one took part in (1: it ran alone). */
+  readonly meanBatchSize: number;
 }
 
 export type ToThread =
   | { readonly type: 'load'; readonly requestId: number; readonly files: ModelFiles }
   | { readonly type: 'unload'; readonly requestId: number; readonly key: string }
-  | { readonly type: 'generate'; readonly requestId: number; readonly input: GenerationInput };
+  | {
+      readonly type: 'generate';
+      readonly requestId: number;
+      readonly input: GenerationInput;
+      /** When the pool posted it: performance.timeOrigin + performance.now(), a clock threads share. */
+      readonly postedAt: number;
+    }
+  /** Stop this generation at the next step (its client went away); it still answers 'done' (cancelled). */
+  | { readonly type: 'cancel'; readonly requestId: number };
 
 export type FromThread =
   | { readonly type: 'ready' }
@@ -66,5 +84,10 @@ export interface GenerationRefusal {
   readonly maxTokens: number;
 }
 
-/** Index in the shared cancel array: a thread stops generating when its slot holds the request id. */
-export const CANCEL_SLOT = 0;
+/** How a generation thread batches (see ContinuousBatcher). */
+export interface BatchSettings {
+  /** Sequences decoded together at most, per loaded model. */
+  readonly maxBatch: number;
+  /** Tokens one step may run: one per running sequence plus the prompts admitted at that step. */
+  readonly tokenBudget: number;
+}

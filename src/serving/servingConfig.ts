@@ -25,6 +25,8 @@ const flag = (fallback: boolean) =>
 export const servingEnvSchema = z.object({
   TUNELEDGER_SERVING_THREADS: integer(1, 1),
   TUNELEDGER_SERVING_QUEUE: integer(32, 0),
+  TUNELEDGER_SERVING_BATCH: integer(32, 1),
+  TUNELEDGER_SERVING_BATCH_TOKENS: integer(512, 1),
   TUNELEDGER_SERVING_RETRY_AFTER_S: integer(1, 1),
   TUNELEDGER_SERVING_MAX_TOKENS: integer(64, 1),
   TUNELEDGER_SERVING_BLOCKLIST: list,
@@ -74,6 +76,8 @@ export function servingSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Se
     pool: {
       threads: e.TUNELEDGER_SERVING_THREADS,
       maxQueue: e.TUNELEDGER_SERVING_QUEUE,
+      maxBatch: e.TUNELEDGER_SERVING_BATCH,
+      batchTokens: e.TUNELEDGER_SERVING_BATCH_TOKENS,
       retryAfterSeconds: e.TUNELEDGER_SERVING_RETRY_AFTER_S,
     },
     defaultMaxTokens: e.TUNELEDGER_SERVING_MAX_TOKENS,
