@@ -68,7 +68,7 @@ for (const target of databaseTargets) {
       );
     const label = async (interactionId: string, label: Record<string, unknown>) => {
       const response = await api.request(
-        'mutation($i: ID!, $l: JSON!) { labelFeedback(interactionId: $i, label: $l) { id } }',
+        'mutation($i: ID!, $l: FeedbackLabelInput!) { labelFeedback(interactionId: $i, label: $l) { id } }',
         { i: interactionId, l: label },
       );
       expect(response.errors).toBeUndefined();
@@ -175,7 +175,7 @@ for (const target of databaseTargets) {
       const datasetId = registered.data!.m.id;
       const generate = async (prompt: string, texts: string[]) => {
         const response = await api.request<{ m: { id: string } }>(
-          'mutation($p: String!, $c: JSON!) { m: generateCandidates(prompt: $p, candidates: $c) { id } }',
+          'mutation($p: String!, $c: [CandidateInput!]!) { m: generateCandidates(prompt: $p, candidates: $c) { id } }',
           { p: prompt, c: texts.map((text) => ({ text })) },
         );
         expect(response.errors).toBeUndefined();

@@ -171,7 +171,7 @@ for (const target of databaseTargets) {
           worker,
         );
       const label = (interactionId: string, label: Record<string, unknown>) =>
-        mutate('mutation($i: ID!, $l: JSON!) { m: labelFeedback(interactionId: $i, label: $l) { id } }', {
+        mutate('mutation($i: ID!, $l: FeedbackLabelInput!) { m: labelFeedback(interactionId: $i, label: $l) { id } }', {
           i: interactionId,
           l: label,
         });

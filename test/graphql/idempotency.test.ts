@@ -16,7 +16,7 @@ type Errors = { message: string; extensions?: { code?: string } & Record<string,
 const register = `mutation($name: String!, $key: String) {
   m: registerDataset(name: $name, format: ALPACA, idempotencyKey: $key) { id replayed eventIds version }
 }`;
-const label = `mutation($id: ID!, $label: JSON!, $key: String) {
+const label = `mutation($id: ID!, $label: FeedbackLabelInput!, $key: String) {
   m: labelFeedback(interactionId: $id, label: $label, idempotencyKey: $key) { id replayed eventIds version }
 }`;
 const interaction = (interactionId: string) => ({
@@ -128,7 +128,7 @@ for (const target of databaseTargets) {
 
     it('records 20 concurrent feedback labels on one interaction, every one of them', async () => {
       const recorded = await call(
-        `mutation($input: JSON!) { m: recordInteraction(input: $input) { id replayed eventIds version } }`,
+        `mutation($input: InteractionInput!) { m: recordInteraction(input: $input) { id replayed eventIds version } }`,
         { input: interaction('0190a8f0-0000-7000-8000-00000000beef') },
       );
       expect(recorded.errors).toBeUndefined();
@@ -150,7 +150,7 @@ for (const target of databaseTargets) {
         expect(
           (
             await call(
-              `mutation($input: JSON!) { m: recordInteraction(input: $input) { id replayed eventIds version } }`,
+              `mutation($input: InteractionInput!) { m: recordInteraction(input: $input) { id replayed eventIds version } }`,
               { input: interaction(id) },
             )
           ).errors,

@@ -367,7 +367,7 @@ describe('refusals are 4xx with a stable code and record nothing', () => {
   it('names the missing field of a JSON input (requestEvaluation without suites) and records nothing', async () => {
     const before = await countEvents(platform.database);
     const answer = await post('/graphql', {
-      query: 'mutation($input: JSON!) { m: requestEvaluation(input: $input) { __typename } }',
+      query: 'mutation($input: EvaluationRequestInput!) { m: requestEvaluation(input: $input) { __typename } }',
       variables: {
         input: { model: { name: 'assistant', version: 1 }, dataset: { id: 'chat', revision: 1 } },
       },

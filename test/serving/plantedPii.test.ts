@@ -135,17 +135,17 @@ describe('planted PII', () => {
     // GraphQL labels and interactions.
     const served = chatId.replace('chatcmpl-', '');
     await mutate(
-      `mutation($i: ID!, $l: JSON!) { labelFeedback(interactionId: $i, label: $l) { id } }`,
+      `mutation($i: ID!, $l: FeedbackLabelInput!) { labelFeedback(interactionId: $i, label: $l) { id } }`,
       { i: served, l: { kind: 'correction', text: pii('GraphQL correction') } },
       labeler,
     );
     await mutate(
-      `mutation($i: ID!, $l: JSON!) { labelFeedback(interactionId: $i, label: $l) { id } }`,
+      `mutation($i: ID!, $l: FeedbackLabelInput!) { labelFeedback(interactionId: $i, label: $l) { id } }`,
       { i: served, l: { kind: 'error-category', category: pii('GraphQL category') } },
       engineer,
     );
     await mutate(
-      `mutation($input: JSON!) { recordInteraction(input: $input) { id } }`,
+      `mutation($input: InteractionInput!) { recordInteraction(input: $input) { id } }`,
       {
         input: {
           deploymentName: DEPLOYMENT,
@@ -161,7 +161,7 @@ describe('planted PII', () => {
 
     // Preferences.
     const candidates = await mutate<{ generateCandidates: { id: string } }>(
-      `mutation($p: String!, $c: JSON!) { generateCandidates(prompt: $p, candidates: $c) { id eventIds } }`,
+      `mutation($p: String!, $c: [CandidateInput!]!) { generateCandidates(prompt: $p, candidates: $c) { id eventIds } }`,
       { p: pii('candidate prompt'), c: [{ text: pii('candidate one') }, { text: pii('candidate two') }] },
       engineer,
     );
@@ -210,7 +210,7 @@ describe('planted PII', () => {
       engineer,
     );
     await mutate(
-      `mutation($id: ID!, $input: JSON!) { addDatasetRevision(datasetId: $id, input: $input) { id } }`,
+      `mutation($id: ID!, $input: DatasetRevisionInput!) { addDatasetRevision(datasetId: $id, input: $input) { id } }`,
       {
         id: manual.registerDataset.id,
         input: {
@@ -264,7 +264,7 @@ describe('planted PII', () => {
     const requestRun = async () =>
       (
         await mutate<{ requestTrainingRun: { id: string } }>(
-          `mutation($input: JSON!) { requestTrainingRun(input: $input) { id } }`,
+          `mutation($input: TrainingRunRequestInput!) { requestTrainingRun(input: $input) { id } }`,
           { input: runInput },
           engineer,
         )
@@ -288,7 +288,7 @@ describe('planted PII', () => {
 
     // An evaluation failed by its worker.
     const evaluation = await mutate<{ requestEvaluation: { id: string } }>(
-      `mutation($input: JSON!) { requestEvaluation(input: $input) { id } }`,
+      `mutation($input: EvaluationRequestInput!) { requestEvaluation(input: $input) { id } }`,
       {
         input: {
           model: { name: 'assistant', version: 1 },

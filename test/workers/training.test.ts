@@ -89,7 +89,7 @@ describe('training worker (pglite)', () => {
 
   const requestRun = async (stages: unknown[]): Promise<string> => {
     const response = await api.request<{ m: { id: string } }>(
-      'mutation($input: JSON!) { m: requestTrainingRun(input: $input) { id } }',
+      'mutation($input: TrainingRunRequestInput!) { m: requestTrainingRun(input: $input) { id } }',
       {
         input: {
           baseModel: { name: 'tiny', source: { kind: 'path', path: modelDir } },

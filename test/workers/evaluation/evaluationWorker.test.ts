@@ -138,7 +138,7 @@ describe('evaluation worker (pglite)', () => {
 
   const trainVersion = async (stages: unknown[], maxSteps?: number): Promise<number> => {
     const { m } = await gql<{ m: { id: string } }>(
-      'mutation($input: JSON!) { m: requestTrainingRun(input: $input) { id } }',
+      'mutation($input: TrainingRunRequestInput!) { m: requestTrainingRun(input: $input) { id } }',
       {
         input: {
           baseModel: { name: 'tiny', source: { kind: 'path', path: modelDir } },
@@ -171,7 +171,7 @@ describe('evaluation worker (pglite)', () => {
 
   const evaluate = async (version: number, gate: unknown[], judgeRef?: string) => {
     const { m } = await gql<{ m: { id: string } }>(
-      'mutation($input: JSON!) { m: requestEvaluation(input: $input) { id } }',
+      'mutation($input: EvaluationRequestInput!) { m: requestEvaluation(input: $input) { id } }',
       {
         input: {
           model: { name: 'capitals-tiny', version },
@@ -304,7 +304,7 @@ describe('evaluation worker (pglite)', () => {
       .map((line) => JSON.parse(line) as { id: string; category: string });
     const relabeled = rows[0]!;
     const newCategory = relabeled.category === 'refusal' ? 'wrong' : 'refusal';
-    await gql('mutation($i: ID!, $l: JSON!) { labelFeedback(interactionId: $i, label: $l) { id } }', {
+    await gql('mutation($i: ID!, $l: FeedbackLabelInput!) { labelFeedback(interactionId: $i, label: $l) { id } }', {
       i: `eval-${failing.evaluationId}-${relabeled.id}`,
       l: { kind: 'error-category', category: newCategory },
     });
@@ -343,7 +343,7 @@ describe('evaluation worker (pglite)', () => {
       admin,
     );
     const { m } = await gql<{ m: { id: string } }>(
-      'mutation($input: JSON!) { m: requestEvaluation(input: $input) { id } }',
+      'mutation($input: EvaluationRequestInput!) { m: requestEvaluation(input: $input) { id } }',
       {
         input: {
           model: { name: 'capitals-tiny', version: 1 },
