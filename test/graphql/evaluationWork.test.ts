@@ -81,8 +81,8 @@ for (const target of databaseTargets) {
           input: {
             model: { name: 'qa-model', version: 1 },
             dataset: { id: 'qa', revision: 1 },
-            suites: ['exact-match', 'f1'],
-            gate: [{ metric: 'f1', op: 'gte', value: 0.7 }],
+            suites: ['EXACT_MATCH', 'F1'],
+            gate: [{ metric: 'f1', op: 'GTE', value: 0.7 }],
           },
         },
       );

@@ -94,11 +94,11 @@ for (const target of databaseTargets) {
       await serve('i-bad', 'prod', 'user: 2 + 2?', '5');
       await serve('i-unlabelled', 'prod', 'user: hello', 'hi');
       await serve('i-other', 'staging', 'user: staging question', 'staging answer');
-      await label('i-good', { kind: 'thumbs', up: true });
-      await label('i-fixed', { kind: 'thumbs', up: false });
-      await label('i-fixed', { kind: 'correction', text: 'Write to help@example.com.' });
-      await label('i-bad', { kind: 'rating', value: 2 });
-      await label('i-other', { kind: 'thumbs', up: true });
+      await label('i-good', { thumbs: 'UP' });
+      await label('i-fixed', { thumbs: 'DOWN' });
+      await label('i-fixed', { correction: 'Write to help@example.com.' });
+      await label('i-bad', { rating: 2 });
+      await label('i-other', { thumbs: 'UP' });
 
       const built = await call({ datasetId, deploymentName: 'prod', evalFraction: 0 }, 'flywheel-1');
       expect(built.errors).toBeUndefined();

@@ -135,7 +135,7 @@ for (const target of databaseTargets) {
       const interactionId = recorded.payload!.id;
       const answers = await Promise.all(
         Array.from({ length: 20 }, (_, index) =>
-          call(label, { id: interactionId, label: { kind: 'rating', value: (index % 5) + 1 } }),
+          call(label, { id: interactionId, label: { rating: (index % 5) + 1 } }),
         ),
       );
       for (const answer of answers) expect(answer.errors).toBeUndefined();
@@ -158,7 +158,7 @@ for (const target of databaseTargets) {
       }
       const answers = await Promise.all(
         Array.from({ length: 10 }, () =>
-          call(label, { id: ids[0], label: { kind: 'thumbs', up: true }, key: 'label-1' }),
+          call(label, { id: ids[0], label: { thumbs: 'UP' }, key: 'label-1' }),
         ),
       );
       for (const answer of answers) expect(answer.errors).toBeUndefined();
@@ -166,7 +166,7 @@ for (const target of databaseTargets) {
       const before = await countEvents(database);
       const elsewhere = await call(label, {
         id: ids[1],
-        label: { kind: 'thumbs', up: true },
+        label: { thumbs: 'UP' },
         key: 'label-1',
       });
       expect(elsewhere.errors?.[0]?.extensions?.code).toBe('IDEMPOTENCY_KEY_REUSED');

@@ -114,7 +114,7 @@ for (const target of databaseTargets) {
 
       const degrade = `mutation($input: DegradationInput!) { m: detectDegradation(deploymentName: "prod", input: $input) { id eventTypes } }`;
       const observed = {
-        metric: 'output-entropy',
+        metric: 'OUTPUT_ENTROPY',
         baseline: 1,
         current: 1.3,
         window: {

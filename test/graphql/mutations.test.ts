@@ -291,10 +291,7 @@ for (const target of databaseTargets) {
       };
       const attempts: Record<string, [string, Record<string, unknown>]> = {
         data: [mutations.registerDataset, {}],
-        correct: [
-          mutations.label,
-          { id: interaction.payload!.id, label: { correction: 'Say hello back.' } },
-        ],
+        correct: [mutations.label, { id: interaction.payload!.id, label: { correction: 'Say hello back.' } }],
         rank: [mutations.rank, { id: prompt.payload!.id, r: ranking }],
         train: [mutations.requestRun, { input: runInput(dataset.payload!.id) }],
         release: [mutations.promote, {}],
