@@ -191,6 +191,14 @@ for (const target of databaseTargets) {
       const malformed = await call(mutations.requestRun, { input: { seed: 1 } });
       expect(malformed.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       expect(malformed.errors?.map((error) => error.message).join('\n')).toMatch(/"dataset"/);
+      // A label is exactly one signal, as over REST: two (or none) are refused before anything is looked up.
+      const before = await countEvents(database);
+      for (const label of [{ thumbs: 'UP', rating: 3 }, {}]) {
+        const refused = await call(mutations.label, { id: 'any-interaction', label });
+        expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+        expect(refused.errors?.[0]?.message).toMatch(/label: give exactly one of thumbs, rating/);
+      }
+      expect(await countEvents(database)).toBe(before);
     });
 
     it('refuses an out-of-bounds training request with BAD_USER_INPUT naming the field and bound, recording nothing', async () => {

@@ -136,12 +136,12 @@ describe('planted PII', () => {
     const served = chatId.replace('chatcmpl-', '');
     await mutate(
       `mutation($i: ID!, $l: FeedbackLabelInput!) { labelFeedback(interactionId: $i, label: $l) { id } }`,
-      { i: served, l: { kind: 'correction', text: pii('GraphQL correction') } },
+      { i: served, l: { correction: pii('GraphQL correction') } },
       labeler,
     );
     await mutate(
       `mutation($i: ID!, $l: FeedbackLabelInput!) { labelFeedback(interactionId: $i, label: $l) { id } }`,
-      { i: served, l: { kind: 'error-category', category: pii('GraphQL category') } },
+      { i: served, l: { errorCategory: pii('GraphQL category') } },
       engineer,
     );
     await mutate(
@@ -218,7 +218,7 @@ describe('planted PII', () => {
           recordCount: 1,
           byteSize: 10,
           splits: { train: { hash: 'b'.repeat(64), recordCount: 1, byteSize: 10 } },
-          transform: { kind: 'merge', params: { note: pii('revision params') } },
+          transform: { kind: 'MERGE', params: { note: pii('revision params') } },
           piiReport: { counts: {} },
           qualityReport: { rejected: [{ line: 1, reason: pii('rejected line') }] },
         },
@@ -254,11 +254,11 @@ describe('planted PII', () => {
 
     // Training runs: one failed by its worker, one cancelled.
     const runInput = {
-      baseModel: { name: pii('base model name'), source: { kind: 'path', path: join(platform.dir, 'base') } },
+      baseModel: { name: pii('base model name'), source: { kind: 'PATH', path: join(platform.dir, 'base') } },
       dataset: { id: datasetId, revision: 1 },
-      method: { kind: 'lora', r: 4, alpha: 8, dropout: 0, targetModules: ['q_proj'] },
+      method: { kind: 'LORA', r: 4, alpha: 8, dropout: 0, targetModules: ['q_proj'] },
       stages: [{ name: pii('stage name'), learningRate: 1e-3, batchSize: 2, epochs: 1 }],
-      loss: { kind: 'cross-entropy' },
+      loss: { kind: 'CROSS_ENTROPY' },
       seed: 1,
     };
     const requestRun = async () =>
@@ -293,7 +293,7 @@ describe('planted PII', () => {
         input: {
           model: { name: 'assistant', version: 1 },
           dataset: { id: datasetId, revision: 1 },
-          suites: ['exact-match'],
+          suites: ['EXACT_MATCH'],
         },
       },
       engineer,

@@ -13,6 +13,7 @@
  * parses the argument with the same zod schema (`inputValue` below), so bounds and per-kind fields are
  * BAD_USER_INPUT naming the path.
  */
+import 'reflect-metadata';
 import { Field, Float, ID, InputType, Int } from 'type-graphql';
 import type { z } from 'zod';
 import { id } from '../../domain/index.js';
