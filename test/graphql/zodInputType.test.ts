@@ -98,11 +98,8 @@ function disagreements(type: GraphQLInputType, schema: z.ZodType, path: string):
         );
       }
       if (key === discriminator) {
-        const values = isEnumType(getNullableType(graphqlField.type))
-          ? (getNullableType(graphqlField.type) as { getValues(): { value: unknown }[] })
-              .getValues()
-              .map((value) => value.value)
-          : [];
+        const kindType = getNullableType(graphqlField.type);
+        const values = isEnumType(kindType) ? kindType.getValues().map((value) => value.value as string) : [];
         if (JSON.stringify([...values].sort()) !== JSON.stringify([...field.kinds].sort())) {
           problems.push(
             `${path}.${key}: kinds ${field.kinds.join(',')} in zod, ${values.join(',')} in GraphQL`,
