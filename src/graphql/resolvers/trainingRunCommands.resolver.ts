@@ -28,7 +28,7 @@ export class TrainingRunCommandsResolver {
   ) {
     const fields = parseInput('input', trainingRunRequestInput, input);
     return execute(context, 'train', 'start training runs', idempotencyKey, async (command) => {
-      const result = await services(context).runs.requestTrainingRun(fields as never, command);
+      const result = await services(context).runs.requestTrainingRun(fields, command);
       return { ...result, id: result.runId };
     });
   }
