@@ -10,8 +10,8 @@
  *     fields optional (GraphQL has no input unions); the zod schema still says which fields each kind needs;
  *   record, unknown and other unions → JSON: the user's own free form.
  * Optional, nullable and defaulted fields are nullable. GraphQL only checks the shape: the resolver still
- * parses the argument with the same zod schema (`inputValue` below), so bounds and per-kind fields are
- * BAD_USER_INPUT naming the path.
+ * parses the argument, through `inputValue` below, with the same zod schema, so bounds and per-kind fields
+ * are BAD_USER_INPUT naming the path.
  */
 import 'reflect-metadata';
 import { Field, Float, ID, InputType, Int } from 'type-graphql';
@@ -68,7 +68,7 @@ class InputTypeBuilder {
 
   private readonly named: ReadonlyMap<z.ZodType, string>;
 
-  constructor(private readonly options: ZodInputOptions) {
+  constructor(options: ZodInputOptions) {
     this.named = new Map([...(options.named ?? [])].map(([schema, name]) => [unwrap(schema).inner, name]));
   }
 
