@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { feedbackSignalFields } from '../domain/index.js';
 
 const content = z.union([
   z.string(),
@@ -61,15 +62,18 @@ export const completionRequest = z.object({
 });
 export type CompletionRequest = z.output<typeof completionRequest>;
 
-/** POST /v1/feedback: one label per call, on an interaction served here (the response id or the bare interaction id). */
+/**
+ * POST /v1/feedback: one label per call, on an interaction served here (the response id or the bare interaction
+ * id), in the vocabulary of GraphQL's labelFeedback (domain: feedbackSignal), `error_category` in snake_case.
+ */
 export const feedbackRequest = z
   .object({
     interaction_id: z.string().min(1).optional(),
     id: z.string().min(1).optional(),
-    thumbs: z.enum(['up', 'down']).optional(),
-    rating: z.int().min(1).max(5).optional(),
-    correction: z.string().trim().min(1).optional(),
-    error_category: z.string().trim().min(1).optional(),
+    thumbs: feedbackSignalFields.thumbs,
+    rating: feedbackSignalFields.rating,
+    correction: feedbackSignalFields.correction,
+    error_category: feedbackSignalFields.errorCategory,
   })
   .refine((body) => body.interaction_id ?? body.id, {
     message: 'give interaction_id (or id: the completion id)',

@@ -1,6 +1,6 @@
 import express from 'express';
 import { v7 as uuidv7 } from 'uuid';
-import { isDomainError, type DomainErrorKind, type FeedbackLabel } from '../domain/index.js';
+import { isDomainError, labelOfSignal, type DomainErrorKind, type FeedbackLabel } from '../domain/index.js';
 import { isDatabaseUnavailable } from '../eventstore/index.js';
 import { ConcurrencyConflictError, type FeedbackService } from '../services/index.js';
 import { GenerationRefusedError, QueueFullError, type GenerationPool } from './generationPool.js';
@@ -242,14 +242,16 @@ export function createServingRouter(ctx: RouterContext): ServingRouter {
     if (!parsed.success) throw new HttpError(400, 'invalid_request_error', describeZodError(parsed.error));
     const body = parsed.data;
     const interactionId = (body.interaction_id ?? body.id!).replace(INTERACTION_PREFIXES, '');
+    const signal = labelOfSignal({
+      thumbs: body.thumbs,
+      rating: body.rating,
+      correction: body.correction,
+      errorCategory: body.error_category,
+    });
     const label: FeedbackLabel =
-      body.thumbs !== undefined
-        ? { kind: 'thumbs', up: body.thumbs === 'up' }
-        : body.rating !== undefined
-          ? { kind: 'rating', value: body.rating }
-          : body.correction !== undefined
-            ? { kind: 'correction', text: redactText(body.correction, undefined, ctx.piiRedaction) }
-            : { kind: 'error-category', category: body.error_category! };
+      signal.kind === 'correction'
+        ? { ...signal, text: redactText(signal.text, undefined, ctx.piiRedaction) }
+        : signal;
     await ctx.recorder.whenRecorded(interactionId);
     let recorded: FeedbackLabel = label;
     try {

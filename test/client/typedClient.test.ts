@@ -29,10 +29,16 @@ const FIXTURES: Record<string, Record<string, unknown>> = {
   DataIngestDataset: { content: records },
   DataRequestAugmentation: { lexicon: { terms: [{ term: 'influenza', alternatives: ['flu'] }] } },
   GraphqlRequestTrainingRun: {
-    input: { baseModel: { name: 'tiny' }, dataset: { id: 'unknown', revision: 1 } },
+    input: {
+      baseModel: { name: 'tiny', source: { kind: 'PATH', path: '/models/tiny' } },
+      dataset: { id: 'unknown', revision: 1 },
+    },
   },
   TrainingRequestTrainingRun: {
-    input: { baseModel: { name: 'tiny' }, dataset: { id: 'unknown', revision: 1 } },
+    input: {
+      baseModel: { name: 'tiny', source: { kind: 'PATH', path: '/models/tiny' } },
+      dataset: { id: 'unknown', revision: 1 },
+    },
   },
 };
 

@@ -220,7 +220,7 @@ describe('the web console', () => {
     const labeler = (await tokens.create({ actor: 'lena', roles: ['labeler'], createdBy: 'test' })).token;
     const prompt = 'What is the capital of Peru?';
     await gql(
-      `mutation($p: String!, $c: JSON!) { generateCandidates(prompt: $p, candidates: $c) { id } }`,
+      `mutation($p: String!, $c: [CandidateInput!]!) { generateCandidates(prompt: $p, candidates: $c) { id } }`,
       { p: prompt, c: [{ text: 'Paris.' }, { text: 'Quito.' }, { text: 'Lima.' }] },
       engineer,
     );

@@ -21,7 +21,7 @@ const work = {
   claim: `mutation($id: ID!) { m: claimEvaluation(evaluationId: $id, leaseMs: 60000) { id eventTypes } }`,
   renew: `mutation($id: ID!) { m: renewEvaluationLease(evaluationId: $id, leaseMs: 120000) { id eventTypes } }`,
   progress: `mutation($id: ID!) { m: reportEvaluationProgress(evaluationId: $id, completedExamples: 2, totalExamples: 4) { id eventTypes } }`,
-  complete: `mutation($id: ID!, $input: JSON!) { m: completeEvaluation(evaluationId: $id, input: $input) { id eventTypes } }`,
+  complete: `mutation($id: ID!, $input: EvaluationCompletionInput!) { m: completeEvaluation(evaluationId: $id, input: $input) { id eventTypes } }`,
   fail: `mutation($id: ID!) { m: failEvaluation(evaluationId: $id, reason: "out of memory") { id eventTypes } }`,
 };
 
@@ -75,14 +75,14 @@ for (const target of databaseTargets) {
         return { payload: response.data?.m, errors: response.errors as Errors };
       };
       const requested = await call(
-        `mutation($input: JSON!) { m: requestEvaluation(input: $input) { id eventTypes } }`,
+        `mutation($input: EvaluationRequestInput!) { m: requestEvaluation(input: $input) { id eventTypes } }`,
         tokens.engineer,
         {
           input: {
             model: { name: 'qa-model', version: 1 },
             dataset: { id: 'qa', revision: 1 },
-            suites: ['exact-match', 'f1'],
-            gate: [{ metric: 'f1', op: 'gte', value: 0.7 }],
+            suites: ['EXACT_MATCH', 'F1'],
+            gate: [{ metric: 'f1', op: 'GTE', value: 0.7 }],
           },
         },
       );

@@ -74,7 +74,7 @@ for (const target of databaseTargets) {
       );
     const label = async (interactionId: string, label: Record<string, unknown>) => {
       const response = await api.request(
-        'mutation($i: ID!, $l: JSON!) { labelFeedback(interactionId: $i, label: $l) { id } }',
+        'mutation($i: ID!, $l: FeedbackLabelInput!) { labelFeedback(interactionId: $i, label: $l) { id } }',
         { i: interactionId, l: label },
       );
       expect(response.errors).toBeUndefined();
@@ -100,11 +100,11 @@ for (const target of databaseTargets) {
       await serve('i-bad', 'prod', 'user: 2 + 2?', '5');
       await serve('i-unlabelled', 'prod', 'user: hello', 'hi');
       await serve('i-other', 'staging', 'user: staging question', 'staging answer');
-      await label('i-good', { kind: 'thumbs', up: true });
-      await label('i-fixed', { kind: 'thumbs', up: false });
-      await label('i-fixed', { kind: 'correction', text: 'Write to help@example.com.' });
-      await label('i-bad', { kind: 'rating', value: 2 });
-      await label('i-other', { kind: 'thumbs', up: true });
+      await label('i-good', { thumbs: 'UP' });
+      await label('i-fixed', { thumbs: 'DOWN' });
+      await label('i-fixed', { correction: 'Write to help@example.com.' });
+      await label('i-bad', { rating: 2 });
+      await label('i-other', { thumbs: 'UP' });
 
       const built = await call({ datasetId, deploymentName: 'prod', evalFraction: 0 }, 'flywheel-1');
       expect(built.errors).toBeUndefined();
@@ -181,7 +181,7 @@ for (const target of databaseTargets) {
       const datasetId = registered.data!.m.id;
       const generate = async (prompt: string, texts: string[]) => {
         const response = await api.request<{ m: { id: string } }>(
-          'mutation($p: String!, $c: JSON!) { m: generateCandidates(prompt: $p, candidates: $c) { id } }',
+          'mutation($p: String!, $c: [CandidateInput!]!) { m: generateCandidates(prompt: $p, candidates: $c) { id } }',
           { p: prompt, c: texts.map((text) => ({ text })) },
         );
         expect(response.errors).toBeUndefined();

@@ -171,18 +171,21 @@ for (const target of databaseTargets) {
           worker,
         );
       const label = (interactionId: string, label: Record<string, unknown>) =>
-        mutate('mutation($i: ID!, $l: JSON!) { m: labelFeedback(interactionId: $i, label: $l) { id } }', {
-          i: interactionId,
-          l: label,
-        });
+        mutate(
+          'mutation($i: ID!, $l: FeedbackLabelInput!) { m: labelFeedback(interactionId: $i, label: $l) { id } }',
+          {
+            i: interactionId,
+            l: label,
+          },
+        );
       const [evalA, evalB] = heldOutTerms.map(translation);
       const trainA = translation(trainedTerms[0]!);
       await serve('i-copy', `user: ${evalA!.instruction}`, evalA!.output);
-      await label('i-copy', { kind: 'thumbs', up: true });
+      await label('i-copy', { thumbs: 'UP' });
       await serve('i-fixed', `user: ${evalB!.instruction}`, 'no idea');
-      await label('i-fixed', { kind: 'correction', text: `${evalB!.output}, corrected` });
+      await label('i-fixed', { correction: `${evalB!.output}, corrected` });
       await serve('i-train', `user: ${trainA.instruction}`, `${trainA.output}, in short`);
-      await label('i-train', { kind: 'rating', value: 5 });
+      await label('i-train', { rating: 5 });
       const built = await mutate(
         'mutation($input: FlywheelRevisionInput!) { m: buildFlywheelRevision(input: $input) { revision added } }',
         { input: { datasetId, deploymentName: 'prod' } },

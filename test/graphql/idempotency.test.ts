@@ -16,7 +16,7 @@ type Errors = { message: string; extensions?: { code?: string } & Record<string,
 const register = `mutation($name: String!, $key: String) {
   m: registerDataset(name: $name, format: ALPACA, idempotencyKey: $key) { id replayed eventIds version }
 }`;
-const label = `mutation($id: ID!, $label: JSON!, $key: String) {
+const label = `mutation($id: ID!, $label: FeedbackLabelInput!, $key: String) {
   m: labelFeedback(interactionId: $id, label: $label, idempotencyKey: $key) { id replayed eventIds version }
 }`;
 const interaction = (interactionId: string) => ({
@@ -128,14 +128,14 @@ for (const target of databaseTargets) {
 
     it('records 20 concurrent feedback labels on one interaction, every one of them', async () => {
       const recorded = await call(
-        `mutation($input: JSON!) { m: recordInteraction(input: $input) { id replayed eventIds version } }`,
+        `mutation($input: InteractionInput!) { m: recordInteraction(input: $input) { id replayed eventIds version } }`,
         { input: interaction('0190a8f0-0000-7000-8000-00000000beef') },
       );
       expect(recorded.errors).toBeUndefined();
       const interactionId = recorded.payload!.id;
       const answers = await Promise.all(
         Array.from({ length: 20 }, (_, index) =>
-          call(label, { id: interactionId, label: { kind: 'rating', value: (index % 5) + 1 } }),
+          call(label, { id: interactionId, label: { rating: (index % 5) + 1 } }),
         ),
       );
       for (const answer of answers) expect(answer.errors).toBeUndefined();
@@ -150,7 +150,7 @@ for (const target of databaseTargets) {
         expect(
           (
             await call(
-              `mutation($input: JSON!) { m: recordInteraction(input: $input) { id replayed eventIds version } }`,
+              `mutation($input: InteractionInput!) { m: recordInteraction(input: $input) { id replayed eventIds version } }`,
               { input: interaction(id) },
             )
           ).errors,
@@ -158,7 +158,7 @@ for (const target of databaseTargets) {
       }
       const answers = await Promise.all(
         Array.from({ length: 10 }, () =>
-          call(label, { id: ids[0], label: { kind: 'thumbs', up: true }, key: 'label-1' }),
+          call(label, { id: ids[0], label: { thumbs: 'UP' }, key: 'label-1' }),
         ),
       );
       for (const answer of answers) expect(answer.errors).toBeUndefined();
@@ -166,7 +166,7 @@ for (const target of databaseTargets) {
       const before = await countEvents(database);
       const elsewhere = await call(label, {
         id: ids[1],
-        label: { kind: 'thumbs', up: true },
+        label: { thumbs: 'UP' },
         key: 'label-1',
       });
       expect(elsewhere.errors?.[0]?.extensions?.code).toBe('IDEMPOTENCY_KEY_REUSED');

@@ -112,9 +112,9 @@ for (const target of databaseTargets) {
       expect((await call('approver', deploy, { v: 2 })).errors).toBeUndefined();
       expect((await call('worker', activate)).payload!.eventTypes).toEqual(['DeploymentActivated']);
 
-      const degrade = `mutation($input: JSON!) { m: detectDegradation(deploymentName: "prod", input: $input) { id eventTypes } }`;
+      const degrade = `mutation($input: DegradationInput!) { m: detectDegradation(deploymentName: "prod", input: $input) { id eventTypes } }`;
       const observed = {
-        metric: 'output-entropy',
+        metric: 'OUTPUT_ENTROPY',
         baseline: 1,
         current: 1.3,
         window: {
@@ -176,7 +176,7 @@ for (const target of databaseTargets) {
       expect(stage.errors).toBeUndefined();
       const progress = await call(
         'worker',
-        `mutation($input: JSON!) { m: reportProgress(runId: "r3", input: $input) { id eventTypes } }`,
+        `mutation($input: ProgressInput!) { m: reportProgress(runId: "r3", input: $input) { id eventTypes } }`,
         {
           input: {
             step: 10,
@@ -224,7 +224,7 @@ for (const target of databaseTargets) {
       await allowedOnly(
         'worker',
         'engineer',
-        `mutation($input: JSON!) { m: completeAugmentation(datasetId: "qa", augmentationId: "aug-1", input: $input) { id eventTypes } }`,
+        `mutation($input: AugmentationCompletionInput!) { m: completeAugmentation(datasetId: "qa", augmentationId: "aug-1", input: $input) { id eventTypes } }`,
         { input: { ...revisionFields, recordCount: 12, contentHash: hash('qa-augmented') } },
         ['DatasetRevisionAdded', 'AugmentationCompleted'],
       );
@@ -252,7 +252,7 @@ for (const target of databaseTargets) {
       const interaction = await allowedOnly(
         'worker',
         'engineer',
-        `mutation($input: JSON!) { m: recordInteraction(input: $input) { id eventTypes } }`,
+        `mutation($input: InteractionInput!) { m: recordInteraction(input: $input) { id eventTypes } }`,
         {
           input: {
             deploymentName: 'prod',
@@ -276,7 +276,7 @@ for (const target of databaseTargets) {
       const generated = await allowedOnly(
         'engineer',
         'viewer',
-        `mutation($c: JSON!) { m: generateCandidates(prompt: "Name a prime.", candidates: $c) { id eventTypes } }`,
+        `mutation($c: [CandidateInput!]!) { m: generateCandidates(prompt: "Name a prime.", candidates: $c) { id eventTypes } }`,
         { c: [{ text: '7' }, { text: '9' }, { text: '2', model: { name: 'qa-model', version: 1 } }] },
         ['CandidatesGenerated'],
       );

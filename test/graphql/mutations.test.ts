@@ -16,34 +16,34 @@ const revision = {
     train: { hash: 'b'.repeat(64), recordCount: 9, byteSize: 900 },
     eval: { hash: 'c'.repeat(64), recordCount: 1, byteSize: 100 },
   },
-  transform: { kind: 'ingest', params: {} },
+  transform: { kind: 'INGEST', params: {} },
   piiReport: { counts: { email: 1 } },
   qualityReport: { rejected: [] },
 };
 
 const baseModelPath = writeModelDirectory();
 const runInput = (datasetId: string) => ({
-  baseModel: { name: 'tiny-llama', source: { kind: 'path', path: baseModelPath } },
+  baseModel: { name: 'tiny-llama', source: { kind: 'PATH', path: baseModelPath } },
   dataset: { id: datasetId, revision: 1 },
-  method: { kind: 'lora', r: 4, alpha: 8, dropout: 0, targetModules: ['q_proj'] },
+  method: { kind: 'LORA', r: 4, alpha: 8, dropout: 0, targetModules: ['q_proj'] },
   stages: [{ name: 'sft', learningRate: 1e-3, batchSize: 2, epochs: 1 }],
-  loss: { kind: 'cross-entropy' },
+  loss: { kind: 'CROSS_ENTROPY' },
   seed: 7,
 });
 
 const mutations = {
   registerDataset: `mutation($key: String) { m: registerDataset(name: "qa", format: ALPACA, idempotencyKey: $key) { id replayed eventTypes checkpoint } }`,
-  addRevision: `mutation($id: ID!, $input: JSON!) { m: addDatasetRevision(datasetId: $id, input: $input) { id replayed eventTypes checkpoint } }`,
-  requestRun: `mutation($input: JSON!, $key: String) { m: requestTrainingRun(input: $input, idempotencyKey: $key) { id replayed eventTypes checkpoint } }`,
+  addRevision: `mutation($id: ID!, $input: DatasetRevisionInput!) { m: addDatasetRevision(datasetId: $id, input: $input) { id replayed eventTypes checkpoint } }`,
+  requestRun: `mutation($input: TrainingRunRequestInput!, $key: String) { m: requestTrainingRun(input: $input, idempotencyKey: $key) { id replayed eventTypes checkpoint } }`,
   claim: `mutation($id: ID!) { m: claimTrainingRun(runId: $id, backend: "wasm", device: "cpu") { id eventTypes } }`,
   stage: `mutation($id: ID!) { m: startStage(runId: $id, stageIndex: 0, steps: 3) { id eventTypes } }`,
-  progress: `mutation($id: ID!, $input: JSON!) { m: reportProgress(runId: $id, input: $input) { id eventTypes } }`,
-  complete: `mutation($id: ID!, $input: JSON!) { m: completeJob(runId: $id, input: $input) { id eventTypes } }`,
+  progress: `mutation($id: ID!, $input: ProgressInput!) { m: reportProgress(runId: $id, input: $input) { id eventTypes } }`,
+  complete: `mutation($id: ID!, $input: RunCompletionInput!) { m: completeJob(runId: $id, input: $input) { id eventTypes } }`,
   promote: `mutation { m: promoteModelVersion(modelName: "nope", version: 1, stage: STAGING) { id } }`,
   heartbeat: `mutation($id: ID!) { m: heartbeat(runId: $id) { id } }`,
-  recordInteraction: `mutation($input: JSON!) { m: recordInteraction(input: $input) { id } }`,
-  label: `mutation($id: ID!, $label: JSON!) { m: labelFeedback(interactionId: $id, label: $label) { id eventTypes } }`,
-  candidates: `mutation($c: JSON!) { m: generateCandidates(prompt: "Capital of France?", candidates: $c) { id } }`,
+  recordInteraction: `mutation($input: InteractionInput!) { m: recordInteraction(input: $input) { id } }`,
+  label: `mutation($id: ID!, $label: FeedbackLabelInput!) { m: labelFeedback(interactionId: $id, label: $label) { id eventTypes } }`,
+  candidates: `mutation($c: [CandidateInput!]!) { m: generateCandidates(prompt: "Capital of France?", candidates: $c) { id } }`,
   rank: `mutation($id: ID!, $r: [ID!]!) { m: rankPreference(promptId: $id, ranking: $r) { id } }`,
 };
 
@@ -144,7 +144,7 @@ for (const target of databaseTargets) {
       const completed = await call(mutations.complete, {
         id: runId,
         input: {
-          artifact: { kind: 'adapter', hash: 'd'.repeat(64), byteSize: 10 },
+          artifact: { kind: 'ADAPTER', hash: 'd'.repeat(64), byteSize: 10 },
           finalLoss: 1.5,
           steps: 3,
           durationMs: 100,
@@ -190,7 +190,15 @@ for (const target of databaseTargets) {
       expect(missing.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
       const malformed = await call(mutations.requestRun, { input: { seed: 1 } });
       expect(malformed.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-      expect(malformed.errors?.[0]?.message).toMatch(/dataset/);
+      expect(malformed.errors?.map((error) => error.message).join('\n')).toMatch(/"dataset"/);
+      // A label is exactly one signal, as over REST: two (or none) are refused before anything is looked up.
+      const before = await countEvents(database);
+      for (const label of [{ thumbs: 'UP', rating: 3 }, {}]) {
+        const refused = await call(mutations.label, { id: 'any-interaction', label });
+        expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+        expect(refused.errors?.[0]?.message).toMatch(/label: give exactly one of thumbs, rating/);
+      }
+      expect(await countEvents(database)).toBe(before);
     });
 
     it('refuses an out-of-bounds training request with BAD_USER_INPUT naming the field and bound, recording nothing', async () => {
@@ -203,16 +211,10 @@ for (const target of databaseTargets) {
           'stages[0].learningRate',
           /at most 1\b/,
         ],
-        [{ method: { kind: 'lora', r: 1e6 } }, 'method.r', /hidden size is 64/],
-        [{ method: { kind: 'lora', targetModules: ['evil_proj'] } }, 'method.targetModules', /q_proj/],
-        // Issue 18: a PPO method without its reward model was a 500.
+        [{ method: { kind: 'LORA', r: 1e6 } }, 'method.r', /hidden size is 64/],
+        [{ method: { kind: 'LORA', targetModules: ['evil_proj'] } }, 'method.targetModules', /q_proj/],
         [
-          { method: { kind: 'ppo', klCoefficient: 0.1, clipRange: 0.2, rolloutsPerStep: 4 } },
-          'method.rewardModel',
-          /needs rewardModel/,
-        ],
-        [
-          { baseModel: { name: 'etc', source: { kind: 'path', path: '/etc' } } },
+          { baseModel: { name: 'etc', source: { kind: 'PATH', path: '/etc' } } },
           'baseModel.source',
           /config\.json/,
         ],
@@ -226,6 +228,16 @@ for (const target of databaseTargets) {
         expect(error.message).toContain(field);
         expect(error.message).toMatch(bound);
       }
+      // Issue 18: a PPO method without its reward model was a 500. The input type leaves every kind's fields
+      // optional; the zod schema it was generated from says which a PPO method needs.
+      const ppo = await call(mutations.requestRun, {
+        input: {
+          ...runInput(dataset.payload!.id),
+          method: { kind: 'PPO', klCoefficient: 0.1, clipRange: 0.2, rolloutsPerStep: 4 },
+        },
+      });
+      expect(ppo.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(ppo.errors?.[0]?.message).toContain('input.method.rewardModel');
       expect(await countEvents(database)).toBe(before);
     });
     it('lets each role do exactly its class of mutation; a refused call appends nothing', async () => {
@@ -287,10 +299,7 @@ for (const target of databaseTargets) {
       };
       const attempts: Record<string, [string, Record<string, unknown>]> = {
         data: [mutations.registerDataset, {}],
-        correct: [
-          mutations.label,
-          { id: interaction.payload!.id, label: { kind: 'correction', text: 'Say hello back.' } },
-        ],
+        correct: [mutations.label, { id: interaction.payload!.id, label: { correction: 'Say hello back.' } }],
         rank: [mutations.rank, { id: prompt.payload!.id, r: ranking }],
         train: [mutations.requestRun, { input: runInput(dataset.payload!.id) }],
         release: [mutations.promote, {}],

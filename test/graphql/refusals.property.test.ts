@@ -7,6 +7,8 @@
 import fc from 'fast-check';
 import {
   getNamedType,
+  isEnumType,
+  isInputObjectType,
   isListType,
   isNonNullType,
   isScalarType,
@@ -108,27 +110,27 @@ const objectish = fc.oneof(
 
 const DELETE = Symbol('delete');
 
-/** Valid arguments of the mutations whose inputs are JSON: one part at a time is then broken. */
+/** Valid arguments of the mutations with structured inputs: one part at a time is then broken. */
 const templates: Record<string, Record<string, unknown>> = {
   requestEvaluation: {
     input: {
       model: { name: 'assistant', version: 1 },
       dataset: { id: 'chat', revision: 1 },
-      suites: ['exact-match', 'f1'],
-      gate: [{ metric: 'f1', op: 'gte', value: 0.5 }],
+      suites: ['EXACT_MATCH', 'F1'],
+      gate: [{ metric: 'f1', op: 'GTE', value: 0.5 }],
     },
   },
   requestTrainingRun: {
     input: {
-      baseModel: { name: 'tiny', source: { kind: 'path', path: '/tmp' } },
+      baseModel: { name: 'tiny', source: { kind: 'PATH', path: '/tmp' } },
       dataset: { id: 'chat', revision: 1 },
-      method: { kind: 'lora', r: 4, alpha: 8, dropout: 0, targetModules: ['q_proj'] },
+      method: { kind: 'LORA', r: 4, alpha: 8, dropout: 0, targetModules: ['q_proj'] },
       stages: [{ name: 'sft', learningRate: 1e-3, batchSize: 2, epochs: 1 }],
-      loss: { kind: 'cross-entropy' },
+      loss: { kind: 'CROSS_ENTROPY' },
       seed: 7,
     },
   },
-  labelFeedback: { interactionId: INTERACTION, label: { kind: 'rating', value: 3 } },
+  labelFeedback: { interactionId: INTERACTION, label: { rating: 3 } },
   recordInteraction: {
     input: {
       deploymentName: 'prod',
@@ -149,7 +151,7 @@ const templates: Record<string, Record<string, unknown>> = {
         train: { hash: 'b'.repeat(64), recordCount: 9, byteSize: 900 },
         eval: { hash: 'c'.repeat(64), recordCount: 1, byteSize: 100 },
       },
-      transform: { kind: 'ingest', params: {} },
+      transform: { kind: 'INGEST', params: {} },
       piiReport: { counts: { email: 1 } },
       qualityReport: { rejected: [] },
     },
@@ -157,7 +159,7 @@ const templates: Record<string, Record<string, unknown>> = {
   detectDegradation: {
     deploymentName: 'prod',
     input: {
-      metric: 'output-entropy',
+      metric: 'OUTPUT_ENTROPY',
       baseline: 1,
       current: 2,
       window: { from: '2026-01-01T00:00:00Z', to: '2026-01-01T01:00:00Z', samples: 10 },
@@ -197,7 +199,7 @@ function broken(value: unknown, path: readonly (string | number)[], replacement:
   return copy;
 }
 
-/** The template's arguments with one part (an argument, or a field deep in a JSON one) broken. */
+/** The template's arguments with one part (an argument, or a field deep in an input) broken. */
 function nearValid(name: string, template: Record<string, unknown>) {
   const paths = pathsOf(template).filter((path) => path.length > 0);
   return fc
@@ -209,14 +211,34 @@ function nearValid(name: string, template: Record<string, unknown>) {
     .map((variables) => ({ name, variables }));
 }
 
-/** A value for an argument of this type: often of the right type, often not, sometimes huge or missing. */
-function valueFor(type: GraphQLInputType): fc.Arbitrary<unknown> {
+/**
+ * A value for an argument of this type: often of the right type, often not, sometimes huge or missing. Input
+ * objects get their own fields (to `depth` levels), so generated inputs pass GraphQL's checks and reach zod.
+ */
+function valueFor(type: GraphQLInputType, depth = 0): fc.Arbitrary<unknown> {
   const wrong = fc.oneof(fc.constant(null), fc.boolean(), fc.integer(), fc.string({ maxLength: 8 }));
-  if (isNonNullType(type)) return fc.oneof({ weight: 4, arbitrary: valueFor(type.ofType) }, wrong);
+  if (isNonNullType(type)) return fc.oneof({ weight: 4, arbitrary: valueFor(type.ofType, depth) }, wrong);
   if (isListType(type)) {
-    return fc.oneof(fc.array(valueFor(type.ofType), { maxLength: 4 }), valueFor(type.ofType));
+    return fc.oneof(fc.array(valueFor(type.ofType, depth), { maxLength: 4 }), valueFor(type.ofType, depth));
   }
   const named = getNamedType(type);
+  if (isEnumType(named)) {
+    return fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom(...named.getValues().map((value) => value.name)) },
+      wrong,
+    );
+  }
+  if (isInputObjectType(named)) {
+    if (depth >= 3) return fc.oneof(objectish, wrong);
+    const fields = Object.values(named.getFields()).map(
+      (field) =>
+        [field.name, fc.option(valueFor(field.type, depth + 1), { nil: undefined, freq: 4 })] as const,
+    );
+    const shaped = fc
+      .record(Object.fromEntries(fields))
+      .map((value) => Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)));
+    return fc.oneof({ weight: 4, arbitrary: shaped }, objectish, wrong);
+  }
   if (!isScalarType(named)) return fc.oneof(objectish, wrong);
   switch (named.name) {
     case 'String':
@@ -364,12 +386,13 @@ describe('refusals are 4xx with a stable code and record nothing', () => {
     );
   }, 240_000);
 
-  it('names the missing field of a JSON input (requestEvaluation without suites) and records nothing', async () => {
+  it('names the field of an input zod refuses (requestEvaluation with no suites) and records nothing', async () => {
     const before = await countEvents(platform.database);
     const answer = await post('/graphql', {
-      query: 'mutation($input: JSON!) { m: requestEvaluation(input: $input) { __typename } }',
+      query:
+        'mutation($input: EvaluationRequestInput!) { m: requestEvaluation(input: $input) { __typename } }',
       variables: {
-        input: { model: { name: 'assistant', version: 1 }, dataset: { id: 'chat', revision: 1 } },
+        input: { model: { name: 'assistant', version: 1 }, dataset: { id: 'chat', revision: 1 }, suites: [] },
       },
     });
     expect(answer.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');

@@ -321,7 +321,7 @@ describe('the OpenAI-compatible endpoint, through the official openai client', (
       max_tokens: 3,
     });
     const labelled = await platform.gql(
-      'mutation($i: ID!) { labelFeedback(interactionId: $i, label: { kind: "thumbs", up: true }) { eventTypes } }',
+      'mutation($i: ID!) { labelFeedback(interactionId: $i, label: { thumbs: UP }) { eventTypes } }',
       { i: next.id.replace('chatcmpl-', '') },
       platform.tokens.engineer,
     );

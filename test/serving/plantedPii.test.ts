@@ -135,17 +135,17 @@ describe('planted PII', () => {
     // GraphQL labels and interactions.
     const served = chatId.replace('chatcmpl-', '');
     await mutate(
-      `mutation($i: ID!, $l: JSON!) { labelFeedback(interactionId: $i, label: $l) { id } }`,
-      { i: served, l: { kind: 'correction', text: pii('GraphQL correction') } },
+      `mutation($i: ID!, $l: FeedbackLabelInput!) { labelFeedback(interactionId: $i, label: $l) { id } }`,
+      { i: served, l: { correction: pii('GraphQL correction') } },
       labeler,
     );
     await mutate(
-      `mutation($i: ID!, $l: JSON!) { labelFeedback(interactionId: $i, label: $l) { id } }`,
-      { i: served, l: { kind: 'error-category', category: pii('GraphQL category') } },
+      `mutation($i: ID!, $l: FeedbackLabelInput!) { labelFeedback(interactionId: $i, label: $l) { id } }`,
+      { i: served, l: { errorCategory: pii('GraphQL category') } },
       engineer,
     );
     await mutate(
-      `mutation($input: JSON!) { recordInteraction(input: $input) { id } }`,
+      `mutation($input: InteractionInput!) { recordInteraction(input: $input) { id } }`,
       {
         input: {
           deploymentName: DEPLOYMENT,
@@ -161,7 +161,7 @@ describe('planted PII', () => {
 
     // Preferences.
     const candidates = await mutate<{ generateCandidates: { id: string } }>(
-      `mutation($p: String!, $c: JSON!) { generateCandidates(prompt: $p, candidates: $c) { id eventIds } }`,
+      `mutation($p: String!, $c: [CandidateInput!]!) { generateCandidates(prompt: $p, candidates: $c) { id eventIds } }`,
       { p: pii('candidate prompt'), c: [{ text: pii('candidate one') }, { text: pii('candidate two') }] },
       engineer,
     );
@@ -210,7 +210,7 @@ describe('planted PII', () => {
       engineer,
     );
     await mutate(
-      `mutation($id: ID!, $input: JSON!) { addDatasetRevision(datasetId: $id, input: $input) { id } }`,
+      `mutation($id: ID!, $input: DatasetRevisionInput!) { addDatasetRevision(datasetId: $id, input: $input) { id } }`,
       {
         id: manual.registerDataset.id,
         input: {
@@ -218,7 +218,7 @@ describe('planted PII', () => {
           recordCount: 1,
           byteSize: 10,
           splits: { train: { hash: 'b'.repeat(64), recordCount: 1, byteSize: 10 } },
-          transform: { kind: 'merge', params: { note: pii('revision params') } },
+          transform: { kind: 'MERGE', params: { note: pii('revision params') } },
           piiReport: { counts: {} },
           qualityReport: { rejected: [{ line: 1, reason: pii('rejected line') }] },
         },
@@ -254,17 +254,17 @@ describe('planted PII', () => {
 
     // Training runs: one failed by its worker, one cancelled.
     const runInput = {
-      baseModel: { name: pii('base model name'), source: { kind: 'path', path: join(platform.dir, 'base') } },
+      baseModel: { name: pii('base model name'), source: { kind: 'PATH', path: join(platform.dir, 'base') } },
       dataset: { id: datasetId, revision: 1 },
-      method: { kind: 'lora', r: 4, alpha: 8, dropout: 0, targetModules: ['q_proj'] },
+      method: { kind: 'LORA', r: 4, alpha: 8, dropout: 0, targetModules: ['q_proj'] },
       stages: [{ name: pii('stage name'), learningRate: 1e-3, batchSize: 2, epochs: 1 }],
-      loss: { kind: 'cross-entropy' },
+      loss: { kind: 'CROSS_ENTROPY' },
       seed: 1,
     };
     const requestRun = async () =>
       (
         await mutate<{ requestTrainingRun: { id: string } }>(
-          `mutation($input: JSON!) { requestTrainingRun(input: $input) { id } }`,
+          `mutation($input: TrainingRunRequestInput!) { requestTrainingRun(input: $input) { id } }`,
           { input: runInput },
           engineer,
         )
@@ -288,12 +288,12 @@ describe('planted PII', () => {
 
     // An evaluation failed by its worker.
     const evaluation = await mutate<{ requestEvaluation: { id: string } }>(
-      `mutation($input: JSON!) { requestEvaluation(input: $input) { id } }`,
+      `mutation($input: EvaluationRequestInput!) { requestEvaluation(input: $input) { id } }`,
       {
         input: {
           model: { name: 'assistant', version: 1 },
           dataset: { id: datasetId, revision: 1 },
-          suites: ['exact-match'],
+          suites: ['EXACT_MATCH'],
         },
       },
       engineer,

@@ -89,16 +89,16 @@ describe('training worker (pglite)', () => {
 
   const requestRun = async (stages: unknown[]): Promise<string> => {
     const response = await api.request<{ m: { id: string } }>(
-      'mutation($input: JSON!) { m: requestTrainingRun(input: $input) { id } }',
+      'mutation($input: TrainingRunRequestInput!) { m: requestTrainingRun(input: $input) { id } }',
       {
         input: {
-          baseModel: { name: 'tiny', source: { kind: 'path', path: modelDir } },
+          baseModel: { name: 'tiny', source: { kind: 'PATH', path: modelDir } },
           dataset: { id: 'capitals', revision: 1 },
-          method: { kind: 'lora', r: 16, alpha: 32, dropout: 0, targetModules: ALL_MODULES },
+          method: { kind: 'LORA', r: 16, alpha: 32, dropout: 0, targetModules: ALL_MODULES },
           stages,
-          loss: { kind: 'entity-weighted', entityWeight: 0.3, lexiconHash },
+          loss: { kind: 'ENTITY_WEIGHTED', entityWeight: 0.3, lexiconHash },
           seed: 11,
-          promptFormat: 'alpaca',
+          promptFormat: 'ALPACA',
           targetModel: 'capitals-tiny',
         },
       },

@@ -115,7 +115,7 @@ export const RunProgressSubscription = graphql(`
 `);
 
 export const RequestTrainingRunMutation = graphql(`
-  mutation RequestTrainingRun($input: JSON!) {
+  mutation RequestTrainingRun($input: TrainingRunRequestInput!) {
     requestTrainingRun(input: $input) {
       id
     }

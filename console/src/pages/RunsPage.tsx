@@ -3,7 +3,7 @@ import { request } from '../api/client';
 import { RequestTrainingRunMutation, RunsQuery } from '../api/operations';
 import { useQuery } from '../api/useQuery';
 import { ErrorNote, formatNumber, Section } from '../components/ui';
-import type { RunStatus, TrainingMethodKind } from '../gql/graphql';
+import type { RunStatus, TrainingMethodKind, TrainingRunRequestInput } from '../gql/graphql';
 import { can, useViewer } from '../session';
 
 const statuses: readonly RunStatus[] = ['REQUESTED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'];
@@ -141,13 +141,14 @@ function StartRunForm(props: { readonly onStarted: () => void }) {
     setBusy(true);
     setError(null);
     try {
-      const input: Record<string, unknown> = {
-        baseModel: { name: baseName, source: { kind: 'path', path: basePath } },
+      const input: TrainingRunRequestInput = {
+        baseModel: { name: baseName, source: { kind: 'PATH', path: basePath } },
         dataset: { id: datasetId, revision: Number(revision) },
+        ...(maxSteps ? { maxSteps: Number(maxSteps) } : {}),
+        ...(learningRate
+          ? { stages: [{ name: 'sft', learningRate: Number(learningRate), batchSize: 8, epochs: 1000 }] }
+          : {}),
       };
-      if (maxSteps) input.maxSteps = Number(maxSteps);
-      if (learningRate)
-        input.stages = [{ name: 'sft', learningRate: Number(learningRate), batchSize: 8, epochs: 1000 }];
       const started = await request(RequestTrainingRunMutation, { input });
       props.onStarted();
       window.location.hash = `#/runs/${started.requestTrainingRun.id}`;

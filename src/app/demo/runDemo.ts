@@ -232,18 +232,18 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
           requestTrainingRun: { id: string; checkpoint: string | null };
         }>(
           'requestTrainingRun',
-          `mutation($input: JSON!) { requestTrainingRun(input: $input) { id checkpoint } }`,
+          `mutation($input: TrainingRunRequestInput!) { requestTrainingRun(input: $input) { id checkpoint } }`,
           {
             input: {
-              baseModel: { name: 'tiny-base', source: { kind: 'path', path: base } },
+              baseModel: { name: 'tiny-base', source: { kind: 'PATH', path: base } },
               dataset: { id: ingested.datasetId, revision: trainRevision },
-              method: { kind: 'lora', r: 8, alpha: 16, dropout: 0, targetModules: ALL_MODULES },
+              method: { kind: 'LORA', r: 8, alpha: 16, dropout: 0, targetModules: ALL_MODULES },
               stages: sizes.stages,
               loss: lexiconHash
-                ? { kind: 'entity-weighted', entityWeight: 0.3, lexiconHash }
-                : { kind: 'cross-entropy' },
+                ? { kind: 'ENTITY_WEIGHTED', entityWeight: 0.3, lexiconHash }
+                : { kind: 'CROSS_ENTROPY' },
               seed: 11,
-              promptFormat: 'alpaca',
+              promptFormat: 'ALPACA',
               targetModel: MODEL,
             },
           },
@@ -305,15 +305,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       report.skip(5, 'Evaluate the model version (metrics and gate)', 'no trained version');
     else
       evaluation = await report.step(5, 'Evaluate the model version (metrics and gate)', async () => {
-        const gate = [{ metric: 'f1', op: 'gte', value: 0.3 }];
+        const gate = [{ metric: 'f1', op: 'GTE', value: 0.3 }];
         const requested = await engineer.request<{ requestEvaluation: { id: string } }>(
           'requestEvaluation',
-          `mutation($input: JSON!) { requestEvaluation(input: $input) { id } }`,
+          `mutation($input: EvaluationRequestInput!) { requestEvaluation(input: $input) { id } }`,
           {
             input: {
               model: { name: MODEL, version: trainedVersion },
               dataset: { id: ingested.datasetId, revision: trainRevision },
-              suites: ['exact-match', 'f1', 'robustness'],
+              suites: ['EXACT_MATCH', 'F1', 'ROBUSTNESS'],
               gate,
             },
           },

@@ -4,6 +4,28 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+export type BaseModelInput = {
+  configHash?: string | null | undefined;
+  name: string;
+  source: BaseModelSourceInput;
+};
+
+export type BaseModelSourceInput = {
+  /** (kind artifact) */
+  hash?: string | null | undefined;
+  kind: BaseModelSourceKind;
+  /** (kind registry) */
+  model?: ModelRefInput | null | undefined;
+  /** (kind path) */
+  path?: string | null | undefined;
+};
+
+/** BaseModelSourceKind (generated from the domain's zod schema). */
+export type BaseModelSourceKind =
+  | 'ARTIFACT'
+  | 'PATH'
+  | 'REGISTRY';
+
 /** A dataset's record format (domain: datasetFormat). */
 export type DatasetFormat =
   | 'ALPACA'
@@ -11,11 +33,33 @@ export type DatasetFormat =
   | 'PREFERENCE'
   | 'SHAREGPT';
 
+export type DatasetRefInput = {
+  id: string | number;
+  revision: number;
+};
+
+/** A training run's loss (domain: trainingLoss's kinds). */
+export type LossKind =
+  | 'CROSS_ENTROPY'
+  | 'ENTITY_WEIGHTED';
+
+export type ModelRefInput = {
+  name: string;
+  version: number;
+};
+
 /** A model version's stage in the registry (domain: modelStage). */
 export type ModelStage =
   | 'NONE'
   | 'PRODUCTION'
   | 'STAGING';
+
+/** PromptFormat (domain's zod schema). */
+export type PromptFormat =
+  | 'ALPACA'
+  | 'CHAT_TEMPLATE'
+  | 'LLAMA2'
+  | 'LLAMA3';
 
 /** A per-step figure of a training run (run_metrics). */
 export type RunMetricName =
@@ -44,6 +88,121 @@ export type RunStatus =
   | 'FAILED'
   | 'REQUESTED'
   | 'RUNNING';
+
+export type TrainedParametersInput = {
+  /** (kind lora) */
+  alpha?: number | null | undefined;
+  /** (kind lora) */
+  dropout?: number | null | undefined;
+  kind: TrainedParametersKind;
+  /** (kind lora) */
+  r?: number | null | undefined;
+  /** (kind lora) */
+  targetModules?: Array<string> | null | undefined;
+};
+
+/** TrainedParametersKind (generated from the domain's zod schema). */
+export type TrainedParametersKind =
+  | 'FULL'
+  | 'LORA';
+
+export type TrainingLossInput = {
+  /** (kind entity-weighted) */
+  entityWeight?: number | null | undefined;
+  kind: LossKind;
+  /** (kind entity-weighted) */
+  lexiconHash?: string | null | undefined;
+};
+
+export type TrainingMethodInput = {
+  /** (kind lora) */
+  alpha?: number | null | undefined;
+  /** (kind dpo) */
+  beta?: number | null | undefined;
+  /** (kind ppo) */
+  clipRange?: number | null | undefined;
+  /** (kind ppo) */
+  clipRangeValue?: number | null | undefined;
+  /** (kind lora) */
+  dropout?: number | null | undefined;
+  /** (kind ppo) */
+  epochs?: number | null | undefined;
+  /** (kind ppo) */
+  gamma?: number | null | undefined;
+  kind: TrainingMethodKind;
+  /** (kind ppo) */
+  klCoefficient?: number | null | undefined;
+  /** (kind ppo) */
+  klControl?: TrainingMethodKlControl | null | undefined;
+  /** (kind ppo) */
+  klHorizon?: number | null | undefined;
+  /** (kind ppo) */
+  lambda?: number | null | undefined;
+  /** (kind ppo) */
+  maxResponseTokens?: number | null | undefined;
+  /** (kind ppo) */
+  minibatches?: number | null | undefined;
+  /** (kind reward-model, dpo, ppo) */
+  parameters?: TrainedParametersInput | null | undefined;
+  /** (kind lora) */
+  r?: number | null | undefined;
+  /** (kind dpo, ppo) */
+  referenceModel?: ModelRefInput | null | undefined;
+  /** (kind ppo) */
+  rewardModel?: ModelRefInput | null | undefined;
+  /** (kind ppo) */
+  rolloutsPerStep?: number | null | undefined;
+  /** (kind ppo) */
+  targetKl?: number | null | undefined;
+  /** (kind lora) */
+  targetModules?: Array<string> | null | undefined;
+  /** (kind ppo) */
+  valueCoefficient?: number | null | undefined;
+};
+
+/** A training run's method (domain: trainingMethod's kinds). */
+export type TrainingMethodKind =
+  | 'DPO'
+  | 'FULL'
+  | 'LORA'
+  | 'PPO'
+  | 'REWARD_MODEL';
+
+/** TrainingMethodKlControl (generated from the domain's zod schema). */
+export type TrainingMethodKlControl =
+  | 'ADAPTIVE'
+  | 'FIXED';
+
+/** A training run request (TrainingRunRequested of EVENTS.md); method is one input with a kind and each kind's fields. */
+export type TrainingRunRequestInput = {
+  baseModel: BaseModelInput;
+  dataset: DatasetRefInput;
+  loss?: TrainingLossInput | null | undefined;
+  maxSteps?: number | null | undefined;
+  method?: TrainingMethodInput | null | undefined;
+  promptFormat?: PromptFormat | null | undefined;
+  resumeFrom?: TrainingRunRequestResumeFromInput | null | undefined;
+  runId?: string | number | null | undefined;
+  seed?: number | null | undefined;
+  stages?: Array<TrainingStageInput> | null | undefined;
+  targetModel?: string | null | undefined;
+};
+
+export type TrainingRunRequestResumeFromInput = {
+  artifactHash: string;
+  runId: string | number;
+  step: number;
+};
+
+export type TrainingStageInput = {
+  batchSize: number;
+  datasetFilter?: string | null | undefined;
+  datasetRevision?: number | null | undefined;
+  epochs: number;
+  learningRate: number;
+  name: string;
+  noise?: number | null | undefined;
+};
 
 export type ReadmeDatasetsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -105,7 +264,7 @@ export type GraphqlRegisterDatasetMutationVariables = Exact<{ [key: string]: nev
 export type GraphqlRegisterDatasetMutation = { registerDataset: { id: string } };
 
 export type GraphqlRequestTrainingRunMutationVariables = Exact<{
-  input: unknown;
+  input: TrainingRunRequestInput;
 }>;
 
 
@@ -142,7 +301,7 @@ export type PrivacyForgetSubjectMutationVariables = Exact<{ [key: string]: never
 export type PrivacyForgetSubjectMutation = { forgetSubject: { id: string, eventTypes: Array<string> } };
 
 export type TrainingRequestTrainingRunMutationVariables = Exact<{
-  input: unknown;
+  input: TrainingRunRequestInput;
 }>;
 
 
@@ -210,15 +369,15 @@ export const GraphqlAuditReportDocument = {"kind":"Document","definitions":[{"ki
 export const GraphqlAuditReport2Document = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"GraphqlAuditReport2"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"auditReport"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"deployment"},"value":{"kind":"StringValue","value":"med-assistant","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"asOf"},"value":{"kind":"StringValue","value":"2026-11-23T09:00:00Z","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"modelName"}},{"kind":"Field","name":{"kind":"Name","value":"version"}},{"kind":"Field","name":{"kind":"Name","value":"report"}}]}}]}}]} as unknown as DocumentNode<GraphqlAuditReport2Query, GraphqlAuditReport2QueryVariables>;
 export const GraphqlLogDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"GraphqlLog"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"log"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"100"}},{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"streamPrefixes"},"value":{"kind":"ListValue","values":[{"kind":"StringValue","value":"run-","block":false}]}},{"kind":"ObjectField","name":{"kind":"Name","value":"types"},"value":{"kind":"ListValue","values":[{"kind":"StringValue","value":"TrainingRunFailed","block":false}]}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"streamId"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"data"}},{"kind":"Field","name":{"kind":"Name","value":"metadata"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"actor"}},{"kind":"Field","name":{"kind":"Name","value":"recordedAt"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<GraphqlLogQuery, GraphqlLogQueryVariables>;
 export const GraphqlRegisterDatasetDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"GraphqlRegisterDataset"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"registerDataset"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"name"},"value":{"kind":"StringValue","value":"med-qa","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"format"},"value":{"kind":"EnumValue","value":"ALPACA"}},{"kind":"Argument","name":{"kind":"Name","value":"idempotencyKey"},"value":{"kind":"StringValue","value":"reg-med-qa","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<GraphqlRegisterDatasetMutation, GraphqlRegisterDatasetMutationVariables>;
-export const GraphqlRequestTrainingRunDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"GraphqlRequestTrainingRun"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"JSON"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"requestTrainingRun"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}},{"kind":"Argument","name":{"kind":"Name","value":"idempotencyKey"},"value":{"kind":"StringValue","value":"run-42","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"streamId"}},{"kind":"Field","name":{"kind":"Name","value":"version"}},{"kind":"Field","name":{"kind":"Name","value":"replayed"}},{"kind":"Field","name":{"kind":"Name","value":"eventIds"}},{"kind":"Field","name":{"kind":"Name","value":"eventTypes"}},{"kind":"Field","name":{"kind":"Name","value":"checkpoint"}}]}}]}}]} as unknown as DocumentNode<GraphqlRequestTrainingRunMutation, GraphqlRequestTrainingRunMutationVariables>;
+export const GraphqlRequestTrainingRunDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"GraphqlRequestTrainingRun"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"TrainingRunRequestInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"requestTrainingRun"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}},{"kind":"Argument","name":{"kind":"Name","value":"idempotencyKey"},"value":{"kind":"StringValue","value":"run-42","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"streamId"}},{"kind":"Field","name":{"kind":"Name","value":"version"}},{"kind":"Field","name":{"kind":"Name","value":"replayed"}},{"kind":"Field","name":{"kind":"Name","value":"eventIds"}},{"kind":"Field","name":{"kind":"Name","value":"eventTypes"}},{"kind":"Field","name":{"kind":"Name","value":"checkpoint"}}]}}]}}]} as unknown as DocumentNode<GraphqlRequestTrainingRunMutation, GraphqlRequestTrainingRunMutationVariables>;
 export const GraphqlPromoteModelVersionDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"GraphqlPromoteModelVersion"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"promoteModelVersion"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"modelName"},"value":{"kind":"StringValue","value":"llama-med","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"version"},"value":{"kind":"IntValue","value":"3"}},{"kind":"Argument","name":{"kind":"Name","value":"stage"},"value":{"kind":"EnumValue","value":"PRODUCTION"}},{"kind":"Argument","name":{"kind":"Name","value":"evaluationIds"},"value":{"kind":"ListValue","values":[{"kind":"StringValue","value":"...","block":false}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<GraphqlPromoteModelVersionMutation, GraphqlPromoteModelVersionMutationVariables>;
 export const GraphqlRequestDeploymentDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"GraphqlRequestDeployment"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"requestDeployment"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"deploymentName"},"value":{"kind":"StringValue","value":"med-assistant","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"modelName"},"value":{"kind":"StringValue","value":"llama-med","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"version"},"value":{"kind":"IntValue","value":"3"}},{"kind":"Argument","name":{"kind":"Name","value":"environment"},"value":{"kind":"StringValue","value":"prod","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"reason"},"value":{"kind":"StringValue","value":"passed eval","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<GraphqlRequestDeploymentMutation, GraphqlRequestDeploymentMutationVariables>;
 export const GraphqlRequestRollbackDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"GraphqlRequestRollback"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"requestRollback"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"deploymentName"},"value":{"kind":"StringValue","value":"med-assistant","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"toVersion"},"value":{"kind":"IntValue","value":"2"}},{"kind":"Argument","name":{"kind":"Name","value":"reason"},"value":{"kind":"StringValue","value":"entropy up","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<GraphqlRequestRollbackMutation, GraphqlRequestRollbackMutationVariables>;
 export const GraphqlRunProgressDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"GraphqlRunProgress"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"runProgress"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"runId"},"value":{"kind":"StringValue","value":"...","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"step"}},{"kind":"Field","name":{"kind":"Name","value":"totalSteps"}},{"kind":"Field","name":{"kind":"Name","value":"stageIndex"}},{"kind":"Field","name":{"kind":"Name","value":"stageName"}},{"kind":"Field","name":{"kind":"Name","value":"loss"}},{"kind":"Field","name":{"kind":"Name","value":"entityLoss"}},{"kind":"Field","name":{"kind":"Name","value":"learningRate"}},{"kind":"Field","name":{"kind":"Name","value":"tokensPerSecond"}},{"kind":"Field","name":{"kind":"Name","value":"etaMs"}},{"kind":"Field","name":{"kind":"Name","value":"finished"}},{"kind":"Field","name":{"kind":"Name","value":"event"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"checkpoint"}},{"kind":"Field","name":{"kind":"Name","value":"data"}}]}}]}}]}}]} as unknown as DocumentNode<GraphqlRunProgressSubscription, GraphqlRunProgressSubscriptionVariables>;
 export const GraphqlEventsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"GraphqlEvents"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"events"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"streamPrefixes"},"value":{"kind":"ListValue","values":[{"kind":"StringValue","value":"deployment-","block":false}]}}]}},{"kind":"Argument","name":{"kind":"Name","value":"from"},"value":{"kind":"StringValue","value":"<checkpoint>","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"streamId"}},{"kind":"Field","name":{"kind":"Name","value":"data"}},{"kind":"Field","name":{"kind":"Name","value":"checkpoint"}}]}}]}}]} as unknown as DocumentNode<GraphqlEventsSubscription, GraphqlEventsSubscriptionVariables>;
 export const PrivacyForgetSubjectDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"PrivacyForgetSubject"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"forgetSubject"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"subjectId"},"value":{"kind":"StringValue","value":"alice","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"reason"},"value":{"kind":"StringValue","value":"GDPR Art. 17 request #1234","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"eventTypes"}}]}}]}}]} as unknown as DocumentNode<PrivacyForgetSubjectMutation, PrivacyForgetSubjectMutationVariables>;
-export const TrainingRequestTrainingRunDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"TrainingRequestTrainingRun"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"JSON"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"requestTrainingRun"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<TrainingRequestTrainingRunMutation, TrainingRequestTrainingRunMutationVariables>;
-export const TrainingRequestTrainingRun2Document = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"TrainingRequestTrainingRun2"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"requestTrainingRun"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"baseModel"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"name"},"value":{"kind":"StringValue","value":"tiny","block":false}},{"kind":"ObjectField","name":{"kind":"Name","value":"source"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"kind"},"value":{"kind":"StringValue","value":"path","block":false}},{"kind":"ObjectField","name":{"kind":"Name","value":"path"},"value":{"kind":"StringValue","value":"/models/tiny","block":false}}]}}]}},{"kind":"ObjectField","name":{"kind":"Name","value":"dataset"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"id"},"value":{"kind":"StringValue","value":"capital-prefs","block":false}},{"kind":"ObjectField","name":{"kind":"Name","value":"revision"},"value":{"kind":"IntValue","value":"1"}}]}},{"kind":"ObjectField","name":{"kind":"Name","value":"method"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"kind"},"value":{"kind":"StringValue","value":"ppo","block":false}},{"kind":"ObjectField","name":{"kind":"Name","value":"rewardModel"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"name"},"value":{"kind":"StringValue","value":"capitals-rm","block":false}},{"kind":"ObjectField","name":{"kind":"Name","value":"version"},"value":{"kind":"IntValue","value":"1"}}]}},{"kind":"ObjectField","name":{"kind":"Name","value":"klCoefficient"},"value":{"kind":"FloatValue","value":"0.1"}},{"kind":"ObjectField","name":{"kind":"Name","value":"clipRange"},"value":{"kind":"FloatValue","value":"0.2"}},{"kind":"ObjectField","name":{"kind":"Name","value":"rolloutsPerStep"},"value":{"kind":"IntValue","value":"8"}}]}},{"kind":"ObjectField","name":{"kind":"Name","value":"stages"},"value":{"kind":"ListValue","values":[{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"name"},"value":{"kind":"StringValue","value":"ppo","block":false}},{"kind":"ObjectField","name":{"kind":"Name","value":"learningRate"},"value":{"kind":"FloatValue","value":"1e-5"}},{"kind":"ObjectField","name":{"kind":"Name","value":"batchSize"},"value":{"kind":"IntValue","value":"8"}},{"kind":"ObjectField","name":{"kind":"Name","value":"epochs"},"value":{"kind":"IntValue","value":"1"}}]}]}},{"kind":"ObjectField","name":{"kind":"Name","value":"loss"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"kind"},"value":{"kind":"StringValue","value":"cross-entropy","block":false}}]}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<TrainingRequestTrainingRun2Mutation, TrainingRequestTrainingRun2MutationVariables>;
+export const TrainingRequestTrainingRunDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"TrainingRequestTrainingRun"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"TrainingRunRequestInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"requestTrainingRun"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<TrainingRequestTrainingRunMutation, TrainingRequestTrainingRunMutationVariables>;
+export const TrainingRequestTrainingRun2Document = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"TrainingRequestTrainingRun2"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"requestTrainingRun"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"baseModel"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"name"},"value":{"kind":"StringValue","value":"tiny","block":false}},{"kind":"ObjectField","name":{"kind":"Name","value":"source"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"kind"},"value":{"kind":"EnumValue","value":"PATH"}},{"kind":"ObjectField","name":{"kind":"Name","value":"path"},"value":{"kind":"StringValue","value":"/models/tiny","block":false}}]}}]}},{"kind":"ObjectField","name":{"kind":"Name","value":"dataset"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"id"},"value":{"kind":"StringValue","value":"capital-prefs","block":false}},{"kind":"ObjectField","name":{"kind":"Name","value":"revision"},"value":{"kind":"IntValue","value":"1"}}]}},{"kind":"ObjectField","name":{"kind":"Name","value":"method"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"kind"},"value":{"kind":"EnumValue","value":"PPO"}},{"kind":"ObjectField","name":{"kind":"Name","value":"rewardModel"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"name"},"value":{"kind":"StringValue","value":"capitals-rm","block":false}},{"kind":"ObjectField","name":{"kind":"Name","value":"version"},"value":{"kind":"IntValue","value":"1"}}]}},{"kind":"ObjectField","name":{"kind":"Name","value":"klCoefficient"},"value":{"kind":"FloatValue","value":"0.1"}},{"kind":"ObjectField","name":{"kind":"Name","value":"clipRange"},"value":{"kind":"FloatValue","value":"0.2"}},{"kind":"ObjectField","name":{"kind":"Name","value":"rolloutsPerStep"},"value":{"kind":"IntValue","value":"8"}}]}},{"kind":"ObjectField","name":{"kind":"Name","value":"stages"},"value":{"kind":"ListValue","values":[{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"name"},"value":{"kind":"StringValue","value":"ppo","block":false}},{"kind":"ObjectField","name":{"kind":"Name","value":"learningRate"},"value":{"kind":"FloatValue","value":"1e-5"}},{"kind":"ObjectField","name":{"kind":"Name","value":"batchSize"},"value":{"kind":"IntValue","value":"8"}},{"kind":"ObjectField","name":{"kind":"Name","value":"epochs"},"value":{"kind":"IntValue","value":"1"}}]}]}},{"kind":"ObjectField","name":{"kind":"Name","value":"loss"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"kind"},"value":{"kind":"EnumValue","value":"CROSS_ENTROPY"}}]}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<TrainingRequestTrainingRun2Mutation, TrainingRequestTrainingRun2MutationVariables>;
 export const TrainingMemoryEstimateDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"TrainingMemoryEstimate"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"memoryEstimate"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"vocabSize"},"value":{"kind":"IntValue","value":"32000"}},{"kind":"ObjectField","name":{"kind":"Name","value":"hiddenSize"},"value":{"kind":"IntValue","value":"4096"}},{"kind":"ObjectField","name":{"kind":"Name","value":"intermediateSize"},"value":{"kind":"IntValue","value":"11008"}},{"kind":"ObjectField","name":{"kind":"Name","value":"numLayers"},"value":{"kind":"IntValue","value":"32"}},{"kind":"ObjectField","name":{"kind":"Name","value":"numHeads"},"value":{"kind":"IntValue","value":"32"}},{"kind":"ObjectField","name":{"kind":"Name","value":"method"},"value":{"kind":"StringValue","value":"lora","block":false}},{"kind":"ObjectField","name":{"kind":"Name","value":"loraR"},"value":{"kind":"IntValue","value":"8"}},{"kind":"ObjectField","name":{"kind":"Name","value":"batchSize"},"value":{"kind":"IntValue","value":"4"}},{"kind":"ObjectField","name":{"kind":"Name","value":"sequenceLength"},"value":{"kind":"IntValue","value":"512"}},{"kind":"ObjectField","name":{"kind":"Name","value":"weightBytes"},"value":{"kind":"IntValue","value":"2"}},{"kind":"ObjectField","name":{"kind":"Name","value":"deviceMemoryGiB"},"value":{"kind":"IntValue","value":"24"}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalGiB"}},{"kind":"Field","name":{"kind":"Name","value":"fits"}},{"kind":"Field","name":{"kind":"Name","value":"maxBatchSizeThatFits"}},{"kind":"Field","name":{"kind":"Name","value":"advice"}}]}}]}}]} as unknown as DocumentNode<TrainingMemoryEstimateQuery, TrainingMemoryEstimateQueryVariables>;
 export const WorkDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Work"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"jobs"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"kind"},"value":{"kind":"EnumValue","value":"TRAIN"}},{"kind":"Argument","name":{"kind":"Name","value":"status"},"value":{"kind":"EnumValue","value":"QUEUED"}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"1"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"jobId"}},{"kind":"Field","name":{"kind":"Name","value":"streamId"}},{"kind":"Field","name":{"kind":"Name","value":"payload"}}]}}]}}]}}]}}]} as unknown as DocumentNode<WorkQuery, WorkQueryVariables>;
 export const ClaimDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"Claim"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"claimTrainingRun"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"runId"},"value":{"kind":"StringValue","value":"RUN_ID","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"backend"},"value":{"kind":"StringValue","value":"torch-cuda","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"device"},"value":{"kind":"StringValue","value":"NVIDIA A100 80GB","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"leaseMs"},"value":{"kind":"IntValue","value":"60000"}},{"kind":"Argument","name":{"kind":"Name","value":"idempotencyKey"},"value":{"kind":"StringValue","value":"claim-RUN_ID","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"eventTypes"}}]}}]}}]} as unknown as DocumentNode<ClaimMutation, ClaimMutationVariables>;
@@ -227,4 +386,4 @@ export const StageDocument = {"kind":"Document","definitions":[{"kind":"Operatio
 export const ProgressDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"Progress"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"reportProgress"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"runId"},"value":{"kind":"StringValue","value":"RUN_ID","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"step"},"value":{"kind":"IntValue","value":"1"}},{"kind":"ObjectField","name":{"kind":"Name","value":"totalSteps"},"value":{"kind":"IntValue","value":"4"}},{"kind":"ObjectField","name":{"kind":"Name","value":"stageIndex"},"value":{"kind":"IntValue","value":"0"}},{"kind":"ObjectField","name":{"kind":"Name","value":"epoch"},"value":{"kind":"IntValue","value":"0"}},{"kind":"ObjectField","name":{"kind":"Name","value":"loss"},"value":{"kind":"FloatValue","value":"2.31"}},{"kind":"ObjectField","name":{"kind":"Name","value":"learningRate"},"value":{"kind":"FloatValue","value":"0.00001"}},{"kind":"ObjectField","name":{"kind":"Name","value":"gradNorm"},"value":{"kind":"FloatValue","value":"1.2"}},{"kind":"ObjectField","name":{"kind":"Name","value":"tokensPerSecond"},"value":{"kind":"IntValue","value":"2100"}},{"kind":"ObjectField","name":{"kind":"Name","value":"elapsedMs"},"value":{"kind":"IntValue","value":"1500"}},{"kind":"ObjectField","name":{"kind":"Name","value":"etaMs"},"value":{"kind":"IntValue","value":"4500"}}]}},{"kind":"Argument","name":{"kind":"Name","value":"idempotencyKey"},"value":{"kind":"StringValue","value":"progress-RUN_ID-1","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<ProgressMutation, ProgressMutationVariables>;
 export const HeartbeatDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"Heartbeat"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"heartbeat"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"runId"},"value":{"kind":"StringValue","value":"RUN_ID","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"leaseMs"},"value":{"kind":"IntValue","value":"60000"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<HeartbeatMutation, HeartbeatMutationVariables>;
 export const CheckpointDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"Checkpoint"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"saveCheckpoint"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"runId"},"value":{"kind":"StringValue","value":"RUN_ID","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"step"},"value":{"kind":"IntValue","value":"1"}},{"kind":"Argument","name":{"kind":"Name","value":"artifactHash"},"value":{"kind":"StringValue","value":"CHECKPOINT_SHA256","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"byteSize"},"value":{"kind":"IntValue","value":"2048"}},{"kind":"Argument","name":{"kind":"Name","value":"idempotencyKey"},"value":{"kind":"StringValue","value":"checkpoint-RUN_ID-1","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<CheckpointMutation, CheckpointMutationVariables>;
-export const CompleteDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"Complete"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"completeJob"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"runId"},"value":{"kind":"StringValue","value":"RUN_ID","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"artifact"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"kind"},"value":{"kind":"StringValue","value":"adapter","block":false}},{"kind":"ObjectField","name":{"kind":"Name","value":"hash"},"value":{"kind":"StringValue","value":"ADAPTER_SHA256","block":false}},{"kind":"ObjectField","name":{"kind":"Name","value":"byteSize"},"value":{"kind":"IntValue","value":"4096"}}]}},{"kind":"ObjectField","name":{"kind":"Name","value":"finalLoss"},"value":{"kind":"FloatValue","value":"1.87"}},{"kind":"ObjectField","name":{"kind":"Name","value":"steps"},"value":{"kind":"IntValue","value":"4"}},{"kind":"ObjectField","name":{"kind":"Name","value":"durationMs"},"value":{"kind":"IntValue","value":"6000"}},{"kind":"ObjectField","name":{"kind":"Name","value":"tokensSeen"},"value":{"kind":"IntValue","value":"12600"}}]}},{"kind":"Argument","name":{"kind":"Name","value":"idempotencyKey"},"value":{"kind":"StringValue","value":"complete-RUN_ID","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"eventTypes"}}]}}]}}]} as unknown as DocumentNode<CompleteMutation, CompleteMutationVariables>;
+export const CompleteDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"Complete"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"completeJob"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"runId"},"value":{"kind":"StringValue","value":"RUN_ID","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"artifact"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"kind"},"value":{"kind":"EnumValue","value":"ADAPTER"}},{"kind":"ObjectField","name":{"kind":"Name","value":"hash"},"value":{"kind":"StringValue","value":"ADAPTER_SHA256","block":false}},{"kind":"ObjectField","name":{"kind":"Name","value":"byteSize"},"value":{"kind":"IntValue","value":"4096"}}]}},{"kind":"ObjectField","name":{"kind":"Name","value":"finalLoss"},"value":{"kind":"FloatValue","value":"1.87"}},{"kind":"ObjectField","name":{"kind":"Name","value":"steps"},"value":{"kind":"IntValue","value":"4"}},{"kind":"ObjectField","name":{"kind":"Name","value":"durationMs"},"value":{"kind":"IntValue","value":"6000"}},{"kind":"ObjectField","name":{"kind":"Name","value":"tokensSeen"},"value":{"kind":"IntValue","value":"12600"}}]}},{"kind":"Argument","name":{"kind":"Name","value":"idempotencyKey"},"value":{"kind":"StringValue","value":"complete-RUN_ID","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"eventTypes"}}]}}]}}]} as unknown as DocumentNode<CompleteMutation, CompleteMutationVariables>;

@@ -1,3 +1,4 @@
 export * from './feedback.events.js';
 export * from './interaction.decider.js';
 export * from './preference.decider.js';
+export * from './feedbackSignal.js';

@@ -2,10 +2,9 @@
 import { Arg, Ctx, ID, Mutation, Resolver, UseMiddleware } from 'type-graphql';
 import { type ApiContext } from '../context.js';
 import { CommandPayload } from '../types/commandPayload.type.js';
-import { JSON } from '../types/scalars.js';
 import type { DatasetFormat } from '../../domain/index.js';
 import { DatasetFormatEnum } from '../types/enums.js';
-import { datasetRevisionInput, parseArgument } from './commandInputs.js';
+import { datasetRevisionInput, DatasetRevisionInput, parseInput } from './commandInputs.js';
 import { execute, idempotencyKeyArg, services } from './commandExecution.js';
 import { MutationRequest } from './mutationRequest.js';
 
@@ -32,16 +31,15 @@ export class DatasetCommandsResolver {
   }
 
   @Mutation(() => CommandPayload, {
-    description:
-      'Add a revision to a dataset (engineer). input: contentHash, recordCount, byteSize, splits, transform, piiReport, qualityReport, parentRevision? (DatasetRevisionAdded of EVENTS.md).',
+    description: 'Add a revision to a dataset (engineer) (DatasetRevisionAdded of EVENTS.md).',
   })
   addDatasetRevision(
     @Ctx() context: ApiContext,
     @Arg('datasetId', () => ID) datasetId: string,
-    @Arg('input', () => JSON) input: unknown,
+    @Arg('input', () => DatasetRevisionInput) input: object,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
   ) {
-    const fields = parseArgument('input', datasetRevisionInput, input);
+    const fields = parseInput('input', datasetRevisionInput, input);
     return execute(context, 'data', 'add dataset revisions', idempotencyKey, (command) =>
       services(context).datasets.addRevision({ ...fields, datasetId }, command),
     );

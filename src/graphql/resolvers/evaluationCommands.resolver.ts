@@ -2,8 +2,7 @@
 import { Arg, Ctx, Mutation, Resolver, UseMiddleware } from 'type-graphql';
 import { type ApiContext } from '../context.js';
 import { CommandPayload } from '../types/commandPayload.type.js';
-import { JSON } from '../types/scalars.js';
-import { evaluationRequestInput, parseArgument } from './commandInputs.js';
+import { evaluationRequestInput, EvaluationRequestInput, parseInput } from './commandInputs.js';
 import { execute, idempotencyKeyArg, services } from './commandExecution.js';
 import { MutationRequest } from './mutationRequest.js';
 
@@ -11,15 +10,14 @@ import { MutationRequest } from './mutationRequest.js';
 @Resolver()
 export class EvaluationCommandsResolver {
   @Mutation(() => CommandPayload, {
-    description:
-      'Request an evaluation (engineer). input: model {name, version}, dataset {id, revision}, suites, judge?, gate?, evaluationId? (EvaluationRequested of EVENTS.md).',
+    description: 'Request an evaluation (engineer) (EvaluationRequested of EVENTS.md).',
   })
   requestEvaluation(
     @Ctx() context: ApiContext,
-    @Arg('input', () => JSON) input: unknown,
+    @Arg('input', () => EvaluationRequestInput) input: object,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
   ) {
-    const fields = parseArgument('input', evaluationRequestInput, input);
+    const fields = parseInput('input', evaluationRequestInput, input);
     return execute(context, 'train', 'start evaluations', idempotencyKey, async (command) => {
       const result = await services(context).evaluations.requestEvaluation(fields, command);
       return { ...result, id: result.evaluationId };

@@ -2,9 +2,8 @@ import { Arg, Ctx, ID, Int, Mutation, Resolver, UseMiddleware } from 'type-graph
 import { MutationRequest } from './mutationRequest.js';
 import type { ApiContext } from '../context.js';
 import { CommandPayload } from '../types/commandPayload.type.js';
-import { JSON } from '../types/scalars.js';
 import { execute, idempotencyKeyArg, services, workerIdFor } from './commandExecution.js';
-import { evaluationCompletionInput, parseArgument } from './commandInputs.js';
+import { evaluationCompletionInput, EvaluationCompletionInput, parseInput } from './commandInputs.js';
 
 /**
  * Evaluations for workers outside this process (worker role): claim a requested evaluation, keep its
@@ -71,11 +70,11 @@ export class EvaluationWorkResolver {
   completeEvaluation(
     @Ctx() context: ApiContext,
     @Arg('evaluationId', () => ID) evaluationId: string,
-    @Arg('input', () => JSON) input: unknown,
+    @Arg('input', () => EvaluationCompletionInput) input: object,
     @Arg('workerId', () => String, { nullable: true }) workerId: string | undefined,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
   ) {
-    const fields = parseArgument('input', evaluationCompletionInput, input);
+    const fields = parseInput('input', evaluationCompletionInput, input);
     return execute(context, 'work', 'complete jobs', idempotencyKey, (command) =>
       services(context).evaluations.completeEvaluation(
         { ...fields, evaluationId, workerId: workerIdFor(context, workerId) },

@@ -2,13 +2,15 @@ import { Arg, Ctx, Float, ID, Int, Mutation, Resolver, UseMiddleware } from 'typ
 import { MutationRequest } from './mutationRequest.js';
 import {
   augmentationCompletionInput,
+  AugmentationCompletionInput,
   degradationInput,
+  DegradationInput,
   interactionInput,
-  parseArgument,
+  InteractionInput,
+  parseInput,
 } from './commandInputs.js';
 import type { ApiContext } from '../context.js';
 import { CommandPayload } from '../types/commandPayload.type.js';
-import { JSON } from '../types/scalars.js';
 import { execute, idempotencyKeyArg, services, workerIdFor } from './commandExecution.js';
 
 /**
@@ -61,10 +63,10 @@ export class JobReportsResolver {
     @Ctx() context: ApiContext,
     @Arg('datasetId', () => ID) datasetId: string,
     @Arg('augmentationId', () => ID) augmentationId: string,
-    @Arg('input', () => JSON) input: unknown,
+    @Arg('input', () => AugmentationCompletionInput) input: object,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
   ) {
-    const fields = parseArgument('input', augmentationCompletionInput, input);
+    const fields = parseInput('input', augmentationCompletionInput, input);
     return execute(context, 'work', 'complete augmentations', idempotencyKey, (command) =>
       services(context).datasets.completeAugmentation({ ...fields, datasetId, augmentationId }, command),
     );
@@ -117,10 +119,10 @@ export class JobReportsResolver {
   detectDegradation(
     @Ctx() context: ApiContext,
     @Arg('deploymentName') deploymentName: string,
-    @Arg('input', () => JSON) input: unknown,
+    @Arg('input', () => DegradationInput) input: object,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
   ) {
-    const fields = parseArgument('input', degradationInput, input);
+    const fields = parseInput('input', degradationInput, input);
     return execute(context, 'work', 'record degradations', idempotencyKey, (command) =>
       services(context).deployments.detectDegradation({ ...fields, deploymentName }, command),
     );
@@ -132,10 +134,10 @@ export class JobReportsResolver {
   })
   async recordInteraction(
     @Ctx() context: ApiContext,
-    @Arg('input', () => JSON) input: unknown,
+    @Arg('input', () => InteractionInput) input: object,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
   ) {
-    const fields = parseArgument('input', interactionInput, input);
+    const fields = parseInput('input', interactionInput, input);
     return execute(context, 'work', 'record interactions', idempotencyKey, async (command) => {
       const result = await services(context).feedback.recordInteraction(fields, command);
       return { ...result, id: result.interactionId };

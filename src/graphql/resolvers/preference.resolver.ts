@@ -11,7 +11,6 @@ import {
   UseMiddleware,
 } from 'type-graphql';
 import { MutationRequest } from './mutationRequest.js';
-import { z } from 'zod';
 import { listPreferencePrompts, preferenceRankings, type PreferencePrompt } from '../../projections/index.js';
 import { requireAction, type ApiContext } from '../context.js';
 import { CommandPayload } from '../types/commandPayload.type.js';
@@ -23,19 +22,12 @@ import {
   toPreferencePrompt,
   toPreferenceRanking,
 } from '../types/preference.type.js';
-import { JSON } from '../types/scalars.js';
+import { CandidateInput, candidateInput, parseInput } from './commandInputs.js';
+import { z } from 'zod';
 import { execute, idempotencyKeyArg, services } from './commandExecution.js';
 import { checkFirst, readPage } from './paging.js';
 
 const keyOf = (row: PreferencePrompt) => [row.generated_at.toISOString(), row.prompt_id];
-
-const candidatesInput = z.array(
-  z.object({
-    candidateId: z.string().optional(),
-    text: z.string(),
-    model: z.object({ name: z.string(), version: z.number() }).optional(),
-  }),
-);
 
 /**
  * RLHF preference data: a prompt's candidate answers (the seed's three) recorded, then ranked best first by
@@ -67,17 +59,17 @@ export class PreferenceResolver {
 
   @Mutation(() => CommandPayload, {
     description:
-      'Record the candidate answers generated for a prompt (engineer), 2 to 8 of them: [{text, model?: {name, version}, candidateId?}]. The payload id is the prompt id.',
+      'Record the candidate answers generated for a prompt (engineer), 2 to 8 of them. The payload id is the prompt id.',
   })
   @UseMiddleware(MutationRequest)
   async generateCandidates(
     @Ctx() context: ApiContext,
     @Arg('prompt') prompt: string,
-    @Arg('candidates', () => JSON) candidates: unknown,
+    @Arg('candidates', () => [CandidateInput]) candidates: object[],
     @Arg('promptId', () => ID, { nullable: true }) promptId: string | undefined,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
   ) {
-    const parsed = candidatesInput.parse(candidates);
+    const parsed = parseInput('candidates', z.array(candidateInput), candidates);
     return execute(context, 'data', 'record preference candidates', idempotencyKey, async (command) => {
       const result = await services(context).feedback.generateCandidates(
         { prompt, candidates: parsed, ...(promptId !== undefined ? { promptId } : {}) },

@@ -2,12 +2,14 @@
 import { Arg, Ctx, ID, Int, Mutation, Resolver, UseMiddleware } from 'type-graphql';
 import { type ApiContext } from '../context.js';
 import { CommandPayload } from '../types/commandPayload.type.js';
-import { JSON } from '../types/scalars.js';
 import {
-  parseArgument,
+  parseInput,
   progressInput,
+  ProgressInput,
   runCompletionInput,
-  trainingRunRequestOutline,
+  RunCompletionInput,
+  trainingRunRequestInput,
+  TrainingRunRequestInput,
 } from './commandInputs.js';
 import { execute, idempotencyKeyArg, services, workerIdFor } from './commandExecution.js';
 import { MutationRequest } from './mutationRequest.js';
@@ -17,16 +19,16 @@ import { MutationRequest } from './mutationRequest.js';
 export class TrainingRunCommandsResolver {
   @Mutation(() => CommandPayload, {
     description:
-      "Request a training run (engineer). input: baseModel, dataset {id, revision}, method?, stages?, loss?, seed?, maxSteps?, resumeFrom?, targetModel?, runId? (TrainingRunRequested of EVENTS.md). Left out: the founding guide's LoRA (r=16, alpha=32, dropout 0.05 on q_proj/v_proj) and three stages, cross-entropy, seed 0; the event records the resolved values. Bounds: README's Limits.",
+      "Request a training run (engineer) (TrainingRunRequested of EVENTS.md). Left out: the founding guide's LoRA (r=16, alpha=32, dropout 0.05 on q_proj/v_proj) and three stages, cross-entropy, seed 0; the event records the resolved values. Bounds: README's Limits.",
   })
   requestTrainingRun(
     @Ctx() context: ApiContext,
-    @Arg('input', () => JSON) input: unknown,
+    @Arg('input', () => TrainingRunRequestInput) input: object,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
   ) {
-    const fields = parseArgument('input', trainingRunRequestOutline, input);
+    const fields = parseInput('input', trainingRunRequestInput, input);
     return execute(context, 'train', 'start training runs', idempotencyKey, async (command) => {
-      const result = await services(context).runs.requestTrainingRun(fields as never, command);
+      const result = await services(context).runs.requestTrainingRun(fields, command);
       return { ...result, id: result.runId };
     });
   }
@@ -94,17 +96,16 @@ export class TrainingRunCommandsResolver {
   }
 
   @Mutation(() => CommandPayload, {
-    description:
-      'Report training progress on a held run (worker). input: step, totalSteps, stageIndex, epoch, loss, learningRate, ... (TrainingProgressReported).',
+    description: 'Report training progress on a held run (worker) (TrainingProgressReported).',
   })
   reportProgress(
     @Ctx() context: ApiContext,
     @Arg('runId', () => ID) runId: string,
-    @Arg('input', () => JSON) input: unknown,
+    @Arg('input', () => ProgressInput) input: object,
     @Arg('workerId', () => String, { nullable: true }) workerId: string | undefined,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
   ) {
-    const fields = parseArgument('input', progressInput, input);
+    const fields = parseInput('input', progressInput, input);
     return execute(context, 'work', 'report progress', idempotencyKey, (command) =>
       services(context).runs.reportProgress(
         { ...fields, runId, workerId: workerIdFor(context, workerId) },
@@ -114,17 +115,16 @@ export class TrainingRunCommandsResolver {
   }
 
   @Mutation(() => CommandPayload, {
-    description:
-      'Complete a held run (worker). input: artifactHash, finalLoss, steps, durationMs, tokensSeen, ... (TrainingRunCompleted).',
+    description: 'Complete a held run (worker) (TrainingRunCompleted).',
   })
   completeJob(
     @Ctx() context: ApiContext,
     @Arg('runId', () => ID) runId: string,
-    @Arg('input', () => JSON) input: unknown,
+    @Arg('input', () => RunCompletionInput) input: object,
     @Arg('workerId', () => String, { nullable: true }) workerId: string | undefined,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
   ) {
-    const fields = parseArgument('input', runCompletionInput, input);
+    const fields = parseInput('input', runCompletionInput, input);
     return execute(context, 'work', 'complete jobs', idempotencyKey, (command) =>
       services(context).runs.completeRun(
         { ...fields, runId, workerId: workerIdFor(context, workerId) },

@@ -27,6 +27,13 @@ export { graphqlEnumValueName };
 /** A registered GraphQL enum: GraphQL name → domain value. */
 export type GraphqlEnum<V extends string> = Readonly<Record<string, V>>;
 
+const enumsByValues = new Map<string, GraphqlEnum<string>>();
+const valuesKey = (values: readonly string[]) => JSON.stringify([...values].sort());
+
+/** The enum already registered with exactly these values, if any (zodInputType reuses it). */
+export const knownEnumWithValues = (values: readonly string[]): GraphqlEnum<string> | undefined =>
+  enumsByValues.get(valuesKey(values));
+
 export const graphqlEnumOf = <V extends string>(
   name: string,
   values: readonly V[],
@@ -39,7 +46,9 @@ export const graphqlEnumOf = <V extends string>(
     members[key] = value;
   }
   registerEnumType(members, { name, description });
-  return Object.freeze(members);
+  const registered = Object.freeze(members);
+  if (!enumsByValues.has(valuesKey(values))) enumsByValues.set(valuesKey(values), registered);
+  return registered;
 };
 
 export const DatasetFormatEnum = graphqlEnumOf(

@@ -138,16 +138,16 @@ describe('evaluation worker (pglite)', () => {
 
   const trainVersion = async (stages: unknown[], maxSteps?: number): Promise<number> => {
     const { m } = await gql<{ m: { id: string } }>(
-      'mutation($input: JSON!) { m: requestTrainingRun(input: $input) { id } }',
+      'mutation($input: TrainingRunRequestInput!) { m: requestTrainingRun(input: $input) { id } }',
       {
         input: {
-          baseModel: { name: 'tiny', source: { kind: 'path', path: modelDir } },
+          baseModel: { name: 'tiny', source: { kind: 'PATH', path: modelDir } },
           dataset: { id: 'capitals', revision: 1 },
-          method: { kind: 'lora', r: 16, alpha: 32, dropout: 0, targetModules: ALL_MODULES },
+          method: { kind: 'LORA', r: 16, alpha: 32, dropout: 0, targetModules: ALL_MODULES },
           stages,
-          loss: { kind: 'cross-entropy' },
+          loss: { kind: 'CROSS_ENTROPY' },
           seed: 11,
-          promptFormat: 'alpaca',
+          promptFormat: 'ALPACA',
           targetModel: 'capitals-tiny',
           ...(maxSteps !== undefined ? { maxSteps } : {}),
         },
@@ -171,14 +171,14 @@ describe('evaluation worker (pglite)', () => {
 
   const evaluate = async (version: number, gate: unknown[], judgeRef?: string) => {
     const { m } = await gql<{ m: { id: string } }>(
-      'mutation($input: JSON!) { m: requestEvaluation(input: $input) { id } }',
+      'mutation($input: EvaluationRequestInput!) { m: requestEvaluation(input: $input) { id } }',
       {
         input: {
           model: { name: 'capitals-tiny', version },
           dataset: { id: 'capitals', revision: 1 },
-          suites: ['exact-match', 'f1', 'robustness'],
+          suites: ['EXACT_MATCH', 'F1', 'ROBUSTNESS'],
           gate,
-          ...(judgeRef ? { judge: { kind: 'endpoint', ref: judgeRef } } : {}),
+          ...(judgeRef ? { judge: { kind: 'ENDPOINT', ref: judgeRef } } : {}),
         },
       },
     );
@@ -214,7 +214,7 @@ describe('evaluation worker (pglite)', () => {
     );
 
   it('a failing gate refuses promotion to production, a passing one allows it', async () => {
-    const gate = [{ metric: 'exactMatch', op: 'gte', value: 0.75 }];
+    const gate = [{ metric: 'exactMatch', op: 'GTE', value: 0.75 }];
     const untrained = await trainVersion([{ name: 'one', learningRate: 1e-4, batchSize: 4, epochs: 1 }], 1);
     const trained = await trainVersion([
       { name: 'general', datasetFilter: 'all', learningRate: 1e-2, batchSize: 4, epochs: 10 },
@@ -304,9 +304,9 @@ describe('evaluation worker (pglite)', () => {
       .map((line) => JSON.parse(line) as { id: string; category: string });
     const relabeled = rows[0]!;
     const newCategory = relabeled.category === 'refusal' ? 'wrong' : 'refusal';
-    await gql('mutation($i: ID!, $l: JSON!) { labelFeedback(interactionId: $i, label: $l) { id } }', {
+    await gql('mutation($i: ID!, $l: FeedbackLabelInput!) { labelFeedback(interactionId: $i, label: $l) { id } }', {
       i: `eval-${failing.evaluationId}-${relabeled.id}`,
-      l: { kind: 'error-category', category: newCategory },
+      l: { errorCategory: newCategory },
     });
     type Taxonomy = {
       automatic: Record<string, number>;
@@ -343,12 +343,12 @@ describe('evaluation worker (pglite)', () => {
       admin,
     );
     const { m } = await gql<{ m: { id: string } }>(
-      'mutation($input: JSON!) { m: requestEvaluation(input: $input) { id } }',
+      'mutation($input: EvaluationRequestInput!) { m: requestEvaluation(input: $input) { id } }',
       {
         input: {
           model: { name: 'capitals-tiny', version: 1 },
           dataset: { id: 'capitals', revision: 2 },
-          suites: ['f1'],
+          suites: ['F1'],
         },
       },
     );
