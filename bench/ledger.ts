@@ -7,6 +7,7 @@
  *   - `verifyLedger` over the whole log (content hashes, chains, streams table, signatures, roots).
  * PostgreSQL (DATABASE_URL, in a fresh database) by default; PGlite in memory when asked or without it.
  */
+import { sql } from 'kysely';
 import { migrateToLatest } from '../src/app/migrate.js';
 import {
   PostgresEventStore,
@@ -59,6 +60,11 @@ async function writeLog(store: PostgresEventStore, events: number, prefix: strin
   return written;
 }
 
+async function countEvents(database: Database): Promise<number> {
+  const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM events`.execute(database.db);
+  return Number(rows[0]!.n);
+}
+
 async function until<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number }> {
   const started = process.hrtime.bigint();
   const value = await work();
@@ -74,8 +80,10 @@ async function measure(
   await migrateToLatest(database.db);
   const store = new PostgresEventStore(database);
   const key = parseLedgerSigningKey(generateLedgerKeyPair().privateKeyPem, 'bench key');
-  const write = await until(() => writeLog(store, events, 'run'));
-  process.stderr.write(`wrote ${write.value} events in ${write.seconds.toFixed(1)} s\n`);
+  const held = await countEvents(database);
+  const write = held > 0 ? undefined : await until(() => writeLog(store, events, 'run'));
+  if (write) process.stderr.write(`wrote ${write.value} events in ${write.seconds.toFixed(1)} s\n`);
+  else process.stderr.write(`reusing the ${held} events the kept database holds\n`);
 
   const readLog = () =>
     until(() =>
@@ -132,13 +140,13 @@ async function measure(
     name: 'ledger',
     backend,
     inputs: {
-      events: write.value,
+      events: write?.value ?? held,
       rounds,
       streams: Math.ceil(events / EVENTS_PER_STREAM),
       machine: machine(),
     },
     metrics: {
-      write_events_per_s: round(write.value / write.seconds),
+      ...(write ? { write_events_per_s: round(write.value / write.seconds) } : {}),
       checkpoint_full_events_per_s: round(first.value.checkpoint.treeSize / first.seconds),
       checkpoint_full_s: round(first.seconds),
       checkpoint_incremental_new_events: more + 1,
@@ -174,10 +182,16 @@ export default async function (args: string[]): Promise<BenchResult[]> {
   }
   if (!process.env.DATABASE_URL) throw new Error('DATABASE_URL is not set: run with pglite, or set it');
   const pg = await import('pg');
-  const name = `tuneledger_bench_${Date.now().toString(36)}`;
+  // LEDGER_BENCH_DATABASE=NAME keeps the log in that database (created when missing) for the next run, which
+  // skips writing it: generating a million events takes minutes.
+  const kept = process.env.LEDGER_BENCH_DATABASE;
+  if (kept !== undefined && !/^[a-z_][a-z0-9_]*$/.test(kept))
+    throw new Error('LEDGER_BENCH_DATABASE must be a plain lower-case database name');
+  const name = kept ?? `tuneledger_bench_${Date.now().toString(36)}`;
   const admin = new pg.default.Client({ connectionString: process.env.DATABASE_URL });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
+  const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+  if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${name}`);
   const url = new URL(process.env.DATABASE_URL);
   url.pathname = `/${name}`;
   const database = await openDatabase({ databaseUrl: url.toString() });
@@ -185,7 +199,7 @@ export default async function (args: string[]): Promise<BenchResult[]> {
     return [await measure(database, 'postgres', events, rounds)];
   } finally {
     await database.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    if (kept === undefined) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
   }
 }
