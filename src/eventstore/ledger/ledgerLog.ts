@@ -170,19 +170,23 @@ export async function readLedgerEvents(db: Db, after: LogPlace, limit: number): 
 }
 
 /**
- * Every event global readers see, in global order, in batches: on PostgreSQL in one `COPY ... TO STDOUT` on a
- * connection of its own in the snapshot of `trx` (a repeatable-read transaction, open until the walk ends); on
- * PGlite a page of `pageSize` at a time (tuneledger_ledger_events), the next page fetched while one is used.
+ * Every event global readers see, in global order, in batches: on PostgreSQL in one `COPY ... TO STDOUT`
+ * (`ledgerEventLines`); on PGlite a page of `pageSize` at a time (tuneledger_ledger_events), the next page
+ * fetched while one is used.
  */
 export async function* ledgerEventsInGlobalOrder(
   database: Database,
   trx: Db,
   pageSize: number,
 ): AsyncGenerator<LedgerEventRow[]> {
-  if (database.copyRowsOut) {
-    const { rows } = await sql<{ snapshot: string }>`SELECT pg_export_snapshot() AS snapshot`.execute(trx);
-    for await (const lines of database.copyRowsOut(LEDGER_EVENTS_SELECT, rows[0]!.snapshot)) {
-      yield lines.map(ledgerEventOfCopyRow);
+  const lines = ledgerEventLines(database, trx);
+  if (lines) {
+    for await (const batch of lines) {
+      const text = batch.toString('utf8');
+      const rows: LedgerEventRow[] = [];
+      for (let start = 0, end = text.indexOf('\n'); end >= 0; start = end + 1, end = text.indexOf('\n', start))
+        rows.push(ledgerEventOfCopyRow(text.slice(start, end)));
+      yield rows;
     }
     return;
   }
@@ -201,6 +205,21 @@ export async function* ledgerEventsInGlobalOrder(
 }
 
 /**
+ * PostgreSQL only (undefined on PGlite): the events global readers see, in global order, as the lines of one
+ * `COPY ... TO STDOUT` in batches of whole lines, each ending in a newline (`ledgerEventOfCopyRow` reads one), on a connection of its own in the snapshot of `trx`
+ * (a repeatable-read transaction that must stay open until the lines are read).
+ */
+export function ledgerEventLines(database: Database, trx: Db): AsyncIterable<Buffer> | undefined {
+  const copyRowsOut = database.copyRowsOut;
+  if (!copyRowsOut) return undefined;
+  return (async function* () {
+    const { rows } = await sql<{ snapshot: string }>`SELECT pg_export_snapshot() AS snapshot`.execute(trx);
+    // The index's order, not a sort of the whole table; no JIT compilation for one scan.
+    yield* copyRowsOut(LEDGER_EVENTS_SELECT, rows[0]!.snapshot, { enable_sort: 'off', jit: 'off' });
+  })();
+}
+
+/**
  * tuneledger_ledger_events' query (migration 0021) over the whole log, for COPY: the columns' text output is what
  * that function's casts give (jsonb's own text for data), recorded_at formatted as the event hash has it.
  */
@@ -214,10 +233,9 @@ const LEDGER_EVENTS_SELECT = `
 
 const LEDGER_EVENT_FIELDS = 14;
 
-/** One row of COPY's text format (LEDGER_EVENTS_SELECT's columns, tab-separated, ending in a newline). */
-export function ledgerEventOfCopyRow(line: Buffer): LedgerEventRow {
-  const end = line[line.length - 1] === 0x0a ? line.length - 1 : line.length;
-  const fields = line.toString('utf8', 0, end).split('\t');
+/** One line of COPY's text format (LEDGER_EVENTS_SELECT's columns, tab-separated), without its newline. */
+export function ledgerEventOfCopyRow(line: string): LedgerEventRow {
+  const fields = line.split('\t');
   if (fields.length !== LEDGER_EVENT_FIELDS) {
     throw new Error(`a COPY row of the events table has ${fields.length} fields, not ${LEDGER_EVENT_FIELDS}`);
   }

@@ -16,11 +16,15 @@ export interface Database {
   /** LISTEN on a channel: a dedicated connection on PostgreSQL, PGlite's own listen when embedded. */
   readonly listen: Listen;
   /**
-   * PostgreSQL only: the rows of `COPY (select) TO STDOUT`, in batches, read on a connection of its own in the
+   * PostgreSQL only: the rows of `COPY (select) TO STDOUT`, in batches of whole lines, read on a connection of its own in the
    * snapshot `pg_export_snapshot()` gave in a transaction still open (copyOut.ts). A whole-table read in one
    * statement, without a page's round trip or the driver's row objects.
    */
-  readonly copyRowsOut?: (select: string, snapshot: string) => AsyncIterable<Buffer[]>;
+  readonly copyRowsOut?: (
+    select: string,
+    snapshot: string,
+    settings?: Readonly<Record<string, string>>,
+  ) => AsyncIterable<Buffer>;
   close(): Promise<void>;
 }
 
@@ -71,7 +75,7 @@ async function openPostgres(
     db,
     kind: 'postgres',
     listen: (channel, onNotify) => listener.listen(channel, onNotify),
-    copyRowsOut: (select, snapshot) => copyRowsOut(pool, select, snapshot),
+    copyRowsOut: (select, snapshot, settings) => copyRowsOut(pool, select, snapshot, settings),
     async close() {
       await listener.close();
       await db.destroy();
