@@ -14,6 +14,13 @@ const stop = z
     value === null || value === undefined ? [] : Array.isArray(value) ? value : [value],
   );
 
+/** OpenAI's `user`: the end user a request is for, recorded as the data subject of what it records (docs/privacy.md). */
+const endUser = z
+  .string()
+  .max(200, 'the end user id is at most 200 characters')
+  .refine((user) => user.trim() !== '', 'the end user id must not be empty or only spaces')
+  .nullish();
+
 const sampling = {
   model: z.string().min(1),
   stream: z.boolean().nullish(),
@@ -25,11 +32,7 @@ const sampling = {
   stop,
   n: z.literal(1).nullish(),
   /** The end user the request is for: recorded as the data subject of the exchange (docs/privacy.md). */
-  user: z
-    .string()
-    .max(200, 'the end user id is at most 200 characters')
-    .refine((user) => user.trim() !== '', 'the end user id must not be empty or only spaces')
-    .nullish(),
+  user: endUser,
 };
 
 /** The subset of OpenAI's chat completion request served here; unknown fields are ignored, as OpenAI's are. */
@@ -70,6 +73,8 @@ export const feedbackRequest = z
     rating: z.int().min(1).max(5).optional(),
     correction: z.string().trim().min(1).optional(),
     error_category: z.string().trim().min(1).optional(),
+    /** The end user who gave the label: the data subject of its correction, as `user` is of the exchange. */
+    user: endUser,
   })
   .refine((body) => body.interaction_id ?? body.id, {
     message: 'give interaction_id (or id: the completion id)',
