@@ -200,7 +200,10 @@ describe("OpenAI's `user` names the data subject of a served interaction", () =>
       });
     const labels = async () =>
       (
-        await sql<{ correction: string | null; labeler: string }>`SELECT correction, labeler FROM feedback_labels
+        await sql<{
+          correction: string | null;
+          labeler: string;
+        }>`SELECT correction, labeler FROM feedback_labels
           WHERE interaction_id = ${interactionId} ORDER BY labeled_at, event_id`.execute(platform.database.db)
       ).rows;
 
@@ -232,9 +235,9 @@ describe("OpenAI's `user` names the data subject of a served interaction", () =>
     expect(labeled[0]).toMatchObject({ subjectId: 'end-user-cal', label: { text: 'cal-secret-correction' } });
     expect(labeled[1]!.subjectId).toBeUndefined();
     const stored = (
-      await sql<{ data: string }>`SELECT data::text AS data FROM events WHERE type = 'FeedbackLabeled'`.execute(
-        platform.database.db,
-      )
+      await sql<{
+        data: string;
+      }>`SELECT data::text AS data FROM events WHERE type = 'FeedbackLabeled'`.execute(platform.database.db)
     ).rows
       .map((row) => row.data)
       .join('\n');

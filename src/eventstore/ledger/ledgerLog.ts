@@ -184,7 +184,11 @@ export async function* ledgerEventsInGlobalOrder(
     for await (const batch of lines) {
       const text = batch.toString('utf8');
       const rows: LedgerEventRow[] = [];
-      for (let start = 0, end = text.indexOf('\n'); end >= 0; start = end + 1, end = text.indexOf('\n', start))
+      for (
+        let start = 0, end = text.indexOf('\n');
+        end >= 0;
+        start = end + 1, end = text.indexOf('\n', start)
+      )
         rows.push(ledgerEventOfCopyRow(text.slice(start, end)));
       yield rows;
     }

@@ -119,7 +119,10 @@ for (const target of databaseTargets) {
           streamId,
           [
             { type: 'MetricLogged', data: { text: odd, [odd]: [odd, 1.5, null, true], '\\N': '\\N' } },
-            { type: 'MetricLogged', data: { 'a\tb': { 'c\nd': 'e\\f' }, n: -0.000001, big: 12345678901234567 } },
+            {
+              type: 'MetricLogged',
+              data: { 'a\tb': { 'c\nd': 'e\\f' }, n: -0.000001, big: 12345678901234567 },
+            },
           ],
           0,
           { actor: `actor\n${odd}`, correlationId: `corr\t${odd}` },
