@@ -121,7 +121,7 @@ for (const target of databaseTargets) {
             { type: 'MetricLogged', data: { text: odd, [odd]: [odd, 1.5, null, true], '\\N': '\\N' } },
             {
               type: 'MetricLogged',
-              data: { 'a\tb': { 'c\nd': 'e\\f' }, n: -0.000001, big: 12345678901234567 },
+              data: { 'a\tb': { 'c\nd': 'e\\f' }, n: -0.000001, big: 1234567890123456.8 },
             },
           ],
           0,
