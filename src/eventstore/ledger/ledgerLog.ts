@@ -182,14 +182,15 @@ export async function* ledgerEventsInGlobalOrder(
   const lines = ledgerEventLines(database, trx);
   if (lines) {
     for await (const batch of lines) {
-      const text = batch.toString('utf8');
       const rows: LedgerEventRow[] = [];
+      // A string per line, not slices of one per batch: a row verify keeps (a stream's last event) must not keep
+      // its whole batch's text alive.
       for (
-        let start = 0, end = text.indexOf('\n');
+        let start = 0, end = batch.indexOf(0x0a);
         end >= 0;
-        start = end + 1, end = text.indexOf('\n', start)
+        start = end + 1, end = batch.indexOf(0x0a, start)
       )
-        rows.push(ledgerEventOfCopyRow(text.slice(start, end)));
+        rows.push(ledgerEventOfCopyRow(batch.toString('utf8', start, end)));
       yield rows;
     }
     return;
