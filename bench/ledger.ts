@@ -1,11 +1,14 @@
 /**
  * `npm run bench -- ledger [events=1000000] [postgres|pglite] [rounds=3]`: writes a log of `events` events (100 events in
  * each of events/100 streams, appended 10 at a time to 100 streams per call), then times, in one run:
- *   - reading the log alone: the same rows verify reads, page by page in global order, with no work on them
- *     (the baseline: what any whole-log pass costs; verify_vs_read_log is the ratio, meaningful on a loaded machine);
+ *   - reading the log alone: the same rows verify reads, as verify reads them (one COPY on PostgreSQL, decoded into
+ *     a row per event), with no work on them (the baseline: what any whole-log pass costs; verify_vs_read_log is the
+ *     ratio, meaningful on a loaded machine); also COPY's bare lines and the 20,000-row pages verify read before;
+ *     time_*_us split verify's time per event into getting the lines, decoding them and the checks;
  *   - the first ledger checkpoint (hashing every leaf) and an incremental one after 10,000 more events;
  *   - `verifyLedger` over the whole log (content hashes, chains, streams table, signatures, roots).
  * PostgreSQL (DATABASE_URL, in a fresh database) by default; PGlite in memory when asked or without it.
+ * LEDGER_BENCH_DATABASE=NAME keeps the PostgreSQL log (and its key, in the temp directory) for the next run.
  */
 import { sql } from 'kysely';
 import { migrateToLatest } from '../src/app/migrate.js';
