@@ -12,11 +12,15 @@ export const personalFields: Readonly<Record<string, readonly (readonly string[]
 
 /**
  * The data subject of an event's personal fields: the one whose key encrypts them and whose erasure erases
- * them. A served interaction names its end user in `subjectId` (OpenAI's request `user`); every other event,
- * and an interaction without one, belongs to the actor that recorded it.
+ * them. A served interaction and a label given over the serving API name their end user in `subjectId`
+ * (OpenAI's request `user`); every other event, and one of those without it, belongs to the actor that recorded it.
  */
 export function subjectOf(eventType: string, data: unknown, actor: string): string {
-  if (eventType === 'InteractionRecorded' && typeof data === 'object' && data !== null) {
+  if (
+    (eventType === 'InteractionRecorded' || eventType === 'FeedbackLabeled') &&
+    typeof data === 'object' &&
+    data !== null
+  ) {
     const subjectId = (data as { subjectId?: unknown }).subjectId;
     if (typeof subjectId === 'string') return subjectId;
   }

@@ -110,10 +110,11 @@ export class FeedbackService {
 
   /**
    * Labels a recorded interaction; the labeler is the acting user. A correction teaches the model, so it
-   * needs a teaching role (labeler, engineer or admin), which the event records.
+   * needs a teaching role (labeler, engineer or admin), which the event records. `subjectId` names the end user
+   * who gave the label (the serving API's `user`), the data subject of its personal fields; without it, the actor is.
    */
   async labelFeedback(
-    input: { interactionId: string; label: FeedbackLabel },
+    input: { interactionId: string; label: FeedbackLabel; subjectId?: string },
     context: CommandContext,
   ): Promise<CommandResult> {
     const labelerRole =

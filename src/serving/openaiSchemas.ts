@@ -15,6 +15,13 @@ const stop = z
     value === null || value === undefined ? [] : Array.isArray(value) ? value : [value],
   );
 
+/** OpenAI's `user`: the end user a request is for, recorded as the data subject of what it records (docs/privacy.md). */
+const endUser = z
+  .string()
+  .max(200, 'the end user id is at most 200 characters')
+  .refine((user) => user.trim() !== '', 'the end user id must not be empty or only spaces')
+  .nullish();
+
 const sampling = {
   model: z.string().min(1),
   stream: z.boolean().nullish(),
@@ -26,11 +33,7 @@ const sampling = {
   stop,
   n: z.literal(1).nullish(),
   /** The end user the request is for: recorded as the data subject of the exchange (docs/privacy.md). */
-  user: z
-    .string()
-    .max(200, 'the end user id is at most 200 characters')
-    .refine((user) => user.trim() !== '', 'the end user id must not be empty or only spaces')
-    .nullish(),
+  user: endUser,
 };
 
 /** The subset of OpenAI's chat completion request served here; unknown fields are ignored, as OpenAI's are. */
@@ -74,6 +77,8 @@ export const feedbackRequest = z
     rating: feedbackSignalFields.rating,
     correction: feedbackSignalFields.correction,
     error_category: feedbackSignalFields.errorCategory,
+    /** The end user who gave the label: the data subject of its correction, as `user` is of the exchange. */
+    user: endUser,
   })
   .refine((body) => body.interaction_id ?? body.id, {
     message: 'give interaction_id (or id: the completion id)',

@@ -256,7 +256,8 @@ export function createServingRouter(ctx: RouterContext): ServingRouter {
     let recorded: FeedbackLabel = label;
     try {
       const result = await ctx.feedback.labelFeedback(
-        { interactionId, label },
+        // The end user the client named (OpenAI's `user`), as on the exchange: the subject of the correction.
+        { interactionId, label, ...(body.user != null ? { subjectId: body.user } : {}) },
         { actor: caller.actor, roles: caller.roles },
       );
       // The label as the log holds it: the services' gate has redacted a correction's PII.

@@ -183,4 +183,87 @@ describe("OpenAI's `user` names the data subject of a served interaction", () =>
     expect(annAudit).not.toContain('ann-secret');
     expect(JSON.stringify(audited.get(`interaction-${ben.id}`)!.events)).toContain('ben-question');
   });
+  it("a label's `user` on POST /v1/feedback is the subject of its correction: forgetting that user erases it", async () => {
+    const answer = await client.chat.completions.create({
+      model: DEPLOYMENT,
+      messages: [{ role: 'user', content: 'cal-question' }],
+      max_tokens: 4,
+      user: 'end-user-cal',
+    });
+    const id = answer.id;
+    const interactionId = id.replace(/^chatcmpl-/, '');
+    const feedback = (body: Record<string, unknown>) =>
+      fetch(`${platform.baseUrl}/v1/feedback`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${platform.tokens.engineer}` },
+        body: JSON.stringify({ id, ...body }),
+      });
+    const labels = async () =>
+      (
+        await sql<{
+          correction: string | null;
+          labeler: string;
+        }>`SELECT correction, labeler FROM feedback_labels
+          WHERE interaction_id = ${interactionId} ORDER BY labeled_at, event_id`.execute(platform.database.db)
+      ).rows;
+
+    // A bad user is refused as on the completions, and records nothing.
+    for (const [user, why] of [
+      ['  ', /user: .*empty/],
+      ['u'.repeat(201), /user: .*200/],
+      [42, /^user: /],
+    ] as const) {
+      const refused = await feedback({ correction: 'never recorded', user });
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(why);
+    }
+    expect((await feedback({ correction: 'cal-secret-correction', user: 'end-user-cal' })).status).toBe(201);
+    expect((await feedback({ correction: 'eli-own-correction' })).status).toBe(201);
+    await eventually(async () => ((await labels()).length === 2 ? true : undefined), 'the read model');
+
+    // The event names the end user as its subject; without `user`, none (the token's actor, eli, is).
+    const logged = await platform.gql<{ log: { edges: { node: { type: string; data: unknown } }[] } }>(
+      logQuery,
+      { s: `interaction-${interactionId}` },
+      adminToken,
+    );
+    expect(logged.errors).toBeUndefined();
+    const labeled = logged
+      .data!.log.edges.filter((edge) => edge.node.type === 'FeedbackLabeled')
+      .map((edge) => edge.node.data as { subjectId?: string; label: { text?: string } });
+    expect(labeled).toHaveLength(2);
+    expect(labeled[0]).toMatchObject({ subjectId: 'end-user-cal', label: { text: 'cal-secret-correction' } });
+    expect(labeled[1]!.subjectId).toBeUndefined();
+    const stored = (
+      await sql<{
+        data: string;
+      }>`SELECT data::text AS data FROM events WHERE type = 'FeedbackLabeled'`.execute(platform.database.db)
+    ).rows
+      .map((row) => row.data)
+      .join('\n');
+    expect(stored).not.toContain('cal-secret');
+
+    const forgotten = await platform.gql<{ forgetSubject: { id: string } }>(
+      `mutation { forgetSubject(subjectId: "end-user-cal", reason: "GDPR Art. 17 request") { id } }`,
+      {},
+      adminToken,
+    );
+    expect(forgotten.errors).toBeUndefined();
+    const after = await eventually(async () => {
+      const current = await labels();
+      return current[0]?.correction === ERASED ? current : undefined;
+    }, 'the projection to erase the correction');
+    // Cal's correction is gone with the exchange; the engineer's own, on the same interaction, stays.
+    expect(after[1]).toMatchObject({ correction: 'eli-own-correction', labeler: 'eli' });
+    expect((await loggedInteraction(interactionId)).prompt).toBe(ERASED);
+    const relogged = await platform.gql<{ log: { edges: { node: { type: string; data: unknown } }[] } }>(
+      logQuery,
+      { s: `interaction-${interactionId}` },
+      adminToken,
+    );
+    const texts = relogged
+      .data!.log.edges.filter((edge) => edge.node.type === 'FeedbackLabeled')
+      .map((edge) => (edge.node.data as { label: { text?: string } }).label.text);
+    expect(texts).toEqual([ERASED, 'eli-own-correction']);
+  });
 });

@@ -12,6 +12,18 @@ import {
   nonNegativeInt,
 } from '../shared/schemas.js';
 
+/**
+ * An end user named by a serving request (OpenAI's `user`), the data subject whose key encrypts what the event
+ * holds of them. An identifier, kept byte for byte as the client sent it, so `forgetSubject` names it as it was
+ * given (1 to 200 characters, not only spaces, as forgetSubject's); stored in clear (docs/privacy.md says why).
+ */
+const endUserSubject = exactText(
+  z
+    .string()
+    .max(200)
+    .refine((text) => text.trim() !== '', 'a subject id is 1 to 200 characters, not only spaces'),
+);
+
 export const InteractionRecorded = defineEvent(
   'InteractionRecorded',
   z.object({
@@ -28,16 +40,9 @@ export const InteractionRecorded = defineEvent(
     filtered: z.object({ stage: z.enum(['input', 'output']), rule: nonEmptyExactText }).optional(),
     /**
      * The end user the exchange was served for (OpenAI's request `user`), the data subject whose key encrypts
-     * prompt and response; absent: the recording actor is (and on events recorded before it existed). An
-     * identifier, kept byte for byte as the client sent it, so `forgetSubject` names it as it was given
-     * (1 to 200 characters, not only spaces, as forgetSubject's); stored in clear (docs/privacy.md says why).
+     * prompt and response; absent: the recording actor is (and on events recorded before it existed).
      */
-    subjectId: exactText(
-      z
-        .string()
-        .max(200)
-        .refine((text) => text.trim() !== '', 'a subject id is 1 to 200 characters, not only spaces'),
-    ).optional(),
+    subjectId: endUserSubject.optional(),
     recordedAt: isoTimestamp,
   }),
 );
@@ -62,6 +67,11 @@ export const FeedbackLabeled = defineEvent(
      * Absent on signals (thumbs, ratings, error categories) and on labels recorded before roles were kept.
      */
     labelerRole: nonEmptyExactText.optional(),
+    /**
+     * The end user who gave the label (the request's `user` on POST /v1/feedback), the data subject whose key
+     * encrypts the correction and labeler; absent: the recording actor is (and on labels recorded before it existed).
+     */
+    subjectId: endUserSubject.optional(),
     labeledAt: isoTimestamp,
   }),
 );

@@ -18,6 +18,8 @@ export type LabelFeedback = {
   readonly labeler: string;
   /** The role under which a correction was accepted; recorded so a flywheel revision can say who taught it. */
   readonly labelerRole?: string;
+  /** The end user who gave the label, when the request named one: the data subject. */
+  readonly subjectId?: string;
   readonly at: string;
 };
 
@@ -74,6 +76,7 @@ export function decideInteraction(
           label: command.label,
           labeler: command.labeler,
           ...(command.labelerRole !== undefined ? { labelerRole: command.labelerRole } : {}),
+          ...(command.subjectId !== undefined ? { subjectId: command.subjectId } : {}),
           labeledAt: command.at,
         },
       };

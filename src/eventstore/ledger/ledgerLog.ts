@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { parseCheckpoint } from '../postgres/checkpoint.js';
 import type { Checkpoint } from '../eventStore.js';
+import type { Database } from '../postgres/database.js';
 import { LEDGER_STREAM } from './ledgerStream.js';
 
 /**
@@ -166,6 +167,118 @@ export async function readLedgerEvents(db: Db, after: LogPlace, limit: number): 
     db,
   );
   return rows;
+}
+
+/**
+ * Every event global readers see, in global order, in batches: on PostgreSQL in one `COPY ... TO STDOUT`
+ * (`ledgerEventLines`); on PGlite a page of `pageSize` at a time (tuneledger_ledger_events), the next page
+ * fetched while one is used.
+ */
+export async function* ledgerEventsInGlobalOrder(
+  database: Database,
+  trx: Db,
+  pageSize: number,
+): AsyncGenerator<LedgerEventRow[]> {
+  const lines = ledgerEventLines(database, trx);
+  if (lines) {
+    for await (const batch of lines) {
+      const rows: LedgerEventRow[] = [];
+      // A string per line, not slices of one per batch: a row verify keeps (a stream's last event) must not keep
+      // its whole batch's text alive.
+      for (
+        let start = 0, end = batch.indexOf(0x0a);
+        end >= 0;
+        start = end + 1, end = batch.indexOf(0x0a, start)
+      )
+        rows.push(ledgerEventOfCopyRow(batch.toString('utf8', start, end)));
+      yield rows;
+    }
+    return;
+  }
+  let page = readLedgerEvents(trx, { transactionId: '0', globalPosition: '0' }, pageSize);
+  for (;;) {
+    const rows = await page;
+    if (rows.length === 0) return;
+    const last = rows[rows.length - 1]!;
+    page = readLedgerEvents(
+      trx,
+      { transactionId: last.transaction_id, globalPosition: last.global_position },
+      pageSize,
+    );
+    yield rows;
+  }
+}
+
+/**
+ * PostgreSQL only (undefined on PGlite): the events global readers see, in global order, as the lines of one
+ * `COPY ... TO STDOUT` in batches of whole lines, each ending in a newline (`ledgerEventOfCopyRow` reads one), on a connection of its own in the snapshot of `trx`
+ * (a repeatable-read transaction that must stay open until the lines are read).
+ */
+export function ledgerEventLines(database: Database, trx: Db): AsyncIterable<Buffer> | undefined {
+  const copyRowsOut = database.copyRowsOut;
+  if (!copyRowsOut) return undefined;
+  return (async function* () {
+    const { rows } = await sql<{ snapshot: string }>`SELECT pg_export_snapshot() AS snapshot`.execute(trx);
+    // The index's order, not a sort of the whole table; no JIT compilation for one scan.
+    yield* copyRowsOut(LEDGER_EVENTS_SELECT, rows[0]!.snapshot, { enable_sort: 'off', jit: 'off' });
+  })();
+}
+
+/**
+ * tuneledger_ledger_events' query (migration 0021) over the whole log, for COPY: the columns' text output is what
+ * that function's casts give (jsonb's own text for data), recorded_at formatted as the event hash has it.
+ */
+const LEDGER_EVENTS_SELECT = `
+  SELECT e.transaction_id, e.global_position, e.event_id, e.stream_id, e.stream_version, e.type, e.schema_version,
+         e.data, e.actor, e.correlation_id, e.causation_id,
+         to_char(e.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), e.previous_hash, e.hash
+  FROM events e
+  WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+  ORDER BY e.transaction_id, e.global_position`;
+
+const LEDGER_EVENT_FIELDS = 14;
+
+/** One line of COPY's text format (LEDGER_EVENTS_SELECT's columns, tab-separated), without its newline. */
+export function ledgerEventOfCopyRow(line: string): LedgerEventRow {
+  const fields = line.split('\t');
+  if (fields.length !== LEDGER_EVENT_FIELDS) {
+    throw new Error(`a COPY row of the events table has ${fields.length} fields, not ${LEDGER_EVENT_FIELDS}`);
+  }
+  return {
+    transaction_id: fields[0]!,
+    global_position: fields[1]!,
+    event_id: fields[2]!,
+    stream_id: copyText(fields[3]!),
+    stream_version: Number(fields[4]),
+    type: copyText(fields[5]!),
+    schema_version: Number(fields[6]),
+    data: copyText(fields[7]!),
+    actor: copyText(fields[8]!),
+    correlation_id: copyText(fields[9]!),
+    causation_id: copyNullableText(fields[10]!),
+    recorded_at: fields[11]!,
+    previous_hash: copyNullableText(fields[12]!),
+    hash: copyText(fields[13]!),
+  };
+}
+
+const COPY_ESCAPES: Readonly<Record<string, string>> = {
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+};
+
+/** A field of COPY's text format: backslash escapes undone (`\\`, `\t`, `\n`, ...). */
+function copyText(field: string): string {
+  if (!field.includes('\\')) return field;
+  return field.replace(/\\([\s\S])/g, (_, c: string) => COPY_ESCAPES[c] ?? c);
+}
+
+function copyNullableText(field: string): string | null {
+  return field === '\\N' ? null : copyText(field);
 }
 
 /**

@@ -14,12 +14,11 @@ import type { Database } from '../postgres/database.js';
 import type { LedgerPublicKey } from './ledgerKey.js';
 import {
   globalPositionOf,
+  ledgerEventsInGlobalOrder,
   readCheckpointEvents,
-  readLedgerEvents,
   readStreamsPage,
   readUnorderedTail,
   type LedgerEventRow,
-  type LogPlace,
   type StreamRow,
 } from './ledgerLog.js';
 import { CHECKPOINT_EVENT_TYPE, LEDGER_STREAM, checkpointEventData } from './ledgerStream.js';
@@ -104,7 +103,7 @@ export async function verifyLedger(
     .transaction()
     .setIsolationLevel('repeatable read')
     .setAccessMode('read only')
-    .execute((trx) => new LedgerCheck(trx, options).run());
+    .execute((trx) => new LedgerCheck(database, trx, options).run());
 }
 
 const PROBLEMS_KEPT = 1000;
@@ -117,6 +116,7 @@ class LedgerCheck {
   private problemCount = 0;
 
   constructor(
+    private readonly database: Database,
     private readonly db: Db,
     private readonly options: VerifyLedgerOptions,
   ) {
@@ -296,16 +296,8 @@ class LedgerCheck {
       }
     };
     passTargets(0);
-    let after: LogPlace = { transactionId: '0', globalPosition: '0' };
-    let page = readLedgerEvents(this.db, after, this.batchSize);
     let leafIndex = 0;
-    for (;;) {
-      const rows = await page;
-      if (rows.length === 0) break;
-      const last = rows[rows.length - 1]!;
-      after = { transactionId: last.transaction_id, globalPosition: last.global_position };
-      // Fetch the next page while this one is hashed.
-      page = readLedgerEvents(this.db, after, this.batchSize);
+    for await (const rows of ledgerEventsInGlobalOrder(this.database, this.db, this.batchSize)) {
       for (const row of rows) {
         const altered = contentProblem(row);
         if (altered)

@@ -1,6 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { copyRowsOut } from './copyOut.js';
 import { pgliteDialect } from './pgliteDialect.js';
 
 export type DatabaseKind = 'postgres' | 'pglite';
@@ -14,6 +15,16 @@ export interface Database {
   readonly kind: DatabaseKind;
   /** LISTEN on a channel: a dedicated connection on PostgreSQL, PGlite's own listen when embedded. */
   readonly listen: Listen;
+  /**
+   * PostgreSQL only: the rows of `COPY (select) TO STDOUT`, in batches of whole lines, read on a connection of its own in the
+   * snapshot `pg_export_snapshot()` gave in a transaction still open (copyOut.ts). A whole-table read in one
+   * statement, without a page's round trip or the driver's row objects.
+   */
+  readonly copyRowsOut?: (
+    select: string,
+    snapshot: string,
+    settings?: Readonly<Record<string, string>>,
+  ) => AsyncIterable<Buffer>;
   close(): Promise<void>;
 }
 
@@ -64,6 +75,7 @@ async function openPostgres(
     db,
     kind: 'postgres',
     listen: (channel, onNotify) => listener.listen(channel, onNotify),
+    copyRowsOut: (select, snapshot, settings) => copyRowsOut(pool, select, snapshot, settings),
     async close() {
       await listener.close();
       await db.destroy();

@@ -109,6 +109,46 @@ for (const target of databaseTargets) {
       expect((await verify()).ok).toBe(true);
     });
 
+    it('reads back every character as it was hashed: tabs, newlines, backslashes, quotes, control and astral characters', async () => {
+      // COPY's text format escapes tab, newline, carriage return and backslash (and \\N means null): text holding
+      // them, in data and in the stream id, actor and correlation id, must hash as it was written.
+      const odd = 'tab\there\nline\r\\N back\\slash "quoted" \u0001\u000b\u001f é 中文 😀 \\t';
+      const written: RecordedEvent[] = [];
+      for (const streamId of [`odd\t${odd}`, 'plain']) {
+        const result = await store.append(
+          streamId,
+          [
+            { type: 'MetricLogged', data: { text: odd, [odd]: [odd, 1.5, null, true], '\\N': '\\N' } },
+            {
+              type: 'MetricLogged',
+              data: { 'a\tb': { 'c\nd': 'e\\f' }, n: -0.000001, big: 1234567890123456.8 },
+            },
+          ],
+          0,
+          { actor: `actor\n${odd}`, correlationId: `corr\t${odd}` },
+        );
+        written.push(...result.events);
+      }
+      await visible();
+      await checkpoint();
+      expect(await verify()).toMatchObject({ ok: true, eventsChecked: 5, problemCount: 0 });
+      // The same text, altered by one escaped character, is caught.
+      const target = written[0]!;
+      await tamper(async (trx) => {
+        await sql`UPDATE events SET data = jsonb_set(data, '{text}', to_jsonb(${odd.replace('\t', '\n')}::text))
+          WHERE event_id = ${target.eventId}`.execute(trx);
+      });
+      const verdict = await verify();
+      expect(verdict.ok).toBe(false);
+      expect(verdict.problems[0]).toMatchObject({
+        kind: 'altered',
+        streamId: target.streamId,
+        streamVersion: 1,
+        eventId: target.eventId,
+        leafIndex: 0,
+      });
+    });
+
     it('names an event updated in place (hash not recomputed)', async () => {
       const events = await writeLog();
       const kept = await checkpoint();
