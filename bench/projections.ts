@@ -1,12 +1,15 @@
 /**
- * `npm run bench -- projections [events=100000] [repeats=3] [pglite,postgres]`: rebuilds every
+ * `npm run bench -- projections [events=100000] [repeats=3] [pglite,postgres]` (repeats 0: no rebuild): rebuilds every
  * read model from a log of realistic lifecycle events (datasets, runs with many progress reports,
  * evaluations, the registry, deployments with rollbacks, interactions and feedback) on PGlite and,
  * when DATABASE_URL is set, on PostgreSQL. Reports events/s for the whole rebuild, the log read
  * alone as a baseline, the time spent in each projection's transactions, and how long time travel
- * (`worldAsOf` now: registry, deployments, lineage folded from the log) takes on that log.
+ * (`worldAsOf` now: registry, deployments, lineage folded from the log) takes on that log; then time
+ * travel at random moments across the log, folded from the start (baseline) and from snapshots
+ * (p50/p99), and the deployment audit report asOf random moments.
  */
 import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
 import { migrateToLatest } from '../src/app/migrate.js';
 import {
   openDatabase,
@@ -16,8 +19,15 @@ import {
   type EventStore,
   type NewEvent,
 } from '../src/eventstore/index.js';
-import { allProjections, ProjectionRunner, worldAsOf } from '../src/projections/index.js';
-import { round, withSpread, type BenchResult } from './lib.js';
+import { buildAuditReport } from '../src/graphql/audit/auditReport.js';
+import {
+  allProjections,
+  DEFAULT_SNAPSHOT_EVERY,
+  ProjectionRunner,
+  worldAsOf,
+  writeWorldSnapshots,
+} from '../src/projections/index.js';
+import { percentiles, round, withSpread, type BenchResult } from './lib.js';
 
 export interface LifecycleAppend {
   readonly streamId: string;
@@ -516,8 +526,10 @@ async function measure(database: Database, label: string, eventCount: number, re
   await migrateToLatest(database.db);
   const store = new PostgresEventStore(database);
   const appends = generateLifecycle({ events: eventCount });
+  const appendStarted = performance.now();
   const { written, checkpoint } = await appendLifecycle(store, appends);
   await untilVisible(store, checkpoint);
+  const appendMs = performance.now() - appendStarted;
   const all: number[] = [];
   let runner: ProjectionRunner | undefined;
   for (let i = 0; i < repeats; i++) {
@@ -528,7 +540,7 @@ async function measure(database: Database, label: string, eventCount: number, re
   }
   // Time in each projection's transactions during the last rebuild of all (they run side by side).
   const perProjection: Record<string, number> = {};
-  for (const status of runner!.status()) perProjection[`${status.name}_apply_ms`] = status.applyMs;
+  for (const status of runner?.status() ?? []) perProjection[`${status.name}_apply_ms`] = status.applyMs;
   // Reading the log alone: the floor under any rebuild.
   const readStarted = performance.now();
   for (
@@ -539,30 +551,83 @@ async function measure(database: Database, label: string, eventCount: number, re
     cp = page.checkpoint;
   }
   const readMs = performance.now() - readStarted;
+  const timed = async (run: () => Promise<unknown>) => {
+    const started = performance.now();
+    await run();
+    return performance.now() - started;
+  };
   // Time travel: the registry, deployments and lineage as of now, folded from the log (3 times).
   const asOf: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const started = performance.now();
-    await worldAsOf(store, new Date());
-    asOf.push(performance.now() - started);
+  for (let i = 0; i < 3; i++) asOf.push(await timed(() => worldAsOf(store, new Date())));
+
+  // asOf at random moments across the log: folded from the start (the baseline), then from snapshots.
+  const { rows } = await sql<{ first: Date; last: Date }>`
+    SELECT min(recorded_at) AS first, max(recorded_at) AS last FROM events`.execute(database.db);
+  const first = new Date(rows[0]!.first).getTime();
+  const last = new Date(rows[0]!.last).getTime();
+  const random = prng(7);
+  const moment = () => new Date(first + Math.floor(random() * (last - first + 1)));
+  const plain: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const at = moment();
+    plain.push(await timed(() => worldAsOf(store, at)));
+  }
+  const snapshotStarted = performance.now();
+  const snapshotsWritten = await writeWorldSnapshots(database.db, store);
+  const snapshotMs = performance.now() - snapshotStarted;
+  const size = await sql<{ bytes: string }>`
+    SELECT pg_total_relation_size('world_snapshots')::text AS bytes`.execute(database.db);
+  const snapshotted: number[] = [];
+  for (let i = 0; i < 100; i++) {
+    const at = moment();
+    snapshotted.push(await timed(() => worldAsOf(store, at, { snapshots: database.db })));
+  }
+  // The deployment audit report (which version ran, its full chain, verified streams) at random moments.
+  const audits: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const at = moment();
+    audits.push(
+      await timed(() =>
+        buildAuditReport({ store, db: database.db }, { deploymentName: 'med-assistant', asOf: at }),
+      ),
+    );
   }
   const result: BenchResult = {
     name: `projections-${label}`,
     backend: label,
-    inputs: { events: written, repeats, batchSize: 2000, projections: allProjections.map((p) => p.name) },
+    inputs: {
+      events: written,
+      repeats,
+      batchSize: 2000,
+      projections: allProjections.map((p) => p.name),
+      snapshotEvery: DEFAULT_SNAPSHOT_EVERY,
+      randomMoments: { fromStart: plain.length, fromSnapshots: snapshotted.length, audits: audits.length },
+    },
     metrics: {
-      ...withSpread('rebuild_all_events_per_s', all),
+      append_ms: round(appendMs),
+      ...(all.length > 0 ? withSpread('rebuild_all_events_per_s', all) : {}),
       baseline_read_log_events_per_s: round(written / (readMs / 1000)),
       // Compare with reading the whole log (baseline above): asOf reads only the event types it folds.
       ...withSpread('as_of_now_ms', asOf),
+      // The same folds at random moments: from the start of the log (baseline) and from snapshots.
+      ...percentiles('baseline_as_of_from_start_ms', plain),
+      ...percentiles('as_of_ms', snapshotted),
+      ...percentiles('audit_as_of_ms', audits),
+      snapshots_written: snapshotsWritten,
+      snapshots_write_ms: round(snapshotMs),
+      snapshots_bytes: Number(size.rows[0]!.bytes),
       ...perProjection,
     },
-    goals:
-      label === 'postgres'
+    goals: [
+      ...(label === 'postgres' && all.length > 0
         ? [
             `rebuild >= 10,000 events/s on PostgreSQL: ${all.sort((a, b) => a - b)[Math.floor(all.length / 2)]! >= 10_000 ? 'yes' : 'no'}`,
           ]
-        : [],
+        : []),
+      ...(label === 'postgres'
+        ? [`asOf p99 < 100 ms on PostgreSQL: ${percentiles('x', snapshotted)['x_p99']! < 100 ? 'yes' : 'no'}`]
+        : []),
+    ],
   };
   return result;
 }
