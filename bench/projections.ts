@@ -8,6 +8,7 @@
  * travel at random moments across the log, folded from the start (baseline) and from snapshots
  * (p50/p99), and the deployment audit report asOf random moments.
  */
+import 'reflect-metadata';
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { migrateToLatest } from '../src/app/migrate.js';
