@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- projections [events=100000] [repeats=3] [pglite,postgres]` (repeats 0: no rebuild): rebuilds every
+ * `npm run bench -- projections [events=100000] [repeats=3] [pglite,postgres] [snapshotEvery]` (repeats 0:
+ * no rebuild): rebuilds every
  * read model from a log of realistic lifecycle events (datasets, runs with many progress reports,
  * evaluations, the registry, deployments with rollbacks, interactions and feedback) on PGlite and,
  * when DATABASE_URL is set, on PostgreSQL. Reports events/s for the whole rebuild, the log read
@@ -28,6 +29,7 @@ import {
   worldAsOf,
   writeWorldSnapshots,
 } from '../src/projections/index.js';
+import { foldedTypes } from '../src/projections/worldFold.js';
 import { percentiles, round, withSpread, type BenchResult } from './lib.js';
 
 export interface LifecycleAppend {
@@ -523,7 +525,51 @@ export async function untilVisible(
   }
 }
 
-async function measure(database: Database, label: string, eventCount: number, repeats: number) {
+/**
+ * The first readAll-by-types (migration 0004): walks the log-order index and tests each row's type,
+ * so it reads the whole table. Created in the bench database only, as the baseline of the type index.
+ */
+async function createFullScanBaseline(database: Database): Promise<void> {
+  await sql`
+    CREATE FUNCTION bench_read_all_of_types_full_scan(p_transaction_id xid8, p_global_position bigint,
+                                                      p_limit integer, p_types text[])
+    RETURNS TABLE (checkpoint text, data jsonb)
+    LANGUAGE sql STABLE SET enable_sort = off SET enable_bitmapscan = off
+    AS $$
+      SELECT lpad(e.transaction_id::text, 20, '0') || ':' || lpad(e.global_position::text, 20, '0'), e.data
+      FROM events e
+      WHERE (e.transaction_id, e.global_position) > (p_transaction_id, p_global_position)
+        AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        AND e.type = ANY(p_types)
+      ORDER BY e.transaction_id, e.global_position
+      LIMIT p_limit
+    $$`.execute(database.db);
+}
+
+/** Reads every event of the folded types, through the store's function or the full-scan baseline. */
+async function readFolded(
+  database: Database,
+  fn: 'tuneledger_read_all_of_types' | 'bench_read_all_of_types_full_scan',
+) {
+  let from = { tx: '0', position: '0' };
+  for (;;) {
+    const { rows } = await sql<{ checkpoint: string }>`
+      SELECT checkpoint FROM ${sql.raw(fn)}(${from.tx}::xid8, ${from.position}::bigint, 5000, ${[...foldedTypes]}::text[])`.execute(
+      database.db,
+    );
+    if (rows.length === 0) return;
+    const [tx, position] = rows.at(-1)!.checkpoint.split(':');
+    from = { tx: String(BigInt(tx!)), position: String(BigInt(position!)) };
+  }
+}
+
+async function measure(
+  database: Database,
+  label: string,
+  eventCount: number,
+  repeats: number,
+  snapshotEvery: number,
+) {
   await migrateToLatest(database.db);
   const store = new PostgresEventStore(database);
   const appends = generateLifecycle({ events: eventCount });
@@ -557,6 +603,14 @@ async function measure(database: Database, label: string, eventCount: number, re
     await run();
     return performance.now() - started;
   };
+  // Reading the folded event types alone: through the type index, and the first function's full scan.
+  await createFullScanBaseline(database);
+  const typeIndex: number[] = [];
+  const fullScan: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    fullScan.push(await timed(() => readFolded(database, 'bench_read_all_of_types_full_scan')));
+    typeIndex.push(await timed(() => readFolded(database, 'tuneledger_read_all_of_types')));
+  }
   // Time travel: the registry, deployments and lineage as of now, folded from the log (3 times).
   const asOf: number[] = [];
   for (let i = 0; i < 3; i++) asOf.push(await timed(() => worldAsOf(store, new Date())));
@@ -574,7 +628,7 @@ async function measure(database: Database, label: string, eventCount: number, re
     plain.push(await timed(() => worldAsOf(store, at)));
   }
   const snapshotStarted = performance.now();
-  const snapshotsWritten = await writeWorldSnapshots(database.db, store);
+  const snapshotsWritten = await writeWorldSnapshots(database.db, store, { every: snapshotEvery });
   const snapshotMs = performance.now() - snapshotStarted;
   const size = await sql<{ bytes: string }>`
     SELECT pg_total_relation_size('world_snapshots')::text AS bytes`.execute(database.db);
@@ -601,7 +655,7 @@ async function measure(database: Database, label: string, eventCount: number, re
       repeats,
       batchSize: 2000,
       projections: allProjections.map((p) => p.name),
-      snapshotEvery: DEFAULT_SNAPSHOT_EVERY,
+      snapshotEvery,
       randomMoments: { fromStart: plain.length, fromSnapshots: snapshotted.length, audits: audits.length },
     },
     metrics: {
@@ -610,6 +664,8 @@ async function measure(database: Database, label: string, eventCount: number, re
       baseline_read_log_events_per_s: round(written / (readMs / 1000)),
       // Compare with reading the whole log (baseline above): asOf reads only the event types it folds.
       ...withSpread('as_of_now_ms', asOf),
+      ...withSpread('read_folded_types_ms', typeIndex),
+      ...withSpread('baseline_read_folded_types_full_scan_ms', fullScan),
       // The same folds at random moments: from the start of the log (baseline) and from snapshots.
       ...percentiles('baseline_as_of_from_start_ms', plain),
       ...percentiles('as_of_ms', snapshotted),
@@ -635,13 +691,14 @@ async function measure(database: Database, label: string, eventCount: number, re
 
 export default async function (args: string[]): Promise<BenchResult[]> {
   const events = Number(args[0] ?? 100_000);
+  const snapshotEvery = Number(args[3] ?? DEFAULT_SNAPSHOT_EVERY);
   const repeats = Number(args[1] ?? 3);
   const targets = (args[2] ?? 'pglite,postgres').split(',');
   const results: BenchResult[] = [];
   if (targets.includes('pglite')) {
     const pglite = await openDatabase({ dataDir: 'memory://' });
     try {
-      results.push(await measure(pglite, 'pglite', events, repeats));
+      results.push(await measure(pglite, 'pglite', events, repeats, snapshotEvery));
     } finally {
       await pglite.close();
     }
@@ -657,7 +714,7 @@ export default async function (args: string[]): Promise<BenchResult[]> {
     url.pathname = `/${name}`;
     const database = await openDatabase({ databaseUrl: url.toString() });
     try {
-      results.push(await measure(database, 'postgres', events, repeats));
+      results.push(await measure(database, 'postgres', events, repeats, snapshotEvery));
     } finally {
       await database.close();
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -6,7 +6,7 @@ import { foldedTypes, WorldFold, worldFoldVersion, type WorldState } from './wor
 type AnyDb = Kysely<any>;
 
 /** Snapshot every this many folded events (registry, deployment and lineage events) by default. */
-export const DEFAULT_SNAPSHOT_EVERY = 10_000;
+export const DEFAULT_SNAPSHOT_EVERY = 2_000;
 
 /** A stored snapshot: the world after every event up to `checkpoint`, built by fold `foldVersion`. */
 export interface WorldSnapshot {
@@ -55,7 +55,7 @@ async function latestSnapshot(db: AnyDb): Promise<WorldSnapshot | undefined> {
 }
 
 export interface WriteSnapshotsOptions {
-  /** A snapshot every this many folded events (default 10,000). */
+  /** A snapshot every this many folded events (default 2,000). */
   readonly every?: number;
   readonly batchSize?: number;
   readonly signal?: AbortSignal;
