@@ -1,12 +1,17 @@
 /**
- * `npm run bench -- projections [events=100000] [repeats=3] [pglite,postgres]`: rebuilds every
+ * `npm run bench -- projections [events=100000] [repeats=3] [pglite,postgres] [snapshotEvery]` (repeats 0:
+ * no rebuild): rebuilds every
  * read model from a log of realistic lifecycle events (datasets, runs with many progress reports,
  * evaluations, the registry, deployments with rollbacks, interactions and feedback) on PGlite and,
  * when DATABASE_URL is set, on PostgreSQL. Reports events/s for the whole rebuild, the log read
  * alone as a baseline, the time spent in each projection's transactions, and how long time travel
- * (`worldAsOf` now: registry, deployments, lineage folded from the log) takes on that log.
+ * (`worldAsOf` now: registry, deployments, lineage folded from the log) takes on that log; then time
+ * travel at random moments across the log, folded from the start (baseline) and from snapshots
+ * (p50/p99), and the deployment audit report asOf random moments.
  */
+import 'reflect-metadata';
 import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
 import { migrateToLatest } from '../src/app/migrate.js';
 import {
   openDatabase,
@@ -16,8 +21,16 @@ import {
   type EventStore,
   type NewEvent,
 } from '../src/eventstore/index.js';
-import { allProjections, ProjectionRunner, worldAsOf } from '../src/projections/index.js';
-import { round, withSpread, type BenchResult } from './lib.js';
+import { buildAuditReport } from '../src/graphql/audit/auditReport.js';
+import {
+  allProjections,
+  DEFAULT_SNAPSHOT_EVERY,
+  ProjectionRunner,
+  worldAsOf,
+  writeWorldSnapshots,
+} from '../src/projections/index.js';
+import { foldedTypes } from '../src/projections/worldFold.js';
+import { percentiles, round, withSpread, type BenchResult } from './lib.js';
 
 export interface LifecycleAppend {
   readonly streamId: string;
@@ -512,12 +525,58 @@ export async function untilVisible(
   }
 }
 
-async function measure(database: Database, label: string, eventCount: number, repeats: number) {
+/**
+ * The first readAll-by-types (migration 0004): walks the log-order index and tests each row's type,
+ * so it reads the whole table. Created in the bench database only, as the baseline of the type index.
+ */
+async function createFullScanBaseline(database: Database): Promise<void> {
+  await sql`
+    CREATE FUNCTION bench_read_all_of_types_full_scan(p_transaction_id xid8, p_global_position bigint,
+                                                      p_limit integer, p_types text[])
+    RETURNS TABLE (checkpoint text, data jsonb)
+    LANGUAGE sql STABLE SET enable_sort = off SET enable_bitmapscan = off
+    AS $$
+      SELECT lpad(e.transaction_id::text, 20, '0') || ':' || lpad(e.global_position::text, 20, '0'), e.data
+      FROM events e
+      WHERE (e.transaction_id, e.global_position) > (p_transaction_id, p_global_position)
+        AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        AND e.type = ANY(p_types)
+      ORDER BY e.transaction_id, e.global_position
+      LIMIT p_limit
+    $$`.execute(database.db);
+}
+
+/** Reads every event of the folded types, through the store's function or the full-scan baseline. */
+async function readFolded(
+  database: Database,
+  fn: 'tuneledger_read_all_of_types' | 'bench_read_all_of_types_full_scan',
+) {
+  let from = { tx: '0', position: '0' };
+  for (;;) {
+    const { rows } = await sql<{ checkpoint: string }>`
+      SELECT checkpoint FROM ${sql.raw(fn)}(${from.tx}::xid8, ${from.position}::bigint, 5000, ${[...foldedTypes]}::text[])`.execute(
+      database.db,
+    );
+    if (rows.length === 0) return;
+    const [tx, position] = rows.at(-1)!.checkpoint.split(':');
+    from = { tx: String(BigInt(tx!)), position: String(BigInt(position!)) };
+  }
+}
+
+async function measure(
+  database: Database,
+  label: string,
+  eventCount: number,
+  repeats: number,
+  snapshotEvery: number,
+) {
   await migrateToLatest(database.db);
   const store = new PostgresEventStore(database);
   const appends = generateLifecycle({ events: eventCount });
+  const appendStarted = performance.now();
   const { written, checkpoint } = await appendLifecycle(store, appends);
   await untilVisible(store, checkpoint);
+  const appendMs = performance.now() - appendStarted;
   const all: number[] = [];
   let runner: ProjectionRunner | undefined;
   for (let i = 0; i < repeats; i++) {
@@ -528,7 +587,7 @@ async function measure(database: Database, label: string, eventCount: number, re
   }
   // Time in each projection's transactions during the last rebuild of all (they run side by side).
   const perProjection: Record<string, number> = {};
-  for (const status of runner!.status()) perProjection[`${status.name}_apply_ms`] = status.applyMs;
+  for (const status of runner?.status() ?? []) perProjection[`${status.name}_apply_ms`] = status.applyMs;
   // Reading the log alone: the floor under any rebuild.
   const readStarted = performance.now();
   for (
@@ -539,43 +598,107 @@ async function measure(database: Database, label: string, eventCount: number, re
     cp = page.checkpoint;
   }
   const readMs = performance.now() - readStarted;
+  const timed = async (run: () => Promise<unknown>) => {
+    const started = performance.now();
+    await run();
+    return performance.now() - started;
+  };
+  // Reading the folded event types alone: through the type index, and the first function's full scan.
+  await createFullScanBaseline(database);
+  const typeIndex: number[] = [];
+  const fullScan: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    fullScan.push(await timed(() => readFolded(database, 'bench_read_all_of_types_full_scan')));
+    typeIndex.push(await timed(() => readFolded(database, 'tuneledger_read_all_of_types')));
+  }
   // Time travel: the registry, deployments and lineage as of now, folded from the log (3 times).
   const asOf: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const started = performance.now();
-    await worldAsOf(store, new Date());
-    asOf.push(performance.now() - started);
+  for (let i = 0; i < 3; i++) asOf.push(await timed(() => worldAsOf(store, new Date())));
+
+  // asOf at random moments across the log: folded from the start (the baseline), then from snapshots.
+  const { rows } = await sql<{ first: Date; last: Date }>`
+    SELECT min(recorded_at) AS first, max(recorded_at) AS last FROM events`.execute(database.db);
+  const first = new Date(rows[0]!.first).getTime();
+  const last = new Date(rows[0]!.last).getTime();
+  const random = prng(7);
+  const moment = () => new Date(first + Math.floor(random() * (last - first + 1)));
+  const plain: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const at = moment();
+    plain.push(await timed(() => worldAsOf(store, at)));
+  }
+  const snapshotStarted = performance.now();
+  const snapshotsWritten = await writeWorldSnapshots(database.db, store, { every: snapshotEvery });
+  const snapshotMs = performance.now() - snapshotStarted;
+  const size = await sql<{ bytes: string }>`
+    SELECT pg_total_relation_size('world_snapshots')::text AS bytes`.execute(database.db);
+  const snapshotted: number[] = [];
+  for (let i = 0; i < 100; i++) {
+    const at = moment();
+    snapshotted.push(await timed(() => worldAsOf(store, at, { snapshots: database.db })));
+  }
+  // The deployment audit report (which version ran, its full chain, verified streams) at random moments.
+  const audits: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const at = moment();
+    audits.push(
+      await timed(() =>
+        buildAuditReport({ store, db: database.db }, { deploymentName: 'med-assistant', asOf: at }),
+      ),
+    );
   }
   const result: BenchResult = {
     name: `projections-${label}`,
     backend: label,
-    inputs: { events: written, repeats, batchSize: 2000, projections: allProjections.map((p) => p.name) },
+    inputs: {
+      events: written,
+      repeats,
+      batchSize: 2000,
+      projections: allProjections.map((p) => p.name),
+      snapshotEvery,
+      randomMoments: { fromStart: plain.length, fromSnapshots: snapshotted.length, audits: audits.length },
+    },
     metrics: {
-      ...withSpread('rebuild_all_events_per_s', all),
+      append_ms: round(appendMs),
+      ...(all.length > 0 ? withSpread('rebuild_all_events_per_s', all) : {}),
       baseline_read_log_events_per_s: round(written / (readMs / 1000)),
       // Compare with reading the whole log (baseline above): asOf reads only the event types it folds.
       ...withSpread('as_of_now_ms', asOf),
+      ...withSpread('read_folded_types_ms', typeIndex),
+      ...withSpread('baseline_read_folded_types_full_scan_ms', fullScan),
+      // The same folds at random moments: from the start of the log (baseline) and from snapshots.
+      ...percentiles('baseline_as_of_from_start_ms', plain),
+      ...percentiles('as_of_ms', snapshotted),
+      ...percentiles('audit_as_of_ms', audits),
+      snapshots_written: snapshotsWritten,
+      snapshots_write_ms: round(snapshotMs),
+      snapshots_bytes: Number(size.rows[0]!.bytes),
       ...perProjection,
     },
-    goals:
-      label === 'postgres'
+    goals: [
+      ...(label === 'postgres' && all.length > 0
         ? [
             `rebuild >= 10,000 events/s on PostgreSQL: ${all.sort((a, b) => a - b)[Math.floor(all.length / 2)]! >= 10_000 ? 'yes' : 'no'}`,
           ]
-        : [],
+        : []),
+      ...(label === 'postgres'
+        ? [`asOf p99 < 100 ms on PostgreSQL: ${percentiles('x', snapshotted)['x_p99']! < 100 ? 'yes' : 'no'}`]
+        : []),
+    ],
   };
   return result;
 }
 
 export default async function (args: string[]): Promise<BenchResult[]> {
   const events = Number(args[0] ?? 100_000);
+  const snapshotEvery = Number(args[3] ?? DEFAULT_SNAPSHOT_EVERY);
   const repeats = Number(args[1] ?? 3);
   const targets = (args[2] ?? 'pglite,postgres').split(',');
   const results: BenchResult[] = [];
   if (targets.includes('pglite')) {
     const pglite = await openDatabase({ dataDir: 'memory://' });
     try {
-      results.push(await measure(pglite, 'pglite', events, repeats));
+      results.push(await measure(pglite, 'pglite', events, repeats, snapshotEvery));
     } finally {
       await pglite.close();
     }
@@ -591,7 +714,7 @@ export default async function (args: string[]): Promise<BenchResult[]> {
     url.pathname = `/${name}`;
     const database = await openDatabase({ databaseUrl: url.toString() });
     try {
-      results.push(await measure(database, 'postgres', events, repeats));
+      results.push(await measure(database, 'postgres', events, repeats, snapshotEvery));
     } finally {
       await database.close();
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

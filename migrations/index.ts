@@ -8,6 +8,8 @@ import { ledgerLeavesFunctionMigration } from './0020_ledger_leaves_function.js'
 import { ledgerEventsFunctionMigration } from './0021_ledger_events_function.js';
 import { subjectKeys } from './0050_subject_keys.js';
 import { feedbackSubjects } from './0051_feedback_subjects.js';
+import { eventsTypeOrder } from './0052_events_type_order.js';
+import { worldSnapshots } from './0053_world_snapshots.js';
 import { apiTokens } from './0200_api_tokens.js';
 import { jobRetries } from './0300_job_retries.js';
 import { projectionCheckpoints } from './0100_projection_checkpoints.js';
@@ -39,6 +41,8 @@ export const migrations: Record<string, Migration> = {
   '0021_ledger_events_function': ledgerEventsFunctionMigration,
   '0050_subject_keys': subjectKeys,
   '0051_feedback_subjects': feedbackSubjects,
+  '0052_events_type_order': eventsTypeOrder,
+  '0053_world_snapshots': worldSnapshots,
   '0100_projection_checkpoints': projectionCheckpoints,
   '0101_read_datasets': readDatasets,
   '0102_read_runs': readRuns,

@@ -73,6 +73,10 @@ const environmentSchema = z.object({
   TUNELEDGER_LEDGER_KEY: z.string().min(1).optional(),
   /** Seconds between the server's ledger checkpoints when a key is set (0: only `tuneledger ledger checkpoint`). */
   TUNELEDGER_LEDGER_CHECKPOINT_S: z.coerce.number().int().min(0).default(300),
+  /** Time travel: a snapshot of the folded world every this many registry, deployment and lineage events (0: none). */
+  TUNELEDGER_ASOF_SNAPSHOT_EVERY: z.coerce.number().int().min(0).default(2_000),
+  /** Seconds between the server's checks for snapshots due. */
+  TUNELEDGER_ASOF_SNAPSHOT_CHECK_S: z.coerce.number().int().min(1).default(60),
   /** The HMAC key PII pseudonyms are made with (a dataset or serving policy that pseudonymises needs it). */
   TUNELEDGER_PII_KEY: z.string().min(16, 'use a PII key of at least 16 characters').optional(),
   /** Wraps every data subject's key (docs/privacy.md); generated into <data dir>/master.key when unset. */
@@ -110,6 +114,8 @@ export interface Config {
   /** The ledger's signing key, when one is configured (never stored in the database). */
   readonly ledgerKey?: LedgerSigningKey;
   readonly ledgerCheckpointSeconds: number;
+  /** Time travel snapshots: every this many folded events (0: none), checked every `checkSeconds`. */
+  readonly asOfSnapshots: { readonly every: number; readonly checkSeconds: number };
   /** TUNELEDGER_PII_KEY: the key of PII pseudonyms. */
   readonly piiKey?: string;
   readonly masterKey?: string;
@@ -166,6 +172,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     ...(env.TUNELEDGER_TOKEN ? { apiToken: env.TUNELEDGER_TOKEN } : {}),
     ledgerKey,
     ledgerCheckpointSeconds: env.TUNELEDGER_LEDGER_CHECKPOINT_S,
+    asOfSnapshots: {
+      every: env.TUNELEDGER_ASOF_SNAPSHOT_EVERY,
+      checkSeconds: env.TUNELEDGER_ASOF_SNAPSHOT_CHECK_S,
+    },
     ...(env.TUNELEDGER_PII_KEY ? { piiKey: env.TUNELEDGER_PII_KEY } : {}),
     ...(env.TUNELEDGER_MASTER_KEY ? { masterKey: env.TUNELEDGER_MASTER_KEY } : {}),
   };

@@ -10,7 +10,7 @@ import {
   type EventStore,
 } from '../eventstore/index.js';
 import { createGraphqlServer, type GraphqlServer } from '../graphql/index.js';
-import { ProjectionRunner, allProjections } from '../projections/index.js';
+import { ProjectionRunner, allProjections, startWorldSnapshots } from '../projections/index.js';
 import {
   registryModelResolver,
   servingSettingsFromEnv,
@@ -194,6 +194,19 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     });
     projections.start();
     cleanups.push(() => projections.stop());
+    if (config.asOfSnapshots.every > 0 && !config.eventStoreUrl) {
+      // Time travel's snapshots, written here in the background, never in a request's path.
+      const snapshotLogger = logger.child({ component: 'asof-snapshots' });
+      const snapshots = startWorldSnapshots({
+        db: database.db,
+        store,
+        every: config.asOfSnapshots.every,
+        checkEveryMs: config.asOfSnapshots.checkSeconds * 1000,
+        onWritten: (count) => snapshotLogger.info({ count }, 'time travel snapshots written'),
+        onError: (error) => snapshotLogger.warn({ err: error }, 'time travel snapshots failed; retrying'),
+      });
+      cleanups.push(() => snapshots.stop());
+    }
 
     const serving = await startServing({
       store,

@@ -55,11 +55,19 @@ export {
 export {
   worldAsOf,
   deploymentAsOf,
+  deploymentIn,
   registryAsOf,
   type WorldAsOf,
   type DeploymentAsOf,
   type AsOfOptions,
 } from './timeTravel.js';
+export { worldFoldVersion } from './worldFold.js';
+export {
+  writeWorldSnapshots,
+  startWorldSnapshots,
+  DEFAULT_SNAPSHOT_EVERY,
+  type WriteSnapshotsOptions,
+} from './worldSnapshots.js';
 export { type Page, type PageArgs, MAX_PAGE_SIZE } from './pagination.js';
 export * from './queries.js';
 export type * from './schema.js';

@@ -245,6 +245,8 @@ export class LineageGraph {
   readonly nodes = new Map<string, LineageNode>();
   readonly edges = new Map<string, LineageEdge>();
   private readonly incoming = new Map<string, LineageEdge[]>();
+  private readonly outgoing = new Map<string, LineageEdge[]>();
+  private readonly added = new Map<LineageEdge, number>();
 
   apply(changes: LineageChanges): void {
     for (const node of changes.nodes) {
@@ -259,10 +261,27 @@ export class LineageGraph {
       const key = `${edge.from}\u0000${edge.to}\u0000${edge.relation}`;
       if (this.edges.has(key)) continue;
       this.edges.set(key, edge);
-      const list = this.incoming.get(edge.to) ?? [];
-      list.push(edge);
-      this.incoming.set(edge.to, list);
+      this.added.set(edge, this.added.size);
+      const into = this.incoming.get(edge.to) ?? [];
+      into.push(edge);
+      this.incoming.set(edge.to, into);
+      const out = this.outgoing.get(edge.from) ?? [];
+      out.push(edge);
+      this.outgoing.set(edge.from, out);
     }
+  }
+
+  /** The edges between the given nodes, in the order they were added (read from those nodes alone). */
+  edgesAmong(nodeIds: ReadonlySet<string>): LineageEdge[] {
+    const found: LineageEdge[] = [];
+    for (const id of nodeIds)
+      for (const edge of this.outgoing.get(id) ?? []) if (nodeIds.has(edge.to)) found.push(edge);
+    return found.sort((a, b) => this.added.get(a)! - this.added.get(b)!);
+  }
+
+  /** The edges into a node (`upstream`: what it was made from) or out of it, in the order they were added. */
+  edgesOf(nodeId: string, direction: 'upstream' | 'downstream'): readonly LineageEdge[] {
+    return (direction === 'upstream' ? this.incoming : this.outgoing).get(nodeId) ?? [];
   }
 
   /** Everything upstream of a node (what it was made from, transitively), with the edges walked. */

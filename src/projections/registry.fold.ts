@@ -145,82 +145,96 @@ export const emptyRegistry: RegistryState = new Map();
 
 /** Applies one change to an in-memory registry (returns a new state; the input is not mutated). */
 export function applyRegistryChange(state: RegistryState, change: RegistryChange): RegistryState {
-  const next = new Map(state);
   const model = state.get(change.modelName);
+  const changed = changedModel(model, change);
+  if (!changed) return state;
+  const versions = new Map(model?.versions ?? []);
+  versions.set(changed.version.version, changed.version);
+  return new Map(state).set(change.modelName, { ...changed.model, versions });
+}
+
+/** A registry whose maps belong to the one fold that builds it (time travel), changed in place. */
+export type OwnedRegistry = Map<string, ModelState & { readonly versions: Map<number, ModelVersionState> }>;
+
+/**
+ * `applyRegistryChange` for a fold that owns its registry: changes the touched version in place
+ * instead of copying the model's every version (a copy per event made a long log's fold quadratic
+ * in the number of versions).
+ */
+export function applyRegistryChangeInPlace(state: OwnedRegistry, change: RegistryChange): void {
+  const model = state.get(change.modelName);
+  const changed = changedModel(model, change);
+  if (!changed) return;
+  const versions = model?.versions ?? new Map<number, ModelVersionState>();
+  versions.set(changed.version.version, changed.version);
+  state.set(change.modelName, { ...changed.model, versions });
+}
+
+/** The model's fields and the one version a change produces; undefined when it changes nothing. */
+function changedModel(
+  model: ModelState | undefined,
+  change: RegistryChange,
+): { model: Omit<ModelState, 'versions'>; version: ModelVersionState } | undefined {
   switch (change.kind) {
-    case 'version-registered': {
-      const versions = new Map(model?.versions ?? []);
-      versions.set(change.version, {
-        modelName: change.modelName,
-        version: change.version,
-        runId: change.runId,
-        baseModel: change.baseModel,
-        artifacts: change.artifacts,
-        stage: 'none',
-        retained: true,
-        evidence: [],
-        approvedBy: null,
-        archivedReason: null,
-        trainingSummary: change.trainingSummary,
-        registeredEventId: change.eventId,
-        registeredAt: change.at,
-        promotedAt: null,
-        archivedAt: null,
-      });
-      next.set(change.modelName, {
-        modelName: change.modelName,
-        latestVersion: Math.max(model?.latestVersion ?? 0, change.version),
-        stagingVersion: model?.stagingVersion ?? null,
-        productionVersion: model?.productionVersion ?? null,
-        registeredAt: model?.registeredAt ?? change.at,
-        updatedAt: change.at,
-        versions,
-      });
-      return next;
-    }
+    case 'version-registered':
+      return {
+        version: {
+          modelName: change.modelName,
+          version: change.version,
+          runId: change.runId,
+          baseModel: change.baseModel,
+          artifacts: change.artifacts,
+          stage: 'none',
+          retained: true,
+          evidence: [],
+          approvedBy: null,
+          archivedReason: null,
+          trainingSummary: change.trainingSummary,
+          registeredEventId: change.eventId,
+          registeredAt: change.at,
+          promotedAt: null,
+          archivedAt: null,
+        },
+        model: {
+          modelName: change.modelName,
+          latestVersion: Math.max(model?.latestVersion ?? 0, change.version),
+          stagingVersion: model?.stagingVersion ?? null,
+          productionVersion: model?.productionVersion ?? null,
+          registeredAt: model?.registeredAt ?? change.at,
+          updatedAt: change.at,
+        },
+      };
     case 'stage-changed': {
-      if (!model) return state;
-      const current = model.versions.get(change.version);
-      if (!current) return state;
-      const versions = new Map(model.versions);
-      versions.set(change.version, {
-        ...current,
-        stage: change.stage,
-        ...(change.promotion
-          ? {
-              evidence: change.promotion.evidence,
-              approvedBy: change.promotion.approvedBy,
-              promotedAt: change.at,
-            }
-          : {}),
-      });
-      next.set(change.modelName, {
-        ...model,
-        versions,
-        updatedAt: change.at,
-        ...stagePointers(model, change.version, change.stage),
-      });
-      return next;
+      const current = model?.versions.get(change.version);
+      if (!model || !current) return undefined;
+      return {
+        version: {
+          ...current,
+          stage: change.stage,
+          ...(change.promotion
+            ? {
+                evidence: change.promotion.evidence,
+                approvedBy: change.promotion.approvedBy,
+                promotedAt: change.at,
+              }
+            : {}),
+        },
+        model: { ...model, updatedAt: change.at, ...stagePointers(model, change.version, change.stage) },
+      };
     }
     case 'version-archived': {
-      if (!model) return state;
-      const current = model.versions.get(change.version);
-      if (!current) return state;
-      const versions = new Map(model.versions);
-      versions.set(change.version, {
-        ...current,
-        retained: false,
-        stage: 'none',
-        archivedReason: change.reason,
-        archivedAt: change.at,
-      });
-      next.set(change.modelName, {
-        ...model,
-        versions,
-        updatedAt: change.at,
-        ...stagePointers(model, change.version, 'none'),
-      });
-      return next;
+      const current = model?.versions.get(change.version);
+      if (!model || !current) return undefined;
+      return {
+        version: {
+          ...current,
+          retained: false,
+          stage: 'none',
+          archivedReason: change.reason,
+          archivedAt: change.at,
+        },
+        model: { ...model, updatedAt: change.at, ...stagePointers(model, change.version, 'none') },
+      };
     }
   }
 }

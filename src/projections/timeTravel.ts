@@ -1,36 +1,17 @@
+import type { Kysely } from 'kysely';
 import { START, type EventStore } from '../eventstore/eventStore.js';
-import {
-  applyDeploymentEntry,
-  deploymentEntry,
-  deploymentEventTypes,
-  type DeploymentState,
-} from './deployments.fold.js';
-import { isOneOf, toProjectedEvent } from './lifecycleEvent.js';
-import {
-  LineageGraph,
-  lineageChanges,
-  lineageEventTypes,
-  lineageNodeId,
-  type LineageEdge,
-  type LineageNode,
-} from './lineage.fold.js';
-import {
-  applyRegistryChange,
-  emptyRegistry,
-  registryChanges,
-  registryEventTypes,
-  type RegistryState,
-} from './registry.fold.js';
-
-/** The events the folds below change anything for; the log's other events are not read. */
-const foldedTypes: readonly string[] = [
-  ...new Set<string>([...registryEventTypes, ...deploymentEventTypes, ...lineageEventTypes]),
-];
+import type { DeploymentState } from './deployments.fold.js';
+import { lineageNodeId, type LineageEdge, type LineageGraph, type LineageNode } from './lineage.fold.js';
+import type { RegistryState } from './registry.fold.js';
+import { foldedTypes, WorldFold } from './worldFold.js';
+import { nearestSnapshot } from './worldSnapshots.js';
 
 /** The log as it stood at a moment: deployments, the registry and the lineage graph. */
 export interface WorldAsOf {
   readonly at: string;
   readonly eventsFolded: number;
+  /** The checkpoint of the snapshot the fold started from; null when it read the log from the start. */
+  readonly fromSnapshot: string | null;
   readonly deployments: ReadonlyMap<string, DeploymentState>;
   readonly registry: RegistryState;
   readonly lineage: LineageGraph;
@@ -54,12 +35,21 @@ export interface AsOfOptions {
   readonly batchSize?: number;
   /** Stops the fold before its next read once aborted (throws the signal's reason): a caller's deadline. */
   readonly signal?: AbortSignal;
+  /**
+   * The database holding `world_snapshots`: the fold starts from the nearest snapshot before T
+   * instead of the start of the log. Snapshots are derived data; the answer is the same without them.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any database with the snapshot table
+  readonly snapshots?: Kysely<any>;
 }
 
 /**
  * Folds the log up to time T (events with recordedAt <= T) in memory, with the same pure changes
  * the registry, deployments and lineage projections write to SQL. Never reads the read models.
- * Only the event types those folds handle are read (progress reports, the bulk of a log, are not).
+ * Only the event types those folds handle are read (progress reports, the bulk of a log, are not),
+ * and with `snapshots` only those after the nearest snapshot that folded nothing recorded after T:
+ * every event up to that snapshot's checkpoint is then at or before T, so starting there gives the
+ * answer a fold from the start would.
  */
 export async function worldAsOf(
   store: EventStore,
@@ -69,11 +59,10 @@ export async function worldAsOf(
   const limit = new Date(at).getTime();
   if (Number.isNaN(limit)) throw new Error(`asOf: "${String(at)}" is not a date; give an ISO 8601 timestamp`);
   const stopAfter = limit + (options.clockSkewMs ?? 60_000);
-  const deployments = new Map<string, DeploymentState>();
-  let registry = emptyRegistry;
-  const lineage = new LineageGraph();
-  let folded = 0;
-  let checkpoint = START;
+  options.signal?.throwIfAborted();
+  const snapshot = options.snapshots ? await nearestSnapshot(options.snapshots, new Date(limit)) : undefined;
+  const world = snapshot ? WorldFold.fromState(snapshot.state, snapshot.eventsFolded) : new WorldFold();
+  let checkpoint = snapshot?.checkpoint ?? START;
   for (;;) {
     options.signal?.throwIfAborted();
     const page = await store.readAll(checkpoint, options.batchSize ?? 5000, { types: foldedTypes });
@@ -86,25 +75,19 @@ export async function worldAsOf(
         break;
       }
       if (time > limit) continue;
-      const event = toProjectedEvent(stored);
-      if (!event) continue;
-      folded++;
-      if (isOneOf(deploymentEventTypes, event)) {
-        const entry = deploymentEntry(event);
-        deployments.set(
-          entry.deploymentName,
-          applyDeploymentEntry(deployments.get(entry.deploymentName), entry),
-        );
-      }
-      if (isOneOf(registryEventTypes, event)) {
-        for (const change of registryChanges(event)) registry = applyRegistryChange(registry, change);
-      }
-      if (isOneOf(lineageEventTypes, event)) lineage.apply(lineageChanges(event));
+      world.apply(stored);
     }
     if (beyond) break;
     checkpoint = page.checkpoint;
   }
-  return { at: new Date(limit).toISOString(), eventsFolded: folded, deployments, registry, lineage };
+  return {
+    at: new Date(limit).toISOString(),
+    eventsFolded: world.eventsFolded,
+    fromSnapshot: snapshot?.checkpoint ?? null,
+    deployments: world.deployments,
+    registry: world.registry,
+    lineage: world.lineage,
+  };
 }
 
 /** "Which version was active on deployment D at T, and what is its full lineage?" */
@@ -114,7 +97,11 @@ export async function deploymentAsOf(
   at: Date | string,
   options: AsOfOptions = {},
 ): Promise<DeploymentAsOf | undefined> {
-  const world = await worldAsOf(store, at, options);
+  return deploymentIn(await worldAsOf(store, at, options), deploymentName);
+}
+
+/** A deployment in a world already folded (see deploymentAsOf). */
+export function deploymentIn(world: WorldAsOf, deploymentName: string): DeploymentAsOf | undefined {
   const deployment = world.deployments.get(deploymentName);
   if (!deployment) return undefined;
   const active =

@@ -8,7 +8,7 @@ import {
   type SignedCheckpoint,
   type VerifyResult,
 } from '../../eventstore/index.js';
-import { deploymentAsOf, lineageOf, lineageNodeId, worldAsOf } from '../../projections/index.js';
+import { deploymentIn, lineageOf, lineageNodeId, worldAsOf } from '../../projections/index.js';
 import { LineageDirection } from '../types/lineage.type.js';
 import { walkLineage } from './lineageWalk.js';
 import { StreamSnapshots } from './streamSnapshots.js';
@@ -281,10 +281,12 @@ export async function buildAuditReport(
   let version: number;
   let deploymentName: string | null = null;
   const asOf = request.asOf ?? null;
+  // One fold of the log for the whole report (the deployment and the lineage), from the nearest snapshot.
+  const world = asOf
+    ? await worldAsOf(deps.store, asOf, { signal: options.signal, snapshots: deps.db })
+    : null;
   if ('deploymentName' in request) {
-    const answer = await deploymentAsOf(deps.store, request.deploymentName, request.asOf, {
-      signal: options.signal,
-    });
+    const answer = world ? deploymentIn(world, request.deploymentName) : undefined;
     if (!answer?.active) return null;
     ({ modelName, version } = answer.active);
     deploymentName = request.deploymentName;
@@ -295,8 +297,7 @@ export async function buildAuditReport(
 
   let upstream: string[];
   let downstream: string[];
-  if (asOf) {
-    const world = await worldAsOf(deps.store, asOf, { signal: options.signal });
+  if (world) {
     if (!world.lineage.nodes.has(subjectNode)) return null;
     upstream = walkLineage(world.lineage, subjectNode, LineageDirection.UPSTREAM, 50, 5000).nodes.map(
       (n) => n.nodeId,

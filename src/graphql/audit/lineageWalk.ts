@@ -1,7 +1,10 @@
-import type { LineageEdge, LineageGraph } from '../../projections/index.js';
+import type { LineageGraph } from '../../projections/index.js';
 import { edgeFromFold, LineageDirection, nodeFromFold } from '../types/lineage.type.js';
 
-/** Walks a lineage graph folded from the log, like the read model's recursive query does. */
+/**
+ * Walks a lineage graph folded from the log, like the read model's recursive query does. Reads only
+ * the nodes it reaches and their edges (the graph keeps both directions' adjacency), never the whole graph.
+ */
 export function walkLineage(
   graph: LineageGraph,
   start: string,
@@ -9,18 +12,14 @@ export function walkLineage(
   depth: number,
   maxNodes: number,
 ) {
-  const next = new Map<string, LineageEdge[]>();
-  for (const edge of graph.edges.values()) {
-    const near = direction === LineageDirection.UPSTREAM ? edge.to : edge.from;
-    next.set(near, [...(next.get(near) ?? []), edge]);
-  }
+  const side = direction === LineageDirection.UPSTREAM ? 'upstream' : 'downstream';
   const reached = new Set([start]);
   let frontier = [start];
   for (let hop = 0; hop < depth && frontier.length > 0 && reached.size <= maxNodes; hop += 1) {
     const following: string[] = [];
     for (const id of frontier) {
-      for (const edge of next.get(id) ?? []) {
-        const far = direction === LineageDirection.UPSTREAM ? edge.from : edge.to;
+      for (const edge of graph.edgesOf(id, side)) {
+        const far = side === 'upstream' ? edge.from : edge.to;
         if (!reached.has(far)) {
           reached.add(far);
           following.push(far);
@@ -35,8 +34,6 @@ export function walkLineage(
     const node = graph.nodes.get(id);
     return node ? [nodeFromFold(node)] : [];
   });
-  const edges = [...graph.edges.values()]
-    .filter((edge) => kept.has(edge.from) && kept.has(edge.to))
-    .map(edgeFromFold);
+  const edges = graph.edgesAmong(kept).map(edgeFromFold);
   return { nodes, edges, truncated };
 }

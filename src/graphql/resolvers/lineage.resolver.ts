@@ -30,7 +30,10 @@ export class LineageResolver {
     if (!Number.isInteger(depth) || depth < 1 || depth > 50)
       throw badInput(`depth must be from 1 to 50, got ${depth}`);
     if (asOf) {
-      const world = await worldAsOf(context.deps.store, asOf, { signal: context.deadline?.signal });
+      const world = await worldAsOf(context.deps.store, asOf, {
+        signal: context.deadline?.signal,
+        snapshots: context.deps.db,
+      });
       const start = await lineageStart(
         id,
         async (candidates) => new Set(candidates.filter((candidate) => world.lineage.nodes.has(candidate))),

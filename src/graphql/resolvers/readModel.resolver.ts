@@ -255,9 +255,12 @@ export class ReadModelResolver {
       const row = await getModel(context.deps.db, modelName);
       return row ? toModel(row) : null;
     }
-    const state = (await registryAsOf(context.deps.store, asOf, { signal: context.deadline?.signal })).get(
-      modelName,
-    );
+    const state = (
+      await registryAsOf(context.deps.store, asOf, {
+        signal: context.deadline?.signal,
+        snapshots: context.deps.db,
+      })
+    ).get(modelName);
     if (!state) return null;
     const versions = [...state.versions.values()].sort((a, b) => a.version - b.version).map(fromVersionState);
     return {
@@ -298,6 +301,7 @@ export class ReadModelResolver {
     }
     const answer = await deploymentAsOf(context.deps.store, deploymentName, asOf, {
       signal: context.deadline?.signal,
+      snapshots: context.deps.db,
     });
     return answer ? fromDeploymentState(answer.deployment) : null;
   }

@@ -1,0 +1,150 @@
+import { sql, type Kysely } from 'kysely';
+import { START, type Checkpoint, type EventStore } from '../eventstore/eventStore.js';
+import { foldedTypes, WorldFold, worldFoldVersion, type WorldState } from './worldFold.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- world_snapshots is reached through raw SQL
+type AnyDb = Kysely<any>;
+
+/** Snapshot every this many folded events (registry, deployment and lineage events) by default. */
+export const DEFAULT_SNAPSHOT_EVERY = 2_000;
+
+/** A stored snapshot: the world after every event up to `checkpoint`, built by fold `foldVersion`. */
+export interface WorldSnapshot {
+  readonly checkpoint: Checkpoint;
+  /** The latest recordedAt among the events it folded: it may answer only a moment at or after this. */
+  readonly coversUntil: string;
+  /** Events of the folded types read up to `checkpoint` (the writer's interval counts these). */
+  readonly eventsRead: number;
+  readonly eventsFolded: number;
+  readonly state: WorldState;
+}
+
+interface SnapshotRow {
+  checkpoint: string;
+  covers_until: Date | string;
+  events_read: string | number;
+  events_folded: string | number;
+  state: WorldState | string;
+}
+
+const toSnapshot = (row: SnapshotRow): WorldSnapshot => ({
+  checkpoint: row.checkpoint,
+  coversUntil: new Date(row.covers_until).toISOString(),
+  eventsRead: Number(row.events_read),
+  eventsFolded: Number(row.events_folded),
+  state: typeof row.state === 'string' ? (JSON.parse(row.state) as WorldState) : row.state,
+});
+
+/**
+ * The newest snapshot of this fold version that a query at `at` may start from: one that folded no
+ * event recorded after `at` (covers_until is a running maximum, so the newest such is the nearest).
+ */
+export async function nearestSnapshot(db: AnyDb, at: Date): Promise<WorldSnapshot | undefined> {
+  const { rows } = await sql<SnapshotRow>`
+    SELECT checkpoint, covers_until, events_read, events_folded, state FROM world_snapshots
+    WHERE fold_version = ${worldFoldVersion} AND covers_until <= ${at.toISOString()}::timestamptz
+    ORDER BY covers_until DESC, checkpoint DESC LIMIT 1`.execute(db);
+  return rows[0] ? toSnapshot(rows[0]) : undefined;
+}
+
+async function latestSnapshot(db: AnyDb): Promise<WorldSnapshot | undefined> {
+  const { rows } = await sql<SnapshotRow>`
+    SELECT checkpoint, covers_until, events_read, events_folded, state FROM world_snapshots
+    WHERE fold_version = ${worldFoldVersion} ORDER BY checkpoint DESC LIMIT 1`.execute(db);
+  return rows[0] ? toSnapshot(rows[0]) : undefined;
+}
+
+export interface WriteSnapshotsOptions {
+  /** A snapshot every this many folded events (default 2,000). */
+  readonly every?: number;
+  readonly batchSize?: number;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Brings the snapshots up to the visible end of the log: folds on from the newest snapshot of this
+ * fold version and writes one every `every` folded events. It reads with readAll, which shows only
+ * events every older transaction of which has ended (the store's gap rule), so a snapshot never
+ * holds an event that was not yet visible at its checkpoint, and nothing can later appear before
+ * it. Returns how many snapshots it wrote. Safe to run in several processes: a snapshot already
+ * written by another is kept (same fold, same events, same state).
+ */
+export async function writeWorldSnapshots(
+  db: AnyDb,
+  store: EventStore,
+  options: WriteSnapshotsOptions = {},
+): Promise<number> {
+  const every = options.every ?? DEFAULT_SNAPSHOT_EVERY;
+  if (!Number.isInteger(every) || every < 1)
+    throw new Error(`snapshot interval must be a positive integer, got ${every}`);
+  const latest = await latestSnapshot(db);
+  const fold = latest ? WorldFold.fromState(latest.state, latest.eventsFolded) : new WorldFold();
+  let checkpoint = latest?.checkpoint ?? START;
+  let coversUntil = latest ? Date.parse(latest.coversUntil) : Number.NEGATIVE_INFINITY;
+  let eventsRead = latest?.eventsRead ?? 0;
+  let sinceLast = 0;
+  let written = 0;
+  for (;;) {
+    options.signal?.throwIfAborted();
+    const page = await store.readAll(checkpoint, options.batchSize ?? 5000, { types: foldedTypes });
+    if (page.events.length === 0) return written;
+    for (const event of page.events) {
+      fold.apply(event);
+      coversUntil = Math.max(coversUntil, Date.parse(event.metadata.recordedAt));
+      eventsRead++;
+      sinceLast++;
+      if (sinceLast < every) continue;
+      sinceLast = 0;
+      await sql`
+        INSERT INTO world_snapshots (fold_version, checkpoint, covers_until, events_read, events_folded, state)
+        VALUES (${worldFoldVersion}, ${event.checkpoint}, ${new Date(coversUntil).toISOString()}::timestamptz,
+                ${eventsRead}, ${fold.eventsFolded}, ${JSON.stringify(fold.toState())}::json)
+        ON CONFLICT (fold_version, checkpoint) DO NOTHING`.execute(db);
+      written++;
+    }
+    checkpoint = page.checkpoint;
+  }
+}
+
+/**
+ * Keeps the snapshots up to date in the background (never in a request's path): checks every
+ * `checkEveryMs` whether `every` more folded events have arrived. One pass at a time; `stop()`
+ * waits for the one under way.
+ */
+export function startWorldSnapshots(options: {
+  readonly db: AnyDb;
+  readonly store: EventStore;
+  readonly every?: number;
+  readonly checkEveryMs: number;
+  readonly onError?: (error: unknown) => void;
+  readonly onWritten?: (count: number) => void;
+}): { stop(): Promise<void> } {
+  const abort = new AbortController();
+  let running: Promise<void> | undefined;
+  const tick = () => {
+    if (running) return;
+    running = writeWorldSnapshots(options.db, options.store, {
+      ...(options.every !== undefined ? { every: options.every } : {}),
+      signal: abort.signal,
+    })
+      .then((count) => {
+        if (count > 0) options.onWritten?.(count);
+      })
+      .catch((error: unknown) => {
+        if (!abort.signal.aborted) options.onError?.(error);
+      })
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  tick();
+  const timer = setInterval(tick, options.checkEveryMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      abort.abort(new Error('world snapshots stopped'));
+      await running;
+    },
+  };
+}
