@@ -35,7 +35,13 @@ const counted = defineEvent(
 const registry = createEventRegistry([counted]);
 
 type Counted = DomainEvent<'Counted', { n: number; note?: string }>;
-type Count = { readonly type: 'Count'; readonly by: number; readonly note?: string };
+type Count = {
+  readonly type: 'Count';
+  readonly by: number;
+  readonly note?: string;
+  /** Refused unless the tally already reached this total. */
+  readonly atLeast?: number;
+};
 interface Tally {
   readonly total: number;
   readonly seen: readonly string[];
@@ -44,13 +50,17 @@ const tally: Decider<Count, Counted, Tally> = {
   initialState: () => ({ total: 0, seen: [] }),
   evolve: (state, event) => ({ total: state.total + event.data.n, seen: [...state.seen, event.type] }),
   // A count of 0 decides nothing; the decider sees the command as the handler passes it (redacted).
-  decide: (command) =>
-    command.by === 0
+  decide: (command, state) => {
+    if (command.atLeast !== undefined && state.total < command.atLeast) {
+      throw new Error(`the tally is at ${state.total}, not yet ${command.atLeast}`);
+    }
+    return command.by === 0
       ? []
       : Array.from({ length: command.by }, () => ({
           type: 'Counted' as const,
           data: { n: 1, ...(command.note !== undefined ? { note: command.note } : {}) },
-        })),
+        }));
+  },
 };
 const redact = (text: string) => text.replaceAll('ana@example.com', '[EMAIL]');
 const actor: CommandContext = { actor: 'ana' };
@@ -341,6 +351,110 @@ describe.skipIf(postgresSkipReason !== undefined)('CommandHandler', () => {
       // store's own timers wait whole milliseconds: they are left out.
       const pauses = delays.filter((ms) => !Number.isInteger(ms)).map((ms) => Math.round(ms * 10) / 10);
       expect(pauses).toEqual([0.7, 1.4, 2.8, 3.5]);
+    });
+  });
+
+  describe('handleOnNewStreams', () => {
+    it('writes commands on new streams in one append, with their ids, correlation and versions', async () => {
+      const [a, b] = [newStream(), newStream()];
+      const outcomes = await handler.handleOnNewStreams(tally, [
+        { streamId: a, command: { type: 'Count', by: 2 }, context: { actor: 'ana', idempotencyKey: 'k-a' } },
+        {
+          streamId: b,
+          command: { type: 'Count', by: 1, note: 'ana@example.com' },
+          context: { actor: 'bo', correlationId: 'flow' },
+        },
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled']);
+      const [first, second] = outcomes.map(
+        (o) =>
+          (
+            o as PromiseFulfilledResult<{
+              streamId: string;
+              version: number;
+              events: readonly {
+                eventId: string;
+                data: unknown;
+                metadata: { actor: string; correlationId: string };
+              }[];
+            }>
+          ).value,
+      );
+      expect(first).toMatchObject({ streamId: a, version: 2 });
+      expect(first!.events.map((event) => event.eventId)).toEqual([
+        deterministicEventId('k-a', a, 0),
+        deterministicEventId('k-a', a, 1),
+      ]);
+      expect(second).toMatchObject({ streamId: b, version: 1 });
+      expect(second!.events[0]!.data).toEqual({ n: 1, note: '[EMAIL]' });
+      expect(second!.events[0]!.metadata).toMatchObject({ actor: 'bo', correlationId: 'flow' });
+      expect(Object.keys(second!).sort()).toEqual(['events', 'streamId', 'version']);
+    });
+
+    it('gives every other command what handle would give', async () => {
+      const existing = newStream();
+      await handler.handle(tally, existing, { type: 'Count', by: 3 }, actor);
+      const [fresh, refused, empty] = [newStream(), newStream(), newStream()];
+      const outcomes = await handler.handleOnNewStreams(tally, [
+        // Decided against a new stream, but the stream exists: appended after its events.
+        { streamId: existing, command: { type: 'Count', by: 1 }, context: actor },
+        // Refused against a new stream but holding against the real one.
+        { streamId: existing, command: { type: 'Count', by: 1, atLeast: 3 }, context: actor },
+        { streamId: fresh, command: { type: 'Count', by: 1 }, context: actor },
+        // Named twice: decided against what the first one wrote.
+        { streamId: fresh, command: { type: 'Count', by: 1, atLeast: 1 }, context: actor },
+        { streamId: refused, command: { type: 'Count', by: 1, atLeast: 5 }, context: actor },
+        { streamId: empty, command: { type: 'Count', by: 0 }, context: actor },
+        // The store's own refusal (a stream id over its 512 characters) comes back as it is.
+        { streamId: 'x'.repeat(600), command: { type: 'Count', by: 1 }, context: actor },
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+        'rejected',
+      ]);
+      const value = (index: number) =>
+        (outcomes[index] as PromiseFulfilledResult<{ version: number; events: readonly unknown[] }>).value;
+      // The two on the existing stream are handled one after the other, in either order: versions 4 and 5.
+      expect([value(0).version, value(1).version].sort()).toEqual([4, 5]);
+      expect(value(2).version).toBe(1);
+      expect(value(3).version).toBe(2);
+      expect((outcomes[4] as PromiseRejectedResult).reason).toEqual(
+        new Error('the tally is at 0, not yet 5'),
+      );
+      expect(value(5)).toEqual({ streamId: empty, events: [], version: 0 });
+      expect(String((outcomes[6] as PromiseRejectedResult).reason)).toContain('512');
+      expect((await handler.load(tally, existing)).state.total).toBe(5);
+      expect(await store.readStream(refused)).toEqual([]);
+    });
+
+    it('takes the later commands on a stream named twice in their order', async () => {
+      const streamId = newStream();
+      const outcomes = await handler.handleOnNewStreams(tally, [
+        { streamId, command: { type: 'Count', by: 1 }, context: actor },
+        { streamId, command: { type: 'Count', by: 1, atLeast: 1 }, context: actor },
+        { streamId, command: { type: 'Count', by: 1, atLeast: 2 }, context: actor },
+      ]);
+      expect(outcomes.map((o) => (o as PromiseFulfilledResult<{ version: number }>).value.version)).toEqual([
+        1, 2, 3,
+      ]);
+    });
+
+    it('answers a retry under the same key with the events first recorded', async () => {
+      const streamId = newStream();
+      const command = {
+        streamId,
+        command: { type: 'Count' as const, by: 1 },
+        context: { actor: 'ana', idempotencyKey: 'k-r' },
+      };
+      const [first] = await handler.handleOnNewStreams(tally, [command]);
+      const [again] = await handler.handleOnNewStreams(tally, [command]);
+      expect(again).toEqual(first);
+      expect((await store.readStream(streamId)).length).toBe(1);
     });
   });
 });
