@@ -48,6 +48,8 @@ export interface ApiContext {
   readonly cacheScope?: CacheScope;
   /** A query's time budget (absent for subscriptions); folds and reports stop on its signal. */
   readonly deadline?: Deadline;
+  /** What the request's resolvers want the client to know although nothing failed: sent as `extensions.warnings`. */
+  readonly warnings?: string[];
 }
 
 /** Throws FORBIDDEN, naming the roles that would do, unless the viewer may perform the action. */
