@@ -456,5 +456,32 @@ describe.skipIf(postgresSkipReason !== undefined)('CommandHandler', () => {
       expect(again).toEqual(first);
       expect((await store.readStream(streamId)).length).toBe(1);
     });
+
+    it('calls the store once for the new streams, and not again for what it refused', async () => {
+      const calls: string[] = [];
+      const counted = new Proxy(store, {
+        get(target, property) {
+          const value = Reflect.get(target, property) as unknown;
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            if (property === 'append' || property === 'appendMany') calls.push(property);
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+      const batch = new CommandHandler(counted, { registry });
+      await batch.handleOnNewStreams(tally, [
+        { streamId: newStream(), command: { type: 'Count', by: 1 }, context: actor },
+        { streamId: newStream(), command: { type: 'Count', by: 1 }, context: actor },
+        { streamId: 'x'.repeat(600), command: { type: 'Count', by: 1 }, context: actor },
+      ]);
+      expect(calls).toEqual(['appendMany']);
+      calls.length = 0;
+      // Nothing to append (an empty decision, a refusal on a stream that does not exist): no call at all.
+      await batch.handleOnNewStreams(tally, [
+        { streamId: newStream(), command: { type: 'Count', by: 0 }, context: actor },
+      ]);
+      expect(calls).toEqual([]);
+    });
   });
 });
