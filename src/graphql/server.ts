@@ -178,6 +178,7 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
     datasetImportDir: options.datasetImportDir,
     ...(options.piiKey ? { piiKey: options.piiKey } : {}),
     interactionCapture: options.interactionCapture,
+    ...(options.rewardScorer ? { rewardScorer: options.rewardScorer } : {}),
   };
   const feed = new EventFeed(options.store, {
     onError: (error) => logger.error({ err: error }, 'the shared event subscription failed'),
