@@ -505,3 +505,123 @@ describe('deployment decider: history, boundaries and refusals', () => {
     ).not.toContain('pending:');
   });
 });
+
+describe('deployment decider: the activation history picks the default rollback target', () => {
+  const activateAll = (versions: number[], name = 'med-llama'): DeploymentEvent[] =>
+    versions.flatMap((version, index) => [
+      { ...requested(version, 2 * index), data: { ...requested(version).data, model: { name, version } } },
+      {
+        ...activated(version, undefined, 2 * index + 1),
+        data: { ...activated(version).data, model: { name, version }, activatedAt: at(2 * index + 1) },
+      },
+    ]) as DeploymentEvent[];
+
+  it('is the version active just before, not the newest retained one', () => {
+    // v2 then v3: the one before v3 is v2, although v4 is newer.
+    spec
+      .given(activateAll([2, 3]))
+      .when(requestRollback())
+      .then([rollbackRequested(2, { fromVersion: 3 })]);
+    // v2, v3, v4: the latest before v4 is v3, not the first one, v2.
+    spec
+      .given(activateAll([2, 3, 4]))
+      .when(requestRollback())
+      .then([rollbackRequested(3)]);
+  });
+
+  it('continues after a rollback: the version rolled back from is the one before', () => {
+    // v4, v3, v2 active, rolled back to v3 by name: the next default is v2, the one v3 replaced (not v4).
+    const back: DeploymentEvent[] = [
+      ...activateAll([4, 3, 2]),
+      rollbackRequested(3, { fromVersion: 2 }),
+      {
+        type: 'RolledBack',
+        data: {
+          deploymentName: 'prod',
+          rollbackId: 'rb1',
+          fromVersion: 2,
+          toVersion: 3,
+          modelName: 'med-llama',
+          rolledBackAt: at(9),
+        },
+      },
+    ];
+    spec
+      .given(back)
+      .when(requestRollback({ rollbackId: 'rb2' }))
+      .then([rollbackRequested(2, { rollbackId: 'rb2', fromVersion: 3 })]);
+  });
+
+  it('forgets the versions of another model', () => {
+    // med-llama v4 then v3, then other-llama v2: its target is the newest retained other version (v4), not v3.
+    const switched = [...activateAll([4, 3]), ...activateAll([2], 'other-llama')];
+    spec
+      .given(switched)
+      .when(requestRollback())
+      .then([rollbackRequested(4, { fromVersion: 2 })]);
+  });
+
+  it('is not changed by a recorded degradation', () => {
+    const detected: DeploymentEvent = {
+      type: 'DegradationDetected',
+      data: {
+        deploymentName: 'prod',
+        model: model(4),
+        metric: 'latency',
+        baseline: 200,
+        current: 300,
+        changePct: 50,
+        window: { from: at(0), to: at(4), samples: 120 },
+        detectedAt: at(4),
+      },
+    };
+    spec
+      .given([...live, detected])
+      .when(requestRollback())
+      .then([rollbackRequested(3)]);
+  });
+
+  it('carries the evidence a person gives', () => {
+    spec
+      .given(live)
+      .when(requestRollback({ evidence: { ticket: 'INC-7' } }))
+      .then([rollbackRequested(3, { evidence: { ticket: 'INC-7' } })]);
+  });
+});
+
+describe('deployment decider: refusal messages list the versions', () => {
+  it('names the retained versions, or says there is no other', () => {
+    const archived = spec
+      .given([])
+      .when({
+        type: 'RequestDeployment',
+        deploymentName: 'prod',
+        model: model(1),
+        environment: 'production',
+        registry,
+        at: at(0),
+      })
+      .thenThrows('MODEL_VERSION_ARCHIVED');
+    expect(archived.message).toContain('deploy one of the retained versions 2, 3, 4.');
+    expect(
+      spec
+        .given(live)
+        .when(requestRollback({ toVersion: 1, registry: { registered: 4, retained: [2, 3] } }))
+        .thenThrows('ROLLBACK_TARGET_NOT_RETAINED').message,
+    ).toContain('(retained: 2, 3)');
+    expect(
+      spec
+        .given(live)
+        .when(
+          requestRollback({ toVersion: 3, registry: { registered: 4, retained: [3], rewardModels: [3] } }),
+        )
+        .thenThrows('MODEL_VERSION_IS_REWARD_MODEL').message,
+    ).toContain('roll back to one of no other version.');
+    expect(
+      spec
+        .given(live)
+        .when({ type: 'CompleteRollback', deploymentName: 'prod', rollbackId: 'rb1', at: at(6) })
+        .thenThrows('ROLLBACK_NOT_REQUESTED').message,
+    ).toBe('Deployment "prod" has no pending rollback "rb1".');
+  });
+});
