@@ -14,7 +14,16 @@ export {
   type WorkerLog,
   type WorkerOptions,
 } from './runtime/runWorker.js';
-export { claimNextJob, finishJob, releaseJob, renewJobLease, type ClaimedJob } from './runtime/jobQueue.js';
+export {
+  claimNextJob,
+  databaseJobQueue,
+  finishHeldJob,
+  finishJob,
+  releaseJob,
+  renewJobLease,
+  type ClaimedJob,
+  type JobQueue,
+} from './runtime/jobQueue.js';
 export { trainingJobHandler, TAR_MEDIA_TYPE, type TrainingWorkerOptions } from './training/trainingJob.js';
 export {
   defaultTrainingStages,

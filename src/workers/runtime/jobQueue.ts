@@ -108,6 +108,63 @@ export async function releaseJob(
 }
 
 /**
+ * Marks a job finished when `workerId` holds it, or when it already has that status (an outcome event
+ * projected first); false otherwise. What the API's finishJob does for a worker outside the database.
+ */
+export async function finishHeldJob(
+  db: Db,
+  jobId: string,
+  workerId: string,
+  status: 'succeeded' | 'failed' | 'cancelled',
+  error?: string,
+): Promise<boolean> {
+  const { rows } = await sql<{ job_id: string }>`
+    UPDATE jobs SET status = ${status}, claimed_by = NULL, lease_until = NULL,
+      finished_at = coalesce(finished_at, now()), updated_at = now(),
+      last_error = coalesce(${error ?? null}, last_error)
+    WHERE job_id = ${jobId}
+      AND ((claimed_by = ${workerId} AND status = 'running') OR status = ${status})
+    RETURNING job_id`.execute(db);
+  return rows.length > 0;
+}
+
+/**
+ * What the worker runtime needs of a job queue: the jobs table itself (databaseJobQueue), or the API's
+ * job mutations for a worker with no database (src/workers/remote).
+ */
+export interface JobQueue {
+  claim(options: {
+    readonly kinds: readonly string[];
+    readonly workerId: string;
+    readonly leaseMs: number;
+  }): Promise<ClaimedJob | undefined>;
+  /** false when this worker no longer holds the job. */
+  renew(jobId: string, workerId: string, leaseMs: number): Promise<boolean>;
+  /** Gives the job back (with an error: a failure, retried after backoffMs); returns the failures so far. */
+  release(
+    jobId: string,
+    workerId: string,
+    options?: { readonly error?: string; readonly backoffMs?: number },
+  ): Promise<number>;
+  finish(
+    jobId: string,
+    workerId: string,
+    status: 'succeeded' | 'failed' | 'cancelled',
+    error?: string,
+  ): Promise<void>;
+}
+
+/** The job queue of a worker that shares the database: the jobs table, claimed with SKIP LOCKED. */
+export function databaseJobQueue(db: Db): JobQueue {
+  return {
+    claim: (options) => claimNextJob(db, options),
+    renew: (jobId, workerId, leaseMs) => renewJobLease(db, jobId, workerId, leaseMs),
+    release: (jobId, workerId, options) => releaseJob(db, jobId, workerId, options),
+    finish: (jobId, _workerId, status, error) => finishJob(db, jobId, status, error),
+  };
+}
+
+/**
  * Marks a job finished at once; the outcome event the handler appended moves the projected row to the
  * same status when the projection gets there, so no other worker claims it in between.
  */
