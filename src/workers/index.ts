@@ -24,7 +24,12 @@ export {
   type ClaimedJob,
   type JobQueue,
 } from './runtime/jobQueue.js';
-export { trainingJobHandler, TAR_MEDIA_TYPE, type TrainingWorkerOptions } from './training/trainingJob.js';
+export {
+  trainingJobHandler,
+  TAR_MEDIA_TYPE,
+  type TrainingServices,
+  type TrainingWorkerOptions,
+} from './training/trainingJob.js';
 export {
   defaultTrainingStages,
   prepareStageRecords,
@@ -45,3 +50,15 @@ export {
   type WorkerProcess,
   type WorkerProcessOptions,
 } from './workerProcess.js';
+export {
+  API_JOB_KINDS,
+  ApiArtifactStore,
+  ApiClient,
+  ApiRequestError,
+  ApiTrainingServices,
+  apiJobQueue,
+  startApiWorkerProcess,
+  type ApiClientOptions,
+  type ApiWorkerProcess,
+  type ApiWorkerProcessOptions,
+} from './remote/index.js';
