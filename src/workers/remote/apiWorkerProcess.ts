@@ -54,8 +54,8 @@ export async function startApiWorkerProcess(options: ApiWorkerProcessOptions): P
     );
   }
   const client = new ApiClient({ ...options.api, log });
-  const { viewer } = await client.graphql<{ viewer: { actor: string; roles: string[] } }>(
-    'query Viewer { viewer { actor roles } }',
+  const { me: viewer } = await client.graphql<{ me: { actor: string; roles: string[] } }>(
+    'query Me { me { actor roles } }',
   );
   if (!viewer.roles.includes('worker') && !viewer.roles.includes('admin')) {
     throw new Error(
