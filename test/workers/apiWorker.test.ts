@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { LocalArtifactStore } from '../../src/data/index.js';
 import { PostgresEventStore, type RecordedEvent } from '../../src/eventstore/index.js';
 import { allProjections, ProjectionRunner } from '../../src/projections/index.js';
@@ -68,7 +68,7 @@ describe('API-only workers: SIGKILL mid-run, take-over from the downloaded check
         WORKER_TOKEN: token,
         WORKER_DATA_DIR: dataDir,
         THREAD_ENTRY: threadEntry,
-        LEASE_MS: '3000',
+        LEASE_MS: '15000',
         ...(process.env.WORKER_LOG ? { WORKER_LOG: process.env.WORKER_LOG } : {}),
       },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -113,6 +113,9 @@ describe('API-only workers: SIGKILL mid-run, take-over from the downloaded check
   it('takes over a killed worker from the checkpoint it downloads, and ends with the uninterrupted hash', async () => {
     const workers = [await startWorker('gpu-box-a'), await startWorker('gpu-box-b')];
     const runId = await requestRun('capitals-takeover');
+    onTestFailed(async () => {
+      console.error((await runEvents(runId)).map((e) => `${e.type} ${e.metadata.actor}`).join('\n'));
+    });
     await expect
       .poll(async () => ofType(await runEvents(runId), 'CheckpointSaved').length, {
         timeout: 60_000,

@@ -1,5 +1,5 @@
 /** A worker with no database for the API-worker tests, bundled and started with plain node; settings from the environment. */
-import { pino } from 'pino';
+import { destination, pino } from 'pino';
 import { startApiWorkerProcess } from '../../src/workers/index.js';
 
 const env = process.env;
@@ -10,7 +10,7 @@ const worker = await startApiWorkerProcess({
   leaseMs: Number(env.LEASE_MS ?? 3000),
   pollMs: 100,
   installSignalHandlers: true,
-  logger: pino({ level: env.WORKER_LOG ?? 'silent' }),
+  logger: pino({ level: env.WORKER_LOG ?? 'silent' }, destination(2)),
   training: {
     threadEntry: env.THREAD_ENTRY!,
     progressEvery: 1,

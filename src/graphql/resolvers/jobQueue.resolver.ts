@@ -75,10 +75,11 @@ export class JobQueueResolver {
   async releaseJob(
     @Ctx() context: ApiContext,
     @Arg('jobId', () => ID) jobId: string,
-    @Arg('error', () => String, { nullable: true }) error: string | undefined,
+    @Arg('error', () => String, { nullable: true }) givenError: string | null | undefined,
     @Arg('retryInMs', () => Int, { defaultValue: 0 }) retryInMs: number,
   ): Promise<number> {
     requireAction(context, 'work', 'release jobs');
+    const error = givenError ?? undefined;
     const backoffMs = checkMs('retryInMs', retryInMs, 0, MAX_RETRY_IN_MS);
     if (error !== undefined && error.length > 2000) throw badInput('error must be at most 2000 characters');
     const { rows } = await sql<{ status: string; claimed_by: string | null }>`
@@ -106,9 +107,10 @@ export class JobQueueResolver {
     @Ctx() context: ApiContext,
     @Arg('jobId', () => ID) jobId: string,
     @Arg('status', () => JobStatusEnum) status: JobStatus,
-    @Arg('error', () => String, { nullable: true }) error: string | undefined,
+    @Arg('error', () => String, { nullable: true }) givenError: string | null | undefined,
   ): Promise<boolean> {
     requireAction(context, 'work', 'finish jobs');
+    const error = givenError ?? undefined;
     if (status !== 'succeeded' && status !== 'failed' && status !== 'cancelled') {
       throw badInput(`status must be SUCCEEDED, FAILED or CANCELLED, got ${status.toUpperCase()}`);
     }

@@ -123,7 +123,7 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
             await handler.heartbeat?.(job, context);
           } catch (error) {
             if (error instanceof LeaseLostError && !controller.signal.aborted) {
-              log.warn('lease lost', { jobId: job.jobId });
+              log.warn('lease lost', { jobId: job.jobId, reason: error.message });
               controller.abort('lease-lost' satisfies StopReason);
             } else if (!(error instanceof LeaseLostError)) {
               log.warn('heartbeat failed', { jobId: job.jobId, error: redactedMessage(error) });
