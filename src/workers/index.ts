@@ -14,16 +14,8 @@ export {
   type WorkerLog,
   type WorkerOptions,
 } from './runtime/runWorker.js';
-export {
-  claimNextJob,
-  databaseJobQueue,
-  finishHeldJob,
-  finishJob,
-  releaseJob,
-  renewJobLease,
-  type ClaimedJob,
-  type JobQueue,
-} from './runtime/jobQueue.js';
+export { databaseJobQueue, type ClaimedJob, type JobQueue } from './runtime/jobQueue.js';
+export { claimNextJob, finishJob, releaseJob, renewJobLease } from '../projections/index.js';
 export {
   trainingJobHandler,
   TAR_MEDIA_TYPE,

@@ -37,7 +37,12 @@ describe('API-only workers: SIGKILL mid-run, take-over from the downloaded check
     database = await pgliteTarget.open();
     store = new PostgresEventStore(database, { pollIntervalMs: 50 });
     services = createServices({ store, clock: systemClock, ids: uuidIds });
-    runner = new ProjectionRunner({ db: database.db, store, projections: allProjections, pollIntervalMs: 50 });
+    runner = new ProjectionRunner({
+      db: database.db,
+      store,
+      projections: allProjections,
+      pollIntervalMs: 50,
+    });
     runner.start();
     const artifacts = new LocalArtifactStore(join(root, 'platform-artifacts'));
     api = await startHarness(database, { services, projections: runner, artifacts });
@@ -160,9 +165,9 @@ describe('API-only workers: SIGKILL mid-run, take-over from the downloaded check
     expect(existsSync(join(other.dataDir, 'models', baseModelHash, 'config.json'))).toBe(true);
     const completion = ofType(events, 'TrainingRunCompleted')[0]!;
     expect(completion.metadata.actor).toBe(other.actor);
-    expect(
-      ofType(await store.readStream('model-capitals-takeover'), 'ModelVersionRegistered'),
-    ).toHaveLength(1);
+    expect(ofType(await store.readStream('model-capitals-takeover'), 'ModelVersionRegistered')).toHaveLength(
+      1,
+    );
 
     // The same run, uninterrupted, on the surviving worker: the same adapter, byte for byte.
     const uninterrupted = await completedHash(await requestRun('capitals-uninterrupted'));

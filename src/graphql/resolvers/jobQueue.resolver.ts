@@ -1,7 +1,13 @@
 import { sql } from 'kysely';
 import { Arg, Ctx, ID, Int, Mutation, Resolver, UseMiddleware } from 'type-graphql';
-import type { JobKind, JobStatus } from '../../projections/index.js';
-import { claimNextJob, finishHeldJob, releaseJob, renewJobLease } from '../../workers/index.js';
+import {
+  claimNextJob,
+  finishHeldJob,
+  releaseJob,
+  renewJobLease,
+  type JobKind,
+  type JobStatus,
+} from '../../projections/index.js';
 import type { ApiContext } from '../context.js';
 import { requireAction } from '../context.js';
 import { apiError, badInput } from '../errors.js';

@@ -62,7 +62,9 @@ export class ApiClient {
     try {
       this.baseUrl = new URL(options.url.endsWith('/') ? options.url : `${options.url}/`);
     } catch {
-      throw new Error(`--api "${options.url}" is not a URL; give the platform's address, e.g. http://host:4000`);
+      throw new Error(
+        `--api "${options.url}" is not a URL; give the platform's address, e.g. http://host:4000`,
+      );
     }
     if (options.token.trim() === '') throw new Error('a worker token is needed: --token TOKEN');
     this.initialBackoffMs = options.initialBackoffMs ?? 1000;
@@ -138,7 +140,9 @@ export class ApiClient {
     } catch (error) {
       // fetch throws only when no answer came: refused, reset, DNS, TLS. All worth another try.
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new TransientError(`${(error as Error).message} (${cause?.code ?? cause?.message ?? 'no answer'})`);
+      throw new TransientError(
+        `${(error as Error).message} (${cause?.code ?? cause?.message ?? 'no answer'})`,
+      );
     }
   }
 
@@ -196,9 +200,5 @@ function toError(
   if (typeof domainCode === 'string' && domainCode in domainErrorKinds) {
     return new DomainError(domainCode as DomainErrorCode, error.message, details);
   }
-  return new ApiRequestError(
-    error.message,
-    typeof code === 'string' ? code : 'UNKNOWN',
-    response.status,
-  );
+  return new ApiRequestError(error.message, typeof code === 'string' ? code : 'UNKNOWN', response.status);
 }

@@ -48,7 +48,10 @@ export class ApiTrainingServices implements TrainingServices, StreamReader {
     let after: string | null = null;
     for (;;) {
       const page: {
-        stream: { edges: { node: EventNode }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+        stream: {
+          edges: { node: EventNode }[];
+          pageInfo: { hasNextPage: boolean; endCursor: string | null };
+        };
       } = await this.client.graphql(STREAM, { streamId, after });
       for (const { node } of page.stream.edges) {
         events.push({

@@ -118,8 +118,7 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
       () => {
         void (async () => {
           try {
-            if (!(await queue.renew(job.jobId, workerId, leaseMs)))
-              throw new LeaseLostError(job.jobId);
+            if (!(await queue.renew(job.jobId, workerId, leaseMs))) throw new LeaseLostError(job.jobId);
             await handler.heartbeat?.(job, context);
           } catch (error) {
             if (error instanceof LeaseLostError && !controller.signal.aborted) {

@@ -207,7 +207,11 @@ export function trainingJobHandler(options: TrainingWorkerOptions): JobHandler {
 type Claim = { readonly claimed: TrainingRunClaimed['data'] } | { readonly outcome: JobOutcome };
 
 async function releaseRunLease(
-  services: TrainingServices, runId: string, workerId: string, command: CommandContext) {
+  services: TrainingServices,
+  runId: string,
+  workerId: string,
+  command: CommandContext,
+) {
   // The domain has no release command: a lease shortened to (almost) now frees the run for the next claim.
   try {
     await services.runs.renewLease({ runId, workerId, leaseMs: 50 }, command);
