@@ -22,7 +22,13 @@ import {
 import { createJobHandlers, runWorker, unpackTar } from '../workers/index.js';
 import { deploymentJobHandlers } from '../workers/deployment/index.js';
 import { BenchmarkSchedule, evaluationSettingsFromEnv } from '../workers/evaluation/index.js';
-import { createServices, systemClock, uuidIds, type Services } from '../services/index.js';
+import {
+  createServices,
+  RegistryRewardScorer,
+  systemClock,
+  uuidIds,
+  type Services,
+} from '../services/index.js';
 import { loadMasterKey, ShreddingEventStore, SubjectKeys } from '../privacy/index.js';
 import type { Config } from './config.js';
 import { acquireDataDirLock, type DataDirLock } from './dataDirLock.js';
@@ -247,12 +253,23 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       cleanups.push(async () => schedule.stop());
     }
 
+    // The rewardScores query: reward models resolved through the registry, kept loaded between requests.
+    const rewardScorer = new RegistryRewardScorer(
+      registryModelResolver({
+        store,
+        artifacts,
+        untar: unpackTar,
+        cacheDir: join(config.dataDir, 'serving-cache'),
+      }),
+    );
+    cleanups.push(async () => rewardScorer.dispose());
     const graphql = await createGraphqlServer({
       store,
       db: database.db,
       services,
       projections,
       artifacts,
+      rewardScorer,
       artifactUrlTtlSeconds: config.artifactUrlTtlSeconds,
       datasetImportDir: join(config.dataDir, 'imports'),
       ...(config.piiKey ? { piiKey: config.piiKey } : {}),

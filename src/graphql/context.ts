@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { ArtifactStore } from '../data/index.js';
 import type { Checkpoint, EventStore } from '../eventstore/eventStore.js';
-import type { Services } from '../services/index.js';
+import type { RewardScorer, Services } from '../services/index.js';
 import type { ActionClass } from './auth/roles.js';
 import { mayPerform, rolesAllowing } from './auth/roles.js';
 import type { TokenStore } from './auth/tokenStore.js';
@@ -36,6 +36,8 @@ export interface GraphqlDependencies {
    * labelFeedback waits for the one it labels (the serving recorder's whenRecorded).
    */
   readonly interactionCapture?: { whenRecorded(interactionId: string): Promise<void> };
+  /** Scores answers with a registered reward model (the rewardScores query); without it the query is refused. */
+  readonly rewardScorer?: RewardScorer;
 }
 
 /** Everything a resolver sees for one request or one subscription. */
@@ -48,6 +50,8 @@ export interface ApiContext {
   readonly cacheScope?: CacheScope;
   /** A query's time budget (absent for subscriptions); folds and reports stop on its signal. */
   readonly deadline?: Deadline;
+  /** What the request's resolvers want the client to know although nothing failed: sent as `extensions.warnings`. */
+  readonly warnings?: string[];
 }
 
 /** Throws FORBIDDEN, naming the roles that would do, unless the viewer may perform the action. */

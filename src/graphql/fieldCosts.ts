@@ -21,6 +21,12 @@ export const asOfFoldCost = 2_000;
  */
 export const auditReportCost = 2_000;
 
+/**
+ * What scoring one answer with a reward model costs: a forward pass of the reward model's backbone over the
+ * prompt and the answer (milliseconds on a small model, far more on a large one).
+ */
+export const rewardScoreCost = 500;
+
 /** What an upstream/downstream lineage walk costs (a recursive CTE over the lineage read model). */
 export const lineageWalkCost = 20;
 
@@ -46,6 +52,10 @@ export const fieldCosts: ReadonlyMap<string, (args: Args) => number> = new Map([
   ['RunMetricSeriesPage.series', () => 1],
   ['RunMetricSeries.steps', () => 1],
   ['RunMetricSeries.values', () => 1],
+  [
+    'Query.rewardScores',
+    (args: Args) => rewardScoreCost * (Array.isArray(args.answers) ? Math.max(1, args.answers.length) : 1),
+  ],
   [
     'Query.auditReport',
     // A deployment's report always folds the log (as of now when asOf is left out).

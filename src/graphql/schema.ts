@@ -26,6 +26,7 @@ import {
   ReadModelResolver,
   RunFieldsResolver,
 } from './resolvers/readModel.resolver.js';
+import { RewardScoresResolver } from './resolvers/rewardScores.resolver.js';
 import { RunMetricSeriesResolver } from './resolvers/runMetricSeries.resolver.js';
 import { ViewerResolver } from './resolvers/viewer.resolver.js';
 import { PrivacyResolver } from './resolvers/privacy.resolver.js';
@@ -57,6 +58,7 @@ const resolvers = [
   DatasetIngestResolver,
   MemoryEstimateResolver,
   PrivacyResolver,
+  RewardScoresResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | null = null;

@@ -178,6 +178,7 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
     datasetImportDir: options.datasetImportDir,
     ...(options.piiKey ? { piiKey: options.piiKey } : {}),
     interactionCapture: options.interactionCapture,
+    ...(options.rewardScorer ? { rewardScorer: options.rewardScorer } : {}),
   };
   const feed = new EventFeed(options.store, {
     onError: (error) => logger.error({ err: error }, 'the shared event subscription failed'),
@@ -329,8 +330,13 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
             // proxies see a retryable failure (the errors say DATABASE_UNAVAILABLE). Apollo answers 500
             // for an error raised before execution that names no HTTP status; an answer whose every
             // error is the client's (BAD_USER_INPUT...) gets the client's status instead.
-            async willSendResponse({ response }) {
+            async willSendResponse({ response, contextValue }) {
               if (response.body.kind !== 'single') return;
+              const warnings = contextValue.warnings ?? [];
+              if (warnings.length > 0) {
+                const result = response.body.singleResult;
+                result.extensions = { ...result.extensions, warnings };
+              }
               const errors = response.body.singleResult.errors ?? [];
               if (errors.some((error) => error.extensions?.code === 'DATABASE_UNAVAILABLE')) {
                 response.http.status = 503;
@@ -351,10 +357,19 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
   const cache = options.responseCache === false ? null : new ResponseCache(options.db, options.responseCache);
   const contextFor = (viewer: Viewer | null, authError: unknown, cacheScope?: CacheScope): ApiContext => {
     const deadline = new Deadline(limits.deadlineMs);
+    const warnings: string[] = [];
     if (viewer)
       return cacheScope
-        ? { deps: { ...deps, db: cacheScope.track(deps.db) }, viewer, feed, tokens, cacheScope, deadline }
-        : { deps, viewer, feed, tokens, deadline };
+        ? {
+            deps: { ...deps, db: cacheScope.track(deps.db) },
+            viewer,
+            feed,
+            tokens,
+            cacheScope,
+            deadline,
+            warnings,
+          }
+        : { deps, viewer, feed, tokens, deadline, warnings };
     const mapped = toApiError(authError, onInternal);
     const status = httpStatusForCode(mapped.code);
     const headers = new HeaderMap(

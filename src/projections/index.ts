@@ -3,7 +3,12 @@
  * typed paginated queries (for GraphQL) and time travel (the registry, deployments and lineage as
  * of a moment, folded from the log).
  */
-export { ProjectionRunner, type ProjectionRunnerOptions, type ProjectionStatus } from './runner.js';
+export {
+  ProjectionLagError,
+  ProjectionRunner,
+  type ProjectionRunnerOptions,
+  type ProjectionStatus,
+} from './runner.js';
 export {
   type Projection,
   type AnyProjection,

@@ -47,6 +47,24 @@ type BatchOutcome = 'applied' | 'skipped' | 'busy' | 'moved' | 'failed';
 const LOCK_NAMESPACE = 'tuneledger.projection';
 
 /**
+ * The read models have not applied a checkpoint within the wait: the events are recorded, only reading them back
+ * would not show them yet (a busy or stopped projection runner).
+ */
+export class ProjectionLagError extends Error {
+  override readonly name = 'ProjectionLagError';
+  constructor(
+    readonly checkpoint: Checkpoint,
+    readonly behind: readonly string[],
+    readonly waitedMs: number,
+  ) {
+    super(
+      `projections ${behind.join(', ')} have not reached checkpoint ${checkpoint} within ${waitedMs} ms; ` +
+        'check that a projection runner is running (ProjectionRunner.start) and look at its status() for errors',
+    );
+  }
+}
+
+/**
  * Applies the global log to projections, in order, each in its own transaction per batch with its
  * checkpoint. The log is read once per batch for all projections: each applies only the events past
  * its own checkpoint (checkpoints are strings ordered by plain comparison).
@@ -185,10 +203,7 @@ export class ProjectionRunner {
       });
       if (behind.length === 0) return;
       if (Date.now() >= deadline) {
-        throw new Error(
-          `projections ${behind.join(', ')} have not reached checkpoint ${checkpoint} within ${options.timeoutMs ?? 10_000} ms; ` +
-            'check that a projection runner is running (ProjectionRunner.start) and look at its status() for errors',
-        );
+        throw new ProjectionLagError(checkpoint, behind, options.timeoutMs ?? 10_000);
       }
       await new Promise<void>((resolve) => {
         const done = () => {

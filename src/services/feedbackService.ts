@@ -80,12 +80,15 @@ export class FeedbackService {
     return { recorded: recorded.data as InteractionRecorded['data'], labels };
   }
 
-  /** A preference prompt as its stream holds it: candidates and every ranking in order; undefined when unknown. */
+  /**
+   * A preference prompt as its stream holds it: candidates and every ranking in order with its labeler (reads as
+   * [erased] once that labeler is forgotten); undefined when unknown.
+   */
   async rankedPrompt(promptId: string): Promise<
     | {
         prompt: string;
         candidates: { candidateId: string; text: string }[];
-        rankings: string[][];
+        rankings: { labeler: string; ranking: string[] }[];
       }
     | undefined
   > {
@@ -93,9 +96,11 @@ export class FeedbackService {
     const generated = events.find((event) => event.type === 'CandidatesGenerated');
     if (!generated) return undefined;
     const { prompt, candidates } = generated.data as { prompt: string; candidates: Candidate[] };
-    const rankings = events.flatMap((event) =>
-      event.type === 'PreferenceRanked' ? [[...(event.data as { ranking: string[] }).ranking]] : [],
-    );
+    const rankings = events.flatMap((event) => {
+      if (event.type !== 'PreferenceRanked') return [];
+      const { labeler, ranking } = event.data as { labeler: string; ranking: string[] };
+      return [{ labeler, ranking: [...ranking] }];
+    });
     return {
       prompt,
       candidates: candidates.map((c) => ({ candidateId: c.candidateId, text: c.text })),

@@ -46,3 +46,9 @@ export {
   type Untar,
 } from './modelFiles.js';
 export * from './datasets/index.js';
+export {
+  RegistryRewardScorer,
+  RewardScoringRequestError,
+  type RewardScorer,
+  type ScoredPrompt,
+} from './rewardScoring.js';

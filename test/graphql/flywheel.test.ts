@@ -10,7 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalArtifactStore, readCanonicalRecords } from '../../src/data/index.js';
 import { PostgresEventStore } from '../../src/eventstore/index.js';
 import { allProjections, ProjectionRunner } from '../../src/projections/index.js';
-import { createServices, systemClock, uuidIds, type Services } from '../../src/services/index.js';
+import {
+  buildPreferenceRevision,
+  createServices,
+  systemClock,
+  uuidIds,
+  type Services,
+} from '../../src/services/index.js';
 import { countEvents, databaseTargets, type TestDatabase } from '../support/databases.js';
 import { startHarness, type Harness } from './harness.js';
 
@@ -218,7 +224,7 @@ for (const target of databaseTargets) {
       );
       await rank(prime.promptId, [prime.id('7'), prime.id('9')]);
 
-      const build = `mutation($d: ID!, $key: String) { m: buildPreferenceRevision(datasetId: $d, evalFraction: 0, idempotencyKey: $key) { revision parentRevision rankedPrompts pairsAdded duplicates copied replayed eventTypes } }`;
+      const build = `mutation($d: ID!, $key: String) { m: buildPreferenceRevision(datasetId: $d, evalFraction: 0, idempotencyKey: $key) { revision parentRevision rankedPrompts pairsAdded duplicates copied replayed eventTypes agreement { prompts meanTau labelers minAgreement excludedLabelers excludedRankings } } }`;
       const built = await api.request<{ m: Record<string, unknown> }>(build, {
         d: datasetId,
         key: 'prefs-1',
@@ -233,6 +239,15 @@ for (const target of databaseTargets) {
         copied: 0,
         replayed: false,
         eventTypes: ['DatasetRevisionAdded'],
+        // Two people ranked the capital prompt the same way: full agreement, measured on that prompt only.
+        agreement: {
+          prompts: 1,
+          meanTau: 1,
+          labelers: 2,
+          minAgreement: null,
+          excludedLabelers: 0,
+          excludedRankings: 0,
+        },
       });
       const beforeRetry = await countEvents(database);
       const retried = await api.request<{ m: Record<string, unknown> }>(build, {
@@ -265,6 +280,81 @@ for (const target of databaseTargets) {
         {},
       );
       expect((wrongKind.errors as Errors)?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    });
+
+    it('leaves out the rankings of a labeler who disagrees with the others (minAgreement), recording figures only', async () => {
+      const engineer = (actor: string) => ({ actor, roles: ['engineer'] });
+      const { datasetId } = await services.datasets.registerDataset(
+        { name: 'agreement-prefs', format: 'preference' },
+        engineer('ops'),
+      );
+      const prompt = async (text: string, answers: string[]) => {
+        const made = await services.feedback.generateCandidates(
+          { prompt: text, candidates: answers.map((answer) => ({ text: answer })) },
+          engineer('ops'),
+        );
+        return { promptId: made.promptId, ids: made.candidateIds };
+      };
+      const rank = (promptId: string, ranking: string[], actor: string) =>
+        services.feedback.rankPreference({ promptId, ranking }, engineer(actor));
+      const shared = await prompt('Largest planet?', ['Jupiter.', 'Saturn.', 'Mars.']);
+      const [jupiter, saturn, mars] = shared.ids as [string, string, string];
+      await rank(shared.promptId, [jupiter, saturn, mars], 'ann');
+      await rank(shared.promptId, [jupiter, saturn, mars], 'bo');
+      await rank(shared.promptId, [mars, saturn, jupiter], 'cy');
+      const alone = await prompt('Smallest prime?', ['2', '1']);
+      await rank(alone.promptId, [alone.ids[1]!, alone.ids[0]!], 'cy');
+
+      const build = (minAgreement: number | undefined) =>
+        buildPreferenceRevision(
+          { services, artifacts },
+          {
+            datasetId,
+            promptIds: [shared.promptId, alone.promptId],
+            evalFraction: 0,
+            ...(minAgreement !== undefined ? { minAgreement } : {}),
+          },
+          engineer('ops'),
+        );
+      await expect(build(1.5)).rejects.toThrow(/minAgreement must be between -1 and 1/);
+      // cy's tau: -1 against each of the two others; ann's and bo's: mean(1, -1) = 0, kept at 0.
+      const built = await build(0);
+      expect(built.counts).toMatchObject({
+        rankedPrompts: 1,
+        pairsAdded: 3,
+        agreement: {
+          prompts: 1,
+          meanTau: expect.closeTo(-1 / 3, 12),
+          labelers: 3,
+          minAgreement: 0,
+          excludedLabelers: 1,
+          excludedRankings: 2,
+        },
+      });
+      const added = (await api.store.readStream(`dataset-${datasetId}`)).at(-1)!;
+      const pairs: { chosen: string; rejected: string }[] = [];
+      for await (const record of readCanonicalRecords(
+        artifacts,
+        (added.data as { contentHash: string }).contentHash,
+      ))
+        pairs.push(record as never);
+      expect(pairs.map((p) => `${p.chosen} > ${p.rejected}`)).toEqual([
+        'Jupiter. > Saturn.',
+        'Jupiter. > Mars.',
+        'Saturn. > Mars.',
+      ]);
+      // The revision records figures, never who was left out.
+      const transform = JSON.stringify((added.data as { transform: unknown }).transform);
+      expect(transform).toContain('"excludedLabelers":1');
+      expect(transform).not.toMatch(/"cy"|"ann"|"bo"/);
+
+      // Without a threshold, cy's rankings count: its reversed pairs and its lone prompt.
+      const all = await build(undefined);
+      expect(all.counts).toMatchObject({
+        rankedPrompts: 2,
+        pairsAdded: 4,
+        agreement: { minAgreement: null, excludedLabelers: 0, excludedRankings: 0 },
+      });
     });
   });
 }

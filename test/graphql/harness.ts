@@ -17,6 +17,7 @@ export interface GraphqlResponse<Data = Record<string, unknown>> {
   readonly status: number;
   readonly data?: Data | null;
   readonly errors?: readonly { message: string; extensions?: { code?: string } & Record<string, unknown> }[];
+  readonly extensions?: Record<string, unknown>;
 }
 
 export interface Harness {

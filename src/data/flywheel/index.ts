@@ -15,3 +15,10 @@ export {
   type PreferenceRevisionOptions,
   type RankedPrompt,
 } from './preferencePairs.js';
+export {
+  kendallTau,
+  labelerAgreement,
+  labelersBelow,
+  type LabeledRanking,
+  type LabelerAgreement,
+} from './labelerAgreement.js';

@@ -1,4 +1,6 @@
 /** What every mutation shares: role check, the caller as actor, read-your-writes, worker identity. */
+import type { Checkpoint } from '../../eventstore/index.js';
+import { ProjectionLagError } from '../../projections/index.js';
 import type { CommandContext, CommandResult } from '../../services/index.js';
 import type { ActionClass } from '../auth/roles.js';
 import type { ApiContext } from '../context.js';
@@ -35,7 +37,7 @@ export async function execute(
     ...(fingerprint ? { requestFingerprint: fingerprint } : {}),
   });
   const checkpoint = result.events.at(-1)?.checkpoint ?? null;
-  if (checkpoint && context.deps.projections) await context.deps.projections.waitFor(checkpoint);
+  await readYourWrites(context, checkpoint);
   return {
     id: result.id ?? result.streamId.slice(result.streamId.indexOf('-') + 1),
     streamId: result.streamId,
@@ -45,6 +47,24 @@ export async function execute(
     eventTypes: result.events.map((event) => event.type),
     checkpoint,
   };
+}
+
+/**
+ * Returns once the projections have applied `checkpoint`. The command is recorded either way: when they lag
+ * past the wait, the answer is still a success (an error would invite a retry of something done), with a
+ * warning that reads may not show it yet.
+ */
+export async function readYourWrites(context: ApiContext, checkpoint: Checkpoint | null): Promise<void> {
+  if (!checkpoint || !context.deps.projections) return;
+  try {
+    await context.deps.projections.waitFor(checkpoint);
+  } catch (error) {
+    if (!(error instanceof ProjectionLagError)) throw error;
+    context.warnings?.push(
+      `recorded at checkpoint ${checkpoint}, but the read models had not applied it after ${error.waitedMs} ms ` +
+        `(${error.behind.join(', ')} behind): queries may not show it yet`,
+    );
+  }
 }
 
 /** A worker reports as itself: a worker token cannot speak for another worker. Admins may. */

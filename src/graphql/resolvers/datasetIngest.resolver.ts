@@ -2,6 +2,7 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { Arg, Ctx, Float, ID, Mutation, Resolver, UseMiddleware } from 'type-graphql';
 import { MutationRequest, requestFingerprint } from './mutationRequest.js';
+import { readYourWrites } from './commandExecution.js';
 import { z } from 'zod';
 import {
   DATASET_FORMATS,
@@ -66,7 +67,7 @@ async function projected(
   events: readonly RecordedEvent[],
 ): Promise<{ eventIds: string[]; eventTypes: string[]; checkpoint: string | null }> {
   const checkpoint = events.at(-1)?.checkpoint ?? null;
-  if (checkpoint && context.deps.projections) await context.deps.projections.waitFor(checkpoint);
+  await readYourWrites(context, checkpoint);
   return {
     eventIds: events.map((event) => event.eventId),
     eventTypes: events.map((event) => event.type),
@@ -295,6 +296,12 @@ export class DatasetIngestResolver {
     @Arg('datasetId', () => ID) datasetId: string,
     @Arg('evalFraction', () => Float, { nullable: true }) evalFraction: number | undefined,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
+    @Arg('minAgreement', () => Float, {
+      nullable: true,
+      description:
+        "Leave out every ranking of a labeler whose mean Kendall's tau against the other labelers of the same prompts is below this (-1 to 1); labelers who share no prompt are kept.",
+    })
+    minAgreement: number | undefined,
   ): Promise<PreferenceRevisionPayload> {
     requireAction(context, 'data', 'build preference revisions');
     try {
@@ -307,7 +314,12 @@ export class DatasetIngestResolver {
       } while (after);
       const outcome = await buildPreferenceRevision(
         dependencies(context),
-        { datasetId, promptIds, ...(evalFraction != null ? { evalFraction } : {}) },
+        {
+          datasetId,
+          promptIds,
+          ...(evalFraction != null ? { evalFraction } : {}),
+          ...(minAgreement != null ? { minAgreement } : {}),
+        },
         commandContext(context, idempotencyKey),
       );
       const recorded = await projected(context, outcome.events);

@@ -274,6 +274,33 @@ export class FlywheelRevisionPayload extends AppendedEvents {
   replayed!: boolean;
 }
 
+@ObjectType('LabelerAgreement', {
+  description:
+    "How far labelers agreed where two or more ranked the same prompt (Kendall's tau between their rankings: 1 identical, -1 reversed, 0 chance), as the revision records it: figures only, no labeler's identity.",
+})
+export class LabelerAgreementType {
+  @Field(() => Int, { description: 'Prompts ranked by two labelers or more.' })
+  prompts!: number;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: "Mean Kendall's tau among their rankings; null when no prompt had two.",
+  })
+  meanTau!: number | null;
+
+  @Field(() => Int, { description: 'Labelers measured (sharing a prompt with another).' })
+  labelers!: number;
+
+  @Field(() => Float, { nullable: true, description: 'The minAgreement the request set, if any.' })
+  minAgreement!: number | null;
+
+  @Field(() => Int, { description: 'Labelers below minAgreement, whose rankings were left out.' })
+  excludedLabelers!: number;
+
+  @Field(() => Int, { description: 'Rankings left out with them.' })
+  excludedRankings!: number;
+}
+
 @ObjectType('PreferenceRevisionPayload', {
   description:
     'The preference revision recorded from human rankings: chosen/rejected pairs for reward-model or DPO runs.',
@@ -299,6 +326,9 @@ export class PreferenceRevisionPayload extends AppendedEvents {
 
   @Field(() => Int, { description: 'Records copied from the parent revision.' })
   copied!: number;
+
+  @Field(() => LabelerAgreementType)
+  agreement!: LabelerAgreementType;
 
   @Field({
     description: 'True when a request with this idempotency key recorded it before: its first answer.',

@@ -1,4 +1,10 @@
-import { writePreferenceRevision, type RankedPrompt } from '../../data/index.js';
+import {
+  labelerAgreement,
+  labelersBelow,
+  writePreferenceRevision,
+  type LabeledRanking,
+  type RankedPrompt,
+} from '../../data/index.js';
 import type { RecordedEvent } from '../../eventstore/index.js';
 import { ERASED } from '../../privacy/index.js';
 import type { CommandContext } from '../commandContext.js';
@@ -20,6 +26,12 @@ export interface PreferenceRevisionRequest {
   readonly evalFraction?: number;
   /** Split seed of the new pairs (default: the parent revision's, else 0). */
   readonly seed?: number;
+  /**
+   * Leave out every ranking of a labeler whose agreement (mean Kendall's tau against the others' rankings of the
+   * same prompts, among the prompts of this request) is below this, in [-1, 1]. Labelers who share no prompt
+   * with another are kept: there is nothing to measure them by.
+   */
+  readonly minAgreement?: number;
 }
 
 /** What a preference revision added, as recorded in its transform. */
@@ -29,6 +41,22 @@ export interface PreferenceCounts {
   readonly pairsAdded: number;
   readonly duplicates: number;
   readonly copied: number;
+  /** Agreement among labelers on the prompts read, as recorded in the transform. */
+  readonly agreement: AgreementSummary;
+}
+
+/** What the revision records of labeler agreement: figures only, no labeler's identity. */
+export interface AgreementSummary {
+  /** Prompts ranked by two labelers or more. */
+  readonly prompts: number;
+  /** Mean Kendall's tau among their rankings; null when no prompt had two. */
+  readonly meanTau: number | null;
+  /** Labelers measured (sharing a prompt with another). */
+  readonly labelers: number;
+  readonly minAgreement: number | null;
+  /** Labelers below minAgreement, and the rankings of theirs left out. */
+  readonly excludedLabelers: number;
+  readonly excludedRankings: number;
 }
 
 export interface PreferenceRevisionOutcome {
@@ -56,12 +84,12 @@ export async function buildPreferenceRevision(
   const { datasets, feedback } = dependencies.services;
   const earlier = await revisionAddedEarlier<PreferenceCounts>(datasets, request.datasetId, context);
   if (earlier) {
-    const { rankedPrompts, pairsAdded, duplicates, copied } = earlier.params;
+    const { rankedPrompts, pairsAdded, duplicates, copied, agreement } = earlier.params;
     return {
       datasetId: request.datasetId,
       revision: earlier.revision,
       parentRevision: earlier.parentRevision,
-      counts: { rankedPrompts, pairsAdded, duplicates, copied },
+      counts: { rankedPrompts, pairsAdded, duplicates, copied, agreement: agreement ?? NOT_MEASURED },
       events: [earlier.event],
       replayed: true,
     };
@@ -79,15 +107,45 @@ export async function buildPreferenceRevision(
       `the content of revision ${latest} (${parent.contentHash}) is not in this platform's artifact store`,
     );
   }
-  const prompts: RankedPrompt[] = [];
+  const minAgreement = request.minAgreement;
+  if (minAgreement !== undefined && !(minAgreement >= -1 && minAgreement <= 1)) {
+    throw new DatasetRequestError(
+      `minAgreement must be between -1 and 1 (Kendall's tau); got ${minAgreement}`,
+    );
+  }
+  const found: (RankedPrompt & { labeled: LabeledRanking[] })[] = [];
   // Prompts whose texts belong to a forgotten subject read as [erased]: left out, and counted in the revision.
   let erased = 0;
   for (const promptId of new Set(request.promptIds)) {
-    const found = await feedback.rankedPrompt(promptId);
-    if (!found || found.rankings.length === 0) continue;
-    if (found.prompt === ERASED || found.candidates.some((candidate) => candidate.text === ERASED)) erased++;
-    else prompts.push({ promptId, ...found });
+    const prompt = await feedback.rankedPrompt(promptId);
+    if (!prompt || prompt.rankings.length === 0) continue;
+    if (prompt.prompt === ERASED || prompt.candidates.some((candidate) => candidate.text === ERASED)) {
+      erased++;
+      continue;
+    }
+    // Forgotten labelers all read as [erased]: each stays a labeler of its own.
+    const labeled = prompt.rankings.map(({ labeler, ranking }, index) => ({
+      labeler: labeler === ERASED ? `${ERASED}#${promptId}#${index}` : labeler,
+      ranking,
+    }));
+    found.push({ promptId, prompt: prompt.prompt, candidates: prompt.candidates, rankings: [], labeled });
   }
+  const measured = labelerAgreement(found.map((prompt) => prompt.labeled));
+  const excluded = minAgreement === undefined ? new Set<string>() : labelersBelow(measured, minAgreement);
+  let excludedRankings = 0;
+  const prompts: RankedPrompt[] = found.flatMap(({ labeled, ...prompt }) => {
+    const kept = labeled.filter(({ labeler }) => !excluded.has(labeler));
+    excludedRankings += labeled.length - kept.length;
+    return kept.length === 0 ? [] : [{ ...prompt, rankings: kept.map(({ ranking }) => ranking) }];
+  });
+  const agreement: AgreementSummary = {
+    prompts: measured.prompts,
+    meanTau: measured.meanTau,
+    labelers: measured.byLabeler.size,
+    minAgreement: minAgreement ?? null,
+    excludedLabelers: excluded.size,
+    excludedRankings,
+  };
   const facts = await writePreferenceRevision({
     store: dependencies.artifacts,
     ...(parent ? { parentContentHash: parent.contentHash, parentEvalSplitHash: parent.evalSplitHash } : {}),
@@ -114,6 +172,7 @@ export async function buildPreferenceRevision(
           pairsAdded: facts.added,
           duplicates: facts.duplicates,
           copied: facts.copied,
+          agreement,
           ...(erased > 0 ? { erased } : {}),
           split: facts.split,
         },
@@ -130,8 +189,19 @@ export async function buildPreferenceRevision(
       pairsAdded: facts.added,
       duplicates: facts.duplicates,
       copied: facts.copied,
+      agreement,
     },
     events: added.events,
     replayed: added.replayed,
   };
 }
+
+/** Revisions recorded before agreement was measured. */
+const NOT_MEASURED: AgreementSummary = {
+  prompts: 0,
+  meanTau: null,
+  labelers: 0,
+  minAgreement: null,
+  excludedLabelers: 0,
+  excludedRankings: 0,
+};
