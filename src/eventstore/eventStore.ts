@@ -149,3 +149,6 @@ export interface EventStore {
   decode?(events: readonly RecordedEvent[]): Promise<RecordedEvent[]>;
   close(): Promise<void>;
 }
+
+/** Reading streams only: what a worker with no database gets through the API. */
+export type StreamReader = Pick<EventStore, 'readStream'>;

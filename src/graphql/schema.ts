@@ -7,6 +7,7 @@ import { DatasetIngestResolver } from './resolvers/datasetIngest.resolver.js';
 import { EvaluationResolver } from './resolvers/evaluation.resolver.js';
 import { EvaluationWorkResolver } from './resolvers/evaluationWork.resolver.js';
 import { JobReportsResolver } from './resolvers/jobReports.resolver.js';
+import { JobQueueResolver } from './resolvers/jobQueue.resolver.js';
 import { ModelRegistryResolver } from './resolvers/modelRegistry.resolver.js';
 import { PreferenceResolver } from './resolvers/preference.resolver.js';
 import { EventResolver } from './resolvers/event.resolver.js';
@@ -51,6 +52,7 @@ const resolvers = [
   ReleaseCommandsResolver,
   EvaluationWorkResolver,
   JobReportsResolver,
+  JobQueueResolver,
   ModelRegistryResolver,
   PreferenceResolver,
   DatasetIngestResolver,

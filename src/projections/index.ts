@@ -72,3 +72,11 @@ export { type Page, type PageArgs, MAX_PAGE_SIZE } from './pagination.js';
 export * from './queries.js';
 export type * from './schema.js';
 export { evaluationStatuses, jobStatuses, runStatuses } from './schema.js';
+export {
+  claimNextJob,
+  finishHeldJob,
+  finishJob,
+  releaseJob,
+  renewJobLease,
+  type ClaimedJob,
+} from './jobQueue.js';

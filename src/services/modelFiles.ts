@@ -9,7 +9,7 @@ import {
   type ModelVersionRegistered,
   type TrainingRunRequested,
 } from '../domain/index.js';
-import type { EventStore } from '../eventstore/index.js';
+import type { StreamReader } from '../eventstore/index.js';
 import type { ModelFiles } from '../ml/index.js';
 
 /** Where a registered model version's files are on this machine. */
@@ -25,7 +25,7 @@ export const modelKey = (model: ModelRef): string => `${model.name}@${model.vers
 export type Untar = (bytes: Uint8Array, what: string) => Iterable<readonly [string, Uint8Array]>;
 
 export interface RegistryResolverOptions {
-  readonly store: EventStore;
+  readonly store: StreamReader;
   readonly artifacts: ArtifactStore;
   /** The training worker's tar reader (src/workers' unpackTar). */
   readonly untar: Untar;

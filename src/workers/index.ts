@@ -14,8 +14,14 @@ export {
   type WorkerLog,
   type WorkerOptions,
 } from './runtime/runWorker.js';
-export { claimNextJob, finishJob, releaseJob, renewJobLease, type ClaimedJob } from './runtime/jobQueue.js';
-export { trainingJobHandler, TAR_MEDIA_TYPE, type TrainingWorkerOptions } from './training/trainingJob.js';
+export { databaseJobQueue, type ClaimedJob, type JobQueue } from './runtime/jobQueue.js';
+export { claimNextJob, finishJob, releaseJob, renewJobLease } from '../projections/index.js';
+export {
+  trainingJobHandler,
+  TAR_MEDIA_TYPE,
+  type TrainingServices,
+  type TrainingWorkerOptions,
+} from './training/trainingJob.js';
 export {
   defaultTrainingStages,
   prepareStageRecords,
@@ -36,3 +42,15 @@ export {
   type WorkerProcess,
   type WorkerProcessOptions,
 } from './workerProcess.js';
+export {
+  API_JOB_KINDS,
+  ApiArtifactStore,
+  ApiClient,
+  ApiRequestError,
+  ApiTrainingServices,
+  apiJobQueue,
+  startApiWorkerProcess,
+  type ApiClientOptions,
+  type ApiWorkerProcess,
+  type ApiWorkerProcessOptions,
+} from './remote/index.js';

@@ -109,19 +109,22 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
       await database.close();
       logger.info({ workerId: handle.workerId }, 'worker stopped');
     })());
-  if (options.installSignalHandlers) {
-    const onSignal = (signal: string) => {
-      logger.info({ signal }, 'stopping: jobs checkpoint and release their leases');
-      close().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error({ error: String(error) }, 'worker did not stop cleanly');
-          process.exit(1);
-        },
-      );
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  }
+  if (options.installSignalHandlers) stopOnSignals(close, logger);
   return { handle, database, close };
+}
+
+/** SIGTERM and SIGINT stop the worker gracefully (jobs checkpoint and release), then the process exits. */
+export function stopOnSignals(close: () => Promise<void>, logger: Logger): void {
+  const onSignal = (signal: string) => {
+    logger.info({ signal }, 'stopping: jobs checkpoint and release their leases');
+    close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ error: String(error) }, 'worker did not stop cleanly');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { processLogger } from '../logging.js';
-import { JOB_KINDS, startWorkerProcess } from '../../workers/index.js';
+import { API_JOB_KINDS, JOB_KINDS, startApiWorkerProcess, startWorkerProcess } from '../../workers/index.js';
 import { loadConfig } from '../config.js';
 import { acquireDataDirLock } from '../dataDirLock.js';
 import type { RegisterCommand } from './registerCommand.js';
@@ -27,6 +27,8 @@ interface WorkerOptions {
   merge?: boolean;
   promptFormat: string;
   progress: boolean;
+  api?: string;
+  token?: string;
 }
 
 export const registerWorkerCommand: RegisterCommand = (program: Command) => {
@@ -35,7 +37,17 @@ export const registerWorkerCommand: RegisterCommand = (program: Command) => {
     .description(
       'Run job workers as their own process against DATABASE_URL (PostgreSQL shared with the API and other ' +
         'workers; without it the embedded database in TUNELEDGER_DATA_DIR, which only one process may open). ' +
-        'Claims jobs with SKIP LOCKED under a heartbeat lease; SIGTERM checkpoints running jobs and releases them.',
+        'Claims jobs with SKIP LOCKED under a heartbeat lease; SIGTERM checkpoints running jobs and releases them. ' +
+        'With --api URL: no database and no shared disk, only HTTP to the platform (a worker token; artifacts cached ' +
+        'by hash in TUNELEDGER_DATA_DIR).',
+    )
+    .option(
+      '--api <url>',
+      `the platform's URL: work over its API only (kinds: ${API_JOB_KINDS.join(', ')}); needs --token or TUNELEDGER_WORKER_TOKEN`,
+    )
+    .option(
+      '--token <token>',
+      'with --api: a worker token (tuneledger token create --role worker), one per worker process; TUNELEDGER_WORKER_TOKEN keeps it off the command line',
     )
     .option('--kinds <list>', `job kinds to take, comma separated (${JOB_KINDS.join(', ')})`, 'train')
     .option('--concurrency <n>', 'jobs run at the same time', positiveInt('--concurrency'), 1)
@@ -78,6 +90,37 @@ export const registerWorkerCommand: RegisterCommand = (program: Command) => {
         .split(',')
         .map((kind) => kind.trim())
         .filter((kind) => kind !== '');
+      const training = {
+        progressEvery: options.progressEvery,
+        checkpointEvery: options.checkpointEvery,
+        microBatchSize: options.microBatch,
+        mergeWeights: options.merge === true,
+        defaultPromptFormat: options.promptFormat,
+        progressBar: options.progress && process.stdout.isTTY === true,
+      };
+      const runtime = {
+        kinds,
+        concurrency: options.concurrency,
+        leaseMs: options.leaseMs,
+        pollMs: options.pollMs,
+        maxFailures: options.maxFailures,
+        installSignalHandlers: true,
+        logger: processLogger(config.logLevel, 'tuneledger-worker'),
+        training,
+      };
+      if (options.api !== undefined) {
+        const token = options.token ?? process.env.TUNELEDGER_WORKER_TOKEN;
+        if (!token)
+          throw new Error('worker --api needs a worker token: --token TOKEN or TUNELEDGER_WORKER_TOKEN');
+        await startApiWorkerProcess({
+          ...runtime,
+          api: { url: options.api, token },
+          dataDir: config.dataDir,
+        });
+        return;
+      }
+      if (options.token !== undefined)
+        throw new Error('--token goes with --api URL (a worker with no database)');
       // The embedded database is one process's: the lock is held until this process exits.
       const lock = config.databaseUrl ? undefined : acquireDataDirLock(config.dataDir, 'worker');
       try {
@@ -86,21 +129,7 @@ export const registerWorkerCommand: RegisterCommand = (program: Command) => {
             ? { databaseUrl: config.databaseUrl }
             : { dataDir: join(config.dataDir, 'pglite') }),
           artifacts: config.artifacts,
-          kinds,
-          concurrency: options.concurrency,
-          leaseMs: options.leaseMs,
-          pollMs: options.pollMs,
-          maxFailures: options.maxFailures,
-          installSignalHandlers: true,
-          logger: processLogger(config.logLevel, 'tuneledger-worker'),
-          training: {
-            progressEvery: options.progressEvery,
-            checkpointEvery: options.checkpointEvery,
-            microBatchSize: options.microBatch,
-            mergeWeights: options.merge === true,
-            defaultPromptFormat: options.promptFormat,
-            progressBar: options.progress && process.stdout.isTTY === true,
-          },
+          ...runtime,
         });
       } catch (error) {
         lock?.release();

@@ -1,5 +1,7 @@
 import { Arg, Ctx, ID, Int, Mutation, Resolver, UseMiddleware } from 'type-graphql';
 import { MutationRequest } from './mutationRequest.js';
+import { runStream } from '../../domain/index.js';
+import { mayPerform } from '../auth/roles.js';
 import type { ApiContext } from '../context.js';
 import { CommandPayload } from '../types/commandPayload.type.js';
 import { execute, idempotencyKeyArg, services } from './commandExecution.js';
@@ -10,9 +12,9 @@ import { execute, idempotencyKeyArg, services } from './commandExecution.js';
 export class ModelRegistryResolver {
   @Mutation(() => CommandPayload, {
     description:
-      "Register the next version of a model from a completed run (engineer); the summary is read from the run's stream. The payload id is MODEL@VERSION.",
+      "Register the next version of a model from a completed run (engineer, or the worker that completed the run); the summary is read from the run's stream. The payload id is MODEL@VERSION.",
   })
-  registerModelVersion(
+  async registerModelVersion(
     @Ctx() context: ApiContext,
     @Arg('modelName') modelName: string,
     @Arg('runId', () => ID) runId: string,
@@ -28,7 +30,12 @@ export class ModelRegistryResolver {
     mergedArtifact: string | undefined,
     @Arg('idempotencyKey', () => String, idempotencyKeyArg) idempotencyKey: string | undefined,
   ) {
-    return execute(context, 'train', 'register model versions', idempotencyKey, async (command) => {
+    // A worker registers the version of a run it completed itself (a worker with no database does it this way).
+    const action =
+      !mayPerform(context.viewer.roles, 'train') && (await completedBy(context, runId, context.viewer.actor))
+        ? 'work'
+        : 'train';
+    return execute(context, action, 'register model versions', idempotencyKey, async (command) => {
       const result = await services(context).models.registerModelVersion(
         {
           modelName,
@@ -61,4 +68,11 @@ export class ModelRegistryResolver {
       id: `${modelName}@${version}`,
     }));
   }
+}
+
+/** Whether `actor` recorded the run's completion (the worker that trained it). */
+async function completedBy(context: ApiContext, runId: string, actor: string): Promise<boolean> {
+  if (!mayPerform(context.viewer.roles, 'work')) return false;
+  const events = await context.deps.store.readStream(runStream(runId));
+  return events.some((event) => event.type === 'TrainingRunCompleted' && event.metadata.actor === actor);
 }

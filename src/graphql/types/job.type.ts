@@ -59,3 +59,26 @@ export const toJob = (row: Job): JobType => ({
 });
 
 export const JobConnection = connectionType('Job', JobType);
+
+@ObjectType('JobClaim', {
+  description: 'A job claimed by the caller under a lease (claimJob): what a worker with no database runs.',
+})
+export class JobClaimType {
+  @Field(() => ID)
+  jobId!: string;
+
+  @Field(() => JobKindEnum)
+  kind!: JobKind;
+
+  @Field({ description: 'The stream the worker reports to, e.g. run-<id>.' })
+  streamId!: string;
+
+  @Field(() => JSON, { description: 'The *Requested event the job was projected from.' })
+  payload!: unknown;
+
+  @Field({ description: 'Correlation id of the request; the worker reports under it.' })
+  correlationId!: string;
+
+  @Field(() => Int, { description: 'Failed attempts so far (released with an error).' })
+  failures!: number;
+}

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { redactText } from '../../data/index.js';
-import { claimNextJob, finishJob, releaseJob, renewJobLease, type ClaimedJob } from './jobQueue.js';
+import { databaseJobQueue, type ClaimedJob, type JobQueue } from './jobQueue.js';
 
 /** Why a job's signal was aborted. */
 export type StopReason = 'shutdown' | 'lease-lost';
@@ -50,8 +50,10 @@ export interface WorkerOptions {
   /** Job kinds this worker takes (`train`, `evaluate`...); each needs a handler. */
   readonly kinds: readonly string[];
   readonly handlers: Readonly<Record<string, JobHandler>>;
+  /** The shared database's jobs table; or give `queue` (a worker with no database). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the shared database holds every area's tables
-  readonly db: Kysely<any>;
+  readonly db?: Kysely<any>;
+  readonly queue?: JobQueue;
   readonly workerId?: string;
   /** Jobs run at the same time (default 1). */
   readonly concurrency?: number;
@@ -95,6 +97,8 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
       );
     }
   }
+  const queue = options.queue ?? (options.db ? databaseJobQueue(options.db) : undefined);
+  if (!queue) throw new Error('worker: give it the database (db) or a job queue (queue)');
   const workerId = options.workerId ?? newWorkerId();
   const leaseMs = options.leaseMs ?? 30_000;
   const pollMs = options.pollMs ?? 500;
@@ -114,12 +118,11 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
       () => {
         void (async () => {
           try {
-            if (!(await renewJobLease(options.db, job.jobId, workerId, leaseMs)))
-              throw new LeaseLostError(job.jobId);
+            if (!(await queue.renew(job.jobId, workerId, leaseMs))) throw new LeaseLostError(job.jobId);
             await handler.heartbeat?.(job, context);
           } catch (error) {
             if (error instanceof LeaseLostError && !controller.signal.aborted) {
-              log.warn('lease lost', { jobId: job.jobId });
+              log.warn('lease lost', { jobId: job.jobId, reason: error.message });
               controller.abort('lease-lost' satisfies StopReason);
             } else if (!(error instanceof LeaseLostError)) {
               log.warn('heartbeat failed', { jobId: job.jobId, error: redactedMessage(error) });
@@ -132,11 +135,11 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
     try {
       const outcome = await handler.run(job, context);
       if (outcome.status === 'released') {
-        await releaseJob(options.db, job.jobId, workerId, { backoffMs: outcome.retryInMs ?? 0 });
+        await queue.release(job.jobId, workerId, { backoffMs: outcome.retryInMs ?? 0 });
       } else {
-        await finishJob(
-          options.db,
+        await queue.finish(
           job.jobId,
+          workerId,
           outcome.status,
           outcome.error === undefined ? undefined : redactText(outcome.error),
         );
@@ -149,11 +152,12 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
       try {
         if (failures >= maxFailures) {
           await handler.giveUp?.(job, context, message);
-          await releaseJob(options.db, job.jobId, workerId, { error: message });
-          await finishJob(options.db, job.jobId, 'failed', message);
+          // Finished first, so no other worker claims it in between; the release then counts the failure.
+          await queue.finish(job.jobId, workerId, 'failed', message);
+          await queue.release(job.jobId, workerId, { error: message });
         } else {
           await handler.release?.(job, context);
-          await releaseJob(options.db, job.jobId, workerId, {
+          await queue.release(job.jobId, workerId, {
             error: message,
             backoffMs: Math.min(maxBackoffMs, backoffMs * 2 ** (failures - 1)),
           });
@@ -174,7 +178,7 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
       let claimed: ClaimedJob | undefined;
       if (running.size < concurrency) {
         try {
-          claimed = await claimNextJob(options.db, { kinds: options.kinds, workerId, leaseMs });
+          claimed = await queue.claim({ kinds: options.kinds, workerId, leaseMs });
         } catch (error) {
           log.warn('claim failed', { error: redactedMessage(error) });
         }
@@ -186,7 +190,7 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
         entry.done = runJob(job, entry.controller);
         continue;
       }
-      if (claimed && stopping) await releaseJob(options.db, claimed.jobId, workerId);
+      if (claimed && stopping) await queue.release(claimed.jobId, workerId);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, pollMs);
         wake = () => {

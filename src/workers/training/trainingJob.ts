@@ -13,7 +13,7 @@ import {
   type TrainingRunRequested,
   type TrainingRunClaimed,
 } from '../../domain/index.js';
-import type { EventStore } from '../../eventstore/index.js';
+import type { StreamReader } from '../../eventstore/index.js';
 import type { LossOptions } from '../../ml/index.js';
 import { registryModelResolver, type CommandContext, type Services } from '../../services/index.js';
 import { LeaseLostError, type JobContext, type JobHandler, type JobOutcome } from '../runtime/runWorker.js';
@@ -32,9 +32,31 @@ import {
 
 export const TAR_MEDIA_TYPE = 'application/x-tar';
 
+/** Calls whose answer the job does not read: it needs only that they were recorded. */
+type Reports<Service, Name extends keyof Service> = {
+  readonly [M in Name]: Service[M] extends (...args: infer A) => Promise<unknown>
+    ? (...args: A) => Promise<unknown>
+    : never;
+};
+
+/**
+ * What the training job asks of the platform: the services themselves in-process, the API's worker
+ * mutations for a worker with no database (src/workers/remote). The claim's events are read (the
+ * checkpoint to resume from); the other calls only record.
+ */
+export interface TrainingServices {
+  readonly runs: Pick<Services['runs'], 'getRun' | 'claimRun'> &
+    Reports<
+      Services['runs'],
+      'renewLease' | 'startStage' | 'reportProgress' | 'saveCheckpoint' | 'completeRun' | 'failRun'
+    >;
+  readonly models: Reports<Services['models'], 'registerModelVersion'>;
+}
+
 export interface TrainingWorkerOptions {
-  readonly services: Services;
-  readonly store: EventStore;
+  readonly services: TrainingServices;
+  /** Read for dataset revisions and registered models. */
+  readonly store: StreamReader;
   readonly artifacts: ArtifactStore;
   /** Progress events every this many steps (default 10). */
   readonly progressEvery?: number;
@@ -184,7 +206,12 @@ export function trainingJobHandler(options: TrainingWorkerOptions): JobHandler {
 
 type Claim = { readonly claimed: TrainingRunClaimed['data'] } | { readonly outcome: JobOutcome };
 
-async function releaseRunLease(services: Services, runId: string, workerId: string, command: CommandContext) {
+async function releaseRunLease(
+  services: TrainingServices,
+  runId: string,
+  workerId: string,
+  command: CommandContext,
+) {
   // The domain has no release command: a lease shortened to (almost) now frees the run for the next claim.
   try {
     await services.runs.renewLease({ runId, workerId, leaseMs: 50 }, command);
@@ -388,7 +415,7 @@ function gradientWorkerSettings(
 }
 
 async function datasetRevisions(
-  store: EventStore,
+  store: StreamReader,
   datasetId: string,
 ): Promise<Map<number, DatasetRevisionAdded['data']>> {
   const revisions = new Map<number, DatasetRevisionAdded['data']>();

@@ -1,0 +1,136 @@
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import {
+  ArtifactNotFoundError,
+  assertArtifactHash,
+  LocalArtifactStore,
+  type ArtifactRef,
+  type ArtifactStore,
+  type ArtifactWriter,
+  type ByteRange,
+  type WriterOptions,
+} from '../../data/index.js';
+import { ApiClient, ApiRequestError } from './apiClient.js';
+
+/**
+ * The artifact store of a worker with no shared disk: a local cache keyed by sha256 (a LocalArtifactStore
+ * in the worker's own data directory) in front of the API's artifact routes. Reads download once, into the
+ * cache, with the hash checked as the bytes are written (a download that hashes to anything else is
+ * refused and nothing is kept); writes land in the cache first, then are uploaded with `PUT
+ * /artifacts/<sha256>`, which the API checks against the hash again.
+ */
+export class ApiArtifactStore implements ArtifactStore {
+  readonly cache: LocalArtifactStore;
+
+  constructor(
+    private readonly client: ApiClient,
+    cacheDir: string,
+  ) {
+    this.cache = new LocalArtifactStore(cacheDir);
+  }
+
+  async put(
+    content: Uint8Array | string | Readable | AsyncIterable<Uint8Array | string>,
+    mediaType: string,
+  ): Promise<ArtifactRef> {
+    const ref = await this.cache.put(content, mediaType);
+    await this.upload(ref);
+    return ref;
+  }
+
+  async createWriter(mediaType: string, options: WriterOptions = {}): Promise<ArtifactWriter> {
+    const local = await this.cache.createWriter(mediaType, options);
+    return {
+      write: (chunk) => local.write(chunk),
+      abort: () => local.abort(),
+      commit: async () => {
+        const ref = await local.commit();
+        await this.upload(ref);
+        return ref;
+      },
+    };
+  }
+
+  async has(hash: string): Promise<boolean> {
+    assertArtifactHash(hash);
+    if (await this.cache.has(hash)) return true;
+    const response = await this.client.http(`HEAD artifact ${hash}`, `artifacts/${hash}`, () => ({
+      method: 'HEAD',
+    }));
+    if (response.status === 404) return false;
+    if (response.ok) return true;
+    throw refusal(`HEAD /artifacts/${hash}`, response.status, '');
+  }
+
+  async get(hash: string): Promise<Buffer> {
+    await this.fetchToCache(hash);
+    return this.cache.get(hash);
+  }
+
+  async open(hash: string, range?: ByteRange): Promise<Readable> {
+    await this.fetchToCache(hash);
+    return this.cache.open(hash, range);
+  }
+
+  async stat(hash: string): Promise<ArtifactRef> {
+    await this.fetchToCache(hash);
+    return this.cache.stat(hash);
+  }
+
+  /** Downloads an artifact into the cache unless it is there; the cache's writer checks the hash. */
+  private async fetchToCache(hash: string): Promise<void> {
+    assertArtifactHash(hash);
+    if (await this.cache.has(hash)) return;
+    const response = await this.client.http(`GET artifact ${hash}`, `artifacts/${hash}`, () => ({
+      method: 'GET',
+      redirect: 'follow',
+    }));
+    if (response.status === 404) {
+      await response.body?.cancel();
+      throw new ArtifactNotFoundError(hash);
+    }
+    if (!response.ok || !response.body) {
+      throw refusal(`GET /artifacts/${hash}`, response.status, await response.text());
+    }
+    const mediaType = response.headers.get('content-type') ?? 'application/octet-stream';
+    const writer = await this.cache.createWriter(mediaType.split(';')[0]!.trim(), { expectedHash: hash });
+    try {
+      for await (const chunk of Readable.fromWeb(response.body as WebReadableStream<Uint8Array>)) {
+        await writer.write(chunk as Uint8Array);
+      }
+      await writer.commit();
+    } catch (error) {
+      await writer.abort().catch(() => {});
+      throw error;
+    }
+  }
+
+  /** Uploads a cached artifact (streamed from the cache file); 200 or 201 both mean the API holds it. */
+  private async upload(ref: ArtifactRef): Promise<void> {
+    const path = this.cache.pathOf(ref.hash);
+    const response = await this.client.http(`PUT artifact ${ref.hash}`, `artifacts/${ref.hash}`, () => ({
+      method: 'PUT',
+      headers: { 'content-type': ref.mediaType, 'content-length': String(ref.byteSize) },
+      body: Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>,
+      duplex: 'half',
+    }));
+    const text = await response.text();
+    if (response.status !== 200 && response.status !== 201) {
+      throw refusal(`PUT /artifacts/${ref.hash}`, response.status, text);
+    }
+  }
+}
+
+function refusal(what: string, status: number, body: string): ApiRequestError {
+  let message = body.slice(0, 500);
+  let code = `HTTP_${status}`;
+  try {
+    const parsed = JSON.parse(body) as { error?: string; code?: string };
+    message = parsed.error ?? message;
+    code = parsed.code ?? code;
+  } catch {
+    // Not JSON: the text as it came.
+  }
+  return new ApiRequestError(`${what} answered ${status}: ${message}`, code, status);
+}

@@ -1,0 +1,47 @@
+import type { ClaimedJob, JobQueue } from '../runtime/jobQueue.js';
+import type { ApiClient } from './apiClient.js';
+
+/**
+ * The job queue of a worker with no database: the API's claimJob, renewJobLease, releaseJob and
+ * finishJob mutations, which make the same claims (SKIP LOCKED) and leases on the jobs table as the
+ * in-process runtime, for the token's actor. The worker id passed in must be that actor.
+ */
+export function apiJobQueue(client: ApiClient): JobQueue {
+  return {
+    async claim({ kinds, leaseMs }) {
+      const answer = await client.graphql<{ claimJob: ClaimedJob | null }>(
+        `mutation ClaimJob($kinds: [JobKind!]!, $leaseMs: Int!) {
+          claimJob(kinds: $kinds, leaseMs: $leaseMs) { jobId kind streamId payload correlationId failures } }`,
+        { kinds: kinds.map((kind) => kind.toUpperCase()), leaseMs },
+      );
+      const job = answer.claimJob;
+      return job ? { ...job, kind: job.kind.toLowerCase() } : undefined;
+    },
+    async renew(jobId, _workerId, leaseMs) {
+      const answer = await client.graphql<{ renewJobLease: boolean }>(
+        `mutation RenewJob($jobId: ID!, $leaseMs: Int!) { renewJobLease(jobId: $jobId, leaseMs: $leaseMs) }`,
+        { jobId, leaseMs },
+      );
+      return answer.renewJobLease;
+    },
+    async release(jobId, _workerId, options = {}) {
+      const answer = await client.graphql<{ releaseJob: number }>(
+        `mutation ReleaseJob($jobId: ID!, $error: String, $retryInMs: Int!) {
+          releaseJob(jobId: $jobId, error: $error, retryInMs: $retryInMs) }`,
+        {
+          jobId,
+          error: options.error === undefined ? null : options.error.slice(0, 2000),
+          retryInMs: Math.min(3_600_000, Math.max(0, Math.round(options.backoffMs ?? 0))),
+        },
+      );
+      return answer.releaseJob;
+    },
+    async finish(jobId, _workerId, status, error) {
+      await client.graphql(
+        `mutation FinishJob($jobId: ID!, $status: JobStatus!, $error: String) {
+          finishJob(jobId: $jobId, status: $status, error: $error) }`,
+        { jobId, status: status.toUpperCase(), error: error === undefined ? null : error.slice(0, 2000) },
+      );
+    },
+  };
+}

@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto';
+import {
+  eventRegistry,
+  initialTrainingRunState,
+  runStream,
+  trainingRunDecider,
+  type TrainingRunEvent,
+  type TrainingRunState,
+} from '../../domain/index.js';
+import type { RecordedEvent, StreamReader } from '../../eventstore/index.js';
+import type { CommandContext, CommandResult } from '../../services/index.js';
+import type { TrainingServices } from '../training/trainingJob.js';
+import type { ApiClient } from './apiClient.js';
+
+interface CommandPayload {
+  streamId: string;
+  version: number;
+  replayed: boolean;
+  eventIds: string[];
+}
+
+const PAYLOAD = 'streamId version replayed eventIds';
+
+const STREAM = `query Stream($streamId: ID!, $after: String) {
+  stream(streamId: $streamId, first: 500, after: $after) {
+    edges { node { eventId streamId streamVersion checkpoint type schemaVersion data
+      metadata { actor correlationId causationId recordedAt previousHash hash } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+type EventNode = Omit<RecordedEvent, 'metadata'> & {
+  metadata: Omit<RecordedEvent['metadata'], 'recordedAt'> & { recordedAt: string | Date };
+};
+
+/**
+ * The training job's view of the platform for a worker with no database: each service call becomes the
+ * worker mutation the API documents (docs/workers.md), streams are read with the `stream` query, and a
+ * run's state is folded from its stream with the domain's own decider. Every mutation carries an
+ * idempotencyKey (the caller's, or a fresh one per call), so the client's retries record nothing twice.
+ * The worker id is the token's actor: the API refuses a worker that speaks for another.
+ */
+export class ApiTrainingServices implements TrainingServices, StreamReader {
+  constructor(private readonly client: ApiClient) {}
+
+  async readStream(streamId: string): Promise<readonly RecordedEvent[]> {
+    const events: RecordedEvent[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page: {
+        stream: {
+          edges: { node: EventNode }[];
+          pageInfo: { hasNextPage: boolean; endCursor: string | null };
+        };
+      } = await this.client.graphql(STREAM, { streamId, after });
+      for (const { node } of page.stream.edges) {
+        events.push({
+          ...node,
+          metadata: { ...node.metadata, recordedAt: new Date(node.metadata.recordedAt).toISOString() },
+        });
+      }
+      if (!page.stream.pageInfo.hasNextPage) return events;
+      after = page.stream.pageInfo.endCursor;
+    }
+  }
+
+  readonly runs: TrainingServices['runs'] = {
+    getRun: async (runId: string): Promise<TrainingRunState> => {
+      let state = initialTrainingRunState();
+      for (const recorded of await this.readStream(runStream(runId))) {
+        if (!eventRegistry.has(recorded.type)) continue;
+        const { data } = eventRegistry.upcast(recorded.type, recorded.schemaVersion, recorded.data);
+        state = trainingRunDecider.evolve(state, { type: recorded.type, data } as TrainingRunEvent);
+      }
+      return state;
+    },
+
+    claimRun: (input, context) =>
+      this.claim(
+        `mutation Claim($runId: ID!, $backend: String!, $device: String!, $leaseMs: Int!, $key: String) {
+          claimTrainingRun(runId: $runId, backend: $backend, device: $device, leaseMs: $leaseMs, idempotencyKey: $key) { ${PAYLOAD} } }`,
+        {
+          runId: input.runId,
+          backend: input.backend.name,
+          device: input.backend.device,
+          leaseMs: input.leaseMs,
+        },
+        context,
+      ),
+
+    renewLease: (input) =>
+      this.record(
+        `mutation Heartbeat($runId: ID!, $leaseMs: Int!) { heartbeat(runId: $runId, leaseMs: $leaseMs) { id } }`,
+        { runId: input.runId, leaseMs: input.leaseMs },
+      ),
+
+    startStage: (input, context) =>
+      this.record(
+        `mutation Stage($runId: ID!, $stageIndex: Int!, $steps: Int!, $key: String) {
+          startStage(runId: $runId, stageIndex: $stageIndex, steps: $steps, idempotencyKey: $key) { id } }`,
+        { runId: input.runId, stageIndex: input.stageIndex, steps: input.steps },
+        context,
+      ),
+
+    reportProgress: ({ runId, workerId: _workerId, ...progress }, context) =>
+      this.record(
+        `mutation Progress($runId: ID!, $input: JSON!, $key: String) {
+          reportProgress(runId: $runId, input: $input, idempotencyKey: $key) { id } }`,
+        { runId, input: progress },
+        context,
+      ),
+
+    saveCheckpoint: (input, context) =>
+      this.record(
+        `mutation Checkpoint($runId: ID!, $step: Int!, $hash: String!, $byteSize: Float!, $key: String) {
+          saveCheckpoint(runId: $runId, step: $step, artifactHash: $hash, byteSize: $byteSize, idempotencyKey: $key) { id } }`,
+        { runId: input.runId, step: input.step, hash: input.artifactHash, byteSize: input.byteSize },
+        context,
+      ),
+
+    completeRun: ({ runId, workerId: _workerId, ...completion }, context) =>
+      this.record(
+        `mutation Complete($runId: ID!, $input: JSON!, $key: String) {
+          completeJob(runId: $runId, input: $input, idempotencyKey: $key) { id } }`,
+        { runId, input: completion },
+        context,
+      ),
+
+    failRun: (input, context) =>
+      this.record(
+        `mutation Fail($runId: ID!, $reason: String!, $retryable: Boolean!, $key: String) {
+          failJob(runId: $runId, reason: $reason, retryable: $retryable, idempotencyKey: $key) { id } }`,
+        { runId: input.runId, reason: input.reason, retryable: input.retryable },
+        context,
+      ),
+  };
+
+  readonly models: TrainingServices['models'] = {
+    registerModelVersion: (input, context) =>
+      this.record(
+        `mutation Register($modelName: String!, $runId: ID!, $merged: String, $key: String) {
+          registerModelVersion(modelName: $modelName, runId: $runId, mergedArtifact: $merged, idempotencyKey: $key) { id } }`,
+        { modelName: input.modelName, runId: input.runId, merged: input.mergedArtifact ?? null },
+        context,
+      ),
+  };
+
+  /** A mutation whose answer is only that it was recorded. */
+  private async record(
+    mutation: string,
+    variables: Record<string, unknown>,
+    context?: CommandContext,
+  ): Promise<void> {
+    await this.client.graphql(mutation, context ? { ...variables, key: keyOf(context) } : variables);
+  }
+
+  /**
+   * The claim, answered as the services answer it: the stream, its version, and the events it recorded
+   * (read back by id: the payload names them only), TrainingRunClaimed with the checkpoint to resume from.
+   */
+  private async claim(
+    mutation: string,
+    variables: Record<string, unknown>,
+    context: CommandContext,
+  ): Promise<CommandResult> {
+    const answer = await this.client.graphql<{ claimTrainingRun: CommandPayload }>(mutation, {
+      ...variables,
+      key: keyOf(context),
+    });
+    const payload = answer.claimTrainingRun;
+    const recorded = new Set(payload.eventIds);
+    const events = (await this.readStream(payload.streamId)).filter((event) => recorded.has(event.eventId));
+    return { streamId: payload.streamId, version: payload.version, replayed: payload.replayed, events };
+  }
+}
+
+/** The caller's idempotencyKey, or one for this call alone: a retry of the call reuses it. */
+function keyOf(context: CommandContext): string {
+  return context.idempotencyKey ?? randomUUID();
+}

@@ -1,0 +1,11 @@
+/** Workers with no database and no shared disk: the worker ports over the API (GraphQL and artifact routes). */
+export { ApiClient, ApiRequestError, type ApiClientOptions } from './apiClient.js';
+export { ApiArtifactStore } from './apiArtifactStore.js';
+export { apiJobQueue } from './apiJobQueue.js';
+export { ApiTrainingServices } from './apiTrainingServices.js';
+export {
+  API_JOB_KINDS,
+  startApiWorkerProcess,
+  type ApiWorkerProcess,
+  type ApiWorkerProcessOptions,
+} from './apiWorkerProcess.js';

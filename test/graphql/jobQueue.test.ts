@@ -1,0 +1,91 @@
+/**
+ * The job queue mutations of workers with no database: a worker token claims a job for its own actor,
+ * renews and finishes only what it holds, and bad lease lengths are refused before anything changes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresEventStore } from '../../src/eventstore/index.js';
+import { allProjections, ProjectionRunner } from '../../src/projections/index.js';
+import { createServices, systemClock, uuidIds, type Services } from '../../src/services/index.js';
+import { pgliteTarget, type TestDatabase } from '../support/databases.js';
+import { requestRun } from '../support/lifecycle.js';
+import { startHarness, type Harness } from './harness.js';
+
+const ana = { actor: 'ana', roles: ['admin'] };
+
+describe('claimJob, renewJobLease, releaseJob, finishJob', () => {
+  let database: TestDatabase;
+  let api: Harness;
+  let runner: ProjectionRunner;
+  let services: Services;
+  let boxA: string;
+  let boxB: string;
+
+  beforeAll(async () => {
+    database = await pgliteTarget.open();
+    const store = new PostgresEventStore(database, { pollIntervalMs: 50 });
+    services = createServices({ store, clock: systemClock, ids: uuidIds, baseModelCheck: async () => true });
+    runner = new ProjectionRunner({ db: database.db, store, projections: allProjections });
+    runner.start();
+    api = await startHarness(database, { services, projections: runner });
+    boxA = (await api.server.tokens.create({ actor: 'box-a', roles: ['worker'], createdBy: 'test' })).token;
+    boxB = (await api.server.tokens.create({ actor: 'box-b', roles: ['worker'], createdBy: 'test' })).token;
+    await services.datasets.registerDataset({ datasetId: 'qa', name: 'QA', format: 'alpaca' }, ana);
+    const split = { hash: 'a'.repeat(64), recordCount: 20, byteSize: 700 };
+    await services.datasets.addRevision(
+      {
+        datasetId: 'qa',
+        contentHash: split.hash,
+        recordCount: 20,
+        byteSize: 700,
+        splits: { train: split, eval: split },
+        transform: { kind: 'ingest', params: {} },
+        piiReport: { counts: {} },
+        qualityReport: { rejected: [] },
+      },
+      ana,
+    );
+    await requestRun(services, 'run-q', 'qa', ana);
+  });
+  afterAll(async () => {
+    await api?.close();
+    await runner?.stop();
+    await database?.close();
+  });
+
+  const claim = `mutation($leaseMs: Int!) { claimJob(kinds: [TRAIN], leaseMs: $leaseMs) { jobId kind failures } }`;
+
+  it('claims for the caller; only the holder renews, releases and finishes', async () => {
+    const refused = await api.request(claim, { leaseMs: 10 }, boxA);
+    expect(refused.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+
+    await expect
+      .poll(async () => {
+        const answer = await api.request<{ claimJob: { jobId: string } | null }>(
+          claim,
+          { leaseMs: 60_000 },
+          boxA,
+        );
+        return answer.data?.claimJob?.jobId;
+      })
+      .toBe('train-run-q');
+    const none = await api.request<{ claimJob: unknown }>(claim, { leaseMs: 60_000 }, boxB);
+    expect(none.data?.claimJob).toBeNull();
+
+    const renew = `mutation { renewJobLease(jobId: "train-run-q", leaseMs: 60000) }`;
+    expect((await api.request<{ renewJobLease: boolean }>(renew, {}, boxA)).data?.renewJobLease).toBe(true);
+    expect((await api.request<{ renewJobLease: boolean }>(renew, {}, boxB)).data?.renewJobLease).toBe(false);
+
+    const release = `mutation { releaseJob(jobId: "train-run-q", error: "oom", retryInMs: 0) }`;
+    const notHeld = await api.request(release, {}, boxB);
+    expect(notHeld.errors?.[0]?.extensions?.['code']).toBe('CONFLICT');
+    expect((await api.request<{ releaseJob: number }>(release, {}, boxA)).data?.releaseJob).toBe(1);
+
+    const again = await api.request<{ claimJob: { failures: number } }>(claim, { leaseMs: 60_000 }, boxB);
+    expect(again.data?.claimJob.failures).toBe(1);
+    const finish = `mutation { finishJob(jobId: "train-run-q", status: CANCELLED) }`;
+    expect((await api.request(finish, {}, boxA)).errors?.[0]?.extensions?.['code']).toBe('CONFLICT');
+    expect((await api.request<{ finishJob: boolean }>(finish, {}, boxB)).data?.finishJob).toBe(true);
+    const queued = `mutation { finishJob(jobId: "train-run-q", status: QUEUED) }`;
+    expect((await api.request(queued, {}, boxB)).errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+  });
+});
