@@ -104,7 +104,7 @@ export class ApiTrainingServices implements TrainingServices, StreamReader {
 
     reportProgress: ({ runId, workerId: _workerId, ...progress }, context) =>
       this.record(
-        `mutation Progress($runId: ID!, $input: JSON!, $key: String) {
+        `mutation Progress($runId: ID!, $input: ProgressInput!, $key: String) {
           reportProgress(runId: $runId, input: $input, idempotencyKey: $key) { id } }`,
         { runId, input: progress },
         context,
@@ -120,9 +120,15 @@ export class ApiTrainingServices implements TrainingServices, StreamReader {
 
     completeRun: ({ runId, workerId: _workerId, ...completion }, context) =>
       this.record(
-        `mutation Complete($runId: ID!, $input: JSON!, $key: String) {
+        `mutation Complete($runId: ID!, $input: RunCompletionInput!, $key: String) {
           completeJob(runId: $runId, input: $input, idempotencyKey: $key) { id } }`,
-        { runId, input: completion },
+        {
+          runId,
+          input: {
+            ...completion,
+            artifact: { ...completion.artifact, kind: graphqlEnumName(completion.artifact.kind) },
+          },
+        },
         context,
       ),
 
@@ -178,3 +184,13 @@ export class ApiTrainingServices implements TrainingServices, StreamReader {
 function keyOf(context: CommandContext): string {
   return context.idempotencyKey ?? randomUUID();
 }
+
+/**
+ * The API's name of a domain value in one of its enums ('reward-model' is REWARD_MODEL), as docs/graphql.md
+ * (Enums) states the rule.
+ */
+const graphqlEnumName = (value: string): string =>
+  value
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .toUpperCase();
