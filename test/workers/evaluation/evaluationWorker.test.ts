@@ -304,10 +304,13 @@ describe('evaluation worker (pglite)', () => {
       .map((line) => JSON.parse(line) as { id: string; category: string });
     const relabeled = rows[0]!;
     const newCategory = relabeled.category === 'refusal' ? 'wrong' : 'refusal';
-    await gql('mutation($i: ID!, $l: FeedbackLabelInput!) { labelFeedback(interactionId: $i, label: $l) { id } }', {
-      i: `eval-${failing.evaluationId}-${relabeled.id}`,
-      l: { errorCategory: newCategory },
-    });
+    await gql(
+      'mutation($i: ID!, $l: FeedbackLabelInput!) { labelFeedback(interactionId: $i, label: $l) { id } }',
+      {
+        i: `eval-${failing.evaluationId}-${relabeled.id}`,
+        l: { errorCategory: newCategory },
+      },
+    );
     type Taxonomy = {
       automatic: Record<string, number>;
       corrected: Record<string, number>;
