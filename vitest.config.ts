@@ -13,7 +13,8 @@ export default defineConfig({
     // expect.poll's 1 s default is too short on two busy cores, where a websocket handshake plus a
     // catch-up read can take longer; a poll still fails fast when the condition never holds.
     expect: { poll: { timeout: 15_000 } },
-    hookTimeout: 120_000,
+    // Set-up starts databases, platforms and sometimes trains a tiny model: as long as a test may take.
+    hookTimeout: 180_000,
     reporters: ['default'],
   },
 });

@@ -40,6 +40,10 @@ const toSnapshot = (row: SnapshotRow): WorldSnapshot => ({
  * event recorded after `at` (covers_until is a running maximum, so the newest such is the nearest).
  */
 export async function nearestSnapshot(db: AnyDb, at: Date): Promise<WorldSnapshot | undefined> {
+  // PostgreSQL's timestamps run from 4713 BC to 294276 AD, and JavaScript writes years outside 1..9999 in
+  // forms it refuses: nothing was recorded before 1970, and a moment after 9999 is after every snapshot.
+  if (at.getTime() < 0) return undefined;
+  if (at.getUTCFullYear() > 9999) return latestSnapshot(db);
   const { rows } = await sql<SnapshotRow>`
     SELECT checkpoint, covers_until, events_read, events_folded, state FROM world_snapshots
     WHERE fold_version = ${worldFoldVersion} AND covers_until <= ${at.toISOString()}::timestamptz

@@ -134,6 +134,17 @@ for (const target of databaseTargets) {
       expect(answer(taken)).not.toBe(truth);
     });
 
+    it("answers moments outside the database's years (year 0, year 10000) like any other", async () => {
+      await writeWorldSnapshots(database.db, store, { every: 25 });
+      for (const at of [new Date('0000-12-31T23:59:59.999Z'), new Date(Date.UTC(10_000, 0, 1))]) {
+        const plain = await worldAsOf(store, at);
+        const fromSnapshot = await worldAsOf(store, at, { snapshots: database.db });
+        expect(answer(fromSnapshot), at.toISOString()).toBe(answer(plain));
+      }
+      const far = await worldAsOf(store, new Date(Date.UTC(10_000, 0, 1)), { snapshots: database.db });
+      expect(far.fromSnapshot).not.toBeNull();
+    });
+
     it('writes only the snapshots that are due, resuming from the newest one', async () => {
       const first = await writeWorldSnapshots(database.db, store, { every: 40 });
       expect(first).toBeGreaterThan(0);
