@@ -151,13 +151,13 @@ describe('the console’s datasets, evaluations and lineage', () => {
       { modelName: 'desk', baseDir, adapters: [adapterDir], datasetHash: 'b'.repeat(64) },
     );
     const { m } = await gql<{ m: { id: string } }>(
-      'mutation($input: JSON!) { m: requestEvaluation(input: $input) { id } }',
+      'mutation($input: EvaluationRequestInput!) { m: requestEvaluation(input: $input) { id } }',
       {
         input: {
           model: { name: 'desk', version: 1 },
           dataset: { id: datasetId, revision: 1 },
-          suites: ['exact-match', 'f1'],
-          gate: [{ metric: 'f1', op: 'gte', value: 0.5 }],
+          suites: ['EXACT_MATCH', 'F1'],
+          gate: [{ metric: 'f1', op: 'GTE', value: 0.5 }],
         },
       },
     );

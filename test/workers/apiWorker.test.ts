@@ -165,9 +165,14 @@ describe('API-only workers: SIGKILL mid-run, take-over from the downloaded check
     expect(existsSync(join(other.dataDir, 'models', baseModelHash, 'config.json'))).toBe(true);
     const completion = ofType(events, 'TrainingRunCompleted')[0]!;
     expect(completion.metadata.actor).toBe(other.actor);
-    expect(ofType(await store.readStream('model-capitals-takeover'), 'ModelVersionRegistered')).toHaveLength(
-      1,
-    );
+    // The worker registers the version once the completion is recorded: a moment after it.
+    await expect
+      .poll(
+        async () =>
+          ofType(await store.readStream('model-capitals-takeover'), 'ModelVersionRegistered').length,
+        { timeout: 60_000, interval: 100 },
+      )
+      .toBe(1);
 
     // The same run, uninterrupted, on the surviving worker: the same adapter, byte for byte.
     const uninterrupted = await completedHash(await requestRun('capitals-uninterrupted'));
