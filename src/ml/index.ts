@@ -88,6 +88,7 @@ export {
   REWARD_HEAD_TENSOR,
   computeRewardGradients,
   loadRewardModel,
+  PromptFillsContextError,
   makeRewardBatch,
   rewardConfigSchema,
   rewardLoss,

@@ -225,6 +225,11 @@ export interface ScoreOptions {
   readonly batchSize?: number;
 }
 
+/** The prompt leaves no room for an answer token within the length scored: the caller's input is too long. */
+export class PromptFillsContextError extends Error {
+  override readonly name = 'PromptFillsContextError';
+}
+
 /**
  * What a trained reward model is for: the reward of each candidate answer to one prompt, rendered with the
  * prompt format it was trained with. Higher is better; only differences between answers are meaningful.
@@ -243,7 +248,7 @@ export function scoreResponses(
   const examples = responses.map((output, i) => {
     const built = buildTrainingExample({ ...prompt, output }, format, tokenizer, { maxLength });
     if (!built.lossMask.includes(1)) {
-      throw new Error(
+      throw new PromptFillsContextError(
         `response ${i} has no token left within ${maxLength} tokens (the prompt fills them); shorten the prompt or raise maxLength`,
       );
     }

@@ -1,7 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelRef } from '../domain/index.js';
-import { loadRewardModel, scoreResponses, type LlamaModel, type RewardHead } from '../ml/index.js';
+import {
+  loadRewardModel,
+  PromptFillsContextError,
+  scoreResponses,
+  type LlamaModel,
+  type RewardHead,
+} from '../ml/index.js';
 import { promptFormatByName, type PromptFormat } from '../ml/prompts/index.js';
 import { loadTokenizer, type Tokenizer } from '../ml/tokenizers/index.js';
 import { modelKey, type ModelResolver } from './modelFiles.js';
@@ -49,8 +55,7 @@ export class RegistryRewardScorer implements RewardScorer {
     try {
       return scoreResponses(scorer.model, scorer.head, scorer.tokenizer, scorer.format, prompt, answers);
     } catch (error) {
-      // scoreResponses refuses a prompt that fills the model's context before any answer token.
-      if (error instanceof Error && /has no token left within/.test(error.message)) {
+      if (error instanceof PromptFillsContextError) {
         throw new RewardScoringRequestError(`${model.name} v${model.version}: ${error.message}`);
       }
       throw error;

@@ -103,7 +103,7 @@ describe('rewardScores (pglite)', () => {
     answer.data!.rewardScores.forEach((score, i) => expect(score).toBeCloseTo(byHand[i]!, 5));
   });
 
-  it('refuses an unknown version, no answers and too many, as client errors', async () => {
+  it('refuses an unknown version, no answers, too many and a prompt that fills the context, as client errors', async () => {
     const unknown = await api.request(query, { v: 9, p: 'Capital of Peru?', a: ['Lima.'] });
     expect(unknown.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     const none = await api.request(query, { v: 1, p: 'Capital of Peru?', a: [] });
@@ -115,6 +115,10 @@ describe('rewardScores (pglite)', () => {
     });
     expect(many.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(many.errors?.[0]?.message).toMatch(/1 to 16 answers/);
+    // A prompt that fills the reward model's context leaves no answer token to score.
+    const long = await api.request(query, { v: 1, p: 'Capital of Peru? '.repeat(400), a: ['Lima.'] });
+    expect(long.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(long.errors?.[0]?.message).toMatch(/no token left within/);
   });
 });
 
