@@ -370,7 +370,10 @@ describe('evaluation decider: boundaries and refusals', () => {
     };
     expect(stateAfter([])).toEqual({ status: 'none' });
     expect(stateAfter([claimed])).toEqual({ status: 'none' });
+    expect(stateAfter([requested])).toMatchObject({ status: 'requested', attempt: 0 });
     expect(stateAfter([requested])).not.toHaveProperty('lease');
+    // A second request on the stream changes nothing (the decider refuses it; a replay must not break).
+    expect(stateAfter([requested, requested])).toEqual(stateAfter([requested]));
     expect(stateAfter([requested, claimed, renewed])).toMatchObject({
       status: 'claimed',
       lease: { workerId: 'w1', leaseUntil: at(9) },
