@@ -125,7 +125,10 @@ async function bulkWriteLog(database: Database, events: number, prefix: string):
           columns.previous_hash.push(event.previousHash);
           columns.hash.push(event.hash);
         }
-        heads.set(streamId, { version: head.version + chained.length, hash: chained[chained.length - 1]!.hash });
+        heads.set(streamId, {
+          version: head.version + chained.length,
+          hash: chained[chained.length - 1]!.hash,
+        });
         written += chained.length;
       }
       if (columns.event_id.length >= 20_000) await flush();
@@ -227,7 +230,11 @@ async function measure(
     inSnapshot(async (trx) => {
       let count = 0;
       for await (const lines of ledgerEventLines(database, trx)!) {
-        for (let start = 0, end = lines.indexOf(0x0a); end >= 0; start = end + 1, end = lines.indexOf(0x0a, start)) {
+        for (
+          let start = 0, end = lines.indexOf(0x0a);
+          end >= 0;
+          start = end + 1, end = lines.indexOf(0x0a, start)
+        ) {
           checkedEventOfRow(ledgerEventOfCopyRow(lines.toString('utf8', start, end)));
           count += 1;
         }
@@ -279,7 +286,9 @@ async function measure(
     }
     process.stderr.write(
       `round ${pass + 1} (load ${loadavg()[0]!.toFixed(1)}): pages ${Math.round(pages)}/s, ` +
-        (copying ? `COPY lines ${Math.round(baseline)}/s, hashes (general path) ${Math.round(general!)}/s, ` : '') +
+        (copying
+          ? `COPY lines ${Math.round(baseline)}/s, hashes (general path) ${Math.round(general!)}/s, `
+          : '') +
         `hashes ${Math.round(bytePath)}/s, verify ${Math.round(verifyRate)}/s (${verify.value.eventsChecked} events)\n`,
     );
   }

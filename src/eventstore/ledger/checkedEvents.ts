@@ -4,7 +4,12 @@ import { canonicalJsonOfJsonbText, isPrintedAsIs } from '../canonicalJson.js';
 import { eventHashOfCanonicalData } from '../hashChain.js';
 import { leafHash, leafHashOfHex } from '../merkle.js';
 import type { Database } from '../postgres/database.js';
-import { ledgerEventLines, ledgerEventOfCopyRow, readLedgerEvents, type LedgerEventRow } from './ledgerLog.js';
+import {
+  ledgerEventLines,
+  ledgerEventOfCopyRow,
+  readLedgerEvents,
+  type LedgerEventRow,
+} from './ledgerLog.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the event store's tables are reached through raw SQL
 type Db = Kysely<any>;
@@ -111,11 +116,22 @@ function alteredReason(streamId: string, streamVersion: number): string {
  */
 export function checkedEventsOfCopyBatch(batch: Buffer): CheckedEvent[] {
   const events: CheckedEvent[] = [];
-  const hasher = copyLineHasher;
-  for (let start = 0, end = batch.indexOf(0x0a); end >= 0; start = end + 1, end = batch.indexOf(0x0a, start)) {
-    events.push(hasher.check(batch, start, end) ?? checkedEventOfRow(ledgerEventOfCopyRow(batch.toString('utf8', start, end))));
+  for (
+    let start = 0, end = batch.indexOf(0x0a);
+    end >= 0;
+    start = end + 1, end = batch.indexOf(0x0a, start)
+  ) {
+    events.push(
+      copyLineHasher.check(batch, start, end) ??
+        checkedEventOfRow(ledgerEventOfCopyRow(batch.toString('utf8', start, end))),
+    );
   }
   return events;
+}
+
+/** The byte path alone for one COPY line (without its newline): undefined when the line needs the general path. */
+export function checkedEventOfCopyLineBytes(line: Buffer): CheckedEvent | undefined {
+  return copyLineHasher.check(line, 0, line.length);
 }
 
 const TAB = 0x09;
@@ -401,7 +417,16 @@ class CopyLineHasher {
       this.at += 1;
       this.byte(0x3a);
       this.value();
-      if (members.length > 0 && compareBytes(this.input, members[members.length - 4]!, members[members.length - 3]!, keyStart, keyEnd) >= 0)
+      if (
+        members.length > 0 &&
+        compareBytes(
+          this.input,
+          members[members.length - 4]!,
+          members[members.length - 3]!,
+          keyStart,
+          keyEnd,
+        ) >= 0
+      )
         sorted = false;
       members.push(keyStart, keyEnd, memberStart, this.length);
       this.skipSpace();
@@ -420,7 +445,13 @@ class CopyLineHasher {
       let place = order.length;
       while (
         place > 0 &&
-        compareBytes(input, members[order[place - 1]! * 4]!, members[order[place - 1]! * 4 + 1]!, members[member * 4]!, members[member * 4 + 1]!) > 0
+        compareBytes(
+          input,
+          members[order[place - 1]! * 4]!,
+          members[order[place - 1]! * 4 + 1]!,
+          members[member * 4]!,
+          members[member * 4 + 1]!,
+        ) > 0
       ) {
         order[place] = order[place - 1]!;
         place -= 1;
@@ -428,7 +459,8 @@ class CopyLineHasher {
       order[place] = member;
     }
     const size = this.length - objectStart;
-    if (this.scratch.length < size) this.scratch = Buffer.allocUnsafe(Math.max(size, this.scratch.length * 2));
+    if (this.scratch.length < size)
+      this.scratch = Buffer.allocUnsafe(Math.max(size, this.scratch.length * 2));
     const written = this.scratch;
     copyBytes(this.out, objectStart, this.length, written, 0);
     let at = objectStart + 1;
