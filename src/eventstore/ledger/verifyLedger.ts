@@ -408,7 +408,11 @@ class LedgerCheck {
           if (!chain && tail.length > 0) streamsChecked += 1;
           for (const row of tail.map(checkedEventOfRow)) {
             if (row.altered)
-              this.report(keyOf(row), { kind: 'altered', ...placeOfRow(row, undefined), reason: row.altered });
+              this.report(keyOf(row), {
+                kind: 'altered',
+                ...placeOfRow(row, undefined),
+                reason: row.altered,
+              });
             this.follow(row, undefined);
           }
           chain = this.chains.get(head.stream_id);
