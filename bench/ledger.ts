@@ -6,9 +6,8 @@
  *     through the event store);
  *   - per round, alternating so that all see the same load: the baseline read (COPY's bare lines on PostgreSQL,
  *     the 20,000-row pages verify read before on PGlite; verify_vs_read_baseline is the median ratio), the content
- *     and leaf hashes alone by the general path (a string per field, canonical JSON rebuilt from jsonb's text) and
- *     by the byte path verify takes (hashes_vs_general_path), then `verifyLedger` over the whole log (content hashes,
- *     chains, streams table, signatures, roots). time_*_us split verify's time per event.
+ *     and leaf hashes alone (hashes_events_per_s), then `verifyLedger` over the whole log (content hashes, chains,
+ *     streams table, signatures, roots). time_*_us split verify's time per event.
  * PostgreSQL (DATABASE_URL, in a fresh database) by default; PGlite in memory when asked or without it.
  * LEDGER_BENCH_DATABASE=NAME keeps the PostgreSQL log (and its key, in the temp directory) for the next run.
  */
@@ -27,14 +26,9 @@ import {
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ledgerEventLines,
-  ledgerEventOfCopyRow,
-  readLedgerEvents,
-  type LogPlace,
-} from '../src/eventstore/ledger/ledgerLog.js';
+import { ledgerEventLines, readLedgerEvents, type LogPlace } from '../src/eventstore/ledger/ledgerLog.js';
 import { chainEvents, stampEvents } from '../src/eventstore/prepareEvents.js';
-import { checkedEventOfRow, checkedEventsInGlobalOrder } from '../src/eventstore/ledger/checkedEvents.js';
+import { checkedEventsInGlobalOrder } from '../src/eventstore/ledger/checkedEvents.js';
 import { machine, round, spread, withSpread, type BenchResult } from './lib.js';
 
 const STREAMS_PER_CALL = 100;
@@ -197,9 +191,8 @@ async function measure(
       database.db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(work),
     );
   // The baseline: the rows verify reads, with no work on them (COPY's bare lines on PostgreSQL; on PGlite the
-  // 20,000-row pages of tuneledger_ledger_events). Then the per-event content and leaf hashes alone, two ways: the
-  // byte path verify takes (checkedEventsInGlobalOrder) and the general path it took before for every line (a
-  // string per field, canonical JSON rebuilt from jsonb's text: checkedEventOfRow).
+  // 20,000-row pages of tuneledger_ledger_events). Then the per-event content and leaf hashes alone
+  // (checkedEventsInGlobalOrder, what verify does before its chains and tree).
   const readLines = () =>
     inSnapshot(async (trx) => {
       let count = 0;
@@ -220,25 +213,10 @@ async function measure(
         after = { transactionId: last.transaction_id, globalPosition: last.global_position };
       }
     });
-  const hashBytePath = () =>
+  const hashOnly = () =>
     inSnapshot(async (trx) => {
       let count = 0;
       for await (const rows of checkedEventsInGlobalOrder(database, trx, 20_000)) count += rows.length;
-      return count;
-    });
-  const hashGeneralPath = () =>
-    inSnapshot(async (trx) => {
-      let count = 0;
-      for await (const lines of ledgerEventLines(database, trx)!) {
-        for (
-          let start = 0, end = lines.indexOf(0x0a);
-          end >= 0;
-          start = end + 1, end = lines.indexOf(0x0a, start)
-        ) {
-          checkedEventOfRow(ledgerEventOfCopyRow(lines.toString('utf8', start, end)));
-          count += 1;
-        }
-      }
       return count;
     });
   const first = await until(() => recordLedgerCheckpoint(database, store, key));
@@ -250,11 +228,9 @@ async function measure(
   const rates = {
     baseline: [] as number[],
     pages: [] as number[],
-    bytePath: [] as number[],
-    generalPath: [] as number[],
+    hashes: [] as number[],
     verify: [] as number[],
     verifyVsBaseline: [] as number[],
-    bytePathVsGeneral: [] as number[],
   };
   let peakHeap = 0;
   let heapGrowth = 0;
@@ -262,8 +238,7 @@ async function measure(
   for (let pass = 0; pass < rounds; pass += 1) {
     const pages = rate(await readPages());
     const baseline = copying ? rate(await readLines()) : pages;
-    const general = copying ? rate(await hashGeneralPath()) : undefined;
-    const bytePath = rate(await hashBytePath());
+    const hashes = rate(await hashOnly());
     const sampler = setInterval(() => {
       peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
     }, 50);
@@ -277,19 +252,13 @@ async function measure(
     const verifyRate = verify.value.eventsChecked / verify.seconds;
     rates.baseline.push(baseline);
     rates.pages.push(pages);
-    rates.bytePath.push(bytePath);
+    rates.hashes.push(hashes);
     rates.verify.push(verifyRate);
     rates.verifyVsBaseline.push(verifyRate / baseline);
-    if (general !== undefined) {
-      rates.generalPath.push(general);
-      rates.bytePathVsGeneral.push(bytePath / general);
-    }
     process.stderr.write(
       `round ${pass + 1} (load ${loadavg()[0]!.toFixed(1)}): pages ${Math.round(pages)}/s, ` +
-        (copying
-          ? `COPY lines ${Math.round(baseline)}/s, hashes (general path) ${Math.round(general!)}/s, `
-          : '') +
-        `hashes ${Math.round(bytePath)}/s, verify ${Math.round(verifyRate)}/s (${verify.value.eventsChecked} events)\n`,
+        (copying ? `COPY lines ${Math.round(baseline)}/s, ` : '') +
+        `hashes ${Math.round(hashes)}/s, verify ${Math.round(verifyRate)}/s (${verify.value.eventsChecked} events)\n`,
     );
   }
   const perEvent = (list: readonly number[]) => 1e6 / spread(list).median;
@@ -312,15 +281,13 @@ async function measure(
       ...withSpread('verify_events_per_s', rates.verify),
       ...withSpread('read_baseline_events_per_s', rates.baseline),
       verify_vs_read_baseline: round(spread(rates.verifyVsBaseline).median),
-      ...withSpread('hashes_events_per_s', rates.bytePath),
-      ...(copying ? withSpread('hashes_general_path_events_per_s', rates.generalPath) : {}),
-      ...(copying ? { hashes_vs_general_path: round(spread(rates.bytePathVsGeneral).median) } : {}),
+      ...withSpread('hashes_events_per_s', rates.hashes),
       ...withSpread('read_pages_events_per_s', rates.pages),
       // Where verify's time goes, per event (medians of the passes above): the rows out of the database, the
       // content and leaf hashes, then the rest (chains, tree, streams table, signatures).
       time_read_us: round(perEvent(rates.baseline)),
-      time_hashes_us: round(perEvent(rates.bytePath) - perEvent(rates.baseline)),
-      time_chains_tree_us: round(perEvent(rates.verify) - perEvent(rates.bytePath)),
+      time_hashes_us: round(perEvent(rates.hashes) - perEvent(rates.baseline)),
+      time_chains_tree_us: round(perEvent(rates.verify) - perEvent(rates.hashes)),
       verify_heap_growth_mb: round(heapGrowth / 2 ** 20),
     },
     goals: [

@@ -250,7 +250,7 @@ class JsonbScanner {
  * Whether JSON.stringify(Number(literal)) is `literal` itself: a plain decimal without trailing fraction zeros,
  * at most 15 digits (so it is the shortest text of its double), not -0, and not below 1e-6 (printed with an exponent).
  */
-export function isPrintedAsIs(literal: string): boolean {
+function isPrintedAsIs(literal: string): boolean {
   if (!SAFE_NUMBER.test(literal)) return false;
   const unsigned = literal.charCodeAt(0) === 0x2d ? literal.slice(1) : literal;
   if (unsigned === '0') return literal === '0';
