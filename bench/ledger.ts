@@ -274,8 +274,13 @@ async function measure(
     },
     metrics: {
       ...(write ? { bulk_write_events_per_s: round(write.value / write.seconds) } : {}),
-      checkpoint_full_events_per_s: round(first.value.checkpoint.treeSize / first.seconds),
-      checkpoint_full_s: round(first.seconds),
+      // On a kept log the first checkpoint resumes from the one the last run recorded: not a full pass.
+      ...(write
+        ? {
+            checkpoint_full_events_per_s: round(first.value.checkpoint.treeSize / first.seconds),
+            checkpoint_full_s: round(first.seconds),
+          }
+        : { checkpoint_resumed_s: round(first.seconds) }),
       checkpoint_incremental_new_events: more + 1,
       checkpoint_incremental_s: round(incremental.seconds),
       ...withSpread('verify_events_per_s', rates.verify),
