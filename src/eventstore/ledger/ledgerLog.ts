@@ -170,48 +170,9 @@ export async function readLedgerEvents(db: Db, after: LogPlace, limit: number): 
 }
 
 /**
- * Every event global readers see, in global order, in batches: on PostgreSQL in one `COPY ... TO STDOUT`
- * (`ledgerEventLines`); on PGlite a page of `pageSize` at a time (tuneledger_ledger_events), the next page
- * fetched while one is used.
- */
-export async function* ledgerEventsInGlobalOrder(
-  database: Database,
-  trx: Db,
-  pageSize: number,
-): AsyncGenerator<LedgerEventRow[]> {
-  const lines = ledgerEventLines(database, trx);
-  if (lines) {
-    for await (const batch of lines) {
-      const rows: LedgerEventRow[] = [];
-      // A string per line, not slices of one per batch: a row verify keeps (a stream's last event) must not keep
-      // its whole batch's text alive.
-      for (
-        let start = 0, end = batch.indexOf(0x0a);
-        end >= 0;
-        start = end + 1, end = batch.indexOf(0x0a, start)
-      )
-        rows.push(ledgerEventOfCopyRow(batch.toString('utf8', start, end)));
-      yield rows;
-    }
-    return;
-  }
-  let page = readLedgerEvents(trx, { transactionId: '0', globalPosition: '0' }, pageSize);
-  for (;;) {
-    const rows = await page;
-    if (rows.length === 0) return;
-    const last = rows[rows.length - 1]!;
-    page = readLedgerEvents(
-      trx,
-      { transactionId: last.transaction_id, globalPosition: last.global_position },
-      pageSize,
-    );
-    yield rows;
-  }
-}
-
-/**
  * PostgreSQL only (undefined on PGlite): the events global readers see, in global order, as the lines of one
- * `COPY ... TO STDOUT` in batches of whole lines, each ending in a newline (`ledgerEventOfCopyRow` reads one), on a connection of its own in the snapshot of `trx`
+ * `COPY ... TO STDOUT` in batches of whole lines, each ending in a newline (`ledgerEventOfCopyRow` reads one), on a connection of its own
+ * in the snapshot of `trx`
  * (a repeatable-read transaction that must stay open until the lines are read).
  */
 export function ledgerEventLines(database: Database, trx: Db): AsyncIterable<Buffer> | undefined {

@@ -1,6 +1,6 @@
 import { WrongExpectedVersionError } from '../errors.js';
 import type { EventStore, RecordedEvent } from '../eventStore.js';
-import { MerkleFrontier, leafHash } from '../merkle.js';
+import { MerkleFrontier, leafHashOfHex } from '../merkle.js';
 import type { Database } from '../postgres/database.js';
 import type { LedgerSigningKey } from './ledgerKey.js';
 import { readCheckpointEvents, readHead, readLeaves } from './ledgerLog.js';
@@ -69,7 +69,7 @@ async function recordOnce(
     if (leaves.length === 0) break;
     for (const leaf of leaves) {
       if (leaf.checkpoint > head) break;
-      frontier.push(leafHash(Buffer.from(leaf.hash, 'hex')));
+      frontier.push(leafHashOfHex(leaf.hash));
       if (leaf.stream_id !== LEDGER_STREAM) onlyCheckpoints = false;
       from = leaf.checkpoint;
     }

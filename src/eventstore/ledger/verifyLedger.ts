@@ -1,11 +1,8 @@
 import type { Kysely } from 'kysely';
-import { canonicalJsonOfJsonbText } from '../canonicalJson.js';
-import { eventHashOfCanonicalData } from '../hashChain.js';
 import {
   EMPTY_ROOT,
   MerkleFrontier,
   consistencyProofRanges,
-  leafHashOfHex,
   verifyConsistency,
   type LeafRange,
 } from '../merkle.js';
@@ -14,13 +11,12 @@ import type { Database } from '../postgres/database.js';
 import type { LedgerPublicKey } from './ledgerKey.js';
 import {
   globalPositionOf,
-  ledgerEventsInGlobalOrder,
   readCheckpointEvents,
   readStreamsPage,
   readUnorderedTail,
-  type LedgerEventRow,
   type StreamRow,
 } from './ledgerLog.js';
+import { checkedEventOfRow, checkedEventsInGlobalOrder, type CheckedEvent } from './checkedEvents.js';
 import { CHECKPOINT_EVENT_TYPE, LEDGER_STREAM, checkpointEventData } from './ledgerStream.js';
 import { checkpointSignatureProblem, type SignedCheckpoint } from './signedCheckpoint.js';
 
@@ -261,7 +257,7 @@ class LedgerCheck {
     let nextTarget = 0;
     let nextRange = 0;
     let matched = 0;
-    let firstUnmatched: { row: LedgerEventRow; leafIndex: number } | undefined;
+    let firstUnmatched: { row: CheckedEvent; leafIndex: number } | undefined;
     let diverged = false;
     const checkRoots = (size: number) => {
       const heads = targets.get(size)!;
@@ -297,13 +293,12 @@ class LedgerCheck {
     };
     passTargets(0);
     let leafIndex = 0;
-    for await (const rows of ledgerEventsInGlobalOrder(this.database, this.db, this.batchSize)) {
+    for await (const rows of checkedEventsInGlobalOrder(this.database, this.db, this.batchSize)) {
       for (const row of rows) {
-        const altered = contentProblem(row);
-        if (altered)
-          this.report(keyOf(row), { kind: 'altered', ...placeOfRow(row, leafIndex), reason: altered });
+        if (row.altered)
+          this.report(keyOf(row), { kind: 'altered', ...placeOfRow(row, leafIndex), reason: row.altered });
         if (leafIndex === matched) firstUnmatched = { row, leafIndex };
-        const leaf = leafHashOfHex(row.hash);
+        const leaf = row.leaf;
         frontier.push(leaf);
         while (nextRange < byStart.length && byStart[nextRange]!.range.end <= leafIndex) nextRange += 1;
         const range = byStart[nextRange];
@@ -334,7 +329,7 @@ class LedgerCheck {
   }
 
   /** The event's place in its stream's chain, given the stream's events before it in global order. */
-  private follow(row: LedgerEventRow, leafIndex: number | undefined): void {
+  private follow(row: CheckedEvent, leafIndex: number | undefined): void {
     let chain = this.chains.get(row.stream_id);
     if (!chain) {
       chain = new StreamChain();
@@ -411,10 +406,13 @@ class LedgerCheck {
         if (!chain || (!chain.broken && head.version > chain.version)) {
           const tail = await readUnorderedTail(this.db, head.stream_id, chain?.version ?? 0);
           if (!chain && tail.length > 0) streamsChecked += 1;
-          for (const row of tail) {
-            const altered = contentProblem(row);
-            if (altered)
-              this.report(keyOf(row), { kind: 'altered', ...placeOfRow(row, undefined), reason: altered });
+          for (const row of tail.map(checkedEventOfRow)) {
+            if (row.altered)
+              this.report(keyOf(row), {
+                kind: 'altered',
+                ...placeOfRow(row, undefined),
+                reason: row.altered,
+              });
             this.follow(row, undefined);
           }
           chain = this.chains.get(head.stream_id);
@@ -482,18 +480,18 @@ class StreamChain {
   version = 0;
   hash: string | null = null;
   /** The last event that followed its predecessor. */
-  last: LedgerEventRow | undefined;
+  last: CheckedEvent | undefined;
   /** The chain broke here; nothing after is checked (one problem per stream). */
   broken = false;
   /** The event that came where its stream's next version should have: a deleted version, or a moved one. */
-  early: { row: LedgerEventRow; leafIndex: number | undefined } | undefined;
+  early: { row: CheckedEvent; leafIndex: number | undefined } | undefined;
 }
 
-function keyOf(row: LedgerEventRow): string {
+function keyOf(row: CheckedEvent): string {
   return formatCheckpoint(row.transaction_id, row.global_position);
 }
 
-function placeOfRow(row: LedgerEventRow, leafIndex: number | undefined): Partial<LedgerProblem> {
+function placeOfRow(row: CheckedEvent, leafIndex: number | undefined): Partial<LedgerProblem> {
   return {
     streamId: row.stream_id,
     streamVersion: row.stream_version,
@@ -501,34 +499,6 @@ function placeOfRow(row: LedgerEventRow, leafIndex: number | undefined): Partial
     globalPosition: row.global_position,
     ...(leafIndex === undefined ? {} : { leafIndex }),
   };
-}
-
-/** Why the row's hash is not its content's, or undefined when it is. */
-function contentProblem(row: LedgerEventRow): string | undefined {
-  let recomputed: string;
-  try {
-    recomputed = eventHashOfCanonicalData(
-      {
-        eventId: row.event_id,
-        streamId: row.stream_id,
-        streamVersion: row.stream_version,
-        type: row.type,
-        schemaVersion: row.schema_version,
-        data: undefined,
-        actor: row.actor,
-        correlationId: row.correlation_id,
-        causationId: row.causation_id,
-        recordedAt: row.recorded_at,
-        previousHash: row.previous_hash,
-      },
-      canonicalJsonOfJsonbText(row.data),
-    );
-  } catch (error) {
-    return `${row.stream_id} version ${row.stream_version}: its content cannot be hashed: ${(error as Error).message}`;
-  }
-  return recomputed === row.hash
-    ? undefined
-    : `${row.stream_id} version ${row.stream_version}: its hash does not match its content (the event was altered)`;
 }
 
 function addTarget(targets: Map<number, RecordedHead[]>, head: RecordedHead): void {

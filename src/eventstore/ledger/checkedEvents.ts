@@ -1,0 +1,114 @@
+import type { Kysely } from 'kysely';
+import { canonicalJsonOfJsonbText } from '../canonicalJson.js';
+import { eventHashOfCanonicalData } from '../hashChain.js';
+import { leafHashOfHex } from '../merkle.js';
+import type { Database } from '../postgres/database.js';
+import {
+  ledgerEventLines,
+  ledgerEventOfCopyRow,
+  readLedgerEvents,
+  type LedgerEventRow,
+} from './ledgerLog.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the event store's tables are reached through raw SQL
+type Db = Kysely<any>;
+
+/**
+ * An event as the whole-log check walks it: its place in the log and in its stream's chain, whether its hash
+ * matches its content (checked already), and its Merkle leaf hash. The event's data is not kept.
+ */
+export interface CheckedEvent {
+  readonly transaction_id: string;
+  readonly global_position: string;
+  readonly event_id: string;
+  readonly stream_id: string;
+  readonly stream_version: number;
+  readonly previous_hash: string | null;
+  readonly hash: string;
+  /** Why the event's hash is not its content's; undefined when it is. */
+  readonly altered: string | undefined;
+  /** RFC 9162 leaf hash of the stored hash's bytes. */
+  readonly leaf: Buffer;
+}
+
+/**
+ * Every event global readers see, in global order, checked, in batches: on PostgreSQL from one `COPY ... TO STDOUT`
+ * (`ledgerEventLines`); on PGlite a page of `pageSize` rows at a time
+ * (tuneledger_ledger_events), the next page fetched while one is checked.
+ */
+export async function* checkedEventsInGlobalOrder(
+  database: Database,
+  trx: Db,
+  pageSize: number,
+): AsyncGenerator<CheckedEvent[]> {
+  const lines = ledgerEventLines(database, trx);
+  if (lines) {
+    for await (const batch of lines) yield checkedEventsOfCopyBatch(batch);
+    return;
+  }
+  let page = readLedgerEvents(trx, { transactionId: '0', globalPosition: '0' }, pageSize);
+  for (;;) {
+    const rows = await page;
+    if (rows.length === 0) return;
+    const last = rows[rows.length - 1]!;
+    page = readLedgerEvents(
+      trx,
+      { transactionId: last.transaction_id, globalPosition: last.global_position },
+      pageSize,
+    );
+    yield rows.map(checkedEventOfRow);
+  }
+}
+
+/** The general path: a decoded row, its content hashed from its fields (eventHashOfCanonicalData). */
+export function checkedEventOfRow(row: LedgerEventRow): CheckedEvent {
+  return {
+    transaction_id: row.transaction_id,
+    global_position: row.global_position,
+    event_id: row.event_id,
+    stream_id: row.stream_id,
+    stream_version: row.stream_version,
+    previous_hash: row.previous_hash,
+    hash: row.hash,
+    altered: contentProblem(row),
+    leaf: leafHashOfHex(row.hash),
+  };
+}
+
+/** Why the row's hash is not its content's, or undefined when it is. */
+function contentProblem(row: LedgerEventRow): string | undefined {
+  let recomputed: string;
+  try {
+    recomputed = eventHashOfCanonicalData(
+      {
+        eventId: row.event_id,
+        streamId: row.stream_id,
+        streamVersion: row.stream_version,
+        type: row.type,
+        schemaVersion: row.schema_version,
+        data: undefined,
+        actor: row.actor,
+        correlationId: row.correlation_id,
+        causationId: row.causation_id,
+        recordedAt: row.recorded_at,
+        previousHash: row.previous_hash,
+      },
+      canonicalJsonOfJsonbText(row.data),
+    );
+  } catch (error) {
+    return `${row.stream_id} version ${row.stream_version}: its content cannot be hashed: ${(error as Error).message}`;
+  }
+  return recomputed === row.hash
+    ? undefined
+    : `${row.stream_id} version ${row.stream_version}: its hash does not match its content (the event was altered)`;
+}
+
+/** The events of a batch of COPY lines (ledgerLog's LEDGER_EVENTS_SELECT, text format, each line ending in a newline), checked. */
+export function checkedEventsOfCopyBatch(batch: Buffer): CheckedEvent[] {
+  const events: CheckedEvent[] = [];
+  // A string per line, not slices of one per batch: an event verify keeps (a stream's last) must not keep its
+  // whole batch's text alive.
+  for (let start = 0, end = batch.indexOf(0x0a); end >= 0; start = end + 1, end = batch.indexOf(0x0a, start))
+    events.push(checkedEventOfRow(ledgerEventOfCopyRow(batch.toString('utf8', start, end))));
+  return events;
+}
