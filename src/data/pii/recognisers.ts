@@ -148,7 +148,7 @@ function cardNetworkFits(number: string): boolean {
   if (two === 34 || two === 37) return n === 15;
   if (two === 62 || two === 81) return n >= 16 && n <= 19;
   if (four === 6011 || two === 65 || (two === 64 && Number(number[2]) >= 4)) return n >= 16 && n <= 19;
-  if (two === 35) return n >= 16 && n <= 19;
+  if (four >= 3528 && four <= 3589) return n >= 16 && n <= 19;
   if (two === 36 || two === 38 || two === 30) return n >= 14 && n <= 19;
   return false;
 }
@@ -216,6 +216,16 @@ const RECOGNISERS: readonly Recogniser[] = [
     accept: (value) => chineseResidentIdValid(value.replace(/[ -]/g, '')),
   },
   {
+    kind: 'cn_resident_id',
+    // Split once anywhere: a line wrapped inside the number (read joined) or a space typed mid-group
+    // ("1101051949 1231002X"). The 18 characters around one space; one part has at least nine digits.
+    needs: (p) => p.digits >= 17 && p.maxDigitRun >= 9,
+    score: 0,
+    checksum: true,
+    pattern: /(?<![0-9A-Za-z])(?=[\d ]{18}[\dXx](?![0-9A-Za-z]))[1-9]\d{0,16} \d{1,16}[\dXx]/g,
+    accept: (value) => chineseResidentIdValid(value.replace(' ', '')),
+  },
+  {
     kind: 'bank_card',
     needs: (p) => p.digits >= 13 && p.maxDigitRun >= 4,
     score: 0,
@@ -243,14 +253,15 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'passport',
-    needs: (p) => p.upper >= 1 && hasRun(p, run(8)),
-    // Chinese passports (E or G and eight digits) and the Mainland travel permits of Hong Kong and
-    // Macau residents (C, H or M and eight digits): bare, they identify. (EA1234567, the newer
-    // passport form, is two letters and seven digits: bare, the guide reads that as a licence.)
+    needs: (p) => (p.upper >= 1 && hasRun(p, run(8))) || (p.upper >= 2 && hasRun(p, run(7))),
+    // Chinese passports (E or G and eight digits, and the newer E, a letter other than I or O, and
+    // seven digits) and the Mainland travel permits of Hong Kong and Macau residents (C, H or M and
+    // eight digits): bare, they identify. EA1234567 also fits the guide's licence pattern: ranked
+    // before it, bare it reads as a passport; a licence word before it makes it a licence.
     score: 0.6,
     context: PASSPORT_CONTEXT,
     rejectsReferences: true,
-    pattern: /(?<![\w-])[CEGHM]\d{8}(?![\w-])/g,
+    pattern: /(?<![\w-])(?:[CEGHM]\d{8}|E[A-HJ-NP-Z]\d{7})(?![\w-])/g,
   },
   {
     kind: 'passport',
@@ -375,7 +386,7 @@ const RECOGNISERS: readonly Recogniser[] = [
     // Before the IPv4 recogniser, so that an address with an IPv4 tail (::ffff:192.0.2.1, RFC 4291) is one IPv6 address.
     // Not inside a word or a longer colon-separated run; a label's colon before it is fine ("IP:2001:db8::1").
     pattern:
-      /(?<!\w|[0-9A-Fa-f:]:)(?=[0-9A-Fa-f]|::)(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4})(?![\w:]|\.\d)/g,
+      /(?<!\w|[0-9A-Fa-f:]:)(?!:::)(?=[0-9A-Fa-f]|::)(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4})(?![\w:]|\.\d)/g,
     accept: (value) => /[0-9A-Fa-f]/.test(value) && isIPv6(value),
   },
   {
