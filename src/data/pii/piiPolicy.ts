@@ -111,7 +111,7 @@ export function normalisePiiValue(kind: PiiKind, value: string): string {
 }
 
 /** White space, dots, brackets, slashes, and the hyphen, dash and minus characters. */
-const SEPARATORS = /[\s().\/\-\u2010-\u2015\u2212\u30fb\u00b7]/g;
+const SEPARATORS = /[\s()./\-\u2010-\u2015\u2212\u30fb\u00b7]/g;
 
 /** A phone number's digits in national form (China and the North American plan), or with its country code. */
 function nationalPhoneNumber(written: string): string {
@@ -129,7 +129,7 @@ function nationalPhoneNumber(written: string): string {
     return number;
   }
   // "1-415-555-0199": the trunk 1 written apart before ten digits.
-  if (/^1[\s.\-]/.test(written) && digits.length === 11) return digits.slice(1);
+  if (/^1[\s.-]/.test(written) && digits.length === 11) return digits.slice(1);
   return digits;
 }
 
