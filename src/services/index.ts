@@ -5,7 +5,7 @@
 
 export { manualClock, sequentialIds, systemClock, uuidIds, type Clock, type IdGenerator } from './clock.js';
 export { causedBy, isAdmin, teachingRole, TEACHING_ROLES, type CommandContext } from './commandContext.js';
-export { RedactionGate } from './redactionGate.js';
+export { RedactionGate, redactKeptText } from './redactionGate.js';
 export {
   CommandHandler,
   ConcurrencyConflictError,

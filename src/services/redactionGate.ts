@@ -7,6 +7,16 @@ const defOf = (schema: z.ZodType): Def => (schema as unknown as { _zod: { def: D
 const wrappers = new Set(['optional', 'nullable', 'default', 'prefault', 'readonly', 'catch', 'nonoptional']);
 
 /**
+ * Free text the platform keeps outside the log (a job's last error in the jobs table, which a
+ * worker reports with releaseJob or finishJob): redacted as the gate redacts event fields.
+ */
+export function redactKeptText(text: string): string;
+export function redactKeptText(text: string | undefined): string | undefined;
+export function redactKeptText(text: string | undefined): string | undefined {
+  return text === undefined ? undefined : redactText(text);
+}
+
+/**
  * The one place PII is taken out of what the platform records. Every command the CommandHandler runs
  * passes it twice: before decide, so the decider (and any refusal it words) sees redacted text; and
  * every decided event before append, field by field as its schema marks it (freeText / exactText in

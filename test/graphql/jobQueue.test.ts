@@ -2,6 +2,7 @@
  * The job queue mutations of workers with no database: a worker token claims a job for its own actor,
  * renews and finishes only what it holds, and bad lease lengths are refused before anything changes.
  */
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresEventStore } from '../../src/eventstore/index.js';
 import { allProjections, ProjectionRunner } from '../../src/projections/index.js';
@@ -75,17 +76,23 @@ describe('claimJob, renewJobLease, releaseJob, finishJob', () => {
     expect((await api.request<{ renewJobLease: boolean }>(renew, {}, boxA)).data?.renewJobLease).toBe(true);
     expect((await api.request<{ renewJobLease: boolean }>(renew, {}, boxB)).data?.renewJobLease).toBe(false);
 
-    const release = `mutation { releaseJob(jobId: "train-run-q", error: "oom", retryInMs: 0) }`;
+    // A worker's error may quote the row it failed on: the jobs table keeps it redacted.
+    const planted = 'li.na.planted@example.com, 13812345678';
+    const release = `mutation { releaseJob(jobId: "train-run-q", error: "oom on ${planted}", retryInMs: 0) }`;
     const notHeld = await api.request(release, {}, boxB);
     expect(notHeld.errors?.[0]?.extensions?.['code']).toBe('CONFLICT');
     expect((await api.request<{ releaseJob: number }>(release, {}, boxA)).data?.releaseJob).toBe(1);
 
     const again = await api.request<{ claimJob: { failures: number } }>(claim, { leaseMs: 60_000 }, boxB);
     expect(again.data?.claimJob.failures).toBe(1);
-    const finish = `mutation { finishJob(jobId: "train-run-q", status: CANCELLED) }`;
+    const finish = `mutation { finishJob(jobId: "train-run-q", status: CANCELLED, error: "gave up on ${planted}") }`;
     expect((await api.request(finish, {}, boxA)).errors?.[0]?.extensions?.['code']).toBe('CONFLICT');
     expect((await api.request<{ finishJob: boolean }>(finish, {}, boxB)).data?.finishJob).toBe(true);
     const queued = `mutation { finishJob(jobId: "train-run-q", status: QUEUED) }`;
     expect((await api.request(queued, {}, boxB)).errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+    const kept = await sql<{ errors: string }>`
+      SELECT (SELECT last_error FROM jobs WHERE job_id = 'train-run-q') || ' | ' ||
+        (SELECT last_error FROM job_retries WHERE job_id = 'train-run-q') AS errors`.execute(database.db);
+    expect(kept.rows[0]!.errors).toBe('gave up on [EMAIL], [PHONE] | oom on [EMAIL], [PHONE]');
   });
 });

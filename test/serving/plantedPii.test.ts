@@ -20,11 +20,23 @@ const PLANTED = {
   phone: '13812345678',
   residentId: '11010519491231002X',
   card: '4111111111111111',
+  // Bare, with no word naming them, in the forms the recognisers once missed.
+  usPhone: '415.555.0199',
+  landline: '(021) 62345678',
+  passport: 'G12345678',
+  licence: 'AB1234567',
+  spacedId: '110105 19491231 002X',
+  wideMobile: '１３９　８７６５　４３２１',
 } as const;
 const values = Object.values(PLANTED);
-/** Free text carrying every planted value. */
-const pii = (where: string) =>
+/** Free text carrying the first four planted values (short enough for the test model's context). */
+const piiShort = (where: string) =>
   `${where}: write to ${PLANTED.email}, call ${PLANTED.phone}, ID ${PLANTED.residentId}, card ${PLANTED.card}`;
+/** Free text carrying the bare forms. */
+const piiBare = (where: string) =>
+  `${where}: ${PLANTED.usPhone}, ${PLANTED.landline}, ${PLANTED.passport}, ${PLANTED.licence}, ${PLANTED.spacedId}, ${PLANTED.wideMobile}`;
+/** Free text carrying every planted value. */
+const pii = (where: string) => `${piiShort(where)}; ${piiBare(where)}`;
 
 const DEPLOYMENT = 'planted-chat';
 let platform: TestPlatform;
@@ -108,17 +120,29 @@ describe('planted PII', () => {
     // REST: chat and text completions with PII in the prompt, then feedback on them.
     const chat = await post(
       '/v1/chat/completions',
-      { model: DEPLOYMENT, messages: [{ role: 'user', content: pii('chat prompt') }], max_tokens: 4 },
+      { model: DEPLOYMENT, messages: [{ role: 'user', content: piiShort('chat prompt') }], max_tokens: 4 },
       app,
     );
     expect(chat.status).toBe(200);
+    const bareChat = await post(
+      '/v1/chat/completions',
+      { model: DEPLOYMENT, messages: [{ role: 'user', content: piiBare('chat prompt') }], max_tokens: 4 },
+      app,
+    );
+    expect(bareChat.status).toBe(200);
     const chatId = ((await chat.json()) as { id: string }).id;
     const completion = await post(
       '/v1/completions',
-      { model: DEPLOYMENT, prompt: pii('completion prompt'), max_tokens: 4 },
+      { model: DEPLOYMENT, prompt: piiShort('completion prompt'), max_tokens: 4 },
       app,
     );
     expect(completion.status).toBe(200);
+    const bareCompletion = await post(
+      '/v1/completions',
+      { model: DEPLOYMENT, prompt: piiBare('completion prompt'), max_tokens: 4 },
+      app,
+    );
+    expect(bareCompletion.status).toBe(200);
     const completionId = ((await completion.json()) as { id: string }).id;
     const corrected = await post(
       '/v1/feedback',
@@ -254,7 +278,9 @@ describe('planted PII', () => {
 
     // Training runs: one failed by its worker, one cancelled.
     const runInput = {
-      baseModel: { name: pii('base model name'), source: { kind: 'PATH', path: join(platform.dir, 'base') } },
+      // Not "base model name": a reference word (model, order, serial...) right before a number marks a
+      // model or order number, which is kept on purpose (test/data/pii).
+      baseModel: { name: pii('base checkpoint'), source: { kind: 'PATH', path: join(platform.dir, 'base') } },
       dataset: { id: datasetId, revision: 1 },
       method: { kind: 'LORA', r: 4, alpha: 8, dropout: 0, targetModules: ['q_proj'] },
       stages: [{ name: pii('stage name'), learningRate: 1e-3, batchSize: 2, epochs: 1 }],

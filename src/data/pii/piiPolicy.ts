@@ -91,21 +91,46 @@ export function checkPiiKey(policy: PiiPolicy, key: string | undefined): void {
 }
 
 /**
- * The value as the same identifier is written anywhere: separators dropped and letters upper-cased
- * (an e-mail address lower-cased, a +86/0086 prefix dropped from a Chinese mobile), so that
- * "138 1234 5678" and "+86-13812345678" get one pseudonym.
+ * The value as the same identifier is written anywhere, so that it gets one pseudonym: full-width
+ * digits, letters and signs and wide spaces read as ASCII (Unicode NFKC), separators of any kind
+ * dropped (spaces, line breaks, dots, brackets, slashes, hyphens and dashes; an address keeps its
+ * dots and colons), letters upper-cased (an e-mail, IPv6 or street address lower-cased, an IPv4
+ * address's numbers without leading zeros), and a phone number in its
+ * national form: "+86 138 1234 5678", "0086-13812345678" and "138.1234.5678" are one number, as
+ * are "+86 10 8765 4321" and "010-8765 4321", and "+1 415 555 0199", "1-415-555-0199" and
+ * "(415) 555-0199".
  */
 export function normalisePiiValue(kind: PiiKind, value: string): string {
-  if (kind === 'email') return value.toLowerCase();
-  if (kind === 'street_address') return value.replace(/\s+/g, ' ').trim().toLowerCase();
-  if (kind === 'ipv6') return value.toLowerCase();
-  const compact = value.replace(/[\s().\-/]/g, '').toUpperCase();
-  if (kind === 'phone') {
-    const digitsOnly = compact.replace(/\D/g, '');
-    const mobile = /^(?:0086|86)(1[3-9]\d{9})$/.exec(digitsOnly);
-    return mobile ? mobile[1]! : digitsOnly;
+  const ascii = value.normalize('NFKC');
+  // Dots and colons belong to these: 1.11.1.1 is not 11.1.1.1.
+  if (kind === 'email' || kind === 'ipv6') return ascii.replace(/\s+/g, '').toLowerCase();
+  if (kind === 'ipv4') return ascii.replace(/\s+/g, '').split('.').map(Number).join('.');
+  if (kind === 'street_address') return ascii.replace(/\s+/g, ' ').trim().toLowerCase();
+  if (kind === 'phone') return nationalPhoneNumber(ascii);
+  return ascii.replace(SEPARATORS, '').toUpperCase();
+}
+
+/** White space, dots, brackets, slashes, and the hyphen, dash and minus characters. */
+const SEPARATORS = /[\s()./\-\u2010-\u2015\u2212\u30fb\u00b7]/g;
+
+/** A phone number's digits in national form (China and the North American plan), or with its country code. */
+function nationalPhoneNumber(written: string): string {
+  const digits = written.replace(/\D/g, '');
+  const international = /^\(?\s*(?:\+|00)/.test(written);
+  if (international || /^86(?:1[3-9]\d{9})$/.test(digits)) {
+    const number = digits.replace(/^00/, '');
+    // China (+86): a mobile as its 11 digits, a landline with its trunk 0 (written "(0)" or not).
+    if (number.startsWith('86')) {
+      const national = number.slice(2);
+      return /^1[3-9]\d{9}$/.test(national) ? national : `0${national.replace(/^0/, '')}`;
+    }
+    // The North American plan (+1): the ten digits.
+    if (number.startsWith('1') && number.length === 11) return number.slice(1);
+    return number;
   }
-  return compact;
+  // "1-415-555-0199": the trunk 1 written apart before ten digits.
+  if (/^1[\s.-]/.test(written) && digits.length === 11) return digits.slice(1);
+  return digits;
 }
 
 /** `[PHONE:3fa2c1d9]`: the kind's placeholder with the first 8 hex digits of HMAC-SHA256(key, kind:normalised value). */

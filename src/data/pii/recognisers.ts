@@ -19,6 +19,18 @@ export interface PiiMatch {
 interface Recogniser {
   readonly kind: PiiKind;
   readonly pattern: RegExp;
+  /**
+   * Where a match can start (START_* bits): the pattern is then tried only at those places the
+   * profile pass found, not scanned over the text; ANYWHERE scans (e-mail, IPv6, Chinese streets).
+   */
+  readonly starts: number;
+  /**
+   * Whether a match can start at one of those places, from what the profile pass saw there: the
+   * kind of start, the run after it (digits after a DIGIT or OPENING start; capitals, up to 3,
+   * from a CAPITAL one), the character after that run, and the character at the start. Skips the
+   * places where the pattern would fail, without running it.
+   */
+  readonly fits?: (start: number, run: number, after: number, first: number) => boolean;
   /** A cheap test on the text's character profile (and, for context-only formats, its words): the pattern is run only when it can match. */
   readonly needs: (p: TextProfile, text: string) => boolean;
   readonly group?: number;
@@ -65,7 +77,18 @@ interface TextProfile {
   road: boolean;
   /** A number of 1-5 digits, maybe a letter, white space, then a capital: how an English street address starts. */
   numberThenCapital: boolean;
+  /** How many places a match may start at, listed in startsAt and startKinds (in text order). */
+  starts: number;
 }
+
+/**
+ * The places a match may start at, with their kind (DIGIT, OPENING, CAPITAL), as the last profile
+ * pass found them: kept between calls so that a text costs no allocation; grown when a text has more.
+ */
+let startsAt = new Int32Array(256);
+let startKinds = new Uint8Array(256);
+let startRuns = new Int32Array(256);
+let startAfters = new Uint16Array(256);
 
 /** Words right before a number that say it is a reference, not a person's identifier. */
 const REFERENCE_CONTEXT =
@@ -148,7 +171,7 @@ function cardNetworkFits(number: string): boolean {
   if (two === 34 || two === 37) return n === 15;
   if (two === 62 || two === 81) return n >= 16 && n <= 19;
   if (four === 6011 || two === 65 || (two === 64 && Number(number[2]) >= 4)) return n >= 16 && n <= 19;
-  if (two === 35) return n >= 16 && n <= 19;
+  if (four >= 3528 && four <= 3589) return n >= 16 && n <= 19;
   if (two === 36 || two === 38 || two === 30) return n >= 14 && n <= 19;
   return false;
 }
@@ -164,6 +187,19 @@ const PHONE_BEFORE = String.raw`(?<![\w+.\-/]|\d[ .\-])`;
 const PHONE_AFTER = String.raw`(?![\w]|[.\-/]\w)`;
 const phonePattern = (body: string) => new RegExp(`${PHONE_BEFORE}(?:${body})${PHONE_AFTER}`, 'g');
 
+/** A match may start anywhere: the pattern scans the text. */
+const ANYWHERE = 0;
+/** A match starts at the first digit of a run of digits. */
+const DIGIT = 1;
+/** A match starts at a "(" or "+" right before a digit (or "(+" before one): a phone's country or area code. */
+const OPENING = 2;
+/** A match starts at a capital letter that does not follow a letter or digit. */
+const CAPITAL = 4;
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+/** A CAPITAL start of one or two capitals, then a digit: how passports, licences and IBANs begin. */
+const lettersThenDigit = (run: number, after: number) => run <= 2 && isDigit(after);
+
 /** The bit of TextProfile.runLengths that stands for a run of exactly n digits. */
 const run = (n: number) => 1 << n;
 /** The text has a run of exactly one of the lengths in `mask` (run(7) | run(8)). */
@@ -172,6 +208,7 @@ const hasRun = (p: TextProfile, mask: number) => (p.runLengths & mask) !== 0;
 const RECOGNISERS: readonly Recogniser[] = [
   {
     kind: 'email',
+    starts: ANYWHERE,
     needs: (p) => p.at,
     score: 1,
     // The pattern starts at the @, which the regex engine finds fast; the local part is read backwards from there.
@@ -184,6 +221,8 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'iban',
+    starts: CAPITAL,
+    fits: (_start, run, after) => run === 2 && isDigit(after),
     needs: (p) => p.upper >= 2 && p.digits >= 10,
     score: 0,
     checksum: true,
@@ -206,7 +245,9 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'cn_resident_id',
+    starts: DIGIT,
     // The region code is six digits together, however the rest is grouped.
+    fits: (_start, run, _after, first) => first !== 48 && (run === 6 || run === 17 || run === 18),
     needs: (p) => p.digits >= 17 && p.maxDigitRun >= 6,
     score: 0,
     checksum: true,
@@ -216,8 +257,23 @@ const RECOGNISERS: readonly Recogniser[] = [
     accept: (value) => chineseResidentIdValid(value.replace(/[ -]/g, '')),
   },
   {
+    kind: 'cn_resident_id',
+    starts: DIGIT,
+    // Split once anywhere: a line wrapped inside the number (read joined) or a space typed mid-group
+    // ("1101051949 1231002X"). The 18 characters around one space; one part has at least nine digits.
+    needs: (p) => p.digits >= 17 && p.maxDigitRun >= 9,
+    fits: (_start, run, after, first) => first !== 48 && run <= 17 && after === 32,
+    score: 0,
+    checksum: true,
+    pattern: /(?<![0-9A-Za-z])(?=[\d ]{18}[\dXx](?![0-9A-Za-z]))[1-9]\d{0,16} \d{1,16}[\dXx]/g,
+    accept: (value) => chineseResidentIdValid(value.replace(' ', '')),
+  },
+  {
     kind: 'bank_card',
+    starts: DIGIT,
     needs: (p) => p.digits >= 13 && p.maxDigitRun >= 4,
+    // 13 to 19 digits together, or a group followed by a space or dash.
+    fits: (_start, run, after) => (run >= 13 && run <= 19) || (run < 13 && (after === 32 || after === 45)),
     score: 0,
     checksum: true,
     rejectsReferences: true,
@@ -243,18 +299,23 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'passport',
-    needs: (p) => p.upper >= 1 && hasRun(p, run(8)),
-    // Chinese passports (E or G and eight digits) and the Mainland travel permits of Hong Kong and
-    // Macau residents (C, H or M and eight digits): bare, they identify. (EA1234567, the newer
-    // passport form, is two letters and seven digits: bare, the guide reads that as a licence.)
+    starts: CAPITAL,
+    needs: (p) => (p.upper >= 1 && hasRun(p, run(8))) || (p.upper >= 2 && hasRun(p, run(7))),
+    fits: (_start, run, after, first) => (run === 1 || first === 69) && lettersThenDigit(run, after),
+    // Chinese passports (E or G and eight digits, and the newer E, a letter other than I or O, and
+    // seven digits) and the Mainland travel permits of Hong Kong and Macau residents (C, H or M and
+    // eight digits): bare, they identify. EA1234567 also fits the guide's licence pattern: ranked
+    // before it, bare it reads as a passport; a licence word before it makes it a licence.
     score: 0.6,
     context: PASSPORT_CONTEXT,
     rejectsReferences: true,
-    pattern: /(?<![\w-])[CEGHM]\d{8}(?![\w-])/g,
+    pattern: /(?<![\w-])(?:[CEGHM]\d{8}|E[A-HJ-NP-Z]\d{7})(?![\w-])/g,
   },
   {
     kind: 'passport',
+    starts: CAPITAL | DIGIT,
     needs: (p, text) => hasRun(p, run(7) | run(8) | run(9)) && PASSPORT_CONTEXT.test(text),
+    fits: (start, run, after) => (start === DIGIT ? run === 9 : lettersThenDigit(run, after)),
     // Other countries' passports (one or two letters and seven or eight digits, or nine digits) look
     // like many other codes: only a passport word before them makes them one.
     score: 0.3,
@@ -264,7 +325,9 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'driving_licence',
+    starts: CAPITAL,
     needs: (p) => p.upper >= 2 && hasRun(p, run(7)),
+    fits: (_start, run, after) => run === 2 && isDigit(after),
     // The founding guide's pattern, two capitals and seven digits: caught bare.
     score: 0.6,
     context: LICENCE_CONTEXT,
@@ -273,6 +336,7 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'driving_licence',
+    starts: CAPITAL | DIGIT,
     needs: (p, text) =>
       p.upper >= 1 && hasRun(p, run(1) | run(6) | run(7) | run(12)) && LICENCE_CONTEXT.test(text),
     // A letter and 7 or 12 digits, the Californian and Floridian forms, need a licence word.
@@ -283,7 +347,9 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'driving_licence',
+    starts: CAPITAL,
     needs: (p) => p.dash && p.upper >= 1 && hasRun(p, run(3)) && hasRun(p, run(4)),
+    fits: (_start, run, after) => run === 1 && isDigit(after),
     // A123-4567-8901 (Wisconsin, Illinois) is distinctive alone.
     score: 0.6,
     context: LICENCE_CONTEXT,
@@ -292,7 +358,9 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'ssn',
+    starts: DIGIT,
     needs: (p) => p.dash && hasRun(p, run(2)) && hasRun(p, run(3)) && hasRun(p, run(4)),
+    fits: (_start, run, after) => run === 3 && after === 45,
     score: 0.6,
     context: /(?:ssn|social\s+security|社会安全|社保号)/i,
     rejectsReferences: true,
@@ -300,8 +368,11 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'phone',
+    starts: DIGIT | OPENING,
     // Whole (11, or 13/15 with 86/0086), or with a group of four or eight (3-4-4, 3-8).
     needs: (p) => p.digits >= 11 && hasRun(p, run(4) | run(8) | run(11) | run(13) | run(15)),
+    // 1 of the mobile, or 0 of 0086; a bracket or plus of the country code.
+    fits: (start, _run, _after, first) => start === OPENING || first === 49 || first === 48,
     // Mainland China mobile, optionally with +86 / 0086, grouped 3-4-4 by spaces, dashes or dots, or not.
     score: 0.6,
     context: PHONE_CONTEXT,
@@ -310,7 +381,9 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'phone',
+    starts: OPENING,
     needs: (p) => p.plus && p.digits >= 8,
+    fits: (_start, _run, _after, first) => first === 43,
     // International: + country code, then digit groups split by spaces, dashes, dots or an area code in brackets; 8 to 15 digits (E.164).
     score: 0.6,
     context: PHONE_CONTEXT,
@@ -322,7 +395,11 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'phone',
+    starts: DIGIT | OPENING,
     needs: (p) => p.digits >= 10 && hasRun(p, run(3)) && hasRun(p, run(4)),
+    // The area code's three digits (after a bracket or not), or the trunk prefix 1.
+    fits: (start, run, _after, first) =>
+      start === OPENING ? first === 40 && run === 3 : run === 3 || (run === 1 && first === 49),
     // North American numbers, the founding guide's \d{3}[-.]?\d{3}[-.]?\d{4}: (415) 555-0199, 415.555.0199, 415 555 0199, 1-415-555-0199.
     score: 0.6,
     context: PHONE_CONTEXT,
@@ -333,7 +410,9 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'phone',
+    starts: DIGIT,
     needs: (p) => hasRun(p, run(10)),
+    fits: (_start, run) => run === 10,
     // Ten digits in a row: a North American number when area code and exchange start with 2-9;
     // one that reads as a date and hour (2024031512) needs a phone word.
     score: 0.6,
@@ -344,7 +423,9 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'phone',
+    starts: DIGIT | OPENING,
     needs: (p) => p.digits >= 9 && (p.zeroRun || p.plus),
+    fits: (start, _run, _after, first) => start === OPENING || first === 48,
     // Chinese landlines: area code 010, 02X or 0XXX, in brackets or not, then a 7-8 digit number, split anyhow.
     score: 0.6,
     context: PHONE_CONTEXT,
@@ -361,7 +442,9 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'phone',
+    starts: DIGIT,
     needs: (p) => hasRun(p, run(4) | run(8)),
+    fits: (_start, run, _after, first) => first >= 50 && (run === 3 || run === 4 || run === 8),
     // A local number without its area code (6234 5678, 555-0199) is a phone number only next to a phone word.
     score: 0.2,
     context: PHONE_CONTEXT,
@@ -370,17 +453,20 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'ipv6',
+    starts: ANYWHERE,
     needs: (p) => p.doubleColon || p.colons >= 6,
     score: 0.6,
     // Before the IPv4 recogniser, so that an address with an IPv4 tail (::ffff:192.0.2.1, RFC 4291) is one IPv6 address.
     // Not inside a word or a longer colon-separated run; a label's colon before it is fine ("IP:2001:db8::1").
     pattern:
-      /(?<!\w|[0-9A-Fa-f:]:)(?=[0-9A-Fa-f]|::)(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4})(?![\w:]|\.\d)/g,
+      /(?<!\w|[0-9A-Fa-f:]:)(?!:::)(?=[0-9A-Fa-f]|::)(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4})(?![\w:]|\.\d)/g,
     accept: (value) => /[0-9A-Fa-f]/.test(value) && isIPv6(value),
   },
   {
     kind: 'ipv4',
+    starts: DIGIT,
     needs: (p) => p.dot && p.digits >= 4,
+    fits: (_start, run, after) => run <= 3 && after === 46,
     score: 0.6,
     pattern:
       /(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\d|\.\d)/g,
@@ -388,13 +474,16 @@ const RECOGNISERS: readonly Recogniser[] = [
   },
   {
     kind: 'street_address',
+    starts: DIGIT,
     needs: (p) => p.numberThenCapital,
+    fits: (_start, run) => run <= 5,
     score: 0.6,
     pattern:
       /(?<![\w.])\d{1,5}[A-Za-z]?\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|Avenue|Road|Boulevard|Lane|Drive|Court|Way|Place|Terrace|Highway|(?:St|Ave|Rd|Blvd|Ln|Dr|Ct|Pl|Hwy)\.?)(?![A-Za-z])(?:,?\s+(?:Apt|Apartment|Suite|Unit|Ste|Room|Floor)\.?\s*#?\s*\d+[A-Za-z]?)?/g,
   },
   {
     kind: 'street_address',
+    starts: ANYWHERE,
     needs: (p) => p.hao && p.road,
     score: 0.6,
     pattern: new RegExp(
@@ -403,6 +492,39 @@ const RECOGNISERS: readonly Recogniser[] = [
     ),
   },
 ];
+
+/**
+ * A recogniser as it is run: every optional field present (null or false when unset), so that all
+ * have one object shape and reading a field in the loops stays cheap; the pattern sticky when it
+ * is tried only at the profile's starts.
+ */
+interface RunnableRecogniser {
+  readonly kind: PiiKind;
+  readonly pattern: RegExp;
+  readonly starts: number;
+  readonly fits: NonNullable<Recogniser['fits']> | null;
+  readonly needs: Recogniser['needs'];
+  readonly group: number;
+  readonly score: number;
+  readonly context: RegExp | null;
+  readonly checksum: boolean;
+  readonly rejectsReferences: boolean;
+  readonly accept: NonNullable<Recogniser['accept']> | null;
+}
+
+const RUNNABLE: readonly RunnableRecogniser[] = RECOGNISERS.map((r) => ({
+  kind: r.kind,
+  pattern: r.starts === ANYWHERE ? r.pattern : new RegExp(r.pattern.source, 'y'),
+  starts: r.starts,
+  fits: r.fits ?? null,
+  needs: r.needs,
+  group: r.group ?? 0,
+  score: r.score,
+  context: r.context ?? null,
+  checksum: r.checksum ?? false,
+  rejectsReferences: r.rejectsReferences ?? false,
+  accept: r.accept ?? null,
+}));
 
 /** A scored candidate span, before overlaps are resolved. */
 export interface ScoredPiiMatch extends PiiMatch {
@@ -420,18 +542,40 @@ export function scorePiiCandidates(text: string): (ScoredPiiMatch & { rank: numb
 /** The candidates scoring at least `minScore`, each with its recogniser's rank. */
 function candidatesOf(text: string, minScore: number): (ScoredPiiMatch & { rank: number })[] {
   const candidates: (ScoredPiiMatch & { rank: number })[] = [];
-  let p = profile(text);
-  if (p.wide) {
-    // Same length, same offsets: the spans found in the narrowed text are the spans of the text.
-    text = narrow(text);
-    p = profile(text);
-  }
+  // The profile is that of the narrowed text; the text is narrowed when it has full-width digits,
+  // letters or signs, or wide spaces (same length, same offsets: the spans found in the narrowed
+  // text are the spans of the text).
+  const p = profile(text);
+  if (p.wide) text = narrow(text);
   if (p.digits === 0 && !p.at && !p.colon) return candidates;
-  for (let rank = 0; rank < RECOGNISERS.length; rank++) {
-    const r = RECOGNISERS[rank]!;
+  const starts = p.starts;
+  for (let rank = 0; rank < RUNNABLE.length; rank++) {
+    const r = RUNNABLE[rank]!;
     if (!r.needs(p, text)) continue;
-    r.pattern.lastIndex = 0;
-    for (let m = r.pattern.exec(text); m !== null; m = r.pattern.exec(text)) {
+    const { pattern, fits } = r;
+    const startsOf = r.starts;
+    // A global scan, or the sticky pattern tried at each start of its kind that is not inside the
+    // previous match (the places a scan would find a match at, without reading the text between).
+    let next = 0;
+    let from = 0;
+    pattern.lastIndex = 0;
+    for (;;) {
+      let m: RegExpExecArray | null = null;
+      if (startsOf === ANYWHERE) m = pattern.exec(text);
+      else {
+        while (next < starts) {
+          const at = startsAt[next]!;
+          const kind = startKinds[next]!;
+          const k = next++;
+          if (at < from || (kind & startsOf) === 0) continue;
+          if (fits !== null && !fits(kind, startRuns[k]!, startAfters[k]!, text.charCodeAt(at))) continue;
+          pattern.lastIndex = at;
+          m = pattern.exec(text);
+          if (m !== null) break;
+        }
+      }
+      if (m === null) break;
+      from = m.index + m[0].length;
       const value = r.group ? m[r.group]! : m[0];
       const start = r.group ? m.index + m[0].lastIndexOf(value) : m.index;
       if (r.rejectsReferences && !notReference(text, start)) continue;
@@ -508,10 +652,19 @@ function resolve(candidates: (ScoredPiiMatch & { rank: number })[], accepted: Pi
 
 /** Full-width ASCII (０-９, Ａ-Ｚ, （, ＠...) as ASCII and the no-break and ideographic spaces as spaces, one character for one. */
 function narrow(text: string): string {
-  return text.replace(/[\u00a0\u2007\u202f\u3000\uff01-\uff5e]/g, (ch) => {
-    const c = ch.charCodeAt(0);
-    return c >= 0xff01 ? String.fromCharCode(c - 0xfee0) : ' ';
-  });
+  const codes = new Uint16Array(text.length);
+  for (let i = 0; i < codes.length; i++) codes[i] = narrowCode(text.charCodeAt(i));
+  let out = '';
+  for (let at = 0; at < codes.length; at += 8192)
+    out += String.fromCharCode.apply(null, codes.subarray(at, at + 8192) as unknown as number[]);
+  return out;
+}
+
+/** The ASCII character a full-width one (０-９, Ａ-Ｚ, （, ＠...) stands for, a space for a no-break or ideographic space; others as they are. */
+function narrowCode(c: number): number {
+  if (c < 0xa0) return c;
+  if (c >= 0xff01 && c <= 0xff5e) return c - 0xfee0;
+  return c === 0xa0 || c === 0x2007 || c === 0x202f || c === 0x3000 ? 32 : c;
 }
 
 /** The text with each line break between two digits as a space, or undefined when there is none. */
@@ -564,11 +717,65 @@ function profile(text: string): TextProfile {
   let road = false;
   let numberThenCapital = false;
   let run = 0;
+  let starts = 0;
+  let runFrom = 0;
+  let before = 0;
+  let c = 0;
   const n = text.length;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
+  // At most three starts per character (an opening bracket, a plus, a digit): room for all of them.
+  if (startsAt.length < n + 3) {
+    startsAt = new Int32Array(2 * n + 3);
+    startKinds = new Uint8Array(2 * n + 3);
+    startRuns = new Int32Array(2 * n + 3);
+    startAfters = new Uint16Array(2 * n + 3);
+  }
+  for (let i = 0; i < n; i++, before = c) {
+    // The profile of the narrowed text, read in one pass over this one.
+    const raw = text.charCodeAt(i);
+    c = raw;
+    if (raw >= 0xa0) {
+      c = narrowCode(raw);
+      if (c !== raw) {
+        // Full-width digits, letters, @, +, brackets and wide spaces make the text read narrowed
+        // (not the commas, colons and stops of Chinese prose alone).
+        if (
+          c === 32 ||
+          (raw >= 0xff10 &&
+            raw !== 0xff1a &&
+            raw !== 0xff1b &&
+            raw !== 0xff1f &&
+            (raw <= 0xff3a || raw >= 0xff41)) ||
+          raw === 0xff0b ||
+          raw === 0xff08 ||
+          raw === 0xff09
+        )
+          wide = true;
+      } else if (raw === 0x53f7) hao = true;
+      else if (
+        raw === 0x8def ||
+        raw === 0x8857 ||
+        raw === 0x9053 ||
+        raw === 0x5df7 ||
+        raw === 0x80e1 ||
+        raw === 0x91cc
+      )
+        road = true;
+    }
     if (c >= 48 && c <= 57) {
-      if (run === 0 && c === 48 && !zeroRun && !afterNumberSeparator(text, i)) zeroRun = true;
+      if (run === 0) {
+        if (c === 48 && !zeroRun && !afterNumberSeparator(text, i)) zeroRun = true;
+        runFrom = starts;
+        if (before === 43 || before === 40) {
+          if (before === 43 && i >= 2 && narrowCode(text.charCodeAt(i - 2)) === 40) {
+            startsAt[starts] = i - 2;
+            startKinds[starts++] = OPENING;
+          }
+          startsAt[starts] = i - 1;
+          startKinds[starts++] = OPENING;
+        }
+        startsAt[starts] = i;
+        startKinds[starts++] = DIGIT;
+      }
       run++;
       continue;
     }
@@ -577,24 +784,28 @@ function profile(text: string): TextProfile {
       if (run > maxDigitRun) maxDigitRun = run;
       runLengths |= 1 << (run < 30 ? run : 30);
       if (run <= 5 && !numberThenCapital) numberThenCapital = capitalAfterNumber(text, i);
+      for (let k = runFrom; k < starts; k++) {
+        startRuns[k] = run;
+        startAfters[k] = c;
+      }
       run = 0;
     }
-    if (c > 127) {
-      if (c >= 0xff08 && c <= 0xff5a) {
-        // Full-width digits, letters, @, +, brackets (not the commas, colons and stops of Chinese prose).
-        if (c >= 0xff10 && c !== 0xff1a && c !== 0xff1b && c !== 0xff1f && (c <= 0xff3a || c >= 0xff41))
-          wide = true;
-        else if (c === 0xff0b || c === 0xff08 || c === 0xff09) wide = true;
-      } else if (c === 0x3000 || c === 0xa0 || c === 0x202f || c === 0x2007) wide = true;
-      else if (c === 0x53f7) hao = true;
-      else if (c === 0x8def || c === 0x8857 || c === 0x9053 || c === 0x5df7 || c === 0x80e1 || c === 0x91cc)
-        road = true;
-    } else if (c >= 65 && c <= 90) upper++;
-    else if (c === 64) at = true;
+    if (c > 127) continue;
+    if (c >= 65 && c <= 90) {
+      upper++;
+      if (!isLetter(before) && !isDigit(before)) {
+        let capitals = 1;
+        while (capitals < 3 && isUpper(narrowCode(text.charCodeAt(i + capitals)))) capitals++;
+        startsAt[starts] = i;
+        startKinds[starts] = CAPITAL;
+        startRuns[starts] = capitals;
+        startAfters[starts++] = i + capitals < n ? narrowCode(text.charCodeAt(i + capitals)) : 0;
+      }
+    } else if (c === 64) at = true;
     else if (c === 58) {
       colon = true;
       colons++;
-      if (i > 0 && text.charCodeAt(i - 1) === 58) doubleColon = true;
+      if (before === 58) doubleColon = true;
     } else if (c === 43) plus = true;
     else if (c === 46) dot = true;
     else if (c === 45) dash = true;
@@ -604,6 +815,10 @@ function profile(text: string): TextProfile {
     digits += run;
     if (run > maxDigitRun) maxDigitRun = run;
     runLengths |= 1 << (run < 30 ? run : 30);
+    for (let k = runFrom; k < starts; k++) {
+      startRuns[k] = run;
+      startAfters[k] = 0;
+    }
   }
   return {
     digits,
@@ -623,6 +838,7 @@ function profile(text: string): TextProfile {
     wide,
     road,
     numberThenCapital,
+    starts,
   };
 }
 
@@ -632,16 +848,16 @@ function profile(text: string): TextProfile {
  */
 function afterNumberSeparator(text: string, i: number): boolean {
   if (i < 2) return false;
-  const before = text.charCodeAt(i - 1);
+  const before = narrowCode(text.charCodeAt(i - 1));
   if (before !== 45 && before !== 46 && before !== 47 && before !== 58) return false;
-  const digit = text.charCodeAt(i - 2);
+  const digit = narrowCode(text.charCodeAt(i - 2));
   return digit >= 48 && digit <= 57;
 }
 
 /** After the number that ends at `i`: maybe one letter, white space, then a capital. */
 function capitalAfterNumber(text: string, i: number): boolean {
-  if (isLetter(text.charCodeAt(i))) i++;
+  if (isLetter(narrowCode(text.charCodeAt(i)))) i++;
   if (!isSpace(text.charCodeAt(i))) return false;
   while (isSpace(text.charCodeAt(i))) i++;
-  return isUpper(text.charCodeAt(i));
+  return isUpper(narrowCode(text.charCodeAt(i)));
 }

@@ -13,6 +13,7 @@ import { requireAction } from '../context.js';
 import { apiError, badInput } from '../errors.js';
 import { JobClaimType } from '../types/job.type.js';
 import { JobKindEnum, JobStatusEnum } from '../types/enums.js';
+import { redactKeptText } from '../../services/index.js';
 import { MutationRequest } from './mutationRequest.js';
 
 /** The longest lease a worker may take on a job (one hour): a dead worker's job is free again by then. */
@@ -88,6 +89,8 @@ export class JobQueueResolver {
     const error = givenError ?? undefined;
     const backoffMs = checkMs('retryInMs', retryInMs, 0, MAX_RETRY_IN_MS);
     if (error !== undefined && error.length > 2000) throw badInput('error must be at most 2000 characters');
+    // A worker's error message may quote the data it failed on: it is kept redacted.
+    const keptError = redactKeptText(error);
     const { rows } = await sql<{ status: string; claimed_by: string | null }>`
       SELECT status, claimed_by FROM jobs WHERE job_id = ${jobId}`.execute(context.deps.db);
     const row = rows[0];
@@ -100,7 +103,7 @@ export class JobQueueResolver {
       );
     }
     return releaseJob(context.deps.db, jobId, context.viewer.actor, {
-      ...(error !== undefined ? { error } : {}),
+      ...(keptError !== undefined ? { error: keptError } : {}),
       backoffMs,
     });
   }
@@ -121,7 +124,9 @@ export class JobQueueResolver {
       throw badInput(`status must be SUCCEEDED, FAILED or CANCELLED, got ${status.toUpperCase()}`);
     }
     if (error !== undefined && error.length > 2000) throw badInput('error must be at most 2000 characters');
-    if (await finishHeldJob(context.deps.db, jobId, context.viewer.actor, status, error)) return true;
+    // A worker's error message may quote the data it failed on: it is kept redacted.
+    const keptError = redactKeptText(error);
+    if (await finishHeldJob(context.deps.db, jobId, context.viewer.actor, status, keptError)) return true;
     throw apiError(
       'CONFLICT',
       `${context.viewer.actor} does not hold job ${jobId}, and it is not ${status.toUpperCase()}; stop working on it`,

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { redactKeptText } from '../../services/index.js';
 import {
   claimNextJob,
   finishJob,
@@ -43,7 +44,12 @@ export function databaseJobQueue(db: Db): JobQueue {
   return {
     claim: (options) => claimNextJob(db, options),
     renew: (jobId, workerId, leaseMs) => renewJobLease(db, jobId, workerId, leaseMs),
-    release: (jobId, workerId, options) => releaseJob(db, jobId, workerId, options),
-    finish: (jobId, _workerId, status, error) => finishJob(db, jobId, status, error),
+    // An error message may quote the data the job failed on: it is kept redacted.
+    release: (jobId, workerId, options) =>
+      releaseJob(db, jobId, workerId, {
+        ...options,
+        ...(options?.error !== undefined ? { error: redactKeptText(options.error) } : {}),
+      }),
+    finish: (jobId, _workerId, status, error) => finishJob(db, jobId, status, redactKeptText(error)),
   };
 }

@@ -22,6 +22,9 @@ describe('PII recognisers: identifiers written bare are caught', () => {
     ['passport', 'E12345678', '他的证件 E12345678 明年到期'],
     ['passport', 'G12345678', 'Document G12345678 was scanned.'],
     ['passport', 'C12345678', '港澳通行证以外的号码 C12345678'],
+    ['passport', 'EA1234567', '王芳补充了EA1234567，已确认。'],
+    ['passport', 'EJ7671935', '| 刘洋 | EJ7671935 | 20181204052533 |'],
+    ['bank_card', '3530 1113 3330 0000', 'JCB 3530 1113 3330 0000 on file'],
     ['driving_licence', 'AB1234567', 'Licence AB1234567 expires in May.'],
     ['driving_licence', 'XY7654321', 'on record: XY7654321'],
     ['driving_licence', 'A123-4567-8901', 'card A123-4567-8901 on the dashboard'],
@@ -39,6 +42,23 @@ describe('PII recognisers: identifiers written bare are caught', () => {
       ['driving_licence', 'AB1234567'],
       ['passport', 'CD7654321'],
     ]);
+  });
+
+  it('reads the newer Chinese passport form (E, a letter, seven digits) as a passport, as a licence after a licence word', () => {
+    expect(found('EA1234567.')).toEqual([['passport', 'EA1234567']]);
+    expect(found("driver's licence EA1234567")).toEqual([['driving_licence', 'EA1234567']]);
+    expect(found('驾驶证号 EB7654321')).toEqual([['driving_licence', 'EB7654321']]);
+    // E with I or O is not an issued passport series: the guide's licence pattern reads it.
+    expect(found('EI1234567 and EO1234567')).toEqual([
+      ['driving_licence', 'EI1234567'],
+      ['driving_licence', 'EO1234567'],
+    ]);
+  });
+
+  it('takes 35 as JCB only from 3528 to 3589, so a resident ID with a wrong check is no card', () => {
+    // 350203199106289667 passes Luhn; 3502 is outside JCB's range and the resident ID check fails.
+    expect(found('trace 350203199106289667 end')).toEqual([]);
+    expect(found('trace 3528000000000007 end')).toEqual([['bank_card', '3528000000000007']]);
   });
 
   it('needs a context word for formats that are too common bare, and scores it', () => {

@@ -67,6 +67,25 @@ describe('PII recognisers: how people and systems write identifiers down', () =>
     expect(found('gateway 10.1.0.12')).toEqual([['ipv4', '10.1.0.12']]);
   });
 
+  it('reads a resident ID wrapped or spaced once anywhere, not two numbers that fail its check', () => {
+    expect(found('身份证号：1101051949\n1231002X　备注')).toEqual([
+      ['cn_resident_id', '1101051949\n1231002X'],
+    ]);
+    expect(found('wrote 11010519491231 002X (verified)')).toEqual([
+      ['cn_resident_id', '11010519491231 002X'],
+    ]);
+    // Look-alikes: the same split with a wrong check character, and an order number beside a date.
+    expect(found('身份证号：1101051949\n1231002Y　备注')).toEqual([]);
+    expect(found('wrote 11010519491231 0021 (verified)')).toEqual([]);
+    expect(found('batch 2024031512 34567890 done')).toEqual([]);
+  });
+
+  it('reads an IPv6 address after a full-width colon, even one that starts with ::', () => {
+    expect(found('IPv6地址：::ffff:85.52.135.121　备注')).toEqual([['ipv6', '::ffff:85.52.135.121']]);
+    // A run of three colons is no address (RFC 4291 allows one ::).
+    expect(found('a:::ffff x')).toEqual([]);
+  });
+
   it('finds an English street address after a line break between number and name', () => {
     expect(found('ship to 221B\nBaker Street')).toEqual([['street_address', '221B\nBaker Street']]);
   });
