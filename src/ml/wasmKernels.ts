@@ -368,10 +368,8 @@ export function decodeAttentionWasm(
       `decodeAttention: shapes [${q.shape}], [${k.shape}], [${v.shape}] and ${first.length} starts do not pair up`,
     );
   installWasmKernels();
-  return tf
-    .engine()
-    .runKernel(DECODE_ATTENTION, { q, k, v }, {
-      scale,
-      first: [...first],
-    } as unknown as tf.NamedAttrMap) as tf.Tensor3D;
+  return tf.engine().runKernel(DECODE_ATTENTION, { q, k, v }, {
+    scale,
+    first: [...first],
+  } as unknown as tf.NamedAttrMap) as tf.Tensor3D;
 }

@@ -432,7 +432,8 @@ export async function currentRewardModels(
   const current = new Map<string, { name: string; version: number }>();
   for (const row of rows) {
     const served = row.model_name.slice(0, -REWARD_MODEL_SUFFIX.length);
-    if (served !== '' && !current.has(served)) current.set(served, { name: row.model_name, version: row.version });
+    if (served !== '' && !current.has(served))
+      current.set(served, { name: row.model_name, version: row.version });
   }
   return current;
 }

@@ -32,14 +32,7 @@ export interface LabelledInteraction {
 }
 
 export type FlywheelSkip =
-  | 'unlabelled'
-  | 'rejected'
-  | 'no-verdict'
-  | 'filtered'
-  | 'unscored'
-  | 'low-reward'
-  | 'empty'
-  | 'duplicate';
+  'unlabelled' | 'rejected' | 'no-verdict' | 'filtered' | 'unscored' | 'low-reward' | 'empty' | 'duplicate';
 
 /** What keeps a model's answer: the lowest rating, and optionally the lowest reward score. */
 export interface FlywheelThresholds {

@@ -66,11 +66,15 @@ describe('flywheel', () => {
         atRating4,
       ),
     ).toEqual({ output: 'right', source: 'correction' });
-    expect(flywheelVerdict(interaction('f', [{ kind: 'error-category', category: 'wrong' }]), atRating4)).toEqual({
+    expect(
+      flywheelVerdict(interaction('f', [{ kind: 'error-category', category: 'wrong' }]), atRating4),
+    ).toEqual({
       skip: 'no-verdict',
     });
     expect(flywheelVerdict(interaction('g', []), atRating4)).toEqual({ skip: 'unlabelled' });
-    expect(flywheelVerdict(interaction('h', [{ kind: 'thumbs', up: true }], { filtered: true }), atRating4)).toEqual({
+    expect(
+      flywheelVerdict(interaction('h', [{ kind: 'thumbs', up: true }], { filtered: true }), atRating4),
+    ).toEqual({
       skip: 'filtered',
     });
   });
