@@ -76,6 +76,18 @@ describe('rewardScores and served interactions scored by the current reward mode
     });
   }, 180_000);
 
+  /** The registered reward model, loaded by hand from the registry's files (the caller disposes it). */
+  async function registeredRewardModelByHand() {
+    const files = await registryModelResolver({
+      store: t.store,
+      artifacts: t.artifacts,
+      untar: unpackTar,
+      cacheDir: mkdtempSync(join(tmpdir(), 'tl-reward-files-')),
+    }).resolve({ name: 'capitals-reward', version: 1 });
+    const { model, head } = loadRewardModel(files.adapterDir!, files.baseDir);
+    return { model, head, tokenizer: await loadTokenizer(files.baseDir) };
+  }
+
   afterAll(async () => {
     await worker?.stop();
     await api?.close();
@@ -85,14 +97,7 @@ describe('rewardScores and served interactions scored by the current reward mode
 
   it('scores answers exactly as the registered reward model loaded by hand does', async () => {
     // The same figures as the artifact loaded by hand from the registry's files.
-    const files = await registryModelResolver({
-      store: t.store,
-      artifacts: t.artifacts,
-      untar: unpackTar,
-      cacheDir: mkdtempSync(join(tmpdir(), 'tl-reward-files-')),
-    }).resolve({ name: 'capitals-reward', version: 1 });
-    const { model, head } = loadRewardModel(files.adapterDir!, files.baseDir);
-    const tokenizer = await loadTokenizer(files.baseDir);
+    const { model, head, tokenizer } = await registeredRewardModelByHand();
     const byHand = scoreResponses(model, head, tokenizer, alpacaFormat, { instruction: 'Capital of Peru?' }, [
       'Lima.',
       'Nairobi.',
@@ -188,14 +193,7 @@ describe('rewardScores and served interactions scored by the current reward mode
     }
 
     // Each score is the registered reward model's for that prompt and answer, scored by hand one prompt at a time.
-    const files = await registryModelResolver({
-      store: t.store,
-      artifacts: t.artifacts,
-      untar: unpackTar,
-      cacheDir: mkdtempSync(join(tmpdir(), 'tl-reward-files-')),
-    }).resolve({ name: 'capitals-reward', version: 1 });
-    const { model, head } = loadRewardModel(files.adapterDir!, files.baseDir);
-    const tokenizer = await loadTokenizer(files.baseDir);
+    const { model, head, tokenizer } = await registeredRewardModelByHand();
     const byHand = new Map(
       served.map(([id, prompt, response]) => [
         id,
