@@ -5,7 +5,6 @@
  * (default 3), --batches 1,8,32, --ppo-config tiny|reference (default tiny), --ppo-rollouts N (default 16).
  */
 import {
-  generateBatch,
   initBackend,
   KlController,
   LlamaModel,
@@ -23,17 +22,9 @@ import {
   type Rollout,
 } from '../src/ml/index.js';
 import { withSpread, type BenchResult } from './lib.js';
+import { batchedGenerationFigures, REFERENCE } from './train.js';
 import * as tf from '@tensorflow/tfjs';
 
-/** bench/train.ts's reference configuration. */
-const REFERENCE: LlamaConfigInit = {
-  vocabSize: 512,
-  hiddenSize: 256,
-  numLayers: 4,
-  numHeads: 4,
-  intermediateSize: 688,
-  maxPositionEmbeddings: 512,
-};
 const CONFIGS: Record<string, LlamaConfigInit> = { tiny: TINY_CONFIG, reference: REFERENCE };
 const PROMPT = 16;
 
@@ -49,26 +40,6 @@ function prompts(count: number, vocab: number): number[][] {
   );
 }
 
-/** Sampled tokens per wall second of generateBatch at one batch size (no stop token: every row runs). */
-function batchSpeed(model: LlamaModel, batch: number, tokens: number, runs: number): number[] {
-  const input = prompts(batch, model.config.vocabSize);
-  const options = { maxTokens: tokens, temperature: 1, stopTokenIds: [] };
-  generateBatch(model, input, { ...options, maxTokens: 2 }, new Rng(0));
-  const speeds: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    const started = performance.now();
-    const result = generateBatch(model, input, options, new Rng(r));
-    const produced = result.tokens.reduce((a, t) => a + t.length, 0);
-    speeds.push(produced / ((performance.now() - started) / 1000));
-  }
-  return speeds;
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
 export default async function (args: string[]): Promise<BenchResult> {
   const backend = await initBackend();
   const configs = arg(args, '--configs', 'tiny,reference').split(',');
@@ -77,26 +48,9 @@ export default async function (args: string[]): Promise<BenchResult> {
   const runs = Number(arg(args, '--runs', '3'));
   const ppoConfig = arg(args, '--ppo-config', 'tiny');
   const rollouts = Number(arg(args, '--ppo-rollouts', '16'));
-  let metrics: Record<string, number> = {};
-  const goals: string[] = [];
-  for (const name of configs) {
-    const init = CONFIGS[name];
-    if (!init) throw new Error(`unknown configuration "${name}": tiny or reference`);
-    const model = LlamaModel.random(makeLlamaConfig(init), 1);
-    const medians = new Map<number, number>();
-    for (const batch of batches) {
-      const speeds = batchSpeed(model, batch, genTokens, runs);
-      medians.set(batch, median(speeds));
-      metrics = { ...metrics, ...withSpread(`${name}_generate_batch${batch}_tokens_per_s`, speeds) };
-    }
-    model.dispose();
-    const one = medians.get(1);
-    const most = medians.get(32);
-    if (one !== undefined && most !== undefined)
-      goals.push(
-        `${name}: batch 32 >= 8x batch 1 tokens/s: ${most >= 8 * one ? 'yes' : 'no'} (${(most / one).toFixed(1)}x)`,
-      );
-  }
+  const generation = batchedGenerationFigures({ configs, batches, genTokens, runs });
+  let metrics: Record<string, number> = { ...generation.metrics };
+  const goals: string[] = [...generation.goals];
 
   // One PPO iteration: a LoRA policy, a reward model (random head: the timing does not depend on what it
   // prefers), the policy without its adapter as the reference.

@@ -1,23 +1,29 @@
 /**
  * Training and generation throughput of the ML engine on the reference configuration (issue 5): vocab 512,
  * hidden 256, 4 layers, 4 heads, intermediate 688, sequence 128, batch 8; LoRA r=16 on q_proj and v_proj,
- * and full fine-tuning; greedy generation with the KV cache. Args: --steps N (timed steps per mode, default 5),
- * --gen-tokens N (default 64), --modes lora,full,generate, --workers N (data-parallel gradient workers beside the main thread; default 0),
+ * and full fine-tuning; greedy generation with the KV cache; batched generation (generateBatch: one forward
+ * pass per step for every row) at batch 1, 8 and 32 on the tiny and the reference configurations (goal: batch 32
+ * at least 8x the tokens/s of batch 1). Args: --steps N (timed steps per mode, default 5),
+ * --gen-tokens N (default 64), --modes lora,full,generate,generate-batch, --batches 1,8,32, --batch-gen-tokens N
+ * (default 32), --batch-configs tiny,reference, --workers N (data-parallel gradient workers beside the main thread; default 0),
  * --warmup N (untimed steps first, default 3: worker threads' JIT takes a few steps to reach its steady pace).
  */
 import { execFileSync } from 'node:child_process';
 import {
+  generate,
+  generateBatch,
   initBackend,
   LlamaModel,
   makeLlamaConfig,
-  generate,
   Rng,
+  TINY_CONFIG,
   Trainer,
+  type LlamaConfigInit,
   type TrainingExample,
 } from '../src/ml/index.js';
 import { withSpread, type BenchResult } from './lib.js';
 
-const REFERENCE = {
+export const REFERENCE: LlamaConfigInit = {
   vocabSize: 512,
   hiddenSize: 256,
   numLayers: 4,
@@ -104,11 +110,69 @@ function generationSpeed(tokens: number, runs: number): Speed {
   return { wall, cpu };
 }
 
+const BATCH_PROMPT = 16;
+
+/** Sampled tokens per wall second of generateBatch at one batch size (no stop token: every row runs). */
+function batchSpeed(model: LlamaModel, batch: number, tokens: number, runs: number): number[] {
+  const rng = new Rng(7);
+  const vocab = model.config.vocabSize;
+  const input = Array.from({ length: batch }, () =>
+    Array.from({ length: BATCH_PROMPT }, () => 3 + Math.floor(rng.next() * (vocab - 3))),
+  );
+  const options = { maxTokens: tokens, temperature: 1, stopTokenIds: [] };
+  generateBatch(model, input, { ...options, maxTokens: 2 }, new Rng(0));
+  const speeds: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const started = performance.now();
+    const result = generateBatch(model, input, options, new Rng(r));
+    const produced = result.tokens.reduce((a, t) => a + t.length, 0);
+    speeds.push(produced / ((performance.now() - started) / 1000));
+  }
+  return speeds;
+}
+
+/**
+ * Batched generation tokens/s (prompts of 16 tokens, `genTokens` sampled each) at each batch size on each
+ * configuration (tiny, reference), and the goal line: batch 32 at least 8x batch 1. bench/ppo reports them too.
+ */
+export function batchedGenerationFigures(options: {
+  readonly configs: readonly string[];
+  readonly batches: readonly number[];
+  readonly genTokens: number;
+  readonly runs: number;
+}): { metrics: Record<string, number>; goals: string[] } {
+  const known: Record<string, LlamaConfigInit> = { tiny: TINY_CONFIG, reference: REFERENCE };
+  let metrics: Record<string, number> = {};
+  const goals: string[] = [];
+  for (const name of options.configs) {
+    const init = known[name];
+    if (!init) throw new Error(`unknown configuration "${name}": tiny or reference`);
+    const model = LlamaModel.random(makeLlamaConfig(init), 1);
+    const medians = new Map<number, number>();
+    for (const batch of options.batches) {
+      const speeds = batchSpeed(model, batch, options.genTokens, options.runs);
+      medians.set(batch, median(speeds));
+      metrics = { ...metrics, ...withSpread(`${name}_generate_batch${batch}_tokens_per_s`, speeds) };
+    }
+    model.dispose();
+    const one = medians.get(1);
+    const most = medians.get(32);
+    if (one !== undefined && most !== undefined)
+      goals.push(
+        `${name}: batch 32 >= 8x batch 1 tokens/s: ${most >= 8 * one ? 'yes' : 'no'} (${(most / one).toFixed(1)}x)`,
+      );
+  }
+  return { metrics, goals };
+}
+
 export default async function (args: string[]): Promise<BenchResult> {
   const backend = await initBackend();
   const steps = Number(arg(args, '--steps', '5'));
   const genTokens = Number(arg(args, '--gen-tokens', '64'));
-  const modes = arg(args, '--modes', 'lora,full,generate').split(',');
+  const modes = arg(args, '--modes', 'lora,full,generate,generate-batch').split(',');
+  const batches = arg(args, '--batches', '1,8,32').split(',').map(Number);
+  const batchGenTokens = Number(arg(args, '--batch-gen-tokens', '32'));
+  const batchConfigs = arg(args, '--batch-configs', 'tiny,reference').split(',');
   const workers = Number(arg(args, '--workers', '0'));
   const warmup = Number(arg(args, '--warmup', '3'));
   let metrics: Record<string, number> = {};
@@ -134,6 +198,16 @@ export default async function (args: string[]): Promise<BenchResult> {
       ...withSpread('generate_kv_cache_tokens_per_cpu_s', speed.cpu),
     };
   }
+  if (modes.includes('generate-batch')) {
+    const figures = batchedGenerationFigures({
+      configs: batchConfigs,
+      batches,
+      genTokens: batchGenTokens,
+      runs: 3,
+    });
+    metrics = { ...metrics, ...figures.metrics };
+    goals.push(...figures.goals);
+  }
   if (hasTorch())
     goals.push(
       'python3-torch is installed: compare with the same configuration in PyTorch (not automated here)',
@@ -151,6 +225,7 @@ export default async function (args: string[]): Promise<BenchResult> {
       warmup,
       workers,
       genTokens,
+      batchedGeneration: { configs: batchConfigs, batches, prompt: BATCH_PROMPT, tokens: batchGenTokens },
     },
     metrics,
     goals,

@@ -12,6 +12,7 @@ import { eventsTypeOrder } from './0052_events_type_order.js';
 import { worldSnapshots } from './0053_world_snapshots.js';
 import { apiTokens } from './0200_api_tokens.js';
 import { jobRetries } from './0300_job_retries.js';
+import { interactionRewardScores } from './0301_interaction_reward_scores.js';
 import { projectionCheckpoints } from './0100_projection_checkpoints.js';
 import { readDatasets } from './0101_read_datasets.js';
 import { readRuns } from './0102_read_runs.js';
@@ -58,4 +59,5 @@ export const migrations: Record<string, Migration> = {
   '0120_run_metrics_ppo_statistics': runMetricsPpoStatistics,
   '0200_api_tokens': apiTokens,
   '0300_job_retries': jobRetries,
+  '0301_interaction_reward_scores': interactionRewardScores,
 };

@@ -77,6 +77,13 @@ const environmentSchema = z.object({
   TUNELEDGER_ASOF_SNAPSHOT_EVERY: z.coerce.number().int().min(0).default(2_000),
   /** Seconds between the server's checks for snapshots due. */
   TUNELEDGER_ASOF_SNAPSHOT_CHECK_S: z.coerce.number().int().min(1).default(60),
+  /**
+   * Seconds between the background passes that score served interactions with the current reward model of
+   * their model (`<model>-reward`; 0: never).
+   */
+  TUNELEDGER_REWARD_SCORING_S: z.coerce.number().min(0).default(10),
+  /** Served interactions per reward-scoring batch. */
+  TUNELEDGER_REWARD_SCORING_BATCH: z.coerce.number().int().min(1).max(256).default(32),
   /** The HMAC key PII pseudonyms are made with (a dataset or serving policy that pseudonymises needs it). */
   TUNELEDGER_PII_KEY: z.string().min(16, 'use a PII key of at least 16 characters').optional(),
   /** Wraps every data subject's key (docs/privacy.md); generated into <data dir>/master.key when unset. */
@@ -116,6 +123,8 @@ export interface Config {
   readonly ledgerCheckpointSeconds: number;
   /** Time travel snapshots: every this many folded events (0: none), checked every `checkSeconds`. */
   readonly asOfSnapshots: { readonly every: number; readonly checkSeconds: number };
+  /** Served interactions scored by the current reward model: every `everySeconds` (0: never), `batch` at a time. */
+  readonly rewardScoring: { readonly everySeconds: number; readonly batch: number };
   /** TUNELEDGER_PII_KEY: the key of PII pseudonyms. */
   readonly piiKey?: string;
   readonly masterKey?: string;
@@ -175,6 +184,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     asOfSnapshots: {
       every: env.TUNELEDGER_ASOF_SNAPSHOT_EVERY,
       checkSeconds: env.TUNELEDGER_ASOF_SNAPSHOT_CHECK_S,
+    },
+    rewardScoring: {
+      everySeconds: env.TUNELEDGER_REWARD_SCORING_S,
+      batch: env.TUNELEDGER_REWARD_SCORING_BATCH,
     },
     ...(env.TUNELEDGER_PII_KEY ? { piiKey: env.TUNELEDGER_PII_KEY } : {}),
     ...(env.TUNELEDGER_MASTER_KEY ? { masterKey: env.TUNELEDGER_MASTER_KEY } : {}),

@@ -19,7 +19,7 @@ import {
   type MonitorConfig,
   type Serving,
 } from '../serving/index.js';
-import { createJobHandlers, runWorker, unpackTar } from '../workers/index.js';
+import { createJobHandlers, InteractionRewardScoring, runWorker, unpackTar } from '../workers/index.js';
 import { deploymentJobHandlers } from '../workers/deployment/index.js';
 import { BenchmarkSchedule, evaluationSettingsFromEnv } from '../workers/evaluation/index.js';
 import {
@@ -276,6 +276,23 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       }),
     );
     cleanups.push(async () => rewardScorer.dispose());
+    if (config.rewardScoring.everySeconds > 0) {
+      // The flywheel's signal: served interactions scored by their model's current reward model, off the
+      // request path (docs/training.md, "Served interactions scored").
+      const scoringLogger = logger.child({ component: 'reward-scoring' });
+      const scoring = new InteractionRewardScoring({
+        db: database.db,
+        services,
+        scorer: rewardScorer,
+        batchSize: config.rewardScoring.batch,
+      }).start(config.rewardScoring.everySeconds * 1000, {
+        onPass: (pass) => {
+          if (pass.scored + pass.unscorable > 0) scoringLogger.info(pass, 'served interactions scored');
+        },
+        onError: (error) => scoringLogger.warn({ err: error }, 'reward scoring failed; retrying'),
+      });
+      cleanups.push(() => scoring.stop());
+    }
     const graphql = await createGraphqlServer({
       store,
       db: database.db,

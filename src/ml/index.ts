@@ -94,6 +94,7 @@ export {
   rewardLoss,
   rewardScores,
   saveRewardModel,
+  scoreExchanges,
   scoreResponses,
   type RewardBatch,
   type RewardConfig,

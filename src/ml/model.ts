@@ -7,6 +7,7 @@ import {
   linearFrozen,
   linearTrainable,
   attention,
+  decodeAttention,
   rmsNorm,
   rotary,
   rotaryTables,
@@ -502,14 +503,7 @@ export class LlamaModel {
     const width = cache.width + 1;
     const options: ForwardOptions = {};
     // Row b sees its last lengths[b] + 1 slots; the slots before them are padding.
-    const maskData = new Float32Array(rows * c.numKvHeads * width);
-    lengths.forEach((length, b) => {
-      for (let h = 0; h < c.numKvHeads; h++) {
-        const from = (b * c.numKvHeads + h) * width;
-        maskData.fill(-1e9, from, from + width - (length + 1));
-      }
-    });
-    const mask = tf.tensor3d(maskData, [rows * c.numKvHeads, 1, width]);
+    const first = lengths.flatMap((length) => new Array<number>(c.numKvHeads).fill(width - (length + 1)));
     const rot = this.rotaryFor(longest + 1);
     // Each row at its own position: the rows are the "positions" of a [1, rows, heads, d] rotary call.
     const where = tf.tensor1d(Int32Array.from(lengths), 'int32');
@@ -541,7 +535,7 @@ export class LlamaModel {
       const kg = tf.keep(past.keys ? (tf.concat([past.keys, kNew], 1) as tf.Tensor3D) : kNew);
       const vg = tf.keep(past.values ? (tf.concat([past.values, vNew], 1) as tf.Tensor3D) : vNew);
       cache.setLayer(layer, kg, vg);
-      const { context } = attention(qg, kg, vg, 1 / Math.sqrt(d), mask);
+      const context = decodeAttention(qg, kg, vg, 1 / Math.sqrt(d), first);
       h = tf.add(
         h,
         this.project(
@@ -654,7 +648,14 @@ export class LlamaModel {
         cache.keys[layer] = tf.keep(kg);
         cache.values[layer] = tf.keep(vg);
       }
-      const { context: heads, probs } = attention(qg, kg, vg, scale, mask, options.attention ?? false);
+      // A decoding step (one new position over the cache) takes the one-pass attention decodeStep takes too.
+      const decoding = cache !== undefined && seq === 1 && !options.attention;
+      const { context: heads, probs } = decoding
+        ? {
+            context: decodeAttention(qg, kg, vg, scale, new Array<number>(qg.shape[0]).fill(0)),
+            probs: undefined,
+          }
+        : attention(qg, kg, vg, scale, mask, options.attention ?? false);
       if (probs) attentionByLayer.push(probs.reshape([batch, c.numHeads, seq, keys]));
       const context = heads
         .reshape([batch, c.numHeads, seq, d])

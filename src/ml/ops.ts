@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { inverseFrequencies, type RopeScaling } from './ropeScaling.js';
-import { gatherRows, matMulEach, rotaryWasm, sumRows } from './wasmKernels.js';
+import { decodeAttentionWasm, gatherRows, matMulEach, rotaryWasm, sumRows } from './wasmKernels.js';
 
 /** tfjs types custom-gradient functions with variadic inputs; ours have fixed ones. */
 type GradFn = (...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -123,6 +123,27 @@ export function attention(
     };
   });
   return { context: op(q, k, v) as tf.Tensor3D };
+}
+
+/**
+ * Attention of a decoding step, without gradient: q [n, m, d] (m queries per entry, here the heads sharing a kv
+ * head) against each entry's cached k and v [n, t, d], entry e seeing its keys from first[e] on (the slots
+ * before are padding). On wasm one pass over the cache (decodeAttentionWasm); elsewhere `attention` with the
+ * equivalent additive mask.
+ */
+export function decodeAttention(
+  q: tf.Tensor3D,
+  k: tf.Tensor3D,
+  v: tf.Tensor3D,
+  scale: number,
+  first: readonly number[],
+): tf.Tensor3D {
+  const fast = decodeAttentionWasm(q, k, v, scale, first);
+  if (fast) return fast;
+  const t = k.shape[1];
+  const mask = new Float32Array(first.length * t);
+  first.forEach((start, e) => mask.fill(-1e9, e * t, e * t + start));
+  return attention(q, k, v, scale, tf.tensor3d(mask, [first.length, 1, t])).context;
 }
 
 /** Embedding lookup table[ids] of a frozen table (rows copied whole on wasm). */

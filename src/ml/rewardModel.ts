@@ -243,20 +243,65 @@ export function scoreResponses(
   responses: readonly string[],
   options: ScoreOptions = {},
 ): number[] {
-  const maxLength = options.maxLength ?? Math.min(512, model.config.maxPositionEmbeddings);
-  const batchSize = options.batchSize ?? 8;
+  const maxLength = scoredLength(model, options);
   const examples = responses.map((output, i) => {
-    const built = buildTrainingExample({ ...prompt, output }, format, tokenizer, { maxLength });
-    if (!built.lossMask.includes(1)) {
+    const example = rewardExample(prompt, output, format, tokenizer, maxLength);
+    if (!example) {
       throw new PromptFillsContextError(
         `response ${i} has no token left within ${maxLength} tokens (the prompt fills them); shorten the prompt or raise maxLength`,
       );
     }
-    return { ids: built.inputIds, lossMask: built.lossMask };
+    return example;
   });
+  return scoreExamples(model, head, examples, tokenizer.padId, options);
+}
+
+/**
+ * The reward of each (prompt, response) exchange, the prompts differing (served interactions), scored in
+ * batches of `batchSize`; null for an exchange whose prompt leaves no response token within the length scored.
+ */
+export function scoreExchanges(
+  model: LlamaModel,
+  head: RewardHead,
+  tokenizer: Tokenizer,
+  format: PromptFormat,
+  exchanges: readonly { readonly prompt: PromptRecord; readonly response: string }[],
+  options: ScoreOptions = {},
+): (number | null)[] {
+  const maxLength = scoredLength(model, options);
+  const examples = exchanges.map((e) => rewardExample(e.prompt, e.response, format, tokenizer, maxLength));
+  const scorable = examples.filter((example) => example !== undefined);
+  const scores = scoreExamples(model, head, scorable, tokenizer.padId, options);
+  let next = 0;
+  return examples.map((example) => (example ? scores[next++]! : null));
+}
+
+const scoredLength = (model: LlamaModel, options: ScoreOptions) =>
+  options.maxLength ?? Math.min(512, model.config.maxPositionEmbeddings);
+
+/** A response rendered after its prompt; undefined when the prompt leaves it no token. */
+function rewardExample(
+  prompt: PromptRecord,
+  output: string,
+  format: PromptFormat,
+  tokenizer: Tokenizer,
+  maxLength: number,
+): { ids: number[]; lossMask: number[] } | undefined {
+  const built = buildTrainingExample({ ...prompt, output }, format, tokenizer, { maxLength });
+  return built.lossMask.includes(1) ? { ids: built.inputIds, lossMask: built.lossMask } : undefined;
+}
+
+function scoreExamples(
+  model: LlamaModel,
+  head: RewardHead,
+  examples: readonly { ids: number[]; lossMask: number[] }[],
+  padId: number,
+  options: ScoreOptions,
+): number[] {
+  const batchSize = options.batchSize ?? 8;
   const scores: number[] = [];
   for (let start = 0; start < examples.length; start += batchSize) {
-    const batch = makeRewardBatch(examples.slice(start, start + batchSize), tokenizer.padId);
+    const batch = makeRewardBatch(examples.slice(start, start + batchSize), padId);
     scores.push(...readInTidy(() => rewardScores(model, head, batch).dataSync()));
   }
   return scores;

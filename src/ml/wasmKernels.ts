@@ -14,12 +14,16 @@ import * as tf from '@tensorflow/tfjs';
  *   apart); ours moves 8 x 8 blocks of 32-bit words in JavaScript (0.7 ms) when both swapped axes are >= 128.
  * - rotaryWasm applies a rotary embedding in one pass, where tf ops take a permutation matmul and four
  *   element-wise kernels (and as many again for the gradient).
+ * - decodeAttentionWasm: attention of a few queries per entry (a decoding step) over each entry's cached keys in
+ *   one pass, reading k and v where they lie: no transpose of the cache, no additive mask, and none of the
+ *   per-entry XNNPACK operators that matMulEach makes for products of one row (which grow with the batch).
  */
 
 const MATMUL_EACH = 'TuneledgerMatMulEach';
 const GATHER_ROWS = 'TuneledgerGatherRows';
 const SUM_ROWS = 'TuneledgerSumRows';
 const ROTARY = 'TuneledgerRotary';
+const DECODE_ATTENTION = 'TuneledgerDecodeAttention';
 
 /** The parts of the wasm backend the kernels use (BackendWasm and its emscripten module). */
 interface WasmBackend {
@@ -167,6 +171,7 @@ export function installWasmKernels(): void {
       return out;
     },
   });
+  tf.registerKernel({ kernelName: DECODE_ATTENTION, backendName: 'wasm', kernelFunc: decodeAttentionKernel });
   tf.registerKernel({
     kernelName: ROTARY,
     backendName: 'wasm',
@@ -202,6 +207,58 @@ export function installWasmKernels(): void {
       return out;
     },
   });
+}
+
+/**
+ * softmax(q k^T * scale) v for each entry e of q [n, m, d], k and v [n, t, d], over the keys from first[e] on
+ * (earlier ones are padding). Each entry's sums run over its own keys only, in order, so an entry's result does
+ * not depend on the batch around it.
+ */
+function decodeAttentionKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const { q, k, v } = inputs as Record<'q' | 'k' | 'v', tf.TensorInfo>;
+  const { scale, first } = attrs as unknown as { scale: number; first: number[] };
+  const wasm = backend as WasmBackend;
+  const [n = 0, m = 0, d = 0] = q.shape;
+  const t = k.shape[1] ?? 0;
+  const out = wasm.makeOutput([n, m, d], 'float32');
+  const buffer = wasm.wasm.HEAPU8.buffer;
+  const view = (x: tf.TensorInfo, size: number) =>
+    new Float32Array(buffer, wasm.getMemoryOffset(x.dataId), size);
+  const qs = view(q, n * m * d);
+  const ks = view(k, n * t * d);
+  const vs = view(v, n * t * d);
+  const ys = view(out, n * m * d);
+  const weights = new Float32Array(t);
+  for (let e = 0; e < n; e++) {
+    const from = first[e] ?? 0;
+    const entry = e * t * d;
+    for (let r = 0; r < m; r++) {
+      const qRow = (e * m + r) * d;
+      let max = -Infinity;
+      for (let s = from; s < t; s++) {
+        const kRow = entry + s * d;
+        let dot = 0;
+        for (let j = 0; j < d; j++) dot += qs[qRow + j]! * ks[kRow + j]!;
+        const w = dot * scale;
+        weights[s] = w;
+        if (w > max) max = w;
+      }
+      let total = 0;
+      for (let s = from; s < t; s++) {
+        const w = Math.exp(weights[s]! - max);
+        weights[s] = w;
+        total += w;
+      }
+      const y = ys.subarray(qRow, qRow + d);
+      y.fill(0);
+      for (let s = from; s < t; s++) {
+        const w = weights[s]! / total;
+        const vRow = entry + s * d;
+        for (let j = 0; j < d; j++) y[j]! += w * vs[vRow + j]!;
+      }
+    }
+  }
+  return out;
 }
 
 /** Swaps the last two axes of `count` [rows, cols] matrices, 8 x 8 blocks at a time, bits copied as int32. */
@@ -283,4 +340,36 @@ export function sumRows(x: tf.Tensor2D): tf.Tensor1D {
   if (tf.getBackend() !== 'wasm' || x.dtype !== 'float32') return tf.sum(x, 0);
   installWasmKernels();
   return tf.engine().runKernel(SUM_ROWS, { x }, {}) as tf.Tensor1D;
+}
+
+/**
+ * Attention for decoding, without gradient: softmax(q k^T * scale) v for q [n, m, d] against k and v [n, t, d],
+ * entry e seeing its keys from first[e] on (the slots before are padding; absent: all). One pass over the cache
+ * on wasm; elsewhere, `attention` with the equivalent additive mask.
+ */
+export function decodeAttentionWasm(
+  q: tf.Tensor3D,
+  k: tf.Tensor3D,
+  v: tf.Tensor3D,
+  scale: number,
+  first: readonly number[],
+): tf.Tensor3D | undefined {
+  if (tf.getBackend() !== 'wasm' || q.dtype !== 'float32' || k.dtype !== 'float32' || v.dtype !== 'float32')
+    return undefined;
+  const [n, , d] = q.shape;
+  if (
+    k.shape[0] !== n ||
+    v.shape[0] !== n ||
+    k.shape[2] !== d ||
+    v.shape[1] !== k.shape[1] ||
+    first.length !== n
+  )
+    throw new Error(
+      `decodeAttention: shapes [${q.shape}], [${k.shape}], [${v.shape}] and ${first.length} starts do not pair up`,
+    );
+  installWasmKernels();
+  return tf.engine().runKernel(DECODE_ATTENTION, { q, k, v }, {
+    scale,
+    first: [...first],
+  } as unknown as tf.NamedAttrMap) as tf.Tensor3D;
 }

@@ -12,15 +12,21 @@ import { RowBatch } from './rowBatch.js';
  */
 /** The events that write feedback rows (SubjectForgotten erases texts in them). */
 type FeedbackRowEventType =
-  'InteractionRecorded' | 'FeedbackLabeled' | 'CandidatesGenerated' | 'PreferenceRanked';
+  | 'InteractionRecorded'
+  | 'FeedbackLabeled'
+  | 'InteractionRewardScored'
+  | 'CandidatesGenerated'
+  | 'PreferenceRanked';
 
 export const feedbackProjection = defineProjection({
   name: 'feedback',
   // 2: rows' data subjects are kept (feedback_subjects), and SubjectForgotten erases that subject's texts.
-  version: 2,
+  // 3: interactions keep their latest reward score (InteractionRewardScored).
+  version: 3,
   handles: [
     'InteractionRecorded',
     'FeedbackLabeled',
+    'InteractionRewardScored',
     'CandidatesGenerated',
     'PreferenceRanked',
     'SubjectForgotten',
@@ -97,7 +103,9 @@ async function applyFeedback(
     });
   await interactions.load(
     trx,
-    events.flatMap((e) => (e.type === 'FeedbackLabeled' ? [e.data.interactionId] : [])),
+    events.flatMap((e) =>
+      e.type === 'FeedbackLabeled' || e.type === 'InteractionRewardScored' ? [e.data.interactionId] : [],
+    ),
   );
   await prompts.load(
     trx,
@@ -125,7 +133,21 @@ async function applyFeedback(
           last_rating: null,
           last_thumbs_up: null,
           recorded_at: d.recordedAt,
+          reward_score: null,
+          reward_model_name: null,
+          reward_model_version: null,
+          reward_scored_at: null,
         });
+        break;
+      }
+      case 'InteractionRewardScored': {
+        const d = event.data;
+        interactions.update(d.interactionId, () => ({
+          reward_score: d.score,
+          reward_model_name: d.rewardModel.name,
+          reward_model_version: d.rewardModel.version,
+          reward_scored_at: d.scoredAt,
+        }));
         break;
       }
       case 'FeedbackLabeled': {

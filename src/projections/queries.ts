@@ -407,3 +407,64 @@ export async function lineageOf(
 }
 
 export type { ReadModelDatabase };
+
+/** Where the reward models that score served interactions are registered: `<served model>-reward`. */
+export const REWARD_MODEL_SUFFIX = '-reward';
+
+/**
+ * The reward model current for each served model name (the flywheel's scorer): among the retained reward-model
+ * versions (trainingSummary.method `reward-model`) registered as `<name>-reward`, the production one, else the
+ * newest. Keyed by the served model's name.
+ */
+export async function currentRewardModels(
+  db: AnyDb,
+): Promise<Map<string, { readonly name: string; readonly version: number }>> {
+  const rows = await read(db)
+    .selectFrom('model_versions')
+    .select(['model_name', 'version', 'stage'])
+    .where('model_name', 'like', `%${REWARD_MODEL_SUFFIX}`)
+    .where('archived_at', 'is', null)
+    .where(sql<string>`training_summary->>'method'`, '=', 'reward-model')
+    .orderBy('model_name')
+    .orderBy(sql`stage = 'production'`, 'desc')
+    .orderBy('version', 'desc')
+    .execute();
+  const current = new Map<string, { name: string; version: number }>();
+  for (const row of rows) {
+    const served = row.model_name.slice(0, -REWARD_MODEL_SUFFIX.length);
+    if (served !== '' && !current.has(served))
+      current.set(served, { name: row.model_name, version: row.version });
+  }
+  return current;
+}
+
+/**
+ * Up to `limit` interactions of a served model that a reward-model version has not scored yet (their latest
+ * score is another's, or none), oldest first, leaving out `excluding` and exchanges whose texts are erased.
+ */
+export function interactionsAwaitingReward(
+  db: AnyDb,
+  args: {
+    readonly modelName: string;
+    readonly rewardModel: { readonly name: string; readonly version: number };
+    readonly erased: string;
+    readonly excluding: readonly string[];
+    readonly limit: number;
+  },
+): Promise<Pick<Interaction, 'interaction_id' | 'prompt' | 'response'>[]> {
+  let q = read(db)
+    .selectFrom('interactions')
+    .select(['interaction_id', 'prompt', 'response'])
+    .where('model_name', '=', args.modelName)
+    .where((eb) =>
+      eb.or([
+        eb('reward_model_version', 'is', null),
+        eb('reward_model_version', '!=', args.rewardModel.version),
+        eb('reward_model_name', '!=', args.rewardModel.name),
+      ]),
+    )
+    .where('prompt', '!=', args.erased)
+    .where('response', '!=', args.erased);
+  if (args.excluding.length > 0) q = q.where('interaction_id', 'not in', [...args.excluding]);
+  return q.orderBy('recorded_at').orderBy('interaction_id').limit(args.limit).execute();
+}

@@ -218,6 +218,11 @@ export interface InteractionsTable {
   last_rating: number | null;
   last_thumbs_up: boolean | null;
   recorded_at: Timestamp;
+  /** The latest InteractionRewardScored: the score and the reward-model version that gave it. */
+  reward_score: number | null;
+  reward_model_name: string | null;
+  reward_model_version: number | null;
+  reward_scored_at: Timestamp | null;
 }
 
 export interface FeedbackLabelsTable {

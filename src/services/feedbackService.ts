@@ -7,7 +7,9 @@ import {
   type Candidate,
   type FeedbackLabel,
   type InteractionRecorded,
+  type InteractionRewardScored,
   type RecordInteraction,
+  type RecordRewardScore,
 } from '../domain/index.js';
 import { TEACHING_ROLES, teachingRole, type CommandContext } from './commandContext.js';
 import type { CommandResult } from './commandHandler.js';
@@ -60,12 +62,13 @@ export class FeedbackService {
 
   /**
    * An interaction as its stream holds it, with every label in order (a correction with the role that
-   * supplied it, when recorded); undefined when never recorded.
+   * supplied it, when recorded) and its latest reward score; undefined when never recorded.
    */
   async labelledInteraction(interactionId: string): Promise<
     | {
         recorded: InteractionRecorded['data'];
         labels: (FeedbackLabel & { labelerRole?: string })[];
+        rewardScore?: number;
       }
     | undefined
   > {
@@ -77,7 +80,12 @@ export class FeedbackService {
       const { label, labelerRole } = event.data as { label: FeedbackLabel; labelerRole?: string };
       return [labelerRole !== undefined ? { ...label, labelerRole } : label];
     });
-    return { recorded: recorded.data as InteractionRecorded['data'], labels };
+    const scored = events.findLast((event) => event.type === 'InteractionRewardScored');
+    return {
+      recorded: recorded.data as InteractionRecorded['data'],
+      labels,
+      ...(scored ? { rewardScore: (scored.data as InteractionRewardScored['data']).score } : {}),
+    };
   }
 
   /**
@@ -129,6 +137,19 @@ export class FeedbackService {
         ...(labelerRole !== undefined ? { labelerRole } : {}),
         at: this.kit.now(),
       },
+      context,
+    );
+  }
+
+  /**
+   * Records a reward model's score of a served interaction (the flywheel's automatic signal); once per
+   * interaction and reward-model version (INTERACTION_ALREADY_SCORED).
+   */
+  async recordRewardScore(input: Input<RecordRewardScore>, context: CommandContext): Promise<CommandResult> {
+    return this.kit.handler.handle(
+      interactionDecider,
+      interactionStream(input.interactionId),
+      { ...input, type: 'RecordRewardScore', at: this.kit.now() },
       context,
     );
   }

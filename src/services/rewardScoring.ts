@@ -4,6 +4,7 @@ import type { ModelRef } from '../domain/index.js';
 import {
   loadRewardModel,
   PromptFillsContextError,
+  scoreExchanges,
   scoreResponses,
   type LlamaModel,
   type RewardHead,
@@ -21,9 +22,17 @@ export interface ScoredPrompt {
   readonly input?: string;
 }
 
-/** Scores answers with a registered reward model; the API's `rewardScores` query. */
+/** A prompt and the answer given to it (a served interaction). */
+export interface ScoredExchange {
+  readonly prompt: ScoredPrompt;
+  readonly response: string;
+}
+
+/** Scores answers with a registered reward model; the API's `rewardScores` query and the flywheel's scorer. */
 export interface RewardScorer {
   score(model: ModelRef, prompt: ScoredPrompt, answers: readonly string[]): Promise<number[]>;
+  /** One score per exchange, in batches; null where the prompt leaves the answer no token to score. */
+  scoreExchanges(model: ModelRef, exchanges: readonly ScoredExchange[]): Promise<(number | null)[]>;
 }
 
 /** What the caller asked cannot be scored: the version is not a reward model, or the prompt leaves no room. */
@@ -60,6 +69,11 @@ export class RegistryRewardScorer implements RewardScorer {
       }
       throw error;
     }
+  }
+
+  async scoreExchanges(model: ModelRef, exchanges: readonly ScoredExchange[]): Promise<(number | null)[]> {
+    const scorer = await this.scorerFor(model);
+    return scoreExchanges(scorer.model, scorer.head, scorer.tokenizer, scorer.format, exchanges);
   }
 
   /** Frees every loaded model. */

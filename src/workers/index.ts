@@ -54,3 +54,9 @@ export {
   type ApiWorkerProcess,
   type ApiWorkerProcessOptions,
 } from './remote/index.js';
+export {
+  InteractionRewardScoring,
+  REWARD_SCORER_ACTOR,
+  type InteractionRewardScoringOptions,
+  type RewardScoringPass,
+} from './flywheel/interactionRewardScoring.js';

@@ -38,6 +38,52 @@ describe('interaction decider', () => {
       .thenThrows('INTERACTION_ALREADY_RECORDED');
   });
 
+  it('records a reward score of a recorded interaction once per reward-model version', () => {
+    const score = (version: number, value: number, t: number) => ({
+      type: 'RecordRewardScore' as const,
+      interactionId: 'i1',
+      rewardModel: { name: 'med-llama-reward', version },
+      score: value,
+      at: at(t),
+    });
+    const scored: InteractionEvent = {
+      type: 'InteractionRewardScored',
+      data: {
+        interactionId: 'i1',
+        rewardModel: { name: 'med-llama-reward', version: 1 },
+        score: -0.5,
+        scoredAt: at(1),
+      },
+    };
+    interactions
+      .given([])
+      .when(score(1, -0.5, 1))
+      .thenThrows('INTERACTION_NOT_FOUND');
+    interactions
+      .given([recorded])
+      .when(score(1, -0.5, 1))
+      .then([scored]);
+    interactions
+      .given([recorded, scored])
+      .when(score(1, 0.25, 2))
+      .thenThrows('INTERACTION_ALREADY_SCORED');
+    // A newer reward model scores it again.
+    interactions
+      .given([recorded, scored])
+      .when(score(2, 0.25, 2))
+      .then([
+        {
+          type: 'InteractionRewardScored',
+          data: {
+            interactionId: 'i1',
+            rewardModel: { name: 'med-llama-reward', version: 2 },
+            score: 0.25,
+            scoredAt: at(2),
+          },
+        },
+      ]);
+  });
+
   it('labels only a recorded interaction', () => {
     const label = {
       type: 'LabelFeedback' as const,
@@ -87,7 +133,7 @@ describe('interaction decider', () => {
       interactionDecider.evolve,
       interactionDecider.initialState(),
     );
-    expect(state).toEqual({ recorded: true, labels: 2 });
+    expect(state).toEqual({ recorded: true, labels: 2, scoredBy: [] });
   });
 });
 

@@ -27,19 +27,34 @@ export interface LabelledInteraction {
   /** An input or output filter changed or blocked the exchange. */
   readonly filtered: boolean;
   readonly labels: readonly InteractionLabel[];
+  /** The latest reward score of the model's answer (InteractionRewardScored); absent until scored. */
+  readonly rewardScore?: number;
 }
 
-export type FlywheelSkip = 'unlabelled' | 'rejected' | 'no-verdict' | 'filtered' | 'empty' | 'duplicate';
+export type FlywheelSkip =
+  'unlabelled' | 'rejected' | 'no-verdict' | 'filtered' | 'unscored' | 'low-reward' | 'empty' | 'duplicate';
+
+/** What keeps a model's answer: the lowest rating, and optionally the lowest reward score. */
+export interface FlywheelThresholds {
+  /** Lowest 1-5 rating that keeps the model's answer. */
+  readonly minRating: number;
+  /**
+   * Lowest reward score that keeps the model's answer (a praised answer scored lower, or not scored, is left
+   * out); a person's correction is not the scored answer and is kept whatever the score.
+   */
+  readonly minReward?: number;
+}
 
 /**
  * What a labelled interaction teaches. A correction (the latest one) is the answer a person wrote: it is kept
  * even when the model's answer was judged bad. Otherwise the latest thumbs or rating decides: thumbs up or a
  * rating at or above `minRating` keeps the model's answer; anything lower rejects it. Error categories alone
  * give no verdict. Filtered exchanges (a refusal replaced the answer, or the input was changed) are skipped.
+ * With `minReward`, a kept answer also needs a reward score at or above it.
  */
 export function flywheelVerdict(
   interaction: LabelledInteraction,
-  minRating: number,
+  thresholds: FlywheelThresholds,
 ):
   | { readonly output: string; readonly source: 'response' }
   | { readonly output: string; readonly source: 'correction'; readonly labelerRole?: string }
@@ -59,8 +74,15 @@ export function flywheelVerdict(
   );
   if (!judgement) return { skip: 'no-verdict' };
   const good =
-    judgement.kind === 'thumbs' ? judgement.up : judgement.kind === 'rating' && judgement.value >= minRating;
-  return good ? { output: interaction.response, source: 'response' } : { skip: 'rejected' };
+    judgement.kind === 'thumbs'
+      ? judgement.up
+      : judgement.kind === 'rating' && judgement.value >= thresholds.minRating;
+  if (!good) return { skip: 'rejected' };
+  if (thresholds.minReward !== undefined) {
+    if (interaction.rewardScore === undefined) return { skip: 'unscored' };
+    if (interaction.rewardScore < thresholds.minReward) return { skip: 'low-reward' };
+  }
+  return { output: interaction.response, source: 'response' };
 }
 
 const ROLE_LINE = /^(system|user|assistant): /;
@@ -92,6 +114,8 @@ export interface FlywheelOptions {
   readonly interactions: Iterable<LabelledInteraction>;
   /** Lowest rating that keeps the model's answer (default 4 of 5). */
   readonly minRating?: number;
+  /** Lowest reward score that keeps the model's answer (default: no reward filter). */
+  readonly minReward?: number;
   readonly split: SplitOptions;
 }
 
@@ -123,7 +147,10 @@ export interface FlywheelFacts extends StoredRevision {
  * error is thrown.
  */
 export async function writeFlywheelRevision(options: FlywheelOptions): Promise<FlywheelFacts> {
-  const minRating = options.minRating ?? 4;
+  const thresholds: FlywheelThresholds = {
+    minRating: options.minRating ?? 4,
+    ...(options.minReward !== undefined ? { minReward: options.minReward } : {}),
+  };
   const writer = await RevisionWriter.open(options.store, options.split);
   const splits = new DerivedSplits(options.split);
   const seen = new Set<number>();
@@ -141,7 +168,7 @@ export async function writeFlywheelRevision(options: FlywheelOptions): Promise<F
       });
     }
     for (const interaction of options.interactions) {
-      const verdict = flywheelVerdict(interaction, minRating);
+      const verdict = flywheelVerdict(interaction, thresholds);
       if ('skip' in verdict) {
         skip(verdict.skip);
         continue;

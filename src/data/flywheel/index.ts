@@ -1,5 +1,6 @@
 export {
   flywheelVerdict,
+  type FlywheelThresholds,
   promptMessages,
   writeFlywheelRevision,
   type FlywheelFacts,

@@ -47,6 +47,22 @@ export const InteractionRecorded = defineEvent(
   }),
 );
 
+/**
+ * A served interaction scored by the reward model current for its model when the background scorer reached it
+ * (docs/rlhf.md: `<model>-reward`, its production version, else its newest retained one): the flywheel's
+ * automatic signal. One score per interaction and reward-model version; a newer reward model scores again.
+ */
+export const InteractionRewardScored = defineEvent(
+  'InteractionRewardScored',
+  z.object({
+    interactionId: id,
+    rewardModel: modelRef,
+    /** The reward model's scalar for the logged prompt and response; higher is better. */
+    score: z.number().refine(Number.isFinite, 'a reward score is a finite number'),
+    scoredAt: isoTimestamp,
+  }),
+);
+
 export const feedbackLabel = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('thumbs'), up: z.boolean() }),
   z.object({ kind: z.literal('rating'), value: z.int().min(1).max(5) }),
@@ -103,7 +119,11 @@ export const PreferenceRanked = defineEvent(
 );
 
 /** The events of an interaction stream (`interaction-<id>`). */
-export const interactionEventDefinitions = [InteractionRecorded, FeedbackLabeled] as const;
+export const interactionEventDefinitions = [
+  InteractionRecorded,
+  FeedbackLabeled,
+  InteractionRewardScored,
+] as const;
 /** The events of a preference stream (`preference-<promptId>`). */
 export const preferenceEventDefinitions = [CandidatesGenerated, PreferenceRanked] as const;
 export const feedbackEventDefinitions = [
@@ -113,6 +133,7 @@ export const feedbackEventDefinitions = [
 
 export type InteractionRecorded = EventOf<typeof InteractionRecorded>;
 export type FeedbackLabeled = EventOf<typeof FeedbackLabeled>;
+export type InteractionRewardScored = EventOf<typeof InteractionRewardScored>;
 export type CandidatesGenerated = EventOf<typeof CandidatesGenerated>;
 export type PreferenceRanked = EventOf<typeof PreferenceRanked>;
 

@@ -4,6 +4,7 @@ import type {
   FeedbackLabeled,
   InteractionEvent,
   InteractionRecorded,
+  InteractionRewardScored,
 } from './feedback.events.js';
 
 export type RecordInteraction = Omit<InteractionRecorded['data'], 'recordedAt'> & {
@@ -23,14 +24,24 @@ export type LabelFeedback = {
   readonly at: string;
 };
 
-export type InteractionCommand = RecordInteraction | LabelFeedback;
+export type RecordRewardScore = Omit<InteractionRewardScored['data'], 'scoredAt'> & {
+  readonly type: 'RecordRewardScore';
+  readonly at: string;
+};
+
+export type InteractionCommand = RecordInteraction | LabelFeedback | RecordRewardScore;
 
 export interface InteractionState {
   readonly recorded: boolean;
   readonly labels: number;
+  /** The reward-model versions (`name@version`) that scored the interaction. */
+  readonly scoredBy: readonly string[];
 }
 
-export const initialInteractionState = (): InteractionState => ({ recorded: false, labels: 0 });
+export const initialInteractionState = (): InteractionState => ({ recorded: false, labels: 0, scoredBy: [] });
+
+const rewardModelKey = (model: { readonly name: string; readonly version: number }) =>
+  `${model.name}@${model.version}`;
 
 export function evolveInteraction(state: InteractionState, event: InteractionEvent): InteractionState {
   switch (event.type) {
@@ -38,6 +49,8 @@ export function evolveInteraction(state: InteractionState, event: InteractionEve
       return { ...state, recorded: true };
     case 'FeedbackLabeled':
       return { ...state, labels: state.labels + 1 };
+    case 'InteractionRewardScored':
+      return { ...state, scoredBy: [...state.scoredBy, rewardModelKey(event.data.rewardModel)] };
     default:
       return assertNever(event);
   }
@@ -81,6 +94,30 @@ export function decideInteraction(
         },
       };
       return [labeled];
+    }
+    case 'RecordRewardScore': {
+      ensure(
+        state.recorded,
+        'INTERACTION_NOT_FOUND',
+        `Interaction "${command.interactionId}" was never recorded; only recorded interactions are scored.`,
+        { interactionId: command.interactionId },
+      );
+      ensure(
+        !state.scoredBy.includes(rewardModelKey(command.rewardModel)),
+        'INTERACTION_ALREADY_SCORED',
+        `Interaction "${command.interactionId}" is already scored by ${command.rewardModel.name} v${command.rewardModel.version}.`,
+        { interactionId: command.interactionId },
+      );
+      const scored: InteractionRewardScored = {
+        type: 'InteractionRewardScored',
+        data: {
+          interactionId: command.interactionId,
+          rewardModel: { ...command.rewardModel },
+          score: command.score,
+          scoredAt: command.at,
+        },
+      };
+      return [scored];
     }
     default:
       return assertNever(command);

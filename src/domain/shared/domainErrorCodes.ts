@@ -72,6 +72,7 @@ export const domainErrorKinds = {
   /** A stream written by a newer tuneledger: this server cannot decide on it until it is upgraded. */
   EVENT_VERSION_TOO_NEW: 'conflict',
   INTERACTION_ALREADY_RECORDED: 'conflict',
+  INTERACTION_ALREADY_SCORED: 'conflict',
   LEASE_STILL_VALID: 'conflict',
   MODEL_VERSION_ARCHIVED: 'conflict',
   MODEL_VERSION_IN_PRODUCTION: 'conflict',

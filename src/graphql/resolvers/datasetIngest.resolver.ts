@@ -270,6 +270,7 @@ export class DatasetIngestResolver {
           datasetId: input.datasetId,
           interactionIds,
           ...(input.minRating != null ? { minRating: input.minRating } : {}),
+          ...(input.minReward != null ? { minReward: input.minReward } : {}),
           ...(input.evalFraction != null ? { evalFraction: input.evalFraction } : {}),
         },
         commandContext(context, idempotencyKey),

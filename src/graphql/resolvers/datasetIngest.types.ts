@@ -233,6 +233,13 @@ export class FlywheelRevisionInput {
   @Field(() => Float, {
     nullable: true,
     description:
+      "Lowest reward score that keeps the model's answer (the latest score the current reward model of the interaction's model gave it); answers scored lower or not yet scored are left out (skipped: low-reward, unscored). People's corrections are kept whatever the score. Default: no reward filter.",
+  })
+  minReward?: number;
+
+  @Field(() => Float, {
+    nullable: true,
+    description:
       "Share of the new records in the eval split (default: the parent revision's, else 0.1). The parent's records keep their splits; an answer to an eval question is eval.",
   })
   evalFraction?: number;
@@ -264,7 +271,8 @@ export class FlywheelRevisionPayload extends AppendedEvents {
   copied!: number;
 
   @Field(() => JSON, {
-    description: 'Interactions left out, by reason (rejected, no-verdict, filtered, duplicate, ...).',
+    description:
+      'Interactions left out, by reason (rejected, no-verdict, filtered, unscored, low-reward, duplicate, ...).',
   })
   skipped!: unknown;
 

@@ -75,6 +75,19 @@ export class InteractionType {
 
   @Field(() => DateTime)
   recordedAt!: Date;
+
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      "The latest reward score of the answer, from the current reward model of the interaction's model (`<modelName>-reward`); null until scored in the background.",
+  })
+  rewardScore!: number | null;
+
+  @Field(() => String, { nullable: true, description: 'The reward model that gave rewardScore.' })
+  rewardModelName!: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'The version of the reward model that gave rewardScore.' })
+  rewardModelVersion!: number | null;
 }
 
 export const toInteraction = (row: Interaction): InteractionType => ({
@@ -89,6 +102,9 @@ export const toInteraction = (row: Interaction): InteractionType => ({
   filterRule: row.filter_rule,
   labelCount: row.label_count,
   recordedAt: row.recorded_at,
+  rewardScore: row.reward_score,
+  rewardModelName: row.reward_model_name,
+  rewardModelVersion: row.reward_model_version,
 });
 
 export const InteractionConnection = connectionType('Interaction', InteractionType);

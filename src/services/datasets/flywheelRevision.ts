@@ -19,6 +19,11 @@ export interface FlywheelRequest {
   /** Lowest 1-5 rating that keeps the model's answer (default 4). */
   readonly minRating?: number;
   /**
+   * Lowest reward score (InteractionRewardScored, the latest) that keeps the model's answer; corrections are
+   * kept whatever the score. Default: no reward filter.
+   */
+  readonly minReward?: number;
+  /**
    * Share of the new records in the eval split (default: the parent revision's, else 0.1). Parent records
    * keep their split whatever this says, and a new record asking an eval record's question stays eval.
    */
@@ -66,6 +71,9 @@ export async function buildFlywheelRevision(
   const minRating = request.minRating ?? 4;
   if (!Number.isInteger(minRating) || minRating < 1 || minRating > 5) {
     throw new DatasetRequestError(`minRating must be an integer from 1 to 5, got ${minRating}`);
+  }
+  if (request.minReward !== undefined && !Number.isFinite(request.minReward)) {
+    throw new DatasetRequestError(`minReward must be a finite number, got ${request.minReward}`);
   }
   if (request.interactionIds.length > MAX_INTERACTIONS) {
     throw new DatasetRequestError(
@@ -126,6 +134,7 @@ export async function buildFlywheelRevision(
       response: found.recorded.response,
       filtered: found.recorded.filtered !== undefined,
       labels,
+      ...(found.rewardScore !== undefined ? { rewardScore: found.rewardScore } : {}),
     });
   }
   const facts = await writeFlywheelRevision({
@@ -134,6 +143,7 @@ export async function buildFlywheelRevision(
     parentEvalSplitHash: parent.evalSplitHash,
     interactions,
     minRating,
+    ...(request.minReward !== undefined ? { minReward: request.minReward } : {}),
     split: derivedSplitOptions(request, parent),
   });
   const skipped = {
@@ -157,6 +167,7 @@ export async function buildFlywheelRevision(
         kind: 'flywheel',
         params: {
           minRating,
+          ...(request.minReward !== undefined ? { minReward: request.minReward } : {}),
           considered: interactions.length,
           added: facts.added,
           copied: facts.copied,

@@ -32,16 +32,18 @@ const interaction = (
   ...extra,
 });
 
+const atRating4 = { minRating: 4 };
+
 describe('flywheel', () => {
   it('keeps praised answers and corrections, and says why it left the rest out', () => {
-    expect(flywheelVerdict(interaction('a', [{ kind: 'thumbs', up: true }]), 4)).toEqual({
+    expect(flywheelVerdict(interaction('a', [{ kind: 'thumbs', up: true }]), atRating4)).toEqual({
       output: 'answer a',
       source: 'response',
     });
-    expect(flywheelVerdict(interaction('b', [{ kind: 'rating', value: 4 }]), 4)).toMatchObject({
+    expect(flywheelVerdict(interaction('b', [{ kind: 'rating', value: 4 }]), atRating4)).toMatchObject({
       source: 'response',
     });
-    expect(flywheelVerdict(interaction('c', [{ kind: 'rating', value: 3 }]), 4)).toEqual({
+    expect(flywheelVerdict(interaction('c', [{ kind: 'rating', value: 3 }]), atRating4)).toEqual({
       skip: 'rejected',
     });
     // The latest judgement wins.
@@ -51,7 +53,7 @@ describe('flywheel', () => {
           { kind: 'thumbs', up: true },
           { kind: 'thumbs', up: false },
         ]),
-        4,
+        atRating4,
       ),
     ).toEqual({ skip: 'rejected' });
     // A person's correction is the answer, whatever the judgement of the model's.
@@ -61,15 +63,47 @@ describe('flywheel', () => {
           { kind: 'thumbs', up: false },
           { kind: 'correction', text: 'right' },
         ]),
-        4,
+        atRating4,
       ),
     ).toEqual({ output: 'right', source: 'correction' });
-    expect(flywheelVerdict(interaction('f', [{ kind: 'error-category', category: 'wrong' }]), 4)).toEqual({
+    expect(
+      flywheelVerdict(interaction('f', [{ kind: 'error-category', category: 'wrong' }]), atRating4),
+    ).toEqual({
       skip: 'no-verdict',
     });
-    expect(flywheelVerdict(interaction('g', []), 4)).toEqual({ skip: 'unlabelled' });
-    expect(flywheelVerdict(interaction('h', [{ kind: 'thumbs', up: true }], { filtered: true }), 4)).toEqual({
+    expect(flywheelVerdict(interaction('g', []), atRating4)).toEqual({ skip: 'unlabelled' });
+    expect(
+      flywheelVerdict(interaction('h', [{ kind: 'thumbs', up: true }], { filtered: true }), atRating4),
+    ).toEqual({
       skip: 'filtered',
+    });
+  });
+
+  it('with a minimum reward, keeps a praised answer only when its reward score reaches it; never filters corrections', () => {
+    const praised = [{ kind: 'thumbs', up: true }] as const;
+    const thresholds = { minRating: 4, minReward: 0.5 };
+    expect(flywheelVerdict(interaction('a', praised, { rewardScore: 0.5 }), thresholds)).toEqual({
+      output: 'answer a',
+      source: 'response',
+    });
+    expect(flywheelVerdict(interaction('b', praised, { rewardScore: 0.49 }), thresholds)).toEqual({
+      skip: 'low-reward',
+    });
+    expect(flywheelVerdict(interaction('c', praised), thresholds)).toEqual({ skip: 'unscored' });
+    // A rejected answer stays rejected whatever its score.
+    expect(
+      flywheelVerdict(interaction('d', [{ kind: 'thumbs', up: false }], { rewardScore: 9 }), thresholds),
+    ).toEqual({ skip: 'rejected' });
+    // The correction is a person's answer, not the scored one.
+    expect(
+      flywheelVerdict(
+        interaction('e', [{ kind: 'correction', text: 'right' }], { rewardScore: -9 }),
+        thresholds,
+      ),
+    ).toEqual({ output: 'right', source: 'correction' });
+    // Without a minimum, the score does not matter.
+    expect(flywheelVerdict(interaction('f', praised, { rewardScore: -9 }), atRating4)).toMatchObject({
+      source: 'response',
     });
   });
 
