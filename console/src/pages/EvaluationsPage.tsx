@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { EvaluationQuery, EvaluationsQuery } from '../api/datasetOperations';
 import { download, fetchText } from '../api/client';
 import { useQuery } from '../api/useQuery';
-import { ErrorNote, formatNumber, Section } from '../components/ui';
+import { ErrorNote, formatNumber, Section, StatusBadge } from '../components/ui';
 import type { EvaluationStatus } from '../gql/graphql';
 import { lineageHref } from './LineagePage';
 
@@ -98,9 +98,7 @@ export function EvaluationsPage() {
                   {evaluation.datasetId ? `${evaluation.datasetId}@${evaluation.datasetRevision}` : '—'}
                 </td>
                 <td>
-                  <span className={`status status-${evaluation.status.toLowerCase()}`}>
-                    {evaluation.status}
-                  </span>
+                  <StatusBadge status={evaluation.status} />
                 </td>
                 <td>{verdict(evaluation.status, evaluation.gatePassed)}</td>
                 <td>{formatNumber(metrics.exactMatch)}</td>
@@ -143,7 +141,7 @@ export function EvaluationPage(props: { readonly evaluationId: string }) {
         <dd>{evaluation.evaluationId}</dd>
         <dt>Status</dt>
         <dd>
-          {evaluation.status}
+          <StatusBadge status={evaluation.status} />
           {evaluation.failureReason ? `: ${evaluation.failureReason}` : ''}
         </dd>
         <dt>Dataset</dt>
