@@ -155,6 +155,26 @@ describe(`DatasetRevision.records (${target.name})`, () => {
     expect(read[2]!.messages.map((m) => m.content).join(' ')).toMatch(/<EMAIL|\[EMAIL|EMAIL/);
   });
 
+  it('answers one revision by its number, with its records; null for a revision the dataset lacks', async () => {
+    const answer = await api.request<{
+      dataset: { one: { revision: number; records: { edges: { node: { index: number } }[] } }; none: null };
+    }>(
+      `query($id: ID!) { dataset(datasetId: $id) {
+        one: revision(revision: 1) { revision records(first: 2) { edges { node { index } } } }
+        none: revision(revision: 9) { revision }
+      } }`,
+      { id: datasetId },
+    );
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data!.dataset.one.revision).toBe(1);
+    expect(answer.data!.dataset.one.records.edges.map((e) => e.node.index)).toEqual([0, 1]);
+    expect(answer.data!.dataset.none).toBeNull();
+    const bad = await api.request(`query($id: ID!) { dataset(datasetId: $id) { revision(revision: 0) { revision } } }`, {
+      id: datasetId,
+    });
+    expect(bad.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+  });
+
   it('starts after any edge cursor, not only the last', async () => {
     const first = await page(4);
     const third = first.data!.dataset.revisions.edges[0]!.node.records.edges[2]!;

@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'react';
 import { EvaluationQuery, EvaluationsQuery } from '../api/datasetOperations';
-import { download, fetchText } from '../api/client';
+import { download, fetchBytes, fetchText } from '../api/client';
+import { readTar } from '../api/tar';
 import { useQuery } from '../api/useQuery';
+import { AttentionHeatmap, type AttentionGrid } from '../components/AttentionHeatmap';
 import { ErrorNote, formatNumber, Section, StatusBadge } from '../components/ui';
 import type { EvaluationStatus } from '../gql/graphql';
 import { lineageHref } from './LineagePage';
@@ -313,8 +315,52 @@ export function EvaluationPage(props: { readonly evaluationId: string }) {
         <ErrorNote error={downloadError} />
       </Section>
 
+      {artifacts.heatmap ? <Heatmaps heatmap={artifacts.heatmap} /> : null}
       {artifacts.predictions ? <FailedExamples predictions={artifacts.predictions} /> : null}
     </>
+  );
+}
+
+/**
+ * The attention heatmaps, drawn from the heatmap artifact's weights (its .json files, tuneledger-attention/1).
+ * An artifact from before the worker wrote weights holds pictures only: those stay a download.
+ */
+function Heatmaps(props: { readonly heatmap: ArtifactRef }) {
+  const [grids, setGrids] = useState<AttentionGrid[] | null>(null);
+  const [error, setError] = useState<Error | null>(null);
+  const hash = props.heatmap.hash;
+  useEffect(() => {
+    let live = true;
+    fetchBytes(`/artifacts/${hash}`).then(
+      (bytes) => {
+        if (!live) return;
+        const decoder = new TextDecoder();
+        const found = [...readTar(bytes)]
+          .filter(([name]) => name.endsWith('.json'))
+          .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
+          .map(([, data]) => JSON.parse(decoder.decode(data)) as AttentionGrid & { format?: string })
+          .filter((grid) => grid.format === 'tuneledger-attention/1');
+        setGrids(found);
+      },
+      (failure: Error) => live && setError(failure),
+    );
+    return () => {
+      live = false;
+    };
+  }, [hash]);
+  return (
+    <Section title="Attention heatmaps">
+      <ErrorNote error={error} />
+      {grids === null && !error ? <p>Loading…</p> : null}
+      {grids?.length === 0 ? (
+        <p>This evaluation&apos;s heatmaps hold pictures only: download them above.</p>
+      ) : null}
+      <div className="heatmaps">
+        {grids?.map((grid) => (
+          <AttentionHeatmap key={`${grid.exampleId}-${grid.layer}-${grid.head}`} grid={grid} />
+        ))}
+      </div>
+    </Section>
   );
 }
 

@@ -9,7 +9,8 @@ import { requireAction, type ApiContext } from '../context.js';
 import { badInput, notFound } from '../errors.js';
 import { keyCursor, type Connection } from '../types/connection.js';
 import { DatasetRecordConnection, type DatasetRecordType } from '../types/datasetRecord.type.js';
-import { DatasetRevisionType } from '../types/dataset.type.js';
+import { DatasetRevisionType, DatasetType, toDatasetRevision } from '../types/dataset.type.js';
+import { getDatasetRevision } from '../../projections/index.js';
 
 /** The most records one page holds (each is read from the artifact and redacted on the way out). */
 export const maxRecordsPage = 100;
@@ -94,5 +95,23 @@ export class DatasetRecordsResolver {
         endCursor: edges.at(-1)?.cursor ?? null,
       },
     };
+  }
+}
+
+@Resolver(() => DatasetType)
+export class DatasetRevisionByNumberResolver {
+  @FieldResolver(() => DatasetRevisionType, {
+    nullable: true,
+    description: 'One revision by its number (the record viewer reads its records); null when the dataset has none such.',
+  })
+  async revision(
+    @Root() dataset: DatasetType,
+    @Ctx() context: ApiContext,
+    @Arg('revision', () => Int) revision: number,
+  ): Promise<DatasetRevisionType | null> {
+    requireAction(context, 'read', 'read dataset revisions');
+    if (!Number.isSafeInteger(revision) || revision < 1) throw badInput(`revision must be 1 or more, got ${revision}`);
+    const row = await getDatasetRevision(context.deps.db, dataset.datasetId, revision);
+    return row ? toDatasetRevision(row) : null;
   }
 }
