@@ -169,9 +169,12 @@ describe(`DatasetRevision.records (${target.name})`, () => {
     expect(answer.data!.dataset.one.revision).toBe(1);
     expect(answer.data!.dataset.one.records.edges.map((e) => e.node.index)).toEqual([0, 1]);
     expect(answer.data!.dataset.none).toBeNull();
-    const bad = await api.request(`query($id: ID!) { dataset(datasetId: $id) { revision(revision: 0) { revision } } }`, {
-      id: datasetId,
-    });
+    const bad = await api.request(
+      `query($id: ID!) { dataset(datasetId: $id) { revision(revision: 0) { revision } } }`,
+      {
+        id: datasetId,
+      },
+    );
     expect(bad.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
   });
 

@@ -8,7 +8,7 @@ export function readTar(bytes: Uint8Array): Map<string, Uint8Array> {
   const files = new Map<string, Uint8Array>();
   const ascii = new TextDecoder('ascii');
   const utf8 = new TextDecoder('utf-8');
-  for (let at = 0; at + BLOCK <= bytes.length; ) {
+  for (let at = 0; at + BLOCK <= bytes.length;) {
     const header = bytes.subarray(at, at + BLOCK);
     if (header.every((byte) => byte === 0)) break;
     const nameEnd = header.indexOf(0);

@@ -52,8 +52,8 @@ export function AttentionHeatmap(props: { readonly grid: AttentionGrid }) {
       >
         <title id={`${id}-title`}>{name}</title>
         <desc id={`${id}-desc`}>
-          {rows} query tokens (rows) by {cols} key tokens (columns); darker cells attend more, from 0 (white) to 1
-          (navy).
+          {rows} query tokens (rows) by {cols} key tokens (columns); darker cells attend more, from 0 (white)
+          to 1 (navy).
         </desc>
         {grid.keyLabels.map((token, col) => (
           <text

@@ -27,9 +27,7 @@ export function RecordsPage(props: { readonly datasetId: string; readonly revisi
   if (answer.error) return <ErrorNote error={answer.error} />;
   if (!revision) {
     return (
-      <p>
-        {answer.loading ? 'Loading…' : `No revision ${props.revision} of dataset ${props.datasetId}.`}
-      </p>
+      <p>{answer.loading ? 'Loading…' : `No revision ${props.revision} of dataset ${props.datasetId}.`}</p>
     );
   }
   const records = revision.records.edges.map((edge) => edge.node);
@@ -40,8 +38,8 @@ export function RecordsPage(props: { readonly datasetId: string; readonly revisi
         Records of {dataset.name}, revision {revision.revision}
       </h1>
       <p className="hint">
-        Redacted text only: every e-mail address, phone number, card number and other PII the recognisers find is
-        shown as its placeholder, whatever the revision&apos;s policy kept.
+        Redacted text only: every e-mail address, phone number, card number and other PII the recognisers find
+        is shown as its placeholder, whatever the revision&apos;s policy kept.
       </p>
       <p data-testid="records-range">
         Records {records.length === 0 ? 0 : from + 1}–{from + records.length} of {revision.recordCount}
@@ -73,7 +71,11 @@ export function RecordsPage(props: { readonly datasetId: string; readonly revisi
         </tbody>
       </table>
       <nav className="pager" aria-label="record pages">
-        <button type="button" disabled={cursors.length === 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
+        <button
+          type="button"
+          disabled={cursors.length === 1}
+          onClick={() => setCursors((c) => c.slice(0, -1))}
+        >
           Previous page
         </button>
         <button

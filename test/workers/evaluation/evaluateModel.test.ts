@@ -68,7 +68,9 @@ describe('evaluateModel on a tiny random model', () => {
     expect(png.width).toBe(Math.min(64, promptLength) * 8);
     // The same grid as numbers, labelled by its tokens: one row per query, one weight per key.
     const grid = JSON.parse(
-      Buffer.from(outcome.heatmaps.find((f) => f.name === first.name.replace(/\.png$/, '.json'))!.data).toString('utf8'),
+      Buffer.from(
+        outcome.heatmaps.find((f) => f.name === first.name.replace(/\.png$/, '.json'))!.data,
+      ).toString('utf8'),
     ) as { format: string; queryLabels: string[]; keyLabels: string[]; weights: number[][] };
     expect(grid.format).toBe('tuneledger-attention/1');
     expect(grid.queryLabels).toHaveLength(Math.min(16, promptLength));
