@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { EvaluationQuery, EvaluationsQuery } from '../api/datasetOperations';
 import { download, fetchBytes, fetchText } from '../api/client';
 import { readTar } from '../api/tar';
@@ -326,28 +326,14 @@ export function EvaluationPage(props: { readonly evaluationId: string }) {
  * An artifact from before the worker wrote weights holds pictures only: those stay a download.
  */
 function Heatmaps(props: { readonly heatmap: ArtifactRef }) {
-  const [grids, setGrids] = useState<AttentionGrid[] | null>(null);
-  const [error, setError] = useState<Error | null>(null);
-  const hash = props.heatmap.hash;
-  useEffect(() => {
-    let live = true;
-    fetchBytes(`/artifacts/${hash}`).then(
-      (bytes) => {
-        if (!live) return;
-        const decoder = new TextDecoder();
-        const found = [...readTar(bytes)]
-          .filter(([name]) => name.endsWith('.json'))
-          .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
-          .map(([, data]) => JSON.parse(decoder.decode(data)) as AttentionGrid & { format?: string })
-          .filter((grid) => grid.format === 'tuneledger-attention/1');
-        setGrids(found);
-      },
-      (failure: Error) => live && setError(failure),
-    );
-    return () => {
-      live = false;
-    };
-  }, [hash]);
+  const { value: grids, error } = useArtifact(props.heatmap.hash, fetchBytes, (bytes) => {
+    const decoder = new TextDecoder();
+    return [...readTar(bytes)]
+      .filter(([name]) => name.endsWith('.json'))
+      .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
+      .map(([, data]) => JSON.parse(decoder.decode(data)) as AttentionGrid & { format?: string })
+      .filter((grid) => grid.format === 'tuneledger-attention/1');
+  });
   return (
     <Section title="Attention heatmaps">
       <ErrorNote error={error} />
@@ -364,28 +350,45 @@ function Heatmaps(props: { readonly heatmap: ArtifactRef }) {
   );
 }
 
-/** The examples the model got wrong, read from the predictions artifact (one JSON row per example). */
-function FailedExamples(props: { readonly predictions: ArtifactRef }) {
-  const [rows, setRows] = useState<PredictionRow[] | null>(null);
+/** An artifact (`GET /artifacts/<hash>`, with the session's token) read once per hash and turned into what a section shows. */
+function useArtifact<Raw, T>(
+  hash: string,
+  fetchArtifact: (path: string) => Promise<Raw>,
+  read: (raw: Raw) => T,
+): { readonly value: T | null; readonly error: Error | null } {
+  const [value, setValue] = useState<T | null>(null);
   const [error, setError] = useState<Error | null>(null);
-  const hash = props.predictions.hash;
+  const readRef = useRef(read);
+  readRef.current = read;
   useEffect(() => {
     let live = true;
-    fetchText(`/artifacts/${hash}`).then(
-      (text) => {
+    fetchArtifact(`/artifacts/${hash}`).then(
+      (raw) => {
         if (!live) return;
-        const all = text
-          .split('\n')
-          .filter((line) => line.trim())
-          .map((line) => JSON.parse(line) as PredictionRow);
-        setRows(all.filter((row) => row.category !== 'correct' && row.category !== 'unscored'));
+        try {
+          setValue(readRef.current(raw));
+        } catch (failure) {
+          setError(failure as Error);
+        }
       },
       (failure: Error) => live && setError(failure),
     );
     return () => {
       live = false;
     };
-  }, [hash]);
+  }, [hash, fetchArtifact]);
+  return { value, error };
+}
+
+/** The examples the model got wrong, read from the predictions artifact (one JSON row per example). */
+function FailedExamples(props: { readonly predictions: ArtifactRef }) {
+  const { value: rows, error } = useArtifact(props.predictions.hash, fetchText, (text) =>
+    text
+      .split('\n')
+      .filter((line) => line.trim())
+      .map((line) => JSON.parse(line) as PredictionRow)
+      .filter((row) => row.category !== 'correct' && row.category !== 'unscored'),
+  );
 
   return (
     <Section title="Failed examples">

@@ -102,7 +102,8 @@ export class DatasetRecordsResolver {
 export class DatasetRevisionByNumberResolver {
   @FieldResolver(() => DatasetRevisionType, {
     nullable: true,
-    description: 'One revision by its number (the record viewer reads its records); null when the dataset has none such.',
+    description:
+      'One revision by its number (the record viewer reads its records); null when the dataset has none such.',
   })
   async revision(
     @Root() dataset: DatasetType,
@@ -110,7 +111,8 @@ export class DatasetRevisionByNumberResolver {
     @Arg('revision', () => Int) revision: number,
   ): Promise<DatasetRevisionType | null> {
     requireAction(context, 'read', 'read dataset revisions');
-    if (!Number.isSafeInteger(revision) || revision < 1) throw badInput(`revision must be 1 or more, got ${revision}`);
+    if (!Number.isSafeInteger(revision) || revision < 1)
+      throw badInput(`revision must be 1 or more, got ${revision}`);
     const row = await getDatasetRevision(context.deps.db, dataset.datasetId, revision);
     return row ? toDatasetRevision(row) : null;
   }
