@@ -9,6 +9,7 @@ import { EvaluationPage, EvaluationsPage } from './pages/EvaluationsPage';
 import { LabelingPage } from './pages/LabelingPage';
 import { LineagePage } from './pages/LineagePage';
 import { ComparePage, RunPage } from './pages/RunPage';
+import { RecordsPage } from './pages/RecordsPage';
 import { RunsPage } from './pages/RunsPage';
 import { ViewerContext, type Viewer } from './session';
 
@@ -39,6 +40,12 @@ function Page(props: { readonly route: readonly string[] }) {
       return <LabelingPage />;
     case 'datasets':
       return a ? <DatasetPage datasetId={a} /> : <DatasetsPage />;
+    case 'records':
+      return a && b ? (
+        <RecordsPage key={`${a}@${b}`} datasetId={a} revision={Number(b)} />
+      ) : (
+        <p role="alert">The record viewer needs a dataset and a revision: open one from Datasets.</p>
+      );
     case 'evaluations':
       return a ? <EvaluationPage evaluationId={a} /> : <EvaluationsPage />;
     case 'lineage':

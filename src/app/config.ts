@@ -13,6 +13,8 @@ const booleanFlag = z
 /** Every environment variable tuneledger reads, validated once at start-up (README lists them). */
 const environmentSchema = z.object({
   TUNELEDGER_DATA_DIR: z.string().min(1).default('.data'),
+  /** A new embedded database is copied from the template `npm install` built (false: PGlite's initdb instead). */
+  TUNELEDGER_PGLITE_TEMPLATE: booleanFlag.default(true),
   DATABASE_URL: z.string().url().optional(),
   EVENTSTORE_URL: z.string().min(1).optional(),
   TUNELEDGER_ARTIFACTS_DIR: z.string().min(1).optional(),
@@ -100,6 +102,8 @@ const environmentSchema = z.object({
 
 export interface Config {
   readonly dataDir: string;
+  /** Whether a new embedded database starts as a copy of dist/pglite-template (src/app/pgliteTemplate.ts). */
+  readonly pgliteTemplate: boolean;
   readonly databaseUrl?: string;
   readonly eventStoreUrl?: string;
   /** The local artifact directory (the store unless TUNELEDGER_ARTIFACTS_URL names a bucket). */
@@ -162,6 +166,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     : { kind: 'directory', path: artifactsDir };
   return {
     dataDir,
+    pgliteTemplate: env.TUNELEDGER_PGLITE_TEMPLATE,
     databaseUrl: env.DATABASE_URL,
     eventStoreUrl: env.EVENTSTORE_URL,
     artifactsDir,

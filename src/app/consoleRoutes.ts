@@ -1,18 +1,7 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import express from 'express';
-
-/** The package root: the nearest directory above this module holding package.json (from src/ or dist/src/). */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('tuneledger: cannot find the package root (package.json)');
-    dir = parent;
-  }
-  return dir;
-}
+import { packageRoot } from './packageRoot.js';
 
 /** Where `npm install` (the `prepare` script, `npm run build:console`) writes the web console. */
 export const defaultConsoleDir = (): string => join(packageRoot(), 'dist', 'console');

@@ -39,6 +39,7 @@ import { mountHealthRoutes } from './healthRoutes.js';
 import { processLogger } from './logging.js';
 import { startPlatformMetrics } from './platformMetrics.js';
 import { migrateToLatest } from './migrate.js';
+import { seedFromTemplate } from './pgliteTemplate.js';
 
 /** The running platform: one database, one event store, the projections, the API and the workers. */
 export interface Platform {
@@ -94,7 +95,10 @@ export async function openConfiguredDatabase(
   const stopSignals = options.exitOnSignal === false ? () => {} : exitOnStopSignals();
   let database: Database;
   try {
-    database = await openDatabase({ dataDir: join(config.dataDir, 'pglite') });
+    const dataDir = join(config.dataDir, 'pglite');
+    if (config.pgliteTemplate && seedFromTemplate(dataDir))
+      options.logger?.info({ dataDir }, 'new embedded database copied from the template');
+    database = await openDatabase({ dataDir });
   } catch (error) {
     stopSignals();
     lock.release();

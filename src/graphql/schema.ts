@@ -13,6 +13,10 @@ import { PreferenceResolver } from './resolvers/preference.resolver.js';
 import { EventResolver } from './resolvers/event.resolver.js';
 import { LineageResolver } from './resolvers/lineage.resolver.js';
 import { MemoryEstimateResolver } from './resolvers/memoryEstimate.resolver.js';
+import {
+  DatasetRecordsResolver,
+  DatasetRevisionByNumberResolver,
+} from './resolvers/datasetRecords.resolver.js';
 import { DatasetCommandsResolver } from './resolvers/datasetCommands.resolver.js';
 import { EvaluationCommandsResolver } from './resolvers/evaluationCommands.resolver.js';
 import { FeedbackCommandsResolver } from './resolvers/feedbackCommands.resolver.js';
@@ -37,6 +41,8 @@ const resolvers = [
   EventResolver,
   ReadModelResolver,
   DatasetFieldsResolver,
+  DatasetRecordsResolver,
+  DatasetRevisionByNumberResolver,
   RunFieldsResolver,
   RunMetricSeriesResolver,
   ModelFieldsResolver,

@@ -289,4 +289,109 @@ describe('the web console', () => {
     await expectAccessible(asEngineer);
     await asEngineer.close();
   }, 180_000);
+
+  it('gives thumbs and a correction on a served interaction; the correction is redacted in the API and joins the next flywheel revision', async () => {
+    const { tokens } = demo.platform.graphql;
+    const engineer = (await tokens.create({ actor: 'eli', roles: ['engineer'], createdBy: 'test' })).token;
+    const labeler = (await tokens.create({ actor: 'lena', roles: ['labeler'], createdBy: 'test' })).token;
+    const viewer = (await tokens.create({ actor: 'vic', roles: ['viewer'], createdBy: 'test' })).token;
+    // Served by the platform: a chat completion on the deployment the rollback left active.
+    const prompt = 'Where do I send the invoice?';
+    const served = await fetch(`${baseUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${engineer}` },
+      body: JSON.stringify({
+        model: DEPLOYMENT,
+        messages: [{ role: 'user', content: prompt }],
+        max_tokens: 4,
+      }),
+    });
+    expect(served.status).toBe(200);
+    type Interactions = { interactions: { edges: { node: { interactionId: string; prompt: string } }[] } };
+    const findInteraction = async () =>
+      (
+        await gql<Interactions>(
+          `query { interactions(first: 50) { edges { node { interactionId prompt } } } }`,
+          {},
+          engineer,
+        )
+      ).interactions.edges.find((edge) => edge.node.prompt.includes(prompt))?.node.interactionId;
+    await expect.poll(findInteraction, { timeout: 30_000 }).toBeDefined();
+    const interactionId = (await findInteraction())!;
+    const cardName = `interaction ${interactionId}`;
+
+    // A viewer sees the interaction, and no action on it.
+    const asViewer = await openConsole('#/labeling', viewer);
+    await asViewer.getByRole('article', { name: cardName }).waitFor();
+    for (const action of ['Thumbs up', 'Thumbs down', 'Save correction'])
+      expect(await asViewer.getByRole('button', { name: action }).count()).toBe(0);
+    await asViewer.close();
+
+    const page = await openConsole('#/labeling', labeler);
+    const card = page.getByRole('article', { name: cardName });
+    await card.getByRole('button', { name: 'Thumbs down' }).click();
+    await card.getByRole('status').filter({ hasText: 'Thumbs down saved.' }).waitFor();
+    await card
+      .getByLabel('Corrected answer')
+      .fill('Send it to billing at ana.pay@example.org, not to support.');
+    await card.getByRole('button', { name: 'Save correction' }).click();
+    await card.getByRole('status').filter({ hasText: 'Correction saved.' }).waitFor();
+    await expect.poll(async () => card.getByTestId('labels').getByRole('listitem').count()).toBe(2);
+    await screenshot(page, 'labeling-interaction');
+    await expectAccessible(page);
+    await page.close();
+
+    type Labels = {
+      interaction: {
+        labels: {
+          edges: {
+            node: { kind: string; labeler: string; thumbsUp: boolean | null; correction: string | null };
+          }[];
+        };
+      };
+    };
+    const { interaction } = await gql<Labels>(
+      `query($id: ID!) { interaction(interactionId: $id) { labels { edges { node { kind labeler thumbsUp correction } } } } }`,
+      { id: interactionId },
+      engineer,
+    );
+    const labels = interaction.labels.edges.map((edge) => edge.node);
+    expect(labels).toContainEqual({ kind: 'thumbs', labeler: 'lena', thumbsUp: false, correction: null });
+    const correction = labels.find((label) => label.kind === 'correction')!;
+    expect(correction.labeler).toBe('lena');
+    expect(correction.correction).toMatch(/^Send it to billing at .+, not to support\.$/);
+    expect(correction.correction).not.toContain('ana.pay@example.org');
+
+    // The next flywheel revision takes the corrected answer (redacted) as a new record.
+    const ingested = await gql<{ ingestDataset: { datasetId: string } }>(
+      `mutation($input: DatasetIngestInput!) { ingestDataset(input: $input) { datasetId } }`,
+      {
+        input: {
+          name: 'support answers',
+          format: 'ALPACA',
+          content: JSON.stringify({ instruction: 'Say hello.', input: '', output: 'Hello.' }),
+          allowSmallEvalSplit: true,
+        },
+      },
+      engineer,
+    );
+    const flywheel = await gql<{ buildFlywheelRevision: { revision: number; corrections: number } }>(
+      `mutation($input: FlywheelRevisionInput!) { buildFlywheelRevision(input: $input) { revision corrections } }`,
+      { input: { datasetId: ingested.ingestDataset.datasetId, deploymentName: DEPLOYMENT } },
+      engineer,
+    );
+    expect(flywheel.buildFlywheelRevision.corrections).toBe(1);
+    type Records = {
+      dataset: {
+        revision: { records: { edges: { node: { messages: { role: string; content: string }[] } }[] } };
+      };
+    };
+    const records = await gql<Records>(
+      `query($id: ID!, $r: Int!) { dataset(datasetId: $id) { revision(revision: $r) { records(first: 100) { edges { node { messages { role content } } } } } } }`,
+      { id: ingested.ingestDataset.datasetId, r: flywheel.buildFlywheelRevision.revision },
+      engineer,
+    );
+    const answers = records.dataset.revision.records.edges.map((edge) => edge.node.messages.at(-1)!.content);
+    expect(answers).toContain(correction.correction);
+  }, 180_000);
 });

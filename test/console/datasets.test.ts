@@ -18,6 +18,7 @@ import {
   writeAdapter,
   writeTinyBase,
 } from '../serving/support.js';
+import { unpackTar } from '../../src/workers/index.js';
 import { bundle } from '../workers/support.js';
 import { buildConsole, launchChromium, screenshot, seriousViolations } from './browser.js';
 
@@ -138,6 +139,58 @@ describe('the console’s datasets, evaluations and lineage', () => {
     await page.close();
   }, 120_000);
 
+  it('shows a revision’s records in the record viewer, page by page, as the API reads them, without PII', async () => {
+    type RecordsPage = {
+      dataset: {
+        revision: {
+          recordCount: number;
+          records: {
+            edges: { node: { index: number; messages: { role: string; content: string }[] } }[];
+            pageInfo: { endCursor: string };
+          };
+        };
+      };
+    };
+    const apiPage = async (after: string | null) =>
+      (
+        await gql<RecordsPage>(
+          `query($id: ID!, $after: String) { dataset(datasetId: $id) { revision(revision: 1) { recordCount
+            records(first: 20, after: $after) { edges { node { index messages { role content } } } pageInfo { endCursor } } } } }`,
+          { id: datasetId, after },
+        )
+      ).dataset.revision;
+    const first = await apiPage(null);
+    const second = await apiPage(first.records.pageInfo.endCursor);
+
+    const page = await openConsole('#/datasets');
+    await page.getByRole('link', { name: datasetId }).click();
+    await page.getByRole('link', { name: 'Records of revision 1' }).click();
+    const rows = page.getByTestId('record');
+    const shownRows = async () =>
+      (await rows.allTextContents()).map((text) => text.replace(/\s+/g, ' ').trim());
+    const expected = (edges: RecordsPage['dataset']['revision']['records']['edges']) =>
+      edges.map(({ node }) =>
+        `${node.index}${node.messages.map((m) => `${m.role}: ${m.content}`).join('')}——`
+          .replace(/\s+/g, ' ')
+          .trim(),
+      );
+    await expect.poll(shownRows).toEqual(expected(first.records.edges));
+    expect(await page.getByTestId('records-range').textContent()).toBe(
+      `Records 1–20 of ${first.recordCount}`,
+    );
+    // The ingest redacted every e-mail address and phone number: none reaches the page.
+    const text = (await page.locator('main, body').first().textContent()) ?? '';
+    expect(text).not.toMatch(/clerk\d+@example\.com|555 0134/);
+    expect(text).toMatch(/EMAIL/);
+    await screenshot(page, 'dataset-records');
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await expect.poll(shownRows).toEqual(expected(second.records.edges));
+    await page.getByRole('button', { name: 'Previous page' }).click();
+    await expect.poll(shownRows).toEqual(expected(first.records.edges));
+    await page.close();
+  }, 120_000);
+
   it('shows an evaluation’s metrics, gate verdict, error taxonomy and failed examples, then its lineage as of earlier', async () => {
     const baseDir = join(dir, 'base');
     await writeTinyBase(baseDir);
@@ -166,7 +219,7 @@ describe('the console’s datasets, evaluations and lineage', () => {
       gatePassed: boolean | null;
       metrics: Record<string, number>;
       errorTaxonomy: Record<string, number>;
-      artifacts: { predictions?: { hash: string } };
+      artifacts: { predictions?: { hash: string }; report?: { hash: string }; heatmap?: { hash: string } };
       failureReason: string | null;
     };
     const read = async () =>
@@ -212,6 +265,47 @@ describe('the console’s datasets, evaluations and lineage', () => {
     await expect
       .poll(async () => page.getByTestId('failed-example').count())
       .toBe(Math.min(50, failed.length));
+    // The status badge is coloured: its class is the lower-cased status the style sheet knows.
+    const badge = page.locator('.status').first();
+    expect(await badge.getAttribute('class')).toBe('status status-completed');
+    const background = await badge.evaluate(
+      (element) =>
+        (
+          globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }
+        ).getComputedStyle(element).backgroundColor,
+    );
+    expect(background).toBe('rgb(205, 235, 213)');
+
+    // Attention heatmaps drawn in the page from the heatmap artifact's weights, one grid per map in the report.
+    const report = JSON.parse(
+      await (await fetch(`${baseUrl}/artifacts/${evaluation.artifacts.report!.hash}`)).text(),
+    ) as { heatmaps: { json: string }[] };
+    const heatmaps = page.getByTestId('heatmap');
+    await expect.poll(async () => heatmaps.count()).toBe(report.heatmaps.length);
+    const tar = unpackTar(
+      new Uint8Array(
+        await (await fetch(`${baseUrl}/artifacts/${evaluation.artifacts.heatmap!.hash}`)).arrayBuffer(),
+      ),
+    );
+    const firstJson = [...tar.keys()]
+      .filter((name) => name.endsWith('.json'))
+      .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))[0]!;
+    const stored = JSON.parse(Buffer.from(tar.get(firstJson)!).toString('utf8')) as {
+      queryLabels: string[];
+      keyLabels: string[];
+      weights: number[][];
+    };
+    const grid = heatmaps.first();
+    // Every weight of the artifact is a cell, in order; every token labels a row or a column.
+    const weights = await grid
+      .locator('rect')
+      .evaluateAll((rects) => rects.map((rect) => Number(rect.getAttribute('data-weight'))));
+    expect(weights).toEqual(stored.weights.flat());
+    expect(await grid.locator('text').count()).toBe(stored.queryLabels.length + stored.keyLabels.length);
+    expect(await grid.getAttribute('role')).toBe('img');
+    expect(await grid.locator('title').first().textContent()).toMatch(
+      /^Attention of example .+, layer \d+, head \d+$/,
+    );
     await screenshot(page, 'evaluation');
     await expectAccessible(page);
 

@@ -99,6 +99,13 @@ export async function fetchText(path: string): Promise<string> {
   return response.text();
 }
 
+/** Reads an artifact route (same Authorization header as the API) as bytes. */
+export async function fetchBytes(path: string): Promise<Uint8Array> {
+  const response = await fetch(new URL(path, window.location.href), { headers: authorization() });
+  if (!response.ok) throw new ApiError(`${path}: HTTP ${response.status}`, undefined);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
 /** Downloads a report route (they need the same Authorization header as the API) as a file. */
 export async function download(path: string, filename: string): Promise<void> {
   const response = await fetch(new URL(path, window.location.href), { headers: authorization() });

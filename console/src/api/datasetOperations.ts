@@ -136,3 +136,33 @@ export const LineageQuery = graphql(`
     }
   }
 `);
+
+export const DatasetRecordsQuery = graphql(`
+  query DatasetRecords($datasetId: ID!, $revision: Int!, $first: Int!, $after: String) {
+    dataset(datasetId: $datasetId) {
+      datasetId
+      name
+      revision(revision: $revision) {
+        revision
+        recordCount
+        records(first: $first, after: $after) {
+          edges {
+            node {
+              index
+              messages {
+                role
+                content
+              }
+              chosen
+              rejected
+            }
+          }
+          pageInfo {
+            hasNextPage
+            endCursor
+          }
+        }
+      }
+    }
+  }
+`);

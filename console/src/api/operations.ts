@@ -275,3 +275,41 @@ export const AuditByModelQuery = graphql(`
     }
   }
 `);
+
+export const InteractionsQuery = graphql(`
+  query Interactions($first: Int!) {
+    interactions(first: $first) {
+      edges {
+        node {
+          interactionId
+          deploymentName
+          modelName
+          modelVersion
+          prompt
+          response
+          recordedAt
+          labelCount
+          labels {
+            edges {
+              node {
+                eventId
+                kind
+                labeler
+                thumbsUp
+                correction
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+`);
+
+export const LabelFeedbackMutation = graphql(`
+  mutation LabelFeedback($interactionId: ID!, $label: FeedbackLabelInput!) {
+    labelFeedback(interactionId: $interactionId, label: $label) {
+      id
+    }
+  }
+`);

@@ -37,3 +37,11 @@ export function formatDuration(ms: number | null | undefined): string {
     ? `${minutes} min ${seconds % 60} s`
     : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
+
+/**
+ * A status as a coloured badge. The API's statuses are upper case (RUNNING, COMPLETED); the style sheet's classes
+ * are lower case (status-running), so the class is built from the lower-cased status.
+ */
+export function StatusBadge(props: { readonly status: string }) {
+  return <span className={`status status-${props.status.toLowerCase()}`}>{props.status}</span>;
+}

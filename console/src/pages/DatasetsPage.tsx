@@ -3,6 +3,7 @@ import { DatasetQuery, DatasetsQuery } from '../api/datasetOperations';
 import { useQuery } from '../api/useQuery';
 import { ErrorNote, formatNumber, Section } from '../components/ui';
 import { lineageHref } from './LineagePage';
+import { recordsHref } from './RecordsPage';
 
 interface SplitInfo {
   readonly recordCount: number;
@@ -155,6 +156,10 @@ export function DatasetPage(props: { readonly datasetId: string }) {
               <dt>Lineage</dt>
               <dd>
                 <a href={lineageHref(`dataset:${info.datasetId}@${revision.revision}`)}>Lineage of {name}</a>
+              </dd>
+              <dt>Record viewer</dt>
+              <dd>
+                <a href={recordsHref(info.datasetId, revision.revision)}>Records of {name}</a>
               </dd>
             </dl>
             {warnings.length > 0 ? (

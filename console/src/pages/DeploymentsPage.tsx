@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { request } from '../api/client';
 import { DeployMutation, DeploymentsQuery, ModelsQuery, RollbackMutation } from '../api/operations';
 import { useQuery } from '../api/useQuery';
-import { ErrorNote, formatNumber, Section } from '../components/ui';
+import { ErrorNote, formatNumber, Section, StatusBadge } from '../components/ui';
 import type { DeploymentsQuery as DeploymentsAnswer } from '../gql/graphql';
 import { can, useViewer } from '../session';
 import { lineageHref } from './LineagePage';
@@ -108,7 +108,9 @@ function DeploymentCard(props: {
         <dt>Active version</dt>
         <dd data-testid="active-version">{d.activeVersion ?? '—'}</dd>
         <dt>Status</dt>
-        <dd>{d.status}</dd>
+        <dd>
+          <StatusBadge status={d.status} />
+        </dd>
         <dt>Environment</dt>
         <dd>{d.environment ?? '—'}</dd>
         <dt>Rollbacks</dt>

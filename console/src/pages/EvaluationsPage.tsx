@@ -1,8 +1,10 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { EvaluationQuery, EvaluationsQuery } from '../api/datasetOperations';
-import { download, fetchText } from '../api/client';
+import { download, fetchBytes, fetchText } from '../api/client';
+import { readTar } from '../api/tar';
 import { useQuery } from '../api/useQuery';
-import { ErrorNote, formatNumber, Section } from '../components/ui';
+import { AttentionHeatmap, type AttentionGrid } from '../components/AttentionHeatmap';
+import { ErrorNote, formatNumber, Section, StatusBadge } from '../components/ui';
 import type { EvaluationStatus } from '../gql/graphql';
 import { lineageHref } from './LineagePage';
 
@@ -98,9 +100,7 @@ export function EvaluationsPage() {
                   {evaluation.datasetId ? `${evaluation.datasetId}@${evaluation.datasetRevision}` : '—'}
                 </td>
                 <td>
-                  <span className={`status status-${evaluation.status.toLowerCase()}`}>
-                    {evaluation.status}
-                  </span>
+                  <StatusBadge status={evaluation.status} />
                 </td>
                 <td>{verdict(evaluation.status, evaluation.gatePassed)}</td>
                 <td>{formatNumber(metrics.exactMatch)}</td>
@@ -143,7 +143,7 @@ export function EvaluationPage(props: { readonly evaluationId: string }) {
         <dd>{evaluation.evaluationId}</dd>
         <dt>Status</dt>
         <dd>
-          {evaluation.status}
+          <StatusBadge status={evaluation.status} />
           {evaluation.failureReason ? `: ${evaluation.failureReason}` : ''}
         </dd>
         <dt>Dataset</dt>
@@ -315,33 +315,80 @@ export function EvaluationPage(props: { readonly evaluationId: string }) {
         <ErrorNote error={downloadError} />
       </Section>
 
+      {artifacts.heatmap ? <Heatmaps heatmap={artifacts.heatmap} /> : null}
       {artifacts.predictions ? <FailedExamples predictions={artifacts.predictions} /> : null}
     </>
   );
 }
 
-/** The examples the model got wrong, read from the predictions artifact (one JSON row per example). */
-function FailedExamples(props: { readonly predictions: ArtifactRef }) {
-  const [rows, setRows] = useState<PredictionRow[] | null>(null);
+/**
+ * The attention heatmaps, drawn from the heatmap artifact's weights (its .json files, tuneledger-attention/1).
+ * An artifact from before the worker wrote weights holds pictures only: those stay a download.
+ */
+function Heatmaps(props: { readonly heatmap: ArtifactRef }) {
+  const { value: grids, error } = useArtifact(props.heatmap.hash, fetchBytes, (bytes) => {
+    const decoder = new TextDecoder();
+    return [...readTar(bytes)]
+      .filter(([name]) => name.endsWith('.json'))
+      .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
+      .map(([, data]) => JSON.parse(decoder.decode(data)) as AttentionGrid & { format?: string })
+      .filter((grid) => grid.format === 'tuneledger-attention/1');
+  });
+  return (
+    <Section title="Attention heatmaps">
+      <ErrorNote error={error} />
+      {grids === null && !error ? <p>Loading…</p> : null}
+      {grids?.length === 0 ? (
+        <p>This evaluation&apos;s heatmaps hold pictures only: download them above.</p>
+      ) : null}
+      <div className="heatmaps">
+        {grids?.map((grid) => (
+          <AttentionHeatmap key={`${grid.exampleId}-${grid.layer}-${grid.head}`} grid={grid} />
+        ))}
+      </div>
+    </Section>
+  );
+}
+
+/** An artifact (`GET /artifacts/<hash>`, with the session's token) read once per hash and turned into what a section shows. */
+function useArtifact<Raw, T>(
+  hash: string,
+  fetchArtifact: (path: string) => Promise<Raw>,
+  read: (raw: Raw) => T,
+): { readonly value: T | null; readonly error: Error | null } {
+  const [value, setValue] = useState<T | null>(null);
   const [error, setError] = useState<Error | null>(null);
-  const hash = props.predictions.hash;
+  const readRef = useRef(read);
+  readRef.current = read;
   useEffect(() => {
     let live = true;
-    fetchText(`/artifacts/${hash}`).then(
-      (text) => {
+    fetchArtifact(`/artifacts/${hash}`).then(
+      (raw) => {
         if (!live) return;
-        const all = text
-          .split('\n')
-          .filter((line) => line.trim())
-          .map((line) => JSON.parse(line) as PredictionRow);
-        setRows(all.filter((row) => row.category !== 'correct' && row.category !== 'unscored'));
+        try {
+          setValue(readRef.current(raw));
+        } catch (failure) {
+          setError(failure as Error);
+        }
       },
       (failure: Error) => live && setError(failure),
     );
     return () => {
       live = false;
     };
-  }, [hash]);
+  }, [hash, fetchArtifact]);
+  return { value, error };
+}
+
+/** The examples the model got wrong, read from the predictions artifact (one JSON row per example). */
+function FailedExamples(props: { readonly predictions: ArtifactRef }) {
+  const { value: rows, error } = useArtifact(props.predictions.hash, fetchText, (text) =>
+    text
+      .split('\n')
+      .filter((line) => line.trim())
+      .map((line) => JSON.parse(line) as PredictionRow)
+      .filter((row) => row.category !== 'correct' && row.category !== 'unscored'),
+  );
 
   return (
     <Section title="Failed examples">

@@ -2,15 +2,22 @@ import { useState, type FormEvent } from 'react';
 import { request } from '../api/client';
 import {
   BuildPreferenceRevisionMutation,
+  InteractionsQuery,
+  LabelFeedbackMutation,
   PreferencePromptsQuery,
   RankPreferenceMutation,
 } from '../api/operations';
 import { useQuery } from '../api/useQuery';
 import { ErrorNote, Section } from '../components/ui';
-import type { PreferencePromptsQuery as PromptsAnswer } from '../gql/graphql';
+import type {
+  FeedbackLabelInput,
+  InteractionsQuery as InteractionsAnswer,
+  PreferencePromptsQuery as PromptsAnswer,
+} from '../gql/graphql';
 import { can, useViewer } from '../session';
 
 type Prompt = PromptsAnswer['preferencePrompts']['edges'][number]['node'];
+type Interaction = InteractionsAnswer['interactions']['edges'][number]['node'];
 
 /**
  * The labelers' queue: each prompt's candidates are put in order, best first, and the ranking is recorded as the
@@ -36,7 +43,111 @@ export function LabelingPage() {
           : null}
       </Section>
       {can(viewer, 'engineer') ? <PreferenceRevisionForm /> : null}
+      <InteractionsQueue mayLabel={can(viewer, 'labeler', 'engineer')} />
     </>
+  );
+}
+
+/**
+ * Served interactions with their labels so far. A labeler (engineer, admin) gives a thumbs up or down or writes a
+ * correction (labelFeedback, as the signed-in person); the next flywheel revision takes the corrected answer.
+ * Others see the queue without actions.
+ */
+function InteractionsQueue(props: { readonly mayLabel: boolean }) {
+  const interactions = useQuery(InteractionsQuery, { first: 50 });
+  const list = interactions.data?.interactions.edges.map(({ node }) => node) ?? [];
+  return (
+    <Section title={`Served interactions (${list.length})`}>
+      <ErrorNote error={interactions.error} />
+      {list.length === 0 && !interactions.loading ? <p>No interaction has been served yet.</p> : null}
+      {list.map((interaction) => (
+        <InteractionCard
+          key={interaction.interactionId}
+          interaction={interaction}
+          mayLabel={props.mayLabel}
+          onLabeled={interactions.reload}
+        />
+      ))}
+    </Section>
+  );
+}
+
+function InteractionCard(props: {
+  readonly interaction: Interaction;
+  readonly mayLabel: boolean;
+  readonly onLabeled: () => void;
+}) {
+  const { interaction } = props;
+  const [correction, setCorrection] = useState('');
+  const [error, setError] = useState<Error | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+  const labels = interaction.labels.edges.map(({ node }) => node);
+  const label = async (input: FeedbackLabelInput, what: string) => {
+    setError(null);
+    setSaved(null);
+    try {
+      await request(LabelFeedbackMutation, { interactionId: interaction.interactionId, label: input });
+      setSaved(what);
+      if (input.correction !== undefined) setCorrection('');
+      props.onLabeled();
+    } catch (failure) {
+      setError(failure as Error);
+    }
+  };
+  const saveCorrection = (event: FormEvent) => {
+    event.preventDefault();
+    void label({ correction }, 'Correction saved.');
+  };
+  const name = `interaction ${interaction.interactionId}`;
+  return (
+    <article className="card" aria-label={name}>
+      <p className="message">
+        <strong>Prompt:</strong> {interaction.prompt}
+      </p>
+      <p className="message">
+        <strong>Answer:</strong> {interaction.response}
+      </p>
+      <p className="hint">
+        {interaction.modelName} v{interaction.modelVersion}
+        {interaction.deploymentName ? ` on ${interaction.deploymentName}` : ''},{' '}
+        {new Date(interaction.recordedAt).toLocaleString()}
+      </p>
+      {labels.length > 0 ? (
+        <ul aria-label={`labels of ${name}`} data-testid="labels">
+          {labels.map((l) => (
+            <li key={l.eventId}>
+              {l.labeler}:{' '}
+              {l.kind === 'thumbs'
+                ? l.thumbsUp
+                  ? 'thumbs up'
+                  : 'thumbs down'
+                : l.kind === 'correction'
+                  ? `correction “${l.correction}”`
+                  : l.kind}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {props.mayLabel ? (
+        <>
+          <button type="button" onClick={() => void label({ thumbs: 'UP' }, 'Thumbs up saved.')}>
+            Thumbs up
+          </button>
+          <button type="button" onClick={() => void label({ thumbs: 'DOWN' }, 'Thumbs down saved.')}>
+            Thumbs down
+          </button>
+          <form onSubmit={saveCorrection} className="form inline">
+            <label>
+              Corrected answer
+              <textarea required value={correction} onChange={(e) => setCorrection(e.target.value)} />
+            </label>
+            <button type="submit">Save correction</button>
+          </form>
+        </>
+      ) : null}
+      {saved ? <p role="status">{saved}</p> : null}
+      <ErrorNote error={error} />
+    </article>
   );
 }
 

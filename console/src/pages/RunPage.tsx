@@ -3,7 +3,7 @@ import { request, subscribe } from '../api/client';
 import { CancelRunMutation, RunMetricsQuery, RunProgressSubscription, RunQuery } from '../api/operations';
 import { useQuery } from '../api/useQuery';
 import { LineChart } from '../components/LineChart';
-import { ErrorNote, formatDuration, formatNumber, Json, Section } from '../components/ui';
+import { ErrorNote, formatDuration, formatNumber, Json, Section, StatusBadge } from '../components/ui';
 import { can, useViewer } from '../session';
 import { lineageHref } from './LineagePage';
 
@@ -102,7 +102,7 @@ export function RunPage(props: { readonly runId: string }) {
   return (
     <>
       <h1>
-        Run {info.runId.slice(0, 8)} <span className={`status status-${info.status}`}>{info.status}</span>
+        Run {info.runId.slice(0, 8)} <StatusBadge status={info.status} />
       </h1>
       <dl className="facts">
         <dt>Kind</dt>

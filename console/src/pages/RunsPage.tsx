@@ -2,7 +2,7 @@ import { useMemo, useState, type FormEvent } from 'react';
 import { request } from '../api/client';
 import { RequestTrainingRunMutation, RunsQuery } from '../api/operations';
 import { useQuery } from '../api/useQuery';
-import { ErrorNote, formatNumber, Section } from '../components/ui';
+import { ErrorNote, formatNumber, Section, StatusBadge } from '../components/ui';
 import type { RunStatus, TrainingMethodKind, TrainingRunRequestInput } from '../gql/graphql';
 import { can, useViewer } from '../session';
 
@@ -106,7 +106,7 @@ export function RunsPage() {
               </td>
               <td>{run.kind}</td>
               <td>
-                <span className={`status status-${run.status}`}>{run.status}</span>
+                <StatusBadge status={run.status} />
               </td>
               <td>{run.baseModel}</td>
               <td>{run.datasetId ? `${run.datasetId}@${run.datasetRevision}` : '—'}</td>

@@ -138,7 +138,7 @@ export const registerEvalCommand: RegisterCommand = (program: Command) => {
     .description(
       'Evaluate a local model without the server: generate an answer for every example (greedy), score it, ' +
         're-ask noisy variants (robustness), classify errors, draw attention heatmaps, and write ' +
-        'predictions.jsonl, report.json and heatmap-*.svg/png into --out. Prints the metrics as JSON; exit code 3 when --gate fails.',
+        'predictions.jsonl, report.json and heatmap-*.svg/png/json into --out. Prints the metrics as JSON; exit code 3 when --gate fails.',
     )
     .requiredOption('--model <dir>', 'model directory (config.json, *.safetensors, tokenizer)')
     .option('--adapter <dir>', 'PEFT LoRA adapter directory (adapter_config.json, adapter_model.safetensors)')

@@ -144,6 +144,10 @@ export interface AttentionHeatmap {
   readonly head: number;
   readonly svg: string;
   readonly png: Buffer;
+  /** The drawn weights, [query][key], and the tokens labelling rows and columns (for clients that draw their own). */
+  readonly weights: readonly (readonly number[])[];
+  readonly queryLabels: readonly string[];
+  readonly keyLabels: readonly string[];
 }
 
 /**
@@ -172,12 +176,16 @@ export function attentionHeatmaps(
       const matrix = perHead[head];
       if (!matrix)
         throw new Error(`heatmap: head ${head} does not exist in layer ${layer} (${perHead.length} heads)`);
+      const keyLabels = options.keyTokens ?? tokens;
       out.push({
         layer,
         head,
+        weights: matrix,
+        queryLabels: tokens,
+        keyLabels,
         svg: renderHeatmapSvg(matrix, {
           queryLabels: tokens,
-          keyLabels: options.keyTokens ?? tokens,
+          keyLabels,
           title: `layer ${layer}, head ${head}`,
           cellSize: options.svgCellSize,
         }),

@@ -62,7 +62,7 @@ export interface EvaluationOutcome {
   readonly predictionsJsonl: string;
   /** The report as JSON text (tuneledger-evaluation-report/1). */
   readonly reportJson: string;
-  /** heatmap-<example>-L<layer>-H<head>.svg and .png files (one tar level, names under 100 bytes). */
+  /** heatmap-<example>-L<layer>-H<head>.svg, .png and .json files (one tar level, names under 100 bytes). */
   readonly heatmaps: readonly TarEntry[];
   readonly backend: string;
 }
@@ -232,6 +232,17 @@ export function flatMetrics(
   return flat;
 }
 
+/** A heatmap in the report's index: its example, layer and head, and its files in the heatmap artifact (a tar). */
+interface HeatmapIndexEntry {
+  readonly exampleId: string;
+  readonly layer: number;
+  readonly head: number;
+  readonly svg: string;
+  readonly png: string;
+  /** The weights and token labels as JSON (tuneledger-attention/1), for clients that draw their own. */
+  readonly json: string;
+}
+
 function renderHeatmaps(
   model: LlamaModel,
   tokenizer: Tokenizer,
@@ -241,7 +252,7 @@ function renderHeatmaps(
   maxTokens: number,
 ): {
   files: TarEntry[];
-  index: { exampleId: string; layer: number; head: number; svg: string; png: string }[];
+  index: HeatmapIndexEntry[];
 } {
   const wanted = options.heatmapExamples ?? 2;
   const chosen: string[] = [];
@@ -252,7 +263,7 @@ function renderHeatmaps(
     if (record && !chosen.includes(record.id)) chosen.push(record.id);
   }
   const files: TarEntry[] = [];
-  const index: { exampleId: string; layer: number; head: number; svg: string; png: string }[] = [];
+  const index: HeatmapIndexEntry[] = [];
   // Few layers and heads are all drawn; big models get the first and last layer and four heads.
   const layers = model.config.numLayers <= 4 ? undefined : [0, model.config.numLayers - 1];
   const heads = model.config.numHeads <= 4 ? undefined : [0, 1, 2, 3];
@@ -273,8 +284,28 @@ function renderHeatmaps(
     });
     for (const map of maps) {
       const base = `heatmap-${safeName(id)}-L${map.layer}-H${map.head}`;
-      files.push({ name: `${base}.svg`, data: Buffer.from(map.svg) }, { name: `${base}.png`, data: map.png });
-      index.push({ exampleId: id, layer: map.layer, head: map.head, svg: `${base}.svg`, png: `${base}.png` });
+      const weights = {
+        format: 'tuneledger-attention/1',
+        exampleId: id,
+        layer: map.layer,
+        head: map.head,
+        queryLabels: map.queryLabels,
+        keyLabels: map.keyLabels,
+        weights: map.weights,
+      };
+      files.push(
+        { name: `${base}.svg`, data: Buffer.from(map.svg) },
+        { name: `${base}.png`, data: map.png },
+        { name: `${base}.json`, data: Buffer.from(JSON.stringify(weights)) },
+      );
+      index.push({
+        exampleId: id,
+        layer: map.layer,
+        head: map.head,
+        svg: `${base}.svg`,
+        png: `${base}.png`,
+        json: `${base}.json`,
+      });
     }
   }
   return { files, index };

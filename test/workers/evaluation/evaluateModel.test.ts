@@ -49,9 +49,9 @@ describe('evaluateModel on a tiny random model', () => {
     expect(Object.keys(outcome.metrics)).toEqual(
       expect.arrayContaining(['robustness.typos.f1Drop', 'robustness.injection.f1Drop', 'robustnessDelta']),
     );
-    // Two examples x every layer x every head of the tiny model, each as SVG and PNG.
+    // Two examples x every layer x every head of the tiny model, each as SVG, PNG and JSON (weights and tokens).
     const maps = TINY_CONFIG.numLayers * TINY_CONFIG.numHeads;
-    expect(outcome.heatmaps).toHaveLength(2 * maps * 2);
+    expect(outcome.heatmaps).toHaveLength(2 * maps * 3);
     const first = outcome.heatmaps.find((f) => f.name.endsWith('.png'))!;
     const png = PNG.sync.read(Buffer.from(first.data));
     // The last 16 query rows over the last 64 keys of the prompt (8-pixel cells).
@@ -66,6 +66,21 @@ describe('evaluateModel on a tiny random model', () => {
     ).length;
     expect(png.height).toBe(Math.min(16, promptLength) * 8);
     expect(png.width).toBe(Math.min(64, promptLength) * 8);
+    // The same grid as numbers, labelled by its tokens: one row per query, one weight per key.
+    const grid = JSON.parse(
+      Buffer.from(
+        outcome.heatmaps.find((f) => f.name === first.name.replace(/\.png$/, '.json'))!.data,
+      ).toString('utf8'),
+    ) as { format: string; queryLabels: string[]; keyLabels: string[]; weights: number[][] };
+    expect(grid.format).toBe('tuneledger-attention/1');
+    expect(grid.queryLabels).toHaveLength(Math.min(16, promptLength));
+    expect(grid.keyLabels).toHaveLength(Math.min(64, promptLength));
+    expect(grid.weights).toHaveLength(grid.queryLabels.length);
+    for (const row of grid.weights) {
+      expect(row).toHaveLength(grid.keyLabels.length);
+      for (const weight of row) expect(weight).toBeGreaterThanOrEqual(0);
+      expect(row.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1 + 1e-5);
+    }
     const report = JSON.parse(outcome.reportJson) as {
       examples: number;
       heatmaps: unknown[];
