@@ -5,7 +5,14 @@ import { countEvents, databaseTargets, type TestDatabase } from '../support/data
 import { writeModelDirectory } from '../support/modelDirectory.js';
 import { collect, startHarness, type Harness } from './harness.js';
 
-type Payload = { id: string; replayed: boolean; eventTypes: string[]; checkpoint: string | null };
+type Payload = {
+  id: string;
+  replayed: boolean;
+  eventTypes: string[];
+  checkpoint: string | null;
+  run?: { runId: string; status: string; datasetId: string } | null;
+  userErrors?: { code: string; kind: string; field: string[] | null; message: string }[];
+};
 type Errors = { message: string; extensions?: { code?: string } }[] | undefined;
 
 const revision = {
@@ -32,9 +39,9 @@ const runInput = (datasetId: string) => ({
 });
 
 const mutations = {
-  registerDataset: `mutation($key: String) { m: registerDataset(name: "qa", format: ALPACA, idempotencyKey: $key) { id replayed eventTypes checkpoint } }`,
+  registerDataset: `mutation($key: String) { m: registerDataset(name: "qa", format: ALPACA, idempotencyKey: $key) { id replayed eventTypes checkpoint run { runId status datasetId } userErrors { code kind field message } } }`,
   addRevision: `mutation($id: ID!, $input: DatasetRevisionInput!) { m: addDatasetRevision(datasetId: $id, input: $input) { id replayed eventTypes checkpoint } }`,
-  requestRun: `mutation($input: TrainingRunRequestInput!, $key: String) { m: requestTrainingRun(input: $input, idempotencyKey: $key) { id replayed eventTypes checkpoint } }`,
+  requestRun: `mutation($input: TrainingRunRequestInput!, $key: String) { m: requestTrainingRun(input: $input, idempotencyKey: $key) { id replayed eventTypes checkpoint run { runId status datasetId } userErrors { code kind field message } } }`,
   claim: `mutation($id: ID!) { m: claimTrainingRun(runId: $id, backend: "wasm", device: "cpu") { id eventTypes } }`,
   stage: `mutation($id: ID!) { m: startStage(runId: $id, stageIndex: 0, steps: 3) { id eventTypes } }`,
   progress: `mutation($id: ID!, $input: ProgressInput!) { m: reportProgress(runId: $id, input: $input) { id eventTypes } }`,
@@ -93,6 +100,9 @@ for (const target of databaseTargets) {
       expect(requested.errors).toBeUndefined();
       expect(requested.payload!.eventTypes).toEqual(['TrainingRunRequested']);
       const runId = requested.payload!.id;
+      // The payload carries the run it created, as the read model has it after the command.
+      expect(requested.payload!.run).toEqual({ runId, status: 'REQUESTED', datasetId });
+      expect(requested.payload!.userErrors).toEqual([]);
       const again = await call(mutations.requestRun, { input: runInput(datasetId), key: 'run-1' });
       expect(again.payload).toMatchObject({ id: runId, replayed: true });
       const run = await api.request<{ run: { status: string } }>(
@@ -186,8 +196,20 @@ for (const target of databaseTargets) {
     });
 
     it('maps domain refusals and bad input to codes with actionable messages', async () => {
+      // A domain rule the state breaks is a user error of the payload, with nothing recorded and no run.
+      const recorded = await countEvents(database);
       const missing = await call(mutations.requestRun, { input: runInput('no-such-dataset') });
-      expect(missing.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+      expect(missing.errors).toBeUndefined();
+      expect(missing.payload).toMatchObject({ id: null, eventTypes: [], checkpoint: null, run: null });
+      expect(missing.payload!.userErrors).toEqual([
+        {
+          code: 'DATASET_NOT_FOUND',
+          kind: 'NOT_FOUND',
+          field: null,
+          message: expect.stringMatching(/no-such-dataset/),
+        },
+      ]);
+      expect(await countEvents(database)).toBe(recorded);
       const malformed = await call(mutations.requestRun, { input: { seed: 1 } });
       expect(malformed.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       expect(malformed.errors?.map((error) => error.message).join('\n')).toMatch(/"dataset"/);

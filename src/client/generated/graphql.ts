@@ -261,29 +261,29 @@ export type GraphqlLogQuery = { log: { edges: Array<{ cursor: string, node: { st
 export type GraphqlRegisterDatasetMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type GraphqlRegisterDatasetMutation = { registerDataset: { id: string } };
+export type GraphqlRegisterDatasetMutation = { registerDataset: { id: string | null } };
 
 export type GraphqlRequestTrainingRunMutationVariables = Exact<{
   input: TrainingRunRequestInput;
 }>;
 
 
-export type GraphqlRequestTrainingRunMutation = { requestTrainingRun: { id: string, streamId: string, version: number, replayed: boolean, eventIds: Array<string>, eventTypes: Array<string>, checkpoint: string | null } };
+export type GraphqlRequestTrainingRunMutation = { requestTrainingRun: { id: string | null, streamId: string | null, version: number | null, replayed: boolean, eventIds: Array<string>, eventTypes: Array<string>, checkpoint: string | null } };
 
 export type GraphqlPromoteModelVersionMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type GraphqlPromoteModelVersionMutation = { promoteModelVersion: { id: string } };
+export type GraphqlPromoteModelVersionMutation = { promoteModelVersion: { id: string | null } };
 
 export type GraphqlRequestDeploymentMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type GraphqlRequestDeploymentMutation = { requestDeployment: { id: string } };
+export type GraphqlRequestDeploymentMutation = { requestDeployment: { id: string | null } };
 
 export type GraphqlRequestRollbackMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type GraphqlRequestRollbackMutation = { requestRollback: { id: string } };
+export type GraphqlRequestRollbackMutation = { requestRollback: { id: string | null } };
 
 export type GraphqlRunProgressSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
@@ -298,19 +298,19 @@ export type GraphqlEventsSubscription = { events: { type: string, streamId: stri
 export type PrivacyForgetSubjectMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type PrivacyForgetSubjectMutation = { forgetSubject: { id: string, eventTypes: Array<string> } };
+export type PrivacyForgetSubjectMutation = { forgetSubject: { id: string | null, eventTypes: Array<string> } };
 
 export type TrainingRequestTrainingRunMutationVariables = Exact<{
   input: TrainingRunRequestInput;
 }>;
 
 
-export type TrainingRequestTrainingRunMutation = { requestTrainingRun: { id: string } };
+export type TrainingRequestTrainingRunMutation = { requestTrainingRun: { id: string | null } };
 
 export type TrainingRequestTrainingRun2MutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type TrainingRequestTrainingRun2Mutation = { requestTrainingRun: { id: string } };
+export type TrainingRequestTrainingRun2Mutation = { requestTrainingRun: { id: string | null } };
 
 export type TrainingMemoryEstimateQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -325,7 +325,7 @@ export type WorkQuery = { jobs: { edges: Array<{ node: { jobId: string, streamId
 export type ClaimMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ClaimMutation = { claimTrainingRun: { id: string, eventTypes: Array<string> } };
+export type ClaimMutation = { claimTrainingRun: { id: string | null, eventTypes: Array<string> } };
 
 export type InputsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -335,27 +335,27 @@ export type InputsQuery = { dataset: { revisions: { edges: Array<{ node: { revis
 export type StageMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type StageMutation = { startStage: { id: string } };
+export type StageMutation = { startStage: { id: string | null } };
 
 export type ProgressMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ProgressMutation = { reportProgress: { id: string } };
+export type ProgressMutation = { reportProgress: { id: string | null } };
 
 export type HeartbeatMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type HeartbeatMutation = { heartbeat: { id: string } };
+export type HeartbeatMutation = { heartbeat: { id: string | null } };
 
 export type CheckpointMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type CheckpointMutation = { saveCheckpoint: { id: string } };
+export type CheckpointMutation = { saveCheckpoint: { id: string | null } };
 
 export type CompleteMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type CompleteMutation = { completeJob: { id: string, eventTypes: Array<string> } };
+export type CompleteMutation = { completeJob: { id: string | null, eventTypes: Array<string> } };
 
 
 export const ReadmeDatasetsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ReadmeDatasets"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"datasets"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"5"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"datasetId"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"domain"}}]}}]}}]}}]}}]} as unknown as DocumentNode<ReadmeDatasetsQuery, ReadmeDatasetsQueryVariables>;

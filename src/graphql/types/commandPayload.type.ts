@@ -12,10 +12,16 @@ import { domainErrorKinds, type DomainError, type DomainErrorCode } from '../../
 import type { ApiContext } from '../context.js';
 import { JSON } from './scalars.js';
 
-/** The domain refusals a payload carries: every kind but `forbidden`, which stays a FORBIDDEN error. */
-export type UserErrorKind = 'invalid' | 'not-found' | 'conflict';
+/**
+ * The domain refusals a payload carries: a well-formed request the current state refuses (it names something
+ * that does not exist, or the state forbids it now). Input the domain finds wrong whatever the state
+ * (`invalid`: BAD_USER_INPUT) and a caller who may not (`forbidden`: FORBIDDEN) stay GraphQL errors, as zod's
+ * validation and the role check do.
+ */
+export type UserErrorKind = 'not-found' | 'conflict';
 
-export const isUserErrorKind = (kind: string): kind is UserErrorKind => kind !== 'forbidden';
+export const isUserErrorKind = (kind: string): kind is UserErrorKind =>
+  kind === 'not-found' || kind === 'conflict';
 
 const userErrorCodes = Object.fromEntries(
   Object.entries(domainErrorKinds)
@@ -26,11 +32,10 @@ const userErrorCodes = Object.fromEntries(
 registerEnumType(userErrorCodes, {
   name: 'UserErrorCode',
   description:
-    "Why a domain rule refused a mutation: the domain's refusal codes (domainErrorCodes), each of kind INVALID, NOT_FOUND or CONFLICT.",
+    "Why a domain rule refused a mutation: the domain's refusal codes of kind NOT_FOUND or CONFLICT (src/domain/shared/domainErrorCodes.ts).",
 });
 
 const userErrorKinds: Record<string, UserErrorKind> = {
-  INVALID: 'invalid',
   NOT_FOUND: 'not-found',
   CONFLICT: 'conflict',
 };
@@ -38,7 +43,7 @@ const userErrorKinds: Record<string, UserErrorKind> = {
 registerEnumType(userErrorKinds, {
   name: 'UserErrorKind',
   description:
-    'INVALID: change the request. NOT_FOUND: it names something that does not exist. CONFLICT: the current state refuses it; it may succeed later or after another command.',
+    'NOT_FOUND: it names something that does not exist. CONFLICT: the current state refuses it; it may succeed later or after another command.',
 });
 
 @ObjectType('UserError', {
