@@ -155,7 +155,10 @@ for (const target of databaseTargets) {
         metrics: { exactMatch: 0.5, f1: 0.75 },
       });
       const late = await call(work.fail, tokens.w1, { id });
-      expect(late.payload?.userErrors?.[0]).toMatchObject({ code: 'EVALUATION_ALREADY_FINISHED', kind: 'CONFLICT' });
+      expect(late.payload?.userErrors?.[0]).toMatchObject({
+        code: 'EVALUATION_ALREADY_FINISHED',
+        kind: 'CONFLICT',
+      });
     });
   });
 }

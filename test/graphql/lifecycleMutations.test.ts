@@ -108,7 +108,10 @@ for (const target of databaseTargets) {
       expect((await call('engineer', register, { run: 'r2' })).payload!.id).toBe('qa-model@2');
       const unfinished = await call('engineer', register, { run: 'r3' });
       expect(unfinished.errors).toBeUndefined();
-      expect(unfinished.payload?.userErrors?.[0]).toMatchObject({ code: 'RUN_NOT_COMPLETED', kind: 'CONFLICT' });
+      expect(unfinished.payload?.userErrors?.[0]).toMatchObject({
+        code: 'RUN_NOT_COMPLETED',
+        kind: 'CONFLICT',
+      });
 
       const deploy = `mutation($v: Int!) { m: requestDeployment(deploymentName: "prod", modelName: "qa-model", version: $v, environment: "production") { id userErrors { code kind message } } }`;
       const activate = `mutation { m: activateDeployment(deploymentName: "prod", endpoint: "http://gpu-1:4000/v1") { id eventTypes } }`;
@@ -174,7 +177,10 @@ for (const target of databaseTargets) {
       );
       expect(claim.errors).toBeUndefined();
       // Right after the claim, while the lease surely runs (a loaded machine can take seconds per call).
-      const early = await call('admin', `mutation { m: expireTrainingRunLease(runId: "r3") { id userErrors { code kind message } } }`);
+      const early = await call(
+        'admin',
+        `mutation { m: expireTrainingRunLease(runId: "r3") { id userErrors { code kind message } } }`,
+      );
       expect(early.payload?.userErrors?.[0]).toMatchObject({
         code: 'LEASE_STILL_VALID',
         kind: 'CONFLICT',

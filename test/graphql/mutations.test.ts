@@ -39,7 +39,7 @@ const runInput = (datasetId: string) => ({
 });
 
 const mutations = {
-  registerDataset: `mutation($key: String) { m: registerDataset(name: "qa", format: ALPACA, idempotencyKey: $key) { id replayed eventTypes checkpoint run { runId status datasetId } userErrors { code kind field message } } }`,
+  registerDataset: `mutation($key: String) { m: registerDataset(name: "qa", format: ALPACA, idempotencyKey: $key) { id replayed eventTypes checkpoint } }`,
   addRevision: `mutation($id: ID!, $input: DatasetRevisionInput!) { m: addDatasetRevision(datasetId: $id, input: $input) { id replayed eventTypes checkpoint } }`,
   requestRun: `mutation($input: TrainingRunRequestInput!, $key: String) { m: requestTrainingRun(input: $input, idempotencyKey: $key) { id replayed eventTypes checkpoint run { runId status datasetId } userErrors { code kind field message } } }`,
   claim: `mutation($id: ID!) { m: claimTrainingRun(runId: $id, backend: "wasm", device: "cpu") { id eventTypes } }`,

@@ -187,7 +187,11 @@ describe('entropy monitoring and automatic rollback', () => {
       reason: 'incident 42: compare the versions',
     });
     expect(requests.at(-1)!.fromVersion).toBe(1);
-    const second = await platform.gql<Rollback>(rollback, { to: 1, reason: 'again' }, platform.tokens.approver);
+    const second = await platform.gql<Rollback>(
+      rollback,
+      { to: 1, reason: 'again' },
+      platform.tokens.approver,
+    );
     // Either still pending (ROLLBACK_PENDING) or already done; never a second rollback at once.
     expect(second.errors).toBeUndefined();
     if (refusal(second)) expect(refusal(second)?.code).toBe('ROLLBACK_PENDING');

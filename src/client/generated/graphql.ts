@@ -204,6 +204,63 @@ export type TrainingStageInput = {
   noise?: number | null | undefined;
 };
 
+/** Why a domain rule refused a mutation: the domain's refusal codes of kind NOT_FOUND or CONFLICT (src/domain/shared/domainErrorCodes.ts). */
+export type UserErrorCode =
+  | 'ALREADY_IN_STAGE'
+  | 'ALREADY_RANKED'
+  | 'AUGMENTATION_ALREADY_FINISHED'
+  | 'AUGMENTATION_ALREADY_REQUESTED'
+  | 'AUGMENTATION_NOT_FOUND'
+  | 'BASE_MODEL_NOT_FOUND'
+  | 'CANDIDATES_ALREADY_GENERATED'
+  | 'CANDIDATES_NOT_FOUND'
+  | 'CHECKPOINT_AHEAD_OF_PROGRESS'
+  | 'CHECKPOINT_WENT_BACKWARDS'
+  | 'DATASET_ALREADY_REGISTERED'
+  | 'DATASET_ARCHIVED'
+  | 'DATASET_NOT_FOUND'
+  | 'DATASET_REVISION_NOT_FOUND'
+  | 'DEPLOYMENT_NOT_ACTIVE'
+  | 'DEPLOYMENT_NOT_REQUESTED'
+  | 'DEPLOYMENT_PENDING'
+  | 'EVALUATION_ALREADY_CLAIMED'
+  | 'EVALUATION_ALREADY_FINISHED'
+  | 'EVALUATION_ALREADY_REQUESTED'
+  | 'EVALUATION_NOT_CLAIMED'
+  | 'EVALUATION_NOT_FOUND'
+  | 'EVENT_VERSION_TOO_NEW'
+  | 'INTERACTION_ALREADY_RECORDED'
+  | 'INTERACTION_NOT_FOUND'
+  | 'LEASE_STILL_VALID'
+  | 'MODEL_VERSION_ARCHIVED'
+  | 'MODEL_VERSION_IN_PRODUCTION'
+  | 'MODEL_VERSION_NOT_FOUND'
+  | 'PROMOTION_NEEDS_PASSED_EVALUATION'
+  | 'PROMOTION_WOULD_DEMOTE'
+  | 'REVISION_OUT_OF_ORDER'
+  | 'ROLLBACK_NOT_REQUESTED'
+  | 'ROLLBACK_PENDING'
+  | 'ROLLBACK_TARGET_IS_ACTIVE'
+  | 'ROLLBACK_TARGET_NOT_RETAINED'
+  | 'RUN_ALREADY_CLAIMED'
+  | 'RUN_ALREADY_FINISHED'
+  | 'RUN_ALREADY_REGISTERED'
+  | 'RUN_ALREADY_REQUESTED'
+  | 'RUN_NOT_CLAIMED'
+  | 'RUN_NOT_COMPLETED'
+  | 'RUN_NOT_FOUND'
+  | 'STAGE_NOT_FOUND'
+  | 'STAGE_NOT_STARTED'
+  | 'STAGE_OUT_OF_ORDER'
+  | 'STEP_WENT_BACKWARDS'
+  | 'VERSION_ALREADY_ACTIVE'
+  | 'VERSION_OUT_OF_ORDER';
+
+/** NOT_FOUND: it names something that does not exist. CONFLICT: the current state refuses it; it may succeed later or after another command. */
+export type UserErrorKind =
+  | 'CONFLICT'
+  | 'NOT_FOUND';
+
 export type ReadmeDatasetsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -268,7 +325,7 @@ export type GraphqlRequestTrainingRunMutationVariables = Exact<{
 }>;
 
 
-export type GraphqlRequestTrainingRunMutation = { requestTrainingRun: { id: string | null, streamId: string | null, version: number | null, replayed: boolean, eventIds: Array<string>, eventTypes: Array<string>, checkpoint: string | null } };
+export type GraphqlRequestTrainingRunMutation = { requestTrainingRun: { id: string | null, streamId: string | null, version: number | null, replayed: boolean, eventIds: Array<string>, eventTypes: Array<string>, checkpoint: string | null, run: { runId: string, status: RunStatus } | null, userErrors: Array<{ code: UserErrorCode, kind: UserErrorKind, field: Array<string> | null, message: string }> } };
 
 export type GraphqlPromoteModelVersionMutationVariables = Exact<{ [key: string]: never; }>;
 
@@ -369,7 +426,7 @@ export const GraphqlAuditReportDocument = {"kind":"Document","definitions":[{"ki
 export const GraphqlAuditReport2Document = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"GraphqlAuditReport2"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"auditReport"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"deployment"},"value":{"kind":"StringValue","value":"med-assistant","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"asOf"},"value":{"kind":"StringValue","value":"2026-11-23T09:00:00Z","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"modelName"}},{"kind":"Field","name":{"kind":"Name","value":"version"}},{"kind":"Field","name":{"kind":"Name","value":"report"}}]}}]}}]} as unknown as DocumentNode<GraphqlAuditReport2Query, GraphqlAuditReport2QueryVariables>;
 export const GraphqlLogDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"GraphqlLog"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"log"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"100"}},{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"streamPrefixes"},"value":{"kind":"ListValue","values":[{"kind":"StringValue","value":"run-","block":false}]}},{"kind":"ObjectField","name":{"kind":"Name","value":"types"},"value":{"kind":"ListValue","values":[{"kind":"StringValue","value":"TrainingRunFailed","block":false}]}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"streamId"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"data"}},{"kind":"Field","name":{"kind":"Name","value":"metadata"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"actor"}},{"kind":"Field","name":{"kind":"Name","value":"recordedAt"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<GraphqlLogQuery, GraphqlLogQueryVariables>;
 export const GraphqlRegisterDatasetDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"GraphqlRegisterDataset"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"registerDataset"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"name"},"value":{"kind":"StringValue","value":"med-qa","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"format"},"value":{"kind":"EnumValue","value":"ALPACA"}},{"kind":"Argument","name":{"kind":"Name","value":"idempotencyKey"},"value":{"kind":"StringValue","value":"reg-med-qa","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<GraphqlRegisterDatasetMutation, GraphqlRegisterDatasetMutationVariables>;
-export const GraphqlRequestTrainingRunDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"GraphqlRequestTrainingRun"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"TrainingRunRequestInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"requestTrainingRun"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}},{"kind":"Argument","name":{"kind":"Name","value":"idempotencyKey"},"value":{"kind":"StringValue","value":"run-42","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"streamId"}},{"kind":"Field","name":{"kind":"Name","value":"version"}},{"kind":"Field","name":{"kind":"Name","value":"replayed"}},{"kind":"Field","name":{"kind":"Name","value":"eventIds"}},{"kind":"Field","name":{"kind":"Name","value":"eventTypes"}},{"kind":"Field","name":{"kind":"Name","value":"checkpoint"}}]}}]}}]} as unknown as DocumentNode<GraphqlRequestTrainingRunMutation, GraphqlRequestTrainingRunMutationVariables>;
+export const GraphqlRequestTrainingRunDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"GraphqlRequestTrainingRun"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"TrainingRunRequestInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"requestTrainingRun"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}},{"kind":"Argument","name":{"kind":"Name","value":"idempotencyKey"},"value":{"kind":"StringValue","value":"run-42","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"streamId"}},{"kind":"Field","name":{"kind":"Name","value":"version"}},{"kind":"Field","name":{"kind":"Name","value":"replayed"}},{"kind":"Field","name":{"kind":"Name","value":"eventIds"}},{"kind":"Field","name":{"kind":"Name","value":"eventTypes"}},{"kind":"Field","name":{"kind":"Name","value":"checkpoint"}},{"kind":"Field","name":{"kind":"Name","value":"run"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"runId"}},{"kind":"Field","name":{"kind":"Name","value":"status"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<GraphqlRequestTrainingRunMutation, GraphqlRequestTrainingRunMutationVariables>;
 export const GraphqlPromoteModelVersionDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"GraphqlPromoteModelVersion"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"promoteModelVersion"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"modelName"},"value":{"kind":"StringValue","value":"llama-med","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"version"},"value":{"kind":"IntValue","value":"3"}},{"kind":"Argument","name":{"kind":"Name","value":"stage"},"value":{"kind":"EnumValue","value":"PRODUCTION"}},{"kind":"Argument","name":{"kind":"Name","value":"evaluationIds"},"value":{"kind":"ListValue","values":[{"kind":"StringValue","value":"...","block":false}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<GraphqlPromoteModelVersionMutation, GraphqlPromoteModelVersionMutationVariables>;
 export const GraphqlRequestDeploymentDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"GraphqlRequestDeployment"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"requestDeployment"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"deploymentName"},"value":{"kind":"StringValue","value":"med-assistant","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"modelName"},"value":{"kind":"StringValue","value":"llama-med","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"version"},"value":{"kind":"IntValue","value":"3"}},{"kind":"Argument","name":{"kind":"Name","value":"environment"},"value":{"kind":"StringValue","value":"prod","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"reason"},"value":{"kind":"StringValue","value":"passed eval","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<GraphqlRequestDeploymentMutation, GraphqlRequestDeploymentMutationVariables>;
 export const GraphqlRequestRollbackDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"GraphqlRequestRollback"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"requestRollback"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"deploymentName"},"value":{"kind":"StringValue","value":"med-assistant","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"toVersion"},"value":{"kind":"IntValue","value":"2"}},{"kind":"Argument","name":{"kind":"Name","value":"reason"},"value":{"kind":"StringValue","value":"entropy up","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<GraphqlRequestRollbackMutation, GraphqlRequestRollbackMutationVariables>;

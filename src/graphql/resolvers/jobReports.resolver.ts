@@ -101,7 +101,9 @@ export class JobReportsResolver {
     );
   }
 
-  @CommandMutation(subjects.deployment, { description: 'Report that a requested rollback took effect (worker).' })
+  @CommandMutation(subjects.deployment, {
+    description: 'Report that a requested rollback took effect (worker).',
+  })
   completeRollback(
     @Ctx() context: ApiContext,
     @Arg('deploymentName') deploymentName: string,

@@ -50,7 +50,13 @@ export function modelVersionKey(id: string): { modelName: string; version: numbe
 }
 
 export const subjects = {
-  run: subject('run', () => RunType, 'training run', (c, id) => getRun(c.deps.db, id), toRun),
+  run: subject(
+    'run',
+    () => RunType,
+    'training run',
+    (c, id) => getRun(c.deps.db, id),
+    toRun,
+  ),
   dataset: subject(
     'dataset',
     () => DatasetType,

@@ -1,14 +1,4 @@
-import {
-  Arg,
-  Ctx,
-  FieldResolver,
-  ID,
-  Int,
-  Query,
-  Resolver,
-  Root,
-  UseMiddleware,
-} from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
 import { MutationRequest } from './mutationRequest.js';
 import { listPreferencePrompts, preferenceRankings, type PreferencePrompt } from '../../projections/index.js';
 import { requireAction, type ApiContext } from '../context.js';

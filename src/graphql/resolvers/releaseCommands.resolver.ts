@@ -34,7 +34,9 @@ export class ReleaseCommandsResolver {
     }));
   }
 
-  @CommandMutation(subjects.deployment, { description: 'Deploy a model version to a named deployment (approver).' })
+  @CommandMutation(subjects.deployment, {
+    description: 'Deploy a model version to a named deployment (approver).',
+  })
   requestDeployment(
     @Ctx() context: ApiContext,
     @Arg('deploymentName') deploymentName: string,
@@ -52,7 +54,9 @@ export class ReleaseCommandsResolver {
     );
   }
 
-  @CommandMutation(subjects.deployment, { description: 'Roll a deployment back to an earlier version (approver).' })
+  @CommandMutation(subjects.deployment, {
+    description: 'Roll a deployment back to an earlier version (approver).',
+  })
   requestRollback(
     @Ctx() context: ApiContext,
     @Arg('deploymentName') deploymentName: string,

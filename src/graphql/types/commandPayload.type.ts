@@ -153,9 +153,7 @@ export function payloadType(mutationName: string, subject: PayloadSubject<object
 
   if (subject) {
     const load = function (this: CommandAnswer) {
-      return this.id === null || this.userErrors.length > 0
-        ? null
-        : subject.load(this.context, this.id);
+      return this.id === null || this.userErrors.length > 0 ? null : subject.load(this.context, this.id);
     };
     const method: PropertyDescriptor = { value: load, writable: true };
     Object.defineProperty(Payload.prototype, subject.field, method);
