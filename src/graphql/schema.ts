@@ -30,6 +30,7 @@ import { RewardScoresResolver } from './resolvers/rewardScores.resolver.js';
 import { RunMetricSeriesResolver } from './resolvers/runMetricSeries.resolver.js';
 import { ViewerResolver } from './resolvers/viewer.resolver.js';
 import { PrivacyResolver } from './resolvers/privacy.resolver.js';
+import { NodeResolver, nodeIdResolvers } from './resolvers/node.resolver.js';
 
 // Resolvers close over nothing: everything they need comes from the per-request ApiContext.
 const resolvers = [
@@ -59,6 +60,8 @@ const resolvers = [
   MemoryEstimateResolver,
   PrivacyResolver,
   RewardScoresResolver,
+  NodeResolver,
+  ...nodeIdResolvers,
 ] as const;
 
 let built: Promise<GraphQLSchema> | null = null;

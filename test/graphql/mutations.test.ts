@@ -103,6 +103,37 @@ for (const target of databaseTargets) {
       // The payload carries the run it created, as the read model has it after the command.
       expect(requested.payload!.run).toEqual({ runId, status: 'REQUESTED', datasetId });
       expect(requested.payload!.userErrors).toEqual([]);
+      // Relay: the run's global id round-trips through node(id:); the dataset's is another type's id.
+      const ids = await api.request<{ run: { id: string }; dataset: { id: string } }>(
+        'query($run: ID!, $dataset: ID!) { run(runId: $run) { id } dataset(datasetId: $dataset) { id } }',
+        { run: runId, dataset: datasetId },
+      );
+      const runNodeId = ids.data!.run.id;
+      expect(runNodeId).not.toBe(runId);
+      const nodes = await api.request<{
+        run: { __typename: string; runId?: string; id: string } | null;
+        dataset: { __typename: string; datasetId?: string } | null;
+      }>(
+        `query($run: ID!, $dataset: ID!) {
+          run: node(id: $run) { __typename id ... on TrainingRun { runId } }
+          dataset: node(id: $dataset) { __typename ... on Dataset { datasetId } }
+        }`,
+        { run: runNodeId, dataset: ids.data!.dataset.id },
+      );
+      expect(nodes.errors).toBeUndefined();
+      expect(nodes.data).toEqual({
+        run: { __typename: 'TrainingRun', id: runNodeId, runId },
+        dataset: { __typename: 'Dataset', datasetId },
+      });
+      const unknownNode = Buffer.from('TrainingRun:no-such-run').toString('base64url');
+      const absent = await api.request<{ node: unknown }>('query($id: ID!) { node(id: $id) { id } }', {
+        id: unknownNode,
+      });
+      expect(absent.data?.node).toBeNull();
+      for (const notOurs of [runId, Buffer.from('Nothing:1').toString('base64url'), '%%']) {
+        const refused = await api.request('query($id: ID!) { node(id: $id) { id } }', { id: notOurs });
+        expect(refused.errors?.[0]?.extensions?.code, notOurs).toBe('BAD_USER_INPUT');
+      }
       const again = await call(mutations.requestRun, { input: runInput(datasetId), key: 'run-1' });
       expect(again.payload).toMatchObject({ id: runId, replayed: true });
       const run = await api.request<{ run: { status: string } }>(

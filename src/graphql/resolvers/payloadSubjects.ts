@@ -22,17 +22,29 @@ import { ModelVersionType, toModelVersion } from '../types/model.type.js';
 import { PreferencePromptType, toPreferencePrompt } from '../types/preference.type.js';
 import { RunType, toRun } from '../types/run.type.js';
 
+/**
+ * An object a mutation answers with and `node(id:)` fetches: its GraphQL type, its own key (the id payloads
+ * carry), and how to read it by that key.
+ */
+export interface NodeSubject<T extends object> extends PayloadSubject<T> {
+  readonly typeName: string;
+  readonly keyOf: (node: T) => string;
+}
+
 /** A subject read by its id, with the caller's right to read checked first. */
 function subject<Row, T extends object>(
   field: string,
-  type: () => new () => T,
+  [typeName, type]: [string, () => new () => T],
   what: string,
+  keyOf: (node: T) => string,
   get: (context: ApiContext, id: string) => Promise<Row | undefined>,
   to: (row: Row) => T,
-): PayloadSubject<T> {
+): NodeSubject<T> {
   return {
     field,
     type,
+    typeName,
+    keyOf,
     description: `The ${what} as it stands after the mutation; null when it was refused.`,
     load: async (context, id) => {
       requireAction(context, 'read', 'read');
@@ -52,29 +64,33 @@ export function modelVersionKey(id: string): { modelName: string; version: numbe
 export const subjects = {
   run: subject(
     'run',
-    () => RunType,
+    ['TrainingRun', () => RunType],
     'training run',
+    (run) => run.runId,
     (c, id) => getRun(c.deps.db, id),
     toRun,
   ),
   dataset: subject(
     'dataset',
-    () => DatasetType,
+    ['Dataset', () => DatasetType],
     'dataset',
+    (dataset) => dataset.datasetId,
     (c, id) => getDataset(c.deps.db, id),
     toDataset,
   ),
   evaluation: subject(
     'evaluation',
-    () => EvaluationType,
+    ['Evaluation', () => EvaluationType],
     'evaluation',
+    (evaluation) => evaluation.evaluationId,
     (c, id) => getEvaluation(c.deps.db, id),
     toEvaluation,
   ),
   modelVersion: subject(
     'modelVersion',
-    () => ModelVersionType,
+    ['ModelVersion', () => ModelVersionType],
     'model version',
+    (version) => `${version.modelName}@${version.version}`,
     async (c, id) => {
       const key = modelVersionKey(id);
       return key ? getModelVersion(c.deps.db, key.modelName, key.version) : undefined;
@@ -83,23 +99,26 @@ export const subjects = {
   ),
   deployment: subject(
     'deployment',
-    () => DeploymentType,
+    ['Deployment', () => DeploymentType],
     'deployment',
+    (deployment) => deployment.deploymentName,
     (c, id) => getDeployment(c.deps.db, id),
     toDeployment,
   ),
   interaction: subject(
     'interaction',
-    () => InteractionType,
+    ['Interaction', () => InteractionType],
     'interaction',
+    (interaction) => interaction.interactionId,
     (c, id) => getInteraction(c.deps.db, id),
     toInteraction,
   ),
   preferencePrompt: subject(
     'prompt',
-    () => PreferencePromptType,
+    ['PreferencePrompt', () => PreferencePromptType],
     'preference prompt',
+    (prompt) => prompt.promptId,
     (c, id) => getPreferencePrompt(c.deps.db, id),
     toPreferencePrompt,
   ),
-} satisfies Record<string, PayloadSubject<object>>;
+};
