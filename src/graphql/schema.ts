@@ -31,6 +31,7 @@ import { RunMetricSeriesResolver } from './resolvers/runMetricSeries.resolver.js
 import { ViewerResolver } from './resolvers/viewer.resolver.js';
 import { PrivacyResolver } from './resolvers/privacy.resolver.js';
 import { NodeResolver, nodeIdResolvers } from './resolvers/node.resolver.js';
+import { withSynchronousNodeType } from './types/node.type.js';
 
 // Resolvers close over nothing: everything they need comes from the per-request ApiContext.
 const resolvers = [
@@ -74,6 +75,6 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
     // Subscriptions bring their own iterators (the shared EventFeed); type-graphql insists on a
     // PubSub for topic-based subscriptions, which this schema does not use.
     pubSub: createPubSub(),
-  });
+  }).then(withSynchronousNodeType);
   return built;
 }
