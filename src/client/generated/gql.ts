@@ -24,6 +24,7 @@ type Documents = {
     "query GraphqlAuditReport {\n  auditReport(modelName: \"llama-med\", version: 3) {\n    allChainsIntact\n    integrity {\n      streamId\n      ok\n    }\n    markdown\n  }\n}": typeof types.GraphqlAuditReportDocument,
     "query GraphqlAuditReport2 {\n  auditReport(deployment: \"med-assistant\", asOf: \"2026-11-23T09:00:00Z\") {\n    modelName\n    version\n    report\n  }\n}": typeof types.GraphqlAuditReport2Document,
     "query GraphqlLog {\n  log(\n    first: 100\n    filter: {streamPrefixes: [\"run-\"], types: [\"TrainingRunFailed\"]}\n  ) {\n    edges {\n      cursor\n      node {\n        streamId\n        type\n        data\n        metadata {\n          actor\n          recordedAt\n        }\n      }\n    }\n  }\n}": typeof types.GraphqlLogDocument,
+    "query GraphqlNode($id: ID!) {\n  node(id: $id) {\n    id\n    ... on TrainingRun {\n      runId\n      status\n    }\n    ... on ModelVersion {\n      modelName\n      version\n      stage\n    }\n  }\n}": typeof types.GraphqlNodeDocument,
     "mutation GraphqlRegisterDataset {\n  registerDataset(name: \"med-qa\", format: ALPACA, idempotencyKey: \"reg-med-qa\") {\n    id\n  }\n}": typeof types.GraphqlRegisterDatasetDocument,
     "mutation GraphqlRequestTrainingRun($input: TrainingRunRequestInput!) {\n  requestTrainingRun(input: $input, idempotencyKey: \"run-42\") {\n    id\n    streamId\n    version\n    replayed\n    eventIds\n    eventTypes\n    checkpoint\n    run {\n      runId\n      status\n    }\n    userErrors {\n      code\n      kind\n      field\n      message\n    }\n  }\n}": typeof types.GraphqlRequestTrainingRunDocument,
     "mutation GraphqlPromoteModelVersion {\n  promoteModelVersion(\n    modelName: \"llama-med\"\n    version: 3\n    stage: PRODUCTION\n    evaluationIds: [\"...\"]\n  ) {\n    id\n  }\n}": typeof types.GraphqlPromoteModelVersionDocument,
@@ -55,6 +56,7 @@ const documents: Documents = {
     "query GraphqlAuditReport {\n  auditReport(modelName: \"llama-med\", version: 3) {\n    allChainsIntact\n    integrity {\n      streamId\n      ok\n    }\n    markdown\n  }\n}": types.GraphqlAuditReportDocument,
     "query GraphqlAuditReport2 {\n  auditReport(deployment: \"med-assistant\", asOf: \"2026-11-23T09:00:00Z\") {\n    modelName\n    version\n    report\n  }\n}": types.GraphqlAuditReport2Document,
     "query GraphqlLog {\n  log(\n    first: 100\n    filter: {streamPrefixes: [\"run-\"], types: [\"TrainingRunFailed\"]}\n  ) {\n    edges {\n      cursor\n      node {\n        streamId\n        type\n        data\n        metadata {\n          actor\n          recordedAt\n        }\n      }\n    }\n  }\n}": types.GraphqlLogDocument,
+    "query GraphqlNode($id: ID!) {\n  node(id: $id) {\n    id\n    ... on TrainingRun {\n      runId\n      status\n    }\n    ... on ModelVersion {\n      modelName\n      version\n      stage\n    }\n  }\n}": types.GraphqlNodeDocument,
     "mutation GraphqlRegisterDataset {\n  registerDataset(name: \"med-qa\", format: ALPACA, idempotencyKey: \"reg-med-qa\") {\n    id\n  }\n}": types.GraphqlRegisterDatasetDocument,
     "mutation GraphqlRequestTrainingRun($input: TrainingRunRequestInput!) {\n  requestTrainingRun(input: $input, idempotencyKey: \"run-42\") {\n    id\n    streamId\n    version\n    replayed\n    eventIds\n    eventTypes\n    checkpoint\n    run {\n      runId\n      status\n    }\n    userErrors {\n      code\n      kind\n      field\n      message\n    }\n  }\n}": types.GraphqlRequestTrainingRunDocument,
     "mutation GraphqlPromoteModelVersion {\n  promoteModelVersion(\n    modelName: \"llama-med\"\n    version: 3\n    stage: PRODUCTION\n    evaluationIds: [\"...\"]\n  ) {\n    id\n  }\n}": types.GraphqlPromoteModelVersionDocument,
@@ -130,6 +132,10 @@ export function graphql(source: "query GraphqlAuditReport2 {\n  auditReport(depl
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "query GraphqlLog {\n  log(\n    first: 100\n    filter: {streamPrefixes: [\"run-\"], types: [\"TrainingRunFailed\"]}\n  ) {\n    edges {\n      cursor\n      node {\n        streamId\n        type\n        data\n        metadata {\n          actor\n          recordedAt\n        }\n      }\n    }\n  }\n}"): (typeof documents)["query GraphqlLog {\n  log(\n    first: 100\n    filter: {streamPrefixes: [\"run-\"], types: [\"TrainingRunFailed\"]}\n  ) {\n    edges {\n      cursor\n      node {\n        streamId\n        type\n        data\n        metadata {\n          actor\n          recordedAt\n        }\n      }\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query GraphqlNode($id: ID!) {\n  node(id: $id) {\n    id\n    ... on TrainingRun {\n      runId\n      status\n    }\n    ... on ModelVersion {\n      modelName\n      version\n      stage\n    }\n  }\n}"): (typeof documents)["query GraphqlNode($id: ID!) {\n  node(id: $id) {\n    id\n    ... on TrainingRun {\n      runId\n      status\n    }\n    ... on ModelVersion {\n      modelName\n      version\n      stage\n    }\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
