@@ -125,6 +125,22 @@ for (const target of databaseTargets) {
         run: { __typename: 'TrainingRun', id: runNodeId, runId },
         dataset: { __typename: 'Dataset', datasetId },
       });
+      // totalCount counts the whole filtered list, not the page: one run on this dataset, none on an unknown one.
+      const counted = await api.request<{
+        mine: { totalCount: number; edges: unknown[] };
+        none: { totalCount: number; edges: unknown[] };
+      }>(
+        `query($d: ID!) {
+          mine: runs(datasetId: $d, first: 1) { totalCount edges { cursor } }
+          none: runs(datasetId: "no-such-dataset", first: 1) { totalCount edges { cursor } }
+        }`,
+        { d: datasetId },
+      );
+      expect(counted.errors).toBeUndefined();
+      expect(counted.data).toEqual({
+        mine: { totalCount: 1, edges: [{ cursor: expect.any(String) }] },
+        none: { totalCount: 0, edges: [] },
+      });
       const unknownNode = Buffer.from('TrainingRun:no-such-run').toString('base64url');
       const absent = await api.request<{ node: unknown }>('query($id: ID!) { node(id: $id) { id } }', {
         id: unknownNode,
