@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { copyFileSync, linkSync, mkdirSync, rmSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
+import { userErrorsOf } from '../client/userErrors.js';
 import type { Config } from './config.js';
 import { dataDirHolder, type LockHolder } from './dataDirLock.js';
 
@@ -77,6 +78,8 @@ export async function forwardRequest<T>(
   if (!response.ok || !body.data) {
     throw new ForwardingError(`the server at ${server.apiUrl} answered HTTP ${response.status}`);
   }
+  const [refusal] = userErrorsOf(body.data);
+  if (refusal) throw new ForwardingError(refusal.message, refusal.code, { domainCode: refusal.code });
   return body.data;
 }
 

@@ -8,6 +8,7 @@ import { print } from 'graphql';
 
 export * from './generated/graphql.js';
 export { graphql } from './generated/gql.js';
+export { userErrorsOf, type UserErrorAnswer } from './userErrors.js';
 
 /** A GraphQL error as the server sends it: `extensions.code` is stable (BAD_USER_INPUT, FORBIDDEN, ...). */
 export interface GraphqlError {

@@ -27,6 +27,12 @@ export const auditReportCost = 2_000;
  */
 export const rewardScoreCost = 500;
 
+/**
+ * What a connection's `totalCount` costs: a count(*) over every row the list's filters match (an index scan,
+ * milliseconds on 100,000 rows), not one page.
+ */
+export const totalCountCost = 50;
+
 /** What an upstream/downstream lineage walk costs (a recursive CTE over the lineage read model). */
 export const lineageWalkCost = 20;
 

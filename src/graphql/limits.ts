@@ -3,7 +3,7 @@ import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { GraphQLError, GraphQLObjectType, getNullableType, isListType } from 'graphql';
 import type { ComplexityEstimatorArgs } from 'graphql-query-complexity';
 import { apiError } from './errors.js';
-import { fieldCosts, schemaIntrospectionCost } from './fieldCosts.js';
+import { fieldCosts, schemaIntrospectionCost, totalCountCost } from './fieldCosts.js';
 
 type ComplexityLibrary = typeof import('graphql-query-complexity');
 const require = createRequire(import.meta.url);
@@ -66,6 +66,7 @@ function pageSizeEstimator(defaultListSize: number) {
 function fieldCostEstimator({ args, childComplexity, field, type }: ComplexityEstimatorArgs): number | void {
   const price = fieldCosts.get(`${type.name}.${field.name}`);
   if (price) return price(args) + childComplexity;
+  if (field.name === 'totalCount' && type.name.endsWith('Connection')) return totalCountCost;
 }
 
 /**

@@ -34,6 +34,8 @@ import { RewardScoresResolver } from './resolvers/rewardScores.resolver.js';
 import { RunMetricSeriesResolver } from './resolvers/runMetricSeries.resolver.js';
 import { ViewerResolver } from './resolvers/viewer.resolver.js';
 import { PrivacyResolver } from './resolvers/privacy.resolver.js';
+import { NodeResolver, nodeIdResolvers } from './resolvers/node.resolver.js';
+import { withSynchronousNodeType } from './types/node.type.js';
 
 // Resolvers close over nothing: everything they need comes from the per-request ApiContext.
 const resolvers = [
@@ -65,6 +67,8 @@ const resolvers = [
   MemoryEstimateResolver,
   PrivacyResolver,
   RewardScoresResolver,
+  NodeResolver,
+  ...nodeIdResolvers,
 ] as const;
 
 let built: Promise<GraphQLSchema> | null = null;
@@ -77,6 +81,6 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
     // Subscriptions bring their own iterators (the shared EventFeed); type-graphql insists on a
     // PubSub for topic-based subscriptions, which this schema does not use.
     pubSub: createPubSub(),
-  });
+  }).then(withSynchronousNodeType);
   return built;
 }

@@ -5,6 +5,8 @@ import type { ReadModelDatabase } from './schema.js';
 export interface Page<T> {
   readonly items: readonly T[];
   readonly nextCursor: string | null;
+  /** How many items the whole list has (every page together), counted only when called. */
+  readonly count?: () => Promise<number>;
 }
 
 export interface PageArgs {
@@ -67,5 +69,12 @@ export async function paginate<Table extends keyof ReadModelDatabase, Row>(
   const rows = await q.limit(first + 1).execute();
   const items = rows.slice(0, first);
   const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > first && last ? encodeCursor(keyOf(last)) : null };
+  const count = async () => {
+    const { n } = await query
+      .clearSelect()
+      .select(sql<string>`count(*)`.as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(n);
+  };
+  return { items, nextCursor: rows.length > first && last ? encodeCursor(keyOf(last)) : null, count };
 }

@@ -327,6 +327,14 @@ export function listPreferencePrompts(
   return paginate(q, ['generated_at', 'prompt_id'], (r) => [iso(r.generated_at), r.prompt_id], args);
 }
 
+export function getPreferencePrompt(db: AnyDb, promptId: string): Promise<PreferencePrompt | undefined> {
+  return read(db)
+    .selectFrom('preference_prompts')
+    .selectAll()
+    .where('prompt_id', '=', promptId)
+    .executeTakeFirst();
+}
+
 export function preferenceRankings(db: AnyDb, promptId: string): Promise<PreferenceRanking[]> {
   return read(db)
     .selectFrom('preference_rankings')

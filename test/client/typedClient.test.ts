@@ -34,6 +34,8 @@ const FIXTURES: Record<string, Record<string, unknown>> = {
       dataset: { id: 'unknown', revision: 1 },
     },
   },
+  // A global id of a run that does not exist: node(id:) answers null.
+  GraphqlNode: { id: Buffer.from('TrainingRun:unknown').toString('base64url') },
   TrainingRequestTrainingRun: {
     input: {
       baseModel: { name: 'tiny', source: { kind: 'PATH', path: '/models/tiny' } },

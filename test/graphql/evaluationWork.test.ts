@@ -12,17 +12,21 @@ import { databaseTargets, type TestDatabase } from '../support/databases.js';
 import { completeRun, datasetWithRevision, requestRun } from '../support/lifecycle.js';
 import { startHarness, type Harness } from './harness.js';
 
-type Payload = { id: string; eventTypes: string[] };
+type Payload = {
+  id: string;
+  eventTypes: string[];
+  userErrors?: { code: string; kind: string; message: string }[];
+};
 type Errors = { message: string; extensions?: { code?: string } }[] | undefined;
 
 const ana = { actor: 'ana', roles: ['admin'] };
 
 const work = {
-  claim: `mutation($id: ID!) { m: claimEvaluation(evaluationId: $id, leaseMs: 60000) { id eventTypes } }`,
+  claim: `mutation($id: ID!) { m: claimEvaluation(evaluationId: $id, leaseMs: 60000) { id eventTypes userErrors { code kind message } } }`,
   renew: `mutation($id: ID!) { m: renewEvaluationLease(evaluationId: $id, leaseMs: 120000) { id eventTypes } }`,
   progress: `mutation($id: ID!) { m: reportEvaluationProgress(evaluationId: $id, completedExamples: 2, totalExamples: 4) { id eventTypes } }`,
   complete: `mutation($id: ID!, $input: EvaluationCompletionInput!) { m: completeEvaluation(evaluationId: $id, input: $input) { id eventTypes } }`,
-  fail: `mutation($id: ID!) { m: failEvaluation(evaluationId: $id, reason: "out of memory") { id eventTypes } }`,
+  fail: `mutation($id: ID!) { m: failEvaluation(evaluationId: $id, reason: "out of memory") { id eventTypes userErrors { code kind message } } }`,
 };
 
 for (const target of databaseTargets) {
@@ -107,8 +111,14 @@ for (const target of databaseTargets) {
         complete: await call(work.complete, tokens.w2, { id, input: { metrics: { f1: 1 } } }),
         fail: await call(work.fail, tokens.w2, { id }),
       };
-      expect(refusals.claim.errors?.[0]?.extensions?.code).toBe('CONFLICT');
-      expect(refusals.claim.errors?.[0]?.message).toMatch(/held by "gpu-box-1"/);
+      // A claim the state refuses is a user error of the payload, not a GraphQL error; nothing recorded.
+      expect(refusals.claim.errors).toBeUndefined();
+      expect(refusals.claim.payload?.userErrors?.[0]).toMatchObject({
+        code: 'EVALUATION_ALREADY_CLAIMED',
+        kind: 'CONFLICT',
+        message: expect.stringMatching(/held by "gpu-box-1"/),
+      });
+      expect(refusals.claim.payload).toMatchObject({ id: null, eventTypes: [] });
       for (const step of ['renew', 'progress', 'complete', 'fail'] as const) {
         expect(refusals[step].errors?.[0]?.extensions?.code, step).toBe('FORBIDDEN');
         expect(refusals[step].errors?.[0]?.message, step).toMatch(/does not hold evaluation/);
@@ -145,7 +155,10 @@ for (const target of databaseTargets) {
         metrics: { exactMatch: 0.5, f1: 0.75 },
       });
       const late = await call(work.fail, tokens.w1, { id });
-      expect(late.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+      expect(late.payload?.userErrors?.[0]).toMatchObject({
+        code: 'EVALUATION_ALREADY_FINISHED',
+        kind: 'CONFLICT',
+      });
     });
   });
 }

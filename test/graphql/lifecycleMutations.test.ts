@@ -13,7 +13,11 @@ import { countEvents, databaseTargets, type TestDatabase } from '../support/data
 import { completeRun, datasetWithRevision, requestRun } from '../support/lifecycle.js';
 import { startHarness, type Harness } from './harness.js';
 
-type Payload = { id: string; eventTypes: string[] };
+type Payload = {
+  id: string | null;
+  eventTypes: string[];
+  userErrors?: { code: string; kind: string; message: string }[];
+};
 type Errors = { message: string; extensions?: { code?: string } }[] | undefined;
 
 type Role = 'viewer' | 'engineer' | 'approver' | 'worker' | 'admin';
@@ -97,15 +101,19 @@ for (const target of databaseTargets) {
     };
 
     it('registers, deploys, degrades, rolls back and archives through the roles that may', async () => {
-      const register = `mutation($run: ID!) { m: registerModelVersion(modelName: "qa-model", runId: $run) { id eventTypes } }`;
+      const register = `mutation($run: ID!) { m: registerModelVersion(modelName: "qa-model", runId: $run) { id eventTypes userErrors { code kind message } } }`;
       expect(
         (await allowedOnly('engineer', 'viewer', register, { run: 'r1' }, ['ModelVersionRegistered'])).id,
       ).toBe('qa-model@1');
       expect((await call('engineer', register, { run: 'r2' })).payload!.id).toBe('qa-model@2');
       const unfinished = await call('engineer', register, { run: 'r3' });
-      expect(unfinished.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+      expect(unfinished.errors).toBeUndefined();
+      expect(unfinished.payload?.userErrors?.[0]).toMatchObject({
+        code: 'RUN_NOT_COMPLETED',
+        kind: 'CONFLICT',
+      });
 
-      const deploy = `mutation($v: Int!) { m: requestDeployment(deploymentName: "prod", modelName: "qa-model", version: $v, environment: "production") { id } }`;
+      const deploy = `mutation($v: Int!) { m: requestDeployment(deploymentName: "prod", modelName: "qa-model", version: $v, environment: "production") { id userErrors { code kind message } } }`;
       const activate = `mutation { m: activateDeployment(deploymentName: "prod", endpoint: "http://gpu-1:4000/v1") { id eventTypes } }`;
       expect((await call('approver', deploy, { v: 1 })).errors).toBeUndefined();
       await allowedOnly('worker', 'engineer', activate, {}, ['DeploymentActivated']);
@@ -155,8 +163,11 @@ for (const target of databaseTargets) {
         ['ModelVersionArchived'],
       );
       const again = await call('approver', deploy, { v: 2 });
-      expect(again.errors?.[0]?.extensions?.code).toBe('CONFLICT');
-      expect(again.errors?.[0]?.message).toMatch(/archived/);
+      expect(again.payload?.userErrors?.[0]).toMatchObject({
+        code: 'MODEL_VERSION_ARCHIVED',
+        kind: 'CONFLICT',
+        message: expect.stringMatching(/archived/),
+      });
     });
 
     it('takes checkpoints from the holder and lets an admin record a lapsed lease', async () => {
@@ -166,9 +177,15 @@ for (const target of databaseTargets) {
       );
       expect(claim.errors).toBeUndefined();
       // Right after the claim, while the lease surely runs (a loaded machine can take seconds per call).
-      const early = await call('admin', `mutation { m: expireTrainingRunLease(runId: "r3") { id } }`);
-      expect(early.errors?.[0]?.extensions?.code).toBe('CONFLICT');
-      expect(early.errors?.[0]?.message).toMatch(/runs until/);
+      const early = await call(
+        'admin',
+        `mutation { m: expireTrainingRunLease(runId: "r3") { id userErrors { code kind message } } }`,
+      );
+      expect(early.payload?.userErrors?.[0]).toMatchObject({
+        code: 'LEASE_STILL_VALID',
+        kind: 'CONFLICT',
+        message: expect.stringMatching(/runs until/),
+      });
       const stage = await call(
         'worker',
         `mutation { m: startStage(runId: "r3", stageIndex: 0, steps: 20) { id eventTypes } }`,
@@ -193,7 +210,7 @@ for (const target of databaseTargets) {
         },
       );
       expect(progress.errors).toBeUndefined();
-      const checkpoint = `mutation($h: String!) { m: saveCheckpoint(runId: "r3", step: 10, artifactHash: $h, byteSize: 2048) { id eventTypes } }`;
+      const checkpoint = `mutation($h: String!) { m: saveCheckpoint(runId: "r3", step: 10, artifactHash: $h, byteSize: 2048) { id eventTypes userErrors { code kind message } } }`;
       await allowedOnly('worker', 'engineer', checkpoint, { h: hash('ckpt-10') }, ['CheckpointSaved']);
       const lease = (await api.store.readStream('run-r3')).find((e) => e.type === 'TrainingRunClaimed')!;
       const leaseUntil = Date.parse((lease.data as { leaseUntil: string }).leaseUntil);
@@ -211,7 +228,7 @@ for (const target of databaseTargets) {
         resumeFrom: { step: 10, artifactHash: hash('ckpt-10') },
       });
       const late = await call('worker', checkpoint, { h: hash('ckpt-20') });
-      expect(late.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+      expect(late.payload?.userErrors?.[0]).toMatchObject({ kind: 'CONFLICT' });
     });
 
     it('closes augmentations reported by a worker, with the new revision', async () => {

@@ -5,7 +5,14 @@ import { countEvents, databaseTargets, type TestDatabase } from '../support/data
 import { writeModelDirectory } from '../support/modelDirectory.js';
 import { collect, startHarness, type Harness } from './harness.js';
 
-type Payload = { id: string; replayed: boolean; eventTypes: string[]; checkpoint: string | null };
+type Payload = {
+  id: string;
+  replayed: boolean;
+  eventTypes: string[];
+  checkpoint: string | null;
+  run?: { runId: string; status: string; datasetId: string } | null;
+  userErrors?: { code: string; kind: string; field: string[] | null; message: string }[];
+};
 type Errors = { message: string; extensions?: { code?: string } }[] | undefined;
 
 const revision = {
@@ -34,7 +41,7 @@ const runInput = (datasetId: string) => ({
 const mutations = {
   registerDataset: `mutation($key: String) { m: registerDataset(name: "qa", format: ALPACA, idempotencyKey: $key) { id replayed eventTypes checkpoint } }`,
   addRevision: `mutation($id: ID!, $input: DatasetRevisionInput!) { m: addDatasetRevision(datasetId: $id, input: $input) { id replayed eventTypes checkpoint } }`,
-  requestRun: `mutation($input: TrainingRunRequestInput!, $key: String) { m: requestTrainingRun(input: $input, idempotencyKey: $key) { id replayed eventTypes checkpoint } }`,
+  requestRun: `mutation($input: TrainingRunRequestInput!, $key: String) { m: requestTrainingRun(input: $input, idempotencyKey: $key) { id replayed eventTypes checkpoint run { runId status datasetId } userErrors { code kind field message } } }`,
   claim: `mutation($id: ID!) { m: claimTrainingRun(runId: $id, backend: "wasm", device: "cpu") { id eventTypes } }`,
   stage: `mutation($id: ID!) { m: startStage(runId: $id, stageIndex: 0, steps: 3) { id eventTypes } }`,
   progress: `mutation($id: ID!, $input: ProgressInput!) { m: reportProgress(runId: $id, input: $input) { id eventTypes } }`,
@@ -93,6 +100,56 @@ for (const target of databaseTargets) {
       expect(requested.errors).toBeUndefined();
       expect(requested.payload!.eventTypes).toEqual(['TrainingRunRequested']);
       const runId = requested.payload!.id;
+      // The payload carries the run it created, as the read model has it after the command.
+      expect(requested.payload!.run).toEqual({ runId, status: 'REQUESTED', datasetId });
+      expect(requested.payload!.userErrors).toEqual([]);
+      // Relay: the run's global id round-trips through node(id:); the dataset's is another type's id.
+      const ids = await api.request<{ run: { id: string }; dataset: { id: string } }>(
+        'query($run: ID!, $dataset: ID!) { run(runId: $run) { id } dataset(datasetId: $dataset) { id } }',
+        { run: runId, dataset: datasetId },
+      );
+      const runNodeId = ids.data!.run.id;
+      expect(runNodeId).not.toBe(runId);
+      const nodes = await api.request<{
+        run: { __typename: string; runId?: string; id: string } | null;
+        dataset: { __typename: string; datasetId?: string } | null;
+      }>(
+        `query($run: ID!, $dataset: ID!) {
+          run: node(id: $run) { __typename id ... on TrainingRun { runId } }
+          dataset: node(id: $dataset) { __typename ... on Dataset { datasetId } }
+        }`,
+        { run: runNodeId, dataset: ids.data!.dataset.id },
+      );
+      expect(nodes.errors).toBeUndefined();
+      expect(nodes.data).toEqual({
+        run: { __typename: 'TrainingRun', id: runNodeId, runId },
+        dataset: { __typename: 'Dataset', datasetId },
+      });
+      // totalCount counts the whole filtered list, not the page: one run on this dataset, none on an unknown one.
+      const counted = await api.request<{
+        mine: { totalCount: number; edges: unknown[] };
+        none: { totalCount: number; edges: unknown[] };
+      }>(
+        `query($d: ID!) {
+          mine: runs(datasetId: $d, first: 1) { totalCount edges { cursor } }
+          none: runs(datasetId: "no-such-dataset", first: 1) { totalCount edges { cursor } }
+        }`,
+        { d: datasetId },
+      );
+      expect(counted.errors).toBeUndefined();
+      expect(counted.data).toEqual({
+        mine: { totalCount: 1, edges: [{ cursor: expect.any(String) }] },
+        none: { totalCount: 0, edges: [] },
+      });
+      const unknownNode = Buffer.from('TrainingRun:no-such-run').toString('base64url');
+      const absent = await api.request<{ node: unknown }>('query($id: ID!) { node(id: $id) { id } }', {
+        id: unknownNode,
+      });
+      expect(absent.data?.node).toBeNull();
+      for (const notOurs of [runId, Buffer.from('Nothing:1').toString('base64url'), '%%']) {
+        const refused = await api.request('query($id: ID!) { node(id: $id) { id } }', { id: notOurs });
+        expect(refused.errors?.[0]?.extensions?.code, notOurs).toBe('BAD_USER_INPUT');
+      }
       const again = await call(mutations.requestRun, { input: runInput(datasetId), key: 'run-1' });
       expect(again.payload).toMatchObject({ id: runId, replayed: true });
       const run = await api.request<{ run: { status: string } }>(
@@ -186,8 +243,20 @@ for (const target of databaseTargets) {
     });
 
     it('maps domain refusals and bad input to codes with actionable messages', async () => {
+      // A domain rule the state breaks is a user error of the payload, with nothing recorded and no run.
+      const recorded = await countEvents(database);
       const missing = await call(mutations.requestRun, { input: runInput('no-such-dataset') });
-      expect(missing.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+      expect(missing.errors).toBeUndefined();
+      expect(missing.payload).toMatchObject({ id: null, eventTypes: [], checkpoint: null, run: null });
+      expect(missing.payload!.userErrors).toEqual([
+        {
+          code: 'DATASET_NOT_FOUND',
+          kind: 'NOT_FOUND',
+          field: null,
+          message: expect.stringMatching(/no-such-dataset/),
+        },
+      ]);
+      expect(await countEvents(database)).toBe(recorded);
       const malformed = await call(mutations.requestRun, { input: { seed: 1 } });
       expect(malformed.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       expect(malformed.errors?.map((error) => error.message).join('\n')).toMatch(/"dataset"/);

@@ -11,6 +11,7 @@ import {
   isInputObjectType,
   isListType,
   isNonNullType,
+  isObjectType,
   isScalarType,
   type GraphQLArgument,
   type GraphQLField,
@@ -280,10 +281,16 @@ function callOf(field: GraphQLField<unknown, unknown>): fc.Arbitrary<{
 }> {
   const declared = field.args.map((arg: GraphQLArgument) => `$${arg.name}: ${String(arg.type)}`);
   const passed = field.args.map((arg) => `${arg.name}: $${arg.name}`);
+  // A command payload's refusals by a domain rule are its userErrors (docs/graphql.md, Mutations).
+  const returned = getNamedType(field.type);
+  const selection =
+    isObjectType(returned) && returned.getInterfaces().some((i) => i.name === 'CommandPayload')
+      ? '{ __typename userErrors { code kind } }'
+      : '{ __typename }';
   const query =
     declared.length > 0
-      ? `mutation(${declared.join(', ')}) { m: ${field.name}(${passed.join(', ')}) { __typename } }`
-      : `mutation { m: ${field.name} { __typename } }`;
+      ? `mutation(${declared.join(', ')}) { m: ${field.name}(${passed.join(', ')}) ${selection} }`
+      : `mutation { m: ${field.name} ${selection} }`;
   const values = Object.fromEntries(
     field.args.map((arg) => [arg.name, fc.option(valueFor(arg.type), { nil: undefined, freq: 6 })]),
   );
@@ -336,7 +343,7 @@ afterAll(async () => {
 interface Answer {
   readonly status: number;
   readonly body: {
-    data?: { m?: unknown } | null;
+    data?: { m?: { userErrors?: { code: string; kind: string }[] } | null } | null;
     errors?: { message: string; extensions?: { code?: string } }[];
     error?: unknown;
   };
@@ -360,14 +367,19 @@ async function get(path: string): Promise<Answer> {
   return { status: response.status, body: JSON.parse(text) as Answer['body'] };
 }
 
-/** A GraphQL answer is a success or a refusal with a stable code, never a 5xx nor INTERNAL_SERVER_ERROR. */
+/**
+ * A GraphQL answer is a success or a refusal with a stable code, never a 5xx nor INTERNAL_SERVER_ERROR: a
+ * GraphQL error, or a payload's user error (a domain rule of kind NOT_FOUND or CONFLICT).
+ */
 function expectGraphqlRefusalOrSuccess(what: string, answer: Answer): boolean {
   expect(answer.status, `${what}: ${JSON.stringify(answer.body).slice(0, 500)}`).toBeLessThan(500);
   const errors = answer.body.errors ?? [];
   for (const error of errors) {
     expect(STABLE_CODES, `${what}: ${error.message}`).toContain(error.extensions?.code);
   }
-  return errors.length > 0;
+  const userErrors = answer.body.data?.m?.userErrors ?? [];
+  for (const userError of userErrors) expect(['NOT_FOUND', 'CONFLICT'], what).toContain(userError.kind);
+  return errors.length > 0 || userErrors.length > 0;
 }
 
 describe('refusals are 4xx with a stable code and record nothing', () => {

@@ -147,25 +147,32 @@ describe('entropy monitoring and automatic rollback', () => {
 
   it('enforces the rollback target rules through the API, and rolls back by hand with a reason', async () => {
     const rollback = `mutation($to: Int!, $reason: String!) {
-      requestRollback(deploymentName: "${DEPLOYMENT}", toVersion: $to, reason: $reason) { id version }
+      requestRollback(deploymentName: "${DEPLOYMENT}", toVersion: $to, reason: $reason) { id version userErrors { code kind } }
     }`;
-    const active = await platform.gql(rollback, { to: 1, reason: 'already there' }, platform.tokens.approver);
-    expect(active.errors?.[0]?.extensions?.domainCode).toBe('ROLLBACK_TARGET_IS_ACTIVE');
-    const unknown = await platform.gql(
+    type Rollback = { requestRollback: { userErrors: { code: string; kind: string }[] } | null };
+    const refusal = (answer: { data?: Rollback | null }) => answer.data?.requestRollback?.userErrors[0];
+    const active = await platform.gql<Rollback>(
+      rollback,
+      { to: 1, reason: 'already there' },
+      platform.tokens.approver,
+    );
+    expect(refusal(active)).toEqual({ code: 'ROLLBACK_TARGET_IS_ACTIVE', kind: 'CONFLICT' });
+    const unknown = await platform.gql<Rollback>(
       rollback,
       { to: 7, reason: 'no such version' },
       platform.tokens.approver,
     );
-    expect(unknown.errors?.[0]?.extensions?.domainCode).toBe('ROLLBACK_TARGET_NOT_RETAINED');
+    expect(refusal(unknown)).toEqual({ code: 'ROLLBACK_TARGET_NOT_RETAINED', kind: 'CONFLICT' });
     const viewer = await platform.gql(rollback, { to: 2, reason: 'not mine to do' }, platform.tokens.app);
     expect(viewer.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
 
-    const manual = await platform.gql(
+    const manual = await platform.gql<Rollback>(
       rollback,
       { to: 2, reason: 'incident 42: compare the versions' },
       platform.tokens.approver,
     );
     expect(manual.errors).toBeUndefined();
+    expect(refusal(manual)).toBeUndefined();
     await eventually(
       () => (platform.serving.host.active(DEPLOYMENT)?.model.version === 2 ? true : undefined),
       'the manual rollback to v2',
@@ -180,9 +187,14 @@ describe('entropy monitoring and automatic rollback', () => {
       reason: 'incident 42: compare the versions',
     });
     expect(requests.at(-1)!.fromVersion).toBe(1);
-    const second = await platform.gql(rollback, { to: 1, reason: 'again' }, platform.tokens.approver);
+    const second = await platform.gql<Rollback>(
+      rollback,
+      { to: 1, reason: 'again' },
+      platform.tokens.approver,
+    );
     // Either still pending (ROLLBACK_PENDING) or already done; never a second rollback at once.
-    if (second.errors) expect(second.errors[0]?.extensions?.domainCode).toBe('ROLLBACK_PENDING');
+    expect(second.errors).toBeUndefined();
+    if (refusal(second)) expect(refusal(second)?.code).toBe('ROLLBACK_PENDING');
 
     // A serving process started now loads each deployment's latest version from the log before serving.
     const settled = await eventually(async () => {

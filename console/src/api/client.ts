@@ -1,4 +1,5 @@
 import { createClient, type Client } from 'graphql-ws';
+import { userErrorsOf } from '../../../src/client/userErrors';
 import type { TypedDocumentString } from '../gql/graphql';
 
 /** An error the API answered with: its message, and its `extensions.code` (BAD_USER_INPUT, FORBIDDEN, ...). */
@@ -38,7 +39,10 @@ interface GraphqlAnswer<R> {
   errors?: { message: string; extensions?: { code?: string } }[];
 }
 
-/** Sends one typed operation over HTTP; rejects with ApiError on any GraphQL error. */
+/**
+ * Sends one typed operation over HTTP; rejects with ApiError on any GraphQL error, and on a mutation a domain
+ * rule refused (its payload's userErrors, with the domain's code).
+ */
 export async function request<R, V>(
   document: TypedDocumentString<R, V>,
   ...[variables]: V extends Record<string, never> ? [] | [V] : [V]
@@ -52,6 +56,8 @@ export async function request<R, V>(
   const error = answer.errors?.[0];
   if (error) throw new ApiError(error.message, error.extensions?.code);
   if (!answer.data) throw new ApiError(`the API answered HTTP ${response.status} without data`, undefined);
+  const [refusal] = userErrorsOf(answer.data);
+  if (refusal) throw new ApiError(refusal.message, refusal.code);
   return answer.data;
 }
 

@@ -118,6 +118,10 @@ export const RequestTrainingRunMutation = graphql(`
   mutation RequestTrainingRun($input: TrainingRunRequestInput!) {
     requestTrainingRun(input: $input) {
       id
+      userErrors {
+        code
+        message
+      }
     }
   }
 `);
@@ -126,6 +130,10 @@ export const CancelRunMutation = graphql(`
   mutation CancelRun($runId: ID!, $reason: String!) {
     cancelTrainingRun(runId: $runId, reason: $reason) {
       id
+      userErrors {
+        code
+        message
+      }
     }
   }
 `);
@@ -192,6 +200,10 @@ export const RollbackMutation = graphql(`
   mutation Rollback($deploymentName: String!, $toVersion: Int!, $reason: String!) {
     requestRollback(deploymentName: $deploymentName, toVersion: $toVersion, reason: $reason) {
       id
+      userErrors {
+        code
+        message
+      }
     }
   }
 `);
@@ -205,6 +217,10 @@ export const DeployMutation = graphql(`
       environment: $environment
     ) {
       id
+      userErrors {
+        code
+        message
+      }
     }
   }
 `);
@@ -231,6 +247,10 @@ export const RankPreferenceMutation = graphql(`
   mutation RankPreference($promptId: ID!, $ranking: [ID!]!) {
     rankPreference(promptId: $promptId, ranking: $ranking) {
       id
+      userErrors {
+        code
+        message
+      }
     }
   }
 `);

@@ -21,7 +21,7 @@ export interface ForgetOutcome {
 }
 
 const forgetMutation = `mutation ($subjectId: String!, $reason: String!) {
-  forgetSubject(subjectId: $subjectId, reason: $reason) { id streamId version eventTypes }
+  forgetSubject(subjectId: $subjectId, reason: $reason) { id streamId version eventTypes userErrors { code message } }
 }`;
 
 /**
@@ -58,6 +58,7 @@ async function forgetThroughServer(
   subjectId: string,
   reason: string,
 ): Promise<ForgetOutcome> {
+  // A refusal in userErrors is thrown by forwardRequest: the ids are set here.
   const { forgetSubject: result } = await forwardRequest<{
     forgetSubject: { id: string; streamId: string; version: number; eventTypes: string[] };
   }>(server, config, forgetMutation, { subjectId, reason });

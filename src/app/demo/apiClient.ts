@@ -1,5 +1,6 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { userErrorsOf } from '../../client/userErrors.js';
 
 interface GraphqlError {
   readonly message: string;
@@ -46,6 +47,14 @@ export class ApiClient {
     const body = (await response.json()) as { data?: T; errors?: GraphqlError[] };
     if (body.errors?.length) throw new ApiError(what, body.errors);
     if (!body.data) throw new ApiError(what, [{ message: `HTTP ${response.status} without data` }]);
+    // A mutation a domain rule refused: its payload's userErrors, reported as errors with their domain code.
+    const refusals = userErrorsOf(body.data);
+    if (refusals.length > 0) {
+      throw new ApiError(
+        what,
+        refusals.map((e) => ({ message: e.message, extensions: { code: e.code, domainCode: e.code } })),
+      );
+    }
     return body.data;
   }
 

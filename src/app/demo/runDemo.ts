@@ -232,7 +232,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
           requestTrainingRun: { id: string; checkpoint: string | null };
         }>(
           'requestTrainingRun',
-          `mutation($input: TrainingRunRequestInput!) { requestTrainingRun(input: $input) { id checkpoint } }`,
+          `mutation($input: TrainingRunRequestInput!) { requestTrainingRun(input: $input) { id checkpoint userErrors { code message } } }`,
           {
             input: {
               baseModel: { name: 'tiny-base', source: { kind: 'PATH', path: base } },
@@ -308,7 +308,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
         const gate = [{ metric: 'f1', op: 'GTE', value: 0.3 }];
         const requested = await engineer.request<{ requestEvaluation: { id: string } }>(
           'requestEvaluation',
-          `mutation($input: EvaluationRequestInput!) { requestEvaluation(input: $input) { id } }`,
+          `mutation($input: EvaluationRequestInput!) { requestEvaluation(input: $input) { id userErrors { code message } } }`,
           {
             input: {
               model: { name: MODEL, version: trainedVersion },
@@ -537,7 +537,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
 }
 
 const PROMOTE = `mutation($model: String!, $version: Int!, $evaluations: [ID!], $override: String) {
-  promoteModelVersion(modelName: $model, version: $version, stage: PRODUCTION, evaluationIds: $evaluations, overrideReason: $override) { id }
+  promoteModelVersion(modelName: $model, version: $version, stage: PRODUCTION, evaluationIds: $evaluations, overrideReason: $override) { id userErrors { code message } }
 }`;
 
 const PROMPTS = [
@@ -579,7 +579,7 @@ async function versionOfRun(client: ApiClient, runId: string): Promise<number> {
 async function deploy(client: ApiClient, version: number, reason: string): Promise<void> {
   await client.request(
     'requestDeployment',
-    `mutation($d: String!, $m: String!, $v: Int!, $r: String) { requestDeployment(deploymentName: $d, modelName: $m, version: $v, environment: "production", reason: $r) { id } }`,
+    `mutation($d: String!, $m: String!, $v: Int!, $r: String) { requestDeployment(deploymentName: $d, modelName: $m, version: $v, environment: "production", reason: $r) { id userErrors { code message } } }`,
     { d: DEPLOYMENT, m: MODEL, v: version, r: reason },
   );
 }

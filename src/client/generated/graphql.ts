@@ -204,6 +204,63 @@ export type TrainingStageInput = {
   noise?: number | null | undefined;
 };
 
+/** Why a domain rule refused a mutation: the domain's refusal codes of kind NOT_FOUND or CONFLICT (src/domain/shared/domainErrorCodes.ts). */
+export type UserErrorCode =
+  | 'ALREADY_IN_STAGE'
+  | 'ALREADY_RANKED'
+  | 'AUGMENTATION_ALREADY_FINISHED'
+  | 'AUGMENTATION_ALREADY_REQUESTED'
+  | 'AUGMENTATION_NOT_FOUND'
+  | 'BASE_MODEL_NOT_FOUND'
+  | 'CANDIDATES_ALREADY_GENERATED'
+  | 'CANDIDATES_NOT_FOUND'
+  | 'CHECKPOINT_AHEAD_OF_PROGRESS'
+  | 'CHECKPOINT_WENT_BACKWARDS'
+  | 'DATASET_ALREADY_REGISTERED'
+  | 'DATASET_ARCHIVED'
+  | 'DATASET_NOT_FOUND'
+  | 'DATASET_REVISION_NOT_FOUND'
+  | 'DEPLOYMENT_NOT_ACTIVE'
+  | 'DEPLOYMENT_NOT_REQUESTED'
+  | 'DEPLOYMENT_PENDING'
+  | 'EVALUATION_ALREADY_CLAIMED'
+  | 'EVALUATION_ALREADY_FINISHED'
+  | 'EVALUATION_ALREADY_REQUESTED'
+  | 'EVALUATION_NOT_CLAIMED'
+  | 'EVALUATION_NOT_FOUND'
+  | 'EVENT_VERSION_TOO_NEW'
+  | 'INTERACTION_ALREADY_RECORDED'
+  | 'INTERACTION_NOT_FOUND'
+  | 'LEASE_STILL_VALID'
+  | 'MODEL_VERSION_ARCHIVED'
+  | 'MODEL_VERSION_IN_PRODUCTION'
+  | 'MODEL_VERSION_NOT_FOUND'
+  | 'PROMOTION_NEEDS_PASSED_EVALUATION'
+  | 'PROMOTION_WOULD_DEMOTE'
+  | 'REVISION_OUT_OF_ORDER'
+  | 'ROLLBACK_NOT_REQUESTED'
+  | 'ROLLBACK_PENDING'
+  | 'ROLLBACK_TARGET_IS_ACTIVE'
+  | 'ROLLBACK_TARGET_NOT_RETAINED'
+  | 'RUN_ALREADY_CLAIMED'
+  | 'RUN_ALREADY_FINISHED'
+  | 'RUN_ALREADY_REGISTERED'
+  | 'RUN_ALREADY_REQUESTED'
+  | 'RUN_NOT_CLAIMED'
+  | 'RUN_NOT_COMPLETED'
+  | 'RUN_NOT_FOUND'
+  | 'STAGE_NOT_FOUND'
+  | 'STAGE_NOT_STARTED'
+  | 'STAGE_OUT_OF_ORDER'
+  | 'STEP_WENT_BACKWARDS'
+  | 'VERSION_ALREADY_ACTIVE'
+  | 'VERSION_OUT_OF_ORDER';
+
+/** NOT_FOUND: it names something that does not exist. CONFLICT: the current state refuses it; it may succeed later or after another command. */
+export type UserErrorKind =
+  | 'CONFLICT'
+  | 'NOT_FOUND';
+
 export type ReadmeDatasetsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -258,37 +315,47 @@ export type GraphqlLogQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type GraphqlLogQuery = { log: { edges: Array<{ cursor: string, node: { streamId: string, type: string, data: unknown, metadata: { actor: string, recordedAt: string } } }> } };
 
-export type GraphqlDatasetQueryVariables = Exact<{ [key: string]: never; }>;
+export type GraphqlNodeQueryVariables = Exact<{
+  id: string | number;
+}>;
 
 
-export type GraphqlDatasetQuery = { dataset: { revision: { records: { edges: Array<{ cursor: string, node: { index: number, messages: Array<{ role: string, content: string }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null } | null };
+export type GraphqlNodeQuery = { node:
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { modelName: string, version: number, stage: ModelStage, id: string }
+    | { id: string }
+    | { runId: string, status: RunStatus, id: string }
+   | null };
 
 export type GraphqlRegisterDatasetMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type GraphqlRegisterDatasetMutation = { registerDataset: { id: string } };
+export type GraphqlRegisterDatasetMutation = { registerDataset: { id: string | null } };
 
 export type GraphqlRequestTrainingRunMutationVariables = Exact<{
   input: TrainingRunRequestInput;
 }>;
 
 
-export type GraphqlRequestTrainingRunMutation = { requestTrainingRun: { id: string, streamId: string, version: number, replayed: boolean, eventIds: Array<string>, eventTypes: Array<string>, checkpoint: string | null } };
+export type GraphqlRequestTrainingRunMutation = { requestTrainingRun: { id: string | null, streamId: string | null, version: number | null, replayed: boolean, eventIds: Array<string>, eventTypes: Array<string>, checkpoint: string | null, run: { runId: string, status: RunStatus } | null, userErrors: Array<{ code: UserErrorCode, kind: UserErrorKind, field: Array<string> | null, message: string }> } };
 
 export type GraphqlPromoteModelVersionMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type GraphqlPromoteModelVersionMutation = { promoteModelVersion: { id: string } };
+export type GraphqlPromoteModelVersionMutation = { promoteModelVersion: { id: string | null } };
 
 export type GraphqlRequestDeploymentMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type GraphqlRequestDeploymentMutation = { requestDeployment: { id: string } };
+export type GraphqlRequestDeploymentMutation = { requestDeployment: { id: string | null } };
 
 export type GraphqlRequestRollbackMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type GraphqlRequestRollbackMutation = { requestRollback: { id: string } };
+export type GraphqlRequestRollbackMutation = { requestRollback: { id: string | null } };
 
 export type GraphqlRunProgressSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
@@ -303,19 +370,19 @@ export type GraphqlEventsSubscription = { events: { type: string, streamId: stri
 export type PrivacyForgetSubjectMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type PrivacyForgetSubjectMutation = { forgetSubject: { id: string, eventTypes: Array<string> } };
+export type PrivacyForgetSubjectMutation = { forgetSubject: { id: string | null, eventTypes: Array<string> } };
 
 export type TrainingRequestTrainingRunMutationVariables = Exact<{
   input: TrainingRunRequestInput;
 }>;
 
 
-export type TrainingRequestTrainingRunMutation = { requestTrainingRun: { id: string } };
+export type TrainingRequestTrainingRunMutation = { requestTrainingRun: { id: string | null } };
 
 export type TrainingRequestTrainingRun2MutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type TrainingRequestTrainingRun2Mutation = { requestTrainingRun: { id: string } };
+export type TrainingRequestTrainingRun2Mutation = { requestTrainingRun: { id: string | null } };
 
 export type TrainingMemoryEstimateQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -330,7 +397,7 @@ export type WorkQuery = { jobs: { edges: Array<{ node: { jobId: string, streamId
 export type ClaimMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ClaimMutation = { claimTrainingRun: { id: string, eventTypes: Array<string> } };
+export type ClaimMutation = { claimTrainingRun: { id: string | null, eventTypes: Array<string> } };
 
 export type InputsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -340,27 +407,27 @@ export type InputsQuery = { dataset: { revisions: { edges: Array<{ node: { revis
 export type StageMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type StageMutation = { startStage: { id: string } };
+export type StageMutation = { startStage: { id: string | null } };
 
 export type ProgressMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ProgressMutation = { reportProgress: { id: string } };
+export type ProgressMutation = { reportProgress: { id: string | null } };
 
 export type HeartbeatMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type HeartbeatMutation = { heartbeat: { id: string } };
+export type HeartbeatMutation = { heartbeat: { id: string | null } };
 
 export type CheckpointMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type CheckpointMutation = { saveCheckpoint: { id: string } };
+export type CheckpointMutation = { saveCheckpoint: { id: string | null } };
 
 export type CompleteMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type CompleteMutation = { completeJob: { id: string, eventTypes: Array<string> } };
+export type CompleteMutation = { completeJob: { id: string | null, eventTypes: Array<string> } };
 
 
 export const ReadmeDatasetsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ReadmeDatasets"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"datasets"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"5"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"datasetId"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"domain"}}]}}]}}]}}]}}]} as unknown as DocumentNode<ReadmeDatasetsQuery, ReadmeDatasetsQueryVariables>;
@@ -373,9 +440,9 @@ export const GraphqlLineageDocument = {"kind":"Document","definitions":[{"kind":
 export const GraphqlAuditReportDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"GraphqlAuditReport"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"auditReport"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"modelName"},"value":{"kind":"StringValue","value":"llama-med","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"version"},"value":{"kind":"IntValue","value":"3"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"allChainsIntact"}},{"kind":"Field","name":{"kind":"Name","value":"integrity"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"streamId"}},{"kind":"Field","name":{"kind":"Name","value":"ok"}}]}},{"kind":"Field","name":{"kind":"Name","value":"markdown"}}]}}]}}]} as unknown as DocumentNode<GraphqlAuditReportQuery, GraphqlAuditReportQueryVariables>;
 export const GraphqlAuditReport2Document = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"GraphqlAuditReport2"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"auditReport"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"deployment"},"value":{"kind":"StringValue","value":"med-assistant","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"asOf"},"value":{"kind":"StringValue","value":"2026-11-23T09:00:00Z","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"modelName"}},{"kind":"Field","name":{"kind":"Name","value":"version"}},{"kind":"Field","name":{"kind":"Name","value":"report"}}]}}]}}]} as unknown as DocumentNode<GraphqlAuditReport2Query, GraphqlAuditReport2QueryVariables>;
 export const GraphqlLogDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"GraphqlLog"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"log"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"100"}},{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"streamPrefixes"},"value":{"kind":"ListValue","values":[{"kind":"StringValue","value":"run-","block":false}]}},{"kind":"ObjectField","name":{"kind":"Name","value":"types"},"value":{"kind":"ListValue","values":[{"kind":"StringValue","value":"TrainingRunFailed","block":false}]}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"streamId"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"data"}},{"kind":"Field","name":{"kind":"Name","value":"metadata"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"actor"}},{"kind":"Field","name":{"kind":"Name","value":"recordedAt"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<GraphqlLogQuery, GraphqlLogQueryVariables>;
-export const GraphqlDatasetDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"GraphqlDataset"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"dataset"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"datasetId"},"value":{"kind":"StringValue","value":"support","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"revision"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"revision"},"value":{"kind":"IntValue","value":"1"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"records"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"20"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"index"}},{"kind":"Field","name":{"kind":"Name","value":"messages"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"role"}},{"kind":"Field","name":{"kind":"Name","value":"content"}}]}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<GraphqlDatasetQuery, GraphqlDatasetQueryVariables>;
+export const GraphqlNodeDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"GraphqlNode"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"TrainingRun"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"runId"}},{"kind":"Field","name":{"kind":"Name","value":"status"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ModelVersion"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"modelName"}},{"kind":"Field","name":{"kind":"Name","value":"version"}},{"kind":"Field","name":{"kind":"Name","value":"stage"}}]}}]}}]}}]} as unknown as DocumentNode<GraphqlNodeQuery, GraphqlNodeQueryVariables>;
 export const GraphqlRegisterDatasetDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"GraphqlRegisterDataset"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"registerDataset"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"name"},"value":{"kind":"StringValue","value":"med-qa","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"format"},"value":{"kind":"EnumValue","value":"ALPACA"}},{"kind":"Argument","name":{"kind":"Name","value":"idempotencyKey"},"value":{"kind":"StringValue","value":"reg-med-qa","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<GraphqlRegisterDatasetMutation, GraphqlRegisterDatasetMutationVariables>;
-export const GraphqlRequestTrainingRunDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"GraphqlRequestTrainingRun"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"TrainingRunRequestInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"requestTrainingRun"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}},{"kind":"Argument","name":{"kind":"Name","value":"idempotencyKey"},"value":{"kind":"StringValue","value":"run-42","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"streamId"}},{"kind":"Field","name":{"kind":"Name","value":"version"}},{"kind":"Field","name":{"kind":"Name","value":"replayed"}},{"kind":"Field","name":{"kind":"Name","value":"eventIds"}},{"kind":"Field","name":{"kind":"Name","value":"eventTypes"}},{"kind":"Field","name":{"kind":"Name","value":"checkpoint"}}]}}]}}]} as unknown as DocumentNode<GraphqlRequestTrainingRunMutation, GraphqlRequestTrainingRunMutationVariables>;
+export const GraphqlRequestTrainingRunDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"GraphqlRequestTrainingRun"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"TrainingRunRequestInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"requestTrainingRun"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}},{"kind":"Argument","name":{"kind":"Name","value":"idempotencyKey"},"value":{"kind":"StringValue","value":"run-42","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"streamId"}},{"kind":"Field","name":{"kind":"Name","value":"version"}},{"kind":"Field","name":{"kind":"Name","value":"replayed"}},{"kind":"Field","name":{"kind":"Name","value":"eventIds"}},{"kind":"Field","name":{"kind":"Name","value":"eventTypes"}},{"kind":"Field","name":{"kind":"Name","value":"checkpoint"}},{"kind":"Field","name":{"kind":"Name","value":"run"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"runId"}},{"kind":"Field","name":{"kind":"Name","value":"status"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<GraphqlRequestTrainingRunMutation, GraphqlRequestTrainingRunMutationVariables>;
 export const GraphqlPromoteModelVersionDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"GraphqlPromoteModelVersion"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"promoteModelVersion"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"modelName"},"value":{"kind":"StringValue","value":"llama-med","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"version"},"value":{"kind":"IntValue","value":"3"}},{"kind":"Argument","name":{"kind":"Name","value":"stage"},"value":{"kind":"EnumValue","value":"PRODUCTION"}},{"kind":"Argument","name":{"kind":"Name","value":"evaluationIds"},"value":{"kind":"ListValue","values":[{"kind":"StringValue","value":"...","block":false}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<GraphqlPromoteModelVersionMutation, GraphqlPromoteModelVersionMutationVariables>;
 export const GraphqlRequestDeploymentDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"GraphqlRequestDeployment"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"requestDeployment"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"deploymentName"},"value":{"kind":"StringValue","value":"med-assistant","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"modelName"},"value":{"kind":"StringValue","value":"llama-med","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"version"},"value":{"kind":"IntValue","value":"3"}},{"kind":"Argument","name":{"kind":"Name","value":"environment"},"value":{"kind":"StringValue","value":"prod","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"reason"},"value":{"kind":"StringValue","value":"passed eval","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<GraphqlRequestDeploymentMutation, GraphqlRequestDeploymentMutationVariables>;
 export const GraphqlRequestRollbackDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"GraphqlRequestRollback"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"requestRollback"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"deploymentName"},"value":{"kind":"StringValue","value":"med-assistant","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"toVersion"},"value":{"kind":"IntValue","value":"2"}},{"kind":"Argument","name":{"kind":"Name","value":"reason"},"value":{"kind":"StringValue","value":"entropy up","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<GraphqlRequestRollbackMutation, GraphqlRequestRollbackMutationVariables>;

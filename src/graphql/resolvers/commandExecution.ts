@@ -6,7 +6,8 @@ import type { ActionClass } from '../auth/roles.js';
 import type { ApiContext } from '../context.js';
 import { requireAction } from '../context.js';
 import { forbidden } from '../errors.js';
-import type { CommandPayload } from '../types/commandPayload.type.js';
+import { isDomainError } from '../../domain/index.js';
+import { isUserErrorKind, toUserError, type CommandAnswer } from '../types/commandPayload.type.js';
 import { requestFingerprint } from './mutationRequest.js';
 
 export const idempotencyKeyArg = {
@@ -17,7 +18,9 @@ export const idempotencyKeyArg = {
 
 /**
  * Every mutation: check the caller's role, run the service with the caller as actor, then wait
- * until the projections have applied the command's events (read-your-writes).
+ * until the projections have applied the command's events (read-your-writes). A domain rule's refusal
+ * (a DomainError of kind invalid, not-found or conflict) is answered as the payload's `userErrors`, with
+ * nothing recorded; every other error (role, input validation, lease holder, system) stays a GraphQL error.
  */
 export async function execute(
   context: ApiContext,
@@ -25,17 +28,33 @@ export async function execute(
   what: string,
   idempotencyKey: string | undefined,
   run: (command: CommandContext) => Promise<CommandResult & { id?: string }>,
-): Promise<CommandPayload> {
+): Promise<CommandAnswer> {
   requireAction(context, action, what);
   const services = context.deps.services;
   if (!services) throw new Error('the GraphQL server was started without application services');
   const fingerprint = idempotencyKey ? requestFingerprint(context.viewer.actor) : undefined;
-  const result = await run({
-    actor: context.viewer.actor,
-    roles: context.viewer.roles,
-    ...(idempotencyKey ? { idempotencyKey } : {}),
-    ...(fingerprint ? { requestFingerprint: fingerprint } : {}),
-  });
+  let result: CommandResult & { id?: string };
+  try {
+    result = await run({
+      actor: context.viewer.actor,
+      roles: context.viewer.roles,
+      ...(idempotencyKey ? { idempotencyKey } : {}),
+      ...(fingerprint ? { requestFingerprint: fingerprint } : {}),
+    });
+  } catch (error) {
+    if (!isDomainError(error) || !isUserErrorKind(error.kind)) throw error;
+    return {
+      context,
+      id: null,
+      streamId: null,
+      version: null,
+      replayed: false,
+      eventIds: [],
+      eventTypes: [],
+      checkpoint: null,
+      userErrors: [toUserError(error)],
+    };
+  }
   const checkpoint = result.events.at(-1)?.checkpoint ?? null;
   await readYourWrites(context, checkpoint);
   return {
@@ -46,6 +65,8 @@ export async function execute(
     eventIds: result.events.map((event) => event.eventId),
     eventTypes: result.events.map((event) => event.type),
     checkpoint,
+    userErrors: [],
+    context,
   };
 }
 

@@ -1,7 +1,8 @@
 /** Mutations of the dataset aggregate: register, add a revision, archive (engineers). Ingest: datasetIngest.resolver.ts. */
-import { Arg, Ctx, ID, Mutation, Resolver, UseMiddleware } from 'type-graphql';
+import { Arg, Ctx, ID, Resolver, UseMiddleware } from 'type-graphql';
 import { type ApiContext } from '../context.js';
-import { CommandPayload } from '../types/commandPayload.type.js';
+import { CommandMutation } from '../types/commandPayload.type.js';
+import { subjects } from './payloadSubjects.js';
 import type { DatasetFormat } from '../../domain/index.js';
 import { DatasetFormatEnum } from '../types/enums.js';
 import { datasetRevisionInput, DatasetRevisionInput, parseInput } from './commandInputs.js';
@@ -11,7 +12,7 @@ import { MutationRequest } from './mutationRequest.js';
 @UseMiddleware(MutationRequest)
 @Resolver()
 export class DatasetCommandsResolver {
-  @Mutation(() => CommandPayload, { description: 'Register a dataset (engineer).' })
+  @CommandMutation(subjects.dataset, { description: 'Register a dataset (engineer).' })
   registerDataset(
     @Ctx() context: ApiContext,
     @Arg('name') name: string,
@@ -30,7 +31,7 @@ export class DatasetCommandsResolver {
     });
   }
 
-  @Mutation(() => CommandPayload, {
+  @CommandMutation(subjects.dataset, {
     description: 'Add a revision to a dataset (engineer) (DatasetRevisionAdded of EVENTS.md).',
   })
   addDatasetRevision(
@@ -45,7 +46,7 @@ export class DatasetCommandsResolver {
     );
   }
 
-  @Mutation(() => CommandPayload, { description: 'Archive a dataset (engineer).' })
+  @CommandMutation(subjects.dataset, { description: 'Archive a dataset (engineer).' })
   archiveDataset(
     @Ctx() context: ApiContext,
     @Arg('datasetId', () => ID) datasetId: string,

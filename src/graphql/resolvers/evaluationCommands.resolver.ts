@@ -1,7 +1,8 @@
 /** Requesting an evaluation (engineers); the work on it: evaluationWork.resolver.ts. */
-import { Arg, Ctx, Mutation, Resolver, UseMiddleware } from 'type-graphql';
+import { Arg, Ctx, Resolver, UseMiddleware } from 'type-graphql';
 import { type ApiContext } from '../context.js';
-import { CommandPayload } from '../types/commandPayload.type.js';
+import { CommandMutation } from '../types/commandPayload.type.js';
+import { subjects } from './payloadSubjects.js';
 import { evaluationRequestInput, EvaluationRequestInput, parseInput } from './commandInputs.js';
 import { execute, idempotencyKeyArg, services } from './commandExecution.js';
 import { MutationRequest } from './mutationRequest.js';
@@ -9,7 +10,7 @@ import { MutationRequest } from './mutationRequest.js';
 @UseMiddleware(MutationRequest)
 @Resolver()
 export class EvaluationCommandsResolver {
-  @Mutation(() => CommandPayload, {
+  @CommandMutation(subjects.evaluation, {
     description: 'Request an evaluation (engineer) (EvaluationRequested of EVENTS.md).',
   })
   requestEvaluation(

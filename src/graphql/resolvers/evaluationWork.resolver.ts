@@ -1,7 +1,8 @@
-import { Arg, Ctx, ID, Int, Mutation, Resolver, UseMiddleware } from 'type-graphql';
+import { Arg, Ctx, ID, Int, Resolver, UseMiddleware } from 'type-graphql';
 import { MutationRequest } from './mutationRequest.js';
 import type { ApiContext } from '../context.js';
-import { CommandPayload } from '../types/commandPayload.type.js';
+import { CommandMutation } from '../types/commandPayload.type.js';
+import { subjects } from './payloadSubjects.js';
 import { execute, idempotencyKeyArg, services, workerIdFor } from './commandExecution.js';
 import { evaluationCompletionInput, EvaluationCompletionInput, parseInput } from './commandInputs.js';
 
@@ -13,7 +14,7 @@ import { evaluationCompletionInput, EvaluationCompletionInput, parseInput } from
 @UseMiddleware(MutationRequest)
 @Resolver()
 export class EvaluationWorkResolver {
-  @Mutation(() => CommandPayload, { description: 'Claim a requested evaluation (worker).' })
+  @CommandMutation(subjects.evaluation, { description: 'Claim a requested evaluation (worker).' })
   claimEvaluation(
     @Ctx() context: ApiContext,
     @Arg('evaluationId', () => ID) evaluationId: string,
@@ -29,7 +30,7 @@ export class EvaluationWorkResolver {
     );
   }
 
-  @Mutation(() => CommandPayload, { description: 'Renew the lease on a held evaluation (worker).' })
+  @CommandMutation(subjects.evaluation, { description: 'Renew the lease on a held evaluation (worker).' })
   renewEvaluationLease(
     @Ctx() context: ApiContext,
     @Arg('evaluationId', () => ID) evaluationId: string,
@@ -44,7 +45,7 @@ export class EvaluationWorkResolver {
     );
   }
 
-  @Mutation(() => CommandPayload, {
+  @CommandMutation(subjects.evaluation, {
     description: 'Report how many examples a held evaluation has done (worker).',
   })
   reportEvaluationProgress(
@@ -63,7 +64,7 @@ export class EvaluationWorkResolver {
     );
   }
 
-  @Mutation(() => CommandPayload, {
+  @CommandMutation(subjects.evaluation, {
     description:
       'Complete a held evaluation (worker); the gate is applied to the metrics. input: metrics, categories, errorTaxonomy, artifacts (EvaluationCompleted).',
   })
@@ -83,7 +84,7 @@ export class EvaluationWorkResolver {
     );
   }
 
-  @Mutation(() => CommandPayload, { description: 'Fail a held evaluation with a reason (worker).' })
+  @CommandMutation(subjects.evaluation, { description: 'Fail a held evaluation with a reason (worker).' })
   failEvaluation(
     @Ctx() context: ApiContext,
     @Arg('evaluationId', () => ID) evaluationId: string,

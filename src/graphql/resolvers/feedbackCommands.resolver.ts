@@ -1,7 +1,8 @@
 /** Mutations of the interaction aggregate: labelling a served answer. Recording one: jobReports.resolver.ts. */
-import { Arg, Ctx, ID, Mutation, Resolver, UseMiddleware } from 'type-graphql';
+import { Arg, Ctx, ID, Resolver, UseMiddleware } from 'type-graphql';
 import { type ApiContext } from '../context.js';
-import { CommandPayload } from '../types/commandPayload.type.js';
+import { CommandMutation } from '../types/commandPayload.type.js';
+import { subjects } from './payloadSubjects.js';
 import { FeedbackLabelInput, labelInput, parseInput } from './commandInputs.js';
 import { labelOfSignal } from '../../domain/index.js';
 import { execute, idempotencyKeyArg, services } from './commandExecution.js';
@@ -10,7 +11,7 @@ import { MutationRequest } from './mutationRequest.js';
 @UseMiddleware(MutationRequest)
 @Resolver()
 export class FeedbackCommandsResolver {
-  @Mutation(() => CommandPayload, {
+  @CommandMutation(subjects.interaction, {
     description:
       'Label a served interaction (labeler or engineer) with exactly one of thumbs, rating, correction and errorCategory, as POST /v1/feedback. A correction becomes training data; the event records the role that supplied it.',
   })

@@ -1,4 +1,4 @@
-import { Arg, Ctx, Float, ID, Int, Mutation, Resolver, UseMiddleware } from 'type-graphql';
+import { Arg, Ctx, Float, ID, Int, Resolver, UseMiddleware } from 'type-graphql';
 import { MutationRequest } from './mutationRequest.js';
 import {
   augmentationCompletionInput,
@@ -10,7 +10,8 @@ import {
   parseInput,
 } from './commandInputs.js';
 import type { ApiContext } from '../context.js';
-import { CommandPayload } from '../types/commandPayload.type.js';
+import { CommandMutation } from '../types/commandPayload.type.js';
+import { subjects } from './payloadSubjects.js';
 import { execute, idempotencyKeyArg, services, workerIdFor } from './commandExecution.js';
 
 /**
@@ -21,7 +22,7 @@ import { execute, idempotencyKeyArg, services, workerIdFor } from './commandExec
 @UseMiddleware(MutationRequest)
 @Resolver()
 export class JobReportsResolver {
-  @Mutation(() => CommandPayload, {
+  @CommandMutation(subjects.run, {
     description: 'Record a checkpoint of a held run (worker): the run resumes from it after a take-over.',
   })
   saveCheckpoint(
@@ -41,7 +42,7 @@ export class JobReportsResolver {
     );
   }
 
-  @Mutation(() => CommandPayload, {
+  @CommandMutation(subjects.run, {
     description:
       "Record that a run's lease has lapsed (admin), so another worker may claim it at once and resume from its last checkpoint; refused while the lease is live.",
   })
@@ -55,7 +56,7 @@ export class JobReportsResolver {
     );
   }
 
-  @Mutation(() => CommandPayload, {
+  @CommandMutation(subjects.dataset, {
     description:
       'Complete a requested augmentation with the new revision (worker). input: contentHash, recordCount, byteSize, splits, piiReport, qualityReport, transformParams (DatasetRevisionAdded).',
   })
@@ -72,7 +73,7 @@ export class JobReportsResolver {
     );
   }
 
-  @Mutation(() => CommandPayload, { description: 'Fail a requested augmentation with a reason (worker).' })
+  @CommandMutation(subjects.dataset, { description: 'Fail a requested augmentation with a reason (worker).' })
   failAugmentation(
     @Ctx() context: ApiContext,
     @Arg('datasetId', () => ID) datasetId: string,
@@ -85,7 +86,7 @@ export class JobReportsResolver {
     );
   }
 
-  @Mutation(() => CommandPayload, {
+  @CommandMutation(subjects.deployment, {
     description: 'Report that the requested version of a deployment now serves at an endpoint (worker).',
   })
   activateDeployment(
@@ -100,7 +101,9 @@ export class JobReportsResolver {
     );
   }
 
-  @Mutation(() => CommandPayload, { description: 'Report that a requested rollback took effect (worker).' })
+  @CommandMutation(subjects.deployment, {
+    description: 'Report that a requested rollback took effect (worker).',
+  })
   completeRollback(
     @Ctx() context: ApiContext,
     @Arg('deploymentName') deploymentName: string,
@@ -112,7 +115,7 @@ export class JobReportsResolver {
     );
   }
 
-  @Mutation(() => CommandPayload, {
+  @CommandMutation(subjects.deployment, {
     description:
       'Record a degradation a monitor saw on the active version (worker). input: metric (output-entropy, latency, error-rate, benchmark), baseline, current, window {from, to, samples}, policy {maxChangePct} to request a rollback in the same append (DegradationDetected).',
   })
@@ -128,7 +131,7 @@ export class JobReportsResolver {
     );
   }
 
-  @Mutation(() => CommandPayload, {
+  @CommandMutation(subjects.interaction, {
     description:
       'Record an interaction served elsewhere (worker); redact it first. input: deploymentName, model {name, version}, prompt, response, latencyMs, tokens {prompt, completion}, meanTokenEntropy, filtered, subjectId (the end user: the data subject, docs/privacy.md) (InteractionRecorded).',
   })

@@ -1,16 +1,17 @@
-import { Arg, Ctx, ID, Int, Mutation, Resolver, UseMiddleware } from 'type-graphql';
+import { Arg, Ctx, ID, Int, Resolver, UseMiddleware } from 'type-graphql';
 import { MutationRequest } from './mutationRequest.js';
 import { runStream } from '../../domain/index.js';
 import { mayPerform } from '../auth/roles.js';
 import type { ApiContext } from '../context.js';
-import { CommandPayload } from '../types/commandPayload.type.js';
+import { CommandMutation } from '../types/commandPayload.type.js';
+import { subjects } from './payloadSubjects.js';
 import { execute, idempotencyKeyArg, services } from './commandExecution.js';
 
 /** Registering and archiving model versions; promotion is in releaseCommands.resolver.ts with its gate. */
 @UseMiddleware(MutationRequest)
 @Resolver()
 export class ModelRegistryResolver {
-  @Mutation(() => CommandPayload, {
+  @CommandMutation(subjects.modelVersion, {
     description:
       "Register the next version of a model from a completed run (engineer, or the worker that completed the run); the summary is read from the run's stream. The payload id is MODEL@VERSION.",
   })
@@ -49,7 +50,7 @@ export class ModelRegistryResolver {
     });
   }
 
-  @Mutation(() => CommandPayload, {
+  @CommandMutation(subjects.modelVersion, {
     description:
       'Archive a model version (approver): it can no longer be evaluated, promoted or deployed; its lineage stays.',
   })

@@ -1,19 +1,9 @@
-import {
-  Arg,
-  Ctx,
-  FieldResolver,
-  ID,
-  Int,
-  Mutation,
-  Query,
-  Resolver,
-  Root,
-  UseMiddleware,
-} from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
 import { MutationRequest } from './mutationRequest.js';
 import { listPreferencePrompts, preferenceRankings, type PreferencePrompt } from '../../projections/index.js';
 import { requireAction, type ApiContext } from '../context.js';
-import { CommandPayload } from '../types/commandPayload.type.js';
+import { CommandMutation } from '../types/commandPayload.type.js';
+import { subjects } from './payloadSubjects.js';
 import { toConnection } from '../types/connection.js';
 import {
   PreferencePromptConnection,
@@ -57,7 +47,7 @@ export class PreferenceResolver {
     return (await preferenceRankings(context.deps.db, prompt.promptId)).map(toPreferenceRanking);
   }
 
-  @Mutation(() => CommandPayload, {
+  @CommandMutation(subjects.preferencePrompt, {
     description:
       'Record the candidate answers generated for a prompt (engineer), 2 to 8 of them. The payload id is the prompt id.',
   })
@@ -79,7 +69,7 @@ export class PreferenceResolver {
     });
   }
 
-  @Mutation(() => CommandPayload, {
+  @CommandMutation(subjects.preferencePrompt, {
     description:
       "Rank a prompt's candidates, best first, as the calling person (labeler or engineer): every candidate once.",
   })

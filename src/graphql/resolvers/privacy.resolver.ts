@@ -1,6 +1,6 @@
-import { Arg, Ctx, Mutation, Resolver, UseMiddleware } from 'type-graphql';
+import { Arg, Ctx, Resolver, UseMiddleware } from 'type-graphql';
 import type { ApiContext } from '../context.js';
-import { CommandPayload } from '../types/commandPayload.type.js';
+import { CommandMutation } from '../types/commandPayload.type.js';
 import { execute, idempotencyKeyArg, services } from './commandExecution.js';
 import { MutationRequest } from './mutationRequest.js';
 
@@ -8,7 +8,7 @@ import { MutationRequest } from './mutationRequest.js';
 @UseMiddleware(MutationRequest)
 @Resolver()
 export class PrivacyResolver {
-  @Mutation(() => CommandPayload, {
+  @CommandMutation(null, {
     description:
       "Forget a data subject (admin): destroys the subject's data key and records SubjectForgotten. The subject's prompts, responses, corrections, candidate texts and identity read as [erased] everywhere from then on; the hash chain still verifies.",
   })

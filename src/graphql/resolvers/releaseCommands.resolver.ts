@@ -1,16 +1,17 @@
 /** Release (approvers): promotion of a model version with its gate, and the deployment aggregate's deploy and roll back. */
-import { Arg, Ctx, ID, Int, Mutation, Resolver, UseMiddleware } from 'type-graphql';
+import { Arg, Ctx, ID, Int, Resolver, UseMiddleware } from 'type-graphql';
 import type { PromotionStage } from '../../domain/index.js';
 import { requireAction, type ApiContext } from '../context.js';
 import { PromotionStageEnum } from '../types/enums.js';
-import { CommandPayload } from '../types/commandPayload.type.js';
+import { CommandMutation } from '../types/commandPayload.type.js';
+import { subjects } from './payloadSubjects.js';
 import { execute, idempotencyKeyArg, services } from './commandExecution.js';
 import { MutationRequest } from './mutationRequest.js';
 
 @UseMiddleware(MutationRequest)
 @Resolver()
 export class ReleaseCommandsResolver {
-  @Mutation(() => CommandPayload, {
+  @CommandMutation(subjects.modelVersion, {
     description:
       'Promote a model version to staging or production (approver); production needs a passed evaluation as evidence unless an admin gives overrideReason.',
   })
@@ -33,7 +34,9 @@ export class ReleaseCommandsResolver {
     }));
   }
 
-  @Mutation(() => CommandPayload, { description: 'Deploy a model version to a named deployment (approver).' })
+  @CommandMutation(subjects.deployment, {
+    description: 'Deploy a model version to a named deployment (approver).',
+  })
   requestDeployment(
     @Ctx() context: ApiContext,
     @Arg('deploymentName') deploymentName: string,
@@ -51,7 +54,9 @@ export class ReleaseCommandsResolver {
     );
   }
 
-  @Mutation(() => CommandPayload, { description: 'Roll a deployment back to an earlier version (approver).' })
+  @CommandMutation(subjects.deployment, {
+    description: 'Roll a deployment back to an earlier version (approver).',
+  })
   requestRollback(
     @Ctx() context: ApiContext,
     @Arg('deploymentName') deploymentName: string,

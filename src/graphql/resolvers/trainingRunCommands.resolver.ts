@@ -1,7 +1,8 @@
 /** Mutations of the training-run aggregate: engineers request and cancel; workers claim, renew, report, complete, fail. */
-import { Arg, Ctx, ID, Int, Mutation, Resolver, UseMiddleware } from 'type-graphql';
+import { Arg, Ctx, ID, Int, Resolver, UseMiddleware } from 'type-graphql';
 import { type ApiContext } from '../context.js';
-import { CommandPayload } from '../types/commandPayload.type.js';
+import { CommandMutation } from '../types/commandPayload.type.js';
+import { subjects } from './payloadSubjects.js';
 import {
   parseInput,
   progressInput,
@@ -17,7 +18,7 @@ import { MutationRequest } from './mutationRequest.js';
 @UseMiddleware(MutationRequest)
 @Resolver()
 export class TrainingRunCommandsResolver {
-  @Mutation(() => CommandPayload, {
+  @CommandMutation(subjects.run, {
     description:
       "Request a training run (engineer) (TrainingRunRequested of EVENTS.md). Left out: the founding guide's LoRA (r=16, alpha=32, dropout 0.05 on q_proj/v_proj) and three stages, cross-entropy, seed 0; the event records the resolved values. Bounds: README's Limits.",
   })
@@ -33,7 +34,7 @@ export class TrainingRunCommandsResolver {
     });
   }
 
-  @Mutation(() => CommandPayload, { description: 'Cancel a training run (engineer).' })
+  @CommandMutation(subjects.run, { description: 'Cancel a training run (engineer).' })
   cancelTrainingRun(
     @Ctx() context: ApiContext,
     @Arg('runId', () => ID) runId: string,
@@ -45,7 +46,7 @@ export class TrainingRunCommandsResolver {
     );
   }
 
-  @Mutation(() => CommandPayload, { description: 'Claim a requested training run (worker).' })
+  @CommandMutation(subjects.run, { description: 'Claim a requested training run (worker).' })
   claimTrainingRun(
     @Ctx() context: ApiContext,
     @Arg('runId', () => ID) runId: string,
@@ -63,7 +64,7 @@ export class TrainingRunCommandsResolver {
     );
   }
 
-  @Mutation(() => CommandPayload, { description: 'Renew the lease on a held run (worker).' })
+  @CommandMutation(subjects.run, { description: 'Renew the lease on a held run (worker).' })
   heartbeat(
     @Ctx() context: ApiContext,
     @Arg('runId', () => ID) runId: string,
@@ -78,7 +79,7 @@ export class TrainingRunCommandsResolver {
     );
   }
 
-  @Mutation(() => CommandPayload, { description: 'Start a stage of a held run (worker).' })
+  @CommandMutation(subjects.run, { description: 'Start a stage of a held run (worker).' })
   startStage(
     @Ctx() context: ApiContext,
     @Arg('runId', () => ID) runId: string,
@@ -95,7 +96,7 @@ export class TrainingRunCommandsResolver {
     );
   }
 
-  @Mutation(() => CommandPayload, {
+  @CommandMutation(subjects.run, {
     description: 'Report training progress on a held run (worker) (TrainingProgressReported).',
   })
   reportProgress(
@@ -114,7 +115,7 @@ export class TrainingRunCommandsResolver {
     );
   }
 
-  @Mutation(() => CommandPayload, {
+  @CommandMutation(subjects.run, {
     description: 'Complete a held run (worker) (TrainingRunCompleted).',
   })
   completeJob(
@@ -133,7 +134,7 @@ export class TrainingRunCommandsResolver {
     );
   }
 
-  @Mutation(() => CommandPayload, { description: 'Fail a held run (worker).' })
+  @CommandMutation(subjects.run, { description: 'Fail a held run (worker).' })
   failJob(
     @Ctx() context: ApiContext,
     @Arg('runId', () => ID) runId: string,

@@ -1,5 +1,5 @@
 import type { ClassType } from 'type-graphql';
-import { Field, ObjectType } from 'type-graphql';
+import { Field, Int, ObjectType } from 'type-graphql';
 import { PageInfo } from './pageInfo.type.js';
 
 export interface Edge<T> {
@@ -10,6 +10,8 @@ export interface Edge<T> {
 export interface Connection<T> {
   readonly edges: readonly Edge<T>[];
   readonly pageInfo: PageInfo;
+  /** The whole list's size, counted only when `totalCount` is selected; absent where it cannot be counted. */
+  readonly count?: () => Promise<number> | number;
 }
 
 /** A Relay connection type `<Name>Connection` with `<Name>Edge` for a node type. */
@@ -30,6 +32,17 @@ export function connectionType<T extends object>(name: string, node: ClassType<T
 
     @Field(() => PageInfo)
     pageInfo!: PageInfo;
+
+    count?: () => Promise<number> | number;
+
+    @Field(() => Int, {
+      nullable: true,
+      description:
+        'How many items the whole list has, with the same filters, across all pages (priced by the query cost rules); null where it is not counted.',
+    })
+    totalCount(): Promise<number> | number | null {
+      return this.count?.() ?? null;
+    }
   }
   return ConnectionType;
 }
@@ -63,7 +76,11 @@ class KeyedEdge<Row, T> implements Edge<T> {
 
 /** A read-model page to a connection: each edge's cursor is its row's key. */
 export function toConnection<Row, T>(
-  page: { readonly items: readonly Row[]; readonly nextCursor: string | null },
+  page: {
+    readonly items: readonly Row[];
+    readonly nextCursor: string | null;
+    readonly count?: () => Promise<number>;
+  },
   keyOf: (row: Row) => readonly Key[],
   map: (row: Row) => T,
   after: string | null | undefined,
@@ -71,6 +88,7 @@ export function toConnection<Row, T>(
   const edges = page.items.map((row) => new KeyedEdge(row, keyOf, map(row)));
   return {
     edges,
+    ...(page.count ? { count: page.count } : {}),
     pageInfo: {
       hasNextPage: page.nextCursor !== null,
       hasPreviousPage: after != null,
@@ -88,6 +106,7 @@ export function listConnection<T>(
   const edges = items.map((node, index) => ({ cursor: cursorOf(node, index), node }));
   return {
     edges,
+    count: () => items.length,
     pageInfo: {
       hasNextPage: false,
       hasPreviousPage: false,

@@ -1,4 +1,5 @@
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { Node } from './node.type.js';
 import type { DatasetFormat, TransformKind } from '../../domain/index.js';
 import type { Dataset, DatasetRevision } from '../../projections/index.js';
 import { DatasetFormatEnum, TransformKindEnum } from './enums.js';
@@ -66,7 +67,7 @@ export const toDatasetRevision = (row: DatasetRevision): DatasetRevisionType => 
 
 export const DatasetRevisionConnection = connectionType('DatasetRevision', DatasetRevisionType);
 
-@ObjectType('Dataset')
+@ObjectType('Dataset', { implements: Node })
 export class DatasetType {
   @Field(() => ID)
   datasetId!: string;

@@ -1,4 +1,5 @@
 import { Field, Int, ObjectType } from 'type-graphql';
+import { Node } from './node.type.js';
 import type {
   Deployment,
   DeploymentHistoryEntry,
@@ -9,7 +10,7 @@ import { DeploymentStatusEnum } from './enums.js';
 import { connectionType } from './connection.js';
 import { DateTime, JSON } from './scalars.js';
 
-@ObjectType('Deployment')
+@ObjectType('Deployment', { implements: Node })
 export class DeploymentType {
   @Field()
   deploymentName!: string;

@@ -1,10 +1,11 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Node } from './node.type.js';
 import type { Evaluation, EvaluationStatus } from '../../projections/index.js';
 import { EvaluationStatusEnum } from './enums.js';
 import { connectionType } from './connection.js';
 import { DateTime, JSON } from './scalars.js';
 
-@ObjectType('Evaluation')
+@ObjectType('Evaluation', { implements: Node })
 export class EvaluationType {
   @Field(() => ID)
   evaluationId!: string;

@@ -1,4 +1,5 @@
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { Node } from './node.type.js';
 import type { FeedbackLabelRow, Interaction } from '../../projections/index.js';
 import { connectionType } from './connection.js';
 import { DateTime } from './scalars.js';
@@ -41,7 +42,10 @@ export const toFeedbackLabel = (row: FeedbackLabelRow): FeedbackLabelType => ({
   labeledAt: row.labeled_at,
 });
 
-@ObjectType('Interaction', { description: 'One served request with its (redacted) prompt and response.' })
+@ObjectType('Interaction', {
+  implements: Node,
+  description: 'One served request with its (redacted) prompt and response.',
+})
 export class InteractionType {
   @Field(() => ID)
   interactionId!: string;

@@ -1,11 +1,12 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Node } from './node.type.js';
 import type { ModelStage } from '../../domain/index.js';
 import type { Model, ModelVersion, ModelVersionState } from '../../projections/index.js';
 import { ModelStageEnum } from './enums.js';
 import { connectionType } from './connection.js';
 import { DateTime, JSON } from './scalars.js';
 
-@ObjectType('ModelVersion')
+@ObjectType('ModelVersion', { implements: Node })
 export class ModelVersionType {
   @Field()
   modelName!: string;

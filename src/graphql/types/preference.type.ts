@@ -1,4 +1,5 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Node } from './node.type.js';
 import type { PreferencePrompt, PreferenceRanking } from '../../projections/index.js';
 import { connectionType } from './connection.js';
 import { DateTime, JSON } from './scalars.js';
@@ -35,6 +36,7 @@ export class PreferenceRankingType {
 }
 
 @ObjectType('PreferencePrompt', {
+  implements: Node,
   description: 'A prompt with its RLHF candidates; rankings of them train the reward model.',
 })
 export class PreferencePromptType {

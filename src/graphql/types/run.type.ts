@@ -1,4 +1,5 @@
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { Node } from './node.type.js';
 import type {
   Run,
   RunCheckpoint,
@@ -173,7 +174,7 @@ export const toRunCheckpoint = (row: RunCheckpoint): RunCheckpointType => ({
 
 export const RunCheckpointConnection = connectionType('RunCheckpoint', RunCheckpointType);
 
-@ObjectType('TrainingRun')
+@ObjectType('TrainingRun', { implements: Node })
 export class RunType {
   @Field(() => ID)
   runId!: string;

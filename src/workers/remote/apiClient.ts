@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DomainError, domainErrorKinds, type DomainErrorCode } from '../../domain/index.js';
+import { userErrorsOf } from '../../client/userErrors.js';
 import type { WorkerLog } from '../runtime/runWorker.js';
 
 export interface ApiClientOptions {
@@ -49,8 +50,8 @@ const TRANSIENT_CODES = new Set(['DATABASE_UNAVAILABLE', 'RATE_LIMITED']);
  * The worker's line to the platform: GraphQL at /graphql and the artifact routes, with the worker token. A
  * call that meets a lost connection (or 502/503/504, or a database outage) is sent again, unchanged, after
  * a backoff of 1 s doubling to 30 s: mutations carry their idempotencyKey, so a retry records nothing twice.
- * Refusals are not retried: a domain refusal comes back as the DomainError the services would have thrown,
- * anything else as ApiRequestError.
+ * Refusals are not retried: a domain refusal (a payload's `userErrors`, or a FORBIDDEN error with a
+ * domainCode) comes back as the DomainError the services would have thrown, anything else as ApiRequestError.
  */
 export class ApiClient {
   readonly baseUrl: URL;
@@ -107,6 +108,8 @@ export class ApiClient {
       if (answer.data === undefined) {
         throw new ApiRequestError('the API answered with neither data nor errors', 'BAD_RESPONSE', 200);
       }
+      const [refusal] = userErrorsOf(answer.data);
+      if (refusal) throw toDomainError(refusal.code, refusal.message, refusal.details ?? {}, response);
       return answer.data;
     });
   }
@@ -197,8 +200,18 @@ function toError(
       Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : retryAfterMs(response),
     );
   }
-  if (typeof domainCode === 'string' && domainCode in domainErrorKinds) {
-    return new DomainError(domainCode as DomainErrorCode, error.message, details);
-  }
+  if (typeof domainCode === 'string') return toDomainError(domainCode, error.message, details, response);
   return new ApiRequestError(error.message, typeof code === 'string' ? code : 'UNKNOWN', response.status);
+}
+
+/** A domain refusal the API answered, as the DomainError the services throw (a code this build lacks: as it is). */
+function toDomainError(
+  code: string,
+  message: string,
+  details: Readonly<Record<string, unknown>>,
+  response: Response,
+): Error {
+  return code in domainErrorKinds
+    ? new DomainError(code as DomainErrorCode, message, details)
+    : new ApiRequestError(`${code}: ${message}`, code, response.status);
 }

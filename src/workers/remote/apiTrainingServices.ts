@@ -19,7 +19,9 @@ interface CommandPayload {
   eventIds: string[];
 }
 
-const PAYLOAD = 'streamId version replayed eventIds';
+/** What the worker reads of a payload: a refusal in userErrors is thrown as its DomainError by the ApiClient. */
+const REFUSALS = 'userErrors { code message details }';
+const PAYLOAD = `streamId version replayed eventIds ${REFUSALS}`;
 
 const STREAM = `query Stream($streamId: ID!, $after: String) {
   stream(streamId: $streamId, first: 500, after: $after) {
@@ -90,14 +92,14 @@ export class ApiTrainingServices implements TrainingServices, StreamReader {
 
     renewLease: (input) =>
       this.record(
-        `mutation Heartbeat($runId: ID!, $leaseMs: Int!) { heartbeat(runId: $runId, leaseMs: $leaseMs) { id } }`,
+        `mutation Heartbeat($runId: ID!, $leaseMs: Int!) { heartbeat(runId: $runId, leaseMs: $leaseMs) { id ${REFUSALS} } }`,
         { runId: input.runId, leaseMs: input.leaseMs },
       ),
 
     startStage: (input, context) =>
       this.record(
         `mutation Stage($runId: ID!, $stageIndex: Int!, $steps: Int!, $key: String) {
-          startStage(runId: $runId, stageIndex: $stageIndex, steps: $steps, idempotencyKey: $key) { id } }`,
+          startStage(runId: $runId, stageIndex: $stageIndex, steps: $steps, idempotencyKey: $key) { id ${REFUSALS} } }`,
         { runId: input.runId, stageIndex: input.stageIndex, steps: input.steps },
         context,
       ),
@@ -105,7 +107,7 @@ export class ApiTrainingServices implements TrainingServices, StreamReader {
     reportProgress: ({ runId, workerId: _workerId, ...progress }, context) =>
       this.record(
         `mutation Progress($runId: ID!, $input: ProgressInput!, $key: String) {
-          reportProgress(runId: $runId, input: $input, idempotencyKey: $key) { id } }`,
+          reportProgress(runId: $runId, input: $input, idempotencyKey: $key) { id ${REFUSALS} } }`,
         { runId, input: progress },
         context,
       ),
@@ -113,7 +115,7 @@ export class ApiTrainingServices implements TrainingServices, StreamReader {
     saveCheckpoint: (input, context) =>
       this.record(
         `mutation Checkpoint($runId: ID!, $step: Int!, $hash: String!, $byteSize: Float!, $key: String) {
-          saveCheckpoint(runId: $runId, step: $step, artifactHash: $hash, byteSize: $byteSize, idempotencyKey: $key) { id } }`,
+          saveCheckpoint(runId: $runId, step: $step, artifactHash: $hash, byteSize: $byteSize, idempotencyKey: $key) { id ${REFUSALS} } }`,
         { runId: input.runId, step: input.step, hash: input.artifactHash, byteSize: input.byteSize },
         context,
       ),
@@ -121,7 +123,7 @@ export class ApiTrainingServices implements TrainingServices, StreamReader {
     completeRun: ({ runId, workerId: _workerId, ...completion }, context) =>
       this.record(
         `mutation Complete($runId: ID!, $input: RunCompletionInput!, $key: String) {
-          completeJob(runId: $runId, input: $input, idempotencyKey: $key) { id } }`,
+          completeJob(runId: $runId, input: $input, idempotencyKey: $key) { id ${REFUSALS} } }`,
         {
           runId,
           input: {
@@ -135,7 +137,7 @@ export class ApiTrainingServices implements TrainingServices, StreamReader {
     failRun: (input, context) =>
       this.record(
         `mutation Fail($runId: ID!, $reason: String!, $retryable: Boolean!, $key: String) {
-          failJob(runId: $runId, reason: $reason, retryable: $retryable, idempotencyKey: $key) { id } }`,
+          failJob(runId: $runId, reason: $reason, retryable: $retryable, idempotencyKey: $key) { id ${REFUSALS} } }`,
         { runId: input.runId, reason: input.reason, retryable: input.retryable },
         context,
       ),
@@ -145,7 +147,7 @@ export class ApiTrainingServices implements TrainingServices, StreamReader {
     registerModelVersion: (input, context) =>
       this.record(
         `mutation Register($modelName: String!, $runId: ID!, $merged: String, $key: String) {
-          registerModelVersion(modelName: $modelName, runId: $runId, mergedArtifact: $merged, idempotencyKey: $key) { id } }`,
+          registerModelVersion(modelName: $modelName, runId: $runId, mergedArtifact: $merged, idempotencyKey: $key) { id ${REFUSALS} } }`,
         { modelName: input.modelName, runId: input.runId, merged: input.mergedArtifact ?? null },
         context,
       ),

@@ -84,19 +84,22 @@ describe('ApiClient', () => {
 
   it('turns a domain refusal into a DomainError and does not retry refusals', async () => {
     let calls = 0;
+    // A refusal by the run's state: the payload's userErrors, in data.
     const server = await listen(0, () => {
       calls++;
       return {
-        errors: [
-          {
-            message: 'run r1 is held by gpu-box-a',
-            extensions: {
-              code: 'CONFLICT',
-              domainCode: 'RUN_ALREADY_CLAIMED',
-              leaseUntil: '2026-01-01T00:00:00Z',
-            },
+        data: {
+          claimTrainingRun: {
+            streamId: null,
+            userErrors: [
+              {
+                code: 'RUN_ALREADY_CLAIMED',
+                message: 'run r1 is held by gpu-box-a',
+                details: { leaseUntil: '2026-01-01T00:00:00Z' },
+              },
+            ],
           },
-        ],
+        },
       };
     });
     const client = new ApiClient({ url: urlOf(server), token: 't' });
@@ -104,6 +107,20 @@ describe('ApiClient', () => {
     expect(isDomainError(error) && error.code).toBe('RUN_ALREADY_CLAIMED');
     expect(isDomainError(error) && error.details['leaseUntil']).toBe('2026-01-01T00:00:00Z');
     expect(calls).toBe(1);
+    // A refusal of the caller (a lease another worker holds) stays a GraphQL error with its domainCode.
+    const notHolder = await listen(0, () => ({
+      errors: [
+        {
+          message: 'gpu-box-b does not hold run r1',
+          extensions: { code: 'FORBIDDEN', domainCode: 'RUN_NOT_LEASE_HOLDER', runId: 'r1' },
+        },
+      ],
+    }));
+    const lost: unknown = await new ApiClient({ url: urlOf(notHolder), token: 't' })
+      .graphql('mutation Beat { heartbeat }')
+      .catch((e: unknown) => e);
+    expect(isDomainError(lost) && lost.code).toBe('RUN_NOT_LEASE_HOLDER');
+    expect(isDomainError(lost) && lost.details['runId']).toBe('r1');
     const forbidden = await listen(0, () => ({
       errors: [{ message: 'no', extensions: { code: 'FORBIDDEN' } }],
     }));
