@@ -1,32 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import {
-  LineageGraph,
-  lineageChanges,
-  lineageNodeId,
-  type ProjectedEvent,
-} from '../../src/projections/index.js';
-import type { LineageEventType } from '../../src/projections/lineage.fold.js';
+import { LineageGraph, lineageChanges, lineageNodeId } from '../../src/projections/index.js';
+import { projectedEvent } from '../support/projectedEvent.js';
 
 // The lineage fold on its own (the projection that writes it to SQL is tested in readModels.test.ts): what each
 // event adds to the graph, and how the in-memory graph of time travel merges and walks it.
-const recorded = <Type extends LineageEventType>(type: Type, data: object, eventId = 'e1') =>
-  ({
-    eventId,
-    streamId: 's',
-    streamVersion: 1,
-    checkpoint: '1',
-    type,
-    schemaVersion: 1,
-    data,
-    metadata: {
-      actor: 'ana',
-      correlationId: 'c',
-      causationId: null,
-      recordedAt: 'recorded',
-      previousHash: null,
-      hash: 'h',
-    },
-  }) as unknown as ProjectedEvent<Type>;
+const recorded = projectedEvent;
 
 const revisionAdded = (extra: object = {}) =>
   recorded('DatasetRevisionAdded', {
