@@ -357,3 +357,33 @@ describe('lineage fold: the in-memory graph', () => {
     expect(graph.upstream('nothing')).toEqual({ nodes: [], edges: [] });
   });
 });
+
+describe('lineage fold: the edges the graph gives', () => {
+  const graph = new LineageGraph();
+  graph.apply({
+    nodes: [],
+    edges: [
+      edge('a', 'b', 'made', 't1'),
+      edge('c', 'b', 'made', 't2'),
+      edge('b', 'd', 'made', 't3'),
+      edge('a', 'd', 'made', 't4'),
+      edge('d', 'e', 'made', 't5'),
+    ],
+  });
+
+  it('gives the edges into or out of a node in the order they were added, none for a node it does not know', () => {
+    expect(graph.edgesOf('b', 'upstream').map((e) => e.at)).toEqual(['t1', 't2']);
+    expect(graph.edgesOf('b', 'downstream').map((e) => e.at)).toEqual(['t3']);
+    expect(graph.edgesOf('a', 'downstream').map((e) => e.at)).toEqual(['t1', 't4']);
+    expect(graph.edgesOf('a', 'upstream')).toEqual([]);
+    expect(graph.edgesOf('e', 'downstream')).toEqual([]);
+    expect(graph.edgesOf('nowhere', 'upstream')).toEqual([]);
+  });
+
+  it('gives the edges between some nodes only, in the order they were added', () => {
+    // Read from `d` first, then `a`: still in the order added.
+    expect(graph.edgesAmong(new Set(['d', 'b', 'a'])).map((e) => e.at)).toEqual(['t1', 't3', 't4']);
+    expect(graph.edgesAmong(new Set(['a', 'e']))).toEqual([]);
+    expect(graph.edgesAmong(new Set(['nowhere', 'd', 'e'])).map((e) => e.at)).toEqual(['t5']);
+  });
+});
