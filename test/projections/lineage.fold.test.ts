@@ -359,19 +359,24 @@ describe('lineage fold: the in-memory graph', () => {
 });
 
 describe('lineage fold: the edges the graph gives', () => {
-  const graph = new LineageGraph();
-  graph.apply({
-    nodes: [],
-    edges: [
-      edge('a', 'b', 'made', 't1'),
-      edge('c', 'b', 'made', 't2'),
-      edge('b', 'd', 'made', 't3'),
-      edge('a', 'd', 'made', 't4'),
-      edge('d', 'e', 'made', 't5'),
-    ],
-  });
+  // Built inside each test, so that a fold that throws fails the tests rather than the file's loading.
+  const fiveEdges = () => {
+    const graph = new LineageGraph();
+    graph.apply({
+      nodes: [],
+      edges: [
+        edge('a', 'b', 'made', 't1'),
+        edge('c', 'b', 'made', 't2'),
+        edge('b', 'd', 'made', 't3'),
+        edge('a', 'd', 'made', 't4'),
+        edge('d', 'e', 'made', 't5'),
+      ],
+    });
+    return graph;
+  };
 
   it('gives the edges into or out of a node in the order they were added, none for a node it does not know', () => {
+    const graph = fiveEdges();
     expect(graph.edgesOf('b', 'upstream').map((e) => e.at)).toEqual(['t1', 't2']);
     expect(graph.edgesOf('b', 'downstream').map((e) => e.at)).toEqual(['t3']);
     expect(graph.edgesOf('a', 'downstream').map((e) => e.at)).toEqual(['t1', 't4']);
@@ -381,6 +386,7 @@ describe('lineage fold: the edges the graph gives', () => {
   });
 
   it('gives the edges between some nodes only, in the order they were added', () => {
+    const graph = fiveEdges();
     // Read from `d` first, then `a`: still in the order added.
     expect(graph.edgesAmong(new Set(['d', 'b', 'a'])).map((e) => e.at)).toEqual(['t1', 't3', 't4']);
     expect(graph.edgesAmong(new Set(['a', 'e']))).toEqual([]);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   evaluatePredictions,
   evaluationRecordSchema,
@@ -46,7 +46,11 @@ const inputs: EvaluationRecordInput[] = [
     constraints: [{ kind: 'no_commas' }],
   },
 ];
-const metrics = evaluatePredictions(inputs.map((input) => evaluationRecordSchema.parse(input)));
+// Computed before the tests rather than as the file loads, so that code that throws fails tests, not the file.
+let metrics: ReturnType<typeof evaluatePredictions>;
+beforeAll(() => {
+  metrics = evaluatePredictions(inputs.map((input) => evaluationRecordSchema.parse(input)));
+});
 const values = {
   exactMatch: 2 / 5,
   f1: (1 + 2 / 3 + 1 + 0 + 1 / 2) / 5,
