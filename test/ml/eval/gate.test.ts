@@ -5,6 +5,7 @@ import {
   GATE_METRICS,
   gateVerdict,
   headlineMetrics,
+  noisyInstructions,
   robustnessReport,
   type EvaluationRecordInput,
 } from '../../../src/ml/eval/index.js';
@@ -141,6 +142,33 @@ describe('the robustness report', () => {
     expect(report.worstF1Drop).toBeCloseTo(2 / 5, 12);
     expect(robustnessReport(metrics, { injection, typos }).worstF1Drop).toBeCloseTo(2 / 5, 12);
     expect(robustnessReport(typos, { typos: metrics }).worstF1Drop).toBeCloseTo(-1 / 5, 12);
+  });
+
+  it('leaves a noise without F1 out of the worst F1 drop', () => {
+    const better = worse([]);
+    const ifOnly = evaluatePredictions([evaluationRecordSchema.parse(inputs[5]!)]);
+    // typos: F1 unchanged (drop 0); injection: F1 not measured. The worst drop is 0, not 0 against null.
+    const report = robustnessReport(worse(['d']), { typos: better, injection: ifOnly });
+    expect(report.perNoise[1]!.drop.f1).toBeNull();
+    expect(report.worstF1Drop).toBeCloseTo(0, 12);
+    const helped = robustnessReport(worse(['a']), { typos: metrics, injection: ifOnly });
+    expect(helped.worstF1Drop).toBeCloseTo(-1 / 5, 12);
+  });
+
+  it('seeds each noisy instruction by the run seed and the record id', () => {
+    const record = {
+      instruction: 'Which team won the championship game played yesterday evening?',
+      references: [],
+    };
+    const typos = (seed: number, id: string) =>
+      noisyInstructions([{ ...record, id }], { seed, types: ['typos'] }).typos[0]!.instruction;
+    expect(typos(5, 'q')).toBe(typos(5, 'q'));
+    const variants = new Set([typos(5, 'q'), typos(6, 'q'), typos(5, 'r'), typos(7, 'q'), typos(5, 's')]);
+    expect(variants.size).toBeGreaterThan(2);
+    // Only the types asked for.
+    expect(Object.keys(noisyInstructions([{ ...record, id: 'q' }], { seed: 1, types: ['reorder'] }))).toEqual(
+      ['reorder'],
+    );
   });
 
   it('has no drop where either side has no value, and no worst F1 drop without F1', () => {
