@@ -102,6 +102,8 @@ describe('pick', () => {
     }
     const all = drawBoth(logits, { temperature: 1, topK: 0 });
     expect(all.picked).toEqual(drawBoth(logits, { temperature: 1 }).picked);
+    // Below 0 keeps them all too.
+    expect(drawBoth(logits, { temperature: 1, topK: -2 }).picked).toEqual(all.picked);
   });
 
   it('keeps the fewest most likely tokens whose probabilities reach top-p, at least one', () => {
@@ -126,5 +128,14 @@ describe('pick', () => {
     const both = drawBoth(logits, { temperature: 1, topK: 3, topP: 0.99 }, 400);
     expect(both.picked).toEqual(both.expected);
     expect(new Set(both.picked)).toEqual(new Set([1, 6, 3]));
+  });
+
+  it('does not overflow on large logits: probabilities are taken relative to the largest', () => {
+    const large = Float32Array.from([1000, 999, 998]);
+    const token = pick(large, { temperature: 0.5 }, new Rng(2));
+    expect(Number.isFinite(token.probability)).toBe(true);
+    expect(token.entropy).toBeCloseTo(-softmax(large, 1).reduce((s, q) => s + q * Math.log(q), 0), 12);
+    const { picked, expected } = drawBoth(large, { temperature: 2 });
+    expect(picked).toEqual(expected);
   });
 });
