@@ -1,10 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  computeDpoGradients,
   initBackend,
   LlamaModel,
   makePreferenceBatch,
   preferenceStatistics,
   referenceLogProbs,
+  Rng,
+  Trainer,
 } from '../../src/ml/index.js';
 import { microConfig as config } from './microConfig.js';
 
@@ -37,6 +40,37 @@ describe('DPO helpers', () => {
     expect(chosen).toHaveLength(1);
     expect(rejected).toHaveLength(1);
     expect(chosen[0]!).toBeLessThan(0);
+    model.dispose();
+  });
+
+  it('computes the step in training mode: LoRA dropout drawn from the step’s generator', () => {
+    const model = LlamaModel.random(config, 1, 0.3);
+    const pairs = [
+      {
+        chosen: { ids: [1, 3, 5, 7], lossMask: [0, 0, 1, 1] },
+        rejected: { ids: [1, 3, 6, 8], lossMask: [0, 0, 1, 1] },
+      },
+    ];
+    const trainer = new Trainer(model, {
+      learningRate: 1e-2,
+      totalSteps: 5,
+      seed: 3,
+      mode: 'lora',
+      lora: { r: 4, alpha: 8, dropout: 0.5, targetModules: ['q_proj', 'v_proj'] },
+    });
+    // Two steps make the adapter's B non-zero, so that dropout on its input changes the output.
+    trainer.trainPreferenceStep(pairs, { beta: 0.5 });
+    trainer.trainPreferenceStep(pairs, { beta: 0.5 });
+    const batch = makePreferenceBatch(pairs);
+    const reference = referenceLogProbs(model, undefined, batch);
+    const lossWith = (seed: number) => {
+      const { grads, loss } = computeDpoGradients(model, batch, reference, 0.5, new Rng(seed));
+      for (const grad of grads.values()) grad.dispose();
+      return loss;
+    };
+    expect(lossWith(1)).toBe(lossWith(1));
+    expect(lossWith(1)).not.toBe(lossWith(2));
+    trainer.dispose();
     model.dispose();
   });
 });
