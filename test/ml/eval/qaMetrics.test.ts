@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { detectAnswerLanguage, scoreAnswer, summariseQa } from '../../../src/ml/eval/index.js';
+import {
+  bagF1,
+  detectAnswerLanguage,
+  scoreAnswer,
+  squadF1,
+  squadTokens,
+  summariseQa,
+} from '../../../src/ml/eval/index.js';
 
 // The QA metrics' own rules, beside the SQuAD and CMRC ports they choose between (squad.test.ts, cmrc.test.ts).
 describe('QA metrics', () => {
@@ -31,5 +38,14 @@ describe('QA metrics', () => {
       { exactMatch: 1, f1: 1 },
     ]);
     expect(summary).toEqual({ count: 4, exactMatch: 0.5, f1: 2.75 / 4 });
+  });
+
+  it('gives F1 1 when both token bags are empty and 0 when only one is (SQuAD 2.0)', () => {
+    expect(bagF1([], [])).toBe(1);
+    expect(bagF1(['a'], [])).toBe(0);
+    expect(bagF1([], ['a'])).toBe(0);
+    expect(squadF1('', '')).toBe(1);
+    expect(squadF1('The', '')).toBe(1);
+    expect(squadTokens('')).toEqual([]);
   });
 });
