@@ -1,32 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import {
-  LineageGraph,
-  lineageChanges,
-  lineageNodeId,
-  type ProjectedEvent,
-} from '../../src/projections/index.js';
-import type { LineageEventType } from '../../src/projections/lineage.fold.js';
+import { LineageGraph, lineageChanges, lineageNodeId } from '../../src/projections/index.js';
+import { projectedEvent } from '../support/projectedEvent.js';
 
 // The lineage fold on its own (the projection that writes it to SQL is tested in readModels.test.ts): what each
 // event adds to the graph, and how the in-memory graph of time travel merges and walks it.
-const recorded = <Type extends LineageEventType>(type: Type, data: object, eventId = 'e1') =>
-  ({
-    eventId,
-    streamId: 's',
-    streamVersion: 1,
-    checkpoint: '1',
-    type,
-    schemaVersion: 1,
-    data,
-    metadata: {
-      actor: 'ana',
-      correlationId: 'c',
-      causationId: null,
-      recordedAt: 'recorded',
-      previousHash: null,
-      hash: 'h',
-    },
-  }) as unknown as ProjectedEvent<Type>;
+const recorded = projectedEvent;
 
 const revisionAdded = (extra: object = {}) =>
   recorded('DatasetRevisionAdded', {
@@ -377,5 +355,41 @@ describe('lineage fold: the in-memory graph', () => {
     expect(up.nodes.map((n) => n.nodeId)).toEqual(['evaluation:ev1', 'model:m@1', 'dataset:med@3', 'run:r1']);
     expect(graph.upstream('run:r1').nodes.map((n) => n.nodeId)).toEqual(['run:r1', 'dataset:med@3']);
     expect(graph.upstream('nothing')).toEqual({ nodes: [], edges: [] });
+  });
+});
+
+describe('lineage fold: the edges the graph gives', () => {
+  // Built inside each test, so that a fold that throws fails the tests rather than the file's loading.
+  const fiveEdges = () => {
+    const graph = new LineageGraph();
+    graph.apply({
+      nodes: [],
+      edges: [
+        edge('a', 'b', 'made', 't1'),
+        edge('c', 'b', 'made', 't2'),
+        edge('b', 'd', 'made', 't3'),
+        edge('a', 'd', 'made', 't4'),
+        edge('d', 'e', 'made', 't5'),
+      ],
+    });
+    return graph;
+  };
+
+  it('gives the edges into or out of a node in the order they were added, none for a node it does not know', () => {
+    const graph = fiveEdges();
+    expect(graph.edgesOf('b', 'upstream').map((e) => e.at)).toEqual(['t1', 't2']);
+    expect(graph.edgesOf('b', 'downstream').map((e) => e.at)).toEqual(['t3']);
+    expect(graph.edgesOf('a', 'downstream').map((e) => e.at)).toEqual(['t1', 't4']);
+    expect(graph.edgesOf('a', 'upstream')).toEqual([]);
+    expect(graph.edgesOf('e', 'downstream')).toEqual([]);
+    expect(graph.edgesOf('nowhere', 'upstream')).toEqual([]);
+  });
+
+  it('gives the edges between some nodes only, in the order they were added', () => {
+    const graph = fiveEdges();
+    // Read from `d` first, then `a`: still in the order added.
+    expect(graph.edgesAmong(new Set(['d', 'b', 'a'])).map((e) => e.at)).toEqual(['t1', 't3', 't4']);
+    expect(graph.edgesAmong(new Set(['a', 'e']))).toEqual([]);
+    expect(graph.edgesAmong(new Set(['nowhere', 'd', 'e'])).map((e) => e.at)).toEqual(['t5']);
   });
 });

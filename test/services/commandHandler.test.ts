@@ -252,6 +252,93 @@ describe.skipIf(postgresSkipReason !== undefined)('CommandHandler', () => {
       ).toMatchObject({ replayed: true });
     });
 
+    it('replays a keyed run that opened the stream, with the stream’s version', async () => {
+      const streamId = newStream();
+      const context = { actor: 'ana', idempotencyKey: 'key-first' };
+      const first = await handler.handle(tally, streamId, { type: 'Count', by: 1 }, context);
+      await handler.handle(tally, streamId, { type: 'Count', by: 1 }, actor);
+      // The replay answers from the log (version 2), not by appending the same ids again (which the store
+      // would answer with the first run's version, 1).
+      expect(await handler.handle(tally, streamId, { type: 'Count', by: 1 }, context)).toEqual({
+        streamId,
+        events: first.events,
+        version: 2,
+        replayed: true,
+      });
+      expect(await handler.earlierRun(streamId, context)).toEqual(first.events);
+    });
+
+    it('never replays a command without a key, whatever keys the stream holds', async () => {
+      const streamId = newStream();
+      // A key spelled "undefined" must not be what a missing key turns into.
+      await handler.handle(
+        tally,
+        streamId,
+        { type: 'Count', by: 1 },
+        { actor: 'ana', idempotencyKey: 'undefined' },
+      );
+      const unkeyed = await handler.handle(tally, streamId, { type: 'Count', by: 1 }, actor);
+      expect(unkeyed).toMatchObject({ version: 2, replayed: false });
+      expect(await handler.earlierRun(streamId, actor)).toBeUndefined();
+    });
+
+    it('replays a key first used without a fingerprint for a request that has one', async () => {
+      const streamId = newStream();
+      const first = await handler.handle(
+        tally,
+        streamId,
+        { type: 'Count', by: 1 },
+        { actor: 'worker', idempotencyKey: 'key-w' },
+      );
+      expect(await store.idempotencyFingerprint('key-w')).toBeUndefined();
+      const again = await handler.handle(
+        tally,
+        streamId,
+        { type: 'Count', by: 1 },
+        { actor: 'ana', idempotencyKey: 'key-w', requestFingerprint: 'fp-w' },
+      );
+      expect(again).toEqual({ streamId, events: first.events, version: 1, replayed: true });
+    });
+
+    it('answers with the events of a concurrent request under the same key that appended first', async () => {
+      // Between this request's read and its append, the same request (same key) is handled in full by another
+      // handler: the append finds its own event ids recorded and the store answers with them.
+      const raced = (rivalContext: CommandContext) =>
+        new Proxy(store, {
+          get(target, property) {
+            if (property === 'append') {
+              return async (...args: Parameters<EventStore['append']>) => {
+                await handler.handle(tally, args[0], { type: 'Count', by: 2 }, rivalContext);
+                return target.append(...args);
+              };
+            }
+            const value = Reflect.get(target, property) as unknown;
+            return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+          },
+        });
+      const context = { actor: 'ana', idempotencyKey: 'key-race', requestFingerprint: 'fp-race' };
+      const streamId = newStream();
+      const result = await new CommandHandler(raced(context), { registry }).handle(
+        tally,
+        streamId,
+        { type: 'Count', by: 2 },
+        context,
+      );
+      const recorded = await store.readStream(streamId);
+      expect(recorded).toHaveLength(2);
+      expect(result).toEqual({ streamId, events: recorded, version: 2, replayed: true });
+      // The concurrent request was another one under the same key: refused, as a replay would be.
+      const otherContext = { actor: 'bo', idempotencyKey: 'key-race-2', requestFingerprint: 'fp-other' };
+      await expect(
+        new CommandHandler(raced(otherContext), { registry }).handle(
+          tally,
+          newStream(),
+          { type: 'Count', by: 2 },
+          { ...otherContext, requestFingerprint: 'fp-mine' },
+        ),
+      ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    });
+
     it('keeps a key only together with a fingerprint', async () => {
       await handler.handle(
         tally,
@@ -296,6 +383,7 @@ describe.skipIf(postgresSkipReason !== undefined)('CommandHandler', () => {
         .handle(tally, streamId, { type: 'Count', by: 1 }, actor)
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ConcurrencyConflictError);
+      expect((error as Error).name).toBe('ConcurrencyConflictError');
       expect(error).toMatchObject({ streamId, attempts: 3, code: 'CONCURRENCY_CONFLICT', retryable: true });
       expect((error as Error).message).toContain('3 times in a row');
       expect(rivalStore.rivalWrites()).toBe(3);
@@ -334,23 +422,38 @@ describe.skipIf(postgresSkipReason !== undefined)('CommandHandler', () => {
       expect(appends).toBe(1);
     });
 
-    it('waits a random share of min(maxMs, baseMs * 2^retry) before each retry', async () => {
-      vi.spyOn(Math, 'random').mockReturnValue(0.0007);
+    /** The pauses before each of `retries` retries, with Math.random() fixed at `share` (timers run at once). */
+    async function pausesBeforeRetries(
+      options: { retryBackoff?: { baseMs: number; maxMs: number } },
+      retries: number,
+      share: number,
+    ): Promise<number[]> {
+      vi.spyOn(Math, 'random').mockReturnValue(share);
       const delays: number[] = [];
       const realSetTimeout = globalThis.setTimeout;
       vi.spyOn(globalThis, 'setTimeout').mockImplementation(((callback: () => void, ms?: number) => {
         delays.push(ms ?? 0);
         return realSetTimeout(callback, 0);
       }) as typeof setTimeout);
-      const busy = new CommandHandler(withRivalWriter(store, 4), {
-        registry,
-        retryBackoff: { baseMs: 1000, maxMs: 5000 },
-      });
+      const busy = new CommandHandler(withRivalWriter(store, retries), { registry, ...options });
       await busy.handle(tally, newStream(), { type: 'Count', by: 1 }, actor);
-      // Retries 0..3: ceilings 1000, 2000, 4000 and 5000 (capped, not 8000), times the random share. The
-      // store's own timers wait whole milliseconds: they are left out.
-      const pauses = delays.filter((ms) => !Number.isInteger(ms)).map((ms) => Math.round(ms * 10) / 10);
-      expect(pauses).toEqual([0.7, 1.4, 2.8, 3.5]);
+      vi.restoreAllMocks();
+      // The store's own timers wait whole milliseconds: they are left out.
+      return delays.filter((ms) => !Number.isInteger(ms)).map((ms) => Math.round(ms * 1000) / 1000);
+    }
+
+    it('waits a random share of min(maxMs, baseMs * 2^retry) before each retry', async () => {
+      // Retries 0..3: ceilings 1000, 2000, 4000 and 5000 (capped, not 8000), times the random share.
+      expect(await pausesBeforeRetries({ retryBackoff: { baseMs: 1000, maxMs: 5000 } }, 4, 0.0007)).toEqual([
+        0.7, 1.4, 2.8, 3.5,
+      ]);
+    });
+
+    it('starts the pauses at 4 ms and caps them at 250 ms by default', async () => {
+      // Ceilings 4, 8, ..., 128, then 250 (not 256) and 250, times the random share.
+      expect(await pausesBeforeRetries({}, 8, 0.999)).toEqual([
+        3.996, 7.992, 15.984, 31.968, 63.936, 127.872, 249.75, 249.75,
+      ]);
     });
   });
 

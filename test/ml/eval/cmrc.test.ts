@@ -127,3 +127,36 @@ describe('CMRC 2018 exact match and F1', () => {
     );
   });
 });
+
+describe('CMRC 2018 punctuation and the longest common substring', () => {
+  // cmrc2018_evaluate.py's list, written out from the script. Its '……' entry is two characters, and the script
+  // compares one character at a time, so it never removes anything: a lone '…' stays.
+  const official = '-:_*^/\\~`+=，。：？！“”；’《》·、「」（）－～『』'.split('');
+
+  it('removes each mark of the official list for exact match, and lower-cases what is left', () => {
+    for (const mark of official) {
+      expect(cmrcRemovePunctuation(`北${mark}京`)).toBe('北京');
+      expect(cmrcExact('北京', `${mark}北京${mark}`)).toBe(1);
+    }
+    expect(cmrcRemovePunctuation('AbC，Ü')).toBe('abcü');
+    expect(cmrcRemovePunctuation('北…京')).toBe('北…京');
+    expect(cmrcRemovePunctuation('。')).toBe('');
+  });
+
+  it('keeps each mark as a segment of its own when punctuation is not removed', () => {
+    for (const mark of official) {
+      expect(cmrcSegments(`北京${mark}大学`, false)).toEqual(['北', '京', mark, '大', '学']);
+      expect(cmrcSegments(`北京${mark}大学`, true)).toEqual(['北', '京', '大', '学']);
+    }
+  });
+
+  it('finds a common run that starts at the first token of the second list, past the first row', () => {
+    expect(longestCommonSubstringLength(['x', 'y'], ['y'])).toBe(1);
+    expect(longestCommonSubstringLength(['x', 'y', 'z'], ['y', 'z'])).toBe(2);
+  });
+
+  it('splits text that is only punctuation and digits by the rules, not by white space', () => {
+    expect(treebankTokenize('?!')).toEqual(['?', '!']);
+    expect(treebankTokenize('(1)')).toEqual(['(', '1', ')']);
+  });
+});

@@ -75,4 +75,27 @@ describe('strict and loose instruction following', () => {
     expect(summary.perType.no_commas).toEqual({ count: 2, strict: 0.5, loose: 1 });
     expect(summary.perType.json_format).toEqual({ count: 1, strict: 0, loose: 0 });
   });
+
+  it('trims each loose variant and keeps the lines between first and last joined by line breaks', () => {
+    expect(looseVariants('Sure \n  one\ntwo  \n Bye')).toEqual([
+      'Sure \n  one\ntwo  \n Bye',
+      'one\ntwo  \n Bye',
+      'Sure \n  one\ntwo',
+      'one\ntwo',
+      'Sure \n  one\ntwo  \n Bye',
+      'one\ntwo  \n Bye',
+      'Sure \n  one\ntwo',
+      'one\ntwo',
+    ]);
+  });
+
+  it('gives accuracy 0, not NaN, when no prompt carries a constraint', () => {
+    expect(summariseInstructionFollowing([[], []])).toEqual({
+      prompts: 0,
+      instructions: 0,
+      strict: { promptLevel: 0, instructionLevel: 0 },
+      loose: { promptLevel: 0, instructionLevel: 0 },
+      perType: {},
+    });
+  });
 });
