@@ -147,7 +147,16 @@ function requireOpen(state: EvaluationState, evaluationId: string): void {
   );
 }
 
-function requireHolder(state: EvaluationState, evaluationId: string, workerId: string, at: string): void {
+/**
+ * Refuses unless `workerId` holds the live lease on the evaluation at `at`: the rule of every worker report,
+ * and of the labels a worker gives the evaluation's scored records (EvaluationService.labelScoredRecord).
+ */
+export function requireEvaluationHolder(
+  state: EvaluationState,
+  evaluationId: string,
+  workerId: string,
+  at: string,
+): void {
   requireOpen(state, evaluationId);
   ensure(
     state.status === 'claimed' && state.lease,
@@ -168,6 +177,10 @@ function requireHolder(state: EvaluationState, evaluationId: string, workerId: s
     { evaluationId, leaseUntil: state.lease.leaseUntil },
   );
 }
+
+/** The interaction under which record `recordId` of an evaluation is labeled (its error category). */
+export const evaluationInteractionId = (evaluationId: string, recordId: string): string =>
+  `eval-${evaluationId}-${recordId}`;
 
 export function decideEvaluation(
   command: EvaluationCommand,
@@ -234,7 +247,7 @@ export function decideEvaluation(
       return [claimed];
     }
     case 'RenewEvaluationLease': {
-      requireHolder(state, command.evaluationId, command.workerId, command.at);
+      requireEvaluationHolder(state, command.evaluationId, command.workerId, command.at);
       requireFutureLease(command.leaseUntil, command.at);
       const renewed: EvaluationLeaseRenewed = {
         type: 'EvaluationLeaseRenewed',
@@ -248,7 +261,7 @@ export function decideEvaluation(
       return [renewed];
     }
     case 'ReportEvaluationProgress': {
-      requireHolder(state, command.evaluationId, command.workerId, command.at);
+      requireEvaluationHolder(state, command.evaluationId, command.workerId, command.at);
       ensure(
         command.completedExamples >= state.completedExamples &&
           command.completedExamples <= command.totalExamples,
@@ -274,7 +287,7 @@ export function decideEvaluation(
     }
     case 'CompleteEvaluation': {
       const { type: _type, workerId, at, ...result } = command;
-      requireHolder(state, command.evaluationId, workerId, at);
+      requireEvaluationHolder(state, command.evaluationId, workerId, at);
       const completed: EvaluationCompleted = {
         type: 'EvaluationCompleted',
         data: {
@@ -292,7 +305,7 @@ export function decideEvaluation(
     }
     case 'FailEvaluation': {
       if (command.workerId !== undefined)
-        requireHolder(state, command.evaluationId, command.workerId, command.at);
+        requireEvaluationHolder(state, command.evaluationId, command.workerId, command.at);
       else requireOpen(state, command.evaluationId);
       const failed: EvaluationFailed = {
         type: 'EvaluationFailed',
