@@ -165,7 +165,7 @@ for (const platformStore of platformStores)
       });
       await expect
         .poll(async () => ofType(await runEvents(runId), 'TrainingRunClaimed').length, {
-          timeout: 120_000,
+          timeout: 240_000,
           interval: 100,
         })
         .toBe(1);

@@ -350,8 +350,10 @@ async function recordLabelable(
       {
         interactionId,
         model: requested.model,
-        prompt: row.input.input ? `${row.input.instruction}\n\n${row.input.input}` : row.input.instruction,
-        response: row.output,
+        prompt: loggable(
+          row.input.input ? `${row.input.instruction}\n\n${row.input.input}` : row.input.instruction,
+        ),
+        response: loggable(row.output),
         latencyMs: 0,
         tokens: { prompt: 0, completion: 0 },
       },
@@ -368,6 +370,12 @@ async function recordLabelable(
     );
   }
 }
+
+/**
+ * Text as the log can carry it: a model's output may hold NUL characters, which event data may not (PostgreSQL's
+ * jsonb refuses them); each becomes U+FFFD. The predictions artifact keeps the output as generated.
+ */
+const loggable = (text: string): string => text.replaceAll('\u0000', '\uFFFD');
 
 type ThreadResult =
   { kind: 'done'; outcome: EvaluationOutcome } | { kind: 'stopped' } | { kind: 'failed'; message: string };
