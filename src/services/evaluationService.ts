@@ -4,7 +4,7 @@ import {
   evaluationStream,
   interactionDecider,
   interactionStream,
-  requireEvaluationHolder,
+  heldEvaluation,
   type CompleteEvaluation,
   type EvaluationCommand,
   type EvaluationState,
@@ -108,12 +108,7 @@ export class EvaluationService {
     context: CommandContext,
   ): Promise<CommandResult & { interactionId: string }> {
     const at = this.kit.now();
-    requireEvaluationHolder(
-      await this.getEvaluation(input.evaluationId),
-      input.evaluationId,
-      input.workerId,
-      at,
-    );
+    heldEvaluation(await this.getEvaluation(input.evaluationId), input.evaluationId, input.workerId, at);
     const interactionId = evaluationInteractionId(input.evaluationId, input.recordId);
     const result = await this.kit.handler.handle(
       interactionDecider,

@@ -60,9 +60,9 @@ export class StreamFacts {
     const { state } = await this.handler.load(evaluationDecider, evaluationStream(evaluationId));
     return {
       evaluationId,
-      model: state.model ?? { name: '', version: 0 },
+      model: state.status === 'none' ? { name: '', version: 0 } : state.model,
       status: state.status,
-      passed: state.passed ?? false,
+      passed: (state.status === 'completed' && state.passed) || false,
     };
   }
 }

@@ -3,8 +3,14 @@ import { v7 as uuidv7 } from 'uuid';
 import { isDomainError, labelOfSignal, type DomainErrorKind, type FeedbackLabel } from '../domain/index.js';
 import { isDatabaseUnavailable } from '../eventstore/index.js';
 import { ConcurrencyConflictError, type FeedbackService } from '../services/index.js';
-import { GenerationRefusedError, QueueFullError, type GenerationPool } from './generationPool.js';
+import {
+  GenerationRefusedError,
+  QueueFullError,
+  type GenerationPool,
+  type GenerationResult,
+} from './generationPool.js';
 import type { ChatMessage, GenerationInput } from './generationProtocol.js';
+import { AnswerShape, AnswerStream, usageOf, type FilteredAnswer } from './servedAnswer.js';
 import { redactInput, redactionRule } from './inputFilter.js';
 import type { CapturedInteraction, InteractionRecorder } from './interactionRecorder.js';
 import type { DeploymentMonitor } from './deploymentMonitor.js';
@@ -346,151 +352,25 @@ async function serve(
   request: ServeRequest,
 ): Promise<void> {
   const { body, endpoint } = request;
-  const lease = ctx.host.acquire(body.model);
-  if (!lease) {
-    ctx.metrics.requests.inc({ deployment: 'unknown', endpoint, status: '404' });
-    throw new HttpError(
-      404,
-      'invalid_request_error',
-      `no deployment "${body.model}" is active here; GET /v1/models lists the deployments served`,
-      'model_not_found',
-    );
-  }
+  const lease = acquireDeployment(ctx, request);
   const { active } = lease;
   const deployment = active.deploymentName;
   const interactionId = uuidv7();
-  const responseId = `${endpoint === 'chat' ? 'chatcmpl' : 'cmpl'}-${interactionId}`;
-  const created = Math.floor(Date.now() / 1000);
+  const shape = new AnswerShape(endpoint, interactionId, deployment, active.key);
   const inputRule = redactionRule(request.counts);
   if (inputRule)
     for (const kind of Object.keys(request.counts))
       ctx.metrics.filterHits.inc({ stage: 'input', rule: `pii:${kind}` });
   const stream = body.stream === true;
-  const filter = ctx.outputFilter;
-  let sent = '';
-  let pending = '';
-  let blockedRule: string | undefined;
   let handle: ReturnType<GenerationPool['generate']>;
-  const chunk = (
-    delta: Record<string, unknown>,
-    finishReason: string | null,
-    extra: Record<string, unknown> = {},
-  ) =>
-    endpoint === 'chat'
-      ? {
-          id: responseId,
-          object: 'chat.completion.chunk',
-          created,
-          model: deployment,
-          choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
-          ...extra,
-        }
-      : {
-          id: responseId,
-          object: 'text_completion',
-          created,
-          model: deployment,
-          choices: [
-            {
-              index: 0,
-              text: (delta['content'] as string | undefined) ?? '',
-              finish_reason: finishReason,
-              logprobs: null,
-            },
-          ],
-          ...extra,
-        };
-  // A stream's headers go out with its first text, not before: a prompt the model refuses (too long for its
-  // context) must still be answerable with a 400.
-  let streamStarted = false;
-  const startStream = () => {
-    if (streamStarted) return;
-    streamStarted = true;
-    res.status(200);
-    res.setHeader('content-type', 'text/event-stream; charset=utf-8');
-    res.setHeader('cache-control', 'no-cache');
-    res.setHeader('x-interaction-id', interactionId);
-    res.flushHeaders();
-    if (endpoint === 'chat')
-      res.write(`data: ${JSON.stringify(chunk({ role: 'assistant', content: '' }, null))}\n\n`);
-  };
-  const write = (payload: unknown) => {
-    startStream();
-    return res.write(`data: ${JSON.stringify(payload)}\n\n`);
-  };
-  // A streamed answer goes out in three steps: `pending` (held back: a blocklisted word may still be growing
-  // into it), `unjudged` (past the rules, waiting for the classifiers, if any) and `sent`.
-  let unjudged = '';
-  let judging: Promise<void> | undefined;
-  let judgeError: unknown;
-  const judge = async () => {
-    try {
-      while (unjudged && !blockedRule) {
-        const out = unjudged;
-        unjudged = '';
-        const verdict = await filter.classify(sent + out);
-        if (blockedRule) return;
-        if (verdict.blocked) {
-          blockedRule = verdict.rule;
-          handle.cancel();
-          return;
-        }
-        sent += out;
-        write(chunk({ content: out }, null));
-      }
-    } catch (error) {
-      judgeError = error;
-      handle.cancel();
-    }
-  };
-  const onDelta = (text: string) => {
-    if (blockedRule || judgeError) return;
-    pending += text;
-    const verdict = filter.checkRules(sent + unjudged + pending);
-    if (verdict.blocked) {
-      blockedRule = verdict.rule;
-      handle.cancel();
-      return;
-    }
-    // Hold back the tail a blocklisted word could still be growing into.
-    const release = pending.length - filter.holdBack;
-    if (release > 0) {
-      const out = pending.slice(0, release);
-      pending = pending.slice(release);
-      if (!filter.hasClassifiers) {
-        sent += out;
-        write(chunk({ content: out }, null));
-        return;
-      }
-      // One classifier call at a time; what arrives meanwhile is judged with the next one.
-      unjudged += out;
-      judging ??= judge().finally(() => (judging = undefined));
-    }
-  };
+  const answer = new AnswerStream(res, shape, ctx.outputFilter, interactionId, () => handle.cancel());
   const handedOff = performance.now();
   try {
-    handle = ctx.pool.generate(
-      {
-        key: active.key,
-        prompt: request.prompt,
-        maxTokens: request.maxTokens,
-        maxTokensRequested: request.maxTokensRequested,
-        temperature: body.temperature ?? 0,
-        ...(body.top_p ? { topP: body.top_p } : {}),
-        ...(body.seed !== null && body.seed !== undefined ? { seed: body.seed } : {}),
-        stop: body.stop,
-        stream,
-      },
-      stream ? onDelta : undefined,
-    );
+    handle = startGeneration(ctx, active.key, request, stream ? answer.onDelta : undefined);
   } catch (error) {
     lease.release();
-    if (error instanceof QueueFullError) {
-      ctx.metrics.requests.inc({ deployment, endpoint, status: '503' });
-      throw new HttpError(503, 'server_overloaded', error.message, 'queue_full', {
-        'retry-after': String(error.retryAfterSeconds),
-      });
-    }
+    if (error instanceof HttpError)
+      ctx.metrics.requests.inc({ deployment, endpoint, status: String(error.status) });
     throw error;
   }
   // The response closing before it finished means the client went away: stop generating for it.
@@ -502,121 +382,21 @@ async function serve(
   try {
     const output = await handle.result;
     const returned = performance.now();
-    await judging;
-    if (judgeError) throw judgeError;
-    let finishReason: string = output.finishReason === 'cancelled' ? 'stop' : output.finishReason;
-    let text = output.text;
-    if (!blockedRule) {
-      const verdict = await filter.check(text);
-      if (verdict.blocked) blockedRule = verdict.rule;
-    }
-    if (blockedRule) {
-      text = filter.refusal;
-      finishReason = 'content_filter';
-      ctx.metrics.filterHits.inc({ stage: 'output', rule: blockedRule });
-    }
-    const usage = {
-      prompt_tokens: output.promptTokens,
-      completion_tokens: output.completionTokens,
-      total_tokens: output.promptTokens + output.completionTokens,
-    };
-    const sentText = blockedRule ? (sent ? `${sent}\n${filter.refusal}` : filter.refusal) : text;
-    if (stream) {
-      const rest = blockedRule
-        ? sent
-          ? `\n${filter.refusal}`
-          : filter.refusal
-        : text.startsWith(sent)
-          ? text.slice(sent.length)
-          : '';
-      if (rest) write(chunk({ content: rest }, null));
-      write(chunk({}, finishReason));
-      if (body.stream_options?.include_usage) write({ ...chunk({}, null), choices: [], usage });
-      res.write('data: [DONE]\n\n');
-      res.end();
-    } else {
-      const payload = JSON.stringify(
-        endpoint === 'chat'
-          ? {
-              id: responseId,
-              object: 'chat.completion',
-              created,
-              model: deployment,
-              choices: [
-                {
-                  index: 0,
-                  message: { role: 'assistant', content: text, refusal: null },
-                  finish_reason: finishReason,
-                  logprobs: null,
-                },
-              ],
-              usage,
-              system_fingerprint: active.key,
-            }
-          : {
-              id: responseId,
-              object: 'text_completion',
-              created,
-              model: deployment,
-              choices: [{ index: 0, text, finish_reason: finishReason, logprobs: null }],
-              usage,
-              system_fingerprint: active.key,
-            },
-      );
-      const elapsed = performance.now() - request.started;
+    const filtered = await answer.settle(output);
+    if (filtered.blockedRule) ctx.metrics.filterHits.inc({ stage: 'output', rule: filtered.blockedRule });
+    const usage = usageOf(output);
+    if (stream) answer.end(filtered, body.stream_options?.include_usage ? usage : undefined);
+    else {
+      const payload = JSON.stringify(shape.body(filtered.text, filtered.finishReason, usage));
       res.setHeader('x-interaction-id', interactionId);
-      res.setHeader(
-        'server-timing',
-        // Where the time went: before the hand-off (body parsing, auth, validation, redaction), the thread
-        // round trip beyond the model and the queue, after it (filters, the response body), and in all.
-        `model;dur=${output.modelMs.toFixed(3)}, queue;dur=${output.queueMs.toFixed(3)}, ` +
-          `pre;dur=${(handedOff - request.started).toFixed(3)}, ` +
-          `handoff;dur=${(returned - handedOff - output.modelMs - output.queueMs).toFixed(3)}, ` +
-          `post;dur=${(performance.now() - returned).toFixed(3)}, total;dur=${elapsed.toFixed(3)}`,
-      );
+      res.setHeader('server-timing', serverTiming(output, request.started, handedOff, returned));
       res.setHeader('content-type', 'application/json; charset=utf-8');
       res.end(payload);
     }
-    const latencyMs = performance.now() - request.started;
-    ctx.metrics.latency.observe({ deployment, endpoint }, latencyMs / 1000);
-    ctx.metrics.modelLatency.observe({ deployment }, output.modelMs / 1000);
-    ctx.metrics.overhead.observe(
-      { deployment },
-      Math.max(0, latencyMs - output.modelMs - output.queueMs) / 1000,
-    );
-    ctx.metrics.tokens.inc({ deployment, kind: 'prompt' }, output.promptTokens);
-    ctx.metrics.tokens.inc({ deployment, kind: 'completion' }, output.completionTokens);
-    const filtered: CapturedInteraction['filtered'] = blockedRule
-      ? { stage: 'output', rule: blockedRule }
-      : inputRule
-        ? { stage: 'input', rule: inputRule }
-        : undefined;
-    ctx.recorder.record({
-      interactionId,
-      deploymentName: deployment,
-      model: active.model,
-      prompt: request.loggedPrompt,
-      // The model never saw PII, but it may still invent some: the logged answer is redacted too.
-      response: redactText(sentText, undefined, ctx.piiRedaction),
-      latencyMs,
-      tokens: { prompt: output.promptTokens, completion: output.completionTokens },
-      ...(output.completionTokens > 0 ? { meanTokenEntropy: output.meanTokenEntropy } : {}),
-      ...(filtered ? { filtered } : {}),
-      actor: request.caller.actor,
-      // The end user the client named (OpenAI's `user`): the data subject of the exchange, so erasure is per person.
-      ...(body.user != null ? { subjectId: body.user } : {}),
-    });
-    if (output.finishReason !== 'cancelled' || blockedRule) {
-      ctx.monitor.observe(deployment, active.model, {
-        ...(output.completionTokens > 0 ? { entropy: output.meanTokenEntropy } : {}),
-        latencyMs,
-        error: false,
-        at: Date.now(),
-      });
-    }
+    recordServed(ctx, request, { interactionId, active, output, filtered, inputRule });
   } catch (error) {
     failed = true;
-    if (error instanceof GenerationRefusedError && !streamStarted) {
+    if (error instanceof GenerationRefusedError && !answer.streamStarted) {
       // The client's request, not the model, is at fault: 400 as OpenAI answers it, and nothing recorded.
       status = 400;
       throw new HttpError(
@@ -636,11 +416,128 @@ async function serve(
     });
     if (stream) {
       ctx.onInternalError(error);
-      write(openaiError('generation failed; the error is logged', 'server_error'));
+      answer.write(openaiError('generation failed; the error is logged', 'server_error'));
       res.end();
     } else throw error;
   } finally {
     lease.release();
     ctx.metrics.requests.inc({ deployment, endpoint, status: String(failed ? status : 200) });
+  }
+}
+
+type DeploymentLease = NonNullable<ReturnType<ServingHost['acquire']>>;
+
+/** The active deployment the request names, held until the answer is done; 404 when none is served here. */
+function acquireDeployment(ctx: RouterContext, { body, endpoint }: ServeRequest): DeploymentLease {
+  const lease = ctx.host.acquire(body.model);
+  if (lease) return lease;
+  ctx.metrics.requests.inc({ deployment: 'unknown', endpoint, status: '404' });
+  throw new HttpError(
+    404,
+    'invalid_request_error',
+    `no deployment "${body.model}" is active here; GET /v1/models lists the deployments served`,
+    'model_not_found',
+  );
+}
+
+/** Hands the request to a generation thread; a full queue is a 503 with Retry-After. */
+function startGeneration(
+  ctx: RouterContext,
+  key: string,
+  { body, prompt, maxTokens, maxTokensRequested }: ServeRequest,
+  onDelta: ((text: string) => void) | undefined,
+): ReturnType<GenerationPool['generate']> {
+  try {
+    return ctx.pool.generate(
+      {
+        key,
+        prompt,
+        maxTokens,
+        maxTokensRequested,
+        temperature: body.temperature ?? 0,
+        ...(body.top_p ? { topP: body.top_p } : {}),
+        ...(body.seed !== null && body.seed !== undefined ? { seed: body.seed } : {}),
+        stop: body.stop,
+        stream: onDelta !== undefined,
+      },
+      onDelta,
+    );
+  } catch (error) {
+    if (error instanceof QueueFullError)
+      throw new HttpError(503, 'server_overloaded', error.message, 'queue_full', {
+        'retry-after': String(error.retryAfterSeconds),
+      });
+    throw error;
+  }
+}
+
+/**
+ * Where the time went: before the hand-off (body parsing, auth, validation, redaction), the thread round
+ * trip beyond the model and the queue, after it (filters, the response body), and in all.
+ */
+function serverTiming(
+  output: GenerationResult,
+  started: number,
+  handedOff: number,
+  returned: number,
+): string {
+  const ms = (value: number) => value.toFixed(3);
+  return (
+    `model;dur=${ms(output.modelMs)}, queue;dur=${ms(output.queueMs)}, ` +
+    `pre;dur=${ms(handedOff - started)}, ` +
+    `handoff;dur=${ms(returned - handedOff - output.modelMs - output.queueMs)}, ` +
+    `post;dur=${ms(performance.now() - returned)}, total;dur=${ms(performance.now() - started)}`
+  );
+}
+
+/** An answered request in the metrics, the interaction log (redacted) and the deployment's monitor. */
+function recordServed(
+  ctx: RouterContext,
+  request: ServeRequest,
+  served: {
+    readonly interactionId: string;
+    readonly active: DeploymentLease['active'];
+    readonly output: GenerationResult;
+    readonly filtered: FilteredAnswer;
+    readonly inputRule: string | undefined;
+  },
+): void {
+  const { interactionId, active, output, filtered, inputRule } = served;
+  const { deploymentName: deployment, model } = active;
+  const latencyMs = performance.now() - request.started;
+  const { metrics } = ctx;
+  metrics.latency.observe({ deployment, endpoint: request.endpoint }, latencyMs / 1000);
+  metrics.modelLatency.observe({ deployment }, output.modelMs / 1000);
+  metrics.overhead.observe({ deployment }, Math.max(0, latencyMs - output.modelMs - output.queueMs) / 1000);
+  metrics.tokens.inc({ deployment, kind: 'prompt' }, output.promptTokens);
+  metrics.tokens.inc({ deployment, kind: 'completion' }, output.completionTokens);
+  const blocked: CapturedInteraction['filtered'] = filtered.blockedRule
+    ? { stage: 'output', rule: filtered.blockedRule }
+    : inputRule
+      ? { stage: 'input', rule: inputRule }
+      : undefined;
+  const { body } = request;
+  ctx.recorder.record({
+    interactionId,
+    deploymentName: deployment,
+    model,
+    prompt: request.loggedPrompt,
+    // The model never saw PII, but it may still invent some: the logged answer is redacted too.
+    response: redactText(filtered.shownText, undefined, ctx.piiRedaction),
+    latencyMs,
+    tokens: { prompt: output.promptTokens, completion: output.completionTokens },
+    ...(output.completionTokens > 0 ? { meanTokenEntropy: output.meanTokenEntropy } : {}),
+    ...(blocked ? { filtered: blocked } : {}),
+    actor: request.caller.actor,
+    // The end user the client named (OpenAI's `user`): the data subject of the exchange, so erasure is per person.
+    ...(body.user != null ? { subjectId: body.user } : {}),
+  });
+  if (output.finishReason !== 'cancelled' || filtered.blockedRule) {
+    ctx.monitor.observe(deployment, model, {
+      ...(output.completionTokens > 0 ? { entropy: output.meanTokenEntropy } : {}),
+      latencyMs,
+      error: false,
+      at: Date.now(),
+    });
   }
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   evaluateGate,
   evaluationDecider,
+  fold,
   type EvaluationEvent,
   type RequestEvaluation,
 } from '../../src/domain/index.js';
@@ -359,6 +360,35 @@ describe('evaluation decider: boundaries and refusals', () => {
       .given([])
       .when({ type: 'FailEvaluation', evaluationId: 'e1', reason: 'never', at: at(2) })
       .thenThrows('EVALUATION_NOT_FOUND');
+  });
+
+  it('keeps a lease only while claimed: the status says which fields exist', () => {
+    const stateAfter = (events: readonly EvaluationEvent[]) => fold(evaluationDecider, events);
+    const renewed: EvaluationEvent = {
+      type: 'EvaluationLeaseRenewed',
+      data: { evaluationId: 'e1', workerId: 'w1', attempt: 1, leaseUntil: at(9) },
+    };
+    expect(stateAfter([])).toEqual({ status: 'none' });
+    expect(stateAfter([claimed])).toEqual({ status: 'none' });
+    expect(stateAfter([requested])).toMatchObject({ status: 'requested', attempt: 0 });
+    expect(stateAfter([requested])).not.toHaveProperty('lease');
+    // A second request on the stream changes nothing (the decider refuses it; a replay must not break).
+    expect(stateAfter([requested, requested])).toEqual(stateAfter([requested]));
+    expect(stateAfter([requested, claimed, renewed])).toMatchObject({
+      status: 'claimed',
+      lease: { workerId: 'w1', leaseUntil: at(9) },
+      attempt: 1,
+    });
+    const done = stateAfter([requested, claimed, completed, renewed]);
+    expect(done).toMatchObject({ status: 'completed', passed: true, attempt: 1 });
+    expect(done).not.toHaveProperty('lease');
+    expect(
+      stateAfter([
+        requested,
+        claimed,
+        { type: 'EvaluationFailed', data: { evaluationId: 'e1', reason: 'x', failedAt: at(3) } },
+      ]),
+    ).not.toHaveProperty('lease');
   });
 
   // A refusal's details become the GraphQL error's extensions: a client reads the ids from them.

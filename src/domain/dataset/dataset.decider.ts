@@ -178,104 +178,118 @@ function requireRevision(state: DatasetState, revision: number, what: string): v
 
 export function decideDataset(command: DatasetCommand, state: DatasetState): readonly DatasetEvent[] {
   switch (command.type) {
-    case 'RegisterDataset': {
-      ensure(
-        state.status === 'none',
-        'DATASET_ALREADY_REGISTERED',
-        `Dataset "${command.datasetId}" is already registered as "${state.name}"; add a revision to it or pick another id.`,
-        { datasetId: command.datasetId },
-      );
-      const registered: DatasetRegistered = {
-        type: 'DatasetRegistered',
-        data: {
-          datasetId: command.datasetId,
-          name: command.name,
-          domain: command.domain ?? DEFAULT_DATASET_DOMAIN,
-          description: command.description ?? '',
-          format: command.format,
-          tags: [...(command.tags ?? [])],
-          registeredAt: command.at,
-        },
-      };
-      return [registered];
-    }
-    case 'AddDatasetRevision': {
-      requireActive(state, command.datasetId);
-      const { type: _type, at, ...fields } = command;
-      return [revisionAdded(state, fields, at)];
-    }
-    case 'RequestAugmentation': {
-      requireActive(state, command.datasetId);
-      requireRevision(state, command.baseRevision, 'Base');
-      ensure(
-        !state.augmentations.has(command.augmentationId),
-        'AUGMENTATION_ALREADY_REQUESTED',
-        `Augmentation "${command.augmentationId}" was already requested on dataset "${command.datasetId}"; use a new id.`,
-        { augmentationId: command.augmentationId },
-      );
-      const { type: _type, at, variantsPerRecord, ...data } = command;
-      const requested: AugmentationRequested = {
-        type: 'AugmentationRequested',
-        data: {
-          ...data,
-          templates: [...data.templates],
-          variantsPerRecord: variantsPerRecord ?? 1,
-          requestedAt: at,
-        },
-      };
-      return [requested];
-    }
-    case 'CompleteAugmentation': {
-      requireActive(state, command.datasetId);
-      const augmentation = requireOpenAugmentation(state, command.augmentationId);
-      const { type: _type, augmentationId, transformParams, at, ...revisionFields } = command;
-      const added = revisionAdded(
-        state,
-        {
-          ...revisionFields,
-          parentRevision: augmentation.baseRevision,
-          transform: { kind: 'augment', params: { augmentationId, ...transformParams } },
-        },
-        at,
-      );
-      const baseCount = state.revisions.get(augmentation.baseRevision)?.recordCount ?? 0;
-      const completed: AugmentationCompleted = {
-        type: 'AugmentationCompleted',
-        data: {
-          datasetId: command.datasetId,
-          augmentationId,
-          baseRevision: augmentation.baseRevision,
-          resultingRevision: added.data.revision,
-          recordsAdded: Math.max(0, command.recordCount - baseCount),
-          completedAt: at,
-        },
-      };
-      return [added, completed];
-    }
-    case 'FailAugmentation': {
-      requireOpenAugmentation(state, command.augmentationId);
-      const failed: AugmentationFailed = {
-        type: 'AugmentationFailed',
-        data: {
-          datasetId: command.datasetId,
-          augmentationId: command.augmentationId,
-          reason: command.reason,
-          failedAt: command.at,
-        },
-      };
-      return [failed];
-    }
-    case 'ArchiveDataset': {
-      requireActive(state, command.datasetId);
-      const archived: DatasetArchived = {
-        type: 'DatasetArchived',
-        data: { datasetId: command.datasetId, reason: command.reason, archivedAt: command.at },
-      };
-      return [archived];
-    }
+    case 'RegisterDataset':
+      return [registerDataset(command, state)];
+    case 'AddDatasetRevision':
+      return addDatasetRevision(command, state);
+    case 'RequestAugmentation':
+      return [requestAugmentation(command, state)];
+    case 'CompleteAugmentation':
+      return completeAugmentation(command, state);
+    case 'FailAugmentation':
+      return [failAugmentation(command, state)];
+    case 'ArchiveDataset':
+      return [archiveDataset(command, state)];
     default:
       return assertNever(command);
   }
+}
+
+function registerDataset(command: RegisterDataset, state: DatasetState): DatasetRegistered {
+  ensure(
+    state.status === 'none',
+    'DATASET_ALREADY_REGISTERED',
+    `Dataset "${command.datasetId}" is already registered as "${state.name}"; add a revision to it or pick another id.`,
+    { datasetId: command.datasetId },
+  );
+  return {
+    type: 'DatasetRegistered',
+    data: {
+      datasetId: command.datasetId,
+      name: command.name,
+      domain: command.domain ?? DEFAULT_DATASET_DOMAIN,
+      description: command.description ?? '',
+      format: command.format,
+      tags: [...(command.tags ?? [])],
+      registeredAt: command.at,
+    },
+  };
+}
+
+function addDatasetRevision(command: AddDatasetRevision, state: DatasetState): readonly DatasetEvent[] {
+  requireActive(state, command.datasetId);
+  const { type: _type, at, ...fields } = command;
+  return [revisionAdded(state, fields, at)];
+}
+
+function requestAugmentation(command: RequestAugmentation, state: DatasetState): AugmentationRequested {
+  requireActive(state, command.datasetId);
+  requireRevision(state, command.baseRevision, 'Base');
+  ensure(
+    !state.augmentations.has(command.augmentationId),
+    'AUGMENTATION_ALREADY_REQUESTED',
+    `Augmentation "${command.augmentationId}" was already requested on dataset "${command.datasetId}"; use a new id.`,
+    { augmentationId: command.augmentationId },
+  );
+  const { type: _type, at, variantsPerRecord, ...data } = command;
+  return {
+    type: 'AugmentationRequested',
+    data: {
+      ...data,
+      templates: [...data.templates],
+      variantsPerRecord: variantsPerRecord ?? 1,
+      requestedAt: at,
+    },
+  };
+}
+
+function completeAugmentation(command: CompleteAugmentation, state: DatasetState): readonly DatasetEvent[] {
+  requireActive(state, command.datasetId);
+  const augmentation = requireOpenAugmentation(state, command.augmentationId);
+  const { type: _type, augmentationId, transformParams, at, ...revisionFields } = command;
+  const added = revisionAdded(
+    state,
+    {
+      ...revisionFields,
+      parentRevision: augmentation.baseRevision,
+      transform: { kind: 'augment', params: { augmentationId, ...transformParams } },
+    },
+    at,
+  );
+  const baseCount = state.revisions.get(augmentation.baseRevision)?.recordCount ?? 0;
+  const completed: AugmentationCompleted = {
+    type: 'AugmentationCompleted',
+    data: {
+      datasetId: command.datasetId,
+      augmentationId,
+      baseRevision: augmentation.baseRevision,
+      resultingRevision: added.data.revision,
+      recordsAdded: Math.max(0, command.recordCount - baseCount),
+      completedAt: at,
+    },
+  };
+  return [added, completed];
+}
+
+function failAugmentation(command: FailAugmentation, state: DatasetState): AugmentationFailed {
+  requireOpenAugmentation(state, command.augmentationId);
+  return {
+    type: 'AugmentationFailed',
+    data: {
+      datasetId: command.datasetId,
+      augmentationId: command.augmentationId,
+      reason: command.reason,
+      failedAt: command.at,
+    },
+  };
+}
+
+function archiveDataset(command: ArchiveDataset, state: DatasetState): DatasetArchived {
+  requireActive(state, command.datasetId);
+  return {
+    type: 'DatasetArchived',
+    data: { datasetId: command.datasetId, reason: command.reason, archivedAt: command.at },
+  };
 }
 
 function requireOpenAugmentation(state: DatasetState, augmentationId: string) {

@@ -252,156 +252,165 @@ export function decideDeployment(
   state: DeploymentState,
 ): readonly DeploymentEvent[] {
   switch (command.type) {
-    case 'RequestDeployment': {
-      ensure(
-        !state.pending,
-        'DEPLOYMENT_PENDING',
-        `Deployment "${command.deploymentName}" is waiting to activate ${state.pending?.model.name} v${state.pending?.model.version}; activate it first.`,
-        { deploymentName: command.deploymentName, pending: state.pending },
-      );
-      ensure(
-        !(
-          state.active?.model.name === command.model.name &&
-          state.active.model.version === command.model.version
-        ),
-        'VERSION_ALREADY_ACTIVE',
-        `${command.model.name} v${command.model.version} is already active on deployment "${command.deploymentName}".`,
-        { deploymentName: command.deploymentName, model: command.model },
-      );
-      requireDeployable(command.model, command.registry);
-      const requested: DeploymentRequested = {
-        type: 'DeploymentRequested',
-        data: {
-          deploymentName: command.deploymentName,
-          model: { ...command.model },
-          environment: command.environment,
-          reason: command.reason ?? '',
-          requestedAt: command.at,
-        },
-      };
-      return [requested];
-    }
-    case 'ActivateDeployment': {
-      const pending = state.pending;
-      ensure(
-        pending,
-        'DEPLOYMENT_NOT_REQUESTED',
-        `Deployment "${command.deploymentName}" has no requested version to activate; request a deployment first.`,
-        { deploymentName: command.deploymentName },
-      );
-      requireDeployable(pending.model, command.registry);
-      const previousVersion =
-        state.active?.model.name === pending.model.name ? state.active.model.version : undefined;
-      const activated: DeploymentActivated = {
-        type: 'DeploymentActivated',
-        data: {
-          deploymentName: command.deploymentName,
-          model: { ...pending.model },
-          ...(previousVersion !== undefined ? { previousVersion } : {}),
-          environment: pending.environment,
-          endpoint: command.endpoint,
-          activatedAt: command.at,
-        },
-      };
-      return [activated];
-    }
-    case 'DetectDegradation': {
-      const { type: _type, policy, rollbackId, registry, at, ...observation } = command;
-      const active = requireActive(state, command.deploymentName);
-      const changePct = changePercent(observation.baseline, observation.current);
-      const detected: DegradationDetected = {
-        type: 'DegradationDetected',
-        data: {
-          ...observation,
-          window: { ...observation.window },
-          model: { ...active.model },
-          changePct,
-          detectedAt: at,
-        },
-      };
-      const events: DeploymentEvent[] = [detected];
-      const target = defaultRollbackTarget(state, registry);
-      if (
-        policy &&
-        isWorse(observation.metric, changePct, policy.maxChangePct) &&
-        !state.pendingRollback &&
-        target !== undefined
-      ) {
-        events.push(
-          rollbackRequested(
-            state,
-            active,
-            {
-              rollbackId: rollbackId ?? `${command.deploymentName}-${at}`,
-              toVersion: target,
-              reason: `${observation.metric} changed ${changePct.toFixed(1)}% (policy allows ${policy.maxChangePct}%)`,
-              trigger: 'policy',
-              evidence: {
-                metric: observation.metric,
-                baseline: observation.baseline,
-                current: observation.current,
-                changePct,
-              },
-              at,
-            },
-            registry,
-          ),
-        );
-      }
-      return events;
-    }
-    case 'RequestRollback': {
-      const active = requireActive(state, command.deploymentName);
-      const toVersion = command.toVersion ?? defaultRollbackTarget(state, command.registry);
-      ensure(
-        toVersion !== undefined,
-        'ROLLBACK_TARGET_NOT_RETAINED',
-        `Deployment "${command.deploymentName}" has no retained version other than the active v${active.model.version} to roll back to.`,
-        { deploymentName: command.deploymentName },
-      );
-      return [
-        rollbackRequested(
-          state,
-          active,
-          {
-            rollbackId: command.rollbackId,
-            toVersion,
-            reason: command.reason,
-            trigger: 'person',
-            evidence: { ...command.evidence },
-            at: command.at,
-          },
-          command.registry,
-        ),
-      ];
-    }
-    case 'CompleteRollback': {
-      const active = requireActive(state, command.deploymentName);
-      const pending = state.pendingRollback;
-      ensure(
-        pending && pending.rollbackId === command.rollbackId,
-        'ROLLBACK_NOT_REQUESTED',
-        `Deployment "${command.deploymentName}" has no pending rollback "${command.rollbackId}"` +
-          (pending ? ` (pending: "${pending.rollbackId}")` : '') +
-          '.',
-        { deploymentName: command.deploymentName, rollbackId: command.rollbackId },
-      );
-      const rolledBack: RolledBack = {
-        type: 'RolledBack',
-        data: {
-          deploymentName: command.deploymentName,
-          rollbackId: command.rollbackId,
-          fromVersion: pending.fromVersion,
-          toVersion: pending.toVersion,
-          modelName: active.model.name,
-          rolledBackAt: command.at,
-        },
-      };
-      return [rolledBack];
-    }
+    case 'RequestDeployment':
+      return [requestDeployment(command, state)];
+    case 'ActivateDeployment':
+      return [activateDeployment(command, state)];
+    case 'DetectDegradation':
+      return detectDegradation(command, state);
+    case 'RequestRollback':
+      return [requestRollback(command, state)];
+    case 'CompleteRollback':
+      return [completeRollback(command, state)];
     default:
       return assertNever(command);
   }
+}
+
+function requestDeployment(command: RequestDeployment, state: DeploymentState): DeploymentRequested {
+  ensure(
+    !state.pending,
+    'DEPLOYMENT_PENDING',
+    `Deployment "${command.deploymentName}" is waiting to activate ${state.pending?.model.name} v${state.pending?.model.version}; activate it first.`,
+    { deploymentName: command.deploymentName, pending: state.pending },
+  );
+  ensure(
+    !(
+      state.active?.model.name === command.model.name && state.active.model.version === command.model.version
+    ),
+    'VERSION_ALREADY_ACTIVE',
+    `${command.model.name} v${command.model.version} is already active on deployment "${command.deploymentName}".`,
+    { deploymentName: command.deploymentName, model: command.model },
+  );
+  requireDeployable(command.model, command.registry);
+  return {
+    type: 'DeploymentRequested',
+    data: {
+      deploymentName: command.deploymentName,
+      model: { ...command.model },
+      environment: command.environment,
+      reason: command.reason ?? '',
+      requestedAt: command.at,
+    },
+  };
+}
+
+function activateDeployment(command: ActivateDeployment, state: DeploymentState): DeploymentActivated {
+  const pending = state.pending;
+  ensure(
+    pending,
+    'DEPLOYMENT_NOT_REQUESTED',
+    `Deployment "${command.deploymentName}" has no requested version to activate; request a deployment first.`,
+    { deploymentName: command.deploymentName },
+  );
+  requireDeployable(pending.model, command.registry);
+  const previousVersion =
+    state.active?.model.name === pending.model.name ? state.active.model.version : undefined;
+  return {
+    type: 'DeploymentActivated',
+    data: {
+      deploymentName: command.deploymentName,
+      model: { ...pending.model },
+      ...(previousVersion !== undefined ? { previousVersion } : {}),
+      environment: pending.environment,
+      endpoint: command.endpoint,
+      activatedAt: command.at,
+    },
+  };
+}
+
+function detectDegradation(command: DetectDegradation, state: DeploymentState): DeploymentEvent[] {
+  const { type: _type, policy, rollbackId, registry, at, ...observation } = command;
+  const active = requireActive(state, command.deploymentName);
+  const changePct = changePercent(observation.baseline, observation.current);
+  const detected: DegradationDetected = {
+    type: 'DegradationDetected',
+    data: {
+      ...observation,
+      window: { ...observation.window },
+      model: { ...active.model },
+      changePct,
+      detectedAt: at,
+    },
+  };
+  const events: DeploymentEvent[] = [detected];
+  const target = defaultRollbackTarget(state, registry);
+  if (
+    policy &&
+    isWorse(observation.metric, changePct, policy.maxChangePct) &&
+    !state.pendingRollback &&
+    target !== undefined
+  ) {
+    events.push(
+      rollbackRequested(
+        state,
+        active,
+        {
+          rollbackId: rollbackId ?? `${command.deploymentName}-${at}`,
+          toVersion: target,
+          reason: `${observation.metric} changed ${changePct.toFixed(1)}% (policy allows ${policy.maxChangePct}%)`,
+          trigger: 'policy',
+          evidence: {
+            metric: observation.metric,
+            baseline: observation.baseline,
+            current: observation.current,
+            changePct,
+          },
+          at,
+        },
+        registry,
+      ),
+    );
+  }
+  return events;
+}
+
+function requestRollback(command: RequestRollback, state: DeploymentState): RollbackRequested {
+  const active = requireActive(state, command.deploymentName);
+  const toVersion = command.toVersion ?? defaultRollbackTarget(state, command.registry);
+  ensure(
+    toVersion !== undefined,
+    'ROLLBACK_TARGET_NOT_RETAINED',
+    `Deployment "${command.deploymentName}" has no retained version other than the active v${active.model.version} to roll back to.`,
+    { deploymentName: command.deploymentName },
+  );
+  return rollbackRequested(
+    state,
+    active,
+    {
+      rollbackId: command.rollbackId,
+      toVersion,
+      reason: command.reason,
+      trigger: 'person',
+      evidence: { ...command.evidence },
+      at: command.at,
+    },
+    command.registry,
+  );
+}
+
+function completeRollback(command: CompleteRollback, state: DeploymentState): RolledBack {
+  const active = requireActive(state, command.deploymentName);
+  const pending = state.pendingRollback;
+  ensure(
+    pending && pending.rollbackId === command.rollbackId,
+    'ROLLBACK_NOT_REQUESTED',
+    `Deployment "${command.deploymentName}" has no pending rollback "${command.rollbackId}"` +
+      (pending ? ` (pending: "${pending.rollbackId}")` : '') +
+      '.',
+    { deploymentName: command.deploymentName, rollbackId: command.rollbackId },
+  );
+  return {
+    type: 'RolledBack',
+    data: {
+      deploymentName: command.deploymentName,
+      rollbackId: command.rollbackId,
+      fromVersion: pending.fromVersion,
+      toVersion: pending.toVersion,
+      modelName: active.model.name,
+      rolledBackAt: command.at,
+    },
+  };
 }
 
 export const deploymentDecider: Decider<DeploymentCommand, DeploymentEvent, DeploymentState> = {

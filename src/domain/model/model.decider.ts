@@ -129,140 +129,147 @@ function requireVersion(state: ModelState, modelName: string, version: number): 
 
 export function decideModel(command: ModelCommand, state: ModelState): readonly ModelEvent[] {
   switch (command.type) {
-    case 'RegisterModelVersion': {
-      const { type: _type, facts, at, version: expected, ...rest } = command;
-      const next = state.versions.length + 1;
-      ensure(
-        expected === undefined || expected === next,
-        'VERSION_OUT_OF_ORDER',
-        `Model "${command.modelName}" is at version ${next - 1}, so the next version is ${next}, not ${expected}; re-read and retry.`,
-        { modelName: command.modelName, expected: next, got: expected },
-      );
-      ensure(
-        facts.runStatus === 'completed',
-        'RUN_NOT_COMPLETED',
-        `Training run "${command.runId}" is ${facts.runStatus}; only a completed run can become a model version.`,
-        { runId: command.runId, status: facts.runStatus },
-      );
-      const already = state.versions.find((version) => version.runId === command.runId);
-      ensure(
-        !already,
-        'RUN_ALREADY_REGISTERED',
-        `Training run "${command.runId}" is already model "${command.modelName}" v${already?.version}.`,
-        { runId: command.runId, version: already?.version },
-      );
-      const registered: ModelVersionRegistered = {
-        type: 'ModelVersionRegistered',
-        data: { ...rest, version: next, registeredAt: at },
-      };
-      const events: ModelEvent[] = [registered];
-      // Keep the last RETAINED_VERSIONS: archive the oldest retained ones that are not in production.
-      const retained = retainedVersions(state);
-      const excess = retained.length + 1 - RETAINED_VERSIONS;
-      const candidates = retained
-        .filter((version) => version.stage !== 'production')
-        .slice(0, Math.max(0, excess));
-      for (const candidate of candidates) {
-        const archived: ModelVersionArchived = {
-          type: 'ModelVersionArchived',
-          data: {
-            modelName: command.modelName,
-            version: candidate.version,
-            reason: 'retention',
-            note: `v${next} registered; the registry keeps the last ${RETAINED_VERSIONS} versions`,
-            archivedAt: at,
-          },
-        };
-        events.push(archived);
-      }
-      return events;
-    }
-    case 'PromoteModelVersion': {
-      const target = requireVersion(state, command.modelName, command.version);
-      ensure(
-        target.stage !== command.stage,
-        'ALREADY_IN_STAGE',
-        `Model "${command.modelName}" v${command.version} is already in ${command.stage}.`,
-        { modelName: command.modelName, version: command.version, stage: command.stage },
-      );
-      ensure(
-        !(target.stage === 'production' && command.stage === 'staging'),
-        'PROMOTION_WOULD_DEMOTE',
-        `Model "${command.modelName}" v${command.version} is in production; promote another version to replace it instead.`,
-        { modelName: command.modelName, version: command.version },
-      );
-      const passed = command.evaluations.filter(
-        (evaluation) =>
-          evaluation.status === 'completed' &&
-          evaluation.passed &&
-          evaluation.model.name === command.modelName &&
-          evaluation.model.version === command.version,
-      );
-      let override: { reason: string } | undefined;
-      if (command.stage === 'production' && passed.length === 0) {
-        const offered = command.evaluations.map((evaluation) => evaluation.evaluationId).join(', ');
-        ensure(
-          command.override,
-          'PROMOTION_NEEDS_PASSED_EVALUATION',
-          `Model "${command.modelName}" v${command.version} needs a passed evaluation of that very version to go to production` +
-            (offered ? ` (none of ${offered} is one)` : '') +
-            '; run an evaluation, or have an admin override with a reason.',
-          { modelName: command.modelName, version: command.version, offered: command.evaluations },
-        );
-        ensure(
-          command.approverIsAdmin,
-          'OVERRIDE_REQUIRES_ADMIN',
-          `Only an admin may promote to production without a passed evaluation; "${command.approvedBy}" is not one.`,
-          { approvedBy: command.approvedBy },
-        );
-        ensure(
-          command.override.reason.trim().length > 0,
-          'OVERRIDE_REASON_REQUIRED',
-          'An override of the evaluation gate needs a reason; say why this version may skip it.',
-          {},
-        );
-        override = { reason: command.override.reason.trim() };
-      }
-      const replaced = command.stage === 'production' ? productionVersion(state) : undefined;
-      const promoted: ModelVersionPromoted = {
-        type: 'ModelVersionPromoted',
-        data: {
-          modelName: command.modelName,
-          version: command.version,
-          stage: command.stage,
-          previousStage: target.stage,
-          ...(replaced ? { replacedVersion: replaced.version } : {}),
-          evidence: { evaluationIds: passed.map((evaluation) => evaluation.evaluationId) },
-          approvedBy: command.approvedBy,
-          ...(override ? { override } : {}),
-          promotedAt: command.at,
-        },
-      };
-      return [promoted];
-    }
-    case 'ArchiveModelVersion': {
-      const target = requireVersion(state, command.modelName, command.version);
-      ensure(
-        target.stage !== 'production',
-        'MODEL_VERSION_IN_PRODUCTION',
-        `Model "${command.modelName}" v${command.version} is in production; promote another version first.`,
-        { modelName: command.modelName, version: command.version },
-      );
-      const archived: ModelVersionArchived = {
-        type: 'ModelVersionArchived',
-        data: {
-          modelName: command.modelName,
-          version: command.version,
-          reason: 'manual',
-          ...(command.note !== undefined ? { note: command.note } : {}),
-          archivedAt: command.at,
-        },
-      };
-      return [archived];
-    }
+    case 'RegisterModelVersion':
+      return registerModelVersion(command, state);
+    case 'PromoteModelVersion':
+      return [promoteModelVersion(command, state)];
+    case 'ArchiveModelVersion':
+      return [archiveModelVersion(command, state)];
     default:
       return assertNever(command);
   }
+}
+
+function registerModelVersion(command: RegisterModelVersion, state: ModelState): readonly ModelEvent[] {
+  const { type: _type, facts, at, version: expected, ...rest } = command;
+  const next = state.versions.length + 1;
+  ensure(
+    expected === undefined || expected === next,
+    'VERSION_OUT_OF_ORDER',
+    `Model "${command.modelName}" is at version ${next - 1}, so the next version is ${next}, not ${expected}; re-read and retry.`,
+    { modelName: command.modelName, expected: next, got: expected },
+  );
+  ensure(
+    facts.runStatus === 'completed',
+    'RUN_NOT_COMPLETED',
+    `Training run "${command.runId}" is ${facts.runStatus}; only a completed run can become a model version.`,
+    { runId: command.runId, status: facts.runStatus },
+  );
+  const already = state.versions.find((version) => version.runId === command.runId);
+  ensure(
+    !already,
+    'RUN_ALREADY_REGISTERED',
+    `Training run "${command.runId}" is already model "${command.modelName}" v${already?.version}.`,
+    { runId: command.runId, version: already?.version },
+  );
+  const registered: ModelVersionRegistered = {
+    type: 'ModelVersionRegistered',
+    data: { ...rest, version: next, registeredAt: at },
+  };
+  const events: ModelEvent[] = [registered];
+  // Keep the last RETAINED_VERSIONS: archive the oldest retained ones that are not in production.
+  const retained = retainedVersions(state);
+  const excess = retained.length + 1 - RETAINED_VERSIONS;
+  const candidates = retained
+    .filter((version) => version.stage !== 'production')
+    .slice(0, Math.max(0, excess));
+  for (const candidate of candidates) {
+    const archived: ModelVersionArchived = {
+      type: 'ModelVersionArchived',
+      data: {
+        modelName: command.modelName,
+        version: candidate.version,
+        reason: 'retention',
+        note: `v${next} registered; the registry keeps the last ${RETAINED_VERSIONS} versions`,
+        archivedAt: at,
+      },
+    };
+    events.push(archived);
+  }
+  return events;
+}
+
+function promoteModelVersion(command: PromoteModelVersion, state: ModelState): ModelVersionPromoted {
+  const target = requireVersion(state, command.modelName, command.version);
+  ensure(
+    target.stage !== command.stage,
+    'ALREADY_IN_STAGE',
+    `Model "${command.modelName}" v${command.version} is already in ${command.stage}.`,
+    { modelName: command.modelName, version: command.version, stage: command.stage },
+  );
+  ensure(
+    !(target.stage === 'production' && command.stage === 'staging'),
+    'PROMOTION_WOULD_DEMOTE',
+    `Model "${command.modelName}" v${command.version} is in production; promote another version to replace it instead.`,
+    { modelName: command.modelName, version: command.version },
+  );
+  const passed = command.evaluations.filter(
+    (evaluation) =>
+      evaluation.status === 'completed' &&
+      evaluation.passed &&
+      evaluation.model.name === command.modelName &&
+      evaluation.model.version === command.version,
+  );
+  let override: { reason: string } | undefined;
+  if (command.stage === 'production' && passed.length === 0) {
+    const offered = command.evaluations.map((evaluation) => evaluation.evaluationId).join(', ');
+    ensure(
+      command.override,
+      'PROMOTION_NEEDS_PASSED_EVALUATION',
+      `Model "${command.modelName}" v${command.version} needs a passed evaluation of that very version to go to production` +
+        (offered ? ` (none of ${offered} is one)` : '') +
+        '; run an evaluation, or have an admin override with a reason.',
+      { modelName: command.modelName, version: command.version, offered: command.evaluations },
+    );
+    ensure(
+      command.approverIsAdmin,
+      'OVERRIDE_REQUIRES_ADMIN',
+      `Only an admin may promote to production without a passed evaluation; "${command.approvedBy}" is not one.`,
+      { approvedBy: command.approvedBy },
+    );
+    ensure(
+      command.override.reason.trim().length > 0,
+      'OVERRIDE_REASON_REQUIRED',
+      'An override of the evaluation gate needs a reason; say why this version may skip it.',
+      {},
+    );
+    override = { reason: command.override.reason.trim() };
+  }
+  const replaced = command.stage === 'production' ? productionVersion(state) : undefined;
+  return {
+    type: 'ModelVersionPromoted',
+    data: {
+      modelName: command.modelName,
+      version: command.version,
+      stage: command.stage,
+      previousStage: target.stage,
+      ...(replaced ? { replacedVersion: replaced.version } : {}),
+      evidence: { evaluationIds: passed.map((evaluation) => evaluation.evaluationId) },
+      approvedBy: command.approvedBy,
+      ...(override ? { override } : {}),
+      promotedAt: command.at,
+    },
+  };
+}
+
+function archiveModelVersion(command: ArchiveModelVersion, state: ModelState): ModelVersionArchived {
+  const target = requireVersion(state, command.modelName, command.version);
+  ensure(
+    target.stage !== 'production',
+    'MODEL_VERSION_IN_PRODUCTION',
+    `Model "${command.modelName}" v${command.version} is in production; promote another version first.`,
+    { modelName: command.modelName, version: command.version },
+  );
+  return {
+    type: 'ModelVersionArchived',
+    data: {
+      modelName: command.modelName,
+      version: command.version,
+      reason: 'manual',
+      ...(command.note !== undefined ? { note: command.note } : {}),
+      archivedAt: command.at,
+    },
+  };
 }
 
 export const modelDecider: Decider<ModelCommand, ModelEvent, ModelState> = {
