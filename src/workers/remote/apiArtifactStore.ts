@@ -126,7 +126,8 @@ export async function putArtifact(
   const response = await client.http(`PUT artifact ${ref.hash}`, `artifacts/${ref.hash}`, () => ({
     method: 'PUT',
     headers: { 'content-type': ref.mediaType, 'content-length': String(ref.byteSize) },
-    body: Readable.toWeb(open()) as ReadableStream<Uint8Array>,
+    // Pulled on demand: Node 20's Readable.toWeb reads ahead without limit, holding a large file in memory.
+    body: ReadableStream.from(open()) as ReadableStream<Uint8Array>,
     duplex: 'half',
   }));
   const text = await response.text();
