@@ -111,7 +111,7 @@ for (const platformStore of platformStores)
           EVALUATION_THREAD_ENTRY: evaluationThreadEntry,
           WORKER_KINDS: kinds.join(','),
           // Long enough that a worker starved of CPU on a loaded machine keeps its lease while it is alive.
-          LEASE_MS: '20000',
+          LEASE_MS: '30000',
           ...(process.env.WORKER_LOG ? { WORKER_LOG: process.env.WORKER_LOG } : {}),
         },
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -169,7 +169,12 @@ for (const platformStore of platformStores)
           interval: 100,
         })
         .toBe(1);
-      const other = await startWorker('gpu-box-b', ['train', 'evaluate']);
+      // The trainer waits (SIGSTOP, well inside its lease) while the evaluator starts, so that a run trained
+      // quickly on an idle machine cannot end before there is a worker to take it over.
+      trainer.child.kill('SIGSTOP');
+      const other = await startWorker('gpu-box-b', ['train', 'evaluate']).finally(() =>
+        trainer.child.kill('SIGCONT'),
+      );
       await expect
         .poll(async () => ofType(await runEvents(runId), 'CheckpointSaved').length, {
           timeout: 120_000,
