@@ -6,6 +6,7 @@ import { AuditResolver } from './resolvers/audit.resolver.js';
 import { DatasetIngestResolver } from './resolvers/datasetIngest.resolver.js';
 import { EvaluationResolver } from './resolvers/evaluation.resolver.js';
 import { EvaluationWorkResolver } from './resolvers/evaluationWork.resolver.js';
+import { EvaluationRecordsResolver } from './resolvers/evaluationRecords.resolver.js';
 import { JobReportsResolver } from './resolvers/jobReports.resolver.js';
 import { JobQueueResolver } from './resolvers/jobQueue.resolver.js';
 import { ModelRegistryResolver } from './resolvers/modelRegistry.resolver.js';
@@ -59,6 +60,7 @@ const resolvers = [
   EvaluationCommandsResolver,
   ReleaseCommandsResolver,
   EvaluationWorkResolver,
+  EvaluationRecordsResolver,
   JobReportsResolver,
   JobQueueResolver,
   ModelRegistryResolver,

@@ -1,6 +1,10 @@
 import {
   evaluationDecider,
+  evaluationInteractionId,
   evaluationStream,
+  interactionDecider,
+  interactionStream,
+  heldEvaluation,
   type CompleteEvaluation,
   type EvaluationCommand,
   type EvaluationState,
@@ -91,6 +95,34 @@ export class EvaluationService {
       { ...input, type: 'FailEvaluation', at: this.kit.now() },
       context,
     );
+  }
+
+  /**
+   * Labels scored record `recordId` of an evaluation with the error category the worker gave it: the
+   * interaction `eval-<evaluationId>-<recordId>` gets its first error-category label, which a person's later
+   * label corrects. Only the worker holding the evaluation's live lease may, and only this kind of label on
+   * this evaluation's interactions: a worker token labels nothing else (labelFeedback needs a labeling role).
+   */
+  async labelScoredRecord(
+    input: { evaluationId: string; workerId: string; recordId: string; category: string },
+    context: CommandContext,
+  ): Promise<CommandResult & { interactionId: string }> {
+    const at = this.kit.now();
+    heldEvaluation(await this.getEvaluation(input.evaluationId), input.evaluationId, input.workerId, at);
+    const interactionId = evaluationInteractionId(input.evaluationId, input.recordId);
+    const result = await this.kit.handler.handle(
+      interactionDecider,
+      interactionStream(interactionId),
+      {
+        type: 'LabelFeedback',
+        interactionId,
+        label: { kind: 'error-category', category: input.category },
+        labeler: context.actor,
+        at,
+      },
+      context,
+    );
+    return { ...result, interactionId };
   }
 
   async getEvaluation(evaluationId: string): Promise<EvaluationState> {

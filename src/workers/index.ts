@@ -50,7 +50,9 @@ export {
   ApiTrainingServices,
   apiJobQueue,
   startApiWorkerProcess,
+  uploadModelDirectory,
   type ApiClientOptions,
+  type UploadedModel,
   type ApiWorkerProcess,
   type ApiWorkerProcessOptions,
 } from './remote/index.js';

@@ -4,7 +4,7 @@
  * refused call appends nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluationStream } from '../../src/domain/index.js';
+import { evaluationStream, interactionStream } from '../../src/domain/index.js';
 import { PostgresEventStore } from '../../src/eventstore/index.js';
 import { allProjections, ProjectionRunner } from '../../src/projections/index.js';
 import { createServices, systemClock, uuidIds, type Services } from '../../src/services/index.js';
@@ -125,6 +125,51 @@ for (const target of databaseTargets) {
       }
       expect(await logLength()).toBe(before);
 
+      // Its scored records: the worker records each as an interaction and gives it its automatic category.
+      // Only the holder may, only on this evaluation's interactions, and a worker still may not labelFeedback.
+      const interactionId = `eval-${id}-r1`;
+      const recorded = await call(
+        `mutation($input: InteractionInput!) { m: recordInteraction(input: $input) { id eventTypes } }`,
+        tokens.w1,
+        {
+          input: {
+            interactionId,
+            model: { name: 'qa-model', version: 1 },
+            prompt: 'What is the capital of Peru?',
+            response: 'Quito',
+            latencyMs: 0,
+            tokens: { prompt: 0, completion: 0 },
+          },
+        },
+      );
+      expect(recorded.errors).toBeUndefined();
+      const labelRecord = `mutation($id: ID!, $record: ID!) { m: labelScoredRecord(evaluationId: $id, recordId: $record, category: "wrong-fact") { id eventTypes userErrors { code kind message } } }`;
+      const interactionLength = async () =>
+        (await api.store.readStream(interactionStream(interactionId))).length;
+      const labelRefusals = {
+        otherWorker: await call(labelRecord, tokens.w2, { id, record: 'r1' }),
+        engineer: await call(labelRecord, tokens.engineer, { id, record: 'r1' }),
+        labelFeedback: await call(
+          `mutation($i: ID!) { m: labelFeedback(interactionId: $i, label: { errorCategory: "wrong-fact" }) { id eventTypes } }`,
+          tokens.w1,
+          { i: interactionId },
+        ),
+      };
+      expect(labelRefusals.otherWorker.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(labelRefusals.otherWorker.errors?.[0]?.message).toMatch(/does not hold evaluation/);
+      expect(labelRefusals.engineer.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(labelRefusals.labelFeedback.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(await interactionLength()).toBe(1);
+      const labeled = await call(labelRecord, tokens.w1, { id, record: 'r1' });
+      expect(labeled.errors).toBeUndefined();
+      expect(labeled.payload).toEqual({ id: interactionId, eventTypes: ['FeedbackLabeled'], userErrors: [] });
+      const label = (await api.store.readStream(interactionStream(interactionId))).at(-1)!;
+      expect(label.metadata.actor).toBe('gpu-box-1');
+      expect(label.data).toMatchObject({
+        labeler: 'gpu-box-1',
+        label: { kind: 'error-category', category: 'wrong-fact' },
+      });
+
       // The holder renews, reports and completes; the gate is applied to its metrics.
       for (const [query, variables, type] of [
         [work.renew, { id }, 'EvaluationLeaseRenewed'],
@@ -159,6 +204,10 @@ for (const target of databaseTargets) {
         code: 'EVALUATION_ALREADY_FINISHED',
         kind: 'CONFLICT',
       });
+      // A finished evaluation's records are labeled by people only.
+      const lateLabel = await call(labelRecord, tokens.w1, { id, record: 'r1' });
+      expect(lateLabel.payload?.userErrors?.[0]).toMatchObject({ kind: 'CONFLICT' });
+      expect(await interactionLength()).toBe(2);
     });
   });
 }

@@ -6,7 +6,7 @@ const env = process.env;
 const worker = await startApiWorkerProcess({
   api: { url: env.API_URL!, token: env.WORKER_TOKEN!, initialBackoffMs: 100, maxBackoffMs: 1000 },
   dataDir: env.WORKER_DATA_DIR!,
-  kinds: ['train'],
+  kinds: (env.WORKER_KINDS ?? 'train').split(','),
   leaseMs: Number(env.LEASE_MS ?? 3000),
   pollMs: 100,
   installSignalHandlers: true,
@@ -19,6 +19,11 @@ const worker = await startApiWorkerProcess({
     progressBar: false,
     cancelPollMs: 100,
     gradientWorkers: 0,
+  },
+  evaluation: {
+    ...(env.EVALUATION_THREAD_ENTRY ? { threadEntry: env.EVALUATION_THREAD_ENTRY } : {}),
+    maxTokens: 8,
+    heatmapExamples: 0,
   },
 });
 process.stdout.write(`worker ready ${worker.workerId}\n`);

@@ -78,16 +78,18 @@ export async function writeTinyModel(
   return dir;
 }
 
-/** Registers the dataset with one revision whose train split is the given records. */
+/** Registers the dataset with one revision whose train split (and with evalSplit, eval split) is the given records. */
 export async function registerDataset(
   services: Services,
   artifacts: ArtifactStore,
   context: CommandContext,
   datasetId: string,
   records: readonly DatasetRecord[],
+  options: { readonly evalSplit?: boolean } = {},
 ): Promise<void> {
   const jsonl = records.map((r) => JSON.stringify(r)).join('\n') + '\n';
   const ref = await artifacts.put(jsonl, CANONICAL_MEDIA_TYPE);
+  const split = { hash: ref.hash, recordCount: records.length, byteSize: ref.byteSize };
   await services.datasets.registerDataset(
     { datasetId, name: 'Capitals', format: 'openai-messages' },
     context,
@@ -98,7 +100,8 @@ export async function registerDataset(
       contentHash: ref.hash,
       recordCount: records.length,
       byteSize: ref.byteSize,
-      splits: { train: { hash: ref.hash, recordCount: records.length, byteSize: ref.byteSize } },
+      // With evalSplit the same records are the eval split too: tests about wiring, not generalisation.
+      splits: options.evalSplit ? { train: split, eval: split } : { train: split },
       transform: { kind: 'ingest', params: {} },
       piiReport: { counts: {} },
       qualityReport: { rejected: [] },

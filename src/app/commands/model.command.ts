@@ -17,6 +17,9 @@ import {
 } from '../../ml/index.js';
 import { promptFormatByName } from '../../ml/prompts/index.js';
 import { ByteTokenizer, loadTokenizer } from '../../ml/tokenizers/index.js';
+import { ApiClient, uploadModelDirectory } from '../../workers/index.js';
+import { loadConfig } from '../config.js';
+import { runningServer } from '../forwarding.js';
 import type { RegisterCommand } from './registerCommand.js';
 
 function integer(name: string, min: number, max: number) {
@@ -96,7 +99,9 @@ interface RunOptions {
 export const registerModelCommand: RegisterCommand = (program: Command) => {
   const model = program
     .command('model')
-    .description('LLaMA checkpoints: create a small random one, run one (generate or print logits)');
+    .description(
+      'LLaMA checkpoints: create a small random one, run one (generate or print logits), upload one for remote workers',
+    );
 
   model
     .command('init')
@@ -340,5 +345,32 @@ export const registerModelCommand: RegisterCommand = (program: Command) => {
         llama.dispose();
         head.dispose();
       }
+    });
+
+  model
+    .command('upload <dir>')
+    .description(
+      'Register a Hugging Face checkpoint directory (config.json, weights, tokenizer files) as a base-model ' +
+        'artifact through the API, so workers with no shared disk can fetch it: archived and hashed as it streams, ' +
+        'checked again by the API. Prints the baseModel a run request names it by.',
+    )
+    .requiredOption('--name <name>', 'the base model name runs will show, e.g. llama-3-8b')
+    .option(
+      '--api <url>',
+      "the platform's URL (default: the server running beside this command, found in TUNELEDGER_DATA_DIR)",
+    )
+    .option('--token <token>', 'an engineer or admin token; TUNELEDGER_TOKEN keeps it off the command line')
+    .action(async (dir: string, options: { name: string; api?: string; token?: string }) => {
+      const api = options.api ?? runningServer(loadConfig())?.apiUrl;
+      if (!api) {
+        throw new Error(
+          "no platform to upload to: pass --api URL (or run this beside the server's TUNELEDGER_DATA_DIR)",
+        );
+      }
+      const token = options.token ?? process.env.TUNELEDGER_TOKEN;
+      if (!token)
+        throw new Error('model upload needs an engineer or admin token: --token or TUNELEDGER_TOKEN');
+      const uploaded = await uploadModelDirectory(new ApiClient({ url: api, token }), dir, options.name);
+      process.stdout.write(`${JSON.stringify(uploaded)}\n`);
     });
 };

@@ -179,6 +179,10 @@ export function evolveEvaluation(state: EvaluationState, event: EvaluationEvent)
 // ---------------------------------------------------------------------------------------------
 // decide: a dispatch to one function per command.
 
+/** The interaction under which record `recordId` of an evaluation is labeled (its error category). */
+export const evaluationInteractionId = (evaluationId: string, recordId: string): string =>
+  `eval-${evaluationId}-${recordId}`;
+
 export function decideEvaluation(
   command: EvaluationCommand,
   state: EvaluationState,
@@ -220,8 +224,11 @@ function liveEvaluation(state: EvaluationState, evaluationId: string): LiveEvalu
   return state;
 }
 
-/** The command comes from the worker holding a live lease. */
-function heldEvaluation(
+/**
+ * The command comes from the worker holding a live lease: the rule of every worker report, and of the labels a
+ * worker gives the evaluation's scored records (EvaluationService.labelScoredRecord).
+ */
+export function heldEvaluation(
   state: EvaluationState,
   evaluationId: string,
   workerId: string,

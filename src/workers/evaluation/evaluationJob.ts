@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ArtifactStore } from '../../data/index.js';
-import { isDomainError, type EvaluationRequested } from '../../domain/index.js';
-import type { EventStore } from '../../eventstore/index.js';
+import { evaluationInteractionId, isDomainError, type EvaluationRequested } from '../../domain/index.js';
+import type { StreamReader } from '../../eventstore/index.js';
 import type { CommandContext, Services } from '../../services/index.js';
 import type { ClaimedJob } from '../runtime/jobQueue.js';
+import type { Reports } from '../runtime/servicePorts.js';
 import { LeaseLostError, type JobContext, type JobHandler, type JobOutcome } from '../runtime/runWorker.js';
 import { packTar } from '../training/tarball.js';
 import { TAR_MEDIA_TYPE } from '../training/trainingJob.js';
@@ -19,9 +20,27 @@ import { evaluationExamples, PermanentEvaluationError, resolveModelVersion } fro
 export const PREDICTIONS_MEDIA_TYPE = 'application/x-ndjson';
 export const REPORT_MEDIA_TYPE = 'application/json';
 
+/**
+ * What the evaluate job asks of the platform: the application services in process, or their GraphQL
+ * mutations for a worker with no database (src/workers/remote/apiEvaluationServices.ts).
+ */
+export interface EvaluationJobServices {
+  readonly evaluations: Pick<Services['evaluations'], 'getEvaluation'> &
+    Reports<
+      Services['evaluations'],
+      | 'claimEvaluation'
+      | 'renewLease'
+      | 'reportProgress'
+      | 'completeEvaluation'
+      | 'failEvaluation'
+      | 'labelScoredRecord'
+    >;
+  readonly feedback: Reports<Services['feedback'], 'recordInteraction'>;
+}
+
 export interface EvaluationWorkerOptions {
-  readonly services: Services;
-  readonly store: EventStore;
+  readonly services: EvaluationJobServices;
+  readonly store: StreamReader;
   readonly artifacts: ArtifactStore;
   /** The compiled evaluation thread; default evaluationThread.js beside this file. */
   readonly threadEntry?: string | URL;
@@ -291,10 +310,6 @@ async function withJudge(
   return { ...outcome, metrics, reportJson };
 }
 
-/** The interaction id under which a record of an evaluation is labeled. */
-export const evaluationInteractionId = (evaluationId: string, recordId: string): string =>
-  `eval-${evaluationId}-${recordId}`;
-
 /**
  * Each scored record becomes an interaction whose first error-category label is the automatic one (by the
  * worker); a person's later label on the same interaction corrects it, and the evaluation's corrected
@@ -335,19 +350,32 @@ async function recordLabelable(
       {
         interactionId,
         model: requested.model,
-        prompt: row.input.input ? `${row.input.instruction}\n\n${row.input.input}` : row.input.instruction,
-        response: row.output,
+        prompt: loggable(
+          row.input.input ? `${row.input.instruction}\n\n${row.input.input}` : row.input.instruction,
+        ),
+        response: loggable(row.output),
         latencyMs: 0,
         tokens: { prompt: 0, completion: 0 },
       },
       { ...base, idempotencyKey: `eval-record:${interactionId}` },
     );
-    await options.services.feedback.labelFeedback(
-      { interactionId, label: { kind: 'error-category', category: row.category } },
+    await options.services.evaluations.labelScoredRecord(
+      {
+        evaluationId: requested.evaluationId,
+        workerId: context.workerId,
+        recordId: row.id,
+        category: row.category,
+      },
       { ...base, idempotencyKey: `eval-label:${interactionId}` },
     );
   }
 }
+
+/**
+ * Text as the log can carry it: a model's output may hold NUL characters, which event data may not (PostgreSQL's
+ * jsonb refuses them); each becomes U+FFFD. The predictions artifact keeps the output as generated.
+ */
+const loggable = (text: string): string => text.replaceAll('\u0000', '\uFFFD');
 
 type ThreadResult =
   { kind: 'done'; outcome: EvaluationOutcome } | { kind: 'stopped' } | { kind: 'failed'; message: string };

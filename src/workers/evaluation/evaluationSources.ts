@@ -10,7 +10,7 @@ import {
   type ModelVersionRegistered,
   type TrainingRunRequested,
 } from '../../domain/index.js';
-import type { EventStore } from '../../eventstore/index.js';
+import type { StreamReader } from '../../eventstore/index.js';
 import { unpackTar } from '../training/tarball.js';
 import { exampleFromDatasetRecord, type EvaluationExample } from './evaluationExample.js';
 
@@ -19,7 +19,7 @@ export class PermanentEvaluationError extends Error {
   override readonly name = 'PermanentEvaluationError';
 }
 
-async function eventsOf<T>(store: EventStore, stream: string, type: string): Promise<T[]> {
+async function eventsOf<T>(store: StreamReader, stream: string, type: string): Promise<T[]> {
   const out: T[] = [];
   for (const recorded of await store.readStream(stream)) {
     if (recorded.type !== type) continue;
@@ -41,7 +41,7 @@ export interface ResolvedModel {
  * Unpacked artifacts are cached by hash under cacheDir.
  */
 export async function resolveModelVersion(
-  store: EventStore,
+  store: StreamReader,
   artifacts: ArtifactStore,
   model: { readonly name: string; readonly version: number },
   cacheDir: string,
@@ -135,7 +135,7 @@ async function unpackCached(
 
 /** The eval split of a dataset revision as evaluation examples. */
 export async function evaluationExamples(
-  store: EventStore,
+  store: StreamReader,
   artifacts: ArtifactStore,
   dataset: { readonly id: string; readonly revision: number },
 ): Promise<EvaluationExample[]> {

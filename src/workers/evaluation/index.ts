@@ -15,7 +15,7 @@ export {
 } from './evaluationExample.js';
 export {
   evaluationJobHandler,
-  evaluationInteractionId,
+  type EvaluationJobServices,
   PREDICTIONS_MEDIA_TYPE,
   REPORT_MEDIA_TYPE,
   type EvaluationWorkerOptions,

@@ -106,20 +106,35 @@ export class ApiArtifactStore implements ArtifactStore {
     }
   }
 
-  /** Uploads a cached artifact (streamed from the cache file); 200 or 201 both mean the API holds it. */
+  /** Uploads a cached artifact (streamed from the cache file). */
   private async upload(ref: ArtifactRef): Promise<void> {
     const path = this.cache.pathOf(ref.hash);
-    const response = await this.client.http(`PUT artifact ${ref.hash}`, `artifacts/${ref.hash}`, () => ({
-      method: 'PUT',
-      headers: { 'content-type': ref.mediaType, 'content-length': String(ref.byteSize) },
-      body: Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>,
-      duplex: 'half',
-    }));
-    const text = await response.text();
-    if (response.status !== 200 && response.status !== 201) {
-      throw refusal(`PUT /artifacts/${ref.hash}`, response.status, text);
-    }
+    await putArtifact(this.client, ref, () => createReadStream(path));
   }
+}
+
+/**
+ * `PUT /artifacts/<sha256>`: streams the bytes `open` gives (opened again for a retry); the API hashes them
+ * on the way in and stores nothing that hashes otherwise. 200 (it had them) or 201 (stored) both mean the
+ * API holds the artifact; anything else is an ApiRequestError with the API's code.
+ */
+export async function putArtifact(
+  client: ApiClient,
+  ref: ArtifactRef,
+  open: () => Readable,
+): Promise<ArtifactRef> {
+  const response = await client.http(`PUT artifact ${ref.hash}`, `artifacts/${ref.hash}`, () => ({
+    method: 'PUT',
+    headers: { 'content-type': ref.mediaType, 'content-length': String(ref.byteSize) },
+    // Pulled on demand: Node 20's Readable.toWeb reads ahead without limit, holding a large file in memory.
+    body: ReadableStream.from(open()) as ReadableStream<Uint8Array>,
+    duplex: 'half',
+  }));
+  const text = await response.text();
+  if (response.status !== 200 && response.status !== 201) {
+    throw refusal(`PUT /artifacts/${ref.hash}`, response.status, text);
+  }
+  return JSON.parse(text) as ArtifactRef;
 }
 
 function refusal(what: string, status: number, body: string): ApiRequestError {

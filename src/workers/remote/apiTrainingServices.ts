@@ -1,16 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import {
-  eventRegistry,
-  initialTrainingRunState,
-  runStream,
-  trainingRunDecider,
-  type TrainingRunEvent,
-  type TrainingRunState,
-} from '../../domain/index.js';
+import { runStream, trainingRunDecider, type TrainingRunState } from '../../domain/index.js';
 import type { RecordedEvent, StreamReader } from '../../eventstore/index.js';
 import type { CommandContext, CommandResult } from '../../services/index.js';
 import type { TrainingServices } from '../training/trainingJob.js';
 import type { ApiClient } from './apiClient.js';
+import { ApiStreams, keyOf, REFUSALS } from './apiStreams.js';
 
 interface CommandPayload {
   streamId: string;
@@ -19,21 +12,7 @@ interface CommandPayload {
   eventIds: string[];
 }
 
-/** What the worker reads of a payload: a refusal in userErrors is thrown as its DomainError by the ApiClient. */
-const REFUSALS = 'userErrors { code message details }';
 const PAYLOAD = `streamId version replayed eventIds ${REFUSALS}`;
-
-const STREAM = `query Stream($streamId: ID!, $after: String) {
-  stream(streamId: $streamId, first: 500, after: $after) {
-    edges { node { eventId streamId streamVersion checkpoint type schemaVersion data
-      metadata { actor correlationId causationId recordedAt previousHash hash } } }
-    pageInfo { hasNextPage endCursor }
-  }
-}`;
-
-type EventNode = Omit<RecordedEvent, 'metadata'> & {
-  metadata: Omit<RecordedEvent['metadata'], 'recordedAt'> & { recordedAt: string | Date };
-};
 
 /**
  * The training job's view of the platform for a worker with no database: each service call becomes the
@@ -43,39 +22,19 @@ type EventNode = Omit<RecordedEvent, 'metadata'> & {
  * The worker id is the token's actor: the API refuses a worker that speaks for another.
  */
 export class ApiTrainingServices implements TrainingServices, StreamReader {
-  constructor(private readonly client: ApiClient) {}
+  private readonly streams: ApiStreams;
 
-  async readStream(streamId: string): Promise<readonly RecordedEvent[]> {
-    const events: RecordedEvent[] = [];
-    let after: string | null = null;
-    for (;;) {
-      const page: {
-        stream: {
-          edges: { node: EventNode }[];
-          pageInfo: { hasNextPage: boolean; endCursor: string | null };
-        };
-      } = await this.client.graphql(STREAM, { streamId, after });
-      for (const { node } of page.stream.edges) {
-        events.push({
-          ...node,
-          metadata: { ...node.metadata, recordedAt: new Date(node.metadata.recordedAt).toISOString() },
-        });
-      }
-      if (!page.stream.pageInfo.hasNextPage) return events;
-      after = page.stream.pageInfo.endCursor;
-    }
+  constructor(private readonly client: ApiClient) {
+    this.streams = new ApiStreams(client);
+  }
+
+  readStream(streamId: string): Promise<readonly RecordedEvent[]> {
+    return this.streams.readStream(streamId);
   }
 
   readonly runs: TrainingServices['runs'] = {
-    getRun: async (runId: string): Promise<TrainingRunState> => {
-      let state = initialTrainingRunState();
-      for (const recorded of await this.readStream(runStream(runId))) {
-        if (!eventRegistry.has(recorded.type)) continue;
-        const { data } = eventRegistry.upcast(recorded.type, recorded.schemaVersion, recorded.data);
-        state = trainingRunDecider.evolve(state, { type: recorded.type, data } as TrainingRunEvent);
-      }
-      return state;
-    },
+    getRun: (runId: string): Promise<TrainingRunState> =>
+      this.streams.load(trainingRunDecider, runStream(runId)),
 
     claimRun: (input, context) =>
       this.claim(
@@ -153,13 +112,8 @@ export class ApiTrainingServices implements TrainingServices, StreamReader {
       ),
   };
 
-  /** A mutation whose answer is only that it was recorded. */
-  private async record(
-    mutation: string,
-    variables: Record<string, unknown>,
-    context?: CommandContext,
-  ): Promise<void> {
-    await this.client.graphql(mutation, context ? { ...variables, key: keyOf(context) } : variables);
+  private record(mutation: string, variables: Record<string, unknown>, context?: CommandContext) {
+    return this.streams.record(mutation, variables, context);
   }
 
   /**
@@ -180,11 +134,6 @@ export class ApiTrainingServices implements TrainingServices, StreamReader {
     const events = (await this.readStream(payload.streamId)).filter((event) => recorded.has(event.eventId));
     return { streamId: payload.streamId, version: payload.version, replayed: payload.replayed, events };
   }
-}
-
-/** The caller's idempotencyKey, or one for this call alone: a retry of the call reuses it. */
-function keyOf(context: CommandContext): string {
-  return context.idempotencyKey ?? randomUUID();
 }
 
 /**

@@ -1,16 +1,19 @@
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { runWorker, type WorkerHandle, type WorkerLog } from '../runtime/runWorker.js';
+import { evaluationJobHandler } from '../evaluation/evaluationJob.js';
 import { trainingJobHandler } from '../training/trainingJob.js';
-import type { TrainingSettings } from '../workerProcess.js';
+import type { EvaluationSettings, TrainingSettings } from '../workerProcess.js';
 import { stopOnSignals } from '../workerProcess.js';
 import { ApiArtifactStore } from './apiArtifactStore.js';
 import { ApiClient, type ApiClientOptions } from './apiClient.js';
+import { apiEvaluationServices } from './apiEvaluationServices.js';
 import { apiJobQueue } from './apiJobQueue.js';
+import { ApiStreams } from './apiStreams.js';
 import { ApiTrainingServices } from './apiTrainingServices.js';
 
 /** The job kinds a worker with no database runs (the others still need the database). */
-export const API_JOB_KINDS = ['train'] as const;
+export const API_JOB_KINDS = ['train', 'evaluate'] as const;
 
 export interface ApiWorkerProcessOptions {
   /** The platform's URL and a `worker` token; retry settings for a lost connection. */
@@ -23,6 +26,7 @@ export interface ApiWorkerProcessOptions {
   readonly pollMs?: number;
   readonly maxFailures?: number;
   readonly training?: TrainingSettings;
+  readonly evaluation?: EvaluationSettings;
   /** Stop gracefully on SIGTERM and SIGINT (checkpoint, release), then exit. */
   readonly installSignalHandlers?: boolean;
   readonly logger?: Logger;
@@ -63,7 +67,9 @@ export async function startApiWorkerProcess(options: ApiWorkerProcessOptions): P
     );
   }
   const services = new ApiTrainingServices(client);
+  const streams = new ApiStreams(client);
   const artifacts = new ApiArtifactStore(client, join(options.dataDir, 'artifacts'));
+  const cacheDir = join(options.dataDir, 'models');
   const handle = runWorker({
     kinds: options.kinds,
     handlers: {
@@ -71,8 +77,15 @@ export async function startApiWorkerProcess(options: ApiWorkerProcessOptions): P
         services,
         store: services,
         artifacts,
-        cacheDir: join(options.dataDir, 'models'),
+        cacheDir,
         ...options.training,
+      }),
+      evaluate: evaluationJobHandler({
+        services: apiEvaluationServices(streams),
+        store: streams,
+        artifacts,
+        cacheDir,
+        ...options.evaluation,
       }),
     },
     queue: apiJobQueue(client),

@@ -13,6 +13,7 @@ import {
   type TrainingRunRequested,
   type TrainingRunClaimed,
 } from '../../domain/index.js';
+import type { Reports } from '../runtime/servicePorts.js';
 import type { StreamReader } from '../../eventstore/index.js';
 import type { LossOptions } from '../../ml/index.js';
 import { registryModelResolver, type CommandContext, type Services } from '../../services/index.js';
@@ -31,13 +32,6 @@ import {
 } from './trainingMessages.js';
 
 export const TAR_MEDIA_TYPE = 'application/x-tar';
-
-/** Calls whose answer the job does not read: it needs only that they were recorded. */
-type Reports<Service, Name extends keyof Service> = {
-  readonly [M in Name]: Service[M] extends (...args: infer A) => Promise<unknown>
-    ? (...args: A) => Promise<unknown>
-    : never;
-};
 
 /**
  * What the training job asks of the platform: the services themselves in-process, the API's worker
