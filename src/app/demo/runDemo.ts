@@ -99,7 +99,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const report = new DemoReporter(STEPS, out);
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tuneledger-demo-'));
   const kept = options.keep === true || options.dataDir !== undefined;
-  const examples = examplesDir();
   const started = performance.now();
   const facts: Record<string, unknown> = {};
 
@@ -115,410 +114,83 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       ...(options.threads ? { threads: options.threads } : {}),
       ...(options.port !== undefined ? { port: options.port } : {}),
     });
-    const { platform } = demo;
-    const reportUrls: string[] = [];
-    const tokens = platform.graphql.tokens;
+    const platform = demo;
+    const tokens = platform.platform.graphql.tokens;
     const token = async (actor: string, role: 'engineer' | 'approver' | 'admin' | 'viewer') =>
       (await tokens.create({ actor, roles: [role], createdBy: 'demo', description: 'tuneledger demo' }))
         .token;
-    const engineer = new ApiClient(demo.graphqlUrl, await token('eli-engineer', 'engineer'));
-    const approver = new ApiClient(demo.graphqlUrl, await token('rita-approver', 'approver'));
-    const admin = new ApiClient(demo.graphqlUrl, await token('ana-admin', 'admin'));
     const appToken = await token('chat-app', 'viewer');
-    clients = [engineer, approver, admin];
-    const baseUrl = demo.graphqlUrl.replace(/\/graphql$/, '');
+    const s: DemoSession = {
+      demo: platform,
+      report,
+      sizes,
+      facts,
+      examples: examplesDir(),
+      engineer: new ApiClient(demo.graphqlUrl, await token('eli-engineer', 'engineer')),
+      approver: new ApiClient(demo.graphqlUrl, await token('rita-approver', 'approver')),
+      admin: new ApiClient(demo.graphqlUrl, await token('ana-admin', 'admin')),
+      chat: (content) => chatCompletion(platform.servingUrl, appToken, content),
+      baseUrl: demo.graphqlUrl.replace(/\/graphql$/, ''),
+      reportUrls: [],
+    };
+    clients = [s.engineer, s.approver, s.admin];
     report.line(
       `platform up in ${((performance.now() - booted) / 1000).toFixed(1)} s: GraphQL ${demo.graphqlUrl}, OpenAI-compatible ${demo.servingUrl}/v1`,
     );
     report.line();
 
-    // 1. A tiny base model on disk, as `tuneledger model init --tiny` writes it.
-    const baseDir = join(dataDir, 'models', 'tiny-base');
-    const config = makeLlamaConfig(TINY_CONFIG);
-    const base = await report.step(1, 'Create a tiny LLaMA base model (model init --tiny)', async () => {
-      const backend = await initBackend();
-      mkdirSync(baseDir, { recursive: true });
-      // The spread `model init --tiny` uses: LoRA on a random base at the usual 0.02 cannot fit.
-      const model = LlamaModel.random(config, 7, TINY_TRAINABLE_INIT_RANGE);
-      saveModel(model, baseDir);
-      model.dispose();
-      await new ByteTokenizer({ vocabSize: config.vocabSize }).save(baseDir);
-      report.detail(
-        `${config.numLayers} layers, hidden ${config.hiddenSize}, vocab ${config.vocabSize} (byte tokenizer), backend ${backend.backend} (${backend.device}); ${baseDir}`,
-      );
-      return baseDir;
-    });
-
-    // 2. Ingest the sample dataset with planted PII.
-    type Revision = {
-      revision: number;
-      recordCount: number;
-      piiReport: unknown;
-      qualityReport: unknown;
-      splits: unknown;
+    const base = await report.step(1, 'Create a tiny LLaMA base model (model init --tiny)', () =>
+      createBaseModel(s, join(dataDir, 'models', 'tiny-base')),
+    );
+    const ingested = await report.step(2, 'Ingest a sample instruction dataset with PII in it', () =>
+      ingestSample(s),
+    );
+    /** A step that cannot run for want of an earlier one's result. */
+    const skip = (index: number, title: string, because: string): undefined => {
+      report.skip(index, title, because);
+      return undefined;
     };
-    const revisionQuery = `query($id: ID!) { dataset(datasetId: $id) { latestRevision revisions(first: 20) { edges { node { revision recordCount piiReport qualityReport splits transformKind } } } } }`;
-    const revisions = async (datasetId: string) =>
-      (
-        await engineer.request<{
-          dataset: { latestRevision: number | null; revisions: { edges: { node: Revision }[] } } | null;
-        }>('dataset', revisionQuery, { id: datasetId })
-      ).dataset;
-    const ingested = await report.step(2, 'Ingest a sample instruction dataset with PII in it', async () => {
-      const content = readFileSync(join(examples, 'instructions.jsonl'), 'utf8');
-      const result = await engineer
-        .request<{ ingestDataset: { datasetId: string; revision: number; recordCount: number } }>(
-          'ingestDataset',
-          `mutation($input: DatasetIngestInput!) { ingestDataset(input: $input) { datasetId revision recordCount } }`,
-          {
-            input: {
-              name: 'demo-instructions',
-              domain: 'general',
-              description: 'examples/demo/instructions.jsonl',
-              format: 'ALPACA',
-              content,
-              evalFraction: 0.25,
-              seed: 1,
-            },
-          },
-        )
-        .catch((error: unknown) => unavailableIfMissing(error, 'dataset ingestion (ingestDataset)'));
-      const { datasetId, revision } = result.ingestDataset;
-      const row = (await revisions(datasetId))?.revisions.edges.find(
-        (e) => e.node.revision === revision,
-      )?.node;
-      report.detail(`dataset ${datasetId} revision ${revision}: ${result.ingestDataset.recordCount} records`);
-      report.detail(`PII report: ${json(row?.piiReport ?? null)}`);
-      facts.piiReport = row?.piiReport;
-      return { datasetId, revision };
-    });
-
-    // 3. Augment it with the lexicon (an `augment` job).
-    let trainRevision = ingested?.revision;
-    let lexiconHash: string | undefined;
+    const training: Training = { revision: ingested?.revision ?? 0 };
     if (!ingested) report.skip(3, 'Augment the dataset with a lexicon', 'no dataset was ingested');
     else
-      await report.step(3, 'Augment the dataset with a lexicon', async () => {
-        const lexicon: unknown = JSON.parse(readFileSync(join(examples, 'lexicon.json'), 'utf8'));
-        const requested = await engineer
-          .request<{
-            requestAugmentation: { augmentationId: string; lexiconHash: string; templates: string[] };
-          }>(
-            'requestAugmentation',
-            `mutation($input: AugmentationRequestInput!) { requestAugmentation(input: $input) { augmentationId lexiconHash templates } }`,
-            { input: { datasetId: ingested.datasetId, revision: ingested.revision, lexicon, seed: 1 } },
-          )
-          .catch((error: unknown) => unavailableIfMissing(error, 'augmentation (requestAugmentation)'));
-        lexiconHash = requested.requestAugmentation.lexiconHash;
-        const latest = await poll('the augment worker to add a revision', 120_000, async () => {
-          const dataset = await revisions(ingested.datasetId);
-          return dataset?.latestRevision && dataset.latestRevision > ingested.revision
-            ? dataset.revisions.edges.find((e) => e.node.revision === dataset.latestRevision)?.node
-            : await augmentationFailure(engineer, requested.requestAugmentation.augmentationId);
-        });
-        trainRevision = latest.revision;
-        report.detail(
-          `revision ${latest.revision}: ${latest.recordCount} records (templates ${requested.requestAugmentation.templates.join(', ')}; lexicon ${lexiconHash.slice(0, 12)})`,
-        );
-      });
+      await report.step(3, 'Augment the dataset with a lexicon', () => augmentDataset(s, ingested, training));
+    const dataset = ingested && { datasetId: ingested.datasetId, revision: training.revision };
 
-    // 4. A staged LoRA run, followed over the runProgress subscription.
-    let trainedVersion: number | undefined;
-    if (!base || !ingested || trainRevision === undefined)
-      report.skip(4, 'Train a staged LoRA run', 'needs the base model and a dataset');
-    else
-      await report.step(4, 'Train a staged LoRA run (3 stages), watching runProgress', async () => {
-        const requested = await engineer.request<{
-          requestTrainingRun: { id: string; checkpoint: string | null };
-        }>(
-          'requestTrainingRun',
-          `mutation($input: TrainingRunRequestInput!) { requestTrainingRun(input: $input) { id checkpoint userErrors { code message } } }`,
-          {
-            input: {
-              baseModel: { name: 'tiny-base', source: { kind: 'PATH', path: base } },
-              dataset: { id: ingested.datasetId, revision: trainRevision },
-              method: { kind: 'LORA', r: 8, alpha: 16, dropout: 0, targetModules: ALL_MODULES },
-              stages: sizes.stages,
-              loss: lexiconHash
-                ? { kind: 'ENTITY_WEIGHTED', entityWeight: 0.3, lexiconHash }
-                : { kind: 'CROSS_ENTROPY' },
-              seed: 11,
-              promptFormat: 'ALPACA',
-              targetModel: MODEL,
-            },
-          },
-        );
-        const runId = requested.requestTrainingRun.id;
-        report.detail(`run ${runId}`);
-        const bar = report.progress('training');
-        type Update = {
-          type: string;
-          step: number | null;
-          totalSteps: number | null;
-          stageIndex: number | null;
-          loss: number | null;
-          finished: boolean;
-        };
-        const losses: number[] = [];
-        let lastStep = 0;
-        let last: Update | undefined;
-        await engineer
-          .subscribe<{ runProgress: Update }>(
-            'runProgress',
-            `subscription($id: ID!, $from: String) { runProgress(runId: $id, from: $from) { type step totalSteps stageIndex loss finished } }`,
-            { id: runId, from: requested.requestTrainingRun.checkpoint },
-            ({ runProgress: update }) => {
-              last = update;
-              if (update.type === 'TrainingProgressReported' && update.step !== null) {
-                losses.push(update.loss ?? NaN);
-                lastStep = update.step;
-                bar.update(
-                  update.step,
-                  update.totalSteps ?? update.step,
-                  `stage ${(update.stageIndex ?? 0) + 1}/${sizes.stages.length} loss ${update.loss?.toFixed(3)}`,
-                );
-              }
-            },
-          )
-          .finally(() => bar.stop());
-        if (last?.type !== 'TrainingRunCompleted') {
-          const run = await engineer.request<{ run: { failureReason: string | null } | null }>(
-            'run',
-            `query($id: ID!) { run(runId: $id) { failureReason } }`,
-            { id: runId },
+    const trainedVersion =
+      !base || !dataset
+        ? skip(4, 'Train a staged LoRA run', 'needs the base model and a dataset')
+        : await report.step(4, 'Train a staged LoRA run (3 stages), watching runProgress', () =>
+            trainStaged(s, base, dataset, training),
           );
-          throw new Error(
-            `run ${runId} ended with ${last?.type ?? 'nothing'}: ${run.run?.failureReason ?? ''}`,
+    const evaluation =
+      trainedVersion === undefined || !dataset
+        ? skip(5, 'Evaluate the model version (metrics and gate)', 'no trained version')
+        : await report.step(5, 'Evaluate the model version (metrics and gate)', () =>
+            evaluateVersion(s, trainedVersion, dataset),
           );
-        }
-        report.detail(`loss ${losses[0]?.toFixed(3)} -> ${losses.at(-1)?.toFixed(3)} over ${lastStep} steps`);
-        facts.loss = { first: losses[0], last: losses.at(-1) };
-        trainedVersion = await versionOfRun(engineer, runId);
-        report.detail(`registered as ${MODEL} v${trainedVersion}`);
-        // No other run is trained here: the degraded version of step 8 is made by hand, not by this worker.
-        await demo!.stopTraining();
-      });
-
-    // 5. Evaluate it: metrics and the gate.
-    let evaluation: { evaluationId: string; gatePassed: boolean } | undefined;
-    if (trainedVersion === undefined || !ingested)
-      report.skip(5, 'Evaluate the model version (metrics and gate)', 'no trained version');
-    else
-      evaluation = await report.step(5, 'Evaluate the model version (metrics and gate)', async () => {
-        const gate = [{ metric: 'f1', op: 'GTE', value: 0.3 }];
-        const requested = await engineer.request<{ requestEvaluation: { id: string } }>(
-          'requestEvaluation',
-          `mutation($input: EvaluationRequestInput!) { requestEvaluation(input: $input) { id userErrors { code message } } }`,
-          {
-            input: {
-              model: { name: MODEL, version: trainedVersion },
-              dataset: { id: ingested.datasetId, revision: trainRevision },
-              suites: ['EXACT_MATCH', 'F1', 'ROBUSTNESS'],
-              gate,
-            },
-          },
-        );
-        const evaluationId = requested.requestEvaluation.id;
-        type Row = {
-          status: string;
-          gatePassed: boolean | null;
-          gateFailures: unknown;
-          metrics: Record<string, number> | null;
-          errorTaxonomy: unknown;
-          failureReason: string | null;
-        };
-        const row = await poll('the evaluate worker', 300_000, async () => {
-          const { evaluation: found } = await engineer.request<{ evaluation: Row | null }>(
-            'evaluation',
-            `query($id: ID!) { evaluation(evaluationId: $id) { status gatePassed gateFailures metrics errorTaxonomy failureReason } }`,
-            { id: evaluationId },
+    const deployed =
+      trainedVersion === undefined
+        ? skip(6, 'Promote and deploy', 'no trained version')
+        : (await report.step(6, 'Promote to production and deploy', () =>
+            promoteAndDeploy(s, trainedVersion, evaluation),
+          )) === true;
+    const baselineEntropy =
+      !deployed || trainedVersion === undefined
+        ? skip(7, 'Send traffic through the OpenAI-compatible endpoint', 'nothing is deployed')
+        : await report.step(7, 'Send traffic through the OpenAI-compatible endpoint', () =>
+            sendTraffic(s, trainedVersion),
           );
-          return found && found.status !== 'REQUESTED' ? found : undefined;
-        });
-        if (row.status !== 'COMPLETED')
-          throw new Error(`evaluation ${evaluationId} ${row.status}: ${row.failureReason}`);
-        const shown = Object.entries(row.metrics ?? {})
-          .filter(([, v]) => typeof v === 'number')
-          .slice(0, 6)
-          .map(([k, v]) => `${k} ${v.toFixed(3)}`);
-        report.detail(`evaluation ${evaluationId}: ${shown.join(', ')}`);
-        report.detail(
-          `gate ${json(gate)}: ${row.gatePassed ? 'PASSED' : `FAILED ${json(row.gateFailures)}`}`,
-        );
-        report.detail(`error taxonomy: ${json(row.errorTaxonomy)}`);
-        facts.metrics = row.metrics;
-        facts.gatePassed = row.gatePassed;
-        return { evaluationId, gatePassed: row.gatePassed === true };
-      });
-
-    // 6. Promote to production and deploy.
-    let deployed = false;
-    if (trainedVersion === undefined) report.skip(6, 'Promote and deploy', 'no trained version');
-    else
-      deployed =
-        (await report.step(6, 'Promote to production and deploy', async () => {
-          if (evaluation?.gatePassed) {
-            await approver.request('promoteModelVersion', PROMOTE, {
-              model: MODEL,
-              version: trainedVersion,
-              evaluations: [evaluation.evaluationId],
-              override: null,
-            });
-            report.detail(
-              `v${trainedVersion} promoted to production on evaluation ${evaluation.evaluationId}`,
-            );
-          } else {
-            // The gate did not pass (or no evaluation ran): an admin override, recorded with its reason.
-            const reason = 'demo: a tiny model trained for seconds; promoted to show the rest of the loop';
-            await admin.request('promoteModelVersion', PROMOTE, {
-              model: MODEL,
-              version: trainedVersion,
-              evaluations: evaluation ? [evaluation.evaluationId] : [],
-              override: reason,
-            });
-            report.detail(`v${trainedVersion} promoted to production by an admin override: "${reason}"`);
-          }
-          await deploy(approver, trainedVersion!, 'demo: first release');
-          const active = await waitForActive(approver, trainedVersion!);
-          report.detail(
-            `deployment ${DEPLOYMENT} serves v${active.activeVersion} at ${active.endpoint ?? '?'}`,
-          );
-          return true;
-        })) === true;
-
-    // 7. Traffic through the OpenAI-compatible endpoint.
-    const chat = (content: string) => chatCompletion(demo!.servingUrl, appToken, content);
-    let baselineEntropy: number | undefined;
-    if (!deployed)
-      report.skip(7, 'Send traffic through the OpenAI-compatible endpoint', 'nothing is deployed');
-    else
-      await report.step(7, 'Send traffic through the OpenAI-compatible endpoint', async () => {
-        const pii =
-          'My email is jane.roe@example.com and my phone is 415-555-0132. What is the capital of France?';
-        const first = await chat(pii);
-        report.detail(`POST /v1/chat/completions "${pii}"`);
-        report.detail(`-> "${first.text}" (${first.ms.toFixed(0)} ms)`);
-        const latencies = [first.ms];
-        for (let i = 1; i < sizes.traffic; i++) latencies.push((await chat(PROMPTS[i % PROMPTS.length]!)).ms);
-        latencies.sort((a, b) => a - b);
-        report.detail(
-          `${latencies.length} requests: p50 ${latencies[Math.floor(latencies.length / 2)]!.toFixed(0)} ms, max ${latencies.at(-1)!.toFixed(0)} ms (shared 2-core machine)`,
-        );
-        await demo!.serving.recorder.flush();
-        const recorded = await poll('the interaction to be projected', 30_000, async () => {
-          const page = await engineer.request<{ interactions: { edges: { node: { prompt: string } }[] } }>(
-            'interactions',
-            `query { interactions(deploymentName: "${DEPLOYMENT}", first: 100) { edges { node { prompt } } } }`,
-          );
-          return page.interactions.edges.find(
-            (e) => e.node.prompt.includes('capital of France') && e.node.prompt.includes('['),
-          )?.node;
-        });
-        report.detail(`recorded prompt (redacted before the model and the log): "${recorded.prompt}"`);
-        baselineEntropy = demo!.serving.monitor.baselineOf(DEPLOYMENT, {
-          name: MODEL,
-          version: trainedVersion!,
-        })?.entropy;
-        if (baselineEntropy !== undefined)
-          report.detail(`entropy baseline of v${trainedVersion}: ${baselineEntropy.toFixed(3)} nats`);
-        facts.trafficLatencyMs = latencies;
-      });
-
-    // 8. A deliberately degraded version: its logits are flattened to zero; the monitor should roll it back.
-    if (!deployed || !base || trainedVersion === undefined)
+    if (!deployed || !base || !dataset || trainedVersion === undefined)
       report.skip(8, 'Deploy a degraded version and watch the monitor roll it back', 'nothing is deployed');
     else
       await report.step(
         8,
         'Deploy a degraded version (final norm zeroed: uniform next-token distributions) and watch the rollback',
-        async () => {
-          // The most entropy a distribution over the vocabulary can have, and what the degraded version emits.
-          const uniformEntropy = Math.log(config.vocabSize);
-          if (baselineEntropy !== undefined && uniformEntropy < baselineEntropy * 1.15)
-            throw new Error(
-              `the trained version's entropy baseline ${baselineEntropy.toFixed(3)} nats is within 15% of the uniform ${uniformEntropy.toFixed(3)} nats: no version can rise 15% above it`,
-            );
-          const degradedVersion = await registerFlattenedVersion(demo!, base, {
-            id: ingested!.datasetId,
-            revision: trainRevision!,
-          });
-          report.detail(
-            `v${degradedVersion}: the base model with ${FINAL_NORM} set to zero, so every logit is 0 and every next-token distribution uniform: entropy ln(${config.vocabSize}) = ${uniformEntropy.toFixed(3)} nats (registered through the services: the API has no mutation to register weights made outside a run)`,
-          );
-          await admin.request('promoteModelVersion', PROMOTE, {
-            model: MODEL,
-            version: degradedVersion,
-            evaluations: [],
-            override: 'demo: a deliberately degraded version to show automatic rollback',
-          });
-          await deploy(approver, degradedVersion, 'demo: deliberately degraded');
-          await waitForActive(approver, degradedVersion);
-          report.detail(`v${degradedVersion} is live; sending traffic until the monitor reacts`);
-          let sent = 0;
-          let quietSince: number | undefined;
-          const rolledBack = await poll('the monitor to roll back', sizes.rollbackTimeoutMs, async () => {
-            const state = await deploymentState(approver);
-            if (state.rollbackCount > 0 && state.activeVersion === trainedVersion) return state;
-            if (state.activeVersion === degradedVersion && sent < sizes.window * 4) {
-              await chat(PROMPTS[sent % PROMPTS.length]!);
-              sent++;
-            } else if (state.rollbackCount === 0 && state.degradationCount === 0) {
-              // Every request of the allowance answered and nothing recorded: give the monitor a grace period.
-              quietSince ??= Date.now();
-              if (Date.now() - quietSince > 15_000) {
-                const seen = demo!.serving.monitor.baselineOf(DEPLOYMENT, {
-                  name: MODEL,
-                  version: degradedVersion,
-                })?.entropy;
-                throw new Error(
-                  `no degradation detected after ${sent} requests: mean entropy of v${degradedVersion}'s first window ${seen?.toFixed(3) ?? '?'} nats vs baseline ${baselineEntropy?.toFixed(3) ?? '?'} (threshold +15%)`,
-                );
-              }
-            }
-            return undefined;
-          });
-          const degraded = rolledBack.lastDegradation as {
-            metric?: string;
-            baseline?: number;
-            current?: number;
-            changePct?: number;
-          } | null;
-          report.detail(
-            `after ${sent} requests: ${degraded?.metric} ${degraded?.baseline?.toFixed(3)} -> ${degraded?.current?.toFixed(3)} (+${degraded?.changePct?.toFixed(1)}%)`,
-          );
-          report.detail(`rolled back to v${rolledBack.activeVersion}; history:`);
-          for (const entry of rolledBack.history.edges.map((e) => e.node))
-            report.detail(
-              `  ${entry.kind} v${entry.version ?? '-'}${entry.fromVersion ? ` (from v${entry.fromVersion})` : ''}`,
-            );
-          facts.rollback = { degradedVersion, requestsToDetect: sent, degradation: degraded };
-        },
+        () => degradeAndRollBack(s, base, dataset, trainedVersion, baselineEntropy),
       );
-
-    // 9. The audit report.
     if (trainedVersion === undefined) report.skip(9, 'Audit report', 'no model version');
-    else
-      await report.step(9, 'Audit report', async () => {
-        const audit = await approver
-          .request<{ auditReport: { allChainsIntact: boolean; integrity: { streamId: string }[] } | null }>(
-            'auditReport',
-            `query($m: String!, $v: Int!) { auditReport(modelName: $m, version: $v) { allChainsIntact integrity { streamId } } }`,
-            { m: MODEL, v: trainedVersion },
-          )
-          .catch((error: unknown) => unavailableIfMissing(error, 'the audit report'));
-        report.detail(
-          `${MODEL} v${trainedVersion}: ${audit.auditReport?.integrity.length ?? 0} streams, hash chains ${audit.auditReport?.allChainsIntact ? 'intact' : 'NOT intact'}`,
-        );
-        reportUrls.push(
-          `${baseUrl}/reports/models/${MODEL}/${trainedVersion}?format=html`,
-          `${baseUrl}/reports/deployments/${DEPLOYMENT}?format=md`,
-        );
-        for (const url of reportUrls) report.detail(url);
-        report.detail(
-          '(served while the demo runs; with --keep, `tuneledger start` on the same data directory serves them again)',
-        );
-      });
-    await options.beforeClose?.({ consoleUrl: `${baseUrl}/`, reportUrls });
+    else await report.step(9, 'Audit report', () => auditReport(s, trainedVersion));
+    await options.beforeClose?.({ consoleUrl: `${s.baseUrl}/`, reportUrls: s.reportUrls });
   } finally {
     await Promise.all(clients.map((c) => c.close()));
     await demo?.close();
@@ -534,6 +206,420 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   if (kept) report.line(`data directory kept: ${dataDir} (TUNELEDGER_DATA_DIR=${dataDir} tuneledger start)`);
   else rmSync(dataDir, { recursive: true, force: true });
   return { dataDir, kept, seconds, steps: report.results, facts };
+}
+
+/** What every step uses: the platform, the reporter, the people's API clients, and what the demo learned. */
+interface DemoSession {
+  readonly demo: DemoPlatform;
+  readonly report: DemoReporter;
+  readonly sizes: ReturnType<typeof sizesFor>;
+  /** What the demo observed, returned in its summary (the test checks them). */
+  readonly facts: Record<string, unknown>;
+  readonly examples: string;
+  readonly engineer: ApiClient;
+  readonly approver: ApiClient;
+  readonly admin: ApiClient;
+  /** A chat completion with the chat app's token. */
+  readonly chat: (content: string) => ReturnType<typeof chatCompletion>;
+  readonly baseUrl: string;
+  /** The report URLs printed at the end, served while the demo runs. */
+  readonly reportUrls: string[];
+}
+
+/** A dataset revision the steps train and evaluate on. */
+interface DatasetRef {
+  readonly datasetId: string;
+  readonly revision: number;
+}
+
+/** What training uses of the dataset steps: the revision (augmented, if that worked) and the lexicon. */
+interface Training {
+  revision: number;
+  lexiconHash?: string;
+}
+
+interface Evaluated {
+  readonly evaluationId: string;
+  readonly gatePassed: boolean;
+}
+
+/** The sample model's configuration (the spread `model init --tiny` uses). */
+const config = makeLlamaConfig(TINY_CONFIG);
+
+type Revision = {
+  revision: number;
+  recordCount: number;
+  piiReport: unknown;
+  qualityReport: unknown;
+  splits: unknown;
+};
+
+const REVISIONS = `query($id: ID!) { dataset(datasetId: $id) { latestRevision revisions(first: 20) { edges { node { revision recordCount piiReport qualityReport splits transformKind } } } } }`;
+
+async function datasetRevisions(client: ApiClient, datasetId: string) {
+  return (
+    await client.request<{
+      dataset: { latestRevision: number | null; revisions: { edges: { node: Revision }[] } } | null;
+    }>('dataset', REVISIONS, { id: datasetId })
+  ).dataset;
+}
+
+/** Step 1: a tiny base model on disk, as `tuneledger model init --tiny` writes it. */
+async function createBaseModel(s: DemoSession, baseDir: string): Promise<string> {
+  const { report } = s;
+  const backend = await initBackend();
+  mkdirSync(baseDir, { recursive: true });
+  // The spread `model init --tiny` uses: LoRA on a random base at the usual 0.02 cannot fit.
+  const model = LlamaModel.random(config, 7, TINY_TRAINABLE_INIT_RANGE);
+  saveModel(model, baseDir);
+  model.dispose();
+  await new ByteTokenizer({ vocabSize: config.vocabSize }).save(baseDir);
+  report.detail(
+    `${config.numLayers} layers, hidden ${config.hiddenSize}, vocab ${config.vocabSize} (byte tokenizer), backend ${backend.backend} (${backend.device}); ${baseDir}`,
+  );
+  return baseDir;
+}
+
+/** Step 2: the sample dataset, with planted PII, ingested over GraphQL. */
+async function ingestSample(s: DemoSession): Promise<DatasetRef> {
+  const { report, engineer, facts, examples } = s;
+  const content = readFileSync(join(examples, 'instructions.jsonl'), 'utf8');
+  const result = await engineer
+    .request<{ ingestDataset: { datasetId: string; revision: number; recordCount: number } }>(
+      'ingestDataset',
+      `mutation($input: DatasetIngestInput!) { ingestDataset(input: $input) { datasetId revision recordCount } }`,
+      {
+        input: {
+          name: 'demo-instructions',
+          domain: 'general',
+          description: 'examples/demo/instructions.jsonl',
+          format: 'ALPACA',
+          content,
+          evalFraction: 0.25,
+          seed: 1,
+        },
+      },
+    )
+    .catch((error: unknown) => unavailableIfMissing(error, 'dataset ingestion (ingestDataset)'));
+  const { datasetId, revision } = result.ingestDataset;
+  const row = (await datasetRevisions(engineer, datasetId))?.revisions.edges.find(
+    (e) => e.node.revision === revision,
+  )?.node;
+  report.detail(`dataset ${datasetId} revision ${revision}: ${result.ingestDataset.recordCount} records`);
+  report.detail(`PII report: ${json(row?.piiReport ?? null)}`);
+  facts.piiReport = row?.piiReport;
+  return { datasetId, revision };
+}
+
+/** Step 3: augmentation with the lexicon (an `augment` job); the revision and lexicon go to `training`. */
+async function augmentDataset(s: DemoSession, ingested: DatasetRef, training: Training): Promise<void> {
+  const { report, engineer, examples } = s;
+  const lexicon: unknown = JSON.parse(readFileSync(join(examples, 'lexicon.json'), 'utf8'));
+  const requested = await engineer
+    .request<{
+      requestAugmentation: { augmentationId: string; lexiconHash: string; templates: string[] };
+    }>(
+      'requestAugmentation',
+      `mutation($input: AugmentationRequestInput!) { requestAugmentation(input: $input) { augmentationId lexiconHash templates } }`,
+      { input: { datasetId: ingested.datasetId, revision: ingested.revision, lexicon, seed: 1 } },
+    )
+    .catch((error: unknown) => unavailableIfMissing(error, 'augmentation (requestAugmentation)'));
+  training.lexiconHash = requested.requestAugmentation.lexiconHash;
+  const latest = await poll('the augment worker to add a revision', 120_000, async () => {
+    const found = await datasetRevisions(engineer, ingested.datasetId);
+    return found?.latestRevision && found.latestRevision > ingested.revision
+      ? found.revisions.edges.find((e) => e.node.revision === found.latestRevision)?.node
+      : await augmentationFailure(engineer, requested.requestAugmentation.augmentationId);
+  });
+  training.revision = latest.revision;
+  report.detail(
+    `revision ${latest.revision}: ${latest.recordCount} records (templates ${requested.requestAugmentation.templates.join(', ')}; lexicon ${training.lexiconHash.slice(0, 12)})`,
+  );
+}
+
+/** Step 4: a staged LoRA run, followed over the runProgress subscription; answers the registered version. */
+async function trainStaged(
+  s: DemoSession,
+  base: string,
+  dataset: DatasetRef,
+  training: Training,
+): Promise<number> {
+  const { report, engineer, demo, sizes, facts } = s;
+  const requested = await engineer.request<{
+    requestTrainingRun: { id: string; checkpoint: string | null };
+  }>(
+    'requestTrainingRun',
+    `mutation($input: TrainingRunRequestInput!) { requestTrainingRun(input: $input) { id checkpoint userErrors { code message } } }`,
+    {
+      input: {
+        baseModel: { name: 'tiny-base', source: { kind: 'PATH', path: base } },
+        dataset: { id: dataset.datasetId, revision: dataset.revision },
+        method: { kind: 'LORA', r: 8, alpha: 16, dropout: 0, targetModules: ALL_MODULES },
+        stages: sizes.stages,
+        loss: training.lexiconHash
+          ? { kind: 'ENTITY_WEIGHTED', entityWeight: 0.3, lexiconHash: training.lexiconHash }
+          : { kind: 'CROSS_ENTROPY' },
+        seed: 11,
+        promptFormat: 'ALPACA',
+        targetModel: MODEL,
+      },
+    },
+  );
+  const runId = requested.requestTrainingRun.id;
+  report.detail(`run ${runId}`);
+  const bar = report.progress('training');
+  type Update = {
+    type: string;
+    step: number | null;
+    totalSteps: number | null;
+    stageIndex: number | null;
+    loss: number | null;
+    finished: boolean;
+  };
+  const losses: number[] = [];
+  let lastStep = 0;
+  let last: Update | undefined;
+  await engineer
+    .subscribe<{ runProgress: Update }>(
+      'runProgress',
+      `subscription($id: ID!, $from: String) { runProgress(runId: $id, from: $from) { type step totalSteps stageIndex loss finished } }`,
+      { id: runId, from: requested.requestTrainingRun.checkpoint },
+      ({ runProgress: update }) => {
+        last = update;
+        if (update.type === 'TrainingProgressReported' && update.step !== null) {
+          losses.push(update.loss ?? NaN);
+          lastStep = update.step;
+          bar.update(
+            update.step,
+            update.totalSteps ?? update.step,
+            `stage ${(update.stageIndex ?? 0) + 1}/${sizes.stages.length} loss ${update.loss?.toFixed(3)}`,
+          );
+        }
+      },
+    )
+    .finally(() => bar.stop());
+  if (last?.type !== 'TrainingRunCompleted') {
+    const run = await engineer.request<{ run: { failureReason: string | null } | null }>(
+      'run',
+      `query($id: ID!) { run(runId: $id) { failureReason } }`,
+      { id: runId },
+    );
+    throw new Error(`run ${runId} ended with ${last?.type ?? 'nothing'}: ${run.run?.failureReason ?? ''}`);
+  }
+  report.detail(`loss ${losses[0]?.toFixed(3)} -> ${losses.at(-1)?.toFixed(3)} over ${lastStep} steps`);
+  facts.loss = { first: losses[0], last: losses.at(-1) };
+  const version = await versionOfRun(engineer, runId);
+  report.detail(`registered as ${MODEL} v${version}`);
+  // No other run is trained here: the degraded version of step 8 is made by hand, not by this worker.
+  await demo.stopTraining();
+  return version;
+}
+
+/** Step 5: the evaluation of the version, its metrics and gate. */
+async function evaluateVersion(s: DemoSession, version: number, dataset: DatasetRef): Promise<Evaluated> {
+  const { report, engineer, facts } = s;
+  const gate = [{ metric: 'f1', op: 'GTE', value: 0.3 }];
+  const requested = await engineer.request<{ requestEvaluation: { id: string } }>(
+    'requestEvaluation',
+    `mutation($input: EvaluationRequestInput!) { requestEvaluation(input: $input) { id userErrors { code message } } }`,
+    {
+      input: {
+        model: { name: MODEL, version: version },
+        dataset: { id: dataset.datasetId, revision: dataset.revision },
+        suites: ['EXACT_MATCH', 'F1', 'ROBUSTNESS'],
+        gate,
+      },
+    },
+  );
+  const evaluationId = requested.requestEvaluation.id;
+  type Row = {
+    status: string;
+    gatePassed: boolean | null;
+    gateFailures: unknown;
+    metrics: Record<string, number> | null;
+    errorTaxonomy: unknown;
+    failureReason: string | null;
+  };
+  const row = await poll('the evaluate worker', 300_000, async () => {
+    const { evaluation: found } = await engineer.request<{ evaluation: Row | null }>(
+      'evaluation',
+      `query($id: ID!) { evaluation(evaluationId: $id) { status gatePassed gateFailures metrics errorTaxonomy failureReason } }`,
+      { id: evaluationId },
+    );
+    return found && found.status !== 'REQUESTED' ? found : undefined;
+  });
+  if (row.status !== 'COMPLETED')
+    throw new Error(`evaluation ${evaluationId} ${row.status}: ${row.failureReason}`);
+  const shown = Object.entries(row.metrics ?? {})
+    .filter(([, v]) => typeof v === 'number')
+    .slice(0, 6)
+    .map(([k, v]) => `${k} ${v.toFixed(3)}`);
+  report.detail(`evaluation ${evaluationId}: ${shown.join(', ')}`);
+  report.detail(`gate ${json(gate)}: ${row.gatePassed ? 'PASSED' : `FAILED ${json(row.gateFailures)}`}`);
+  report.detail(`error taxonomy: ${json(row.errorTaxonomy)}`);
+  facts.metrics = row.metrics;
+  facts.gatePassed = row.gatePassed;
+  return { evaluationId, gatePassed: row.gatePassed === true };
+}
+
+/** Step 6: promotion to production (an admin override when the gate did not pass) and deployment. */
+async function promoteAndDeploy(
+  s: DemoSession,
+  version: number,
+  evaluation: Evaluated | undefined,
+): Promise<boolean> {
+  const { report, approver, admin } = s;
+  if (evaluation?.gatePassed) {
+    await approver.request('promoteModelVersion', PROMOTE, {
+      model: MODEL,
+      version: version,
+      evaluations: [evaluation.evaluationId],
+      override: null,
+    });
+    report.detail(`v${version} promoted to production on evaluation ${evaluation.evaluationId}`);
+  } else {
+    // The gate did not pass (or no evaluation ran): an admin override, recorded with its reason.
+    const reason = 'demo: a tiny model trained for seconds; promoted to show the rest of the loop';
+    await admin.request('promoteModelVersion', PROMOTE, {
+      model: MODEL,
+      version: version,
+      evaluations: evaluation ? [evaluation.evaluationId] : [],
+      override: reason,
+    });
+    report.detail(`v${version} promoted to production by an admin override: "${reason}"`);
+  }
+  await deploy(approver, version, 'demo: first release');
+  const active = await waitForActive(approver, version);
+  report.detail(`deployment ${DEPLOYMENT} serves v${active.activeVersion} at ${active.endpoint ?? '?'}`);
+  return true;
+}
+
+/** Step 7: traffic through the OpenAI-compatible endpoint; answers the version's entropy baseline. */
+async function sendTraffic(s: DemoSession, version: number): Promise<number | undefined> {
+  const { report, engineer, demo, sizes, facts, chat } = s;
+  const pii = 'My email is jane.roe@example.com and my phone is 415-555-0132. What is the capital of France?';
+  const first = await chat(pii);
+  report.detail(`POST /v1/chat/completions "${pii}"`);
+  report.detail(`-> "${first.text}" (${first.ms.toFixed(0)} ms)`);
+  const latencies = [first.ms];
+  for (let i = 1; i < sizes.traffic; i++) latencies.push((await chat(PROMPTS[i % PROMPTS.length]!)).ms);
+  latencies.sort((a, b) => a - b);
+  report.detail(
+    `${latencies.length} requests: p50 ${latencies[Math.floor(latencies.length / 2)]!.toFixed(0)} ms, max ${latencies.at(-1)!.toFixed(0)} ms (shared 2-core machine)`,
+  );
+  await demo.serving.recorder.flush();
+  const recorded = await poll('the interaction to be projected', 30_000, async () => {
+    const page = await engineer.request<{ interactions: { edges: { node: { prompt: string } }[] } }>(
+      'interactions',
+      `query { interactions(deploymentName: "${DEPLOYMENT}", first: 100) { edges { node { prompt } } } }`,
+    );
+    return page.interactions.edges.find(
+      (e) => e.node.prompt.includes('capital of France') && e.node.prompt.includes('['),
+    )?.node;
+  });
+  report.detail(`recorded prompt (redacted before the model and the log): "${recorded.prompt}"`);
+  const baselineEntropy = demo.serving.monitor.baselineOf(DEPLOYMENT, {
+    name: MODEL,
+    version: version,
+  })?.entropy;
+  if (baselineEntropy !== undefined)
+    report.detail(`entropy baseline of v${version}: ${baselineEntropy.toFixed(3)} nats`);
+  facts.trafficLatencyMs = latencies;
+  return baselineEntropy;
+}
+
+/** Step 8: a deliberately degraded version (logits flattened to zero), which the monitor should roll back. */
+async function degradeAndRollBack(
+  s: DemoSession,
+  base: string,
+  dataset: DatasetRef,
+  version: number,
+  baselineEntropy: number | undefined,
+): Promise<void> {
+  const { report, approver, admin, demo, sizes, facts, chat } = s;
+  // The most entropy a distribution over the vocabulary can have, and what the degraded version emits.
+  const uniformEntropy = Math.log(config.vocabSize);
+  if (baselineEntropy !== undefined && uniformEntropy < baselineEntropy * 1.15)
+    throw new Error(
+      `the trained version's entropy baseline ${baselineEntropy.toFixed(3)} nats is within 15% of the uniform ${uniformEntropy.toFixed(3)} nats: no version can rise 15% above it`,
+    );
+  const degradedVersion = await registerFlattenedVersion(demo, base, {
+    id: dataset.datasetId,
+    revision: dataset.revision,
+  });
+  report.detail(
+    `v${degradedVersion}: the base model with ${FINAL_NORM} set to zero, so every logit is 0 and every next-token distribution uniform: entropy ln(${config.vocabSize}) = ${uniformEntropy.toFixed(3)} nats (registered through the services: the API has no mutation to register weights made outside a run)`,
+  );
+  await admin.request('promoteModelVersion', PROMOTE, {
+    model: MODEL,
+    version: degradedVersion,
+    evaluations: [],
+    override: 'demo: a deliberately degraded version to show automatic rollback',
+  });
+  await deploy(approver, degradedVersion, 'demo: deliberately degraded');
+  await waitForActive(approver, degradedVersion);
+  report.detail(`v${degradedVersion} is live; sending traffic until the monitor reacts`);
+  let sent = 0;
+  let quietSince: number | undefined;
+  const rolledBack = await poll('the monitor to roll back', sizes.rollbackTimeoutMs, async () => {
+    const state = await deploymentState(approver);
+    if (state.rollbackCount > 0 && state.activeVersion === version) return state;
+    if (state.activeVersion === degradedVersion && sent < sizes.window * 4) {
+      await chat(PROMPTS[sent % PROMPTS.length]!);
+      sent++;
+    } else if (state.rollbackCount === 0 && state.degradationCount === 0) {
+      // Every request of the allowance answered and nothing recorded: give the monitor a grace period.
+      quietSince ??= Date.now();
+      if (Date.now() - quietSince > 15_000) {
+        const seen = demo.serving.monitor.baselineOf(DEPLOYMENT, {
+          name: MODEL,
+          version: degradedVersion,
+        })?.entropy;
+        throw new Error(
+          `no degradation detected after ${sent} requests: mean entropy of v${degradedVersion}'s first window ${seen?.toFixed(3) ?? '?'} nats vs baseline ${baselineEntropy?.toFixed(3) ?? '?'} (threshold +15%)`,
+        );
+      }
+    }
+    return undefined;
+  });
+  const degraded = rolledBack.lastDegradation as {
+    metric?: string;
+    baseline?: number;
+    current?: number;
+    changePct?: number;
+  } | null;
+  report.detail(
+    `after ${sent} requests: ${degraded?.metric} ${degraded?.baseline?.toFixed(3)} -> ${degraded?.current?.toFixed(3)} (+${degraded?.changePct?.toFixed(1)}%)`,
+  );
+  report.detail(`rolled back to v${rolledBack.activeVersion}; history:`);
+  for (const entry of rolledBack.history.edges.map((e) => e.node))
+    report.detail(
+      `  ${entry.kind} v${entry.version ?? '-'}${entry.fromVersion ? ` (from v${entry.fromVersion})` : ''}`,
+    );
+  facts.rollback = { degradedVersion, requestsToDetect: sent, degradation: degraded };
+}
+
+/** Step 9: the audit report, and the report URLs the platform serves. */
+async function auditReport(s: DemoSession, version: number): Promise<void> {
+  const { report, approver, baseUrl, reportUrls } = s;
+  const audit = await approver
+    .request<{ auditReport: { allChainsIntact: boolean; integrity: { streamId: string }[] } | null }>(
+      'auditReport',
+      `query($m: String!, $v: Int!) { auditReport(modelName: $m, version: $v) { allChainsIntact integrity { streamId } } }`,
+      { m: MODEL, v: version },
+    )
+    .catch((error: unknown) => unavailableIfMissing(error, 'the audit report'));
+  report.detail(
+    `${MODEL} v${version}: ${audit.auditReport?.integrity.length ?? 0} streams, hash chains ${audit.auditReport?.allChainsIntact ? 'intact' : 'NOT intact'}`,
+  );
+  reportUrls.push(
+    `${baseUrl}/reports/models/${MODEL}/${version}?format=html`,
+    `${baseUrl}/reports/deployments/${DEPLOYMENT}?format=md`,
+  );
+  for (const url of reportUrls) report.detail(url);
+  report.detail(
+    '(served while the demo runs; with --keep, `tuneledger start` on the same data directory serves them again)',
+  );
 }
 
 const PROMOTE = `mutation($model: String!, $version: Int!, $evaluations: [ID!], $override: String) {
