@@ -207,9 +207,12 @@ describe('evaluation worker (pglite)', () => {
     return { evaluationId: m.id, row: row! as Row };
   };
 
+  type Promoted = {
+    promoteModelVersion: { id: string | null; userErrors: { code: string; message: string }[] };
+  };
   const promote = (version: number, evaluationId: string) =>
-    api.request(
-      'mutation($v: Int!, $e: [ID!]) { promoteModelVersion(modelName: "capitals-tiny", version: $v, stage: PRODUCTION, evaluationIds: $e) { id } }',
+    api.request<Promoted>(
+      'mutation($v: Int!, $e: [ID!]) { promoteModelVersion(modelName: "capitals-tiny", version: $v, stage: PRODUCTION, evaluationIds: $e) { id userErrors { code message } } }',
       { v: version, e: [evaluationId] },
     );
 
@@ -236,7 +239,11 @@ describe('evaluation worker (pglite)', () => {
     expect(untils).toEqual([...untils].sort((a, b) => a - b));
     expect(failingStream.at(-1)!.type).toBe('EvaluationCompleted');
     const refused = await promote(untrained, failing.evaluationId);
-    expect(refused.errors?.[0]?.message).toMatch(/needs a passed evaluation/);
+    // The state refuses it: a user error of the payload (nothing recorded), not a GraphQL error.
+    const refusal = refused.data!.promoteModelVersion;
+    expect(refusal.id).toBeNull();
+    expect(refusal.userErrors[0]).toMatchObject({ code: 'PROMOTION_NEEDS_PASSED_EVALUATION' });
+    expect(refusal.userErrors[0]!.message).toMatch(/needs a passed evaluation/);
 
     const passing = await evaluate(trained, gate, judgeUrl);
     // The judge's malformed reply is counted, not fatal.
@@ -295,6 +302,7 @@ describe('evaluation worker (pglite)', () => {
 
     const allowed = await promote(trained, passing.evaluationId);
     expect(allowed.errors).toBeUndefined();
+    expect(allowed.data!.promoteModelVersion.userErrors).toEqual([]);
 
     // A person corrects the category of one record of the failing evaluation; the taxonomy follows.
     const rows = (await artifacts.get(failing.row.artifacts!['predictions']!.hash))
