@@ -91,6 +91,14 @@ describe('a fresh adapter', () => {
     adapter.dispose();
   });
 
+  it('holds no tensor after it is disposed', () => {
+    const before = tf.memory().numTensors;
+    const adapter = LoraAdapter.create(microConfig, options());
+    expect(tf.memory().numTensors).toBe(before + 8);
+    adapter.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('lists its variables, A and B of every layer and module, and its PEFT tensors in key order', () => {
     const adapter = LoraAdapter.create(microConfig, options({ targetModules: ['v_proj', 'gate_proj'] }));
     const keys = [0, 1].flatMap((layer) =>
