@@ -379,6 +379,23 @@ describe('the PEFT files', () => {
     expect(tf.memory().numTensors).toBe(tensorsBefore);
   });
 
+  it('reads a minimal config, the keys PEFT may leave out taking their defaults', () => {
+    const path = saved('minimal', { targetModules: ['q_proj'] });
+    writeFileSync(
+      join(path, 'adapter_config.json'),
+      JSON.stringify({ peft_type: 'LORA', r: 2, lora_alpha: 6, target_modules: ['q_proj'] }),
+    );
+    const loaded = LoraAdapter.load(path, microConfig);
+    expect(loaded.options).toMatchObject({ r: 2, alpha: 6, dropout: 0, targetModules: ['q_proj'] });
+    loaded.dispose();
+  });
+
+  it('lists every problem of a config in one refusal', () => {
+    const path = saved('two-problems');
+    withConfig(path, { r: 0, lora_alpha: 0 });
+    expect(() => LoraAdapter.load(path, microConfig)).toThrow(/: r: .+; lora_alpha: /);
+  });
+
   it('accepts null for layers_to_transform', () => {
     const path = saved('null-layers');
     withConfig(path, { layers_to_transform: null });
@@ -411,6 +428,13 @@ describe('the PEFT files', () => {
     );
     expect(() => LoraAdapter.load(path, microConfig)).toThrow(
       `tensor "${aKey}" has shape [2,16,1], expected [2,16]`,
+    );
+    writeFileSync(
+      weights,
+      encodeSafetensors(new Map([...tensors, [aKey, { shape: [32], data: tensors.get(aKey)!.data }]])),
+    );
+    expect(() => LoraAdapter.load(path, microConfig)).toThrow(
+      `tensor "${aKey}" has shape [32], expected [2,16]`,
     );
     expect(tf.memory().numTensors).toBe(tensorsBefore);
   });
