@@ -115,14 +115,8 @@ export class LoraAdapter {
     const kb = peftKey(layer, module, 'B');
     this.a.get(ka)?.dispose();
     this.b.get(kb)?.dispose();
-    this.a.set(
-      ka,
-      tf.variable(tf.tensor2d(aT, [inp, r]), true, `${ka}#${Math.random().toString(36).slice(2)}`),
-    );
-    this.b.set(
-      kb,
-      tf.variable(tf.tensor2d(bT, [r, out]), true, `${kb}#${Math.random().toString(36).slice(2)}`),
-    );
+    this.a.set(ka, trainable(ka, aT, [inp, r]));
+    this.b.set(kb, trainable(kb, bT, [r, out]));
   }
 
   /** Fills every B with U(-range, range) from a seed: a fresh adapter (B = 0) changes nothing, which checks cannot see. */
@@ -316,6 +310,17 @@ function dropout(x: tf.Tensor2D, rate: number, seed: number): tf.Tensor2D {
   const keep = 1 / (1 - rate);
   for (let i = 0; i < mask.length; i++) mask[i] = mask[i]! >= rate ? keep : 0;
   return tf.mul(x, tf.tensor2d(mask, x.shape));
+}
+
+/**
+ * A trainable variable holding `data`, named uniquely. The tensor it starts from is disposed: the variable
+ * shares its data, and a tensor left behind would keep that data after the variable is disposed.
+ */
+function trainable(key: string, data: Float32Array, shape: [number, number]): tf.Variable {
+  const initial = tf.tensor2d(data, shape);
+  const variable = tf.variable(initial, true, `${key}#${Math.random().toString(36).slice(2)}`);
+  initial.dispose();
+  return variable;
 }
 
 function checkShape(file: string, key: string, actual: readonly number[], expected: readonly number[]): void {
