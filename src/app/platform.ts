@@ -282,7 +282,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     cleanups.push(async () => rewardScorer.dispose());
     if (config.rewardScoring.everySeconds > 0) {
       // The flywheel's signal: served interactions scored by their model's current reward model, off the
-      // request path (docs/training.md, "Served interactions scored").
+      // request path (docs/data.md, "Served interactions scored by the reward model").
       const scoringLogger = logger.child({ component: 'reward-scoring' });
       const scoring = new InteractionRewardScoring({
         db: database.db,

@@ -209,7 +209,7 @@ export function createServingRouter(ctx: RouterContext): ServingRouter {
       content: redactText(m.content, counts, ctx.piiRedaction),
     }));
     const loggedPrompt = messages.map((m) => `${m.role}: ${m.content}`).join('\n');
-    await serve(ctx, req, res, {
+    await serve(ctx, res, {
       endpoint: 'chat',
       started,
       caller,
@@ -229,7 +229,7 @@ export function createServingRouter(ctx: RouterContext): ServingRouter {
     if (!parsed.success) throw new HttpError(400, 'invalid_request_error', describeZodError(parsed.error));
     const body = parsed.data;
     const redacted = redactInput(body.prompt, ctx.piiRedaction);
-    await serve(ctx, req, res, {
+    await serve(ctx, res, {
       endpoint: 'completions',
       started,
       caller,
@@ -345,12 +345,7 @@ interface ServeRequest {
   readonly counts: PiiCounts;
 }
 
-async function serve(
-  ctx: RouterContext,
-  req: express.Request,
-  res: express.Response,
-  request: ServeRequest,
-): Promise<void> {
+async function serve(ctx: RouterContext, res: express.Response, request: ServeRequest): Promise<void> {
   const { body, endpoint } = request;
   const lease = acquireDeployment(ctx, request);
   const { active } = lease;
