@@ -27,6 +27,19 @@ export function tokensFor(bodyBytes: number): number {
  */
 export const refusedDocumentFactor = 20;
 
+/**
+ * An audit report through GET /reports costs this many tokens: building one reads every involved stream
+ * and re-checks its chain (hundreds of milliseconds for a large history), while a GraphQL request is
+ * answered from the response cache or priced by its own cost limit. With the default limit a caller
+ * may download 10 reports a second, 20 at once.
+ */
+export const reportTokens = 10;
+
+/** What a caller told to wait reads (the wait is also in the Retry-After header). */
+export function rateLimitMessage(waitSeconds: number): string {
+  return `too many requests: this caller's rate limit is spent; retry in ${waitSeconds} s (Retry-After)`;
+}
+
 /** Buckets kept before full ones (callers idle long enough to have refilled) are dropped. */
 const sweepAbove = 10_000;
 

@@ -156,19 +156,12 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
     onInternal,
   });
   const cache = options.responseCache === false ? null : new ResponseCache(options.db, options.responseCache);
-  mountGraphqlRoute(app, {
-    apollo,
-    limits,
-    deps,
-    feed,
-    tokens,
-    rateLimiter:
-      options.rateLimit === false ? null : new RateLimiter({ ...defaultRateLimit, ...options.rateLimit }),
-    cache,
-    onInternal,
-  });
+  // One bucket per caller for /graphql and /reports: a caller cannot double its share by switching routes.
+  const rateLimiter =
+    options.rateLimit === false ? null : new RateLimiter({ ...defaultRateLimit, ...options.rateLimit });
+  mountGraphqlRoute(app, { apollo, limits, deps, feed, tokens, rateLimiter, cache, onInternal });
   // After /graphql, so API requests do not walk the other routers' layers first.
-  mountOtherRoutes(app, options, deps, tokens, onInternal);
+  mountOtherRoutes(app, options, deps, tokens, rateLimiter, onInternal);
   app.use(apiErrorHandler(limits.maxBodyBytes, onInternal));
 
   const url = await listen(httpServer, options.port ?? 4000, options.host ?? '127.0.0.1');
@@ -200,10 +193,11 @@ function mountOtherRoutes(
   options: GraphqlServerOptions,
   deps: GraphqlDependencies,
   tokens: TokenStore,
+  rateLimiter: RateLimiter | null,
   onInternal: (error: unknown) => void,
 ): void {
   const check = (header?: string) => authenticate(header, tokens);
-  mountReportRoutes(app, deps, check, onInternal);
+  mountReportRoutes(app, deps, check, onInternal, rateLimiter);
   if (options.ledger) mountLedgerRoutes(app, deps.db, options.ledger.publicKey, check, onInternal);
   if (deps.artifacts) {
     mountArtifactRoutes(app, {

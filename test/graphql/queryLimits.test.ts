@@ -196,5 +196,26 @@ for (const target of databaseTargets) {
       expect((await api.request('{ nope }', {}, careless)).status).toBe(400);
       expect((await api.request('{ me { actor } }', {}, careless)).status).toBe(429);
     });
+
+    it('limits GET /reports from the same bucket: a report takes 10 tokens (here the whole bucket of 3)', async () => {
+      const token = async (actor: string) =>
+        (await api.server.tokens.create({ actor, roles: ['viewer'], createdBy: 'test' })).token;
+      const [reader, other] = [await token('report-reader'), await token('report-other')];
+      const report = (bearer: string) =>
+        fetch(new URL('/reports/models/no-such-model/1', api.server.url), {
+          headers: { authorization: `Bearer ${bearer}` },
+        });
+      expect((await report(reader)).status).toBe(404);
+      const refused = await report(reader);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(await refused.json()).toMatchObject({
+        code: 'RATE_LIMITED',
+        error: expect.stringMatching(/rate limit/),
+      });
+      // One bucket per caller across routes: the reports spent what /graphql would have used.
+      expect((await api.request('{ me { actor } }', {}, reader)).status).toBe(429);
+      expect((await report(other)).status).toBe(404);
+    });
   });
 }

@@ -3,6 +3,7 @@ import type { Viewer } from '../auth/viewer.js';
 import { mayPerform } from '../auth/roles.js';
 import type { GraphqlDependencies } from '../context.js';
 import { badInput, DATABASE_RETRY_AFTER_SECONDS, httpStatusForCode, toApiError } from '../errors.js';
+import { rateLimitMessage, reportTokens, type RateLimiter } from '../rateLimiter.js';
 import { buildAuditReport, type AuditRequest } from './auditReport.js';
 import { auditHtml, auditMarkdown } from './renderAudit.js';
 
@@ -14,19 +15,27 @@ type Format = keyof typeof formats;
  *   GET /reports/models/<modelName>/<version>?format=json|md|html[&asOf=ISO][&progress=all]
  *   GET /reports/deployments/<deploymentName>?asOf=ISO&format=json|md|html[&progress=all]
  * progress=all lists every run's progress reports (by default they are summarised).
- * Authenticated like /graphql (Authorization: Bearer); any role may read.
+ * Authenticated like /graphql (Authorization: Bearer); any role may read. Rate limited with /graphql's
+ * buckets, a report costing `reportTokens`: 429 with Retry-After when the caller's bucket is spent.
  */
 export function mountReportRoutes(
   app: express.Express,
   deps: GraphqlDependencies,
   authenticate: (header?: string) => Promise<Viewer>,
   onInternal: (error: unknown) => void,
+  rateLimiter: RateLimiter | null,
 ): void {
   const send = async (req: express.Request, res: express.Response, request: () => AuditRequest) => {
     try {
       const viewer = await authenticate(req.headers.authorization);
       if (!mayPerform(viewer.roles, 'read')) {
         res.status(403).json({ error: `${viewer.actor} may not read reports` });
+        return;
+      }
+      const waitSeconds = rateLimiter?.take(viewer.tokenId ?? `address:${req.ip}`, reportTokens) ?? 0;
+      if (waitSeconds > 0) {
+        res.setHeader('retry-after', String(waitSeconds));
+        res.status(429).json({ error: rateLimitMessage(waitSeconds), code: 'RATE_LIMITED' });
         return;
       }
       const format = String(req.query.format ?? 'json') as Format;

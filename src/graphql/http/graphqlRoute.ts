@@ -8,7 +8,7 @@ import type { ApiContext, GraphqlDependencies } from '../context.js';
 import { Deadline } from '../deadline.js';
 import { DATABASE_RETRY_AFTER_SECONDS, httpStatusForCode, toApiError, type ApiErrorCode } from '../errors.js';
 import { assertInputDepth, type QueryLimits } from '../limits.js';
-import { refusedDocumentFactor, tokensFor, type RateLimiter } from '../rateLimiter.js';
+import { rateLimitMessage, refusedDocumentFactor, tokensFor, type RateLimiter } from '../rateLimiter.js';
 import type { CacheScope, CachedResponse, ComputedResponse, ResponseCache } from '../responseCache.js';
 import type { EventFeed } from '../subscriptions/eventFeed.js';
 
@@ -188,10 +188,6 @@ function send(res: express.Response, status: number, response: CachedResponse, c
   res.statusCode = status;
   res.setHeader('content-length', Buffer.byteLength(response.body));
   res.end(response.body);
-}
-
-function rateLimitMessage(waitSeconds: number): string {
-  return `too many requests: this caller's rate limit is spent; retry in ${waitSeconds} s (Retry-After)`;
 }
 
 /** The variables of a POST body or a GET query string, as sent (undefined when none or not JSON). */
