@@ -61,6 +61,8 @@ const environmentSchema = z.object({
   TUNELEDGER_GRAPHQL_RATE: z.coerce.number().min(0).default(100),
   /** Requests a caller may send at once after being idle. */
   TUNELEDGER_GRAPHQL_BURST: z.coerce.number().int().min(1).default(200),
+  /** graphql-ws subscriptions one caller may hold open at once, over all its connections. */
+  TUNELEDGER_GRAPHQL_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).default(200),
   TUNELEDGER_TF_BACKEND: z.enum(['node-gpu', 'node', 'wasm', 'cpu']).optional(),
   /** Data-parallel gradient workers beside each training thread (read by the training worker). */
   TUNELEDGER_TRAIN_WORKERS: z
@@ -117,6 +119,8 @@ export interface Config {
   readonly workers: readonly WorkerKind[];
   readonly introspection: boolean;
   readonly graphqlDeadlineMs: number;
+  /** graphql-ws subscriptions one caller may hold open at once. */
+  readonly graphqlMaxSubscriptions: number;
   /** Per-caller rate limit of /graphql; false: none. */
   readonly graphqlRateLimit: { readonly requestsPerSecond: number; readonly burst: number } | false;
   readonly tfBackend?: string;
@@ -177,6 +181,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     workers: env.TUNELEDGER_WORKERS,
     introspection: env.TUNELEDGER_INTROSPECTION,
     graphqlDeadlineMs: env.TUNELEDGER_GRAPHQL_DEADLINE_MS,
+    graphqlMaxSubscriptions: env.TUNELEDGER_GRAPHQL_MAX_SUBSCRIPTIONS,
     graphqlRateLimit:
       env.TUNELEDGER_GRAPHQL_RATE === 0
         ? false

@@ -311,7 +311,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       host: config.host,
       port: config.port,
       introspection: config.introspection,
-      limits: { deadlineMs: config.graphqlDeadlineMs },
+      limits: { deadlineMs: config.graphqlDeadlineMs, maxSubscriptions: config.graphqlMaxSubscriptions },
       rateLimit: config.graphqlRateLimit,
       logger: logger.child({ component: 'graphql' }),
       routes: (app, api) => {

@@ -35,6 +35,11 @@ export interface QueryLimits {
   readonly maxInputDepth: number;
   /** How long a query may run before it stops with DEADLINE_EXCEEDED (HTTP 504), in ms. */
   readonly deadlineMs: number;
+  /**
+   * Most graphql-ws subscriptions one caller (API token, or address in local mode) may hold open at once,
+   * over all its connections: each one runs its selection for every event it is sent.
+   */
+  readonly maxSubscriptions: number;
 }
 
 export const defaultLimits: QueryLimits = {
@@ -45,6 +50,7 @@ export const defaultLimits: QueryLimits = {
   maxBodyBytes: 1_000_000,
   maxInputDepth: 32,
   deadlineMs: 10_000,
+  maxSubscriptions: 200,
 };
 
 /**

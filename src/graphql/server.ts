@@ -135,6 +135,9 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
   // The explorer wherever introspection is on: it browses the schema by introspection.
   if (introspection) mountExplorer(app, options.explorerDir ?? defaultExplorerDir());
   const httpServer = createServer(app);
+  // One bucket per caller for /graphql, its subscriptions and /reports: switching routes does not double a share.
+  const rateLimiter =
+    options.rateLimit === false ? null : new RateLimiter({ ...defaultRateLimit, ...options.rateLimit });
   const closeSubscriptions = serveSubscriptions(httpServer, {
     schema,
     limits,
@@ -143,6 +146,7 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
     feed,
     tokens,
     revocations,
+    rateLimiter,
     onInternal,
   });
   const apollo = await startApollo({
@@ -156,9 +160,6 @@ export async function createGraphqlServer(options: GraphqlServerOptions): Promis
     onInternal,
   });
   const cache = options.responseCache === false ? null : new ResponseCache(options.db, options.responseCache);
-  // One bucket per caller for /graphql and /reports: a caller cannot double its share by switching routes.
-  const rateLimiter =
-    options.rateLimit === false ? null : new RateLimiter({ ...defaultRateLimit, ...options.rateLimit });
   mountGraphqlRoute(app, { apollo, limits, deps, feed, tokens, rateLimiter, cache, onInternal });
   // After /graphql, so API requests do not walk the other routers' layers first.
   mountOtherRoutes(app, options, deps, tokens, rateLimiter, onInternal);

@@ -2,11 +2,44 @@ import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultLimits } from '../../src/graphql/index.js';
 import { databaseTargets, type TestDatabase } from '../support/databases.js';
+import type { Client } from 'graphql-ws';
 import { startHarness, type Harness } from './harness.js';
 
 /** `count` aliases of one field selection, as one query document. */
 function aliases(count: number, selection: string): string {
   return `{ ${Array.from({ length: count }, (_, i) => `a${i}: ${selection}`).join(' ')} }`;
+}
+
+/**
+ * Subscribes to every event: resolves 'open' once the server holds one more subscriber, or the error's
+ * code when the server refuses it.
+ */
+async function openSubscription(
+  api: Harness,
+  client: Client,
+): Promise<{ outcome: string; message?: string; stop: () => void }> {
+  const before = api.server.subscriberCount();
+  let refused: string | null = null;
+  let message: string | undefined;
+  const stop = client.subscribe(
+    { query: 'subscription { events { type } }' },
+    {
+      next: () => {},
+      error: (error) => {
+        const errors = error as { message?: string; extensions?: { code?: string } }[];
+        refused = Array.isArray(errors) ? (errors[0]?.extensions?.code ?? 'error') : 'closed';
+        message = Array.isArray(errors) ? errors[0]?.message : undefined;
+      },
+      complete: () => {},
+    },
+  );
+  for (let i = 0; i < 500 && refused === null && api.server.subscriberCount() === before; i++)
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  return {
+    outcome: refused ?? (api.server.subscriberCount() > before ? 'open' : 'timed out'),
+    message,
+    stop,
+  };
 }
 
 /** A POST with a body written by hand (a value too deep for JSON.stringify to write). */
@@ -219,3 +252,53 @@ for (const target of databaseTargets) {
     });
   });
 }
+
+describe('GraphQL subscription limits', () => {
+  const [target] = databaseTargets;
+  let database: TestDatabase;
+  let api: Harness;
+
+  beforeAll(async () => {
+    database = await target!.open();
+    // Five subscribe messages per caller, then one token back every 100 s; two open subscriptions at most.
+    api = await startHarness(database, {
+      rateLimit: { burst: 5, requestsPerSecond: 0.01 },
+      limits: { ...defaultLimits, maxSubscriptions: 2 },
+    });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await database?.close();
+  });
+
+  it("counts a caller's open subscriptions over all its connections, and takes a rate-limit token per subscribe", async () => {
+    const token = async (actor: string) =>
+      (await api.server.tokens.create({ actor, roles: ['viewer'], createdBy: 'test' })).token;
+    const [busy, other] = [await token('subscriber'), await token('other-subscriber')];
+    const [first, second] = [api.ws(busy), api.ws(busy)];
+    const one = await openSubscription(api, first);
+    expect(one.outcome).toBe('open');
+    expect((await openSubscription(api, second)).outcome).toBe('open');
+    // A third, on either connection, is over the caller's limit; another caller is not affected.
+    expect((await openSubscription(api, first)).outcome).toBe('RATE_LIMITED');
+    expect((await openSubscription(api, api.ws(other))).outcome).toBe('open');
+    // Completing one makes room again.
+    const subscribers = async (count: number) => {
+      for (let i = 0; i < 500 && api.server.subscriberCount() !== count; i++)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(api.server.subscriberCount()).toBe(count);
+    };
+    one.stop();
+    await subscribers(2);
+    const again = await openSubscription(api, first);
+    expect(again.outcome).toBe('open');
+    again.stop();
+    await subscribers(2);
+    // Four subscribe messages so far, the refused one included: the fifth is the last the bucket holds,
+    // and the sixth is refused by the rate limit, not by the count (one open).
+    expect((await openSubscription(api, second)).outcome).toBe('open');
+    const sixth = await openSubscription(api, first);
+    expect(sixth.outcome).toBe('RATE_LIMITED');
+    expect(sixth.message).toMatch(/rate limit is spent/);
+  });
+});
