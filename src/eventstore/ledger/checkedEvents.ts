@@ -1,3 +1,4 @@
+import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import { canonicalJsonOfJsonbText } from '../canonicalJson.js';
 import { eventHashOfCanonicalData } from '../hashChain.js';
@@ -44,7 +45,12 @@ export async function* checkedEventsInGlobalOrder(
 ): AsyncGenerator<CheckedEvent[]> {
   const lines = ledgerEventLines(database, trx);
   if (lines) {
-    for await (const batch of lines) yield checkedEventsOfCopyBatch(batch);
+    for await (const batch of lines) {
+      yield checkedEventsOfCopyBatch(batch);
+      // A turn of the event loop between batches: the socket is read meanwhile, so PostgreSQL streams the next
+      // rows while these are checked instead of waiting until the batches read ahead are used up.
+      await setImmediatePromise();
+    }
     return;
   }
   let page = readLedgerEvents(trx, { transactionId: '0', globalPosition: '0' }, pageSize);

@@ -2,17 +2,6 @@ import * as crypto from 'node:crypto';
 import { CanonicalBytes } from './canonicalBytes.js';
 import type { CheckedEvent } from './checkedEvents.js';
 
-/**
- * The whole-log check's fast path over one line of COPY's text output (ledgerLog's LEDGER_EVENTS_SELECT): the
- * event's hashed text (eventHashOfCanonicalData's layout, data as canonicalJson) is assembled in one reused
- * buffer straight from the line's bytes, hashed, and compared with the stored hash as bytes; the stored hash's
- * bytes then give the Merkle leaf. No string is made of the line, its data or the hashed text.
- *
- * It takes the common line: no backslash except a `\N` null in causation_id or previous_hash (so no COPY
- * escape and no JSON escape anywhere), no double quote or control character in the text fields, a stored hash
- * of 64 lowercase hex digits, and data canonicalBytes can write. It declines anything else (undefined), and the
- * caller checks that line through the general path (ledgerEventOfCopyRow, checkedEventOfRow), which decides.
- */
 /** Why an event's hash is not its content's (the general path says the same). */
 export function alteredEventReason(streamId: string, streamVersion: number): string {
   return `${streamId} version ${streamVersion}: its hash does not match its content (the event was altered)`;
@@ -84,6 +73,17 @@ const END = text('"}');
 const NULL = text('null');
 const QUOTE = text('"');
 
+/**
+ * The whole-log check's fast path over one line of COPY's text output (ledgerLog's LEDGER_EVENTS_SELECT): the
+ * event's hashed text (eventHashOfCanonicalData's layout, data as canonicalJson) is assembled in one reused
+ * buffer straight from the line's bytes, hashed, and compared with the stored hash; the stored hash's bytes then
+ * give the Merkle leaf. No string is made of the line, its data or the hashed text.
+ *
+ * It takes the common line: no backslash except a `\N` null in causation_id or previous_hash (so no COPY
+ * escape and no JSON escape anywhere), no double quote or control character in the text fields, a stored hash
+ * of 64 lowercase hex digits, and data canonicalBytes can write. It declines anything else (undefined), and the
+ * caller checks that line through the general path (ledgerEventOfCopyRow, checkedEventOfRow), which decides.
+ */
 export class CopyLineChecker {
   private readonly text = new CanonicalBytes();
   /** Field i is line[starts[i], ends[i]). */
@@ -126,15 +126,9 @@ export class CopyLineChecker {
     out.ascii(TYPE);
     this.field(line, Field.Type);
     out.ascii(END);
-    const digest = crypto.hash('sha256', out.bytes.subarray(0, out.length), 'buffer');
-    const leafInput = this.leafInput;
-    let matches = true;
-    for (let index = 0; index < 32; index += 1) {
-      if (digest[index] !== leafInput[index + 1]) {
-        matches = false;
-        break;
-      }
-    }
+    // As hex, compared with the stored hash's text (needed as a string anyway): no Buffer per digest.
+    const hash = line.toString('latin1', starts[Field.Hash], ends[Field.Hash]);
+    const matches = crypto.hash('sha256', out.bytes.subarray(0, out.length), 'hex') === hash;
     const streamId = line.toString('utf8', starts[Field.StreamId], ends[Field.StreamId]);
     return new CopyLineEvent(
       line.toString('latin1', start, ends[Field.EventId]),
@@ -143,9 +137,9 @@ export class CopyLineChecker {
       this.isNull(line, Field.PreviousHash)
         ? null
         : line.toString('utf8', starts[Field.PreviousHash], ends[Field.PreviousHash]),
-      line.toString('latin1', starts[Field.Hash], ends[Field.Hash]),
+      hash,
       matches ? undefined : alteredEventReason(streamId, streamVersion),
-      crypto.hash('sha256', leafInput, 'buffer'),
+      crypto.hash('sha256', this.leafInput, 'buffer'),
     );
   }
 
