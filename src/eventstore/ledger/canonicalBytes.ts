@@ -248,7 +248,8 @@ export class CanonicalBytes {
     for (let entry = 0; entry < count; entry += 1) {
       if (entry > 0) scratch[at++] = 0x2c;
       const base = order[entry]!;
-      for (let index = entries[base + 2]!; index < entries[base + 3]!; index += 1) scratch[at++] = out[index]!;
+      for (let index = entries[base + 2]!; index < entries[base + 3]!; index += 1)
+        scratch[at++] = out[index]!;
     }
     for (let index = 0; index < at; index += 1) out[from + index] = scratch[index]!;
     this.length = from + at;

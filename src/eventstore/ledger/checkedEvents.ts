@@ -108,7 +108,6 @@ function contentProblem(row: LedgerEventRow): string | undefined {
   return recomputed === row.hash ? undefined : alteredEventReason(row.stream_id, row.stream_version);
 }
 
-
 const copyLines = new CopyLineChecker();
 
 /**
@@ -118,7 +117,11 @@ const copyLines = new CopyLineChecker();
  */
 export function checkedEventsOfCopyBatch(batch: Buffer): CheckedEvent[] {
   const events: CheckedEvent[] = [];
-  for (let start = 0, end = batch.indexOf(0x0a); end >= 0; start = end + 1, end = batch.indexOf(0x0a, start)) {
+  for (
+    let start = 0, end = batch.indexOf(0x0a);
+    end >= 0;
+    start = end + 1, end = batch.indexOf(0x0a, start)
+  ) {
     const event = copyLines.check(batch, start, end);
     if (event) {
       events.push(event);

@@ -168,7 +168,8 @@ export class CopyLineChecker {
     if (field !== FIELDS - 1) return false;
     ends[field] = end;
     if (backslashes === 0) return true;
-    const nulls = (this.isNull(line, Field.CausationId) ? 1 : 0) + (this.isNull(line, Field.PreviousHash) ? 1 : 0);
+    const nulls =
+      (this.isNull(line, Field.CausationId) ? 1 : 0) + (this.isNull(line, Field.PreviousHash) ? 1 : 0);
     return backslashes === nulls;
   }
 

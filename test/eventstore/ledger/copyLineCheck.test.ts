@@ -37,7 +37,11 @@ describe.skipIf(postgresSkipReason !== undefined)('the COPY line fast path of ve
       .execute(async (trx) => {
         const lines: { fast: CheckedEvent | undefined; general: CheckedEvent }[] = [];
         for await (const batch of ledgerEventLines(database, trx)!) {
-          for (let start = 0, end = batch.indexOf(0x0a); end >= 0; start = end + 1, end = batch.indexOf(0x0a, start)) {
+          for (
+            let start = 0, end = batch.indexOf(0x0a);
+            end >= 0;
+            start = end + 1, end = batch.indexOf(0x0a, start)
+          ) {
             lines.push({
               fast: checker.check(batch, start, end),
               general: checkedEventOfRow(ledgerEventOfCopyRow(batch.toString('utf8', start, end))),
@@ -60,7 +64,11 @@ describe.skipIf(postgresSkipReason !== undefined)('the COPY line fast path of ve
     leaf: event.leaf.toString('hex'),
   });
 
-  async function appendValues(values: readonly unknown[], streamIds: readonly string[], actor = 'test'): Promise<void> {
+  async function appendValues(
+    values: readonly unknown[],
+    streamIds: readonly string[],
+    actor = 'test',
+  ): Promise<void> {
     for (let index = 0; index < values.length; index += 1) {
       await store.append(
         streamIds[index % streamIds.length]!,
@@ -77,8 +85,21 @@ describe.skipIf(postgresSkipReason !== undefined)('the COPY line fast path of ve
       .map((value) => JSON.parse(JSON.stringify(value)) as unknown)
       .filter((value) => !JSON.stringify(value).includes('\\u0000'));
     const plain = [
-      { loss: 1 / 3, step: 7, stage: 'general', learningRate: 1e-5, metrics: { gradNorm: 1.25, entityLoss: 0.3 } },
-      { big: 123456789012345680000, tiny: -1e-7, zero: 0, negative: -2.5, exact: 0.1, list: [1, 'é', null, true] },
+      {
+        loss: 1 / 3,
+        step: 7,
+        stage: 'general',
+        learningRate: 1e-5,
+        metrics: { gradNorm: 1.25, entityLoss: 0.3 },
+      },
+      {
+        big: 123456789012345680000,
+        tiny: -1e-7,
+        zero: 0,
+        negative: -2.5,
+        exact: 0.1,
+        list: [1, 'é', null, true],
+      },
       { b: { d: [], c: {} }, a: 'x', aa: 'y', ab: 'z', 'a!': 1, ' ': 2 },
     ];
     await appendValues(plain, ['plain', 'é-stream']);
@@ -108,19 +129,25 @@ describe.skipIf(postgresSkipReason !== undefined)('the COPY line fast path of ve
       ],
       ['run-a'],
     );
-    const versions = await sql<{ stream_version: number }>`SELECT stream_version FROM events ORDER BY stream_version`.execute(
-      database.db,
-    );
+    const versions = await sql<{
+      stream_version: number;
+    }>`SELECT stream_version FROM events ORDER BY stream_version`.execute(database.db);
     expect(versions.rows).toHaveLength(7);
     await database.db.transaction().execute(async (trx) => {
       await sql`SET LOCAL session_replication_role = replica`.execute(trx);
       // A number, a nested key, an array element, an added key, the actor, and the stored hash written in
       // capitals (the same bytes, not the same text).
-      await sql`UPDATE events SET data = jsonb_set(data, '{value,loss}', '0.5000001') WHERE stream_version = 1`.execute(trx);
+      await sql`UPDATE events SET data = jsonb_set(data, '{value,loss}', '0.5000001') WHERE stream_version = 1`.execute(
+        trx,
+      );
       await sql`UPDATE events SET data = '{"value": {"loss": 0.25, "step": 2, "nested": {"c": 2, "a": [3]}}}'
         WHERE stream_version = 2`.execute(trx);
-      await sql`UPDATE events SET data = jsonb_set(data, '{value,nested,a}', '[0]') WHERE stream_version = 3`.execute(trx);
-      await sql`UPDATE events SET data = jsonb_set(data, '{value,extra}', '"x"') WHERE stream_version = 4`.execute(trx);
+      await sql`UPDATE events SET data = jsonb_set(data, '{value,nested,a}', '[0]') WHERE stream_version = 3`.execute(
+        trx,
+      );
+      await sql`UPDATE events SET data = jsonb_set(data, '{value,extra}', '"x"') WHERE stream_version = 4`.execute(
+        trx,
+      );
       await sql`UPDATE events SET actor = 'mallory' WHERE stream_version = 5`.execute(trx);
       await sql`UPDATE events SET hash = upper(hash) WHERE stream_version = 6`.execute(trx);
     });
@@ -133,9 +160,9 @@ describe.skipIf(postgresSkipReason !== undefined)('the COPY line fast path of ve
 
     const verdict = await verifyLedger(database);
     expect(verdict.ok).toBe(false);
-    expect(verdict.problems.filter((problem) => problem.kind === 'altered').map((p) => p.streamVersion)).toEqual([
-      1, 2, 3, 4, 5, 6,
-    ]);
+    expect(
+      verdict.problems.filter((problem) => problem.kind === 'altered').map((p) => p.streamVersion),
+    ).toEqual([1, 2, 3, 4, 5, 6]);
   });
 });
 
@@ -151,9 +178,17 @@ describe('CanonicalBytes', () => {
 
   it('writes canonicalJson from jsonb text: keys re-sorted at every level, spaces dropped, numbers as JavaScript prints them', () => {
     expect(
-      write('{"b": 1, "a": {"zz": [1, 2.5, "x y"], "y": null}, "aa": true, "ab": false, "learningRate": 0.00001}'),
+      write(
+        '{"b": 1, "a": {"zz": [1, 2.5, "x y"], "y": null}, "aa": true, "ab": false, "learningRate": 0.00001}',
+      ),
     ).toBe(
-      canonicalJson({ b: 1, a: { zz: [1, 2.5, 'x y'], y: null }, aa: true, ab: false, learningRate: 0.00001 }),
+      canonicalJson({
+        b: 1,
+        a: { zz: [1, 2.5, 'x y'], y: null },
+        aa: true,
+        ab: false,
+        learningRate: 0.00001,
+      }),
     );
     expect(write('[0.30000000000000004, 123456789012345678901, -0, 0.10, 1.5, 0.000001, 0.0000001]')).toBe(
       '[0.30000000000000004,123456789012345680000,0,0.1,1.5,0.000001,1e-7]',
@@ -164,7 +199,18 @@ describe('CanonicalBytes', () => {
   });
 
   it('declines what the general path must decide: escapes, non-ASCII keys, repeated keys, text that is not jsonb', () => {
-    for (const text of ['"a\\"b"', '{"é": 1}', '{"a": 1, "a": 2}', '{"a":1}', '[1,2]', '{"a": 1', '01', '1e5x', 'nul', '']) {
+    for (const text of [
+      '"a\\"b"',
+      '{"é": 1}',
+      '{"a": 1, "a": 2}',
+      '{"a":1}',
+      '[1,2]',
+      '{"a": 1',
+      '01',
+      '1e5x',
+      'nul',
+      '',
+    ]) {
       expect(write(text), text).toBeUndefined();
     }
   });
