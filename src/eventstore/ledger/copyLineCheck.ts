@@ -110,7 +110,7 @@ export class CopyLineChecker {
     out.ascii(CORRELATION);
     this.field(line, Field.CorrelationId);
     out.ascii(DATA);
-    if (!out.writeJsonbAsCanonical(line, starts[Field.Data]!, ends[Field.Data]!)) return undefined;
+    if (!this.writeData(line)) return undefined;
     out.ascii(EVENT_ID);
     this.field(line, Field.EventId);
     out.ascii(PREVIOUS_HASH);
@@ -190,6 +190,16 @@ export class CopyLineChecker {
       leafInput[index + 1] = (high << 4) | low;
     }
     return true;
+  }
+
+  /** `data` as canonical JSON; false where canonicalBytes declines it, or nests too deep for its recursion. */
+  private writeData(line: Buffer): boolean {
+    try {
+      return this.text.writeJsonbAsCanonical(line, this.starts[Field.Data]!, this.ends[Field.Data]!);
+    } catch (error) {
+      if (error instanceof RangeError) return false; // the call stack: the general path says what it can
+      throw error;
+    }
   }
 
   private field(line: Buffer, field: Field): void {
