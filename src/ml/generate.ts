@@ -333,7 +333,9 @@ export function generateBatch(
         const all = Float32Array.from(last.dataSync() as Float32Array);
         last.dispose();
         steps++;
-        members.forEach((index, b) => firstLogits.set(index, all.subarray(b * c.vocabSize, (b + 1) * c.vocabSize)));
+        members.forEach((index, b) =>
+          firstLogits.set(index, all.subarray(b * c.vocabSize, (b + 1) * c.vocabSize)),
+        );
         cache.append(single);
         running.push(...members);
       } finally {

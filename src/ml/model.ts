@@ -150,7 +150,8 @@ export class BatchKvCache {
   append(cache: KvCache): void {
     const length = cache.length;
     const entries = cache.keys[0]?.shape[0] ?? 0;
-    if (length === 0 || entries === 0) throw new Error('append needs a cache that holds at least one position');
+    if (length === 0 || entries === 0)
+      throw new Error('append needs a cache that holds at least one position');
     if (entries % this.kvHeads !== 0)
       throw new Error(`append: ${entries} cache entries are not whole rows of ${this.kvHeads} kv heads`);
     const width = Math.max(this.slots, length);
@@ -197,11 +198,9 @@ export class BatchKvCache {
         const [, capacity, dim] = old.shape;
         this[side][layer] = tf.keep(
           tf.tidy(() => {
-            const kept = gatherRows(old.reshape([-1, capacity * dim]), tf.tensor1d(entries, 'int32')).reshape([
-              entries.length,
-              capacity,
-              dim,
-            ]) as tf.Tensor3D;
+            const kept = gatherRows(old.reshape([-1, capacity * dim]), tf.tensor1d(entries, 'int32')).reshape(
+              [entries.length, capacity, dim],
+            ) as tf.Tensor3D;
             return width < this.slots ? place(kept, this.slots - width, width, 0, capacity) : kept;
           }),
         );

@@ -395,7 +395,14 @@ export function decodeAttentionWasm(
  */
 export function writeSlot(cache: tf.Tensor3D, x: tf.Tensor3D, slot: number): tf.Tensor3D {
   const [n, slots, d] = cache.shape;
-  if (x.shape[0] !== n || x.shape[1] !== 1 || x.shape[2] !== d || !Number.isInteger(slot) || slot < 0 || slot >= slots)
+  if (
+    x.shape[0] !== n ||
+    x.shape[1] !== 1 ||
+    x.shape[2] !== d ||
+    !Number.isInteger(slot) ||
+    slot < 0 ||
+    slot >= slots
+  )
     throw new Error(`writeSlot: [${x.shape}] does not fit slot ${slot} of a cache of shape [${cache.shape}]`);
   if (tf.getBackend() !== 'wasm' || cache.dtype !== 'float32' || x.dtype !== 'float32')
     return tf.tidy(() => {

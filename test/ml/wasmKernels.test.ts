@@ -131,7 +131,10 @@ describe('wasm kernels', () => {
         const weights = scores.map((x) => Math.exp(x - max));
         const total = weights.reduce((a, b) => a + b, 0);
         for (let j = 0; j < d; j++) {
-          const expected = slots.reduce((sum, s, i) => sum + (weights[i]! / total) * v[(e * stride + s) * d + j]!, 0);
+          const expected = slots.reduce(
+            (sum, s, i) => sum + (weights[i]! / total) * v[(e * stride + s) * d + j]!,
+            0,
+          );
           expect(out[(e * m + r) * d + j]).toBeCloseTo(expected, 5);
         }
       }
