@@ -313,7 +313,7 @@ interface LoadClient {
  * only: fetch, performance), because the thread client runs its source text in a worker.
  */
 async function runLevel(config: LevelConfig, onMeasuring: () => void): Promise<Timing[]> {
-  const one = async (i: number, retried = false): Promise<Timing> => {
+  const one = async (i: number, retries = 0): Promise<Timing> => {
     const started = performance.now();
     const response = await fetch(config.url, {
       method: 'POST',
@@ -330,11 +330,12 @@ async function runLevel(config: LevelConfig, onMeasuring: () => void): Promise<T
       }),
     }).catch((error: { cause?: { code?: string } }) => {
       // A kept-alive connection the server closed as this request went out (undici's "other side closed"):
-      // the request never reached the server, so it is sent again, once, on a fresh connection.
-      if (!retried && error.cause?.code === 'UND_ERR_SOCKET') return undefined;
+      // the request never reached the server, so it is sent again on a fresh connection (up to three times: on a
+      // saturated machine the server closes idle connections often).
+      if (retries < 3 && error.cause?.code === 'UND_ERR_SOCKET') return undefined;
       throw error;
     });
-    if (!response) return one(i, true);
+    if (!response) return one(i, retries + 1);
     const json = (await response.json()) as { usage: { completion_tokens: number } };
     const clientMs = performance.now() - started;
     if (response.status !== 200)

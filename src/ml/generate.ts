@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LlamaConfig } from './config.js';
-import { KvCache, type LlamaModel } from './model.js';
+import { BatchKvCache, KvCache, type LlamaModel } from './model.js';
 import { Rng } from './rng.js';
 
 export interface GeneratedToken {
@@ -158,7 +158,7 @@ export function lastLogits(model: LlamaModel, input: readonly number[], cache: K
   return logits;
 }
 
-/** Chooses the next token from one position's logits. */
+/** Chooses the next token from one position's logits, with its probability and the distribution's entropy. */
 export function pick(
   logits: Float32Array,
   options: Pick<GenerateOptions, 'temperature' | 'topK' | 'topP'>,
@@ -168,32 +168,68 @@ export function pick(
   let entropy = 0;
   for (const p of probs) if (p > 0) entropy -= p * Math.log(p);
   const temperature = options.temperature ?? 0;
-  let id: number;
-  if (temperature <= 0) {
-    id = 0;
-    for (let i = 1; i < logits.length; i++) if (logits[i]! > logits[id]!) id = i;
-  } else {
-    const scaled = softmax(logits, temperature);
-    let order = Array.from(scaled.keys()).sort((a, b) => scaled[b]! - scaled[a]!);
-    if (options.topK && options.topK > 0) order = order.slice(0, options.topK);
-    if (options.topP !== undefined && options.topP < 1) {
-      let sum = 0;
-      let keep = 0;
-      while (keep < order.length && (keep === 0 || sum < options.topP)) sum += scaled[order[keep++]!]!;
-      order = order.slice(0, keep);
-    }
-    const total = order.reduce((s, i) => s + scaled[i]!, 0);
-    let u = rng.next() * total;
-    id = order[order.length - 1]!;
-    for (const i of order) {
-      u -= scaled[i]!;
-      if (u < 0) {
-        id = i;
-        break;
-      }
+  const id =
+    temperature <= 0
+      ? argmax(logits)
+      : sampleToken(temperature === 1 ? probs : softmax(logits, temperature), options, rng);
+  return { id, probability: probs[id]!, entropy };
+}
+
+/** The token `pick` chooses, without its probability and entropy (what batched generation needs). */
+export function chooseToken(
+  logits: Float32Array,
+  options: Pick<GenerateOptions, 'temperature' | 'topK' | 'topP'>,
+  rng: Rng,
+): number {
+  const temperature = options.temperature ?? 0;
+  return temperature <= 0 ? argmax(logits) : sampleToken(softmax(logits, temperature), options, rng);
+}
+
+/** The first index of the largest value. */
+function argmax(logits: Float32Array): number {
+  let id = 0;
+  for (let i = 1; i < logits.length; i++) if (logits[i]! > logits[id]!) id = i;
+  return id;
+}
+
+/**
+ * Draws a token from probabilities `scaled`: the tokens in descending order of probability (ties in id order),
+ * cut to the top k, then to the smallest prefix whose mass reaches top-p; one uniform draw walks that prefix.
+ * The cut and the walk read only the sorted values, so the values are sorted natively (no comparator over
+ * ids) and the chosen rank is mapped back to its id: among equal values, the rank's place in the run of
+ * equals is the id's place among the ids of that value.
+ */
+function sampleToken(
+  scaled: Float64Array,
+  options: Pick<GenerateOptions, 'topK' | 'topP'>,
+  rng: Rng,
+): number {
+  const sorted = Float64Array.from(scaled).sort().reverse();
+  let keep = sorted.length;
+  if (options.topK && options.topK > 0) keep = Math.min(keep, options.topK);
+  if (options.topP !== undefined && options.topP < 1) {
+    let sum = 0;
+    let kept = 0;
+    while (kept < keep && (kept === 0 || sum < options.topP)) sum += sorted[kept++]!;
+    keep = kept;
+  }
+  let total = 0;
+  for (let r = 0; r < keep; r++) total += sorted[r]!;
+  let u = rng.next() * total;
+  let rank = keep - 1;
+  for (let r = 0; r < keep; r++) {
+    u -= sorted[r]!;
+    if (u < 0) {
+      rank = r;
+      break;
     }
   }
-  return { id, probability: probs[id]!, entropy };
+  const value = sorted[rank]!;
+  let firstOfValue = rank;
+  while (firstOfValue > 0 && sorted[firstOfValue - 1] === value) firstOfValue--;
+  let skip = rank - firstOfValue;
+  for (let id = 0; id < scaled.length; id++) if (scaled[id] === value && skip-- === 0) return id;
+  throw new Error('sampling found no token of the chosen probability');
 }
 
 function softmax(logits: Float32Array, temperature: number): Float64Array {
@@ -230,15 +266,19 @@ export interface BatchGenerateResult {
   /** Each prompt's generated tokens. */
   readonly tokens: number[][];
   readonly finishReasons: ('length' | 'stop_token')[];
-  /** Decoding steps run (each one forward pass of the whole batch through the cache). */
+  /**
+   * Forward passes run: one per prompt length (the prompts of that length prefill together), then one per
+   * decoding step of every running sequence together.
+   */
   readonly steps: number;
 }
 
 /**
- * Generation for many prompts at once, with a KV cache: prompts of one length run as one batch (the model
- * has no padding mask, so prompts are grouped by length; each group prefills once and then decodes one token
- * per sequence per forward pass). A sequence that has stopped keeps feeding its stop token until the group
- * is done; what it produces then is dropped. Tokens are drawn from `rng` in prompt order, step by step.
+ * Generation for many prompts at once, on the path continuous batching takes (LlamaModel.decodeStep over a
+ * BatchKvCache): the prompts of each length prefill in one forward pass (the model has no padding mask), then
+ * every unfinished sequence, whatever its length, decodes one token per step in one forward pass; a sequence
+ * leaves the batch as soon as it stops. Greedy output is what `generate` gives each prompt alone. Tokens are
+ * drawn from `rng` step by step, in prompt order within a step.
  */
 export function generateBatch(
   model: LlamaModel,
@@ -246,58 +286,89 @@ export function generateBatch(
   options: BatchGenerateOptions,
   rng: Rng,
 ): BatchGenerateResult {
-  const stopIds = new Set(options.stopTokenIds ?? model.config.eosTokenIds);
+  const c = model.config;
+  const stopIds = new Set(options.stopTokenIds ?? c.eosTokenIds);
   const tokens: number[][] = prompts.map(() => []);
   const finishReasons: ('length' | 'stop_token')[] = prompts.map(() => 'length');
-  const groups = new Map<number, number[]>();
-  prompts.forEach((prompt, i) => {
+  const limits = prompts.map((prompt, i) => {
     if (prompt.length === 0)
       throw new Error(`prompt ${i} is empty; give at least one token (e.g. the BOS id)`);
-    groups.set(prompt.length, [...(groups.get(prompt.length) ?? []), i]);
+    return Math.min(options.maxTokens, c.maxPositionEmbeddings - prompt.length);
   });
-  let steps = 0;
-  for (const [length, members] of [...groups].sort((a, b) => a[0] - b[0])) {
-    const maxTokens = Math.min(options.maxTokens, model.config.maxPositionEmbeddings - length);
-    const cache = new KvCache(model.config.numLayers);
-    const done = new Array<boolean>(members.length).fill(false);
-    try {
-      let inputs: number[][] = members.map((i) => [...prompts[i]!]);
-      for (let step = 0; step < maxTokens && done.includes(false); step++) {
-        const last = tf.tidy(() => {
-          const { logits } = model.forward(inputs, { cache });
-          const width = inputs[0]!.length;
-          // The last position of each row: rows b * width + width - 1.
-          return tf.gather(
-            logits,
-            tf.tensor1d(
-              members.map((_, b) => b * width + width - 1),
-              'int32',
-            ),
-          );
-        });
-        const all = last.dataSync() as Float32Array;
-        const vocab = last.shape[1]!;
-        steps++;
-        const next: number[][] = [];
-        members.forEach((index, b) => {
-          if (done[b]) {
-            next.push([inputs[b]![inputs[b]!.length - 1]!]);
-            return;
-          }
-          const picked = pick(all.slice(b * vocab, (b + 1) * vocab), options, rng);
-          if (stopIds.has(picked.id)) {
-            done[b] = true;
-            finishReasons[index] = 'stop_token';
-            if (options.keepStopToken) tokens[index]!.push(picked.id);
-          } else tokens[index]!.push(picked.id);
-          next.push([picked.id]);
-        });
-        last.dispose();
-        inputs = next;
-      }
-    } finally {
-      cache.dispose();
+  const groups = new Map<number, number[]>();
+  prompts.forEach((prompt, i) => {
+    if (limits[i]! > 0) groups.set(prompt.length, [...(groups.get(prompt.length) ?? []), i]);
+  });
+  /** Takes prompt `index`'s next token; true while the sequence goes on. */
+  const accept = (index: number, logits: Float32Array): boolean => {
+    const id = chooseToken(logits, options, rng);
+    if (stopIds.has(id)) {
+      finishReasons[index] = 'stop_token';
+      if (options.keepStopToken) tokens[index]!.push(id);
+      return false;
     }
+    tokens[index]!.push(id);
+    return tokens[index]!.length < limits[index]!;
+  };
+  const cache = new BatchKvCache(c.numLayers, c.numKvHeads);
+  let steps = 0;
+  try {
+    // Prefill, one pass per prompt length; the first tokens are then drawn in prompt order.
+    let running: number[] = [];
+    const firstLogits = new Map<number, Float32Array>();
+    for (const [length, members] of [...groups].sort((a, b) => a[0] - b[0])) {
+      const single = new KvCache(c.numLayers);
+      try {
+        const last = tf.tidy(() => {
+          const { logits } = model.forward(
+            members.map((i) => prompts[i]!),
+            { cache: single },
+          );
+          const rows = tf.tensor1d(
+            members.map((_, b) => b * length + length - 1),
+            'int32',
+          );
+          return tf.gather(logits, rows);
+        });
+        const all = Float32Array.from(last.dataSync() as Float32Array);
+        last.dispose();
+        steps++;
+        members.forEach((index, b) =>
+          firstLogits.set(index, all.subarray(b * c.vocabSize, (b + 1) * c.vocabSize)),
+        );
+        cache.append(single);
+        running.push(...members);
+      } finally {
+        single.dispose();
+      }
+    }
+    let next = new Map<number, number>();
+    const retire = (goesOn: (index: number) => boolean) => {
+      const leaving = [...running.keys()].filter((row) => !goesOn(running[row]!));
+      cache.remove(leaving);
+      const gone = new Set(leaving);
+      running = running.filter((_, row) => !gone.has(row));
+    };
+    for (const index of [...running].sort((a, b) => a - b))
+      if (accept(index, firstLogits.get(index)!)) next.set(index, tokens[index]!.at(-1)!);
+    retire((index) => next.has(index));
+    while (running.length > 0) {
+      const feed = running.map((index) => next.get(index)!);
+      const last = tf.tidy(() => model.decodeStep(feed, cache));
+      const all = last.dataSync() as Float32Array;
+      steps++;
+      const rowOf = new Map(running.map((index, row) => [index, row]));
+      next = new Map();
+      for (const index of [...running].sort((a, b) => a - b)) {
+        const row = rowOf.get(index)!;
+        if (accept(index, all.subarray(row * c.vocabSize, (row + 1) * c.vocabSize)))
+          next.set(index, tokens[index]!.at(-1)!);
+      }
+      last.dispose();
+      retire((index) => next.has(index));
+    }
+  } finally {
+    cache.dispose();
   }
   return { tokens, finishReasons, steps };
 }

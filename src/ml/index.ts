@@ -48,6 +48,7 @@ export {
   generateBatch,
   SequenceDecoder,
   pick,
+  chooseToken,
   attentionWeights,
   type GenerateOptions,
   type BatchGenerateOptions,

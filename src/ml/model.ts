@@ -15,7 +15,7 @@ import {
   silu,
   readInTidy,
 } from './ops.js';
-import { gatherRows } from './wasmKernels.js';
+import { gatherRows, writeSlot } from './wasmKernels.js';
 import { Rng } from './rng.js';
 import type { HostTensor } from './safetensors.js';
 
@@ -71,11 +71,16 @@ export class KvCache {
   }
 }
 
+/** Slots a batch cache keeps free beyond its longest row when rows join (it doubles when it runs out). */
+const SPARE_SLOTS = 16;
+
 /**
  * Keys and values of a batch of sequences of different lengths, for decoding them together one token each
- * (continuous batching): per layer [rows * kvHeads, width, headDim], where row b's keys fill the last
- * lengths[b] slots and the slots before them are padding the attention mask hides. Rows join (from a
- * single-sequence KvCache after its prompt ran) and leave between steps; width stays the longest row's length.
+ * (continuous batching): per layer [rows * kvHeads, capacity, headDim], where row b's keys fill the lengths[b]
+ * slots that end at `width` (the longest row's length), the slots before them are padding the attention reads
+ * past, and the slots from `width` on are room for the next steps. A step writes every row's new keys and
+ * values into slot `width` in place (writeSlot) and attends over the first width + 1 slots: no copy of the
+ * cache per step. Rows join (from a KvCache after their prompts ran) and leave between steps; those copy.
  */
 export class BatchKvCache {
   private keys: (tf.Tensor3D | undefined)[];
@@ -100,54 +105,77 @@ export class BatchKvCache {
     return this.lengthsByRow;
   }
 
-  /** Slots per row (the longest row's length). */
+  /** Slots per row in use (the longest row's length). */
   get width(): number {
     return this.slots;
   }
 
-  /** Layer tensors, for LlamaModel.decodeStep. */
-  layer(index: number): { keys?: tf.Tensor3D; values?: tf.Tensor3D } {
-    return { keys: this.keys[index], values: this.values[index] };
+  /** Slots per row allocated (width and the room after it). */
+  get capacity(): number {
+    return this.keys[0]?.shape[1] ?? 0;
   }
 
-  /** Replaces a layer's tensors by ones a step extended by one slot (decodeStep; it keeps them). */
-  setLayer(index: number, keys: tf.Tensor3D, values: tf.Tensor3D): void {
-    this.keys[index]?.dispose();
-    this.values[index]?.dispose();
-    this.keys[index] = keys;
-    this.values[index] = values;
+  /**
+   * Writes a step's new keys and values ([rows * kvHeads, 1, headDim]) of a layer into slot `width` of every
+   * row and returns the layer's tensors, whose first width + 1 slots the step attends over (LlamaModel.decodeStep;
+   * it calls advance() after the last layer).
+   */
+  write(layer: number, keys: tf.Tensor3D, values: tf.Tensor3D): { keys: tf.Tensor3D; values: tf.Tensor3D } {
+    if (this.rows === 0) throw new Error('the batch cache holds no rows');
+    if (this.slots + 1 > this.capacity) this.grow(Math.max(2 * this.capacity, this.slots + 1 + SPARE_SLOTS));
+    for (const [side, x] of [
+      ['keys', keys],
+      ['values', values],
+    ] as const) {
+      const stored = this[side][layer]!;
+      const written = writeSlot(stored, x, this.slots);
+      if (written !== stored) {
+        stored.dispose();
+        this[side][layer] = tf.keep(written);
+      }
+    }
+    return { keys: this.keys[layer]!, values: this.values[layer]! };
   }
 
-  /** Counts the slot a step appended to every row. */
+  /** Counts the slot a step wrote into every row. */
   advance(): void {
     this.lengthsByRow = this.lengthsByRow.map((length) => length + 1);
     this.slots++;
   }
 
-  /** Moves one sequence's cache (batch 1, after its prompt ran) in as the last row; `single` is left empty. */
-  append(single: KvCache): void {
-    const length = single.length;
-    if (length === 0) throw new Error('append needs a cache that holds at least one position');
-    const pad = (t: tf.Tensor3D, slots: number) =>
-      tf.concat([tf.zeros([t.shape[0], slots, t.shape[2]]), t], 1) as tf.Tensor3D;
+  /**
+   * Moves the rows of `cache` (a KvCache whose prompts of one length ran: [rows * kvHeads, length, headDim] per
+   * layer) in as the last rows; `cache` is left empty.
+   */
+  append(cache: KvCache): void {
+    const length = cache.length;
+    const entries = cache.keys[0]?.shape[0] ?? 0;
+    if (length === 0 || entries === 0)
+      throw new Error('append needs a cache that holds at least one position');
+    if (entries % this.kvHeads !== 0)
+      throw new Error(`append: ${entries} cache entries are not whole rows of ${this.kvHeads} kv heads`);
+    const width = Math.max(this.slots, length);
+    const capacity = Math.max(this.capacity, width + SPARE_SLOTS);
     for (let layer = 0; layer < this.layers; layer++) {
       for (const side of ['keys', 'values'] as const) {
-        const own = single[side][layer]!;
+        const own = cache[side][layer]!;
         const batch = this[side][layer];
         const joined = tf.tidy(() => {
-          if (!batch) return tf.clone(own);
-          const width = Math.max(this.slots, length);
-          const head = width > this.slots ? pad(batch, width - this.slots) : batch;
-          const tail = width > length ? pad(own, width - length) : own;
+          const tail = place(own, 0, length, width - length, capacity);
+          if (!batch) return tail;
+          const head =
+            width === this.slots && capacity === batch.shape[1]
+              ? batch
+              : place(batch, 0, this.slots, width - this.slots, capacity);
           return tf.concat([head, tail], 0) as tf.Tensor3D;
         });
         batch?.dispose();
-        this[side][layer] = joined;
+        this[side][layer] = tf.keep(joined);
       }
     }
-    single.dispose();
-    this.slots = Math.max(this.slots, length);
-    this.lengthsByRow.push(length);
+    cache.dispose();
+    this.slots = width;
+    for (let row = 0; row < entries / this.kvHeads; row++) this.lengthsByRow.push(length);
   }
 
   /** Drops the given rows; the width shrinks to the longest row left. */
@@ -167,17 +195,15 @@ export class BatchKvCache {
     for (let layer = 0; layer < this.layers; layer++) {
       for (const side of ['keys', 'values'] as const) {
         const old = this[side][layer]!;
-        const [, slots, dim] = old.shape;
-        this[side][layer] = tf.tidy(() => {
-          const kept = gatherRows(old.reshape([-1, slots * dim]), tf.tensor1d(entries, 'int32')).reshape([
-            entries.length,
-            slots,
-            dim,
-          ]) as tf.Tensor3D;
-          return width < slots
-            ? (tf.slice(kept, [0, slots - width, 0], [-1, width, -1]) as tf.Tensor3D)
-            : kept;
-        });
+        const [, capacity, dim] = old.shape;
+        this[side][layer] = tf.keep(
+          tf.tidy(() => {
+            const kept = gatherRows(old.reshape([-1, capacity * dim]), tf.tensor1d(entries, 'int32')).reshape(
+              [entries.length, capacity, dim],
+            ) as tf.Tensor3D;
+            return width < this.slots ? place(kept, this.slots - width, width, 0, capacity) : kept;
+          }),
+        );
         old.dispose();
       }
     }
@@ -192,6 +218,31 @@ export class BatchKvCache {
     this.lengthsByRow = [];
     this.slots = 0;
   }
+
+  /** Moves every layer into tensors of `capacity` slots (the used ones where they were). */
+  private grow(capacity: number): void {
+    for (let layer = 0; layer < this.layers; layer++) {
+      for (const side of ['keys', 'values'] as const) {
+        const old = this[side][layer]!;
+        this[side][layer] = tf.keep(tf.tidy(() => place(old, 0, this.slots, 0, capacity)));
+        old.dispose();
+      }
+    }
+  }
+}
+
+/**
+ * Slots from..from+count of every entry of t [n, s, d], at slots at..at+count of a new tensor [n, total, d]
+ * (zeros elsewhere). Always a new buffer (total > count), which BatchKvCache may then write into.
+ */
+function place(t: tf.Tensor3D, from: number, count: number, at: number, total: number): tf.Tensor3D {
+  if (total <= count) throw new Error(`place: ${total} slots leave no room beyond ${count}`);
+  const used = from === 0 && count === t.shape[1] ? t : tf.slice(t, [0, from, 0], [-1, count, -1]);
+  return tf.pad(used, [
+    [0, 0],
+    [at, total - at - count],
+    [0, 0],
+  ]) as tf.Tensor3D;
 }
 
 function range(n: number): number[] {
@@ -482,7 +533,8 @@ export class LlamaModel {
   /**
    * One decoding step for a batch of sequences of different lengths: row b's token `tokens[b]` at position
    * cache.lengths[b], attending to that row's cached keys only. Returns logits [rows, vocab] (call inside
-   * tf.tidy); extends every row of the cache by one slot. Row for row the same computation as forward with a
+   * tf.tidy); writes every row's new keys and values into the cache's next slot (in place on wasm) and
+   * advances it. Row for row the same computation as forward with a
    * single-sequence KvCache: the padding slots get exactly zero weight.
    */
   decodeStep(tokens: readonly number[], cache: BatchKvCache): tf.Tensor2D {
@@ -531,11 +583,8 @@ export class LlamaModel {
       const qg = q.reshape([rows * c.numKvHeads, groups, d]) as tf.Tensor3D;
       const kNew = k.reshape([rows * c.numKvHeads, 1, d]) as tf.Tensor3D;
       const vNew = v.reshape([rows * c.numKvHeads, 1, d]) as tf.Tensor3D;
-      const past = cache.layer(layer);
-      const kg = tf.keep(past.keys ? (tf.concat([past.keys, kNew], 1) as tf.Tensor3D) : kNew);
-      const vg = tf.keep(past.values ? (tf.concat([past.values, vNew], 1) as tf.Tensor3D) : vNew);
-      cache.setLayer(layer, kg, vg);
-      const context = decodeAttention(qg, kg, vg, 1 / Math.sqrt(d), first);
+      const { keys: kg, values: vg } = cache.write(layer, kNew, vNew);
+      const context = decodeAttention(qg, kg, vg, 1 / Math.sqrt(d), first, width);
       h = tf.add(
         h,
         this.project(

@@ -127,8 +127,8 @@ export function attention(
 
 /**
  * Attention of a decoding step, without gradient: q [n, m, d] (m queries per entry, here the heads sharing a kv
- * head) against each entry's cached k and v [n, t, d], entry e seeing its keys from first[e] on (the slots
- * before are padding). On wasm one pass over the cache (decodeAttentionWasm); elsewhere `attention` with the
+ * head) against each entry's cached k and v [n, s, d], entry e seeing its keys from first[e] up to `length`
+ * (default s: the slots before first[e] are padding, those from `length` on spare room). On wasm one pass over the cache (decodeAttentionWasm); elsewhere `attention` with the
  * equivalent additive mask.
  */
 export function decodeAttention(
@@ -137,13 +137,16 @@ export function decodeAttention(
   v: tf.Tensor3D,
   scale: number,
   first: readonly number[],
+  length: number = k.shape[1],
 ): tf.Tensor3D {
-  const fast = decodeAttentionWasm(q, k, v, scale, first);
+  const fast = decodeAttentionWasm(q, k, v, scale, first, length);
   if (fast) return fast;
-  const t = k.shape[1];
-  const mask = new Float32Array(first.length * t);
-  first.forEach((start, e) => mask.fill(-1e9, e * t, e * t + start));
-  return attention(q, k, v, scale, tf.tensor3d(mask, [first.length, 1, t])).context;
+  const used = length < k.shape[1];
+  const keys = used ? (tf.slice(k, [0, 0, 0], [-1, length, -1]) as tf.Tensor3D) : k;
+  const values = used ? (tf.slice(v, [0, 0, 0], [-1, length, -1]) as tf.Tensor3D) : v;
+  const mask = new Float32Array(first.length * length);
+  first.forEach((start, e) => mask.fill(-1e9, e * length, e * length + start));
+  return attention(q, keys, values, scale, tf.tensor3d(mask, [first.length, 1, length])).context;
 }
 
 /** Embedding lookup table[ids] of a frozen table (rows copied whole on wasm). */

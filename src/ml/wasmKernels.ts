@@ -16,7 +16,10 @@ import * as tf from '@tensorflow/tfjs';
  *   element-wise kernels (and as many again for the gradient).
  * - decodeAttentionWasm: attention of a few queries per entry (a decoding step) over each entry's cached keys in
  *   one pass, reading k and v where they lie: no transpose of the cache, no additive mask, and none of the
- *   per-entry XNNPACK operators that matMulEach makes for products of one row (which grow with the batch).
+ *   per-entry XNNPACK operators that matMulEach makes for products of one row (which grow with the batch). It
+ *   reads the first `length` slots of caches that have room for more (BatchKvCache's spare slots).
+ * - writeSlotInPlace: a decoding step's new keys and values written into one slot of every entry of such a
+ *   cache, in its own buffer: no copy of the cache per step, as tf.concat makes.
  */
 
 const MATMUL_EACH = 'TuneledgerMatMulEach';
@@ -210,28 +213,30 @@ export function installWasmKernels(): void {
 }
 
 /**
- * softmax(q k^T * scale) v for each entry e of q [n, m, d], k and v [n, t, d], over the keys from first[e] on
- * (earlier ones are padding). Each entry's sums run over its own keys only, in order, so an entry's result does
+ * softmax(q k^T * scale) v for each entry e of q [n, m, d], k and v [n, stride, d], over the keys from first[e]
+ * up to `length` (earlier ones are padding, later ones spare room). Each entry's sums run over its own keys only, in order, so an entry's result does
  * not depend on the batch around it.
  */
 function decodeAttentionKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { q, k, v } = inputs as Record<'q' | 'k' | 'v', tf.TensorInfo>;
-  const { scale, first } = attrs as unknown as { scale: number; first: number[] };
+  const { scale, first, length } = attrs as unknown as { scale: number; first: number[]; length: number };
   const wasm = backend as WasmBackend;
   const [n = 0, m = 0, d = 0] = q.shape;
-  const t = k.shape[1] ?? 0;
+  // Entries lie `stride` slots apart; the first `length` of them hold keys.
+  const stride = k.shape[1] ?? 0;
+  const t = length;
   const out = wasm.makeOutput([n, m, d], 'float32');
   const buffer = wasm.wasm.HEAPU8.buffer;
   const view = (x: tf.TensorInfo, size: number) =>
     new Float32Array(buffer, wasm.getMemoryOffset(x.dataId), size);
   const qs = view(q, n * m * d);
-  const ks = view(k, n * t * d);
-  const vs = view(v, n * t * d);
+  const ks = view(k, n * stride * d);
+  const vs = view(v, n * stride * d);
   const ys = view(out, n * m * d);
   const weights = new Float32Array(t);
   for (let e = 0; e < n; e++) {
     const from = first[e] ?? 0;
-    const entry = e * t * d;
+    const entry = e * stride * d;
     for (let r = 0; r < m; r++) {
       const qRow = (e * m + r) * d;
       let max = -Infinity;
@@ -343,9 +348,10 @@ export function sumRows(x: tf.Tensor2D): tf.Tensor1D {
 }
 
 /**
- * Attention for decoding, without gradient: softmax(q k^T * scale) v for q [n, m, d] against k and v [n, t, d],
- * entry e seeing its keys from first[e] on (the slots before are padding; absent: all). One pass over the cache
- * on wasm; elsewhere, `attention` with the equivalent additive mask.
+ * Attention for decoding, without gradient: softmax(q k^T * scale) v for q [n, m, d] against k and v [n, s, d],
+ * entry e seeing its keys from first[e] up to `length` (default s; the slots before first[e] are padding, those
+ * from `length` on spare room). One pass over the cache on wasm; elsewhere undefined (ops.decodeAttention
+ * falls back to `attention` with the equivalent additive mask).
  */
 export function decodeAttentionWasm(
   q: tf.Tensor3D,
@@ -353,6 +359,7 @@ export function decodeAttentionWasm(
   v: tf.Tensor3D,
   scale: number,
   first: readonly number[],
+  length: number = k.shape[1],
 ): tf.Tensor3D | undefined {
   if (tf.getBackend() !== 'wasm' || q.dtype !== 'float32' || k.dtype !== 'float32' || v.dtype !== 'float32')
     return undefined;
@@ -362,14 +369,56 @@ export function decodeAttentionWasm(
     v.shape[0] !== n ||
     k.shape[2] !== d ||
     v.shape[1] !== k.shape[1] ||
-    first.length !== n
+    v.shape[2] !== d ||
+    first.length !== n ||
+    !Number.isInteger(length) ||
+    length < 1 ||
+    length > k.shape[1] ||
+    first.some((start) => start < 0 || start >= length)
   )
     throw new Error(
-      `decodeAttention: shapes [${q.shape}], [${k.shape}], [${v.shape}] and ${first.length} starts do not pair up`,
+      `decodeAttention: shapes [${q.shape}], [${k.shape}], [${v.shape}], ${first.length} starts and length ${length} do not pair up`,
     );
   installWasmKernels();
   return tf.engine().runKernel(DECODE_ATTENTION, { q, k, v }, {
     scale,
     first: [...first],
+    length,
   } as unknown as tf.NamedAttrMap) as tf.Tensor3D;
+}
+
+/**
+ * Writes x [n, 1, d] into slot `slot` of every entry of cache [n, s, d]. On wasm the write goes into the
+ * cache's own buffer and the cache itself is returned: its owner must be the only holder of that buffer (no
+ * clone shares it; wasm clones share buffers). Elsewhere a new tensor with the slot replaced is returned and
+ * the cache is left as it was.
+ */
+export function writeSlot(cache: tf.Tensor3D, x: tf.Tensor3D, slot: number): tf.Tensor3D {
+  const [n, slots, d] = cache.shape;
+  if (
+    x.shape[0] !== n ||
+    x.shape[1] !== 1 ||
+    x.shape[2] !== d ||
+    !Number.isInteger(slot) ||
+    slot < 0 ||
+    slot >= slots
+  )
+    throw new Error(`writeSlot: [${x.shape}] does not fit slot ${slot} of a cache of shape [${cache.shape}]`);
+  if (tf.getBackend() !== 'wasm' || cache.dtype !== 'float32' || x.dtype !== 'float32')
+    return tf.tidy(() => {
+      const parts: tf.Tensor3D[] = [];
+      if (slot > 0) parts.push(tf.slice(cache, [0, 0, 0], [n, slot, d]));
+      parts.push(x);
+      if (slot + 1 < slots) parts.push(tf.slice(cache, [0, slot + 1, 0], [n, slots - slot - 1, d]));
+      return tf.concat(parts, 1) as tf.Tensor3D;
+    });
+  const wasm = tf.backend() as unknown as WasmBackend;
+  const heap = new Float32Array(wasm.wasm.HEAPU8.buffer);
+  const target = wasm.getMemoryOffset(cache.dataId) / 4;
+  const source = wasm.getMemoryOffset(x.dataId) / 4;
+  for (let e = 0; e < n; e++) {
+    const to = target + (e * slots + slot) * d;
+    heap.copyWithin(to, source + e * d, source + (e + 1) * d);
+  }
+  return cache;
 }

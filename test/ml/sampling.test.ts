@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pick, Rng } from '../../src/ml/index.js';
+import { chooseToken, pick, Rng } from '../../src/ml/index.js';
 
 // Choosing the next token from one position's logits, apart from any model: greedy, temperature, top-k and
 // top-p, held against a reference written here from the definitions (softmax of logits / T; keep the k most
@@ -137,5 +137,23 @@ describe('pick', () => {
     expect(token.entropy).toBeCloseTo(-softmax(large, 1).reduce((s, q) => s + q * Math.log(q), 0), 12);
     const { picked, expected } = drawBoth(large, { temperature: 2 });
     expect(picked).toEqual(expected);
+  });
+
+  it('draws among equal probabilities in id order over a large vocabulary; chooseToken draws what pick draws', () => {
+    // 300 tokens on 7 levels: long runs of equal probabilities, cut by top-k and top-p inside a run.
+    const levels = new Rng(8);
+    const tied = Float32Array.from({ length: 300 }, () => Math.floor(levels.next() * 7) / 2);
+    for (const options of [
+      { temperature: 1 },
+      { temperature: 0.7, topK: 50 },
+      { temperature: 1.3, topP: 0.4 },
+      { temperature: 1, topK: 120, topP: 0.9 },
+    ]) {
+      const { picked, expected } = drawBoth(tied, options, 400);
+      expect(picked).toEqual(expected);
+      const rng = new Rng(11);
+      expect(picked.map(() => chooseToken(tied, options, rng))).toEqual(picked);
+    }
+    expect(chooseToken(tied, {}, new Rng(1))).toBe(pick(tied, {}, new Rng(1)).id);
   });
 });

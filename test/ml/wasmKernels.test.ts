@@ -1,7 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, Rng } from '../../src/ml/index.js';
-import { gatherRows, matMulEach, rotaryWasm, sumRows } from '../../src/ml/wasmKernels.js';
+import {
+  decodeAttentionWasm,
+  gatherRows,
+  matMulEach,
+  rotaryWasm,
+  sumRows,
+  writeSlot,
+} from '../../src/ml/wasmKernels.js';
 
 /** The wasm kernels of our own against plain JavaScript computations of the same thing. */
 beforeAll(async () => {
@@ -93,5 +100,80 @@ describe('wasm kernels', () => {
         expect(back![row * d + j]).toBeCloseTo(x[row * d + j]!, 5);
       }
     }
+  });
+
+  it('decodeAttentionWasm attends over slots first[e]..length of caches with spare room, as softmax(q k^T) v', () => {
+    const [n, m, d, stride, length] = [3, 2, 4, 9, 6];
+    const first = [0, 2, 5];
+    const q = random(n * m * d, 3);
+    const k = random(n * stride * d, 4);
+    const v = random(n * stride * d, 5);
+    const scale = 0.5;
+    const out = tf.tidy(() =>
+      decodeAttentionWasm(
+        tf.tensor3d(q, [n, m, d]),
+        tf.tensor3d(k, [n, stride, d]),
+        tf.tensor3d(v, [n, stride, d]),
+        scale,
+        first,
+        length,
+      )!.dataSync(),
+    );
+    for (let e = 0; e < n; e++)
+      for (let r = 0; r < m; r++) {
+        const slots = Array.from({ length: length - first[e]! }, (_, i) => first[e]! + i);
+        const scores = slots.map((s) => {
+          let dot = 0;
+          for (let j = 0; j < d; j++) dot += q[(e * m + r) * d + j]! * k[(e * stride + s) * d + j]!;
+          return dot * scale;
+        });
+        const max = Math.max(...scores);
+        const weights = scores.map((x) => Math.exp(x - max));
+        const total = weights.reduce((a, b) => a + b, 0);
+        for (let j = 0; j < d; j++) {
+          const expected = slots.reduce(
+            (sum, s, i) => sum + (weights[i]! / total) * v[(e * stride + s) * d + j]!,
+            0,
+          );
+          expect(out[(e * m + r) * d + j]).toBeCloseTo(expected, 5);
+        }
+      }
+    // A start at or past the length, or a length past the cache, is refused.
+    expect(() =>
+      tf.tidy(() =>
+        decodeAttentionWasm(
+          tf.zeros([1, 1, d]),
+          tf.zeros([1, stride, d]),
+          tf.zeros([1, stride, d]),
+          1,
+          [4],
+          4,
+        ),
+      ),
+    ).toThrow(/do not pair up/);
+    expect(() =>
+      tf.tidy(() =>
+        decodeAttentionWasm(tf.zeros([1, 1, d]), tf.zeros([1, 3, d]), tf.zeros([1, 3, d]), 1, [0], 4),
+      ),
+    ).toThrow(/do not pair up/);
+  });
+
+  it('writeSlot writes one slot of every entry in the cache’s own buffer and leaves the others', () => {
+    const [n, slots, d, slot] = [3, 5, 4, 3];
+    const before = random(n * slots * d, 6);
+    const x = random(n * d, 7);
+    const cache = tf.tensor3d(before, [n, slots, d]);
+    const written = tf.tidy(() => writeSlot(cache, tf.tensor3d(x, [n, 1, d]), slot));
+    expect(written).toBe(cache);
+    const after = cache.dataSync();
+    for (let e = 0; e < n; e++)
+      for (let s = 0; s < slots; s++)
+        for (let j = 0; j < d; j++) {
+          const at = (e * slots + s) * d + j;
+          expect(after[at]).toBe(s === slot ? x[e * d + j] : before[at]);
+        }
+    expect(() => writeSlot(cache, tf.zeros([n, 1, d]), slots)).toThrow(/does not fit/);
+    expect(() => writeSlot(cache, tf.zeros([n - 1, 1, d]), 0)).toThrow(/does not fit/);
+    cache.dispose();
   });
 });

@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { NOISE_TYPES, type NoiseType } from '../../data/noise/index.js';
 import {
   attentionWeights,
-  generate,
+  generateBatch,
   initBackend,
   loadModel,
   LoraAdapter,
+  Rng,
   type LlamaModel,
 } from '../../ml/index.js';
 import {
@@ -46,9 +47,11 @@ export interface EvaluateModelOptions {
   readonly partialF1Threshold?: number;
   /** tfjs backend name (default: TUNELEDGER_TF_BACKEND, else the best available). */
   readonly backend?: string;
-  /** Called after each generated answer (clean and noisy). */
+  /** Called for each generated answer (clean and noisy), once the batch it was generated in is done. */
   readonly onProgress?: (completed: number, total: number) => void;
-  /** Checked before each answer; true stops with an EvaluationStoppedError. */
+  /** Answers generated together (default EVALUATION_BATCH). */
+  readonly batch?: number;
+  /** Checked before each batch of answers; true stops with an EvaluationStoppedError. */
   readonly shouldStop?: () => boolean;
 }
 
@@ -70,6 +73,12 @@ export interface EvaluationOutcome {
 export class EvaluationStoppedError extends Error {
   override readonly name = 'EvaluationStoppedError';
 }
+
+/**
+ * Answers generated together (generateBatch: one decoding step for all of them): larger batches pay more per
+ * token on this CPU platform only up to about this size, and a stop request waits for at most one batch.
+ */
+export const EVALUATION_BATCH = 32;
 
 /** Query rows and key columns kept in a heatmap: the end of the prompt, where the answer is decided. */
 const HEATMAP_QUERIES = 16;
@@ -101,35 +110,55 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
     const tokenizer = await loadTokenizer(options.modelDir);
     const format = promptFormatByName(options.promptFormat ?? 'alpaca', tokenizer);
     const maxTokens = options.maxTokens ?? 64;
+    const batchSize = options.batch ?? EVALUATION_BATCH;
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new Error(`evaluation: batch must be a whole number of at least 1, not ${batchSize}`);
     const noiseTypes = options.noiseTypes ?? [];
     const total = options.examples.length * (1 + noiseTypes.length);
     let completed = 0;
     let generatedTokens = 0;
     let truncatedPrompts = 0;
-    const answer = (example: EvaluationExample, instruction: string): EvaluationRecord => {
-      if (options.shouldStop?.()) throw new EvaluationStoppedError('evaluation stopped before it finished');
-      const ids = promptIds(format, tokenizer, { ...example, instruction }, model, maxTokens);
-      if (ids.truncated) truncatedPrompts++;
-      const result = generate(model, ids.ids, { maxTokens, stopTokenIds: tokenizer.stopIds });
-      generatedTokens += result.tokens.length;
-      options.onProgress?.(++completed, total);
-      return {
-        id: example.id,
-        instruction,
-        ...(example.input !== undefined ? { input: example.input } : {}),
-        references: example.references,
-        prediction: tokenizer.decode(result.tokens, { skipSpecialTokens: true }),
-        ...(example.constraints ? { constraints: example.constraints } : {}),
-        ...(example.category !== undefined ? { category: example.category } : {}),
-        ...(example.lang ? { lang: example.lang } : {}),
-        finishReason: result.finishReason,
-      };
+    /** Greedy answers to `instructions` (one per example, in order), `batchSize` at a time. */
+    const answer = (instructions: readonly string[]): EvaluationRecord[] => {
+      const records: EvaluationRecord[] = [];
+      for (let from = 0; from < instructions.length; from += batchSize) {
+        if (options.shouldStop?.()) throw new EvaluationStoppedError('evaluation stopped before it finished');
+        const batch = instructions.slice(from, from + batchSize).map((instruction, i) => {
+          const example = options.examples[from + i]!;
+          const ids = promptIds(format, tokenizer, { ...example, instruction }, model, maxTokens);
+          if (ids.truncated) truncatedPrompts++;
+          return { example, instruction, ids: ids.ids };
+        });
+        const generated = generateBatch(
+          model,
+          batch.map((b) => b.ids),
+          { maxTokens, temperature: 0, stopTokenIds: tokenizer.stopIds },
+          new Rng(0),
+        );
+        batch.forEach(({ example, instruction }, i) => {
+          const tokens = generated.tokens[i]!;
+          generatedTokens += tokens.length;
+          options.onProgress?.(++completed, total);
+          records.push({
+            id: example.id,
+            instruction,
+            ...(example.input !== undefined ? { input: example.input } : {}),
+            references: example.references,
+            prediction: tokenizer.decode(tokens, { skipSpecialTokens: true }),
+            ...(example.constraints ? { constraints: example.constraints } : {}),
+            ...(example.category !== undefined ? { category: example.category } : {}),
+            ...(example.lang ? { lang: example.lang } : {}),
+            finishReason: generated.finishReasons[i]!,
+          });
+        });
+      }
+      return records;
     };
     const scoring = {
       ...(options.lexicon ? { lexicon: options.lexicon } : {}),
       ...(options.partialF1Threshold !== undefined ? { partialF1Threshold: options.partialF1Threshold } : {}),
     };
-    const records = options.examples.map((example) => answer(example, example.instruction));
+    const records = answer(options.examples.map((example) => example.instruction));
     const metrics = evaluatePredictions(records, scoring);
 
     let robustness: RobustnessReport | undefined;
@@ -141,9 +170,7 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
       });
       const perNoise: Partial<Record<NoiseType, EvaluationMetrics>> = {};
       for (const type of noiseTypes) {
-        const noisyRecords = noisy[type].map((variant, i) =>
-          answer(options.examples[i]!, variant.instruction),
-        );
+        const noisyRecords = answer(noisy[type].map((variant) => variant.instruction));
         perNoise[type] = evaluatePredictions(noisyRecords, scoring);
       }
       robustness = robustnessReport(metrics, perNoise);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TINY_CONFIG } from '../../../src/ml/index.js';
+import { generate, loadModel, TINY_CONFIG } from '../../../src/ml/index.js';
 import { promptFormatByName } from '../../../src/ml/prompts/index.js';
 import { loadTokenizer } from '../../../src/ml/tokenizers/index.js';
 import {
@@ -91,7 +91,31 @@ describe('evaluateModel on a tiny random model', () => {
     expect(report.robustness).toBeDefined();
   }, 60_000);
 
-  it('stops before the next answer when told to', async () => {
+  it('answers in batches exactly what generation alone answers (greedy)', async () => {
+    const examples = capitalRecords().map((record, i) => exampleFromDatasetRecord(record, i)!);
+    const outcome = await evaluateModel({ modelDir, examples, maxTokens: 8, batch: 3 });
+    const outputs = outcome.predictionsJsonl
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { output: string }).output);
+    const tokenizer = await loadTokenizer(modelDir);
+    const format = promptFormatByName('alpaca', tokenizer);
+    const model = loadModel(modelDir);
+    const alone = examples.map((example) => {
+      const ids = tokenizer.encode(
+        format.renderPrompt({ instruction: example.instruction, system: example.system! }, tokenizer),
+      );
+      const result = generate(model, ids, { maxTokens: 8, stopTokenIds: tokenizer.stopIds });
+      return tokenizer.decode(result.tokens, { skipSpecialTokens: true });
+    });
+    model.dispose();
+    expect(outputs).toEqual(alone);
+    expect(alone.some((output) => output.length > 0)).toBe(true);
+    // The prompts differ in length, so the batches mixed lengths.
+    expect(new Set(examples.map((e) => e.instruction.length)).size).toBeGreaterThan(1);
+  }, 60_000);
+
+  it('stops before the next batch of answers when told to', async () => {
     const examples = capitalRecords().map((record, i) => exampleFromDatasetRecord(record, i)!);
     let answered = 0;
     await expect(
@@ -99,6 +123,7 @@ describe('evaluateModel on a tiny random model', () => {
         modelDir,
         examples,
         maxTokens: 2,
+        batch: 2,
         onProgress: (done) => (answered = done),
         shouldStop: () => answered >= 2,
       }),
