@@ -66,6 +66,50 @@ export interface StepMetrics {
    * model's r_chosen - r_rejected.
    */
   readonly rewardMargin?: number;
+  /** Where the step's wall time went on the training thread, and on the gradient workers when there are any. */
+  readonly phases: StepPhases;
+}
+
+/**
+ * Milliseconds of one optimizer step by phase. Timestamps at the phase boundaries, with no sync added: the
+ * wasm and cpu backends finish every kernel before the op returns. `other` is what the phases leave of the
+ * step's wall time (batching, summing micro-batch gradients, reading the loss).
+ */
+export interface StepPhases {
+  readonly forwardMs: number;
+  readonly backwardMs: number;
+  readonly optimizerMs: number;
+  /**
+   * Data-parallel exchange on this thread: reading the trainable weights out for the workers, posting the
+   * shards, turning their gradients into tensors and adding them up.
+   */
+  readonly exchangeMs: number;
+  /** Waiting for the gradient workers after this thread's own shard was done. */
+  readonly idleMs: number;
+  readonly otherMs: number;
+  /** Each gradient worker's busy time (its passes and its side of the exchange) and idle rest of the step. */
+  readonly workers: readonly WorkerPhases[];
+}
+
+export interface WorkerPhases {
+  readonly forwardMs: number;
+  readonly backwardMs: number;
+  readonly exchangeMs: number;
+  readonly idleMs: number;
+}
+
+/** Phase times a step adds up before finishStep completes them. */
+interface PhaseTally {
+  forwardMs: number;
+  backwardMs: number;
+  exchangeMs: number;
+  idleMs: number;
+  /** Busy time per worker, summed over micro-batches. */
+  workers: { forwardMs: number; backwardMs: number; exchangeMs: number }[];
+}
+
+function newTally(): PhaseTally {
+  return { forwardMs: 0, backwardMs: 0, exchangeMs: 0, idleMs: 0, workers: [] };
 }
 
 /** What a trainer trains besides the model's own trainable variables. */
@@ -181,16 +225,19 @@ export class Trainer {
     let baseLoss = 0;
     let entityLoss = 0;
     let tokens = 0;
+    const tally = newTally();
     for (const part of parts) {
       const batch = makeBatch(part, this.options.padId);
       tokens += batch.tokens;
       const result = computeGradients(this.model, batch, this.options.loss, this.rng);
+      tally.forwardMs += result.time.forwardMs;
+      tally.backwardMs += result.time.backwardMs;
       loss += result.total / parts.length;
       baseLoss += result.base / parts.length;
       entityLoss += result.entity / parts.length;
       accumulate(sums, result.grads);
     }
-    return this.finishStep(sums, parts.length, { loss, baseLoss, entityLoss, tokens }, started);
+    return this.finishStep(sums, parts.length, { loss, baseLoss, entityLoss, tokens }, started, tally);
   }
 
   /**
@@ -244,6 +291,7 @@ export class Trainer {
       1,
       { loss: result.loss, baseLoss: result.policyLoss, entityLoss: 0, tokens: minibatch.batch.tokens },
       started,
+      newTally(),
     );
     return {
       ...metrics,
@@ -287,6 +335,7 @@ export class Trainer {
       parts.length,
       { loss, baseLoss: loss, entityLoss: 0, tokens, ...preferenceStatistics(margins) },
       started,
+      newTally(),
     );
   }
 
@@ -305,16 +354,20 @@ export class Trainer {
     let baseLoss = 0;
     let entityLoss = 0;
     let tokens = 0;
+    const tally = newTally();
+    let exchangeFrom = performance.now();
     // dataSync's array is cloned by postMessage, not transferred: no copy of our own is needed.
     const trainable = [...this.variables()].map(
       ([key, v]) => [key, v.dataSync() as Float32Array] as [string, Float32Array],
     );
+    tally.exchangeMs += performance.now() - exchangeFrom;
     for (const part of parts) {
       const whole = makeBatch(part, this.options.padId);
       const counts = targetCounts(whole);
       tokens += whole.tokens;
       const shards = splitEven(part, pool.size + 1).filter((s) => s.length > 0);
       const [own, ...others] = shards;
+      exchangeFrom = performance.now();
       const pending = pool.compute(
         others.map((shard) => ({
           trainable,
@@ -325,13 +378,26 @@ export class Trainer {
           seed: this.rng.seed(),
         })),
       );
+      tally.exchangeMs += performance.now() - exchangeFrom;
       const ownBatch = makeBatch(own!, this.options.padId);
       const local = computeGradients(this.model, ownBatch, this.options.loss, this.rng, counts);
+      tally.forwardMs += local.time.forwardMs;
+      tally.backwardMs += local.time.backwardMs;
       accumulate(sums, local.grads);
       let total = local.total;
       let base = local.base;
       let entity = local.entity;
-      for (const remote of await pending) {
+      const waitFrom = performance.now();
+      const replies = await pending;
+      exchangeFrom = performance.now();
+      tally.idleMs += exchangeFrom - waitFrom;
+      replies.forEach((remote, i) => {
+        const busy = (tally.workers[i] ??= { forwardMs: 0, backwardMs: 0, exchangeMs: 0 });
+        busy.forwardMs += remote.time.forwardMs;
+        busy.backwardMs += remote.time.backwardMs;
+        busy.exchangeMs += remote.time.exchangeMs;
+      });
+      for (const remote of replies) {
         accumulate(
           sums,
           new Map(
@@ -344,12 +410,13 @@ export class Trainer {
         base += remote.base;
         entity += remote.entity;
       }
+      tally.exchangeMs += performance.now() - exchangeFrom;
       // A batch without entity tokens is trained on base alone (see causalLmLoss).
       loss += total / parts.length;
       baseLoss += base / parts.length;
       entityLoss += entity / parts.length;
     }
-    return this.finishStep(sums, parts.length, { loss, baseLoss, entityLoss, tokens }, started);
+    return this.finishStep(sums, parts.length, { loss, baseLoss, entityLoss, tokens }, started, tally);
   }
 
   /**
@@ -399,6 +466,7 @@ export class Trainer {
       rewardMargin?: number;
     },
     started: number,
+    tally: PhaseTally,
   ): StepMetrics {
     const learningRate = learningRateAt(
       this.stepCount,
@@ -407,16 +475,33 @@ export class Trainer {
       this.options.totalSteps,
       this.options.minLrRatio,
     );
+    const optimizerFrom = performance.now();
     const gradNorm = this.applyUpdate(this.variables(), sums, parts, learningRate);
     for (const g of sums.values()) g.dispose();
     this.stepCount++;
-    const seconds = (performance.now() - started) / 1000;
+    const finished = performance.now();
+    const optimizerMs = finished - optimizerFrom;
+    const wallMs = finished - started;
+    const { forwardMs, backwardMs, exchangeMs, idleMs } = tally;
+    const phases: StepPhases = {
+      forwardMs,
+      backwardMs,
+      optimizerMs,
+      exchangeMs,
+      idleMs,
+      otherMs: Math.max(0, wallMs - forwardMs - backwardMs - optimizerMs - exchangeMs - idleMs),
+      workers: tally.workers.map((busy) => ({
+        ...busy,
+        idleMs: Math.max(0, wallMs - busy.forwardMs - busy.backwardMs - busy.exchangeMs),
+      })),
+    };
     const metrics: StepMetrics = {
       step: this.stepCount,
       ...totals,
       learningRate,
       gradNorm,
-      tokensPerSecond: totals.tokens / seconds,
+      tokensPerSecond: totals.tokens / (wallMs / 1000),
+      phases,
     };
     this.onStep?.(metrics);
     return metrics;
