@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { AdamW } from './adamw.js';
 import { DEFAULT_LORA, LoraAdapter, loraOptionsSchema, type LoraOptions } from './lora.js';
 import { backendInfo } from './backend.js';
 import { computeGradients } from './gradients.js';
@@ -154,7 +155,7 @@ export class Trainer {
   readonly options: ResolvedOptions;
   private rng: Rng;
   private stepCount = 0;
-  private readonly moments = new Map<string, { m: tf.Variable; v: tf.Variable }>();
+  private readonly optimizer: AdamW;
   private pool: GradientWorkerPool | undefined;
   private readonly rewardHead: RewardHead | undefined;
   private readonly valueHead: ValueHead | undefined;
@@ -194,12 +195,7 @@ export class Trainer {
       model.lora = undefined;
       model.setBaseTrainable(true);
     }
-    for (const [name, variable] of this.variables()) {
-      this.moments.set(name, {
-        m: tf.variable(tf.zerosLike(variable), false),
-        v: tf.variable(tf.zerosLike(variable), false),
-      });
-    }
+    this.optimizer = new AdamW(this.variables(), this.options);
   }
 
   get step(): number {
@@ -476,7 +472,13 @@ export class Trainer {
       this.options.minLrRatio,
     );
     const optimizerFrom = performance.now();
-    const gradNorm = this.applyUpdate(this.variables(), sums, parts, learningRate);
+    const gradNorm = this.optimizer.update(
+      this.variables(),
+      sums,
+      parts,
+      learningRate,
+      this.stepCount + 1,
+    );
     for (const g of sums.values()) g.dispose();
     this.stepCount++;
     const finished = performance.now();
@@ -507,40 +509,6 @@ export class Trainer {
     return metrics;
   }
 
-  /** AdamW on averaged gradients, after clipping their global norm; returns the norm before clipping. */
-  private applyUpdate(
-    variables: Map<string, tf.Variable>,
-    sums: Map<string, tf.Tensor>,
-    parts: number,
-    lr: number,
-  ): number {
-    const o = this.options;
-    const t = this.stepCount + 1;
-    return tf.tidy(() => {
-      const grads = new Map([...sums].map(([k, g]) => [k, parts === 1 ? g : tf.div(g, parts)] as const));
-      const squares = [...grads.values()].map((g) => tf.sum(tf.square(g)));
-      const norm = Math.sqrt(squares.length > 0 ? tf.addN(squares).dataSync()[0]! : 0);
-      // torch.nn.utils.clip_grad_norm_: scale by max / (norm + 1e-6) when the norm exceeds max.
-      const clip = o.maxGradNorm !== null && norm > o.maxGradNorm ? o.maxGradNorm / (norm + 1e-6) : 1;
-      const bc1 = 1 - o.beta1 ** t;
-      const bc2 = 1 - o.beta2 ** t;
-      for (const [key, variable] of variables) {
-        let g = grads.get(key);
-        if (!g) continue;
-        if (clip !== 1) g = tf.mul(g, clip);
-        const { m, v } = this.moments.get(key)!;
-        m.assign(tf.add(tf.mul(m, o.beta1), tf.mul(g, 1 - o.beta1)));
-        v.assign(tf.add(tf.mul(v, o.beta2), tf.mul(tf.square(g), 1 - o.beta2)));
-        // Norm weights (1-D) are not decayed, as the usual transformers parameter groups do.
-        const decay =
-          o.weightDecay > 0 && variable.rank > 1 ? tf.mul(variable, 1 - lr * o.weightDecay) : variable;
-        const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), o.epsilon);
-        variable.assign(tf.sub(decay, tf.mul(tf.div(m, denom), lr / bc1)));
-      }
-      return norm;
-    });
-  }
-
   /** Mean masked loss over examples without updating anything. */
   evaluate(examples: readonly TrainingExample[]): { loss: number; baseLoss: number; entityLoss: number } {
     const batch = makeBatch(examples, this.options.padId);
@@ -564,7 +532,7 @@ export class Trainer {
     const moments = new Map<string, HostTensor>();
     for (const [key, variable] of this.variables()) {
       weights.set(key, host(variable));
-      const { m, v } = this.moments.get(key)!;
+      const { m, v } = this.optimizer.momentsOf(key)!;
       moments.set(`${key}.exp_avg`, host(m));
       moments.set(`${key}.exp_avg_sq`, host(v));
     }
@@ -599,7 +567,7 @@ export class Trainer {
           `${dir}: the checkpoint lacks "${key}"; was it saved with the same mode and LoRA options?`,
         );
       assign(variable, w, key);
-      const target = this.moments.get(key)!;
+      const target = this.optimizer.momentsOf(key)!;
       assign(target.m, m, key);
       assign(target.v, v, key);
     }
@@ -630,11 +598,7 @@ export class Trainer {
   }
 
   dispose(): void {
-    for (const { m, v } of this.moments.values()) {
-      m.dispose();
-      v.dispose();
-    }
-    this.moments.clear();
+    this.optimizer.dispose();
   }
 }
 
