@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { AdamW } from './adamw.js';
 import { DEFAULT_LORA, LoraAdapter, loraOptionsSchema, type LoraOptions } from './lora.js';
 import { backendInfo } from './backend.js';
-import { computeGradients } from './gradients.js';
+import { computeGradients, type PassTimes } from './gradients.js';
 import {
   computeDpoGradients,
   makePreferenceBatch,
@@ -73,8 +73,9 @@ export interface StepMetrics {
 
 /**
  * Milliseconds of one optimizer step by phase. Timestamps at the phase boundaries, with no sync added: the
- * wasm and cpu backends finish every kernel before the op returns. `other` is what the phases leave of the
- * step's wall time (batching, summing micro-batch gradients, reading the loss).
+ * wasm and cpu backends finish every kernel before the op returns. Forward and backward are the passes of
+ * the loss being trained (supervised, DPO, reward model, PPO); `other` is what the phases leave of the step's
+ * wall time (batching, summing micro-batch gradients, reading the loss, a DPO step's reference pass).
  */
 export interface StepPhases {
   readonly forwardMs: number;
@@ -287,7 +288,7 @@ export class Trainer {
       1,
       { loss: result.loss, baseLoss: result.policyLoss, entityLoss: 0, tokens: minibatch.batch.tokens },
       started,
-      newTally(),
+      { ...newTally(), ...result.time },
     );
     return {
       ...metrics,
@@ -311,6 +312,7 @@ export class Trainer {
       margins: ArrayLike<number>;
       grads: Map<string, tf.Tensor>;
       tokens: number;
+      time: PassTimes;
     },
   ): StepMetrics {
     const started = performance.now();
@@ -319,8 +321,11 @@ export class Trainer {
     const margins: number[] = [];
     let loss = 0;
     let tokens = 0;
+    const tally = newTally();
     for (const part of parts) {
       const result = micro(part);
+      tally.forwardMs += result.time.forwardMs;
+      tally.backwardMs += result.time.backwardMs;
       tokens += result.tokens;
       loss += result.loss / parts.length;
       margins.push(...Array.from(result.margins));
@@ -331,7 +336,7 @@ export class Trainer {
       parts.length,
       { loss, baseLoss: loss, entityLoss: 0, tokens, ...preferenceStatistics(margins) },
       started,
-      newTally(),
+      tally,
     );
   }
 
@@ -472,13 +477,7 @@ export class Trainer {
       this.options.minLrRatio,
     );
     const optimizerFrom = performance.now();
-    const gradNorm = this.optimizer.update(
-      this.variables(),
-      sums,
-      parts,
-      learningRate,
-      this.stepCount + 1,
-    );
+    const gradNorm = this.optimizer.update(this.variables(), sums, parts, learningRate, this.stepCount + 1);
     for (const g of sums.values()) g.dispose();
     this.stepCount++;
     const finished = performance.now();
