@@ -9,7 +9,7 @@
  * model, batch and optimizer in PyTorch, interleaved with our runs (round by round, mode by mode), and the
  * ratios are printed: the goal is LoRA >= 0.5x and full fine-tuning >= 0.4x of PyTorch. Each training mode
  * also reports where a step's time goes (forward, backward, optimizer, data-parallel exchange, idle; see
- * StepPhases in src/ml/trainer.ts), per step, medians over the timed steps.
+ * StepPhases in src/ml/trainer.ts), per step, means over the timed steps (they add up to the mean step).
  *
  * Args: --steps N (timed steps per mode and round, default 5), --rounds N (default 2), --gen-tokens N
  * (default 64), --modes lora,full,generate,generate-batch, --batches 1,8,32, --batch-gen-tokens N (default 32),
@@ -113,13 +113,21 @@ async function trainSpeed(
   return { wall, cpu, phases };
 }
 
-/** Median milliseconds per step of each phase, this thread's and the first gradient worker's. */
+/**
+ * Mean milliseconds per step of each phase, this thread's and the first gradient worker's, and of the whole
+ * step: means add up (the phases to the step), where medians of a load that changes between rounds need not.
+ */
 function phaseMetrics(mode: string, phases: readonly StepPhases[]): Record<string, number> {
   const out: Record<string, number> = {};
   const put = (name: string, values: number[]) => {
-    if (values.length > 0) out[`${mode}_step_${name}_ms`] = round1(median(values));
+    if (values.length > 0) out[`${mode}_step_${name}_ms`] = round1(mean(values));
   };
-  for (const key of ['forwardMs', 'backwardMs', 'optimizerMs', 'exchangeMs', 'idleMs', 'otherMs'] as const)
+  const keys = ['forwardMs', 'backwardMs', 'optimizerMs', 'exchangeMs', 'idleMs', 'otherMs'] as const;
+  put(
+    'wall',
+    phases.map((p) => keys.reduce((sum, key) => sum + p[key], 0)),
+  );
+  for (const key of keys)
     put(
       key.replace(/Ms$/, ''),
       phases.map((p) => p[key]),
@@ -130,6 +138,10 @@ function phaseMetrics(mode: string, phases: readonly StepPhases[]): Record<strin
       phases.flatMap((p) => (p.workers[0] ? [p.workers[0][key]] : [])),
     );
   return out;
+}
+
+function mean(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
 }
 
 function round1(value: number): number {
@@ -277,7 +289,8 @@ export default async function (args: string[]): Promise<BenchResult> {
   const workers = Number(arg(args, '--workers', String(workerDefault(backend.backend))));
   const warmup = Number(arg(args, '--warmup', '3'));
   const rounds = Number(arg(args, '--rounds', '2'));
-  const torch = arg(args, '--torch', 'yes') !== 'no' && hasTorch();
+  const torchWanted = arg(args, '--torch', 'yes') !== 'no';
+  const torch = torchWanted && hasTorch();
   let metrics: Record<string, number> = {};
   const goals: string[] = [];
   // Ours and PyTorch take turns, mode by mode and round by round, so both see the same load on the machine.
@@ -361,7 +374,7 @@ export default async function (args: string[]): Promise<BenchResult> {
     metrics = { ...metrics, ...figures.metrics };
     goals.push(...figures.goals);
   }
-  if (!torch)
+  if (torchWanted && !torch)
     goals.push(
       'no PyTorch baseline: install it with `apt-get install python3-torch libopenblas0-pthread` (bench/torch_train.py runs under /usr/bin/python3)',
     );
@@ -380,7 +393,9 @@ export default async function (args: string[]): Promise<BenchResult> {
       workers,
       torch: torch
         ? 'bench/torch_train.py (OPENBLAS_NUM_THREADS=2, torch.set_num_threads(1))'
-        : 'not installed',
+        : torchWanted
+          ? 'not installed'
+          : 'skipped (--torch no)',
       genTokens,
       batchedGeneration: { configs: batchConfigs, batches, prompt: BATCH_PROMPT, tokens: batchGenTokens },
     },
