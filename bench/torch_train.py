@@ -5,9 +5,10 @@ RMSNorm eps 1e-6, rotary theta 10000), batch 8 of 128 input positions. LoRA is r
 on q_proj and v_proj, written out here so PEFT is not needed; both modes use AdamW (lr 1e-4) and clip the
 gradient norm at 1, as the Trainer does. Generation is greedy with a KV cache at batch 1 (a 16-token prompt).
 
-Usage: python3 bench/torch_train.py --mode lora|full|generate [--steps N] [--warmup N] [--gen-tokens N]
-Prints one JSON object: {"mode", "tokens_per_s": [...], "tokens_per_cpu_s": [...], "torch", "threads"}
-(tokens per wall second and per CPU second of the process, all its threads, one entry per timed step or run). The thread settings follow the
+Usage: python3 bench/torch_train.py [--mode all|lora|full|generate] [--steps N] [--warmup N] [--gen-tokens N]
+Prints one JSON object: {"torch", "threads", "results": {mode: {"tokens_per_s": [...], "tokens_per_cpu_s": [...]}}}
+(tokens per wall second and per CPU second of the process, all its threads, one entry per timed step or run;
+every mode by default). The thread settings follow the
 bench: OPENBLAS_NUM_THREADS (default 2) for the BLAS, torch.set_num_threads(1) for torch's own loops.
 """
 
@@ -208,25 +209,26 @@ def generate(tokens, runs):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mode", choices=["lora", "full", "generate"], required=True)
+    parser.add_argument("--mode", choices=["all", "lora", "full", "generate"], default="all")
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--gen-tokens", type=int, default=64)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     torch.set_num_threads(1)
-    if args.mode == "generate":
-        speeds, cpu = generate(args.gen_tokens, args.runs)
-    else:
-        speeds, cpu = train(args.mode, args.steps, args.warmup)
+    results = {}
+    for mode in ["lora", "full", "generate"] if args.mode == "all" else [args.mode]:
+        if mode == "generate":
+            speeds, cpu = generate(args.gen_tokens, args.runs)
+        else:
+            speeds, cpu = train(mode, args.steps, args.warmup)
+        results[mode] = {"tokens_per_s": speeds, "tokens_per_cpu_s": cpu}
     print(
         json.dumps(
             {
-                "mode": args.mode,
-                "tokens_per_s": speeds,
-                "tokens_per_cpu_s": cpu,
                 "torch": torch.__version__,
                 "threads": {"torch": torch.get_num_threads(), "openblas": os.environ["OPENBLAS_NUM_THREADS"]},
+                "results": results,
             }
         )
     )

@@ -188,10 +188,10 @@ function torchSpeed(
     { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '2' } },
   );
   const parsed = JSON.parse(out.trim().split('\n').pop()!) as {
-    tokens_per_s: number[];
-    tokens_per_cpu_s: number[];
+    results: Record<string, { tokens_per_s: number[]; tokens_per_cpu_s: number[] }>;
   };
-  return { wall: parsed.tokens_per_s, cpu: parsed.tokens_per_cpu_s };
+  const result = parsed.results[mode]!;
+  return { wall: result.tokens_per_s, cpu: result.tokens_per_cpu_s };
 }
 
 /** The gradient workers the training worker would start: TUNELEDGER_TRAIN_WORKERS, else its default. */
