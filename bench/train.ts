@@ -1,15 +1,28 @@
 /**
- * Training and generation throughput of the ML engine on the reference configuration (issue 5): vocab 512,
+ * Training and generation throughput of the ML engine on the reference configuration: vocab 512,
  * hidden 256, 4 layers, 4 heads, intermediate 688, sequence 128, batch 8; LoRA r=16 on q_proj and v_proj,
  * and full fine-tuning; greedy generation with the KV cache; batched generation (generateBatch: one forward
  * pass per step for every row) at batch 1, 8 and 32 on the tiny and the reference configurations (goal: batch 32
- * at least 8x the tokens/s of batch 1). Args: --steps N (timed steps per mode, default 5),
- * --gen-tokens N (default 64), --modes lora,full,generate,generate-batch, --batches 1,8,32, --batch-gen-tokens N
- * (default 32), --batch-configs tiny,reference, --workers N (data-parallel gradient workers beside the main thread; default 0),
- * --warmup N (untimed steps first, default 3: worker threads' JIT takes a few steps to reach its steady pace).
+ * at least 8x the tokens/s of batch 1).
+ *
+ * Where PyTorch is installed (`/usr/bin/python3 -c "import torch"` works), bench/torch_train.py runs the same
+ * model, batch and optimizer in PyTorch, interleaved with our runs (round by round, mode by mode), and the
+ * ratios are printed: the goal is LoRA >= 0.5x and full fine-tuning >= 0.4x of PyTorch. Each training mode
+ * also reports where a step's time goes (forward, backward, optimizer, data-parallel exchange, idle; see
+ * StepPhases in src/ml/trainer.ts), per step, means over the timed steps (they add up to the mean step).
+ *
+ * Args: --steps N (timed steps per mode and round, default 5), --rounds N (default 2), --gen-tokens N
+ * (default 64), --modes lora,full,generate,generate-batch, --batches 1,8,32, --batch-gen-tokens N (default 32),
+ * --batch-configs tiny,reference, --workers N (data-parallel gradient workers beside the main thread; default
+ * what the training worker starts: TUNELEDGER_TRAIN_WORKERS, else one per core beyond the first), --warmup N
+ * (untimed steps first, default 3: worker threads' JIT takes a few steps to reach its steady pace), --torch
+ * no (skip the PyTorch baseline).
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import {
+  defaultGradientWorkers,
   generate,
   generateBatch,
   initBackend,
@@ -19,6 +32,7 @@ import {
   TINY_CONFIG,
   Trainer,
   type LlamaConfigInit,
+  type StepPhases,
   type TrainingExample,
 } from '../src/ml/index.js';
 import { withSpread, type BenchResult } from './lib.js';
@@ -57,6 +71,10 @@ interface Speed {
   readonly cpu: number[];
 }
 
+interface TrainSpeed extends Speed {
+  readonly phases: StepPhases[];
+}
+
 function cpuSeconds(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
@@ -67,7 +85,7 @@ async function trainSpeed(
   steps: number,
   workers: number,
   warmup: number,
-): Promise<Speed> {
+): Promise<TrainSpeed> {
   const model = LlamaModel.random(makeLlamaConfig(REFERENCE), 1);
   const trainer = new Trainer(model, {
     mode,
@@ -81,16 +99,111 @@ async function trainSpeed(
   for (let i = 0; i < warmup; i++) await trainer.trainStepAsync(data);
   const wall: number[] = [];
   const cpu: number[] = [];
+  const phases: StepPhases[] = [];
   for (let i = 0; i < steps; i++) {
     const c = cpuSeconds();
     const m = await trainer.trainStepAsync(data);
     wall.push(m.tokensPerSecond);
     cpu.push(m.tokens / (cpuSeconds() - c));
+    phases.push(m.phases);
   }
   await trainer.stopWorkers();
   trainer.dispose();
   model.dispose();
-  return { wall, cpu };
+  return { wall, cpu, phases };
+}
+
+/**
+ * Mean milliseconds per step of each phase, this thread's and the first gradient worker's, and of the whole
+ * step: means add up (the phases to the step), where medians of a load that changes between rounds need not.
+ */
+function phaseMetrics(mode: string, phases: readonly StepPhases[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  const put = (name: string, values: number[]) => {
+    if (values.length > 0) out[`${mode}_step_${name}_ms`] = round1(mean(values));
+  };
+  const keys = ['forwardMs', 'backwardMs', 'optimizerMs', 'exchangeMs', 'idleMs', 'otherMs'] as const;
+  put(
+    'wall',
+    phases.map((p) => keys.reduce((sum, key) => sum + p[key], 0)),
+  );
+  for (const key of keys)
+    put(
+      key.replace(/Ms$/, ''),
+      phases.map((p) => p[key]),
+    );
+  for (const key of ['forwardMs', 'backwardMs', 'exchangeMs', 'idleMs'] as const)
+    put(
+      `worker_${key.replace(/Ms$/, '')}`,
+      phases.flatMap((p) => (p.workers[0] ? [p.workers[0][key]] : [])),
+    );
+  return out;
+}
+
+function mean(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
+}
+
+/** Real tokens over the positions a padded batch computes (1: no padding). */
+function paddingEfficiency(data: readonly TrainingExample[]): number {
+  const inputs = data.map((e) => e.ids.length - 1);
+  return inputs.reduce((a, b) => a + b, 0) / (data.length * Math.max(...inputs));
+}
+
+const TORCH_PYTHON = '/usr/bin/python3';
+
+/** bench/torch_train.py, beside this file in the sources or two levels up from dist/bench. */
+function torchScript(): string | undefined {
+  for (const relative of ['./torch_train.py', '../../bench/torch_train.py']) {
+    const path = fileURLToPath(new URL(relative, import.meta.url));
+    if (existsSync(path)) return path;
+  }
+  return undefined;
+}
+
+/** Tokens/s of the same mode in PyTorch (bench/torch_train.py), one sample per timed step or run. */
+function torchSpeed(
+  mode: 'lora' | 'full' | 'generate',
+  options: { steps: number; warmup: number; genTokens: number },
+): Speed {
+  const script = torchScript();
+  if (!script) throw new Error('bench/torch_train.py is missing');
+  const out = execFileSync(
+    TORCH_PYTHON,
+    [
+      script,
+      '--mode',
+      mode,
+      '--steps',
+      String(options.steps),
+      '--warmup',
+      String(options.warmup),
+      '--gen-tokens',
+      String(options.genTokens),
+    ],
+    { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '2' } },
+  );
+  const parsed = JSON.parse(out.trim().split('\n').pop()!) as {
+    results: Record<string, { tokens_per_s: number[]; tokens_per_cpu_s: number[] }>;
+  };
+  const result = parsed.results[mode]!;
+  return { wall: result.tokens_per_s, cpu: result.tokens_per_cpu_s };
+}
+
+/** The gradient workers the training worker would start: TUNELEDGER_TRAIN_WORKERS, else its default. */
+function workerDefault(backend: string): number {
+  const raw = process.env.TUNELEDGER_TRAIN_WORKERS?.trim();
+  if (raw && raw !== 'auto') {
+    const count = Number(raw);
+    if (!Number.isInteger(count) || count < 0)
+      throw new Error(`TUNELEDGER_TRAIN_WORKERS="${raw}" is not a number of gradient workers`);
+    return count;
+  }
+  return defaultGradientWorkers(backend);
 }
 
 function generationSpeed(tokens: number, runs: number): Speed {
@@ -189,31 +302,84 @@ export default async function (args: string[]): Promise<BenchResult> {
   const batches = arg(args, '--batches', '1,8,32').split(',').map(Number);
   const batchGenTokens = Number(arg(args, '--batch-gen-tokens', '32'));
   const batchConfigs = arg(args, '--batch-configs', 'tiny,reference').split(',');
-  const workers = Number(arg(args, '--workers', '0'));
+  const workers = Number(arg(args, '--workers', String(workerDefault(backend.backend))));
   const warmup = Number(arg(args, '--warmup', '3'));
+  const rounds = Number(arg(args, '--rounds', '2'));
+  const torchWanted = arg(args, '--torch', 'yes') !== 'no';
+  const torch = torchWanted && hasTorch();
   let metrics: Record<string, number> = {};
   const goals: string[] = [];
+  // Ours and PyTorch take turns, mode by mode and round by round, so both see the same load on the machine.
+  const ours = { lora: [] as number[], full: [] as number[], generate: [] as number[] };
+  const oursCpu = { lora: [] as number[], full: [] as number[], generate: [] as number[] };
+  const theirs = { lora: [] as number[], full: [] as number[], generate: [] as number[] };
+  const theirsCpu = { lora: [] as number[], full: [] as number[], generate: [] as number[] };
+  const addTorch = (mode: 'lora' | 'full' | 'generate') => {
+    const speed = torchSpeed(mode, { steps, warmup: 2, genTokens });
+    theirs[mode].push(...speed.wall);
+    theirsCpu[mode].push(...speed.cpu);
+  };
+  const phases = { lora: [] as StepPhases[], full: [] as StepPhases[] };
+  for (let round = 0; round < rounds; round++) {
+    for (const mode of ['lora', 'full'] as const) {
+      if (!modes.includes(mode)) continue;
+      const speed = await trainSpeed(mode, steps, workers, warmup);
+      ours[mode].push(...speed.wall);
+      oursCpu[mode].push(...speed.cpu);
+      phases[mode].push(...speed.phases);
+      if (torch) addTorch(mode);
+    }
+    if (modes.includes('generate')) {
+      const speed = generationSpeed(genTokens, 3);
+      ours.generate.push(...speed.wall);
+      oursCpu.generate.push(...speed.cpu);
+      if (torch) addTorch('generate');
+    }
+  }
   for (const mode of ['lora', 'full'] as const) {
-    if (!modes.includes(mode)) continue;
-    const speed = await trainSpeed(mode, steps, workers, warmup);
+    if (ours[mode].length === 0) continue;
     metrics = {
       ...metrics,
-      ...withSpread(`${mode}_train_tokens_per_s`, speed.wall),
-      ...withSpread(`${mode}_train_tokens_per_cpu_s`, speed.cpu),
+      ...withSpread(`${mode}_train_tokens_per_s`, ours[mode]),
+      ...withSpread(`${mode}_train_tokens_per_cpu_s`, oursCpu[mode]),
+      ...phaseMetrics(mode, phases[mode]),
     };
     const goal = mode === 'lora' ? 2000 : 1300;
     goals.push(
-      `${mode} >= ${goal.toLocaleString('en-US')} tokens/s: ${median(speed.wall) >= goal ? 'yes' : 'no'} (${Math.round(median(speed.wall))})`,
+      `${mode} >= ${goal.toLocaleString('en-US')} tokens/s: ${median(ours[mode]) >= goal ? 'yes' : 'no'} (${Math.round(median(ours[mode]))})`,
     );
   }
-  if (modes.includes('generate')) {
-    const speed = generationSpeed(genTokens, 3);
+  if (ours.generate.length > 0) {
     metrics = {
       ...metrics,
-      ...withSpread('generate_kv_cache_tokens_per_s', speed.wall),
-      ...withSpread('generate_kv_cache_tokens_per_cpu_s', speed.cpu),
+      ...withSpread('generate_kv_cache_tokens_per_s', ours.generate),
+      ...withSpread('generate_kv_cache_tokens_per_cpu_s', oursCpu.generate),
     };
   }
+  if (torch) {
+    const wanted = { lora: 0.5, full: 0.4, generate: undefined };
+    for (const mode of ['lora', 'full', 'generate'] as const) {
+      if (theirs[mode].length === 0) continue;
+      const ratio = median(ours[mode]) / median(theirs[mode]);
+      const cpuRatio = median(oursCpu[mode]) / median(theirsCpu[mode]);
+      const key = mode === 'generate' ? 'generate_kv_cache' : `${mode}_train`;
+      metrics = {
+        ...metrics,
+        ...withSpread(`torch_${key}_tokens_per_s`, theirs[mode]),
+        ...withSpread(`torch_${key}_tokens_per_cpu_s`, theirsCpu[mode]),
+        [`${key}_vs_torch_ratio`]: Math.round(ratio * 1000) / 1000,
+        [`${key}_vs_torch_cpu_ratio`]: Math.round(cpuRatio * 1000) / 1000,
+      };
+      const goal = wanted[mode];
+      const figures = `${ratio.toFixed(2)}x by wall time, ${cpuRatio.toFixed(2)}x by CPU time`;
+      goals.push(
+        goal === undefined
+          ? `${mode}: ${figures} of PyTorch`
+          : `${mode} >= ${goal}x PyTorch (same run, interleaved): ${ratio >= goal ? 'yes' : 'no'} (${figures})`,
+      );
+    }
+  }
+  metrics = { ...metrics, padding_efficiency: paddingEfficiency(examples(2)) };
   if (modes.includes('generate-batch')) {
     const figures = batchedGenerationFigures({
       configs: batchConfigs,
@@ -224,9 +390,9 @@ export default async function (args: string[]): Promise<BenchResult> {
     metrics = { ...metrics, ...figures.metrics };
     goals.push(...figures.goals);
   }
-  if (hasTorch())
+  if (torchWanted && !torch)
     goals.push(
-      'python3-torch is installed: compare with the same configuration in PyTorch (not automated here)',
+      'no PyTorch baseline: install it with `apt-get install python3-torch libopenblas0-pthread` (bench/torch_train.py runs under /usr/bin/python3)',
     );
   goals.push('measured on a 2-core machine shared with other work: numbers are noisy');
   return {
@@ -238,8 +404,14 @@ export default async function (args: string[]): Promise<BenchResult> {
       batch: BATCH,
       lora: { r: 16, alpha: 32, targets: ['q_proj', 'v_proj'] },
       steps,
+      rounds,
       warmup,
       workers,
+      torch: torch
+        ? 'bench/torch_train.py (OPENBLAS_NUM_THREADS=2, torch.set_num_threads(1))'
+        : torchWanted
+          ? 'not installed'
+          : 'skipped (--torch no)',
       genTokens,
       batchedGeneration: { configs: batchConfigs, batches, prompt: BATCH_PROMPT, tokens: batchGenTokens },
     },
@@ -250,7 +422,7 @@ export default async function (args: string[]): Promise<BenchResult> {
 
 function hasTorch(): boolean {
   try {
-    execFileSync('python3', ['-c', 'import torch'], { stdio: 'ignore' });
+    execFileSync(TORCH_PYTHON, ['-c', 'import torch'], { stdio: 'ignore' });
     return true;
   } catch {
     return false;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { gradientsByKey } from './gradients.js';
+import { gradientsByKey, type PassTimes } from './gradients.js';
 import { makeBatch, type Batch, type TrainingExample } from './loss.js';
 import type { LlamaModel } from './model.js';
 import { readInTidy, tokenCrossEntropy } from './ops.js';
@@ -119,6 +119,7 @@ export interface DpoGradientResult {
   readonly grads: Map<string, tf.Tensor>;
   readonly loss: number;
   readonly margins: Float32Array;
+  readonly time: PassTimes;
 }
 
 /** DPO loss and the gradients of the policy's trainable variables on one preference batch. */
@@ -142,5 +143,5 @@ export function computeDpoGradients(
     );
     return { loss: parts.loss, extra: { margins: parts.margins } };
   });
-  return { grads: result.grads, loss: result.loss, margins: result.extra.margins };
+  return { grads: result.grads, loss: result.loss, margins: result.extra.margins, time: result.time };
 }

@@ -26,6 +26,7 @@ parentPort!.on(
         return;
       }
       if (!model) throw new Error('shard before setup');
+      const received = performance.now();
       const shard = message.shard;
       const variables = model.trainableVariables();
       for (const [key, data] of shard.trainable) {
@@ -34,13 +35,21 @@ parentPort!.on(
         tf.tidy(() => variable.assign(tf.tensor(data, variable.shape)));
       }
       const batch = makeBatch(shard.examples, shard.padId);
+      const loaded = performance.now();
       const result = computeGradients(model, batch, shard.loss, new Rng(shard.seed), shard.counts);
+      const computed = performance.now();
       const grads: [string, Float32Array][] = [];
       for (const [key, g] of result.grads) {
         grads.push([key, Float32Array.from(g.dataSync() as Float32Array)]);
         g.dispose();
       }
-      const reply: ShardResult = { grads, total: result.total, base: result.base, entity: result.entity };
+      const reply: ShardResult = {
+        grads,
+        total: result.total,
+        base: result.base,
+        entity: result.entity,
+        time: { ...result.time, exchangeMs: loaded - received + (performance.now() - computed) },
+      };
       parentPort!.postMessage(
         { ok: true, result: reply },
         grads.map(([, d]) => d.buffer as ArrayBuffer),

@@ -9,6 +9,17 @@ export interface GradientResult {
   readonly total: number;
   readonly base: number;
   readonly entity: number;
+  /** Milliseconds in the forward pass (the loss included) and in the backward pass. */
+  readonly time: PassTimes;
+}
+
+/**
+ * Wall time of the two passes of one gradient computation, in milliseconds. Taken at the pass boundaries
+ * with no sync added: the wasm and cpu backends run every kernel on the calling thread before the op returns.
+ */
+export interface PassTimes {
+  readonly forwardMs: number;
+  readonly backwardMs: number;
 }
 
 /**
@@ -19,18 +30,27 @@ export interface GradientResult {
 export function gradientsByKey<Extra extends string>(
   variables: ReadonlyMap<string, tf.Variable>,
   lossFn: () => { readonly loss: tf.Scalar; readonly extra: Readonly<Record<Extra, tf.Tensor>> },
-): { grads: Map<string, tf.Tensor>; loss: number; extra: Record<Extra, Float32Array> } {
+): {
+  grads: Map<string, tf.Tensor>;
+  loss: number;
+  extra: Record<Extra, Float32Array>;
+  time: PassTimes;
+} {
   const byVariableName = new Map([...variables].map(([key, v]) => [v.name, key] as const));
+  const started = performance.now();
+  let forwardDone = started;
   const result = tf.tidy(() => {
     let extra: Readonly<Record<Extra, tf.Tensor>> | undefined;
     const { value, grads } = tf.variableGrads(() => {
       const parts = lossFn();
       extra = parts.extra;
       for (const tensor of Object.values<tf.Tensor>(parts.extra)) tf.keep(tensor);
+      forwardDone = performance.now();
       return parts.loss;
     }, [...variables.values()]);
     return { value, grads, extra: extra! };
   });
+  const time = { forwardMs: forwardDone - started, backwardMs: performance.now() - forwardDone };
   const extra = Object.fromEntries(
     Object.entries<tf.Tensor>(result.extra).map(([name, tensor]) => [
       name,
@@ -41,6 +61,7 @@ export function gradientsByKey<Extra extends string>(
     grads: new Map(Object.entries(result.grads).map(([name, g]) => [byVariableName.get(name)!, g] as const)),
     loss: result.value.dataSync()[0]!,
     extra,
+    time,
   };
   tf.dispose([result.value, ...Object.values<tf.Tensor>(result.extra)]);
   return out;
@@ -64,5 +85,6 @@ export function computeGradients(
     total: result.loss,
     base: result.extra.base[0]!,
     entity: result.extra.entity[0]!,
+    time: result.time,
   };
 }

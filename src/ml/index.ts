@@ -79,6 +79,8 @@ export {
   type DpoReference,
   type PpoStepMetrics,
   type StepMetrics,
+  type StepPhases,
+  type WorkerPhases,
   type TrainerOptions,
   type TrainerParts,
 } from './trainer.js';
@@ -119,6 +121,7 @@ export {
 export { computeGradients, type GradientResult } from './gradients.js';
 export { targetCounts, type TargetCounts } from './loss.js';
 export {
+  defaultGradientWorkers,
   GradientWorkerPool,
   gradientWorkerUrl,
   type ShardRequest,

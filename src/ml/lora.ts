@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
 import type { LlamaConfig } from './config.js';
 import { LINEAR_MODULES, linearName, linearShape, type LinearModule } from './linearModules.js';
 import { linearTrainable, readInTidy } from './ops.js';
+import { peftConfigJson, readPeftAdapter, writePeftAdapter } from './peftFiles.js';
 import { Rng } from './rng.js';
-import { decodeSafetensors, encodeSafetensors, type HostTensor } from './safetensors.js';
+import type { HostTensor } from './safetensors.js';
 
 export interface LoraOptions {
   readonly r: number;
@@ -34,25 +33,6 @@ export const loraOptionsSchema = z.object({
   targetModules: z.array(moduleSchema).min(1),
   baseModelNameOrPath: z.string().optional(),
 });
-
-const peftConfigSchema = z
-  .object({
-    peft_type: z.string(),
-    r: z.number().int().positive(),
-    lora_alpha: z.number().positive(),
-    lora_dropout: z.number().min(0).max(1).default(0),
-    target_modules: z.union([z.array(z.string()), z.string()]),
-    base_model_name_or_path: z.string().nullable().optional(),
-    fan_in_fan_out: z.boolean().default(false),
-    bias: z.string().default('none'),
-    use_rslora: z.boolean().default(false),
-    use_dora: z.boolean().default(false),
-    lora_bias: z.boolean().default(false),
-    rank_pattern: z.record(z.string(), z.unknown()).nullable().default({}),
-    alpha_pattern: z.record(z.string(), z.unknown()).nullable().default({}),
-    layers_to_transform: z.unknown().optional(),
-  })
-  .passthrough();
 
 /** The PEFT key of a LoRA matrix, e.g. base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight. */
 export function peftKey(layer: number, module: LinearModule, which: 'A' | 'B'): string {
@@ -170,87 +150,19 @@ export class LoraAdapter {
 
   /** adapter_config.json as PEFT writes it for a LoRA on a causal LM. */
   peftConfig(): Record<string, unknown> {
-    return {
-      peft_type: 'LORA',
-      task_type: 'CAUSAL_LM',
-      base_model_name_or_path: this.options.baseModelNameOrPath ?? null,
-      r: this.options.r,
-      lora_alpha: this.options.alpha,
-      lora_dropout: this.options.dropout,
-      target_modules: [...this.options.targetModules],
-      bias: 'none',
-      fan_in_fan_out: false,
-      inference_mode: true,
-      init_lora_weights: true,
-      layers_to_transform: null,
-      layers_pattern: null,
-      modules_to_save: null,
-      revision: null,
-    };
+    return peftConfigJson(this.options);
   }
 
   /** Writes adapter_config.json and adapter_model.safetensors (F32) into dir, the layout PeftModel.from_pretrained reads. */
   save(dir: string): void {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'adapter_config.json'), `${JSON.stringify(this.peftConfig(), null, 2)}\n`);
-    writeFileSync(
-      join(dir, 'adapter_model.safetensors'),
-      encodeSafetensors(this.toPeftTensors(), { metadata: { format: 'pt' } }),
-    );
+    writePeftAdapter(dir, this.options, this.toPeftTensors());
   }
 
   /** Reads a PEFT LoRA adapter directory for a model of `modelConfig`. */
   static load(dir: string, modelConfig: LlamaConfig): LoraAdapter {
-    const configPath = join(dir, 'adapter_config.json');
-    const weightsPath = join(dir, 'adapter_model.safetensors');
-    if (!existsSync(configPath))
-      throw new Error(`${dir}: adapter_config.json is missing; is this a PEFT adapter directory?`);
-    if (!existsSync(weightsPath)) {
-      throw new Error(
-        `${dir}: adapter_model.safetensors is missing (adapter_model.bin pickles are not read; re-save with safe_serialization)`,
-      );
-    }
-    const parsed = peftConfigSchema.safeParse(JSON.parse(readFileSync(configPath, 'utf8')));
-    if (!parsed.success) {
-      throw new Error(
-        `${configPath}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-      );
-    }
-    const peft = parsed.data;
-    if (peft.peft_type !== 'LORA')
-      throw new Error(`${configPath}: peft_type ${peft.peft_type} is not supported; only LORA`);
-    if (peft.use_dora || peft.use_rslora || peft.fan_in_fan_out || peft.lora_bias || peft.bias !== 'none') {
-      throw new Error(
-        `${configPath}: use_dora, use_rslora, fan_in_fan_out, lora_bias and bias other than "none" are not supported`,
-      );
-    }
-    if (Object.keys(peft.rank_pattern ?? {}).length > 0 || Object.keys(peft.alpha_pattern ?? {}).length > 0) {
-      throw new Error(
-        `${configPath}: per-module rank_pattern/alpha_pattern are not supported; use one r and lora_alpha`,
-      );
-    }
-    if (peft.layers_to_transform !== undefined && peft.layers_to_transform !== null) {
-      throw new Error(
-        `${configPath}: layers_to_transform is not supported; the adapter must cover every layer`,
-      );
-    }
-    const requested = typeof peft.target_modules === 'string' ? [peft.target_modules] : peft.target_modules;
-    const unknown = requested.filter((m) => !(LINEAR_MODULES as readonly string[]).includes(m));
-    if (unknown.length > 0) {
-      throw new Error(
-        `${configPath}: target_modules ${unknown.join(', ')} are not LLaMA projections (${LINEAR_MODULES.join(', ')})`,
-      );
-    }
-    const adapter = new LoraAdapter(modelConfig, {
-      r: peft.r,
-      alpha: peft.lora_alpha,
-      dropout: peft.lora_dropout,
-      targetModules: requested as LinearModule[],
-      baseModelNameOrPath: peft.base_model_name_or_path ?? undefined,
-    });
-    const { tensors } = decodeSafetensors(readFileSync(weightsPath), weightsPath);
-    const lookup = (key: string) =>
-      tensors.get(key) ?? tensors.get(key.replace(/\.weight$/, '.default.weight'));
+    const { options, lookup, weightsPath } = readPeftAdapter(dir);
+    const r = options.r;
+    const adapter = new LoraAdapter(modelConfig, options);
     try {
       for (let layer = 0; layer < modelConfig.numLayers; layer++) {
         for (const module of adapter.options.targetModules) {
@@ -260,9 +172,9 @@ export class LoraAdapter {
           const a = lookup(ka);
           const b = lookup(kb);
           if (!a || !b) throw new Error(`${weightsPath}: tensor "${!a ? ka : kb}" is missing`);
-          checkShape(weightsPath, ka, a.shape, [peft.r, inp]);
-          checkShape(weightsPath, kb, b.shape, [out, peft.r]);
-          adapter.set(layer, module, transpose2d(a.data, peft.r, inp), transpose2d(b.data, out, peft.r));
+          checkShape(weightsPath, ka, a.shape, [r, inp]);
+          checkShape(weightsPath, kb, b.shape, [out, r]);
+          adapter.set(layer, module, transpose2d(a.data, r, inp), transpose2d(b.data, out, r));
         }
       }
     } catch (error) {

@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LlamaConfig } from './config.js';
 import type { LoraAdapter } from './lora.js';
+import { Linear } from './linear.js';
 import {
   embedFrozen,
   embedTrainable,
-  linearFrozen,
-  linearTrainable,
   attention,
   decodeAttention,
   rmsNorm,
@@ -245,6 +244,30 @@ function place(t: tf.Tensor3D, from: number, count: number, at: number, total: n
   ]) as tf.Tensor3D;
 }
 
+/** Token ids [batch][positions] as one row-major array, checked: rows of one length, ids in the vocabulary. */
+function flattenIds(
+  ids: readonly (readonly number[])[],
+  vocabSize: number,
+): { flat: Int32Array; batch: number; seq: number } {
+  const batch = ids.length;
+  const seq = ids[0]?.length ?? 0;
+  if (batch === 0 || seq === 0) throw new Error('forward needs at least one sequence of at least one token');
+  const flat = new Int32Array(batch * seq);
+  ids.forEach((row, b) => {
+    if (row.length !== seq)
+      throw new Error(`sequence ${b} has ${row.length} tokens, the first has ${seq}; pad them to one length`);
+    row.forEach((id, t) => {
+      if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
+        throw new Error(
+          `token id ${id} at sequence ${b}, position ${t} is outside the vocabulary [0, ${vocabSize})`,
+        );
+      }
+      flat[b * seq + t] = id;
+    });
+  });
+  return { flat, batch, seq };
+}
+
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
@@ -267,6 +290,22 @@ export interface ForwardResult {
   readonly attention?: tf.Tensor4D[];
 }
 
+/** What every layer of one forward pass shares. */
+interface PassContext {
+  readonly batch: number;
+  /** New positions per sequence. */
+  readonly seq: number;
+  /** Positions attended to: the cached ones and the new ones. */
+  readonly keys: number;
+  /** Rotary tables of the new positions. */
+  readonly angles: { cos: tf.Tensor2D; sin: tf.Tensor2D };
+  /** Additive causal mask of the new positions, absent for one query. */
+  readonly mask: tf.Tensor2D | undefined;
+  readonly options: ForwardOptions;
+  /** Filled with each layer's softmax weights when options.attention asks for them. */
+  readonly attentionByLayer: tf.Tensor4D[];
+}
+
 /**
  * A LLaMA decoder (LlamaForCausalLM) on TensorFlow.js: embeddings, per layer RMSNorm, grouped-query
  * attention with rotary embeddings (rotate_half convention), RMSNorm, SwiGLU MLP; final RMSNorm and a tied
@@ -275,8 +314,8 @@ export interface ForwardResult {
 export class LlamaModel {
   readonly config: LlamaConfig;
   private readonly weights = new Map<string, tf.Variable>();
-  /** Hugging Face layout [out, in] of frozen projections, made on first backward pass. */
-  private readonly transposed = new Map<string, tf.Tensor2D>();
+  /** Applies the projections (and keeps the transposed copies of frozen ones). */
+  private readonly linear = new Linear();
   private trainableBase = false;
   private rotary:
     { cos: tf.Tensor2D; sin: tf.Tensor2D; p: tf.Tensor2D; pT: tf.Tensor2D; positions: number } | undefined;
@@ -335,12 +374,8 @@ export class LlamaModel {
 
   private setWeight(name: string, data: Float32Array, shape: readonly number[]): void {
     this.weights.get(name)?.dispose();
-    this.transposed.get(name)?.dispose();
-    this.transposed.delete(name);
-    if (name === 'model.embed_tokens.weight') {
-      this.transposed.get(TIED_HEAD)?.dispose();
-      this.transposed.delete(TIED_HEAD);
-    }
+    this.linear.forget(name);
+    if (name === 'model.embed_tokens.weight') this.linear.forget(TIED_HEAD);
     const value = tf.tidy(() => {
       const t = tf.tensor(data, [...shape]);
       return isLinear(name) ? tf.transpose(t) : t;
@@ -393,8 +428,7 @@ export class LlamaModel {
       this.weights.set(name, tf.variable(value, trainable, `${name}#${Math.random().toString(36).slice(2)}`));
       value.dispose();
     }
-    for (const t of this.transposed.values()) t.dispose();
-    this.transposed.clear();
+    this.linear.clear();
   }
 
   get baseTrainable(): boolean {
@@ -423,16 +457,7 @@ export class LlamaModel {
     module?: LinearModule,
   ): tf.Tensor2D {
     const wt = this.weights.get(name)! as unknown as tf.Tensor2D;
-    let y = this.trainableBase
-      ? linearTrainable(x, wt)
-      : linearFrozen(x, wt, () => {
-          let w = this.transposed.get(name);
-          if (!w) {
-            w = tf.keep(tf.transpose(wt));
-            this.transposed.set(name, w);
-          }
-          return w;
-        });
+    let y = this.linear.apply(name, x, wt, this.trainableBase);
     if (this.lora && layer !== undefined && module !== undefined) {
       const delta = this.lora.delta(layer, module, x, options.training ?? false, options.rng);
       if (delta) y = tf.add(y, delta);
@@ -504,9 +529,7 @@ export class LlamaModel {
   private head(final: tf.Tensor2D, options: ForwardOptions): tf.Tensor2D {
     if (!this.config.tieWordEmbeddings) return this.project('lm_head.weight', final, options);
     const embed = this.weights.get('model.embed_tokens.weight')! as unknown as tf.Tensor2D;
-    return this.trainableBase
-      ? linearTrainable(final, tf.transpose(embed))
-      : linearFrozen(final, this.frozenTransposed(TIED_HEAD, embed), () => embed);
+    return this.linear.applyTransposed(TIED_HEAD, final, embed, this.trainableBase);
   }
 
   /** The SwiGLU block of a layer with its residual: h + down(silu(gate(norm h)) * up(norm h)). */
@@ -614,25 +637,7 @@ export class LlamaModel {
     options: ForwardOptions,
   ): { final: tf.Tensor2D; attentionByLayer: tf.Tensor4D[] } {
     const c = this.config;
-    const batch = ids.length;
-    const seq = ids[0]?.length ?? 0;
-    if (batch === 0 || seq === 0)
-      throw new Error('forward needs at least one sequence of at least one token');
-    const flat = new Int32Array(batch * seq);
-    ids.forEach((row, b) => {
-      if (row.length !== seq)
-        throw new Error(
-          `sequence ${b} has ${row.length} tokens, the first has ${seq}; pad them to one length`,
-        );
-      row.forEach((id, t) => {
-        if (!Number.isInteger(id) || id < 0 || id >= c.vocabSize) {
-          throw new Error(
-            `token id ${id} at sequence ${b}, position ${t} is outside the vocabulary [0, ${c.vocabSize})`,
-          );
-        }
-        flat[b * seq + t] = id;
-      });
-    });
+    const { flat, batch, seq } = flattenIds(ids, c.vocabSize);
     const cache = options.cache;
     const offset = cache?.length ?? 0;
     if (offset + seq > c.maxPositionEmbeddings) {
@@ -643,7 +648,6 @@ export class LlamaModel {
     const d = c.headDim;
     const groups = c.numHeads / c.numKvHeads;
     const keys = offset + seq;
-    const scale = 1 / Math.sqrt(d);
     const attentionByLayer: tf.Tensor4D[] = [];
     const embed = this.weights.get('model.embed_tokens.weight')! as unknown as tf.Tensor2D;
     let h: tf.Tensor2D = this.trainableBase ? embedTrainable(embed, flat) : embedFrozen(embed, flat);
@@ -655,62 +659,9 @@ export class LlamaModel {
       cos: tf.slice(rot.cos, [offset, 0], [seq, d]),
       sin: tf.slice(rot.sin, [offset, 0], [seq, d]),
     };
+    const pass: PassContext = { batch, seq, keys, angles, mask, options, attentionByLayer };
     for (let layer = 0; layer < c.numLayers; layer++) {
-      const prefix = `model.layers.${layer}`;
-      const x = rmsNorm(h, this.w1(`${prefix}.input_layernorm.weight`), c.rmsNormEps);
-      const q = this.applyRotary(
-        this.project(linearName(layer, 'q_proj'), x, options, layer, 'q_proj'),
-        batch,
-        seq,
-        c.numHeads,
-        angles,
-      );
-      const k = this.applyRotary(
-        this.project(linearName(layer, 'k_proj'), x, options, layer, 'k_proj'),
-        batch,
-        seq,
-        c.numKvHeads,
-        angles,
-      );
-      const v = this.project(linearName(layer, 'v_proj'), x, options, layer, 'v_proj').reshape([
-        batch,
-        seq,
-        c.numKvHeads,
-        d,
-      ]);
-      // Heads h = kv * groups + r share kv head `kv` (transformers' repeat_kv), so the queries of one kv
-      // group stack into [groups * seq, d] rows against that kv head's keys: no copies of k and v.
-      const qg = tf
-        .transpose(q, [0, 2, 1, 3])
-        .reshape([batch * c.numKvHeads, groups * seq, d]) as tf.Tensor3D;
-      let kg = tf.transpose(k, [0, 2, 1, 3]).reshape([batch * c.numKvHeads, seq, d]) as tf.Tensor3D;
-      let vg = tf.transpose(v, [0, 2, 1, 3]).reshape([batch * c.numKvHeads, seq, d]) as tf.Tensor3D;
-      if (cache) {
-        const pastK = cache.keys[layer];
-        const pastV = cache.values[layer];
-        if (pastK && pastV) {
-          kg = tf.concat([pastK, kg], 1);
-          vg = tf.concat([pastV, vg], 1);
-        }
-        pastK?.dispose();
-        pastV?.dispose();
-        cache.keys[layer] = tf.keep(kg);
-        cache.values[layer] = tf.keep(vg);
-      }
-      // A decoding step (one new position over the cache) takes the one-pass attention decodeStep takes too.
-      const decoding = cache !== undefined && seq === 1 && !options.attention;
-      const { context: heads, probs } = decoding
-        ? {
-            context: decodeAttention(qg, kg, vg, scale, new Array<number>(qg.shape[0]).fill(0)),
-            probs: undefined,
-          }
-        : attention(qg, kg, vg, scale, mask, options.attention ?? false);
-      if (probs) attentionByLayer.push(probs.reshape([batch, c.numHeads, seq, keys]));
-      const context = heads
-        .reshape([batch, c.numHeads, seq, d])
-        .transpose([0, 2, 1, 3])
-        .reshape([batch * seq, c.numHeads * d]) as tf.Tensor2D;
-      h = tf.add(h, this.project(linearName(layer, 'o_proj'), context, options, layer, 'o_proj'));
+      h = this.attentionBlock(layer, h, pass);
       h = this.mlp(layer, h, options);
     }
     if (cache) cache.length = keys;
@@ -718,13 +669,70 @@ export class LlamaModel {
     return { final, attentionByLayer };
   }
 
-  private frozenTransposed(key: string, source: tf.Tensor2D): tf.Tensor2D {
-    let t = this.transposed.get(key);
-    if (!t) {
-      t = tf.keep(tf.transpose(source));
-      this.transposed.set(key, t);
+  /**
+   * The attention block of a layer with its residual: h + o_proj(attention(rotary(q), rotary(k), v)) over
+   * the normed h, causal, reading and extending the pass's cache if it has one.
+   */
+  private attentionBlock(layer: number, h: tf.Tensor2D, pass: PassContext): tf.Tensor2D {
+    const c = this.config;
+    const { batch, seq, keys, angles, mask, options, attentionByLayer } = pass;
+    const cache = options.cache;
+    const d = c.headDim;
+    const groups = c.numHeads / c.numKvHeads;
+    const scale = 1 / Math.sqrt(d);
+    const prefix = `model.layers.${layer}`;
+    const x = rmsNorm(h, this.w1(`${prefix}.input_layernorm.weight`), c.rmsNormEps);
+    const q = this.applyRotary(
+      this.project(linearName(layer, 'q_proj'), x, options, layer, 'q_proj'),
+      batch,
+      seq,
+      c.numHeads,
+      angles,
+    );
+    const k = this.applyRotary(
+      this.project(linearName(layer, 'k_proj'), x, options, layer, 'k_proj'),
+      batch,
+      seq,
+      c.numKvHeads,
+      angles,
+    );
+    const v = this.project(linearName(layer, 'v_proj'), x, options, layer, 'v_proj').reshape([
+      batch,
+      seq,
+      c.numKvHeads,
+      d,
+    ]);
+    // Heads h = kv * groups + r share kv head `kv` (transformers' repeat_kv), so the queries of one kv
+    // group stack into [groups * seq, d] rows against that kv head's keys: no copies of k and v.
+    const qg = tf.transpose(q, [0, 2, 1, 3]).reshape([batch * c.numKvHeads, groups * seq, d]) as tf.Tensor3D;
+    let kg = tf.transpose(k, [0, 2, 1, 3]).reshape([batch * c.numKvHeads, seq, d]) as tf.Tensor3D;
+    let vg = tf.transpose(v, [0, 2, 1, 3]).reshape([batch * c.numKvHeads, seq, d]) as tf.Tensor3D;
+    if (cache) {
+      const pastK = cache.keys[layer];
+      const pastV = cache.values[layer];
+      if (pastK && pastV) {
+        kg = tf.concat([pastK, kg], 1);
+        vg = tf.concat([pastV, vg], 1);
+      }
+      pastK?.dispose();
+      pastV?.dispose();
+      cache.keys[layer] = tf.keep(kg);
+      cache.values[layer] = tf.keep(vg);
     }
-    return t;
+    // A decoding step (one new position over the cache) takes the one-pass attention decodeStep takes too.
+    const decoding = cache !== undefined && seq === 1 && !options.attention;
+    const { context: heads, probs } = decoding
+      ? {
+          context: decodeAttention(qg, kg, vg, scale, new Array<number>(qg.shape[0]).fill(0)),
+          probs: undefined,
+        }
+      : attention(qg, kg, vg, scale, mask, options.attention ?? false);
+    if (probs) attentionByLayer.push(probs.reshape([batch, c.numHeads, seq, keys]));
+    const context = heads
+      .reshape([batch, c.numHeads, seq, d])
+      .transpose([0, 2, 1, 3])
+      .reshape([batch * seq, c.numHeads * d]) as tf.Tensor2D;
+    return tf.add(h, this.project(linearName(layer, 'o_proj'), context, options, layer, 'o_proj'));
   }
 
   private w1(name: string): tf.Tensor1D {
@@ -740,9 +748,8 @@ export class LlamaModel {
 
   dispose(): void {
     for (const v of this.weights.values()) v.dispose();
-    for (const t of this.transposed.values()) t.dispose();
     this.weights.clear();
-    this.transposed.clear();
+    this.linear.clear();
     if (this.rotary)
       for (const t of [this.rotary.cos, this.rotary.sin, this.rotary.p, this.rotary.pT]) t.dispose();
     this.rotary = undefined;

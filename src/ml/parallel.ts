@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { LlamaConfigJson } from './config.js';
 import type { LoraOptions } from './lora.js';
+import type { PassTimes } from './gradients.js';
 import type { LossOptions, TargetCounts, TrainingExample } from './loss.js';
 import type { HostTensor } from './safetensors.js';
 
@@ -33,6 +35,8 @@ export interface ShardResult {
   readonly total: number;
   readonly base: number;
   readonly entity: number;
+  /** The worker's busy time: its passes, and the exchange (loading the weights, reading out the gradients). */
+  readonly time: PassTimes & { readonly exchangeMs: number };
 }
 
 type Reply = { ok: true; result?: ShardResult } | { ok: false; error: string };
@@ -91,6 +95,16 @@ export class GradientWorkerPool {
 export function gradientWorkerUrl(entry?: string | URL): URL {
   if (entry === undefined) return new URL('./gradientWorker.js', import.meta.url);
   return typeof entry === 'string' ? pathToFileURL(entry) : entry;
+}
+
+/**
+ * How many gradient workers a training run starts when not told: one per core beyond the first on the wasm
+ * and cpu backends (whose kernels use one core per thread), none elsewhere or without the compiled worker.
+ */
+export function defaultGradientWorkers(backend: string, entry?: string | URL): number {
+  if (backend !== 'wasm' && backend !== 'cpu') return 0;
+  if (!existsSync(fileURLToPath(gradientWorkerUrl(entry)))) return 0;
+  return Math.max(0, availableParallelism() - 1);
 }
 
 function call(worker: Worker, message: unknown): Promise<ShardResult | undefined> {

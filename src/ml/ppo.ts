@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { gradientsByKey } from './gradients.js';
+import { gradientsByKey, type PassTimes } from './gradients.js';
 import type { Batch } from './loss.js';
 import type { LlamaModel } from './model.js';
 import { tokenCrossEntropy } from './ops.js';
@@ -361,6 +361,7 @@ export interface PpoGradientResult {
   readonly valueClipFraction: number;
   readonly approxKl: number;
   readonly entropy: number;
+  readonly time: PassTimes;
 }
 
 /**
@@ -420,5 +421,6 @@ export function computePpoGradients(
     valueClipFraction: e.valueClipFraction[0]!,
     approxKl: e.approxKl[0]!,
     entropy: e.entropy[0]!,
+    time: result.time,
   };
 }

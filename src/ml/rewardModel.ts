@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { loadModel, saveModel } from './checkpoint.js';
 import type { PreferencePair } from './dpo.js';
-import { gradientsByKey } from './gradients.js';
+import { gradientsByKey, type PassTimes } from './gradients.js';
 import type { TrainingExample } from './loss.js';
 import { LoraAdapter } from './lora.js';
 import type { ForwardOptions, LlamaModel } from './model.js';
@@ -195,6 +195,7 @@ export interface RewardGradientResult {
   readonly grads: Map<string, tf.Tensor>;
   readonly loss: number;
   readonly margins: Float32Array;
+  readonly time: PassTimes;
 }
 
 /** The pairwise loss of preference pairs and its gradients for the model's trainable variables and the head. */
@@ -215,7 +216,7 @@ export function computeRewardGradients(
     const parts = rewardLoss(tf.slice(scores, 0, n), tf.slice(scores, n, n));
     return { loss: parts.loss, extra: { margins: parts.margins } };
   });
-  return { grads: result.grads, loss: result.loss, margins: result.extra.margins };
+  return { grads: result.grads, loss: result.loss, margins: result.extra.margins, time: result.time };
 }
 
 export interface ScoreOptions {

@@ -2,9 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { AdamW } from './adamw.js';
 import { DEFAULT_LORA, LoraAdapter, loraOptionsSchema, type LoraOptions } from './lora.js';
 import { backendInfo } from './backend.js';
-import { computeGradients } from './gradients.js';
+import { computeGradients, type PassTimes } from './gradients.js';
 import {
   computeDpoGradients,
   makePreferenceBatch,
@@ -66,6 +67,51 @@ export interface StepMetrics {
    * model's r_chosen - r_rejected.
    */
   readonly rewardMargin?: number;
+  /** Where the step's wall time went on the training thread, and on the gradient workers when there are any. */
+  readonly phases: StepPhases;
+}
+
+/**
+ * Milliseconds of one optimizer step by phase. Timestamps at the phase boundaries, with no sync added: the
+ * wasm and cpu backends finish every kernel before the op returns. Forward and backward are the passes of
+ * the loss being trained (supervised, DPO, reward model, PPO); `other` is what the phases leave of the step's
+ * wall time (batching, summing micro-batch gradients, reading the loss, a DPO step's reference pass).
+ */
+export interface StepPhases {
+  readonly forwardMs: number;
+  readonly backwardMs: number;
+  readonly optimizerMs: number;
+  /**
+   * Data-parallel exchange on this thread: reading the trainable weights out for the workers, posting the
+   * shards, turning their gradients into tensors and adding them up.
+   */
+  readonly exchangeMs: number;
+  /** Waiting for the gradient workers after this thread's own shard was done. */
+  readonly idleMs: number;
+  readonly otherMs: number;
+  /** Each gradient worker's busy time (its passes and its side of the exchange) and idle rest of the step. */
+  readonly workers: readonly WorkerPhases[];
+}
+
+export interface WorkerPhases {
+  readonly forwardMs: number;
+  readonly backwardMs: number;
+  readonly exchangeMs: number;
+  readonly idleMs: number;
+}
+
+/** Phase times a step adds up before finishStep completes them. */
+interface PhaseTally {
+  forwardMs: number;
+  backwardMs: number;
+  exchangeMs: number;
+  idleMs: number;
+  /** Busy time per worker, summed over micro-batches. */
+  workers: { forwardMs: number; backwardMs: number; exchangeMs: number }[];
+}
+
+function newTally(): PhaseTally {
+  return { forwardMs: 0, backwardMs: 0, exchangeMs: 0, idleMs: 0, workers: [] };
 }
 
 /** What a trainer trains besides the model's own trainable variables. */
@@ -110,7 +156,7 @@ export class Trainer {
   readonly options: ResolvedOptions;
   private rng: Rng;
   private stepCount = 0;
-  private readonly moments = new Map<string, { m: tf.Variable; v: tf.Variable }>();
+  private readonly optimizer: AdamW;
   private pool: GradientWorkerPool | undefined;
   private readonly rewardHead: RewardHead | undefined;
   private readonly valueHead: ValueHead | undefined;
@@ -150,12 +196,7 @@ export class Trainer {
       model.lora = undefined;
       model.setBaseTrainable(true);
     }
-    for (const [name, variable] of this.variables()) {
-      this.moments.set(name, {
-        m: tf.variable(tf.zerosLike(variable), false),
-        v: tf.variable(tf.zerosLike(variable), false),
-      });
-    }
+    this.optimizer = new AdamW(this.variables(), this.options);
   }
 
   get step(): number {
@@ -181,16 +222,19 @@ export class Trainer {
     let baseLoss = 0;
     let entityLoss = 0;
     let tokens = 0;
+    const tally = newTally();
     for (const part of parts) {
       const batch = makeBatch(part, this.options.padId);
       tokens += batch.tokens;
       const result = computeGradients(this.model, batch, this.options.loss, this.rng);
+      tally.forwardMs += result.time.forwardMs;
+      tally.backwardMs += result.time.backwardMs;
       loss += result.total / parts.length;
       baseLoss += result.base / parts.length;
       entityLoss += result.entity / parts.length;
       accumulate(sums, result.grads);
     }
-    return this.finishStep(sums, parts.length, { loss, baseLoss, entityLoss, tokens }, started);
+    return this.finishStep(sums, parts.length, { loss, baseLoss, entityLoss, tokens }, started, tally);
   }
 
   /**
@@ -244,6 +288,7 @@ export class Trainer {
       1,
       { loss: result.loss, baseLoss: result.policyLoss, entityLoss: 0, tokens: minibatch.batch.tokens },
       started,
+      { ...newTally(), ...result.time },
     );
     return {
       ...metrics,
@@ -267,6 +312,7 @@ export class Trainer {
       margins: ArrayLike<number>;
       grads: Map<string, tf.Tensor>;
       tokens: number;
+      time: PassTimes;
     },
   ): StepMetrics {
     const started = performance.now();
@@ -275,8 +321,11 @@ export class Trainer {
     const margins: number[] = [];
     let loss = 0;
     let tokens = 0;
+    const tally = newTally();
     for (const part of parts) {
       const result = micro(part);
+      tally.forwardMs += result.time.forwardMs;
+      tally.backwardMs += result.time.backwardMs;
       tokens += result.tokens;
       loss += result.loss / parts.length;
       margins.push(...Array.from(result.margins));
@@ -287,6 +336,7 @@ export class Trainer {
       parts.length,
       { loss, baseLoss: loss, entityLoss: 0, tokens, ...preferenceStatistics(margins) },
       started,
+      tally,
     );
   }
 
@@ -305,16 +355,20 @@ export class Trainer {
     let baseLoss = 0;
     let entityLoss = 0;
     let tokens = 0;
+    const tally = newTally();
+    let exchangeFrom = performance.now();
     // dataSync's array is cloned by postMessage, not transferred: no copy of our own is needed.
     const trainable = [...this.variables()].map(
       ([key, v]) => [key, v.dataSync() as Float32Array] as [string, Float32Array],
     );
+    tally.exchangeMs += performance.now() - exchangeFrom;
     for (const part of parts) {
       const whole = makeBatch(part, this.options.padId);
       const counts = targetCounts(whole);
       tokens += whole.tokens;
       const shards = splitEven(part, pool.size + 1).filter((s) => s.length > 0);
       const [own, ...others] = shards;
+      exchangeFrom = performance.now();
       const pending = pool.compute(
         others.map((shard) => ({
           trainable,
@@ -325,13 +379,26 @@ export class Trainer {
           seed: this.rng.seed(),
         })),
       );
+      tally.exchangeMs += performance.now() - exchangeFrom;
       const ownBatch = makeBatch(own!, this.options.padId);
       const local = computeGradients(this.model, ownBatch, this.options.loss, this.rng, counts);
+      tally.forwardMs += local.time.forwardMs;
+      tally.backwardMs += local.time.backwardMs;
       accumulate(sums, local.grads);
       let total = local.total;
       let base = local.base;
       let entity = local.entity;
-      for (const remote of await pending) {
+      const waitFrom = performance.now();
+      const replies = await pending;
+      exchangeFrom = performance.now();
+      tally.idleMs += exchangeFrom - waitFrom;
+      replies.forEach((remote, i) => {
+        const busy = (tally.workers[i] ??= { forwardMs: 0, backwardMs: 0, exchangeMs: 0 });
+        busy.forwardMs += remote.time.forwardMs;
+        busy.backwardMs += remote.time.backwardMs;
+        busy.exchangeMs += remote.time.exchangeMs;
+      });
+      for (const remote of replies) {
         accumulate(
           sums,
           new Map(
@@ -344,12 +411,13 @@ export class Trainer {
         base += remote.base;
         entity += remote.entity;
       }
+      tally.exchangeMs += performance.now() - exchangeFrom;
       // A batch without entity tokens is trained on base alone (see causalLmLoss).
       loss += total / parts.length;
       baseLoss += base / parts.length;
       entityLoss += entity / parts.length;
     }
-    return this.finishStep(sums, parts.length, { loss, baseLoss, entityLoss, tokens }, started);
+    return this.finishStep(sums, parts.length, { loss, baseLoss, entityLoss, tokens }, started, tally);
   }
 
   /**
@@ -399,6 +467,7 @@ export class Trainer {
       rewardMargin?: number;
     },
     started: number,
+    tally: PhaseTally,
   ): StepMetrics {
     const learningRate = learningRateAt(
       this.stepCount,
@@ -407,53 +476,36 @@ export class Trainer {
       this.options.totalSteps,
       this.options.minLrRatio,
     );
-    const gradNorm = this.applyUpdate(this.variables(), sums, parts, learningRate);
+    const optimizerFrom = performance.now();
+    const gradNorm = this.optimizer.update(this.variables(), sums, parts, learningRate, this.stepCount + 1);
     for (const g of sums.values()) g.dispose();
     this.stepCount++;
-    const seconds = (performance.now() - started) / 1000;
+    const finished = performance.now();
+    const optimizerMs = finished - optimizerFrom;
+    const wallMs = finished - started;
+    const { forwardMs, backwardMs, exchangeMs, idleMs } = tally;
+    const phases: StepPhases = {
+      forwardMs,
+      backwardMs,
+      optimizerMs,
+      exchangeMs,
+      idleMs,
+      otherMs: Math.max(0, wallMs - forwardMs - backwardMs - optimizerMs - exchangeMs - idleMs),
+      workers: tally.workers.map((busy) => ({
+        ...busy,
+        idleMs: Math.max(0, wallMs - busy.forwardMs - busy.backwardMs - busy.exchangeMs),
+      })),
+    };
     const metrics: StepMetrics = {
       step: this.stepCount,
       ...totals,
       learningRate,
       gradNorm,
-      tokensPerSecond: totals.tokens / seconds,
+      tokensPerSecond: totals.tokens / (wallMs / 1000),
+      phases,
     };
     this.onStep?.(metrics);
     return metrics;
-  }
-
-  /** AdamW on averaged gradients, after clipping their global norm; returns the norm before clipping. */
-  private applyUpdate(
-    variables: Map<string, tf.Variable>,
-    sums: Map<string, tf.Tensor>,
-    parts: number,
-    lr: number,
-  ): number {
-    const o = this.options;
-    const t = this.stepCount + 1;
-    return tf.tidy(() => {
-      const grads = new Map([...sums].map(([k, g]) => [k, parts === 1 ? g : tf.div(g, parts)] as const));
-      const squares = [...grads.values()].map((g) => tf.sum(tf.square(g)));
-      const norm = Math.sqrt(squares.length > 0 ? tf.addN(squares).dataSync()[0]! : 0);
-      // torch.nn.utils.clip_grad_norm_: scale by max / (norm + 1e-6) when the norm exceeds max.
-      const clip = o.maxGradNorm !== null && norm > o.maxGradNorm ? o.maxGradNorm / (norm + 1e-6) : 1;
-      const bc1 = 1 - o.beta1 ** t;
-      const bc2 = 1 - o.beta2 ** t;
-      for (const [key, variable] of variables) {
-        let g = grads.get(key);
-        if (!g) continue;
-        if (clip !== 1) g = tf.mul(g, clip);
-        const { m, v } = this.moments.get(key)!;
-        m.assign(tf.add(tf.mul(m, o.beta1), tf.mul(g, 1 - o.beta1)));
-        v.assign(tf.add(tf.mul(v, o.beta2), tf.mul(tf.square(g), 1 - o.beta2)));
-        // Norm weights (1-D) are not decayed, as the usual transformers parameter groups do.
-        const decay =
-          o.weightDecay > 0 && variable.rank > 1 ? tf.mul(variable, 1 - lr * o.weightDecay) : variable;
-        const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), o.epsilon);
-        variable.assign(tf.sub(decay, tf.mul(tf.div(m, denom), lr / bc1)));
-      }
-      return norm;
-    });
   }
 
   /** Mean masked loss over examples without updating anything. */
@@ -479,7 +531,7 @@ export class Trainer {
     const moments = new Map<string, HostTensor>();
     for (const [key, variable] of this.variables()) {
       weights.set(key, host(variable));
-      const { m, v } = this.moments.get(key)!;
+      const { m, v } = this.optimizer.momentsOf(key)!;
       moments.set(`${key}.exp_avg`, host(m));
       moments.set(`${key}.exp_avg_sq`, host(v));
     }
@@ -514,7 +566,7 @@ export class Trainer {
           `${dir}: the checkpoint lacks "${key}"; was it saved with the same mode and LoRA options?`,
         );
       assign(variable, w, key);
-      const target = this.moments.get(key)!;
+      const target = this.optimizer.momentsOf(key)!;
       assign(target.m, m, key);
       assign(target.v, v, key);
     }
@@ -545,11 +597,7 @@ export class Trainer {
   }
 
   dispose(): void {
-    for (const { m, v } of this.moments.values()) {
-      m.dispose();
-      v.dispose();
-    }
-    this.moments.clear();
+    this.optimizer.dispose();
   }
 }
 

@@ -172,6 +172,9 @@ describe('Trainer.trainPreferenceStep', () => {
     const first = trainer.trainPreferenceStep(pairs, { beta: 0.5 });
     expect(first.loss).toBeCloseTo(Math.log(2), 5);
     expect(first.rewardMargin).toBeCloseTo(0, 5);
+    // The DPO loss's own passes are timed as forward and backward (the reference pass is in `other`).
+    expect(first.phases.forwardMs).toBeGreaterThan(0);
+    expect(first.phases.backwardMs).toBeGreaterThan(0);
     let last = first;
     for (let i = 0; i < 15; i++) last = trainer.trainPreferenceStep(pairs, { beta: 0.5 });
     expect(last.loss).toBeLessThan(first.loss * 0.5);

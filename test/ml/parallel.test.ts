@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StepPhases } from '../../src/ml/index.js';
 
 /*
  * worker_threads run JavaScript, not TypeScript, so this test compiles src/ml into .tmp and runs the
@@ -52,10 +53,15 @@ const run = async (mode, workers) => {
     learningRate: 1e-2, totalSteps: 10, seed: 2, gradientAccumulation: 2 });
   if (workers) await trainer.startWorkers(workers);
   const losses = [];
-  for (let i = 0; i < 3; i++) losses.push((await trainer.trainStepAsync(data)).loss);
+  const steps = [];
+  for (let i = 0; i < 3; i++) {
+    const step = await trainer.trainStepAsync(data);
+    losses.push(step.loss);
+    steps.push({ phases: step.phases, wallMs: (step.tokens / step.tokensPerSecond) * 1000 });
+  }
   await trainer.stopWorkers();
   const weights = [...model.trainableVariables()].map(([k, v]) => [k, Array.from(v.dataSync())]);
-  return { losses, weights };
+  return { losses, weights, steps };
 };
 const result = {};
 for (const mode of ['lora', 'full']) {
@@ -66,7 +72,7 @@ for (const mode of ['lora', 'full']) {
     const [, a] = serial.weights[i]; const [, b] = parallel.weights[i];
     for (let j = 0; j < a.length; j++) diff = Math.max(diff, Math.abs(a[j] - b[j]));
   }
-  result[mode] = { serialLosses: serial.losses, parallelLosses: parallel.losses, maxWeightDiff: diff, count: serial.weights.length };
+  result[mode] = { serialLosses: serial.losses, parallelLosses: parallel.losses, maxWeightDiff: diff, count: serial.weights.length, steps: parallel.steps };
 }
 process.stdout.write(JSON.stringify(result));
 `;
@@ -80,7 +86,13 @@ describe('data-parallel gradient workers', () => {
     });
     const result = JSON.parse(output) as Record<
       string,
-      { serialLosses: number[]; parallelLosses: number[]; maxWeightDiff: number; count: number }
+      {
+        serialLosses: number[];
+        parallelLosses: number[];
+        maxWeightDiff: number;
+        count: number;
+        steps: { phases: StepPhases; wallMs: number }[];
+      }
     >;
     for (const mode of ['lora', 'full']) {
       const r = result[mode]!;
@@ -88,6 +100,23 @@ describe('data-parallel gradient workers', () => {
       r.serialLosses.forEach((l, i) => expect(r.parallelLosses[i]).toBeCloseTo(l, 5));
       expect(r.serialLosses[2]).toBeLessThan(r.serialLosses[0]!);
       expect(r.maxWeightDiff).toBeLessThan(1e-5);
+      // Where each step's time went: this thread's phases add up to the step, and the worker reports its own.
+      for (const { phases, wallMs } of r.steps) {
+        const { forwardMs, backwardMs, optimizerMs, exchangeMs, idleMs, otherMs } = phases;
+        for (const ms of [forwardMs, backwardMs, optimizerMs, exchangeMs, idleMs, otherMs])
+          expect(ms).toBeGreaterThanOrEqual(0);
+        expect(forwardMs).toBeGreaterThan(0);
+        expect(exchangeMs).toBeGreaterThan(0);
+        expect(forwardMs + backwardMs + optimizerMs + exchangeMs + idleMs + otherMs).toBeCloseTo(wallMs, 3);
+        expect(phases.workers).toHaveLength(1);
+        const worker = phases.workers[0]!;
+        expect(worker.forwardMs).toBeGreaterThan(0);
+        expect(worker.backwardMs).toBeGreaterThan(0);
+        expect(worker.forwardMs + worker.backwardMs + worker.exchangeMs + worker.idleMs).toBeCloseTo(
+          wallMs,
+          3,
+        );
+      }
     }
   });
 });

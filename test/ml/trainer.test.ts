@@ -70,6 +70,16 @@ describe('Trainer', () => {
     expect(first.tokens).toBe(4 * 5);
     expect(first.loss).toBeCloseTo(0.7 * first.baseLoss + 0.3 * first.entityLoss, 5);
     expect(first.gradNorm).toBeGreaterThan(0);
+    // One thread: the step's wall time is its passes, the optimizer and the rest; no exchange, no workers.
+    const phases = first.phases;
+    expect(phases.forwardMs).toBeGreaterThan(0);
+    expect(phases.backwardMs).toBeGreaterThan(0);
+    expect(phases.optimizerMs).toBeGreaterThan(0);
+    expect(phases.exchangeMs).toBe(0);
+    expect(phases.idleMs).toBe(0);
+    expect(phases.workers).toEqual([]);
+    const wallMs = (first.tokens / first.tokensPerSecond) * 1000;
+    expect(phases.forwardMs + phases.backwardMs + phases.optimizerMs + phases.otherMs).toBeCloseTo(wallMs, 3);
     let last = first;
     for (let i = 0; i < 15; i++) last = trainer.trainStep(data);
     expect(last.loss).toBeLessThan(first.loss - 0.5);

@@ -1,18 +1,9 @@
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
-  gradientWorkerUrl,
+  defaultGradientWorkers,
   initBackend,
   KlController,
   ppoIteration,
@@ -596,12 +587,6 @@ type StageItem = TrainingExample | PreferencePair | PpoPrompt;
  * one worker per further core; tfjs-node uses every core itself. None when the compiled worker is missing
  * (running from TypeScript sources).
  */
-function defaultGradientWorkers(backend: string, entry: string | undefined): number {
-  if (backend !== 'wasm' && backend !== 'cpu') return 0;
-  if (!existsSync(fileURLToPath(gradientWorkerUrl(entry)))) return 0;
-  return Math.max(0, availableParallelism() - 1);
-}
-
 function readFiles(dir: string) {
   return readdirSync(dir)
     .sort()
