@@ -6,6 +6,7 @@ import {
   HeadObjectCommand,
   PutObjectCommand,
   S3ServiceException,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import {
@@ -17,7 +18,16 @@ import {
   type DirectUploadRequest,
   type DirectUploads,
 } from './artifactStore.js';
-import type { S3ArtifactStore } from './s3ArtifactStore.js';
+
+/** What direct uploads need of the S3 store they place artifacts in (S3ArtifactStore). */
+export interface S3Placement {
+  readonly client: S3Client;
+  readonly bucket: string;
+  readonly prefix: string;
+  keyOf(hash: string): string;
+  has(hash: string): Promise<boolean>;
+  remove(key: string): Promise<void>;
+}
 
 /** S3 takes at most 5 GiB in one PUT, and copies at most 5 GiB in one CopyObject. */
 export const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
@@ -40,7 +50,7 @@ const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 export class S3DirectUploads implements DirectUploads {
   readonly maxBytes = MAX_SINGLE_PUT_BYTES;
 
-  constructor(private readonly store: S3ArtifactStore) {}
+  constructor(private readonly store: S3Placement) {}
 
   async begin(request: DirectUploadRequest): Promise<DirectUpload> {
     assertArtifactHash(request.hash);
