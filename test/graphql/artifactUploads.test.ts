@@ -232,6 +232,22 @@ describe('direct uploads to an S3 store (s3rver)', () => {
     expect((await env.complete('vic', hash, plan.uploadId!)).status).toBe(403);
     expect(await artifacts.has(hash)).toBe(false);
 
+    const withParameters = await fetch(new URL(`/artifacts/${hash}/uploads`, env.api.server.url), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${env.tokenOf('eve')}` },
+      body: JSON.stringify({ byteSize: 100, mediaType: 'application/x-ndjson; profile=x' }),
+    });
+    expect(withParameters.status).toBe(201);
+    expect(((await withParameters.json()) as Plan).headers).toMatchObject({
+      'content-type': 'application/x-ndjson',
+    });
+    const notJson = await fetch(new URL(`/artifacts/${hash}/uploads`, env.api.server.url), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${env.tokenOf('eve')}` },
+      body: '{byteSize',
+    });
+    expect(notJson.status).toBe(400);
+    expect(await notJson.json()).toMatchObject({ code: 'bad_request' });
     const negative = await env.begin('eve', hash, -1);
     expect(negative.status).toBe(400);
     expect(await negative.json()).toMatchObject({ code: 'bad_request' });

@@ -231,11 +231,13 @@ async function uploadRequestOf(req: express.Request): Promise<{ byteSize: number
       'the upload request is not JSON: send {"byteSize": N, "mediaType": "type/subtype"}',
     );
   }
-  const { byteSize, mediaType = 'application/octet-stream' } = body ?? {};
+  const { byteSize, mediaType: given = 'application/octet-stream' } = body ?? {};
   if (typeof byteSize !== 'number' || !Number.isSafeInteger(byteSize) || byteSize < 0) {
     throw new BadRequestError("byteSize is the artifact's size in bytes, a whole number of at least 0");
   }
-  if (typeof mediaType !== 'string' || mediaType.length > 255 || !MEDIA_TYPE.test(mediaType)) {
+  // As PUT /artifacts/<sha256> does with Content-Type: the media type without its parameters.
+  const mediaType = typeof given === 'string' ? given.split(';')[0]!.trim() : '';
+  if (mediaType.length > 255 || !MEDIA_TYPE.test(mediaType)) {
     throw new BadRequestError(
       'mediaType is a media type such as application/octet-stream or application/x-tar',
     );
