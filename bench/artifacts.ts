@@ -2,20 +2,25 @@
  * `npm run bench -- artifacts [--mb 256] [--runs 3]`: moving one artifact of --mb MiB through the platform
  * on loopback, against a plain file copy in the same run:
  * - copy_file: fs.copyFile of the file (the baseline), and stream_copy: read stream piped to a write stream;
+ * - sha256: hashing the file on one core (read 1 MiB at a time), what any verified move is bound by;
  * - api_upload / api_download: PUT and GET /artifacts/<sha256> of a GraphQL server on the local store
  *   (PGlite, local single-user mode), the download written to disk;
  * - s3_upload / s3_download: PUT through the API into an S3 store (s3rver on loopback, in this process), and
- *   GET redirected to a presigned URL that s3rver serves.
+ *   GET redirected to a presigned URL that s3rver serves;
+ * - s3_presigned_upload: POST /artifacts/<sha256>/uploads, the file PUT to the presigned URL it answers (to
+ *   s3rver), then POST .../complete, which verifies the sha256 and places the object.
+ * The clients are curl in a child process, streaming from and to disk as a real client does.
  * Memory: the resident set is sampled every 10 ms during each phase; `<phase>_rss_growth_mb` is its peak minus
  * its size when the phase began (the embedded database alone holds hundreds of MiB, so the process's peak RSS
  * says little). Flat memory means a growth far below the file's size.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
+import { copyFile, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { pipeline } from 'node:stream/promises';
 import { pino } from 'pino';
 import { LocalArtifactStore, S3ArtifactStore, type ArtifactStore } from '../src/data/index.js';
@@ -48,25 +53,17 @@ async function sampled(action: () => Promise<void>): Promise<{ seconds: number; 
   }
 }
 
-/** The file as a request body read 1 MiB at a time on demand (Node 20's Readable.toWeb reads ahead without limit). */
-function fileBody(path: string): ReadableStream<Uint8Array> {
-  let handle: FileHandle | undefined;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      handle ??= await open(path, 'r');
-      const buffer = Buffer.allocUnsafe(1024 * 1024);
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) {
-        await handle.close();
-        controller.close();
-      } else {
-        controller.enqueue(buffer.subarray(0, bytesRead));
-      }
-    },
-    async cancel() {
-      await handle?.close();
-    },
+const run = promisify(execFile);
+
+/**
+ * A client in its own process, as a real one is: curl streams the file from disk or to disk, so its memory
+ * is not this process's, and what the phases' RSS growth measures is the server's (API and s3rver).
+ */
+async function curl(args: string[]): Promise<string> {
+  const { stdout } = await run('curl', ['-sS', '--fail-with-body', '-H', 'Expect:', ...args], {
+    maxBuffer: 1024 * 1024,
   });
+  return stdout;
 }
 
 async function timed(action: () => Promise<void>): Promise<number> {
@@ -110,19 +107,35 @@ export default async function artifactsBench(args: string[]): Promise<BenchResul
   const s3Api = await serve(s3Store);
   const url = (server: { url: string }) => new URL(`/artifacts/${hash}`, server.url).href;
 
+  const octets = ['-H', 'content-type: application/octet-stream'];
   const upload = async (server: { url: string }) => {
-    const answer = await fetch(url(server), {
-      method: 'PUT',
-      headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes) },
-      body: fileBody(source),
-      duplex: 'half',
-    } as RequestInit);
-    if (answer.status !== 201) throw new Error(`upload answered ${answer.status}: ${await answer.text()}`);
+    await curl(['-X', 'PUT', '-T', source, ...octets, '-o', '/dev/null', url(server)]);
   };
   const download = async (server: { url: string }) => {
-    const answer = await fetch(url(server));
-    if (answer.status !== 200 || !answer.body) throw new Error(`download answered ${answer.status}`);
-    await pipeline(Readable.fromWeb(answer.body as never), createWriteStream(join(dir, 'downloaded.bin')));
+    await curl(['-L', '-o', join(dir, 'downloaded.bin'), url(server)]);
+  };
+  /** Asks the API for an upload, PUTs the file to the presigned URL it hands out, and completes it. */
+  const presignedUpload = async (server: { url: string }) => {
+    const plan = JSON.parse(
+      await curl([
+        '-X',
+        'POST',
+        '-H',
+        'content-type: application/json',
+        '-d',
+        JSON.stringify({ byteSize: bytes, mediaType: 'application/octet-stream' }),
+        `${url(server)}/uploads`,
+      ]),
+    ) as { how: string; url: string; completeUrl: string };
+    if (plan.how !== 'put_to_url') throw new Error(`the API answered ${plan.how}, not a presigned URL`);
+    await curl(['-X', 'PUT', '-T', source, ...octets, '-o', '/dev/null', plan.url]);
+    await curl(['-X', 'POST', '-o', '/dev/null', new URL(plan.completeUrl, server.url).href]);
+  };
+  const hashFile = async () => {
+    const hasher = createHash('sha256');
+    for await (const chunk of createReadStream(source, { highWaterMark: 1024 * 1024 }))
+      hasher.update(chunk as Buffer);
+    if (hasher.digest('hex') !== hash) throw new Error('the file changed under the bench');
   };
   const forget = async (store: ArtifactStore) => {
     if (store instanceof LocalArtifactStore) await rm(store.pathOf(hash), { force: true });
@@ -148,6 +161,9 @@ export default async function artifactsBench(args: string[]): Promise<BenchResul
       await forget(s3Store);
       await measure('s3_upload', () => upload(s3Api));
       await measure('s3_download', () => download(s3Api));
+      await forget(s3Store);
+      await measure('s3_presigned_upload', () => presignedUpload(s3Api));
+      await measure('sha256', hashFile);
     }
   } finally {
     await localApi.close();
@@ -166,13 +182,12 @@ export default async function artifactsBench(args: string[]): Promise<BenchResul
   }
   metrics.peak_rss_mb = round(process.resourceUsage().maxRSS / 1024);
   const ratio = (key: string) => median(key) / median('copy_file');
-  const goals = ['api_upload', 'api_download', 's3_upload', 's3_download'].map(
+  const moves = ['api_upload', 'api_download', 's3_upload', 's3_download', 's3_presigned_upload'];
+  const goals = moves.map(
     (key) =>
       `${key} >= 0.5x copy_file: ${ratio(key) >= 0.5 ? 'yes' : 'no'} (${round(ratio(key))}x; ${round((ratio(key) * median('copy_file')) / median('stream_copy'))}x of stream_copy)`,
   );
-  const growth = Math.max(
-    ...['api_upload', 'api_download', 's3_upload', 's3_download'].map((key) => rss[key]!),
-  );
+  const growth = Math.max(...moves.map((key) => rss[key]!));
   goals.push(
     `memory flat (RSS growth < 25% of the artifact): ${growth < mib / 4 ? 'yes' : 'no'} (${round(growth)} MiB for ${mib} MiB)`,
   );

@@ -50,6 +50,7 @@ export {
   ApiTrainingServices,
   apiJobQueue,
   startApiWorkerProcess,
+  uploadArtifact,
   uploadModelDirectory,
   type ApiClientOptions,
   type UploadedModel,

@@ -48,6 +48,52 @@ export interface ArtifactStore {
    * URLs (S3 presigned GET); undefined otherwise, and the bytes go through the API.
    */
   downloadUrl?(hash: string, expiresInSeconds: number): Promise<string | undefined>;
+  /**
+   * Direct uploads, when the store has them (S3): the client PUTs the bytes to a presigned URL of a staging
+   * object, then `completeDirectUpload` verifies their sha256 and only then places them under their hash.
+   */
+  readonly directUploads?: DirectUploads;
+}
+
+/** Who asks for a direct upload, and what it will send. */
+export interface DirectUploadRequest {
+  readonly hash: string;
+  readonly byteSize: number;
+  readonly mediaType: string;
+  /** The uploader's identity (the token's actor): only the same uploader can complete the upload. */
+  readonly uploader: string;
+  readonly expiresInSeconds: number;
+}
+
+/** Where to send the bytes: one PUT of the whole artifact to `url`, with `headers`, before it expires. */
+export interface DirectUpload {
+  readonly uploadId: string;
+  readonly url: string;
+  readonly method: 'PUT';
+  readonly headers: Readonly<Record<string, string>>;
+  readonly expiresInSeconds: number;
+}
+
+export interface DirectUploads {
+  /** The largest artifact one presigned PUT may carry; a larger one goes through the API's streamed upload. */
+  readonly maxBytes: number;
+  begin(request: DirectUploadRequest): Promise<DirectUpload>;
+  /**
+   * Verifies the uploaded bytes and places them under their hash. Throws ArtifactHashMismatchError (nothing
+   * placed, the staged bytes deleted) or DirectUploadNotFoundError (no bytes staged under this upload for
+   * this uploader).
+   */
+  complete(hash: string, uploadId: string, uploader: string): Promise<ArtifactRef>;
+}
+
+/** No bytes were staged for this upload by this uploader: not begun by it, not sent yet, or already completed. */
+export class DirectUploadNotFoundError extends Error {
+  constructor(readonly uploadId: string) {
+    super(
+      `upload ${uploadId} has no bytes staged for you: PUT the file to the upload's URL first (an upload is completed once, by the token that began it)`,
+    );
+    this.name = 'DirectUploadNotFoundError';
+  }
 }
 
 /** The bytes written are not the ones the writer was told to expect: nothing was stored. */

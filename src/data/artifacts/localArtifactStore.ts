@@ -24,6 +24,10 @@ import {
   type WriterOptions,
 } from './artifactStore.js';
 
+/** Bytes per read of an artifact, and per write of a writer (writes are gathered up to it). */
+const READ_CHUNK_BYTES = 1024 * 1024;
+const WRITE_BATCH_BYTES = 1024 * 1024;
+
 /**
  * Artifacts under `<root>/sha256/ab/cd/<hash>` (two fan-out levels keep directories small), with a
  * `<hash>.meta.json` beside each holding its media type. Writes go to `<root>/tmp` and are renamed
@@ -115,7 +119,11 @@ export class LocalArtifactStore implements ArtifactStore {
   async open(hash: string, range?: ByteRange): Promise<Readable> {
     const path = this.pathOf(hash);
     if (!(await this.has(hash))) throw new ArtifactNotFoundError(hash);
-    return createReadStream(path, range ? { start: range.start, end: range.end } : {});
+    // 1 MiB reads, not the 64 KiB default: a sixteenth of the system calls and stream turns for a large artifact.
+    return createReadStream(path, {
+      highWaterMark: READ_CHUNK_BYTES,
+      ...(range ? { start: range.start, end: range.end } : {}),
+    });
   }
 
   async stat(hash: string): Promise<ArtifactRef> {
@@ -153,6 +161,10 @@ class LocalArtifactWriter implements ArtifactWriter {
   private readonly hasher = createHash('sha256');
   private byteSize = 0;
   private done = false;
+  // Bytes hashed but not yet written, copied (a caller may reuse its buffer once write returns) into one
+  // ~1 MiB write: an HTTP body comes in 64 KiB pieces, and each write is a turn through the thread pool.
+  private readonly batch = Buffer.allocUnsafe(WRITE_BATCH_BYTES);
+  private batched = 0;
   // Small writes are batched (one UTF-8 encode, hash update and syscall per ~512 KiB, not per record).
   private pendingText = '';
 
@@ -185,12 +197,24 @@ class LocalArtifactWriter implements ArtifactWriter {
   private async writeBytes(bytes: Buffer): Promise<void> {
     this.hasher.update(bytes);
     this.byteSize += bytes.length;
-    await this.handle.write(bytes);
+    for (let at = 0; at < bytes.length;) {
+      const taken = bytes.copy(this.batch, this.batched, at);
+      this.batched += taken;
+      at += taken;
+      if (this.batched === this.batch.length) await this.writeBatch();
+    }
+  }
+
+  private async writeBatch(): Promise<void> {
+    if (this.batched === 0) return;
+    await this.handle.write(this.batch, 0, this.batched);
+    this.batched = 0;
   }
 
   async commit(): Promise<ArtifactRef> {
     if (this.done) throw new Error('artifact writer already committed or aborted');
     await this.flush();
+    await this.writeBatch();
     this.done = true;
     await this.handle.sync();
     await this.handle.close();
@@ -215,6 +239,7 @@ class LocalArtifactWriter implements ArtifactWriter {
     if (this.done) return;
     this.done = true;
     this.pendingText = '';
+    this.batched = 0;
     await this.handle.close().catch(() => undefined);
     await rm(this.tmpPath, { force: true });
   }

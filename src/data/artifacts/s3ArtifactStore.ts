@@ -20,6 +20,7 @@ import {
   type ByteRange,
   type WriterOptions,
 } from './artifactStore.js';
+import { S3DirectUploads } from './s3DirectUploads.js';
 
 export interface S3ArtifactStoreOptions {
   readonly client: S3Client;
@@ -46,6 +47,7 @@ export class S3ArtifactStore implements ArtifactStore {
   readonly bucket: string;
   readonly prefix: string;
   readonly partBytes: number;
+  readonly directUploads: S3DirectUploads = new S3DirectUploads(this);
 
   constructor(options: S3ArtifactStoreOptions) {
     this.client = options.client;

@@ -3,6 +3,7 @@ import type express from 'express';
 import {
   ArtifactHashMismatchError,
   ArtifactNotFoundError,
+  DirectUploadNotFoundError,
   type ArtifactStore,
   type ByteRange,
 } from '../../data/index.js';
@@ -28,6 +29,9 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
  *   HEAD /artifacts/<sha256>   its size and media type
  *   PUT  /artifacts/<sha256>   stores the request body streamed, hashed on the way in; bytes that hash to
  *                              anything else store nothing (400 hash_mismatch)
+ *   POST /artifacts/<sha256>/uploads            {byteSize, mediaType}: how to upload it - already stored, PUT
+ *                              to the API, or PUT to a presigned URL of the store (S3) and then complete:
+ *   POST /artifacts/<sha256>/uploads/<id>/complete   verifies the sha256 of what was PUT, then stores it
  * Authenticated like /graphql; who may do what is ArtifactAccess's.
  */
 export function mountArtifactRoutes(app: express.Express, options: ArtifactRouteOptions): void {
@@ -39,6 +43,8 @@ export function mountArtifactRoutes(app: express.Express, options: ArtifactRoute
   const failWith = (res: express.Response, error: unknown) => {
     if (error instanceof ArtifactNotFoundError) return fail(res, 404, 'not_found', error.message);
     if (error instanceof ArtifactHashMismatchError) return fail(res, 400, 'hash_mismatch', error.message);
+    if (error instanceof DirectUploadNotFoundError) return fail(res, 404, 'upload_not_found', error.message);
+    if (error instanceof BadRequestError) return fail(res, 400, 'bad_request', error.message);
     const mapped = toApiError(error, options.onInternal);
     const status = httpStatusForCode(mapped.code);
     if (status === 503) res.setHeader('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
@@ -145,6 +151,98 @@ export function mountArtifactRoutes(app: express.Express, options: ArtifactRoute
       failWith(res, error);
     }
   });
+
+  app.post('/artifacts/:sha256/uploads', async (req, res) => {
+    try {
+      const hash = hashOf(req, res);
+      if (!hash) return;
+      const viewer = await options.authenticate(req.headers.authorization);
+      const refusal = await access.mayWrite(viewer);
+      if (refusal) return fail(res, 403, 'forbidden', refusal);
+      const { byteSize, mediaType } = await uploadRequestOf(req);
+      if (await artifacts.has(hash)) {
+        res.json({ how: 'already_stored', artifact: await artifacts.stat(hash) });
+        return;
+      }
+      const direct = artifacts.directUploads;
+      if (!direct || byteSize > direct.maxBytes) {
+        res.json({ how: 'put_to_api', url: `/artifacts/${hash}` });
+        return;
+      }
+      const upload = await direct.begin({
+        hash,
+        byteSize,
+        mediaType,
+        uploader: viewer.actor,
+        expiresInSeconds: options.urlTtlSeconds,
+      });
+      res.status(201).json({
+        how: 'put_to_url',
+        ...upload,
+        completeUrl: `/artifacts/${hash}/uploads/${upload.uploadId}/complete`,
+      });
+    } catch (error) {
+      failWith(res, error);
+    }
+  });
+
+  app.post('/artifacts/:sha256/uploads/:uploadId/complete', async (req, res) => {
+    try {
+      const hash = hashOf(req, res);
+      if (!hash) return;
+      const viewer = await options.authenticate(req.headers.authorization);
+      const refusal = await access.mayWrite(viewer);
+      if (refusal) return fail(res, 403, 'forbidden', refusal);
+      req.resume();
+      const direct = artifacts.directUploads;
+      if (!direct) {
+        return fail(
+          res,
+          404,
+          'upload_not_found',
+          'this store takes uploads through PUT /artifacts/<sha256> only',
+        );
+      }
+      res.status(201).json(await direct.complete(hash, String(req.params.uploadId), viewer.actor));
+    } catch (error) {
+      failWith(res, error);
+    }
+  });
+}
+
+/** A request body the route refuses, in words that say what to send. */
+class BadRequestError extends Error {}
+
+const MEDIA_TYPE = /^[\w.+-]+\/[\w.+-]+$/;
+
+/** What `POST /artifacts/<sha256>/uploads` is told: the artifact's size and media type. */
+async function uploadRequestOf(req: express.Request): Promise<{ byteSize: number; mediaType: string }> {
+  let text = '';
+  for await (const chunk of req) {
+    text += (chunk as Buffer).toString('utf8');
+    if (text.length > 4096)
+      throw new BadRequestError('the upload request is JSON {byteSize, mediaType} of at most 4 KiB');
+  }
+  let body: { byteSize?: unknown; mediaType?: unknown };
+  try {
+    body = JSON.parse(text || '{}') as typeof body;
+  } catch {
+    throw new BadRequestError(
+      'the upload request is not JSON: send {"byteSize": N, "mediaType": "type/subtype"}',
+    );
+  }
+  const { byteSize, mediaType: given = 'application/octet-stream' } = body ?? {};
+  if (typeof byteSize !== 'number' || !Number.isSafeInteger(byteSize) || byteSize < 0) {
+    throw new BadRequestError("byteSize is the artifact's size in bytes, a whole number of at least 0");
+  }
+  // As PUT /artifacts/<sha256> does with Content-Type: the media type without its parameters.
+  const mediaType = typeof given === 'string' ? given.split(';')[0]!.trim() : '';
+  if (mediaType.length > 255 || !MEDIA_TYPE.test(mediaType)) {
+    throw new BadRequestError(
+      'mediaType is a media type such as application/octet-stream or application/x-tar',
+    );
+  }
+  return { byteSize, mediaType };
 }
 
 function ifNoneMatchHits(header: string | undefined, etag: string): boolean {

@@ -17,8 +17,9 @@ import { ApiClient, ApiRequestError } from './apiClient.js';
  * The artifact store of a worker with no shared disk: a local cache keyed by sha256 (a LocalArtifactStore
  * in the worker's own data directory) in front of the API's artifact routes. Reads download once, into the
  * cache, with the hash checked as the bytes are written (a download that hashes to anything else is
- * refused and nothing is kept); writes land in the cache first, then are uploaded with `PUT
- * /artifacts/<sha256>`, which the API checks against the hash again.
+ * refused and nothing is kept); writes land in the cache first, then are uploaded (`uploadArtifact`: straight
+ * to the bucket through a presigned URL when the API offers one, else `PUT /artifacts/<sha256>`), and the API
+ * checks the hash again before it keeps them.
  */
 export class ApiArtifactStore implements ArtifactStore {
   readonly cache: LocalArtifactStore;
@@ -109,8 +110,66 @@ export class ApiArtifactStore implements ArtifactStore {
   /** Uploads a cached artifact (streamed from the cache file). */
   private async upload(ref: ArtifactRef): Promise<void> {
     const path = this.cache.pathOf(ref.hash);
-    await putArtifact(this.client, ref, () => createReadStream(path));
+    await uploadArtifact(this.client, ref, () => createReadStream(path));
   }
+}
+
+/** The API's answer to `POST /artifacts/<sha256>/uploads`: how to send the bytes. */
+type UploadPlan =
+  | { readonly how: 'already_stored'; readonly artifact: ArtifactRef }
+  | { readonly how: 'put_to_api' }
+  | {
+      readonly how: 'put_to_url';
+      readonly url: string;
+      readonly headers: Readonly<Record<string, string>>;
+      readonly completeUrl: string;
+    };
+
+/**
+ * Uploads an artifact the way the API says (`POST /artifacts/<sha256>/uploads`): nothing when it has the
+ * artifact already; with an S3 store, one PUT of the bytes straight to a presigned URL of the bucket, then
+ * `POST .../complete`, after which the API has checked the sha256 and holds the artifact; otherwise (a local
+ * store, an artifact over S3's 5 GiB single PUT, or an API older than the route) `PUT /artifacts/<sha256>`.
+ * `open` gives the bytes, and is called again for a retry. Refusals are ApiRequestErrors with the API's code
+ * (`forbidden`, `hash_mismatch`, ...).
+ */
+export async function uploadArtifact(
+  client: ApiClient,
+  ref: ArtifactRef,
+  open: () => Readable,
+): Promise<ArtifactRef> {
+  const plan = await planUpload(client, ref);
+  if (plan.how === 'already_stored') return plan.artifact;
+  if (plan.how === 'put_to_api') return putArtifact(client, ref, open);
+  const sent = await client.handedOut(`PUT artifact ${ref.hash} to the store`, plan.url, () => ({
+    method: 'PUT',
+    headers: { ...plan.headers },
+    body: ReadableStream.from(open()) as ReadableStream<Uint8Array>,
+    duplex: 'half',
+  }));
+  const sentText = await sent.text();
+  if (!sent.ok) throw refusal(`PUT to the presigned URL of ${ref.hash}`, sent.status, sentText);
+  const completed = await client.http(`complete upload ${ref.hash}`, plan.completeUrl, () => ({
+    method: 'POST',
+  }));
+  const text = await completed.text();
+  if (completed.status !== 201) throw refusal(`POST ${plan.completeUrl}`, completed.status, text);
+  return JSON.parse(text) as ArtifactRef;
+}
+
+async function planUpload(client: ApiClient, ref: ArtifactRef): Promise<UploadPlan> {
+  const path = `artifacts/${ref.hash}/uploads`;
+  const response = await client.http(`plan upload ${ref.hash}`, path, () => ({
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ byteSize: ref.byteSize, mediaType: ref.mediaType }),
+  }));
+  const text = await response.text();
+  // An API older than the route answers 404 to it: it takes PUT /artifacts/<sha256>.
+  if (response.status === 404) return { how: 'put_to_api' };
+  if (response.status !== 200 && response.status !== 201)
+    throw refusal(`POST /${path}`, response.status, text);
+  return JSON.parse(text) as UploadPlan;
 }
 
 /**

@@ -119,12 +119,26 @@ export class ApiClient {
    * attempt, so a streamed body is opened again for a retry.
    */
   async http(what: string, path: string, init: () => RequestInit): Promise<Response> {
-    return this.withRetry(what, async () => {
+    return this.request(what, this.url(path), () => {
       const request = init();
-      const response = await this.send(this.url(path), {
+      return {
         ...request,
         headers: { authorization: this.authorization, ...(request.headers as Record<string, string>) },
-      });
+      };
+    });
+  }
+
+  /**
+   * An HTTP request to a URL the API handed out (a presigned upload URL of the artifact store), without the
+   * worker token, which is the API's and not the store's; retried while the store is away, like `http`.
+   */
+  async handedOut(what: string, url: string, init: () => RequestInit): Promise<Response> {
+    return this.request(what, new URL(url), init);
+  }
+
+  private async request(what: string, url: URL, init: () => RequestInit): Promise<Response> {
+    return this.withRetry(what, async () => {
+      const response = await this.send(url, init());
       if (TRANSIENT_STATUS.has(response.status)) {
         await response.body?.cancel();
         throw new TransientError(`HTTP ${response.status}`, retryAfterMs(response));

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import type { ArtifactRef } from '../../data/index.js';
 import { tarSize, tarStream, type TarFile } from '../training/tarball.js';
 import { TAR_MEDIA_TYPE } from '../training/trainingJob.js';
-import { putArtifact } from './apiArtifactStore.js';
+import { uploadArtifact } from './apiArtifactStore.js';
 import type { ApiClient } from './apiClient.js';
 
 /** A base model uploaded as an artifact, and the `baseModel` a run request names it by. */
@@ -44,9 +44,10 @@ export async function checkpointFiles(dir: string): Promise<TarFile[]> {
 }
 
 /**
- * Uploads a Hugging Face checkpoint directory as one tar artifact through `PUT /artifacts/<sha256>`, so a
- * worker with no shared disk can fetch it by hash: the archive is streamed twice from the files, once to hash
- * it and once to send it (the API hashes it again on the way in), never held in memory. Needs a token that may
+ * Uploads a Hugging Face checkpoint directory as one tar artifact (`uploadArtifact`: to a presigned URL of the
+ * bucket when the API offers one, else `PUT /artifacts/<sha256>`), so a worker with no shared disk can fetch it
+ * by hash: the archive is streamed twice from the files, once to hash it and once to send it (the API checks
+ * the hash again before it keeps it), never held in memory. Needs a token that may
  * upload (engineer or admin).
  */
 export async function uploadModelDirectory(
@@ -63,6 +64,6 @@ export async function uploadModelDirectory(
     byteSize: tarSize(files),
     mediaType: TAR_MEDIA_TYPE,
   };
-  const artifact = await putArtifact(client, ref, () => Readable.from(tarStream(files)));
+  const artifact = await uploadArtifact(client, ref, () => Readable.from(tarStream(files)));
   return { artifact, baseModel: { name, source: { kind: 'artifact', hash: artifact.hash } } };
 }
