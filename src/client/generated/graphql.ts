@@ -331,6 +331,9 @@ export type GraphqlNodeQuery = { node:
     | { id: string }
     | { id: string }
     | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
     | { modelName: string, version: number, stage: ModelStage, id: string }
     | { id: string }
     | { runId: string, status: RunStatus, id: string }
