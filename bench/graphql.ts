@@ -165,7 +165,7 @@ export default async function (args: string[]): Promise<BenchResult> {
   const queries: Record<string, string> = {
     baseline_me: '{ me { actor } }',
     // Columnar series (two flat lists per figure), as a chart asks for them.
-    run_1000_points: `{ run(runId: "${runId}") { runId status metricSeries(names: [loss, learningRate], first: 1000) { series { name steps values } nextFromStep } } }`,
+    run_1000_points: `{ run(runId: "${runId}") { runId status metricSeries(names: [LOSS, LEARNING_RATE], first: 1000) { series { name steps values } nextFromStep } } }`,
     // The same points as an object per step (the RunMetric connection), for comparison.
     run_1000_points_objects: `{ run(runId: "${runId}") { runId status a: metrics(first: 500) { edges { node { step loss learningRate } } } b: metrics(first: 500, fromStep: 501) { edges { node { step loss learningRate } } } } }`,
     runs_page_20:

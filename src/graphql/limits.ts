@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { DocumentNode, GraphQLSchema } from 'graphql';
+import type { DocumentNode, GraphQLField, GraphQLSchema } from 'graphql';
 import { GraphQLError, GraphQLObjectType, getNullableType, isListType } from 'graphql';
 import type { ComplexityEstimatorArgs } from 'graphql-query-complexity';
 import { apiError } from './errors.js';
@@ -53,6 +53,12 @@ export const defaultLimits: QueryLimits = {
   maxSubscriptions: 200,
 };
 
+/** A paged connection's page when neither `first` nor `last` is given (its `defaultPageSize` extension). */
+function defaultPageSizeOf(field: GraphQLField<unknown, unknown>, fallback: number): number {
+  const size = field.extensions?.defaultPageSize;
+  return typeof size === 'number' ? size : fallback;
+}
+
 /**
  * Lists cost what they can return: a connection with `first: 100` multiplies its children by 100,
  * a list without a page size by `defaultListSize`.
@@ -60,7 +66,13 @@ export const defaultLimits: QueryLimits = {
 function pageSizeEstimator(defaultListSize: number) {
   return ({ args, childComplexity, field }: ComplexityEstimatorArgs): number | void => {
     const pageSize =
-      typeof args.first === 'number' ? args.first : typeof args.last === 'number' ? args.last : null;
+      typeof args.first === 'number'
+        ? args.first
+        : typeof args.last === 'number'
+          ? args.last
+          : field.args.some((arg) => arg.name === 'last')
+            ? defaultPageSizeOf(field, defaultListSize)
+            : null;
     if (pageSize !== null) return 1 + childComplexity * Math.max(1, pageSize);
     // A connection's edges were already multiplied by the connection's page size.
     if (field.name === 'edges') return 1 + childComplexity;

@@ -68,7 +68,7 @@ export {
   DEFAULT_SNAPSHOT_EVERY,
   type WriteSnapshotsOptions,
 } from './worldSnapshots.js';
-export { type Page, type PageArgs, MAX_PAGE_SIZE } from './pagination.js';
+export { type Page, type PageArgs, type PageWindow, MAX_PAGE_SIZE, pageWindow } from './pagination.js';
 export * from './queries.js';
 export type * from './schema.js';
 export { evaluationStatuses, jobStatuses, runStatuses } from './schema.js';

@@ -1,19 +1,34 @@
 import { sql, type SelectQueryBuilder } from 'kysely';
 import type { ReadModelDatabase } from './schema.js';
 
-/** A page of a read model, ordered by a stable key; `nextCursor` is null on the last page. */
+/**
+ * A page of a read model, in the list's order (also when counted from the end with `last`).
+ * `nextCursor` (pass it as `after`) is null when no later item is known; `hasPreviousPage` says
+ * whether earlier items exist (pass the first item's key as `before` to read them).
+ */
 export interface Page<T> {
   readonly items: readonly T[];
   readonly nextCursor: string | null;
+  readonly hasPreviousPage: boolean;
   /** How many items the whole list has (every page together), counted only when called. */
   readonly count?: () => Promise<number>;
 }
 
 export interface PageArgs {
-  /** At most this many items (1-500, default 50). */
+  /** At most this many items from the start of the list (1-500, default 50); not with `last`. */
   readonly first?: number;
-  /** The `nextCursor` of the previous page. */
+  /** Only items after this cursor (the `nextCursor` of the previous page). */
   readonly after?: string | null;
+  /** At most this many items from the end of the list (1-500); not with `first`. */
+  readonly last?: number;
+  /** Only items before this cursor (the `previousCursor` of the next page). */
+  readonly before?: string | null;
+}
+
+/** Which end of the list a page is counted from, and how many items it holds. */
+export interface PageWindow {
+  readonly from: 'start' | 'end';
+  readonly size: number;
 }
 
 export const MAX_PAGE_SIZE = 500;
@@ -38,12 +53,35 @@ function decodeCursor(cursor: string): Key[] {
   );
 }
 
-export function pageSize(args: PageArgs): number {
-  const first = args.first ?? 50;
-  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
-    throw new Error(`first must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${first}`);
+function checkCount(name: 'first' | 'last', count: number): number {
+  if (!Number.isInteger(count) || count < 1 || count > MAX_PAGE_SIZE) {
+    throw new Error(`${name} must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${count}`);
   }
-  return first;
+  return count;
+}
+
+/**
+ * The page a request asks for: `first` counts from the start (after `after`), `last` from the end
+ * (before `before`); both at once is refused, neither is the first `defaultSize`.
+ */
+export function pageWindow(args: PageArgs, defaultSize = 50): PageWindow {
+  if (args.first != null && args.last != null) {
+    throw new Error(
+      'pass first or last, not both: first pages forward from after, last backward from before',
+    );
+  }
+  if (args.last != null) return { from: 'end', size: checkCount('last', args.last) };
+  return { from: 'start', size: checkCount('first', args.first ?? defaultSize) };
+}
+
+export function pageSize(args: PageArgs): number {
+  return pageWindow(args).size;
+}
+
+function cursorKey(cursor: string, columns: readonly string[]): Key[] {
+  const key = decodeCursor(cursor);
+  if (key.length !== columns.length) throw new Error(`cursor "${cursor}" belongs to another list`);
+  return key;
 }
 
 /**
@@ -56,19 +94,22 @@ export async function paginate<Table extends keyof ReadModelDatabase, Row>(
   keyOf: (row: Row) => readonly Key[],
   args: PageArgs,
 ): Promise<Page<Row>> {
-  const first = pageSize(args);
+  const window = pageWindow(args);
+  const left = sql.join(columns.map((column) => sql.ref(column)));
+  const bound = (cursor: string) => sql.join(cursorKey(cursor, columns).map((part) => sql`${part}`));
   let q = query;
-  if (args.after) {
-    const key = decodeCursor(args.after);
-    if (key.length !== columns.length) throw new Error(`cursor "${args.after}" belongs to another list`);
-    const left = sql.join(columns.map((column) => sql.ref(column)));
-    const right = sql.join(key.map((part) => sql`${part}`));
-    q = q.where(sql<boolean>`(${left}) > (${right})`);
-  }
-  for (const column of columns) q = q.orderBy(sql.ref(column), 'asc');
-  const rows = await q.limit(first + 1).execute();
-  const items = rows.slice(0, first);
-  const last = items[items.length - 1];
+  if (args.after) q = q.where(sql<boolean>`(${left}) > (${bound(args.after)})`);
+  if (args.before) q = q.where(sql<boolean>`(${left}) < (${bound(args.before)})`);
+  const direction = window.from === 'start' ? 'asc' : 'desc';
+  for (const column of columns) q = q.orderBy(sql.ref(column), direction);
+  const rows = await q.limit(window.size + 1).execute();
+  const more = rows.length > window.size;
+  const items = rows.slice(0, window.size);
+  if (window.from === 'end') items.reverse();
+  const lastItem = items[items.length - 1];
+  // Beyond the far end of the page we looked (one row more); beyond its near end lies the cursor's item.
+  const laterItems = window.from === 'start' ? more : args.before != null;
+  const earlierItems = window.from === 'end' ? more : args.after != null;
   const count = async () => {
     const { n } = await query
       .clearSelect()
@@ -76,5 +117,10 @@ export async function paginate<Table extends keyof ReadModelDatabase, Row>(
       .executeTakeFirstOrThrow();
     return Number(n);
   };
-  return { items, nextCursor: rows.length > first && last ? encodeCursor(keyOf(last)) : null, count };
+  return {
+    items,
+    nextCursor: laterItems && lastItem ? encodeCursor(keyOf(lastItem)) : null,
+    hasPreviousPage: earlierItems,
+    count,
+  };
 }

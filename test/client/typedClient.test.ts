@@ -36,6 +36,8 @@ const FIXTURES: Record<string, Record<string, unknown>> = {
   },
   // A global id of a run that does not exist: node(id:) answers null.
   GraphqlNode: { id: Buffer.from('TrainingRun:unknown').toString('base64url') },
+  // Backward paging from the end of the list (no cursor yet).
+  GraphqlRuns3: { before: null },
   TrainingRequestTrainingRun: {
     input: {
       baseModel: { name: 'tiny', source: { kind: 'PATH', path: '/models/tiny' } },

@@ -15,10 +15,10 @@ const otherAnswers: Record<string, string> = {
   requestAugmentation: 'AugmentationRequestPayload',
   buildFlywheelRevision: 'FlywheelRevisionPayload',
   buildPreferenceRevision: 'PreferenceRevisionPayload',
-  claimJob: 'JobClaim',
-  renewJobLease: 'Boolean',
-  releaseJob: 'Int',
-  finishJob: 'Boolean',
+  claimJob: 'ClaimJobPayload',
+  renewJobLease: 'RenewJobLeasePayload',
+  releaseJob: 'ReleaseJobPayload',
+  finishJob: 'FinishJobPayload',
 };
 
 describe('mutation payloads', () => {
@@ -41,6 +41,15 @@ describe('mutation payloads', () => {
     }
     for (const [name, type] of Object.entries(otherAnswers)) {
       expect(getNamedType(schema.getMutationType()!.getFields()[name]!.type).name, name).toBe(type);
+    }
+    // The job queue's mutations change no stream, but answer their refusals as user errors too.
+    for (const name of ['claimJob', 'renewJobLease', 'releaseJob', 'finishJob']) {
+      const field = schema.getMutationType()!.getFields()[name]!;
+      const payload = getNamedType(field.type);
+      expect(isNonNullType(field.type), name).toBe(true);
+      expect(isObjectType(payload) && String(payload.getFields().userErrors?.type), name).toBe(
+        '[UserError!]!',
+      );
     }
   });
 

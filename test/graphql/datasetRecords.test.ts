@@ -187,6 +187,61 @@ describe(`DatasetRevision.records (${target.name})`, () => {
     ]);
   });
 
+  it('pages backward with last and before, in order, and refuses first with last', async () => {
+    const backwardQuery = `query($id: ID!, $args: Int!, $before: String, $after: String) {
+      dataset(datasetId: $id) { revisions(first: 1) { edges { node {
+        records(last: $args, before: $before, after: $after) {
+          edges { cursor node { index } }
+          pageInfo { hasNextPage hasPreviousPage startCursor }
+        }
+      } } } }
+    }`;
+    type Backward = {
+      dataset: {
+        revisions: {
+          edges: {
+            node: {
+              records: {
+                edges: { cursor: string; node: { index: number } }[];
+                pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null };
+              };
+            };
+          }[];
+        };
+      };
+    };
+    const read = async (last: number, before: string | null, after: string | null = null) => {
+      const answer = await api.request<Backward>(backwardQuery, { id: datasetId, args: last, before, after });
+      expect(answer.errors).toBeUndefined();
+      return answer.data!.dataset.revisions.edges[0]!.node.records;
+    };
+    const indexes: number[] = [];
+    let before: string | null = null;
+    for (let pages = 0; pages < 10; pages++) {
+      const records = await read(5, before);
+      indexes.unshift(...records.edges.map((edge) => edge.node.index));
+      expect(records.pageInfo.hasNextPage).toBe(before !== null);
+      if (!records.pageInfo.hasPreviousPage) break;
+      expect(records.edges).toHaveLength(5);
+      before = records.pageInfo.startCursor;
+    }
+    expect(indexes).toEqual(Array.from({ length: 23 }, (_, i) => i));
+    const all = await page(23);
+    const cursors = all.data!.dataset.revisions.edges[0]!.node.records.edges.map((edge) => edge.cursor);
+    const between = await read(3, cursors[10]!, cursors[4]!);
+    expect(between.edges.map((edge) => edge.node.index)).toEqual([7, 8, 9]);
+    expect(between.pageInfo.hasPreviousPage).toBe(true);
+    const both = await api.request(
+      `query($id: ID!) { dataset(datasetId: $id) { revisions(first: 1) { edges { node { records(first: 2, last: 2) { edges { cursor } } } } } } }`,
+      { id: datasetId },
+    );
+    expect(both.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+    expect(both.errors?.[0]?.message).toMatch(/pass first or last, not both/);
+    const tooMany = await api.request(backwardQuery, { id: datasetId, args: 101, before: null, after: null });
+    expect(tooMany.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+    expect(tooMany.errors?.[0]?.message).toMatch(/last must be an integer from 1 to 100, got 101/);
+  });
+
   it('refuses a page size out of range and a cursor it did not make, as BAD_USER_INPUT', async () => {
     for (const first of [0, 101]) {
       const answer = await page(first);

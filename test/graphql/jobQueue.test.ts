@@ -53,7 +53,13 @@ describe('claimJob, renewJobLease, releaseJob, finishJob', () => {
     await database?.close();
   });
 
-  const claim = `mutation($leaseMs: Int!) { claimJob(kinds: [TRAIN], leaseMs: $leaseMs) { jobId kind failures } }`;
+  const claim = `mutation($leaseMs: Int!) { claimJob(kinds: [TRAIN], leaseMs: $leaseMs) { job { jobId kind failures } userErrors { code } } }`;
+  type UserErrors = {
+    code: string;
+    kind: string;
+    field: string[] | null;
+    details: Record<string, unknown>;
+  }[];
 
   it('claims for the caller; only the holder renews, releases and finishes', async () => {
     const refused = await api.request(claim, { leaseMs: 10 }, boxA);
@@ -61,34 +67,74 @@ describe('claimJob, renewJobLease, releaseJob, finishJob', () => {
 
     await expect
       .poll(async () => {
-        const answer = await api.request<{ claimJob: { jobId: string } | null }>(
+        const answer = await api.request<{ claimJob: { job: { jobId: string } | null } }>(
           claim,
           { leaseMs: 60_000 },
           boxA,
         );
-        return answer.data?.claimJob?.jobId;
+        return answer.data?.claimJob.job?.jobId;
       })
       .toBe('train-run-q');
     const none = await api.request<{ claimJob: unknown }>(claim, { leaseMs: 60_000 }, boxB);
-    expect(none.data?.claimJob).toBeNull();
+    expect(none.data?.claimJob).toEqual({ job: null, userErrors: [] });
 
-    const renew = `mutation { renewJobLease(jobId: "train-run-q", leaseMs: 60000) }`;
-    expect((await api.request<{ renewJobLease: boolean }>(renew, {}, boxA)).data?.renewJobLease).toBe(true);
-    expect((await api.request<{ renewJobLease: boolean }>(renew, {}, boxB)).data?.renewJobLease).toBe(false);
+    const renew = (jobId: string) =>
+      `mutation { renewJobLease(jobId: "${jobId}", leaseMs: 60000) { renewed userErrors { code kind field } } }`;
+    type Renewed = { renewJobLease: { renewed: boolean; userErrors: UserErrors } };
+    expect((await api.request<Renewed>(renew('train-run-q'), {}, boxA)).data?.renewJobLease).toEqual({
+      renewed: true,
+      userErrors: [],
+    });
+    expect((await api.request<Renewed>(renew('train-run-q'), {}, boxB)).data?.renewJobLease).toEqual({
+      renewed: false,
+      userErrors: [],
+    });
+    expect((await api.request<Renewed>(renew('no-such-job'), {}, boxB)).data?.renewJobLease).toEqual({
+      renewed: false,
+      userErrors: [{ code: 'JOB_NOT_FOUND', kind: 'NOT_FOUND', field: ['jobId'] }],
+    });
 
     // A worker's error may quote the row it failed on: the jobs table keeps it redacted.
     const planted = 'li.na.planted@example.com, 13812345678';
-    const release = `mutation { releaseJob(jobId: "train-run-q", error: "oom on ${planted}", retryInMs: 0) }`;
-    const notHeld = await api.request(release, {}, boxB);
-    expect(notHeld.errors?.[0]?.extensions?.['code']).toBe('CONFLICT');
-    expect((await api.request<{ releaseJob: number }>(release, {}, boxA)).data?.releaseJob).toBe(1);
+    const release = `mutation { releaseJob(jobId: "train-run-q", error: "oom on ${planted}", retryInMs: 0) { failures userErrors { code kind field details } } }`;
+    type Released = { releaseJob: { failures: number | null; userErrors: UserErrors } };
+    const notHeld = await api.request<Released>(release, {}, boxB);
+    expect(notHeld.errors).toBeUndefined();
+    expect(notHeld.data?.releaseJob).toEqual({
+      failures: null,
+      userErrors: [
+        {
+          code: 'JOB_NOT_HELD',
+          kind: 'CONFLICT',
+          field: ['jobId'],
+          details: expect.objectContaining({ status: 'running' }),
+        },
+      ],
+    });
+    const unknown = await api.request<Released>(release.replace('train-run-q', 'no-such-job'), {}, boxA);
+    expect(unknown.data?.releaseJob.userErrors.map((error) => error.code)).toEqual(['JOB_NOT_FOUND']);
+    expect((await api.request<Released>(release, {}, boxA)).data?.releaseJob).toEqual({
+      failures: 1,
+      userErrors: [],
+    });
 
-    const again = await api.request<{ claimJob: { failures: number } }>(claim, { leaseMs: 60_000 }, boxB);
-    expect(again.data?.claimJob.failures).toBe(1);
-    const finish = `mutation { finishJob(jobId: "train-run-q", status: CANCELLED, error: "gave up on ${planted}") }`;
-    expect((await api.request(finish, {}, boxA)).errors?.[0]?.extensions?.['code']).toBe('CONFLICT');
-    expect((await api.request<{ finishJob: boolean }>(finish, {}, boxB)).data?.finishJob).toBe(true);
-    const queued = `mutation { finishJob(jobId: "train-run-q", status: QUEUED) }`;
+    const again = await api.request<{ claimJob: { job: { failures: number } } }>(
+      claim,
+      { leaseMs: 60_000 },
+      boxB,
+    );
+    expect(again.data?.claimJob.job.failures).toBe(1);
+    const finish = `mutation { finishJob(jobId: "train-run-q", status: CANCELLED, error: "gave up on ${planted}") { finished userErrors { code kind } } }`;
+    type Finished = { finishJob: { finished: boolean; userErrors: UserErrors } };
+    expect((await api.request<Finished>(finish, {}, boxA)).data?.finishJob).toEqual({
+      finished: false,
+      userErrors: [{ code: 'JOB_NOT_HELD', kind: 'CONFLICT' }],
+    });
+    expect((await api.request<Finished>(finish, {}, boxB)).data?.finishJob).toEqual({
+      finished: true,
+      userErrors: [],
+    });
+    const queued = `mutation { finishJob(jobId: "train-run-q", status: QUEUED) { finished } }`;
     expect((await api.request(queued, {}, boxB)).errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
     const kept = await sql<{ errors: string }>`
       SELECT (SELECT last_error FROM jobs WHERE job_id = 'train-run-q') || ' | ' ||

@@ -38,6 +38,7 @@ export const domainErrorKinds = {
   CANDIDATES_NOT_FOUND: 'not-found',
   DATASET_NOT_FOUND: 'not-found',
   DATASET_REVISION_NOT_FOUND: 'not-found',
+  JOB_NOT_FOUND: 'not-found',
   EVALUATION_NOT_FOUND: 'not-found',
   INTERACTION_NOT_FOUND: 'not-found',
   MODEL_VERSION_NOT_FOUND: 'not-found',
@@ -72,6 +73,7 @@ export const domainErrorKinds = {
   /** A stream written by a newer tuneledger: this server cannot decide on it until it is upgraded. */
   EVENT_VERSION_TOO_NEW: 'conflict',
   INTERACTION_ALREADY_RECORDED: 'conflict',
+  JOB_NOT_HELD: 'conflict',
   INTERACTION_ALREADY_SCORED: 'conflict',
   LEASE_STILL_VALID: 'conflict',
   MODEL_VERSION_ARCHIVED: 'conflict',

@@ -8,6 +8,7 @@ import {
 import { requireAction, type ApiContext } from '../context.js';
 import { badInput, notFound } from '../errors.js';
 import { keyCursor, type Connection } from '../types/connection.js';
+import { afterArg, beforeArg, lastArg, pageArgs } from './paging.js';
 import { DatasetRecordConnection, type DatasetRecordType } from '../types/datasetRecord.type.js';
 import { DatasetRevisionType, DatasetType, toDatasetRevision } from '../types/dataset.type.js';
 import { getDatasetRevision } from '../../projections/index.js';
@@ -15,9 +16,8 @@ import { getDatasetRevision } from '../../projections/index.js';
 /** The most records one page holds (each is read from the artifact and redacted on the way out). */
 export const maxRecordsPage = 100;
 
-/** The index an `after` cursor names (a cursor of this connection: the keyset `[index]`). */
-function indexAfter(after: string | null | undefined): number {
-  if (after == null) return -1;
+/** The index a cursor of this connection names (the keyset `[index]`). */
+function cursorIndex(after: string): number {
   let key: unknown;
   try {
     key = JSON.parse(Buffer.from(after, 'base64url').toString('utf8'));
@@ -48,34 +48,53 @@ function readable(record: DatasetRecord, index: number): DatasetRecordType {
 @Resolver(() => DatasetRevisionType)
 export class DatasetRecordsResolver {
   @FieldResolver(() => DatasetRecordConnection, {
-    description: `The revision's records, in order, read from its artifact (redacted text only: see DatasetRecord). At most first records (1 to ${maxRecordsPage}) after the cursor after; a later page reads the artifact from its start.`,
+    description: `The revision's records, in order, read from its artifact (redacted text only: see DatasetRecord). At most first records (1 to ${maxRecordsPage}) after the cursor after, or last records before the cursor before; every page reads the artifact from its start.`,
   })
   async records(
     @Root() revision: DatasetRevisionType,
     @Ctx() context: ApiContext,
-    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
+    @Arg('first', () => Int, {
+      nullable: true,
+      description: `At most this many records from the start (after \`after\`): 1 to ${maxRecordsPage}; 20 when neither first nor last is given. Not with last.`,
+    })
+    first: number | undefined,
+    @Arg('after', () => String, afterArg) after: string | undefined,
+    @Arg('last', () => Int, lastArg) last: number | undefined,
+    @Arg('before', () => String, beforeArg) before: string | undefined,
   ): Promise<Connection<DatasetRecordType>> {
     requireAction(context, 'read', 'read dataset records');
-    if (!Number.isInteger(first) || first < 1 || first > maxRecordsPage) {
-      throw badInput(`first must be an integer from 1 to ${maxRecordsPage}, got ${first}`);
+    for (const [name, count] of [
+      ['first', first],
+      ['last', last],
+    ] as const) {
+      if (count != null && (!Number.isInteger(count) || count < 1 || count > maxRecordsPage)) {
+        throw badInput(`${name} must be an integer from 1 to ${maxRecordsPage}, got ${count}`);
+      }
     }
-    const from = indexAfter(after) + 1;
+    const page = pageArgs({ first, after, last, before }, 20);
+    const size = page.first ?? page.last!;
+    const from = after == null ? 0 : cursorIndex(after) + 1;
+    const end = before == null ? Infinity : cursorIndex(before);
+    const fromEnd = page.last !== undefined;
     const artifacts = context.deps.artifacts;
     const where = `revision ${revision.revision} of dataset ${revision.datasetId}`;
     if (!artifacts)
       throw notFound(`this server has no artifact store, so the records of ${where} cannot be read`);
-    const nodes: DatasetRecordType[] = [];
+    // Counted from the start: stop one record past the page. From the end: keep the last `size` records before
+    // `end` (redacting only those), knowing whether one came before them.
+    const kept: { record: DatasetRecord; index: number }[] = [];
     let more = false;
     let index = 0;
     try {
       for await (const record of readCanonicalRecords(artifacts, revision.contentHash)) {
+        if (index >= end) break;
         if (index >= from) {
-          if (nodes.length === first) {
+          if (kept.length === size) {
             more = true;
-            break;
+            if (!fromEnd) break;
+            kept.shift();
           }
-          nodes.push(readable(record, index));
+          kept.push({ record, index });
         }
         index++;
       }
@@ -85,12 +104,15 @@ export class DatasetRecordsResolver {
       }
       throw error;
     }
-    const edges = nodes.map((node) => ({ cursor: keyCursor([node.index]), node }));
+    const edges = kept.map(({ record, index: at }) => {
+      const node = readable(record, at);
+      return { cursor: keyCursor([node.index]), node };
+    });
     return {
       edges,
       pageInfo: {
-        hasNextPage: more,
-        hasPreviousPage: from > 0,
+        hasNextPage: fromEnd ? end !== Infinity && edges.length > 0 : more,
+        hasPreviousPage: fromEnd ? more : from > 0,
         startCursor: edges[0]?.cursor ?? null,
         endCursor: edges.at(-1)?.cursor ?? null,
       },

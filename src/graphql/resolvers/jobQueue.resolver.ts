@@ -10,8 +10,14 @@ import {
 } from '../../projections/index.js';
 import type { ApiContext } from '../context.js';
 import { requireAction } from '../context.js';
-import { apiError, badInput } from '../errors.js';
-import { JobClaimType } from '../types/job.type.js';
+import { badInput } from '../errors.js';
+import {
+  ClaimJobPayload,
+  FinishJobPayload,
+  jobRefusal,
+  ReleaseJobPayload,
+  RenewJobLeasePayload,
+} from '../types/jobQueuePayload.type.js';
 import { JobKindEnum, JobStatusEnum } from '../types/enums.js';
 import { redactKeptText } from '../../services/index.js';
 import { MutationRequest } from './mutationRequest.js';
@@ -28,6 +34,16 @@ function checkMs(name: string, value: number, min: number, max: number): number 
   return value;
 }
 
+/** A job's status and holder; undefined when there is no such job. */
+async function jobState(
+  context: ApiContext,
+  jobId: string,
+): Promise<{ status: string; claimed_by: string | null } | undefined> {
+  const { rows } = await sql<{ status: string; claimed_by: string | null }>`
+    SELECT status, claimed_by FROM jobs WHERE job_id = ${jobId}`.execute(context.deps.db);
+  return rows[0];
+}
+
 /**
  * The job queue for workers with no database (worker role): the same claims (SKIP LOCKED), leases,
  * releases and settlements the in-process runtime makes on the jobs table, with the caller's actor as the
@@ -36,16 +52,15 @@ function checkMs(name: string, value: number, min: number, max: number): number 
 @UseMiddleware(MutationRequest)
 @Resolver()
 export class JobQueueResolver {
-  @Mutation(() => JobClaimType, {
-    nullable: true,
+  @Mutation(() => ClaimJobPayload, {
     description:
-      'Claim the oldest claimable job of these kinds (worker): queued, or running under a lease that ran out. Null when there is none. The lease runs leaseMs from now; renew it with renewJobLease.',
+      'Claim the oldest claimable job of these kinds (worker): queued, or running under a lease that ran out. `job` is null when there is none. The lease runs leaseMs from now; renew it with renewJobLease.',
   })
   async claimJob(
     @Ctx() context: ApiContext,
     @Arg('kinds', () => [JobKindEnum]) kinds: JobKind[],
     @Arg('leaseMs', () => Int, { defaultValue: 60_000 }) leaseMs: number,
-  ): Promise<JobClaimType | null> {
+  ): Promise<ClaimJobPayload> {
     requireAction(context, 'work', 'claim jobs');
     if (kinds.length === 0) throw badInput('kinds must name at least one job kind');
     const claimed = await claimNextJob(context.deps.db, {
@@ -53,71 +68,82 @@ export class JobQueueResolver {
       workerId: context.viewer.actor,
       leaseMs: checkMs('leaseMs', leaseMs, 1000, MAX_LEASE_MS),
     });
-    if (!claimed) return null;
-    return { ...claimed, kind: claimed.kind as JobKind };
+    return { job: claimed ? { ...claimed, kind: claimed.kind as JobKind } : null, userErrors: [] };
   }
 
-  @Mutation(() => Boolean, {
+  @Mutation(() => RenewJobLeasePayload, {
     description:
-      'Extend the lease on a job the caller holds (worker); false when it holds it no more (taken over after its lease ran out, or finished): stop working on it.',
+      'Extend the lease on a job the caller holds (worker); `renewed` is false when it holds it no more (taken over after its lease ran out, or finished): stop working on it.',
   })
-  renewJobLease(
+  async renewJobLease(
     @Ctx() context: ApiContext,
     @Arg('jobId', () => ID) jobId: string,
     @Arg('leaseMs', () => Int, { defaultValue: 60_000 }) leaseMs: number,
-  ): Promise<boolean> {
+  ): Promise<RenewJobLeasePayload> {
     requireAction(context, 'work', 'renew job leases');
-    return renewJobLease(
-      context.deps.db,
-      jobId,
-      context.viewer.actor,
-      checkMs('leaseMs', leaseMs, 1000, MAX_LEASE_MS),
-    );
+    const lease = checkMs('leaseMs', leaseMs, 1000, MAX_LEASE_MS);
+    if (await renewJobLease(context.deps.db, jobId, context.viewer.actor, lease)) {
+      return { renewed: true, userErrors: [] };
+    }
+    const job = await jobState(context, jobId);
+    return {
+      renewed: false,
+      userErrors: job ? [] : jobRefusal('JOB_NOT_FOUND', `there is no job ${jobId}`, { jobId }),
+    };
   }
 
-  @Mutation(() => Int, {
+  @Mutation(() => ReleaseJobPayload, {
     description:
-      'Give a held job back to the queue (worker). With an error it counts as a failed attempt and may be claimed again after retryInMs. Returns the failed attempts so far; CONFLICT when the caller does not hold the job.',
+      'Give a held job back to the queue (worker). With an error it counts as a failed attempt and may be claimed again after retryInMs. Answers the failed attempts so far; the user error JOB_NOT_HELD when the caller does not hold the job.',
   })
   async releaseJob(
     @Ctx() context: ApiContext,
     @Arg('jobId', () => ID) jobId: string,
     @Arg('error', () => String, { nullable: true }) givenError: string | null | undefined,
     @Arg('retryInMs', () => Int, { defaultValue: 0 }) retryInMs: number,
-  ): Promise<number> {
+  ): Promise<ReleaseJobPayload> {
     requireAction(context, 'work', 'release jobs');
     const error = givenError ?? undefined;
     const backoffMs = checkMs('retryInMs', retryInMs, 0, MAX_RETRY_IN_MS);
     if (error !== undefined && error.length > 2000) throw badInput('error must be at most 2000 characters');
     // A worker's error message may quote the data it failed on: it is kept redacted.
     const keptError = redactKeptText(error);
-    const { rows } = await sql<{ status: string; claimed_by: string | null }>`
-      SELECT status, claimed_by FROM jobs WHERE job_id = ${jobId}`.execute(context.deps.db);
-    const row = rows[0];
-    // A job given up is finished first, then its last failure counted: the holder may still count it.
-    const holds = row?.status === 'running' && row.claimed_by === context.viewer.actor;
-    if (!holds && !(row?.status === 'failed' && error !== undefined)) {
-      throw apiError(
-        'CONFLICT',
-        `${context.viewer.actor} does not hold job ${jobId} (${row ? `it is ${row.status}` : 'no such job'}); stop working on it`,
-      );
+    const row = await jobState(context, jobId);
+    if (!row) {
+      return {
+        failures: null,
+        userErrors: jobRefusal('JOB_NOT_FOUND', `there is no job ${jobId}`, { jobId }),
+      };
     }
-    return releaseJob(context.deps.db, jobId, context.viewer.actor, {
+    // A job given up is finished first, then its last failure counted: the holder may still count it.
+    const holds = row.status === 'running' && row.claimed_by === context.viewer.actor;
+    if (!holds && !(row.status === 'failed' && error !== undefined)) {
+      return {
+        failures: null,
+        userErrors: jobRefusal(
+          'JOB_NOT_HELD',
+          `${context.viewer.actor} does not hold job ${jobId} (it is ${row.status}); stop working on it`,
+          { jobId, status: row.status },
+        ),
+      };
+    }
+    const failures = await releaseJob(context.deps.db, jobId, context.viewer.actor, {
       ...(keptError !== undefined ? { error: keptError } : {}),
       backoffMs,
     });
+    return { failures, userErrors: [] };
   }
 
-  @Mutation(() => Boolean, {
+  @Mutation(() => FinishJobPayload, {
     description:
-      'Mark a held job finished (worker) once its outcome is recorded (completeJob, failJob, ...), so no other worker claims it before the projection gets there. True also when it already has that status; CONFLICT when the caller does not hold it.',
+      'Mark a held job finished (worker) once its outcome is recorded (completeJob, failJob, ...), so no other worker claims it before the projection gets there. `finished` also when it already has that status; the user error JOB_NOT_HELD when the caller does not hold it.',
   })
   async finishJob(
     @Ctx() context: ApiContext,
     @Arg('jobId', () => ID) jobId: string,
     @Arg('status', () => JobStatusEnum) status: JobStatus,
     @Arg('error', () => String, { nullable: true }) givenError: string | null | undefined,
-  ): Promise<boolean> {
+  ): Promise<FinishJobPayload> {
     requireAction(context, 'work', 'finish jobs');
     const error = givenError ?? undefined;
     if (status !== 'succeeded' && status !== 'failed' && status !== 'cancelled') {
@@ -126,10 +152,19 @@ export class JobQueueResolver {
     if (error !== undefined && error.length > 2000) throw badInput('error must be at most 2000 characters');
     // A worker's error message may quote the data it failed on: it is kept redacted.
     const keptError = redactKeptText(error);
-    if (await finishHeldJob(context.deps.db, jobId, context.viewer.actor, status, keptError)) return true;
-    throw apiError(
-      'CONFLICT',
-      `${context.viewer.actor} does not hold job ${jobId}, and it is not ${status.toUpperCase()}; stop working on it`,
-    );
+    if (await finishHeldJob(context.deps.db, jobId, context.viewer.actor, status, keptError)) {
+      return { finished: true, userErrors: [] };
+    }
+    const row = await jobState(context, jobId);
+    return {
+      finished: false,
+      userErrors: row
+        ? jobRefusal(
+            'JOB_NOT_HELD',
+            `${context.viewer.actor} does not hold job ${jobId}, and it is not ${status.toUpperCase()}; stop working on it`,
+            { jobId, status: row.status },
+          )
+        : jobRefusal('JOB_NOT_FOUND', `there is no job ${jobId}`, { jobId }),
+    };
   }
 }

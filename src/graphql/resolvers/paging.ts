@@ -1,15 +1,61 @@
 import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
-import { checkTimeRange, type TimeRange } from '../../projections/index.js';
+import type { ArgOptions } from 'type-graphql';
+import { checkTimeRange, pageWindow, type PageArgs, type TimeRange } from '../../projections/index.js';
 import { badInput } from '../errors.js';
 
 export const maxPageSize = 500;
 
-/** Checks a page size before it reaches a query, so the client hears what to change. */
-export function checkFirst(first: number): number {
-  if (!Number.isInteger(first) || first < 1 || first > maxPageSize) {
-    throw badInput(`first must be an integer from 1 to ${maxPageSize}, got ${first}`);
+/** A connection's paging arguments as the client sent them (Relay: first/after forward, last/before backward). */
+export interface PageRequest {
+  readonly first?: number | null;
+  readonly after?: string | null;
+  readonly last?: number | null;
+  readonly before?: string | null;
+}
+
+/** The argument options of a connection's `first`, for a list whose page holds `defaultSize` items unless told. */
+export function firstArg(defaultSize: number): ArgOptions {
+  return {
+    nullable: true,
+    description: `At most this many items from the start of the list (after \`after\`): 1 to ${maxPageSize}; ${defaultSize} when neither first nor last is given. Not with last.`,
+  };
+}
+
+export const afterArg: ArgOptions = {
+  nullable: true,
+  description: 'Only items after this cursor (any edge cursor of this list, e.g. pageInfo.endCursor).',
+};
+
+export const lastArg: ArgOptions = {
+  nullable: true,
+  description: `At most this many items from the end of the list (before \`before\`), still in the list's order: 1 to ${maxPageSize}. Not with first.`,
+};
+
+export const beforeArg: ArgOptions = {
+  nullable: true,
+  description: 'Only items before this cursor (any edge cursor of this list, e.g. pageInfo.startCursor).',
+};
+
+/**
+ * A connection's paging arguments checked before they reach a query: \`first\` with \`last\`, or a count
+ * outside 1..500, is BAD_USER_INPUT naming what to change.
+ */
+export function pageArgs(request: PageRequest, defaultSize: number): PageArgs {
+  const args = {
+    ...(request.first != null ? { first: request.first } : {}),
+    ...(request.last != null ? { last: request.last } : {}),
+  };
+  let window;
+  try {
+    window = pageWindow(args, defaultSize);
+  } catch (error) {
+    throw badInput((error as Error).message);
   }
-  return first;
+  return {
+    ...(window.from === 'start' ? { first: window.size } : { last: window.size }),
+    after: request.after ?? undefined,
+    before: request.before ?? undefined,
+  };
 }
 
 /** Runs a read-model page query; a cursor it cannot read is the client's mistake, not ours. */

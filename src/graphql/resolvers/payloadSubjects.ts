@@ -5,20 +5,24 @@
  */
 import {
   getDataset,
+  getDatasetRevision,
   getDeployment,
   getEvaluation,
   getInteraction,
+  getJob,
+  getModel,
   getModelVersion,
   getPreferencePrompt,
   getRun,
 } from '../../projections/index.js';
 import { requireAction, type ApiContext } from '../context.js';
 import type { PayloadSubject } from '../types/commandPayload.type.js';
-import { DatasetType, toDataset } from '../types/dataset.type.js';
+import { DatasetRevisionType, DatasetType, toDataset, toDatasetRevision } from '../types/dataset.type.js';
 import { DeploymentType, toDeployment } from '../types/deployment.type.js';
 import { EvaluationType, toEvaluation } from '../types/evaluation.type.js';
 import { InteractionType, toInteraction } from '../types/feedback.type.js';
-import { ModelVersionType, toModelVersion } from '../types/model.type.js';
+import { JobType, toJob } from '../types/job.type.js';
+import { ModelType, ModelVersionType, toModel, toModelVersion } from '../types/model.type.js';
 import { PreferencePromptType, toPreferencePrompt } from '../types/preference.type.js';
 import { RunType, toRun } from '../types/run.type.js';
 
@@ -54,11 +58,17 @@ function subject<Row, T extends object>(
   };
 }
 
+/** NAME@NUMBER (a model version, a dataset revision) as its name and number; null when it is not one. */
+function numberedKey(id: string): { name: string; number: number } | null {
+  const at = id.lastIndexOf('@');
+  const digits = id.slice(at + 1);
+  return at > 0 && /^\d+$/.test(digits) ? { name: id.slice(0, at), number: Number(digits) } : null;
+}
+
 /** MODEL@VERSION, the id model-version payloads carry, as its name and version. */
 export function modelVersionKey(id: string): { modelName: string; version: number } | null {
-  const at = id.lastIndexOf('@');
-  const version = Number(id.slice(at + 1));
-  return at > 0 && Number.isInteger(version) ? { modelName: id.slice(0, at), version } : null;
+  const key = numberedKey(id);
+  return key && { modelName: key.name, version: key.number };
 }
 
 export const subjects = {
@@ -120,5 +130,32 @@ export const subjects = {
     (prompt) => prompt.promptId,
     (c, id) => getPreferencePrompt(c.deps.db, id),
     toPreferencePrompt,
+  ),
+  model: subject(
+    'model',
+    ['Model', () => ModelType],
+    'model',
+    (model) => model.modelName,
+    (c, id) => getModel(c.deps.db, id),
+    toModel,
+  ),
+  datasetRevision: subject(
+    'revision',
+    ['DatasetRevision', () => DatasetRevisionType],
+    'dataset revision',
+    (revision) => `${revision.datasetId}@${revision.revision}`,
+    async (c, id) => {
+      const key = numberedKey(id);
+      return key ? getDatasetRevision(c.deps.db, key.name, key.number) : undefined;
+    },
+    toDatasetRevision,
+  ),
+  job: subject(
+    'job',
+    ['Job', () => JobType],
+    'job',
+    (job) => job.jobId,
+    (c, id) => getJob(c.deps.db, id),
+    toJob,
   ),
 };

@@ -15,7 +15,7 @@ import {
 import { CandidateInput, candidateInput, parseInput } from './commandInputs.js';
 import { z } from 'zod';
 import { execute, idempotencyKeyArg, services } from './commandExecution.js';
-import { checkFirst, readPage } from './paging.js';
+import { afterArg, beforeArg, firstArg, lastArg, pageArgs, readPage } from './paging.js';
 
 const keyOf = (row: PreferencePrompt) => [row.generated_at.toISOString(), row.prompt_id];
 
@@ -28,16 +28,18 @@ export class PreferenceResolver {
   @Query(() => PreferencePromptConnection, { description: 'Preference prompts, oldest first.' })
   async preferencePrompts(
     @Ctx() context: ApiContext,
-    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after: string | undefined,
+    @Arg('first', () => Int, firstArg(20)) first: number | undefined,
+    @Arg('after', () => String, afterArg) after: string | undefined,
+    @Arg('last', () => Int, lastArg) last: number | undefined,
+    @Arg('before', () => String, beforeArg) before: string | undefined,
     @Arg('rankedOnly', { defaultValue: false, description: 'Only prompts someone has ranked.' })
     rankedOnly: boolean,
   ) {
     requireAction(context, 'read', 'read preference data');
     const page = await readPage(() =>
-      listPreferencePrompts(context.deps.db, { first: checkFirst(first), after, rankedOnly }),
+      listPreferencePrompts(context.deps.db, { ...pageArgs({ first, after, last, before }, 20), rankedOnly }),
     );
-    return toConnection(page, keyOf, toPreferencePrompt, after);
+    return toConnection(page, keyOf, toPreferencePrompt);
   }
 
   @FieldResolver(() => [PreferenceRankingType], {

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Ctx, FieldResolver, ID, Info, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Extensions, FieldResolver, ID, Info, Int, Query, Resolver, Root } from 'type-graphql';
 import {
   deploymentAsOf,
   deploymentHistory,
@@ -89,7 +89,16 @@ import {
   TrainingMethodKindEnum,
 } from '../types/enums.js';
 import { DateTime } from '../types/scalars.js';
-import { checkFirst, readPage, selectedNodeColumns, timeRange } from './paging.js';
+import {
+  afterArg,
+  beforeArg,
+  firstArg,
+  lastArg,
+  pageArgs,
+  readPage,
+  selectedNodeColumns,
+  timeRange,
+} from './paging.js';
 
 const iso = (date: Date) => date.toISOString();
 
@@ -107,8 +116,10 @@ export class ReadModelResolver {
   })
   async datasets(
     @Ctx() context: ApiContext,
-    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after: string | undefined,
+    @Arg('first', () => Int, firstArg(20)) first: number | undefined,
+    @Arg('after', () => String, afterArg) after: string | undefined,
+    @Arg('last', () => Int, lastArg) last: number | undefined,
+    @Arg('before', () => String, beforeArg) before: string | undefined,
     @Arg('includeArchived', { defaultValue: false }) includeArchived: boolean,
     @Arg('registeredAfter', () => DateTime, {
       nullable: true,
@@ -124,9 +135,13 @@ export class ReadModelResolver {
     read(context);
     const registered = timeRange(registeredAfter, registeredBefore, 'registeredAfter/registeredBefore');
     const page = await readPage(() =>
-      listDatasets(context.deps.db, { first: checkFirst(first), after, includeArchived, registered }),
+      listDatasets(context.deps.db, {
+        ...pageArgs({ first, after, last, before }, 20),
+        includeArchived,
+        registered,
+      }),
     );
-    return toConnection(page, (r) => [iso(r.registered_at), r.dataset_id], toDataset, after);
+    return toConnection(page, (r) => [iso(r.registered_at), r.dataset_id], toDataset);
   }
 
   @Query(() => DatasetType, {
@@ -144,8 +159,10 @@ export class ReadModelResolver {
   })
   async runs(
     @Ctx() context: ApiContext,
-    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after: string | undefined,
+    @Arg('first', () => Int, firstArg(20)) first: number | undefined,
+    @Arg('after', () => String, afterArg) after: string | undefined,
+    @Arg('last', () => Int, lastArg) last: number | undefined,
+    @Arg('before', () => String, beforeArg) before: string | undefined,
     @Arg('status', () => RunStatusEnum, { nullable: true }) status: RunStatus | undefined,
     @Arg('datasetId', () => ID, { nullable: true }) datasetId: string | undefined,
     @Arg('kind', () => TrainingMethodKindEnum, { nullable: true }) kind: TrainingMethodKind | undefined,
@@ -165,8 +182,7 @@ export class ReadModelResolver {
     const requested = timeRange(requestedAfter, requestedBefore, 'requestedAfter/requestedBefore');
     const page = await readPage(() =>
       listRuns(context.deps.db, {
-        first: checkFirst(first),
-        after,
+        ...pageArgs({ first, after, last, before }, 20),
         status,
         datasetId,
         kind,
@@ -174,7 +190,7 @@ export class ReadModelResolver {
         columns: selectedNodeColumns(info, runColumns),
       }),
     );
-    return toConnection(page, (r) => [iso(r.requested_at), r.run_id], toRun, after);
+    return toConnection(page, (r) => [iso(r.requested_at), r.run_id], toRun);
   }
 
   @Query(() => RunType, { nullable: true, description: 'One training run by its id; null when unknown.' })
@@ -189,8 +205,10 @@ export class ReadModelResolver {
   })
   async evaluations(
     @Ctx() context: ApiContext,
-    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after: string | undefined,
+    @Arg('first', () => Int, firstArg(20)) first: number | undefined,
+    @Arg('after', () => String, afterArg) after: string | undefined,
+    @Arg('last', () => Int, lastArg) last: number | undefined,
+    @Arg('before', () => String, beforeArg) before: string | undefined,
     @Arg('modelName', () => String, { nullable: true }) modelName: string | undefined,
     @Arg('modelVersion', () => Int, { nullable: true }) modelVersion: number | undefined,
     @Arg('status', () => EvaluationStatusEnum, { nullable: true }) status: EvaluationStatus | undefined,
@@ -209,15 +227,14 @@ export class ReadModelResolver {
     const requested = timeRange(requestedAfter, requestedBefore, 'requestedAfter/requestedBefore');
     const page = await readPage(() =>
       listEvaluations(context.deps.db, {
-        first: checkFirst(first),
-        after,
+        ...pageArgs({ first, after, last, before }, 20),
         modelName,
         modelVersion,
         status,
         requested,
       }),
     );
-    return toConnection(page, (r) => [iso(r.requested_at), r.evaluation_id], toEvaluation, after);
+    return toConnection(page, (r) => [iso(r.requested_at), r.evaluation_id], toEvaluation);
   }
 
   @Query(() => EvaluationType, {
@@ -233,12 +250,16 @@ export class ReadModelResolver {
   @Query(() => ModelConnection, { description: 'The model registry.' })
   async models(
     @Ctx() context: ApiContext,
-    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after: string | undefined,
+    @Arg('first', () => Int, firstArg(20)) first: number | undefined,
+    @Arg('after', () => String, afterArg) after: string | undefined,
+    @Arg('last', () => Int, lastArg) last: number | undefined,
+    @Arg('before', () => String, beforeArg) before: string | undefined,
   ) {
     read(context);
-    const page = await readPage(() => listModels(context.deps.db, { first: checkFirst(first), after }));
-    return toConnection(page, (r) => [r.model_name], toModel, after);
+    const page = await readPage(() =>
+      listModels(context.deps.db, { ...pageArgs({ first, after, last, before }, 20) }),
+    );
+    return toConnection(page, (r) => [r.model_name], toModel);
   }
 
   @Query(() => ModelType, {
@@ -277,12 +298,16 @@ export class ReadModelResolver {
   @Query(() => DeploymentConnection, { description: 'Deployments by name, with the version each serves.' })
   async deployments(
     @Ctx() context: ApiContext,
-    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after: string | undefined,
+    @Arg('first', () => Int, firstArg(20)) first: number | undefined,
+    @Arg('after', () => String, afterArg) after: string | undefined,
+    @Arg('last', () => Int, lastArg) last: number | undefined,
+    @Arg('before', () => String, beforeArg) before: string | undefined,
   ) {
     read(context);
-    const page = await readPage(() => listDeployments(context.deps.db, { first: checkFirst(first), after }));
-    return toConnection(page, (r) => [r.deployment_name], toDeployment, after);
+    const page = await readPage(() =>
+      listDeployments(context.deps.db, { ...pageArgs({ first, after, last, before }, 20) }),
+    );
+    return toConnection(page, (r) => [r.deployment_name], toDeployment);
   }
 
   @Query(() => DeploymentType, {
@@ -309,8 +334,10 @@ export class ReadModelResolver {
   @Query(() => InteractionConnection, { description: "Served interactions, the feedback flywheel's input." })
   async interactions(
     @Ctx() context: ApiContext,
-    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after: string | undefined,
+    @Arg('first', () => Int, firstArg(20)) first: number | undefined,
+    @Arg('after', () => String, afterArg) after: string | undefined,
+    @Arg('last', () => Int, lastArg) last: number | undefined,
+    @Arg('before', () => String, beforeArg) before: string | undefined,
     @Arg('modelName', () => String, { nullable: true }) modelName: string | undefined,
     @Arg('modelVersion', () => Int, { nullable: true }) modelVersion: number | undefined,
     @Arg('deploymentName', () => String, { nullable: true }) deploymentName: string | undefined,
@@ -330,8 +357,7 @@ export class ReadModelResolver {
     const recorded = timeRange(recordedAfter, recordedBefore, 'recordedAfter/recordedBefore');
     const page = await readPage(() =>
       listInteractions(context.deps.db, {
-        first: checkFirst(first),
-        after,
+        ...pageArgs({ first, after, last, before }, 20),
         modelName,
         modelVersion,
         deploymentName,
@@ -339,7 +365,7 @@ export class ReadModelResolver {
         recorded,
       }),
     );
-    return toConnection(page, (r) => [iso(r.recorded_at), r.interaction_id], toInteraction, after);
+    return toConnection(page, (r) => [iso(r.recorded_at), r.interaction_id], toInteraction);
   }
 
   @Query(() => InteractionType, {
@@ -357,8 +383,10 @@ export class ReadModelResolver {
   })
   async jobs(
     @Ctx() context: ApiContext,
-    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after: string | undefined,
+    @Arg('first', () => Int, firstArg(20)) first: number | undefined,
+    @Arg('after', () => String, afterArg) after: string | undefined,
+    @Arg('last', () => Int, lastArg) last: number | undefined,
+    @Arg('before', () => String, beforeArg) before: string | undefined,
     @Arg('kind', () => JobKindEnum, { nullable: true }) kind: JobKind | undefined,
     @Arg('status', () => JobStatusEnum, { nullable: true }) status: JobStatus | undefined,
     @Arg('requestedAfter', () => DateTime, {
@@ -376,14 +404,13 @@ export class ReadModelResolver {
     const requested = timeRange(requestedAfter, requestedBefore, 'requestedAfter/requestedBefore');
     const page = await readPage(() =>
       listJobs(context.deps.db, {
-        first: checkFirst(first),
-        after,
+        ...pageArgs({ first, after, last, before }, 20),
         kind,
         status,
         requested,
       }),
     );
-    return toConnection(page, (r) => [iso(r.requested_at), r.job_id], toJob, after);
+    return toConnection(page, (r) => [iso(r.requested_at), r.job_id], toJob);
   }
 
   @Query(() => JobType, { nullable: true, description: 'One worker job by its id; null when unknown.' })
@@ -400,33 +427,45 @@ export class DatasetFieldsResolver {
   async revisions(
     @Root() dataset: DatasetType,
     @Ctx() context: ApiContext,
-    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after: string | undefined,
+    @Arg('first', () => Int, firstArg(20)) first: number | undefined,
+    @Arg('after', () => String, afterArg) after: string | undefined,
+    @Arg('last', () => Int, lastArg) last: number | undefined,
+    @Arg('before', () => String, beforeArg) before: string | undefined,
   ): Promise<Connection<DatasetRevisionType>> {
     const page = await readPage(() =>
-      listDatasetRevisions(context.deps.db, dataset.datasetId, { first: checkFirst(first), after }),
+      listDatasetRevisions(context.deps.db, dataset.datasetId, {
+        ...pageArgs({ first, after, last, before }, 20),
+      }),
     );
-    return toConnection(page, (r) => [r.revision], toDatasetRevision, after);
+    return toConnection(page, (r) => [r.revision], toDatasetRevision);
   }
 }
 
 @Resolver(() => RunType)
 export class RunFieldsResolver {
   @FieldResolver(() => RunMetricConnection, { description: 'The loss curve and friends, by step.' })
+  @Extensions({ defaultPageSize: 100 })
   async metrics(
     @Root() run: RunType,
     @Ctx() context: ApiContext,
-    @Arg('first', () => Int, { defaultValue: 100 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after: string | undefined,
+    @Arg('first', () => Int, firstArg(100)) first: number | undefined,
+    @Arg('after', () => String, afterArg) after: string | undefined,
+    @Arg('last', () => Int, lastArg) last: number | undefined,
+    @Arg('before', () => String, beforeArg) before: string | undefined,
     @Arg('fromStep', () => Int, { nullable: true }) fromStep: number | undefined,
     @Arg('toStep', () => Int, { nullable: true }) toStep: number | undefined,
     @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<RunMetricType>> {
     const columns = selectedNodeColumns(info, runMetricColumns);
     const page = await readPage(() =>
-      runMetrics(context.deps.db, run.runId, { first: checkFirst(first), after, fromStep, toStep, columns }),
+      runMetrics(context.deps.db, run.runId, {
+        ...pageArgs({ first, after, last, before }, 100),
+        fromStep,
+        toStep,
+        columns,
+      }),
     );
-    return toConnection(page, (r) => [r.step], toRunMetric, after);
+    return toConnection(page, (r) => [r.step], toRunMetric);
   }
 
   @FieldResolver(() => RunCheckpointConnection)
@@ -445,8 +484,10 @@ export class ModelFieldsResolver {
   async versions(
     @Root() model: ModelAnswer,
     @Ctx() context: ApiContext,
-    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after: string | undefined,
+    @Arg('first', () => Int, firstArg(20)) first: number | undefined,
+    @Arg('after', () => String, afterArg) after: string | undefined,
+    @Arg('last', () => Int, lastArg) last: number | undefined,
+    @Arg('before', () => String, beforeArg) before: string | undefined,
     @Arg('retainedOnly', { defaultValue: false }) retainedOnly: boolean,
   ): Promise<Connection<ModelVersionType>> {
     if (model.asOfVersions) {
@@ -454,9 +495,12 @@ export class ModelFieldsResolver {
       return listConnection(versions, (version) => String(version.version));
     }
     const page = await readPage(() =>
-      listModelVersions(context.deps.db, model.modelName, { first: checkFirst(first), after, retainedOnly }),
+      listModelVersions(context.deps.db, model.modelName, {
+        ...pageArgs({ first, after, last, before }, 20),
+        retainedOnly,
+      }),
     );
-    return toConnection(page, (r) => [r.version], toModelVersion, after);
+    return toConnection(page, (r) => [r.version], toModelVersion);
   }
 }
 
@@ -468,8 +512,10 @@ export class DeploymentFieldsResolver {
   async history(
     @Root() deployment: DeploymentType,
     @Ctx() context: ApiContext,
-    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after: string | undefined,
+    @Arg('first', () => Int, firstArg(20)) first: number | undefined,
+    @Arg('after', () => String, afterArg) after: string | undefined,
+    @Arg('last', () => Int, lastArg) last: number | undefined,
+    @Arg('before', () => String, beforeArg) before: string | undefined,
     @Arg('recordedAfter', () => DateTime, {
       nullable: true,
       description: 'Only entries recorded strictly after this moment.',
@@ -484,12 +530,11 @@ export class DeploymentFieldsResolver {
     const recorded = timeRange(recordedAfter, recordedBefore, 'recordedAfter/recordedBefore');
     const page = await readPage(() =>
       deploymentHistory(context.deps.db, deployment.deploymentName, {
-        first: checkFirst(first),
-        after,
+        ...pageArgs({ first, after, last, before }, 20),
         recorded,
       }),
     );
-    return toConnection(page, (r) => [r.stream_version], toDeploymentHistory, after);
+    return toConnection(page, (r) => [r.stream_version], toDeploymentHistory);
   }
 }
 

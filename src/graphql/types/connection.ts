@@ -51,7 +51,7 @@ type Key = string | number;
 
 /**
  * Keyset cursors in the read-model queries' format (base64url of the JSON key), so that any edge's
- * cursor can be handed back as `after`, not only the page's last.
+ * cursor can be handed back as `after` or `before`, not only the page's last.
  */
 export function keyCursor(key: readonly Key[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
@@ -79,11 +79,11 @@ export function toConnection<Row, T>(
   page: {
     readonly items: readonly Row[];
     readonly nextCursor: string | null;
+    readonly hasPreviousPage: boolean;
     readonly count?: () => Promise<number>;
   },
   keyOf: (row: Row) => readonly Key[],
   map: (row: Row) => T,
-  after: string | null | undefined,
 ): Connection<T> {
   const edges = page.items.map((row) => new KeyedEdge(row, keyOf, map(row)));
   return {
@@ -91,7 +91,7 @@ export function toConnection<Row, T>(
     ...(page.count ? { count: page.count } : {}),
     pageInfo: {
       hasNextPage: page.nextCursor !== null,
-      hasPreviousPage: after != null,
+      hasPreviousPage: page.hasPreviousPage,
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,
     },

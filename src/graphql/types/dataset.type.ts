@@ -6,7 +6,7 @@ import { DatasetFormatEnum, TransformKindEnum } from './enums.js';
 import { connectionType } from './connection.js';
 import { DateTime, JSON } from './scalars.js';
 
-@ObjectType('DatasetRevision')
+@ObjectType('DatasetRevision', { implements: Node })
 export class DatasetRevisionType {
   @Field(() => ID)
   datasetId!: string;

@@ -1,10 +1,14 @@
+import { Node } from './node.type.js';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import type { Job, JobKind, JobStatus } from '../../projections/index.js';
 import { JobKindEnum, JobStatusEnum } from './enums.js';
 import { connectionType } from './connection.js';
 import { DateTime, JSON } from './scalars.js';
 
-@ObjectType('Job', { description: 'Work for a worker: train, evaluate, augment, deploy, rollback.' })
+@ObjectType('Job', {
+  implements: Node,
+  description: 'Work for a worker: train, evaluate, augment, deploy, rollback.',
+})
 export class JobType {
   @Field(() => ID)
   jobId!: string;

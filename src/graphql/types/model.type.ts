@@ -88,7 +88,7 @@ export const fromVersionState = (state: ModelVersionState): ModelVersionType => 
 
 export const ModelVersionConnection = connectionType('ModelVersion', ModelVersionType);
 
-@ObjectType('Model')
+@ObjectType('Model', { implements: Node })
 export class ModelType {
   @Field()
   modelName!: string;
