@@ -158,6 +158,30 @@ export function lastLogits(model: LlamaModel, input: readonly number[], cache: K
   return logits;
 }
 
+/**
+ * The logits of the last position of each of `inputs` (rows of one length), run in one forward pass through
+ * (and extending) `cache`, which holds as many rows: [rows * vocab], row after row.
+ */
+export function lastLogitsOfRows(
+  model: LlamaModel,
+  inputs: readonly (readonly number[])[],
+  cache: KvCache,
+): Float32Array {
+  const length = inputs[0]?.length ?? 0;
+  const last = tf.tidy(() => {
+    const { logits: all } = model.forward(inputs, { cache });
+    if (inputs.length === 1) return all.slice([length - 1, 0], [1, -1]);
+    const rows = tf.tensor1d(
+      inputs.map((_, b) => b * length + length - 1),
+      'int32',
+    );
+    return tf.gather(all, rows);
+  });
+  const logits = Float32Array.from(last.dataSync() as Float32Array);
+  last.dispose();
+  return logits;
+}
+
 /** Chooses the next token from one position's logits, with its probability and the distribution's entropy. */
 export function pick(
   logits: Float32Array,
