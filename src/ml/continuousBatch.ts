@@ -173,7 +173,8 @@ export class ContinuousBatcher {
     this.lastPrompt?.cache.dispose();
     const kvHeads = this.model.config.numKvHeads;
     const copy = new KvCache(this.model.config.numLayers);
-    const take = (t: tf.Tensor3D | undefined) => tf.keep(tf.slice(t!, [row * kvHeads, 0, 0], [kvHeads, -1, -1]));
+    const take = (t: tf.Tensor3D | undefined) =>
+      tf.keep(tf.slice(t!, [row * kvHeads, 0, 0], [kvHeads, -1, -1]));
     copy.keys = cache.keys.map(take);
     copy.values = cache.values.map(take);
     copy.length = cache.length;

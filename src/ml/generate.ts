@@ -340,22 +340,14 @@ export function generateBatch(
     // Prefill, one pass per prompt length; the first tokens are then drawn in prompt order.
     let running: number[] = [];
     const firstLogits = new Map<number, Float32Array>();
-    for (const [length, members] of [...groups].sort((a, b) => a[0] - b[0])) {
+    for (const [, members] of [...groups].sort((a, b) => a[0] - b[0])) {
       const single = new KvCache(c.numLayers);
       try {
-        const last = tf.tidy(() => {
-          const { logits } = model.forward(
-            members.map((i) => prompts[i]!),
-            { cache: single },
-          );
-          const rows = tf.tensor1d(
-            members.map((_, b) => b * length + length - 1),
-            'int32',
-          );
-          return tf.gather(logits, rows);
-        });
-        const all = Float32Array.from(last.dataSync() as Float32Array);
-        last.dispose();
+        const all = lastLogitsOfRows(
+          model,
+          members.map((i) => prompts[i]!),
+          single,
+        );
         steps++;
         members.forEach((index, b) =>
           firstLogits.set(index, all.subarray(b * c.vocabSize, (b + 1) * c.vocabSize)),

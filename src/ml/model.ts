@@ -157,7 +157,9 @@ export class BatchKvCache {
       throw new Error(`append: ${entries} cache entries are not whole rows of ${this.kvHeads} kv heads`);
     const rows = take ?? range(entries / this.kvHeads);
     if (rows.some((row) => !Number.isInteger(row) || row < 0 || row >= entries / this.kvHeads))
-      throw new Error(`append: rows [${rows.join(', ')}] are not all among the cache's ${entries / this.kvHeads}`);
+      throw new Error(
+        `append: rows [${rows.join(', ')}] are not all among the cache's ${entries / this.kvHeads}`,
+      );
     if (rows.length === 0) {
       cache.dispose();
       return;

@@ -246,7 +246,8 @@ describe('continuous batching', () => {
     // The fifth stops at its first token (drawn from its prefill's logits): it never joins the batch cache.
     const settings = (seed: number, temperature: number): GenerateOptions[] => {
       const draw = (i: number) => ({ maxTokens: 7 + i, temperature, seed: seed + i });
-      const stopAtOnce = generate(model, together[4]!, { ...draw(4), maxTokens: 1, stopTokenIds: [] }).tokens[0]!;
+      const stopAtOnce = generate(model, together[4]!, { ...draw(4), maxTokens: 1, stopTokenIds: [] })
+        .tokens[0]!;
       return together.map((_, i) => ({ ...draw(i), stopTokenIds: i === 4 ? [stopAtOnce] : [] }));
     };
     for (const [seed, temperature] of [
@@ -255,7 +256,8 @@ describe('continuous batching', () => {
     ] as const) {
       const firstOptions: GenerateOptions = { maxTokens: 8, temperature, seed: seed + 99, stopTokenIds: [] };
       const alone = [first, ...together].map(
-        (prompt, i) => generate(model, prompt, i === 0 ? firstOptions : settings(seed, temperature)[i - 1]!).tokens,
+        (prompt, i) =>
+          generate(model, prompt, i === 0 ? firstOptions : settings(seed, temperature)[i - 1]!).tokens,
       );
       const batcher = new ContinuousBatcher(model);
       const results = runAll(
