@@ -254,7 +254,7 @@ export class ContinuousBatcher {
       return;
     }
     // A failure here leaves the batch cache unknown: step() fails every sequence.
-    this.cache.append(cache, going);
+    this.cache.append(cache, going.length < members.length ? going : undefined);
     this.running.push(...going.map((row) => members[row]!));
   }
 
