@@ -173,8 +173,11 @@ export class ContinuousBatcher {
     this.lastPrompt?.cache.dispose();
     const kvHeads = this.model.config.numKvHeads;
     const copy = new KvCache(this.model.config.numLayers);
+    // One row: a clone shares the tensor's data (no copy).
     const take = (t: tf.Tensor3D | undefined) =>
-      tf.keep(tf.slice(t!, [row * kvHeads, 0, 0], [kvHeads, -1, -1]));
+      tf.keep(
+        t!.shape[0] === kvHeads ? tf.clone(t!) : tf.slice(t!, [row * kvHeads, 0, 0], [kvHeads, -1, -1]),
+      );
     copy.keys = cache.keys.map(take);
     copy.values = cache.values.map(take);
     copy.length = cache.length;
