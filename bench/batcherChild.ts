@@ -71,6 +71,13 @@ const submit = () => {
 };
 for (let i = 0; i < concurrency; i++) submit();
 while (finished < warmup + measured) batcher.step();
+const counts = batcher as unknown as Record<string, number | undefined>;
 process.stdout.write(
-  `${JSON.stringify({ backend: backend.device, cpuMsPerRequest: (cpu() - cpuAtWarm) / measured })}\n`,
+  `${JSON.stringify({
+    backend: backend.device,
+    cpuMsPerRequest: (cpu() - cpuAtWarm) / measured,
+    meanBatch: counts.rowsStepped! / counts.steps!,
+    reusedPromptShare: counts.reusedPromptTokens! / counts.promptTokens!,
+    prefillPasses: counts.prefillPasses ?? null,
+  })}\n`,
 );
