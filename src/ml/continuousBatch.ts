@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { lastLogits, SequenceDecoder, type GenerateOptions, type GenerateResult } from './generate.js';
+import { lastLogitsOfRows, SequenceDecoder, type GenerateOptions, type GenerateResult } from './generate.js';
 import { BatchKvCache, KvCache, type LlamaModel } from './model.js';
 
 export interface ContinuousBatcherOptions {
@@ -39,8 +39,8 @@ interface Entry {
  * Iteration-level scheduling (continuous batching, as in Orca): sequences join the running batch at the next
  * step and leave as soon as they finish, each with its own keys and values (a row of a BatchKvCache), its own
  * sampling settings and random stream, and its own stop conditions. A step admits waiting sequences up to
- * the token budget (their prompts run one by one: that gives each its first token), then decodes one token of
- * every running sequence in one forward pass.
+ * the token budget and prefills them together (one forward pass per prompt length: that gives each its first
+ * token), then decodes one token of every running sequence in one forward pass.
  *
  * Greedy output is the same as `generate` alone: the batched step computes each row as a single sequence's
  * step would (see LlamaModel.decodeStep). Sampled output depends only on the sequence's seed.
@@ -56,6 +56,8 @@ export class ContinuousBatcher {
   /** Prompt tokens admitted, and how many of them came from the last prompt's cache instead of the model. */
   promptTokens = 0;
   reusedPromptTokens = 0;
+  /** Forward passes that prefilled admitted prompts (one per prompt length admitted at a step). */
+  prefillPasses = 0;
   /** Decoding steps run, and the sequences they carried in all (their ratio is the mean occupancy). */
   steps = 0;
   rowsStepped = 0;
@@ -135,33 +137,49 @@ export class ContinuousBatcher {
   }
 
   /**
-   * A cache holding the keys and values of the longest prefix `prompt` shares with the last prompt admitted
-   * (a chat template's preamble, a shared system prompt), at least one token short of the whole prompt so
-   * that its last position still runs and gives logits. Prefix caching: a prompt's keys and values at a
-   * position depend only on the tokens up to it.
+   * A cache for the prompts of one length admitted together (one row each): the keys and values of the
+   * longest prefix every one of them shares with the last prompt admitted (a chat template's preamble, a
+   * shared system prompt), at least one token short of the prompts so that their last position still runs
+   * and gives logits. Prefix caching: a prompt's keys and values at a position depend only on the tokens up
+   * to it, so the rows are copies of the last prompt's.
    */
-  private sharedPrefix(prompt: readonly number[]): KvCache {
+  private sharedPrefix(prompts: readonly (readonly number[])[]): KvCache {
     const cache = new KvCache(this.model.config.numLayers);
     const last = this.lastPrompt;
     if (!last) return cache;
-    let shared = 0;
-    const most = Math.min(last.tokens.length, prompt.length - 1);
-    while (shared < most && last.tokens[shared] === prompt[shared]) shared++;
+    let shared = Math.min(last.tokens.length, prompts[0]!.length - 1);
+    for (const prompt of prompts) {
+      let same = 0;
+      while (same < shared && last.tokens[same] === prompt[same]) same++;
+      shared = same;
+    }
     if (shared === 0) return cache;
-    const cut = (t: tf.Tensor3D | undefined) =>
-      tf.keep(tf.slice(t!, [0, 0, 0], [-1, shared, -1]) as tf.Tensor3D);
-    cache.keys = last.cache.keys.map(cut);
-    cache.values = last.cache.values.map(cut);
+    const rows = prompts.length;
+    const copy = (t: tf.Tensor3D | undefined) =>
+      tf.keep(
+        tf.tidy(() => {
+          const prefix = tf.slice(t!, [0, 0, 0], [-1, shared, -1]);
+          return rows === 1 ? prefix : tf.tile(prefix, [rows, 1, 1]);
+        }),
+      );
+    cache.keys = last.cache.keys.map(copy);
+    cache.values = last.cache.values.map(copy);
     cache.length = shared;
     return cache;
   }
 
-  /** Keeps a copy of a prompt's keys and values (`cache` after its prefill) for the next prompt to share. */
-  private remember(prompt: readonly number[], cache: KvCache): void {
+  /** Keeps a copy of row `row` of `cache` (the prompts' keys and values after their prefill) for the next prompts to share. */
+  private remember(prompt: readonly number[], cache: KvCache, row: number): void {
     this.lastPrompt?.cache.dispose();
+    const kvHeads = this.model.config.numKvHeads;
     const copy = new KvCache(this.model.config.numLayers);
-    copy.keys = cache.keys.map((t) => tf.keep(tf.clone(t!)));
-    copy.values = cache.values.map((t) => tf.keep(tf.clone(t!)));
+    // One row: a clone shares the tensor's data (no copy).
+    const take = (t: tf.Tensor3D | undefined) =>
+      tf.keep(
+        t!.shape[0] === kvHeads ? tf.clone(t!) : tf.slice(t!, [row * kvHeads, 0, 0], [kvHeads, -1, -1]),
+      );
+    copy.keys = cache.keys.map(take);
+    copy.values = cache.values.map(take);
     copy.length = cache.length;
     this.lastPrompt = { tokens: [...prompt], cache: copy };
   }
@@ -175,39 +193,72 @@ export class ContinuousBatcher {
     this.retire(this.running.flatMap((entry, row) => (entry.cancelled ? [row] : [])));
   }
 
+  /**
+   * Admits waiting sequences up to the batch size and the token budget, then prefills them together: the
+   * prompts of each length (in order of their first arrival) run in one forward pass and join the batch
+   * cache in one append.
+   */
   private admit(): void {
+    const byLength = new Map<number, Entry[]>();
+    for (const entry of this.take()) {
+      const length = entry.decoder.prompt.length;
+      byLength.set(length, [...(byLength.get(length) ?? []), entry]);
+    }
+    for (const members of byLength.values()) this.prefill(members);
+  }
+
+  /** Takes waiting sequences in arrival order while the batch and the step's token budget have room. */
+  private take(): Entry[] {
+    const taken: Entry[] = [];
     let budget = this.tokenBudget - this.running.length;
-    while (this.waitingLine.length > 0 && this.running.length < this.maxBatch) {
+    while (this.waitingLine.length > 0 && this.running.length + taken.length < this.maxBatch) {
       const entry = this.waitingLine[0]!;
       const cost = entry.decoder.prompt.length;
-      if (cost > budget && this.running.length > 0) break;
+      if (cost > budget && this.running.length + taken.length > 0) break;
       this.waitingLine.shift();
       budget -= cost;
-      if (entry.decoder.finished) {
-        this.report(entry, false);
-        continue;
-      }
-      const prompt = entry.decoder.prompt;
-      const single = this.sharedPrefix(prompt);
-      try {
-        this.promptTokens += prompt.length;
-        this.reusedPromptTokens += single.length;
-        const logits = lastLogits(this.model, prompt.slice(single.length), single);
-        this.remember(prompt, single);
-        const next = entry.decoder.accept(logits);
-        if (next === undefined) {
-          this.report(entry, false);
-          continue;
-        }
-        entry.next = next;
-        this.cache.append(single);
-        this.running.push(entry);
-      } catch (error) {
-        entry.fail(error instanceof Error ? error : new Error(String(error)));
-      } finally {
-        single.dispose();
-      }
+      if (entry.decoder.finished) this.report(entry, false);
+      else taken.push(entry);
     }
+    return taken;
+  }
+
+  /**
+   * Prefills prompts of one length in one forward pass (after the prefix they share with the last prompt),
+   * gives each its first token, and moves the rows of those that go on into the batch cache in one append.
+   */
+  private prefill(members: readonly Entry[]): void {
+    const prompts = members.map((entry) => entry.decoder.prompt);
+    const cache = this.sharedPrefix(prompts);
+    let going: number[];
+    try {
+      this.promptTokens += prompts.length * prompts[0]!.length;
+      this.reusedPromptTokens += prompts.length * cache.length;
+      const logits = lastLogitsOfRows(
+        this.model,
+        prompts.map((prompt) => prompt.slice(cache.length)),
+        cache,
+      );
+      this.prefillPasses++;
+      this.remember(prompts.at(-1)!, cache, prompts.length - 1);
+      const vocab = logits.length / prompts.length;
+      going = [];
+      members.forEach((entry, row) => {
+        const next = entry.decoder.accept(logits.subarray(row * vocab, (row + 1) * vocab));
+        if (next === undefined) this.report(entry, false);
+        else {
+          entry.next = next;
+          going.push(row);
+        }
+      });
+    } catch (error) {
+      cache.dispose();
+      for (const entry of members) entry.fail(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    // A failure here leaves the batch cache unknown: step() fails every sequence.
+    this.cache.append(cache, going.length < members.length ? going : undefined);
+    this.running.push(...going.map((row) => members[row]!));
   }
 
   private decode(): void {

@@ -158,6 +158,30 @@ export function lastLogits(model: LlamaModel, input: readonly number[], cache: K
   return logits;
 }
 
+/**
+ * The logits of the last position of each of `inputs` (rows of one length), run in one forward pass through
+ * (and extending) `cache`, which holds as many rows: [rows * vocab], row after row.
+ */
+export function lastLogitsOfRows(
+  model: LlamaModel,
+  inputs: readonly (readonly number[])[],
+  cache: KvCache,
+): Float32Array {
+  const length = inputs[0]?.length ?? 0;
+  const last = tf.tidy(() => {
+    const { logits: all } = model.forward(inputs, { cache });
+    if (inputs.length === 1) return all.slice([length - 1, 0], [1, -1]);
+    const rows = tf.tensor1d(
+      inputs.map((_, b) => b * length + length - 1),
+      'int32',
+    );
+    return tf.gather(all, rows);
+  });
+  const logits = Float32Array.from(last.dataSync() as Float32Array);
+  last.dispose();
+  return logits;
+}
+
 /** Chooses the next token from one position's logits, with its probability and the distribution's entropy. */
 export function pick(
   logits: Float32Array,
@@ -316,22 +340,14 @@ export function generateBatch(
     // Prefill, one pass per prompt length; the first tokens are then drawn in prompt order.
     let running: number[] = [];
     const firstLogits = new Map<number, Float32Array>();
-    for (const [length, members] of [...groups].sort((a, b) => a[0] - b[0])) {
+    for (const [, members] of [...groups].sort((a, b) => a[0] - b[0])) {
       const single = new KvCache(c.numLayers);
       try {
-        const last = tf.tidy(() => {
-          const { logits } = model.forward(
-            members.map((i) => prompts[i]!),
-            { cache: single },
-          );
-          const rows = tf.tensor1d(
-            members.map((_, b) => b * length + length - 1),
-            'int32',
-          );
-          return tf.gather(logits, rows);
-        });
-        const all = Float32Array.from(last.dataSync() as Float32Array);
-        last.dispose();
+        const all = lastLogitsOfRows(
+          model,
+          members.map((i) => prompts[i]!),
+          single,
+        );
         steps++;
         members.forEach((index, b) =>
           firstLogits.set(index, all.subarray(b * c.vocabSize, (b + 1) * c.vocabSize)),

@@ -144,15 +144,29 @@ export class BatchKvCache {
 
   /**
    * Moves the rows of `cache` (a KvCache whose prompts of one length ran: [rows * kvHeads, length, headDim] per
-   * layer) in as the last rows; `cache` is left empty.
+   * layer) in as the last rows, in one copy per layer; with `take`, only those rows of `cache` (in that
+   * order: the prompts that go on decoding). `cache` is left empty.
    */
-  append(cache: KvCache): void {
+  append(cache: KvCache, take?: readonly number[]): void {
     const length = cache.length;
     const entries = cache.keys[0]?.shape[0] ?? 0;
     if (length === 0 || entries === 0)
       throw new Error('append needs a cache that holds at least one position');
     if (entries % this.kvHeads !== 0)
       throw new Error(`append: ${entries} cache entries are not whole rows of ${this.kvHeads} kv heads`);
+    const rows = take ?? range(entries / this.kvHeads);
+    if (rows.some((row) => !Number.isInteger(row) || row < 0 || row >= entries / this.kvHeads))
+      throw new Error(
+        `append: rows [${rows.join(', ')}] are not all among the cache's ${entries / this.kvHeads}`,
+      );
+    if (rows.length === 0) {
+      cache.dispose();
+      return;
+    }
+    const picked =
+      take === undefined
+        ? undefined
+        : new Int32Array(rows.flatMap((row) => range(this.kvHeads).map((h) => row * this.kvHeads + h)));
     const width = Math.max(this.slots, length);
     const capacity = Math.max(this.capacity, width + SPARE_SLOTS);
     for (let layer = 0; layer < this.layers; layer++) {
@@ -160,7 +174,15 @@ export class BatchKvCache {
         const own = cache[side][layer]!;
         const batch = this[side][layer];
         const joined = tf.tidy(() => {
-          const tail = place(own, 0, length, width - length, capacity);
+          const [, , dim] = own.shape;
+          const chosen = picked
+            ? (gatherRows(own.reshape([entries, length * dim]), tf.tensor1d(picked, 'int32')).reshape([
+                picked.length,
+                length,
+                dim,
+              ]) as tf.Tensor3D)
+            : own;
+          const tail = place(chosen, 0, length, width - length, capacity);
           if (!batch) return tail;
           const head =
             width === this.slots && capacity === batch.shape[1]
@@ -174,7 +196,7 @@ export class BatchKvCache {
     }
     cache.dispose();
     this.slots = width;
-    for (let row = 0; row < entries / this.kvHeads; row++) this.lengthsByRow.push(length);
+    for (let row = 0; row < rows.length; row++) this.lengthsByRow.push(length);
   }
 
   /** Drops the given rows; the width shrinks to the longest row left. */

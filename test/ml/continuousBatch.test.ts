@@ -231,4 +231,48 @@ describe('continuous batching', () => {
     expect(batcher.reusedPromptTokens).toBe(0 + 11 + 10 + 11 + 1);
     expect(batcher.promptTokens).toBe(shared.reduce((sum, p) => sum + p.length, 0));
   });
+
+  it('prefills the prompts admitted at one step together, one pass per length, with the answers they get alone', () => {
+    const preamble = [1, 9, 8, 7, 6, 5, 4, 3, 11, 12, 13];
+    const first = [...preamble, 14];
+    const together = [
+      [...preamble, 15, 16],
+      [...preamble, 19],
+      [...preamble, 17, 18],
+      [1, 4, 4],
+      [...preamble, 20, 21],
+      [...preamble, 16],
+    ];
+    // The fifth stops at its first token (drawn from its prefill's logits): it never joins the batch cache.
+    const settings = (seed: number, temperature: number): GenerateOptions[] => {
+      const draw = (i: number) => ({ maxTokens: 7 + i, temperature, seed: seed + i });
+      const stopAtOnce = generate(model, together[4]!, { ...draw(4), maxTokens: 1, stopTokenIds: [] })
+        .tokens[0]!;
+      return together.map((_, i) => ({ ...draw(i), stopTokenIds: i === 4 ? [stopAtOnce] : [] }));
+    };
+    for (const [seed, temperature] of [
+      [0, 0],
+      [300, 1],
+    ] as const) {
+      const firstOptions: GenerateOptions = { maxTokens: 8, temperature, seed: seed + 99, stopTokenIds: [] };
+      const alone = [first, ...together].map(
+        (prompt, i) =>
+          generate(model, prompt, i === 0 ? firstOptions : settings(seed, temperature)[i - 1]!).tokens,
+      );
+      const batcher = new ContinuousBatcher(model);
+      const results = runAll(
+        batcher,
+        [{ prompt: first, options: firstOptions }],
+        together.map((prompt, i) => ({ at: 1, prompt, options: settings(seed, temperature)[i]! })),
+      );
+      expect(results.map((r) => r.tokens)).toEqual(alone);
+      expect(results[5]!.finishReason).toBe('stop_token');
+      expect(results[5]!.tokens).toEqual([]);
+      // The first prompt alone, then lengths 13, 12 and 3 in one pass each.
+      expect(batcher.prefillPasses).toBe(4);
+      // Length 13: 11 shared with the first prompt, three rows; length 12: 11 shared with the last of those,
+      // two rows; [1, 4, 4]: 1 shared with the last of those.
+      expect(batcher.reusedPromptTokens).toBe(3 * 11 + 2 * 11 + 1);
+    }
+  });
 });
