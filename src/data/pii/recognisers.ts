@@ -396,7 +396,8 @@ const RECOGNISERS: readonly Recogniser[] = [
   {
     kind: 'phone',
     starts: DIGIT | OPENING,
-    needs: (p) => p.digits >= 10 && hasRun(p, run(3)) && hasRun(p, run(4)),
+    // 3-3-4 digits, the last two groups apart or together (a seven-digit run after a bracketed area code).
+    needs: (p) => p.digits >= 10 && hasRun(p, run(3)) && hasRun(p, run(4) | run(7)),
     // The area code's three digits (after a bracket or not), or the trunk prefix 1.
     fits: (start, run, _after, first) =>
       start === OPENING ? first === 40 && run === 3 : run === 3 || (run === 1 && first === 49),
@@ -526,22 +527,27 @@ const RUNNABLE: readonly RunnableRecogniser[] = RECOGNISERS.map((r) => ({
   accept: r.accept ?? null,
 }));
 
+/** Each recogniser's pattern as a global scan over the whole text (`scannedCandidatesOf`). */
+const SCANNED: readonly RegExp[] = RECOGNISERS.map((r) => new RegExp(r.pattern.source, 'g'));
+
 /** A scored candidate span, before overlaps are resolved. */
 export interface ScoredPiiMatch extends PiiMatch {
   readonly score: number;
 }
 
+type RankedCandidate = ScoredPiiMatch & { rank: number };
+
 /**
  * Every candidate span with its score (base, raised by context, 1 when a checksum confirms it),
  * threshold not yet applied, overlaps not resolved: for explaining a decision.
  */
-export function scorePiiCandidates(text: string): (ScoredPiiMatch & { rank: number })[] {
+export function scorePiiCandidates(text: string): RankedCandidate[] {
   return candidatesOf(text, 0);
 }
 
 /** The candidates scoring at least `minScore`, each with its recogniser's rank. */
-function candidatesOf(text: string, minScore: number): (ScoredPiiMatch & { rank: number })[] {
-  const candidates: (ScoredPiiMatch & { rank: number })[] = [];
+function candidatesOf(text: string, minScore: number): RankedCandidate[] {
+  const candidates: RankedCandidate[] = [];
   // The profile is that of the narrowed text; the text is narrowed when it has full-width digits,
   // letters or signs, or wide spaces (same length, same offsets: the spans found in the narrowed
   // text are the spans of the text).
@@ -576,27 +582,57 @@ function candidatesOf(text: string, minScore: number): (ScoredPiiMatch & { rank:
       }
       if (m === null) break;
       from = m.index + m[0].length;
-      const value = r.group ? m[r.group]! : m[0];
-      const start = r.group ? m.index + m[0].lastIndexOf(value) : m.index;
-      if (r.rejectsReferences && !notReference(text, start)) continue;
-      const verdict = r.accept ? r.accept(value, text, start) : true;
-      if (verdict === false) continue;
-      const spanStart = verdict === true ? start : verdict.start;
-      const spanEnd = verdict === true ? start + value.length : verdict.end;
-      let score = r.score;
-      if (r.checksum) score = 1;
-      else if (
-        r.context &&
-        score < 1 &&
-        score + CONTEXT_BOOST >= minScore &&
-        r.context.test(contextBefore(text, spanStart))
-      ) {
-        score = Math.min(1, score + CONTEXT_BOOST);
-      }
-      if (score >= minScore) candidates.push({ kind: r.kind, start: spanStart, end: spanEnd, score, rank });
+      judge(r, rank, m, text, minScore, candidates);
     }
   }
   return candidates;
+}
+
+/**
+ * The candidates as a plain scan finds them: every recogniser's pattern run over the whole (narrowed)
+ * text, without the profile, the starts and the `needs` and `fits` pre-filters. Those only skip work,
+ * so this finds what `candidatesOf` finds, slower: the reference the tests hold the pre-filters to.
+ */
+function scannedCandidatesOf(text: string, minScore: number): RankedCandidate[] {
+  const candidates: RankedCandidate[] = [];
+  if (profile(text).wide) text = narrow(text);
+  for (let rank = 0; rank < RUNNABLE.length; rank++) {
+    const r = RUNNABLE[rank]!;
+    const pattern = SCANNED[rank]!;
+    pattern.lastIndex = 0;
+    for (let m = pattern.exec(text); m !== null; m = pattern.exec(text))
+      judge(r, rank, m, text, minScore, candidates);
+  }
+  return candidates;
+}
+
+/** Adds the candidate a pattern's match `m` makes, if its validation accepts it and it scores at least `minScore`. */
+function judge(
+  r: RunnableRecogniser,
+  rank: number,
+  m: RegExpExecArray,
+  text: string,
+  minScore: number,
+  candidates: RankedCandidate[],
+): void {
+  const value = r.group ? m[r.group]! : m[0];
+  const start = r.group ? m.index + m[0].lastIndexOf(value) : m.index;
+  if (r.rejectsReferences && !notReference(text, start)) return;
+  const verdict = r.accept ? r.accept(value, text, start) : true;
+  if (verdict === false) return;
+  const spanStart = verdict === true ? start : verdict.start;
+  const spanEnd = verdict === true ? start + value.length : verdict.end;
+  let score = r.score;
+  if (r.checksum) score = 1;
+  else if (
+    r.context &&
+    score < 1 &&
+    score + CONTEXT_BOOST >= minScore &&
+    r.context.test(contextBefore(text, spanStart))
+  ) {
+    score = Math.min(1, score + CONTEXT_BOOST);
+  }
+  if (score >= minScore) candidates.push({ kind: r.kind, start: spanStart, end: spanEnd, score, rank });
 }
 
 /**
@@ -604,6 +640,26 @@ function candidatesOf(text: string, minScore: number): (ScoredPiiMatch & { rank:
  * score wins, then the earlier recogniser, then the longer span).
  */
 export function findPii(text: string): PiiMatch[] {
+  return spansOf(text, candidatesOf);
+}
+
+/**
+ * What `findPii` finds, from candidates found by a plain scan of every pattern over the whole text
+ * (no pre-filter skips a recogniser or a place): the reference that tests hold `findPii` to.
+ */
+export function findPiiByScan(text: string): PiiMatch[] {
+  return spansOf(text, scannedCandidatesOf);
+}
+
+/** `scorePiiCandidates` from a plain scan of every pattern over the whole text (see `findPiiByScan`). */
+export function scorePiiCandidatesByScan(text: string): (ScoredPiiMatch & { rank: number })[] {
+  return scannedCandidatesOf(text, 0);
+}
+
+function spansOf(
+  text: string,
+  candidatesOf: (text: string, minScore: number) => RankedCandidate[],
+): PiiMatch[] {
   const found = resolve(candidatesOf(text, PII_SCORE_THRESHOLD), []);
   // A number broken over two lines ("138 1234\n5678") is read once more with the break as a space;
   // only what spans a break is added, so a list of numbers one per line reads as before.
@@ -630,7 +686,7 @@ export function findPii(text: string): PiiMatch[] {
 }
 
 /** The candidates that do not overlap a better one (or one already `accepted`), in text order. */
-function resolve(candidates: (ScoredPiiMatch & { rank: number })[], accepted: PiiMatch[]): PiiMatch[] {
+function resolve(candidates: RankedCandidate[], accepted: PiiMatch[]): PiiMatch[] {
   if (candidates.length === 0) return accepted;
   if (candidates.length === 1 && accepted.length === 0) {
     const { kind, start, end } = candidates[0]!;

@@ -8,6 +8,9 @@ describe('PII recognisers: identifiers written bare are caught', () => {
     ['phone', '415.555.0199', 'Reach the desk at 415.555.0199 today.'],
     ['phone', '415-555-0199', 'Number on file: 415-555-0199.'],
     ['phone', '(415) 555-0199', 'Left a voicemail from (415) 555-0199 yesterday'],
+    // The exchange and line written together after a bracketed area code: a run of seven digits.
+    ['phone', '(415) 5550199', 'Left a voicemail from (415) 5550199 yesterday'],
+    ['phone', '(415)5550199', 'call (415)5550199 now'],
     ['phone', '415 555 0199', 'Listed as 415 555 0199 in the form.'],
     ['phone', '4155550199', 'Form field: 4155550199'],
     ['phone', '+1 415 555 0199', 'The US office, +1 415 555 0199, opens at nine.'],
