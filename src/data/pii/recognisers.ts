@@ -542,7 +542,8 @@ type RankedCandidate = ScoredPiiMatch & { rank: number };
  * threshold not yet applied, overlaps not resolved: for explaining a decision.
  */
 export function scorePiiCandidates(text: string): RankedCandidate[] {
-  return candidatesOf(text, 0);
+  // In the recognisers' order, each one's in text order.
+  return candidatesOf(text, 0).sort((a, b) => a.rank - b.rank);
 }
 
 /** The candidates scoring at least `minScore`, each with its recogniser's rank. */
@@ -554,39 +555,107 @@ function candidatesOf(text: string, minScore: number): RankedCandidate[] {
   const p = profile(text);
   if (p.wide) text = narrow(text);
   if (p.digits === 0 && !p.at && !p.colon) return candidates;
-  const starts = p.starts;
+  // The recognisers the profile allows, as bits by rank; those that scan are run now.
+  let needed = 0;
   for (let rank = 0; rank < RUNNABLE.length; rank++) {
     const r = RUNNABLE[rank]!;
     if (!r.needs(p, text)) continue;
-    const { pattern, fits } = r;
-    const startsOf = r.starts;
-    // A global scan, or the sticky pattern tried at each start of its kind that is not inside the
-    // previous match (the places a scan would find a match at, without reading the text between).
-    let next = 0;
-    let from = 0;
+    if (r.starts !== ANYWHERE) {
+      needed |= 1 << rank;
+      continue;
+    }
+    const pattern = r.pattern;
     pattern.lastIndex = 0;
-    for (;;) {
-      let m: RegExpExecArray | null = null;
-      if (startsOf === ANYWHERE) m = pattern.exec(text);
-      else {
-        while (next < starts) {
-          const at = startsAt[next]!;
-          const kind = startKinds[next]!;
-          const k = next++;
-          if (at < from || (kind & startsOf) === 0) continue;
-          if (fits !== null && !fits(kind, startRuns[k]!, startAfters[k]!, text.charCodeAt(at))) continue;
-          pattern.lastIndex = at;
-          m = pattern.exec(text);
-          if (m !== null) break;
-        }
-      }
-      if (m === null) break;
-      from = m.index + m[0].length;
+    for (let m = pattern.exec(text); m !== null; m = pattern.exec(text))
+      judge(r, rank, m, text, minScore, candidates);
+  }
+  if (needed === 0) return candidates;
+  // The others, sticky, at each start that fits them and is not inside their previous match (the
+  // places a scan would find a match at, without reading the text between): one pass over the
+  // starts for all of them. Their candidates come start by start, each recogniser's in text order.
+  const starts = p.starts;
+  matchedTo.fill(0);
+  for (let k = 0; k < starts; k++) {
+    const at = startsAt[k]!;
+    let fitting =
+      needed & FITTING[startClass(startKinds[k]!, startRuns[k]!, startAfters[k]!, text.charCodeAt(at))]!;
+    while (fitting !== 0) {
+      const rank = 31 - Math.clz32(fitting & -fitting);
+      fitting &= fitting - 1;
+      if (at < matchedTo[rank]!) continue;
+      const r = RUNNABLE[rank]!;
+      const pattern = r.pattern;
+      pattern.lastIndex = at;
+      const m = pattern.exec(text);
+      if (m === null) continue;
+      matchedTo[rank] = at + m[0].length;
       judge(r, rank, m, text, minScore, candidates);
     }
   }
   return candidates;
 }
+
+/** Where each recogniser's previous match ended, by rank, in the pass over the starts. */
+const matchedTo = new Int32Array(32);
+
+/**
+ * A start's class, all `fits` reads of it: its kind, its run (capped at 31: no recogniser tells
+ * longer runs apart), the character after the run (digit, space, dash, dot or other) and the
+ * character it starts at (0, 1, 2-9, an opening bracket, a plus, E or other).
+ */
+function startClass(kind: number, run: number, after: number, first: number): number {
+  const kindIndex = kind === DIGIT ? 0 : kind === OPENING ? 1 : 2;
+  return (
+    ((kindIndex * 32 + (run < 31 ? run : 31)) * AFTER_CLASSES + afterClass(after)) * FIRST_CLASSES +
+    firstClass(first)
+  );
+}
+
+const AFTER_CLASSES = 5;
+/** The character after a run: a digit, a space, a dash, a dot, other. */
+const AFTER_EXAMPLES = [48, 32, 45, 46, 0];
+function afterClass(c: number): number {
+  return c >= 48 && c <= 57 ? 0 : c === 32 ? 1 : c === 45 ? 2 : c === 46 ? 3 : 4;
+}
+
+const FIRST_CLASSES = 7;
+/** The character a start is at: 0, 1, 2-9, "(", "+", "E", other. */
+const FIRST_EXAMPLES = [48, 49, 50, 40, 43, 69, 65];
+function firstClass(c: number): number {
+  return c === 48
+    ? 0
+    : c === 49
+      ? 1
+      : c >= 50 && c <= 57
+        ? 2
+        : c === 40
+          ? 3
+          : c === 43
+            ? 4
+            : c === 69
+              ? 5
+              : 6;
+}
+
+/**
+ * By start class, the recognisers (bits by rank) that take starts of its kind and whose `fits`
+ * accepts it: `fits` run once per class when the module loads, not per start.
+ */
+const FITTING: Uint32Array = (() => {
+  const table = new Uint32Array(3 * 32 * AFTER_CLASSES * FIRST_CLASSES);
+  for (const kind of [DIGIT, OPENING, CAPITAL])
+    for (let run = 0; run < 32; run++)
+      for (const after of AFTER_EXAMPLES)
+        for (const first of FIRST_EXAMPLES) {
+          let bits = 0;
+          RUNNABLE.forEach((r, rank) => {
+            if ((r.starts & kind) !== 0 && (r.fits === null || r.fits(kind, run, after, first)))
+              bits |= 1 << rank;
+          });
+          table[startClass(kind, run, after, first)] = bits;
+        }
+  return table;
+})();
 
 /**
  * The candidates as a plain scan finds them: every recogniser's pattern run over the whole (narrowed)
