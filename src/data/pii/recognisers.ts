@@ -547,7 +547,7 @@ export function scorePiiCandidates(text: string): RankedCandidate[] {
 }
 
 /** The candidates scoring at least `minScore`, each with its recogniser's rank. */
-function candidatesOf(text: string, minScore: number): RankedCandidate[] {
+function candidatesOf(text: string, minScore: number, lastBreak = -1): RankedCandidate[] {
   const candidates: RankedCandidate[] = [];
   // The profile is that of the narrowed text; the text is narrowed when it has full-width digits,
   // letters or signs, or wide spaces (same length, same offsets: the spans found in the narrowed
@@ -564,6 +564,9 @@ function candidatesOf(text: string, minScore: number): RankedCandidate[] {
       needed |= 1 << rank;
       continue;
     }
+    // Read across line breaks, only candidates that hold one count: e-mail addresses, IPv6
+    // addresses and Chinese street addresses hold no white space.
+    if (lastBreak >= 0) continue;
     const pattern = r.pattern;
     pattern.lastIndex = 0;
     for (let m = pattern.exec(text); m !== null; m = pattern.exec(text))
@@ -573,7 +576,8 @@ function candidatesOf(text: string, minScore: number): RankedCandidate[] {
   // The others, sticky, at each start that fits them and is not inside their previous match (the
   // places a scan would find a match at, without reading the text between): one pass over the
   // starts for all of them. Their candidates come start by start, each recogniser's in text order.
-  const starts = p.starts;
+  // Across line breaks, a candidate starts where its match does, at or before the text's last break.
+  const starts = lastBreak >= 0 ? startsUpTo(p.starts, lastBreak) : p.starts;
   matchedTo.fill(0);
   for (let k = 0; k < starts; k++) {
     const at = startsAt[k]!;
@@ -593,6 +597,13 @@ function candidatesOf(text: string, minScore: number): RankedCandidate[] {
     }
   }
   return candidates;
+}
+
+/** How many of the first `starts` starts are at or before `position` (they are in text order). */
+function startsUpTo(starts: number, position: number): number {
+  let k = starts;
+  while (k > 0 && startsAt[k - 1]! > position) k--;
+  return k;
 }
 
 /** Where each recogniser's previous match ended, by rank, in the pass over the starts. */
@@ -727,7 +738,7 @@ export function scorePiiCandidatesByScan(text: string): (ScoredPiiMatch & { rank
 
 function spansOf(
   text: string,
-  candidatesOf: (text: string, minScore: number) => RankedCandidate[],
+  candidatesOf: (text: string, minScore: number, lastBreak?: number) => RankedCandidate[],
 ): PiiMatch[] {
   const found = resolve(candidatesOf(text, PII_SCORE_THRESHOLD), []);
   // A number broken over two lines ("138 1234\n5678") is read once more with the break as a space;
@@ -736,7 +747,7 @@ function spansOf(
   if (joined === undefined) return found;
   // It must carry a whole group of at least four characters over the break, not swallow the start
   // of the next line ("+852 6534 8661\n1 mg/kg").
-  const across = candidatesOf(joined, PII_SCORE_THRESHOLD).filter((c) => {
+  const across = candidatesOf(joined, PII_SCORE_THRESHOLD, text.lastIndexOf('\n')).filter((c) => {
     const lastBreak = text.lastIndexOf('\n', c.end - 1);
     return lastBreak >= c.start && c.end - lastBreak - 1 >= 4;
   });
@@ -777,12 +788,18 @@ function resolve(candidates: RankedCandidate[], accepted: PiiMatch[]): PiiMatch[
 
 /** Full-width ASCII (０-９, Ａ-Ｚ, （, ＠...) as ASCII and the no-break and ideographic spaces as spaces, one character for one. */
 function narrow(text: string): string {
-  const codes = new Uint16Array(text.length);
-  for (let i = 0; i < codes.length; i++) codes[i] = narrowCode(text.charCodeAt(i));
+  // Most texts have a few such characters among many others: the runs between them are kept as slices.
   let out = '';
-  for (let at = 0; at < codes.length; at += 8192)
-    out += String.fromCharCode.apply(null, codes.subarray(at, at + 8192) as unknown as number[]);
-  return out;
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const raw = text.charCodeAt(i);
+    if (raw < 0xa0) continue;
+    const c = narrowCode(raw);
+    if (c === raw) continue;
+    out += text.slice(from, i) + String.fromCharCode(c);
+    from = i + 1;
+  }
+  return out + text.slice(from);
 }
 
 /** The ASCII character a full-width one (０-９, Ａ-Ｚ, （, ＠...) stands for, a space for a no-break or ideographic space; others as they are. */
