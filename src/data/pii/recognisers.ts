@@ -164,8 +164,9 @@ function digitsOf(value: string): string {
 /** Card networks: first digits and the lengths that network issues. */
 function cardNetworkFits(number: string): boolean {
   const n = number.length;
-  const two = Number(number.slice(0, 2));
-  const four = Number(number.slice(0, 4));
+  // The first two and four digits as numbers, read from the character codes (no slices).
+  const two = (number.charCodeAt(0) - 48) * 10 + number.charCodeAt(1) - 48;
+  const four = two * 100 + (number.charCodeAt(2) - 48) * 10 + number.charCodeAt(3) - 48;
   if (number[0] === '4') return n === 13 || n === 16 || n === 19;
   if ((two >= 51 && two <= 55) || (four >= 2221 && four <= 2720)) return n === 16;
   if (two === 34 || two === 37) return n === 15;
@@ -197,6 +198,8 @@ const OPENING = 2;
 const CAPITAL = 4;
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
+const isUpper = (c: number) => c >= 65 && c <= 90;
+const isLetter = (c: number) => isUpper(c) || (c >= 97 && c <= 122);
 /** A CAPITAL start of one or two capitals, then a digit: how passports, licences and IBANs begin. */
 const lettersThenDigit = (run: number, after: number) => run <= 2 && isDigit(after);
 
@@ -371,8 +374,12 @@ const RECOGNISERS: readonly Recogniser[] = [
     starts: DIGIT | OPENING,
     // Whole (11, or 13/15 with 86/0086), or with a group of four or eight (3-4-4, 3-8).
     needs: (p) => p.digits >= 11 && hasRun(p, run(4) | run(8) | run(11) | run(13) | run(15)),
-    // 1 of the mobile, or 0 of 0086; a bracket or plus of the country code.
-    fits: (start, _run, _after, first) => start === OPENING || first === 49 || first === 48,
+    // A bracket or plus of the country code; the 1 of the mobile, its digits grouped 3-4-4, 7-4, 3-8 or
+    // not; or the 0 of 0086, then the same (the 86 apart or not).
+    fits: (start, run, _after, first) =>
+      start === OPENING ||
+      (first === 49 && (run === 3 || run === 7 || run === 11)) ||
+      (first === 48 && (run === 4 || run === 7 || run === 11 || run === 15)),
     // Mainland China mobile, optionally with +86 / 0086, grouped 3-4-4 by spaces, dashes or dots, or not.
     score: 0.6,
     context: PHONE_CONTEXT,
@@ -399,8 +406,10 @@ const RECOGNISERS: readonly Recogniser[] = [
     // 3-3-4 digits, the last two groups apart or together (a seven-digit run after a bracketed area code).
     needs: (p) => p.digits >= 10 && hasRun(p, run(3)) && hasRun(p, run(4) | run(7)),
     // The area code's three digits (after a bracket or not), or the trunk prefix 1.
-    fits: (start, run, _after, first) =>
-      start === OPENING ? first === 40 && run === 3 : run === 3 || (run === 1 && first === 49),
+    fits: (start, run, after, first) =>
+      start === OPENING
+        ? first === 40 && run === 3
+        : (run === 3 || (run === 1 && first === 49)) && (after === 32 || after === 45 || after === 46),
     // North American numbers, the founding guide's \d{3}[-.]?\d{3}[-.]?\d{4}: (415) 555-0199, 415.555.0199, 415 555 0199, 1-415-555-0199.
     score: 0.6,
     context: PHONE_CONTEXT,
@@ -445,7 +454,10 @@ const RECOGNISERS: readonly Recogniser[] = [
     kind: 'phone',
     starts: DIGIT,
     needs: (p) => hasRun(p, run(4) | run(8)),
-    fits: (_start, run, _after, first) => first >= 50 && (run === 3 || run === 4 || run === 8),
+    // 4-4 (apart by a space or dash, or together) or 3-4 (by a dash).
+    fits: (_start, run, after, first) =>
+      first >= 50 &&
+      (run === 8 || (run === 4 && (after === 32 || after === 45)) || (run === 3 && after === 45)),
     // A local number without its area code (6234 5678, 555-0199) is a phone number only next to a phone word.
     score: 0.2,
     context: PHONE_CONTEXT,
@@ -477,7 +489,8 @@ const RECOGNISERS: readonly Recogniser[] = [
     kind: 'street_address',
     starts: DIGIT,
     needs: (p) => p.numberThenCapital,
-    fits: (_start, run) => run <= 5,
+    // 1-5 digits, maybe a letter, then white space.
+    fits: (_start, run, after) => run <= 5 && (isLetter(after) || isSpace(after)),
     score: 0.6,
     pattern:
       /(?<![\w.])\d{1,5}[A-Za-z]?\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|Avenue|Road|Boulevard|Lane|Drive|Court|Way|Place|Terrace|Highway|(?:St|Ave|Rd|Blvd|Ln|Dr|Ct|Pl|Hwy)\.?)(?![A-Za-z])(?:,?\s+(?:Apt|Apartment|Suite|Unit|Ste|Room|Floor)\.?\s*#?\s*\d+[A-Za-z]?)?/g,
@@ -611,7 +624,7 @@ const matchedTo = new Int32Array(32);
 
 /**
  * A start's class, all `fits` reads of it: its kind, its run (capped at 31: no recogniser tells
- * longer runs apart), the character after the run (digit, space, dash, dot or other) and the
+ * longer runs apart), the character after the run (`afterClass`) and the
  * character it starts at (0, 1, 2-9, an opening bracket, a plus, E or other).
  */
 function startClass(kind: number, run: number, after: number, first: number): number {
@@ -622,11 +635,16 @@ function startClass(kind: number, run: number, after: number, first: number): nu
   );
 }
 
-const AFTER_CLASSES = 5;
-/** The character after a run: a digit, a space, a dash, a dot, other. */
-const AFTER_EXAMPLES = [48, 32, 45, 46, 0];
+const AFTER_CLASSES = 7;
+/** The character after a run: a digit, a space, a dash, a dot, a letter, other white space, other. */
+const AFTER_EXAMPLES = [48, 32, 45, 46, 97, 9, 0];
 function afterClass(c: number): number {
-  return c >= 48 && c <= 57 ? 0 : c === 32 ? 1 : c === 45 ? 2 : c === 46 ? 3 : 4;
+  if (c >= 48 && c <= 57) return 0;
+  if (c === 32) return 1;
+  if (c === 45) return 2;
+  if (c === 46) return 3;
+  if (isLetter(c)) return 4;
+  return isSpace(c) ? 5 : 6;
 }
 
 const FIRST_CLASSES = 7;
@@ -835,9 +853,6 @@ function isSpace(c: number): boolean {
         c === 0xfeff))
   );
 }
-
-const isUpper = (c: number) => c >= 65 && c <= 90;
-const isLetter = (c: number) => isUpper(c) || (c >= 97 && c <= 122);
 
 function profile(text: string): TextProfile {
   // Locals in the loop, written to the profile once: V8 keeps them in registers.
