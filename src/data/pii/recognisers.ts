@@ -31,6 +31,12 @@ interface Recogniser {
    * places where the pattern would fail, without running it.
    */
   readonly fits?: (start: number, run: number, after: number, first: number) => boolean;
+  /**
+   * The fewest digits a match that starts at a digit holds, where the pattern joins groups of
+   * digits by at most one space, dash or dot: a DIGIT start is skipped when the runs from it, so
+   * joined, hold fewer.
+   */
+  readonly digits?: number;
   /** A cheap test on the text's character profile (and, for context-only formats, its words): the pattern is run only when it can match. */
   readonly needs: (p: TextProfile, text: string) => boolean;
   readonly group?: number;
@@ -251,6 +257,7 @@ const RECOGNISERS: readonly Recogniser[] = [
     starts: DIGIT,
     // The region code is six digits together, however the rest is grouped.
     fits: (_start, run, _after, first) => first !== 48 && (run === 6 || run === 17 || run === 18),
+    digits: 17,
     needs: (p) => p.digits >= 17 && p.maxDigitRun >= 6,
     score: 0,
     checksum: true,
@@ -266,6 +273,7 @@ const RECOGNISERS: readonly Recogniser[] = [
     // ("1101051949 1231002X"). The 18 characters around one space; one part has at least nine digits.
     needs: (p) => p.digits >= 17 && p.maxDigitRun >= 9,
     fits: (_start, run, after, first) => first !== 48 && run <= 17 && after === 32,
+    digits: 17,
     score: 0,
     checksum: true,
     pattern: /(?<![0-9A-Za-z])(?=[\d ]{18}[\dXx](?![0-9A-Za-z]))[1-9]\d{0,16} \d{1,16}[\dXx]/g,
@@ -277,6 +285,7 @@ const RECOGNISERS: readonly Recogniser[] = [
     needs: (p) => p.digits >= 13 && p.maxDigitRun >= 4,
     // 13 to 19 digits together, or a group followed by a space or dash.
     fits: (_start, run, after) => (run >= 13 && run <= 19) || (run < 13 && (after === 32 || after === 45)),
+    digits: 13,
     score: 0,
     checksum: true,
     rejectsReferences: true,
@@ -380,6 +389,7 @@ const RECOGNISERS: readonly Recogniser[] = [
       start === OPENING ||
       (first === 49 && (run === 3 || run === 7 || run === 11)) ||
       (first === 48 && (run === 4 || run === 7 || run === 11 || run === 15)),
+    digits: 11,
     // Mainland China mobile, optionally with +86 / 0086, grouped 3-4-4 by spaces, dashes or dots, or not.
     score: 0.6,
     context: PHONE_CONTEXT,
@@ -410,6 +420,7 @@ const RECOGNISERS: readonly Recogniser[] = [
       start === OPENING
         ? first === 40 && run === 3
         : (run === 3 || (run === 1 && first === 49)) && (after === 32 || after === 45 || after === 46),
+    digits: 10,
     // North American numbers, the founding guide's \d{3}[-.]?\d{3}[-.]?\d{4}: (415) 555-0199, 415.555.0199, 415 555 0199, 1-415-555-0199.
     score: 0.6,
     context: PHONE_CONTEXT,
@@ -458,6 +469,7 @@ const RECOGNISERS: readonly Recogniser[] = [
     fits: (_start, run, after, first) =>
       first >= 50 &&
       (run === 8 || (run === 4 && (after === 32 || after === 45)) || (run === 3 && after === 45)),
+    digits: 7,
     // A local number without its area code (6234 5678, 555-0199) is a phone number only next to a phone word.
     score: 0.2,
     context: PHONE_CONTEXT,
@@ -592,10 +604,12 @@ function candidatesOf(text: string, minScore: number, lastBreak = -1): RankedCan
   // Across line breaks, a candidate starts where its match does, at or before the text's last break.
   const starts = lastBreak >= 0 ? startsUpTo(p.starts, lastBreak) : p.starts;
   matchedTo.fill(0);
+  joinDigits(p.starts);
   for (let k = 0; k < starts; k++) {
     const at = startsAt[k]!;
-    let fitting =
-      needed & FITTING[startClass(startKinds[k]!, startRuns[k]!, startAfters[k]!, text.charCodeAt(at))]!;
+    const kind = startKinds[k]!;
+    let fitting = needed & FITTING[startClass(kind, startRuns[k]!, startAfters[k]!, text.charCodeAt(at))]!;
+    if (kind === DIGIT) fitting &= JOINED_FITTING[startJoined[k]! < 31 ? startJoined[k]! : 31]!;
     while (fitting !== 0) {
       const rank = 31 - Math.clz32(fitting & -fitting);
       fitting &= fitting - 1;
@@ -618,6 +632,43 @@ function startsUpTo(starts: number, position: number): number {
   while (k > 0 && startsAt[k - 1]! > position) k--;
   return k;
 }
+
+/**
+ * By number of digits joined from a DIGIT start (capped at 31), the recognisers (bits by rank) whose
+ * `digits` allow it.
+ */
+const JOINED_FITTING: Uint32Array = (() => {
+  const table = new Uint32Array(32);
+  for (let joined = 0; joined < 32; joined++)
+    RECOGNISERS.forEach((r, rank) => {
+      if ((r.digits ?? 0) <= joined) table[joined]! |= 1 << rank;
+    });
+  return table;
+})();
+
+/**
+ * The digits joined from each DIGIT start: its run, and the runs after it, each one space, dash or
+ * dot after the previous one (`Recogniser.digits`), into startJoined.
+ */
+function joinDigits(starts: number): void {
+  if (startJoined.length < startsAt.length) startJoined = new Int32Array(startsAt.length);
+  // Backwards, so that the start right after a separator already has its count.
+  let nextAt = -1;
+  let nextJoined = 0;
+  for (let k = starts - 1; k >= 0; k--) {
+    if (startKinds[k] !== DIGIT) continue;
+    const run = startRuns[k]!;
+    const after = startAfters[k]!;
+    let joined = run;
+    if (nextAt === startsAt[k]! + run + 1 && (after === 32 || after === 45 || after === 46))
+      joined += nextJoined;
+    startJoined[k] = joined;
+    nextAt = startsAt[k]!;
+    nextJoined = joined;
+  }
+}
+
+let startJoined = new Int32Array(256);
 
 /** Where each recogniser's previous match ended, by rank, in the pass over the starts. */
 const matchedTo = new Int32Array(32);
