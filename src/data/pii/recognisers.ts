@@ -766,9 +766,10 @@ function judge(
 ): void {
   const value = r.group ? m[r.group]! : m[0];
   const start = r.group ? m.index + m[0].lastIndexOf(value) : m.index;
-  if (r.rejectsReferences && !notReference(text, start)) return;
+  // The validation first: it rejects most look-alikes (a card's wrong check digit) before the reference words are read.
   const verdict = r.accept ? r.accept(value, text, start) : true;
   if (verdict === false) return;
+  if (r.rejectsReferences && !notReference(text, start)) return;
   const spanStart = verdict === true ? start : verdict.start;
   const spanEnd = verdict === true ? start + value.length : verdict.end;
   let score = r.score;
