@@ -938,6 +938,11 @@ function profile(text: string): TextProfile {
     startRuns = new Int32Array(2 * n + 3);
     startAfters = new Uint16Array(2 * n + 3);
   }
+  // The module's arrays as locals in the loop (V8 keeps them in registers).
+  const places = startsAt;
+  const kinds = startKinds;
+  const runs = startRuns;
+  const afters = startAfters;
   for (let i = 0; i < n; i++, before = c) {
     // The profile of the narrowed text, read in one pass over this one.
     const raw = text.charCodeAt(i);
@@ -976,14 +981,14 @@ function profile(text: string): TextProfile {
         runFrom = starts;
         if (before === 43 || before === 40) {
           if (before === 43 && i >= 2 && narrowCode(text.charCodeAt(i - 2)) === 40) {
-            startsAt[starts] = i - 2;
-            startKinds[starts++] = OPENING;
+            places[starts] = i - 2;
+            kinds[starts++] = OPENING;
           }
-          startsAt[starts] = i - 1;
-          startKinds[starts++] = OPENING;
+          places[starts] = i - 1;
+          kinds[starts++] = OPENING;
         }
-        startsAt[starts] = i;
-        startKinds[starts++] = DIGIT;
+        places[starts] = i;
+        kinds[starts++] = DIGIT;
       }
       run++;
       continue;
@@ -994,8 +999,8 @@ function profile(text: string): TextProfile {
       runLengths |= 1 << (run < 30 ? run : 30);
       if (run <= 5 && !numberThenCapital) numberThenCapital = capitalAfterNumber(text, i);
       for (let k = runFrom; k < starts; k++) {
-        startRuns[k] = run;
-        startAfters[k] = c;
+        runs[k] = run;
+        afters[k] = c;
       }
       run = 0;
     }
@@ -1005,10 +1010,10 @@ function profile(text: string): TextProfile {
       if (!isLetter(before) && !isDigit(before)) {
         let capitals = 1;
         while (capitals < 3 && isUpper(narrowCode(text.charCodeAt(i + capitals)))) capitals++;
-        startsAt[starts] = i;
-        startKinds[starts] = CAPITAL;
-        startRuns[starts] = capitals;
-        startAfters[starts++] = i + capitals < n ? narrowCode(text.charCodeAt(i + capitals)) : 0;
+        places[starts] = i;
+        kinds[starts] = CAPITAL;
+        runs[starts] = capitals;
+        afters[starts++] = i + capitals < n ? narrowCode(text.charCodeAt(i + capitals)) : 0;
       }
     } else if (c === 64) at = true;
     else if (c === 58) {
@@ -1025,8 +1030,8 @@ function profile(text: string): TextProfile {
     if (run > maxDigitRun) maxDigitRun = run;
     runLengths |= 1 << (run < 30 ? run : 30);
     for (let k = runFrom; k < starts; k++) {
-      startRuns[k] = run;
-      startAfters[k] = 0;
+      runs[k] = run;
+      afters[k] = 0;
     }
   }
   return {
