@@ -881,12 +881,20 @@ function narrowCode(c: number): number {
 
 /** The text with each line break between two digits as a space, or undefined when there is none. */
 function joinBrokenNumbers(text: string): string | undefined {
-  if (text.indexOf('\n') < 0 || !BROKEN_NUMBER.test(text)) return undefined;
-  return text.replace(BROKEN_NUMBER_GLOBAL, ' ');
+  let joined: string | undefined;
+  let from = 0;
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) {
+    if (!isAnyDigit(text.charCodeAt(at - 1)) || !isAnyDigit(text.charCodeAt(at + 1))) continue;
+    joined = (joined ?? '') + text.slice(from, at) + ' ';
+    from = at + 1;
+  }
+  return joined === undefined ? undefined : joined + text.slice(from);
 }
 
-const BROKEN_NUMBER = /[\d\uff10-\uff19]\n[\d\uff10-\uff19]/;
-const BROKEN_NUMBER_GLOBAL = /(?<=[\d\uff10-\uff19])\n(?=[\d\uff10-\uff19])/g;
+/** An ASCII or full-width digit (NaN, before the text or after it, is neither). */
+function isAnyDigit(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 0xff10 && c <= 0xff19);
+}
 
 /** JavaScript's \s: ASCII white space, no-break and ideographic spaces, the Unicode space separators. */
 function isSpace(c: number): boolean {
