@@ -83,6 +83,9 @@ function texts(): string[] {
   }
   // Joined without a separator: one text's last number runs into the next one's first.
   for (let i = 0; i + 1 < base.length; i += 7) out.push(base[i]! + base[i + 1]!);
+  // Long texts, with more places a match may start at than the profile pass first has room for.
+  for (let i = 0; i + 40 <= base.length; i += 40)
+    out.push(base.slice(i, i + 40).join(i % 80 === 0 ? ' ' : '\n'));
   return out;
 }
 
