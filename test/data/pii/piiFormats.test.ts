@@ -16,6 +16,8 @@ describe('PII recognisers: identifiers written bare are caught', () => {
     ['phone', '+1 415 555 0199', 'The US office, +1 415 555 0199, opens at nine.'],
     ['phone', '(021) 62345678', '上海办公室 (021) 62345678 周一开放'],
     ['phone', '010-8765 4321', '北京：010-8765 4321。'],
+    // At the very start of the text: no date or time before the 0 to make it a month or minutes.
+    ['phone', '010-8765 4321', '010-8765 4321 是总机'],
     ['phone', '0755 8888 9999', '深圳分部 0755 8888 9999'],
     ['phone', '138.1234.5678', '王伟 138.1234.5678'],
     // 0086 and the mobile, apart or together: the digit-led start at the 0 holds 4, 7, 11 or 15 digits.
