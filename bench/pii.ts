@@ -45,12 +45,21 @@ function repeatTo(lines: readonly string[], megabytes: number): string[] {
   return out;
 }
 
-function rate(lines: readonly string[], redact: (text: string, counts: PiiCounts) => string): number {
+/** MB/s over the wall clock, and per CPU-second of this process (steadier when other work shares the cores). */
+function rate(
+  lines: readonly string[],
+  redact: (text: string, counts: PiiCounts) => string,
+): { wall: number; cpu: number } {
   const bytes = lines.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0);
   const counts: PiiCounts = {};
   const t = performance.now();
+  const cpu = process.cpuUsage();
   for (const line of lines) redact(line, counts);
-  return bytes / 1e6 / ((performance.now() - t) / 1000);
+  const used = process.cpuUsage(cpu);
+  return {
+    wall: bytes / 1e6 / ((performance.now() - t) / 1000),
+    cpu: bytes / 1e6 / ((used.user + used.system) / 1e6),
+  };
 }
 
 export default async function (args: string[]): Promise<BenchResult> {
@@ -93,23 +102,35 @@ export default async function (args: string[]): Promise<BenchResult> {
     ),
     mixed: redactionCorpus(megabytes),
   };
-  const samples = {
-    corpusNow: [] as number[],
-    corpusBefore: [] as number[],
-    heldOutNow: [] as number[],
-    heldOutBefore: [] as number[],
-    mixedNow: [] as number[],
-    mixedBefore: [] as number[],
+  const sides = [
+    'corpusNow',
+    'corpusBefore',
+    'heldOutNow',
+    'heldOutBefore',
+    'mixedNow',
+    'mixedBefore',
+  ] as const;
+  const samples = Object.fromEntries(sides.map((side) => [side, [] as number[]])) as Record<
+    (typeof sides)[number],
+    number[]
+  >;
+  const cpuSamples = Object.fromEntries(sides.map((side) => [side, [] as number[]])) as Record<
+    (typeof sides)[number],
+    number[]
+  >;
+  const sample = (side: (typeof sides)[number], r: { wall: number; cpu: number }) => {
+    samples[side].push(r.wall);
+    cpuSamples[side].push(r.cpu);
   };
   const redactNow = (text: string, counts: PiiCounts) => redactText(text, counts);
   for (let run = 0; run < runs; run++) {
     // Interleaved, so a busy neighbour slows both sides alike.
-    samples.corpusBefore.push(rate(texts.corpus, redactBefore));
-    samples.corpusNow.push(rate(texts.corpus, redactNow));
-    samples.heldOutBefore.push(rate(texts.heldOut, redactBefore));
-    samples.heldOutNow.push(rate(texts.heldOut, redactNow));
-    samples.mixedBefore.push(rate(texts.mixed, redactBefore));
-    samples.mixedNow.push(rate(texts.mixed, redactNow));
+    sample('corpusBefore', rate(texts.corpus, redactBefore));
+    sample('corpusNow', rate(texts.corpus, redactNow));
+    sample('heldOutBefore', rate(texts.heldOut, redactBefore));
+    sample('heldOutNow', rate(texts.heldOut, redactNow));
+    sample('mixedBefore', rate(texts.mixed, redactBefore));
+    sample('mixedNow', rate(texts.mixed, redactNow));
   }
   const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
   const ratio = (now: number[], before: number[]) => {
@@ -147,6 +168,9 @@ export default async function (args: string[]): Promise<BenchResult> {
       ...withSpread('redaction_heldout_mb_per_s_before', samples.heldOutBefore),
       ...withSpread('redaction_mixed_mb_per_s', samples.mixedNow),
       ...withSpread('redaction_mixed_mb_per_s_before', samples.mixedBefore),
+      ...Object.fromEntries(
+        sides.map((side) => [`redaction_${side}_mb_per_cpu_s`, round(median(cpuSamples[side]))]),
+      ),
     },
     goals: [
       `recall >= 0.995: ${now.overall.recall >= 0.995 ? 'yes' : 'no'} (${now.overall.recall.toFixed(4)}, before ${before.overall.recall.toFixed(4)})`,
@@ -155,6 +179,7 @@ export default async function (args: string[]): Promise<BenchResult> {
       `held-out misses by form: ${formsMissed.join(', ') || 'none'}`,
       `held-out look-alikes redacted: ${lookAlikesRedacted.join(', ') || 'none'}`,
       `redaction at least as fast as before (median ratio, same run): corpus ${ratio(samples.corpusNow, samples.corpusBefore)}, held-out ${ratio(samples.heldOutNow, samples.heldOutBefore)}, mixed ${ratio(samples.mixedNow, samples.mixedBefore)}`,
+      `same, per CPU-second of this process (steadier on a loaded machine): corpus ${ratio(cpuSamples.corpusNow, cpuSamples.corpusBefore)}, held-out ${ratio(cpuSamples.heldOutNow, cpuSamples.heldOutBefore)}, mixed ${ratio(cpuSamples.mixedNow, cpuSamples.mixedBefore)}`,
       `redaction >= 20 MB/s on the data bench's mixed text: ${median(samples.mixedNow) >= 20 ? 'yes' : 'no'} (${round(median(samples.mixedNow))}, before ${round(median(samples.mixedBefore))}); on the PII corpus ${round(median(samples.corpusNow))}, before ${round(median(samples.corpusBefore))}`,
     ],
   };

@@ -31,6 +31,12 @@ interface Recogniser {
    * places where the pattern would fail, without running it.
    */
   readonly fits?: (start: number, run: number, after: number, first: number) => boolean;
+  /**
+   * The fewest digits a match that starts at a digit holds, where the pattern joins groups of
+   * digits by at most one space, dash or dot: a DIGIT start is skipped when the runs from it, so
+   * joined, hold fewer.
+   */
+  readonly digits?: number;
   /** A cheap test on the text's character profile (and, for context-only formats, its words): the pattern is run only when it can match. */
   readonly needs: (p: TextProfile, text: string) => boolean;
   readonly group?: number;
@@ -164,8 +170,9 @@ function digitsOf(value: string): string {
 /** Card networks: first digits and the lengths that network issues. */
 function cardNetworkFits(number: string): boolean {
   const n = number.length;
-  const two = Number(number.slice(0, 2));
-  const four = Number(number.slice(0, 4));
+  // The first two and four digits as numbers, read from the character codes (no slices).
+  const two = (number.charCodeAt(0) - 48) * 10 + number.charCodeAt(1) - 48;
+  const four = two * 100 + (number.charCodeAt(2) - 48) * 10 + number.charCodeAt(3) - 48;
   if (number[0] === '4') return n === 13 || n === 16 || n === 19;
   if ((two >= 51 && two <= 55) || (four >= 2221 && four <= 2720)) return n === 16;
   if (two === 34 || two === 37) return n === 15;
@@ -197,6 +204,8 @@ const OPENING = 2;
 const CAPITAL = 4;
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
+const isUpper = (c: number) => c >= 65 && c <= 90;
+const isLetter = (c: number) => isUpper(c) || (c >= 97 && c <= 122);
 /** A CAPITAL start of one or two capitals, then a digit: how passports, licences and IBANs begin. */
 const lettersThenDigit = (run: number, after: number) => run <= 2 && isDigit(after);
 
@@ -248,6 +257,7 @@ const RECOGNISERS: readonly Recogniser[] = [
     starts: DIGIT,
     // The region code is six digits together, however the rest is grouped.
     fits: (_start, run, _after, first) => first !== 48 && (run === 6 || run === 17 || run === 18),
+    digits: 17,
     needs: (p) => p.digits >= 17 && p.maxDigitRun >= 6,
     score: 0,
     checksum: true,
@@ -263,6 +273,7 @@ const RECOGNISERS: readonly Recogniser[] = [
     // ("1101051949 1231002X"). The 18 characters around one space; one part has at least nine digits.
     needs: (p) => p.digits >= 17 && p.maxDigitRun >= 9,
     fits: (_start, run, after, first) => first !== 48 && run <= 17 && after === 32,
+    digits: 17,
     score: 0,
     checksum: true,
     pattern: /(?<![0-9A-Za-z])(?=[\d ]{18}[\dXx](?![0-9A-Za-z]))[1-9]\d{0,16} \d{1,16}[\dXx]/g,
@@ -274,6 +285,7 @@ const RECOGNISERS: readonly Recogniser[] = [
     needs: (p) => p.digits >= 13 && p.maxDigitRun >= 4,
     // 13 to 19 digits together, or a group followed by a space or dash.
     fits: (_start, run, after) => (run >= 13 && run <= 19) || (run < 13 && (after === 32 || after === 45)),
+    digits: 13,
     score: 0,
     checksum: true,
     rejectsReferences: true,
@@ -371,8 +383,13 @@ const RECOGNISERS: readonly Recogniser[] = [
     starts: DIGIT | OPENING,
     // Whole (11, or 13/15 with 86/0086), or with a group of four or eight (3-4-4, 3-8).
     needs: (p) => p.digits >= 11 && hasRun(p, run(4) | run(8) | run(11) | run(13) | run(15)),
-    // 1 of the mobile, or 0 of 0086; a bracket or plus of the country code.
-    fits: (start, _run, _after, first) => start === OPENING || first === 49 || first === 48,
+    // A bracket or plus of the country code; the 1 of the mobile, its digits grouped 3-4-4, 7-4, 3-8 or
+    // not; or the 0 of 0086, then the same (the 86 apart or not).
+    fits: (start, run, _after, first) =>
+      start === OPENING ||
+      (first === 49 && (run === 3 || run === 7 || run === 11)) ||
+      (first === 48 && (run === 4 || run === 7 || run === 11 || run === 15)),
+    digits: 11,
     // Mainland China mobile, optionally with +86 / 0086, grouped 3-4-4 by spaces, dashes or dots, or not.
     score: 0.6,
     context: PHONE_CONTEXT,
@@ -396,10 +413,14 @@ const RECOGNISERS: readonly Recogniser[] = [
   {
     kind: 'phone',
     starts: DIGIT | OPENING,
-    needs: (p) => p.digits >= 10 && hasRun(p, run(3)) && hasRun(p, run(4)),
+    // 3-3-4 digits, the last two groups apart or together (a seven-digit run after a bracketed area code).
+    needs: (p) => p.digits >= 10 && hasRun(p, run(3)) && hasRun(p, run(4) | run(7)),
     // The area code's three digits (after a bracket or not), or the trunk prefix 1.
-    fits: (start, run, _after, first) =>
-      start === OPENING ? first === 40 && run === 3 : run === 3 || (run === 1 && first === 49),
+    fits: (start, run, after, first) =>
+      start === OPENING
+        ? first === 40 && run === 3
+        : (run === 3 || (run === 1 && first === 49)) && (after === 32 || after === 45 || after === 46),
+    digits: 10,
     // North American numbers, the founding guide's \d{3}[-.]?\d{3}[-.]?\d{4}: (415) 555-0199, 415.555.0199, 415 555 0199, 1-415-555-0199.
     score: 0.6,
     context: PHONE_CONTEXT,
@@ -444,7 +465,11 @@ const RECOGNISERS: readonly Recogniser[] = [
     kind: 'phone',
     starts: DIGIT,
     needs: (p) => hasRun(p, run(4) | run(8)),
-    fits: (_start, run, _after, first) => first >= 50 && (run === 3 || run === 4 || run === 8),
+    // 4-4 (apart by a space or dash, or together) or 3-4 (by a dash).
+    fits: (_start, run, after, first) =>
+      first >= 50 &&
+      (run === 8 || (run === 4 && (after === 32 || after === 45)) || (run === 3 && after === 45)),
+    digits: 7,
     // A local number without its area code (6234 5678, 555-0199) is a phone number only next to a phone word.
     score: 0.2,
     context: PHONE_CONTEXT,
@@ -476,7 +501,8 @@ const RECOGNISERS: readonly Recogniser[] = [
     kind: 'street_address',
     starts: DIGIT,
     needs: (p) => p.numberThenCapital,
-    fits: (_start, run) => run <= 5,
+    // 1-5 digits, maybe a letter, then white space.
+    fits: (_start, run, after) => run <= 5 && (isLetter(after) || isSpace(after)),
     score: 0.6,
     pattern:
       /(?<![\w.])\d{1,5}[A-Za-z]?\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|Avenue|Road|Boulevard|Lane|Drive|Court|Way|Place|Terrace|Highway|(?:St|Ave|Rd|Blvd|Ln|Dr|Ct|Pl|Hwy)\.?)(?![A-Za-z])(?:,?\s+(?:Apt|Apartment|Suite|Unit|Ste|Room|Floor)\.?\s*#?\s*\d+[A-Za-z]?)?/g,
@@ -526,77 +552,237 @@ const RUNNABLE: readonly RunnableRecogniser[] = RECOGNISERS.map((r) => ({
   accept: r.accept ?? null,
 }));
 
+/** Each recogniser's pattern as a global scan over the whole text (`scannedCandidatesOf`). */
+const SCANNED: readonly RegExp[] = RECOGNISERS.map((r) => new RegExp(r.pattern.source, 'g'));
+
 /** A scored candidate span, before overlaps are resolved. */
 export interface ScoredPiiMatch extends PiiMatch {
   readonly score: number;
 }
 
+type RankedCandidate = ScoredPiiMatch & { rank: number };
+
 /**
  * Every candidate span with its score (base, raised by context, 1 when a checksum confirms it),
  * threshold not yet applied, overlaps not resolved: for explaining a decision.
  */
-export function scorePiiCandidates(text: string): (ScoredPiiMatch & { rank: number })[] {
-  return candidatesOf(text, 0);
+export function scorePiiCandidates(text: string): RankedCandidate[] {
+  // In the recognisers' order, each one's in text order.
+  return candidatesOf(text, 0).sort((a, b) => a.rank - b.rank);
 }
 
 /** The candidates scoring at least `minScore`, each with its recogniser's rank. */
-function candidatesOf(text: string, minScore: number): (ScoredPiiMatch & { rank: number })[] {
-  const candidates: (ScoredPiiMatch & { rank: number })[] = [];
+function candidatesOf(text: string, minScore: number, lastBreak = -1): RankedCandidate[] {
+  const candidates: RankedCandidate[] = [];
   // The profile is that of the narrowed text; the text is narrowed when it has full-width digits,
   // letters or signs, or wide spaces (same length, same offsets: the spans found in the narrowed
   // text are the spans of the text).
   const p = profile(text);
   if (p.wide) text = narrow(text);
   if (p.digits === 0 && !p.at && !p.colon) return candidates;
-  const starts = p.starts;
+  // The recognisers the profile allows, as bits by rank; those that scan are run now.
+  let needed = 0;
   for (let rank = 0; rank < RUNNABLE.length; rank++) {
     const r = RUNNABLE[rank]!;
     if (!r.needs(p, text)) continue;
-    const { pattern, fits } = r;
-    const startsOf = r.starts;
-    // A global scan, or the sticky pattern tried at each start of its kind that is not inside the
-    // previous match (the places a scan would find a match at, without reading the text between).
-    let next = 0;
-    let from = 0;
+    if (r.starts !== ANYWHERE) {
+      needed |= 1 << rank;
+      continue;
+    }
+    // Read across line breaks, only candidates that hold one count: e-mail addresses, IPv6
+    // addresses and Chinese street addresses hold no white space.
+    if (lastBreak >= 0) continue;
+    const pattern = r.pattern;
     pattern.lastIndex = 0;
-    for (;;) {
-      let m: RegExpExecArray | null = null;
-      if (startsOf === ANYWHERE) m = pattern.exec(text);
-      else {
-        while (next < starts) {
-          const at = startsAt[next]!;
-          const kind = startKinds[next]!;
-          const k = next++;
-          if (at < from || (kind & startsOf) === 0) continue;
-          if (fits !== null && !fits(kind, startRuns[k]!, startAfters[k]!, text.charCodeAt(at))) continue;
-          pattern.lastIndex = at;
-          m = pattern.exec(text);
-          if (m !== null) break;
-        }
-      }
-      if (m === null) break;
-      from = m.index + m[0].length;
-      const value = r.group ? m[r.group]! : m[0];
-      const start = r.group ? m.index + m[0].lastIndexOf(value) : m.index;
-      if (r.rejectsReferences && !notReference(text, start)) continue;
-      const verdict = r.accept ? r.accept(value, text, start) : true;
-      if (verdict === false) continue;
-      const spanStart = verdict === true ? start : verdict.start;
-      const spanEnd = verdict === true ? start + value.length : verdict.end;
-      let score = r.score;
-      if (r.checksum) score = 1;
-      else if (
-        r.context &&
-        score < 1 &&
-        score + CONTEXT_BOOST >= minScore &&
-        r.context.test(contextBefore(text, spanStart))
-      ) {
-        score = Math.min(1, score + CONTEXT_BOOST);
-      }
-      if (score >= minScore) candidates.push({ kind: r.kind, start: spanStart, end: spanEnd, score, rank });
+    for (let m = pattern.exec(text); m !== null; m = pattern.exec(text))
+      judge(r, rank, m, text, minScore, candidates);
+  }
+  if (needed === 0) return candidates;
+  // The others, sticky, at each start that fits them and is not inside their previous match (the
+  // places a scan would find a match at, without reading the text between): one pass over the
+  // starts for all of them. Their candidates come start by start, each recogniser's in text order.
+  // Across line breaks, a candidate starts where its match does, at or before the text's last break.
+  const starts = lastBreak >= 0 ? startsUpTo(p.starts, lastBreak) : p.starts;
+  matchedTo.fill(0);
+  joinDigits(p.starts);
+  for (let k = 0; k < starts; k++) {
+    const at = startsAt[k]!;
+    const kind = startKinds[k]!;
+    let fitting = needed & FITTING[startClass(kind, startRuns[k]!, startAfters[k]!, text.charCodeAt(at))]!;
+    if (kind === DIGIT) fitting &= JOINED_FITTING[startJoined[k]! < 31 ? startJoined[k]! : 31]!;
+    while (fitting !== 0) {
+      const rank = 31 - Math.clz32(fitting & -fitting);
+      fitting &= fitting - 1;
+      if (at < matchedTo[rank]!) continue;
+      const r = RUNNABLE[rank]!;
+      const pattern = r.pattern;
+      pattern.lastIndex = at;
+      const m = pattern.exec(text);
+      if (m === null) continue;
+      matchedTo[rank] = at + m[0].length;
+      judge(r, rank, m, text, minScore, candidates);
     }
   }
   return candidates;
+}
+
+/** How many of the first `starts` starts are at or before `position` (they are in text order). */
+function startsUpTo(starts: number, position: number): number {
+  let k = starts;
+  while (k > 0 && startsAt[k - 1]! > position) k--;
+  return k;
+}
+
+/**
+ * By number of digits joined from a DIGIT start (capped at 31), the recognisers (bits by rank) whose
+ * `digits` allow it.
+ */
+const JOINED_FITTING: Uint32Array = (() => {
+  const table = new Uint32Array(32);
+  for (let joined = 0; joined < 32; joined++)
+    RECOGNISERS.forEach((r, rank) => {
+      if ((r.digits ?? 0) <= joined) table[joined]! |= 1 << rank;
+    });
+  return table;
+})();
+
+/**
+ * The digits joined from each DIGIT start: its run, and the runs after it, each one space, dash or
+ * dot after the previous one (`Recogniser.digits`), into startJoined.
+ */
+function joinDigits(starts: number): void {
+  if (startJoined.length < startsAt.length) startJoined = new Int32Array(startsAt.length);
+  // Backwards, so that the start right after a separator already has its count.
+  let nextAt = -1;
+  let nextJoined = 0;
+  for (let k = starts - 1; k >= 0; k--) {
+    if (startKinds[k] !== DIGIT) continue;
+    const run = startRuns[k]!;
+    const after = startAfters[k]!;
+    let joined = run;
+    if (nextAt === startsAt[k]! + run + 1 && (after === 32 || after === 45 || after === 46))
+      joined += nextJoined;
+    startJoined[k] = joined;
+    nextAt = startsAt[k]!;
+    nextJoined = joined;
+  }
+}
+
+let startJoined = new Int32Array(256);
+
+/** Where each recogniser's previous match ended, by rank, in the pass over the starts. */
+const matchedTo = new Int32Array(32);
+
+/**
+ * A start's class, all `fits` reads of it: its kind, its run (capped at 31: no recogniser tells
+ * longer runs apart), the character after the run (`afterClass`) and the
+ * character it starts at (0, 1, 2-9, an opening bracket, a plus, E or other).
+ */
+function startClass(kind: number, run: number, after: number, first: number): number {
+  const kindIndex = kind === DIGIT ? 0 : kind === OPENING ? 1 : 2;
+  return (
+    ((kindIndex * 32 + (run < 31 ? run : 31)) * AFTER_CLASSES + afterClass(after)) * FIRST_CLASSES +
+    firstClass(first)
+  );
+}
+
+const AFTER_CLASSES = 7;
+/** The character after a run: a digit, a space, a dash, a dot, a letter, other white space, other. */
+const AFTER_EXAMPLES = [48, 32, 45, 46, 97, 9, 0];
+function afterClass(c: number): number {
+  if (c >= 48 && c <= 57) return 0;
+  if (c === 32) return 1;
+  if (c === 45) return 2;
+  if (c === 46) return 3;
+  if (isLetter(c)) return 4;
+  return isSpace(c) ? 5 : 6;
+}
+
+const FIRST_CLASSES = 7;
+/** The character a start is at: 0, 1, 2-9, "(", "+", "E", other. */
+const FIRST_EXAMPLES = [48, 49, 50, 40, 43, 69, 65];
+function firstClass(c: number): number {
+  return c === 48
+    ? 0
+    : c === 49
+      ? 1
+      : c >= 50 && c <= 57
+        ? 2
+        : c === 40
+          ? 3
+          : c === 43
+            ? 4
+            : c === 69
+              ? 5
+              : 6;
+}
+
+/**
+ * By start class, the recognisers (bits by rank) that take starts of its kind and whose `fits`
+ * accepts it: `fits` run once per class when the module loads, not per start.
+ */
+const FITTING: Uint32Array = (() => {
+  const table = new Uint32Array(3 * 32 * AFTER_CLASSES * FIRST_CLASSES);
+  for (const kind of [DIGIT, OPENING, CAPITAL])
+    for (let run = 0; run < 32; run++)
+      for (const after of AFTER_EXAMPLES)
+        for (const first of FIRST_EXAMPLES) {
+          let bits = 0;
+          RUNNABLE.forEach((r, rank) => {
+            if ((r.starts & kind) !== 0 && (r.fits === null || r.fits(kind, run, after, first)))
+              bits |= 1 << rank;
+          });
+          table[startClass(kind, run, after, first)] = bits;
+        }
+  return table;
+})();
+
+/**
+ * The candidates as a plain scan finds them: every recogniser's pattern run over the whole (narrowed)
+ * text, without the profile, the starts and the `needs` and `fits` pre-filters. Those only skip work,
+ * so this finds what `candidatesOf` finds, slower: the reference the tests hold the pre-filters to.
+ */
+function scannedCandidatesOf(text: string, minScore: number): RankedCandidate[] {
+  const candidates: RankedCandidate[] = [];
+  if (profile(text).wide) text = narrow(text);
+  for (let rank = 0; rank < RUNNABLE.length; rank++) {
+    const r = RUNNABLE[rank]!;
+    const pattern = SCANNED[rank]!;
+    pattern.lastIndex = 0;
+    for (let m = pattern.exec(text); m !== null; m = pattern.exec(text))
+      judge(r, rank, m, text, minScore, candidates);
+  }
+  return candidates;
+}
+
+/** Adds the candidate a pattern's match `m` makes, if its validation accepts it and it scores at least `minScore`. */
+function judge(
+  r: RunnableRecogniser,
+  rank: number,
+  m: RegExpExecArray,
+  text: string,
+  minScore: number,
+  candidates: RankedCandidate[],
+): void {
+  const value = r.group ? m[r.group]! : m[0];
+  const start = r.group ? m.index + m[0].lastIndexOf(value) : m.index;
+  // The validation first: it rejects most look-alikes (a card's wrong check digit) before the reference words are read.
+  const verdict = r.accept ? r.accept(value, text, start) : true;
+  if (verdict === false) return;
+  if (r.rejectsReferences && !notReference(text, start)) return;
+  const spanStart = verdict === true ? start : verdict.start;
+  const spanEnd = verdict === true ? start + value.length : verdict.end;
+  let score = r.score;
+  if (r.checksum) score = 1;
+  else if (
+    r.context &&
+    score < 1 &&
+    score + CONTEXT_BOOST >= minScore &&
+    r.context.test(contextBefore(text, spanStart))
+  ) {
+    score = Math.min(1, score + CONTEXT_BOOST);
+  }
+  if (score >= minScore) candidates.push({ kind: r.kind, start: spanStart, end: spanEnd, score, rank });
 }
 
 /**
@@ -604,6 +790,26 @@ function candidatesOf(text: string, minScore: number): (ScoredPiiMatch & { rank:
  * score wins, then the earlier recogniser, then the longer span).
  */
 export function findPii(text: string): PiiMatch[] {
+  return spansOf(text, candidatesOf);
+}
+
+/**
+ * What `findPii` finds, from candidates found by a plain scan of every pattern over the whole text
+ * (no pre-filter skips a recogniser or a place): the reference that tests hold `findPii` to.
+ */
+export function findPiiByScan(text: string): PiiMatch[] {
+  return spansOf(text, scannedCandidatesOf);
+}
+
+/** `scorePiiCandidates` from a plain scan of every pattern over the whole text (see `findPiiByScan`). */
+export function scorePiiCandidatesByScan(text: string): (ScoredPiiMatch & { rank: number })[] {
+  return scannedCandidatesOf(text, 0);
+}
+
+function spansOf(
+  text: string,
+  candidatesOf: (text: string, minScore: number, lastBreak?: number) => RankedCandidate[],
+): PiiMatch[] {
   const found = resolve(candidatesOf(text, PII_SCORE_THRESHOLD), []);
   // A number broken over two lines ("138 1234\n5678") is read once more with the break as a space;
   // only what spans a break is added, so a list of numbers one per line reads as before.
@@ -611,7 +817,7 @@ export function findPii(text: string): PiiMatch[] {
   if (joined === undefined) return found;
   // It must carry a whole group of at least four characters over the break, not swallow the start
   // of the next line ("+852 6534 8661\n1 mg/kg").
-  const across = candidatesOf(joined, PII_SCORE_THRESHOLD).filter((c) => {
+  const across = candidatesOf(joined, PII_SCORE_THRESHOLD, text.lastIndexOf('\n')).filter((c) => {
     const lastBreak = text.lastIndexOf('\n', c.end - 1);
     return lastBreak >= c.start && c.end - lastBreak - 1 >= 4;
   });
@@ -630,7 +836,7 @@ export function findPii(text: string): PiiMatch[] {
 }
 
 /** The candidates that do not overlap a better one (or one already `accepted`), in text order. */
-function resolve(candidates: (ScoredPiiMatch & { rank: number })[], accepted: PiiMatch[]): PiiMatch[] {
+function resolve(candidates: RankedCandidate[], accepted: PiiMatch[]): PiiMatch[] {
   if (candidates.length === 0) return accepted;
   if (candidates.length === 1 && accepted.length === 0) {
     const { kind, start, end } = candidates[0]!;
@@ -652,12 +858,18 @@ function resolve(candidates: (ScoredPiiMatch & { rank: number })[], accepted: Pi
 
 /** Full-width ASCII (０-９, Ａ-Ｚ, （, ＠...) as ASCII and the no-break and ideographic spaces as spaces, one character for one. */
 function narrow(text: string): string {
-  const codes = new Uint16Array(text.length);
-  for (let i = 0; i < codes.length; i++) codes[i] = narrowCode(text.charCodeAt(i));
+  // Most texts have a few such characters among many others: the runs between them are kept as slices.
   let out = '';
-  for (let at = 0; at < codes.length; at += 8192)
-    out += String.fromCharCode.apply(null, codes.subarray(at, at + 8192) as unknown as number[]);
-  return out;
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const raw = text.charCodeAt(i);
+    if (raw < 0xa0) continue;
+    const c = narrowCode(raw);
+    if (c === raw) continue;
+    out += text.slice(from, i) + String.fromCharCode(c);
+    from = i + 1;
+  }
+  return out + text.slice(from);
 }
 
 /** The ASCII character a full-width one (０-９, Ａ-Ｚ, （, ＠...) stands for, a space for a no-break or ideographic space; others as they are. */
@@ -669,12 +881,20 @@ function narrowCode(c: number): number {
 
 /** The text with each line break between two digits as a space, or undefined when there is none. */
 function joinBrokenNumbers(text: string): string | undefined {
-  if (text.indexOf('\n') < 0 || !BROKEN_NUMBER.test(text)) return undefined;
-  return text.replace(BROKEN_NUMBER_GLOBAL, ' ');
+  let joined: string | undefined;
+  let from = 0;
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) {
+    if (!isAnyDigit(text.charCodeAt(at - 1)) || !isAnyDigit(text.charCodeAt(at + 1))) continue;
+    joined = (joined ?? '') + text.slice(from, at) + ' ';
+    from = at + 1;
+  }
+  return joined === undefined ? undefined : joined + text.slice(from);
 }
 
-const BROKEN_NUMBER = /[\d\uff10-\uff19]\n[\d\uff10-\uff19]/;
-const BROKEN_NUMBER_GLOBAL = /(?<=[\d\uff10-\uff19])\n(?=[\d\uff10-\uff19])/g;
+/** An ASCII or full-width digit (NaN, before the text or after it, is neither). */
+function isAnyDigit(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 0xff10 && c <= 0xff19);
+}
 
 /** JavaScript's \s: ASCII white space, no-break and ideographic spaces, the Unicode space separators. */
 function isSpace(c: number): boolean {
@@ -693,9 +913,6 @@ function isSpace(c: number): boolean {
         c === 0xfeff))
   );
 }
-
-const isUpper = (c: number) => c >= 65 && c <= 90;
-const isLetter = (c: number) => isUpper(c) || (c >= 97 && c <= 122);
 
 function profile(text: string): TextProfile {
   // Locals in the loop, written to the profile once: V8 keeps them in registers.
@@ -729,6 +946,11 @@ function profile(text: string): TextProfile {
     startRuns = new Int32Array(2 * n + 3);
     startAfters = new Uint16Array(2 * n + 3);
   }
+  // The module's arrays as locals in the loop (V8 keeps them in registers).
+  const places = startsAt;
+  const kinds = startKinds;
+  const runs = startRuns;
+  const afters = startAfters;
   for (let i = 0; i < n; i++, before = c) {
     // The profile of the narrowed text, read in one pass over this one.
     const raw = text.charCodeAt(i);
@@ -767,14 +989,14 @@ function profile(text: string): TextProfile {
         runFrom = starts;
         if (before === 43 || before === 40) {
           if (before === 43 && i >= 2 && narrowCode(text.charCodeAt(i - 2)) === 40) {
-            startsAt[starts] = i - 2;
-            startKinds[starts++] = OPENING;
+            places[starts] = i - 2;
+            kinds[starts++] = OPENING;
           }
-          startsAt[starts] = i - 1;
-          startKinds[starts++] = OPENING;
+          places[starts] = i - 1;
+          kinds[starts++] = OPENING;
         }
-        startsAt[starts] = i;
-        startKinds[starts++] = DIGIT;
+        places[starts] = i;
+        kinds[starts++] = DIGIT;
       }
       run++;
       continue;
@@ -785,8 +1007,8 @@ function profile(text: string): TextProfile {
       runLengths |= 1 << (run < 30 ? run : 30);
       if (run <= 5 && !numberThenCapital) numberThenCapital = capitalAfterNumber(text, i);
       for (let k = runFrom; k < starts; k++) {
-        startRuns[k] = run;
-        startAfters[k] = c;
+        runs[k] = run;
+        afters[k] = c;
       }
       run = 0;
     }
@@ -796,10 +1018,10 @@ function profile(text: string): TextProfile {
       if (!isLetter(before) && !isDigit(before)) {
         let capitals = 1;
         while (capitals < 3 && isUpper(narrowCode(text.charCodeAt(i + capitals)))) capitals++;
-        startsAt[starts] = i;
-        startKinds[starts] = CAPITAL;
-        startRuns[starts] = capitals;
-        startAfters[starts++] = i + capitals < n ? narrowCode(text.charCodeAt(i + capitals)) : 0;
+        places[starts] = i;
+        kinds[starts] = CAPITAL;
+        runs[starts] = capitals;
+        afters[starts++] = i + capitals < n ? narrowCode(text.charCodeAt(i + capitals)) : 0;
       }
     } else if (c === 64) at = true;
     else if (c === 58) {
@@ -816,8 +1038,8 @@ function profile(text: string): TextProfile {
     if (run > maxDigitRun) maxDigitRun = run;
     runLengths |= 1 << (run < 30 ? run : 30);
     for (let k = runFrom; k < starts; k++) {
-      startRuns[k] = run;
-      startAfters[k] = 0;
+      runs[k] = run;
+      afters[k] = 0;
     }
   }
   return {

@@ -8,13 +8,23 @@ describe('PII recognisers: identifiers written bare are caught', () => {
     ['phone', '415.555.0199', 'Reach the desk at 415.555.0199 today.'],
     ['phone', '415-555-0199', 'Number on file: 415-555-0199.'],
     ['phone', '(415) 555-0199', 'Left a voicemail from (415) 555-0199 yesterday'],
+    // The exchange and line written together after a bracketed area code: a run of seven digits.
+    ['phone', '(415) 5550199', 'Left a voicemail from (415) 5550199 yesterday'],
+    ['phone', '(415)5550199', 'call (415)5550199 now'],
     ['phone', '415 555 0199', 'Listed as 415 555 0199 in the form.'],
     ['phone', '4155550199', 'Form field: 4155550199'],
     ['phone', '+1 415 555 0199', 'The US office, +1 415 555 0199, opens at nine.'],
     ['phone', '(021) 62345678', '上海办公室 (021) 62345678 周一开放'],
     ['phone', '010-8765 4321', '北京：010-8765 4321。'],
+    // At the very start of the text: no date or time before the 0 to make it a month or minutes.
+    ['phone', '010-8765 4321', '010-8765 4321 是总机'],
     ['phone', '0755 8888 9999', '深圳分部 0755 8888 9999'],
     ['phone', '138.1234.5678', '王伟 138.1234.5678'],
+    // 0086 and the mobile, apart or together: the digit-led start at the 0 holds 4, 7, 11 or 15 digits.
+    ['phone', '0086 138 1234 5678', '手机 0086 138 1234 5678'],
+    ['phone', '0086138 1234 5678', '手机 0086138 1234 5678'],
+    ['phone', '008613812345678', '手机 008613812345678'],
+    ['phone', '0086-13812345678', '手机 0086-13812345678'],
     ['phone', '+86 10 8765 4321', 'Beijing: +86 10 8765 4321.'],
     ['cn_resident_id', '110105 19491231 002X', '李明 110105 19491231 002X 已登记'],
     ['cn_resident_id', '110105-19491231-002X', 'ID 110105-19491231-002X'],
