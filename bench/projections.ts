@@ -644,16 +644,21 @@ async function measure(
   const size = async (table: string) =>
     Number(
       (
-        await sql<{ bytes: string }>`SELECT pg_total_relation_size(${table}::regclass)::text AS bytes`.execute(
-          database.db,
-        )
+        await sql<{
+          bytes: string;
+        }>`SELECT pg_total_relation_size(${table}::regclass)::text AS bytes`.execute(database.db)
       ).rows[0]!.bytes,
     );
   // asOf from snapshots: the fold from the nearest snapshot (which version ran on the deployment at T),
   // timed in its phases; then, apart, the lineage question GraphQL asks (`lineage(id, depth: 10, asOf)`:
   // upstream of the active version, 10 hops, at most 500 nodes), a walk of the lineage index.
   const snapshotted: number[] = [];
-  const phases = { snapshot: [] as number[], read: [] as number[], fold: [] as number[], walk: [] as number[] };
+  const phases = {
+    snapshot: [] as number[],
+    read: [] as number[],
+    fold: [] as number[],
+    walk: [] as number[],
+  };
   for (let i = 0; i < 100; i++) {
     const at = moment();
     const started = performance.now();

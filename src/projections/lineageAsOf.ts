@@ -41,7 +41,10 @@ export interface LineageAsOf {
  */
 export interface LineageSource {
   nodes(nodeIds: readonly string[]): Promise<ReadonlyMap<string, LineageNode>>;
-  edgesOf(nodeIds: readonly string[], direction: LineageDirection): Promise<ReadonlyMap<string, readonly LineageEdge[]>>;
+  edgesOf(
+    nodeIds: readonly string[],
+    direction: LineageDirection,
+  ): Promise<ReadonlyMap<string, readonly LineageEdge[]>>;
   edgesAmong(nodeIds: ReadonlySet<string>): Promise<LineageEdge[]>;
 }
 
@@ -60,7 +63,11 @@ export class LineageView implements LineageAsOf {
   ): Promise<LineageWalkAsOf> {
     const reached = new Set([start]);
     let frontier = [start];
-    for (let hop = 0; hop < limits.maxDepth && frontier.length > 0 && reached.size <= limits.maxNodes; hop += 1) {
+    for (
+      let hop = 0;
+      hop < limits.maxDepth && frontier.length > 0 && reached.size <= limits.maxNodes;
+      hop += 1
+    ) {
       const adjacency = await this.source.edgesOf(frontier, direction);
       const following: string[] = [];
       for (const id of frontier) {
@@ -133,4 +140,5 @@ export function foldedLineageSource(graph: LineageGraph): LineageSource {
 }
 
 /** The lineage graph of a fold from the start of the log. */
-export const foldedLineage = (graph: LineageGraph): LineageAsOf => new LineageView(foldedLineageSource(graph));
+export const foldedLineage = (graph: LineageGraph): LineageAsOf =>
+  new LineageView(foldedLineageSource(graph));

@@ -1,6 +1,12 @@
 import { sql, type Kysely } from 'kysely';
 import type { Checkpoint } from '../eventstore/eventStore.js';
-import type { LineageChanges, LineageEdge, LineageGraph, LineageNode, LineageNodeKind } from './lineage.fold.js';
+import type {
+  LineageChanges,
+  LineageEdge,
+  LineageGraph,
+  LineageNode,
+  LineageNodeKind,
+} from './lineage.fold.js';
 import { foldedLineageSource, LineageView, type LineageAsOf, type LineageSource } from './lineageAsOf.js';
 import { worldFoldVersion } from './worldFold.js';
 
@@ -19,7 +25,10 @@ const IDS_PER_STATEMENT = 1000;
  */
 export class LineageIndexRows {
   private readonly nodes: (LineageNode & { readonly checkpoint: Checkpoint })[] = [];
-  private readonly edges = new Map<string, LineageEdge & { readonly checkpoint: Checkpoint; ordinal: number }>();
+  private readonly edges = new Map<
+    string,
+    LineageEdge & { readonly checkpoint: Checkpoint; ordinal: number }
+  >();
 
   get size(): number {
     return this.nodes.length + this.edges.size;
@@ -140,7 +149,10 @@ export function indexedLineageSource(db: AnyDb, upTo: Checkpoint, since: Lineage
       }
       for (const [id, node] of await tail.nodes(nodeIds)) {
         const existing = found.get(id);
-        found.set(id, existing ? { ...existing, attributes: { ...existing.attributes, ...node.attributes } } : node);
+        found.set(
+          id,
+          existing ? { ...existing, attributes: { ...existing.attributes, ...node.attributes } } : node,
+        );
       }
       return found;
     },

@@ -121,7 +121,10 @@ export async function deploymentAsOf(
 }
 
 /** A deployment in a world already folded (see deploymentAsOf). */
-export async function deploymentIn(world: WorldAsOf, deploymentName: string): Promise<DeploymentAsOf | undefined> {
+export async function deploymentIn(
+  world: WorldAsOf,
+  deploymentName: string,
+): Promise<DeploymentAsOf | undefined> {
   const deployment = world.deployments.get(deploymentName);
   if (!deployment) return undefined;
   const active =

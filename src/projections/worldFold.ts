@@ -6,12 +6,7 @@ import {
   type DeploymentState,
 } from './deployments.fold.js';
 import { isOneOf, toProjectedEvent } from './lifecycleEvent.js';
-import {
-  LineageGraph,
-  lineageChanges,
-  lineageEventTypes,
-  type LineageChanges,
-} from './lineage.fold.js';
+import { LineageGraph, lineageChanges, lineageEventTypes, type LineageChanges } from './lineage.fold.js';
 import {
   applyRegistryChangeInPlace,
   registryChanges,

@@ -13,10 +13,14 @@ export async function walkLineage(
   depth: number,
   maxNodes: number,
 ) {
-  const walked = await graph.walk(start, direction === LineageDirection.UPSTREAM ? 'upstream' : 'downstream', {
-    maxDepth: depth,
-    maxNodes,
-  });
+  const walked = await graph.walk(
+    start,
+    direction === LineageDirection.UPSTREAM ? 'upstream' : 'downstream',
+    {
+      maxDepth: depth,
+      maxNodes,
+    },
+  );
   return {
     nodes: walked.nodes.map(nodeFromFold),
     edges: walked.edges.map(edgeFromFold),
