@@ -25,6 +25,7 @@ import { buildAuditReport } from '../src/graphql/audit/auditReport.js';
 import {
   allProjections,
   DEFAULT_SNAPSHOT_EVERY,
+  lineageNodeId,
   ProjectionRunner,
   worldAsOf,
   writeWorldSnapshots,
@@ -488,10 +489,13 @@ export function generateLifecycle(options: LifecycleOptions = {}): LifecycleAppe
 export async function appendLifecycle(
   store: EventStore,
   appends: readonly LifecycleAppend[],
+  onProgress?: (done: number, total: number) => void,
 ): Promise<{ written: number; checkpoint: Checkpoint }> {
   let written = 0;
   let checkpoint: Checkpoint = '';
-  for (const append of appends) {
+  const step = Math.max(1, Math.floor(appends.length / 20));
+  for (const [index, append] of appends.entries()) {
+    if (onProgress && index > 0 && index % step === 0) onProgress(index, appends.length);
     const result = await store.append(append.streamId, append.events, 'any', {
       actor: 'bench',
       correlationId: append.streamId,
@@ -574,9 +578,15 @@ async function measure(
   const store = new PostgresEventStore(database);
   const appends = generateLifecycle({ events: eventCount });
   const appendStarted = performance.now();
-  const { written, checkpoint } = await appendLifecycle(store, appends);
+  process.stderr.write(`${label}: appending ${appends.length} appends (about ${eventCount} events)...\n`);
+  const { written, checkpoint } = await appendLifecycle(store, appends, (done, total) =>
+    process.stderr.write(
+      `${label}: appended ${done}/${total} appends in ${Math.round((performance.now() - appendStarted) / 1000)} s\n`,
+    ),
+  );
   await untilVisible(store, checkpoint);
   const appendMs = performance.now() - appendStarted;
+  process.stderr.write(`${label}: appended ${written} events in ${Math.round(appendMs / 1000)} s\n`);
   const all: number[] = [];
   let runner: ProjectionRunner | undefined;
   for (let i = 0; i < repeats; i++) {
@@ -627,15 +637,51 @@ async function measure(
     const at = moment();
     plain.push(await timed(() => worldAsOf(store, at)));
   }
+  process.stderr.write(`${label}: writing snapshots and the lineage index...\n`);
   const snapshotStarted = performance.now();
   const snapshotsWritten = await writeWorldSnapshots(database.db, store, { every: snapshotEvery });
   const snapshotMs = performance.now() - snapshotStarted;
-  const size = await sql<{ bytes: string }>`
-    SELECT pg_total_relation_size('world_snapshots')::text AS bytes`.execute(database.db);
+  const size = async (table: string) =>
+    Number(
+      (
+        await sql<{
+          bytes: string;
+        }>`SELECT pg_total_relation_size(${table}::regclass)::text AS bytes`.execute(database.db)
+      ).rows[0]!.bytes,
+    );
+  // asOf from snapshots: the fold from the nearest snapshot (which version ran on the deployment at T),
+  // timed in its phases; then, apart, the lineage question GraphQL asks (`lineage(id, depth: 10, asOf)`:
+  // upstream of the active version, 10 hops, at most 500 nodes), a walk of the lineage index.
   const snapshotted: number[] = [];
+  const phases = {
+    snapshot: [] as number[],
+    read: [] as number[],
+    fold: [] as number[],
+    walk: [] as number[],
+  };
+  // Each moment also read in pages of 1,000 folded events instead of 5,000 (less read past T, more round
+  // trips), the two in alternating order so neither gets the other's warm cache every time.
+  const smallPages: number[] = [];
   for (let i = 0; i < 100; i++) {
     const at = moment();
-    snapshotted.push(await timed(() => worldAsOf(store, at, { snapshots: database.db })));
+    if (i % 2 === 1)
+      smallPages.push(await timed(() => worldAsOf(store, at, { snapshots: database.db, batchSize: 1000 })));
+    const started = performance.now();
+    const world = await worldAsOf(store, at, { snapshots: database.db });
+    const walkStarted = performance.now();
+    snapshotted.push(walkStarted - started);
+    const deployment = world.deployments.get('med-assistant');
+    if (deployment?.modelName && deployment.activeVersion !== null) {
+      const node = lineageNodeId.modelVersion(deployment.modelName, deployment.activeVersion);
+      await world.lineage.walk(node, 'upstream', { maxDepth: 10, maxNodes: 500 });
+    }
+    const done = performance.now();
+    phases.snapshot.push(world.timings.snapshotMs);
+    phases.read.push(world.timings.readMs);
+    phases.fold.push(world.timings.foldMs);
+    phases.walk.push(done - walkStarted);
+    if (i % 2 === 0)
+      smallPages.push(await timed(() => worldAsOf(store, at, { snapshots: database.db, batchSize: 1000 })));
   }
   // The deployment audit report (which version ran, its full chain, verified streams) at random moments.
   const audits: number[] = [];
@@ -669,10 +715,18 @@ async function measure(
       // The same folds at random moments: from the start of the log (baseline) and from snapshots.
       ...percentiles('baseline_as_of_from_start_ms', plain),
       ...percentiles('as_of_ms', snapshotted),
+      // Where asOf's time goes: loading the snapshot, reading the events since it, folding them; then
+      // the lineage walk asOf (upstream of the active version, 10 hops, 500 nodes).
+      ...percentiles('as_of_snapshot_load_ms', phases.snapshot),
+      ...percentiles('as_of_read_since_snapshot_ms', phases.read),
+      ...percentiles('as_of_fold_ms', phases.fold),
+      ...percentiles('as_of_lineage_walk_ms', phases.walk),
+      ...percentiles('as_of_pages_of_1000_ms', smallPages),
       ...percentiles('audit_as_of_ms', audits),
       snapshots_written: snapshotsWritten,
       snapshots_write_ms: round(snapshotMs),
-      snapshots_bytes: Number(size.rows[0]!.bytes),
+      snapshots_bytes: await size('world_snapshots'),
+      lineage_index_bytes: (await size('world_lineage_nodes')) + (await size('world_lineage_edges')),
       ...perProjection,
     },
     goals: [

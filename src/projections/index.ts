@@ -61,6 +61,7 @@ export {
   type DeploymentAsOf,
   type AsOfOptions,
 } from './timeTravel.js';
+export type { LineageAsOf, LineageSubgraphAsOf, LineageWalkAsOf } from './lineageAsOf.js';
 export { worldFoldVersion } from './worldFold.js';
 export {
   writeWorldSnapshots,

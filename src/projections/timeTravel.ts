@@ -1,7 +1,9 @@
 import type { Kysely } from 'kysely';
 import { START, type EventStore } from '../eventstore/eventStore.js';
 import type { DeploymentState } from './deployments.fold.js';
-import { lineageNodeId, type LineageEdge, type LineageGraph, type LineageNode } from './lineage.fold.js';
+import { lineageNodeId, type LineageEdge, type LineageNode } from './lineage.fold.js';
+import { foldedLineage, type LineageAsOf } from './lineageAsOf.js';
+import { indexedLineage } from './lineageIndex.js';
 import type { RegistryState } from './registry.fold.js';
 import { foldedTypes, WorldFold } from './worldFold.js';
 import { nearestSnapshot } from './worldSnapshots.js';
@@ -14,7 +16,13 @@ export interface WorldAsOf {
   readonly fromSnapshot: string | null;
   readonly deployments: ReadonlyMap<string, DeploymentState>;
   readonly registry: RegistryState;
-  readonly lineage: LineageGraph;
+  /**
+   * The lineage graph, read where a question leads: from the lineage index up to the snapshot plus
+   * the events folded since it, or folded in memory when no snapshot was used.
+   */
+  readonly lineage: LineageAsOf;
+  /** Where the time went (ms): loading the snapshot, reading the events since it, folding them. */
+  readonly timings: { readonly snapshotMs: number; readonly readMs: number; readonly foldMs: number };
 }
 
 export interface DeploymentAsOf {
@@ -60,13 +68,20 @@ export async function worldAsOf(
   if (Number.isNaN(limit)) throw new Error(`asOf: "${String(at)}" is not a date; give an ISO 8601 timestamp`);
   const stopAfter = limit + (options.clockSkewMs ?? 60_000);
   options.signal?.throwIfAborted();
+  let started = performance.now();
   const snapshot = options.snapshots ? await nearestSnapshot(options.snapshots, new Date(limit)) : undefined;
   const world = snapshot ? WorldFold.fromState(snapshot.state, snapshot.eventsFolded) : new WorldFold();
+  const snapshotMs = performance.now() - started;
+  let readMs = 0;
+  let foldMs = 0;
   let checkpoint = snapshot?.checkpoint ?? START;
   for (;;) {
     options.signal?.throwIfAborted();
+    started = performance.now();
     const page = await store.readAll(checkpoint, options.batchSize ?? 5000, { types: foldedTypes });
+    readMs += performance.now() - started;
     if (page.events.length === 0) break;
+    started = performance.now();
     let beyond = false;
     for (const stored of page.events) {
       const time = new Date(stored.metadata.recordedAt).getTime();
@@ -77,6 +92,7 @@ export async function worldAsOf(
       if (time > limit) continue;
       world.apply(stored);
     }
+    foldMs += performance.now() - started;
     if (beyond) break;
     checkpoint = page.checkpoint;
   }
@@ -86,7 +102,11 @@ export async function worldAsOf(
     fromSnapshot: snapshot?.checkpoint ?? null,
     deployments: world.deployments,
     registry: world.registry,
-    lineage: world.lineage,
+    lineage:
+      snapshot && options.snapshots
+        ? indexedLineage(options.snapshots, snapshot.checkpoint, world.lineage)
+        : foldedLineage(world.lineage),
+    timings: { snapshotMs, readMs, foldMs },
   };
 }
 
@@ -101,7 +121,10 @@ export async function deploymentAsOf(
 }
 
 /** A deployment in a world already folded (see deploymentAsOf). */
-export function deploymentIn(world: WorldAsOf, deploymentName: string): DeploymentAsOf | undefined {
+export async function deploymentIn(
+  world: WorldAsOf,
+  deploymentName: string,
+): Promise<DeploymentAsOf | undefined> {
   const deployment = world.deployments.get(deploymentName);
   if (!deployment) return undefined;
   const active =
@@ -109,7 +132,7 @@ export function deploymentIn(world: WorldAsOf, deploymentName: string): Deployme
       ? { modelName: deployment.modelName, version: deployment.activeVersion }
       : null;
   const lineage = active
-    ? world.lineage.upstream(lineageNodeId.modelVersion(active.modelName, active.version))
+    ? await world.lineage.upstream(lineageNodeId.modelVersion(active.modelName, active.version))
     : { nodes: [], edges: [] };
   return { at: world.at, deployment, active, lineage };
 }

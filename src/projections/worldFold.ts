@@ -6,13 +6,7 @@ import {
   type DeploymentState,
 } from './deployments.fold.js';
 import { isOneOf, toProjectedEvent } from './lifecycleEvent.js';
-import {
-  LineageGraph,
-  lineageChanges,
-  lineageEventTypes,
-  type LineageEdge,
-  type LineageNode,
-} from './lineage.fold.js';
+import { LineageGraph, lineageChanges, lineageEventTypes, type LineageChanges } from './lineage.fold.js';
 import {
   applyRegistryChangeInPlace,
   registryChanges,
@@ -27,23 +21,31 @@ import {
  * deployment or lineage folds (or the dispatch below) change what they make of an event: snapshots
  * built by another version are then ignored, and rebuilt by the snapshot writer.
  */
-export const worldFoldVersion = 1;
+// 2: a snapshot holds the registry and deployments only; the lineage lives in the lineage index
+// (world_lineage_nodes / world_lineage_edges, written with the snapshots).
+export const worldFoldVersion = 2;
 
 /** The events the folds below change anything for; the log's other events are not read. */
 export const foldedTypes: readonly string[] = [
   ...new Set<string>([...registryEventTypes, ...deploymentEventTypes, ...lineageEventTypes]),
 ];
 
-/** The world as plain data, for a snapshot: maps as arrays in their insertion order. */
+/**
+ * The small part of the world as plain data, for a snapshot: maps as arrays in their insertion
+ * order. The lineage is not in it: it grows with the log (every served interaction is a node), so
+ * it is kept in the lineage index instead (`lineageIndex.ts`).
+ */
 export interface WorldState {
   readonly deployments: readonly DeploymentState[];
   readonly registry: readonly (Omit<ModelState, 'versions'> & {
     readonly versions: readonly ModelVersionState[];
   })[];
-  readonly lineage: { readonly nodes: readonly LineageNode[]; readonly edges: readonly LineageEdge[] };
 }
 
-/** The registry, deployments and lineage folded in memory, event by event, in log order. */
+/**
+ * The registry, deployments and lineage folded in memory, event by event, in log order. The lineage
+ * graph holds what was folded by this instance (from the start of the log, or since a snapshot).
+ */
 export class WorldFold {
   readonly deployments = new Map<string, DeploymentState>();
   readonly registry: OwnedRegistry = new Map();
@@ -51,16 +53,25 @@ export class WorldFold {
   /** Events that changed the world (of the folded types, readable by this code). */
   eventsFolded = 0;
 
-  /** Folds one recorded event (events of other types are ignored). */
-  apply(stored: RecordedEvent): void {
+  /**
+   * @param keepsLineage false: lineage changes are returned by `apply` but not kept in `lineage`
+   * (the snapshot writer, which writes them to the lineage index instead of holding the whole graph).
+   */
+  constructor(private readonly keepsLineage = true) {}
+
+  /**
+   * Folds one recorded event (events of other types are ignored). Returns what it adds to the
+   * lineage (undefined for an event that adds nothing there).
+   */
+  apply(stored: RecordedEvent): LineageChanges | undefined {
     const event = toProjectedEvent(stored);
-    if (!event) return;
+    if (!event) return undefined;
     if (
       !isOneOf(deploymentEventTypes, event) &&
       !isOneOf(registryEventTypes, event) &&
       !isOneOf(lineageEventTypes, event)
     )
-      return;
+      return undefined;
     this.eventsFolded++;
     if (isOneOf(deploymentEventTypes, event)) {
       const entry = deploymentEntry(event);
@@ -72,7 +83,10 @@ export class WorldFold {
     if (isOneOf(registryEventTypes, event)) {
       for (const change of registryChanges(event)) applyRegistryChangeInPlace(this.registry, change);
     }
-    if (isOneOf(lineageEventTypes, event)) this.lineage.apply(lineageChanges(event));
+    if (!isOneOf(lineageEventTypes, event)) return undefined;
+    const changes = lineageChanges(event);
+    if (this.keepsLineage) this.lineage.apply(changes);
+    return changes;
   }
 
   toState(): WorldState {
@@ -82,12 +96,11 @@ export class WorldFold {
         ...model,
         versions: [...model.versions.values()],
       })),
-      lineage: { nodes: [...this.lineage.nodes.values()], edges: [...this.lineage.edges.values()] },
     };
   }
 
-  static fromState(state: WorldState, eventsFolded: number): WorldFold {
-    const fold = new WorldFold();
+  static fromState(state: WorldState, eventsFolded: number, keepsLineage = true): WorldFold {
+    const fold = new WorldFold(keepsLineage);
     for (const deployment of state.deployments) fold.deployments.set(deployment.deploymentName, deployment);
     for (const model of state.registry) {
       fold.registry.set(model.modelName, {
@@ -95,7 +108,6 @@ export class WorldFold {
         versions: new Map(model.versions.map((version) => [version.version, version])),
       });
     }
-    fold.lineage.apply(state.lineage);
     fold.eventsFolded = eventsFolded;
     return fold;
   }

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { START, type Checkpoint, type EventStore } from '../eventstore/eventStore.js';
+import { dropOtherLineageIndexVersions, LineageIndexRows } from './lineageIndex.js';
 import { foldedTypes, WorldFold, worldFoldVersion, type WorldState } from './worldFold.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- world_snapshots is reached through raw SQL
@@ -67,11 +68,12 @@ export interface WriteSnapshotsOptions {
 
 /**
  * Brings the snapshots up to the visible end of the log: folds on from the newest snapshot of this
- * fold version and writes one every `every` folded events. It reads with readAll, which shows only
- * events every older transaction of which has ended (the store's gap rule), so a snapshot never
- * holds an event that was not yet visible at its checkpoint, and nothing can later appear before
- * it. Returns how many snapshots it wrote. Safe to run in several processes: a snapshot already
- * written by another is kept (same fold, same events, same state).
+ * fold version and writes one every `every` folded events, with the lineage index rows of the events
+ * it covers, in one transaction (so a snapshot's lineage is always all there). It reads with readAll,
+ * which shows only events every older transaction of which has ended (the store's gap rule), so a
+ * snapshot never holds an event that was not yet visible at its checkpoint, and nothing can later
+ * appear before it. Returns how many snapshots it wrote. Safe to run in several processes: a snapshot
+ * or index row already written by another is kept (same fold, same events, same state).
  */
 export async function writeWorldSnapshots(
   db: AnyDb,
@@ -82,7 +84,10 @@ export async function writeWorldSnapshots(
   if (!Number.isInteger(every) || every < 1)
     throw new Error(`snapshot interval must be a positive integer, got ${every}`);
   const latest = await latestSnapshot(db);
-  const fold = latest ? WorldFold.fromState(latest.state, latest.eventsFolded) : new WorldFold();
+  if (!latest) await dropOtherLineageIndexVersions(db);
+  // The lineage goes to the index, not into memory: the writer holds only the registry and deployments.
+  const fold = latest ? WorldFold.fromState(latest.state, latest.eventsFolded, false) : new WorldFold(false);
+  const lineage = new LineageIndexRows();
   let checkpoint = latest?.checkpoint ?? START;
   let coversUntil = latest ? Date.parse(latest.coversUntil) : Number.NEGATIVE_INFINITY;
   let eventsRead = latest?.eventsRead ?? 0;
@@ -93,17 +98,22 @@ export async function writeWorldSnapshots(
     const page = await store.readAll(checkpoint, options.batchSize ?? 5000, { types: foldedTypes });
     if (page.events.length === 0) return written;
     for (const event of page.events) {
-      fold.apply(event);
+      const changes = fold.apply(event);
+      if (changes) lineage.add(changes, event.checkpoint);
       coversUntil = Math.max(coversUntil, Date.parse(event.metadata.recordedAt));
       eventsRead++;
       sinceLast++;
       if (sinceLast < every) continue;
       sinceLast = 0;
-      await sql`
-        INSERT INTO world_snapshots (fold_version, checkpoint, covers_until, events_read, events_folded, state)
-        VALUES (${worldFoldVersion}, ${event.checkpoint}, ${new Date(coversUntil).toISOString()}::timestamptz,
-                ${eventsRead}, ${fold.eventsFolded}, ${JSON.stringify(fold.toState())}::json)
-        ON CONFLICT (fold_version, checkpoint) DO NOTHING`.execute(db);
+      const state = JSON.stringify(fold.toState());
+      await db.transaction().execute(async (trx) => {
+        await lineage.write(trx);
+        await sql`
+          INSERT INTO world_snapshots (fold_version, checkpoint, covers_until, events_read, events_folded, state)
+          VALUES (${worldFoldVersion}, ${event.checkpoint}, ${new Date(coversUntil).toISOString()}::timestamptz,
+                  ${eventsRead}, ${fold.eventsFolded}, ${state}::json)
+          ON CONFLICT (fold_version, checkpoint) DO NOTHING`.execute(trx);
+      });
       written++;
     }
     checkpoint = page.checkpoint;

@@ -8,7 +8,7 @@ import {
   type SignedCheckpoint,
   type VerifyResult,
 } from '../../eventstore/index.js';
-import { deploymentIn, lineageOf, lineageNodeId, worldAsOf } from '../../projections/index.js';
+import { lineageOf, lineageNodeId, worldAsOf } from '../../projections/index.js';
 import { LineageDirection } from '../types/lineage.type.js';
 import { walkLineage } from './lineageWalk.js';
 import { StreamSnapshots } from './streamSnapshots.js';
@@ -286,9 +286,9 @@ export async function buildAuditReport(
     ? await worldAsOf(deps.store, asOf, { signal: options.signal, snapshots: deps.db })
     : null;
   if ('deploymentName' in request) {
-    const answer = world ? deploymentIn(world, request.deploymentName) : undefined;
-    if (!answer?.active) return null;
-    ({ modelName, version } = answer.active);
+    const deployment = world?.deployments.get(request.deploymentName);
+    if (!deployment || deployment.activeVersion === null || deployment.modelName === null) return null;
+    ({ modelName, activeVersion: version } = deployment);
     deploymentName = request.deploymentName;
   } else {
     ({ modelName, version } = request);
@@ -298,13 +298,13 @@ export async function buildAuditReport(
   let upstream: string[];
   let downstream: string[];
   if (world) {
-    if (!world.lineage.nodes.has(subjectNode)) return null;
-    upstream = walkLineage(world.lineage, subjectNode, LineageDirection.UPSTREAM, 50, 5000).nodes.map(
+    if (!(await world.lineage.present([subjectNode])).has(subjectNode)) return null;
+    upstream = (await walkLineage(world.lineage, subjectNode, LineageDirection.UPSTREAM, 50, 5000)).nodes.map(
       (n) => n.nodeId,
     );
-    downstream = walkLineage(world.lineage, subjectNode, LineageDirection.DOWNSTREAM, 2, 5000).nodes.map(
-      (n) => n.nodeId,
-    );
+    downstream = (
+      await walkLineage(world.lineage, subjectNode, LineageDirection.DOWNSTREAM, 2, 5000)
+    ).nodes.map((n) => n.nodeId);
   } else {
     const db = deps.db;
     const up = await lineageOf(db, subjectNode, { direction: 'upstream', maxDepth: 50, maxNodes: 500 });

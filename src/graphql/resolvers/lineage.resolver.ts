@@ -34,11 +34,8 @@ export class LineageResolver {
         signal: context.deadline?.signal,
         snapshots: context.deps.db,
       });
-      const start = await lineageStart(
-        id,
-        async (candidates) => new Set(candidates.filter((candidate) => world.lineage.nodes.has(candidate))),
-      );
-      return { ...walkLineage(world.lineage, start, direction, depth, maxNodes), asOf };
+      const start = await lineageStart(id, (candidates) => world.lineage.present(candidates));
+      return { ...(await walkLineage(world.lineage, start, direction, depth, maxNodes)), asOf };
     }
     const start = await lineageStart(id, async (candidates) => {
       const rows = await (context.deps.db as unknown as Kysely<ReadModelDatabase>)

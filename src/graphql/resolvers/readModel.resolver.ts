@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Ctx, Extensions, FieldResolver, ID, Info, Int, Query, Resolver, Root } from 'type-graphql';
 import {
-  deploymentAsOf,
+  worldAsOf,
   deploymentHistory,
   getDataset,
   getDeployment,
@@ -324,11 +324,13 @@ export class ReadModelResolver {
       const row = await getDeployment(context.deps.db, deploymentName);
       return row ? toDeployment(row) : null;
     }
-    const answer = await deploymentAsOf(context.deps.store, deploymentName, asOf, {
+    // The deployment alone: its lineage is not asked for here, so it is not walked.
+    const world = await worldAsOf(context.deps.store, asOf, {
       signal: context.deadline?.signal,
       snapshots: context.deps.db,
     });
-    return answer ? fromDeploymentState(answer.deployment) : null;
+    const deployment = world.deployments.get(deploymentName);
+    return deployment ? fromDeploymentState(deployment) : null;
   }
 
   @Query(() => InteractionConnection, { description: "Served interactions, the feedback flywheel's input." })
