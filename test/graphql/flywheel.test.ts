@@ -146,7 +146,7 @@ for (const target of databaseTargets) {
         records.push(record as never);
       expect(records).toHaveLength(3);
       const fixed = records.find((r) => r.messages.some((m) => m.content === 'Who do I mail?'))!;
-      expect(fixed.messages.map((m) => m.role)).toEqual(['SYSTEM', 'USER', 'ASSISTANT']);
+      expect(fixed.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant']);
       expect(fixed.messages[2]!.content).not.toContain('help@example.com');
 
       const lineage = await api.request<{
