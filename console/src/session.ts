@@ -1,9 +1,10 @@
 import { createContext, useContext } from 'react';
+import type { Role } from './gql/graphql';
 
 /** Who the API thinks the person is; the roles decide which actions the console shows. */
 export interface Viewer {
   readonly actor: string;
-  readonly roles: readonly string[];
+  readonly roles: readonly Role[];
   readonly localMode: boolean;
 }
 
@@ -14,7 +15,7 @@ export function useViewer(): Viewer | null {
 }
 
 /** Whether the person may do what one of `roles` may (admin may do everything). */
-export function can(viewer: Viewer | null, ...roles: string[]): boolean {
+export function can(viewer: Viewer | null, ...roles: Role[]): boolean {
   if (!viewer) return false;
-  return viewer.roles.includes('admin') || roles.some((role) => viewer.roles.includes(role));
+  return viewer.roles.includes('ADMIN') || roles.some((role) => viewer.roles.includes(role));
 }

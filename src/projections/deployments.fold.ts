@@ -1,10 +1,20 @@
 import { assertNever } from '../domain/index.js';
 import type { ProjectedEvent } from './lifecycleEvent.js';
 
+/** What a line of a deployment's history records. */
+export const deploymentHistoryKinds = [
+  'requested',
+  'activated',
+  'degradation-detected',
+  'rollback-requested',
+  'rolled-back',
+] as const;
+export type DeploymentHistoryKind = (typeof deploymentHistoryKinds)[number];
+
 /** One line of a deployment's history, derived purely from an event. */
 export interface DeploymentEntry {
   readonly deploymentName: string;
-  readonly kind: 'requested' | 'activated' | 'degradation-detected' | 'rollback-requested' | 'rolled-back';
+  readonly kind: DeploymentHistoryKind;
   readonly modelName: string | null;
   readonly version: number | null;
   readonly fromVersion: number | null;

@@ -34,6 +34,9 @@ export {
   type LineageNode,
   type LineageEdge,
   type LineageNodeKind,
+  type LineageRelation,
+  lineageNodeKinds,
+  lineageRelations,
 } from './lineage.fold.js';
 export {
   registryChanges,
@@ -49,6 +52,8 @@ export {
   applyDeploymentEntry,
   type DeploymentEntry,
   deploymentStatuses,
+  deploymentHistoryKinds,
+  type DeploymentHistoryKind,
   type DeploymentState,
   type DeploymentStatus,
 } from './deployments.fold.js';

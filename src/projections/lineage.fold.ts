@@ -1,8 +1,35 @@
 import { assertNever } from '../domain/index.js';
 import type { ProjectedEvent } from './lifecycleEvent.js';
 
-export type LineageNodeKind =
-  'dataset-revision' | 'run' | 'model-version' | 'evaluation' | 'deployment' | 'interaction';
+export const lineageNodeKinds = [
+  'dataset-revision',
+  'run',
+  'model-version',
+  'evaluation',
+  'deployment',
+  'interaction',
+] as const;
+export type LineageNodeKind = (typeof lineageNodeKinds)[number];
+
+/** How the `to` node of an edge came from its `from` node; lineageChanges states no other. */
+export const lineageRelations = [
+  'derived',
+  'merged',
+  'collected',
+  'trained-on',
+  'base-model',
+  'reward-model',
+  'reference-model',
+  'resumed-from',
+  'produced',
+  'evidence',
+  'evaluated',
+  'evaluation-data',
+  'deployed',
+  'rolled-back-to',
+  'served',
+] as const;
+export type LineageRelation = (typeof lineageRelations)[number];
 
 export interface LineageNode {
   readonly nodeId: string;
@@ -17,8 +44,8 @@ export interface LineageNode {
 export interface LineageEdge {
   readonly from: string;
   readonly to: string;
-  /** How `to` came from `from`: trained-on, produced, evaluated, evidence, deployed, ... */
-  readonly relation: string;
+  /** How `to` came from `from` (one of lineageRelations). */
+  readonly relation: LineageRelation;
   /** The event that created the edge (the first one, if several events state the same edge). */
   readonly eventId: string;
   readonly at: string;
@@ -75,7 +102,7 @@ export function lineageChanges(event: ProjectedEvent<LineageEventType>): Lineage
     eventId,
     at,
   });
-  const edge = (from: string, to: string, relation: string, at: string): LineageEdge => ({
+  const edge = (from: string, to: string, relation: LineageRelation, at: string): LineageEdge => ({
     from,
     to,
     relation,

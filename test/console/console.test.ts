@@ -356,8 +356,8 @@ describe('the web console', () => {
       engineer,
     );
     const labels = interaction.labels.edges.map((edge) => edge.node);
-    expect(labels).toContainEqual({ kind: 'thumbs', labeler: 'lena', thumbsUp: false, correction: null });
-    const correction = labels.find((label) => label.kind === 'correction')!;
+    expect(labels).toContainEqual({ kind: 'THUMBS', labeler: 'lena', thumbsUp: false, correction: null });
+    const correction = labels.find((label) => label.kind === 'CORRECTION')!;
     expect(correction.labeler).toBe('lena');
     expect(correction.correction).toMatch(/^Send it to billing at .+, not to support\.$/);
     expect(correction.correction).not.toContain('ana.pay@example.org');

@@ -14,6 +14,7 @@ import {
   redactText,
   type DatasetRecord,
 } from '../../src/data/index.js';
+import { graphqlEnumValueName } from '../../src/graphql/enumValueName.js';
 import { PostgresEventStore } from '../../src/eventstore/index.js';
 import { allProjections, ProjectionRunner } from '../../src/projections/index.js';
 import { createServices, systemClock, uuidIds } from '../../src/services/index.js';
@@ -145,13 +146,18 @@ describe(`DatasetRevision.records (${target.name})`, () => {
     expect(read).toEqual(
       stored.map((record, index) => ({
         index,
-        messages: record.messages.map((m) => ({ role: m.role, content: redactText(m.content) })),
+        messages: record.messages.map((m) => ({
+          role: graphqlEnumValueName(m.role),
+          content: redactText(m.content),
+        })),
         chosen: null,
         rejected: null,
       })),
     );
     // Records without PII come back exactly as stored.
-    expect(read[0]!.messages).toEqual(stored[0]!.messages.map((m) => ({ role: m.role, content: m.content })));
+    expect(read[0]!.messages).toEqual(
+      stored[0]!.messages.map((m) => ({ role: graphqlEnumValueName(m.role), content: m.content })),
+    );
     expect(read[2]!.messages.map((m) => m.content).join(' ')).toMatch(/<EMAIL|\[EMAIL|EMAIL/);
   });
 

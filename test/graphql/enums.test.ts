@@ -1,8 +1,9 @@
-import { GraphQLEnumType, isEnumType } from 'graphql';
-import { describe, expect, it } from 'vitest';
-import { DATASET_FORMATS } from '../../src/data/formats/datasetRecord.js';
+import { GraphQLEnumType, GraphQLError, isEnumType } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATASET_FORMATS, MESSAGE_ROLES } from '../../src/data/formats/datasetRecord.js';
 import {
   datasetFormat,
+  feedbackLabelKinds,
   modelStage,
   promotionStage,
   trainingLossKinds,
@@ -10,14 +11,22 @@ import {
   transformKind,
 } from '../../src/domain/index.js';
 import { buildApiSchema } from '../../src/graphql/schema.js';
+import { roles } from '../../src/graphql/auth/roles.js';
 import { graphqlEnumOf, graphqlEnumValueName } from '../../src/graphql/types/enums.js';
+import { runProgressEventTypes } from '../../src/graphql/types/runProgressEventTypes.js';
+import { memoryEstimateMethods } from '../../src/ml/memory/index.js';
 import {
+  deploymentHistoryKinds,
   deploymentStatuses,
   evaluationStatuses,
   jobKinds,
   jobStatuses,
+  lineageNodeKinds,
+  lineageRelations,
   runStatuses,
 } from '../../src/projections/index.js';
+import { pgliteTarget, type TestDatabase } from '../support/databases.js';
+import { startHarness, type Harness } from './harness.js';
 
 /** Each closed-set enum of the contract and the domain (or read model) list it must carry, no more, no less. */
 const sources: Record<string, readonly string[]> = {
@@ -32,7 +41,22 @@ const sources: Record<string, readonly string[]> = {
   JobStatus: jobStatuses,
   EvaluationStatus: evaluationStatuses,
   DeploymentStatus: deploymentStatuses,
+  ...enumsOfFormerStrings(),
 };
+
+/** The enums that replaced String fields and arguments of closed sets (see CHANGELOG.md, Unreleased). */
+function enumsOfFormerStrings(): Record<string, readonly string[]> {
+  return {
+    MessageRole: MESSAGE_ROLES,
+    FeedbackLabelKind: feedbackLabelKinds,
+    LineageNodeKind: lineageNodeKinds,
+    LineageRelation: lineageRelations,
+    DeploymentHistoryKind: deploymentHistoryKinds,
+    Role: roles,
+    MemoryEstimateMethod: memoryEstimateMethods,
+    RunProgressEventType: runProgressEventTypes,
+  };
+}
 
 const enumOf = async (name: string): Promise<GraphQLEnumType> => {
   const type = (await buildApiSchema()).getType(name);
@@ -79,5 +103,77 @@ describe('GraphQL enums of closed sets', () => {
 
   it("the ingest pipeline's formats are the domain's", () => {
     expect([...DATASET_FORMATS].sort()).toEqual([...datasetFormat.options].sort());
+  });
+
+  it.each(Object.entries(enumsOfFormerStrings()))(
+    '%s: every domain value round-trips through its GraphQL name; an unknown name is refused',
+    async (name, values) => {
+      const type = await enumOf(name);
+      for (const value of values) {
+        const graphqlName = type.serialize(value);
+        expect(graphqlName).toBe(graphqlEnumValueName(value));
+        expect(type.parseValue(graphqlName)).toBe(value);
+      }
+      // The refusal a variable gets (HTTP 400, BAD_USER_INPUT), never a value passed on to a resolver.
+      expect(() => type.parseValue('NOT_A_VALUE')).toThrow(GraphQLError);
+      // A domain value in its lowercase spelling is not a GraphQL name either.
+      expect(() => type.parseValue(values[values.length - 1])).toThrow(GraphQLError);
+    },
+  );
+});
+
+describe('enums of former String fields over HTTP', () => {
+  let database: TestDatabase;
+  let api: Harness;
+  beforeAll(async () => {
+    database = await pgliteTarget.open();
+    api = await startHarness(database);
+  });
+  afterAll(async () => {
+    await api?.close();
+    await database?.close();
+  });
+
+  const estimate = (method: string) =>
+    `{ memoryEstimate(input: {vocabSize: 32000, hiddenSize: 64, intermediateSize: 128, numLayers: 2, numHeads: 4, method: ${method}, batchSize: 1, sequenceLength: 8}) { trainableParameters } }`;
+
+  it('takes a MemoryEstimateMethod name and answers the estimate of its domain value', async () => {
+    const [full, lora] = await Promise.all([api.request(estimate('FULL')), api.request(estimate('LORA'))]);
+    expect(full.errors).toBeUndefined();
+    expect(lora.errors).toBeUndefined();
+    const trainable = (response: typeof full) =>
+      (response.data as { memoryEstimate: { trainableParameters: number } }).memoryEstimate
+        .trainableParameters;
+    expect(trainable(lora)).toBeLessThan(trainable(full));
+  });
+
+  it('refuses an unknown or lowercase method as a client error (400), in the document or a variable', async () => {
+    for (const method of ['QLORA', '"lora"']) {
+      const response = await api.request(estimate(method));
+      expect(response.status).toBe(400);
+      expect(response.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    }
+    const variable = await api.request(
+      `query($input: MemoryEstimateInput!) { memoryEstimate(input: $input) { totalBytes } }`,
+      {
+        input: {
+          vocabSize: 32000,
+          hiddenSize: 64,
+          intermediateSize: 128,
+          numLayers: 2,
+          numHeads: 4,
+          method: 'lora',
+          batchSize: 1,
+          sequenceLength: 8,
+        },
+      },
+    );
+    expect(variable.status).toBe(400);
+    expect(variable.errors?.[0]?.message).toContain('MemoryEstimateMethod');
+  });
+
+  it('answers the roles of the caller as Role names', async () => {
+    const me = await api.request<{ me: { roles: string[] } }>('{ me { roles } }');
+    expect(me.data?.me.roles).toEqual(roles.map(graphqlEnumValueName));
   });
 });

@@ -157,7 +157,7 @@ for (const target of databaseTargets) {
       );
       expect(
         lineage
-          .data!.lineage.edges.filter((e) => e.relation === 'collected')
+          .data!.lineage.edges.filter((e) => e.relation === 'COLLECTED')
           .map((e) => e.from)
           .sort(),
       ).toEqual(['interaction:i-fixed', 'interaction:i-good']);

@@ -211,12 +211,12 @@ for (const target of databaseTargets) {
       expect(completed.errors).toBeUndefined();
       const received = (await updates.done).map((update) => update.runProgress);
       expect(received.map((update) => update.type)).toEqual([
-        'TrainingRunClaimed',
-        'TrainingStageStarted',
-        'TrainingProgressReported',
-        'TrainingProgressReported',
-        'TrainingProgressReported',
-        'TrainingRunCompleted',
+        'TRAINING_RUN_CLAIMED',
+        'TRAINING_STAGE_STARTED',
+        'TRAINING_PROGRESS_REPORTED',
+        'TRAINING_PROGRESS_REPORTED',
+        'TRAINING_PROGRESS_REPORTED',
+        'TRAINING_RUN_COMPLETED',
       ]);
       expect(received.map((update) => update.step).slice(2, 5)).toEqual([1, 2, 3]);
       // Charts read the step's figures as fields, not out of the event's data.

@@ -37,7 +37,7 @@ for (const target of databaseTargets) {
       expect(response.errors).toBeUndefined();
       expect(response.data?.me).toEqual({
         actor: 'local',
-        roles: ['viewer', 'labeler', 'engineer', 'approver', 'admin', 'worker'],
+        roles: ['VIEWER', 'LABELER', 'ENGINEER', 'APPROVER', 'ADMIN', 'WORKER'],
         localMode: true,
       });
       // Clients that insist on a key (the official openai one) send a placeholder: local mode takes any.
@@ -150,8 +150,8 @@ for (const target of databaseTargets) {
       );
       const updates = (await subscription.done).map((update) => update.runProgress);
       expect(updates.map((update) => update.type)).toEqual([
-        ...Array(5).fill('TrainingProgressReported'),
-        'TrainingRunCompleted',
+        ...Array(5).fill('TRAINING_PROGRESS_REPORTED'),
+        'TRAINING_RUN_COMPLETED',
       ]);
       expect(updates.map((update) => update.step)).toEqual([1, 2, 3, 4, 5, null]);
       expect(updates.map((update) => update.loss)).toEqual([1.9, 1.8, 1.7, 1.6, 1.5, 1.5]);
@@ -254,7 +254,7 @@ for (const target of databaseTargets) {
         {},
         viewer.token,
       );
-      expect(me.data?.me).toEqual({ actor: 'victor', roles: ['viewer'], localMode: false });
+      expect(me.data?.me).toEqual({ actor: 'victor', roles: ['VIEWER'], localMode: false });
 
       const refusedSocket = collect(api.ws(), 'subscription { events { type } }', {}, 1);
       await expect(refusedSocket.done).rejects.toThrow(/4401: this API requires a token/);

@@ -256,7 +256,7 @@ for (const target of databaseTargets) {
       expect(lineage.errors).toBeUndefined();
       const ids = lineage.data!.lineage.nodes.map((node) => node.nodeId);
       expect(ids).toContain(`run:${runId}`);
-      expect(lineage.data!.lineage.nodes.some((node) => node.kind === 'dataset-revision')).toBe(true);
+      expect(lineage.data!.lineage.nodes.some((node) => node.kind === 'DATASET_REVISION')).toBe(true);
       expect(lineage.data!.lineage.edges).toContainEqual({
         from: `run:${runId}`,
         to: `model:llama-med@${version}`,

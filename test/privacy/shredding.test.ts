@@ -178,8 +178,8 @@ for (const target of databaseTargets) {
         expect(after.get('i-alice')).toMatchObject({ prompt: ERASED, response: ERASED });
         expect(after.get('i-bob')).toMatchObject({ prompt: 'user: bob question', response: 'bob answer' });
         const bobLabels = after.get('i-bob')!.labels.edges.map((e) => e.node);
-        expect(bobLabels).toContainEqual({ kind: 'correction', correction: ERASED, labeler: ERASED });
-        expect(bobLabels).toContainEqual({ kind: 'thumbs', correction: null, labeler: 'bob' });
+        expect(bobLabels).toContainEqual({ kind: 'CORRECTION', correction: ERASED, labeler: ERASED });
+        expect(bobLabels).toContainEqual({ kind: 'THUMBS', correction: null, labeler: 'bob' });
         const prompt = await sql<{ prompt: string; candidates: { text: string }[] }>`
           SELECT prompt, candidates FROM preference_prompts WHERE prompt_id = 'p-alice'`.execute(database.db);
         expect(prompt.rows[0]!.prompt).toBe(ERASED);

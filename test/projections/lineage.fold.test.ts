@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { LineageGraph, lineageChanges, lineageNodeId } from '../../src/projections/index.js';
+import {
+  LineageGraph,
+  lineageChanges,
+  lineageNodeId,
+  type LineageRelation,
+} from '../../src/projections/index.js';
 import { projectedEvent } from '../support/projectedEvent.js';
 
 // The lineage fold on its own (the projection that writes it to SQL is tested in readModels.test.ts): what each
@@ -27,7 +32,7 @@ const runRequested = (method: object, source: object = { kind: 'path', path: '/m
     requestedAt: 't-req',
     ...extra,
   });
-const edge = (from: string, to: string, relation: string, at: string, eventId = 'e1') => ({
+const edge = (from: string, to: string, relation: LineageRelation, at: string, eventId = 'e1') => ({
   from,
   to,
   relation,
@@ -365,11 +370,11 @@ describe('lineage fold: the edges the graph gives', () => {
     graph.apply({
       nodes: [],
       edges: [
-        edge('a', 'b', 'made', 't1'),
-        edge('c', 'b', 'made', 't2'),
-        edge('b', 'd', 'made', 't3'),
-        edge('a', 'd', 'made', 't4'),
-        edge('d', 'e', 'made', 't5'),
+        edge('a', 'b', 'produced', 't1'),
+        edge('c', 'b', 'produced', 't2'),
+        edge('b', 'd', 'produced', 't3'),
+        edge('a', 'd', 'produced', 't4'),
+        edge('d', 'e', 'produced', 't5'),
       ],
     });
     return graph;

@@ -129,7 +129,7 @@ describe('training worker (pglite)', () => {
     // For each query answered while the run trained: how many progress reports had arrived by then.
     const answeredAfterReports: number[] = [];
     const reportsSoFar = () =>
-      updates.received.filter((update) => update.runProgress.type === 'TrainingProgressReported').length;
+      updates.received.filter((update) => update.runProgress.type === 'TRAINING_PROGRESS_REPORTED').length;
     let finished = false;
     const done = updates.done.finally(() => (finished = true));
     while (!finished) {
@@ -141,14 +141,14 @@ describe('training worker (pglite)', () => {
     await worker.stop();
     worker = undefined;
 
-    expect(received.at(-1)?.type).toBe('TrainingRunCompleted');
-    expect(received.filter((u) => u.type === 'TrainingStageStarted').map((u) => u.stageIndex)).toEqual([
+    expect(received.at(-1)?.type).toBe('TRAINING_RUN_COMPLETED');
+    expect(received.filter((u) => u.type === 'TRAINING_STAGE_STARTED').map((u) => u.stageIndex)).toEqual([
       0, 1, 2,
     ]);
-    const losses = received.filter((u) => u.type === 'TrainingProgressReported').map((u) => u.loss!);
+    const losses = received.filter((u) => u.type === 'TRAINING_PROGRESS_REPORTED').map((u) => u.loss!);
     expect(losses.length).toBeGreaterThan(5);
     expect(losses.at(-1)!).toBeLessThan(losses[0]! / 2);
-    expect(received.filter((u) => u.type === 'CheckpointSaved').length).toBeGreaterThanOrEqual(3);
+    expect(received.filter((u) => u.type === 'CHECKPOINT_SAVED').length).toBeGreaterThanOrEqual(3);
 
     // GraphQL stays responsive: training runs in a worker thread, not on the server's event loop.
     const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

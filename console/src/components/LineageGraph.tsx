@@ -1,25 +1,26 @@
 import cytoscape from 'cytoscape';
 import { useEffect, useRef } from 'react';
+import type { LineageNodeKind, LineageRelation } from '../gql/graphql';
 
 export interface GraphNode {
   readonly nodeId: string;
-  readonly kind: string;
+  readonly kind: LineageNodeKind;
   readonly label: string;
 }
 export interface GraphEdge {
   readonly from: string;
   readonly to: string;
-  readonly relation: string;
+  readonly relation: LineageRelation;
 }
 
-/** Colours by node kind (dataset-revision, run, model-version, evaluation, deployment, interaction). */
-const kindColours: Record<string, string> = {
-  'dataset-revision': '#2f6fb0',
-  run: '#b8621b',
-  'model-version': '#2c8a4b',
-  evaluation: '#7a3fa0',
-  deployment: '#a1140c',
-  interaction: '#59636e',
+/** Colours by node kind. */
+const kindColours: Record<LineageNodeKind, string> = {
+  DATASET_REVISION: '#2f6fb0',
+  RUN: '#b8621b',
+  MODEL_VERSION: '#2c8a4b',
+  EVALUATION: '#7a3fa0',
+  DEPLOYMENT: '#a1140c',
+  INTERACTION: '#59636e',
 };
 
 /**
@@ -45,7 +46,7 @@ export function LineageGraph(props: {
       elements: [
         ...nodes.map((n) => ({
           group: 'nodes' as const,
-          data: { id: n.nodeId, label: n.label, colour: kindColours[n.kind] ?? '#333' },
+          data: { id: n.nodeId, label: n.label, colour: kindColours[n.kind] },
           classes: n.nodeId === focus ? 'focus' : '',
         })),
         // An edge to a node beyond the walk's limit has nothing to attach to.

@@ -14,7 +14,7 @@ export function DeploymentsPage() {
   const viewer = useViewer();
   const deployments = useQuery(DeploymentsQuery, {}, { pollMs: 2000 });
   const models = useQuery(ModelsQuery, {}, { pollMs: 5000 });
-  const approver = can(viewer, 'approver');
+  const approver = can(viewer, 'APPROVER');
 
   return (
     <>

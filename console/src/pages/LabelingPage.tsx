@@ -33,17 +33,17 @@ export function LabelingPage() {
     <>
       <h1>Labeling</h1>
       <ErrorNote error={prompts.error} />
-      {!can(viewer, 'labeler', 'engineer') ? <p>Your role may not label.</p> : null}
+      {!can(viewer, 'LABELER', 'ENGINEER') ? <p>Your role may not label.</p> : null}
       <Section title={`Rank candidates (${open.length} waiting)`}>
         {open.length === 0 && !prompts.loading ? <p>Nothing waits to be ranked.</p> : null}
-        {can(viewer, 'labeler', 'engineer')
+        {can(viewer, 'LABELER', 'ENGINEER')
           ? open.map((prompt) => (
               <RankingCard key={prompt.promptId} prompt={prompt} onRanked={prompts.reload} />
             ))
           : null}
       </Section>
-      {can(viewer, 'engineer') ? <PreferenceRevisionForm /> : null}
-      <InteractionsQueue mayLabel={can(viewer, 'labeler', 'engineer')} />
+      {can(viewer, 'ENGINEER') ? <PreferenceRevisionForm /> : null}
+      <InteractionsQueue mayLabel={can(viewer, 'LABELER', 'ENGINEER')} />
     </>
   );
 }
@@ -117,11 +117,11 @@ function InteractionCard(props: {
           {labels.map((l) => (
             <li key={l.eventId}>
               {l.labeler}:{' '}
-              {l.kind === 'thumbs'
+              {l.kind === 'THUMBS'
                 ? l.thumbsUp
                   ? 'thumbs up'
                   : 'thumbs down'
-                : l.kind === 'correction'
+                : l.kind === 'CORRECTION'
                   ? `correction “${l.correction}”`
                   : l.kind}
             </li>

@@ -47,7 +47,7 @@ export function useRunCurve(runId: string): { points: Point[]; eta: number | nul
       {
         next: ({ runProgress: update }) => {
           if (update.finished) setFinished(true);
-          if (update.type !== 'TrainingProgressReported' || update.step === null || update.loss === null)
+          if (update.type !== 'TRAINING_PROGRESS_REPORTED' || update.step === null || update.loss === null)
             return;
           const data = (update.event.data ?? {}) as Record<string, unknown>;
           setEta(update.etaMs ?? null);
@@ -148,7 +148,7 @@ export function RunPage(props: { readonly runId: string }) {
           </>
         ) : null}
       </dl>
-      {can(viewer, 'engineer') && (info.status === 'RUNNING' || info.status === 'REQUESTED') ? (
+      {can(viewer, 'ENGINEER') && (info.status === 'RUNNING' || info.status === 'REQUESTED') ? (
         <button
           type="button"
           onClick={() =>

@@ -120,7 +120,7 @@ export function RunsPage() {
         </tbody>
       </table>
       {rows.length === 0 && !runs.loading ? <p>No runs match.</p> : null}
-      {can(viewer, 'engineer') ? <StartRunForm onStarted={runs.reload} /> : null}
+      {can(viewer, 'ENGINEER') ? <StartRunForm onStarted={runs.reload} /> : null}
     </>
   );
 }

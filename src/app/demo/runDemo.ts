@@ -13,6 +13,7 @@ import {
 } from '../../ml/index.js';
 import { ByteTokenizer } from '../../ml/tokenizers/index.js';
 import { packTar, TAR_MEDIA_TYPE } from '../../workers/index.js';
+import type { RunProgressEventType } from '../../client/index.js';
 import { ApiClient, ApiError } from './apiClient.js';
 import { DemoReporter, StepUnavailable } from './demoReporter.js';
 import { startDemoPlatform, type DemoPlatform, type DemoThreadEntries } from './demoPlatform.js';
@@ -369,7 +370,7 @@ async function trainStaged(
   report.detail(`run ${runId}`);
   const bar = report.progress('training');
   type Update = {
-    type: string;
+    type: RunProgressEventType;
     step: number | null;
     totalSteps: number | null;
     stageIndex: number | null;
@@ -386,7 +387,7 @@ async function trainStaged(
       { id: runId, from: requested.requestTrainingRun.checkpoint },
       ({ runProgress: update }) => {
         last = update;
-        if (update.type === 'TrainingProgressReported' && update.step !== null) {
+        if (update.type === 'TRAINING_PROGRESS_REPORTED' && update.step !== null) {
           losses.push(update.loss ?? NaN);
           lastStep = update.step;
           bar.update(
@@ -398,7 +399,7 @@ async function trainStaged(
       },
     )
     .finally(() => bar.stop());
-  if (last?.type !== 'TrainingRunCompleted') {
+  if (last?.type !== 'TRAINING_RUN_COMPLETED') {
     const run = await engineer.request<{ run: { failureReason: string | null } | null }>(
       'run',
       `query($id: ID!) { run(runId: $id) { failureReason } }`,

@@ -38,10 +38,48 @@ export type DatasetRefInput = {
   revision: number;
 };
 
+/** What a lineage node stands for (read model: lineageNodeKinds). */
+export type LineageNodeKind =
+  | 'DATASET_REVISION'
+  | 'DEPLOYMENT'
+  | 'EVALUATION'
+  | 'INTERACTION'
+  | 'MODEL_VERSION'
+  | 'RUN';
+
+/** How a lineage edge's target came from its source (read model: lineageRelations). */
+export type LineageRelation =
+  | 'BASE_MODEL'
+  | 'COLLECTED'
+  | 'DEPLOYED'
+  | 'DERIVED'
+  | 'EVALUATED'
+  | 'EVALUATION_DATA'
+  | 'EVIDENCE'
+  | 'MERGED'
+  | 'PRODUCED'
+  | 'REFERENCE_MODEL'
+  | 'RESUMED_FROM'
+  | 'REWARD_MODEL'
+  | 'ROLLED_BACK_TO'
+  | 'SERVED'
+  | 'TRAINED_ON';
+
 /** A training run's loss (domain: trainingLoss's kinds). */
 export type LossKind =
   | 'CROSS_ENTROPY'
   | 'ENTITY_WEIGHTED';
+
+/** A method memory can be estimated for (ml: memoryEstimateMethods). */
+export type MemoryEstimateMethod =
+  | 'FULL'
+  | 'LORA';
+
+/** Who speaks in a turn of a dataset record (data: MESSAGE_ROLES). */
+export type MessageRole =
+  | 'ASSISTANT'
+  | 'SYSTEM'
+  | 'USER';
 
 export type ModelRefInput = {
   name: string;
@@ -81,6 +119,16 @@ export type RunMetricName =
   | 'TOKENS_PER_SECOND'
   | 'VALUE_LOSS';
 
+/** The event type of a run progress update (runProgressEventTypes). */
+export type RunProgressEventType =
+  | 'CHECKPOINT_SAVED'
+  | 'TRAINING_PROGRESS_REPORTED'
+  | 'TRAINING_RUN_CANCELLED'
+  | 'TRAINING_RUN_CLAIMED'
+  | 'TRAINING_RUN_COMPLETED'
+  | 'TRAINING_RUN_FAILED'
+  | 'TRAINING_STAGE_STARTED';
+
 /** A training run's status (read model: runStatuses). */
 export type RunStatus =
   | 'CANCELLED'
@@ -94,17 +142,12 @@ export type TrainedParametersInput = {
   alpha?: number | null | undefined;
   /** (kind lora) */
   dropout?: number | null | undefined;
-  kind: TrainedParametersKind;
+  kind: MemoryEstimateMethod;
   /** (kind lora) */
   r?: number | null | undefined;
   /** (kind lora) */
   targetModules?: Array<string> | null | undefined;
 };
-
-/** TrainedParametersKind (generated from the domain's zod schema). */
-export type TrainedParametersKind =
-  | 'FULL'
-  | 'LORA';
 
 export type TrainingLossInput = {
   /** (kind entity-weighted) */
@@ -301,7 +344,7 @@ export type GraphqlModelQuery = { model: { productionVersion: number | null, ver
 export type GraphqlLineageQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type GraphqlLineageQuery = { lineage: { nodes: Array<{ nodeId: string, kind: string, label: string }>, edges: Array<{ from: string, to: string, relation: string, eventId: string }> } };
+export type GraphqlLineageQuery = { lineage: { nodes: Array<{ nodeId: string, kind: LineageNodeKind, label: string }>, edges: Array<{ from: string, to: string, relation: LineageRelation, eventId: string }> } };
 
 export type GraphqlAuditReportQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -328,7 +371,7 @@ export type GraphqlRuns3Query = { runs: { edges: Array<{ node: { runId: string, 
 export type GraphqlDatasetQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type GraphqlDatasetQuery = { dataset: { revision: { records: { edges: Array<{ cursor: string, node: { index: number, messages: Array<{ role: string, content: string }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null } | null };
+export type GraphqlDatasetQuery = { dataset: { revision: { records: { edges: Array<{ cursor: string, node: { index: number, messages: Array<{ role: MessageRole, content: string }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null } | null };
 
 export type GraphqlNodeQueryVariables = Exact<{
   id: string | number;
@@ -378,7 +421,7 @@ export type GraphqlRequestRollbackMutation = { requestRollback: { id: string | n
 export type GraphqlRunProgressSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type GraphqlRunProgressSubscription = { runProgress: { type: string, step: number | null, totalSteps: number | null, stageIndex: number | null, stageName: string | null, loss: number | null, entityLoss: number | null, learningRate: number | null, tokensPerSecond: number | null, etaMs: number | null, finished: boolean, event: { checkpoint: string, data: unknown } } };
+export type GraphqlRunProgressSubscription = { runProgress: { type: RunProgressEventType, step: number | null, totalSteps: number | null, stageIndex: number | null, stageName: string | null, loss: number | null, entityLoss: number | null, learningRate: number | null, tokensPerSecond: number | null, etaMs: number | null, finished: boolean, event: { checkpoint: string, data: unknown } } };
 
 export type GraphqlEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
@@ -471,7 +514,7 @@ export const GraphqlEventsDocument = {"kind":"Document","definitions":[{"kind":"
 export const PrivacyForgetSubjectDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"PrivacyForgetSubject"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"forgetSubject"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"subjectId"},"value":{"kind":"StringValue","value":"alice","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"reason"},"value":{"kind":"StringValue","value":"GDPR Art. 17 request #1234","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"eventTypes"}}]}}]}}]} as unknown as DocumentNode<PrivacyForgetSubjectMutation, PrivacyForgetSubjectMutationVariables>;
 export const TrainingRequestTrainingRunDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"TrainingRequestTrainingRun"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"TrainingRunRequestInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"requestTrainingRun"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<TrainingRequestTrainingRunMutation, TrainingRequestTrainingRunMutationVariables>;
 export const TrainingRequestTrainingRun2Document = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"TrainingRequestTrainingRun2"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"requestTrainingRun"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"baseModel"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"name"},"value":{"kind":"StringValue","value":"tiny","block":false}},{"kind":"ObjectField","name":{"kind":"Name","value":"source"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"kind"},"value":{"kind":"EnumValue","value":"PATH"}},{"kind":"ObjectField","name":{"kind":"Name","value":"path"},"value":{"kind":"StringValue","value":"/models/tiny","block":false}}]}}]}},{"kind":"ObjectField","name":{"kind":"Name","value":"dataset"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"id"},"value":{"kind":"StringValue","value":"capital-prefs","block":false}},{"kind":"ObjectField","name":{"kind":"Name","value":"revision"},"value":{"kind":"IntValue","value":"1"}}]}},{"kind":"ObjectField","name":{"kind":"Name","value":"method"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"kind"},"value":{"kind":"EnumValue","value":"PPO"}},{"kind":"ObjectField","name":{"kind":"Name","value":"rewardModel"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"name"},"value":{"kind":"StringValue","value":"capitals-rm","block":false}},{"kind":"ObjectField","name":{"kind":"Name","value":"version"},"value":{"kind":"IntValue","value":"1"}}]}},{"kind":"ObjectField","name":{"kind":"Name","value":"klCoefficient"},"value":{"kind":"FloatValue","value":"0.1"}},{"kind":"ObjectField","name":{"kind":"Name","value":"clipRange"},"value":{"kind":"FloatValue","value":"0.2"}},{"kind":"ObjectField","name":{"kind":"Name","value":"rolloutsPerStep"},"value":{"kind":"IntValue","value":"8"}}]}},{"kind":"ObjectField","name":{"kind":"Name","value":"stages"},"value":{"kind":"ListValue","values":[{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"name"},"value":{"kind":"StringValue","value":"ppo","block":false}},{"kind":"ObjectField","name":{"kind":"Name","value":"learningRate"},"value":{"kind":"FloatValue","value":"1e-5"}},{"kind":"ObjectField","name":{"kind":"Name","value":"batchSize"},"value":{"kind":"IntValue","value":"8"}},{"kind":"ObjectField","name":{"kind":"Name","value":"epochs"},"value":{"kind":"IntValue","value":"1"}}]}]}},{"kind":"ObjectField","name":{"kind":"Name","value":"loss"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"kind"},"value":{"kind":"EnumValue","value":"CROSS_ENTROPY"}}]}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<TrainingRequestTrainingRun2Mutation, TrainingRequestTrainingRun2MutationVariables>;
-export const TrainingMemoryEstimateDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"TrainingMemoryEstimate"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"memoryEstimate"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"vocabSize"},"value":{"kind":"IntValue","value":"32000"}},{"kind":"ObjectField","name":{"kind":"Name","value":"hiddenSize"},"value":{"kind":"IntValue","value":"4096"}},{"kind":"ObjectField","name":{"kind":"Name","value":"intermediateSize"},"value":{"kind":"IntValue","value":"11008"}},{"kind":"ObjectField","name":{"kind":"Name","value":"numLayers"},"value":{"kind":"IntValue","value":"32"}},{"kind":"ObjectField","name":{"kind":"Name","value":"numHeads"},"value":{"kind":"IntValue","value":"32"}},{"kind":"ObjectField","name":{"kind":"Name","value":"method"},"value":{"kind":"StringValue","value":"lora","block":false}},{"kind":"ObjectField","name":{"kind":"Name","value":"loraR"},"value":{"kind":"IntValue","value":"8"}},{"kind":"ObjectField","name":{"kind":"Name","value":"batchSize"},"value":{"kind":"IntValue","value":"4"}},{"kind":"ObjectField","name":{"kind":"Name","value":"sequenceLength"},"value":{"kind":"IntValue","value":"512"}},{"kind":"ObjectField","name":{"kind":"Name","value":"weightBytes"},"value":{"kind":"IntValue","value":"2"}},{"kind":"ObjectField","name":{"kind":"Name","value":"deviceMemoryGiB"},"value":{"kind":"IntValue","value":"24"}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalGiB"}},{"kind":"Field","name":{"kind":"Name","value":"fits"}},{"kind":"Field","name":{"kind":"Name","value":"maxBatchSizeThatFits"}},{"kind":"Field","name":{"kind":"Name","value":"advice"}}]}}]}}]} as unknown as DocumentNode<TrainingMemoryEstimateQuery, TrainingMemoryEstimateQueryVariables>;
+export const TrainingMemoryEstimateDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"TrainingMemoryEstimate"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"memoryEstimate"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"vocabSize"},"value":{"kind":"IntValue","value":"32000"}},{"kind":"ObjectField","name":{"kind":"Name","value":"hiddenSize"},"value":{"kind":"IntValue","value":"4096"}},{"kind":"ObjectField","name":{"kind":"Name","value":"intermediateSize"},"value":{"kind":"IntValue","value":"11008"}},{"kind":"ObjectField","name":{"kind":"Name","value":"numLayers"},"value":{"kind":"IntValue","value":"32"}},{"kind":"ObjectField","name":{"kind":"Name","value":"numHeads"},"value":{"kind":"IntValue","value":"32"}},{"kind":"ObjectField","name":{"kind":"Name","value":"method"},"value":{"kind":"EnumValue","value":"LORA"}},{"kind":"ObjectField","name":{"kind":"Name","value":"loraR"},"value":{"kind":"IntValue","value":"8"}},{"kind":"ObjectField","name":{"kind":"Name","value":"batchSize"},"value":{"kind":"IntValue","value":"4"}},{"kind":"ObjectField","name":{"kind":"Name","value":"sequenceLength"},"value":{"kind":"IntValue","value":"512"}},{"kind":"ObjectField","name":{"kind":"Name","value":"weightBytes"},"value":{"kind":"IntValue","value":"2"}},{"kind":"ObjectField","name":{"kind":"Name","value":"deviceMemoryGiB"},"value":{"kind":"IntValue","value":"24"}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalGiB"}},{"kind":"Field","name":{"kind":"Name","value":"fits"}},{"kind":"Field","name":{"kind":"Name","value":"maxBatchSizeThatFits"}},{"kind":"Field","name":{"kind":"Name","value":"advice"}}]}}]}}]} as unknown as DocumentNode<TrainingMemoryEstimateQuery, TrainingMemoryEstimateQueryVariables>;
 export const WorkDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Work"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"jobs"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"kind"},"value":{"kind":"EnumValue","value":"TRAIN"}},{"kind":"Argument","name":{"kind":"Name","value":"status"},"value":{"kind":"EnumValue","value":"QUEUED"}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"1"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"jobId"}},{"kind":"Field","name":{"kind":"Name","value":"streamId"}},{"kind":"Field","name":{"kind":"Name","value":"payload"}}]}}]}}]}}]}}]} as unknown as DocumentNode<WorkQuery, WorkQueryVariables>;
 export const ClaimDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"Claim"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"claimTrainingRun"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"runId"},"value":{"kind":"StringValue","value":"RUN_ID","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"backend"},"value":{"kind":"StringValue","value":"torch-cuda","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"device"},"value":{"kind":"StringValue","value":"NVIDIA A100 80GB","block":false}},{"kind":"Argument","name":{"kind":"Name","value":"leaseMs"},"value":{"kind":"IntValue","value":"60000"}},{"kind":"Argument","name":{"kind":"Name","value":"idempotencyKey"},"value":{"kind":"StringValue","value":"claim-RUN_ID","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"eventTypes"}}]}}]}}]} as unknown as DocumentNode<ClaimMutation, ClaimMutationVariables>;
 export const InputsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Inputs"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"dataset"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"datasetId"},"value":{"kind":"StringValue","value":"DATASET_ID","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"revisions"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"10"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"revision"}},{"kind":"Field","name":{"kind":"Name","value":"contentHash"}},{"kind":"Field","name":{"kind":"Name","value":"splits"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<InputsQuery, InputsQueryVariables>;

@@ -1,5 +1,6 @@
 /** The one internal shape every input format is normalised to. */
-export type Role = 'system' | 'user' | 'assistant';
+export const MESSAGE_ROLES = ['system', 'user', 'assistant'] as const;
+export type Role = (typeof MESSAGE_ROLES)[number];
 
 export interface Message {
   readonly role: Role;

@@ -2,6 +2,7 @@ export { canonicalJson, canonicalRecordJson } from './canonicalJson.js';
 export {
   CONTAINERS,
   DATASET_FORMATS,
+  MESSAGE_ROLES,
   instructionOf,
   responseOf,
   type Container,

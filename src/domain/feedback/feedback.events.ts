@@ -70,6 +70,8 @@ export const feedbackLabel = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('error-category'), category: nonEmptyFreeText }),
 ]);
 export type FeedbackLabel = z.infer<typeof feedbackLabel>;
+/** The kinds of a feedback label (thumbs, rating, correction, error-category). */
+export const feedbackLabelKinds = feedbackLabel.options.map((option) => option.shape.kind.value);
 
 export const FeedbackLabeled = defineEvent(
   'FeedbackLabeled',

@@ -1,6 +1,7 @@
 import { Arg, Ctx, Field, Float, InputType, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import { DEFAULT_LORA, LINEAR_MODULES, type LinearModule } from '../../ml/index.js';
-import { estimateTrainingMemory } from '../../ml/memory/index.js';
+import { estimateTrainingMemory, type MemoryEstimateMethod } from '../../ml/memory/index.js';
+import { MemoryEstimateMethodEnum } from '../types/enums.js';
 import type { ApiContext } from '../context.js';
 import { requireAction } from '../context.js';
 import { badInput } from '../errors.js';
@@ -14,7 +15,7 @@ export class MemoryEstimateInput {
   @Field(() => Int) numHeads!: number;
   @Field(() => Int, { nullable: true, description: 'Default numHeads (no GQA).' }) numKvHeads?: number;
   @Field({ nullable: true, defaultValue: false }) tieWordEmbeddings?: boolean;
-  @Field({ description: '"full" or "lora".' }) method!: string;
+  @Field(() => MemoryEstimateMethodEnum) method!: MemoryEstimateMethod;
   @Field(() => Int, { nullable: true, defaultValue: DEFAULT_LORA.r }) loraR?: number;
   @Field(() => [String], { nullable: true, defaultValue: [...DEFAULT_LORA.targetModules] })
   loraTargets?: string[];
@@ -55,8 +56,6 @@ export class MemoryEstimateResolver {
     @Ctx() context: ApiContext,
   ): MemoryEstimateType {
     requireAction(context, 'read', 'estimate training memory');
-    if (input.method !== 'full' && input.method !== 'lora')
-      throw badInput(`method must be "full" or "lora", got "${input.method}"`);
     const targets = input.loraTargets ?? ['q_proj', 'v_proj'];
     const unknown = targets.filter((t) => !(LINEAR_MODULES as readonly string[]).includes(t));
     if (unknown.length > 0)

@@ -1,12 +1,14 @@
 import { Field, Int, ObjectType } from 'type-graphql';
+import type { Role } from '../../data/index.js';
 import { connectionType } from './connection.js';
+import { MessageRoleEnum } from './enums.js';
 
 @ObjectType('DatasetRecordMessage', {
   description: 'One turn of a record: who speaks, and the redacted text.',
 })
 export class DatasetRecordMessageType {
-  @Field({ description: 'system, user or assistant.' })
-  role!: string;
+  @Field(() => MessageRoleEnum, { description: 'Who speaks: SYSTEM, USER or ASSISTANT.' })
+  role!: Role;
 
   @Field({ description: 'The text with every PII span the recognisers find replaced by its placeholder.' })
   content!: string;

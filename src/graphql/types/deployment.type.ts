@@ -3,10 +3,11 @@ import { Node } from './node.type.js';
 import type {
   Deployment,
   DeploymentHistoryEntry,
+  DeploymentHistoryKind,
   DeploymentState,
   DeploymentStatus,
 } from '../../projections/index.js';
-import { DeploymentStatusEnum } from './enums.js';
+import { DeploymentHistoryKindEnum, DeploymentStatusEnum } from './enums.js';
 import { connectionType } from './connection.js';
 import { DateTime, JSON } from './scalars.js';
 
@@ -87,8 +88,8 @@ export class DeploymentHistoryType {
   @Field(() => Int)
   streamVersion!: number;
 
-  @Field()
-  kind!: string;
+  @Field(() => DeploymentHistoryKindEnum)
+  kind!: DeploymentHistoryKind;
 
   @Field(() => String, { nullable: true })
   modelName!: string | null;
@@ -109,7 +110,7 @@ export class DeploymentHistoryType {
 export const toDeploymentHistory = (row: DeploymentHistoryEntry): DeploymentHistoryType => ({
   eventId: row.event_id,
   streamVersion: row.stream_version,
-  kind: row.kind,
+  kind: row.kind as DeploymentHistoryKind,
   modelName: row.model_name,
   version: row.version,
   fromVersion: row.from_version,

@@ -8,6 +8,7 @@ import { registerEnumType } from 'type-graphql';
 import { graphqlEnumValueName } from '../enumValueName.js';
 import {
   datasetFormat,
+  feedbackLabelKinds,
   modelStage,
   promotionStage,
   trainingLossKinds,
@@ -15,12 +16,19 @@ import {
   transformKind,
 } from '../../domain/index.js';
 import {
+  deploymentHistoryKinds,
   deploymentStatuses,
   evaluationStatuses,
   jobKinds,
   jobStatuses,
+  lineageNodeKinds,
+  lineageRelations,
   runStatuses,
 } from '../../projections/index.js';
+import { MESSAGE_ROLES } from '../../data/formats/index.js';
+import { memoryEstimateMethods } from '../../ml/memory/index.js';
+import { roles } from '../auth/roles.js';
+import { runProgressEventTypes } from './runProgressEventTypes.js';
 
 export { graphqlEnumValueName };
 
@@ -111,4 +119,48 @@ export const DeploymentStatusEnum = graphqlEnumOf(
   'DeploymentStatus',
   deploymentStatuses,
   "A deployment's status (read model: deploymentStatuses).",
+);
+
+export const MessageRoleEnum = graphqlEnumOf(
+  'MessageRole',
+  MESSAGE_ROLES,
+  'Who speaks in a turn of a dataset record (data: MESSAGE_ROLES).',
+);
+
+export const FeedbackLabelKindEnum = graphqlEnumOf(
+  'FeedbackLabelKind',
+  feedbackLabelKinds,
+  "A feedback label's kind (domain: feedbackLabel's kinds).",
+);
+
+export const LineageNodeKindEnum = graphqlEnumOf(
+  'LineageNodeKind',
+  lineageNodeKinds,
+  'What a lineage node stands for (read model: lineageNodeKinds).',
+);
+
+export const LineageRelationEnum = graphqlEnumOf(
+  'LineageRelation',
+  lineageRelations,
+  "How a lineage edge's target came from its source (read model: lineageRelations).",
+);
+
+export const DeploymentHistoryKindEnum = graphqlEnumOf(
+  'DeploymentHistoryKind',
+  deploymentHistoryKinds,
+  "What a line of a deployment's history records (read model: deploymentHistoryKinds).",
+);
+
+export const RoleEnum = graphqlEnumOf('Role', roles, 'A role an API token carries (auth: roles).');
+
+export const MemoryEstimateMethodEnum = graphqlEnumOf(
+  'MemoryEstimateMethod',
+  memoryEstimateMethods,
+  'A method memory can be estimated for (ml: memoryEstimateMethods).',
+);
+
+export const RunProgressEventTypeEnum = graphqlEnumOf(
+  'RunProgressEventType',
+  runProgressEventTypes,
+  'The event type of a run progress update (runProgressEventTypes).',
 );

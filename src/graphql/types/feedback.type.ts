@@ -1,6 +1,8 @@
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { Node } from './node.type.js';
+import type { FeedbackLabel } from '../../domain/index.js';
 import type { FeedbackLabelRow, Interaction } from '../../projections/index.js';
+import { FeedbackLabelKindEnum } from './enums.js';
 import { connectionType } from './connection.js';
 import { DateTime } from './scalars.js';
 
@@ -9,8 +11,8 @@ export class FeedbackLabelType {
   @Field()
   eventId!: string;
 
-  @Field({ description: 'thumbs, rating, correction or error-category.' })
-  kind!: string;
+  @Field(() => FeedbackLabelKindEnum, { description: 'THUMBS, RATING, CORRECTION or ERROR_CATEGORY.' })
+  kind!: FeedbackLabel['kind'];
 
   @Field(() => Boolean, { nullable: true })
   thumbsUp!: boolean | null;
@@ -33,7 +35,7 @@ export class FeedbackLabelType {
 
 export const toFeedbackLabel = (row: FeedbackLabelRow): FeedbackLabelType => ({
   eventId: row.event_id,
-  kind: row.kind,
+  kind: row.kind as FeedbackLabel['kind'],
   thumbsUp: row.thumbs_up,
   rating: row.rating,
   correction: row.correction,

@@ -1,5 +1,13 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import type { LineageEdge, LineageEdgeRow, LineageNode, LineageNodeRow } from '../../projections/index.js';
+import type {
+  LineageEdge,
+  LineageEdgeRow,
+  LineageNode,
+  LineageNodeKind,
+  LineageNodeRow,
+  LineageRelation,
+} from '../../projections/index.js';
+import { LineageNodeKindEnum, LineageRelationEnum } from './enums.js';
 import { DateTime, JSON } from './scalars.js';
 
 export enum LineageDirection {
@@ -16,8 +24,8 @@ export class LineageNodeType {
   @Field(() => ID, { description: 'e.g. dataset:<id>@<revision>, run:<id>, model:<name>@<version>.' })
   nodeId!: string;
 
-  @Field({ description: 'dataset-revision, run, model-version, evaluation, deployment or interaction.' })
-  kind!: string;
+  @Field(() => LineageNodeKindEnum)
+  kind!: LineageNodeKind;
 
   @Field()
   label!: string;
@@ -40,8 +48,8 @@ export class LineageEdgeType {
   @Field()
   to!: string;
 
-  @Field({ description: 'trained-on, produced, evaluated, evidence, deployed, ...' })
-  relation!: string;
+  @Field(() => LineageRelationEnum)
+  relation!: LineageRelation;
 
   @Field({ description: 'The event that created the edge.' })
   eventId!: string;
@@ -67,7 +75,7 @@ export class LineageType {
 
 export const nodeFromRow = (row: LineageNodeRow): LineageNodeType => ({
   nodeId: row.node_id,
-  kind: row.kind,
+  kind: row.kind as LineageNodeKind,
   label: row.label,
   attributes: row.attributes,
   eventId: row.created_event_id,
@@ -77,7 +85,7 @@ export const nodeFromRow = (row: LineageNodeRow): LineageNodeType => ({
 export const edgeFromRow = (row: LineageEdgeRow): LineageEdgeType => ({
   from: row.from_node,
   to: row.to_node,
-  relation: row.relation,
+  relation: row.relation as LineageRelation,
   eventId: row.event_id,
   createdAt: row.created_at,
 });

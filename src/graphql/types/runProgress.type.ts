@@ -4,25 +4,18 @@ import { EventType, toEventType } from './event.type.js';
 import { PPO_PROGRESS_FIELDS, PpoField, RewardAccuracyField, RewardMarginField } from './run.type.js';
 import { DateTime } from './scalars.js';
 
-/** The run events a progress subscriber receives; the last three end the stream. */
-export const runProgressEventTypes = [
-  'TrainingRunClaimed',
-  'TrainingStageStarted',
-  'TrainingProgressReported',
-  'CheckpointSaved',
-  'TrainingRunCompleted',
-  'TrainingRunFailed',
-  'TrainingRunCancelled',
-] as const;
-export const runEndEventTypes: readonly string[] = runProgressEventTypes.slice(4);
+import { RunProgressEventTypeEnum } from './enums.js';
+import { runEndEventTypes, type RunProgressEventType } from './runProgressEventTypes.js';
+
+export { runEndEventTypes, runProgressEventTypes } from './runProgressEventTypes.js';
 
 @ObjectType({ description: 'A progress, stage, checkpoint or end event of a training run.' })
 export class RunProgressUpdate {
   @Field(() => ID)
   runId!: string;
 
-  @Field({ description: 'The event type, e.g. TrainingProgressReported.' })
-  type!: string;
+  @Field(() => RunProgressEventTypeEnum, { description: 'The event type, e.g. TRAINING_PROGRESS_REPORTED.' })
+  type!: RunProgressEventType;
 
   @Field(() => DateTime)
   recordedAt!: Date;
@@ -126,7 +119,7 @@ function stringField(data: unknown, key: string): string | null {
 export function toRunProgressUpdate(runId: string, event: RecordedEvent): RunProgressUpdate {
   return {
     runId,
-    type: event.type,
+    type: event.type as RunProgressEventType,
     recordedAt: new Date(event.metadata.recordedAt),
     step: numberField(event.data, 'step'),
     totalSteps: numberField(event.data, 'totalSteps'),

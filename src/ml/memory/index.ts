@@ -2,6 +2,8 @@
 export {
   estimateTrainingMemory,
   loraParameterCount,
+  memoryEstimateMethods,
+  type MemoryEstimateMethod,
   parameterCount,
   type MemoryEstimate,
   type MemoryEstimateInput,

@@ -14,9 +14,17 @@ export type ModelShape = Pick<
   | 'tieWordEmbeddings'
 >;
 
+/** The methods memory can be estimated for: every weight trained, or LoRA adapters only. */
+export const memoryEstimateMethods = ['full', 'lora'] as const;
+export type MemoryEstimateMethod = (typeof memoryEstimateMethods)[number];
+
 export type TrainingMethodShape =
-  | { readonly kind: 'full' }
-  | { readonly kind: 'lora'; readonly r: number; readonly targetModules: readonly LinearModule[] };
+  | { readonly kind: Extract<MemoryEstimateMethod, 'full'> }
+  | {
+      readonly kind: Extract<MemoryEstimateMethod, 'lora'>;
+      readonly r: number;
+      readonly targetModules: readonly LinearModule[];
+    };
 
 export interface MemoryEstimateInput {
   readonly model: ModelShape;

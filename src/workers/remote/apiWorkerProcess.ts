@@ -13,6 +13,9 @@ import { ApiStreams } from './apiStreams.js';
 import { ApiTrainingServices } from './apiTrainingServices.js';
 
 /** The job kinds a worker with no database runs (the others still need the database). */
+/** The roles (GraphQL `Role` names, as `me.roles` answers them) that may run a worker. */
+const workerRoles: readonly string[] = ['WORKER', 'ADMIN'];
+
 export const API_JOB_KINDS = ['train', 'evaluate'] as const;
 
 export interface ApiWorkerProcessOptions {
@@ -61,7 +64,7 @@ export async function startApiWorkerProcess(options: ApiWorkerProcessOptions): P
   const { me: viewer } = await client.graphql<{ me: { actor: string; roles: string[] } }>(
     'query Me { me { actor roles } }',
   );
-  if (!viewer.roles.includes('worker') && !viewer.roles.includes('admin')) {
+  if (!workerRoles.some((role) => viewer.roles.includes(role))) {
     throw new Error(
       `the token's actor ${viewer.actor} has the roles ${viewer.roles.join(', ') || 'none'}; a worker needs a worker token (tuneledger token create --actor NAME --role worker)`,
     );

@@ -36,7 +36,7 @@ describe('memoryEstimate query', () => {
   it('answers with the library estimate and a verdict', async () => {
     const result = await run({
       ...llama2_7b,
-      method: 'lora',
+      method: 'LORA',
       loraR: 8,
       batchSize: 4,
       sequenceLength: 512,
@@ -62,11 +62,11 @@ describe('memoryEstimate query', () => {
   });
 
   it('refuses an unknown method or target module with BAD_USER_INPUT', async () => {
-    const method = await run({ ...llama2_7b, method: 'qlora', batchSize: 1, sequenceLength: 8 });
-    expect(method.errors?.[0]?.message).toContain('method must be "full" or "lora"');
+    const method = await run({ ...llama2_7b, method: 'QLORA', batchSize: 1, sequenceLength: 8 });
+    expect(method.errors?.[0]?.message).toContain('"QLORA" does not exist in "MemoryEstimateMethod" enum');
     const target = await run({
       ...llama2_7b,
-      method: 'lora',
+      method: 'LORA',
       loraTargets: ['qproj'],
       batchSize: 1,
       sequenceLength: 8,
