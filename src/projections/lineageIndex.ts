@@ -3,6 +3,7 @@ import type { Checkpoint } from '../eventstore/eventStore.js';
 import type {
   LineageChanges,
   LineageEdge,
+  LineageRelation,
   LineageGraph,
   LineageNode,
   LineageNodeKind,
@@ -90,7 +91,8 @@ interface NodeRow {
 interface EdgeRow {
   from_node: string;
   to_node: string;
-  relation: string;
+  /** Written from a LineageEdge by the world snapshot writer, so one of the fold's relations. */
+  relation: LineageRelation;
   event_id: string;
   at: string;
 }
