@@ -1,38 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { z } from 'zod';
 import type { LlamaConfig } from './config.js';
-import { LINEAR_MODULES, linearName, linearShape, type LinearModule } from './linearModules.js';
+import { linearName, linearShape, type LinearModule } from './linearModules.js';
 import { linearTrainable, readInTidy } from './ops.js';
+import { loraOptionsSchema, type LoraOptions } from './loraOptions.js';
 import { peftConfigJson, readPeftAdapter, writePeftAdapter } from './peftFiles.js';
 import { Rng } from './rng.js';
 import type { HostTensor } from './safetensors.js';
 
-export interface LoraOptions {
-  readonly r: number;
-  readonly alpha: number;
-  readonly dropout: number;
-  readonly targetModules: readonly LinearModule[];
-  /** Written to adapter_config.json so PEFT knows which base model the adapter belongs to. */
-  readonly baseModelNameOrPath?: string;
-}
-
-/** The founding guide's LoRA (the same as the domain's default for a training request). */
-export const DEFAULT_LORA: LoraOptions = {
-  r: 16,
-  alpha: 32,
-  dropout: 0.05,
-  targetModules: ['q_proj', 'v_proj'],
-};
-
-const moduleSchema = z.enum(LINEAR_MODULES as [LinearModule, ...LinearModule[]]);
-
-export const loraOptionsSchema = z.object({
-  r: z.number().int().positive(),
-  alpha: z.number().positive(),
-  dropout: z.number().min(0).max(1),
-  targetModules: z.array(moduleSchema).min(1),
-  baseModelNameOrPath: z.string().optional(),
-});
+export { DEFAULT_LORA, loraOptionsSchema, type LoraOptions } from './loraOptions.js';
 
 /** The PEFT key of a LoRA matrix, e.g. base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight. */
 export function peftKey(layer: number, module: LinearModule, which: 'A' | 'B'): string {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { LINEAR_MODULES, type LinearModule } from './linearModules.js';
-import type { LoraOptions } from './lora.js';
+import type { LoraOptions } from './loraOptions.js';
 import { decodeSafetensors, encodeSafetensors, type HostTensor } from './safetensors.js';
 
 /*

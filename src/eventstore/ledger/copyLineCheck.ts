@@ -1,6 +1,6 @@
 import * as crypto from 'node:crypto';
 import { CanonicalBytes } from './canonicalBytes.js';
-import type { CheckedEvent } from './checkedEvents.js';
+import type { CheckedEvent } from './checkedEvent.js';
 
 /** Why an event's hash is not its content's (the general path says the same). */
 export function alteredEventReason(streamId: string, streamVersion: number): string {

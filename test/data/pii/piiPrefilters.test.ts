@@ -9,6 +9,7 @@ import {
   type ScoredPiiMatch,
 } from '../../../src/data/pii/recognisers.js';
 import { generatePiiCorpus } from '../../support/piiCorpus.js';
+import { seededRandom } from '../../../src/data/noise/seededRandom.js';
 
 // The recognisers skip work: a profile of the text decides which recognisers can match at all (`needs`), and
 // the digit-, bracket- and capital-led patterns are tried only at the places a match can start (`fits`). Those
@@ -34,18 +35,6 @@ const EDIT_CHARACTERS = [
   '（',
 ];
 
-/** A small deterministic generator (mulberry32), so a failure names a text that can be found again. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The text with a few edits, most of them at or beside a digit (where the identifiers are). */
 function edited(text: string, random: () => number): string {
   let out = text;
@@ -68,7 +57,7 @@ function edited(text: string, random: () => number): string {
 }
 
 function texts(): string[] {
-  const random = rng(20261208);
+  const random = seededRandom(20261208);
   const base = [
     ...generatePiiCorpus(300, 7).map((r) => r.text),
     ...generateHeldOutCorpus(300).map((r) => r.text),

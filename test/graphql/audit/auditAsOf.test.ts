@@ -5,18 +5,7 @@ import { PostgresEventStore } from '../../../src/eventstore/index.js';
 import { buildAuditReport, type AuditReport } from '../../../src/graphql/audit/auditReport.js';
 import { writeWorldSnapshots } from '../../../src/projections/index.js';
 import { databaseTargets, type TestDatabase } from '../../support/databases.js';
-
-/** A seeded PRNG (mulberry32): the same moments on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../../src/data/noise/seededRandom.js';
 
 /** The report less the moment it was generated. */
 const content = (report: AuditReport | null) =>
@@ -51,7 +40,7 @@ for (const target of databaseTargets) {
     afterAll(() => database.close());
 
     it('equals the report folded from the start of the log at random moments', async () => {
-      const random = prng(23);
+      const random = seededRandom(23);
       const moments = Array.from(
         { length: 12 },
         () => new Date(span.first + Math.floor(random() * (span.last - span.first + 10))),
