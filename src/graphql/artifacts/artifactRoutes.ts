@@ -61,6 +61,18 @@ export function mountArtifactRoutes(app: express.Express, options: ArtifactRoute
     );
     return null;
   };
+  /** The hash a write names and the caller, when the caller may write artifacts; otherwise answers the refusal. */
+  const writeAccess = async (req: express.Request, res: express.Response) => {
+    const hash = hashOf(req, res);
+    if (!hash) return null;
+    const viewer = await options.authenticate(req.headers.authorization);
+    const refusal = await access.mayWrite(viewer);
+    if (refusal) {
+      fail(res, 403, 'forbidden', refusal);
+      return null;
+    }
+    return { hash, viewer };
+  };
 
   const read = async (req: express.Request, res: express.Response, withBody: boolean) => {
     try {
@@ -126,11 +138,9 @@ export function mountArtifactRoutes(app: express.Express, options: ArtifactRoute
 
   app.put('/artifacts/:sha256', async (req, res) => {
     try {
-      const hash = hashOf(req, res);
-      if (!hash) return;
-      const viewer = await options.authenticate(req.headers.authorization);
-      const refusal = await access.mayWrite(viewer);
-      if (refusal) return fail(res, 403, 'forbidden', refusal);
+      const caller = await writeAccess(req, res);
+      if (!caller) return;
+      const { hash } = caller;
       if (await artifacts.has(hash)) {
         // Same hash, same bytes: nothing to store; the body is drained, not read into memory.
         req.resume();
@@ -154,11 +164,9 @@ export function mountArtifactRoutes(app: express.Express, options: ArtifactRoute
 
   app.post('/artifacts/:sha256/uploads', async (req, res) => {
     try {
-      const hash = hashOf(req, res);
-      if (!hash) return;
-      const viewer = await options.authenticate(req.headers.authorization);
-      const refusal = await access.mayWrite(viewer);
-      if (refusal) return fail(res, 403, 'forbidden', refusal);
+      const caller = await writeAccess(req, res);
+      if (!caller) return;
+      const { hash, viewer } = caller;
       const { byteSize, mediaType } = await uploadRequestOf(req);
       if (await artifacts.has(hash)) {
         res.json({ how: 'already_stored', artifact: await artifacts.stat(hash) });
@@ -188,11 +196,9 @@ export function mountArtifactRoutes(app: express.Express, options: ArtifactRoute
 
   app.post('/artifacts/:sha256/uploads/:uploadId/complete', async (req, res) => {
     try {
-      const hash = hashOf(req, res);
-      if (!hash) return;
-      const viewer = await options.authenticate(req.headers.authorization);
-      const refusal = await access.mayWrite(viewer);
-      if (refusal) return fail(res, 403, 'forbidden', refusal);
+      const caller = await writeAccess(req, res);
+      if (!caller) return;
+      const { hash, viewer } = caller;
       req.resume();
       const direct = artifacts.directUploads;
       if (!direct) {
