@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import { adamWStepWasm, type AdamWScalars } from './adamwWasm.js';
 
 export interface AdamWOptions {
   readonly beta1: number;
@@ -15,25 +14,6 @@ export interface AdamWOptions {
 export interface Moments {
   readonly m: tf.Variable;
   readonly v: tf.Variable;
-}
-
-/**
- * One AdamW step of one variable by tfjs ops (any backend): the new weight, first and second moments, each op
- * rounding to float32. The wasm kernel (adamwWasm.ts) computes the same bits in one pass.
- */
-export function adamWStepOps(
-  param: tf.Tensor,
-  grad: tf.Tensor,
-  m: tf.Tensor,
-  v: tf.Tensor,
-  s: AdamWScalars,
-): { param: tf.Tensor; m: tf.Tensor; v: tf.Tensor } {
-  const g = s.clip !== 1 ? tf.mul(grad, s.clip) : grad;
-  const m1 = tf.add(tf.mul(m, s.beta1), tf.mul(g, s.oneMinusBeta1));
-  const v1 = tf.add(tf.mul(v, s.beta2), tf.mul(tf.square(g), s.oneMinusBeta2));
-  const decayed = s.decay !== 1 ? tf.mul(param, s.decay) : param;
-  const denom = tf.add(tf.div(tf.sqrt(v1), s.sqrtBias2), s.epsilon);
-  return { param: tf.sub(decayed, tf.mul(tf.div(m1, denom), s.stepSize)), m: m1, v: v1 };
 }
 
 /**
@@ -81,25 +61,16 @@ export class AdamW {
       const bc1 = 1 - o.beta1 ** step;
       const bc2 = 1 - o.beta2 ** step;
       for (const [key, variable] of variables) {
-        const g = grads.get(key);
+        let g = grads.get(key);
         if (!g) continue;
+        if (clip !== 1) g = tf.mul(g, clip);
         const { m, v } = this.moments.get(key)!;
-        const scalars: AdamWScalars = {
-          clip,
-          beta1: o.beta1,
-          oneMinusBeta1: 1 - o.beta1,
-          beta2: o.beta2,
-          oneMinusBeta2: 1 - o.beta2,
-          decay: o.weightDecay > 0 && variable.rank > 1 ? 1 - lr * o.weightDecay : 1,
-          sqrtBias2: Math.sqrt(bc2),
-          epsilon: o.epsilon,
-          stepSize: lr / bc1,
-        };
-        // On wasm one pass per variable, with the same float32 roundings as the ops.
-        const next = adamWStepWasm(variable, g, m, v, scalars) ?? adamWStepOps(variable, g, m, v, scalars);
-        m.assign(next.m);
-        v.assign(next.v);
-        variable.assign(next.param);
+        m.assign(tf.add(tf.mul(m, o.beta1), tf.mul(g, 1 - o.beta1)));
+        v.assign(tf.add(tf.mul(v, o.beta2), tf.mul(tf.square(g), 1 - o.beta2)));
+        const decay =
+          o.weightDecay > 0 && variable.rank > 1 ? tf.mul(variable, 1 - lr * o.weightDecay) : variable;
+        const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), o.epsilon);
+        variable.assign(tf.sub(decay, tf.mul(tf.div(m, denom), lr / bc1)));
       }
       return norm;
     });
