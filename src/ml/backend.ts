@@ -17,6 +17,15 @@ export interface BackendInfo {
   readonly skipped: readonly string[];
 }
 
+/**
+ * The optional packages behind the libtensorflow backends (both register tfjs's 'tensorflow' backend). They
+ * download libtensorflow when installed, so they are optionalDependencies, loaded by dynamic import.
+ */
+export const NODE_BACKEND_PACKAGES = {
+  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
+  tensorflow: '@tensorflow/tfjs-node',
+} as const satisfies Record<Extract<BackendName, 'tensorflow-gpu' | 'tensorflow'>, string>;
+
 const PREFERENCE: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 const ALIASES: Record<string, BackendName> = {
   'node-gpu': 'tensorflow-gpu',
@@ -85,14 +94,14 @@ async function tryBackend(name: BackendName): Promise<Omit<BackendInfo, 'skipped
   switch (name) {
     case 'tensorflow-gpu': {
       // A variable module name keeps TypeScript from requiring the optional package's types at compile time.
-      const pkg = '@tensorflow/tfjs-node-gpu';
+      const pkg: string = NODE_BACKEND_PACKAGES['tensorflow-gpu'];
       await import(pkg);
       if (!(await tf.setBackend('tensorflow')))
         throw new Error(`${pkg} loaded but its backend did not start`);
       return { backend: tf.getBackend(), provider: pkg, device: 'GPU (CUDA, libtensorflow)' };
     }
     case 'tensorflow': {
-      const pkg = '@tensorflow/tfjs-node';
+      const pkg: string = NODE_BACKEND_PACKAGES.tensorflow;
       await import(pkg);
       if (!(await tf.setBackend('tensorflow')))
         throw new Error(`${pkg} loaded but its backend did not start`);
