@@ -233,34 +233,73 @@ function decodeAttentionKernel({ inputs, backend, attrs }: Parameters<tf.KernelF
   const ks = view(k, n * stride * d);
   const vs = view(v, n * stride * d);
   const ys = view(out, n * m * d);
-  const weights = new Float32Array(t);
+  // Scratch reused for every query: its scores, its row of q and its output, in doubles.
+  const weights = new Float64Array(t);
+  const query = new Float64Array(d);
+  const sum = new Float64Array(d);
   for (let e = 0; e < n; e++) {
     const from = first[e] ?? 0;
     const entry = e * stride * d;
     for (let r = 0; r < m; r++) {
       const qRow = (e * m + r) * d;
-      let max = -Infinity;
-      for (let s = from; s < t; s++) {
+      for (let j = 0; j < d; j++) query[j] = qs[qRow + j]!;
+      // Four keys at a time share each load of q; each dot product still sums over j in order.
+      let s = from;
+      for (; s + 4 <= t; s += 4) {
+        const k0 = entry + s * d;
+        const k1 = k0 + d;
+        const k2 = k1 + d;
+        const k3 = k2 + d;
+        let dot0 = 0;
+        let dot1 = 0;
+        let dot2 = 0;
+        let dot3 = 0;
+        for (let j = 0; j < d; j++) {
+          const x = query[j]!;
+          dot0 += x * ks[k0 + j]!;
+          dot1 += x * ks[k1 + j]!;
+          dot2 += x * ks[k2 + j]!;
+          dot3 += x * ks[k3 + j]!;
+        }
+        weights[s] = dot0 * scale;
+        weights[s + 1] = dot1 * scale;
+        weights[s + 2] = dot2 * scale;
+        weights[s + 3] = dot3 * scale;
+      }
+      for (; s < t; s++) {
         const kRow = entry + s * d;
         let dot = 0;
-        for (let j = 0; j < d; j++) dot += qs[qRow + j]! * ks[kRow + j]!;
-        const w = dot * scale;
-        weights[s] = w;
-        if (w > max) max = w;
+        for (let j = 0; j < d; j++) dot += query[j]! * ks[kRow + j]!;
+        weights[s] = dot * scale;
       }
+      let max = -Infinity;
+      for (let s = from; s < t; s++) if (weights[s]! > max) max = weights[s]!;
       let total = 0;
       for (let s = from; s < t; s++) {
         const w = Math.exp(weights[s]! - max);
         weights[s] = w;
         total += w;
       }
-      const y = ys.subarray(qRow, qRow + d);
-      y.fill(0);
-      for (let s = from; s < t; s++) {
+      sum.fill(0);
+      // Four values at a time per load and store of the sum; each sum still adds them in slot order.
+      for (s = from; s + 4 <= t; s += 4) {
+        const w0 = weights[s]! / total;
+        const w1 = weights[s + 1]! / total;
+        const w2 = weights[s + 2]! / total;
+        const w3 = weights[s + 3]! / total;
+        const v0 = entry + s * d;
+        const v1 = v0 + d;
+        const v2 = v1 + d;
+        const v3 = v2 + d;
+        for (let j = 0; j < d; j++)
+          sum[j] = sum[j]! + w0 * vs[v0 + j]! + w1 * vs[v1 + j]! + w2 * vs[v2 + j]! + w3 * vs[v3 + j]!;
+      }
+      for (; s < t; s++) {
         const w = weights[s]! / total;
         const vRow = entry + s * d;
-        for (let j = 0; j < d; j++) y[j]! += w * vs[vRow + j]!;
+        for (let j = 0; j < d; j++) sum[j] += w * vs[vRow + j]!;
       }
+      for (let j = 0; j < d; j++) ys[qRow + j] = sum[j]!;
     }
   }
   return out;

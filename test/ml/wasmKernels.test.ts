@@ -103,8 +103,9 @@ describe('wasm kernels', () => {
   });
 
   it('decodeAttentionWasm attends over slots first[e]..length of caches with spare room, as softmax(q k^T) v', () => {
-    const [n, m, d, stride, length] = [3, 2, 4, 9, 6];
-    const first = [0, 2, 5];
+    // Entries of 11, 9, 6 and 1 slots: blocks of four keys and the remainders after them.
+    const [n, m, d, stride, length] = [4, 2, 4, 13, 11];
+    const first = [0, 2, 5, 10];
     const q = random(n * m * d, 3);
     const k = random(n * stride * d, 4);
     const v = random(n * stride * d, 5);
