@@ -11,10 +11,14 @@ import * as crypto from 'node:crypto';
  * ledger (src/eventstore/ledger) feeds it one leaf per event, in global order.
  */
 
-/** SHA-256 in one call (crypto.hash, Node 20.12+: no Hash object per digest), or through createHash before it. */
-const sha256: (data: Uint8Array) => Buffer =
+/**
+ * SHA-256 in one call (crypto.hash, Node 20.12+: no Hash object per digest), or through createHash before it.
+ * The digest comes as a 'binary' (latin1) string (one character per byte) made into a Buffer in JavaScript: several times
+ * faster than crypto.hash's own 'buffer' output, which makes each 32-byte Buffer in C++.
+ */
+export const sha256: (data: Uint8Array) => Buffer =
   typeof crypto.hash === 'function'
-    ? (data) => crypto.hash('sha256', data, 'buffer')
+    ? (data) => Buffer.from(crypto.hash('sha256', data, 'binary'), 'binary')
     : (data) => crypto.createHash('sha256').update(data).digest();
 
 /** SHA-256 of nothing: the root of the empty tree. */

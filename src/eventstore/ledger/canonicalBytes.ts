@@ -105,12 +105,16 @@ export class CanonicalBytes {
     const first = index;
     while (index < end && isDigit(source[index]!)) index += 1;
     const integerDigits = index - first;
-    let printedAsIs = integerDigits > 0 && (integerDigits === 1 || source[first] !== 0x30);
+    // wellFormed: the JSON number grammar without an exponent (checked here, so no regular expression is needed).
+    const wellFormed = integerDigits > 0 && (integerDigits === 1 || source[first] !== 0x30);
+    let fractionWellFormed = true;
+    let printedAsIs = wellFormed;
     let digits = integerDigits;
     if (index < end && source[index] === 0x2e) {
       index += 1;
       const fraction = index;
       while (index < end && isDigit(source[index]!)) index += 1;
+      if (index === fraction) fractionWellFormed = false;
       // No digit, or a trailing zero.
       if (index === fraction || source[index - 1] === 0x30) printedAsIs = false;
       digits += index - fraction;
@@ -124,16 +128,18 @@ export class CanonicalBytes {
       printedAsIs = false; // -0
     }
     if (digits > 15) printedAsIs = false;
+    let exponent = false;
     while (index < end && isNumberCharacter(source[index]!)) {
-      printedAsIs = false; // an exponent, or text that is not a number
+      exponent = true; // an exponent, or text that is not a number
       index += 1;
     }
-    if (printedAsIs) {
+    if (printedAsIs && !exponent) {
       this.copy(source, at, index);
       return index;
     }
     const literal = source.toString('latin1', at, index);
-    if (!JSON_NUMBER.test(literal)) return -1;
+    const grammarChecked = wellFormed && fractionWellFormed && !exponent;
+    if (!grammarChecked && !JSON_NUMBER.test(literal)) return -1;
     const printed = JSON.stringify(Number(literal));
     if (this.bytes.length - this.length < printed.length) return -1;
     this.length += this.bytes.write(printed, this.length, 'latin1');

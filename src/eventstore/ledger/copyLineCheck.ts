@@ -1,4 +1,5 @@
 import * as crypto from 'node:crypto';
+import { sha256 } from '../merkle.js';
 import { CanonicalBytes } from './canonicalBytes.js';
 import type { CheckedEvent } from './checkedEvent.js';
 
@@ -91,6 +92,13 @@ export class CopyLineChecker {
   private readonly ends = new Int32Array(FIELDS);
   /** 0x00 then the stored hash's 32 bytes: the leaf hash's input (RFC 9162). */
   private readonly leafInput = Buffer.alloc(33);
+  /**
+   * The last line's stream id and stored hash: the next event of the same stream (an append of several events
+   * lies together in the log) takes these strings again instead of new ones, and its previousHash is then the
+   * very string its predecessor's hash is.
+   */
+  private lastStreamId = '';
+  private lastHash = '';
 
   /** The event on `line[start, end)` (without its newline), checked; undefined when this path declines it. */
   check(line: Buffer, start: number, end: number): CheckedEvent | undefined {
@@ -129,18 +137,35 @@ export class CopyLineChecker {
     // As hex, compared with the stored hash's text (needed as a string anyway): no Buffer per digest.
     const hash = line.toString('latin1', starts[Field.Hash], ends[Field.Hash]);
     const matches = crypto.hash('sha256', out.bytes.subarray(0, out.length), 'hex') === hash;
-    const streamId = line.toString('utf8', starts[Field.StreamId], ends[Field.StreamId]);
+    const streamId = this.streamIdOf(line);
+    const previousHash = this.isNull(line, Field.PreviousHash) ? null : this.previousHashOf(line);
+    this.lastHash = hash;
     return new CopyLineEvent(
       line.toString('latin1', start, ends[Field.EventId]),
       streamId,
       streamVersion,
-      this.isNull(line, Field.PreviousHash)
-        ? null
-        : line.toString('utf8', starts[Field.PreviousHash], ends[Field.PreviousHash]),
+      previousHash,
       hash,
       matches ? undefined : alteredEventReason(streamId, streamVersion),
-      crypto.hash('sha256', this.leafInput, 'buffer'),
+      sha256(this.leafInput),
     );
+  }
+
+  /** The stream id (UTF-8), the last line's string when the bytes are the same. */
+  private streamIdOf(line: Buffer): string {
+    const start = this.starts[Field.StreamId]!;
+    const end = this.ends[Field.StreamId]!;
+    if (sameAsciiText(line, start, end, this.lastStreamId)) return this.lastStreamId;
+    this.lastStreamId = line.toString('utf8', start, end);
+    return this.lastStreamId;
+  }
+
+  /** previous_hash (not null), the last line's hash string when it is the same text. */
+  private previousHashOf(line: Buffer): string {
+    const start = this.starts[Field.PreviousHash]!;
+    const end = this.ends[Field.PreviousHash]!;
+    if (sameAsciiText(line, start, end, this.lastHash)) return this.lastHash;
+    return line.toString('utf8', start, end);
   }
 
   /**
@@ -184,9 +209,9 @@ export class CopyLineChecker {
     if (this.ends[Field.Hash]! - start !== 64) return false;
     const leafInput = this.leafInput;
     for (let index = 0; index < 32; index += 1) {
-      const high = hexDigit(line[start + 2 * index]!);
-      const low = hexDigit(line[start + 2 * index + 1]!);
-      if (high < 0 || low < 0) return false;
+      const high = HEX_DIGIT[line[start + 2 * index]!]!;
+      const low = HEX_DIGIT[line[start + 2 * index + 1]!]!;
+      if ((high | low) < 0) return false;
       leafInput[index + 1] = (high << 4) | low;
     }
     return true;
@@ -218,12 +243,22 @@ export class CopyLineChecker {
   }
 }
 
-/** A lowercase hex digit's value, or -1. */
-function hexDigit(code: number): number {
-  if (code >= 0x30 && code <= 0x39) return code - 0x30;
-  if (code >= 0x61 && code <= 0x66) return code - 0x61 + 10;
-  return -1;
+/**
+ * Whether `line[start, end)` is `text` in ASCII: then it decodes to `text` in any encoding (a byte above 0x7F
+ * could match a character of `text` and still decode to another).
+ */
+function sameAsciiText(line: Buffer, start: number, end: number, text: string): boolean {
+  if (end - start !== text.length) return false;
+  for (let index = start; index < end; index += 1) {
+    const code = line[index]!;
+    if (code > 0x7f || code !== text.charCodeAt(index - start)) return false;
+  }
+  return true;
 }
+
+/** Each byte's value as a lowercase hex digit, or -1. */
+const HEX_DIGIT = new Int8Array(256).fill(-1);
+for (let digit = 0; digit < 16; digit += 1) HEX_DIGIT[digit.toString(16).charCodeAt(0)] = digit;
 
 /**
  * An int4 column's text (an optional minus sign, then digits without a leading zero) as its number, whose

@@ -209,6 +209,43 @@ describe('checkedEventsOfCopyBatch', () => {
   });
 });
 
+describe('CopyLineChecker on consecutive lines', () => {
+  /** A COPY line (bytes) of an event of `streamId` (raw bytes) after `previousHash` (or `\\N`). */
+  const lineOf = (streamId: Buffer, version: number, previousHash: string, hash: string) =>
+    Buffer.concat([
+      Buffer.from(`7\t${version}\t01a252cc-9ae6-755e-8047-9e5ae35699a${version}\t`),
+      streamId,
+      Buffer.from(
+        `\t${version}\tValueRecorded\t1\t{"value": ${version}}\ttest\tc\t\\N\t2026-12-07T23:17:50.438Z\t` +
+          `${previousHash}\t${hash}`,
+      ),
+    ]);
+  const fields = (event: CheckedEvent) => [event.stream_id, event.previous_hash, event.hash, event.event_id];
+
+  it("takes the last line's stream id and hash strings again only for the same ASCII bytes", () => {
+    const first = 'ab'.repeat(32);
+    const second = 'cd'.repeat(32);
+    const lines = [
+      lineOf(Buffer.from('é', 'utf8'), 1, '\\N', first),
+      // One byte that is 'é' in latin1 (and not UTF-8): the same length and char code as the last stream id.
+      lineOf(Buffer.from([0xe9]), 2, first, second),
+      lineOf(Buffer.from([0xe9]), 3, second, first),
+      // The previous hash in capitals: not the last hash's text.
+      lineOf(Buffer.from('run', 'utf8'), 4, first.toUpperCase(), second),
+      lineOf(Buffer.from('run', 'utf8'), 5, second, first),
+      lineOf(Buffer.from('ruN', 'utf8'), 6, first, second),
+    ];
+    const checker = new CopyLineChecker();
+    const fast = lines.map((line) => checker.check(line, 0, line.length));
+    const general = lines.map((line) => checkedEventOfRow(ledgerEventOfCopyRow(line.toString('utf8'))));
+    expect(fast.every((event) => event !== undefined)).toBe(true);
+    expect(fast.map((event) => fields(event!))).toEqual(general.map(fields));
+    expect(fast.map((event) => event!.stream_id)).toEqual(['é', '\uFFFD', '\uFFFD', 'run', 'run', 'ruN']);
+    expect(fast[3]!.previous_hash).toBe(first.toUpperCase());
+    expect(fast[4]!.previous_hash).toBe(second);
+  });
+});
+
 describe('CanonicalBytes', () => {
   const write = (jsonbText: string): string | undefined => {
     const out = new CanonicalBytes();
