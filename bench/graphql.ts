@@ -272,7 +272,10 @@ export default async function (args: string[]): Promise<BenchResult> {
       headers: { 'content-type': 'application/json' },
       body,
     });
-    if (!warm.ok) throw new Error(`${name}: HTTP ${warm.status} ${await warm.text()}`);
+    const warmBody = await warm.text();
+    if (!warm.ok) throw new Error(`${name}: HTTP ${warm.status} ${warmBody}`);
+    // The answer's size: printing and writing it to the socket is much of a large answer's CPU.
+    metrics[`${name}_response_bytes`] = Buffer.byteLength(warmBody);
     const cpuBefore = process.cpuUsage();
     const cacheBefore = server.responseCacheStats()!;
     const writer = background ? writeInBackground(store, background, 100) : null;

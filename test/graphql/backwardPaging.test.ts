@@ -25,10 +25,14 @@ interface List {
   /** The document around the connection field (`CONNECTION` marks where it goes). */
   readonly wrap: (connection: string) => string;
   readonly field: string;
+  /** Arguments the field always takes besides the paging ones (which stream). */
+  readonly args?: string;
   /** The node field that names each item. */
   readonly key: string;
   readonly connection: (data: Data) => Connection;
 }
+
+const withFixed = (list: List, args: string) => (list.args ? `${list.args}, ${args}` : args);
 
 function rootList(field: string, key: string): List {
   return { name: field, wrap: (c) => c, field, key, connection: (data) => data[field] as Connection };
@@ -87,6 +91,14 @@ for (const target of databaseTargets) {
         'versions',
         'version',
       ),
+      {
+        name: 'stream',
+        wrap: (c) => c,
+        field: 'stream',
+        args: `streamId: "run-${first('TrainingRunRequested', 'runId')}"`,
+        key: 'streamVersion',
+        connection: (data) => data['stream'] as Connection,
+      },
       childList(
         'deployment.history',
         `deployment(deploymentName: "${first('DeploymentRequested', 'deploymentName')}")`,
@@ -96,7 +108,7 @@ for (const target of databaseTargets) {
     ];
 
     async function page(list: List, args: string): Promise<Connection> {
-      const selection = `${list.field}(${args}) { edges { cursor node { key: ${list.key} } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } }`;
+      const selection = `${list.field}(${withFixed(list, args)}) { edges { cursor node { key: ${list.key} } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } }`;
       const response = await api.request<Data>(`{ ${list.wrap(selection)} }`);
       expect(response.errors, `${list.name}(${args})`).toBeUndefined();
       return list.connection(response.data!);
@@ -140,6 +152,11 @@ for (const target of databaseTargets) {
         expect(lastTwo.pageInfo.hasPreviousPage).toBe(total > 2);
         expect(lastTwo.pageInfo.hasNextPage).toBe(false);
 
+        // Exactly the whole list counted from the end: nothing earlier.
+        const whole = await page(list, `last: ${total}`);
+        expect(keys(whole), list.name).toEqual(keys(all));
+        expect(whole.pageInfo.hasPreviousPage, list.name).toBe(false);
+
         if (total < 2) continue;
         const after = all.edges[0]!.cursor;
         const before = all.edges[total - 1]!.cursor;
@@ -169,7 +186,7 @@ for (const target of databaseTargets) {
           ['first: -3', /first must be an integer from 1 to 500, got -3/],
           ['last: 2, before: "bm9wZQ"', /is not one this API returned/],
         ] as const) {
-          const selection = `${list.field}(${args}) { edges { cursor } }`;
+          const selection = `${list.field}(${withFixed(list, args)}) { edges { cursor } }`;
           const response = await api.request(`{ ${list.wrap(selection)} }`);
           expect(response.errors?.[0]?.extensions?.code, `${list.name}(${args})`).toBe('BAD_USER_INPUT');
           expect(response.errors?.[0]?.message, `${list.name}(${args})`).toMatch(message);

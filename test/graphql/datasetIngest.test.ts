@@ -105,6 +105,69 @@ for (const target of databaseTargets) {
       expect(recorded.data).toMatchObject({ seed: 3, count: 2 });
     });
 
+    it("answers the state's refusals as user errors with the field at fault, recording nothing", async () => {
+      const withErrors = (query: string) =>
+        query.replace(/eventTypes/, 'eventTypes eventIds checkpoint userErrors { code kind field message }');
+      const unknown = await call(withErrors(augment), {
+        datasetId: 'no-such-dataset',
+        lexicon: { name: 'one', terms: [{ term: 'x', category: 'medical', attributes: {} }] },
+      });
+      expect(unknown.errors).toBeUndefined();
+      expect(unknown.payload).toMatchObject({
+        augmentationId: null,
+        datasetId: null,
+        lexiconHash: null,
+        templates: [],
+        eventTypes: [],
+        eventIds: [],
+        checkpoint: null,
+        userErrors: [{ code: 'DATASET_NOT_FOUND', kind: 'NOT_FOUND', field: ['datasetId'] }],
+      });
+
+      const registered = await call(ingest, {
+        name: 'archived-later',
+        content: lines(4),
+        allowSmallEvalSplit: true,
+      });
+      expect(registered.errors).toBeUndefined();
+      const datasetId = registered.payload!['datasetId'] as string;
+      const archived = await api.request(
+        'mutation($d: ID!) { archiveDataset(datasetId: $d, reason: "superseded") { userErrors { code } } }',
+        { d: datasetId },
+      );
+      expect(archived.errors).toBeUndefined();
+      const streamBefore = await api.store.readStream(`dataset-${datasetId}`);
+
+      const again = await call(withErrors(ingest), {
+        name: 'archived-later',
+        content: lines(6),
+        allowSmallEvalSplit: true,
+      });
+      expect(again.errors).toBeUndefined();
+      expect(again.payload).toMatchObject({
+        datasetId: null,
+        revision: null,
+        eventTypes: [],
+        userErrors: [{ code: 'DATASET_ARCHIVED', kind: 'CONFLICT', field: ['name'] }],
+      });
+      const flywheel = await api.request<{ m: Record<string, unknown> }>(
+        'mutation($d: ID!) { m: buildFlywheelRevision(input: { datasetId: $d }) { revision added eventTypes userErrors { code kind field } } }',
+        { d: datasetId },
+      );
+      expect(flywheel.errors).toBeUndefined();
+      expect(flywheel.data?.m).toEqual({
+        revision: null,
+        added: null,
+        eventTypes: [],
+        userErrors: [{ code: 'DATASET_ARCHIVED', kind: 'CONFLICT', field: ['datasetId'] }],
+      });
+      expect(await api.store.readStream(`dataset-${datasetId}`)).toEqual(streamBefore);
+
+      // Input the request itself gets wrong stays a GraphQL error (BAD_USER_INPUT), as for every mutation.
+      const bad = await call(withErrors(ingest), { name: 'x', content: 'a', path: 'b' });
+      expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    });
+
     it('a strict ingest with invalid lines is BAD_USER_INPUT with every line in extensions.issues', async () => {
       const content = [lines(1), '{"instruction": "no output here"}', lines(1), '{"output": "x"'].join('\n');
       const { payload, errors } = await call(ingest, { name: 'broken', content });

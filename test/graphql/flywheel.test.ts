@@ -275,11 +275,19 @@ for (const target of databaseTargets) {
       expect((again.errors as Errors)?.[0]?.message).toMatch(
         /no new preference pairs .* \(7 already there\)/,
       );
-      const wrongKind = await api.request(
-        'mutation { m: buildPreferenceRevision(datasetId: "nope") { revision } }',
+      // A dataset that does not exist is the state's refusal: a user error naming the field, no GraphQL error.
+      const before = await countEvents(database);
+      const unknown = await api.request<{ m: Record<string, unknown> }>(
+        'mutation { m: buildPreferenceRevision(datasetId: "nope") { revision eventTypes userErrors { code kind field } } }',
         {},
       );
-      expect((wrongKind.errors as Errors)?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(unknown.errors).toBeUndefined();
+      expect(unknown.data?.m).toEqual({
+        revision: null,
+        eventTypes: [],
+        userErrors: [{ code: 'DATASET_NOT_FOUND', kind: 'NOT_FOUND', field: ['datasetId'] }],
+      });
+      expect(await countEvents(database)).toBe(before);
     });
 
     it('leaves out the rankings of a labeler who disagrees with the others (minAgreement), recording figures only', async () => {

@@ -206,6 +206,34 @@ for (const target of databaseTargets) {
       const supervised = await series(supervisedRunId);
       expect(supervised.length).toBeGreaterThan(0);
       expect(supervised.every((p) => p.rewardAccuracy === null && p.rewardMargin === null)).toBe(true);
+
+      // The columnar series over a window of steps: each series keeps only the steps that have its figure.
+      type Series = { name: string; steps: number[]; values: number[] };
+      const columns = async (id: string, args: string) => {
+        const response = await api.request<{
+          run: { metricSeries: { series: Series[]; nextFromStep: number | null } };
+        }>(
+          `query($id: ID!) { run(runId: $id) { metricSeries(${args}) { series { name steps values } nextFromStep } } }`,
+          { id },
+        );
+        expect(response.errors).toBeUndefined();
+        return response.data!.run.metricSeries;
+      };
+      expect(await columns(runId, 'names: [REWARD_MARGIN, REWARD_ACCURACY], first: 1')).toEqual({
+        series: [
+          { name: 'REWARD_MARGIN', steps: [1], values: [-0.5] },
+          { name: 'REWARD_ACCURACY', steps: [1], values: [0.25] },
+        ],
+        nextFromStep: 2,
+      });
+      expect(await columns(runId, 'names: [REWARD_MARGIN], fromStep: 2, toStep: 2')).toEqual({
+        series: [{ name: 'REWARD_MARGIN', steps: [2], values: [1.25] }],
+        nextFromStep: null,
+      });
+      const mixed = await columns(supervisedRunId, 'names: [REWARD_MARGIN, LOSS], first: 2');
+      expect(mixed.series[0]).toEqual({ name: 'REWARD_MARGIN', steps: [], values: [] });
+      expect(mixed.series[1]!.steps).toEqual(supervised.slice(0, 2).map((point) => point.step));
+      expect(mixed.nextFromStep).toBe(supervised[2]?.step ?? null);
     });
 
     it('answers the registry live and as of a past moment, and lineage of a version', async () => {

@@ -179,8 +179,12 @@ const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, 
 
 type Server = NonNullable<ReturnType<typeof runningServer>>;
 
+/** Input the server refused, or a refusal of the state it answered as a user error: said, not thrown. */
+const refusedByServer = (error: ForwardingError) =>
+  error.code === 'BAD_USER_INPUT' || error.extensions['domainCode'] !== undefined;
+
 const ingestMutation = `mutation ($input: DatasetIngestInput!) {
-  ingestDataset(input: $input) { datasetId name revision registered unchanged facts eventTypes }
+  ingestDataset(input: $input) { datasetId name revision registered unchanged facts eventTypes userErrors { code message } }
 }`;
 
 /**
@@ -225,7 +229,7 @@ async function ingestThroughServer(
     const { facts, eventTypes, ...summary } = outcome;
     print({ ...summary, source: file, events: eventTypes, ...facts, recordedBy: server.apiUrl });
   } catch (error) {
-    if (error instanceof ForwardingError && error.code === 'BAD_USER_INPUT') {
+    if (error instanceof ForwardingError && refusedByServer(error)) {
       process.stderr.write(`${file}: ${error.message}\n`);
       process.exitCode = 1;
       return;
@@ -237,7 +241,7 @@ async function ingestThroughServer(
 }
 
 const augmentMutation = `mutation ($input: AugmentationRequestInput!) {
-  requestAugmentation(input: $input) { augmentationId datasetId baseRevision lexiconHash templates eventTypes }
+  requestAugmentation(input: $input) { augmentationId datasetId baseRevision lexiconHash templates eventTypes userErrors { code message } }
 }`;
 
 /** `dataset augment --dataset` while a server holds the embedded data directory: requested there, its worker runs it. */
@@ -271,7 +275,7 @@ async function augmentThroughServer(
     const { eventTypes, ...summary } = requested;
     print({ ...summary, events: eventTypes, status: 'requested', recordedBy: server.apiUrl });
   } catch (error) {
-    if (error instanceof ForwardingError && error.code === 'BAD_USER_INPUT') {
+    if (error instanceof ForwardingError && refusedByServer(error)) {
       process.stderr.write(`tuneledger dataset augment: ${error.message}\n`);
       process.exitCode = 1;
       return;

@@ -288,7 +288,7 @@ async function ingestSample(s: DemoSession): Promise<DatasetRef> {
   const result = await engineer
     .request<{ ingestDataset: { datasetId: string; revision: number; recordCount: number } }>(
       'ingestDataset',
-      `mutation($input: DatasetIngestInput!) { ingestDataset(input: $input) { datasetId revision recordCount } }`,
+      `mutation($input: DatasetIngestInput!) { ingestDataset(input: $input) { datasetId revision recordCount userErrors { code message } } }`,
       {
         input: {
           name: 'demo-instructions',
@@ -321,7 +321,7 @@ async function augmentDataset(s: DemoSession, ingested: DatasetRef, training: Tr
       requestAugmentation: { augmentationId: string; lexiconHash: string; templates: string[] };
     }>(
       'requestAugmentation',
-      `mutation($input: AugmentationRequestInput!) { requestAugmentation(input: $input) { augmentationId lexiconHash templates } }`,
+      `mutation($input: AugmentationRequestInput!) { requestAugmentation(input: $input) { augmentationId lexiconHash templates userErrors { code message } } }`,
       { input: { datasetId: ingested.datasetId, revision: ingested.revision, lexicon, seed: 1 } },
     )
     .catch((error: unknown) => unavailableIfMissing(error, 'augmentation (requestAugmentation)'));

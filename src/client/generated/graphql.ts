@@ -317,14 +317,14 @@ export type DataIngestDatasetMutationVariables = Exact<{
 }>;
 
 
-export type DataIngestDatasetMutation = { ingestDataset: { datasetId: string, revision: number, registered: boolean, unchanged: boolean, contentHash: string, recordCount: number, format: DatasetFormat, facts: unknown, eventTypes: Array<string>, checkpoint: string | null } };
+export type DataIngestDatasetMutation = { ingestDataset: { datasetId: string | null, revision: number | null, registered: boolean | null, unchanged: boolean | null, contentHash: string | null, recordCount: number | null, format: DatasetFormat | null, facts: unknown, eventTypes: Array<string>, checkpoint: string | null } };
 
 export type DataRequestAugmentationMutationVariables = Exact<{
   lexicon: unknown;
 }>;
 
 
-export type DataRequestAugmentationMutation = { requestAugmentation: { augmentationId: string, baseRevision: number, lexiconHash: string, templates: Array<string>, eventTypes: Array<string> } };
+export type DataRequestAugmentationMutation = { requestAugmentation: { augmentationId: string | null, baseRevision: number | null, lexiconHash: string | null, templates: Array<string>, eventTypes: Array<string> } };
 
 export type GraphqlRunsQueryVariables = Exact<{ [key: string]: never; }>;
 

@@ -13,6 +13,7 @@ import {
   parsePiiPolicy,
   PiiPolicyError,
 } from '../../data/index.js';
+import { DomainError, isDomainError } from '../../domain/index.js';
 import type { RecordedEvent } from '../../eventstore/index.js';
 import { listInteractions, listPreferencePrompts } from '../../projections/index.js';
 import {
@@ -28,6 +29,7 @@ import {
 import type { ApiContext } from '../context.js';
 import { requireAction } from '../context.js';
 import { apiError, badInput } from '../errors.js';
+import { isUserErrorKind, toUserError, type UserError } from '../types/commandPayload.type.js';
 import {
   AugmentationRequestInput,
   AugmentationRequestPayload,
@@ -124,6 +126,28 @@ function asApiError(error: unknown): unknown {
   return error;
 }
 
+/**
+ * A refusal of the current state (a dataset that does not exist or is archived, a domain rule of kind
+ * not-found or conflict) as the payload's user error, as every command mutation answers it; null for
+ * anything else (input, role, system), which stays a GraphQL error.
+ */
+function userErrorOf(error: unknown): UserError | null {
+  if (isDomainError(error)) return isUserErrorKind(error.kind) ? toUserError(error) : null;
+  if (!(error instanceof DatasetRequestError) || !error.refusal) return null;
+  const { code, field } = error.refusal;
+  const refusal = new DomainError(code, error.message, { field });
+  return isUserErrorKind(refusal.kind) ? toUserError(refusal) : null;
+}
+
+/** What every refused dataset payload answers besides its own null fields: nothing recorded. */
+const nothingRecorded = (userError: UserError) => ({
+  userErrors: [userError],
+  eventIds: [],
+  eventTypes: [],
+  checkpoint: null,
+  replayed: false,
+});
+
 @UseMiddleware(MutationRequest)
 @Resolver()
 export class DatasetIngestResolver {
@@ -190,9 +214,24 @@ export class DatasetIngestResolver {
         format: outcome.facts.format,
         facts: outcome.facts,
         ...recorded,
+        userErrors: [],
       };
     } catch (error) {
-      throw asApiError(error);
+      const userError = userErrorOf(error);
+      if (!userError) throw asApiError(error);
+      return {
+        ...nothingRecorded(userError),
+        datasetId: null,
+        name: null,
+        revision: null,
+        registered: null,
+        unchanged: null,
+        contentHash: null,
+        recordCount: null,
+        byteSize: null,
+        format: null,
+        facts: null,
+      };
     }
   }
 
@@ -231,11 +270,22 @@ export class DatasetIngestResolver {
         templates: [...outcome.templates],
         replayed: outcome.replayed,
         ...recorded,
+        userErrors: [],
       };
     } catch (error) {
-      throw asApiError(error);
+      const userError = userErrorOf(error);
+      if (!userError) throw asApiError(error);
+      return {
+        ...nothingRecorded(userError),
+        augmentationId: null,
+        datasetId: null,
+        baseRevision: null,
+        lexiconHash: null,
+        templates: [],
+      };
     }
   }
+
   @Mutation(() => FlywheelRevisionPayload, {
     description:
       "The data flywheel (engineer): labelled production interactions become a new revision of an instruction dataset. Praised answers (thumbs up, rating >= minRating) and people's corrections are added, redacted, after the parent's records; lineage links each interaction used to the revision. Refused, with nothing appended, when no new record results.",
@@ -283,11 +333,25 @@ export class DatasetIngestResolver {
         ...outcome.counts,
         replayed: outcome.replayed,
         ...recorded,
+        userErrors: [],
       };
     } catch (error) {
-      throw asApiError(error);
+      const userError = userErrorOf(error);
+      if (!userError) throw asApiError(error);
+      return {
+        ...nothingRecorded(userError),
+        datasetId: null,
+        revision: null,
+        parentRevision: null,
+        considered: null,
+        added: null,
+        corrections: null,
+        copied: null,
+        skipped: null,
+      };
     }
   }
+
   @Mutation(() => PreferenceRevisionPayload, {
     description:
       "RLHF data (engineer): every ranked preference prompt's rankings become chosen/rejected pairs (each candidate ranked above another is chosen over it) in a new revision of a `preference` dataset. Refused, with nothing appended, when no new pair results.",
@@ -331,9 +395,22 @@ export class DatasetIngestResolver {
         ...outcome.counts,
         replayed: outcome.replayed,
         ...recorded,
+        userErrors: [],
       };
     } catch (error) {
-      throw asApiError(error);
+      const userError = userErrorOf(error);
+      if (!userError) throw asApiError(error);
+      return {
+        ...nothingRecorded(userError),
+        datasetId: null,
+        revision: null,
+        parentRevision: null,
+        rankedPrompts: null,
+        pairsAdded: null,
+        duplicates: null,
+        copied: null,
+        agreement: null,
+      };
     }
   }
 }

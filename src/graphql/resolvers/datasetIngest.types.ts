@@ -1,5 +1,6 @@
 import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import type { DatasetFormat } from '../../domain/index.js';
+import { UserError } from '../types/commandPayload.type.js';
 import { DatasetFormatEnum } from '../types/enums.js';
 import { DateTime, JSON } from '../types/scalars.js';
 
@@ -9,6 +10,12 @@ import { DateTime, JSON } from '../types/scalars.js';
  */
 @ObjectType()
 export class AppendedEvents {
+  @Field(() => [UserError], {
+    description:
+      'The domain rules that refused the request; empty when it was recorded. When not empty, nothing was recorded and the other fields are null or empty.',
+  })
+  userErrors!: UserError[];
+
   @Field(() => [ID])
   eventIds!: string[];
 
@@ -105,34 +112,38 @@ export class DatasetIngestInput {
   description: 'The revision an ingest recorded; returned once its events are projected.',
 })
 export class DatasetIngestPayload extends AppendedEvents {
-  @Field(() => ID)
-  datasetId!: string;
+  @Field(() => ID, { nullable: true })
+  datasetId!: string | null;
 
-  @Field()
-  name!: string;
+  @Field(() => String, { nullable: true })
+  name!: string | null;
 
-  @Field(() => Int)
-  revision!: number;
+  @Field(() => Int, { nullable: true })
+  revision!: number | null;
 
-  @Field({ description: 'True when this ingest registered the dataset.' })
-  registered!: boolean;
+  @Field(() => Boolean, { nullable: true, description: 'True when this ingest registered the dataset.' })
+  registered!: boolean | null;
 
-  @Field({ description: 'True when the latest revision already had this content: nothing was recorded.' })
-  unchanged!: boolean;
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'True when the latest revision already had this content: nothing was recorded.',
+  })
+  unchanged!: boolean | null;
 
-  @Field()
-  contentHash!: string;
+  @Field(() => String, { nullable: true })
+  contentHash!: string | null;
 
-  @Field(() => Int)
-  recordCount!: number;
+  @Field(() => Int, { nullable: true })
+  recordCount!: number | null;
 
-  @Field(() => Float)
-  byteSize!: number;
+  @Field(() => Float, { nullable: true })
+  byteSize!: number | null;
 
-  @Field(() => DatasetFormatEnum)
-  format!: DatasetFormat;
+  @Field(() => DatasetFormatEnum, { nullable: true })
+  format!: DatasetFormat | null;
 
   @Field(() => JSON, {
+    nullable: true,
     description: 'Every fact of the revision: splits, PII report, quality report, transform.',
   })
   facts!: unknown;
@@ -176,19 +187,24 @@ export class AugmentationRequestInput {
   description: 'The recorded AugmentationRequested; a worker picks the `augment` job up.',
 })
 export class AugmentationRequestPayload extends AppendedEvents {
-  @Field(() => ID)
-  augmentationId!: string;
+  @Field(() => ID, { nullable: true })
+  augmentationId!: string | null;
 
-  @Field(() => ID)
-  datasetId!: string;
+  @Field(() => ID, { nullable: true })
+  datasetId!: string | null;
 
-  @Field(() => Int)
-  baseRevision!: number;
+  @Field(() => Int, { nullable: true })
+  baseRevision!: number | null;
 
-  @Field({ description: 'sha256 of the lexicon; it is stored in the artifact store under this hash.' })
-  lexiconHash!: string;
+  @Field(() => String, {
+    nullable: true,
+    description: 'sha256 of the lexicon; it is stored in the artifact store under this hash.',
+  })
+  lexiconHash!: string | null;
 
-  @Field(() => [String], { description: 'Default template ids, or custom templates as JSON.' })
+  @Field(() => [String], {
+    description: 'Default template ids, or custom templates as JSON; empty when refused.',
+  })
   templates!: string[];
 
   @Field()
@@ -249,28 +265,32 @@ export class FlywheelRevisionInput {
   description: 'The flywheel revision recorded: the parent revision plus the records production taught.',
 })
 export class FlywheelRevisionPayload extends AppendedEvents {
-  @Field(() => ID)
-  datasetId!: string;
+  @Field(() => ID, { nullable: true })
+  datasetId!: string | null;
 
-  @Field(() => Int)
-  revision!: number;
+  @Field(() => Int, { nullable: true })
+  revision!: number | null;
 
-  @Field(() => Int)
-  parentRevision!: number;
+  @Field(() => Int, { nullable: true })
+  parentRevision!: number | null;
 
-  @Field(() => Int, { description: 'Labelled interactions read from the log.' })
-  considered!: number;
+  @Field(() => Int, { nullable: true, description: 'Labelled interactions read from the log.' })
+  considered!: number | null;
 
-  @Field(() => Int, { description: 'New records: praised answers and corrections.' })
-  added!: number;
+  @Field(() => Int, { nullable: true, description: 'New records: praised answers and corrections.' })
+  added!: number | null;
 
-  @Field(() => Int, { description: 'Of the new records, those whose answer is a person’s correction.' })
-  corrections!: number;
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Of the new records, those whose answer is a person’s correction.',
+  })
+  corrections!: number | null;
 
-  @Field(() => Int, { description: 'Records copied from the parent revision.' })
-  copied!: number;
+  @Field(() => Int, { nullable: true, description: 'Records copied from the parent revision.' })
+  copied!: number | null;
 
   @Field(() => JSON, {
+    nullable: true,
     description:
       'Interactions left out, by reason (rejected, no-verdict, filtered, unscored, low-reward, duplicate, ...).',
   })
@@ -314,29 +334,29 @@ export class LabelerAgreementType {
     'The preference revision recorded from human rankings: chosen/rejected pairs for reward-model or DPO runs.',
 })
 export class PreferenceRevisionPayload extends AppendedEvents {
-  @Field(() => ID)
-  datasetId!: string;
+  @Field(() => ID, { nullable: true })
+  datasetId!: string | null;
 
-  @Field(() => Int)
-  revision!: number;
+  @Field(() => Int, { nullable: true })
+  revision!: number | null;
 
   @Field(() => Int, { nullable: true })
   parentRevision!: number | null;
 
-  @Field(() => Int, { description: 'Ranked prompts read from the log.' })
-  rankedPrompts!: number;
+  @Field(() => Int, { nullable: true, description: 'Ranked prompts read from the log.' })
+  rankedPrompts!: number | null;
 
-  @Field(() => Int, { description: 'New chosen/rejected pairs.' })
-  pairsAdded!: number;
+  @Field(() => Int, { nullable: true, description: 'New chosen/rejected pairs.' })
+  pairsAdded!: number | null;
 
-  @Field(() => Int, { description: 'Pairs already in the dataset, skipped.' })
-  duplicates!: number;
+  @Field(() => Int, { nullable: true, description: 'Pairs already in the dataset, skipped.' })
+  duplicates!: number | null;
 
-  @Field(() => Int, { description: 'Records copied from the parent revision.' })
-  copied!: number;
+  @Field(() => Int, { nullable: true, description: 'Records copied from the parent revision.' })
+  copied!: number | null;
 
-  @Field(() => LabelerAgreementType)
-  agreement!: LabelerAgreementType;
+  @Field(() => LabelerAgreementType, { nullable: true })
+  agreement!: LabelerAgreementType | null;
 
   @Field({
     description: 'True when a request with this idempotency key recorded it before: its first answer.',

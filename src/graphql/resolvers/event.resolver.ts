@@ -3,6 +3,7 @@ import type { RecordedEvent } from '../../eventstore/eventStore.js';
 import type { ApiContext } from '../context.js';
 import { requireAction } from '../context.js';
 import { badInput, notFound } from '../errors.js';
+import { afterArg, beforeArg, firstArg, lastArg, pageArgs } from './paging.js';
 import { EventConnection, EventFilter, EventType, matchesFilter, toEventType } from '../types/event.type.js';
 import {
   RunProgressUpdate,
@@ -14,6 +15,20 @@ import {
 const maxPageSize = 500;
 /** A filtered log page stops scanning here and hands back a cursor to continue from. */
 const maxScannedPerPage = 20_000;
+
+/** A stream page's size when neither first nor last is given. */
+const streamPageSize = 100;
+
+/** A stream cursor is a stream version: a whole number (0: before the first event). */
+function streamCursor(name: 'after' | 'before', cursor: string | null): number | undefined {
+  if (cursor == null) return undefined;
+  const version = /^[0-9]{1,10}$/.test(cursor) ? Number(cursor) : NaN;
+  if (!Number.isSafeInteger(version))
+    throw badInput(
+      `${name}: cursor "${cursor}" is not one this API returned for a stream (a stream version, e.g. "3")`,
+    );
+  return version;
+}
 
 function pageSize(first: number): number {
   if (first < 1 || first > maxPageSize)
@@ -98,29 +113,58 @@ export class EventResolver {
     };
   }
 
-  @Query(() => EventConnection, { description: "One stream's events in order (cursor: stream version)." })
+  @Query(() => EventConnection, {
+    description:
+      "One stream's events in order (cursor: the stream version). Pages forward with first/after and backward with last/before, as the read-model lists do.",
+  })
   async stream(
     @Ctx() context: ApiContext,
     @Arg('streamId', () => ID) streamId: string,
-    @Arg('first', () => Int, { defaultValue: 100 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('first', () => Int, firstArg(streamPageSize)) first: number | null,
+    @Arg('after', () => String, afterArg) after: string | null,
+    @Arg('last', () => Int, lastArg) last: number | null,
+    @Arg('before', () => String, beforeArg) before: string | null,
   ): Promise<EventConnection> {
     requireAction(context, 'read', 'read an event stream');
-    const size = pageSize(first);
-    const afterVersion = after == null ? 0 : Number(after);
-    if (!Number.isInteger(afterVersion) || afterVersion < 0)
-      throw badInput(`after must be a stream version cursor from this stream, got "${after}"`);
-    const events = await context.deps.store.readStream(streamId, { from: afterVersion + 1, limit: size + 1 });
-    const shown = events
-      .slice(0, size)
-      .map((event) => ({ cursor: String(event.streamVersion), node: toEventType(event) }));
+    const window = pageArgs({ first, after, last, before }, streamPageSize);
+    const afterVersion = streamCursor('after', after) ?? 0;
+    const beforeVersion = streamCursor('before', before);
+    const inRange = (event: RecordedEvent) =>
+      event.streamVersion > afterVersion &&
+      (beforeVersion === undefined || event.streamVersion < beforeVersion);
+    let shown: RecordedEvent[];
+    let hasPreviousPage: boolean;
+    let hasNextPage: boolean;
+    if (window.last !== undefined) {
+      // Newest first from just below `before`, one more than asked to tell whether earlier ones exist.
+      const read =
+        beforeVersion !== undefined && beforeVersion <= 1
+          ? []
+          : await context.deps.store.readStream(streamId, {
+              direction: 'backwards',
+              ...(beforeVersion !== undefined ? { from: beforeVersion - 1 } : {}),
+              limit: window.last + 1,
+            });
+      const kept = read.filter(inRange);
+      shown = kept.slice(0, window.last).reverse();
+      hasPreviousPage = kept.length > window.last;
+      hasNextPage = beforeVersion !== undefined;
+    } else {
+      const size = window.first ?? streamPageSize;
+      const read = await context.deps.store.readStream(streamId, { from: afterVersion + 1, limit: size + 1 });
+      const kept = read.filter(inRange);
+      shown = kept.slice(0, size);
+      hasPreviousPage = afterVersion > 0;
+      hasNextPage = kept.length > size;
+    }
+    const edges = shown.map((event) => ({ cursor: String(event.streamVersion), node: toEventType(event) }));
     return {
-      edges: shown,
+      edges,
       pageInfo: {
-        hasNextPage: events.length > size,
-        hasPreviousPage: afterVersion > 0,
-        startCursor: shown[0]?.cursor ?? null,
-        endCursor: shown.at(-1)?.cursor ?? null,
+        hasNextPage,
+        hasPreviousPage,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
       },
     };
   }

@@ -78,25 +78,3 @@ export class RunMetricSeriesPageType {
   })
   nextFromStep!: number | null;
 }
-
-/** Rows (step first) to columnar series; rows are ordered by step. */
-export function toSeriesPage(
-  names: readonly RunMetricName[],
-  rows: readonly Record<string, unknown>[],
-  nextFromStep: number | null,
-): RunMetricSeriesPageType {
-  const series = names.map((name) => {
-    const column = runMetricSeriesColumns[name];
-    const steps: number[] = [];
-    const values: number[] = [];
-    for (const row of rows) {
-      const value = row[column];
-      if (typeof value === 'number') {
-        steps.push(row.step as number);
-        values.push(value);
-      }
-    }
-    return { name, steps, values };
-  });
-  return { series, nextFromStep };
-}

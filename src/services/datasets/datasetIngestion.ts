@@ -122,6 +122,7 @@ export async function ingestIntoPlatform(
   if (before.status === 'archived') {
     throw new DatasetRequestError(
       `dataset "${before.name}" (${datasetId}) is archived and takes no new revisions; ingest under another name`,
+      { code: 'DATASET_ARCHIVED', field: request.datasetId ? 'datasetId' : 'name' },
     );
   }
   if (request.datasetId && before.status === 'none') {
@@ -296,12 +297,16 @@ export async function requestAugmentationInPlatform(
 ): Promise<AugmentationRequestOutcome> {
   const state = await dependencies.services.datasets.getDataset(input.datasetId);
   if (state.status === 'none') {
-    throw new DatasetRequestError(`dataset ${input.datasetId} is not registered: ingest it first`);
+    throw new DatasetRequestError(`dataset ${input.datasetId} is not registered: ingest it first`, {
+      code: 'DATASET_NOT_FOUND',
+      field: 'datasetId',
+    });
   }
   const baseRevision = input.revision ?? latestRevision(state);
   if (baseRevision === 0) {
     throw new DatasetRequestError(
       `dataset ${input.datasetId} has no revision to augment yet: ingest a file first`,
+      { code: 'DATASET_REVISION_NOT_FOUND', field: 'revision' },
     );
   }
   const lexiconHash = await storeLexicon(dependencies.artifacts, input.lexicon);

@@ -103,6 +103,7 @@ export async function buildFlywheelRevision(
   if (!parent) {
     throw new DatasetRequestError(
       `dataset "${dataset.name}" has no revision yet; ingest one before the flywheel`,
+      { code: 'DATASET_REVISION_NOT_FOUND', field: 'datasetId' },
     );
   }
   if (!(await dependencies.artifacts.has(parent.contentHash))) {

@@ -108,9 +108,16 @@ export async function datasetTakingRevisions(
   datasetId: string,
 ): Promise<DatasetState> {
   const dataset = await datasets.getDataset(datasetId);
-  if (dataset.status === 'none') throw new DatasetRequestError(`dataset ${datasetId} is not registered`);
+  if (dataset.status === 'none')
+    throw new DatasetRequestError(`dataset ${datasetId} is not registered`, {
+      code: 'DATASET_NOT_FOUND',
+      field: 'datasetId',
+    });
   if (dataset.status === 'archived') {
-    throw new DatasetRequestError(`dataset "${dataset.name}" is archived and takes no new revisions`);
+    throw new DatasetRequestError(`dataset "${dataset.name}" is archived and takes no new revisions`, {
+      code: 'DATASET_ARCHIVED',
+      field: 'datasetId',
+    });
   }
   return dataset;
 }
