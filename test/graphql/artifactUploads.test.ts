@@ -386,6 +386,29 @@ describe('multipart direct uploads to an S3 store (s3rver), above a small thresh
     expect((await artifacts.get(hash)).equals(bytes)).toBe(true);
   });
 
+  it('gives up an upload on DELETE: what was staged is deleted and it can no longer be completed', async () => {
+    const bytes = randomBytes(1000);
+    const hash = sha256(bytes);
+    const plan = (await (await env.begin('eve', hash, bytes.length)).json()) as {
+      uploadId: string;
+      url: string;
+      headers: Record<string, string>;
+    };
+    expect((await fetch(plan.url, { method: 'PUT', headers: plan.headers, body: bytes })).status).toBe(200);
+    expect(await keysUnder(`${MULTI_PREFIX}uploads/`)).toHaveLength(1);
+    const abort = (token: string) =>
+      fetch(new URL(`/artifacts/${hash}/uploads/${plan.uploadId}`, env.api.server.url), {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${token}` },
+      });
+    expect((await abort(env.tokenOf('vic'))).status).toBe(403);
+    expect(await keysUnder(`${MULTI_PREFIX}uploads/`)).toHaveLength(1);
+    expect((await abort(env.tokenOf('eve'))).status).toBe(204);
+    expect(await keysUnder(`${MULTI_PREFIX}uploads/`)).toEqual([]);
+    expect((await env.complete('eve', hash, plan.uploadId)).status).toBe(404);
+    expect(await artifacts.has(hash)).toBe(false);
+  });
+
   it('refuses a multipart upload id that was never handed out', async () => {
     const bytes = randomBytes(70_000);
     const hash = sha256(bytes);

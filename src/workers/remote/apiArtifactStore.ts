@@ -222,7 +222,7 @@ async function uploadParts(
   }
 }
 
-/** Reads a stream in pieces of exactly the sizes asked for (the last may not be short: that is an error). */
+/** Reads a stream in pieces of exactly the sizes asked for; a stream that ends inside a piece is an error. */
 function partReader(bytes: Readable) {
   const chunks = bytes[Symbol.asyncIterator]();
   let pending: Buffer = Buffer.alloc(0);
