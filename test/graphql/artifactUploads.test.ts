@@ -256,6 +256,170 @@ describe('direct uploads to an S3 store (s3rver)', () => {
   });
 });
 
+describe('multipart direct uploads to an S3 store (s3rver), above a small threshold', () => {
+  const MULTI_PREFIX = 'multipart-test/';
+  let artifacts: S3ArtifactStore;
+  let env: Awaited<ReturnType<typeof serve>>;
+  beforeAll(async () => {
+    artifacts = new S3ArtifactStore({
+      client: s3.client,
+      bucket: s3.bucket,
+      prefix: MULTI_PREFIX,
+      // Small, so that a test file is split: real S3 needs parts of at least 5 MiB (s3rver takes any size).
+      directMultipart: { thresholdBytes: 64 * 1024, partBytes: 24 * 1024 },
+    });
+    env = await serve(artifacts);
+  });
+  afterAll(async () => env?.api.close());
+
+  interface PartsPlan {
+    how: string;
+    uploadId: string;
+    parts: {
+      partNumber: number;
+      offset: number;
+      byteSize: number;
+      url: string;
+      headers: Record<string, string>;
+    }[];
+    completeUrl: string;
+    abortUrl: string;
+  }
+  const keysUnder = async (prefix: string) =>
+    (
+      (await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix }))).Contents ?? []
+    ).map((object) => object.Key!);
+  const planFor = async (bytes: Buffer) => {
+    const begun = await env.begin('eve', sha256(bytes), bytes.length);
+    expect(begun.status).toBe(201);
+    return (await begun.json()) as PartsPlan;
+  };
+  /** PUTs each part of `bytes` to its URL; the ETags the bucket answered. */
+  const putParts = async (plan: PartsPlan, bytes: Buffer) => {
+    const etags = [];
+    for (const part of plan.parts) {
+      const sent = await fetch(part.url, {
+        method: 'PUT',
+        headers: part.headers,
+        body: bytes.subarray(part.offset, part.offset + part.byteSize),
+      });
+      expect(sent.status).toBe(200);
+      etags.push({ partNumber: part.partNumber, etag: sent.headers.get('etag')! });
+    }
+    return etags;
+  };
+  const completeWith = (hash: string, plan: PartsPlan, parts: unknown) =>
+    fetch(new URL(plan.completeUrl, env.api.server.url), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${env.tokenOf('eve')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ parts }),
+    });
+
+  it('splits a file above the threshold into presigned part PUTs, and keeps it once its sha256 is verified', async () => {
+    const bytes = randomBytes(100_000);
+    const hash = sha256(bytes);
+    const plan = await planFor(bytes);
+    expect(plan.how).toBe('put_parts');
+    expect(plan.parts.map((part) => [part.partNumber, part.offset, part.byteSize])).toEqual([
+      [1, 0, 24_576],
+      [2, 24_576, 24_576],
+      [3, 49_152, 24_576],
+      [4, 73_728, 24_576],
+      [5, 98_304, 1_696],
+    ]);
+    for (const part of plan.parts) {
+      expect(part.url.startsWith(s3.endpoint)).toBe(true);
+      expect(part.url).toMatch(/uploadId=.*X-Amz-Signature=|X-Amz-Signature=.*uploadId=/);
+    }
+    expect(await artifacts.has(hash)).toBe(false);
+
+    // The client of the workers and the CLI does all of it on its own: plan, parts, completion.
+    const ref = await uploadArtifact(
+      env.client('eve'),
+      { hash, byteSize: bytes.length, mediaType: 'application/x-tar' },
+      // In uneven chunks, so that parts are cut across them.
+      () => Readable.from([bytes.subarray(0, 7_000), bytes.subarray(7_000, 60_001), bytes.subarray(60_001)]),
+    );
+    expect(ref).toEqual({ hash, byteSize: bytes.length, mediaType: 'application/x-tar' });
+    expect((await artifacts.get(hash)).equals(bytes)).toBe(true);
+    expect((await artifacts.stat(hash)).mediaType).toBe('application/x-tar');
+    // The plan begun by hand above was never sent: an open multipart upload is no object (a bucket lifecycle
+    // rule aborts it).
+    expect(await keysUnder(`${MULTI_PREFIX}uploads/`)).toEqual([]);
+    expect(await keysUnder(`${MULTI_PREFIX}verifying/`)).toEqual([]);
+
+    // At or under the threshold: one PUT, as before.
+    const small = randomBytes(64 * 1024);
+    expect((await planFor(small)).how).toBe('put_to_url');
+  });
+
+  it('stores nothing when the assembled parts hash to something else', async () => {
+    const bytes = randomBytes(70_000);
+    const hash = sha256(bytes);
+    const plan = await planFor(bytes);
+    const tampered = Buffer.from(bytes);
+    tampered[50_000] = tampered[50_000]! ^ 0xff;
+    const parts = await putParts(plan, tampered);
+    const completed = await completeWith(hash, plan, parts);
+    expect(completed.status).toBe(400);
+    const body = (await completed.json()) as { code: string; error: string };
+    expect(body.code).toBe('hash_mismatch');
+    expect(body.error).toContain(sha256(tampered));
+    expect(await artifacts.has(hash)).toBe(false);
+    expect(await keysUnder(`${MULTI_PREFIX}uploads/`)).toEqual([]);
+    expect(await keysUnder(`${MULTI_PREFIX}verifying/`)).toEqual([]);
+  });
+
+  it('refuses a completion whose parts are missing or out of order, and completes once they are right', async () => {
+    const bytes = randomBytes(80_000);
+    const hash = sha256(bytes);
+    const plan = await planFor(bytes);
+    const parts = await putParts(plan, bytes);
+    for (const wrong of [[], [...parts].reverse(), parts.slice(1), [{ partNumber: 1 }], 'all of them']) {
+      const refused = await completeWith(hash, plan, wrong);
+      expect(refused.status, JSON.stringify(wrong)).toBe(400);
+      expect(['bad_parts', 'bad_request']).toContain(((await refused.json()) as { code: string }).code);
+      expect(await artifacts.has(hash)).toBe(false);
+    }
+    const completed = await completeWith(hash, plan, parts);
+    expect(completed.status).toBe(201);
+    expect((await artifacts.get(hash)).equals(bytes)).toBe(true);
+  });
+
+  it('gives up an upload on DELETE: what was staged is deleted and it can no longer be completed', async () => {
+    const bytes = randomBytes(1000);
+    const hash = sha256(bytes);
+    const plan = (await (await env.begin('eve', hash, bytes.length)).json()) as {
+      uploadId: string;
+      url: string;
+      headers: Record<string, string>;
+    };
+    expect((await fetch(plan.url, { method: 'PUT', headers: plan.headers, body: bytes })).status).toBe(200);
+    expect(await keysUnder(`${MULTI_PREFIX}uploads/`)).toHaveLength(1);
+    const abort = (token: string) =>
+      fetch(new URL(`/artifacts/${hash}/uploads/${plan.uploadId}`, env.api.server.url), {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${token}` },
+      });
+    expect((await abort(env.tokenOf('vic'))).status).toBe(403);
+    expect(await keysUnder(`${MULTI_PREFIX}uploads/`)).toHaveLength(1);
+    expect((await abort(env.tokenOf('eve'))).status).toBe(204);
+    expect(await keysUnder(`${MULTI_PREFIX}uploads/`)).toEqual([]);
+    expect((await env.complete('eve', hash, plan.uploadId)).status).toBe(404);
+    expect(await artifacts.has(hash)).toBe(false);
+  });
+
+  it('refuses a multipart upload id that was never handed out', async () => {
+    const bytes = randomBytes(70_000);
+    const hash = sha256(bytes);
+    for (const uploadId of ['not-an-upload', `${'0'.repeat(8)}-0000-0000-0000-${'0'.repeat(12)}.%%%`]) {
+      const completed = await env.complete('eve', hash, encodeURIComponent(uploadId));
+      expect(completed.status).toBe(404);
+      expect(((await completed.json()) as { code: string }).code).toBe('upload_not_found');
+    }
+  });
+});
+
 describe('direct uploads to a local store', () => {
   let artifacts: LocalArtifactStore;
   let env: Awaited<ReturnType<typeof serve>>;

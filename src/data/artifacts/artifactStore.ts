@@ -65,25 +65,75 @@ export interface DirectUploadRequest {
   readonly expiresInSeconds: number;
 }
 
-/** Where to send the bytes: one PUT of the whole artifact to `url`, with `headers`, before it expires. */
-export interface DirectUpload {
-  readonly uploadId: string;
+/**
+ * Where to send the bytes: one PUT of the whole artifact to `url`, with `headers`, before it expires
+ * (`kind: 'single'`); or, above the store's multipart threshold, one PUT per part (`kind: 'multipart'`),
+ * each of the bytes [offset, offset + byteSize) to its own URL, whose answers' ETag headers the client
+ * hands back when it completes.
+ */
+export type DirectUpload =
+  | {
+      readonly kind: 'single';
+      readonly uploadId: string;
+      readonly url: string;
+      readonly method: 'PUT';
+      readonly headers: Readonly<Record<string, string>>;
+      readonly expiresInSeconds: number;
+    }
+  | {
+      readonly kind: 'multipart';
+      readonly uploadId: string;
+      readonly parts: readonly UploadPart[];
+      readonly expiresInSeconds: number;
+    };
+
+/** One part of a multipart direct upload: PUT these bytes of the artifact to `url`. */
+export interface UploadPart {
+  readonly partNumber: number;
+  readonly offset: number;
+  readonly byteSize: number;
   readonly url: string;
   readonly method: 'PUT';
   readonly headers: Readonly<Record<string, string>>;
-  readonly expiresInSeconds: number;
+}
+
+/** What the client tells `complete` of a multipart upload: each part's number and the ETag its PUT answered. */
+export interface UploadedPart {
+  readonly partNumber: number;
+  readonly etag: string;
 }
 
 export interface DirectUploads {
-  /** The largest artifact one presigned PUT may carry; a larger one goes through the API's streamed upload. */
+  /** The largest artifact a direct upload may carry; a larger one goes through the API's streamed upload. */
   readonly maxBytes: number;
   begin(request: DirectUploadRequest): Promise<DirectUpload>;
   /**
-   * Verifies the uploaded bytes and places them under their hash. Throws ArtifactHashMismatchError (nothing
-   * placed, the staged bytes deleted) or DirectUploadNotFoundError (no bytes staged under this upload for
-   * this uploader).
+   * Verifies the uploaded bytes and places them under their hash; `parts` (a multipart upload's) are the
+   * ETags its part PUTs answered. Throws ArtifactHashMismatchError (nothing placed, the staged bytes
+   * deleted), DirectUploadNotFoundError (no bytes staged under this upload for this uploader) or
+   * DirectUploadPartsError (the parts named are not the ones uploaded: the upload stays open to retry).
    */
-  complete(hash: string, uploadId: string, uploader: string): Promise<ArtifactRef>;
+  complete(
+    hash: string,
+    uploadId: string,
+    uploader: string,
+    parts?: readonly UploadedPart[],
+  ): Promise<ArtifactRef>;
+  /** Gives up an upload: its parts (multipart) or staged bytes are deleted. Nothing to abort is no error. */
+  abort(hash: string, uploadId: string, uploader: string): Promise<void>;
+}
+
+/** A multipart upload completed with parts that are missing, out of order, or whose ETags do not match. */
+export class DirectUploadPartsError extends Error {
+  constructor(
+    readonly uploadId: string,
+    detail: string,
+  ) {
+    super(
+      `upload ${uploadId} cannot be completed with these parts (${detail}): send every part's number and the ETag its PUT answered, in order`,
+    );
+    this.name = 'DirectUploadPartsError';
+  }
 }
 
 /** No bytes were staged for this upload by this uploader: not begun by it, not sent yet, or already completed. */

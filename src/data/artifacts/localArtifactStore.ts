@@ -163,8 +163,12 @@ class LocalArtifactWriter implements ArtifactWriter {
   private done = false;
   // Bytes hashed but not yet written, copied (a caller may reuse its buffer once write returns) into one
   // ~1 MiB write: an HTTP body comes in 64 KiB pieces, and each write is a turn through the thread pool.
-  private readonly batch = Buffer.allocUnsafe(WRITE_BATCH_BYTES);
+  // Two batches: one is written (in the thread pool) while the next is hashed and filled (on this thread).
+  private batch = Buffer.allocUnsafe(WRITE_BATCH_BYTES);
+  private spare = Buffer.allocUnsafe(WRITE_BATCH_BYTES);
   private batched = 0;
+  /** The write of the spare batch, when one is under way. */
+  private inFlight: Promise<unknown> | undefined;
   // Small writes are batched (one UTF-8 encode, hash update and syscall per ~512 KiB, not per record).
   private pendingText = '';
 
@@ -205,9 +209,17 @@ class LocalArtifactWriter implements ArtifactWriter {
     }
   }
 
+  /** Starts writing the full batch once the previous write is done, and fills the other one meanwhile. */
   private async writeBatch(): Promise<void> {
     if (this.batched === 0) return;
-    await this.handle.write(this.batch, 0, this.batched);
+    await this.inFlight;
+    const full = this.batch;
+    const write = this.handle.write(full, 0, this.batched);
+    // Awaited by the next writeBatch, commit or abort; the rejection is not lost meanwhile.
+    write.catch(() => undefined);
+    this.inFlight = write;
+    this.batch = this.spare;
+    this.spare = full;
     this.batched = 0;
   }
 
@@ -216,6 +228,12 @@ class LocalArtifactWriter implements ArtifactWriter {
     await this.flush();
     await this.writeBatch();
     this.done = true;
+    try {
+      await this.inFlight;
+    } catch (error) {
+      await this.abortWrite();
+      throw error;
+    }
     await this.handle.sync();
     await this.handle.close();
     const ref: ArtifactRef = {
@@ -240,6 +258,11 @@ class LocalArtifactWriter implements ArtifactWriter {
     this.done = true;
     this.pendingText = '';
     this.batched = 0;
+    await this.abortWrite();
+  }
+
+  private async abortWrite(): Promise<void> {
+    await this.inFlight?.catch(() => undefined);
     await this.handle.close().catch(() => undefined);
     await rm(this.tmpPath, { force: true });
   }

@@ -20,7 +20,7 @@ import {
   type ByteRange,
   type WriterOptions,
 } from './artifactStore.js';
-import { S3DirectUploads } from './s3DirectUploads.js';
+import { S3DirectUploads, type MultipartSettings } from './s3DirectUploads.js';
 
 export interface S3ArtifactStoreOptions {
   readonly client: S3Client;
@@ -29,6 +29,8 @@ export interface S3ArtifactStoreOptions {
   readonly prefix?: string;
   /** Bytes per multipart part (S3's minimum is 5 MiB). Default 8 MiB. */
   readonly partBytes?: number;
+  /** When presigned (direct) uploads are split into parts, and their size (MULTIPART_DEFAULTS otherwise). */
+  readonly directMultipart?: Partial<MultipartSettings>;
 }
 
 /** S3 copies one object in one request up to 5 GiB; a larger write without a known hash is refused before the copy. */
@@ -47,13 +49,14 @@ export class S3ArtifactStore implements ArtifactStore {
   readonly bucket: string;
   readonly prefix: string;
   readonly partBytes: number;
-  readonly directUploads: S3DirectUploads = new S3DirectUploads(this);
+  readonly directUploads: S3DirectUploads;
 
   constructor(options: S3ArtifactStoreOptions) {
     this.client = options.client;
     this.bucket = options.bucket;
     this.prefix = options.prefix ?? '';
     this.partBytes = options.partBytes ?? 8 * 1024 * 1024;
+    this.directUploads = new S3DirectUploads(this, options.directMultipart);
   }
 
   keyOf(hash: string): string {

@@ -4,8 +4,10 @@ import {
   ArtifactHashMismatchError,
   ArtifactNotFoundError,
   DirectUploadNotFoundError,
+  DirectUploadPartsError,
   type ArtifactStore,
   type ByteRange,
+  type UploadedPart,
 } from '../../data/index.js';
 import type { Viewer } from '../auth/viewer.js';
 import { DATABASE_RETRY_AFTER_SECONDS, httpStatusForCode, toApiError } from '../errors.js';
@@ -30,8 +32,11 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
  *   PUT  /artifacts/<sha256>   stores the request body streamed, hashed on the way in; bytes that hash to
  *                              anything else store nothing (400 hash_mismatch)
  *   POST /artifacts/<sha256>/uploads            {byteSize, mediaType}: how to upload it - already stored, PUT
- *                              to the API, or PUT to a presigned URL of the store (S3) and then complete:
- *   POST /artifacts/<sha256>/uploads/<id>/complete   verifies the sha256 of what was PUT, then stores it
+ *                              to the API, PUT to a presigned URL of the store (S3), or (above the store's
+ *                              multipart threshold) PUT each part to its presigned URL; and then complete:
+ *   POST /artifacts/<sha256>/uploads/<id>/complete   ({parts: [{partNumber, etag}]} for parts) verifies the
+ *                              sha256 of what was PUT, then stores it
+ *   DELETE /artifacts/<sha256>/uploads/<id>     gives the upload up: its parts and staged bytes are deleted
  * Authenticated like /graphql; who may do what is ArtifactAccess's.
  */
 export function mountArtifactRoutes(app: express.Express, options: ArtifactRouteOptions): void {
@@ -44,6 +49,7 @@ export function mountArtifactRoutes(app: express.Express, options: ArtifactRoute
     if (error instanceof ArtifactNotFoundError) return fail(res, 404, 'not_found', error.message);
     if (error instanceof ArtifactHashMismatchError) return fail(res, 400, 'hash_mismatch', error.message);
     if (error instanceof DirectUploadNotFoundError) return fail(res, 404, 'upload_not_found', error.message);
+    if (error instanceof DirectUploadPartsError) return fail(res, 400, 'bad_parts', error.message);
     if (error instanceof BadRequestError) return fail(res, 400, 'bad_request', error.message);
     const mapped = toApiError(error, options.onInternal);
     const status = httpStatusForCode(mapped.code);
@@ -184,11 +190,19 @@ export function mountArtifactRoutes(app: express.Express, options: ArtifactRoute
         uploader: viewer.actor,
         expiresInSeconds: options.urlTtlSeconds,
       });
-      res.status(201).json({
-        how: 'put_to_url',
-        ...upload,
-        completeUrl: `/artifacts/${hash}/uploads/${upload.uploadId}/complete`,
-      });
+      const completeUrl = `/artifacts/${hash}/uploads/${upload.uploadId}/complete`;
+      if (upload.kind === 'single') {
+        const { kind: _kind, ...single } = upload;
+        res.status(201).json({ how: 'put_to_url', ...single, completeUrl });
+      } else {
+        const { kind: _kind, ...multipart } = upload;
+        res.status(201).json({
+          how: 'put_parts',
+          ...multipart,
+          completeUrl,
+          abortUrl: `/artifacts/${hash}/uploads/${upload.uploadId}`,
+        });
+      }
     } catch (error) {
       failWith(res, error);
     }
@@ -199,7 +213,7 @@ export function mountArtifactRoutes(app: express.Express, options: ArtifactRoute
       const caller = await writeAccess(req, res);
       if (!caller) return;
       const { hash, viewer } = caller;
-      req.resume();
+      const parts = await completionPartsOf(req);
       const direct = artifacts.directUploads;
       if (!direct) {
         return fail(
@@ -209,7 +223,21 @@ export function mountArtifactRoutes(app: express.Express, options: ArtifactRoute
           'this store takes uploads through PUT /artifacts/<sha256> only',
         );
       }
-      res.status(201).json(await direct.complete(hash, String(req.params.uploadId), viewer.actor));
+      res.status(201).json(await direct.complete(hash, String(req.params.uploadId), viewer.actor, parts));
+    } catch (error) {
+      failWith(res, error);
+    }
+  });
+
+  app.delete('/artifacts/:sha256/uploads/:uploadId', async (req, res) => {
+    try {
+      const caller = await writeAccess(req, res);
+      if (!caller) return;
+      req.resume();
+      const direct = artifacts.directUploads;
+      if (!direct) return fail(res, 404, 'upload_not_found', 'this store has no direct uploads to give up');
+      await direct.abort(caller.hash, String(req.params.uploadId), caller.viewer.actor);
+      res.status(204).end();
     } catch (error) {
       failWith(res, error);
     }
@@ -249,6 +277,43 @@ async function uploadRequestOf(req: express.Request): Promise<{ byteSize: number
     );
   }
   return { byteSize, mediaType };
+}
+
+/** The body of a completion: none for a single PUT, `{parts: [{partNumber, etag}]}` for a multipart upload. */
+async function completionPartsOf(req: express.Request): Promise<readonly UploadedPart[] | undefined> {
+  let text = '';
+  for await (const chunk of req) {
+    text += (chunk as Buffer).toString('utf8');
+    // 10,000 parts of {"partNumber":N,"etag":"\"<32 hex>\""} fit well inside this.
+    if (text.length > 1024 * 1024)
+      throw new BadRequestError('the completion is JSON {parts} of at most 1 MiB');
+  }
+  if (text.trim() === '') return undefined;
+  let body: { parts?: unknown };
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    throw new BadRequestError(
+      'the completion is not JSON: send {"parts": [{"partNumber": 1, "etag": "..."}]}',
+    );
+  }
+  if (body?.parts === undefined) return undefined;
+  const parts = body.parts;
+  if (
+    !Array.isArray(parts) ||
+    !parts.every(
+      (part: { partNumber?: unknown; etag?: unknown }) =>
+        typeof part === 'object' &&
+        part !== null &&
+        Number.isSafeInteger(part.partNumber) &&
+        typeof part.etag === 'string' &&
+        part.etag.length > 0 &&
+        part.etag.length <= 256,
+    )
+  ) {
+    throw new BadRequestError('parts is a list of {partNumber, etag}: the ETag each part PUT answered');
+  }
+  return parts as UploadedPart[];
 }
 
 function ifNoneMatchHits(header: string | undefined, etag: string): boolean {

@@ -5,13 +5,23 @@ import {
   resolveTemplateReferences,
   storedRevisionFields,
   type CommandContext,
-  type DatasetService,
+  type Services,
 } from '../../services/index.js';
 import type { ClaimedJob } from '../runtime/jobQueue.js';
+import type { Reports } from '../runtime/servicePorts.js';
 import type { JobContext, JobHandler, JobOutcome } from '../runtime/runWorker.js';
 
+/**
+ * What the augmentation job reads and reports: the in-process dataset service, or the API's worker
+ * mutations (completeAugmentation, failAugmentation) for a worker with no database.
+ */
+export interface AugmentationJobServices {
+  readonly datasets: Pick<Services['datasets'], 'getDataset'> &
+    Reports<Services['datasets'], 'completeAugmentation' | 'failAugmentation'>;
+}
+
 export interface AugmentationWorkerOptions {
-  readonly services: { readonly datasets: DatasetService };
+  readonly services: AugmentationJobServices;
   readonly artifacts: ArtifactStore;
   /**
    * Share of the generated records that goes to the eval split when the base revision recorded no split

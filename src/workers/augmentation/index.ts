@@ -1,2 +1,6 @@
 /** The augmentation worker (job kind `augment`); what requesters share with it lives in src/services/datasets. */
-export { augmentationJobHandler, type AugmentationWorkerOptions } from './augmentationJob.js';
+export {
+  augmentationJobHandler,
+  type AugmentationJobServices,
+  type AugmentationWorkerOptions,
+} from './augmentationJob.js';

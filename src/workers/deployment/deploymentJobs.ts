@@ -1,6 +1,7 @@
 import type { DeploymentRequested, ModelRef, RollbackRequested } from '../../domain/index.js';
-import type { CommandContext, DeploymentService } from '../../services/index.js';
+import type { CommandContext, Services } from '../../services/index.js';
 import type { ClaimedJob } from '../runtime/jobQueue.js';
+import type { Reports } from '../runtime/servicePorts.js';
 import type { JobContext, JobHandler, JobOutcome } from '../runtime/runWorker.js';
 
 /**
@@ -13,8 +14,17 @@ export interface ServingTarget {
   activate(deploymentName: string, model: ModelRef): Promise<void>;
 }
 
+/**
+ * What the deploy and rollback jobs read and report: the in-process deployment service, or the API's
+ * worker mutations (activateDeployment, completeRollback) for a worker with no database.
+ */
+export interface DeploymentJobServices {
+  readonly deployments: Pick<Services['deployments'], 'getDeployment'> &
+    Reports<Services['deployments'], 'activate' | 'rolledBack'>;
+}
+
 export interface DeploymentWorkerOptions {
-  readonly services: { readonly deployments: DeploymentService };
+  readonly services: DeploymentJobServices;
   readonly serving?: ServingTarget;
   /** The endpoint recorded in DeploymentActivated (default `/v1/chat/completions`). */
   readonly endpoint?: string;

@@ -3,6 +3,7 @@ export {
   deployJobHandler,
   deploymentJobHandlers,
   rollbackJobHandler,
+  type DeploymentJobServices,
   type DeploymentWorkerOptions,
   type ServingTarget,
 } from './deploymentJobs.js';

@@ -123,13 +123,29 @@ type UploadPlan =
       readonly url: string;
       readonly headers: Readonly<Record<string, string>>;
       readonly completeUrl: string;
+    }
+  | {
+      readonly how: 'put_parts';
+      readonly parts: readonly PlannedPart[];
+      readonly completeUrl: string;
+      readonly abortUrl: string;
     };
+
+/** One part of a multipart upload: these bytes of the artifact, PUT to `url`. */
+interface PlannedPart {
+  readonly partNumber: number;
+  readonly offset: number;
+  readonly byteSize: number;
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
 
 /**
  * Uploads an artifact the way the API says (`POST /artifacts/<sha256>/uploads`): nothing when it has the
- * artifact already; with an S3 store, one PUT of the bytes straight to a presigned URL of the bucket, then
- * `POST .../complete`, after which the API has checked the sha256 and holds the artifact; otherwise (a local
- * store, an artifact over S3's 5 GiB single PUT, or an API older than the route) `PUT /artifacts/<sha256>`.
+ * artifact already; with an S3 store, one PUT of the bytes straight to a presigned URL of the bucket (or,
+ * above the store's multipart threshold, one PUT per part, `uploadParts`), then `POST .../complete`, after
+ * which the API has checked the sha256 and holds the artifact; otherwise (a local store, or an API older
+ * than the route) `PUT /artifacts/<sha256>`.
  * `open` gives the bytes, and is called again for a retry. Refusals are ApiRequestErrors with the API's code
  * (`forbidden`, `hash_mismatch`, ...).
  */
@@ -141,6 +157,7 @@ export async function uploadArtifact(
   const plan = await planUpload(client, ref);
   if (plan.how === 'already_stored') return plan.artifact;
   if (plan.how === 'put_to_api') return putArtifact(client, ref, open);
+  if (plan.how === 'put_parts') return uploadParts(client, ref, plan, open());
   const sent = await client.handedOut(`PUT artifact ${ref.hash} to the store`, plan.url, () => ({
     method: 'PUT',
     headers: { ...plan.headers },
@@ -155,6 +172,78 @@ export async function uploadArtifact(
   const text = await completed.text();
   if (completed.status !== 201) throw refusal(`POST ${plan.completeUrl}`, completed.status, text);
   return JSON.parse(text) as ArtifactRef;
+}
+
+/**
+ * A multipart upload: the bytes read once, in order, one part at a time (a part is held in memory so that
+ * a retry can send it again), each PUT to its presigned URL; then `POST .../complete` with each part's
+ * ETag. When a part cannot be sent, or the completion is refused, the upload is given up
+ * (`DELETE` abortUrl, its parts deleted) and the error thrown.
+ */
+async function uploadParts(
+  client: ApiClient,
+  ref: ArtifactRef,
+  plan: Extract<UploadPlan, { how: 'put_parts' }>,
+  bytes: Readable,
+): Promise<ArtifactRef> {
+  const uploaded: { partNumber: number; etag: string }[] = [];
+  try {
+    const reader = partReader(bytes);
+    for (const part of plan.parts) {
+      const body = await reader.next(part.byteSize);
+      const what = `PUT part ${part.partNumber} of ${plan.parts.length} of artifact ${ref.hash}`;
+      const sent = await client.handedOut(what, part.url, () => ({
+        method: 'PUT',
+        headers: { ...part.headers },
+        body,
+      }));
+      const sentText = await sent.text();
+      if (!sent.ok) throw refusal(what, sent.status, sentText);
+      const etag = sent.headers.get('etag');
+      if (!etag) throw new Error(`${what}: the store answered no ETag`);
+      uploaded.push({ partNumber: part.partNumber, etag });
+    }
+    bytes.destroy();
+    const completed = await client.http(`complete upload ${ref.hash}`, plan.completeUrl, () => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ parts: uploaded }),
+    }));
+    const text = await completed.text();
+    if (completed.status !== 201) throw refusal(`POST ${plan.completeUrl}`, completed.status, text);
+    return JSON.parse(text) as ArtifactRef;
+  } catch (error) {
+    bytes.destroy();
+    await client
+      .http(`abort upload ${ref.hash}`, plan.abortUrl, () => ({ method: 'DELETE' }))
+      .then((response) => response.body?.cancel())
+      .catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Reads a stream in pieces of exactly the sizes asked for; a stream that ends inside a piece is an error. */
+function partReader(bytes: Readable) {
+  const chunks = bytes[Symbol.asyncIterator]();
+  let pending: Buffer = Buffer.alloc(0);
+  return {
+    async next(byteSize: number): Promise<Buffer> {
+      const pieces: Buffer[] = [];
+      let have = 0;
+      while (have < byteSize) {
+        if (pending.length === 0) {
+          const chunk = await chunks.next();
+          if (chunk.done) throw new Error(`the artifact ended ${byteSize - have} bytes short of its parts`);
+          pending = Buffer.isBuffer(chunk.value) ? chunk.value : Buffer.from(chunk.value as Uint8Array);
+        }
+        const take = pending.subarray(0, byteSize - have);
+        pending = pending.subarray(take.length);
+        pieces.push(take);
+        have += take.length;
+      }
+      return Buffer.concat(pieces, byteSize);
+    },
+  };
 }
 
 async function planUpload(client: ApiClient, ref: ArtifactRef): Promise<UploadPlan> {

@@ -1,22 +1,25 @@
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { runWorker, type WorkerHandle, type WorkerLog } from '../runtime/runWorker.js';
+import { augmentationJobHandler } from '../augmentation/augmentationJob.js';
+import { deploymentJobHandlers } from '../deployment/deploymentJobs.js';
 import { evaluationJobHandler } from '../evaluation/evaluationJob.js';
 import { trainingJobHandler } from '../training/trainingJob.js';
 import type { EvaluationSettings, TrainingSettings } from '../workerProcess.js';
-import { stopOnSignals } from '../workerProcess.js';
+import { JOB_KINDS, stopOnSignals } from '../workerProcess.js';
 import { ApiArtifactStore } from './apiArtifactStore.js';
 import { ApiClient, type ApiClientOptions } from './apiClient.js';
 import { apiEvaluationServices } from './apiEvaluationServices.js';
 import { apiJobQueue } from './apiJobQueue.js';
+import { apiAugmentationServices, apiDeploymentServices } from './apiJobReportServices.js';
 import { ApiStreams } from './apiStreams.js';
 import { ApiTrainingServices } from './apiTrainingServices.js';
 
-/** The job kinds a worker with no database runs (the others still need the database). */
 /** The roles (GraphQL `Role` names, as `me.roles` answers them) that may run a worker. */
 const workerRoles: readonly string[] = ['WORKER', 'ADMIN'];
 
-export const API_JOB_KINDS = ['train', 'evaluate'] as const;
+/** The job kinds a worker with no database runs: every kind the database worker runs. */
+export const API_JOB_KINDS = JOB_KINDS;
 
 export interface ApiWorkerProcessOptions {
   /** The platform's URL and a `worker` token; retry settings for a lost connection. */
@@ -56,9 +59,7 @@ export async function startApiWorkerProcess(options: ApiWorkerProcessOptions): P
   };
   const unsupported = options.kinds.filter((kind) => !(API_JOB_KINDS as readonly string[]).includes(kind));
   if (unsupported.length > 0) {
-    throw new Error(
-      `worker --api runs ${API_JOB_KINDS.join(', ')} jobs only, not ${unsupported.join(', ')}; run those kinds with a worker that reaches the database (DATABASE_URL)`,
-    );
+    throw new Error(`worker --api runs ${API_JOB_KINDS.join(', ')} jobs, not ${unsupported.join(', ')}`);
   }
   const client = new ApiClient({ ...options.api, log });
   const { me: viewer } = await client.graphql<{ me: { actor: string; roles: string[] } }>(
@@ -90,6 +91,9 @@ export async function startApiWorkerProcess(options: ApiWorkerProcessOptions): P
         cacheDir,
         ...options.evaluation,
       }),
+      augment: augmentationJobHandler({ services: apiAugmentationServices(streams), artifacts }),
+      // No serving target here: the worker records the outcome, and serving processes follow the log.
+      ...deploymentJobHandlers({ services: apiDeploymentServices(streams) }),
     },
     queue: apiJobQueue(client),
     workerId: viewer.actor,
