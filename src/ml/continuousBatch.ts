@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { lastLogitsOfRows, SequenceDecoder, type GenerateOptions, type GenerateResult } from './generate.js';
 import { BatchKvCache, KvCache, type LlamaModel } from './model.js';
+import { copySlots } from './wasmKernels.js';
 
 export interface ContinuousBatcherOptions {
   /** Sequences decoded together at most (default 32). */
@@ -161,13 +162,15 @@ export class ContinuousBatcher {
     }
     if (shared === 0) return cache;
     const rows = prompts.length;
-    const copy = (t: tf.Tensor3D | undefined) =>
-      tf.keep(
-        tf.tidy(() => {
-          const prefix = tf.slice(t!, [0, 0, 0], [-1, shared, -1]);
-          return rows === 1 ? prefix : tf.tile(prefix, [rows, 1, 1]);
-        }),
-      );
+    const kvHeads = this.model.config.numKvHeads;
+    // Row r's entries are copies of the last prompt's kvHeads entries (tf.tile on wasm walks element by element).
+    const pairs = range(rows * kvHeads).map((e) => [e % kvHeads, e] as const);
+    const copy = (t: tf.Tensor3D | undefined) => {
+      const into = tf.zeros([rows * kvHeads, shared, t!.shape[2]]) as tf.Tensor3D;
+      const copied = copySlots(into, t!, pairs, { from: 0, to: 0, count: shared });
+      if (copied !== into) into.dispose();
+      return tf.keep(copied);
+    };
     cache.keys = last.cache.keys.map(copy);
     cache.values = last.cache.values.map(copy);
     cache.length = shared;
@@ -326,4 +329,8 @@ export class ContinuousBatcher {
       meanBatchSize: entry.steps > 0 ? entry.batchRows / entry.steps : 0,
     });
   }
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
 }

@@ -233,33 +233,44 @@ function decodeAttentionKernel({ inputs, backend, attrs }: Parameters<tf.KernelF
   const ks = view(k, n * stride * d);
   const vs = view(v, n * stride * d);
   const ys = view(out, n * m * d);
-  const weights = new Float32Array(t);
+  // Each key and value row is read once for the entry's m queries (a group of query heads shares its kv head);
+  // every query's sums still run over its keys in order, as for one query alone.
+  const weights = new Float32Array(m * t);
+  const maxima = new Float64Array(m);
+  const totals = new Float64Array(m);
   for (let e = 0; e < n; e++) {
     const from = first[e] ?? 0;
     const entry = e * stride * d;
-    for (let r = 0; r < m; r++) {
-      const qRow = (e * m + r) * d;
-      let max = -Infinity;
-      for (let s = from; s < t; s++) {
-        const kRow = entry + s * d;
+    const qBase = e * m * d;
+    maxima.fill(-Infinity);
+    for (let s = from; s < t; s++) {
+      const kRow = entry + s * d;
+      for (let r = 0; r < m; r++) {
+        const qRow = qBase + r * d;
         let dot = 0;
         for (let j = 0; j < d; j++) dot += qs[qRow + j]! * ks[kRow + j]!;
         const w = dot * scale;
-        weights[s] = w;
-        if (w > max) max = w;
+        weights[r * t + s] = w;
+        if (w > maxima[r]!) maxima[r] = w;
       }
+    }
+    for (let r = 0; r < m; r++) {
+      const max = maxima[r]!;
       let total = 0;
-      for (let s = from; s < t; s++) {
+      for (let s = r * t + from, end = r * t + t; s < end; s++) {
         const w = Math.exp(weights[s]! - max);
         weights[s] = w;
         total += w;
       }
-      const y = ys.subarray(qRow, qRow + d);
-      y.fill(0);
-      for (let s = from; s < t; s++) {
-        const w = weights[s]! / total;
-        const vRow = entry + s * d;
-        for (let j = 0; j < d; j++) y[j]! += w * vs[vRow + j]!;
+      totals[r] = total;
+    }
+    ys.fill(0, qBase, qBase + m * d);
+    for (let s = from; s < t; s++) {
+      const vRow = entry + s * d;
+      for (let r = 0; r < m; r++) {
+        const w = weights[r * t + s]! / totals[r]!;
+        const yRow = qBase + r * d;
+        for (let j = 0; j < d; j++) ys[yRow + j]! += w * vs[vRow + j]!;
       }
     }
   }
