@@ -637,6 +637,22 @@ export class LlamaModel {
     return { logits, hidden: final, attention: options.attention ? attentionByLayer : undefined };
   }
 
+  /**
+   * The logits [batch, vocab] of each sequence's last position only (a prompt's prefill in generation): the
+   * head runs on one row per sequence instead of every position. Same contract as forward otherwise.
+   */
+  lastLogits(ids: readonly (readonly number[])[], options: ForwardOptions = {}): tf.Tensor2D {
+    const { final } = this.decode(ids, options);
+    const seq = ids[0]!.length;
+    const last =
+      seq === 1
+        ? final
+        : ids.length === 1
+          ? (tf.slice(final, [seq - 1, 0], [1, -1]) as tf.Tensor2D)
+          : gatherRows(final, tf.tensor1d(Int32Array.from(ids, (_, b) => b * seq + seq - 1), 'int32'));
+    return this.head(last, options);
+  }
+
   /** Logits [rows, vocab] from final hidden states: the tied embedding or lm_head. */
   private head(final: tf.Tensor2D, options: ForwardOptions): tf.Tensor2D {
     if (!this.config.tieWordEmbeddings) return this.project('lm_head.weight', final, options);
