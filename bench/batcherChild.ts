@@ -28,7 +28,9 @@ if (
   concurrency < 1 ||
   (lengths !== 'same' && lengths !== 'mixed' && lengths !== 'chat')
 ) {
-  process.stderr.write('usage: node dist/bench/batcherChild.js <ml index.js> <concurrency> <same|mixed|chat>\n');
+  process.stderr.write(
+    'usage: node dist/bench/batcherChild.js <ml index.js> <concurrency> <same|mixed|chat>\n',
+  );
   process.exit(2);
 }
 const ml = (await import(pathToFileURL(mlPath).href)) as Ml;

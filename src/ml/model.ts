@@ -649,7 +649,13 @@ export class LlamaModel {
         ? final
         : ids.length === 1
           ? (tf.slice(final, [seq - 1, 0], [1, -1]) as tf.Tensor2D)
-          : gatherRows(final, tf.tensor1d(Int32Array.from(ids, (_, b) => b * seq + seq - 1), 'int32'));
+          : gatherRows(
+              final,
+              tf.tensor1d(
+                Int32Array.from(ids, (_, b) => b * seq + seq - 1),
+                'int32',
+              ),
+            );
     return this.head(last, options);
   }
 

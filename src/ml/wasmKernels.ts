@@ -472,7 +472,9 @@ export function copySlots(
     count < 0 ||
     from + count > sourceSlots ||
     to + count > targetSlots ||
-    entries.some(([s, t]) => !Number.isInteger(s) || !Number.isInteger(t) || s < 0 || s >= n || t < 0 || t >= m)
+    entries.some(
+      ([s, t]) => !Number.isInteger(s) || !Number.isInteger(t) || s < 0 || s >= n || t < 0 || t >= m,
+    )
   )
     throw new Error(
       `copySlots: slots ${from}..${from + count} of [${source.shape}] do not fit slot ${to} of [${target.shape}] for entries ${JSON.stringify(entries)}`,
