@@ -20,6 +20,9 @@ import * as tf from '@tensorflow/tfjs';
  *   reads the first `length` slots of caches that have room for more (BatchKvCache's spare slots).
  * - writeSlotInPlace: a decoding step's new keys and values written into one slot of every entry of such a
  *   cache, in its own buffer: no copy of the cache per step, as tf.concat makes.
+ * - copySlots: ranges of slots copied between entries (of two tensors or within one) in the target's own
+ *   buffer: a row joining a batch cache in a free row's place, rows moving to the front of their slots, a shared
+ *   prompt prefix copied into new rows (where tf.tile and tfjs's wasm slice walk element by element).
  */
 
 const MATMUL_EACH = 'TuneledgerMatMulEach';
