@@ -2,7 +2,7 @@
  * `npm run bench -- batcher [--baseline <dist of another build>] [--rounds N]`: the continuous batcher alone,
  * in-process at steady state (src/ml/continuousBatch.ts, the tiny model, 60-token prompts sharing a 40-token
  * preamble, 16 greedy tokens each): process CPU per request at concurrency 1, 8 and 32, with prompts of one
- * length and of three lengths (60-62). With --baseline, the same measurement of that build's batcher runs
+ * length, of three lengths (60-62), and shaped as the serve bench's (`chat`: 210 tokens, 130 of them shared). With --baseline, the same measurement of that build's batcher runs
  * alternately with this one's, each in its own process, and the ratios baseline / this build are printed.
  */
 import { execFileSync } from 'node:child_process';
@@ -12,7 +12,7 @@ import { spread, type BenchResult } from './lib.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const LEVELS = [1, 8, 32] as const;
-const LENGTHS = ['same', 'mixed'] as const;
+const LENGTHS = ['same', 'mixed', 'chat'] as const;
 
 function option(args: readonly string[], name: string): string | undefined {
   const at = args.indexOf(name);
@@ -75,7 +75,7 @@ export default async function batcher(args: string[]): Promise<BenchResult> {
     inputs: {
       rounds,
       baseline: baseline ?? null,
-      prompt: '60 tokens (mixed: 60-62), 40 shared',
+      prompt: '60 tokens (mixed: 60-62), 40 shared; chat: 210 tokens, 130 shared',
       maxTokens: 16,
     },
     metrics,

@@ -1,6 +1,6 @@
 /**
  * One measurement for bench/batcher.ts, in its own process: `node dist/bench/batcherChild.js <ml index>
- * <concurrency> <same|mixed>` loads ContinuousBatcher from the given build of src/ml (this one or a baseline's
+ * <concurrency> <same|mixed|chat>` loads ContinuousBatcher from the given build of src/ml (this one or a baseline's
  * dist), keeps <concurrency> requests in flight on the tiny model (a new one is submitted as each finishes),
  * and prints the process CPU per request at steady state as one JSON line.
  */
@@ -26,9 +26,11 @@ if (
   !mlPath ||
   !Number.isInteger(concurrency) ||
   concurrency < 1 ||
-  (lengths !== 'same' && lengths !== 'mixed')
+  (lengths !== 'same' && lengths !== 'mixed' && lengths !== 'chat')
 ) {
-  process.stderr.write('usage: node dist/bench/batcherChild.js <ml index.js> <concurrency> <same|mixed>\n');
+  process.stderr.write(
+    'usage: node dist/bench/batcherChild.js <ml index.js> <concurrency> <same|mixed|chat>\n',
+  );
   process.exit(2);
 }
 const ml = (await import(pathToFileURL(mlPath).href)) as Ml;
@@ -36,12 +38,17 @@ const backend = await ml.initBackend();
 const model = ml.initModel();
 const batcher = new ml.ContinuousBatcher(model);
 const vocab = model.config.vocabSize;
-/** 40 shared tokens (a chat template's preamble), then 20 of the request's own; mixed: 60 to 62 in all. */
-const preamble = Array.from({ length: 40 }, (_, t) => 3 + ((t * 7) % (vocab - 3)));
+/**
+ * 40 shared tokens (a chat template's preamble), then 20 of the request's own; mixed: 60 to 62 in all. chat: the
+ * shape of the serve bench's prompts (the alpaca template around a question, byte tokens): 130 shared, then
+ * 80 of the request's own.
+ */
+const shape = lengths === 'chat' ? { shared: 130, own: 80 } : { shared: 40, own: 20 };
+const preamble = Array.from({ length: shape.shared }, (_, t) => 3 + ((t * 7) % (vocab - 3)));
 const promptOf = (i: number) => [
   ...preamble,
   ...Array.from(
-    { length: 20 + (lengths === 'mixed' ? i % 3 : 0) },
+    { length: shape.own + (lengths === 'mixed' ? i % 3 : 0) },
     (_, t) => 3 + ((i * 31 + t * 13) % (vocab - 3)),
   ),
 ];

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { lastLogitsOfRows, SequenceDecoder, type GenerateOptions, type GenerateResult } from './generate.js';
 import { BatchKvCache, KvCache, type LlamaModel } from './model.js';
+import { copySlots } from './wasmKernels.js';
 
 export interface ContinuousBatcherOptions {
   /** Sequences decoded together at most (default 32). */
@@ -47,7 +48,9 @@ interface Entry {
  */
 export class ContinuousBatcher {
   private readonly waitingLine: Entry[] = [];
-  private running: Entry[] = [];
+  /** The sequences of the batch cache's rows, by row; undefined for a free row (see retire). */
+  private running: (Entry | undefined)[] = [];
+  private live = 0;
   private readonly cache: BatchKvCache;
   private readonly maxBatch: number;
   private readonly tokenBudget: number;
@@ -61,6 +64,8 @@ export class ContinuousBatcher {
   /** Decoding steps run, and the sequences they carried in all (their ratio is the mean occupancy). */
   steps = 0;
   rowsStepped = 0;
+  /** Sequences that joined the batch in a free row (copied into place, the cache otherwise untouched). */
+  joinedFreeRows = 0;
 
   constructor(
     private readonly model: LlamaModel,
@@ -73,7 +78,7 @@ export class ContinuousBatcher {
 
   /** Sequences in the running batch. */
   get active(): number {
-    return this.running.length;
+    return this.live;
   }
 
   /** Sequences waiting to join. */
@@ -82,7 +87,7 @@ export class ContinuousBatcher {
   }
 
   get idle(): boolean {
-    return this.running.length === 0 && this.waitingLine.length === 0;
+    return this.live === 0 && this.waitingLine.length === 0;
   }
 
   /**
@@ -116,11 +121,12 @@ export class ContinuousBatcher {
     try {
       this.dropCancelled();
       this.admit();
-      if (this.running.length > 0) this.decode();
+      if (this.live > 0) this.decode();
     } catch (error) {
       const failure = error instanceof Error ? error : new Error(String(error));
-      const everyone = [...this.running, ...this.waitingLine.splice(0)];
+      const everyone = [...this.members(), ...this.waitingLine.splice(0)];
       this.running = [];
+      this.live = 0;
       this.cache.dispose();
       for (const entry of everyone) entry.fail(failure);
     }
@@ -128,9 +134,10 @@ export class ContinuousBatcher {
 
   /** Fails every sequence and frees the cache. */
   dispose(): void {
-    for (const entry of [...this.running, ...this.waitingLine.splice(0)])
+    for (const entry of [...this.members(), ...this.waitingLine.splice(0)])
       entry.fail(new Error('the batcher was disposed'));
     this.running = [];
+    this.live = 0;
     this.cache.dispose();
     this.lastPrompt?.cache.dispose();
     this.lastPrompt = undefined;
@@ -155,13 +162,15 @@ export class ContinuousBatcher {
     }
     if (shared === 0) return cache;
     const rows = prompts.length;
-    const copy = (t: tf.Tensor3D | undefined) =>
-      tf.keep(
-        tf.tidy(() => {
-          const prefix = tf.slice(t!, [0, 0, 0], [-1, shared, -1]);
-          return rows === 1 ? prefix : tf.tile(prefix, [rows, 1, 1]);
-        }),
-      );
+    const kvHeads = this.model.config.numKvHeads;
+    // Row r's entries are copies of the last prompt's kvHeads entries (tf.tile on wasm walks element by element).
+    const pairs = range(rows * kvHeads).map((e) => [e % kvHeads, e] as const);
+    const copy = (t: tf.Tensor3D | undefined) => {
+      const into = tf.zeros([rows * kvHeads, shared, t!.shape[2]]) as tf.Tensor3D;
+      const copied = copySlots(into, t!, pairs, { from: 0, to: 0, count: shared });
+      if (copied !== into) into.dispose();
+      return tf.keep(copied);
+    };
     cache.keys = last.cache.keys.map(copy);
     cache.values = last.cache.values.map(copy);
     cache.length = shared;
@@ -190,7 +199,7 @@ export class ContinuousBatcher {
       entry.decoder.stop();
       this.report(entry, true);
     }
-    this.retire(this.running.flatMap((entry, row) => (entry.cancelled ? [row] : [])));
+    this.retire(this.running.flatMap((entry, row) => (entry?.cancelled ? [row] : [])));
   }
 
   /**
@@ -210,11 +219,11 @@ export class ContinuousBatcher {
   /** Takes waiting sequences in arrival order while the batch and the step's token budget have room. */
   private take(): Entry[] {
     const taken: Entry[] = [];
-    let budget = this.tokenBudget - this.running.length;
-    while (this.waitingLine.length > 0 && this.running.length + taken.length < this.maxBatch) {
+    let budget = this.tokenBudget - this.live;
+    while (this.waitingLine.length > 0 && this.live + taken.length < this.maxBatch) {
       const entry = this.waitingLine[0]!;
       const cost = entry.decoder.prompt.length;
-      if (cost > budget && this.running.length + taken.length > 0) break;
+      if (cost > budget && this.live + taken.length > 0) break;
       this.waitingLine.shift();
       budget -= cost;
       if (entry.decoder.finished) this.report(entry, false);
@@ -257,22 +266,28 @@ export class ContinuousBatcher {
       return;
     }
     // A failure here leaves the batch cache unknown: step() fails every sequence.
-    this.cache.append(cache, going.length < members.length ? going : undefined);
-    this.running.push(...going.map((row) => members[row]!));
+    const rows = this.cache.append(cache, going.length < members.length ? going : undefined);
+    const allocated = this.running.length;
+    rows.forEach((row, i) => (this.running[row] = members[going[i]!]!));
+    this.live += rows.length;
+    this.joinedFreeRows += rows.filter((row) => row < allocated).length;
   }
 
   private decode(): void {
-    const tokens = this.running.map((entry) => entry.next);
+    // A free row runs on token 0; its logits are not read.
+    const tokens = this.running.map((entry) => entry?.next ?? 0);
     const logits = tf.tidy(() => this.model.decodeStep(tokens, this.cache));
     const all = Float32Array.from(logits.dataSync() as Float32Array);
     logits.dispose();
     const vocab = all.length / tokens.length;
     this.steps++;
-    this.rowsStepped += tokens.length;
+    this.rowsStepped += this.live;
     const done: number[] = [];
+    const live = this.live;
     this.running.forEach((entry, row) => {
+      if (!entry) return;
       entry.steps++;
-      entry.batchRows += tokens.length;
+      entry.batchRows += live;
       const next = entry.decoder.accept(all.subarray(row * vocab, (row + 1) * vocab));
       if (next === undefined) done.push(row);
       else entry.next = next;
@@ -280,17 +295,31 @@ export class ContinuousBatcher {
     this.retire(done);
   }
 
-  /** Takes finished (or cancelled) rows out of the batch and reports them. */
+  /**
+   * Takes finished (or cancelled) rows out of the batch and reports them. Their rows are released, not
+   * removed: the others stay where they are (no copy of the cache) and the next sequences admitted take the
+   * free rows. Once free rows are more than a quarter of the batch, they are dropped (one copy).
+   */
   private retire(rows: readonly number[]): void {
     if (rows.length === 0) return;
     const leaving = rows.map((row) => this.running[row]!);
-    this.cache.remove(rows);
-    const gone = new Set(rows);
-    this.running = this.running.filter((_, row) => !gone.has(row));
+    this.cache.release(rows);
+    for (const row of rows) this.running[row] = undefined;
+    this.live -= rows.length;
+    if (this.live === 0) this.running = [];
+    else if (4 * (this.running.length - this.live) > this.running.length) {
+      this.cache.remove(this.cache.free);
+      this.running = this.running.filter((entry) => entry !== undefined);
+    }
     for (const entry of leaving) {
       if (entry.cancelled) entry.decoder.stop();
       this.report(entry, entry.cancelled);
     }
+  }
+
+  /** The sequences in the batch. */
+  private members(): Entry[] {
+    return this.running.filter((entry) => entry !== undefined);
   }
 
   private report(entry: Entry, cancelled: boolean): void {
@@ -300,4 +329,8 @@ export class ContinuousBatcher {
       meanBatchSize: entry.steps > 0 ? entry.batchRows / entry.steps : 0,
     });
   }
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
 }

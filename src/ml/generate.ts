@@ -149,10 +149,7 @@ export function lastLogits(model: LlamaModel, input: readonly number[], cache: K
   // tidy returns the tensor, not its values: tidy walks whatever it is given with for-in looking for
   // tensors, and a Float32Array of vocabulary size per token made that walk a hot loop V8 kept
   // deoptimising and recompiling on its background threads (the cores the request thread needs).
-  const last = tf.tidy(() => {
-    const { logits: all } = model.forward([input], { cache });
-    return all.slice([all.shape[0] - 1, 0], [1, -1]);
-  });
+  const last = tf.tidy(() => model.lastLogits([input], { cache }));
   const logits = Float32Array.from(last.dataSync() as Float32Array);
   last.dispose();
   return logits;
@@ -167,16 +164,7 @@ export function lastLogitsOfRows(
   inputs: readonly (readonly number[])[],
   cache: KvCache,
 ): Float32Array {
-  const length = inputs[0]?.length ?? 0;
-  const last = tf.tidy(() => {
-    const { logits: all } = model.forward(inputs, { cache });
-    if (inputs.length === 1) return all.slice([length - 1, 0], [1, -1]);
-    const rows = tf.tensor1d(
-      inputs.map((_, b) => b * length + length - 1),
-      'int32',
-    );
-    return tf.gather(all, rows);
-  });
+  const last = tf.tidy(() => model.lastLogits(inputs, { cache }));
   const logits = Float32Array.from(last.dataSync() as Float32Array);
   last.dispose();
   return logits;

@@ -14,7 +14,7 @@ import {
   silu,
   readInTidy,
 } from './ops.js';
-import { gatherRows, writeSlot } from './wasmKernels.js';
+import { copySlots, gatherRows, writeSlot } from './wasmKernels.js';
 import { Rng } from './rng.js';
 import type { HostTensor } from './safetensors.js';
 
@@ -76,15 +76,20 @@ const SPARE_SLOTS = 16;
 /**
  * Keys and values of a batch of sequences of different lengths, for decoding them together one token each
  * (continuous batching): per layer [rows * kvHeads, capacity, headDim], where row b's keys fill the lengths[b]
- * slots that end at `width` (the longest row's length), the slots before them are padding the attention reads
- * past, and the slots from `width` on are room for the next steps. A step writes every row's new keys and
+ * slots that end at `width` (at least the longest row's length), the slots before them are padding the attention
+ * reads past, and the slots from `width` on are room for the next steps. A step writes every row's new keys and
  * values into slot `width` in place (writeSlot) and attends over the first width + 1 slots: no copy of the
- * cache per step. Rows join (from a KvCache after their prompts ran) and leave between steps; those copy.
+ * cache per step. Rows join (from a KvCache after their prompts ran) and leave between steps without moving
+ * the others: a row that leaves is released (its slots wait, free, for the next row that joins, which is
+ * copied into them in place), and when the width reaches the capacity the rows move to the front in place.
+ * Only rows joining beyond the free ones, and remove() (dropping rows for good), copy the cache.
  */
 export class BatchKvCache {
   private keys: (tf.Tensor3D | undefined)[];
   private values: (tf.Tensor3D | undefined)[];
   private lengthsByRow: number[] = [];
+  /** Rows whose sequence left (release): their slots wait for a row that joins (append), lowest first. */
+  private freeRows: number[] = [];
   private slots = 0;
 
   constructor(
@@ -95,11 +100,17 @@ export class BatchKvCache {
     this.values = new Array<tf.Tensor3D | undefined>(layers).fill(undefined);
   }
 
+  /** Rows allocated: those in use and the free ones (release). */
   get rows(): number {
     return this.lengthsByRow.length;
   }
 
-  /** Positions each row holds (the position its next token takes). */
+  /** Rows released and not yet taken again, lowest first. */
+  get free(): readonly number[] {
+    return this.freeRows;
+  }
+
+  /** Positions each row holds (the position its next token takes); 0 for a free row. */
   get lengths(): readonly number[] {
     return this.lengthsByRow;
   }
@@ -136,18 +147,92 @@ export class BatchKvCache {
     return { keys: this.keys[layer]!, values: this.values[layer]! };
   }
 
-  /** Counts the slot a step wrote into every row. */
+  /**
+   * Counts the slot a step wrote into every row in use (a free row's step is ignored: it stays empty). When
+   * the next step would outgrow the capacity while the rows in use are shorter than the width, every entry's
+   * used slots move to the front in place instead (the room before the longest row was padding).
+   */
   advance(): void {
-    this.lengthsByRow = this.lengthsByRow.map((length) => length + 1);
+    const free = new Set(this.freeRows);
+    this.lengthsByRow = this.lengthsByRow.map((length, row) => (free.has(row) ? 0 : length + 1));
     this.slots++;
+    const longest = Math.max(...this.lengthsByRow);
+    if (this.slots + 1 <= this.capacity || longest >= this.slots) return;
+    const entries = this.rows * this.kvHeads;
+    const every = range(entries).map((e) => [e, e] as const);
+    for (let layer = 0; layer < this.layers; layer++) {
+      for (const side of ['keys', 'values'] as const) {
+        const stored = this[side][layer]!;
+        const moved = copySlots(stored, stored, every, {
+          from: this.slots - longest,
+          to: 0,
+          count: longest,
+        });
+        if (moved !== stored) {
+          stored.dispose();
+          this[side][layer] = tf.keep(moved);
+        }
+      }
+    }
+    this.slots = longest;
+  }
+
+  /**
+   * Frees rows whose sequences left, without moving the others: a row that joins later takes a free row's
+   * place (append), and until then a step runs the free row on a dummy token whose output nobody reads.
+   * Releasing the last row in use empties the cache.
+   */
+  release(rows: readonly number[]): void {
+    for (const row of rows) {
+      if (!Number.isInteger(row) || row < 0 || row >= this.rows || this.freeRows.includes(row))
+        throw new Error(`release: row ${row} is not a row in use of the cache's ${this.rows}`);
+      this.lengthsByRow[row] = 0;
+      this.freeRows.push(row);
+    }
+    this.freeRows.sort((a, b) => a - b);
+    if (this.freeRows.length === this.rows) this.dispose();
   }
 
   /**
    * Moves the rows of `cache` (a KvCache whose prompts of one length ran: [rows * kvHeads, length, headDim] per
-   * layer) in as the last rows, in one copy per layer; with `take`, only those rows of `cache` (in that
-   * order: the prompts that go on decoding). `cache` is left empty.
+   * layer) in; with `take`, only those rows of `cache` (in that order: the prompts that go on decoding).
+   * They fill free rows first, copied into place (when they fit before the width), and the rest join as the
+   * last rows, in one copy per layer. Returns the row each took, in order. `cache` is left empty.
    */
-  append(cache: KvCache, take?: readonly number[]): void {
+  append(cache: KvCache, take?: readonly number[]): number[] {
+    const length = cache.length;
+    const entries = cache.keys[0]?.shape[0] ?? 0;
+    const rows = take ?? range(entries / this.kvHeads);
+    const reuse = length > 0 && length <= this.slots ? Math.min(this.freeRows.length, rows.length) : 0;
+    if (reuse === 0 || rows.some((row) => !Number.isInteger(row) || row < 0 || row >= entries / this.kvHeads))
+      return this.appendRows(cache, take);
+    const placed = this.freeRows.splice(0, reuse);
+    const pairs = placed.flatMap((target, i) =>
+      range(this.kvHeads).map((h) => [rows[i]! * this.kvHeads + h, target * this.kvHeads + h] as const),
+    );
+    for (let layer = 0; layer < this.layers; layer++) {
+      for (const side of ['keys', 'values'] as const) {
+        const stored = this[side][layer]!;
+        const written = copySlots(stored, cache[side][layer]!, pairs, {
+          from: 0,
+          to: this.slots - length,
+          count: length,
+        });
+        if (written !== stored) {
+          stored.dispose();
+          this[side][layer] = tf.keep(written);
+        }
+      }
+    }
+    for (const row of placed) this.lengthsByRow[row] = length;
+    if (reuse === rows.length) {
+      cache.dispose();
+      return placed;
+    }
+    return [...placed, ...this.appendRows(cache, rows.slice(reuse))];
+  }
+
+  private appendRows(cache: KvCache, take?: readonly number[]): number[] {
     const length = cache.length;
     const entries = cache.keys[0]?.shape[0] ?? 0;
     if (length === 0 || entries === 0)
@@ -161,7 +246,7 @@ export class BatchKvCache {
       );
     if (rows.length === 0) {
       cache.dispose();
-      return;
+      return [];
     }
     const picked =
       take === undefined
@@ -196,15 +281,18 @@ export class BatchKvCache {
     }
     cache.dispose();
     this.slots = width;
+    const first = this.lengthsByRow.length;
     for (let row = 0; row < rows.length; row++) this.lengthsByRow.push(length);
+    return range(rows.length).map((i) => first + i);
   }
 
-  /** Drops the given rows; the width shrinks to the longest row left. */
+  /** Drops the given rows (in use or free), renumbering the rest in order; the width shrinks to the longest row left. */
   remove(rows: readonly number[]): void {
     if (rows.length === 0) return;
     const drop = new Set(rows);
+    const free = new Set(this.freeRows);
     const keep = this.lengthsByRow.map((_, row) => row).filter((row) => !drop.has(row));
-    if (keep.length === 0) {
+    if (keep.every((row) => free.has(row))) {
       this.dispose();
       return;
     }
@@ -229,6 +317,7 @@ export class BatchKvCache {
       }
     }
     this.lengthsByRow = lengths;
+    this.freeRows = keep.flatMap((row, at) => (free.has(row) ? [at] : []));
     this.slots = width;
   }
 
@@ -237,6 +326,7 @@ export class BatchKvCache {
     this.keys.fill(undefined);
     this.values.fill(undefined);
     this.lengthsByRow = [];
+    this.freeRows = [];
     this.slots = 0;
   }
 
@@ -545,6 +635,28 @@ export class LlamaModel {
     const { final, attentionByLayer } = this.decode(ids, options);
     const logits = this.head(final, options);
     return { logits, hidden: final, attention: options.attention ? attentionByLayer : undefined };
+  }
+
+  /**
+   * The logits [batch, vocab] of each sequence's last position only (a prompt's prefill in generation): the
+   * head runs on one row per sequence instead of every position. Same contract as forward otherwise.
+   */
+  lastLogits(ids: readonly (readonly number[])[], options: ForwardOptions = {}): tf.Tensor2D {
+    const { final } = this.decode(ids, options);
+    const seq = ids[0]!.length;
+    const last =
+      seq === 1
+        ? final
+        : ids.length === 1
+          ? (tf.slice(final, [seq - 1, 0], [1, -1]) as tf.Tensor2D)
+          : gatherRows(
+              final,
+              tf.tensor1d(
+                Int32Array.from(ids, (_, b) => b * seq + seq - 1),
+                'int32',
+              ),
+            );
+    return this.head(last, options);
   }
 
   /** Logits [rows, vocab] from final hidden states: the tied embedding or lm_head. */

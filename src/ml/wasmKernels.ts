@@ -20,6 +20,9 @@ import * as tf from '@tensorflow/tfjs';
  *   reads the first `length` slots of caches that have room for more (BatchKvCache's spare slots).
  * - writeSlotInPlace: a decoding step's new keys and values written into one slot of every entry of such a
  *   cache, in its own buffer: no copy of the cache per step, as tf.concat makes.
+ * - copySlots: ranges of slots copied between entries (of two tensors or within one) in the target's own
+ *   buffer: a row joining a batch cache in a free row's place, rows moving to the front of their slots, a shared
+ *   prompt prefix copied into new rows (where tf.tile and tfjs's wasm slice walk element by element).
  */
 
 const MATMUL_EACH = 'TuneledgerMatMulEach';
@@ -460,4 +463,52 @@ export function writeSlot(cache: tf.Tensor3D, x: tf.Tensor3D, slot: number): tf.
     heap.copyWithin(to, source + e * d, source + (e + 1) * d);
   }
   return cache;
+}
+
+/**
+ * Copies slots from..from+count of entries of `source` [n, s, d] into slots to..to+count of entries of `target`
+ * [m, t, d]: entry pairs [source entry, target entry]. `source` may be `target` (overlapping ranges move as
+ * memmove does). On wasm the copy goes into the target's own buffer and the target itself is returned (its
+ * owner must be the only holder of that buffer, as for writeSlot); elsewhere a new tensor is returned.
+ */
+export function copySlots(
+  target: tf.Tensor3D,
+  source: tf.Tensor3D,
+  entries: readonly (readonly [number, number])[],
+  slots: { readonly from: number; readonly to: number; readonly count: number },
+): tf.Tensor3D {
+  const [n, sourceSlots, d] = source.shape;
+  const [m, targetSlots, targetDim] = target.shape;
+  const { from, to, count } = slots;
+  if (
+    d !== targetDim ||
+    ![from, to, count].every(Number.isInteger) ||
+    from < 0 ||
+    to < 0 ||
+    count < 0 ||
+    from + count > sourceSlots ||
+    to + count > targetSlots ||
+    entries.some(
+      ([s, t]) => !Number.isInteger(s) || !Number.isInteger(t) || s < 0 || s >= n || t < 0 || t >= m,
+    )
+  )
+    throw new Error(
+      `copySlots: slots ${from}..${from + count} of [${source.shape}] do not fit slot ${to} of [${target.shape}] for entries ${JSON.stringify(entries)}`,
+    );
+  const move = (into: Float32Array, intoBase: number, out: Float32Array, outBase: number) => {
+    for (const [s, t] of entries) {
+      const start = outBase + (s * sourceSlots + from) * d;
+      into.set(out.subarray(start, start + count * d), intoBase + (t * targetSlots + to) * d);
+    }
+  };
+  if (tf.getBackend() === 'wasm' && source.dtype === 'float32' && target.dtype === 'float32') {
+    const wasm = tf.backend() as unknown as WasmBackend;
+    const heap = new Float32Array(wasm.wasm.HEAPU8.buffer);
+    // TypedArray.set copies as if through a buffer when source and target share memory: a memmove.
+    move(heap, wasm.getMemoryOffset(target.dataId) / 4, heap, wasm.getMemoryOffset(source.dataId) / 4);
+    return target;
+  }
+  const data = Float32Array.from(target.dataSync() as Float32Array);
+  move(data, 0, source === target ? data.slice() : (source.dataSync() as Float32Array), 0);
+  return tf.tensor3d(data, [m, targetSlots, d]);
 }

@@ -81,6 +81,23 @@ describe('continuous batching', () => {
     expect(batcher.rowsStepped / batcher.steps).toBeGreaterThan(2);
   });
 
+  it('a steady stream of sequences takes the rows of those that left, with the greedy tokens they get alone', () => {
+    // A sequence arrives at every step and each decodes 5 to 11 tokens, more than 6 rows can hold: rows leave
+    // and join at almost every step, the new ones in the free rows, and the width runs past the cache's spare
+    // room many times (the rows then move to the front in place).
+    const stream = Array.from({ length: 40 }, (_, i) => ({
+      at: i,
+      prompt: prompts[i % prompts.length]!.map((id, t) => (t === 0 ? id : (id + i) % config.vocabSize)),
+      options: { maxTokens: 5 + ((i * 7) % 7), stopTokenIds: [] } satisfies GenerateOptions,
+    }));
+    const alone = stream.map(({ prompt, options }) => generate(model, prompt, options).tokens);
+    const batcher = new ContinuousBatcher(model, { maxBatch: 6 });
+    const results = runAll(batcher, [], stream);
+    expect(results.map((r) => r.tokens)).toEqual(alone);
+    expect(batcher.joinedFreeRows).toBeGreaterThan(stream.length / 2);
+    expect(batcher.rowsStepped / batcher.steps).toBeGreaterThan(2);
+  });
+
   it('samples per sequence from its own seed: the same tokens alone, in any batch, in any order', () => {
     const sampled = (seed: number): GenerateOptions => ({
       maxTokens: 12,

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, Rng } from '../../src/ml/index.js';
 import {
+  copySlots,
   decodeAttentionWasm,
   gatherRows,
   matMulEach,
@@ -175,6 +176,47 @@ describe('wasm kernels', () => {
         }
     expect(() => writeSlot(cache, tf.zeros([n, 1, d]), slots)).toThrow(/does not fit/);
     expect(() => writeSlot(cache, tf.zeros([n - 1, 1, d]), 0)).toThrow(/does not fit/);
+    cache.dispose();
+  });
+
+  it('copySlots copies slot ranges between entries in the target’s own buffer, overlapping ranges as memmove', () => {
+    const [n, slots, d] = [4, 6, 3];
+    const before = random(n * slots * d, 8);
+    const source = random(2 * 3 * d, 9);
+    const at = (e: number, s: number, j: number, width = slots) => (e * width + s) * d + j;
+    const cache = tf.tensor3d(before, [n, slots, d]);
+    // Source entry 1 into entry 3 and source entry 0 into entry 0, slots 1..3 of the source to slots 2..4.
+    const copied = tf.tidy(() =>
+      copySlots(
+        cache,
+        tf.tensor3d(source, [2, 3, d]),
+        [
+          [1, 3],
+          [0, 0],
+        ],
+        { from: 1, to: 2, count: 2 },
+      ),
+    );
+    expect(copied).toBe(cache);
+    let after = cache.dataSync();
+    for (let e = 0; e < n; e++)
+      for (let s = 0; s < slots; s++)
+        for (let j = 0; j < d; j++) {
+          const from = e === 3 ? 1 : e === 0 ? 0 : -1;
+          const expected = from >= 0 && s >= 2 && s < 4 ? source[at(from, s - 1, j, 3)] : before[at(e, s, j)];
+          expect(after[at(e, s, j)]).toBe(expected);
+        }
+    // Within one tensor, overlapping: slots 2..5 of every entry move to the front.
+    const snapshot = Float32Array.from(after);
+    const every = [0, 1, 2, 3].map((e) => [e, e] as const);
+    expect(copySlots(cache, cache, every, { from: 2, to: 0, count: 4 })).toBe(cache);
+    after = cache.dataSync();
+    for (let e = 0; e < n; e++)
+      for (let s = 0; s < slots; s++)
+        for (let j = 0; j < d; j++)
+          expect(after[at(e, s, j)]).toBe(s < 4 ? snapshot[at(e, s + 2, j)] : snapshot[at(e, s, j)]);
+    expect(() => copySlots(cache, cache, every, { from: 3, to: 0, count: 4 })).toThrow(/do not fit/);
+    expect(() => copySlots(cache, cache, [[4, 0]], { from: 0, to: 0, count: 1 })).toThrow(/do not fit/);
     cache.dispose();
   });
 });
