@@ -1,13 +1,17 @@
 import { sql, type Kysely } from 'kysely';
 import { START, type Checkpoint, type EventStore } from '../eventstore/eventStore.js';
 import { dropOtherLineageIndexVersions, LineageIndexRows } from './lineageIndex.js';
+import { dropOtherRegistryIndexVersions, RegistryIndexWriter, registryAt } from './registryIndex.js';
 import { foldedTypes, WorldFold, worldFoldVersion, type WorldState } from './worldFold.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- world_snapshots is reached through raw SQL
 type AnyDb = Kysely<any>;
 
-/** Snapshot every this many folded events (registry, deployment and lineage events) by default. */
-export const DEFAULT_SNAPSHOT_EVERY = 2_000;
+/**
+ * Snapshot every this many folded events (registry, deployment and lineage events) by default: an
+ * asOf query reads and folds at most this many events after its snapshot (plus the clock skew's).
+ */
+export const DEFAULT_SNAPSHOT_EVERY = 500;
 
 /** A stored snapshot: the world after every event up to `checkpoint`, built by fold `foldVersion`. */
 export interface WorldSnapshot {
@@ -60,7 +64,7 @@ async function latestSnapshot(db: AnyDb): Promise<WorldSnapshot | undefined> {
 }
 
 export interface WriteSnapshotsOptions {
-  /** A snapshot every this many folded events (default 2,000). */
+  /** A snapshot every this many folded events (default 500). */
   readonly every?: number;
   readonly batchSize?: number;
   readonly signal?: AbortSignal;
@@ -69,7 +73,8 @@ export interface WriteSnapshotsOptions {
 /**
  * Brings the snapshots up to the visible end of the log: folds on from the newest snapshot of this
  * fold version and writes one every `every` folded events, with the lineage index rows of the events
- * it covers, in one transaction (so a snapshot's lineage is always all there). It reads with readAll,
+ * it covers and the registry index rows of the models and versions they changed, in one transaction
+ * (so a snapshot's lineage and registry are always all there). It reads with readAll,
  * which shows only events every older transaction of which has ended (the store's gap rule), so a
  * snapshot never holds an event that was not yet visible at its checkpoint, and nothing can later
  * appear before it. Returns how many snapshots it wrote. Safe to run in several processes: a snapshot
@@ -84,9 +89,20 @@ export async function writeWorldSnapshots(
   if (!Number.isInteger(every) || every < 1)
     throw new Error(`snapshot interval must be a positive integer, got ${every}`);
   const latest = await latestSnapshot(db);
-  if (!latest) await dropOtherLineageIndexVersions(db);
-  // The lineage goes to the index, not into memory: the writer holds only the registry and deployments.
-  const fold = latest ? WorldFold.fromState(latest.state, latest.eventsFolded, false) : new WorldFold(false);
+  if (!latest) {
+    await dropOtherLineageIndexVersions(db);
+    await dropOtherRegistryIndexVersions(db);
+  }
+  // The lineage goes to the index, not into memory: the writer holds only the registry and deployments,
+  // and writes to the registry index only the models and versions each snapshot changed.
+  const registry = latest ? await registryAt(db, latest.checkpoint) : undefined;
+  const fold = latest
+    ? WorldFold.fromState(latest.state, latest.eventsFolded, {
+        lineage: false,
+        ...(registry ? { registryAtState: registry } : {}),
+      })
+    : new WorldFold({ lineage: false });
+  const registryRows = new RegistryIndexWriter(registry);
   const lineage = new LineageIndexRows();
   let checkpoint = latest?.checkpoint ?? START;
   let coversUntil = latest ? Date.parse(latest.coversUntil) : Number.NEGATIVE_INFINITY;
@@ -108,6 +124,7 @@ export async function writeWorldSnapshots(
       const state = JSON.stringify(fold.toState());
       await db.transaction().execute(async (trx) => {
         await lineage.write(trx);
+        await registryRows.write(trx, fold.registry, event.checkpoint);
         await sql`
           INSERT INTO world_snapshots (fold_version, checkpoint, covers_until, events_read, events_folded, state)
           VALUES (${worldFoldVersion}, ${event.checkpoint}, ${new Date(coversUntil).toISOString()}::timestamptz,

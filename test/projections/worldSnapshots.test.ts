@@ -50,7 +50,7 @@ async function answer(world: WorldAsOf): Promise<string> {
     at: world.at,
     eventsFolded: world.eventsFolded,
     deployments: [...world.deployments.values()],
-    registry: [...world.registry.values()].map((model) => ({
+    registry: [...(await world.registry()).values()].map((model) => ({
       ...model,
       versions: [...model.versions.values()],
     })),
@@ -108,6 +108,7 @@ for (const target of databaseTargets) {
       await sql`DELETE FROM world_snapshots`.execute(database.db);
       await sql`DELETE FROM world_lineage_nodes`.execute(database.db);
       await sql`DELETE FROM world_lineage_edges`.execute(database.db);
+      await sql`DELETE FROM world_registry_rows`.execute(database.db);
     });
 
     const moments = (count: number, seed: number) => {
@@ -135,6 +136,40 @@ for (const target of databaseTargets) {
       }
       // Most moments lie after the first snapshot: the property is tested on snapshots, not around them.
       expect(usedSnapshots).toBeGreaterThan(12);
+    });
+
+    it('reads the registry from its index: one model alone, and the same in pages of any size', async () => {
+      await writeWorldSnapshots(database.db, store, { every: 15 });
+      let usedSnapshots = 0;
+      for (const at of moments(8, 5)) {
+        const plain = await worldAsOf(store, at);
+        const fromSnapshot = await worldAsOf(store, at, { snapshots: database.db, batchSize: 7 });
+        if (fromSnapshot.fromSnapshot !== null) usedSnapshots++;
+        expect(await answer(fromSnapshot), at.toISOString()).toBe(await answer(plain));
+        const all = await plain.registry();
+        for (const name of [...all.keys(), 'no-such-model']) {
+          const one = await fromSnapshot.registry(name);
+          expect([...one.keys()]).toEqual(all.has(name) ? [name] : []);
+          expect(JSON.stringify([...(one.get(name)?.versions.values() ?? [])])).toBe(
+            JSON.stringify([...(all.get(name)?.versions.values() ?? [])]),
+          );
+        }
+      }
+      expect(usedSnapshots).toBeGreaterThan(4);
+    });
+
+    it('writes to the registry index only the models and versions each snapshot changed', async () => {
+      // A snapshot after every folded event: the index then holds every model and version there is.
+      const written = await writeWorldSnapshots(database.db, store, { every: 1 });
+      const { rows } = await sql<{ rows: string; keys: string }>`
+        SELECT count(*) AS rows, count(DISTINCT (model_name, version)) AS keys FROM world_registry_rows`.execute(
+        database.db,
+      );
+      const registry = await (await worldAsOf(store, new Date(span.last + 1000))).registry();
+      const versions = [...registry.values()].reduce((n, model) => n + model.versions.size, 0);
+      expect(Number(rows[0]!.keys)).toBe(registry.size + versions);
+      // Whole registries at every snapshot would be about written x keys rows; changes are far fewer.
+      expect(Number(rows[0]!.rows)).toBeLessThan((written * Number(rows[0]!.keys)) / 4);
     });
 
     it('answers the same after the snapshots are deleted', async () => {
