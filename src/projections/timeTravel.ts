@@ -7,12 +7,14 @@ import { indexedLineage } from './lineageIndex.js';
 import { applyRegistryChangeInPlace, type RegistryChange, type RegistryState } from './registry.fold.js';
 import { registryAt } from './registryIndex.js';
 import { foldedTypes, WorldFold } from './worldFold.js';
-import { nearestSnapshot } from './worldSnapshots.js';
+import { measuredSkew, nearestSnapshot } from './worldSnapshots.js';
 
 /** The log as it stood at a moment: deployments, the registry and the lineage graph. */
 export interface WorldAsOf {
   readonly at: string;
   readonly eventsFolded: number;
+  /** Events read from the log for this answer (after the snapshot, of the folded types). */
+  readonly eventsRead: number;
   /** The checkpoint of the snapshot the fold started from; null when it read the log from the start. */
   readonly fromSnapshot: string | null;
   readonly deployments: ReadonlyMap<string, DeploymentState>;
@@ -76,6 +78,10 @@ export async function worldAsOf(
   options.signal?.throwIfAborted();
   let started = performance.now();
   const snapshot = options.snapshots ? await nearestSnapshot(options.snapshots, new Date(limit)) : undefined;
+  // Up to where the snapshot writer has read, the skew it measured there replaces a larger allowance:
+  // past an event recorded more than that after T, no event up to there is at or before T.
+  let measured = snapshot && options.snapshots ? await measuredSkew(options.snapshots) : undefined;
+  const stopAfterMeasured = measured ? limit + Math.min(measured.maxSkewMs, stopAfter - limit) : stopAfter;
   // From a snapshot the registry changes are set aside: the registry is read from its index only if asked.
   const world = snapshot
     ? WorldFold.fromState(snapshot.state, snapshot.eventsFolded, { registry: false })
@@ -83,6 +89,7 @@ export async function worldAsOf(
   const snapshotMs = performance.now() - started;
   let readMs = 0;
   let foldMs = 0;
+  let eventsRead = 0;
   let checkpoint = snapshot?.checkpoint ?? START;
   // Pages grow from a small first one: the events up to T after a snapshot are at most its interval
   // (plus the skew's), so a query reads about what it folds, and a fold from the start few round trips.
@@ -94,13 +101,23 @@ export async function worldAsOf(
     const page = await store.readAll(checkpoint, pageSize, { types: foldedTypes });
     pageSize = Math.min(pageSize * 2, largestPage);
     readMs += performance.now() - started;
+    eventsRead += page.events.length;
     if (page.events.length === 0) break;
     started = performance.now();
     let beyond = false;
+    let skipTo: Checkpoint | undefined;
     for (const stored of page.events) {
       const time = new Date(stored.metadata.recordedAt).getTime();
       if (time > stopAfter) {
         beyond = true;
+        break;
+      }
+      if (measured && stored.checkpoint <= measured.upTo && time > stopAfterMeasured) {
+        // Every event from here to measured.upTo is after T. A fold without the measure would stop
+        // by measured.upTo (an event there is recorded past the allowance) or read on past it.
+        if (measured.coversUntil > stopAfter) beyond = true;
+        else skipTo = measured.upTo;
+        measured = undefined;
         break;
       }
       if (time > limit) continue;
@@ -108,11 +125,12 @@ export async function worldAsOf(
     }
     foldMs += performance.now() - started;
     if (beyond) break;
-    checkpoint = page.checkpoint;
+    checkpoint = skipTo ?? page.checkpoint;
   }
   return {
     at: new Date(limit).toISOString(),
     eventsFolded: world.eventsFolded,
+    eventsRead,
     fromSnapshot: snapshot?.checkpoint ?? null,
     deployments: world.deployments,
     registry:

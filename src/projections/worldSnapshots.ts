@@ -21,6 +21,11 @@ export interface WorldSnapshot {
   /** Events of the folded types read up to `checkpoint` (the writer's interval counts these). */
   readonly eventsRead: number;
   readonly eventsFolded: number;
+  /**
+   * The largest skew among the events up to `checkpoint`: how much earlier than the newest recordedAt
+   * before it (in log order) any event was recorded; null when not known (an older snapshot).
+   */
+  readonly maxSkewMs: number | null;
   readonly state: WorldState;
 }
 
@@ -29,6 +34,7 @@ interface SnapshotRow {
   covers_until: Date | string;
   events_read: string | number;
   events_folded: string | number;
+  max_skew_ms: string | number | null;
   state: WorldState | string;
 }
 
@@ -37,6 +43,7 @@ const toSnapshot = (row: SnapshotRow): WorldSnapshot => ({
   coversUntil: new Date(row.covers_until).toISOString(),
   eventsRead: Number(row.events_read),
   eventsFolded: Number(row.events_folded),
+  maxSkewMs: row.max_skew_ms === null ? null : Number(row.max_skew_ms),
   state: typeof row.state === 'string' ? (JSON.parse(row.state) as WorldState) : row.state,
 });
 
@@ -50,15 +57,44 @@ export async function nearestSnapshot(db: AnyDb, at: Date): Promise<WorldSnapsho
   if (at.getTime() < 0) return undefined;
   if (at.getUTCFullYear() > 9999) return latestSnapshot(db);
   const { rows } = await sql<SnapshotRow>`
-    SELECT checkpoint, covers_until, events_read, events_folded, state FROM world_snapshots
+    SELECT checkpoint, covers_until, events_read, events_folded, max_skew_ms, state FROM world_snapshots
     WHERE fold_version = ${worldFoldVersion} AND covers_until <= ${at.toISOString()}::timestamptz
     ORDER BY covers_until DESC, checkpoint DESC LIMIT 1`.execute(db);
   return rows[0] ? toSnapshot(rows[0]) : undefined;
 }
 
+/** What the snapshot writer measured up to its newest snapshot (see `measuredSkew`). */
+export interface MeasuredSkew {
+  /** The newest snapshot's checkpoint: how far the writer has read. */
+  readonly upTo: Checkpoint;
+  /** The largest skew among the events up to `upTo`. */
+  readonly maxSkewMs: number;
+  /** The latest recordedAt among the events up to `upTo` (ms). */
+  readonly coversUntil: number;
+}
+
+/** The skew the snapshot writer measured; undefined when no snapshot of this fold version knows it. */
+export async function measuredSkew(db: AnyDb): Promise<MeasuredSkew | undefined> {
+  const { rows } = await sql<{
+    checkpoint: string;
+    max_skew_ms: string | number | null;
+    covers_until: Date | string;
+  }>`
+    SELECT checkpoint, max_skew_ms, covers_until FROM world_snapshots
+    WHERE fold_version = ${worldFoldVersion} ORDER BY checkpoint DESC LIMIT 1`.execute(db);
+  const row = rows[0];
+  return row && row.max_skew_ms !== null
+    ? {
+        upTo: row.checkpoint,
+        maxSkewMs: Number(row.max_skew_ms),
+        coversUntil: new Date(row.covers_until).getTime(),
+      }
+    : undefined;
+}
+
 async function latestSnapshot(db: AnyDb): Promise<WorldSnapshot | undefined> {
   const { rows } = await sql<SnapshotRow>`
-    SELECT checkpoint, covers_until, events_read, events_folded, state FROM world_snapshots
+    SELECT checkpoint, covers_until, events_read, events_folded, max_skew_ms, state FROM world_snapshots
     WHERE fold_version = ${worldFoldVersion} ORDER BY checkpoint DESC LIMIT 1`.execute(db);
   return rows[0] ? toSnapshot(rows[0]) : undefined;
 }
@@ -107,6 +143,7 @@ export async function writeWorldSnapshots(
   let checkpoint = latest?.checkpoint ?? START;
   let coversUntil = latest ? Date.parse(latest.coversUntil) : Number.NEGATIVE_INFINITY;
   let eventsRead = latest?.eventsRead ?? 0;
+  let maxSkewMs = latest ? (latest.maxSkewMs ?? Number.POSITIVE_INFINITY) : 0;
   let sinceLast = 0;
   let written = 0;
   for (;;) {
@@ -116,7 +153,9 @@ export async function writeWorldSnapshots(
     for (const event of page.events) {
       const changes = fold.apply(event);
       if (changes) lineage.add(changes, event.checkpoint);
-      coversUntil = Math.max(coversUntil, Date.parse(event.metadata.recordedAt));
+      const recordedAt = Date.parse(event.metadata.recordedAt);
+      if (recordedAt < coversUntil) maxSkewMs = Math.max(maxSkewMs, coversUntil - recordedAt);
+      coversUntil = Math.max(coversUntil, recordedAt);
       eventsRead++;
       sinceLast++;
       if (sinceLast < every) continue;
@@ -126,9 +165,10 @@ export async function writeWorldSnapshots(
         await lineage.write(trx);
         await registryRows.write(trx, fold.registry, event.checkpoint);
         await sql`
-          INSERT INTO world_snapshots (fold_version, checkpoint, covers_until, events_read, events_folded, state)
+          INSERT INTO world_snapshots (fold_version, checkpoint, covers_until, events_read, events_folded,
+                                       max_skew_ms, state)
           VALUES (${worldFoldVersion}, ${event.checkpoint}, ${new Date(coversUntil).toISOString()}::timestamptz,
-                  ${eventsRead}, ${fold.eventsFolded}, ${state}::json)
+                  ${eventsRead}, ${fold.eventsFolded}, ${Number.isFinite(maxSkewMs) ? maxSkewMs : null}, ${state}::json)
           ON CONFLICT (fold_version, checkpoint) DO NOTHING`.execute(trx);
       });
       written++;

@@ -9,7 +9,7 @@ import {
   writeWorldSnapshots,
   type WorldAsOf,
 } from '../../src/projections/index.js';
-import { WorldFold } from '../../src/projections/worldFold.js';
+import { foldedTypes, WorldFold } from '../../src/projections/worldFold.js';
 import { databaseTargets, postgresSkipReason, postgresUrl, type TestDatabase } from '../support/databases.js';
 
 /**
@@ -170,6 +170,27 @@ for (const target of databaseTargets) {
       expect(Number(rows[0]!.keys)).toBe(registry.size + versions);
       // Whole registries at every snapshot would be about written x keys rows; changes are far fewer.
       expect(Number(rows[0]!.rows)).toBeLessThan((written * Number(rows[0]!.keys)) / 4);
+    });
+
+    it('stops reading after T by the skew the writer measured, not the whole allowance', async () => {
+      await writeWorldSnapshots(database.db, store, { every: 15 });
+      const { rows } = await sql<{ skew: number | null }>`
+        SELECT max(max_skew_ms) AS skew FROM world_snapshots`.execute(database.db);
+      expect(rows[0]!.skew).not.toBeNull();
+      // The whole log was appended within a minute: the fixed allowance alone reads to its end.
+      const at = new Date(span.first + (span.last - span.first) / 3);
+      const plain = await worldAsOf(store, at, { clockSkewMs: 60_000 });
+      // Pages of 10 (the first page is read whole): the count read shows where the read stopped.
+      const fromSnapshot = await worldAsOf(store, at, {
+        clockSkewMs: 60_000,
+        snapshots: database.db,
+        batchSize: 10,
+      });
+      expect(fromSnapshot.fromSnapshot).not.toBeNull();
+      expect(await answer(fromSnapshot)).toBe(await answer(plain));
+      const total = (await store.readAll('', 100_000, { types: foldedTypes })).events.length;
+      expect(plain.eventsRead).toBe(total);
+      expect(fromSnapshot.eventsRead).toBeLessThan(total / 2);
     });
 
     it('answers the same after the snapshots are deleted', async () => {
