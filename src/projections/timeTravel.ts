@@ -80,7 +80,7 @@ export async function worldAsOf(
   const snapshot = options.snapshots ? await nearestSnapshot(options.snapshots, new Date(limit)) : undefined;
   // Up to where the snapshot writer has read, the skew it measured there replaces a larger allowance:
   // past an event recorded more than that after T, no event up to there is at or before T.
-  let measured = snapshot && options.snapshots ? await measuredSkew(options.snapshots) : undefined;
+  let measured = options.snapshots ? await measuredSkew(options.snapshots) : undefined;
   const stopAfterMeasured = measured ? limit + Math.min(measured.maxSkewMs, stopAfter - limit) : stopAfter;
   // From a snapshot the registry changes are set aside: the registry is read from its index only if asked.
   const world = snapshot
