@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { appendLifecycle, generateLifecycle, untilVisible } from '../../bench/projections.js';
 import { PostgresEventStore } from '../../src/eventstore/index.js';
 import {
@@ -252,6 +252,52 @@ for (const target of databaseTargets) {
     });
   });
 }
+
+describe('time travel snapshots and a log out of time order', () => {
+  it('reads on past T by the skew the writer measured, and finds an event recorded before one ahead of it', async () => {
+    const database = await databaseTargets[0]!.open();
+    try {
+      const store = new PostgresEventStore(database);
+      const appends = generateLifecycle({ events: 600, progressPerRun: 10 });
+      const folds = (index: number) =>
+        appends[index]!.events.some((event) => foldedTypes.includes(event.type));
+      const x = appends.findIndex((_, index) => index >= 20 && folds(index) && folds(index + 1));
+      const base = Date.now() + 3_600_000;
+      // The clock alone is set (Date): X is stamped 30 s after Y but committed before it, as when Y's
+      // append was stamped first and committed later.
+      vi.useFakeTimers({ toFake: ['Date'] });
+      try {
+        vi.setSystemTime(base);
+        await appendLifecycle(store, appends.slice(0, x));
+        vi.setSystemTime(base + 60_000);
+        await appendLifecycle(store, appends.slice(x, x + 1));
+        vi.setSystemTime(base + 30_000);
+        await appendLifecycle(store, appends.slice(x + 1, x + 2));
+        vi.setSystemTime(base + 3_600_000);
+        const { checkpoint } = await appendLifecycle(store, appends.slice(x + 2));
+        await untilVisible(store, checkpoint);
+      } finally {
+        vi.useRealTimers();
+      }
+      await writeWorldSnapshots(database.db, store, { every: 1 });
+      const { rows } = await sql<{
+        skew: number;
+      }>`SELECT max(max_skew_ms) AS skew FROM world_snapshots`.execute(database.db);
+      expect(Number(rows[0]!.skew)).toBe(30_000);
+      await learnLineageIds(store);
+      // T after Y, before X: Y is in the answer, found only by reading on past X.
+      const at = new Date(base + 40_000);
+      const plain = await worldAsOf(store, at, { clockSkewMs: 60_000 });
+      const fromSnapshot = await worldAsOf(store, at, { clockSkewMs: 60_000, snapshots: database.db });
+      expect(fromSnapshot.fromSnapshot).not.toBeNull();
+      const withoutY = await worldAsOf(store, at, { clockSkewMs: 0 });
+      expect(plain.eventsFolded).toBe(withoutY.eventsFolded + 1);
+      expect(await answer(fromSnapshot)).toBe(await answer(plain));
+    } finally {
+      await database.close();
+    }
+  });
+});
 
 describe.skipIf(!postgresUrl)('time travel snapshots and the gap rule (postgres)', () => {
   it.skipIf(!postgresUrl)(
