@@ -4,7 +4,12 @@ import type { DeploymentState } from './deployments.fold.js';
 import { lineageNodeId, type LineageEdge, type LineageNode } from './lineage.fold.js';
 import { foldedLineage, type LineageAsOf } from './lineageAsOf.js';
 import { indexedLineage } from './lineageIndex.js';
-import { applyRegistryChangeInPlace, type RegistryChange, type RegistryState } from './registry.fold.js';
+import {
+  applyRegistryChangeInPlace,
+  type ModelState,
+  type RegistryChange,
+  type RegistryState,
+} from './registry.fold.js';
 import { registryAt } from './registryIndex.js';
 import { foldedTypes, WorldFold } from './worldFold.js';
 import { measuredSkew, nearestSnapshot } from './worldSnapshots.js';
@@ -180,6 +185,16 @@ export async function registryAsOf(
   options: AsOfOptions = {},
 ): Promise<RegistryState> {
   return (await worldAsOf(store, at, options)).registry();
+}
+
+/** One model (its versions, stages, retention) as it stood at T; reads only its rows of the registry index. */
+export async function modelAsOf(
+  store: EventStore,
+  modelName: string,
+  at: Date | string,
+  options: AsOfOptions = {},
+): Promise<ModelState | undefined> {
+  return (await (await worldAsOf(store, at, options)).registry(modelName)).get(modelName);
 }
 
 /** The first page read after the snapshot (or the start of the log); later pages double up to batchSize. */
