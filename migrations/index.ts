@@ -27,6 +27,8 @@ import { projectionDataVersions } from './0110_projection_data_versions.js';
 import { runMetricsPreferenceStatistics } from './0111_run_metrics_preference_statistics.js';
 import { runMetricsPpoStatistics } from './0120_run_metrics_ppo_statistics.js';
 import { worldLineageIndex } from './0121_world_lineage_index.js';
+import { worldRegistryIndex } from './0122_world_registry_index.js';
+import { worldSnapshotSkew } from './0123_world_snapshot_skew.js';
 
 /**
  * In-code migration provider (kysely's FileMigrationProvider cannot import .ts under vitest).
@@ -59,6 +61,8 @@ export const migrations: Record<string, Migration> = {
   '0111_run_metrics_preference_statistics': runMetricsPreferenceStatistics,
   '0120_run_metrics_ppo_statistics': runMetricsPpoStatistics,
   '0121_world_lineage_index': worldLineageIndex,
+  '0122_world_registry_index': worldRegistryIndex,
+  '0123_world_snapshot_skew': worldSnapshotSkew,
   '0200_api_tokens': apiTokens,
   '0300_job_retries': jobRetries,
   '0301_interaction_reward_scores': interactionRewardScores,

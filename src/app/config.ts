@@ -78,7 +78,7 @@ const environmentSchema = z.object({
   /** Seconds between the server's ledger checkpoints when a key is set (0: only `tuneledger ledger checkpoint`). */
   TUNELEDGER_LEDGER_CHECKPOINT_S: z.coerce.number().int().min(0).default(300),
   /** Time travel: a snapshot of the folded world every this many registry, deployment and lineage events (0: none). */
-  TUNELEDGER_ASOF_SNAPSHOT_EVERY: z.coerce.number().int().min(0).default(2_000),
+  TUNELEDGER_ASOF_SNAPSHOT_EVERY: z.coerce.number().int().min(0).default(500),
   /** Seconds between the server's checks for snapshots due. */
   TUNELEDGER_ASOF_SNAPSHOT_CHECK_S: z.coerce.number().int().min(1).default(60),
   /**

@@ -62,6 +62,7 @@ export {
   deploymentAsOf,
   deploymentIn,
   registryAsOf,
+  modelAsOf,
   type WorldAsOf,
   type DeploymentAsOf,
   type AsOfOptions,

@@ -1,21 +1,34 @@
 import type { Kysely } from 'kysely';
-import { START, type EventStore } from '../eventstore/eventStore.js';
+import { START, type Checkpoint, type EventStore } from '../eventstore/eventStore.js';
 import type { DeploymentState } from './deployments.fold.js';
 import { lineageNodeId, type LineageEdge, type LineageNode } from './lineage.fold.js';
 import { foldedLineage, type LineageAsOf } from './lineageAsOf.js';
 import { indexedLineage } from './lineageIndex.js';
-import type { RegistryState } from './registry.fold.js';
+import {
+  applyRegistryChangeInPlace,
+  type ModelState,
+  type RegistryChange,
+  type RegistryState,
+} from './registry.fold.js';
+import { registryAt } from './registryIndex.js';
 import { foldedTypes, WorldFold } from './worldFold.js';
-import { nearestSnapshot } from './worldSnapshots.js';
+import { measuredSkew, nearestSnapshot } from './worldSnapshots.js';
 
 /** The log as it stood at a moment: deployments, the registry and the lineage graph. */
 export interface WorldAsOf {
   readonly at: string;
   readonly eventsFolded: number;
+  /** Events read from the log for this answer (after the snapshot, of the folded types). */
+  readonly eventsRead: number;
   /** The checkpoint of the snapshot the fold started from; null when it read the log from the start. */
   readonly fromSnapshot: string | null;
   readonly deployments: ReadonlyMap<string, DeploymentState>;
-  readonly registry: RegistryState;
+  /**
+   * The model registry (versions, stages, retention); of `modelName` alone when given. Read when
+   * asked: from the registry index at the snapshot with the registry events folded since it, or from
+   * the fold in memory when no snapshot was used.
+   */
+  registry(modelName?: string): Promise<RegistryState>;
   /**
    * The lineage graph, read where a question leads: from the lineage index up to the snapshot plus
    * the events folded since it, or folded in memory when no snapshot was used.
@@ -70,23 +83,46 @@ export async function worldAsOf(
   options.signal?.throwIfAborted();
   let started = performance.now();
   const snapshot = options.snapshots ? await nearestSnapshot(options.snapshots, new Date(limit)) : undefined;
-  const world = snapshot ? WorldFold.fromState(snapshot.state, snapshot.eventsFolded) : new WorldFold();
+  // Up to where the snapshot writer has read, the skew it measured there replaces a larger allowance:
+  // past an event recorded more than that after T, no event up to there is at or before T.
+  let measured = options.snapshots ? await measuredSkew(options.snapshots) : undefined;
+  const stopAfterMeasured = measured ? limit + Math.min(measured.maxSkewMs, stopAfter - limit) : stopAfter;
+  // From a snapshot the registry changes are set aside: the registry is read from its index only if asked.
+  const world = snapshot
+    ? WorldFold.fromState(snapshot.state, snapshot.eventsFolded, { registry: false })
+    : new WorldFold();
   const snapshotMs = performance.now() - started;
   let readMs = 0;
   let foldMs = 0;
+  let eventsRead = 0;
   let checkpoint = snapshot?.checkpoint ?? START;
+  // Pages grow from a small first one: the events up to T after a snapshot are at most its interval
+  // (plus the skew's), so a query reads about what it folds, and a fold from the start few round trips.
+  const largestPage = options.batchSize ?? 5000;
+  let pageSize = Math.min(FIRST_PAGE, largestPage);
   for (;;) {
     options.signal?.throwIfAborted();
     started = performance.now();
-    const page = await store.readAll(checkpoint, options.batchSize ?? 5000, { types: foldedTypes });
+    const page = await store.readAll(checkpoint, pageSize, { types: foldedTypes });
+    pageSize = Math.min(pageSize * 2, largestPage);
     readMs += performance.now() - started;
+    eventsRead += page.events.length;
     if (page.events.length === 0) break;
     started = performance.now();
     let beyond = false;
+    let skipTo: Checkpoint | undefined;
     for (const stored of page.events) {
       const time = new Date(stored.metadata.recordedAt).getTime();
       if (time > stopAfter) {
         beyond = true;
+        break;
+      }
+      if (measured && stored.checkpoint <= measured.upTo && time > stopAfterMeasured) {
+        // Every event from here to measured.upTo is after T. A fold without the measure would stop
+        // by measured.upTo (an event there is recorded past the allowance) or read on past it.
+        if (measured.coversUntil > stopAfter) beyond = true;
+        else skipTo = measured.upTo;
+        measured = undefined;
         break;
       }
       if (time > limit) continue;
@@ -94,14 +130,19 @@ export async function worldAsOf(
     }
     foldMs += performance.now() - started;
     if (beyond) break;
-    checkpoint = page.checkpoint;
+    checkpoint = skipTo ?? page.checkpoint;
   }
   return {
     at: new Date(limit).toISOString(),
     eventsFolded: world.eventsFolded,
+    eventsRead,
     fromSnapshot: snapshot?.checkpoint ?? null,
     deployments: world.deployments,
-    registry: world.registry,
+    registry:
+      snapshot && options.snapshots
+        ? registryFromIndex(options.snapshots, snapshot.checkpoint, world.registryChanges)
+        : async (modelName) =>
+            modelName === undefined ? world.registry : onlyModel(world.registry, modelName),
     lineage:
       snapshot && options.snapshots
         ? indexedLineage(options.snapshots, snapshot.checkpoint, world.lineage)
@@ -143,5 +184,43 @@ export async function registryAsOf(
   at: Date | string,
   options: AsOfOptions = {},
 ): Promise<RegistryState> {
-  return (await worldAsOf(store, at, options)).registry;
+  return (await worldAsOf(store, at, options)).registry();
+}
+
+/** One model (its versions, stages, retention) as it stood at T; reads only its rows of the registry index. */
+export async function modelAsOf(
+  store: EventStore,
+  modelName: string,
+  at: Date | string,
+  options: AsOfOptions = {},
+): Promise<ModelState | undefined> {
+  return (await (await worldAsOf(store, at, options)).registry(modelName)).get(modelName);
+}
+
+/** The first page read after the snapshot (or the start of the log); later pages double up to batchSize. */
+const FIRST_PAGE = 600;
+
+const onlyModel = (registry: RegistryState, modelName: string): RegistryState => {
+  const model = registry.get(modelName);
+  return model ? new Map([[modelName, model]]) : new Map();
+};
+
+/** The registry at a snapshot read from the index (once, when first asked), with the changes since. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any database with the registry index
+function registryFromIndex(db: Kysely<any>, upTo: Checkpoint, since: readonly RegistryChange[]) {
+  const read = new Map<string | null, Promise<RegistryState>>();
+  return (modelName?: string): Promise<RegistryState> => {
+    const key = modelName ?? null;
+    let answer = read.get(key);
+    if (!answer) {
+      answer = registryAt(db, upTo, modelName).then((registry) => {
+        for (const change of since)
+          if (modelName === undefined || change.modelName === modelName)
+            applyRegistryChangeInPlace(registry, change);
+        return registry;
+      });
+      read.set(key, answer);
+    }
+    return answer;
+  };
 }

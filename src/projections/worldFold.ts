@@ -11,9 +11,8 @@ import {
   applyRegistryChangeInPlace,
   registryChanges,
   registryEventTypes,
-  type ModelState,
-  type ModelVersionState,
   type OwnedRegistry,
+  type RegistryChange,
 } from './registry.fold.js';
 
 /**
@@ -23,7 +22,9 @@ import {
  */
 // 2: a snapshot holds the registry and deployments only; the lineage lives in the lineage index
 // (world_lineage_nodes / world_lineage_edges, written with the snapshots).
-export const worldFoldVersion = 2;
+// 3: a snapshot holds the deployments only; the registry lives in the registry index
+// (world_registry_rows, the models and versions each snapshot changed).
+export const worldFoldVersion = 3;
 
 /** The events the folds below change anything for; the log's other events are not read. */
 export const foldedTypes: readonly string[] = [
@@ -31,15 +32,24 @@ export const foldedTypes: readonly string[] = [
 ];
 
 /**
- * The small part of the world as plain data, for a snapshot: maps as arrays in their insertion
- * order. The lineage is not in it: it grows with the log (every served interaction is a node), so
- * it is kept in the lineage index instead (`lineageIndex.ts`).
+ * The small part of the world as plain data, for a snapshot: the deployments in their insertion
+ * order. The lineage and the registry are not in it: they grow with the log (every served
+ * interaction is a node, every training run a version), so they are kept in the lineage index
+ * (`lineageIndex.ts`) and the registry index (`registryIndex.ts`), a row per change.
  */
 export interface WorldState {
   readonly deployments: readonly DeploymentState[];
-  readonly registry: readonly (Omit<ModelState, 'versions'> & {
-    readonly versions: readonly ModelVersionState[];
-  })[];
+}
+
+/** What the fold keeps in memory; a part not kept is returned by `apply` or set aside. */
+export interface WorldFoldParts {
+  /** false: lineage changes are returned by `apply` but not kept (the snapshot writer indexes them). */
+  readonly lineage?: boolean;
+  /**
+   * false: registry changes are set aside in `registryChanges` instead of applied (time travel from
+   * a snapshot, which reads the registry from the index only when asked and applies them then).
+   */
+  readonly registry?: boolean;
 }
 
 /**
@@ -50,14 +60,17 @@ export class WorldFold {
   readonly deployments = new Map<string, DeploymentState>();
   readonly registry: OwnedRegistry = new Map();
   readonly lineage = new LineageGraph();
+  /** The registry changes folded but not applied (when the registry is not kept), in log order. */
+  readonly registryChanges: RegistryChange[] = [];
   /** Events that changed the world (of the folded types, readable by this code). */
   eventsFolded = 0;
+  private readonly keepsLineage: boolean;
+  private readonly keepsRegistry: boolean;
 
-  /**
-   * @param keepsLineage false: lineage changes are returned by `apply` but not kept in `lineage`
-   * (the snapshot writer, which writes them to the lineage index instead of holding the whole graph).
-   */
-  constructor(private readonly keepsLineage = true) {}
+  constructor(parts: WorldFoldParts = {}) {
+    this.keepsLineage = parts.lineage ?? true;
+    this.keepsRegistry = parts.registry ?? true;
+  }
 
   /**
    * Folds one recorded event (events of other types are ignored). Returns what it adds to the
@@ -81,7 +94,10 @@ export class WorldFold {
       );
     }
     if (isOneOf(registryEventTypes, event)) {
-      for (const change of registryChanges(event)) applyRegistryChangeInPlace(this.registry, change);
+      for (const change of registryChanges(event)) {
+        if (this.keepsRegistry) applyRegistryChangeInPlace(this.registry, change);
+        else this.registryChanges.push(change);
+      }
     }
     if (!isOneOf(lineageEventTypes, event)) return undefined;
     const changes = lineageChanges(event);
@@ -90,24 +106,18 @@ export class WorldFold {
   }
 
   toState(): WorldState {
-    return {
-      deployments: [...this.deployments.values()],
-      registry: [...this.registry.values()].map((model) => ({
-        ...model,
-        versions: [...model.versions.values()],
-      })),
-    };
+    return { deployments: [...this.deployments.values()] };
   }
 
-  static fromState(state: WorldState, eventsFolded: number, keepsLineage = true): WorldFold {
-    const fold = new WorldFold(keepsLineage);
+  /** A fold that goes on from a snapshot's deployments and a registry read from the index. */
+  static fromState(
+    state: WorldState,
+    eventsFolded: number,
+    parts: WorldFoldParts & { readonly registryAtState?: OwnedRegistry } = {},
+  ): WorldFold {
+    const fold = new WorldFold(parts);
     for (const deployment of state.deployments) fold.deployments.set(deployment.deploymentName, deployment);
-    for (const model of state.registry) {
-      fold.registry.set(model.modelName, {
-        ...model,
-        versions: new Map(model.versions.map((version) => [version.version, version])),
-      });
-    }
+    for (const [name, model] of parts.registryAtState ?? []) fold.registry.set(name, model);
     fold.eventsFolded = eventsFolded;
     return fold;
   }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { appendLifecycle, generateLifecycle, untilVisible } from '../../bench/projections.js';
 import { PostgresEventStore } from '../../src/eventstore/index.js';
 import {
@@ -9,7 +9,7 @@ import {
   writeWorldSnapshots,
   type WorldAsOf,
 } from '../../src/projections/index.js';
-import { WorldFold } from '../../src/projections/worldFold.js';
+import { foldedTypes, WorldFold } from '../../src/projections/worldFold.js';
 import { databaseTargets, postgresSkipReason, postgresUrl, type TestDatabase } from '../support/databases.js';
 
 /**
@@ -50,7 +50,7 @@ async function answer(world: WorldAsOf): Promise<string> {
     at: world.at,
     eventsFolded: world.eventsFolded,
     deployments: [...world.deployments.values()],
-    registry: [...world.registry.values()].map((model) => ({
+    registry: [...(await world.registry()).values()].map((model) => ({
       ...model,
       versions: [...model.versions.values()],
     })),
@@ -108,6 +108,7 @@ for (const target of databaseTargets) {
       await sql`DELETE FROM world_snapshots`.execute(database.db);
       await sql`DELETE FROM world_lineage_nodes`.execute(database.db);
       await sql`DELETE FROM world_lineage_edges`.execute(database.db);
+      await sql`DELETE FROM world_registry_rows`.execute(database.db);
     });
 
     const moments = (count: number, seed: number) => {
@@ -135,6 +136,61 @@ for (const target of databaseTargets) {
       }
       // Most moments lie after the first snapshot: the property is tested on snapshots, not around them.
       expect(usedSnapshots).toBeGreaterThan(12);
+    });
+
+    it('reads the registry from its index: one model alone, and the same in pages of any size', async () => {
+      await writeWorldSnapshots(database.db, store, { every: 15 });
+      let usedSnapshots = 0;
+      for (const at of moments(8, 5)) {
+        const plain = await worldAsOf(store, at);
+        const fromSnapshot = await worldAsOf(store, at, { snapshots: database.db, batchSize: 7 });
+        if (fromSnapshot.fromSnapshot !== null) usedSnapshots++;
+        expect(await answer(fromSnapshot), at.toISOString()).toBe(await answer(plain));
+        const all = await plain.registry();
+        for (const name of [...all.keys(), 'no-such-model']) {
+          const one = await fromSnapshot.registry(name);
+          expect([...one.keys()]).toEqual(all.has(name) ? [name] : []);
+          expect(JSON.stringify([...(one.get(name)?.versions.values() ?? [])])).toBe(
+            JSON.stringify([...(all.get(name)?.versions.values() ?? [])]),
+          );
+        }
+      }
+      expect(usedSnapshots).toBeGreaterThan(4);
+    });
+
+    it('writes to the registry index only the models and versions each snapshot changed', async () => {
+      // A snapshot after every folded event: the index then holds every model and version there is.
+      const written = await writeWorldSnapshots(database.db, store, { every: 1 });
+      const { rows } = await sql<{ rows: string; keys: string }>`
+        SELECT count(*) AS rows, count(DISTINCT (model_name, version)) AS keys FROM world_registry_rows`.execute(
+        database.db,
+      );
+      const registry = await (await worldAsOf(store, new Date(span.last + 1000))).registry();
+      const versions = [...registry.values()].reduce((n, model) => n + model.versions.size, 0);
+      expect(Number(rows[0]!.keys)).toBe(registry.size + versions);
+      // Whole registries at every snapshot would be about written x keys rows; changes are far fewer.
+      expect(Number(rows[0]!.rows)).toBeLessThan((written * Number(rows[0]!.keys)) / 4);
+    });
+
+    it('stops reading after T by the skew the writer measured, not the whole allowance', async () => {
+      await writeWorldSnapshots(database.db, store, { every: 15 });
+      const { rows } = await sql<{ skew: number | null }>`
+        SELECT max(max_skew_ms) AS skew FROM world_snapshots`.execute(database.db);
+      expect(rows[0]!.skew).not.toBeNull();
+      // The whole log was appended within a minute: the fixed allowance alone reads to its end.
+      const at = new Date(span.first + (span.last - span.first) / 3);
+      const plain = await worldAsOf(store, at, { clockSkewMs: 60_000 });
+      // Pages of 10 (the first page is read whole): the count read shows where the read stopped.
+      const fromSnapshot = await worldAsOf(store, at, {
+        clockSkewMs: 60_000,
+        snapshots: database.db,
+        batchSize: 10,
+      });
+      expect(fromSnapshot.fromSnapshot).not.toBeNull();
+      expect(await answer(fromSnapshot)).toBe(await answer(plain));
+      const total = (await store.readAll('', 100_000, { types: foldedTypes })).events.length;
+      expect(plain.eventsRead).toBe(total);
+      expect(fromSnapshot.eventsRead).toBeLessThan(total / 2);
     });
 
     it('answers the same after the snapshots are deleted', async () => {
@@ -196,6 +252,52 @@ for (const target of databaseTargets) {
     });
   });
 }
+
+describe('time travel snapshots and a log out of time order', () => {
+  it('reads on past T by the skew the writer measured, and finds an event recorded before one ahead of it', async () => {
+    const database = await databaseTargets[0]!.open();
+    try {
+      const store = new PostgresEventStore(database);
+      const appends = generateLifecycle({ events: 600, progressPerRun: 10 });
+      const folds = (index: number) =>
+        appends[index]!.events.some((event) => foldedTypes.includes(event.type));
+      const x = appends.findIndex((_, index) => index >= 20 && folds(index) && folds(index + 1));
+      const base = Date.now() + 3_600_000;
+      // The clock alone is set (Date): X is stamped 30 s after Y but committed before it, as when Y's
+      // append was stamped first and committed later.
+      vi.useFakeTimers({ toFake: ['Date'] });
+      try {
+        vi.setSystemTime(base);
+        await appendLifecycle(store, appends.slice(0, x));
+        vi.setSystemTime(base + 60_000);
+        await appendLifecycle(store, appends.slice(x, x + 1));
+        vi.setSystemTime(base + 30_000);
+        await appendLifecycle(store, appends.slice(x + 1, x + 2));
+        vi.setSystemTime(base + 3_600_000);
+        const { checkpoint } = await appendLifecycle(store, appends.slice(x + 2));
+        await untilVisible(store, checkpoint);
+      } finally {
+        vi.useRealTimers();
+      }
+      await writeWorldSnapshots(database.db, store, { every: 1 });
+      const { rows } = await sql<{
+        skew: number;
+      }>`SELECT max(max_skew_ms) AS skew FROM world_snapshots`.execute(database.db);
+      expect(Number(rows[0]!.skew)).toBe(30_000);
+      await learnLineageIds(store);
+      // T after Y, before X: Y is in the answer, found only by reading on past X.
+      const at = new Date(base + 40_000);
+      const plain = await worldAsOf(store, at, { clockSkewMs: 60_000 });
+      const fromSnapshot = await worldAsOf(store, at, { clockSkewMs: 60_000, snapshots: database.db });
+      expect(fromSnapshot.fromSnapshot).not.toBeNull();
+      const withoutY = await worldAsOf(store, at, { clockSkewMs: 0 });
+      expect(plain.eventsFolded).toBe(withoutY.eventsFolded + 1);
+      expect(await answer(fromSnapshot)).toBe(await answer(plain));
+    } finally {
+      await database.close();
+    }
+  });
+});
 
 describe.skipIf(!postgresUrl)('time travel snapshots and the gap rule (postgres)', () => {
   it.skipIf(!postgresUrl)(

@@ -20,7 +20,7 @@ import {
   listModels,
   listModelVersions,
   listRuns,
-  registryAsOf,
+  modelAsOf,
   runCheckpoints,
   runMetrics,
   type EvaluationStatus,
@@ -276,12 +276,10 @@ export class ReadModelResolver {
       const row = await getModel(context.deps.db, modelName);
       return row ? toModel(row) : null;
     }
-    const state = (
-      await registryAsOf(context.deps.store, asOf, {
-        signal: context.deadline?.signal,
-        snapshots: context.deps.db,
-      })
-    ).get(modelName);
+    const state = await modelAsOf(context.deps.store, modelName, asOf, {
+      signal: context.deadline?.signal,
+      snapshots: context.deps.db,
+    });
     if (!state) return null;
     const versions = [...state.versions.values()].sort((a, b) => a.version - b.version).map(fromVersionState);
     return {
