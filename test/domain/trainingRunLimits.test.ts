@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  checkTrainingMemory,
+  checkTrainingMethodShape,
+  checkTrainingRequestBounds,
+  DomainError,
   defaultTrainingStages,
   resolveTrainingDefaults,
   trainingRunDecider,
@@ -155,5 +159,163 @@ describe('training run request: the founding guide as the default', () => {
       beta: 0.1,
       parameters: { kind: 'lora', r: 8, alpha: 32, dropout: 0.05, targetModules: ['q_proj', 'v_proj'] },
     });
+  });
+});
+
+describe('training run request: every bound on both sides (the checks alone)', () => {
+  const base = { method: lora, stages: [stage] };
+  /** The check's refusal, or undefined when it accepts. */
+  const refusalOf = (check: () => void) => {
+    try {
+      check();
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      return error;
+    }
+  };
+  const bounds = (
+    request: Parameters<typeof checkTrainingRequestBounds>[0],
+    architecture: Parameters<typeof checkTrainingRequestBounds>[1] | 'unknown' = known.architecture,
+  ) =>
+    refusalOf(() =>
+      checkTrainingRequestBounds(request, architecture === 'unknown' ? undefined : architecture),
+    );
+  const withStage = (fields: object) => ({ ...base, stages: [{ ...stage, ...fields } as typeof stage] });
+  const withLora = (fields: object) => ({ ...base, method: { ...lora, ...fields } as typeof lora });
+
+  it('accepts each bound itself and refuses just past it, whatever type JSON brought', () => {
+    const cases: [object, string, unknown[], unknown[]][] = [
+      // [request, field, accepted values, refused values]
+      [{}, 'stages[0].learningRate', [1, 1e-12], [0, -1e-5, 1.0000001, Number.NaN, Infinity, '0.1', null]],
+      [{}, 'stages[0].batchSize', [1, 4096], [0, 4097, 2.5, '8', Infinity, Number.NaN, null]],
+      [{}, 'stages[0].epochs', [1000, 0.01], [0, -1, 1000.5, Infinity, '1', null]],
+      [{}, 'maxSteps', [1, 1_000_000], [0, 1_000_001, 3.5, '10', Number.NaN]],
+      [{}, 'method.alpha', [16384, 0.5], [0, -1, 16384.5, Infinity, '32', null]],
+      [{}, 'method.dropout', [0, 0.99], [1, -0.01, Number.NaN, '0.1', null]],
+      [{}, 'method.r', [1, 64], [0, 65, 1.5, '8', null]],
+    ];
+    for (const [, field, accepted, refused] of cases) {
+      const request = (value: unknown) =>
+        field.startsWith('stages')
+          ? withStage({ [field.slice('stages[0].'.length)]: value })
+          : field === 'maxSteps'
+            ? { ...base, maxSteps: value as number }
+            : withLora({ [field.slice('method.'.length)]: value });
+      for (const value of accepted) expect(bounds(request(value)), `${field} = ${value}`).toBeUndefined();
+      for (const value of refused) {
+        const error = bounds(request(value));
+        expect(error?.code, `${field} = ${String(value)}`).toBe('TRAINING_PARAMETER_OUT_OF_BOUNDS');
+        expect(error?.details).toMatchObject({ field, value });
+        expect(error?.message).toBe(
+          `${field} is ${JSON.stringify(value)}; it must be ${String(error?.details['bound'])}.`,
+        );
+      }
+    }
+  });
+
+  it('names the bounds in words, with the base model hidden size only when it is known', () => {
+    expect(bounds(withStage({ batchSize: 0 }))?.details['bound']).toBe('an integer from 1 to 4096');
+    expect(bounds(withStage({ learningRate: 2 }))?.details['bound']).toBe('above 0 and at most 1');
+    expect(bounds(withStage({ epochs: 0 }))?.details['bound']).toBe('above 0 and at most 1000');
+    expect(bounds(withLora({ alpha: 0 }))?.details['bound']).toBe('above 0 and at most 16384');
+    expect(bounds(withLora({ dropout: 1 }))?.details['bound']).toBe('at least 0 and below 1');
+    expect(bounds(withLora({ r: 65 }))?.details['bound']).toBe(
+      "an integer from 1 to 64 (the base model's hidden size is 64)",
+    );
+    expect(bounds(withLora({ r: 0 }), 'unknown')?.details['bound']).toBe('an integer from 1 to 8192');
+    expect(bounds(withLora({ r: 0 }), { linearModules: llama })?.details['bound']).toBe(
+      'an integer from 1 to 8192',
+    );
+  });
+
+  it('counts stages from 1 to 16', () => {
+    expect(bounds({ ...base, stages: Array.from({ length: 16 }, () => stage) })).toBeUndefined();
+    for (const count of [0, 17]) {
+      const error = bounds({ ...base, stages: Array.from({ length: count }, () => stage) });
+      expect(error?.details).toEqual({
+        field: 'stages',
+        value: `${count} stage(s)`,
+        bound: 'from 1 to 16 stages',
+      });
+    }
+  });
+
+  it('wants a non-empty list of target modules, all of them the base model’s when its modules are known', () => {
+    for (const targetModules of [[], 'q_proj', undefined]) {
+      const error = bounds(withLora({ targetModules }));
+      expect(error?.details).toEqual({
+        field: 'method.targetModules',
+        value: targetModules,
+        bound: 'a non-empty list of module names',
+      });
+    }
+    expect(bounds(withLora({ targetModules: ['q_proj', 'x_proj', 'y_proj'] }))?.details).toEqual({
+      field: 'method.targetModules',
+      value: ['x_proj', 'y_proj'],
+      bound: `among the base model's modules: ${llama.join(', ')}`,
+    });
+    // Unknown architecture: any names.
+    expect(bounds(withLora({ targetModules: ['x_proj'] }), 'unknown')).toBeUndefined();
+  });
+
+  it('checks LoRA inside a DPO or PPO method, and nothing of the kind for full fine-tuning', () => {
+    const dpo = { kind: 'dpo' as const, beta: 0.1, parameters: { ...lora, alpha: 0 } };
+    expect(bounds({ ...base, method: dpo })?.details['field']).toBe('method.parameters.alpha');
+    expect(bounds({ ...base, method: { ...dpo, parameters: { kind: 'full' as const } } })).toBeUndefined();
+    expect(bounds({ ...base, method: { kind: 'full' } })).toBeUndefined();
+  });
+
+  it('refuses a run that needs more memory than the largest device, and accepts one that needs exactly it', () => {
+    expect(refusalOf(() => checkTrainingMemory(undefined))).toBeUndefined();
+    const gib = 1024 ** 3;
+    expect(
+      refusalOf(() => checkTrainingMemory({ requiredBytes: gib, deviceBytes: gib, advice: 'a' })),
+    ).toBeUndefined();
+    const error = refusalOf(() =>
+      checkTrainingMemory({ requiredBytes: gib + 1, deviceBytes: gib, advice: 'lora r=16' }),
+    );
+    expect(error?.code).toBe('TRAINING_MEMORY_EXCEEDS_DEVICE');
+    expect(error?.details).toEqual({ field: 'method', requiredBytes: gib + 1, bound: gib });
+    expect(error?.message).toContain('(memoryEstimate: lora r=16)');
+  });
+
+  it('names every missing field of a method, the first as the refusal field', () => {
+    expect(refusalOf(() => checkTrainingMethodShape(lora))).toBeUndefined();
+    const error = refusalOf(() =>
+      checkTrainingMethodShape({
+        kind: 'ppo',
+        parameters: { kind: 'full' },
+        klCoefficient: 0.1,
+        clipRange: 0.2,
+      }),
+    );
+    expect(error?.code).toBe('TRAINING_METHOD_INCOMPLETE');
+    expect(error?.details['field']).toBe('method.rewardModel');
+    const problems = error?.details['problems'] as string[];
+    expect(problems.map((problem) => problem.split(':')[0])).toEqual([
+      'method.rewardModel',
+      'method.rolloutsPerStep',
+    ]);
+    expect(error?.message).toContain(`(${problems.join('; ')})`);
+    expect(error?.message).toContain('a dpo method needs beta');
+    // A nested field is named by its whole path; a DPO method with no parameters is incomplete, not a crash.
+    const nested = refusalOf(() =>
+      checkTrainingMethodShape({
+        kind: 'ppo',
+        parameters: { kind: 'full' },
+        rewardModel: { name: 'rm' },
+        klCoefficient: 0.1,
+        clipRange: 0.2,
+        rolloutsPerStep: 4,
+      }),
+    );
+    expect(nested?.details['field']).toBe('method.rewardModel.version');
+    expect((nested?.details['problems'] as string[])[0]).toMatch(/^method\.rewardModel\.version: /);
+    expect(bounds({ ...base, method: { kind: 'dpo', beta: 0.1 } as never })?.code).toBe(
+      'TRAINING_METHOD_INCOMPLETE',
+    );
+    // A method that is not even an object: the refusal names the method itself.
+    expect(refusalOf(() => checkTrainingMethodShape('lora'))?.details['field']).toBe('method');
   });
 });
