@@ -139,14 +139,22 @@ function userErrorOf(error: unknown): UserError | null {
   return isUserErrorKind(refusal.kind) ? toUserError(refusal) : null;
 }
 
-/** What every refused dataset payload answers besides its own null fields: nothing recorded. */
-const nothingRecorded = (userError: UserError) => ({
-  userErrors: [userError],
-  eventIds: [],
-  eventTypes: [],
-  checkpoint: null,
-  replayed: false,
-});
+/**
+ * A dataset payload refused by the current state: the refusal as its user error, nothing recorded, and the
+ * payload's own fields as `emptyFields` (null). Any other error is thrown as a GraphQL error.
+ */
+function refused<T extends object>(error: unknown, emptyFields: T) {
+  const userError = userErrorOf(error);
+  if (!userError) throw asApiError(error);
+  return {
+    userErrors: [userError],
+    eventIds: [],
+    eventTypes: [],
+    checkpoint: null,
+    replayed: false,
+    ...emptyFields,
+  };
+}
 
 @UseMiddleware(MutationRequest)
 @Resolver()
@@ -217,10 +225,7 @@ export class DatasetIngestResolver {
         userErrors: [],
       };
     } catch (error) {
-      const userError = userErrorOf(error);
-      if (!userError) throw asApiError(error);
-      return {
-        ...nothingRecorded(userError),
+      return refused(error, {
         datasetId: null,
         name: null,
         revision: null,
@@ -231,7 +236,7 @@ export class DatasetIngestResolver {
         byteSize: null,
         format: null,
         facts: null,
-      };
+      });
     }
   }
 
@@ -273,16 +278,13 @@ export class DatasetIngestResolver {
         userErrors: [],
       };
     } catch (error) {
-      const userError = userErrorOf(error);
-      if (!userError) throw asApiError(error);
-      return {
-        ...nothingRecorded(userError),
+      return refused(error, {
         augmentationId: null,
         datasetId: null,
         baseRevision: null,
         lexiconHash: null,
         templates: [],
-      };
+      });
     }
   }
 
@@ -336,10 +338,7 @@ export class DatasetIngestResolver {
         userErrors: [],
       };
     } catch (error) {
-      const userError = userErrorOf(error);
-      if (!userError) throw asApiError(error);
-      return {
-        ...nothingRecorded(userError),
+      return refused(error, {
         datasetId: null,
         revision: null,
         parentRevision: null,
@@ -348,7 +347,7 @@ export class DatasetIngestResolver {
         corrections: null,
         copied: null,
         skipped: null,
-      };
+      });
     }
   }
 
@@ -398,10 +397,7 @@ export class DatasetIngestResolver {
         userErrors: [],
       };
     } catch (error) {
-      const userError = userErrorOf(error);
-      if (!userError) throw asApiError(error);
-      return {
-        ...nothingRecorded(userError),
+      return refused(error, {
         datasetId: null,
         revision: null,
         parentRevision: null,
@@ -410,7 +406,7 @@ export class DatasetIngestResolver {
         duplicates: null,
         copied: null,
         agreement: null,
-      };
+      });
     }
   }
 }
