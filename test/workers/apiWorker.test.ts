@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { LocalArtifactStore, S3ArtifactStore, type ArtifactStore } from '../../src/data/index.js';
+import { LocalArtifactStore, type ArtifactStore } from '../../src/data/index.js';
 import { evaluationInteractionId, evaluationStream, interactionStream } from '../../src/domain/index.js';
 import { PostgresEventStore, type RecordedEvent } from '../../src/eventstore/index.js';
 import { allProjections, ProjectionRunner } from '../../src/projections/index.js';
@@ -20,34 +20,10 @@ import { createServices, systemClock, uuidIds, type Services } from '../../src/s
 import { packTar, TAR_MEDIA_TYPE } from '../../src/workers/index.js';
 import { startHarness, type Harness } from '../graphql/harness.js';
 import { pgliteTarget, type TestDatabase } from '../support/databases.js';
-import { startS3Server } from '../support/s3Server.js';
 import { bundle, capitalRecords, registerDataset, writeTinyModel } from './support.js';
+import { platformStores } from './platformStores.js';
 
 const admin = { actor: 'ana', roles: ['admin'] };
-
-interface PlatformStore {
-  readonly name: string;
-  open(root: string): Promise<{ artifacts: ArtifactStore; close(): Promise<void> }>;
-}
-const platformStores: readonly PlatformStore[] = [
-  {
-    name: 'local store',
-    open: async (root) => ({
-      artifacts: new LocalArtifactStore(join(root, 'platform-artifacts')),
-      close: async () => {},
-    }),
-  },
-  {
-    name: 'S3 store',
-    open: async (root) => {
-      const s3 = await startS3Server(join(root, 's3'));
-      return {
-        artifacts: new S3ArtifactStore({ client: s3.client, bucket: s3.bucket, prefix: 'tl/' }),
-        close: () => s3.close(),
-      };
-    },
-  },
-];
 
 for (const platformStore of platformStores)
   describe(`API-only workers, ${platformStore.name}: SIGKILL mid-run, take-over from the downloaded checkpoint, evaluation`, () => {

@@ -11,12 +11,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  LocalArtifactStore,
-  S3ArtifactStore,
-  type ArtifactStore,
-  type Lexicon,
-} from '../../../src/data/index.js';
+import { LocalArtifactStore, type ArtifactStore, type Lexicon } from '../../../src/data/index.js';
 import { datasetStream, deploymentStream, type DatasetRevisionAdded } from '../../../src/domain/index.js';
 import { PostgresEventStore, type RecordedEvent } from '../../../src/eventstore/index.js';
 import { allProjections, ProjectionRunner } from '../../../src/projections/index.js';
@@ -31,9 +26,9 @@ import {
 import { startHarness, type Harness } from '../../graphql/harness.js';
 import { pgliteTarget, type TestDatabase } from '../../support/databases.js';
 import { completeRun, datasetWithRevision, requestRun } from '../../support/lifecycle.js';
-import { startS3Server } from '../../support/s3Server.js';
 import { hash } from '../../domain/support.js';
 import { bundle } from '../support.js';
+import { platformStores } from '../platformStores.js';
 
 const admin = { actor: 'ana', roles: ['admin'] };
 const trainer = { actor: 'trainer', roles: ['worker'] };
@@ -47,30 +42,6 @@ const lexicon: Lexicon = {
     attributes: { en: ['interest rate', 'exchange rate', 'inflation', 'bond'][i]! },
   })),
 };
-
-interface PlatformStore {
-  readonly name: string;
-  open(root: string): Promise<{ artifacts: ArtifactStore; close(): Promise<void> }>;
-}
-const platformStores: readonly PlatformStore[] = [
-  {
-    name: 'local store',
-    open: async (root) => ({
-      artifacts: new LocalArtifactStore(join(root, 'platform-artifacts')),
-      close: async () => {},
-    }),
-  },
-  {
-    name: 'S3 store',
-    open: async (root) => {
-      const s3 = await startS3Server(join(root, 's3'));
-      return {
-        artifacts: new S3ArtifactStore({ client: s3.client, bucket: s3.bucket, prefix: 'tl/' }),
-        close: () => s3.close(),
-      };
-    },
-  },
-];
 
 for (const platformStore of platformStores)
   describe(`API-only worker, ${platformStore.name}: augment, deploy and rollback jobs`, () => {
